@@ -1,0 +1,41 @@
+# The task runner that README and CI call. Creates .venv when missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: venv test test-slow lint typecheck demo bench docs clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(BIN)/python -m pip install --quiet -e ".[testing,plot]" --group dev --group docs
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests examples benchmarks docs conftest.py
+	$(BIN)/ruff format --check src tests examples benchmarks docs conftest.py
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/python -m pytest -q
+
+# Long Hypothesis runs: many more examples per property.
+test-slow: $(STAMP)
+	HYPOTHESIS_PROFILE=slow $(BIN)/python -m pytest -q
+
+demo: $(STAMP)
+	$(BIN)/python -m kpmodel.demo
+
+bench: $(STAMP)
+	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
+
+docs: $(STAMP)
+	$(BIN)/sphinx-build -n -W --keep-going -b html docs docs/_build/html
+
+clean:
+	rm -rf $(VENV) docs/_build .pytest_cache .mypy_cache .ruff_cache .hypothesis

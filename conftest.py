@@ -1,0 +1,24 @@
+"""Shared test configuration for tests/, doctests in src/ and examples/: Hypothesis profiles, `kp`."""
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+import kpmodel
+
+# `dev` is the quick loop and CI default; `slow` runs many more examples (`make test-slow`).
+settings.register_profile("dev", max_examples=60, deadline=None)
+settings.register_profile(
+    "slow",
+    max_examples=2000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture(autouse=True)
+def _add_kp(doctest_namespace: dict[str, object]) -> None:
+    doctest_namespace["kp"] = kpmodel

@@ -1,0 +1,18 @@
+"""Sphinx configuration for the kpmodel documentation."""
+
+project = "kpmodel"
+author = "kpmodel developers"
+copyright = "2026, kpmodel developers"
+
+extensions = [
+    "myst_parser",
+    "sphinx.ext.autodoc",
+    "numpydoc",
+]
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+autodoc_typehints = "none"
+nitpicky = False
+# No intersphinx: the build runs without network access.
+html_theme = "furo"
+exclude_patterns = ["_build"]

@@ -1,0 +1,7 @@
+"""Testing aids for kpmodel and for users' own tests.
+
+`kpmodel.testing.strategies` holds Hypothesis strategies (install the ``testing`` extra:
+``pip install kpmodel[testing]``). `import kpmodel` never imports Hypothesis.
+"""
+
+__all__: list[str] = []

@@ -1,0 +1,15 @@
+"""Hypothesis strategies that generate valid kpmodel objects.
+
+Install the ``testing`` extra to use them: ``pip install kpmodel[testing]``.
+Every strategy builds valid objects by construction and shrinks towards small, simple ones.
+Each part of kpmodel keeps its strategies in a private module next to this one; this module
+is the one public place to import them from.
+"""
+
+try:
+    import hypothesis  # noqa: F401  (imported only to give a helpful error when missing)
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    msg = "kpmodel.testing.strategies needs Hypothesis: pip install 'kpmodel[testing]'"
+    raise ImportError(msg) from exc
+
+__all__: list[str] = []
