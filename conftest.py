@@ -1,4 +1,4 @@
-"""Shared test configuration for tests/, doctests in src/ and examples/: Hypothesis profiles, `kp`."""
+"""Shared test configuration: Hypothesis profiles and the `kp` doctest namespace."""
 
 import os
 
