@@ -10,7 +10,8 @@ Examples
 '0.1.0'
 """
 
-from kpmodel import errors
+from kpmodel import definitions, errors
+from kpmodel.definitions import compare
 from kpmodel.errors import KPModelError
 
 __version__ = "0.1.0"
@@ -18,5 +19,7 @@ __version__ = "0.1.0"
 __all__ = [
     "KPModelError",
     "__version__",
+    "compare",
+    "definitions",
     "errors",
 ]

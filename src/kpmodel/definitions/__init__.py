@@ -30,6 +30,7 @@ from kpmodel.definitions._catalogue import (
     RUSSIA_2019,
     US_CHAIR_2012,
 )
+from kpmodel.definitions._compare import Comparison, compare
 from kpmodel.definitions._definition import (
     Clause,
     Definition,
@@ -45,6 +46,8 @@ from kpmodel.definitions._definition import (
     target_in,
 )
 from kpmodel.definitions._evidence import Designation, Period, Place, Situation
+from kpmodel.definitions._lots import conflict_shares, coverage
+from kpmodel.definitions._plot import plot_coverage, plot_matrix
 from kpmodel.definitions._registry import available, get
 from kpmodel.definitions._vocabulary import (
     Actor,
@@ -71,6 +74,7 @@ __all__ = [
     "Case",
     "CaseBook",
     "Clause",
+    "Comparison",
     "Definition",
     "Designation",
     "Expected",
@@ -88,12 +92,17 @@ __all__ = [
     "Wording",
     "actor_in",
     "available",
+    "compare",
+    "conflict_shares",
+    "coverage",
     "designated_by",
     "during",
     "get",
     "harm_in",
     "link_in",
     "place_in",
+    "plot_coverage",
+    "plot_matrix",
     "scale_in",
     "target_in",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,10 @@ _SITUATION_FIELDS = (
 )
 
 
+def _outcome(value: object) -> Outcome:
+    return Outcome(Outcome.from_text(value))
+
+
 @attrs.frozen(kw_only=True)
 class Expected:
     """A verdict a source records for a case under a definition, with the source's words.
@@ -43,8 +47,12 @@ class Expected:
     .. versionadded:: 0.1
     """
 
-    outcome: Outcome = attrs.field(converter=Outcome.from_text)
+    outcome: Outcome = attrs.field(converter=_outcome)
     note: str = ""
+
+
+def _expected_map(value: Mapping[str, Expected]) -> dict[str, Expected]:
+    return dict(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -64,7 +72,7 @@ class Case:
     situation: Situation
     title: str = ""
     group: str = ""
-    expected: Mapping[str, Expected] = attrs.field(factory=dict, converter=dict)
+    expected: Mapping[str, Expected] = attrs.field(factory=dict, converter=_expected_map)
 
 
 def _message(exc: InvalidRecordError) -> str:
@@ -104,7 +112,7 @@ class _Collector:
                 self.add(f"{path}.{key}", f"is not a known field; expected one of {known!r}")
 
 
-def _place(c: _Collector, path: str, value: object) -> Place | None:
+def _place(c: _Collector, path: str, value: object) -> Any:
     if isinstance(value, str):
         return c.build(path, lambda: Place.parse(value))
     data = c.table(path, value)
@@ -138,47 +146,39 @@ def _situation(c: _Collector, path: str, value: object) -> Situation | None:
     data = c.table(path, value)
     if data is None:
         return None
+    start = len(c.problems)
     c.unknown(path, data, _SITUATION_FIELDS)
     fields: dict[str, Any] = {}
-    ok = True
     for key in ("place", "period"):
         if key not in data:
             c.add(f"{path}.{key}", "is required")
-            ok = False
     if "place" in data:
         fields["place"] = _place(c, f"{path}.place", data["place"])
     if "period" in data:
         fields["period"] = _dated(c, f"{path}.period", data["period"], Period, ("start", "end"))
     designations = data.get("designations", [])
     if isinstance(designations, list):
+        keys = ("authority", "reference", "start", "end")
         fields["designations"] = [
-            _dated(
-                c,
-                f"{path}.designations[{i}]",
-                d,
-                Designation,
-                ("authority", "reference", "start", "end"),
-            )
+            _dated(c, f"{path}.designations[{i}]", d, Designation, keys)
             for i, d in enumerate(designations)
         ]
     else:
         c.add(f"{path}.designations", f"must be a list of tables; got {designations!r}")
-    # Check each simple field on its own, so every bad field is reported, not only the first.
+    # Convert each simple field on its own, so every bad field is reported, not only the first.
     for key in ("actor", "harms", "link", "target", "scale", "sources", "title", "notes"):
-        if key in data:
-            fields[key] = data[key]
-            probe = attrs.fields_dict(Situation)[key].converter
-            if probe is not None:
-                c.build(f"{path}.{key}", lambda probe=probe, v=data[key]: probe(v))  # type: ignore[misc]
-            elif not isinstance(data[key], str):
-                c.add(f"{path}.{key}", f"must be a text; got {data[key]!r}")
-    if not ok or any(v is None for v in (fields.get("place"), fields.get("period"))):
+        if key not in data:
+            continue
+        fields[key] = data[key]
+        convert = attrs.fields_dict(Situation)[key].converter
+        if convert is not None:
+            c.build(path, lambda convert=convert, v=data[key]: convert(v))  # type: ignore[misc]
+        elif not isinstance(data[key], str):
+            c.add(f"{path}.{key}", f"must be a text; got {data[key]!r}")
+    if len(c.problems) > start:
         return None
-    if any(d is None for d in fields.get("designations", [])):
-        return None
-    before = len(c.problems)
-    situation = c.build(path, lambda: Situation(**fields))
-    return situation if len(c.problems) == before else None
+    result: Situation | None = c.build(path, lambda: Situation(**fields))
+    return result
 
 
 def _expected(c: _Collector, path: str, value: object) -> dict[str, Expected]:
@@ -281,6 +281,10 @@ def _situation_data(s: Situation) -> dict[str, Any]:
     return data
 
 
+def _case_tuple(value: Iterable[Case]) -> tuple[Case, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class CaseBook:
     """A keyed collection of sourced situations, with the verdicts their sources record.
@@ -300,8 +304,8 @@ class CaseBook:
     .. versionadded:: 0.1
     """
 
-    cases: tuple[Case, ...] = attrs.field(converter=tuple)
-    source: str = ""
+    cases: tuple[Case, ...] = attrs.field(converter=_case_tuple)
+    source: str = attrs.field(default="", eq=False)
 
     @classmethod
     def default(cls) -> CaseBook:

@@ -129,7 +129,7 @@ KPCS_2003 = Definition(
 
 US_CHAIR_2012 = Definition(
     name="US_CHAIR_2012",
-    title="US chair proposal, 2012 (Amb. Milovanovic)",
+    title="US chair proposal (Amb. Milovanovic)",
     clauses=(
         Clause(
             name="financing-armed-conflict",
@@ -187,7 +187,7 @@ _CANADA_PRIVATE_OR_PUBLIC_ARMED = (
 
 CANADA_WDC_CSC_2018 = Definition(
     name="CANADA_WDC_CSC_2018",
-    title="Canada / WDC / CSC text, 2018",
+    title="Canada / WDC / CSC text",
     clauses=(
         *_KPCS_CLAUSES,
         Clause(
@@ -256,7 +256,7 @@ _RUSSIA_ADDED = frozenset(
 
 RUSSIA_2019 = Definition(
     name="RUSSIA_2019",
-    title="Russian proposal, 2019-21",
+    title="Russian proposal (2019-21)",
     clauses=tuple(c.with_actors(_RUSSIA_ADDED) for c in _KPCS_CLAUSES),
     status=Status.PROPOSAL,
     date=dt.date(2019, 11, 18),
@@ -293,7 +293,7 @@ _ADPA_ACTORS = (
 
 ADPA_2025 = Definition(
     name="ADPA_2025",
-    title="ADPA text, 2025 (no state actors)",
+    title="ADPA text (no state actors)",
     clauses=(
         Clause(
             name="financing-armed-conflict",
@@ -358,7 +358,7 @@ _FUNDING_LINKS = (L.USED_TO_FINANCE, L.BENEFIT_DIRECTLY_OR_INDIRECTLY)
 
 EU_2023 = Definition(
     name="EU_2023",
-    title="EU aim 2023 / Western 2025 variant (state actors)",
+    title="EU aim / Western 2025 variant (state actors)",
     clauses=(
         Clause(
             name="funding-any-conflict",
@@ -504,7 +504,7 @@ OECD_ANNEX_II = Definition(
     ),
 )
 
-# --- G7/EU Russian-origin ban (brief section 3.9) --------------------------------------------------
+# --- G7/EU Russian-origin ban (brief section 3.9) -------------------------------------------
 
 G7_RUSSIA_ORIGIN_2024 = Definition(
     name="G7_RUSSIA_ORIGIN_2024",
@@ -532,7 +532,7 @@ G7_RUSSIA_ORIGIN_2024 = Definition(
     ),
 )
 
-# --- Dodd-Frank 1502 (brief section 3.3) -----------------------------------------------------------
+# --- Dodd-Frank 1502 (brief section 3.3) ----------------------------------------------------
 
 #: The DRC and the countries sharing a border with it. The brief gives the rule and the count
 #: (nine) but not the list; these are the DRC's nine land neighbours (confirmed: false).

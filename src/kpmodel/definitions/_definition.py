@@ -41,7 +41,7 @@ class ComponentTest(Protocol):
 
 
 def _words(member: _Vocabulary) -> str:
-    return member.value.replace("_", " ")
+    return str(member.value).replace("_", " ")
 
 
 def _listing(members: Iterable[_Vocabulary]) -> str:
@@ -49,95 +49,72 @@ def _listing(members: Iterable[_Vocabulary]) -> str:
 
 
 def _sorted(members: Iterable[_Vocabulary]) -> tuple[Any, ...]:
-    return tuple(sorted(members, key=lambda m: list(type(m)).index(m)))
+    return tuple(sorted(members, key=lambda m: m.value))
 
 
-def _member_set(cls: type[_Vocabulary], what: str) -> Callable[[object], frozenset[Any]]:
-    def convert(values: object) -> frozenset[Any]:
-        if not isinstance(values, Iterable) or isinstance(values, str):
-            values = [values]
-        try:
-            return frozenset(cls.from_text(v) for v in values)
-        except ValueError as exc:
-            msg = f"{what}: {exc}"
-            raise InvalidArgumentError(msg) from None
-
-    return convert
+def _member_set(cls: type[_Vocabulary], what: str, values: Iterable[object]) -> frozenset[Any]:
+    try:
+        return frozenset(cls.from_text(v) for v in values)
+    except ValueError as exc:
+        msg = f"{what}: {exc}"
+        raise InvalidArgumentError(msg) from None
 
 
-def _set_repr(factory: str, accepted: frozenset[Any], unclear: frozenset[Any]) -> str:
-    args = [repr(m) for m in _sorted(accepted)]
-    if unclear:
-        args.append(f"unclear=({', '.join(repr(m) for m in _sorted(unclear))},)")
-    return f"{factory}({', '.join(args)})"
+#: component -> (vocabulary, Situation field, factory name)
+_SET_TESTS: dict[str, tuple[type[_Vocabulary], str, str]] = {
+    "actor": (Actor, "actor", "actor_in"),
+    "harm": (Harm, "harms", "harm_in"),
+    "link": (Link, "link", "link_in"),
+    "target": (Target, "target", "target_in"),
+    "threshold": (Scale, "scale", "scale_in"),
+}
 
 
-class _MemberTest:
-    """Shared logic of the tests that compare a situation field with a set of members."""
+@attrs.frozen(repr=False)
+class _SetTest:
+    """Compares one situation field with a set of accepted (and unclear) members."""
 
-    component: ClassVar[str]
-    factory: ClassVar[str]
-    field: ClassVar[str]
+    component: str
     accepted: frozenset[Any]
-    unclear: frozenset[Any]
-    note: str
-
-    def _values(self, situation: Situation) -> frozenset[Any] | None:
-        value = getattr(situation, self.field)
-        if value is None or isinstance(value, frozenset):
-            return value
-        return frozenset([value])
+    unclear: frozenset[Any] = frozenset()
+    note: str = attrs.field(default="", eq=False)
 
     def __call__(self, situation: Situation, window: Period, /) -> tuple[Outcome, str]:
-        values = self._values(situation)
-        named = _listing(self.accepted)
+        value = getattr(situation, _SET_TESTS[self.component][1])
+        values = value if value is None or isinstance(value, frozenset) else frozenset([value])
         if values is None:
             return UNDETERMINED, f"the evidence does not say which {self.component} it was"
         if hit := values & self.accepted:
-            return (
-                IN,
-                f"{self.component} {_listing(hit)} is covered (the definition names {named})",
-            )
+            return IN, f"{self.component} {_listing(hit)} is covered"
         if doubt := values & self.unclear:
             why = f": {self.note}" if self.note else ""
             return UNDETERMINED, f"the wording leaves open whether {_listing(doubt)} counts{why}"
         got = _listing(values) if values else f"no {self.component} of these kinds"
-        return OUT, f"{self.component} {got} is not covered (the definition names {named})"
+        named = _listing(self.accepted)
+        return OUT, f"{self.component} {got} is not covered (it names only {named})"
+
+    def widened(self, actors: frozenset[Actor]) -> _SetTest:
+        """Return the test with `actors` accepted (only actor tests change)."""
+        if self.component != "actor":
+            return self
+        return attrs.evolve(self, accepted=self.accepted | actors, unclear=self.unclear - actors)
 
     def __repr__(self) -> str:
-        return _set_repr(self.factory, self.accepted, self.unclear)
+        args = [repr(m) for m in _sorted(self.accepted)]
+        if self.unclear:
+            args.append(f"unclear=({', '.join(repr(m) for m in _sorted(self.unclear))},)")
+        return f"{_SET_TESTS[self.component][2]}({', '.join(args)})"
 
 
-def _widen_check(instance: Any, attribute: Any, value: frozenset[Any]) -> None:
-    if not value and not instance.unclear:
-        msg = f"{instance.factory}() needs at least one member; leave the test out to accept any"
+def _set_test(
+    component: str, members: Iterable[object], unclear: Iterable[object], note: str
+) -> _SetTest:
+    cls, _, factory = _SET_TESTS[component]
+    accepted = _member_set(cls, factory, members)
+    if not accepted:
+        msg = f"{factory}() needs at least one member; leave the test out to accept any"
         raise InvalidArgumentError(msg)
-
-
-def _member_test(cls: type[_Vocabulary], component: str, field: str, factory: str) -> Any:
-    @attrs.frozen(repr=False)
-    class Test(_MemberTest):
-        accepted: frozenset[Any] = attrs.field(
-            converter=_member_set(cls, factory), validator=_widen_check
-        )
-        unclear: frozenset[Any] = attrs.field(
-            default=frozenset(), converter=_member_set(cls, factory)
-        )
-        note: str = attrs.field(default="", eq=False)
-
-    Test.component = component
-    Test.factory = factory
-    Test.field = field
-    Test.__name__ = Test.__qualname__ = f"_{cls.__name__}Test"
-    return Test
-
-
-# Module-level classes, so the tests pickle by reference.
-_ActorTest = _member_test(Actor, "actor", "actor", "actor_in")
-_HarmTest = _member_test(Harm, "harm", "harms", "harm_in")
-_LinkTest = _member_test(Link, "link", "link", "link_in")
-_TargetTest = _member_test(Target, "target", "target", "target_in")
-_ScaleTest = _member_test(Scale, "threshold", "scale", "scale_in")
+    return _SetTest(component, accepted, _member_set(cls, factory, unclear), note)
 
 
 def actor_in(*actors: Actor | str, unclear: Iterable[Actor | str] = (), note: str = "") -> Any:
@@ -151,7 +128,7 @@ def actor_in(*actors: Actor | str, unclear: Iterable[Actor | str] = (), note: st
 
     .. versionadded:: 0.1
     """
-    return _ActorTest(actors, unclear, note)
+    return _set_test("actor", actors, unclear, note)
 
 
 def harm_in(*harms: Harm | str, unclear: Iterable[Harm | str] = (), note: str = "") -> Any:
@@ -164,7 +141,7 @@ def harm_in(*harms: Harm | str, unclear: Iterable[Harm | str] = (), note: str = 
 
     .. versionadded:: 0.1
     """
-    return _HarmTest(harms, unclear, note)
+    return _set_test("harm", harms, unclear, note)
 
 
 def link_in(*links: Link | str, unclear: Iterable[Link | str] = (), note: str = "") -> Any:
@@ -177,7 +154,7 @@ def link_in(*links: Link | str, unclear: Iterable[Link | str] = (), note: str = 
 
     .. versionadded:: 0.1
     """
-    return _LinkTest(links, unclear, note)
+    return _set_test("link", links, unclear, note)
 
 
 def target_in(*targets: Target | str, unclear: Iterable[Target | str] = (), note: str = "") -> Any:
@@ -190,7 +167,7 @@ def target_in(*targets: Target | str, unclear: Iterable[Target | str] = (), note
 
     .. versionadded:: 0.1
     """
-    return _TargetTest(targets, unclear, note)
+    return _set_test("target", targets, unclear, note)
 
 
 def scale_in(*scales: Scale | str, unclear: Iterable[Scale | str] = (), note: str = "") -> Any:
@@ -203,7 +180,7 @@ def scale_in(*scales: Scale | str, unclear: Iterable[Scale | str] = (), note: st
 
     .. versionadded:: 0.1
     """
-    return _ScaleTest(scales, unclear, note)
+    return _set_test("threshold", scales, unclear, note)
 
 
 def _places(values: Iterable[Place | str]) -> tuple[Place, ...]:
@@ -373,7 +350,7 @@ class Verdict:
     >>> v.outcome
     Outcome.IN
     >>> sorted({r.clause for r in v.because})
-    ['acquired-through-abuses', 'wealth-through-illegal-control']
+    ['acquired-through-abuses', 'acquired-through-violence', 'wealth-through-illegal-control']
 
     .. versionadded:: 0.1
     """
@@ -486,14 +463,9 @@ class Clause:
         >>> d = kp.definitions
         >>> c = d.Clause(name="c", tests=(d.actor_in("rebel_movement"),))
         >>> c.with_actors(frozenset({d.Actor.MILITIA})).tests[0]
-        actor_in(Actor.REBEL_MOVEMENT, Actor.MILITIA)
+        actor_in(Actor.MILITIA, Actor.REBEL_MOVEMENT)
         """
-        tests = tuple(
-            attrs.evolve(t, accepted=t.accepted | actors, unclear=t.unclear - actors)
-            if isinstance(t, _ActorTest)
-            else t
-            for t in self.tests
-        )
+        tests = tuple(t.widened(actors) if isinstance(t, _SetTest) else t for t in self.tests)
         return attrs.evolve(self, tests=tests)
 
     def __repr__(self) -> str:
@@ -508,6 +480,18 @@ def _clauses(value: Iterable[Clause]) -> tuple[Clause, ...]:
         msg = f"clauses must be Clause objects with distinct names; got {names!r}"
         raise InvalidArgumentError(msg)
     return clauses
+
+
+def _status(value: object) -> Status:
+    return Status(Status.from_text(value))
+
+
+def _wording_kind(value: object) -> Wording:
+    return Wording(Wording.from_text(value))
+
+
+def _references(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(str(v) for v in value)
 
 
 def _to_window(situation: Situation, on: object) -> Period:
@@ -570,11 +554,11 @@ class Definition:
 
     name: str = attrs.field(validator=attrs.validators.min_len(1))
     clauses: tuple[Clause, ...] = attrs.field(default=(), converter=_clauses)
-    status: Status = attrs.field(default=Status.COMBINATION, converter=Status.from_text)
+    status: Status = attrs.field(default=Status.COMBINATION, converter=_status)
     date: dt.date | None = None
-    references: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    references: tuple[str, ...] = attrs.field(default=(), converter=_references)
     wording: str = ""
-    wording_kind: Wording = attrs.field(default=Wording.PARAPHRASED, converter=Wording.from_text)
+    wording_kind: Wording = attrs.field(default=Wording.PARAPHRASED, converter=_wording_kind)
     title: str = ""
     notes: str = attrs.field(default="", eq=False)
     operator: str = attrs.field(
@@ -583,10 +567,11 @@ class Definition:
     operands: tuple[Definition, ...] = ()
 
     def __call__(self, situation: Situation, *, on: dt.date | Period | None = None) -> Verdict:
-        if not isinstance(situation, Situation):
+        given: object = situation  # checked at run time: callers may pass anything
+        if not isinstance(given, Situation):
             msg = (
-                f"a definition judges a kpmodel.definitions.Situation; got {situation!r} "
-                f"(type {type(situation).__name__})"
+                f"a definition judges a kpmodel.definitions.Situation; got {given!r} "
+                f"(type {type(given).__name__})"
             )
             raise InvalidArgumentError(msg)
         return self._judge(situation, _to_window(situation, on))
@@ -698,7 +683,7 @@ class Definition:
         >>> wide
         KPCS_2003.with_actors(Actor.PUBLIC_SECURITY_FORCE)
         """
-        members = _member_set(Actor, "with_actors")(actors)
+        members = _member_set(Actor, "with_actors", actors)
         if not members:
             msg = "with_actors() needs at least one Actor"
             raise InvalidArgumentError(msg)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 import attrs
@@ -57,7 +57,7 @@ def _end(value: object) -> dt.date | None:
     return None if value is None else parse_day(value, last=True, path="end")
 
 
-def _end_after_start(instance: Period | Designation, attribute: object, value: object) -> None:
+def _end_after_start(instance: Any, attribute: Any, value: Any) -> None:
     if instance.end is not None and instance.end < instance.start:
         msg = f"must not be before start {instance.start.isoformat()}; got {instance.end!r}"
         raise InvalidRecordError(msg, path="end")
@@ -144,16 +144,21 @@ def _country(value: object) -> str:
     raise InvalidRecordError(msg, path="country")
 
 
-def _optional_text(path: str) -> Callable[[object], str | None]:
-    def convert(value: object) -> str | None:
-        if value is None:
-            return None
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-        msg = f"must be a non-empty text or None; got {value!r}"
-        raise InvalidRecordError(msg, path=path)
+def _optional_text(value: object, path: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    msg = f"must be a non-empty text or None; got {value!r}"
+    raise InvalidRecordError(msg, path=path)
 
-    return convert
+
+def _zone(value: object) -> str | None:
+    return _optional_text(value, "zone")
+
+
+def _site(value: object) -> str | None:
+    return _optional_text(value, "site")
 
 
 @attrs.frozen
@@ -175,8 +180,8 @@ class Place:
     """
 
     country: str = attrs.field(converter=_country)
-    zone: str | None = attrs.field(default=None, converter=_optional_text("zone"))
-    site: str | None = attrs.field(default=None, converter=_optional_text("site"))
+    zone: str | None = attrs.field(default=None, converter=_zone)
+    site: str | None = attrs.field(default=None, converter=_site)
 
     def contains(self, other: Place) -> bool:
         """Return whether `other` lies inside this place (a country contains its zones).
@@ -212,14 +217,19 @@ class Place:
         return "/".join(p for p in (self.country, self.zone, self.site) if p is not None)
 
 
-def _nonempty(path: str) -> Callable[[object], str]:
-    def convert(value: object) -> str:
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-        msg = f"must be a non-empty text; got {value!r}"
-        raise InvalidRecordError(msg, path=path)
+def _nonempty(value: object, path: str) -> str:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    msg = f"must be a non-empty text; got {value!r}"
+    raise InvalidRecordError(msg, path=path)
 
-    return convert
+
+def _authority(value: object) -> str:
+    return _nonempty(value, "authority")
+
+
+def _reference(value: object) -> str:
+    return _nonempty(value, "reference")
 
 
 @attrs.frozen
@@ -245,8 +255,8 @@ class Designation:
     .. versionadded:: 0.1
     """
 
-    authority: str = attrs.field(converter=_nonempty("authority"))
-    reference: str = attrs.field(converter=_nonempty("reference"))
+    authority: str = attrs.field(converter=_authority)
+    reference: str = attrs.field(converter=_reference)
     start: dt.date = attrs.field(converter=_start)
     end: dt.date | None = attrs.field(default=None, converter=_end, validator=_end_after_start)
 
@@ -267,55 +277,67 @@ class Designation:
         Examples
         --------
         >>> d = kp.definitions.Designation("G7", "Russian-origin ban", "2024-01-01")
-        >>> d.in_force(kp.definitions.Period("2023"))
+        >>> d.in_force(kp.definitions.Period("2023", "2023"))
         False
         """
         return self.period.overlaps(window)
 
 
-def _member(cls: type[E], path: str) -> Callable[[object], E | None]:
-    def convert(value: object) -> E | None:
-        if value is None:
-            return None
-        try:
-            return cls.from_text(value)  # type: ignore[return-value]  # from_text returns cls
-        except ValueError as exc:
-            raise InvalidRecordError(str(exc), path=path) from None
-
-    return convert
+def _member(cls: type[E], path: str, value: object) -> E | None:
+    if value is None:
+        return None
+    try:
+        return cls.from_text(value)  # type: ignore[return-value]  # from_text returns a cls member
+    except ValueError as exc:
+        raise InvalidRecordError(str(exc), path=path) from None
 
 
-def _members(cls: type[E], path: str) -> Callable[[object], frozenset[E] | None]:
-    one = _member(cls, path)
-
-    def convert(value: object) -> frozenset[E] | None:
-        if value is None:
-            return None
-        if isinstance(value, (str, _Vocabulary)):
-            value = [value]
-        if not isinstance(value, Iterable):
-            msg = f"must be a set of {cls.__name__} members or None; got {value!r}"
-            raise InvalidRecordError(msg, path=path)
-        members: list[E] = []
-        for i, item in enumerate(value):
-            try:
-                member = one(item)
-            except InvalidRecordError as exc:
-                raise InvalidRecordError(str(exc).split(": ", 1)[1], path=f"{path}[{i}]") from None
-            if member is not None:
-                members.append(member)
-        return frozenset(members)
-
-    return convert
+def _members(cls: type[E], path: str, value: object) -> frozenset[E] | None:
+    if value is None:
+        return None
+    if isinstance(value, (str, _Vocabulary)):
+        value = [value]
+    if not isinstance(value, Iterable):
+        msg = f"must be a set of {cls.__name__} members or None; got {value!r}"
+        raise InvalidRecordError(msg, path=path)
+    members: list[E] = []
+    for i, item in enumerate(value):
+        member = _member(cls, f"{path}[{i}]", item)
+        if member is not None:
+            members.append(member)
+    return frozenset(members)
 
 
-def _instance_of(cls: type[Any], path: str) -> Callable[[object, object, object], None]:
-    def check(instance: object, attribute: object, value: object) -> None:
-        if not isinstance(value, cls):
-            msg = f"must be a {cls.__name__}; got {value!r} (type {type(value).__name__})"
-            raise InvalidRecordError(msg, path=path)
+def _actor(value: object) -> Actor | None:
+    return _member(Actor, "actor", value)
 
-    return check
+
+def _harms(value: object) -> frozenset[Harm] | None:
+    return _members(Harm, "harms", value)
+
+
+def _link(value: object) -> frozenset[Link] | None:
+    return _members(Link, "link", value)
+
+
+def _target(value: object) -> Target | None:
+    return _member(Target, "target", value)
+
+
+def _scale(value: object) -> Scale | None:
+    return _member(Scale, "scale", value)
+
+
+def _check_place(instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, Place):
+        msg = f"must be a Place; got {value!r} (type {type(value).__name__})"
+        raise InvalidRecordError(msg, path="place")
+
+
+def _check_period(instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, Period):
+        msg = f"must be a Period; got {value!r} (type {type(value).__name__})"
+        raise InvalidRecordError(msg, path="period")
 
 
 def _designations(value: object) -> tuple[Designation, ...]:
@@ -385,13 +407,13 @@ class Situation:
     .. versionadded:: 0.1
     """
 
-    place: Place = attrs.field(validator=_instance_of(Place, "place"))
-    period: Period = attrs.field(validator=_instance_of(Period, "period"))
-    actor: Actor | None = attrs.field(default=None, converter=_member(Actor, "actor"))
-    harms: frozenset[Harm] | None = attrs.field(default=None, converter=_members(Harm, "harms"))
-    link: frozenset[Link] | None = attrs.field(default=None, converter=_members(Link, "link"))
-    target: Target | None = attrs.field(default=None, converter=_member(Target, "target"))
-    scale: Scale | None = attrs.field(default=None, converter=_member(Scale, "scale"))
+    place: Place = attrs.field(validator=_check_place)
+    period: Period = attrs.field(validator=_check_period)
+    actor: Actor | None = attrs.field(default=None, converter=_actor)
+    harms: frozenset[Harm] | None = attrs.field(default=None, converter=_harms)
+    link: frozenset[Link] | None = attrs.field(default=None, converter=_link)
+    target: Target | None = attrs.field(default=None, converter=_target)
+    scale: Scale | None = attrs.field(default=None, converter=_scale)
     designations: tuple[Designation, ...] = attrs.field(default=(), converter=_designations)
     sources: tuple[str, ...] = attrs.field(default=(), converter=_sources)
     title: str = attrs.field(default="", validator=attrs.validators.instance_of(str))

@@ -1,4 +1,4 @@
-"""The vocabularies of the evidence and of the verdicts (domain brief definitions.md, section 4.1)."""
+"""The vocabularies of evidence and verdicts (domain brief definitions.md, section 4.1)."""
 
 from __future__ import annotations
 
