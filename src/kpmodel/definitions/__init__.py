@@ -21,6 +21,7 @@ Outcome.IN
 from kpmodel.definitions._casebook import Case, CaseBook, Expected
 from kpmodel.definitions._catalogue import (
     ADPA_2025,
+    BUILTIN_NAMES,
     CANADA_WDC_CSC_2018,
     DODD_FRANK_1502,
     EU_2023,
@@ -65,6 +66,7 @@ from kpmodel.definitions._vocabulary import (
 __all__ = [  # noqa: RUF022
     "ADPA_2025",
     "Actor",
+    "BUILTIN_NAMES",
     "CANADA_WDC_CSC_2018",
     "Case",
     "CaseBook",

@@ -598,3 +598,6 @@ BUILTINS: dict[str, Definition] = {
         DODD_FRANK_1502,
     )
 }
+
+#: The names of the built-in definitions, in catalogue order.
+BUILTIN_NAMES: tuple[str, ...] = tuple(BUILTINS)
