@@ -21,9 +21,12 @@ IN, OUT, UNDETERMINED = Outcome.IN, Outcome.OUT, Outcome.UNDETERMINED
 
 
 def name_of(definition: Any) -> str:
-    """Return the name a definition goes by in tables: its `name`, else its repr."""
-    name = getattr(definition, "name", None)
-    return name if isinstance(name, str) and name else repr(definition)
+    """Return the name a definition goes by in tables: its `name`, function name, or repr."""
+    for attribute in ("name", "__name__"):
+        name = getattr(definition, attribute, None)
+        if isinstance(name, str) and name and name != "<lambda>":
+            return name
+    return repr(definition)
 
 
 def resolve(definition: Any) -> Any:
