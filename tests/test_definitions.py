@@ -19,19 +19,19 @@ from kpmodel.errors import (
 from kpmodel.testing import check_definition
 from kpmodel.testing.strategies import definitions, periods, situations
 
-O = d.Outcome
+Outcome = d.Outcome
 BUILTINS = [d.get(name) for name in d.BUILTIN_NAMES]
 
 
 class TestOutcome:
-    @pytest.mark.parametrize("a", list(O))
-    @pytest.mark.parametrize("b", list(O))
+    @pytest.mark.parametrize("a", list(Outcome))
+    @pytest.mark.parametrize("b", list(Outcome))
     def test_kleene_tables_agree_with_min_and_max(self, a, b):
         """& is the minimum and | the maximum in the order OUT < UNDETERMINED < IN."""
         assert (a & b).rank == min(a.rank, b.rank)
         assert (a | b).rank == max(a.rank, b.rank)
 
-    @pytest.mark.parametrize("a", list(O))
+    @pytest.mark.parametrize("a", list(Outcome))
     def test_negation_swaps_in_and_out(self, a):
         """~ swaps IN and OUT, keeps UNDETERMINED, and is its own inverse."""
         assert (~a).rank == 2 - a.rank
@@ -40,7 +40,7 @@ class TestOutcome:
     def test_from_text_rejects_unknown_words(self):
         """An unknown word names the expected values in the error."""
         with pytest.raises(ValueError, match="'in', 'out', 'undetermined'"):
-            O.from_text("maybe")
+            Outcome.from_text("maybe")
 
 
 class TestRecords:
@@ -93,7 +93,8 @@ class TestRecords:
         both = a.intersection(b)
         assert both == b.intersection(a)
         if both is not None:
-            assert a.contains(both.start) and b.contains(both.start)
+            assert a.contains(both.start)
+            assert b.contains(both.start)
 
 
 class TestDefinitions:
@@ -105,7 +106,9 @@ class TestDefinitions:
         assert statuses["EU_2023"] is d.Status.POSITION
         for defn in BUILTINS:
             assert repr(defn) == defn.name
-            assert defn.date is not None and defn.references and defn.wording
+            assert defn.date is not None
+            assert defn.references
+            assert defn.wording
             assert defn.wording_kind in (d.Wording.VERBATIM, d.Wording.PARAPHRASED)
 
     def test_combinations_read_like_expressions(self):
@@ -128,7 +131,7 @@ class TestDefinitions:
         """Adding public security forces alone does not catch Marange: harms still fail."""
         marange = d.CaseBook.default()["zimbabwe-marange"]
         wide = d.KPCS_2003.with_actors(d.Actor.PUBLIC_SECURITY_FORCE)
-        assert wide(marange).outcome is O.OUT
+        assert wide(marange).outcome is Outcome.OUT
         assert {r.component for r in wide(marange).why_not} >= {"harm", "link", "target"}
 
     def test_calling_with_something_else_than_a_situation_is_an_argument_error(self):
@@ -141,15 +144,15 @@ class TestDefinitions:
     def test_on_judges_with_the_rules_in_force_then(self):
         """The G7 ban catches Russia as of 2024, not as of 2023."""
         russia = d.CaseBook.default()["russia-2022"]
-        assert d.G7_RUSSIA_ORIGIN_2024(russia, on=dt.date(2023, 6, 1)).outcome is O.OUT
-        assert d.G7_RUSSIA_ORIGIN_2024(russia, on=dt.date(2024, 6, 1)).outcome is O.IN
-        assert d.G7_RUSSIA_ORIGIN_2024(russia).outcome is O.IN
+        assert d.G7_RUSSIA_ORIGIN_2024(russia, on=dt.date(2023, 6, 1)).outcome is Outcome.OUT
+        assert d.G7_RUSSIA_ORIGIN_2024(russia, on=dt.date(2024, 6, 1)).outcome is Outcome.IN
+        assert d.G7_RUSSIA_ORIGIN_2024(russia).outcome is Outcome.IN
 
     def test_kpcs_unsc_clause_follows_the_designation_dates(self):
         """'Insofar as they remain in effect': the UNSC clause lapses with the ban."""
         officer = d.CaseBook.default()["cote-divoire-army-officer-2014"]
-        assert d.KPCS_2003(officer).outcome is O.UNDETERMINED
-        assert d.KPCS_2003(officer, on=dt.date(2014, 5, 1)).outcome is O.OUT
+        assert d.KPCS_2003(officer).outcome is Outcome.UNDETERMINED
+        assert d.KPCS_2003(officer, on=dt.date(2014, 5, 1)).outcome is Outcome.OUT
 
     @pytest.mark.parametrize("defn", BUILTINS, ids=lambda x: x.name)
     def test_builtins_pickle_to_equal_objects(self, defn):
@@ -168,7 +171,7 @@ class TestLaws:
     @given(definitions(), situations())
     def test_excluded_middle_is_never_out(self, defn, situation):
         """d | ~d is IN or UNDETERMINED, never OUT."""
-        assert (defn | ~defn)(situation).outcome is not O.OUT
+        assert (defn | ~defn)(situation).outcome is not Outcome.OUT
 
     @given(definitions(), definitions(), situations())
     def test_de_morgan_holds_in_three_valued_logic(self, a, b, situation):
@@ -183,17 +186,17 @@ class TestLaws:
         known = defn.components()
         for r in verdict.reasons:
             assert (r.definition, r.clause, r.component) in known
-            assert r.outcome in O
+            assert r.outcome in Outcome
 
     @given(definitions(negation=False), situations())
     def test_in_verdicts_say_which_clause_matched(self, defn, situation):
         """An IN verdict of a definition without ~ names the matched components, all IN."""
         verdict = defn(situation)
-        if verdict.outcome is O.IN and defn.components():
+        if verdict.outcome is Outcome.IN and defn.components():
             assert verdict.because
-            assert all(r.outcome is O.IN for r in verdict.because)
-        if verdict.outcome is O.OUT:
-            assert all(r.outcome is O.OUT for r in verdict.why_not)
+            assert all(r.outcome is Outcome.IN for r in verdict.because)
+        if verdict.outcome is Outcome.OUT:
+            assert all(r.outcome is Outcome.OUT for r in verdict.why_not)
 
     @given(definitions(), situations())
     def test_combinations_pickle(self, defn, situation):
@@ -289,8 +292,8 @@ class TestConformance:
 
 def _alternate():
     while True:
-        yield O.IN
-        yield O.OUT
+        yield Outcome.IN
+        yield Outcome.OUT
 
 
 _FLIP = _alternate()

@@ -50,7 +50,7 @@ class TestCompare:
         text = kp.compare(ALL, BOOK).explain("zimbabwe-marange")
         assert text.startswith("Zimbabwe, Marange, 2008-2011")
         assert "Who: public security force." in text
-        assert "Under KPCS_2003" in text and ": OUT." in text
+        assert "Under KPCS_2003 (KPCS Core Document, Section I; in force since 2003): OUT." in text
         assert "This changes the verdict against KPCS_2003." in text
         assert "The domain brief records it as ambiguous" in text
         assert "It fits 'wealth-through-illegal-control'" in text
