@@ -6,10 +6,8 @@ force (`KPCS_2003`) beside the reform proposals and adjacent regimes; `compare` 
 side by side on the shipped `CaseBook` or on your own situations.
 
 Facts come from the domain brief ``definitions.md``; each definition and case cites its
-sources.
+sources. A first look:
 
-Examples
---------
 >>> d = kp.definitions
 >>> book = d.CaseBook.default()
 >>> d.KPCS_2003(book["zimbabwe-marange"]).outcome
