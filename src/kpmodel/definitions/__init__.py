@@ -45,7 +45,7 @@ from kpmodel.definitions._definition import (
     target_in,
 )
 from kpmodel.definitions._evidence import Designation, Period, Place, Situation
-from kpmodel.definitions._lots import conflict_shares, coverage
+from kpmodel.definitions._lots import Lots, conflict_shares, coverage
 from kpmodel.definitions._plot import plot_coverage, plot_matrix
 from kpmodel.definitions._registry import available, get
 from kpmodel.definitions._vocabulary import (
@@ -79,6 +79,7 @@ __all__ = [  # noqa: RUF022
     "Harm",
     "KPCS_2003",
     "Link",
+    "Lots",
     "OECD_ANNEX_II",
     "Outcome",
     "Period",
