@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -434,7 +434,3 @@ def compare(
         on=on,
         casebook=casebook,
     )
-
-
-#: The type of a definition as compare() accepts it.
-DefinitionLike = Definition | str | Callable[..., Verdict]

@@ -24,15 +24,13 @@ from kpmodel.errors import InvalidArgumentError
 
 IN, OUT, UNDETERMINED = Outcome.IN, Outcome.OUT, Outcome.UNDETERMINED
 
-#: The components a clause may test, in the order explanations list them.
-COMPONENTS = ("actor", "harm", "link", "target", "threshold", "geography", "time", "designation")
-
 
 class ComponentTest(Protocol):
     """One test of a clause: reads a situation over a window and answers IN, OUT or UNDETERMINED.
 
-    `component` names what is tested (one of ``COMPONENTS`` for the built-in tests). The call
-    returns the outcome and a plain-words detail for explanations.
+    `component` names what is tested (the built-in tests use actor, harm, link, target,
+    threshold, geography, time and designation). The call returns the outcome and a
+    plain-words detail for explanations.
     """
 
     component: str
@@ -392,7 +390,7 @@ def _combine(outcome: Outcome, parts: Iterable[Verdict], name: str) -> Verdict:
     )
 
 
-def _tests(value: Iterable[Any]) -> tuple[Any, ...]:
+def _tests(value: Iterable[Any]) -> tuple[ComponentTest, ...]:
     tests = tuple(value)
     for test in tests:
         if not callable(test) or not isinstance(getattr(test, "component", None), str):
@@ -419,7 +417,7 @@ class Clause:
     """
 
     name: str = attrs.field(validator=attrs.validators.min_len(1))
-    tests: tuple[Any, ...] = attrs.field(converter=_tests)
+    tests: tuple[ComponentTest, ...] = attrs.field(converter=_tests)
     note: str = attrs.field(default="", eq=False)
 
     def judge(self, situation: Situation, window: Period, *, definition: str = "") -> Verdict:
