@@ -349,6 +349,10 @@ class Verdict:
     Outcome.IN
     >>> sorted({r.clause for r in v.because})
     ['acquired-through-abuses', 'acquired-through-violence', 'wealth-through-illegal-control']
+    >>> print(kp.definitions.G7_RUSSIA_ORIGIN_2024(book["russia-2022"]))
+    G7_RUSSIA_ORIGIN_2024: IN because [russian-origin] geography: RU lies in the area the
+    definition covers; [russian-origin] time: the rule applies in 2022-01-01 to ongoing (it
+    applies 2024-01-01 to ongoing)
 
     .. versionadded:: 0.1
     """
@@ -357,6 +361,12 @@ class Verdict:
     because: tuple[Reason, ...] = ()
     why_not: tuple[Reason, ...] = ()
     definition: str = ""
+
+    def __str__(self) -> str:
+        reasons = self.why_not if self.outcome is OUT else self.because
+        word = "because" if self.outcome is IN else "since" if reasons else ""
+        listed = "; ".join(f"[{r.clause}] {r.component}: {r.detail}" for r in reasons)
+        return f"{self.definition or 'verdict'}: {self.outcome.name} {word} {listed}".strip()
 
     @property
     def reasons(self) -> tuple[Reason, ...]:
