@@ -225,6 +225,8 @@ class Comparison:
     def explain(self, item: str) -> str:
         """Return the reasoning for one item in plain words a teacher can read out.
 
+        The text is a `str`; in a REPL or notebook it displays as plain lines.
+
         Examples
         --------
         >>> c = kp.compare("CANADA_WDC_CSC_2018", kp.definitions.CaseBook.default())
@@ -238,7 +240,7 @@ class Comparison:
             msg = f"no item {item!r} in this comparison; items: {list(self.items)!r}"
             raise InvalidArgumentError(msg)
         if item not in self.situations:
-            return _explain_lot(self, item)
+            return _Text(_explain_lot(self, item))
         s = self.situations[item]
         case = self.casebook.case(item) if self.casebook is not None else None
         lines = [case.title if case and case.title else (s.title or item)]
@@ -262,7 +264,7 @@ class Comparison:
             if expected is not None:
                 note = f" ({expected.note})" if expected.note else ""
                 lines.append(f"  The domain brief records {_brief_word(expected.outcome)}{note}.")
-        return "\n".join(lines)
+        return _Text("\n".join(lines))
 
 
 def _explain_lot(self: Comparison, item: str) -> str:
@@ -292,6 +294,15 @@ def _explain_lot(self: Comparison, item: str) -> str:
         else:
             lines.extend(_story(attrs.evolve(v, why_not=())))
     return "\n".join(lines)
+
+
+class _Text(str):
+    """Text that a REPL or notebook shows as plain lines rather than as a quoted string."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 def _brief_word(outcome: Outcome) -> str:
