@@ -12,4 +12,20 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     msg = "kpmodel.testing.strategies needs Hypothesis: pip install 'kpmodel[testing]'"
     raise ImportError(msg) from exc
 
-__all__: list[str] = []
+from kpmodel.testing._definitions_strategies import (
+    clauses,
+    definitions,
+    designations,
+    periods,
+    places,
+    situations,
+)
+
+__all__ = [
+    "clauses",
+    "definitions",
+    "designations",
+    "periods",
+    "places",
+    "situations",
+]
