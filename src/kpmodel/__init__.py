@@ -3,14 +3,14 @@
 The top level re-exports the names most scripts need; every part also has its own package
 (`kpmodel.participants`, `kpmodel.certificates`, `kpmodel.rules`, ...) with its full API.
 
-Examples
---------
+For example:
+
 >>> import kpmodel as kp
 >>> kp.__version__
 '0.1.0'
 """
 
-from kpmodel import errors
+from kpmodel import errors, participants
 from kpmodel.errors import KPModelError
 
 __version__ = "0.1.0"
@@ -19,4 +19,5 @@ __all__ = [
     "KPModelError",
     "__version__",
     "errors",
+    "participants",
 ]
