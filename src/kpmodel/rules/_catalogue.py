@@ -16,6 +16,7 @@ from kpmodel.certificates._records import (
     MIXED,
     Certificate,
     ImportConfirmation,
+    Parcel,
     Shipment,
 )
 from kpmodel.rules._model import KPCS_START, Context, Finding, Rule, Rulebook
@@ -237,18 +238,19 @@ def _status(context: Context, code: str) -> str:
 
 
 def _trade_findings(
-    rule: Rule, context: Context, code: str, path: str, role: str, zones: list[tuple[str, str | None]]
+    rule: Rule, context: Context, code: str, path: str, role: str, parcels: tuple[Parcel, ...]
 ) -> Iterator[Finding]:
-    """Findings for one side of a trade; `zones` pairs parcel paths with their mining zones."""
+    """Findings for one side of a trade; the exporting side passes its parcels for their zones."""
     if context.may_trade(code):
         return
     status = _status(context, code)
-    if status == "restricted" and zones:
+    if status == "restricted" and parcels:
         allowed = sorted(context.register.compliant_zones(code, on=context.on))
-        for zone_path, zone in zones:
+        for index, parcel in enumerate(parcels):
+            zone = parcel.zone
             if not context.may_trade(code, zone):
                 yield rule.error(
-                    zone_path,
+                    f"parcels[{index}].zone",
                     f"{role} {code!r} is restricted to compliant zones {allowed} on "
                     f"{context.on}; goods from zone {zone!r} may not be traded",
                 )
@@ -263,12 +265,12 @@ def _trade_findings(
 def _participants(cert: Certificate, context: Context) -> Iterator[Finding]:
     if context.shipment is not None:
         return  # the shipment's own rule judges the trade on the shipment date
-    zones = [(f"parcels[{i}].zone", p.zone) for i, p in enumerate(cert.parcels)]
     yield from _trade_findings(
-        PARTICIPANTS, context, cert.issuing_country, "issuing_country", "issuing country", zones
+        PARTICIPANTS, context, cert.issuing_country, "issuing_country", "issuing country",
+        cert.parcels,
     )
     yield from _trade_findings(
-        PARTICIPANTS, context, cert.destination_country, "destination_country", "destination", []
+        PARTICIPANTS, context, cert.destination_country, "destination_country", "destination", ()
     )
 
 
@@ -284,12 +286,12 @@ PARTICIPANTS = Rule(
 
 
 def _shipment_participants(shipment: Shipment, context: Context) -> Iterator[Finding]:
-    zones = [(f"parcels[{i}].zone", p.zone) for i, p in enumerate(shipment.parcels)]
     yield from _trade_findings(
-        SHIPMENT_PARTICIPANTS, context, shipment.from_country, "from_country", "exporter", zones
+        SHIPMENT_PARTICIPANTS, context, shipment.from_country, "from_country", "exporter",
+        shipment.parcels,
     )
     yield from _trade_findings(
-        SHIPMENT_PARTICIPANTS, context, shipment.to_country, "to_country", "importer", []
+        SHIPMENT_PARTICIPANTS, context, shipment.to_country, "to_country", "importer", ()
     )
 
 

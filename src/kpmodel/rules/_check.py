@@ -85,7 +85,8 @@ def check(
         msg = f"'on' must be a datetime.date or None, got {on!r} (type={type(on).__name__})"
         raise InvalidArgumentError(msg)
     book = rulebook or Rulebook.default()
-    context = Context(on=on or date.min, register=register or default_register())
+    register = register or default_register()
+    context = Context(on=on or date.min, register=register, memo=_memo_for(register))
     findings: list[Finding] = []
     if isinstance(obj, Certificate | Shipment | ImportConfirmation):
         _check_record(obj, "", findings, book, context, on)
@@ -95,6 +96,23 @@ def check(
         msg = f"check() takes {_CHECKABLE}; got {obj!r} (type={type(obj).__name__})"
         raise InvalidArgumentError(msg)
     return Report(findings)
+
+
+# Answers of may_trade(code, on, zone), kept per register across calls: a register lookup
+# costs microseconds, and checking a ledger one certificate at a time asks the same questions.
+_MEMOS: dict[int, tuple[object, dict[tuple[str, date, str | None], bool]]] = {}
+
+
+def _memo_for(register: object) -> dict[tuple[str, date, str | None], bool]:
+    entry = _MEMOS.get(id(register))
+    if entry is None or entry[0] is not register:
+        if len(_MEMOS) > 16:
+            _MEMOS.clear()
+        entry = _MEMOS[id(register)] = (register, {})
+    memo = entry[1]
+    if len(memo) > 1_000_000:
+        memo.clear()
+    return memo
 
 
 def _own_date(record: object) -> date:
@@ -128,7 +146,8 @@ def _check_record(
 ) -> None:
     day = on or _own_date(record)
     if isinstance(record, Certificate):
-        _run(book.in_force(day, "certificate"), record, context.at(day), prefix, findings)
+        here = context if context.on == day else context.at(day)
+        _run(book.in_force(day, "certificate"), record, here, prefix, findings)
     elif isinstance(record, Shipment):
         here = context.at(day)
         _run(book.in_force(day, "shipment"), record, here, prefix, findings)

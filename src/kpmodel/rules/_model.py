@@ -306,9 +306,9 @@ class Rulebook:
         >>> len(kp.rules.Rulebook.default().rules) == len(kp.rules.RULES)
         True
         """
-        from kpmodel.rules._catalogue import DEFAULT_RULEBOOK
+        from kpmodel.rules import _catalogue  # the catalogue builds Rule objects: import late
 
-        return DEFAULT_RULEBOOK
+        return _catalogue.DEFAULT_RULEBOOK
 
     def in_force(self, on: date, kind: str | None = None) -> tuple[Rule, ...]:
         """Return the rules in force on `on`, for one kind of object if `kind` is given.
