@@ -10,14 +10,18 @@ For example:
 '0.1.0'
 """
 
-from kpmodel import errors, participants
+from kpmodel import certificates, errors, participants, rules
 from kpmodel.errors import KPModelError
+from kpmodel.rules import check
 
 __version__ = "0.1.0"
 
 __all__ = [
     "KPModelError",
     "__version__",
+    "certificates",
+    "check",
     "errors",
     "participants",
+    "rules",
 ]

@@ -54,13 +54,13 @@ from kpmodel.certificates._records import (
 )
 from kpmodel.certificates._schema import json_schema
 
-__all__ = [
+__all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "CSV_COLUMNS",
-    "KP_STATEMENT",
-    "MIXED",
     "Certificate",
     "HSCode",
     "ImportConfirmation",
+    "KP_STATEMENT",
+    "MIXED",
     "Parcel",
     "Party",
     "Record",

@@ -31,7 +31,10 @@ _OPTIONAL_CERTIFICATE_COLUMNS = ("language", "english_translation", "forgery_res
 _OPTIONAL_PARCEL_COLUMNS = ("declared_origins", "zone")
 
 CSV_COLUMNS: tuple[str, ...] = (
-    _CERTIFICATE_COLUMNS + _PARCEL_COLUMNS + _OPTIONAL_CERTIFICATE_COLUMNS + _OPTIONAL_PARCEL_COLUMNS
+    _CERTIFICATE_COLUMNS
+    + _PARCEL_COLUMNS
+    + _OPTIONAL_CERTIFICATE_COLUMNS
+    + _OPTIONAL_PARCEL_COLUMNS
 )
 """The columns of a CSV certificate ledger, required ones first (see `load_csv`)."""
 
@@ -43,7 +46,7 @@ _PARCEL_PATH = re.compile(r"parcels\[(\d+)\]\.?([a-z_]*)")
 
 
 def load_csv(path: str | Path) -> list[Certificate]:
-    """Load a certificate ledger from a CSV file with one row per parcel.
+    r"""Load a certificate ledger from a CSV file with one row per parcel.
 
     The first row is the header. Required columns: ``number``, ``issuing_authority``,
     ``issuing_country``, ``destination_country``, ``exporter_name``, ``exporter_address``,
@@ -81,7 +84,7 @@ def load_csv(path: str | Path) -> list[Certificate]:
     >>> row = ("BW1,Authority,BW,BE,A Ltd,1 Road,BW,B BV,2 Street,BE,2023-03-01,2023-05-30,"
     ...        "1,true,true,7102.31,-3.5,100.00,BW")
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "ledger.csv"
-    >>> _ = path.write_text(header + "\\n" + row + "\\n", encoding="utf-8")
+    >>> _ = path.write_text(header + "\n" + row + "\n", encoding="utf-8")
     >>> kp.certificates.load_csv(path)
     Traceback (most recent call last):
     ...
@@ -100,7 +103,9 @@ def load_csv(path: str | Path) -> list[Certificate]:
     except csv.Error as error:
         raise LoadError([Problem("", f"not valid CSV: {error}")], source=source) from None
     if not rows:
-        raise LoadError([Problem("row 1", "the file is empty; expected a header row")], source=source)
+        raise LoadError(
+            [Problem("row 1", "the file is empty; expected a header row")], source=source
+        )
     header = [name.strip() for name in rows[0]]
     problems = _header_problems(header)
     if problems:
@@ -128,13 +133,13 @@ def _header_problems(header: list[str]) -> list[Problem]:
         if name in _REQUIRED and name not in header
     ]
     duplicated = sorted({name for name in header if header.count(name) > 1})
-    problems += [Problem("row 1", f"column {name!r} appears more than once") for name in duplicated]
+    problems += [
+        Problem("row 1", f"column {name!r} appears more than once") for name in duplicated
+    ]
     return problems
 
 
-def _runs(
-    header: list[str], rows: list[list[str]]
-) -> list[tuple[int, list[dict[str, str]]]]:
+def _runs(header: list[str], rows: list[list[str]]) -> list[tuple[int, list[dict[str, str]]]]:
     """Group consecutive rows with the same number; return (first row number, rows) pairs."""
     runs: list[tuple[int, list[dict[str, str]]]] = []
     for offset, cells in enumerate(rows):

@@ -30,7 +30,8 @@ def example_certificate() -> Certificate:
         issuing_country="BW",
         destination_country="BE",
         exporter=Party(
-            name="Kalahari Example Rough (Pty) Ltd", address="1 Example Road, Gaborone",
+            name="Kalahari Example Rough (Pty) Ltd",
+            address="1 Example Road, Gaborone",
             country="BW",
         ),
         importer=Party(
@@ -40,12 +41,16 @@ def example_certificate() -> Certificate:
         expires=date(2023, 5, 30),
         parcels=(
             Parcel(
-                hs_code=HSCode.NON_INDUSTRIAL, carats=Decimal("1000.00"),
-                value_usd=Decimal("200000.00"), origin="BW",
+                hs_code=HSCode.NON_INDUSTRIAL,
+                carats=Decimal("1000.00"),
+                value_usd=Decimal("200000.00"),
+                origin="BW",
             ),
             Parcel(
-                hs_code=HSCode.INDUSTRIAL, carats=Decimal("285.40"),
-                value_usd=Decimal("36120.00"), origin="BW",
+                hs_code=HSCode.INDUSTRIAL,
+                carats=Decimal("285.40"),
+                value_usd=Decimal("36120.00"),
+                origin="BW",
             ),
         ),
         number_of_parcels=2,

@@ -200,7 +200,10 @@ def _not_negative(_: object, attribute: attrs.Attribute[Any], value: Decimal) ->
 def _origin(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is None or value == MIXED or is_country_code(value):
         return
-    msg = f"must be an ISO 3166-1 alpha-2 country code or 'MIXED' (or null if missing), got {value!r}"
+    msg = (
+        "must be an ISO 3166-1 alpha-2 country code or 'MIXED' (or null if missing), "
+        f"got {value!r}"
+    )
     raise InvalidRecordError(msg, path=attribute.name)
 
 
@@ -213,7 +216,7 @@ def _country_codes(_: object, attribute: attrs.Attribute[Any], value: tuple[obje
 
 
 def _instances(kind: type) -> Any:
-    """Validate that every item of a tuple is a `kind`, naming the index of the first that is not."""
+    """Validate that every item of a tuple is a `kind`; name the index of the first that is not."""
 
     def validate(_: object, attribute: attrs.Attribute[Any], value: tuple[object, ...]) -> None:
         for index, item in enumerate(value):
@@ -488,9 +491,7 @@ class ImportConfirmation:
 
     certificate_number: str = attrs.field(validator=_text)
     received: date = attrs.field(validator=_day)
-    number_of_parcels: int | None = attrs.field(
-        validator=attrs.validators.optional(_count)  # type: ignore[arg-type]
-    )
+    number_of_parcels: int | None = attrs.field(validator=attrs.validators.optional(_count))
     carats: Decimal | None = attrs.field(
         converter=attrs.converters.optional(_carats),
         validator=attrs.validators.optional(_positive),

@@ -40,17 +40,16 @@ them (`kpmodel.certificates.Parcel`), so no rule needs to look for them.
 
 from kpmodel.rules._catalogue import ORIGIN_LISTING_START, RULES
 from kpmodel.rules._check import check, default_register
-from kpmodel.rules._model import Context, Finding, Report, Rule, Rulebook, Severity
+from kpmodel.rules._model import Context, Finding, Report, Rule, Rulebook
 
-__all__ = [
-    "ORIGIN_LISTING_START",
-    "RULES",
+__all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "Context",
     "Finding",
+    "ORIGIN_LISTING_START",
+    "RULES",
     "Report",
     "Rule",
     "Rulebook",
-    "Severity",
     "check",
     "default_register",
 ]

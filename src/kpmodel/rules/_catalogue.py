@@ -91,7 +91,9 @@ def _number(cert: Certificate, _: Context) -> Iterator[Finding]:
 
 def _forgery(cert: Certificate, _: Context) -> Iterator[Finding]:
     if not cert.forgery_resistant:
-        yield FORGERY.error("forgery_resistant", "the certificate is not tamper- and forgery-resistant")
+        yield FORGERY.error(
+            "forgery_resistant", "the certificate is not tamper- and forgery-resistant"
+        )
 
 
 def _dates(cert: Certificate, _: Context) -> Iterator[Finding]:
@@ -118,7 +120,9 @@ def _parties(cert: Certificate, _: Context) -> Iterator[Finding]:
 
 def _parcel_count(cert: Certificate, _: Context) -> Iterator[Finding]:
     if not cert.parcels:
-        yield PARCELS.error("parcels", "no parcels listed; a certificate covers a shipment of parcels")
+        yield PARCELS.error(
+            "parcels", "no parcels listed; a certificate covers a shipment of parcels"
+        )
     elif cert.number_of_parcels != len(cert.parcels):
         yield PARCELS.error(
             "number_of_parcels",
@@ -240,7 +244,7 @@ def _status(context: Context, code: str) -> str:
 def _trade_findings(
     rule: Rule, context: Context, code: str, path: str, role: str, parcels: tuple[Parcel, ...]
 ) -> Iterator[Finding]:
-    """Findings for one side of a trade; the exporting side passes its parcels for their zones."""
+    """Yield the findings for one side of a trade; the exporter passes its parcels' zones."""
     if context.may_trade(code):
         return
     status = _status(context, code)
@@ -266,7 +270,11 @@ def _participants(cert: Certificate, context: Context) -> Iterator[Finding]:
     if context.shipment is not None:
         return  # the shipment's own rule judges the trade on the shipment date
     yield from _trade_findings(
-        PARTICIPANTS, context, cert.issuing_country, "issuing_country", "issuing country",
+        PARTICIPANTS,
+        context,
+        cert.issuing_country,
+        "issuing_country",
+        "issuing country",
         cert.parcels,
     )
     yield from _trade_findings(
@@ -287,7 +295,11 @@ PARTICIPANTS = Rule(
 
 def _shipment_participants(shipment: Shipment, context: Context) -> Iterator[Finding]:
     yield from _trade_findings(
-        SHIPMENT_PARTICIPANTS, context, shipment.from_country, "from_country", "exporter",
+        SHIPMENT_PARTICIPANTS,
+        context,
+        shipment.from_country,
+        "from_country",
+        "exporter",
         shipment.parcels,
     )
     yield from _trade_findings(
@@ -369,7 +381,9 @@ MATCHES = Rule(
 
 def _sealed(shipment: Shipment, _: Context) -> Iterator[Finding]:
     if not shipment.sealed:
-        yield SEALED.error("sealed", "the shipment does not travel in a sealed tamper-resistant container")
+        yield SEALED.error(
+            "sealed", "the shipment does not travel in a sealed tamper-resistant container"
+        )
 
 
 SEALED = Rule(

@@ -155,7 +155,11 @@ def _check_record(
             inner = f"{prefix}.certificate" if prefix else "certificate"
             cert_context = context.at(day, shipment=record)
             _run(
-                book.in_force(day, "certificate"), record.certificate, cert_context, inner, findings
+                book.in_force(day, "certificate"),
+                record.certificate,
+                cert_context,
+                inner,
+                findings,
             )
     else:
         here = context.at(day, certificate=certificate)

@@ -116,8 +116,10 @@ class Context:
         --------
         >>> from datetime import date
         >>> ctx = kp.rules.Context(on=date(2023, 3, 1), register=kp.rules.default_register())
-        >>> ctx.may_trade("BE"), ctx.may_trade("CF")
-        (True, True)
+        >>> ctx.may_trade("BE"), ctx.may_trade("CF")  # CF: compliant zones only, in 2023
+        (True, False)
+        >>> ctx.may_trade("CF", zone="Berbérati")
+        True
         """
         key = (code, self.on, zone)
         answer = self._memo.get(key)
@@ -224,7 +226,9 @@ class Rule:
         >>> rule.in_force(date(2023, 12, 31)), rule.in_force(date(2024, 6, 1))
         (False, True)
         """
-        return self.in_force_from <= on and (self.in_force_until is None or on < self.in_force_until)
+        return self.in_force_from <= on and (
+            self.in_force_until is None or on < self.in_force_until
+        )
 
     def finding(self, path: str, message: str, *, severity: Severity | None = None) -> Finding:
         """Return a finding of this rule at `path`, with the rule's severity unless given.
@@ -250,7 +254,7 @@ class Rule:
         --------
         >>> rule = kp.rules.Rulebook.default().rule("annex-i-dates")
         >>> print(rule.error("expires", "expires is missing"))
-        error expires: expires is missing [annex-i-dates; Annex I, A (dates of issuance and expiry)]
+        error expires: expires is missing [annex-i-dates; Annex I, A (dates of ...)]
         """
         return self.finding(path, message, severity="error")
 
@@ -264,6 +268,14 @@ class Rule:
         'warning'
         """
         return self.finding(path, message, severity="warning")
+
+
+def _rules_tuple(rules: Iterable[Rule]) -> tuple[Rule, ...]:
+    return tuple(rules)
+
+
+def _findings_tuple(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    return tuple(findings)
 
 
 @attrs.frozen
@@ -285,7 +297,7 @@ class Rulebook:
     ['mixed-origin-listing']
     """
 
-    rules: tuple[Rule, ...] = attrs.field(converter=tuple)
+    rules: tuple[Rule, ...] = attrs.field(converter=_rules_tuple)
     _by_date: dict[tuple[date, str], tuple[Rule, ...]] = attrs.field(
         factory=dict, init=False, eq=False, repr=False
     )
@@ -398,7 +410,7 @@ class Report:
     no findings
     """
 
-    findings: tuple[Finding, ...] = attrs.field(converter=tuple)
+    findings: tuple[Finding, ...] = attrs.field(converter=_findings_tuple)
 
     @property
     def ok(self) -> bool:
