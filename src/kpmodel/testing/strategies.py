@@ -12,4 +12,24 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     msg = "kpmodel.testing.strategies needs Hypothesis: pip install 'kpmodel[testing]'"
     raise ImportError(msg) from exc
 
-__all__: list[str] = []
+from kpmodel.testing._certificates_strategies import (
+    DEFECTS,
+    certificates,
+    defective_certificates,
+    ledgers,
+    parcels,
+    participants,
+    parties,
+    shipments,
+)
+
+__all__ = [
+    "DEFECTS",
+    "certificates",
+    "defective_certificates",
+    "ledgers",
+    "parcels",
+    "participants",
+    "parties",
+    "shipments",
+]
