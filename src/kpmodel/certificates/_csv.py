@@ -188,7 +188,9 @@ def _certificate(
     data: dict[str, object] = {
         name: _cell(name, head[name])
         for name in _CERTIFICATE_COLUMNS + _OPTIONAL_CERTIFICATE_COLUMNS
-        if name in header and not name.startswith(("exporter_", "importer_"))
+        if name in header
+        and not name.startswith(("exporter_", "importer_"))
+        and (name in _REQUIRED or head[name] != "")
     }
     data["exporter"] = _party(head, "exporter")
     data["importer"] = _party(head, "importer")
