@@ -93,7 +93,9 @@ class TestRulebook:
     def test_every_rule_cites_the_kpcs_and_its_sources(self):
         """Each rule has a reference, a summary and the brief's source keys."""
         for rule in RULES:
-            assert rule.reference and rule.summary and rule.sources
+            assert rule.reference
+            assert rule.summary
+            assert rule.sources
 
     def test_container_rule_says_section_unconfirmed(self):
         """The brief leaves the container rule's section letter unconfirmed; so does the rule."""
