@@ -227,7 +227,7 @@ class TestJson:
             loaded = loads(json.dumps(document))
         except LoadError as error:
             problems = error.problems
-            assert problems  # noqa: PT017 (a property: either branch is fine, checked after)
+            assert problems
         else:
             assert isinstance(loaded, Certificate)
         assert all(problem.message for problem in problems)
