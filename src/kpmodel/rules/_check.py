@@ -84,11 +84,18 @@ def check(
     if on is not None and (not isinstance(on, date) or isinstance(on, datetime)):
         msg = f"'on' must be a datetime.date or None, got {on!r} (type={type(on).__name__})"
         raise InvalidArgumentError(msg)
-    book = rulebook or Rulebook.default()
-    register = register or default_register()
-    context = Context(on=on or date.min, register=register, memo=_memo_for(register))
+    book = rulebook if rulebook is not None else Rulebook.default()
+    register = register if register is not None else default_register()
     findings: list[Finding] = []
-    if isinstance(obj, Certificate | Shipment | ImportConfirmation):
+    if isinstance(obj, Certificate):
+        # The common case, kept short: a ledger checked one certificate at a time.
+        day = on or obj.issued
+        context = Context(on=day, register=register, memo=_memo_for(register))
+        for rule in book.in_force(day, "certificate"):
+            findings.extend(rule.check(obj, context))
+        return Report(findings)
+    context = Context(on=on or date.min, register=register, memo=_memo_for(register))
+    if isinstance(obj, Shipment | ImportConfirmation):
         _check_record(obj, "", findings, book, context, on)
     elif isinstance(obj, Sequence) and not isinstance(obj, str | bytes):
         _check_ledger(obj, findings, book, context, on)
@@ -127,12 +134,14 @@ def _own_date(record: object) -> date:
 def _run(
     rules: Sequence[Any], record: object, context: Context, prefix: str, findings: list[Finding]
 ) -> None:
+    if not prefix:
+        for rule in rules:
+            findings.extend(rule.check(record, context))
+        return
     for rule in rules:
         for finding in rule.check(record, context):
-            if prefix:
-                path = f"{prefix}{'' if finding.path.startswith('[') else '.'}{finding.path}"
-                finding = attrs.evolve(finding, path=path.rstrip("."))
-            findings.append(finding)
+            path = f"{prefix}{'' if finding.path.startswith('[') else '.'}{finding.path}"
+            findings.append(attrs.evolve(finding, path=path.rstrip(".")))
 
 
 def _check_record(
