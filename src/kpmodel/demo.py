@@ -23,6 +23,12 @@ __all__ = ["STEPS", "main"]
 _WIDTH = 88
 
 
+def _say(text: str) -> None:
+    # The demo's whole job is to print; sys.stdout is looked up on each call so that
+    # doctests and redirections capture it.
+    sys.stdout.write(text + "\n")
+
+
 @attrs.define
 class _Demo:
     data: Path
@@ -171,13 +177,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     data = Path(args[0]) if args else _default_data()
     if not data.is_dir():
+        _say(f"kpmodel demo: no example folder at {data}; pass one: python -m kpmodel.demo DIR")
         return 2
-    demo = _Demo(data=data, write=print)
+    demo = _Demo(data=data, write=_say)
+    _say(f"kpmodel demo {kp.__version__}: the Kimberley Process rules on the files in {data}")
     try:
         for title, step in STEPS:
             demo.heading(title)
             step(demo)
-    except kp.KPModelError:
+    except kp.KPModelError as error:
+        _say(f"kpmodel demo: {error}")
         return 2
     return 0
 
