@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import types
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -37,6 +38,10 @@ _TYPE_KEYS: dict[str, type] = {
 
 for _cls in (Parcel, Party, Certificate, ImportConfirmation, Shipment):
     attrs.resolve_types(_cls)
+
+
+_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class _Invalid(Exception):  # noqa: N818 (internal signal, never escapes the loader)
@@ -103,6 +108,9 @@ def _structure_decimal(value: object, _: type) -> Decimal:
     # Decimals travel as strings so no digit is lost to binary floating point.
     if not isinstance(value, str):
         raise _fail(f"must be a decimal number written as a string such as '12.50', got {value!r}")
+    # Decimal() also takes '1_000' and 'Infinity'; the exchange format (and its schema) does not.
+    if not _DECIMAL.fullmatch(value.strip()):
+        raise _fail(f"must be a decimal number such as '12.50', got {value!r}")
     try:
         number = Decimal(value.strip())
     except ArithmeticError:
@@ -116,6 +124,8 @@ def _structure_date(value: object, _: type) -> date:
     if not isinstance(value, str):
         raise _fail(f"must be an ISO date string such as '2024-05-31', got {value!r}")
     try:
+        if not _DATE.fullmatch(value):
+            raise ValueError(value)  # fromisoformat also takes '20240531' and week dates
         return date.fromisoformat(value)
     except ValueError:
         raise _fail(f"must be an existing date written YYYY-MM-DD, got {value!r}") from None
@@ -449,12 +459,3 @@ def read_bytes(path: Path) -> bytes:
         raise LoadError(
             [Problem("", f"cannot read the file: {reason}")], source=str(path)
         ) from None
-
-
-def iter_certificates(records: Iterable[object]) -> Iterator[Certificate]:
-    """Yield the certificates among records (standalone or carried by shipments)."""
-    for record in records:
-        if isinstance(record, Certificate):
-            yield record
-        elif isinstance(record, Shipment) and record.certificate is not None:
-            yield record.certificate

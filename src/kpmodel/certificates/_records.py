@@ -236,16 +236,28 @@ def _instance_or_none(kind: type) -> Any:
     return validate
 
 
-def _tuple(value: Any) -> tuple[Any, ...]:
+def _as_tuple(value: Any, path: str) -> tuple[Any, ...]:
     # Lists are accepted for convenience and frozen; strings would split into characters.
     if isinstance(value, str | bytes | dict):
         msg = f"must be a list or tuple, got {value!r}"
-        raise InvalidRecordError(msg)
+        raise InvalidRecordError(msg, path=path)
     try:
         return tuple(value)
     except TypeError:
         msg = f"must be a list or tuple, got {value!r}"
-        raise InvalidRecordError(msg) from None
+        raise InvalidRecordError(msg, path=path) from None
+
+
+def _parcels(value: Any) -> tuple[Any, ...]:
+    return _as_tuple(value, "parcels")
+
+
+def _declared_origins(value: Any) -> tuple[Any, ...]:
+    return _as_tuple(value, "declared_origins")
+
+
+def _transit_countries(value: Any) -> tuple[Any, ...]:
+    return _as_tuple(value, "transit_countries")
 
 
 @attrs.frozen(kw_only=True)
@@ -290,7 +302,7 @@ class Parcel:
     value_usd: Decimal = attrs.field(converter=_value_usd, validator=_not_negative)
     origin: str | None = attrs.field(validator=_origin)
     declared_origins: tuple[str, ...] = attrs.field(
-        default=(), converter=_tuple, validator=_country_codes
+        default=(), converter=_declared_origins, validator=_country_codes
     )
     zone: str | None = attrs.field(default=None, validator=_optional_text)
 
@@ -419,7 +431,7 @@ class Certificate:
     importer: Party | None = attrs.field(validator=_instance_or_none(Party))
     issued: date = attrs.field(validator=_day)
     expires: date | None = attrs.field(validator=_optional_day)
-    parcels: tuple[Parcel, ...] = attrs.field(converter=_tuple, validator=_instances(Parcel))
+    parcels: tuple[Parcel, ...] = attrs.field(converter=_parcels, validator=_instances(Parcel))
     number_of_parcels: int = attrs.field(validator=_count)
     kp_statement: bool = attrs.field(validator=_flag)
     validated: bool = attrs.field(validator=_flag)
@@ -539,12 +551,12 @@ class Shipment:
     certificate: Certificate | None = attrs.field(validator=_instance_or_none(Certificate))
     from_country: str = attrs.field(validator=_participant_country)
     to_country: str = attrs.field(validator=_participant_country)
-    parcels: tuple[Parcel, ...] = attrs.field(converter=_tuple, validator=_instances(Parcel))
+    parcels: tuple[Parcel, ...] = attrs.field(converter=_parcels, validator=_instances(Parcel))
     sealed: bool = attrs.field(validator=_flag)
     departed: date = attrs.field(validator=_day)
     arrived: date | None = attrs.field(default=None, validator=_optional_day)
     transit_countries: tuple[str, ...] = attrs.field(
-        default=(), converter=_tuple, validator=_country_codes
+        default=(), converter=_transit_countries, validator=_country_codes
     )
 
     def __attrs_post_init__(self) -> None:
