@@ -358,12 +358,12 @@ def _matches(shipment: Shipment, _: Context) -> Iterator[Finding]:
     if cert.parcels != shipment.parcels:
         yield MATCHES.error(
             "parcels",
-            f"the shipment's {len(shipment.parcels)} parcels ({shipment_carats(shipment)} ct) "
+            f"the shipment's {len(shipment.parcels)} parcels ({_shipment_carats(shipment)} ct) "
             f"differ from the {len(cert.parcels)} its certificate lists ({cert.carats} ct)",
         )
 
 
-def shipment_carats(shipment: Shipment) -> object:
+def _shipment_carats(shipment: Shipment) -> object:
     """Total carats of the parcels of a shipment."""
     return sum(parcel.carats for parcel in shipment.parcels)
 
