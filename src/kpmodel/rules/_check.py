@@ -191,7 +191,10 @@ def _check_ledger(
             raise InvalidArgumentError(msg)
     by_number: dict[str, Certificate] = {}
     uses: list[tuple[str, Certificate]] = []
-    shipped = {r.certificate for r in ledger if isinstance(r, Shipment) and r.certificate}
+    shipped: dict[str, list[Certificate]] = {}
+    for record in ledger:
+        if isinstance(record, Shipment) and record.certificate is not None:
+            shipped.setdefault(record.certificate.number, []).append(record.certificate)
     for index, record in enumerate(ledger):
         if isinstance(record, Shipment) and record.certificate is not None:
             uses.append((f"[{index}].certificate", record.certificate))
@@ -199,10 +202,20 @@ def _check_ledger(
         elif isinstance(record, Certificate):
             by_number.setdefault(record.number, record)
             # A certificate listed beside the shipment it accompanies is one use, not two.
-            if record not in shipped:
+            # (Compared only when the numbers agree: hashing every certificate is costly.)
+            if record not in shipped.get(record.number, ()):
                 uses.append((f"[{index}]", record))
     ledger_context = attrs.evolve(context, in_ledger=True)
+    by_day: dict[date, Context] = {}
     for index, record in enumerate(ledger):
+        if isinstance(record, Certificate):
+            # The common case inline, with one context per day rather than per record.
+            day = on or record.issued
+            here = by_day.get(day)
+            if here is None:
+                here = by_day[day] = ledger_context.at(day)
+            _run(book.in_force(day, "certificate"), record, here, f"[{index}]", findings)
+            continue
         certificate = (
             by_number.get(record.certificate_number)
             if isinstance(record, ImportConfirmation)
