@@ -62,7 +62,8 @@ def load_csv(path: str | Path) -> list[Certificate]:
     (which `kpmodel.check` reports as a number used twice). Booleans are ``true``/``false``
     (or ``yes``/``no``, ``1``/``0``); an empty cell is a missing value (null); the exporter
     or importer is missing when its three cells are empty. Rows are numbered as in a
-    spreadsheet (the header is row 1) in error messages.
+    spreadsheet (the header is row 1) in error messages. `kpmodel.check` on the loaded
+    ledger names certificates by their index in the returned list (``[2]`` is the third).
 
     Parameters
     ----------
