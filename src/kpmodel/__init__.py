@@ -10,17 +10,21 @@ For example:
 '0.1.0'
 """
 
-from kpmodel import definitions, errors, participants
+from kpmodel import certificates, definitions, errors, participants, rules
 from kpmodel.definitions import compare
 from kpmodel.errors import KPModelError
+from kpmodel.rules import check
 
 __version__ = "0.1.0"
 
 __all__ = [
     "KPModelError",
     "__version__",
+    "certificates",
+    "check",
     "compare",
     "definitions",
     "errors",
     "participants",
+    "rules",
 ]

@@ -12,6 +12,16 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     msg = "kpmodel.testing.strategies needs Hypothesis: pip install 'kpmodel[testing]'"
     raise ImportError(msg) from exc
 
+from kpmodel.testing._certificates_strategies import (
+    DEFECTS,
+    certificates,
+    defective_certificates,
+    ledgers,
+    parcels,
+    participants,
+    parties,
+    shipments,
+)
 from kpmodel.testing._definitions_strategies import (
     clauses,
     definitions,
@@ -22,10 +32,18 @@ from kpmodel.testing._definitions_strategies import (
 )
 
 __all__ = [
+    "DEFECTS",
+    "certificates",
     "clauses",
+    "defective_certificates",
     "definitions",
     "designations",
+    "ledgers",
+    "parcels",
+    "participants",
+    "parties",
     "periods",
     "places",
+    "shipments",
     "situations",
 ]
