@@ -10,7 +10,7 @@ Examples
 '0.1.0'
 """
 
-from kpmodel import errors
+from kpmodel import datasets, errors, statistics
 from kpmodel.errors import KPModelError
 
 __version__ = "0.1.0"
@@ -18,5 +18,7 @@ __version__ = "0.1.0"
 __all__ = [
     "KPModelError",
     "__version__",
+    "datasets",
     "errors",
+    "statistics",
 ]
