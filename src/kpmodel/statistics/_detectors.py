@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -26,8 +26,28 @@ from kpmodel.statistics._mirror import bilateral_pairs
 from kpmodel.statistics._table import KPStatistics
 from kpmodel.statistics._validation import FLOWS
 
-Detector = Callable[..., pd.DataFrame]
-"""A detector: ``detector(stats, **context) -> flags``; it ignores context it does not use."""
+class Detector(Protocol):
+    """What a detector is: any callable ``detector(stats, **context) -> flags``.
+
+    A detector takes a `KPStatistics` and keyword context (production capacity, peers,
+    ...), ignores the context it does not use, and returns a DataFrame with at least the
+    columns ``participant, year, half, detector, score, threshold, reason`` (``half`` empty
+    for annual findings; ``replication`` too for replicated statistics), one row per flag,
+    sorted by score, highest first. It returns an empty table, never raises, on empty,
+    single-period or all-zero statistics. Write one as a plain function; there is no base
+    class to inherit.
+
+    Examples
+    --------
+    >>> def always_quiet(stats, **context):
+    ...     return kp.statistics.period_jump(stats, threshold=1e9)
+    >>> flags = kp.statistics.detect(kp.datasets.kp_statistics(), detectors=[always_quiet])
+    >>> len(flags)
+    0
+    """
+
+    def __call__(self, stats: KPStatistics, /, **context: Any) -> pd.DataFrame:
+        """Return the flags for `stats`."""
 
 #: 1.4826 x MAD estimates a normal standard deviation (Iglewicz and Hoaglin's modified z).
 MAD_TO_SD = 1.4826
@@ -764,7 +784,7 @@ def mirror_gap(
 # -- running several ------------------------------------------------------------------------
 
 #: The built-in detectors, in the order `detect` runs them.
-BUILTINS: tuple[Detector, ...] = (
+BUILTINS: tuple[Callable[..., pd.DataFrame], ...] = (
     capacity,
     value_per_carat,
     period_jump,
@@ -777,7 +797,7 @@ BUILTINS: tuple[Detector, ...] = (
 def detect(
     stats: KPStatistics,
     *,
-    detectors: Iterable[Detector] = BUILTINS,
+    detectors: Iterable[Callable[..., pd.DataFrame]] = BUILTINS,
     **context: Any,
 ) -> pd.DataFrame:
     """Run several detectors and return one table of flags, the most severe first.
