@@ -36,18 +36,46 @@ class Cube:
         return replications, participants, periods
 
 
-def _axes(stats: KPStatistics) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+@attrs.frozen(eq=False)
+class Axes:
+    """The axes of the cubes, and where each row of the table sits on them."""
+
+    replications: np.ndarray
+    participants: np.ndarray
+    years: np.ndarray
+    halves: np.ndarray
+    row_replication: np.ndarray
+    row_participant: np.ndarray
+    row_period: np.ndarray
+    row_flow: np.ndarray
+    flows: tuple[str, ...]
+
+
+def axes(stats: KPStatistics) -> Axes:
+    """Return (and cache on `stats`) the cube axes and the row positions on them."""
+    cached = stats._cache.get("axes")
+    if isinstance(cached, Axes):
+        return cached
     table = stats.table
-    replications = np.sort(table["replication"].unique())
-    participants = np.sort(table["participant"].unique().astype(str))
-    if len(table):
-        first_year = int(table["year"].min())
-        last_year = int(table["year"].max())
-    else:
-        first_year, last_year = 0, -1
-    years = np.repeat(np.arange(first_year, last_year + 1), 2)
-    halves = np.tile(np.array([1, 2]), last_year - first_year + 1)
-    return replications, participants, years, halves, first_year
+    replication = table["replication"].to_numpy(dtype="int64")
+    row_replication, replications = pd.factorize(replication, sort=True)
+    participant = table["participant"].astype("category")
+    flow = table["flow"].astype("category")
+    year = table["year"].to_numpy(dtype="int64")
+    first_year, last_year = (int(year.min()), int(year.max())) if len(year) else (0, -1)
+    result = Axes(
+        replications=np.asarray(replications, dtype="int64"),
+        participants=np.asarray(participant.cat.categories, dtype=str),
+        years=np.repeat(np.arange(first_year, last_year + 1), 2),
+        halves=np.tile(np.array([1, 2]), last_year - first_year + 1),
+        row_replication=row_replication,
+        row_participant=participant.cat.codes.to_numpy(dtype="int64"),
+        row_period=(year - first_year) * 2 + table["half"].to_numpy(dtype="int64") - 1,
+        row_flow=flow.cat.codes.to_numpy(dtype="int64"),
+        flows=tuple(str(name) for name in flow.cat.categories),
+    )
+    stats._cache["axes"] = result
+    return result
 
 
 def cube(stats: KPStatistics, flow: str) -> Cube:
@@ -57,25 +85,24 @@ def cube(stats: KPStatistics, flow: str) -> Cube:
     cached = cache.get(key)
     if isinstance(cached, Cube):
         return cached
-    replications, participants, years, halves, first_year = _axes(stats)
-    shape = (len(replications), len(participants), len(years))
+    ax = axes(stats)
+    shape = (len(ax.replications), len(ax.participants), len(ax.years))
     carats = np.full(shape, np.nan)
     value = np.full(shape, np.nan)
-    rows = stats.table[stats.table["flow"].to_numpy() == flow]
-    if len(rows):
-        r = np.searchsorted(replications, rows["replication"].to_numpy())
-        p = np.searchsorted(participants, rows["participant"].to_numpy().astype(str))
-        t = (rows["year"].to_numpy() - first_year) * 2 + rows["half"].to_numpy() - 1
-        carats[r, p, t] = rows["carats"].to_numpy(dtype=float)
-        value[r, p, t] = rows["value_usd"].to_numpy(dtype=float)
-    result = Cube(replications, participants, years, halves, carats, value)
+    if flow in ax.flows:
+        rows = np.flatnonzero(ax.row_flow == ax.flows.index(flow))
+        where = (ax.row_replication[rows], ax.row_participant[rows], ax.row_period[rows])
+        carats[where] = stats.table["carats"].to_numpy(dtype=float)[rows]
+        value[where] = stats.table["value_usd"].to_numpy(dtype=float)[rows]
+    result = Cube(ax.replications, ax.participants, ax.years, ax.halves, carats, value)
     cache[key] = result
     return result
 
 
 def flows_present(stats: KPStatistics) -> set[str]:
     """Return the flows that have at least one row."""
-    return set(stats.table["flow"].unique())
+    ax = axes(stats)
+    return {ax.flows[code] for code in np.unique(ax.row_flow)}
 
 
 def nanmedian(values: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
@@ -205,12 +232,10 @@ def empty_flags(stats: KPStatistics) -> pd.DataFrame:
 
 def finish(frame: pd.DataFrame, stats: KPStatistics) -> pd.DataFrame:
     """Sort flags by score, highest first (ties in a stable, readable order)."""
+    keys = [k for k in ("score", "replication", "participant", "year", "half") if k in frame]
     frame = frame.sort_values(
-        ["score", "replication", "participant", "year", "half"],
-        ascending=[False, True, True, True, True],
-        kind="stable",
-        na_position="first",
+        keys, ascending=[k != "score" for k in keys], kind="stable", na_position="first"
     ).reset_index(drop=True)
-    if not stats.has_replications:
+    if not stats.has_replications and "replication" in frame.columns:
         frame = frame.drop(columns="replication")
     return frame

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from kpmodel.errors import InvalidArgumentError, LoadError, Problem
-from kpmodel.statistics._validation import FLOWS, ProblemCollector, numbers, text
+from kpmodel.statistics._validation import FLOWS, ProblemCollector, labels, numbers, text
 
 KEY = ["replication", "participant", "year", "half", "flow"]
 BILATERAL_KEY = ["replication", "participant", "partner", "year", "half", "flow"]
@@ -425,24 +425,19 @@ def _normalise(given: object, source: str, csv_rows: bool) -> pd.DataFrame:
     if problems.missing_columns(frame, REQUIRED):
         problems.raise_if_any()
     out = pd.DataFrame(index=frame.index)
-    out["participant"] = text(frame, "participant", problems, expected="a participant code")
+    out["participant"] = labels(frame, "participant", problems, expected="a participant code")
     out["year"] = numbers(frame, "year", problems, expected="a whole year", integer=True)
     out["half"] = numbers(frame, "half", problems, expected="1 or 2", allowed=(1, 2))
-    flow = frame["flow"].astype("string").str.strip().str.lower()
-    problems.bad_cells(
-        frame, "flow", ~flow.isin(FLOWS).fillna(False), "one of 'production', 'import', 'export'"
+    out["flow"] = labels(
+        frame, "flow", problems, expected="one of 'production', 'import', 'export'",
+        allowed=FLOWS, lower=True,
     )
-    out["flow"] = flow
     out["carats"] = numbers(frame, "carats", problems, expected="a number >= 0")
     out["value_usd"] = numbers(frame, "value_usd", problems, expected="a number >= 0")
     if "certificates" in frame.columns:
         out["certificates"] = numbers(
-            frame,
-            "certificates",
-            problems,
-            expected="a whole number >= 0 or blank",
-            integer=True,
-            optional=True,
+            frame, "certificates", problems, expected="a whole number >= 0 or blank",
+            integer=True, optional=True,
         )
     else:
         out["certificates"] = np.nan
@@ -454,22 +449,60 @@ def _normalise(given: object, source: str, csv_rows: bool) -> pd.DataFrame:
         out["replication"] = 0.0
     if "partner" in frame.columns:
         partner = frame["partner"].astype("string").str.strip().fillna("")
-        bad = partner.ne("") & out["flow"].eq("production")
+        bad = partner.ne("") & (out["flow"] == "production")
         problems.bad_cells(frame, "partner", bad.fillna(False), "blank on production rows")
         out["partner"] = partner
     problems.raise_if_any()
-    out["participant"] = out["participant"].astype(str)
-    out["flow"] = out["flow"].astype(str)
     for column in ("year", "half", "replication"):
         out[column] = out[column].astype("int64")
+    out["flow"] = out["flow"].cat.set_categories(sorted(FLOWS))
     return out
 
 
 def _totals(frame: pd.DataFrame) -> pd.DataFrame:
-    grouped = frame.groupby(KEY, sort=True)
-    table = grouped[MEASURES].sum()
-    table["certificates"] = grouped["certificates"].sum(min_count=1)
-    return table.reset_index()[[*KEY, *MEASURES, "certificates"]]
+    """Sum rows that share a key and sort by the key, with numpy (fast for millions of rows)."""
+    participant = frame["participant"].astype("category")
+    flow = frame["flow"].astype("category").cat.set_categories(sorted(FLOWS))
+    year = frame["year"].to_numpy(dtype="int64")
+    replication = frame["replication"].to_numpy(dtype="int64")
+    first_year = int(year.min()) if len(year) else 0
+    period = (year - first_year) * 2 + frame["half"].to_numpy(dtype="int64") - 1
+    periods = int(period.max()) + 1 if len(period) else 1
+    rep_codes, _ = pd.factorize(replication, sort=True)
+    p_codes = participant.cat.codes.to_numpy(dtype="int64")
+    key = ((rep_codes * len(participant.cat.categories) + p_codes) * periods + period) * 3
+    key = key + flow.cat.codes.to_numpy(dtype="int64")
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.array([], int)
+    first = order[starts]
+
+    def summed(values: np.ndarray) -> np.ndarray:
+        ordered = values[order]
+        if len(starts) == len(ordered):
+            return ordered
+        return np.add.reduceat(ordered, starts) if len(ordered) else ordered
+
+    certificates = frame["certificates"].to_numpy(dtype=float)
+    counted = summed((~np.isnan(certificates)).astype("int64"))
+    certificate_sums = summed(np.nan_to_num(certificates))
+    table = pd.DataFrame(
+        {
+            "replication": replication[first],
+            "participant": pd.Categorical.from_codes(
+                p_codes[first], categories=participant.cat.categories, validate=False
+            ),
+            "year": year[first],
+            "half": frame["half"].to_numpy(dtype="int64")[first],
+            "flow": pd.Categorical.from_codes(
+                flow.cat.codes.to_numpy()[first], categories=flow.cat.categories, validate=False
+            ),
+            "carats": summed(frame["carats"].to_numpy(dtype=float)),
+            "value_usd": summed(frame["value_usd"].to_numpy(dtype=float)),
+            "certificates": np.where(counted > 0, certificate_sums, np.nan),
+        }
+    )
+    return table
 
 
 def _from_frame(frame: pd.DataFrame, *, source: str, csv_rows: bool) -> KPStatistics:
@@ -538,7 +571,7 @@ def _from_ledger(
     table = totals.reset_index()
     if production is not None:
         table = pd.concat([table, _production_rows(production, has_replications)])
-        table = _totals(table)
+    table = _totals(table)
     return KPStatistics(table=table, bilateral=bilateral, has_replications=has_replications)
 
 
