@@ -49,6 +49,7 @@ class Axes:
     row_period: np.ndarray
     row_flow: np.ndarray
     flows: tuple[str, ...]
+    present: frozenset[str]
 
 
 def axes(stats: KPStatistics) -> Axes:
@@ -73,6 +74,17 @@ def axes(stats: KPStatistics) -> Axes:
         row_period=(year - first_year) * 2 + table["half"].to_numpy(dtype="int64") - 1,
         row_flow=flow.cat.codes.to_numpy(dtype="int64"),
         flows=tuple(str(name) for name in flow.cat.categories),
+        present=frozenset(
+            str(name)
+            for name, count in zip(
+                flow.cat.categories,
+                np.bincount(
+                    flow.cat.codes.to_numpy(dtype="int64"), minlength=len(flow.cat.categories)
+                ),
+                strict=True,
+            )
+            if count
+        ),
     )
     stats._cache["axes"] = result
     return result
@@ -101,8 +113,7 @@ def cube(stats: KPStatistics, flow: str) -> Cube:
 
 def flows_present(stats: KPStatistics) -> set[str]:
     """Return the flows that have at least one row."""
-    ax = axes(stats)
-    return {ax.flows[code] for code in np.unique(ax.row_flow)}
+    return set(axes(stats).present)
 
 
 def nanmedian(values: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:

@@ -26,6 +26,7 @@ from kpmodel.statistics._mirror import bilateral_pairs
 from kpmodel.statistics._table import KPStatistics
 from kpmodel.statistics._validation import FLOWS
 
+
 class Detector(Protocol):
     """What a detector is: any callable ``detector(stats, **context) -> flags``.
 
@@ -48,6 +49,7 @@ class Detector(Protocol):
 
     def __call__(self, stats: KPStatistics, /, **context: Any) -> pd.DataFrame:
         """Return the flags for `stats`."""
+
 
 #: 1.4826 x MAD estimates a normal standard deviation (Iglewicz and Hoaglin's modified z).
 MAD_TO_SD = 1.4826

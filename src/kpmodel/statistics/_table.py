@@ -429,15 +429,23 @@ def _normalise(given: object, source: str, csv_rows: bool) -> pd.DataFrame:
     out["year"] = numbers(frame, "year", problems, expected="a whole year", integer=True)
     out["half"] = numbers(frame, "half", problems, expected="1 or 2", allowed=(1, 2))
     out["flow"] = labels(
-        frame, "flow", problems, expected="one of 'production', 'import', 'export'",
-        allowed=FLOWS, lower=True,
+        frame,
+        "flow",
+        problems,
+        expected="one of 'production', 'import', 'export'",
+        allowed=FLOWS,
+        lower=True,
     )
     out["carats"] = numbers(frame, "carats", problems, expected="a number >= 0")
     out["value_usd"] = numbers(frame, "value_usd", problems, expected="a number >= 0")
     if "certificates" in frame.columns:
         out["certificates"] = numbers(
-            frame, "certificates", problems, expected="a whole number >= 0 or blank",
-            integer=True, optional=True,
+            frame,
+            "certificates",
+            problems,
+            expected="a whole number >= 0 or blank",
+            integer=True,
+            optional=True,
         )
     else:
         out["certificates"] = np.nan

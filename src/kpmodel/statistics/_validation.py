@@ -119,7 +119,9 @@ def labels(
     )
 
 
-def text(frame: pd.DataFrame, column: str, problems: ProblemCollector, *, expected: str) -> pd.Series:
+def text(
+    frame: pd.DataFrame, column: str, problems: ProblemCollector, *, expected: str
+) -> pd.Series:
     """Return `column` as stripped strings, recording every empty cell."""
     values = frame[column].astype("string").str.strip()
     bad = values.isna() | values.eq("")
