@@ -67,7 +67,7 @@ def key(flags: pd.DataFrame) -> pd.DataFrame:
     return (
         flags[columns]
         .astype({"participant": str})
-        .sort_values(columns[:-1] + ["score"])
+        .sort_values([*columns[:-1], "score"])
         .reset_index(drop=True)
     )
 

@@ -494,7 +494,7 @@ def _totals(frame: pd.DataFrame) -> pd.DataFrame:
     certificates = frame["certificates"].to_numpy(dtype=float)
     counted = summed((~np.isnan(certificates)).astype("int64"))
     certificate_sums = summed(np.nan_to_num(certificates))
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {
             "replication": replication[first],
             "participant": pd.Categorical.from_codes(
@@ -510,7 +510,6 @@ def _totals(frame: pd.DataFrame) -> pd.DataFrame:
             "certificates": np.where(counted > 0, certificate_sums, np.nan),
         }
     )
-    return table
 
 
 def _from_frame(frame: pd.DataFrame, *, source: str, csv_rows: bool) -> KPStatistics:

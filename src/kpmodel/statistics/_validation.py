@@ -114,9 +114,11 @@ def labels(
     names = cleaned.fillna("").to_numpy(dtype=str)
     categories = np.unique(names[np.asarray(ok, dtype=bool)])
     remap = np.append(np.searchsorted(categories, names), -1)
-    return pd.Categorical.from_codes(
-        np.where(bad, -1, remap[codes]), categories=categories, validate=False
+    new_codes = np.where(bad, -1, remap[codes]).astype("int64")
+    result: pd.Categorical = pd.Categorical.from_codes(
+        new_codes, categories=pd.Index(categories.tolist()), validate=False
     )
+    return result
 
 
 def text(

@@ -12,4 +12,9 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     msg = "kpmodel.testing.strategies needs Hypothesis: pip install 'kpmodel[testing]'"
     raise ImportError(msg) from exc
 
-__all__: list[str] = []
+from kpmodel.testing._statistics_strategies import statistics_frames, statistics_tables
+
+__all__ = [
+    "statistics_frames",
+    "statistics_tables",
+]
