@@ -24,8 +24,16 @@ class TestKPProduction:
         """The production table has the documented columns and dtypes."""
         frame = kp.datasets.kp_production()
         assert list(frame.columns) == [
-            "participant", "participant_name", "year", "half", "reported",
-            "production_type", "carats", "value_usd", "created", "last_modified",
+            "participant",
+            "participant_name",
+            "year",
+            "half",
+            "reported",
+            "production_type",
+            "carats",
+            "value_usd",
+            "created",
+            "last_modified",
         ]
         assert frame["year"].dtype == "int64"
         assert frame["half"].dtype == "int64"
@@ -95,7 +103,9 @@ class TestTradeHS7102:
         assert pairs["Taipei, Chinese"] == "TW"
         assert pairs["Belgium"] == "BE"
         assert pd.isna(pairs["World"])
-        named = frame[~frame["reporter_name"].isin(["World", "Free Zones", "Ship stores and bunkers"])]
+        named = frame[
+            ~frame["reporter_name"].isin(["World", "Free Zones", "Ship stores and bunkers"])
+        ]
         assert named["reporter"].notna().all()
 
 

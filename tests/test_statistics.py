@@ -48,7 +48,9 @@ class TestFromCsv:
     def test_missing_column_is_named(self, tmp_path):
         """A missing required column is named in the error."""
         with pytest.raises(kp.errors.LoadError, match="column 'value_usd'"):
-            KPStatistics.from_csv(write(tmp_path, "participant,year,half,flow,carats\nGN,1,1,x,1\n"))
+            KPStatistics.from_csv(
+                write(tmp_path, "participant,year,half,flow,carats\nGN,1,1,x,1\n")
+            )
 
     @pytest.mark.parametrize(
         "content",
@@ -85,7 +87,9 @@ class TestFromCsv:
         frame = frame.astype(str)
         row = row % len(frame)
         frame.iloc[row, frame.columns.get_loc(column)] = bad
-        acceptable = (column == "carats" and bad == "1.5") or (column == "value_usd" and bad == "1.5")
+        acceptable = (column == "carats" and bad == "1.5") or (
+            column == "value_usd" and bad == "1.5"
+        )
         acceptable |= column == "participant" and bad != ""
         try:
             KPStatistics.from_frame(frame)
@@ -102,7 +106,9 @@ class TestViews:
         total = stats.table["carats"].sum()
         assert math.isclose(stats.annual()["carats"].sum(), total)
         assert math.isclose(stats.world()["carats"].sum(), total)
-        assert math.isclose(stats.world(annual=True)["value_usd"].sum(), stats.table["value_usd"].sum())
+        assert math.isclose(
+            stats.world(annual=True)["value_usd"].sum(), stats.table["value_usd"].sum()
+        )
 
     @given(stats=statistics_tables(flows=("production", "import", "export"), max_periods=6))
     def test_balance_is_production_plus_imports_minus_exports(self, stats):
@@ -121,15 +127,31 @@ class TestViews:
 
     def test_value_per_carat_is_nan_at_zero_carats(self):
         """Value per carat is NaN where nothing was produced."""
-        frame = pd.DataFrame({"participant": ["VE"], "year": [2012], "half": [1],
-                              "flow": ["production"], "carats": [0.0], "value_usd": [0.0]})
+        frame = pd.DataFrame(
+            {
+                "participant": ["VE"],
+                "year": [2012],
+                "half": [1],
+                "flow": ["production"],
+                "carats": [0.0],
+                "value_usd": [0.0],
+            }
+        )
         assert KPStatistics.from_frame(frame).value_per_carat()["value_per_carat"].isna().all()
 
     def test_duplicates_are_summed(self):
         """Several rows for one key are summed (separate submissions)."""
-        frame = pd.DataFrame({"participant": ["ID", "ID"], "year": 2007, "half": 1,
-                              "flow": "production", "carats": [6960.65, 2749.88],
-                              "value_usd": [1681963.62, 668582.78], "certificates": [1, None]})
+        frame = pd.DataFrame(
+            {
+                "participant": ["ID", "ID"],
+                "year": 2007,
+                "half": 1,
+                "flow": "production",
+                "carats": [6960.65, 2749.88],
+                "value_usd": [1681963.62, 668582.78],
+                "certificates": [1, None],
+            }
+        )
         table = KPStatistics.from_frame(frame).table
         assert len(table) == 1
         assert table["carats"].iloc[0] == 6960.65 + 2749.88
@@ -137,9 +159,17 @@ class TestViews:
 
     def test_replications_are_kept(self):
         """A replication column is kept in every output."""
-        frame = pd.DataFrame({"replication": [0, 1], "participant": "GN", "year": 2008,
-                              "half": 1, "flow": "production", "carats": [1.0, 2.0],
-                              "value_usd": [3.0, 4.0]})
+        frame = pd.DataFrame(
+            {
+                "replication": [0, 1],
+                "participant": "GN",
+                "year": 2008,
+                "half": 1,
+                "flow": "production",
+                "carats": [1.0, 2.0],
+                "value_usd": [3.0, 4.0],
+            }
+        )
         stats = KPStatistics.from_frame(frame)
         assert stats.has_replications
         assert "replication" in stats.annual().columns
@@ -152,15 +182,17 @@ class TestViews:
 
 
 class TestLedger:
-    LEDGER = pd.DataFrame({
-        "date": ["2014-03-01", "2014-03-01", "2014-09-15"],
-        "exporter": ["AE", "AE", "BW"],
-        "importer": ["IN", "IN", "AE"],
-        "carats": [1000.0, 10.0, 500.0],
-        "value_usd": [120000.0, 900.0, 70000.0],
-        "origin": ["mixed", "mixed", "BW"],
-        "certificate": ["AE-1", "AE-1", "BW-9"],
-    })
+    LEDGER = pd.DataFrame(
+        {
+            "date": ["2014-03-01", "2014-03-01", "2014-09-15"],
+            "exporter": ["AE", "AE", "BW"],
+            "importer": ["IN", "IN", "AE"],
+            "carats": [1000.0, 10.0, 500.0],
+            "value_usd": [120000.0, 900.0, 70000.0],
+            "origin": ["mixed", "mixed", "BW"],
+            "certificate": ["AE-1", "AE-1", "BW-9"],
+        }
+    )
 
     def test_counts_certificates_and_both_sides(self):
         """Each shipment is an export and an import; certificates are counted once."""
@@ -174,8 +206,9 @@ class TestLedger:
 
     def test_production_is_added(self):
         """Production from its own frame joins the table."""
-        production = pd.DataFrame({"participant": ["BW"], "date": ["2014-02-01"],
-                                   "carats": [9000.0], "value_usd": [1e6]})
+        production = pd.DataFrame(
+            {"participant": ["BW"], "date": ["2014-02-01"], "carats": [9000.0], "value_usd": [1e6]}
+        )
         stats = KPStatistics.from_ledger(self.LEDGER, production=production)
         balance = stats.balances(annual=True).set_index("participant")
         assert balance.loc["BW", "balance_carats"] == 9000.0 - 500.0
@@ -222,7 +255,9 @@ class TestEvaluate:
         """Flagging exactly the truth gives precision and recall 1 and AUC 1."""
         truth = pd.DataFrame({"participant": ["GN", "CF"], "year": [2008, 2013]})
         flags = truth.assign(score=[5.0, 3.0], threshold=1.0)
-        universe = pd.DataFrame({"participant": ["GN", "CF", "BW", "RU"], "year": [2008, 2013, 2010, 2010]})
+        universe = pd.DataFrame(
+            {"participant": ["GN", "CF", "BW", "RU"], "year": [2008, 2013, 2010, 2010]}
+        )
         result = kp.statistics.evaluate(flags, truth, universe=universe)
         assert (result.precision, result.recall, result.auc) == (1.0, 1.0, 1.0)
         assert result.roc["true_positive_rate"].iloc[-1] == 1.0
