@@ -3,7 +3,6 @@
 import functools
 import math
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -47,7 +46,7 @@ class TestContract:
     def test_columns_and_order(self, detector):
         """Every built-in returns the flag columns, sorted by score, highest first."""
         flags = detector(kp.datasets.kp_statistics(), capacity=kp.datasets.capacity_estimates())
-        assert FLAG_COLUMNS == [c for c in flags.columns if c in FLAG_COLUMNS]
+        assert [c for c in flags.columns if c in FLAG_COLUMNS] == FLAG_COLUMNS
         assert flags["score"].is_monotonic_decreasing
         assert (flags["score"] >= flags["threshold"]).all()
         assert (flags["detector"] == detector.__name__).all()

@@ -91,12 +91,12 @@ class TestFromCsv:
             column == "value_usd" and bad == "1.5"
         )
         acceptable |= column == "participant" and bad != ""
-        try:
+        if acceptable:
             KPStatistics.from_frame(frame)
-        except kp.errors.LoadError as error:
-            assert [p.path for p in error.problems] == [f"row {row!r}, column {column!r}"]
-        else:
-            assert acceptable
+            return
+        with pytest.raises(kp.errors.LoadError) as caught:
+            KPStatistics.from_frame(frame)
+        assert [p.path for p in caught.value.problems] == [f"row {row!r}, column {column!r}"]
 
 
 class TestViews:
