@@ -19,6 +19,7 @@ from kpmodel.statistics._detectors import (
     period_jump,
     value_per_carat,
 )
+from kpmodel.statistics._episodes import match_episodes
 from kpmodel.statistics._evaluate import Evaluation, evaluate
 from kpmodel.statistics._mirror import mirror
 from kpmodel.statistics._plot import plot_mirror_gap, plot_production, plot_value_per_carat
@@ -37,6 +38,7 @@ __all__ = [
     "detect",
     "evaluate",
     "hub_markup",
+    "match_episodes",
     "mirror",
     "mirror_gap",
     "non_reporting",

@@ -161,6 +161,7 @@ def plot_mirror_gap(pairs: pd.DataFrame, *, title: str = "Mirror statistics") ->
         alpha=0.2,
         label="gap",
     )
+    axes.xaxis.get_major_locator().set_params(integer=True)
     axes.set_xlabel("year")
     axes.set_ylabel("US dollars (billions)")
     axes.set_title(title)
