@@ -262,7 +262,7 @@ def known_episodes() -> pd.DataFrame:
     --------
     >>> episodes = kp.datasets.known_episodes()
     >>> episodes.loc[episodes.participant == "GN", "first_year"].tolist()
-    [2008]
+    [2008, 2009]
 
     .. versionadded:: 0.1
     """
