@@ -3,14 +3,14 @@
 The top level re-exports the names most scripts need; every part also has its own package
 (`kpmodel.participants`, `kpmodel.certificates`, `kpmodel.rules`, ...) with its full API.
 
-Examples
---------
+For example:
+
 >>> import kpmodel as kp
 >>> kp.__version__
 '0.1.0'
 """
 
-from kpmodel import datasets, errors, statistics
+from kpmodel import datasets, errors, participants, statistics
 from kpmodel.errors import KPModelError
 
 __version__ = "0.1.0"
@@ -20,5 +20,6 @@ __all__ = [
     "__version__",
     "datasets",
     "errors",
+    "participants",
     "statistics",
 ]
