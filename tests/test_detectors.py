@@ -3,6 +3,7 @@
 import functools
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -339,3 +340,25 @@ class TestPeersAndGrading:
         )
         result = kp.statistics.evaluate(flags, truth)
         assert (result.true_positives, result.false_positives, result.false_negatives) == (1, 1, 1)
+
+
+class TestPreviousReported:
+    @given(
+        values=st.lists(st.floats(0, 1e6), min_size=0, max_size=12),
+        mask=st.lists(st.booleans(), min_size=12, max_size=12),
+        all_reported=st.booleans(),
+        window=st.integers(1, 5),
+    )
+    def test_agrees_with_a_naive_loop(self, values, mask, all_reported, window):
+        """The vectorised look-back equals a plain loop over each series, with or without gaps."""
+        from kpmodel.statistics._cube import previous_reported
+
+        reported = np.array([True] * len(values) if all_reported else mask[: len(values)])
+        series = np.where(reported, np.array(values, dtype=float), np.nan)
+        stack, gap = previous_reported(series[None, None, :], reported[None, None, :], window)
+        for t in range(len(values)):
+            earlier = [i for i in range(t) if reported[i]]
+            expected = [series[i] for i in reversed(earlier[-window:])]
+            got = [v for v in stack[0, 0, t] if not np.isnan(v)]
+            assert got == expected
+            assert gap[0, 0, t] == (t - earlier[-1] - 1 if earlier else -1)
