@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-LINTED := $(wildcard src tests examples benchmarks docs) conftest.py
+LINTED := $(wildcard src tests examples benchmarks docs scripts) conftest.py
 
 .PHONY: venv test test-slow lint typecheck demo bench docs clean
 

@@ -10,7 +10,15 @@ For example:
 '0.1.0'
 """
 
-from kpmodel import certificates, definitions, errors, participants, rules
+from kpmodel import (
+    certificates,
+    datasets,
+    definitions,
+    errors,
+    participants,
+    rules,
+    statistics,
+)
 from kpmodel.definitions import compare
 from kpmodel.errors import KPModelError
 from kpmodel.rules import check
@@ -23,8 +31,10 @@ __all__ = [
     "certificates",
     "check",
     "compare",
+    "datasets",
     "definitions",
     "errors",
     "participants",
     "rules",
+    "statistics",
 ]

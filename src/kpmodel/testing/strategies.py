@@ -30,6 +30,7 @@ from kpmodel.testing._definitions_strategies import (
     places,
     situations,
 )
+from kpmodel.testing._statistics_strategies import statistics_frames, statistics_tables
 
 __all__ = [
     "DEFECTS",
@@ -46,4 +47,6 @@ __all__ = [
     "places",
     "shipments",
     "situations",
+    "statistics_frames",
+    "statistics_tables",
 ]
