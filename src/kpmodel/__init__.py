@@ -12,11 +12,14 @@ Examples
 
 from kpmodel import errors
 from kpmodel.errors import KPModelError
+from kpmodel.provenance import ProvenanceGraph, origin_shares
 
 __version__ = "0.1.0"
 
 __all__ = [
     "KPModelError",
+    "ProvenanceGraph",
     "__version__",
     "errors",
+    "origin_shares",
 ]
