@@ -59,6 +59,33 @@ def topological_levels(n: int, source: IntArray, target: IntArray) -> IntArray:
     return level
 
 
+def storage_order(level: IntArray, source: IntArray, target: IntArray) -> tuple[IntArray, IntArray]:
+    """Return the storage order of lots (and its inverse): by level, then by first input.
+
+    Each level becomes a contiguous block of rows, so origin attribution can compute a
+    level in place. Within a level, lots are sorted by the storage position of their
+    first input, so the attribution reads its inputs' rows mostly in increasing address
+    order: that is what keeps the memory traffic close to sequential on large graphs.
+    """
+    n = level.size
+    by_level = np.argsort(level, kind="stable")
+    bounds = np.searchsorted(level[by_level], np.arange(int(level.max(initial=0)) + 2))
+    flows_by_level = np.argsort(level[target], kind="stable")
+    flow_bounds = np.searchsorted(level[target][flows_by_level], np.arange(bounds.size))
+    new_position = np.empty(n, np.int64)
+    order = np.empty(n, np.int64)
+    for depth in range(bounds.size - 1):
+        lots = by_level[bounds[depth] : bounds[depth + 1]]
+        if depth:
+            flows = flows_by_level[flow_bounds[depth] : flow_bounds[depth + 1]]
+            key = np.full(n, n, np.int64)
+            np.minimum.at(key, target[flows], new_position[source[flows]])
+            lots = lots[np.argsort(key[lots], kind="stable")]
+        order[bounds[depth] : bounds[depth + 1]] = lots
+        new_position[lots] = np.arange(bounds[depth], bounds[depth + 1])
+    return order, new_position
+
+
 def _listed(ids: np.ndarray[Any, Any], mask: np.ndarray[Any, Any], what: str) -> list[str]:
     bad = ids[mask]
     return [f"lot {lot!r}: {what}" for lot in bad[:MAX_LISTED]] + (
@@ -182,10 +209,8 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
     )
     # Store lots in level order: parents first, and each level a contiguous block of rows,
     # which lets origin attribution write each level's results in place.
-    order = np.argsort(level, kind="stable")
+    order, new_position = storage_order(level, source, target)
     identity = bool(np.all(order == np.arange(n)))
-    new_position = np.empty(n, np.int64)
-    new_position[order] = np.arange(n)
     source, target = new_position[source], new_position[target]
     by_target = np.lexsort((source, target))
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 import attrs
@@ -209,8 +212,11 @@ def origin_labels(graph: ProvenanceGraph, by: str) -> tuple[IntArray, list[str]]
     if by == "site":
         parts.append(graph.column("site")[produced])
     table = [*graph.strings, ""]
-    keys = np.stack(parts, axis=1)
-    unique_keys, inverse = np.unique(keys, axis=0, return_inverse=True)
+    if len(parts) == 1:
+        unique_codes, inverse = np.unique(parts[0], return_inverse=True)
+        unique_keys = unique_codes[:, None]
+    else:
+        unique_keys, inverse = np.unique(np.stack(parts, axis=1), axis=0, return_inverse=True)
     labels = ["/".join(table[c] for c in key).rstrip("/") for key in unique_keys.tolist()]
     # Different keys can only give one label if a zone or site name is empty; merge them.
     distinct = sorted(set(labels))
@@ -250,30 +256,47 @@ def level_blocks(graph: ProvenanceGraph) -> Iterator[slice | IntArray]:
             yield order[start:stop]
 
 
-def _accumulate(weights: sp.csr_array, rows: slice | IntArray, shares: FloatArray) -> None:
+#: Contiguous blocks with fewer rows than this are not worth splitting across threads.
+_ROWS_PER_THREAD = 4096
+
+
+def _accumulate(
+    weights: sp.csr_array,
+    rows: slice | IntArray,
+    shares: FloatArray,
+    pool: ThreadPoolExecutor | None,
+) -> None:
     """Add ``weights[rows] @ shares`` to ``shares[rows]``, in place when rows are contiguous.
 
-    Rows of one level only read rows of lower levels, so writing in place is safe. scipy's
-    public ``csr @ dense`` would allocate the product and then copy it; calling its kernel
-    directly accumulates straight into the output rows.
+    Rows of one level only read rows of lower levels, so writing in place is safe, and
+    disjoint row ranges of a level can be computed by separate threads (scipy's kernel
+    releases the GIL). scipy's public ``csr @ dense`` would allocate the product and then
+    copy it; calling its kernel directly accumulates straight into the output rows.
     """
-    if isinstance(rows, slice) and _csr_matvecs is not None:
-        start, stop = rows.start, rows.stop
+    if not isinstance(rows, slice) or _csr_matvecs is None:
+        shares[rows] += weights[rows] @ shares
+        return
+    workers = 1 if pool is None else pool._max_workers
+    parts = max(1, min(workers, (rows.stop - rows.start) // _ROWS_PER_THREAD))
+    cuts = np.linspace(rows.start, rows.stop, parts + 1).astype(np.int64).tolist()
+
+    def run(start: int, stop: int) -> None:
         lo, hi = weights.indptr[start], weights.indptr[stop]
-        indptr = weights.indptr[start : stop + 1] - lo
-        block = shares[start:stop]
-        _csr_matvecs(
+        _csr_matvecs(  # type: ignore[misc]
             stop - start,
             shares.shape[0],
             shares.shape[1],
-            indptr,
+            weights.indptr[start : stop + 1] - lo,
             weights.indices[lo:hi],
             weights.data[lo:hi],
             shares.reshape(-1),
-            block.reshape(-1),
+            shares[start:stop].reshape(-1),
         )
-        return
-    shares[rows] += weights[rows] @ shares
+
+    if parts == 1 or pool is None:
+        run(cuts[0], cuts[1])
+    else:
+        list(pool.map(run, cuts[:-1], cuts[1:]))
 
 
 def propagate(
@@ -293,19 +316,29 @@ def propagate(
     if reset is not None and reset.any():
         keep = np.repeat(~reset, np.diff(weights.indptr))
         weights.data = np.where(keep, weights.data, 0.0)
-    for rows in level_blocks(graph):
-        _accumulate(weights, rows, initial)
-        if rule is not None:
-            mixed = initial[rows]
-            ruled = np.asarray(rule(mixed), dtype=np.float64)
-            if ruled.shape != mixed.shape:
-                msg = (
-                    f"the mixing rule {rule!r} returned an array of shape {ruled.shape}; "
-                    f"it must return the shape it was given, {mixed.shape}."
-                )
-                raise InvalidArgumentError(msg)
-            initial[rows] = ruled
+    workers = min(os.cpu_count() or 1, 4)
+    with ThreadPoolExecutor(workers) if workers > 1 else contextlib.nullcontext() as pool:
+        for rows in level_blocks(graph):
+            _accumulate(weights, rows, initial, pool)
+            if rule is not None:
+                _apply_rule(rule, initial, rows)
     return initial
+
+
+def _apply_rule(rule: MixingRule, shares: FloatArray, rows: slice | IntArray) -> None:
+    mixed = shares[rows]
+    try:
+        ruled = np.asarray(rule(mixed.copy()), dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        msg = f"the mixing rule {rule!r} failed on an array of shares: {exc}"
+        raise InvalidArgumentError(msg) from exc
+    if ruled.shape != mixed.shape:
+        msg = (
+            f"the mixing rule {rule!r} returned an array of shape {ruled.shape}; "
+            f"it must return the shape it was given, {mixed.shape}."
+        )
+        raise InvalidArgumentError(msg)
+    shares[rows] = ruled
 
 
 def unknown_fraction(graph: ProvenanceGraph) -> FloatArray:
