@@ -3,10 +3,13 @@
 A `ProvenanceGraph` records lots of rough diamonds as they are produced, split, mixed,
 shipped, smuggled and seized. `origin_shares` traces every lot's carats back to where they
 were mined; `declared_origins`, `opacity` and `audit` compare that truth with what the
-certificates along the chain show.
+certificates along the chain show; `explain` gives the paths behind a share.
 """
 
+from kpmodel.provenance._audit import Finding, audit, opacity
+from kpmodel.provenance._explain import Path, explain
 from kpmodel.provenance._graph import Kind, ProvenanceGraph
+from kpmodel.provenance._paperwork import MIXED, declare_origin, declared_origins
 from kpmodel.provenance._shares import (
     UNKNOWN,
     MixingRule,
@@ -18,12 +21,20 @@ from kpmodel.provenance._shares import (
 )
 
 __all__ = [
+    "MIXED",
     "UNKNOWN",
+    "Finding",
     "Kind",
     "MixingRule",
     "OriginShares",
+    "Path",
     "ProvenanceGraph",
+    "audit",
     "de_minimis",
+    "declare_origin",
+    "declared_origins",
+    "explain",
+    "opacity",
     "origin_shares",
     "proportional",
     "taint",

@@ -6,10 +6,12 @@ import datetime as dt
 import enum
 import functools
 import math
+import os
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+import networkx as nx
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -676,12 +678,138 @@ class ProvenanceGraph:
         >>> g = kp.ProvenanceGraph()
         >>> mine = g.produce(country="BW", carats=10, on="2023-05-01")
         >>> lots, flows = g.to_frames()
-        >>> lots.loc[0, ["lot_id", "kind", "origin", "carats"]].tolist()
-        [0, 'produce', 'BW', 10.0]
+        >>> lots[["lot_id", "kind", "origin", "carats"]]
+           lot_id     kind origin  carats
+        0       0  produce     BW    10.0
         """
         from kpmodel.provenance._frames import graph_to_frames
 
         return graph_to_frames(self)
+
+    def to_networkx(self) -> nx.DiGraph[Any]:
+        """Return a networkx DiGraph: one node per lot, one edge per flow.
+
+        Nodes carry the lot attributes of `to_frames` (``kind``, ``carats``, ``origin``,
+        ``on`` as an ISO date string, ``country``, ``zone``, ...; missing values are
+        left out); edges carry ``carats``. Use it for your own graph algorithms and
+        drawings; it is a copy, built on demand.
+
+        Examples
+        --------
+        >>> g = kp.ProvenanceGraph()
+        >>> mine = g.produce(country="BW", carats=10, on="2023-05-01")
+        >>> ship = g.ship(mine, to="BE", on="2023-06-01")
+        >>> G = g.to_networkx()
+        >>> G.nodes[ship]["country"], G.edges[mine, ship]["carats"]
+        ('BE', 10.0)
+        """
+        from kpmodel.provenance._io import to_networkx
+
+        return to_networkx(self)
+
+    @classmethod
+    def from_networkx(cls, digraph: nx.DiGraph[Any]) -> ProvenanceGraph:
+        """Build a graph from a networkx DiGraph with the attributes `to_networkx` writes.
+
+        Examples
+        --------
+        >>> g = kp.ProvenanceGraph()
+        >>> _ = g.produce(country="BW", carats=10, on="2023-05-01")
+        >>> kp.ProvenanceGraph.from_networkx(g.to_networkx())
+        <ProvenanceGraph: 1 lots, 0 flows>
+        """
+        from kpmodel.provenance._io import from_networkx
+
+        return from_networkx(digraph)
+
+    def to_node_link(self) -> dict[str, Any]:
+        """Return the graph as node-link data, a dict ready for `json.dump`.
+
+        Examples
+        --------
+        >>> import json
+        >>> g = kp.ProvenanceGraph()
+        >>> _ = g.produce(country="BW", carats=10, on="2023-05-01")
+        >>> data = json.loads(json.dumps(g.to_node_link()))
+        >>> kp.ProvenanceGraph.from_node_link(data).to_frames()[0].equals(g.to_frames()[0])
+        True
+        """
+        from kpmodel.provenance._io import to_node_link
+
+        return to_node_link(self)
+
+    @classmethod
+    def from_node_link(cls, data: dict[str, Any]) -> ProvenanceGraph:
+        """Build a graph from node-link data written by `to_node_link`.
+
+        Examples
+        --------
+        >>> g = kp.ProvenanceGraph()
+        >>> _ = g.produce(country="BW", carats=10, on="2023-05-01")
+        >>> kp.ProvenanceGraph.from_node_link(g.to_node_link())
+        <ProvenanceGraph: 1 lots, 0 flows>
+        """
+        from kpmodel.provenance._io import from_node_link
+
+        return from_node_link(data)
+
+    def write_graphml(self, path: str | os.PathLike[str]) -> None:
+        """Write the graph to a GraphML file (atomically: a temporary file, then a rename).
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> g = kp.ProvenanceGraph()
+        >>> _ = g.produce(country="BW", carats=10, on="2023-05-01")
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "lots.graphml"
+        >>> g.write_graphml(path)
+        >>> kp.ProvenanceGraph.read_graphml(path)
+        <ProvenanceGraph: 1 lots, 0 flows>
+        """
+        from kpmodel.provenance._io import write_graphml
+
+        write_graphml(self, path)
+
+    @classmethod
+    def read_graphml(cls, path: str | os.PathLike[str]) -> ProvenanceGraph:
+        """Read a graph from a GraphML file written by `write_graphml`.
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> g = kp.ProvenanceGraph()
+        >>> _ = g.produce(country="BW", carats=10, on="2023-05-01")
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "lots.graphml"
+        >>> g.write_graphml(path)
+        >>> len(kp.ProvenanceGraph.read_graphml(path))
+        1
+        """
+        from kpmodel.provenance._io import read_graphml
+
+        return read_graphml(path)
+
+    def to_prov(self) -> Any:
+        """Return a W3C PROV document (``prov.model.ProvDocument``; needs the ``prov`` extra).
+
+        Lots are entities, the events that create them (production, split, mix, ship,
+        smuggle, seizure) are activities, producers, traders and exporting/importing
+        authorities are agents, and each flow is a derivation carrying its ``kp:carats``
+        and ``kp:share`` (flow carats / receiving lot's carats). Serialise with
+        ``doc.serialize(format="json")`` for PROV-JSON.
+
+        Examples
+        --------
+        >>> import json
+        >>> g = kp.ProvenanceGraph()
+        >>> mine = g.produce(country="BW", carats=10, on="2023-05-01")
+        >>> _ = g.ship(mine, to="BE", on="2023-06-01", certificate="BW-1")
+        >>> doc = json.loads(g.to_prov().serialize(format="json"))
+        >>> sorted(doc["entity"])
+        ['kp:lot-0', 'kp:lot-1']
+        """
+        from kpmodel.provenance._io import to_prov
+
+        return to_prov(self)
 
 
 def _check_declared(declared: str) -> None:
@@ -689,3 +817,4 @@ def _check_declared(declared: str) -> None:
     if declared != "MIXED":
         for i, part in enumerate(parts):
             check_country(part, path=f"declared_origin part {i}")
+
