@@ -163,8 +163,10 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
         on = np.full(n, np.datetime64("NaT"), "datetime64[D]")
 
     flow_carats = pd.to_numeric(flows["carats"], errors="coerce").to_numpy(np.float64)
-    source = _lot_positions(index, flows["source"].to_numpy(), n)
-    target = _lot_positions(index, flows["target"].to_numpy(), n)
+    # With duplicate ids the problem is already listed; map flows to the first of each id.
+    lookup = index if index.is_unique else index.drop_duplicates()
+    source = _lot_positions(lookup, flows["source"].to_numpy(), n)
+    target = _lot_positions(lookup, flows["target"].to_numpy(), n)
     dangling = (source < 0) | (target < 0)
     if dangling.any():
         bad = flows.loc[dangling, ["source", "target"]].head(MAX_LISTED)
@@ -177,8 +179,9 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
     if problems:
         _raise(problems)
 
-    given = np.bincount(source, weights=flow_carats, minlength=n)
-    received = np.bincount(target, weights=flow_carats, minlength=n)
+    # (np.bincount returns ints when there are no flows at all.)
+    given = np.bincount(source, weights=flow_carats, minlength=n).astype(np.float64)
+    received = np.bincount(target, weights=flow_carats, minlength=n).astype(np.float64)
     problems += _listed(
         ids, given > carats * (1 + CARAT_RTOL), "gives more carats than it holds (over-drawn)"
     )
@@ -240,8 +243,9 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
 
 
 def _lot_positions(index: pd.Index[Any], values: np.ndarray[Any, Any], n: int) -> IntArray:
-    if isinstance(index, pd.RangeIndex) or (
-        index.dtype.kind in "iu" and index.is_monotonic_increasing and len(index) == n
+    if len(index) == n and (
+        isinstance(index, pd.RangeIndex)
+        or (index.dtype.kind in "iu" and index.is_monotonic_increasing)
     ):
         start = index[0] if n else 0
         if n and index[-1] - start == n - 1 and values.dtype.kind in "iu":

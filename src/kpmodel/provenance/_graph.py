@@ -250,6 +250,18 @@ class ProvenanceGraph:
         i = self._position(lot)
         return max(float(self._lots["carats"][i] - self._lots["given"][i]), 0.0)
 
+    def location(self, lot: Any) -> str | None:
+        """Return the country code where `lot` is (None if unknown).
+
+        Examples
+        --------
+        >>> g = kp.ProvenanceGraph()
+        >>> mine = g.produce(country="CF", carats=5, on="2014-01-01")
+        >>> g.location(g.smuggle(mine, to="CM", on="2014-02-01"))
+        'CM'
+        """
+        return self.string(int(self._lots["country"][self._position(lot)]))
+
     # -- internal accessors used by the algorithms ---------------------------------------
 
     def column(self, name: str) -> np.ndarray[Any, Any]:

@@ -316,7 +316,7 @@ def propagate(
     if reset is not None and reset.any():
         keep = np.repeat(~reset, np.diff(weights.indptr))
         weights.data = np.where(keep, weights.data, 0.0)
-    workers = min(os.cpu_count() or 1, 4)
+    workers = min(os.cpu_count() or 1, 4) if len(graph) >= 2 * _ROWS_PER_THREAD else 1
     with ThreadPoolExecutor(workers) if workers > 1 else contextlib.nullcontext() as pool:
         for rows in level_blocks(graph):
             _accumulate(weights, rows, initial, pool)
