@@ -16,3 +16,8 @@ nitpicky = False
 # No intersphinx: the build runs without network access.
 html_theme = "furo"
 exclude_patterns = ["_build"]
+# Without intersphinx, standard-library and third-party classes have no target to link to.
+nitpick_ignore_regex = [
+    ("py:class", r"(enum|datetime|decimal|collections\.abc|typing|os|pathlib)\..*"),
+    ("py:class", r"(numpy|pandas|scipy|networkx|attrs|hypothesis|matplotlib)\..*"),
+]

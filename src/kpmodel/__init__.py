@@ -3,14 +3,14 @@
 The top level re-exports the names most scripts need; every part also has its own package
 (`kpmodel.participants`, `kpmodel.certificates`, `kpmodel.rules`, ...) with its full API.
 
-Examples
---------
+For example:
+
 >>> import kpmodel as kp
 >>> kp.__version__
 '0.1.0'
 """
 
-from kpmodel import errors
+from kpmodel import errors, participants, provenance
 from kpmodel.errors import KPModelError
 from kpmodel.provenance import ProvenanceGraph, origin_shares
 
@@ -22,4 +22,6 @@ __all__ = [
     "__version__",
     "errors",
     "origin_shares",
+    "participants",
+    "provenance",
 ]

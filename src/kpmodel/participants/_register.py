@@ -1,0 +1,712 @@
+"""The register of KP participants and their dated status history."""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import enum
+import itertools
+import json
+import os
+from collections.abc import Iterable, Mapping
+from importlib import resources
+from typing import Any
+
+import attrs
+
+from kpmodel.errors import InvalidRecordError, LoadError, Problem, UnknownCodeError
+from kpmodel.participants._codes import country_name, is_country_code
+
+FORMAT = "kpmodel-register/1"
+
+
+class Status(enum.Enum):
+    """A participant's standing in the KP on a given date.
+
+    Examples
+    --------
+    >>> kp.participants.Status("suspended")
+    <Status.SUSPENDED: 'suspended'>
+
+    .. versionadded:: 0.1
+    """
+
+    NOT_PARTICIPANT = "not-participant"
+    """Before admission, after leaving, or never admitted."""
+    PARTICIPANT = "participant"
+    """May trade (except from any zone barred by a KP decision)."""
+    SUSPENDED = "suspended"
+    """Suspended by a KP decision (the Central African Republic from 23 May 2013)."""
+    SELF_SUSPENDED = "self-suspended"
+    """Voluntarily withdrawn from trade (Venezuela 2008-2016)."""
+    REMOVED = "removed"
+    """Removed from the list of participants (the Republic of Congo 2004-2007)."""
+    EMBARGOED = "embargoed"
+    """A participant whose rough-diamond trade is banned by UN Security Council measures."""
+    RESTRICTED = "restricted"
+    """May trade only rough diamonds from named compliant zones."""
+
+
+def _to_date(value: object) -> dt.date:
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        msg = f"must be a datetime.date, got {value!r}"
+        raise InvalidRecordError(msg)
+    return value
+
+
+def _check_country(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not is_country_code(value):
+        msg = f"must be an ISO 3166-1 alpha-2 code or 'EU', got {value!r}"
+        raise InvalidRecordError(msg, path=attribute.name)
+
+
+@attrs.frozen(kw_only=True)
+class StatusEvent:
+    """A dated change of a participant's status, with its sources.
+
+    Parameters
+    ----------
+    on : datetime.date
+        The first day the status applies. Where the sources give only a month or a
+        period, this is the first day from which the status is certain, and
+        `date_uncertain` is true.
+    status : Status
+        The status from `on` until the next event.
+    summary : str
+        What was decided, in one or two sentences.
+    sources : tuple of str
+        Keys into the register's table of sources.
+    zones : frozenset of str
+        For `Status.RESTRICTED`: the compliant zones whose goods may be traded.
+    excluded_zones : frozenset of str
+        For `Status.PARTICIPANT`: zones whose goods may not be traded (Marange 2009-2011).
+    date_uncertain : bool
+        True when the decision date itself is not confirmed by the sources.
+    date_text : str
+        What the sources say about the date, when it is uncertain.
+
+    Examples
+    --------
+    >>> import datetime
+    >>> event = kp.participants.StatusEvent(
+    ...     on=datetime.date(2013, 5, 23),
+    ...     status=kp.participants.Status.SUSPENDED,
+    ...     summary="Temporary suspension",
+    ...     sources=("US-FR-2015",),
+    ... )
+    >>> event.status.value
+    'suspended'
+
+    .. versionadded:: 0.1
+    """
+
+    on: dt.date = attrs.field(converter=_to_date)
+    status: Status = attrs.field(converter=Status)
+    summary: str = attrs.field(validator=attrs.validators.instance_of(str))
+    sources: tuple[str, ...] = attrs.field(converter=tuple)
+    zones: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    excluded_zones: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    date_uncertain: bool = False
+    date_text: str = ""
+
+    @zones.validator
+    def _zones_only_when_restricted(self, attribute: object, value: frozenset[str]) -> None:
+        if value and self.status is not Status.RESTRICTED:
+            msg = f"compliant zones are only for status 'restricted', got {self.status.value!r}"
+            raise InvalidRecordError(msg, path="zones")
+
+    @excluded_zones.validator
+    def _excluded_only_when_participant(self, attribute: object, value: frozenset[str]) -> None:
+        if value and self.status is not Status.PARTICIPANT:
+            msg = f"excluded zones are only for status 'participant', got {self.status.value!r}"
+            raise InvalidRecordError(msg, path="excluded_zones")
+
+
+@attrs.frozen(kw_only=True)
+class Membership:
+    """A country's membership of a participant such as the EU, with its dates.
+
+    Examples
+    --------
+    >>> import datetime
+    >>> m = kp.participants.Membership(country="HR", start=datetime.date(2013, 7, 1))
+    >>> m.covers(datetime.date(2014, 1, 1))
+    True
+
+    .. versionadded:: 0.1
+    """
+
+    country: str = attrs.field(validator=_check_country)
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    def covers(self, on: dt.date) -> bool:
+        """Return whether the membership is in force on `on` (both ends inclusive).
+
+        Examples
+        --------
+        >>> import datetime
+        >>> m = kp.participants.Membership(country="GB", end=datetime.date(2020, 12, 31))
+        >>> m.covers(datetime.date(2021, 1, 1))
+        False
+        """
+        return (self.start is None or self.start <= on) and (self.end is None or on <= self.end)
+
+
+def _sorted_events(events: Iterable[StatusEvent]) -> tuple[StatusEvent, ...]:
+    events = tuple(events)
+    for i, (before, after) in enumerate(itertools.pairwise(events), start=1):
+        if after.on <= before.on:
+            msg = f"events must be in date order, but {after.on} follows {before.on}"
+            raise InvalidRecordError(msg, path=f"events[{i}].on")
+    return events
+
+
+@attrs.frozen(kw_only=True)
+class Participant:
+    """A KP participant: a state, the EU, or the Chinese Taipei trading entity.
+
+    Parameters
+    ----------
+    code : str
+        ISO 3166-1 alpha-2 code, ``"EU"`` for the European Union, ``"TW"`` for the rough
+        diamond-trading entity of Chinese Taipei.
+    name : str
+        Display name.
+    kind : str
+        ``"state"``, ``"union"`` or ``"trading-entity"``.
+    events : tuple of StatusEvent
+        The dated status history, oldest first.
+    members : tuple of Membership
+        For a union: the member countries it trades for, with their dates.
+
+    Examples
+    --------
+    >>> reg = kp.participants.Register.default()
+    >>> reg.participant("CF").name
+    'Central African Republic'
+
+    .. versionadded:: 0.1
+    """
+
+    code: str = attrs.field(validator=_check_country)
+    name: str
+    kind: str = attrs.field(
+        default="state", validator=attrs.validators.in_(("state", "union", "trading-entity"))
+    )
+    events: tuple[StatusEvent, ...] = attrs.field(converter=_sorted_events)
+    members: tuple[Membership, ...] = attrs.field(default=(), converter=tuple)
+
+    def event_on(self, on: dt.date) -> StatusEvent | None:
+        """Return the event in force on `on`, or None before the first event.
+
+        Examples
+        --------
+        >>> import datetime
+        >>> reg = kp.participants.Register.default()
+        >>> reg.participant("CG").event_on(datetime.date(2005, 1, 1)).status.value
+        'removed'
+        """
+        index = bisect.bisect_right([event.on for event in self.events], on)
+        return self.events[index - 1] if index else None
+
+
+def _index_by_code(participants: tuple[Participant, ...]) -> dict[str, Participant]:
+    return {participant.code: participant for participant in participants}
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class Register:
+    """Who may trade rough diamonds under the KP, where and when.
+
+    A register holds participants with their dated status history. `Register.default`
+    loads the shipped register; every entry names its sources and dates the sources do
+    not confirm are marked uncertain (see `StatusEvent`).
+
+    Parameters
+    ----------
+    participants : iterable of Participant
+        One entry per participant; codes must be unique.
+    sources : mapping of str to str
+        Citation for each source key the events use.
+
+    Examples
+    --------
+    >>> import datetime
+    >>> reg = kp.participants.Register.default()
+    >>> reg.status("CF", on=datetime.date(2014, 1, 1))
+    <Status.SUSPENDED: 'suspended'>
+    >>> reg.may_trade("CF", on=datetime.date(2017, 1, 1), zone="Berbérati")
+    True
+    >>> reg.participant_of("BE")
+    'EU'
+
+    .. versionadded:: 0.1
+    """
+
+    participants: tuple[Participant, ...] = attrs.field(converter=tuple)
+    sources: Mapping[str, str] = attrs.field(factory=dict, converter=dict, eq=False)
+    description: str = attrs.field(default="", eq=False)
+    _by_code: dict[str, Participant] = attrs.field(
+        init=False,
+        repr=False,
+        eq=False,
+        default=attrs.Factory(lambda self: _index_by_code(self.participants), takes_self=True),
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if len(self._by_code) != len(self.participants):
+            codes = [participant.code for participant in self.participants]
+            duplicates = sorted({code for code in codes if codes.count(code) > 1})
+            msg = f"participant codes must be unique, got {duplicates} more than once"
+            raise InvalidRecordError(msg, path="participants")
+
+    def __repr__(self) -> str:
+        return f"Register(<{len(self.participants)} participants>)"
+
+    @classmethod
+    def default(cls) -> Register:
+        """Return the shipped register of KP participants and their status history.
+
+        Examples
+        --------
+        >>> "EU" in kp.participants.Register.default().codes
+        True
+        """
+        return _default_register()
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Register:
+        """Load a register from a JSON file in the format of the shipped one.
+
+        Loading is all-or-nothing: every problem in the file is reported at once in a
+        `kpmodel.errors.LoadError`.
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "register.json"
+        >>> _ = path.write_text(kp.participants.Register.default().dumps(), encoding="utf-8")
+        >>> kp.participants.Register.load(path) == kp.participants.Register.default()
+        True
+        """
+        try:
+            with open(path, encoding="utf-8") as file:
+                text = file.read()
+        except OSError as exc:
+            raise LoadError(
+                [Problem("", f"cannot read the file: {exc}")], source=str(path)
+            ) from exc
+        return cls.loads(text, source=str(path))
+
+    @classmethod
+    def loads(cls, text: str, *, source: str = "") -> Register:
+        """Load a register from JSON text; see `Register.load`.
+
+        Examples
+        --------
+        >>> kp.participants.Register.loads('{"format": "kpmodel-register/1", "participants": []}')
+        Register(<0 participants>)
+        """
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            problem = Problem(f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}")
+            raise LoadError([problem], source=source) from exc
+        return _structure_register(data, source=source)
+
+    def dumps(self) -> str:
+        """Return the register as JSON text that `Register.loads` reads back unchanged.
+
+        Examples
+        --------
+        >>> reg = kp.participants.Register.default()
+        >>> kp.participants.Register.loads(reg.dumps()) == reg
+        True
+        """
+        return json.dumps(_unstructure_register(self), ensure_ascii=False, indent=1) + "\n"
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The participant codes, sorted.
+
+        Examples
+        --------
+        >>> len(kp.participants.Register.default().codes) > 50
+        True
+        """
+        return tuple(sorted(self._by_code))
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._by_code
+
+    def participant(self, code: str) -> Participant:
+        """Return the participant with `code`.
+
+        Raises
+        ------
+        UnknownCodeError
+            If no participant has that code (a member country is not a participant:
+            use `participant_of` to find the participant that governs it).
+
+        Examples
+        --------
+        >>> kp.participants.Register.default().participant("EU").kind
+        'union'
+        """
+        try:
+            return self._by_code[code]
+        except KeyError:
+            country_name(code)  # raises for a code that is not even a country code
+            msg = f"{code!r} is not a participant in this register; see Register.participant_of"
+            raise UnknownCodeError(msg) from None
+
+    def events(self, code: str) -> tuple[StatusEvent, ...]:
+        """Return the status history of participant `code`, oldest first.
+
+        Examples
+        --------
+        >>> [e.status.value for e in kp.participants.Register.default().events("VE")]
+        ['participant', 'self-suspended', 'participant']
+        """
+        return self.participant(code).events
+
+    def participant_of(self, country: str, *, on: dt.date | None = None) -> str | None:
+        """Return the code of the participant that governs `country` on `on`.
+
+        A member state of a union participant is governed by the union while it is a
+        member (Belgium by the EU; Croatia by the EU from 1 July 2013, before that by
+        itself). A country is governed by itself once it has an entry in force.
+
+        Parameters
+        ----------
+        country : str
+            ISO 3166-1 alpha-2 code, or a participant code.
+        on : datetime.date, optional
+            The date; today when omitted.
+
+        Returns
+        -------
+        str or None
+            The participant code, or None when no participant governs the country.
+
+        Examples
+        --------
+        >>> import datetime
+        >>> reg = kp.participants.Register.default()
+        >>> reg.participant_of("HR", on=datetime.date(2012, 1, 1))
+        'HR'
+        >>> reg.participant_of("HR", on=datetime.date(2014, 1, 1))
+        'EU'
+        >>> reg.participant_of("KP") is None
+        True
+        """
+        country_name(country)
+        on = dt.date.today() if on is None else _to_date(on)
+        for union in self.participants:
+            if any(m.country == country and m.covers(on) for m in union.members):
+                return union.code
+        own = self._by_code.get(country)
+        if own is not None and own.event_on(on) is not None:
+            return country
+        return None
+
+    def status(self, code: str, *, on: dt.date) -> Status:
+        """Return the status of participant or country `code` on `on`.
+
+        Examples
+        --------
+        >>> import datetime
+        >>> reg = kp.participants.Register.default()
+        >>> reg.status("VE", on=datetime.date(2012, 6, 1)).value
+        'self-suspended'
+        >>> reg.status("DE", on=datetime.date(2012, 6, 1)).value
+        'participant'
+        """
+        event = self._event(code, on)
+        return Status.NOT_PARTICIPANT if event is None else event.status
+
+    def compliant_zones(self, code: str, *, on: dt.date) -> frozenset[str]:
+        """Return the compliant zones of a restricted participant on `on` (else empty).
+
+        Examples
+        --------
+        >>> import datetime
+        >>> reg = kp.participants.Register.default()
+        >>> sorted(reg.compliant_zones("CF", on=datetime.date(2020, 1, 1)))
+        ['Berbérati', 'Boda', 'Carnot', 'Nola']
+        """
+        event = self._event(code, on)
+        return event.zones if event is not None else frozenset()
+
+    def may_trade(self, code: str, *, on: dt.date, zone: str | None = None) -> bool:
+        """Return whether participant or country `code` may trade rough diamonds on `on`.
+
+        Parameters
+        ----------
+        code : str
+            Participant code or member-country code.
+        on : datetime.date
+            The date of the trade.
+        zone : str, optional
+            The zone the goods come from. A restricted participant may trade only goods
+            from its compliant zones; a participant may not trade goods from a zone a KP
+            decision bars (Marange, 2009-2011).
+
+        Examples
+        --------
+        >>> import datetime
+        >>> reg = kp.participants.Register.default()
+        >>> reg.may_trade("ZW", on=datetime.date(2010, 6, 1))
+        True
+        >>> reg.may_trade("ZW", on=datetime.date(2010, 6, 1), zone="Marange")
+        False
+        >>> reg.may_trade("CF", on=datetime.date(2016, 1, 1), zone="Berbérati")
+        False
+        """
+        event = self._event(code, on)
+        if event is None:
+            return False
+        if event.status is Status.PARTICIPANT:
+            return zone is None or zone not in event.excluded_zones
+        if event.status is Status.RESTRICTED:
+            return zone is not None and zone in event.zones
+        return False
+
+    def _event(self, code: str, on: dt.date) -> StatusEvent | None:
+        on = _to_date(on)
+        governing = self.participant_of(code, on=on)
+        if governing is None:
+            return None
+        return self._by_code[governing].event_on(on)
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+def _unstructure_register(register: Register) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        **({"description": register.description} if register.description else {}),
+        "sources": dict(register.sources),
+        "participants": [_unstructure_participant(p) for p in register.participants],
+    }
+
+
+def _unstructure_participant(participant: Participant) -> dict[str, Any]:
+    data: dict[str, Any] = {"code": participant.code, "name": participant.name}
+    if participant.kind != "state":
+        data["kind"] = participant.kind
+    if participant.members:
+        data["members"] = [_unstructure_membership(m) for m in participant.members]
+    data["events"] = [_unstructure_event(e) for e in participant.events]
+    return data
+
+
+def _unstructure_membership(membership: Membership) -> dict[str, Any]:
+    data: dict[str, Any] = {"country": membership.country}
+    if membership.start is not None:
+        data["from"] = membership.start.isoformat()
+    if membership.end is not None:
+        data["until"] = membership.end.isoformat()
+    return data
+
+
+def _unstructure_event(event: StatusEvent) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "on": event.on.isoformat(),
+        "status": event.status.value,
+        "summary": event.summary,
+        "sources": list(event.sources),
+    }
+    if event.zones:
+        data["zones"] = sorted(event.zones)
+    if event.excluded_zones:
+        data["excluded_zones"] = sorted(event.excluded_zones)
+    if event.date_uncertain:
+        data["date_uncertain"] = True
+    if event.date_text:
+        data["date_text"] = event.date_text
+    return data
+
+
+class _Reader:
+    """Collects every problem while reading nested JSON, so loading reports them all."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def fail(self, path: str, message: str) -> None:
+        self.problems.append(Problem(path, message))
+
+    def mapping(self, value: object, path: str, *, required: set[str], optional: set[str]) -> bool:
+        if not isinstance(value, dict):
+            self.fail(path, f"must be a JSON object, got {value!r}")
+            return False
+        for key in sorted(required - value.keys()):
+            self.fail(f"{path}.{key}".lstrip("."), "is required but missing")
+        for key in sorted(value.keys() - required - optional):
+            known = ", ".join(sorted(required | optional))
+            self.fail(f"{path}.{key}".lstrip("."), f"is not a known key; known keys: {known}")
+        return all(key in value for key in required)
+
+    def date(self, value: object, path: str) -> dt.date | None:
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        self.fail(path, f"must be an ISO date such as '2013-05-23', got {value!r}")
+        return None
+
+    def text(self, value: object, path: str) -> str:
+        if not isinstance(value, str):
+            self.fail(path, f"must be a string, got {value!r}")
+            return ""
+        return value
+
+    def strings(self, value: object, path: str) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            self.fail(path, f"must be a list of strings, got {value!r}")
+            return ()
+        return tuple(value)
+
+    def record(self, factory: Any, path: str, **fields: Any) -> Any:
+        try:
+            return factory(**fields)
+        except InvalidRecordError as exc:
+            where = f"{path}.{exc.path}" if exc.path else path
+            self.fail(where, str(exc).removeprefix(f"{exc.path}: "))
+        except (ValueError, TypeError) as exc:
+            self.fail(path, str(exc))
+        return None
+
+
+def _structure_register(data: object, *, source: str) -> Register:
+    reader = _Reader()
+    fields = _register_fields(reader, data)
+    register = None if reader.problems else reader.record(Register, "", **fields)
+    if reader.problems:
+        raise LoadError(reader.problems, source=source)
+    assert isinstance(register, Register)
+    return register
+
+
+def _register_fields(reader: _Reader, data: object) -> dict[str, Any]:
+    optional = {"sources", "description"}
+    if not reader.mapping(data, "", required={"format", "participants"}, optional=optional):
+        return {}
+    assert isinstance(data, dict)
+    if data["format"] != FORMAT:
+        reader.fail("format", f"must be {FORMAT!r}, got {data['format']!r}")
+    sources = data.get("sources", {})
+    if not isinstance(sources, dict) or not all(isinstance(v, str) for v in sources.values()):
+        reader.fail("sources", f"must map source keys to citations, got {sources!r}")
+        sources = {}
+    items = data["participants"]
+    if not isinstance(items, list):
+        reader.fail("participants", f"must be a list, got {items!r}")
+        items = []
+    participants = [
+        _structure_participant(reader, item, f"participants[{i}]", set(sources))
+        for i, item in enumerate(items)
+    ]
+    description = reader.text(data.get("description", ""), "description")
+    return {"participants": participants, "sources": sources, "description": description}
+
+
+def _structure_participant(
+    reader: _Reader, item: object, path: str, known_sources: set[str]
+) -> Participant | None:
+    if not reader.mapping(
+        item, path, required={"code", "name", "events"}, optional={"kind", "members"}
+    ):
+        return None
+    assert isinstance(item, dict)
+    events_data = item["events"] if isinstance(item["events"], list) else []
+    if not isinstance(item["events"], list):
+        reader.fail(f"{path}.events", f"must be a list, got {item['events']!r}")
+    events = [
+        _structure_event(reader, event, f"{path}.events[{i}]", known_sources)
+        for i, event in enumerate(events_data)
+    ]
+    members_data = item.get("members", [])
+    if not isinstance(members_data, list):
+        reader.fail(f"{path}.members", f"must be a list, got {members_data!r}")
+        members_data = []
+    members = [
+        _structure_membership(reader, member, f"{path}.members[{i}]")
+        for i, member in enumerate(members_data)
+    ]
+    if None in events or None in members:
+        return None
+    fields = {"code": item["code"], "name": reader.text(item["name"], f"{path}.name")}
+    if "kind" in item:
+        fields["kind"] = item["kind"]
+    result: Participant | None = reader.record(
+        Participant, path, events=events, members=members, **fields
+    )
+    return result
+
+
+def _structure_event(
+    reader: _Reader, item: object, path: str, known_sources: set[str]
+) -> StatusEvent | None:
+    optional = {"zones", "excluded_zones", "date_uncertain", "date_text"}
+    if not reader.mapping(
+        item, path, required={"on", "status", "summary", "sources"}, optional=optional
+    ):
+        return None
+    assert isinstance(item, dict)
+    statuses = [status.value for status in Status]
+    if item["status"] not in statuses:
+        reader.fail(f"{path}.status", f"must be one of {statuses}, got {item['status']!r}")
+    sources = reader.strings(item["sources"], f"{path}.sources")
+    if known_sources:
+        for key in sources:
+            if key not in known_sources:
+                reader.fail(f"{path}.sources", f"{key!r} is not in the register's sources table")
+    uncertain = item.get("date_uncertain", False)
+    if not isinstance(uncertain, bool):
+        reader.fail(f"{path}.date_uncertain", f"must be true or false, got {uncertain!r}")
+    fields = {
+        "on": reader.date(item["on"], f"{path}.on"),
+        "summary": reader.text(item["summary"], f"{path}.summary"),
+        "zones": reader.strings(item.get("zones", []), f"{path}.zones"),
+        "excluded_zones": reader.strings(item.get("excluded_zones", []), f"{path}.excluded_zones"),
+        "date_text": reader.text(item.get("date_text", ""), f"{path}.date_text"),
+    }
+    if item["status"] not in statuses or fields["on"] is None:
+        return None
+    result: StatusEvent | None = reader.record(
+        StatusEvent,
+        path,
+        status=item["status"],
+        sources=sources,
+        date_uncertain=uncertain is True,
+        **fields,
+    )
+    return result
+
+
+def _structure_membership(reader: _Reader, item: object, path: str) -> Membership | None:
+    if not reader.mapping(item, path, required={"country"}, optional={"from", "until"}):
+        return None
+    assert isinstance(item, dict)
+    start = reader.date(item["from"], f"{path}.from") if "from" in item else None
+    end = reader.date(item["until"], f"{path}.until") if "until" in item else None
+    result: Membership | None = reader.record(
+        Membership, path, country=item["country"], start=start, end=end
+    )
+    return result
+
+
+_DEFAULT: list[Register] = []
+
+
+def _default_register() -> Register:
+    # Parsed once per process: the register is immutable, so sharing it is safe.
+    if not _DEFAULT:
+        text = resources.files("kpmodel.participants").joinpath("data/register.json")
+        _DEFAULT.append(Register.loads(text.read_text(encoding="utf-8"), source="register.json"))
+    return _DEFAULT[0]
