@@ -194,7 +194,6 @@ def run(n: int, n_origins: int, *, ancestors: bool) -> dict[str, Any]:
     rng = np.random.default_rng(0)
     sample = set(rng.choice(lots["lot_id"].to_numpy(), size=SAMPLE, replace=False).tolist())
     t_nx_graph, nx_graph = timed(lambda: networkx_graph(lots, flows))
-    del lots, flows
     t_nx, reference = timed(lambda: networkx_propagation(nx_graph, sample))
     error = max_difference(shares, reference)
     t_anc = float("nan")

@@ -15,9 +15,9 @@ import kpmodel as kp
 from kpmodel.errors import InvalidArgumentError, InvalidGraphError, UnknownCodeError
 from kpmodel.provenance import (
     MIXED,
+    de_minimis,
     declare_origin,
     declared_origins,
-    de_minimis,
     explain,
     opacity,
     origin_shares,
@@ -190,7 +190,9 @@ class TestOriginShares:
                 "origin": [None, "BW", None],
             }
         )
-        flows = pd.DataFrame({"source": ["found", "mine"], "target": ["hub", "hub"], "carats": [5.0, 10.0]})
+        flows = pd.DataFrame(
+            {"source": ["found", "mine"], "target": ["hub", "hub"], "carats": [5.0, 10.0]}
+        )
         shares = origin_shares(kp.ProvenanceGraph.from_frames(lots, flows))
         assert shares.of("hub") == {"BW": 0.5, "unknown": 0.5}
         assert shares.of("found") == {"unknown": 1.0}
@@ -227,9 +229,34 @@ class TestInvariants:
             return
         row = flows.iloc[data.draw(st.integers(0, len(flows) - 1))]
         broken = {
-            "cycle": (lots, pd.concat([flows, pd.DataFrame([{"source": row.target, "target": row.source, "carats": 1e-9}])])),
-            "not in the lots frame": (lots, pd.concat([flows, pd.DataFrame([{"source": row.source, "target": "ghost", "carats": 1.0}])])),
-            "gives more": (lots, flows.assign(carats=np.where(flows.index == row.name, flows["carats"] * 1e6, flows["carats"]))),
+            "cycle": (
+                lots,
+                pd.concat(
+                    [
+                        flows,
+                        pd.DataFrame(
+                            [{"source": row.target, "target": row.source, "carats": 1e-9}]
+                        ),
+                    ]
+                ),
+            ),
+            "not in the lots frame": (
+                lots,
+                pd.concat(
+                    [
+                        flows,
+                        pd.DataFrame([{"source": row.source, "target": "ghost", "carats": 1.0}]),
+                    ]
+                ),
+            ),
+            "gives more": (
+                lots,
+                flows.assign(
+                    carats=np.where(
+                        flows.index == row.name, flows["carats"] * 1e6, flows["carats"]
+                    )
+                ),
+            ),
         }
         late = lots.copy()
         late["on"] = late["on"].where(late["lot_id"] != row.target, pd.Timestamp("1900-01-01"))
@@ -241,12 +268,16 @@ class TestInvariants:
 
     def test_frames_report_every_problem_at_once(self):
         """Bulk validation lists all problems, and unknown codes raise UnknownCodeError."""
-        lots = pd.DataFrame({"lot_id": [1, 1, 2], "carats": [1.0, -1.0, 1.0], "origin": ["BW", None, None]})
+        lots = pd.DataFrame(
+            {"lot_id": [1, 1, 2], "carats": [1.0, -1.0, 1.0], "origin": ["BW", None, None]}
+        )
         flows = pd.DataFrame({"source": [9], "target": [2], "carats": [1.0]})
         with pytest.raises(InvalidGraphError) as info:
             kp.ProvenanceGraph.from_frames(lots, flows)
         message = str(info.value)
-        assert "duplicate lot_id" in message and "> 0" in message and "not in the lots" in message
+        assert "duplicate lot_id" in message
+        assert "> 0" in message
+        assert "not in the lots" in message
         with pytest.raises(UnknownCodeError, match="'ZZ'"):
             kp.ProvenanceGraph.from_frames(lots.assign(origin=["ZZ", None, None]), flows)
         with pytest.raises(InvalidGraphError, match="required columns"):
@@ -288,8 +319,13 @@ class TestRoundTrips:
         b = g.smuggle(a, to="CM", on="2014-02-01")
         digraph = g.to_networkx()
         assert digraph.nodes[a] == {
-            "kind": "produce", "carats": 4.0, "origin": "CF", "on": "2014-01-01",
-            "country": "CF", "zone": "Nola", "list_origins": False,
+            "kind": "produce",
+            "carats": 4.0,
+            "origin": "CF",
+            "on": "2014-01-01",
+            "country": "CF",
+            "zone": "Nola",
+            "list_origins": False,
         }
         assert digraph.edges[a, b] == {"carats": 4.0}
 
@@ -340,8 +376,14 @@ class TestPaperworkAndAudit:
         assert declare_origin(["CM"], exporter="CM", undocumented=True) == "CM"
         assert declare_origin(["BW"], exporter="AE", undocumented=True) == MIXED
         assert declare_origin(["BW", "RU"], exporter="AE", undocumented=False) == MIXED
-        assert declare_origin(["BW", "RU"], exporter="AE", undocumented=False, list_origins=True) == "BW,RU"
-        assert declare_origin([MIXED, "RU"], exporter="AE", undocumented=False, list_origins=True) == MIXED
+        assert (
+            declare_origin(["BW", "RU"], exporter="AE", undocumented=False, list_origins=True)
+            == "BW,RU"
+        )
+        assert (
+            declare_origin([MIXED, "RU"], exporter="AE", undocumented=False, list_origins=True)
+            == MIXED
+        )
 
     def test_declared_origins_along_the_laundering_chain(self):
         """Cameroon certifies smuggled CAR goods as its own; Dubai re-exports them as MIXED."""
@@ -372,7 +414,8 @@ class TestPaperworkAndAudit:
             (out, "suspended", "CF/Bria"),
         }
         final = next(f for f in findings if f.lot == out and f.reason == "suspended")
-        assert final.declared_origin == MIXED and final.certificate == "AE-0002"
+        assert final.declared_origin == MIXED
+        assert final.certificate == "AE-0002"
         assert final.carats == pytest.approx(100.0)
         assert sum(p.carats for p in final.paths) == pytest.approx(100.0)
         assert "Section III(c)" in final.reference
@@ -387,3 +430,20 @@ class TestPaperworkAndAudit:
             carats = graph.column("carats")[graph.positions([lot])[0]]
             assert sum(p.carats for p in paths) == pytest.approx(carats * share, rel=1e-9)
             assert all(p.lots[-1] == lot and len(p.flows) == len(p.lots) - 1 for p in paths)
+
+    def test_audit_with_the_shipped_register(self):
+        """With the real register, CAR goods shipped in 2014 come from a suspended participant."""
+        from kpmodel.participants import Register
+
+        g, to_dubai, out = laundering_case()
+        reasons = {(f.lot, f.reason) for f in kp.provenance.audit(g, register=Register.default())}
+        assert reasons == {
+            (to_dubai, "suspended"),
+            (to_dubai, "smuggled"),
+            (out, "suspended"),
+            (out, "smuggled"),
+        }
+        assert [f.reason for f in kp.provenance.audit(g, register=None)] == [
+            "smuggled",
+            "smuggled",
+        ]

@@ -10,6 +10,7 @@ from kpmodel.provenance._audit import Finding, audit, opacity
 from kpmodel.provenance._explain import Path, explain
 from kpmodel.provenance._graph import Kind, ProvenanceGraph
 from kpmodel.provenance._paperwork import MIXED, declare_origin, declared_origins
+from kpmodel.provenance._plot import plot_case, plot_flows, plot_shares
 from kpmodel.provenance._shares import (
     UNKNOWN,
     MixingRule,
@@ -36,6 +37,9 @@ __all__ = [
     "explain",
     "opacity",
     "origin_shares",
+    "plot_case",
+    "plot_flows",
+    "plot_shares",
     "proportional",
     "taint",
 ]

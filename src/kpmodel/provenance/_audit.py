@@ -47,11 +47,11 @@ TOLERANCE = 1e-9
 class RegisterLike(Protocol):
     """What `audit` needs from a register (``kpmodel.participants.Register``)."""
 
-    def status(self, code: str, *, on: Any) -> Any: ...  # noqa: D102
+    def status(self, code: str, *, on: Any) -> Any: ...
 
-    def may_trade(self, code: str, *, on: Any, zone: str | None = None) -> bool: ...  # noqa: D102
+    def may_trade(self, code: str, *, on: Any, zone: str | None = None) -> bool: ...
 
-    def participant_of(self, country: str, *, on: Any = None) -> str | None: ...  # noqa: D102
+    def participant_of(self, country: str, *, on: Any = None) -> str | None: ...
 
 
 @attrs.frozen(kw_only=True)
@@ -108,7 +108,9 @@ def _declared_countries(declared: str) -> set[str]:
     return set() if declared == MIXED else set(declared.split(","))
 
 
-def opacity(graph: ProvenanceGraph, *, per: Literal["destination", "shipment"] = "destination") -> pd.DataFrame:
+def opacity(
+    graph: ProvenanceGraph, *, per: Literal["destination", "shipment"] = "destination"
+) -> pd.DataFrame:
     """Return the share of certified carats whose true origin cannot be read from the certificate.
 
     For each certified shipment, the readable carats are those whose true origin is a
@@ -168,7 +170,7 @@ def opacity(graph: ProvenanceGraph, *, per: Literal["destination", "shipment"] =
 
 
 def _problem(register: RegisterLike, country: str, zone: str | None, on: Any) -> str | None:
-    """The reason the register forbids trade in goods of `country` (`zone`) on `on`, if any."""
+    """Return why the register forbids goods of `country` (`zone`) on `on`, or None."""
     participant = register.participant_of(country, on=on)
     if participant is None:
         return "not-participant"

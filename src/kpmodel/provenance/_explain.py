@@ -45,9 +45,7 @@ class Path:
     carats: float
 
 
-def entry_column(
-    graph: ProvenanceGraph, origin: str, *, by: By
-) -> tuple[FloatArray, FloatArray]:
+def entry_column(graph: ProvenanceGraph, origin: str, *, by: By) -> tuple[FloatArray, FloatArray]:
     """Return (where the origin enters: fraction per lot, its share in every lot)."""
     if origin == UNKNOWN:
         entering = unknown_fraction(graph)

@@ -59,7 +59,9 @@ def topological_levels(n: int, source: IntArray, target: IntArray) -> IntArray:
     return level
 
 
-def storage_order(level: IntArray, source: IntArray, target: IntArray) -> tuple[IntArray, IntArray]:
+def storage_order(
+    level: IntArray, source: IntArray, target: IntArray
+) -> tuple[IntArray, IntArray]:
     """Return the storage order of lots (and its inverse): by level, then by first input.
 
     Each level becomes a contiguous block of rows, so origin attribution can compute a
@@ -140,7 +142,9 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
     text["certificate"] = _strings(lots, "certificate")
     text["declared"] = _strings(lots, "declared_origin")
     produced = text["origin"] != None  # noqa: E711
-    text["country"] = np.where((text["country"] == None) & produced, text["origin"], text["country"])  # noqa: E711
+    text["country"] = np.where(
+        (text["country"] is None) & produced, text["origin"], text["country"]
+    )
     _check_codes(text)
 
     if "kind" in lots.columns:
@@ -175,7 +179,9 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
             for s, t in bad.itertuples(index=False)
         ]
     bad_flow = ~(np.isfinite(flow_carats) & (flow_carats > 0))
-    problems += [f"flow row {i}: carats must be > 0" for i in np.flatnonzero(bad_flow)[:MAX_LISTED]]
+    problems += [
+        f"flow row {i}: carats must be > 0" for i in np.flatnonzero(bad_flow)[:MAX_LISTED]
+    ]
     if problems:
         _raise(problems)
 

@@ -297,9 +297,9 @@ class ProvenanceGraph:
 
     def _position(self, lot: Any) -> int:
         if self._ids is None:
-            if isinstance(lot, int | np.integer) and not isinstance(lot, bool):
-                if 0 <= lot < self._n:
-                    return int(lot)
+            is_int = isinstance(lot, int | np.integer) and not isinstance(lot, bool)
+            if is_int and 0 <= lot < self._n:
+                return int(lot)
         else:
             try:
                 position = self._ids.get_loc(lot)
@@ -829,4 +829,3 @@ def _check_declared(declared: str) -> None:
     if declared != "MIXED":
         for i, part in enumerate(parts):
             check_country(part, path=f"declared_origin part {i}")
-

@@ -43,8 +43,7 @@ def to_networkx(graph: ProvenanceGraph) -> nx.DiGraph[Any]:
         attributes = {k: _plain(v) for k, v in record.items()}
         digraph.add_node(_plain(lot), **{k: v for k, v in attributes.items() if v is not None})
     digraph.add_edges_from(
-        (_plain(s), _plain(t), {"carats": float(c)})
-        for s, t, c in flows.itertuples(index=False)
+        (_plain(s), _plain(t), {"carats": float(c)}) for s, t, c in flows.itertuples(index=False)
     )
     return digraph
 
@@ -171,7 +170,9 @@ def to_prov(graph: ProvenanceGraph) -> Any:
         if lots.loc[lots["lot_id"] == target, "kind"].iloc[0] == "ship":
             exporter = by_id.loc[source, "country"]
             if isinstance(exporter, str):
-                document.wasAssociatedWith(act, agent(f"authority-{exporter}", "ExportingAuthority"))
+                document.wasAssociatedWith(
+                    act, agent(f"authority-{exporter}", "ExportingAuthority")
+                )
         document.wasDerivedFrom(
             entity[target],
             entity[source],

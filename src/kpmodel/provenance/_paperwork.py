@@ -98,7 +98,7 @@ class _Paperwork:
         return self.source[self.indptr[position] : self.indptr[position + 1]]
 
     def declared(self, shipment: int) -> str:
-        """The declared origin of ship lot `shipment` (stored override, or the rule)."""
+        """Return the declared origin of ship lot `shipment` (stored override, or the rule)."""
         if shipment in self.memo:
             return self.memo[shipment]
         stored = self.graph.string(int(self.graph.column("declared")[shipment]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -245,13 +246,13 @@ def level_blocks(graph: ProvenanceGraph) -> Iterator[slice | IntArray]:
         return
     if np.all(level[1:] >= level[:-1]):
         bounds = np.searchsorted(level, np.arange(int(level[-1]) + 2))
-        for start, stop in zip(bounds[1:-1], bounds[2:], strict=True):
+        for start, stop in itertools.pairwise(bounds):
             if stop > start:
                 yield slice(int(start), int(stop))
         return
     order = np.argsort(level, kind="stable")
     bounds = np.searchsorted(level[order], np.arange(int(level.max()) + 2))
-    for start, stop in zip(bounds[1:-1], bounds[2:], strict=True):
+    for start, stop in itertools.pairwise(bounds):
         if stop > start:
             yield order[start:stop]
 
@@ -354,7 +355,7 @@ def unknown_fraction(graph: ProvenanceGraph) -> FloatArray:
 def origin_shares(
     graph: ProvenanceGraph, *, by: By = "country", mixing: MixingRule | str = proportional
 ) -> OriginShares:
-    """Return the share of every lot's carats that came from each origin.
+    r"""Return the share of every lot's carats that came from each origin.
 
     Parameters
     ----------
