@@ -13,7 +13,6 @@ from kpmodel.provenance._paperwork import MIXED, declare_origin, declared_origin
 from kpmodel.provenance._plot import plot_case, plot_flows, plot_shares
 from kpmodel.provenance._shares import (
     UNKNOWN,
-    MixingRule,
     OriginShares,
     de_minimis,
     origin_shares,
@@ -21,15 +20,14 @@ from kpmodel.provenance._shares import (
     taint,
 )
 
-__all__ = [
-    "MIXED",
-    "UNKNOWN",
+__all__ = [  # noqa: RUF022 (plain sorted order, as tests/test_public_api.py checks)
     "Finding",
     "Kind",
-    "MixingRule",
+    "MIXED",
     "OriginShares",
     "Path",
     "ProvenanceGraph",
+    "UNKNOWN",
     "audit",
     "de_minimis",
     "declare_origin",

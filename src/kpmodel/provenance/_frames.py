@@ -98,8 +98,9 @@ def _listed(ids: np.ndarray[Any, Any], mask: np.ndarray[Any, Any], what: str) ->
 def _strings(frame: pd.DataFrame, name: str) -> np.ndarray[Any, Any]:
     if name not in frame.columns:
         return np.full(len(frame), None, dtype=object)
-    values = frame[name].to_numpy(dtype=object)
-    return np.where(pd.isna(values), None, values)
+    values = frame[name].to_numpy(dtype=object).copy()
+    values[pd.isna(values)] = None
+    return values
 
 
 def _check_codes(columns: dict[str, np.ndarray[Any, Any]]) -> None:
@@ -150,7 +151,7 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
     if "kind" in lots.columns:
         kind_names = _strings(lots, "kind")
         known = {kind.value: KIND_CODE[kind] for kind in KINDS}
-        kind = np.array([known.get(k, -1) for k in kind_names], dtype=np.int8)  # type: ignore[call-overload]
+        kind = np.array([known.get(k, -1) for k in kind_names], dtype=np.int8)
         problems += _listed(ids, kind < 0, f"kind must be one of {sorted(known)!r}")
         problems += _listed(
             ids, (kind == KIND_CODE[Kind.PRODUCE]) != produced, "has an origin iff kind is produce"
@@ -257,7 +258,7 @@ def _lot_positions(index: pd.Index[Any], values: np.ndarray[Any, Any], n: int) -
         if n and index[-1] - start == n - 1 and values.dtype.kind in "iu":
             positions = values.astype(np.int64) - start
             return np.where((positions >= 0) & (positions < n), positions, -1)
-    return np.asarray(index.get_indexer(values), dtype=np.int64)
+    return np.asarray(index.get_indexer(pd.Index(values)), dtype=np.int64)
 
 
 def _raise(problems: list[str]) -> None:

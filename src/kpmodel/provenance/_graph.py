@@ -9,7 +9,7 @@ import math
 import os
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import networkx as nx
 import numpy as np
@@ -137,9 +137,11 @@ def to_day(value: object, *, path: str) -> np.datetime64:
         return np.datetime64("NaT", "D")
     if isinstance(value, dt.date | str | np.datetime64):
         try:
-            return np.datetime64(value, "D")
+            day: np.datetime64 = np.datetime64(cast(Any, value), "D")
         except (ValueError, TypeError):
             pass
+        else:
+            return day
     msg = f"{path} must be a date (datetime.date or 'YYYY-MM-DD'); got {value!r}."
     raise InvalidArgumentError(msg)
 
@@ -345,6 +347,8 @@ class ProvenanceGraph:
         0
         """
         check_country(country, path="country")
+        _check_text(zone, path="zone")
+        _check_text(site, path="site")
         amount = to_carats(carats, path="carats")
         value = math.nan if value_usd is None else float(value_usd)
         if not math.isnan(value) and (not math.isfinite(value) or value < 0):
@@ -562,7 +566,7 @@ class ProvenanceGraph:
         known = dates[~np.isnat(dates)]
         latest = known.max() if known.size else np.datetime64("NaT", "D")
         if on is None:
-            return np.datetime64(latest, "D")
+            return cast(np.datetime64, np.datetime64(cast(Any, latest), "D"))
         day = to_day(on, path="on")
         if known.size and day < latest:
             msg = (
@@ -590,10 +594,6 @@ class ProvenanceGraph:
         list_origins: bool = False,
     ) -> Any:
         # Every check has passed: from here on nothing can fail, so the graph stays valid.
-        for name, text in (("zone", zone), ("site", site)):
-            if text is not None and not isinstance(text, str):
-                msg = f"{name} must be a string or None; got {text!r}."
-                raise InvalidArgumentError(msg)
         position = self._n
         new_id: Any = position
         if self._ids is not None:
@@ -822,6 +822,12 @@ class ProvenanceGraph:
         from kpmodel.provenance._io import to_prov
 
         return to_prov(self)
+
+
+def _check_text(value: object, *, path: str) -> None:
+    if value is not None and not isinstance(value, str):
+        msg = f"{path} must be a string or None; got {value!r}."
+        raise InvalidArgumentError(msg)
 
 
 def _check_declared(declared: str) -> None:

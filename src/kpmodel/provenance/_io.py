@@ -41,7 +41,9 @@ def to_networkx(graph: ProvenanceGraph) -> nx.DiGraph[Any]:
     for record in records:
         lot = record.pop("lot_id")
         attributes = {k: _plain(v) for k, v in record.items()}
-        digraph.add_node(_plain(lot), **{k: v for k, v in attributes.items() if v is not None})
+        digraph.add_node(
+            _plain(lot), **{str(k): v for k, v in attributes.items() if v is not None}
+        )
     digraph.add_edges_from(
         (_plain(s), _plain(t), {"carats": float(c)}) for s, t, c in flows.itertuples(index=False)
     )
@@ -85,7 +87,7 @@ def from_networkx(digraph: nx.DiGraph[Any]) -> ProvenanceGraph:
 
 def to_node_link(graph: ProvenanceGraph) -> dict[str, Any]:
     """Return the node-link data of `graph`: a JSON-serialisable dict."""
-    return nx.node_link_data(to_networkx(graph), edges="edges")  # type: ignore[no-any-return]
+    return nx.node_link_data(to_networkx(graph), edges="edges")
 
 
 def from_node_link(data: dict[str, Any]) -> ProvenanceGraph:
@@ -95,7 +97,7 @@ def from_node_link(data: dict[str, Any]) -> ProvenanceGraph:
     except (KeyError, TypeError, nx.NetworkXError) as exc:
         msg = f"node-link data must have 'nodes' and 'edges' lists as to_node_link() writes: {exc}"
         raise InvalidGraphError(msg) from exc
-    return from_networkx(digraph)
+    return from_networkx(nx.DiGraph(digraph))
 
 
 def write_graphml(graph: ProvenanceGraph, path: str | os.PathLike[str]) -> None:
@@ -143,7 +145,8 @@ def to_prov(graph: ProvenanceGraph) -> Any:
         return agents[name]
 
     by_id = lots.set_index("lot_id", drop=False)
-    for row in lots.itertuples(index=False):
+    rows: list[Any] = list(lots.itertuples(index=False))
+    for row in rows:
         attributes: dict[str, Any] = {"kp:carats": float(row.carats), "kp:kind": row.kind}
         for name in ("origin", "country", "zone", "site", "certificate", "declared_origin"):
             value = getattr(row, name)

@@ -124,7 +124,7 @@ def plot_flows(
         right[(exporter, importer, paperwork.declared(position))] += carats
     total = sum(left.values()) or 1.0
     gap = 0.02 * total
-    columns = [defaultdict(float) for _ in range(3)]
+    columns: list[defaultdict[str, float]] = [defaultdict(float) for _ in range(3)]
     for (origin, exporter), c in left.items():
         columns[0][origin] += c
         columns[1][exporter] += c

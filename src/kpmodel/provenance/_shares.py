@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import itertools
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import attrs
 import numpy as np
@@ -18,9 +19,11 @@ import scipy.sparse as sp
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.provenance._graph import KIND_CODE, FloatArray, IntArray, Kind, ProvenanceGraph
 
-try:  # The in-place CSR x dense kernel scipy uses for `csr @ ndarray`; see _accumulate.
-    from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
-except ImportError:  # pragma: no cover - depends on the scipy version
+# The in-place CSR x dense kernel that scipy uses for `csr @ ndarray`; see _accumulate.
+# It is private to scipy, so fall back to the public product if it ever moves.
+try:
+    _csr_matvecs: Any = importlib.import_module("scipy.sparse._sparsetools").csr_matvecs
+except (ImportError, AttributeError):  # pragma: no cover - depends on the scipy version
     _csr_matvecs = None
 
 __all__ = [
@@ -46,6 +49,15 @@ By = Literal["country", "zone", "site"]
 
 @attrs.frozen
 class _Proportional:
+    """Mass balance: a mixed lot's shares are the carat-weighted average of its inputs'.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> kp.provenance.proportional(np.array([[0.75, 0.25]])).tolist()
+    [[0.75, 0.25]]
+    """
+
     def __call__(self, mixed: FloatArray) -> FloatArray:
         return mixed
 
@@ -55,6 +67,15 @@ class _Proportional:
 
 @attrs.frozen
 class _Taint:
+    """Taint: any positive share from an origin marks the whole lot (values 0 or 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> kp.provenance.taint(np.array([[0.99, 0.01, 0.0]])).tolist()
+    [[1.0, 1.0, 0.0]]
+    """
+
     def __call__(self, mixed: FloatArray) -> FloatArray:
         return (mixed > 0).astype(np.float64)
 
@@ -64,6 +85,14 @@ class _Taint:
 
 @attrs.frozen
 class _DeMinimis:
+    """De minimis: drop shares below `threshold` and renormalise (see `de_minimis`).
+
+    Examples
+    --------
+    >>> kp.provenance.de_minimis(0.1)
+    de_minimis(0.1)
+    """
+
     threshold: float
 
     def __call__(self, mixed: FloatArray) -> FloatArray:
@@ -74,7 +103,8 @@ class _DeMinimis:
             rows = np.flatnonzero(empty)
             kept[rows, mixed[rows].argmax(axis=1)] = 1.0
         total = kept.sum(axis=1, keepdims=True)
-        return np.divide(kept, total, out=kept, where=total > 0)
+        shares: FloatArray = np.divide(kept, total, out=kept, where=total > 0)
+        return shares
 
     def __repr__(self) -> str:
         return f"de_minimis({self.threshold!r})"
@@ -121,7 +151,7 @@ def _mixing_rule(mixing: object) -> MixingRule:
         if mixing in _RULES_BY_NAME:
             return _RULES_BY_NAME[mixing]
     elif callable(mixing):
-        return mixing  # type: ignore[no-any-return]
+        return cast(MixingRule, mixing)
     msg = (
         "mixing must be kp.provenance.proportional, taint, de_minimis(threshold), their "
         f"names, or a callable taking and returning an array of shares; got {mixing!r}."
@@ -135,8 +165,8 @@ class OriginShares:
 
     Attributes
     ----------
-    values : numpy.ndarray or scipy.sparse.csr_array
-        One row per lot (in `lots` order), one column per origin (in `origins` order).
+    values : numpy.ndarray
+        Float64, one row per lot (in `lots` order), one column per origin (in `origins` order).
     lots : pandas.Index
         The lot ids of the rows.
     origins : pandas.Index
@@ -157,7 +187,7 @@ class OriginShares:
     {'BW': 0.75, 'RU': 0.25, 'unknown': 0.0}
     """
 
-    values: Any
+    values: FloatArray
     lots: pd.Index[Any]
     origins: pd.Index[Any]
     by: str
@@ -175,11 +205,7 @@ class OriginShares:
         lot_id
         0       1.0      0.0
         """
-        if sp.issparse(self.values):
-            frame = pd.DataFrame.sparse.from_spmatrix(self.values, columns=self.origins)
-            frame.index = self.lots
-        else:
-            frame = pd.DataFrame(self.values, index=self.lots, columns=self.origins)
+        frame = pd.DataFrame(self.values, index=self.lots, columns=self.origins)
         frame.index.name = "lot_id"
         frame.columns.name = None
         return frame
@@ -194,10 +220,8 @@ class OriginShares:
         >>> kp.origin_shares(g).of(lot)
         {'BW': 1.0}
         """
-        position = self.lots.get_loc(lot)
-        row = self.values[[position]]
-        row = row.toarray()[0] if sp.issparse(row) else np.asarray(row)[0]
-        return {str(self.origins[j]): float(row[j]) for j in np.flatnonzero(row)}
+        row = self.values[self.lots.get_loc(lot)]
+        return {str(self.origins[int(j)]): float(row[j]) for j in np.flatnonzero(row)}
 
 
 def origin_labels(graph: ProvenanceGraph, by: str) -> tuple[IntArray, list[str]]:
@@ -283,7 +307,7 @@ def _accumulate(
 
     def run(start: int, stop: int) -> None:
         lo, hi = weights.indptr[start], weights.indptr[stop]
-        _csr_matvecs(  # type: ignore[misc]
+        _csr_matvecs(
             stop - start,
             shares.shape[0],
             shares.shape[1],
@@ -345,7 +369,7 @@ def _apply_rule(rule: MixingRule, shares: FloatArray, rows: slice | IntArray) ->
 def unknown_fraction(graph: ProvenanceGraph) -> FloatArray:
     """Return, per lot, the fraction of its carats that entered with no documented source."""
     carats = graph.column("carats")
-    fraction = np.clip(1.0 - graph.column("received") / carats, 0.0, 1.0)
+    fraction: FloatArray = np.clip(1.0 - graph.column("received") / carats, 0.0, 1.0)
     fraction[graph.column("kind") == KIND_CODE[Kind.PRODUCE]] = 0.0
     # Float noise from summing flows is not an unknown origin.
     fraction[fraction < 1e-12] = 0.0
