@@ -25,29 +25,42 @@ if TYPE_CHECKING:
 MAX_LISTED = 12
 
 
+#: Levels found by scanning every flow (cheap for the shallow graphs of real trade) before
+#: switching to a by-source index (cheap for deep graphs, but it costs a sort).
+SCANNED_LEVELS = 32
+
+
 def topological_levels(n: int, source: IntArray, target: IntArray) -> IntArray:
     """Return each lot's level (longest path from a lot with no inputs); -1 on a cycle.
 
-    Kahn's algorithm, one frontier at a time, vectorised: each flow is touched once.
+    Kahn's algorithm, one frontier at a time, vectorised. The flows leaving a frontier are
+    found by scanning all flows for the first `SCANNED_LEVELS` levels (no sort needed),
+    then through an index of flows by source.
     """
     indegree = np.bincount(target, minlength=n)
-    by_source = np.argsort(source, kind="stable")
-    out_target = target[by_source]
-    out_ptr = np.zeros(n + 1, np.int64)
-    np.cumsum(np.bincount(source, minlength=n), out=out_ptr[1:])
     level = np.full(n, -1, np.int64)
     frontier = np.flatnonzero(indegree == 0)
+    out_ptr: IntArray | None = None
+    out_target: IntArray | None = None
     depth = 0
     while frontier.size:
         level[frontier] = depth
-        starts = out_ptr[frontier]
-        counts = out_ptr[frontier + 1] - starts
-        total = int(counts.sum())
-        if total == 0:
+        if depth < SCANNED_LEVELS:
+            in_frontier = np.zeros(n, bool)
+            in_frontier[frontier] = True
+            reached = target[in_frontier[source]]
+        else:
+            if out_ptr is None or out_target is None:
+                out_target = target[np.argsort(source, kind="stable")]
+                out_ptr = np.zeros(n + 1, np.int64)
+                np.cumsum(np.bincount(source, minlength=n), out=out_ptr[1:])
+            starts = out_ptr[frontier]
+            counts = out_ptr[frontier + 1] - starts
+            offsets = np.repeat(starts - (np.cumsum(counts) - counts), counts)
+            reached = out_target[offsets + np.arange(int(counts.sum()))]
+        if reached.size == 0:
             break
-        offsets = np.repeat(starts - (np.cumsum(counts) - counts), counts)
-        reached = out_target[offsets + np.arange(total)]
-        if total > n // 8:
+        if reached.size > n // 8:
             hits = np.bincount(reached, minlength=n)
             indegree -= hits
             frontier = np.flatnonzero((hits > 0) & (indegree == 0))
@@ -106,10 +119,10 @@ def _strings(frame: pd.DataFrame, name: str) -> np.ndarray[Any, Any]:
 def _check_codes(columns: dict[str, np.ndarray[Any, Any]]) -> None:
     unknown = []
     for name in ("origin", "country"):
-        for code in pd.unique(columns[name][columns[name] != None]):  # noqa: E711
+        for code in pd.unique(columns[name][pd.notna(columns[name])]):
             if not isinstance(code, str) or not _known_country(code):
                 unknown.append(f"{name} {code!r}")
-    for value in pd.unique(columns["declared"][columns["declared"] != None]):  # noqa: E711
+    for value in pd.unique(columns["declared"][pd.notna(columns["declared"])]):
         parts = str(value).split(",")
         if value != "MIXED" and not all(_known_country(p) for p in parts):
             unknown.append(f"declared_origin {value!r}")
@@ -142,16 +155,17 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
     text = {name: _strings(lots, name) for name in ("origin", "country", "zone", "site")}
     text["certificate"] = _strings(lots, "certificate")
     text["declared"] = _strings(lots, "declared_origin")
-    produced = text["origin"] != None  # noqa: E711
+    produced = pd.notna(text["origin"])
+    # A production lot is where it was mined unless the frame says otherwise.
     text["country"] = np.where(
-        (text["country"] is None) & produced, text["origin"], text["country"]
+        pd.isna(text["country"]) & produced, text["origin"], text["country"]
     )
     _check_codes(text)
 
     if "kind" in lots.columns:
-        kind_names = _strings(lots, "kind")
+        names, kind_of_name = pd.factorize(_strings(lots, "kind"), use_na_sentinel=False)
         known = {kind.value: KIND_CODE[kind] for kind in KINDS}
-        kind = np.array([known.get(k, -1) for k in kind_names], dtype=np.int8)
+        kind = np.array([known.get(k, -1) for k in kind_of_name], dtype=np.int8)[names]
         problems += _listed(ids, kind < 0, f"kind must be one of {sorted(known)!r}")
         problems += _listed(
             ids, (kind == KIND_CODE[Kind.PRODUCE]) != produced, "has an origin iff kind is produce"
@@ -222,7 +236,7 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
     order, new_position = storage_order(level, source, target)
     identity = bool(np.all(order == np.arange(n)))
     source, target = new_position[source], new_position[target]
-    by_target = np.lexsort((source, target))
+    by_target = np.argsort(target, kind="stable")
 
     columns: dict[str, np.ndarray[Any, Any]] = {
         "carats": carats,
