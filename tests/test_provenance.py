@@ -164,6 +164,16 @@ class TestOriginShares:
         small = (shares[mixed] > 0) & (shares[mixed] < threshold - 1e-12)
         assert not small.any()
 
+    @given(provenance_graphs(), BY, st.sampled_from(["proportional", "taint", de_minimis(0.2)]))
+    def test_sparse_and_dense_results_agree(self, graph, by, mixing):
+        """The sparse kernel gives the dense kernel's shares, for every rule."""
+        dense = origin_shares(graph, by=by, mixing=mixing, sparse=False)
+        sparse = origin_shares(graph, by=by, mixing=mixing, sparse=True)
+        np.testing.assert_allclose(sparse.values.toarray(), dense.values, atol=1e-12)
+        pd.testing.assert_frame_equal(
+            sparse.to_frame().sparse.to_dense(), dense.to_frame(), check_dtype=False, atol=1e-12
+        )
+
     def test_user_rule_and_bad_rules(self):
         """Any shape-preserving callable is a rule; others are refused clearly."""
         g = kp.ProvenanceGraph()
