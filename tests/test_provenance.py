@@ -457,3 +457,22 @@ class TestPaperworkAndAudit:
             "smuggled",
             "smuggled",
         ]
+
+    def test_certificate_objects_listing_and_fraud(self):
+        """A certificate object gives its number; listing and forged declarations are kept."""
+        g = kp.ProvenanceGraph()
+        bw = g.ship(g.produce(country="BW", carats=3, on="2024-01-01"), to="AE", on="2024-02-01")
+        ru = g.ship(g.produce(country="RU", carats=1, on="2024-01-01"), to="AE", on="2024-02-01")
+        listed = g.ship(
+            g.mix([bw, ru]),
+            to="BE",
+            on="2024-03-01",
+            certificate=types.SimpleNamespace(number="AE-77"),
+            list_origins=True,
+        )
+        forged = g.ship(listed, to="IN", on="2024-04-01", declared_origin="BW")
+        table = declared_origins(g).set_index("lot_id")
+        assert table.loc[listed, "certificate"] == "AE-77"
+        assert table.loc[listed, "declared_origin"] == "BW,RU"
+        assert table.loc[forged, "declared_origin"] == "BW"
+        assert opacity(g, per="shipment").loc[forged, "opaque_carats"] == pytest.approx(1.0)
