@@ -160,7 +160,7 @@ class TestOriginShares:
         """Under de minimis, mixed lots hold no share below the threshold; rows sum to 1."""
         shares = origin_shares(graph, mixing=de_minimis(threshold)).values
         np.testing.assert_allclose(shares.sum(axis=1), 1.0, atol=1e-9)
-        mixed = graph.column("level") > 0
+        mixed = graph._column("level") > 0
         small = (shares[mixed] > 0) & (shares[mixed] < threshold - 1e-12)
         assert not small.any()
 
@@ -437,7 +437,7 @@ class TestPaperworkAndAudit:
         lot = data.draw(st.sampled_from(list(graph.lots)))
         for origin, share in shares.of(lot).items():
             paths = explain(graph, lot, origin, limit=10_000)
-            carats = graph.column("carats")[graph.positions([lot])[0]]
+            carats = graph._column("carats")[graph._positions([lot])[0]]
             assert sum(p.carats for p in paths) == pytest.approx(carats * share, rel=1e-9)
             assert all(p.lots[-1] == lot and len(p.flows) == len(p.lots) - 1 for p in paths)
 
