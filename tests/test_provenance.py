@@ -476,3 +476,12 @@ class TestPaperworkAndAudit:
         assert table.loc[listed, "declared_origin"] == "BW,RU"
         assert table.loc[forged, "declared_origin"] == "BW"
         assert opacity(g, per="shipment").loc[forged, "opaque_carats"] == pytest.approx(1.0)
+
+    def test_audit_and_opacity_work_on_sparse_shares(self, monkeypatch):
+        """Graphs too big for dense shares give the same audit and opacity (sparse path)."""
+        g, _, _ = laundering_case()
+        dense_findings = kp.provenance.audit(g, register=FakeRegister())
+        dense_opacity = opacity(g)
+        monkeypatch.setattr("kpmodel.provenance._shares.DENSE_LIMIT", 0)
+        assert kp.provenance.audit(g, register=FakeRegister()) == dense_findings
+        pd.testing.assert_frame_equal(opacity(g), dense_opacity)

@@ -12,7 +12,7 @@ from kpmodel.errors import InvalidArgumentError
 from kpmodel.provenance._explain import Path, paths_into
 from kpmodel.provenance._graph import KIND_CODE, Kind, ProvenanceGraph
 from kpmodel.provenance._paperwork import MIXED, _Paperwork, shipments
-from kpmodel.provenance._shares import origin_labels, origin_shares, propagate
+from kpmodel.provenance._shares import dense_row, origin_labels, origin_shares, propagate
 
 __all__ = ["Finding", "audit", "opacity"]
 
@@ -150,7 +150,7 @@ def opacity(
     for i, position in enumerate(ships.tolist()):
         declared = _declared_countries(paperwork.declared(position))
         cols = [column[c] for c in declared if c in column]
-        readable[i] = carats[i] * float(shares.values[position, cols].sum()) if cols else 0.0
+        readable[i] = carats[i] * float(dense_row(shares.values, position)[cols].sum())
     table = np.array([*graph._strings, None], dtype=object)
     frame = pd.DataFrame(
         {
@@ -250,7 +250,7 @@ def audit(
         carats = float(graph._column("carats")[position])
         offending: list[tuple[str, str, float, np.ndarray[Any, Any]]] = []
         if zone_shares is not None and register is not None:
-            row = zone_shares.values[position]
+            row = dense_row(zone_shares.values, position)
             for j in np.flatnonzero(row[:-1] > TOLERANCE).tolist():
                 label = labels[j]
                 country, _, zone = label.partition("/")

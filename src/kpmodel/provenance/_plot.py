@@ -10,7 +10,7 @@ import numpy as np
 
 from kpmodel.provenance._graph import KINDS, ProvenanceGraph
 from kpmodel.provenance._paperwork import MIXED, _Paperwork, shipments
-from kpmodel.provenance._shares import OriginShares, origin_shares
+from kpmodel.provenance._shares import OriginShares, dense_row, origin_shares
 
 __all__ = ["plot_case", "plot_flows", "plot_shares"]
 
@@ -118,7 +118,7 @@ def plot_flows(
         exporter = graph._string(int(graph._column("country")[parent])) or "?"
         importer = graph._string(int(graph._column("country")[position])) or "?"
         carats = float(graph._column("carats")[position])
-        row = shares.values[position]
+        row = dense_row(shares.values, position)
         for j in np.flatnonzero(row).tolist():
             left[(str(shares.origins[j]), exporter)] += carats * float(row[j])
         right[(exporter, importer, paperwork.declared(position))] += carats

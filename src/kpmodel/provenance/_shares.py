@@ -225,12 +225,16 @@ class OriginShares:
         >>> kp.origin_shares(g).of(lot)
         {'BW': 1.0}
         """
-        position = int(cast(int, self.lots.get_loc(lot)))
-        if isinstance(self.values, sp.csr_array):
-            row = self.values[[position]].toarray()[0]
-        else:
-            row = self.values[position]
+        row = dense_row(self.values, int(cast(int, self.lots.get_loc(lot))))
         return {str(self.origins[int(j)]): float(row[j]) for j in np.flatnonzero(row)}
+
+
+def dense_row(values: FloatArray | sp.csr_array, position: int) -> FloatArray:
+    """Return row `position` of a dense or sparse shares matrix as a dense 1-D array."""
+    row: FloatArray = (
+        values[[position]].toarray()[0] if isinstance(values, sp.csr_array) else values[position]
+    )
+    return row
 
 
 def origin_labels(graph: ProvenanceGraph, by: str) -> tuple[IntArray, list[str]]:
