@@ -16,17 +16,20 @@ from kpmodel import (
     definitions,
     errors,
     participants,
+    provenance,
     rules,
     statistics,
 )
 from kpmodel.definitions import compare
 from kpmodel.errors import KPModelError
+from kpmodel.provenance import ProvenanceGraph, origin_shares
 from kpmodel.rules import check
 
 __version__ = "0.1.0"
 
 __all__ = [
     "KPModelError",
+    "ProvenanceGraph",
     "__version__",
     "certificates",
     "check",
@@ -34,7 +37,9 @@ __all__ = [
     "datasets",
     "definitions",
     "errors",
+    "origin_shares",
     "participants",
+    "provenance",
     "rules",
     "statistics",
 ]

@@ -30,6 +30,7 @@ from kpmodel.testing._definitions_strategies import (
     places,
     situations,
 )
+from kpmodel.testing._provenance_strategies import provenance_graphs
 from kpmodel.testing._statistics_strategies import statistics_frames, statistics_tables
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "parties",
     "periods",
     "places",
+    "provenance_graphs",
     "shipments",
     "situations",
     "statistics_frames",
