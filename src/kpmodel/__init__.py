@@ -17,6 +17,7 @@ from kpmodel import (
     errors,
     participants,
     provenance,
+    report,
     rules,
     statistics,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "origin_shares",
     "participants",
     "provenance",
+    "report",
     "rules",
     "statistics",
 ]
