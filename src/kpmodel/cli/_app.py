@@ -137,14 +137,15 @@ def _note(text: str, fmt: str) -> None:
 
 def _write_report(
     directory: Path | None,
-    sections: Sequence[report.Section],
+    sections: Callable[[], Sequence[report.Section]],
     *,
     title: str,
     inputs: Mapping[str, object],
 ) -> None:
     if directory is None:
         return
-    path = report.write(sections, directory, title=title, inputs=inputs)
+    # Sections are built only when asked for: their figures take time.
+    path = report.write(sections(), directory, title=title, inputs=inputs)
     click.echo(f"report written to {path}", err=True)
 
 
@@ -208,7 +209,7 @@ def check(
     _note(f"{len(files)} file(s) checked: {errors} error(s), {warnings} warning(s).", fmt)
     _write_report(
         report_dir,
-        [
+        lambda: [
             report.check_section(
                 reports,
                 on=on,
@@ -239,7 +240,10 @@ def load_graph(path: Path) -> kp.ProvenanceGraph:
         problem = f"not a provenance graph in node-link JSON or GraphML: {error}"
         raise LoadError([Problem("", problem)], source=source) from None
     if not isinstance(data, dict):
-        problem = "expected a JSON object with 'nodes' and 'edges' (ProvenanceGraph.to_node_link)"
+        problem = (
+            "expected node-link JSON: an object with 'nodes' and 'edges' "
+            "(ProvenanceGraph.to_node_link)"
+        )
         raise LoadError([Problem("", problem)], source=source)
     return kp.ProvenanceGraph.from_node_link(data)
 
@@ -287,7 +291,7 @@ def trace(
     _emit(frame, fmt)
     _write_report(
         report_dir,
-        [report.trace_section(graph, [lot], by=by, source=str(graph_file))],
+        lambda: [report.trace_section(graph, [lot], by=by, source=str(graph_file))],
         title=f"kpmodel trace: lot {lot}",
         inputs={"graph": str(graph_file), "lot": lot, "command": "kpmodel trace"},
     )
@@ -388,7 +392,7 @@ def compare(
     _emit(frame, fmt)
     _write_report(
         report_dir,
-        [report.comparison_section(comparison)],
+        lambda: [report.comparison_section(comparison)],
         title="kpmodel compare",
         inputs={"subject": source, "command": "kpmodel compare"},
     )
@@ -456,7 +460,7 @@ def statistics(
             _emit(shown, fmt)
     _write_report(
         report_dir,
-        [
+        lambda: [
             report.statistics_section(
                 stats, flags, source=source, sources=statistics_sources(flags)
             )

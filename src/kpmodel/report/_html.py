@@ -10,6 +10,7 @@ import os
 import platform
 import re
 import tempfile
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -125,7 +126,12 @@ def figure(make: Any, *, caption: str) -> str:
             css="note",
         )
     # Text stays text (small files, searchable); a fixed hash salt keeps the ids stable.
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "kpmodel"}):
+    # Layout warnings (an empty log axis, tight layout) are about drawing, not the data.
+    with (
+        matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "kpmodel"}),
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("ignore", UserWarning)
         made = make()
         fig = getattr(made, "figure", made)
         buffer = io.StringIO()
