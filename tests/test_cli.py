@@ -277,11 +277,15 @@ def test_reports_from_table_commands(tmp_path, car_graph):
         assert "report written to" in result.stderr
 
 
-def test_demo_command_writes_the_report(tmp_path):
-    result = invoke("demo", "--output", tmp_path / "out", "--data", DATA)
+def test_demo_command_writes_the_report(demo_run, tmp_path):
+    result, folder = demo_run
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "out" / "report.html").is_file()
-    assert (tmp_path / "out" / "car-parcel.json").is_file()
+    assert (folder / "report.html").is_file()
+    assert (folder / "car-parcel.json").is_file()
+    # The saved graph is what `kpmodel trace` reads, as the demo tells the reader.
+    assert (
+        invoke("trace", folder / "car-parcel.json", "--lot", "12", "--by", "zone").exit_code == 0
+    )
     assert invoke("demo", "--output", tmp_path, "--data", tmp_path / "none").exit_code == 2
 
 

@@ -8,10 +8,12 @@ from kpmodel import demo
 DATA = Path(__file__).resolve().parents[1] / "examples" / "data"
 
 
-def test_demo_reports_every_example_file(tmp_path, capsys):
+def test_demo_reports_every_example_file(demo_run):
     """The demo runs every step and names every example file with its verdict."""
-    assert demo.main([str(DATA), "--output", str(tmp_path)]) == 0
-    out = capsys.readouterr().out
+    result, folder = demo_run
+    assert result.exit_code == 0, result.output
+    assert (folder / "report.html").is_file()
+    out = result.stdout
     for title, _ in demo.STEPS:
         assert title in out
     for path in DATA.glob("*.json"):

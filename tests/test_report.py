@@ -10,7 +10,7 @@ import matplotlib
 import pytest
 
 import kpmodel as kp
-from kpmodel import demo, report
+from kpmodel import report
 
 matplotlib.use("Agg")
 
@@ -32,10 +32,9 @@ def visible_text(tree):
 
 
 @pytest.fixture(scope="module")
-def demo_report(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("demo")
-    lines = []
-    assert demo.run(output=folder, write=lines.append) == 0
+def demo_report(demo_run):
+    result, folder = demo_run
+    assert result.exit_code == 0, result.output
     return folder / "report.html"
 
 

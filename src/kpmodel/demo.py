@@ -346,12 +346,9 @@ def run(
 
     Examples
     --------
-    >>> import tempfile
-    >>> lines = []
-    >>> kp.demo.run(output=tempfile.mkdtemp(), write=lines.append)
-    0
-    >>> lines[-1]  # doctest: +ELLIPSIS
-    'Report written to .../report.html'
+    >>> kp.demo.run(data="no/such/folder")
+    kpmodel demo: no example folder at no/such/folder; pass one: kpmodel demo --data DIR
+    2
     """
     folder = Path(data) if data is not None else _default_data()
     if not folder.is_dir():
@@ -393,12 +390,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Examples
     --------
-    >>> import tempfile
-    >>> kp.demo.main(["--output", tempfile.mkdtemp()])  # doctest: +ELLIPSIS
-    kpmodel demo ...
-    1. Checking the example certificate files
-    ...
-    0
+    >>> kp.demo.main(["no/such/folder"])
+    kpmodel demo: no example folder at no/such/folder; pass one: kpmodel demo --data DIR
+    2
     """
     parser = argparse.ArgumentParser(prog="python -m kpmodel.demo")
     parser.add_argument("data", nargs="?", type=Path, help="folder of example files")
