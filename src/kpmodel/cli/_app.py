@@ -20,7 +20,7 @@ import kpmodel as kp
 from kpmodel import report
 from kpmodel.cli._output import FORMATS, render
 from kpmodel.errors import KPModelError, LoadError, Problem
-from kpmodel.report._sections import REGISTER_SOURCE, check_frame, trace_frame
+from kpmodel.report._sections import REGISTER_SOURCE, check_frame, describe_lot, trace_frame
 
 T = TypeVar("T")
 
@@ -285,9 +285,10 @@ def trace(
     lot = _lot(graph, lot_id)
     frame = trace_frame(graph, lot, by=by, paths=paths)
     if fmt == "table":
+        click.echo(describe_lot(graph, lot))
         repeated = frame["origin"].duplicated()
-        frame = frame.astype({"origin": object, "share": object, "carats": object})
-        frame.loc[repeated, ["origin", "share", "carats"]] = ""
+        frame.loc[repeated, ["share", "carats"]] = float("nan")
+        frame.loc[repeated, "origin"] = ""
     _emit(frame, fmt)
     _write_report(
         report_dir,
@@ -319,10 +320,16 @@ def graph_lots(graph: kp.ProvenanceGraph) -> kp.definitions.Lots:
     if shipped.empty:
         shipped = lots.set_index("lot_id")
     shares = kp.origin_shares(graph, by="zone", sparse=False).to_frame().loc[shipped.index]
+    # Items read "12 (AE-2016-5531)": the lot and the certificate it travelled on.
+    labels = [
+        f"{lot} ({certificate})" if isinstance(certificate, str) else str(lot)
+        for lot, certificate in zip(shipped.index, shipped["certificate"], strict=True)
+    ]
+    shares.index = pd.Index(labels)
     return kp.definitions.Lots(
         shares=shares,
         situations=kp.definitions.CaseBook.default(),
-        carats=shipped["carats"],
+        carats=pd.Series(shipped["carats"].to_numpy(), index=shares.index),
     )
 
 

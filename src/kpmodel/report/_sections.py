@@ -9,7 +9,7 @@ import pandas as pd
 
 from kpmodel.definitions import Comparison
 from kpmodel.errors import InvalidArgumentError
-from kpmodel.provenance import ProvenanceGraph, audit, explain, origin_shares
+from kpmodel.provenance import ProvenanceGraph, audit, declared_origins, explain, origin_shares
 from kpmodel.report._html import Section, figure, paragraph, preformatted, table
 from kpmodel.rules import Report
 from kpmodel.statistics import KPStatistics, plot_production, plot_value_per_carat
@@ -20,6 +20,11 @@ REGISTER_SOURCE = "kpmodel.participants/data/register.json (the shipped KP regis
 
 def _unique(values: Iterable[object]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(v) for v in values if v))
+
+
+def _core_document(reference: str) -> str:
+    """Name the document of a rule's reference ("Section III(c)" is the core document's)."""
+    return reference if reference.startswith("KP") else f"KPCS Core Document, {reference}"
 
 
 def check_frame(reports: Mapping[str, Report]) -> pd.DataFrame:
@@ -92,7 +97,8 @@ def check_section(
         title=title,
         body="".join(body),
         facts=tuple(facts),
-        sources=_unique(findings["reference"]) or ("KPCS Core Document, Annex I and Section III",),
+        sources=_unique(_core_document(r) for r in findings["reference"])
+        or ("KPCS Core Document, Annex I and Section III",),
     )
 
 
@@ -116,6 +122,20 @@ def trace_frame(
                 }
             )
     return pd.DataFrame(rows, columns=["origin", "share", "carats", "path", "path_carats"])
+
+
+def describe_lot(graph: ProvenanceGraph, lot: Any) -> str:
+    """Return one line saying what a lot is: carats, kind, place and certificate."""
+    row = graph.to_frames()[0].set_index("lot_id").loc[lot]
+    text = f"Lot {lot}: {row['carats']:,.2f} ct, {row['kind']} in {row['country']}"
+    shipments = declared_origins(graph).set_index("lot_id")
+    if lot in shipments.index:
+        shipment = shipments.loc[lot]
+        text += (
+            f", {shipment['exporter']} -> {shipment['importer']} on certificate "
+            f"{shipment['certificate']} declaring {shipment['declared_origin']}"
+        )
+    return text + "."
 
 
 def trace_section(
@@ -164,7 +184,7 @@ def trace_section(
     ]
     for lot in lots:
         frame = trace_frame(graph, lot, by=by)
-        body.append(table(frame, caption=f"Lot {lot}: origins and paths"))
+        body.append(table(frame, caption=describe_lot(graph, lot)))
     findings = audit(graph, register=None)
     if findings:
         rows = pd.DataFrame(
