@@ -7,6 +7,7 @@ import inspect
 import json
 import os
 import sys
+import textwrap
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,7 +19,7 @@ import pandas as pd
 
 import kpmodel as kp
 from kpmodel import report
-from kpmodel.cli._output import FORMATS, render
+from kpmodel.cli._output import FORMATS, WIDTH, render
 from kpmodel.errors import KPModelError, LoadError, Problem
 from kpmodel.report._sections import REGISTER_SOURCE, check_frame, describe_lot, trace_frame
 
@@ -285,7 +286,7 @@ def trace(
     lot = _lot(graph, lot_id)
     frame = trace_frame(graph, lot, by=by, paths=paths)
     if fmt == "table":
-        click.echo(describe_lot(graph, lot))
+        click.echo(textwrap.fill(describe_lot(graph, lot), WIDTH))
         repeated = frame["origin"].duplicated()
         frame.loc[repeated, ["share", "carats"]] = float("nan")
         frame.loc[repeated, "origin"] = ""
