@@ -62,6 +62,14 @@ def test_check_exit_status_follows_the_findings():
     assert_fits(found.stdout)
 
 
+def test_check_a_folder_checks_its_json_and_csv_files():
+    result = invoke("check", "--format", "json", DATA)
+    assert result.exit_code == 1
+    files = {Path(r["file"]).name for r in json.loads(result.stdout)}
+    assert "ledger-bw-2023.csv" in files
+    assert "8 file(s) checked" in result.stderr
+
+
 def test_check_formats_give_the_same_findings():
     as_csv = invoke("check", "--format", "csv", DEFECTIVE, DATA / "ledger-bw-2023.csv")
     as_json = invoke("check", "--format", "json", DEFECTIVE, DATA / "ledger-bw-2023.csv")

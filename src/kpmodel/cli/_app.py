@@ -166,6 +166,15 @@ def cli(debug: bool) -> None:
 # -- check -----------------------------------------------------------------------------
 
 
+def _expand(paths: Iterable[Path]) -> Iterator[Path]:
+    """Yield the files given, a folder standing for its .json and .csv files."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.iterdir() if p.suffix.lower() in (".json", ".csv"))
+        else:
+            yield path
+
+
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @date_option("Apply the rules in force on this date (YYYY-MM-DD).")
@@ -188,8 +197,10 @@ def check(
 ) -> None:
     """Check certificates, shipments, confirmations or ledgers (JSON or CSV).
 
-    Exit status 0 when there are no findings, 1 when there are, 2 for unusable input.
+    A folder stands for the .json and .csv files in it. Exit status 0 when there are no
+    findings, 1 when there are, 2 for unusable input.
     """
+    files = tuple(_expand(files))
     register = kp.participants.Register.load(register_file) if register_file else None
     # All or nothing: every file is loaded before anything is checked.
     loaded = {str(path): kp.certificates.load(path) for path in _progress(files, "loading")}
@@ -536,7 +547,8 @@ def data(name: str | None, fmt: str) -> None:
     if fmt != "table":
         _emit(frame, fmt)
         return
-    click.echo(inspect.getdoc(shipped[name]) or name)
+    described = (inspect.getdoc(shipped[name]) or name).split("\nExamples\n--------")[0]
+    click.echo(described.rstrip())
     click.echo(f"\n{len(frame)} rows; the first five:\n")
     _emit(frame.head(), fmt)
 
