@@ -1,0 +1,49 @@
+"""Simulate smuggling through mixed-origin certificates: scenarios, seeded runs and sweeps.
+
+A `Scenario` (loaded from TOML, or a built-in) describes producers and their zones, smuggling
+routes, neighbours that certify smuggled goods as their own, hubs that mix and re-export, the
+controls in force and the policy levers. `run` simulates it with numpy, lots held in arrays.
+
+>>> scenario = kp.simulation.builtin("car-2013")
+>>> scenario.routes[0].source, scenario.routes[0].target
+('CF', 'CM')
+"""
+
+from kpmodel.simulation._builtins import builtin, builtin_text, builtins
+from kpmodel.simulation._calibration import production_table
+from kpmodel.simulation._result import SimulationResult, run
+from kpmodel.simulation._scenario import (
+    LEVERS,
+    Controls,
+    Destination,
+    Hub,
+    Neighbour,
+    Producer,
+    Route,
+    Scenario,
+    Share,
+    SituationRecord,
+    ValuePerCarat,
+    Zone,
+)
+
+__all__ = [
+    "LEVERS",
+    "Controls",
+    "Destination",
+    "Hub",
+    "Neighbour",
+    "Producer",
+    "Route",
+    "Scenario",
+    "Share",
+    "SimulationResult",
+    "SituationRecord",
+    "ValuePerCarat",
+    "Zone",
+    "builtin",
+    "builtin_text",
+    "builtins",
+    "production_table",
+    "run",
+]
