@@ -26,6 +26,7 @@ from kpmodel.simulation._scenario import (
     ValuePerCarat,
     Zone,
 )
+from kpmodel.simulation._sweep import sweep
 
 __all__ = [
     "LEVERS",
@@ -46,4 +47,5 @@ __all__ = [
     "builtins",
     "production_table",
     "run",
+    "sweep",
 ]

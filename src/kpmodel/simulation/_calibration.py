@@ -25,7 +25,7 @@ def production_table() -> pd.DataFrame:
     >>> table = kp.simulation.production_table()
     >>> list(table.columns)
     ['participant', 'year', 'production_type', 'carats', 'value_usd', 'halves']
-    >>> round(table.query("year == 2019").carats.sum() / 1e6, 1)
+    >>> round(float(table.query("year == 2019").carats.sum()) / 1e6, 1)
     138.1
     """
     text = (

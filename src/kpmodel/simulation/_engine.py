@@ -23,6 +23,7 @@ the share of them each certificate reveals, are exact.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import attrs
 import numpy as np
@@ -77,7 +78,8 @@ class Network:
 
     def class_smuggled(self) -> BoolArray:
         """Whether every class is smuggled."""
-        return np.arange(self.classes) % 2 == 1
+        smuggled: BoolArray = np.arange(self.classes) % 2 == 1
+        return smuggled
 
     def class_country(self) -> IntArray:
         """Country index of the origin of every class."""
@@ -87,7 +89,9 @@ class Network:
         """Sparse classes x countries one-hot matrix of origin countries."""
         k = self.classes
         data = np.ones(k)
-        return sp.csr_matrix((data, (np.arange(k), self.class_country())), (k, len(self.countries)))
+        return sp.csr_matrix(
+            (data, (np.arange(k), self.class_country())), (k, len(self.countries))
+        )
 
 
 def network(scenario: Scenario) -> Network:
@@ -165,7 +169,7 @@ class Book:
         weight = self.carats[lots] * (self.registered[lots] if registered_only else 1.0)
         own = sp.csr_matrix((weight, (rows, self.klass[lots])), (ids.size, self.net.classes))
         pools = self.pool_registered if registered_only else self.pool_comp
-        return (own + self._parcel_share(ids) @ pools).tocsr()
+        return _csr(own + self._parcel_share(ids) @ pools)
 
     def declared(self, ids: IntArray) -> sp.csr_matrix:
         """Countries named on the last certificate of lots `ids` (items x countries, 0/1)."""
@@ -218,15 +222,17 @@ class Book:
         slot = np.floor(within / float(hub.pool_carats)).astype(np.int64)
         _, pool = np.unique(kept_step * (slot.max() + 1) + slot, return_inverse=True)
         n_pools = int(pool.max()) + 1
-        mix = sp.csr_matrix((np.ones(kept.size), (pool, np.arange(kept.size))), (n_pools, kept.size))
+        mix = sp.csr_matrix(
+            (np.ones(kept.size), (pool, np.arange(kept.size))), (n_pools, kept.size)
+        )
         comp = (mix @ self.composition(kept)).tocsr()
         registered = (mix @ self.composition(kept, registered_only=True)).tocsr()
         kept_declared = declared[keep][order]
         pool_declared = _ones(mix @ kept_declared)
-        undocumented = np.bincount(pool, weights=~named[keep][order], minlength=n_pools)
+        undocumented = _sum_by(pool, weights=~named[keep][order], minlength=n_pools)
         labels, pool_declared = self._labels(pool_declared, undocumented == 0, listing=listing)
-        pool_carats = np.bincount(pool, weights=kept_carats, minlength=n_pools)
-        pool_value = np.bincount(pool, weights=self.value[kept], minlength=n_pools) * hub.markup
+        pool_carats = _sum_by(pool, weights=kept_carats, minlength=n_pools)
+        pool_value = _sum_by(pool, weights=self.value[kept], minlength=n_pools) * hub.markup
         pool_step = np.zeros(n_pools, dtype=np.int64)
         pool_step[pool] = kept_step
         pool_ids = self._append(pool_carats, pool_value, pool_step, POOL, labels, -1, country)
@@ -244,7 +250,7 @@ class Book:
         n_parcels = np.maximum(1, np.rint(pool_carats / float(hub.parcel_carats))).astype(np.int64)
         parent = np.repeat(np.arange(n_pools), n_parcels)
         weights = rng.gamma(lot_shape, size=parent.size)
-        weights /= np.bincount(parent, weights=weights, minlength=n_pools)[parent]
+        weights /= _sum_by(parent, weights=weights, minlength=n_pools)[parent]
         parcel_ids = self._append(pool_carats[parent] * weights, pool_value[parent] * weights,
                                   pool_step[parent], PARCEL, labels[parent], base + parent,
                                   country)  # fmt: skip
@@ -261,7 +267,9 @@ class Book:
         labels[single] = declared.indices[declared.indptr[:-1][single]]
         if listing:
             for row in np.flatnonzero(~single & (count > 0)):
-                countries = tuple(declared.indices[declared.indptr[row] : declared.indptr[row + 1]])
+                countries = tuple(
+                    declared.indices[declared.indptr[row] : declared.indptr[row + 1]]
+                )
                 key = tuple(sorted(int(c) for c in countries))
                 if key not in self._list_ids:
                     self._list_ids[key] = len(self.lists)
@@ -311,9 +319,10 @@ class RunArrays:
 
     def by_class(self, ids: IntArray) -> FloatArray:
         """Total carats per class of lots `ids`."""
-        if ids.size == 0:
-            return np.zeros(self.net.classes)
-        return np.asarray(self.book.composition(ids).sum(axis=0)).ravel()
+        totals: FloatArray = np.zeros(self.net.classes)
+        if ids.size:
+            totals += np.asarray(self.book.composition(ids).sum(axis=0)).ravel()
+        return totals
 
 
 def run_arrays(scenario: Scenario, seed: int) -> RunArrays:
@@ -336,7 +345,7 @@ def run_arrays(scenario: Scenario, seed: int) -> RunArrays:
     step = group % net.steps
     n = group.size
     weights = rng["sizes"].gamma(scenario.lot_shape, size=n)
-    totals = np.bincount(group, weights=weights, minlength=len(zones) * net.steps)
+    totals = _sum_by(group, weights=weights, minlength=len(zones) * net.steps)
     carats = per_step[zone] * weights / totals[group]
     median = np.log([float(z.value_per_carat.median) for _, z in zones])
     sigma = np.array([z.value_per_carat.sigma for _, z in zones])
@@ -438,8 +447,8 @@ def run_arrays(scenario: Scenario, seed: int) -> RunArrays:
     where = np.where(official, origin, target)[counted] * net.steps + step[counted]
     shape = (len(net.countries), net.steps)
     size = shape[0] * shape[1]
-    reported = np.bincount(where, weights=carats[counted], minlength=size).reshape(shape)
-    reported_value = np.bincount(where, weights=value[counted], minlength=size).reshape(shape)
+    reported = _sum_by(where, weights=carats[counted], minlength=size).reshape(shape)
+    reported_value = _sum_by(where, weights=value[counted], minlength=size).reshape(shape)
 
     lot, source, sink, labels = (np.concatenate(parts) for parts in zip(*legs, strict=True))
     return RunArrays(
@@ -456,9 +465,20 @@ def run_arrays(scenario: Scenario, seed: int) -> RunArrays:
     )
 
 
-def _ones(matrix: sp.spmatrix) -> sp.csr_matrix:
-    """The 0/1 pattern of the non-zero entries of `matrix`, as CSR."""
-    result = sp.csr_matrix(matrix)
+def _sum_by(keys: IntArray, weights: Any = None, minlength: int = 0) -> FloatArray:
+    """Return `np.bincount` as float64 (sums of `weights` per key)."""
+    return np.bincount(keys, weights=weights, minlength=minlength).astype(np.float64)
+
+
+def _csr(matrix: Any) -> sp.csr_matrix:
+    """Return sparse `matrix` as CSR."""
+    result: sp.csr_matrix = sp.csr_matrix(matrix)
+    return result
+
+
+def _ones(matrix: Any) -> sp.csr_matrix:
+    """Return the 0/1 pattern of the non-zero entries of sparse `matrix`, as CSR."""
+    result = _csr(matrix)
     result.eliminate_zeros()
     result.data[:] = 1.0
     return result
@@ -480,4 +500,3 @@ def step_dates(scenario: Scenario) -> list[dt.date]:
         dt.date(scenario.start_year + s // spy, 1 + (s % spy) * months, 1)
         for s in range(scenario.years * spy)
     ]
-

@@ -288,8 +288,10 @@ class SimulationResult:
             ("import", "importer", ~legs["seized"].to_numpy()),
         ):
             sums = legs[keep].groupby([column, "step"])[["carats", "value_usd"]].sum()
-            for (c, s), row in sums.iterrows():
-                rows.append((countries[c], int(s), flow, row["carats"], row["value_usd"]))
+            for (c, s), carats, value in zip(
+                sums.index, sums["carats"], sums["value_usd"], strict=True
+            ):
+                rows.append((countries[c], int(s), flow, carats, value))
         frame = pd.DataFrame(rows, columns=["country", "step", "flow", "carats", "value_usd"])
         register = _register()
         frame["year"] = [self._dates[s].year for s in frame["step"]]
@@ -330,7 +332,9 @@ class SimulationResult:
             {
                 "lot_id": lot,
                 "destination": pd.Categorical.from_codes(a.book.location[lot], dtype=countries),
-                "origin": pd.Categorical.from_codes(net.class_country()[truth.col], dtype=countries),
+                "origin": pd.Categorical.from_codes(
+                    net.class_country()[truth.col], dtype=countries
+                ),
                 "zone": _zones(net, net.class_zone()[truth.col]),
                 "year": self.scenario.start_year + net.class_year()[truth.col],
                 "smuggled": net.class_smuggled()[truth.col],
@@ -436,7 +440,11 @@ class SimulationResult:
                 (name, "laundered_carats", float(hidden.sum())),
                 (name, "laundered_value_usd", float(hidden @ dest_value_per_carat)),
                 (name, "laundering_rate", _ratio(float(hidden.sum()), positive_produced)),
-                (name, "hub_laundering_rate", _ratio(float(hidden[via_hub].sum()), positive_produced)),
+                (
+                    name,
+                    "hub_laundering_rate",
+                    _ratio(float(hidden[via_hub].sum()), positive_produced),
+                ),
                 (name, "seized_carats", positive_seized),
                 (name, "detection_recall", _ratio(positive_seized, left)),
                 (name, "detection_precision", _ratio(positive_seized, float(seized.sum()))),
@@ -454,7 +462,15 @@ def _zones(net: en.Network, zone: np.ndarray) -> pd.Categorical:
     names = [name.split("/", 1)[1] for name in net.zone_names]
     categories = sorted(set(names))
     lookup = np.array([categories.index(name) for name in names] + [-1])
-    return pd.Categorical.from_codes(lookup[zone], categories=categories)
+    dtype = pd.CategoricalDtype(categories)
+    return pd.Categorical.from_codes(lookup[zone], dtype=dtype)
+
+
+def require_scenario(scenario: object) -> None:
+    """Raise `InvalidArgumentError` unless `scenario` is a `Scenario`."""
+    if not isinstance(scenario, Scenario):
+        msg = f"scenario must be a kp.simulation.Scenario, got {scenario!r}"
+        raise InvalidArgumentError(msg)
 
 
 def run(scenario: Scenario, *, seed: int | None = None) -> SimulationResult:
@@ -475,9 +491,7 @@ def run(scenario: Scenario, *, seed: int | None = None) -> SimulationResult:
     >>> result.seed, len(result.certificates) > 0
     (7, True)
     """
-    if not isinstance(scenario, Scenario):
-        msg = f"scenario must be a kp.simulation.Scenario, got {scenario!r}"
-        raise InvalidArgumentError(msg)
+    require_scenario(scenario)
     if seed is None:
         seed = scenario.seed
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:

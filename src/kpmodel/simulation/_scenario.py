@@ -83,6 +83,10 @@ def _float(value: object) -> object:
     return value
 
 
+def _decimal_mapping(value: Mapping[str, object]) -> dict[str, object]:
+    return {key: _decimal(item) for key, item in dict(value).items()}
+
+
 def _strings(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
 
@@ -375,9 +379,7 @@ class Controls:
     footprint_false_positive: float = attrs.field(
         default=0.0, converter=_float, validator=_probability
     )
-    monitoring_coverage: float = attrs.field(
-        default=1.0, converter=_float, validator=_probability
-    )
+    monitoring_coverage: float = attrs.field(default=1.0, converter=_float, validator=_probability)
     origin_listing_on_mixed: bool = attrs.field(
         default=False, validator=attrs.validators.instance_of(bool)
     )
@@ -486,7 +488,7 @@ class Scenario:
     seed: int = attrs.field(default=0, validator=attrs.validators.instance_of(int))
     lot_carats: Mapping[str, Decimal] = attrs.field(
         factory=lambda: {kind: Decimal(100) for kind in ZONE_KINDS},
-        converter=lambda m: {k: _decimal(v) for k, v in dict(m).items()},
+        converter=_decimal_mapping,
         eq=False,
     )
     lot_shape: float = attrs.field(default=2.0, converter=_float, validator=_positive)
@@ -505,7 +507,7 @@ class Scenario:
     def __attrs_post_init__(self) -> None:
         problems = _scenario_problems(self)
         if problems:
-            raise ScenarioProblems(problems)
+            raise ScenarioProblemsError(problems)
 
     # these two mappings are dicts (unhashable), so compare them explicitly
     def __eq__(self, other: object) -> bool:
@@ -586,8 +588,8 @@ class Scenario:
         >>> base.controls.origin_listing_on_mixed, reform.controls.origin_listing_on_mixed
         (False, True)
         """
-        controls: dict[str, object] = {}
-        changes: dict[str, object] = {}
+        controls: dict[str, Any] = {}
+        changes: dict[str, Any] = {}
         for name, value in levers.items():
             check_lever(name, value)
             if name == "definition":
@@ -595,8 +597,8 @@ class Scenario:
             else:
                 controls[name] = value
         if controls:
-            changes["controls"] = attrs.evolve(self.controls, **controls)  # type: ignore[misc]
-        return attrs.evolve(self, **changes)  # type: ignore[misc]
+            changes["controls"] = attrs.evolve(self.controls, **controls)
+        return attrs.evolve(self, **changes)
 
     def lever_values(self) -> dict[str, object]:
         """Return the current value of every lever.
@@ -660,7 +662,7 @@ def check_lever(name: str, value: object) -> None:
 # cross-record checks
 
 
-class ScenarioProblems(InvalidRecordError):
+class ScenarioProblemsError(InvalidRecordError):
     """The parts of a scenario do not fit together; `problems` lists every one."""
 
     def __init__(self, problems: list[Problem]) -> None:
@@ -669,7 +671,7 @@ class ScenarioProblems(InvalidRecordError):
         super().__init__(head.message + rest, path=head.path)
 
 
-def _scenario_problems(s: Scenario) -> list[Problem]:  # noqa: C901 - one flat list of checks
+def _scenario_problems(s: Scenario) -> list[Problem]:
     problems: list[Problem] = []
 
     def fail(path: str, message: str) -> None:
@@ -714,7 +716,7 @@ def _scenario_problems(s: Scenario) -> list[Problem]:  # noqa: C901 - one flat l
                 fail(f"{path}.sources[{j}]", f"{key!r} is not a key of the [sources] table")
 
     def check_exports(path: str, shares: tuple[Share, ...], allowed: set[str], what: str) -> None:
-        for j, share in enumerate(shares):
+        for share in shares:
             if share.to not in allowed:
                 fail(f"{path}.exports.{share.to}", f"must name {what}, got {share.to!r}")
         total = sum(share.share for share in shares)

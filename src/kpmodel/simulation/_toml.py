@@ -43,7 +43,7 @@ class _Collector:
             return _BAD
         try:
             return cls(**values)
-        except sc.ScenarioProblems as exc:
+        except sc.ScenarioProblemsError as exc:
             self.problems.extend(exc.problems)
             return _BAD
         except InvalidRecordError as exc:
@@ -169,9 +169,8 @@ _ROUTE: dict[str, Reader] = {
     **_DOC,
 }
 _CONTROLS: dict[str, Reader] = {
-    **{
-        name: _number
-        for name in (
+    **dict.fromkeys(
+        (
             "border_controls",
             "hub_import_verification",
             "footprint_checks",
@@ -179,8 +178,9 @@ _CONTROLS: dict[str, Reader] = {
             "footprint_min_share",
             "footprint_false_positive",
             "monitoring_coverage",
-        )
-    },
+        ),
+        _number,
+    ),
     "origin_listing_on_mixed": _boolean,
     **_DOC,
 }
