@@ -33,7 +33,8 @@ def production_table() -> pd.DataFrame:
         .joinpath("data/kp_production_annual.csv")
         .read_text(encoding="utf-8")
     )
-    table = pd.read_csv(io.StringIO(text), comment="#")
+    # keep_default_na=False: Namibia's code "NA" is a country, not a missing value
+    table = pd.read_csv(io.StringIO(text), comment="#", keep_default_na=False)
     return table.astype({"participant": "string", "production_type": "string"})
 
 
@@ -61,10 +62,10 @@ def calibrated_producers(
         return None
     table = production_table()
     year = calibration["year"]
-    rows = table[(table.year == year) & (table.halves == 2)]
+    rows = table[table.year == year]
     if rows.empty:
-        years = sorted(set(table.year[table.halves == 2]))
-        msg = f"must be a year with both half years in the table ({years[0]}-{years[-1]})"
+        years = sorted(set(table.year))
+        msg = f"must be a year of the table ({years[0]}-{years[-1]}; 2024 is incomplete)"
         _toml.fail(collector, f"{path}.year", f"{msg}, got {year!r}")
         return None
     sigma = calibration["value_sigma"]

@@ -325,7 +325,9 @@ class SimulationResult:
         revealed = a.revealed.tocsr()
         lot = a.destination[truth.row]
         carats = a.book.carats[lot]
-        seen = np.asarray(revealed[truth.row, truth.col]).ravel() > 0
+        seen = np.zeros(truth.nnz, dtype=bool)
+        if truth.nnz:
+            seen = np.asarray(revealed[truth.row, truth.col]).ravel() > 0
         net = a.net
         countries = pd.CategoricalDtype(list(net.countries))
         frame = pd.DataFrame(

@@ -12,4 +12,6 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     msg = "kpmodel.testing.strategies needs Hypothesis: pip install 'kpmodel[testing]'"
     raise ImportError(msg) from exc
 
-__all__: list[str] = []
+from kpmodel.testing._simulation_strategies import lever_values, scenarios
+
+__all__ = ["lever_values", "scenarios"]
