@@ -2,6 +2,7 @@
 
 import math
 import pathlib
+import typing
 
 import attrs
 import numpy as np
@@ -268,7 +269,10 @@ class TestBuiltinBehaviour:
 
 
 class TestSweep:
-    LEVERS = {"origin_listing_on_mixed": [False, True], "border_controls": [0.0, 0.3]}
+    LEVERS: typing.ClassVar = {
+        "origin_listing_on_mixed": [False, True],
+        "border_controls": [0.0, 0.3],
+    }
 
     def test_table_shape(self, congo):
         """One block of metrics per combination and seed, with the lever values."""
@@ -300,7 +304,7 @@ class TestSweep:
         """A sweep stopped half-way and resumed returns the uninterrupted table."""
         expected = kp.simulation.sweep(congo, levers=self.LEVERS, seeds=2, progress=False)
 
-        class Crash(Exception):
+        class CrashError(Exception):
             pass
 
         class StopAfter:
@@ -315,12 +319,12 @@ class TestSweep:
                 future = Future()
                 self.count += 1
                 if self.count > 3:
-                    future.set_exception(Crash())
+                    future.set_exception(CrashError())
                 else:
                     future.set_result(fn(*args))
                 return future
 
-        with pytest.raises(Crash):
+        with pytest.raises(CrashError):
             kp.simulation.sweep(
                 congo, levers=self.LEVERS, seeds=2, executor=StopAfter(),
                 checkpoint=tmp_path, progress=False,

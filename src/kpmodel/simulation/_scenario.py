@@ -87,6 +87,34 @@ def _decimal_mapping(value: Mapping[str, object]) -> dict[str, object]:
     return {key: _decimal(item) for key, item in dict(value).items()}
 
 
+def _zones(value: Iterable[Zone]) -> tuple[Zone, ...]:
+    return tuple(value)
+
+
+def _producers(value: Iterable[Producer]) -> tuple[Producer, ...]:
+    return tuple(value)
+
+
+def _neighbours(value: Iterable[Neighbour]) -> tuple[Neighbour, ...]:
+    return tuple(value)
+
+
+def _hubs(value: Iterable[Hub]) -> tuple[Hub, ...]:
+    return tuple(value)
+
+
+def _destinations(value: Iterable[Destination]) -> tuple[Destination, ...]:
+    return tuple(value)
+
+
+def _routes(value: Iterable[Route]) -> tuple[Route, ...]:
+    return tuple(value)
+
+
+def _situations(value: Iterable[SituationRecord]) -> tuple[SituationRecord, ...]:
+    return tuple(value)
+
+
 def _strings(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
 
@@ -209,7 +237,7 @@ class Producer:
     """
 
     country: str = attrs.field(validator=_country)
-    zones: tuple[Zone, ...] = attrs.field(converter=tuple)
+    zones: tuple[Zone, ...] = attrs.field(converter=_zones)
     exports: tuple[Share, ...] = attrs.field(default=(), converter=_shares)
 
 
@@ -492,15 +520,15 @@ class Scenario:
         eq=False,
     )
     lot_shape: float = attrs.field(default=2.0, converter=_float, validator=_positive)
-    producers: tuple[Producer, ...] = attrs.field(default=(), converter=tuple)
-    neighbours: tuple[Neighbour, ...] = attrs.field(default=(), converter=tuple)
-    hubs: tuple[Hub, ...] = attrs.field(default=(), converter=tuple)
-    destinations: tuple[Destination, ...] = attrs.field(default=(), converter=tuple)
-    routes: tuple[Route, ...] = attrs.field(default=(), converter=tuple)
+    producers: tuple[Producer, ...] = attrs.field(default=(), converter=_producers)
+    neighbours: tuple[Neighbour, ...] = attrs.field(default=(), converter=_neighbours)
+    hubs: tuple[Hub, ...] = attrs.field(default=(), converter=_hubs)
+    destinations: tuple[Destination, ...] = attrs.field(default=(), converter=_destinations)
+    routes: tuple[Route, ...] = attrs.field(default=(), converter=_routes)
     controls: Controls = attrs.field(
         factory=lambda: Controls(), validator=attrs.validators.instance_of(Controls)
     )
-    situations: tuple[SituationRecord, ...] = attrs.field(default=(), converter=tuple)
+    situations: tuple[SituationRecord, ...] = attrs.field(default=(), converter=_situations)
     definition: str = attrs.field(default="KPCS_2003", validator=_text)
     sources: Mapping[str, str] = attrs.field(factory=dict, converter=dict, eq=False)
 
