@@ -10,7 +10,8 @@ For example:
 '0.1.0'
 """
 
-from kpmodel import errors, participants
+from kpmodel import definitions, errors, participants, simulation
+from kpmodel.definitions import compare
 from kpmodel.errors import KPModelError
 
 __version__ = "0.1.0"
@@ -18,6 +19,9 @@ __version__ = "0.1.0"
 __all__ = [
     "KPModelError",
     "__version__",
+    "compare",
+    "definitions",
     "errors",
     "participants",
+    "simulation",
 ]

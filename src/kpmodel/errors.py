@@ -11,7 +11,8 @@ Hierarchy::
     ├── LoadError (ValueError)               # a file or text cannot be loaded; lists every problem
     ├── UnknownCodeError (LookupError)       # a country, participant or HS code is not known
     ├── InvalidArgumentError (TypeError, ValueError)  # a function was called with a bad option
-    └── InvalidGraphError (ValueError)       # a provenance graph would break an invariant
+    ├── InvalidGraphError (ValueError)       # a provenance graph would break an invariant
+    └── ConformanceError (AssertionError)    # a plug-in breaks its contract (kpmodel.testing)
 
 .. versionadded:: 0.1
 """
@@ -23,6 +24,7 @@ from collections.abc import Iterable
 import attrs
 
 __all__ = [
+    "ConformanceError",
     "InvalidArgumentError",
     "InvalidGraphError",
     "InvalidRecordError",
@@ -154,6 +156,21 @@ class InvalidGraphError(KPModelError, ValueError):
     Examples
     --------
     >>> issubclass(kp.errors.InvalidGraphError, ValueError)
+    True
+
+    .. versionadded:: 0.1
+    """
+
+
+class ConformanceError(KPModelError, AssertionError):
+    """A plug-in (such as a third-party definition) breaks the contract kpmodel relies on.
+
+    Raised by the conformance checks in `kpmodel.testing`, such as
+    `kpmodel.testing.check_definition`.
+
+    Examples
+    --------
+    >>> issubclass(kp.errors.ConformanceError, AssertionError)
     True
 
     .. versionadded:: 0.1

@@ -4,4 +4,6 @@
 ``pip install kpmodel[testing]``). `import kpmodel` never imports Hypothesis.
 """
 
-__all__: list[str] = []
+from kpmodel.testing._checks import check_definition
+
+__all__ = ["check_definition"]

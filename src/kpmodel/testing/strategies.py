@@ -12,6 +12,23 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     msg = "kpmodel.testing.strategies needs Hypothesis: pip install 'kpmodel[testing]'"
     raise ImportError(msg) from exc
 
+from kpmodel.testing._definitions_strategies import (
+    clauses,
+    definitions,
+    designations,
+    periods,
+    places,
+    situations,
+)
 from kpmodel.testing._simulation_strategies import lever_values, scenarios
 
-__all__ = ["lever_values", "scenarios"]
+__all__ = [
+    "clauses",
+    "definitions",
+    "designations",
+    "lever_values",
+    "periods",
+    "places",
+    "scenarios",
+    "situations",
+]

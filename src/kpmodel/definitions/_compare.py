@@ -1,0 +1,434 @@
+"""Put several definitions side by side on the same situations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import attrs
+import pandas as pd
+
+from kpmodel.definitions._casebook import CaseBook
+from kpmodel.definitions._catalogue import KPCS_2003
+from kpmodel.definitions._definition import Definition, Reason, Verdict, _words
+from kpmodel.definitions._evidence import Period, Situation
+from kpmodel.definitions._registry import get
+from kpmodel.definitions._vocabulary import Outcome
+from kpmodel.errors import InvalidArgumentError
+
+IN, OUT, UNDETERMINED = Outcome.IN, Outcome.OUT, Outcome.UNDETERMINED
+
+
+def name_of(definition: Any) -> str:
+    """Return the name a definition goes by in tables: its `name`, function name, or repr."""
+    for attribute in ("name", "__name__"):
+        name = getattr(definition, attribute, None)
+        if isinstance(name, str) and name and name != "<lambda>":
+            return name
+    return repr(definition)
+
+
+def resolve(definition: Any) -> Any:
+    """Turn a name into the registered definition; check that anything else is callable."""
+    if isinstance(definition, str):
+        return get(definition)
+    if not callable(definition):
+        msg = (
+            f"a definition must be callable as definition(situation, on=...) -> Verdict, or a "
+            f"registered name; got {definition!r} (type {type(definition).__name__})"
+        )
+        raise InvalidArgumentError(msg)
+    return definition
+
+
+def judge(definition: Any, situation: Situation, on: dt.date | Period | None) -> Verdict:
+    """Call a definition and check that it kept the contract."""
+    verdict = definition(situation, on=on)
+    if not isinstance(verdict, Verdict):
+        msg = (
+            f"definition {name_of(definition)} returned {verdict!r}; a definition must return "
+            f"a kpmodel.definitions.Verdict"
+        )
+        raise InvalidArgumentError(msg)
+    return verdict
+
+
+def resolve_all(definitions: Any) -> list[Any]:
+    """Resolve one definition or many (names allowed), dropping repeats by name, in order."""
+    items = [definitions] if isinstance(definitions, (str, Definition)) else definitions
+    if not isinstance(items, Iterable):
+        items = [items]
+    unique: dict[str, Any] = {}
+    for d in items:
+        resolved = resolve(d)
+        unique.setdefault(name_of(resolved), resolved)
+    if not unique:
+        msg = "pass at least one definition"
+        raise InvalidArgumentError(msg)
+    return list(unique.values())
+
+
+def _situations(subject: Any) -> tuple[dict[str, Situation], CaseBook | None]:
+    if isinstance(subject, CaseBook):
+        return subject.situations(), subject
+    if isinstance(subject, Situation):
+        subject = [subject]
+    if isinstance(subject, Mapping):
+        items = dict(subject)
+    elif isinstance(subject, Iterable):
+        items = {}
+        for i, s in enumerate(subject):
+            key = getattr(s, "title", "") or f"situation[{i}]"
+            items[key if key not in items else f"{key} [{i}]"] = s
+    else:
+        items = {"": subject}
+    for key, s in items.items():
+        if not isinstance(s, Situation):
+            msg = (
+                f"compare() needs a CaseBook, a mapping of situations or a list of situations; "
+                f"item {key!r} is {s!r}"
+            )
+            raise InvalidArgumentError(msg)
+    return items, None
+
+
+def decisive(verdict: Verdict) -> tuple[Reason, ...]:
+    """Return the reasons that decided the verdict: what matched, failed or stayed open."""
+    return verdict.why_not if verdict.outcome is OUT else verdict.because
+
+
+def _reason_text(reasons: Iterable[Reason], top: str) -> str:
+    parts = []
+    for r in reasons:
+        where = r.clause if r.definition == top else f"{r.definition} {r.clause}"
+        parts.append(f"[{where}] {r.component}: {r.detail}")
+    return "; ".join(parts)
+
+
+def _grouped(reasons: Iterable[Reason]) -> dict[tuple[str, str], list[Reason]]:
+    groups: dict[tuple[str, str], list[Reason]] = {}
+    for r in reasons:
+        groups.setdefault((r.definition, r.clause), []).append(r)
+    return groups
+
+
+@attrs.frozen(kw_only=True)
+class Comparison:
+    """Verdicts of several definitions on the same situations, against a baseline.
+
+    Build it with `kpmodel.compare`. `table` is tidy (one row per item and definition),
+    `flips` lists what changes against the baseline and why, `summary` totals per
+    definition, and `explain` tells one item's story in plain words.
+
+    Examples
+    --------
+    >>> c = kp.compare(["CANADA_WDC_CSC_2018"], kp.definitions.CaseBook.default())
+    >>> int(c.summary.loc["CANADA_WDC_CSC_2018", "in"])
+    9
+
+    .. versionadded:: 0.1
+    """
+
+    definitions: tuple[Any, ...]
+    baseline: str
+    situations: Mapping[str, Situation]
+    verdicts: Mapping[tuple[str, str], Verdict]
+    on: dt.date | Period | None = None
+    casebook: CaseBook | None = None
+
+    @property
+    def names(self) -> list[str]:
+        """The definition names, baseline first.
+
+        Examples
+        --------
+        >>> kp.compare("EU_2023", kp.definitions.CaseBook.default()).names
+        ['KPCS_2003', 'EU_2023']
+        """
+        return [name_of(d) for d in self.definitions]
+
+    def verdict(self, item: str, definition: str) -> Verdict:
+        """Return the verdict of `definition` on `item`.
+
+        Examples
+        --------
+        >>> c = kp.compare("EU_2023", kp.definitions.CaseBook.default())
+        >>> c.verdict("russia-2022", "EU_2023").outcome
+        Outcome.IN
+        """
+        try:
+            return self.verdicts[item, definition]
+        except KeyError:
+            msg = (
+                f"no verdict for item {item!r} under {definition!r}; items: "
+                f"{list(self.situations)!r}, definitions: {self.names!r}"
+            )
+            raise InvalidArgumentError(msg) from None
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """Tidy table: item, definition, verdict (``in``/``out``/``undetermined``), reasons.
+
+        Examples
+        --------
+        >>> t = kp.compare("EU_2023", kp.definitions.CaseBook.default()).table
+        >>> list(t.columns)
+        ['item', 'definition', 'verdict', 'reasons']
+        """
+        rows = [
+            {
+                "item": item,
+                "definition": name,
+                "verdict": self.verdicts[item, name].outcome.value,
+                "reasons": _reason_text(decisive(self.verdicts[item, name]), name),
+            }
+            for item in self.situations
+            for name in self.names
+        ]
+        return pd.DataFrame(rows, columns=["item", "definition", "verdict", "reasons"])
+
+    @property
+    def matrix(self) -> pd.DataFrame:
+        """Items by definitions, each cell the verdict text.
+
+        Examples
+        --------
+        >>> m = kp.compare("ADPA_2025", kp.definitions.CaseBook.default()).matrix
+        >>> m.loc["zimbabwe-marange"].tolist()
+        ['out', 'out']
+        """
+        table = self.table
+        matrix = table.pivot(index="item", columns="definition", values="verdict")
+        return matrix.loc[list(self.situations), self.names]
+
+    @property
+    def flips(self) -> pd.DataFrame:
+        """Items whose verdict differs from the baseline's, with the reasons on both sides.
+
+        Examples
+        --------
+        >>> f = kp.compare("EU_2023", kp.definitions.CaseBook.default()).flips
+        >>> f[["item", "baseline_verdict", "verdict"]].head(3).to_dict("records")
+        ... # doctest: +NORMALIZE_WHITESPACE
+        [{'item': 'cote-divoire-army-officer-2014', 'baseline_verdict': 'undetermined',
+          'verdict': 'out'},
+         {'item': 'zimbabwe-marange', 'baseline_verdict': 'out', 'verdict': 'undetermined'},
+         {'item': 'car-mercenaries-2021', 'baseline_verdict': 'out', 'verdict': 'in'}]
+        """
+        rows = []
+        for item in self.situations:
+            base = self.verdicts[item, self.baseline]
+            for name in self.names:
+                v = self.verdicts[item, name]
+                if name == self.baseline or v.outcome is base.outcome:
+                    continue
+                rows.append(
+                    {
+                        "item": item,
+                        "definition": name,
+                        "baseline": self.baseline,
+                        "baseline_verdict": base.outcome.value,
+                        "verdict": v.outcome.value,
+                        "why": _reason_text(decisive(v), name),
+                        "baseline_why": _reason_text(decisive(base), self.baseline),
+                    }
+                )
+        columns = ["item", "definition", "baseline", "baseline_verdict", "verdict", "why"]
+        return pd.DataFrame(rows, columns=[*columns, "baseline_why"])
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Per definition: how many items are in, out and undetermined, and flips vs baseline.
+
+        Examples
+        --------
+        >>> s = kp.compare("G7_RUSSIA_ORIGIN_2024", kp.definitions.CaseBook.default()).summary
+        >>> s.loc["G7_RUSSIA_ORIGIN_2024"].to_dict()
+        {'in': 1, 'undetermined': 0, 'out': 12, 'flips': 8}
+        """
+        flips = self.flips.groupby("definition").size()
+        rows = {}
+        for name in self.names:
+            outcomes = [self.verdicts[item, name].outcome for item in self.situations]
+            rows[name] = {
+                "in": outcomes.count(IN),
+                "undetermined": outcomes.count(UNDETERMINED),
+                "out": outcomes.count(OUT),
+                "flips": int(flips.get(name, 0)),
+            }
+        frame = pd.DataFrame.from_dict(rows, orient="index")
+        frame.index.name = "definition"
+        return frame
+
+    def explain(self, item: str) -> str:
+        """Return the reasoning for one item in plain words a teacher can read out.
+
+        Examples
+        --------
+        >>> c = kp.compare("CANADA_WDC_CSC_2018", kp.definitions.CaseBook.default())
+        >>> print(c.explain("zimbabwe-marange"))  # doctest: +ELLIPSIS
+        Zimbabwe, Marange, 2008-2011
+        ...
+        Under KPCS_2003 (KPCS Core Document, Section I; in force since 2003): OUT.
+        ...
+        """
+        if item not in self.situations:
+            msg = f"no item {item!r} in this comparison; items: {list(self.situations)!r}"
+            raise InvalidArgumentError(msg)
+        s = self.situations[item]
+        case = self.casebook.case(item) if self.casebook is not None else None
+        lines = [case.title if case and case.title else (s.title or item)]
+        lines.append(f"Where and when: {s.place}, {s.period}.")
+        lines.extend(_facts(s))
+        if self.on is None:
+            lines.append("Judged as of its own period, with the measures in force then.")
+        else:
+            lines.append(f"Judged as of {self.on}, with the measures in force then.")
+        base = self.verdicts[item, self.baseline].outcome
+        for definition in self.definitions:
+            name = name_of(definition)
+            v = self.verdicts[item, name]
+            lines.append("")
+            change = ""
+            if name != self.baseline and v.outcome is not base:
+                change = f" This changes the verdict against {self.baseline}."
+            lines.append(f"Under {_heading(definition)}: {v.outcome.name}.{change}")
+            lines.extend(_story(v))
+            expected = case.expected.get(name) if case else None
+            if expected is not None:
+                note = f" ({expected.note})" if expected.note else ""
+                lines.append(f"  The domain brief records {_brief_word(expected.outcome)}{note}.")
+        return "\n".join(lines)
+
+
+def _brief_word(outcome: Outcome) -> str:
+    return "it as ambiguous" if outcome is UNDETERMINED else outcome.name
+
+
+def _heading(definition: Any) -> str:
+    if not isinstance(definition, Definition):
+        return name_of(definition)
+    since = f" since {definition.date.year}" if definition.date else ""
+    when = (
+        f"in force{since}"
+        if definition.status.value == "in_force"
+        else (
+            f"{_words(definition.status)}, {definition.date.year}"
+            if definition.date
+            else _words(definition.status)
+        )
+    )
+    return f"{definition.name} ({definition.title or definition.name}; {when})"
+
+
+def _facts(s: Situation) -> list[str]:
+    def listing(values: Any) -> str:
+        if values is None:
+            return "not known"
+        if isinstance(values, frozenset):
+            return ", ".join(sorted(_words(v) for v in values)) or "none found"
+        return _words(values)
+
+    lines = [
+        f"Who: {listing(s.actor)}. What: {listing(s.harms)}.",
+        f"How the diamonds are tied to it: {listing(s.link)}. Aimed at: {listing(s.target)}. "
+        f"Scale: {listing(s.scale)}.",
+    ]
+    for d in s.designations:
+        lines.append(f"Measure on record: {d.authority}, {d.reference} ({d.period}).")
+    return lines
+
+
+def _story(verdict: Verdict) -> list[str]:
+    lines = []
+    if verdict.outcome is IN:
+        for (leaf, clause), reasons in _grouped(verdict.because).items():
+            details = "; ".join(r.detail for r in reasons) or "it has no conditions"
+            lines.append(f"  - It fits {_clause_name(leaf, clause, verdict)}: {details}.")
+        return lines
+    if verdict.outcome is UNDETERMINED:
+        for (leaf, clause), reasons in _grouped(verdict.because).items():
+            details = "; ".join(r.detail for r in reasons)
+            lines.append(f"  - Open in {_clause_name(leaf, clause, verdict)}: {details}.")
+    for (leaf, clause), reasons in _grouped(verdict.why_not).items():
+        details = "; ".join(r.detail for r in reasons)
+        lines.append(f"  - It does not fit {_clause_name(leaf, clause, verdict)}: {details}.")
+    if not lines:
+        lines.append("  - The definition has no clause that could apply.")
+    return lines
+
+
+def _clause_name(leaf: str, clause: str, verdict: Verdict) -> str:
+    return f"'{clause}'" if leaf == verdict.definition else f"{leaf} '{clause}'"
+
+
+def compare(
+    definitions: Any,
+    subject: Any,
+    *,
+    baseline: Any = KPCS_2003,
+    on: dt.date | Period | None = None,
+) -> Comparison:
+    """Judge `subject` under each definition and under the baseline, side by side.
+
+    Parameters
+    ----------
+    definitions : Definition, str, or iterable of them
+        Definitions (or registered names, or any callable ``(situation, *, on) -> Verdict``).
+    subject : CaseBook, mapping of situations, or iterable of Situation
+        What to judge. Items of a list are keyed by their title.
+    baseline : Definition or str, optional
+        The definition flips are measured against; `KPCS_2003` (the one in force) by default.
+        It is always included, first.
+    on : datetime.date or Period, optional
+        Judge every situation as of this time. Default: each situation as of its own
+        period, with the designations and rules in force then.
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    kpmodel.errors.InvalidArgumentError
+        If a definition is not callable, returns something other than a Verdict, or the
+        subject holds something other than situations.
+    kpmodel.errors.UnknownCodeError
+        If a name is not a registered definition.
+
+    See Also
+    --------
+    kpmodel.definitions.conflict_shares : the same question over mixed-origin lots.
+
+    Examples
+    --------
+    >>> book = kp.definitions.CaseBook.default()
+    >>> c = kp.compare(["CANADA_WDC_CSC_2018", "ADPA_2025"], book)
+    >>> c.matrix.loc["zimbabwe-marange"].to_dict()
+    {'KPCS_2003': 'out', 'CANADA_WDC_CSC_2018': 'in', 'ADPA_2025': 'out'}
+    >>> import datetime as dt
+    >>> c = kp.compare("G7_RUSSIA_ORIGIN_2024", book, on=dt.date(2023, 6, 1))
+    >>> c.verdict("russia-2022", "G7_RUSSIA_ORIGIN_2024").outcome
+    Outcome.OUT
+
+    .. versionadded:: 0.1
+    """
+    more = [definitions] if isinstance(definitions, (str, Definition)) else definitions
+    defs = resolve_all([baseline, *(more if isinstance(more, Iterable) else [more])])
+    situations, casebook = _situations(subject)
+    verdicts = {
+        (item, name_of(d)): judge(d, s, on) for item, s in situations.items() for d in defs
+    }
+    return Comparison(
+        definitions=tuple(defs),
+        baseline=name_of(defs[0]),
+        situations=situations,
+        verdicts=verdicts,
+        on=on,
+        casebook=casebook,
+    )
+
+
+#: The type of a definition as compare() accepts it.
+DefinitionLike = Definition | str | Callable[..., Verdict]
