@@ -119,7 +119,7 @@ class TestScenario:
             ({"curfew": True}, "not a policy lever"),
             ({"border_controls": 1.5}, "between 0 and 1"),
             ({"origin_listing_on_mixed": 1}, "True or False"),
-            ({"definition": ""}, "definition name"),
+            ({"definition": "NO_SUCH_TEXT"}, "KPCS_2003"),
         ],
     )
     def test_bad_levers(self, car, levers, match):
@@ -242,7 +242,17 @@ class TestBuiltinBehaviour:
     def test_car_most_smuggled_carats_laundered(self, car):
         """Most smuggled CAR carats reach destinations on certificates that hide them."""
         for seed in self.SEEDS:
-            assert metric(run(car, seed=seed), "smuggled", "laundering_rate") > 0.5
+            result = run(car, seed=seed)
+            assert metric(result, "smuggled", "laundering_rate") > 0.5
+            assert metric(result, "KPCS_2003", "laundering_rate") > 0.5
+
+    def test_car_definitions_judge_the_zones(self, car):
+        """Under the definition in force the Séléka zone is IN, the western zone open."""
+        result = run(car, seed=0)
+        assert metric(result, "KPCS_2003", "positive_carats") == pytest.approx(300_000)
+        assert metric(result, "KPCS_2003", "undetermined_carats") == pytest.approx(300_000)
+        other = run(car.with_levers(definition="G7_RUSSIA_ORIGIN_2024"), seed=0)
+        assert metric(other, "G7_RUSSIA_ORIGIN_2024", "positive_carats") == 0
 
     def test_car_listing_lowers_hub_laundering(self, car):
         """With origin listing on mixed certificates, laundering through hubs falls."""
@@ -287,7 +297,7 @@ class TestSweep:
         assert table.groupby("run_id").seed.first().tolist() == [3, 4] * 4
         single = run(congo.with_levers(origin_listing_on_mixed=True, border_controls=0.3), seed=4)
         rows = table.query("run_id == 7")
-        assert rows.value.tolist() == single.metrics.value.tolist()
+        np.testing.assert_array_equal(rows.value.to_numpy(), single.metrics.value.to_numpy())
 
     def test_process_pool_gives_the_same_table(self, congo):
         """Serial and process-pool sweeps give identical tables."""

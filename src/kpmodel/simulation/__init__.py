@@ -22,24 +22,22 @@ from kpmodel.simulation._scenario import (
     Route,
     Scenario,
     Share,
-    SituationRecord,
     ValuePerCarat,
     Zone,
 )
 from kpmodel.simulation._sweep import sweep
 
-__all__ = [
-    "LEVERS",
+__all__ = [  # noqa: RUF022 - plain sorted() order, which tests/test_public_api.py checks
     "Controls",
     "Destination",
     "Hub",
+    "LEVERS",
     "Neighbour",
     "Producer",
     "Route",
     "Scenario",
     "Share",
     "SimulationResult",
-    "SituationRecord",
     "ValuePerCarat",
     "Zone",
     "builtin",

@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from kpmodel.definitions import Period, conflict_shares
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.participants import Register
 from kpmodel.simulation import _engine as en
@@ -369,19 +370,47 @@ class SimulationResult:
     # --- metrics -------------------------------------------------------------------------------
 
     def positive_classes(self) -> dict[str, np.ndarray]:
-        """Which production classes count as illicit under each available definition.
+        """Which production classes count as illicit, per definition.
 
         ``smuggled``: goods that left their zone by a smuggling route (no definition
-        needed). Conflict-diamond definitions are added when `kpmodel.definitions` is
-        available (not yet).
+        needed). Then the definition in force (`Scenario.definition`): the classes whose
+        zone and year its verdict on the scenario's situations is ``IN``
+        (`kpmodel.definitions.conflict_shares`, judged over each calendar year).
+        ``UNDETERMINED`` classes are not counted; the metric ``undetermined_carats`` says
+        how much production they hold.
 
         Examples
         --------
         >>> result = kp.simulation.run(kp.simulation.builtin("car-2013"), seed=1)
         >>> list(result.positive_classes())
-        ['smuggled']
+        ['smuggled', 'KPCS_2003']
         """
-        return {"smuggled": self._arrays.net.class_smuggled()}
+        net = self._arrays.net
+        verdicts = self._verdicts()
+        return {
+            "smuggled": net.class_smuggled(),
+            self.scenario.definition: verdicts == "in",
+        }
+
+    def _verdicts(self) -> np.ndarray:
+        """Verdict per class ("in", "out", "undetermined") under the definition in force."""
+        net = self._arrays.net
+        zone, year = net.class_zone(), net.class_year()
+        verdicts = np.full(net.classes, "out", dtype=object)
+        if not self.scenario.situations:
+            return verdicts
+        columns = list(net.zone_names)  # "CC/zone": the places conflict_shares reads
+        shares = pd.DataFrame(np.eye(len(columns)), columns=columns)
+        for y in range(net.years):
+            first = self.scenario.start_year + y
+            window = Period(dt.date(first, 1, 1), dt.date(first, 12, 31))
+            judged = conflict_shares(
+                self.scenario.definition, shares, self.scenario.situations, on=window
+            )
+            rows = year == y
+            verdicts[rows & (judged.in_share.to_numpy()[zone] > 0.5)] = "in"
+            verdicts[rows & (judged.undetermined_share.to_numpy()[zone] > 0.5)] = "undetermined"
+        return verdicts
 
     @functools.cached_property
     def metrics(self) -> pd.DataFrame:
@@ -393,8 +422,10 @@ class SimulationResult:
         certificate does not name). Per definition (see `positive_classes`):
         ``positive_carats`` (produced), ``laundered_carats`` and ``laundered_value_usd``
         (positive carats reaching destinations on certificates that do not name their
-        origin, at their value there), ``laundering_rate`` (laundered over positive carats
-        produced), ``hub_laundering_rate`` (the part that came through a hub),
+        origin, at their value there), ``laundering_rate`` (laundered over the positive
+        carats that left their zone, that is, produced and not in stock),
+        ``hub_laundering_rate`` (the part of it that came through a hub), ``undetermined_carats``
+        (for the definition in force: production whose verdict is ``UNDETERMINED``),
         ``seized_carats`` (positive carats seized), ``detection_recall`` (positive carats
         seized over positive carats that left their zone) and ``detection_precision``
         (positive carats seized over all carats seized; NaN when nothing was seized).
@@ -431,6 +462,7 @@ class SimulationResult:
             ("all", "stock_carats", stock.sum()),
             ("all", "opacity", _ratio(float(unrevealed.sum()), float(arrived.sum()))),
         ]
+        undetermined = (self._verdicts() == "undetermined").astype(float)
         for name, positive in self.positive_classes().items():
             mask = positive.astype(float)
             hidden = unrevealed @ mask
@@ -439,13 +471,18 @@ class SimulationResult:
             positive_seized = float(seized @ mask)
             rows += [
                 (name, "positive_carats", positive_produced),
+                *(
+                    [(name, "undetermined_carats", float(produced @ undetermined))]
+                    if name == self.scenario.definition
+                    else []
+                ),
                 (name, "laundered_carats", float(hidden.sum())),
                 (name, "laundered_value_usd", float(hidden @ dest_value_per_carat)),
-                (name, "laundering_rate", _ratio(float(hidden.sum()), positive_produced)),
+                (name, "laundering_rate", _ratio(float(hidden.sum()), left)),
                 (
                     name,
                     "hub_laundering_rate",
-                    _ratio(float(hidden[via_hub].sum()), positive_produced),
+                    _ratio(float(hidden[via_hub].sum()), left),
                 ),
                 (name, "seized_carats", positive_seized),
                 (name, "detection_recall", _ratio(positive_seized, left)),

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import attrs
 
+from kpmodel.definitions import Situation, available
 from kpmodel.errors import InvalidArgumentError, InvalidRecordError, LoadError, Problem
 from kpmodel.participants import is_country_code
 
@@ -111,7 +112,7 @@ def _routes(value: Iterable[Route]) -> tuple[Route, ...]:
     return tuple(value)
 
 
-def _situations(value: Iterable[SituationRecord]) -> tuple[SituationRecord, ...]:
+def _situations(value: Iterable[Situation]) -> tuple[Situation, ...]:
     return tuple(value)
 
 
@@ -416,55 +417,6 @@ class Controls:
 
 
 @attrs.frozen(kw_only=True)
-class SituationRecord:
-    """Evidence about a zone and period, as data, in the vocabulary of kpmodel.definitions.
-
-    The fields use the member names of the `kpmodel.definitions` enums (``"REBEL_MOVEMENT"``,
-    ``"FINANCING_ARMED_CONFLICT_AGAINST_GOVERNMENT"``, ...), so each record converts to a
-    ``kpmodel.definitions.Situation`` that any definition can judge.
-
-    Examples
-    --------
-    >>> import datetime
-    >>> kp.simulation.SituationRecord(
-    ...     country="CF", zone="east", start=datetime.date(2013, 3, 24),
-    ...     actor="REBEL_MOVEMENT", sources=("un-poe-2015",),
-    ... ).actor
-    'REBEL_MOVEMENT'
-    """
-
-    country: str = attrs.field(validator=_country)
-    start: dt.date = attrs.field(validator=attrs.validators.instance_of(dt.date))
-    zone: str | None = attrs.field(default=None)
-    end: dt.date | None = attrs.field(default=None)
-    actor: str | None = attrs.field(default=None)
-    harms: tuple[str, ...] = attrs.field(default=(), converter=_strings)
-    link: str | None = attrs.field(default=None)
-    target: str | None = attrs.field(default=None)
-    scale: str | None = attrs.field(default=None)
-    designations: tuple[str, ...] = attrs.field(default=(), converter=_strings)
-    sources: tuple[str, ...] = attrs.field(default=(), converter=_strings)
-
-    def __attrs_post_init__(self) -> None:
-        if self.end is not None and self.end < self.start:
-            msg = f"must not be before start {self.start.isoformat()}, got {self.end.isoformat()}"
-            raise InvalidRecordError(msg, path="end")
-        for name in ("actor", "link", "target", "scale"):
-            value = getattr(self, name)
-            if value is not None and not _is_member_name(value):
-                msg = f"must be an enum member name such as 'REBEL_MOVEMENT', got {value!r}"
-                raise InvalidRecordError(msg, path=name)
-        for i, harm in enumerate(self.harms):
-            if not _is_member_name(harm):
-                msg = f"must be an enum member name such as 'FORCED_LABOUR', got {harm!r}"
-                raise InvalidRecordError(msg, path=f"harms[{i}]")
-
-
-def _is_member_name(value: object) -> bool:
-    return isinstance(value, str) and value.isupper() and value.replace("_", "").isalnum()
-
-
-@attrs.frozen(kw_only=True)
 class Scenario:
     """A complete simulation scenario: who produces, how goods move, what is controlled.
 
@@ -493,10 +445,11 @@ class Scenario:
         The trade network.
     controls : Controls
         The controls in force.
-    situations : tuple of SituationRecord
-        Evidence per zone and period, for the definitions.
+    situations : tuple of kpmodel.definitions.Situation
+        Evidence per producing zone (or country) and period, which the definitions judge.
     definition : str
-        Name of the conflict-diamond definition in force (``"KPCS_2003"``).
+        Name of the conflict-diamond definition in force (``"KPCS_2003"``; any name
+        `kpmodel.definitions.available` lists). Metrics are reported under it.
     sources : Mapping of str to str
         Citation per source key.
 
@@ -528,7 +481,7 @@ class Scenario:
     controls: Controls = attrs.field(
         factory=lambda: Controls(), validator=attrs.validators.instance_of(Controls)
     )
-    situations: tuple[SituationRecord, ...] = attrs.field(default=(), converter=_situations)
+    situations: tuple[Situation, ...] = attrs.field(default=(), converter=_situations)
     definition: str = attrs.field(default="KPCS_2003", validator=_text)
     sources: Mapping[str, str] = attrs.field(factory=dict, converter=dict, eq=False)
 
@@ -676,8 +629,8 @@ def check_lever(name: str, value: object) -> None:
         ok = isinstance(value, bool)
         expected = "True or False"
     elif name == "definition":
-        ok = isinstance(value, str) and bool(value.strip())
-        expected = "a definition name such as 'KPCS_2003'"
+        ok = isinstance(value, str) and value in available()
+        expected = f"one of {', '.join(available())}"
     else:
         ok = isinstance(value, float | int) and not isinstance(value, bool) and 0 <= value <= 1
         expected = "a number between 0 and 1"
@@ -796,10 +749,16 @@ def _scenario_problems(s: Scenario) -> list[Problem]:
     check_sources("controls", s.controls.sources)
     zones = {(p.country, z.name) for p in s.producers for z in p.zones}
     for i, situation in enumerate(s.situations):
-        if situation.zone is not None and (situation.country, situation.zone) not in zones:
+        place = situation.place
+        if not isinstance(situation, Situation):
+            fail(f"situations[{i}]", f"must be a kpmodel.definitions.Situation, got {situation!r}")
+        elif place.country not in producers:
+            fail(f"situations[{i}].place.country", f"must be a producer, got {place.country!r}")
+        elif place.zone is not None and (place.country, place.zone) not in zones:
             fail(
-                f"situations[{i}].zone",
-                f"{situation.zone!r} is not a zone of producer {situation.country!r}",
+                f"situations[{i}].place.zone",
+                f"{place.zone!r} is not a zone of producer {place.country!r}",
             )
-        check_sources(f"situations[{i}]", situation.sources)
+    if s.definition not in available():
+        fail("definition", f"must be one of {', '.join(available())}; got {s.definition!r}")
     return problems

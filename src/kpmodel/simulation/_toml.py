@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -184,19 +185,6 @@ _CONTROLS: dict[str, Reader] = {
     "origin_listing_on_mixed": _boolean,
     **_DOC,
 }
-_SITUATION: dict[str, Reader] = {
-    "country": _string,
-    "zone": _string,
-    "start": _date,
-    "end": _date,
-    "actor": _string,
-    "harms": _strings,
-    "link": _string,
-    "target": _string,
-    "scale": _string,
-    "designations": _strings,
-    "sources": _strings,
-}
 _SCENARIO: dict[str, Reader] = {
     "name": _string,
     "title": _string,
@@ -213,7 +201,6 @@ _SCENARIO: dict[str, Reader] = {
     "destinations": _list_of(sc.Destination, _DESTINATION),
     "routes": _list_of(sc.Route, _ROUTE),
     "controls": _table_of(sc.Controls, _CONTROLS),
-    "situations": _list_of(sc.SituationRecord, _SITUATION),
     "definition": _string,
     "sources": _mapping_of(_string),
 }
@@ -230,12 +217,50 @@ def structure_scenario(data: dict[str, Any], *, source: str = "") -> sc.Scenario
         producers = calibrated_producers(collector, calibration, data.get("producers", []))
         if producers is not None:
             data["producers"] = producers
+    situations = data.pop("situations", [])
     # Cross-record checks run in Scenario's own validation: report them with the rest.
     scenario = collector.build(sc.Scenario, data, "", _SCENARIO)
+    built = _situations(collector, situations, data.get("sources"))
+    if scenario is not _BAD and built is not None:
+        try:
+            scenario = attrs.evolve(scenario, situations=built)
+        except sc.ScenarioProblemsError as exc:
+            collector.problems.extend(exc.problems)
     if collector.problems or scenario is _BAD:
         raise LoadError(collector.problems, source=source)
     assert isinstance(scenario, sc.Scenario)
     return scenario
+
+
+def _situations(collector: _Collector, items: object, sources: object) -> list[Any] | None:
+    """Build the situations with the case-book reader of kpmodel.definitions.
+
+    Their `sources` are keys of the scenario's [sources] table, replaced by the citations.
+    """
+    from kpmodel.definitions import CaseBook
+
+    if not isinstance(items, list):
+        collector.fail("situations", f"must be an array of tables, got {items!r}")
+        return None
+    citations = sources if isinstance(sources, dict) else {}
+    cases = []
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and "sources" in item:
+            keys = item["sources"] if isinstance(item["sources"], list) else []
+            for j, key in enumerate(keys):
+                if key not in citations:
+                    path = f"situations[{i}].sources[{j}]"
+                    collector.fail(path, f"{key!r} is not a key of the [sources] table")
+            item = {**item, "sources": [f"{k}: {citations.get(k, '')}" for k in keys]}
+        cases.append({"key": f"situation-{i}", "situation": item})
+    try:
+        book = CaseBook.from_data({"schema": 1, "cases": cases})
+    except LoadError as exc:
+        for problem in exc.problems:
+            path = re.sub(r"^cases\[(\d+)\]\.situation", r"situations[\1]", problem.path)
+            collector.fail(path, problem.message)
+        return None
+    return [case.situation for case in book.cases]
 
 
 def fail(collector: object, path: str, message: str) -> None:
