@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import decimal
 import os
 import tomllib
@@ -128,6 +127,13 @@ def _documented(self: Any) -> None:
             "(text saying which numbers are modelling choices); got neither"
         )
         raise InvalidRecordError(msg, path="sources")
+
+
+def _all_situations(attribute: attrs.Attribute[Any], value: tuple[object, ...]) -> None:
+    for i, item in enumerate(value):
+        if not isinstance(item, Situation):
+            msg = f"must be a kpmodel.definitions.Situation, got {item!r}"
+            raise InvalidRecordError(msg, path=f"{attribute.name}[{i}]")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -481,7 +487,11 @@ class Scenario:
     controls: Controls = attrs.field(
         factory=lambda: Controls(), validator=attrs.validators.instance_of(Controls)
     )
-    situations: tuple[Situation, ...] = attrs.field(default=(), converter=_situations)
+    situations: tuple[Situation, ...] = attrs.field(
+        default=(),
+        converter=_situations,
+        validator=lambda _, attribute, value: _all_situations(attribute, value),
+    )
     definition: str = attrs.field(default="KPCS_2003", validator=_text)
     sources: Mapping[str, str] = attrs.field(factory=dict, converter=dict, eq=False)
 
@@ -750,9 +760,7 @@ def _scenario_problems(s: Scenario) -> list[Problem]:
     zones = {(p.country, z.name) for p in s.producers for z in p.zones}
     for i, situation in enumerate(s.situations):
         place = situation.place
-        if not isinstance(situation, Situation):
-            fail(f"situations[{i}]", f"must be a kpmodel.definitions.Situation, got {situation!r}")
-        elif place.country not in producers:
+        if place.country not in producers:
             fail(f"situations[{i}].place.country", f"must be a producer, got {place.country!r}")
         elif place.zone is not None and (place.country, place.zone) not in zones:
             fail(

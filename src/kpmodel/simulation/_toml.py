@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable
 from typing import Any
@@ -82,17 +81,6 @@ def _strings(c: _Collector, value: object, path: str) -> Any:
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return tuple(value)
     return c.fail(path, f"must be a list of strings, got {value!r}")
-
-
-def _date(c: _Collector, value: object, path: str) -> Any:
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    return c.fail(path, f"must be a date such as 2013-05-23, got {value!r}")
 
 
 def _shares(c: _Collector, value: object, path: str) -> Any:
