@@ -10,7 +10,7 @@ For example:
 '0.1.0'
 """
 
-from kpmodel import definitions, errors, participants, simulation
+from kpmodel import datasets, definitions, errors, participants, simulation, statistics
 from kpmodel.definitions import compare
 from kpmodel.errors import KPModelError
 
@@ -20,8 +20,10 @@ __all__ = [
     "KPModelError",
     "__version__",
     "compare",
+    "datasets",
     "definitions",
     "errors",
     "participants",
     "simulation",
+    "statistics",
 ]

@@ -21,6 +21,7 @@ from kpmodel.testing._definitions_strategies import (
     situations,
 )
 from kpmodel.testing._simulation_strategies import lever_values, scenarios
+from kpmodel.testing._statistics_strategies import statistics_frames, statistics_tables
 
 __all__ = [
     "clauses",
@@ -31,4 +32,6 @@ __all__ = [
     "places",
     "scenarios",
     "situations",
+    "statistics_frames",
+    "statistics_tables",
 ]

@@ -1,0 +1,599 @@
+"""The one statistics type: production, imports and exports per participant and half year."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from kpmodel.errors import InvalidArgumentError, LoadError, Problem
+from kpmodel.statistics._validation import FLOWS, ProblemCollector, labels, numbers, text
+
+KEY = ["replication", "participant", "year", "half", "flow"]
+BILATERAL_KEY = ["replication", "participant", "partner", "year", "half", "flow"]
+MEASURES = ["carats", "value_usd"]
+REQUIRED = ["participant", "year", "half", "flow", "carats", "value_usd"]
+LEDGER_REQUIRED = ["date", "exporter", "importer", "carats", "value_usd"]
+
+
+def _check_table(instance: Any, attribute: Any, value: pd.DataFrame) -> None:
+    if not isinstance(value, pd.DataFrame) or list(value.columns) != [
+        *KEY,
+        *MEASURES,
+        "certificates",
+    ]:
+        msg = (
+            "KPStatistics.table must be a normalised table; build KPStatistics with "
+            "KPStatistics.from_frame(df) or KPStatistics.from_csv(path)"
+        )
+        raise InvalidArgumentError(msg)
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class KPStatistics:
+    """KP-style statistics: production, imports and exports per participant and half year.
+
+    Carats and US dollars per participant, half year and flow (``production``, ``import``,
+    ``export``), with KP certificate counts where known, optionally per partner (for mirror
+    statistics) and per simulated replication. Real data (`kpmodel.datasets.kp_statistics`)
+    and simulated data produce the same type, so every detector runs on both.
+
+    Build it with `from_frame`, `from_csv` or `from_ledger`; do not call the constructor
+    with a table of your own.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per ``replication, participant, year, half, flow`` (duplicates in the input
+        are summed), with float64 ``carats``, ``value_usd`` and ``certificates`` (NaN where not
+        known). ``replication`` is 0 when the input had no replication column.
+    bilateral : pandas.DataFrame or None
+        Per-partner flows as each participant declared them (``participant`` is the reporter,
+        ``partner`` the other side), or None when the input had no partners.
+    has_replications : bool
+        True when the input carried a ``replication`` column; outputs then keep it.
+
+    Notes
+    -----
+    A missing row means "not reported"; a row with zero carats means "reported none" (the KP
+    statistics' ``no_production``). The detectors treat the two differently.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"participant": ["GN", "GN"], "year": [2008, 2008], "half": [1, 2],
+    ...                    "flow": ["production"] * 2, "carats": [1715579.7, 1382910.4],
+    ...                    "value_usd": [30880434.1, 22818021.9]})
+    >>> stats = kp.statistics.KPStatistics.from_frame(df)
+    >>> stats.participants
+    ('GN',)
+    >>> round(float(stats.annual()["carats"].iloc[0]))
+    3098490
+
+    .. versionadded:: 0.1
+    """
+
+    table: pd.DataFrame = attrs.field(validator=_check_table, repr=False)
+    bilateral: pd.DataFrame | None = attrs.field(default=None, repr=False)
+    has_replications: bool = False
+    # Dense arrays derived for the detectors, built once per object (the table is read-only).
+    _cache: dict[object, object] = attrs.field(factory=dict, init=False, repr=False)
+
+    def __repr__(self) -> str:
+        rows = len(self.table)
+        return (
+            f"KPStatistics({len(self.participants)} participants, {rows} rows"
+            + (
+                f", {self.table['replication'].nunique()} replications"
+                if self.has_replications
+                else ""
+            )
+            + ")"
+        )
+
+    # -- construction -------------------------------------------------------------------
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, *, source: str = "") -> KPStatistics:
+        """Build statistics from a tidy DataFrame, validating every cell first.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            At least the columns ``participant`` (a participant code such as ``"GN"`` or
+            ``"EU"``), ``year``, ``half`` (1 = January-June, 2 = July-December), ``flow``
+            (``production``, ``import`` or ``export``), ``carats`` and ``value_usd`` (absolute
+            US dollars). Optional: ``certificates`` (KP certificate count; blank if unknown),
+            ``partner`` (the other side of an import or export, for mirror statistics; blank
+            for totals and production) and ``replication`` (an integer run number for
+            simulated statistics). Other columns are ignored.
+        source : str, optional
+            Where the frame came from, named in error messages.
+
+        Returns
+        -------
+        KPStatistics
+
+        Raises
+        ------
+        kpmodel.errors.LoadError
+            Listing every problem found, each naming its row and column; nothing is kept.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"participant": ["CF"], "year": [2012], "half": [1],
+        ...                    "flow": ["production"], "carats": [210684.77],
+        ...                    "value_usd": [33542107.16]})
+        >>> kp.statistics.KPStatistics.from_frame(df)
+        KPStatistics(1 participants, 1 rows)
+        >>> df.loc[0, "half"] = 3
+        >>> kp.statistics.KPStatistics.from_frame(df)
+        Traceback (most recent call last):
+        ...
+        kpmodel.errors.LoadError: 1 problem:
+          row 0, column 'half': must be 1 or 2; got np.int64(3).
+
+        .. versionadded:: 0.1
+        """
+        return _from_frame(frame, source=source, csv_rows=False)
+
+    @classmethod
+    def from_csv(cls, path: str | os.PathLike[str]) -> KPStatistics:
+        r"""Load statistics from a CSV file in the `from_frame` format, all or nothing.
+
+        Parameters
+        ----------
+        path : str or path-like
+            A UTF-8 CSV file with a header row.
+
+        Returns
+        -------
+        KPStatistics
+
+        Raises
+        ------
+        kpmodel.errors.LoadError
+            When the file cannot be read or any cell is invalid; every problem is listed with
+            its row (data rows count from 1; the header is line 1) and column.
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "stats.csv"
+        >>> _ = path.write_text(
+        ...     "participant,year,half,flow,carats,value_usd\\n"
+        ...     "GN,2008,1,production,1715579.7,30880434.1\\n"
+        ...     "GN,2008,2,production,-1,22818021.9\\n")
+        >>> kp.statistics.KPStatistics.from_csv(path)
+        Traceback (most recent call last):
+        ...
+        kpmodel.errors.LoadError: 1 problem in ...stats.csv:
+          row 2 (line 3), column 'carats': must be a number >= 0; got '-1'.
+
+        .. versionadded:: 0.1
+        """
+        source = os.fspath(path)
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        except (
+            OSError,
+            UnicodeDecodeError,
+            pd.errors.ParserError,
+            pd.errors.EmptyDataError,
+        ) as exc:
+            raise LoadError(
+                [Problem("", f"cannot read the file as UTF-8 CSV: {exc}")], source=source
+            ) from None
+        return _from_frame(frame, source=source, csv_rows=True)
+
+    @classmethod
+    def from_ledger(
+        cls,
+        shipments: pd.DataFrame,
+        *,
+        imports: pd.DataFrame | None = None,
+        production: pd.DataFrame | None = None,
+    ) -> KPStatistics:
+        """Build statistics from a ledger of certificates and shipments, as the KP compiles them.
+
+        Every shipment counts once as an export of its exporter and once as an import of its
+        importer, in the half year of its date. Certificate counts are the number of distinct
+        certificates (or of rows, without a ``certificate`` column). Per-partner flows are
+        kept in `bilateral`, so `kpmodel.statistics.mirror` and the ``mirror_gap`` detector
+        can compare the two sides.
+
+        Parameters
+        ----------
+        shipments : pandas.DataFrame
+            One row per certificate (or per parcel or shipment) as the exporting authority
+            declared it, with at least ``date`` (date or ISO string), ``exporter`` and
+            ``importer`` (participant codes), ``carats`` and ``value_usd``. Optional:
+            ``certificate`` (an id; rows sharing it count as one certificate), ``origin``
+            (accepted and ignored: KP statistics do not record origin, which is why mixed
+            origin is invisible in them) and ``replication``.
+        imports : pandas.DataFrame, optional
+            The same columns, for imports as the importing authorities declared them (import
+            confirmations). When given, imports come from here instead of from `shipments`,
+            so mirror gaps between the two declarations become visible.
+        production : pandas.DataFrame, optional
+            Production with ``participant``, ``carats``, ``value_usd`` and either ``date`` or
+            ``year`` and ``half`` (and optionally ``replication``).
+
+        Returns
+        -------
+        KPStatistics
+
+        Raises
+        ------
+        kpmodel.errors.LoadError
+            Listing every invalid cell with its row and column.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> ledger = pd.DataFrame({
+        ...     "date": ["2014-03-01", "2014-09-15"], "exporter": ["AE", "AE"],
+        ...     "importer": ["IN", "BE"], "carats": [1000.0, 500.0],
+        ...     "value_usd": [120000.0, 70000.0], "origin": ["mixed", "mixed"]})
+        >>> stats = kp.statistics.KPStatistics.from_ledger(ledger)
+        >>> stats.table[["participant", "half", "flow", "carats", "certificates"]]
+          participant  half    flow  carats  certificates
+        0          AE     1  export  1000.0           1.0
+        1          AE     2  export   500.0           1.0
+        2          BE     2  import   500.0           1.0
+        3          IN     1  import  1000.0           1.0
+
+        .. versionadded:: 0.1
+        """
+        return _from_ledger(shipments, imports=imports, production=production)
+
+    # -- derived views --------------------------------------------------------------------
+
+    @property
+    def participants(self) -> tuple[str, ...]:
+        """The participant codes present, sorted.
+
+        Examples
+        --------
+        >>> kp.datasets.kp_statistics().participants[:3]
+        ('AE', 'AM', 'AO')
+        """
+        return tuple(sorted(self.table["participant"].unique()))
+
+    def _out(self, frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.reset_index(drop=True)
+        if not self.has_replications and "replication" in frame.columns:
+            frame = frame.drop(columns="replication")
+        return frame
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the tidy table (a copy), in the `from_frame` format.
+
+        Examples
+        --------
+        >>> list(kp.datasets.kp_statistics().to_frame().columns)
+        ['participant', 'year', 'half', 'flow', 'carats', 'value_usd', 'certificates']
+        """
+        return self._out(self.table.copy())
+
+    def to_csv(self, path: str | os.PathLike[str]) -> None:
+        """Write the tidy table as CSV, atomically (a temporary file, then a rename).
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "kp.csv"
+        >>> stats = kp.datasets.kp_statistics()
+        >>> stats.to_csv(path)
+        >>> kp.statistics.KPStatistics.from_csv(path).table.equals(stats.table)
+        True
+        """
+        target = Path(path)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+        os.close(handle)
+        try:
+            self.to_frame().to_csv(temporary, index=False, float_format="%.17g")
+            os.replace(temporary, target)
+        finally:
+            if os.path.exists(temporary):
+                os.remove(temporary)
+
+    def value_per_carat(self) -> pd.DataFrame:
+        """Return the table with ``value_per_carat`` (US dollars per carat; NaN at 0 carats).
+
+        Examples
+        --------
+        >>> vpc = kp.datasets.kp_statistics().value_per_carat()
+        >>> row = vpc[(vpc.participant == "GN") & (vpc.year == 2008) & (vpc.half == 1)]
+        >>> round(float(row["value_per_carat"].iloc[0]), 1)
+        18.0
+        """
+        frame = self.table.copy()
+        frame["value_per_carat"] = _ratio(frame["value_usd"], frame["carats"])
+        return self._out(frame)
+
+    def annual(self) -> pd.DataFrame:
+        """Return annual totals per participant, year and flow, with ``value_per_carat``.
+
+        ``halves`` counts the half years reported, so incomplete years (2024 in the shipped
+        data, or a participant suspended mid-year) are visible.
+
+        Examples
+        --------
+        >>> annual = kp.datasets.kp_statistics().annual()
+        >>> guinea = annual[(annual.participant == "GN") & (annual.year == 2008)]
+        >>> round(float(guinea["carats"].iloc[0]) / 1e6, 2), int(guinea["halves"].iloc[0])
+        (3.1, 2)
+        """
+        keys = ["replication", "participant", "year", "flow"]
+        grouped = self.table.groupby(keys, sort=True, observed=True)
+        frame = grouped[MEASURES].sum()
+        frame["certificates"] = grouped["certificates"].sum(min_count=1)
+        frame["halves"] = grouped["half"].nunique()
+        frame = frame.reset_index()
+        frame["value_per_carat"] = _ratio(frame["value_usd"], frame["carats"])
+        return self._out(frame)
+
+    def world(self, *, annual: bool = False) -> pd.DataFrame:
+        """Return world totals per period and flow (sums over participants).
+
+        Parameters
+        ----------
+        annual : bool, default False
+            Sum per year instead of per half year.
+
+        Examples
+        --------
+        >>> world = kp.datasets.kp_statistics().world(annual=True)
+        >>> round(float(world.loc[world.year == 2023, "carats"].iloc[0]) / 1e6, 2)
+        112.07
+        """
+        keys = (
+            ["replication", "year", "flow"] if annual else ["replication", "year", "half", "flow"]
+        )
+        grouped = self.table.groupby(keys, sort=True, observed=True)
+        frame = grouped[MEASURES].sum()
+        frame["certificates"] = grouped["certificates"].sum(min_count=1)
+        frame["participants"] = grouped["participant"].nunique()
+        frame = frame.reset_index()
+        frame["value_per_carat"] = _ratio(frame["value_usd"], frame["carats"])
+        return self._out(frame)
+
+    def balances(self, *, annual: bool = False) -> pd.DataFrame:
+        """Return production, imports, exports and the balance per participant and period.
+
+        The balance is production + imports - exports, in carats and in US dollars: what
+        should be left in stock. A persistently negative balance means exports that neither
+        production nor imports explain (the Republic of Congo pattern of 2004).
+
+        Parameters
+        ----------
+        annual : bool, default False
+            Per year instead of per half year.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"participant": ["CG", "CG"], "year": [2004, 2004],
+        ...     "half": [1, 1], "flow": ["production", "export"],
+        ...     "carats": [25000.0, 2600000.0], "value_usd": [1e6, 1e8]})
+        >>> b = kp.statistics.KPStatistics.from_frame(df).balances()
+        >>> b[["participant", "production_carats", "export_carats", "balance_carats"]]
+          participant  production_carats  export_carats  balance_carats
+        0          CG            25000.0      2600000.0      -2575000.0
+        """
+        keys = ["replication", "participant", "year"] + ([] if annual else ["half"])
+        wide = self.table.pivot_table(
+            index=keys, columns="flow", values=MEASURES, aggfunc="sum", observed=True
+        )
+        frame = pd.DataFrame(index=wide.index)
+        for flow in FLOWS:
+            for measure in MEASURES:
+                column = (measure, flow)
+                values = wide[column] if column in wide.columns else 0.0
+                frame[f"{flow}_{measure}"] = values
+        frame = frame.fillna(0.0)
+        frame["balance_carats"] = (
+            frame["production_carats"] + frame["import_carats"] - frame["export_carats"]
+        )
+        frame["balance_value_usd"] = (
+            frame["production_value_usd"] + frame["import_value_usd"] - frame["export_value_usd"]
+        )
+        return self._out(frame.reset_index())
+
+
+def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = numerator.to_numpy(dtype=float) / denominator.to_numpy(dtype=float)
+    values[denominator.to_numpy(dtype=float) <= 0] = np.nan
+    return pd.Series(values, index=numerator.index)
+
+
+def _normalise(given: object, source: str, csv_rows: bool) -> pd.DataFrame:
+    """Validate every cell of a statistics frame and return it with canonical types."""
+    problems = ProblemCollector(source=source, csv_rows=csv_rows)
+    if not isinstance(given, pd.DataFrame):
+        msg = f"expected a pandas DataFrame; got {type(given).__name__}"
+        raise InvalidArgumentError(msg)
+    frame = given
+    if problems.missing_columns(frame, REQUIRED):
+        problems.raise_if_any()
+    out = pd.DataFrame(index=frame.index)
+    out["participant"] = labels(frame, "participant", problems, expected="a participant code")
+    out["year"] = numbers(frame, "year", problems, expected="a whole year", integer=True)
+    out["half"] = numbers(frame, "half", problems, expected="1 or 2", allowed=(1, 2))
+    out["flow"] = labels(
+        frame,
+        "flow",
+        problems,
+        expected="one of 'production', 'import', 'export'",
+        allowed=FLOWS,
+        lower=True,
+    )
+    out["carats"] = numbers(frame, "carats", problems, expected="a number >= 0")
+    out["value_usd"] = numbers(frame, "value_usd", problems, expected="a number >= 0")
+    if "certificates" in frame.columns:
+        out["certificates"] = numbers(
+            frame,
+            "certificates",
+            problems,
+            expected="a whole number >= 0 or blank",
+            integer=True,
+            optional=True,
+        )
+    else:
+        out["certificates"] = np.nan
+    if "replication" in frame.columns:
+        out["replication"] = numbers(
+            frame, "replication", problems, expected="a whole number >= 0", integer=True
+        )
+    else:
+        out["replication"] = 0.0
+    if "partner" in frame.columns:
+        partner = frame["partner"].astype("string").str.strip().fillna("")
+        bad = partner.ne("") & (out["flow"] == "production")
+        problems.bad_cells(frame, "partner", bad.fillna(False), "blank on production rows")
+        out["partner"] = partner
+    problems.raise_if_any()
+    for column in ("year", "half", "replication"):
+        out[column] = out[column].astype("int64")
+    out["flow"] = out["flow"].cat.set_categories(sorted(FLOWS))
+    return out
+
+
+def _totals(frame: pd.DataFrame) -> pd.DataFrame:
+    """Sum rows that share a key and sort by the key, with numpy (fast for millions of rows)."""
+    participant = frame["participant"].astype("category")
+    flow = frame["flow"].astype("category").cat.set_categories(sorted(FLOWS))
+    year = frame["year"].to_numpy(dtype="int64")
+    replication = frame["replication"].to_numpy(dtype="int64")
+    first_year = int(year.min()) if len(year) else 0
+    period = (year - first_year) * 2 + frame["half"].to_numpy(dtype="int64") - 1
+    periods = int(period.max()) + 1 if len(period) else 1
+    rep_codes, _ = pd.factorize(replication, sort=True)
+    p_codes = participant.cat.codes.to_numpy(dtype="int64")
+    key = ((rep_codes * len(participant.cat.categories) + p_codes) * periods + period) * 3
+    key = key + flow.cat.codes.to_numpy(dtype="int64")
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.array([], int)
+    first = order[starts]
+
+    def summed(values: np.ndarray) -> np.ndarray:
+        ordered = values[order]
+        if len(starts) == len(ordered):
+            return ordered
+        return np.add.reduceat(ordered, starts) if len(ordered) else ordered
+
+    certificates = frame["certificates"].to_numpy(dtype=float)
+    counted = summed((~np.isnan(certificates)).astype("int64"))
+    certificate_sums = summed(np.nan_to_num(certificates))
+    return pd.DataFrame(
+        {
+            "replication": replication[first],
+            "participant": pd.Categorical.from_codes(
+                p_codes[first], categories=participant.cat.categories, validate=False
+            ),
+            "year": year[first],
+            "half": frame["half"].to_numpy(dtype="int64")[first],
+            "flow": pd.Categorical.from_codes(
+                flow.cat.codes.to_numpy()[first], categories=flow.cat.categories, validate=False
+            ),
+            "carats": summed(frame["carats"].to_numpy(dtype=float)),
+            "value_usd": summed(frame["value_usd"].to_numpy(dtype=float)),
+            "certificates": np.where(counted > 0, certificate_sums, np.nan),
+        }
+    )
+
+
+def _from_frame(frame: pd.DataFrame, *, source: str, csv_rows: bool) -> KPStatistics:
+    clean = _normalise(frame, source, csv_rows)
+    bilateral = None
+    if "partner" in clean.columns:
+        with_partner = clean[clean["partner"].ne("")]
+        if len(with_partner):
+            bilateral = (
+                with_partner.groupby(BILATERAL_KEY, sort=True)[MEASURES].sum().reset_index()
+            )
+    return KPStatistics(
+        table=_totals(clean), bilateral=bilateral, has_replications="replication" in frame.columns
+    )
+
+
+def _ledger_side(
+    ledger: pd.DataFrame, *, reporter: str, partner: str, flow: str, name: str
+) -> pd.DataFrame:
+    problems = ProblemCollector(source=name)
+    if problems.missing_columns(ledger, LEDGER_REQUIRED):
+        problems.raise_if_any()
+    dates = pd.to_datetime(ledger["date"], errors="coerce")
+    problems.bad_cells(ledger, "date", dates.isna(), "a date (an ISO string such as 2014-03-01)")
+    side = pd.DataFrame(index=ledger.index)
+    side["participant"] = text(ledger, reporter, problems, expected="a participant code")
+    side["partner"] = text(ledger, partner, problems, expected="a participant code")
+    side["carats"] = numbers(ledger, "carats", problems, expected="a number >= 0")
+    side["value_usd"] = numbers(ledger, "value_usd", problems, expected="a number >= 0")
+    if "replication" in ledger.columns:
+        side["replication"] = numbers(
+            ledger, "replication", problems, expected="a whole number >= 0", integer=True
+        )
+    problems.raise_if_any()
+    side["year"] = dates.dt.year.astype("int64")
+    side["half"] = np.where(dates.dt.month <= 6, 1, 2).astype("int64")
+    side["flow"] = flow
+    ids = ledger["certificate"] if "certificate" in ledger.columns else pd.Series(ledger.index)
+    side["certificate_id"] = ids.to_numpy()
+    return side
+
+
+def _from_ledger(
+    shipments: pd.DataFrame, *, imports: pd.DataFrame | None, production: pd.DataFrame | None
+) -> KPStatistics:
+    exports = _ledger_side(
+        shipments, reporter="exporter", partner="importer", flow="export", name="shipments"
+    )
+    incoming = _ledger_side(
+        shipments if imports is None else imports,
+        reporter="importer",
+        partner="exporter",
+        flow="import",
+        name="shipments" if imports is None else "imports",
+    )
+    sides = pd.concat([exports, incoming], ignore_index=True)
+    has_replications = "replication" in shipments.columns
+    if not has_replications:
+        sides["replication"] = 0
+    sides["replication"] = sides["replication"].astype("int64")
+    grouped = sides.groupby(BILATERAL_KEY, sort=True)
+    bilateral = grouped[MEASURES].sum().reset_index()
+    counts = sides.groupby(KEY, sort=True)["certificate_id"].nunique().astype("float64")
+    totals = sides.groupby(KEY, sort=True)[MEASURES].sum()
+    totals["certificates"] = counts
+    table = totals.reset_index()
+    if production is not None:
+        table = pd.concat([table, _production_rows(production, has_replications)])
+    table = _totals(table)
+    return KPStatistics(table=table, bilateral=bilateral, has_replications=has_replications)
+
+
+def _production_rows(production: pd.DataFrame, has_replications: bool) -> pd.DataFrame:
+    frame = production.copy()
+    if "date" in frame.columns and not {"year", "half"} <= set(frame.columns):
+        dates = pd.to_datetime(frame["date"], errors="coerce")
+        problems = ProblemCollector(source="production")
+        problems.bad_cells(frame, "date", dates.isna(), "a date (an ISO string)")
+        problems.raise_if_any()
+        frame["year"] = dates.dt.year
+        frame["half"] = np.where(dates.dt.month <= 6, 1, 2)
+    frame["flow"] = "production"
+    clean = _normalise(frame, "production", csv_rows=False)
+    if not has_replications and "replication" in frame.columns:
+        msg = "production has a replication column but shipments has none; give both or neither"
+        raise InvalidArgumentError(msg)
+    return clean[[*KEY, *MEASURES, "certificates"]]
