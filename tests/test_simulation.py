@@ -17,9 +17,9 @@ from kpmodel.simulation import builtin, builtin_text, builtins, run
 from kpmodel.testing.strategies import lever_values, scenarios
 
 
-def metric(result, definition, name):
-    table = result.metrics.set_index(["definition", "metric"]).value
-    return table[definition, name]
+def metric(result, definition, name, detector=""):
+    table = result.metrics.set_index(["definition", "metric", "detector"]).value
+    return table[definition, name, detector]
 
 
 @pytest.fixture(scope="module")
@@ -222,7 +222,9 @@ class TestRun:
     def test_metrics_table(self, car):
         """Metrics are tidy, with the names the issue asks for."""
         metrics = run(car, seed=1).metrics
-        assert list(metrics.columns) == ["definition", "metric", "value"]
+        assert list(metrics.columns) == ["definition", "metric", "detector", "value"]
+        detectors = set(metrics.query("metric == 'detection_recall'").detector)
+        assert detectors == {"any", *(d.__name__ for d in kp.statistics.BUILTINS)}
         names = set(metrics.metric)
         for name in (
             "laundering_rate",
@@ -263,12 +265,22 @@ class TestBuiltinBehaviour:
             assert after < before
 
     def test_car_less_monitoring_less_detection(self, car):
-        """With monitoring coverage reduced, detection falls."""
+        """With monitoring coverage reduced, detection (footprint interdiction) falls."""
         reduced = car.with_levers(monitoring_coverage=0.2)
         for seed in self.SEEDS:
-            before = metric(run(car, seed=seed), "smuggled", "detection_recall")
-            after = metric(run(reduced, seed=seed), "smuggled", "detection_recall")
-            assert after < before
+            for definition in ("smuggled", "KPCS_2003"):
+                before = metric(run(car, seed=seed), definition, "interdiction_recall")
+                after = metric(run(reduced, seed=seed), definition, "interdiction_recall")
+                assert after < before
+
+    def test_congo_capacity_detector_flags_congo(self, congo):
+        """The capacity detector flags the Republic of Congo on the simulated statistics."""
+        for seed in self.SEEDS:
+            result = run(congo, seed=seed)
+            flags = kp.statistics.capacity(result.kp_statistics)
+            assert "CG" in set(flags.participant)
+            assert metric(result, "smuggled", "detection_recall", "capacity") > 0
+            assert metric(result, "smuggled", "detection_precision", "capacity") == 1.0
 
     def test_congo_exports_far_beyond_production(self, congo):
         """The Republic of Congo's simulated exports are about 100 times its production."""
@@ -374,7 +386,8 @@ def test_metrics_nan_when_nothing_seized():
     )
     small = small.with_levers(hub_import_verification=0.0, footprint_checks=0.0)
     result = run(small, seed=0)
-    assert math.isnan(metric(result, "smuggled", "detection_precision"))
+    assert math.isnan(metric(result, "smuggled", "interdiction_precision"))
+    assert math.isnan(metric(result, "smuggled", "detection_recall", "any"))
     assert metric(result, "all", "seized_carats") == 0
 
 

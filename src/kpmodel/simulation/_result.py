@@ -14,6 +14,8 @@ from kpmodel.errors import InvalidArgumentError
 from kpmodel.participants import Register
 from kpmodel.simulation import _engine as en
 from kpmodel.simulation._scenario import Scenario
+from kpmodel.statistics import BUILTINS as DETECTORS
+from kpmodel.statistics import KPStatistics, detect, evaluate
 
 _KINDS = pd.CategoricalDtype(["production", "pool", "parcel"])
 _FATES = pd.CategoricalDtype(["destination", "seized", "stock", "pooled", "split"])
@@ -305,6 +307,60 @@ class SimulationResult:
         out = frame.groupby(keys, sort=True)[["carats", "value_usd"]].sum().reset_index()
         return out.astype({"participant": "string", "flow": "string"})
 
+    @functools.cached_property
+    def kp_statistics(self) -> KPStatistics:
+        """The run's statistics as a `kpmodel.statistics.KPStatistics`, ready for detectors.
+
+        Examples
+        --------
+        >>> result = kp.simulation.run(kp.simulation.builtin("congo-brazzaville-2004"), seed=1)
+        >>> flags = kp.statistics.capacity(result.kp_statistics)
+        >>> "CG" in set(flags.participant)
+        True
+        """
+        return KPStatistics.from_frame(
+            self.statistics, source=f"simulation {self.scenario.name!r}, seed {self.seed}"
+        )
+
+    def anomalies(self, definition: str = "smuggled") -> pd.DataFrame:
+        """Return the true anomalies in the statistics: ``participant, year`` pairs.
+
+        A participant-year is anomalous when goods that count under `definition` (see
+        `positive_classes`) were smuggled out of it, or certified by it as its own after
+        being smuggled in. This is the truth `kpmodel.statistics.evaluate` grades the
+        detectors against.
+
+        Examples
+        --------
+        >>> result = kp.simulation.run(kp.simulation.builtin("congo-brazzaville-2004"), seed=1)
+        >>> result.anomalies().to_dict("records")
+        [{'participant': 'CD', 'year': 2004}, {'participant': 'CG', 'year': 2004}]
+        """
+        positive = self.positive_classes()
+        if definition not in positive:
+            msg = f"definition must be one of {sorted(positive)}; got {definition!r}"
+            raise InvalidArgumentError(msg)
+        a = self._arrays
+        b = a.book
+        n = b.n_production
+        counted = positive[definition][b.klass] & a.smuggled
+        laundered = counted & (b.label[:n] >= 0)
+        origin = a.net.zone_country[a.zone]
+        year = self.scenario.start_year + b.step[:n] // self.scenario.steps_per_year
+        pairs = set(zip(origin[counted], year[counted], strict=True))
+        pairs |= set(zip(b.label[:n][laundered], year[laundered], strict=True))
+        register = _register()
+        countries = a.net.countries
+        units = {
+            (
+                register.participant_of(countries[c], on=dt.date(int(y), 7, 1)) or countries[c],
+                int(y),
+            )
+            for c, y in pairs
+        }
+        frame = pd.DataFrame(sorted(units), columns=["participant", "year"])
+        return frame.astype({"participant": "string", "year": "int64"})
+
     # --- truth ---------------------------------------------------------------------------------
 
     @functools.cached_property
@@ -414,29 +470,37 @@ class SimulationResult:
 
     @functools.cached_property
     def metrics(self) -> pd.DataFrame:
-        """Tidy metrics of the run: ``definition, metric, value``.
+        """Tidy metrics of the run: ``definition, metric, detector, value``.
 
         Definition ``all`` holds what no definition changes: ``produced_carats``,
         ``destination_carats``, ``seized_carats`` (and per cause), ``stock_carats``,
         ``opacity`` (share of the carats at destinations whose true origin country their
         certificate does not name). Per definition (see `positive_classes`):
-        ``positive_carats`` (produced), ``laundered_carats`` and ``laundered_value_usd``
-        (positive carats reaching destinations on certificates that do not name their
-        origin, at their value there), ``laundering_rate`` (laundered over the positive
-        carats that left their zone, that is, produced and not in stock),
-        ``hub_laundering_rate`` (the part of it that came through a hub), ``undetermined_carats``
-        (for the definition in force: production whose verdict is ``UNDETERMINED``),
-        ``seized_carats`` (positive carats seized), ``detection_recall`` (positive carats
-        seized over positive carats that left their zone) and ``detection_precision``
-        (positive carats seized over all carats seized; NaN when nothing was seized).
-        Detection here is interdiction by the scenario's controls; the statistics detectors
-        are not yet graded.
+
+        - ``positive_carats`` (produced), and for the definition in force
+          ``undetermined_carats`` (production whose verdict is ``UNDETERMINED``);
+        - ``laundered_carats`` and ``laundered_value_usd``: positive carats reaching
+          destinations on certificates that do not name their origin (value there);
+        - ``laundering_rate``: laundered over the positive carats that left their zone
+          (produced and not in stock); ``hub_laundering_rate``: the part through a hub;
+        - ``seized_carats`` (positive carats seized), ``interdiction_recall`` (positive
+          carats seized over those that left their zone), ``interdiction_precision``
+          (positive carats seized over all carats seized);
+        - ``detection_recall`` and ``detection_precision`` per statistics detector
+          (`detector` names it; ``any`` for all of them together): the participant-years
+          the detector flags on the run's statistics against the true anomalies
+          (`anomalies`), graded by `kpmodel.statistics.evaluate`.
+
+        `detector` is empty for the metrics that are not about a detector. A ratio with
+        nothing to divide is NaN.
 
         Examples
         --------
         >>> result = kp.simulation.run(kp.simulation.builtin("car-2013"), seed=1)
-        >>> m = result.metrics.set_index(["definition", "metric"]).value
-        >>> bool(m["smuggled", "laundering_rate"] > 0.5)
+        >>> m = result.metrics.set_index(["definition", "metric", "detector"]).value
+        >>> bool(m["smuggled", "laundering_rate", ""] > 0.5)
+        True
+        >>> bool(m["smuggled", "detection_recall", "any"] > 0)
         True
         """
         a = self._arrays
@@ -448,48 +512,71 @@ class SimulationResult:
         seized = sum(seized_by_cause.values(), np.zeros(a.net.classes))
         n = b.n_production
         produced = np.bincount(b.klass, weights=b.carats[:n], minlength=a.net.classes)
-        stock_lots = np.flatnonzero(b.fate[:n] == en.IN_STOCK)
-        stock = a.by_class(stock_lots)
+        stock = a.by_class(np.flatnonzero(b.fate[:n] == en.IN_STOCK))
         arrived = np.asarray(a.truth.sum(axis=0)).ravel()
         unrevealed = (a.truth - a.revealed).tocsr()
         via_hub = b.kind[a.destination] == en.PARCEL
         dest_value_per_carat = b.value[a.destination] / b.carats[a.destination]
-        rows: list[tuple[str, str, float]] = [
-            ("all", "produced_carats", produced.sum()),
-            ("all", "destination_carats", arrived.sum()),
-            ("all", "seized_carats", seized.sum()),
-            *(("all", f"seized_carats_{c}", v.sum()) for c, v in seized_by_cause.items()),
-            ("all", "stock_carats", stock.sum()),
-            ("all", "opacity", _ratio(float(unrevealed.sum()), float(arrived.sum()))),
+        rows: list[tuple[str, str, str, float]] = [
+            ("all", "produced_carats", "", produced.sum()),
+            ("all", "destination_carats", "", arrived.sum()),
+            ("all", "seized_carats", "", seized.sum()),
+            *(("all", f"seized_carats_{c}", "", v.sum()) for c, v in seized_by_cause.items()),
+            ("all", "stock_carats", "", stock.sum()),
+            ("all", "opacity", "", _ratio(float(unrevealed.sum()), float(arrived.sum()))),
         ]
         undetermined = (self._verdicts() == "undetermined").astype(float)
+        flags = self._flags()
         for name, positive in self.positive_classes().items():
             mask = positive.astype(float)
             hidden = unrevealed @ mask
             positive_produced = float(produced @ mask)
             left = positive_produced - float(stock @ mask)
             positive_seized = float(seized @ mask)
-            rows += [
-                (name, "positive_carats", positive_produced),
+            per_definition = [
+                ("positive_carats", positive_produced),
                 *(
-                    [(name, "undetermined_carats", float(produced @ undetermined))]
+                    [("undetermined_carats", float(produced @ undetermined))]
                     if name == self.scenario.definition
                     else []
                 ),
-                (name, "laundered_carats", float(hidden.sum())),
-                (name, "laundered_value_usd", float(hidden @ dest_value_per_carat)),
-                (name, "laundering_rate", _ratio(float(hidden.sum()), left)),
-                (
-                    name,
-                    "hub_laundering_rate",
-                    _ratio(float(hidden[via_hub].sum()), left),
-                ),
-                (name, "seized_carats", positive_seized),
-                (name, "detection_recall", _ratio(positive_seized, left)),
-                (name, "detection_precision", _ratio(positive_seized, float(seized.sum()))),
+                ("laundered_carats", float(hidden.sum())),
+                ("laundered_value_usd", float(hidden @ dest_value_per_carat)),
+                ("laundering_rate", _ratio(float(hidden.sum()), left)),
+                ("hub_laundering_rate", _ratio(float(hidden[via_hub].sum()), left)),
+                ("seized_carats", positive_seized),
+                ("interdiction_recall", _ratio(positive_seized, left)),
+                ("interdiction_precision", _ratio(positive_seized, float(seized.sum()))),
             ]
-        frame = pd.DataFrame(rows, columns=["definition", "metric", "value"])
-        return frame.astype({"definition": "string", "metric": "string", "value": "float64"})
+            rows += [(name, metric, "", value) for metric, value in per_definition]
+            rows += self._detection_rows(name, flags)
+        frame = pd.DataFrame(rows, columns=["definition", "metric", "detector", "value"])
+        return frame.astype(
+            {"definition": "string", "metric": "string", "detector": "string", "value": "float64"}
+        )
+
+    def _flags(self) -> pd.DataFrame:
+        """Return the flags of every built-in detector on the run's statistics."""
+        return detect(self.kp_statistics, detectors=DETECTORS)
+
+    def _detection_rows(
+        self, definition: str, flags: pd.DataFrame
+    ) -> list[tuple[str, str, str, float]]:
+        truth = self.anomalies(definition)
+        universe = self.statistics[["participant", "year"]].drop_duplicates()
+        rows = []
+        for detector in [*(d.__name__ for d in DETECTORS), "any"]:
+            mine = flags if detector == "any" else flags[flags["detector"] == detector]
+            if truth.empty:
+                precision = recall = math.nan
+            else:
+                graded = evaluate(mine, truth, universe=universe)
+                precision, recall = graded.precision, graded.recall
+            rows += [
+                (definition, "detection_recall", detector, float(recall)),
+                (definition, "detection_precision", detector, float(precision)),
+            ]
+        return rows
 
 
 def _ratio(numerator: float, denominator: float) -> float:

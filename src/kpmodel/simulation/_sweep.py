@@ -58,7 +58,8 @@ def sweep(
     Returns
     -------
     pandas.DataFrame
-        Columns ``run_id, seed``, one column per lever, then ``definition, metric, value``;
+        Columns ``run_id, seed``, one column per lever, then ``definition, metric, detector,
+        value`` (see `SimulationResult.metrics`);
         rows in run order (lever combinations in the order given, seeds fastest).
 
     Raises
@@ -140,7 +141,7 @@ def _run_one(scenario: Scenario, levers: dict[str, object], seed: int) -> pd.Dat
 def _label(frame: pd.DataFrame, run_id: int, levers: dict[str, object], seed: int) -> pd.DataFrame:
     head = {"run_id": run_id, "seed": seed, **levers}
     labelled = frame.assign(**head)  # type: ignore[arg-type]
-    return labelled[[*head, "definition", "metric", "value"]]
+    return labelled[[*head, "definition", "metric", "detector", "value"]]
 
 
 def _canonical(table: pd.DataFrame, levers: list[str]) -> pd.DataFrame:
@@ -155,7 +156,9 @@ def _canonical(table: pd.DataFrame, levers: list[str]) -> pd.DataFrame:
             if isinstance(first, str)
             else "float64"
         )
-    dtypes.update({"definition": "string", "metric": "string", "value": "float64"})
+    dtypes.update(
+        {"definition": "string", "metric": "string", "detector": "string", "value": "float64"}
+    )
     return table.astype(dtypes).reset_index(drop=True)
 
 
