@@ -77,20 +77,26 @@ def main(argv: list[str]) -> None:
     participants, periods, replications = (20, 40, 20) if quick else (100, 40, 1000)
     sample = 5 if quick else 20
     frame = synthetic(participants, periods, replications, seed=20260101)
-    print(f"size: {participants} participants x {periods} half years x {replications} "
-          f"replications x {len(FLOWS)} flows = {len(frame):,} rows")
+    print(
+        f"size: {participants} participants x {periods} half years x {replications} "
+        f"replications x {len(FLOWS)} flows = {len(frame):,} rows"
+    )
 
     start = time.perf_counter()
     stats = kp.statistics.KPStatistics.from_frame(frame)
     build = time.perf_counter() - start
-    print(f"{'build KPStatistics (from_frame, validated)':<48} {build:8.2f} s   "
-          f"peak {peak_mb():7.0f} MB")
+    print(
+        f"{'build KPStatistics (from_frame, validated)':<48} {build:8.2f} s   "
+        f"peak {peak_mb():7.0f} MB"
+    )
 
     start = time.perf_counter()
     flags = kp.statistics.detect(stats)
     vectorised = time.perf_counter() - start
-    print(f"{'detect, vectorised, all replications':<48} {vectorised:8.2f} s   "
-          f"peak {peak_mb():7.0f} MB   {len(flags):,} flags")
+    print(
+        f"{'detect, vectorised, all replications':<48} {vectorised:8.2f} s   "
+        f"peak {peak_mb():7.0f} MB   {len(flags):,} flags"
+    )
 
     start = time.perf_counter()
     agree = True
@@ -100,10 +106,14 @@ def main(argv: list[str]) -> None:
         mine = flags[flags["replication"] == replication]
         agree &= key(alone).equals(key(mine))
     reference = (time.perf_counter() - start) / sample * replications
-    print(f"{'reference: per-replication loop (extrapolated)':<48} {reference:8.2f} s   "
-          f"(timed on {sample} replications; flags identical: {agree})")
-    print(f"speed-up: {reference / vectorised:.1f}x; "
-          f"detectors under 10 s: {'yes' if vectorised < 10 else 'NO'}")
+    print(
+        f"{'reference: per-replication loop (extrapolated)':<48} {reference:8.2f} s   "
+        f"(timed on {sample} replications; flags identical: {agree})"
+    )
+    print(
+        f"speed-up: {reference / vectorised:.1f}x; "
+        f"detectors under 10 s: {'yes' if vectorised < 10 else 'NO'}"
+    )
     print(flags["detector"].value_counts().to_string())
 
 
