@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LINTED := $(wildcard src tests examples benchmarks docs) conftest.py
 
 .PHONY: venv test test-slow lint typecheck demo bench docs clean
 
@@ -11,12 +12,12 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install --quiet -e ".[testing,plot,sweep,distributed]" --group dev --group docs
+	$(BIN)/python -m pip install --quiet -e ".[testing,plot,prov,sweep,distributed]" --group dev --group docs
 	touch $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests examples benchmarks docs conftest.py
-	$(BIN)/ruff format --check src tests examples benchmarks docs conftest.py
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

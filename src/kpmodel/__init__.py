@@ -10,20 +10,32 @@ For example:
 '0.1.0'
 """
 
-from kpmodel import datasets, definitions, errors, participants, simulation, statistics
+from kpmodel import (
+    datasets,
+    definitions,
+    errors,
+    participants,
+    provenance,
+    simulation,
+    statistics,
+)
 from kpmodel.definitions import compare
 from kpmodel.errors import KPModelError
+from kpmodel.provenance import ProvenanceGraph, origin_shares
 
 __version__ = "0.1.0"
 
 __all__ = [
     "KPModelError",
+    "ProvenanceGraph",
     "__version__",
     "compare",
     "datasets",
     "definitions",
     "errors",
+    "origin_shares",
     "participants",
+    "provenance",
     "simulation",
     "statistics",
 ]

@@ -20,6 +20,7 @@ from kpmodel.testing._definitions_strategies import (
     places,
     situations,
 )
+from kpmodel.testing._provenance_strategies import provenance_graphs
 from kpmodel.testing._simulation_strategies import lever_values, scenarios
 from kpmodel.testing._statistics_strategies import statistics_frames, statistics_tables
 
@@ -30,6 +31,7 @@ __all__ = [
     "lever_values",
     "periods",
     "places",
+    "provenance_graphs",
     "scenarios",
     "situations",
     "statistics_frames",

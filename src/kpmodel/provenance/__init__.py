@@ -1,0 +1,43 @@
+"""Provenance of rough diamonds: lots, mixing, origin attribution and audits.
+
+A `ProvenanceGraph` records lots of rough diamonds as they are produced, split, mixed,
+shipped, smuggled and seized. `origin_shares` traces every lot's carats back to where they
+were mined; `declared_origins`, `opacity` and `audit` compare that truth with what the
+certificates along the chain show; `explain` gives the paths behind a share.
+"""
+
+from kpmodel.provenance._audit import Finding, audit, opacity
+from kpmodel.provenance._explain import Path, explain
+from kpmodel.provenance._graph import Kind, ProvenanceGraph
+from kpmodel.provenance._paperwork import MIXED, declare_origin, declared_origins
+from kpmodel.provenance._plot import plot_case, plot_flows, plot_shares
+from kpmodel.provenance._shares import (
+    UNKNOWN,
+    OriginShares,
+    de_minimis,
+    origin_shares,
+    proportional,
+    taint,
+)
+
+__all__ = [  # noqa: RUF022 (plain sorted order, as tests/test_public_api.py checks)
+    "Finding",
+    "Kind",
+    "MIXED",
+    "OriginShares",
+    "Path",
+    "ProvenanceGraph",
+    "UNKNOWN",
+    "audit",
+    "de_minimis",
+    "declare_origin",
+    "declared_origins",
+    "explain",
+    "opacity",
+    "origin_shares",
+    "plot_case",
+    "plot_flows",
+    "plot_shares",
+    "proportional",
+    "taint",
+]

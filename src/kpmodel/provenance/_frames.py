@@ -1,0 +1,317 @@
+"""Bulk construction of provenance graphs from DataFrames, and the inverse view."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from kpmodel.errors import InvalidGraphError, UnknownCodeError
+from kpmodel.provenance._graph import (
+    _STRING_COLUMNS,
+    CARAT_RTOL,
+    KIND_CODE,
+    KINDS,
+    IntArray,
+    Kind,
+    _known_country,
+)
+
+if TYPE_CHECKING:
+    from kpmodel.provenance._graph import ProvenanceGraph
+
+#: How many problems an error message lists before it says "and N more".
+MAX_LISTED = 12
+
+
+#: Levels found by scanning every flow (cheap for the shallow graphs of real trade) before
+#: switching to a by-source index (cheap for deep graphs, but it costs a sort).
+SCANNED_LEVELS = 32
+
+
+def topological_levels(n: int, source: IntArray, target: IntArray) -> IntArray:
+    """Return each lot's level (longest path from a lot with no inputs); -1 on a cycle.
+
+    Kahn's algorithm, one frontier at a time, vectorised. The flows leaving a frontier are
+    found by scanning all flows for the first `SCANNED_LEVELS` levels (no sort needed),
+    then through an index of flows by source.
+    """
+    indegree = np.bincount(target, minlength=n)
+    level = np.full(n, -1, np.int64)
+    frontier = np.flatnonzero(indegree == 0)
+    out_ptr: IntArray | None = None
+    out_target: IntArray | None = None
+    depth = 0
+    while frontier.size:
+        level[frontier] = depth
+        if depth < SCANNED_LEVELS:
+            in_frontier = np.zeros(n, bool)
+            in_frontier[frontier] = True
+            reached = target[in_frontier[source]]
+        else:
+            if out_ptr is None or out_target is None:
+                out_target = target[np.argsort(source, kind="stable")]
+                out_ptr = np.zeros(n + 1, np.int64)
+                np.cumsum(np.bincount(source, minlength=n), out=out_ptr[1:])
+            starts = out_ptr[frontier]
+            counts = out_ptr[frontier + 1] - starts
+            offsets = np.repeat(starts - (np.cumsum(counts) - counts), counts)
+            reached = out_target[offsets + np.arange(int(counts.sum()))]
+        if reached.size == 0:
+            break
+        if reached.size > n // 8:
+            hits = np.bincount(reached, minlength=n)
+            indegree -= hits
+            frontier = np.flatnonzero((hits > 0) & (indegree == 0))
+        else:
+            touched, hits_small = np.unique(reached, return_counts=True)
+            indegree[touched] -= hits_small
+            frontier = touched[indegree[touched] == 0]
+        depth += 1
+    return level
+
+
+def storage_order(
+    level: IntArray, source: IntArray, target: IntArray
+) -> tuple[IntArray, IntArray]:
+    """Return the storage order of lots (and its inverse): by level, then by first input.
+
+    Each level becomes a contiguous block of rows, so origin attribution can compute a
+    level in place. Within a level, lots are sorted by the storage position of their
+    first input, so the attribution reads its inputs' rows mostly in increasing address
+    order: that is what keeps the memory traffic close to sequential on large graphs.
+    """
+    n = level.size
+    by_level = np.argsort(level, kind="stable")
+    bounds = np.searchsorted(level[by_level], np.arange(int(level.max(initial=0)) + 2))
+    flows_by_level = np.argsort(level[target], kind="stable")
+    flow_bounds = np.searchsorted(level[target][flows_by_level], np.arange(bounds.size))
+    new_position = np.empty(n, np.int64)
+    order = np.empty(n, np.int64)
+    for depth in range(bounds.size - 1):
+        lots = by_level[bounds[depth] : bounds[depth + 1]]
+        if depth:
+            flows = flows_by_level[flow_bounds[depth] : flow_bounds[depth + 1]]
+            key = np.full(n, n, np.int64)
+            np.minimum.at(key, target[flows], new_position[source[flows]])
+            lots = lots[np.argsort(key[lots], kind="stable")]
+        order[bounds[depth] : bounds[depth + 1]] = lots
+        new_position[lots] = np.arange(bounds[depth], bounds[depth + 1])
+    return order, new_position
+
+
+def _listed(ids: np.ndarray[Any, Any], mask: np.ndarray[Any, Any], what: str) -> list[str]:
+    bad = ids[mask]
+    return [f"lot {lot!r}: {what}" for lot in bad[:MAX_LISTED]] + (
+        [f"... and {bad.size - MAX_LISTED} more lots: {what}"] if bad.size > MAX_LISTED else []
+    )
+
+
+def _strings(frame: pd.DataFrame, name: str) -> np.ndarray[Any, Any]:
+    if name not in frame.columns:
+        return np.full(len(frame), None, dtype=object)
+    values = frame[name].to_numpy(dtype=object).copy()
+    values[pd.isna(values)] = None
+    return values
+
+
+def _check_codes(columns: dict[str, np.ndarray[Any, Any]]) -> None:
+    unknown = []
+    for name in ("origin", "country"):
+        for code in pd.unique(columns[name][pd.notna(columns[name])]):
+            if not isinstance(code, str) or not _known_country(code):
+                unknown.append(f"{name} {code!r}")
+    for value in pd.unique(columns["declared"][pd.notna(columns["declared"])]):
+        parts = str(value).split(",")
+        if value != "MIXED" and not all(_known_country(p) for p in parts):
+            unknown.append(f"declared_origin {value!r}")
+    if unknown:
+        msg = (
+            "the lots frame has codes that are not ISO 3166-1 alpha-2 country codes "
+            f"(declared origins may also be 'MIXED' or comma-separated codes): {unknown!r}."
+        )
+        raise UnknownCodeError(msg)
+
+
+def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.DataFrame) -> None:
+    """Fill an empty `graph` from `lots` and `flows`; see `ProvenanceGraph.from_frames`."""
+    missing = [c for c in ("lot_id", "carats", "origin") if c not in lots.columns] + [
+        f"flows.{c}" for c in ("source", "target", "carats") if c not in flows.columns
+    ]
+    if missing:
+        msg = f"the frames lack required columns {missing!r}; see from_frames for the format."
+        raise InvalidGraphError(msg)
+    n = len(lots)
+    ids = lots["lot_id"].to_numpy()
+    problems: list[str] = []
+    index = pd.Index(ids)
+    if not index.is_unique:
+        problems += _listed(ids, index.duplicated(keep="first"), "duplicate lot_id")
+
+    carats = pd.to_numeric(lots["carats"], errors="coerce").to_numpy(np.float64)
+    problems += _listed(ids, ~(np.isfinite(carats) & (carats > 0)), "carats must be > 0")
+
+    text = {name: _strings(lots, name) for name in ("origin", "country", "zone", "site")}
+    text["certificate"] = _strings(lots, "certificate")
+    text["declared"] = _strings(lots, "declared_origin")
+    produced = pd.notna(text["origin"])
+    # A production lot is where it was mined unless the frame says otherwise.
+    text["country"] = np.where(
+        pd.isna(text["country"]) & produced, text["origin"], text["country"]
+    )
+    _check_codes(text)
+
+    if "kind" in lots.columns:
+        names, kind_of_name = pd.factorize(_strings(lots, "kind"), use_na_sentinel=False)
+        known = {kind.value: KIND_CODE[kind] for kind in KINDS}
+        kind = np.array([known.get(k, -1) for k in kind_of_name], dtype=np.int8)[names]
+        problems += _listed(ids, kind < 0, f"kind must be one of {sorted(known)!r}")
+        problems += _listed(
+            ids, (kind == KIND_CODE[Kind.PRODUCE]) != produced, "has an origin iff kind is produce"
+        )
+    else:
+        kind = np.where(produced, KIND_CODE[Kind.PRODUCE], KIND_CODE[Kind.LOT]).astype(np.int8)
+
+    if "on" in lots.columns:
+        raw_on = lots["on"]
+        parsed = pd.to_datetime(raw_on, errors="coerce")
+        problems += _listed(ids, (parsed.isna() & raw_on.notna()).to_numpy(), "on is not a date")
+        on = parsed.to_numpy().astype("datetime64[D]")
+    else:
+        on = np.full(n, np.datetime64("NaT"), "datetime64[D]")
+
+    flow_carats = pd.to_numeric(flows["carats"], errors="coerce").to_numpy(np.float64)
+    # With duplicate ids the problem is already listed; map flows to the first of each id.
+    lookup = index if index.is_unique else index.drop_duplicates()
+    source = _lot_positions(lookup, flows["source"].to_numpy(), n)
+    target = _lot_positions(lookup, flows["target"].to_numpy(), n)
+    dangling = (source < 0) | (target < 0)
+    if dangling.any():
+        bad = flows.loc[dangling, ["source", "target"]].head(MAX_LISTED)
+        problems += [
+            f"flow {s!r} -> {t!r}: refers to a lot that is not in the lots frame"
+            for s, t in bad.itertuples(index=False)
+        ]
+    bad_flow = ~(np.isfinite(flow_carats) & (flow_carats > 0))
+    problems += [
+        f"flow row {i}: carats must be > 0" for i in np.flatnonzero(bad_flow)[:MAX_LISTED]
+    ]
+    if problems:
+        _raise(problems)
+
+    # (np.bincount returns ints when there are no flows at all.)
+    given = np.bincount(source, weights=flow_carats, minlength=n).astype(np.float64)
+    received = np.bincount(target, weights=flow_carats, minlength=n).astype(np.float64)
+    problems += _listed(
+        ids, given > carats * (1 + CARAT_RTOL), "gives more carats than it holds (over-drawn)"
+    )
+    problems += _listed(ids, received > carats * (1 + CARAT_RTOL), "receives more than it holds")
+    problems += _listed(ids, produced & (received > 0), "a production lot cannot have inputs")
+    known_dates = ~np.isnat(on[source]) & ~np.isnat(on[target])
+    late = known_dates & (on[target] < on[source])
+    if late.any():
+        problems += [
+            f"flow {ids[s]!r} -> {ids[t]!r}: dated {on[t]} before its source ({on[s]}); "
+            "a movement never precedes the production it carries"
+            for s, t in zip(source[late][:MAX_LISTED], target[late][:MAX_LISTED], strict=True)
+        ]
+    level = topological_levels(n, source, target)
+    problems += _listed(ids, level < 0, "lies on a cycle of flows (or downstream of one)")
+    if problems:
+        _raise(problems)
+
+    list_origins = (
+        lots["list_origins"].fillna(False).to_numpy(bool)
+        if "list_origins" in lots.columns
+        else np.zeros(n, bool)
+    )
+    value = (
+        pd.to_numeric(lots["value_usd"], errors="coerce").to_numpy(np.float64)
+        if "value_usd" in lots.columns
+        else np.full(n, np.nan)
+    )
+    # Store lots in level order: parents first, and each level a contiguous block of rows,
+    # which lets origin attribution write each level's results in place.
+    order, new_position = storage_order(level, source, target)
+    identity = bool(np.all(order == np.arange(n)))
+    source, target = new_position[source], new_position[target]
+    by_target = np.argsort(target, kind="stable")
+
+    columns: dict[str, np.ndarray[Any, Any]] = {
+        "carats": carats,
+        "kind": kind,
+        "on": on,
+        "list_origins": list_origins,
+        "value_usd": value,
+        "level": level.astype(np.int32),
+        "given": given,
+        "received": received,
+    }
+    for name in _STRING_COLUMNS:
+        codes, uniques = pd.factorize(text[name], use_na_sentinel=True)
+        table = np.array([graph._code(u) for u in uniques] + [-1], dtype=np.int32)
+        columns[name] = table[codes]
+    graph._lots = {name: column[order] for name, column in columns.items()}
+    graph._flows = {
+        "source": source[by_target],
+        "target": target[by_target],
+        "carats": flow_carats[by_target],
+    }
+    graph._n, graph._m = n, len(flow_carats)
+    is_range = ids.dtype.kind in "iu" and bool(np.all(ids == np.arange(n)))
+    graph._ids = None if (is_range and identity) else pd.Index(ids[order])
+
+
+def _lot_positions(index: pd.Index[Any], values: np.ndarray[Any, Any], n: int) -> IntArray:
+    if len(index) == n and (
+        isinstance(index, pd.RangeIndex)
+        or (index.dtype.kind in "iu" and index.is_monotonic_increasing)
+    ):
+        start = index[0] if n else 0
+        if n and index[-1] - start == n - 1 and values.dtype.kind in "iu":
+            positions = values.astype(np.int64) - start
+            return np.where((positions >= 0) & (positions < n), positions, -1)
+    return np.asarray(index.get_indexer(pd.Index(values)), dtype=np.int64)
+
+
+def _raise(problems: list[str]) -> None:
+    count = len(problems)
+    msg = (
+        f"the frames do not make a valid provenance graph ({count} problem"
+        f"{'s' if count != 1 else ''}); nothing was built:\n  " + "\n  ".join(problems)
+    )
+    raise InvalidGraphError(msg)
+
+
+def graph_to_frames(graph: ProvenanceGraph) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the ``(lots, flows)`` frames of `graph` (see `ProvenanceGraph.to_frames`)."""
+    n = len(graph)
+    ids = np.asarray(graph.lots)
+    table = np.array([*graph.strings, None], dtype=object)
+    kinds = np.array([kind.value for kind in KINDS], dtype=object)
+    lots = pd.DataFrame(
+        {
+            "lot_id": ids,
+            "kind": kinds[graph.column("kind")],
+            "carats": graph.column("carats").copy(),
+            "origin": table[graph.column("origin")],
+            "on": pd.to_datetime(graph.column("on")),
+            "country": table[graph.column("country")],
+            "zone": table[graph.column("zone")],
+            "site": table[graph.column("site")],
+            "value_usd": graph.column("value_usd").copy(),
+            "certificate": table[graph.column("certificate")],
+            "declared_origin": table[graph.column("declared")],
+            "list_origins": graph.column("list_origins").copy(),
+        },
+        index=pd.RangeIndex(n),
+    )
+    flows = pd.DataFrame(
+        {
+            "source": ids[graph.flow_column("source")],
+            "target": ids[graph.flow_column("target")],
+            "carats": graph.flow_column("carats").copy(),
+        }
+    )
+    return lots, flows

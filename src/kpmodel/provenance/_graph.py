@@ -1,0 +1,837 @@
+"""The provenance graph: lots of rough diamonds and the flows of carats between them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import functools
+import math
+import os
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any, cast
+
+import networkx as nx
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pycountry
+
+from kpmodel.errors import InvalidArgumentError, InvalidGraphError, UnknownCodeError
+
+__all__ = ["Kind", "ProvenanceGraph"]
+
+#: Relative tolerance when comparing carat sums (float64 arithmetic on sums of flows).
+CARAT_RTOL = 1e-9
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+class Kind(enum.Enum):
+    """What created a lot: the event at which it came into being.
+
+    Examples
+    --------
+    >>> kp.provenance.Kind("ship")
+    <Kind.SHIP: 'ship'>
+    """
+
+    PRODUCE = "produce"
+    SPLIT = "split"
+    MIX = "mix"
+    SHIP = "ship"
+    SMUGGLE = "smuggle"
+    SEIZE = "seize"
+    #: A lot loaded from frames without a kind: a generic holding of carats.
+    LOT = "lot"
+
+
+KINDS: tuple[Kind, ...] = tuple(Kind)
+KIND_CODE = {kind: code for code, kind in enumerate(KINDS)}
+
+#: Optional columns of the ``lots`` frame read by `ProvenanceGraph.from_frames`.
+OPTIONAL_LOT_COLUMNS = (
+    "kind",
+    "on",
+    "country",
+    "zone",
+    "site",
+    "value_usd",
+    "certificate",
+    "declared_origin",
+    "list_origins",
+)
+_STRING_COLUMNS = ("country", "origin", "zone", "site", "certificate", "declared")
+
+
+def _empty_lots(capacity: int) -> dict[str, np.ndarray[Any, Any]]:
+    return {
+        "carats": np.zeros(capacity),
+        "kind": np.zeros(capacity, np.int8),
+        "on": np.full(capacity, np.datetime64("NaT"), "datetime64[D]"),
+        "country": np.full(capacity, -1, np.int32),
+        "origin": np.full(capacity, -1, np.int32),
+        "zone": np.full(capacity, -1, np.int32),
+        "site": np.full(capacity, -1, np.int32),
+        "certificate": np.full(capacity, -1, np.int32),
+        "declared": np.full(capacity, -1, np.int32),
+        "list_origins": np.zeros(capacity, bool),
+        "value_usd": np.full(capacity, np.nan),
+        "level": np.zeros(capacity, np.int32),
+        "given": np.zeros(capacity),
+        "received": np.zeros(capacity),
+    }
+
+
+def _empty_flows(capacity: int) -> dict[str, np.ndarray[Any, Any]]:
+    return {
+        "source": np.zeros(capacity, np.int64),
+        "target": np.zeros(capacity, np.int64),
+        "carats": np.zeros(capacity),
+    }
+
+
+def _grow(columns: dict[str, np.ndarray[Any, Any]], needed: int) -> None:
+    capacity = len(next(iter(columns.values())))
+    if needed <= capacity:
+        return
+    new_capacity = max(needed, 2 * capacity, 16)
+    for name, old in columns.items():
+        fresh = np.empty(new_capacity, old.dtype)
+        fresh[:capacity] = old
+        columns[name] = fresh
+
+
+@functools.cache
+def _known_country(code: str) -> bool:
+    return code == "EU" or pycountry.countries.get(alpha_2=code) is not None
+
+
+def check_country(code: object, *, path: str) -> str:
+    """Return `code` if it is an ISO 3166-1 alpha-2 code (or ``"EU"``), else raise."""
+    if not isinstance(code, str) or not _known_country(code):
+        msg = (
+            f"{path} must be an ISO 3166-1 alpha-2 country code such as 'CF' or 'AE'; "
+            f"got {code!r}. Use the two-letter code of the country."
+        )
+        raise UnknownCodeError(msg)
+    return code
+
+
+def to_carats(value: object, *, path: str) -> float:
+    """Convert a carat amount given as a number or Decimal to a positive float."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | np.number):
+        msg = f"{path} must be a number of carats (int, float or Decimal); got {value!r}."
+        raise InvalidArgumentError(msg)
+    carats = float(value)
+    if not math.isfinite(carats) or carats <= 0:
+        msg = f"{path} must be a finite number of carats greater than 0; got {value!r}."
+        raise InvalidGraphError(msg)
+    return carats
+
+
+def to_day(value: object, *, path: str) -> np.datetime64:
+    """Convert a date (``datetime.date``, ISO string or ``numpy.datetime64``) to a day."""
+    if value is None:
+        return np.datetime64("NaT", "D")
+    if isinstance(value, dt.date | str | np.datetime64):
+        try:
+            day: np.datetime64 = np.datetime64(cast(Any, value), "D")
+        except (ValueError, TypeError):
+            pass
+        else:
+            return day
+    msg = f"{path} must be a date (datetime.date or 'YYYY-MM-DD'); got {value!r}."
+    raise InvalidArgumentError(msg)
+
+
+def certificate_number(certificate: object) -> str | None:
+    """Return the number of a certificate given as a string or an object with ``number``."""
+    if certificate is None or isinstance(certificate, str):
+        return certificate
+    number = getattr(certificate, "number", None)
+    if isinstance(number, str):
+        return number
+    msg = (
+        "certificate must be a certificate number (str), an object with a 'number' attribute "
+        f"such as kpmodel.certificates.Certificate, or None; got {certificate!r}."
+    )
+    raise InvalidArgumentError(msg)
+
+
+class ProvenanceGraph:
+    """Lots of rough diamonds and the flows of carats between them.
+
+    A lot is a quantity of rough diamonds at one place. Lots come into being when
+    diamonds are produced, and when lots are split, mixed, shipped on a certificate,
+    smuggled or seized; each of these methods appends a new lot and returns its id.
+    A flow moves carats from an older lot into a newer one. The graph is append-only,
+    and every lot is appended after the lots it draws from ("parents first"), so the
+    graph never needs a topological sort and can never hold a cycle.
+
+    The truth is kept in columnar numpy arrays, one entry per lot and per flow; see
+    `to_frames`, `to_networkx` and `from_frames` for the views and the bulk constructor.
+
+    Invariants, checked on every change (a refused change leaves the graph as it was
+    and raises `kpmodel.errors.InvalidGraphError`):
+
+    - no cycles (flows always go from an older lot to a newer one);
+    - a lot never gives more carats than it holds, and never receives more than it holds;
+    - a movement never precedes the production it carries (dates never decrease
+      along a flow);
+    - every flow refers to existing lots.
+
+    Examples
+    --------
+    >>> g = kp.ProvenanceGraph()
+    >>> mine = g.produce(country="CF", carats=100, on="2014-03-01", zone="Nola")
+    >>> a, b = g.split(mine, [60, 40])
+    >>> shipped = g.ship(a, to="CM", on="2014-04-01")
+    >>> len(g), g.number_of_flows
+    (4, 3)
+    >>> g.remaining(mine)
+    0.0
+    """
+
+    def __init__(self) -> None:
+        self._n = 0
+        self._m = 0
+        self._lots = _empty_lots(16)
+        self._flows = _empty_flows(16)
+        self._strings: list[str] = []
+        self._string_code: dict[str, int] = {}
+        # None while lot ids are the positions 0..n-1; a pandas Index otherwise.
+        self._ids: pd.Index[Any] | None = None
+
+    # -- basic views -------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __repr__(self) -> str:
+        return f"<ProvenanceGraph: {self._n} lots, {self._m} flows>"
+
+    @property
+    def number_of_flows(self) -> int:
+        """The number of flows of carats between lots.
+
+        Examples
+        --------
+        >>> kp.ProvenanceGraph().number_of_flows
+        0
+        """
+        return self._m
+
+    @property
+    def lots(self) -> pd.Index[Any]:
+        """The lot ids, in storage order (parents before children).
+
+        Examples
+        --------
+        >>> g = kp.ProvenanceGraph()
+        >>> _ = g.produce(country="BW", carats=5, on="2020-01-01")
+        >>> list(g.lots)
+        [0]
+        """
+        if self._ids is None:
+            return pd.RangeIndex(self._n)
+        return self._ids
+
+    def remaining(self, lot: Any) -> float:
+        """Return the carats of `lot` not yet given to other lots.
+
+        Examples
+        --------
+        >>> g = kp.ProvenanceGraph()
+        >>> mine = g.produce(country="BW", carats=5, on="2020-01-01")
+        >>> _ = g.split(mine, [2])
+        >>> g.remaining(mine)
+        3.0
+        """
+        i = self._position(lot)
+        return max(float(self._lots["carats"][i] - self._lots["given"][i]), 0.0)
+
+    def location(self, lot: Any) -> str | None:
+        """Return the country code where `lot` is (None if unknown).
+
+        Examples
+        --------
+        >>> g = kp.ProvenanceGraph()
+        >>> mine = g.produce(country="CF", carats=5, on="2014-01-01")
+        >>> g.location(g.smuggle(mine, to="CM", on="2014-02-01"))
+        'CM'
+        """
+        return self.string(int(self._lots["country"][self._position(lot)]))
+
+    # -- internal accessors used by the algorithms ---------------------------------------
+
+    def column(self, name: str) -> np.ndarray[Any, Any]:
+        """Return a read-only view of one internal lot column (for kpmodel's algorithms)."""
+        view = self._lots[name][: self._n].view()
+        view.flags.writeable = False
+        return view
+
+    def flow_column(self, name: str) -> np.ndarray[Any, Any]:
+        """Return a read-only view of one flow column (flows are sorted by target)."""
+        view = self._flows[name][: self._m].view()
+        view.flags.writeable = False
+        return view
+
+    @property
+    def strings(self) -> Sequence[str]:
+        """The string table that the coded columns (country, zone, ...) index into."""
+        return tuple(self._strings)
+
+    def string(self, code: int) -> str | None:
+        """Return the string for a code of a coded column, or None for -1."""
+        return None if code < 0 else self._strings[code]
+
+    def _code(self, value: str | None) -> int:
+        if value is None:
+            return -1
+        code = self._string_code.get(value)
+        if code is None:
+            code = len(self._strings)
+            self._strings.append(value)
+            self._string_code[value] = code
+        return code
+
+    def _position(self, lot: Any) -> int:
+        if self._ids is None:
+            is_int = isinstance(lot, int | np.integer) and not isinstance(lot, bool)
+            if is_int and 0 <= lot < self._n:
+                return int(lot)
+        else:
+            try:
+                position = self._ids.get_loc(lot)
+            except (KeyError, TypeError, pd.errors.InvalidIndexError):
+                pass
+            else:
+                if isinstance(position, int):
+                    return position
+        msg = f"lot {lot!r} is not in the graph; use an id returned by produce(), split(), ..."
+        raise InvalidGraphError(msg)
+
+    def positions(self, lots: Iterable[Any]) -> IntArray:
+        """Return the storage positions of `lots` (ids), raising for unknown ids."""
+        return np.array([self._position(lot) for lot in lots], dtype=np.int64)
+
+    def lot_id(self, position: int) -> Any:
+        """Return the id of the lot stored at `position`."""
+        return position if self._ids is None else self._ids[position]
+
+    # -- incremental API -----------------------------------------------------------------
+
+    def produce(
+        self,
+        *,
+        country: str,
+        carats: float | Decimal,
+        on: dt.date | str,
+        value_usd: float | Decimal | None = None,
+        zone: str | None = None,
+        site: str | None = None,
+    ) -> Any:
+        """Record diamonds mined in `country` (optionally a `zone` and `site`) on `on`.
+
+        Returns
+        -------
+        lot id
+            The id of the new production lot; its origin is `country`.
+
+        Examples
+        --------
+        >>> g = kp.ProvenanceGraph()
+        >>> g.produce(country="BW", carats=1200.5, on="2023-05-01", value_usd=150_000)
+        0
+        """
+        check_country(country, path="country")
+        _check_text(zone, path="zone")
+        _check_text(site, path="site")
+        amount = to_carats(carats, path="carats")
+        value = math.nan if value_usd is None else float(value_usd)
+        if not math.isnan(value) and (not math.isfinite(value) or value < 0):
+            msg = f"value_usd must be a non-negative number or None; got {value_usd!r}."
+            raise InvalidGraphError(msg)
+        return self._append(
+            kind=Kind.PRODUCE,
+            carats=amount,
+            on=to_day(on, path="on"),
+            country=country,
+            parents=[],
+            amounts=[],
+            origin=country,
+            zone=zone,
+            site=site,
+            value_usd=value,
+        )
+
+    def split(self, lot: Any, carats: Sequence[float | Decimal], *, on: Any = None) -> list[Any]:
+        """Split `lot` into new lots of the given carat amounts, at the same place.
+
+        The amounts may add up to less than the lot holds (the rest stays in `lot`),
+        never to more.
+
+        Returns
+        -------
+        list of lot ids
+            One new lot per amount, in the order given.
+
+        Examples
+        --------
+        >>> g = kp.ProvenanceGraph()
+        >>> mine = g.produce(country="BW", carats=10, on="2023-05-01")
+        >>> g.split(mine, [4, 6])
+        [1, 2]
+        """
+        parent = self._position(lot)
+        if isinstance(carats, str | bytes) or not isinstance(carats, Sequence) or not carats:
+            msg = f"carats must be a non-empty list of carat amounts; got {carats!r}."
+            raise InvalidArgumentError(msg)
+        amounts = [to_carats(c, path=f"carats[{i}]") for i, c in enumerate(carats)]
+        self._check_can_give([parent], [sum(amounts)])
+        day = self._day_after([parent], on)
+        country = self.string(int(self._lots["country"][parent]))
+        ids = []
+        for amount in amounts:
+            ids.append(
+                self._append(
+                    kind=Kind.SPLIT,
+                    carats=amount,
+                    on=day,
+                    country=country,
+                    parents=[parent],
+                    amounts=[amount],
+                )
+            )
+        return ids
+
+    def mix(self, lots: Iterable[Any], *, on: Any = None, at: str | None = None) -> Any:
+        """Mix what remains of `lots` into one new lot.
+
+        Every input must be at the same place; `at`, when given, is the country code
+        where the mixing happens and every input must already be there (ship it first).
+
+        Examples
+        --------
+        >>> g = kp.ProvenanceGraph()
+        >>> a = g.produce(country="BW", carats=10, on="2023-05-01")
+        >>> b = g.produce(country="BW", carats=30, on="2023-05-02")
+        >>> g.mix([a, b], at="BW")
+        2
+        """
+        parents = [self._position(lot) for lot in lots]
+        if not parents or len(set(parents)) != len(parents):
+            msg = f"lots must be a non-empty list of distinct lot ids; got {parents!r}."
+            raise InvalidArgumentError(msg)
+        places = {self.string(int(self._lots["country"][p])) for p in parents}
+        if at is not None:
+            check_country(at, path="at")
+        if len(places) != 1 or (at is not None and places != {at}):
+            msg = (
+                f"lots to mix must all be at one place{f' ({at!r})' if at else ''}; they are at "
+                f"{sorted(map(str, places))!r}. Ship or smuggle them there first."
+            )
+            raise InvalidGraphError(msg)
+        amounts = [self._remaining_at(p) for p in parents]
+        self._check_can_give(parents, amounts)
+        return self._append(
+            kind=Kind.MIX,
+            carats=sum(amounts),
+            on=self._day_after(parents, on),
+            country=places.pop(),
+            parents=parents,
+            amounts=amounts,
+        )
+
+    def ship(
+        self,
+        lot: Any,
+        *,
+        to: str,
+        on: Any,
+        certificate: object = None,
+        list_origins: bool = False,
+        declared_origin: str | None = None,
+    ) -> Any:
+        """Export what remains of `lot` to country `to`, on a KP certificate.
+
+        The new lot stands for the shipment as it arrives. The graph keeps the
+        certificate number and derives what the paperwork declares with
+        `kpmodel.provenance.declare_origin` (the single origin, the exporting country
+        for carats that entered it undocumented, or ``"MIXED"``, or the listed countries
+        when `list_origins` is true, as the 2024 voluntary listing allows).
+
+        Parameters
+        ----------
+        certificate : str, certificate object or None
+            The certificate number, or an object with a ``number`` attribute (such as
+            ``kpmodel.certificates.Certificate``); None when the number is not known.
+        list_origins : bool
+            The exporter lists the countries of origin of a mixed parcel.
+        declared_origin : str, optional
+            Override what the paperwork declares (a country code, ``"MIXED"``, or
+            comma-separated codes), to model certificate fraud.
+
+        Examples
+        --------
+        >>> g = kp.ProvenanceGraph()
+        >>> mine = g.produce(country="BW", carats=10, on="2023-05-01")
+        >>> g.ship(mine, to="BE", on="2023-06-01", certificate="BW-000123")
+        1
+        """
+        number = certificate_number(certificate)
+        if declared_origin is not None:
+            _check_declared(declared_origin)
+        return self._move(
+            lot,
+            Kind.SHIP,
+            to=to,
+            on=on,
+            certificate=number,
+            declared=declared_origin,
+            list_origins=bool(list_origins),
+        )
+
+    def smuggle(self, lot: Any, *, to: str, on: Any) -> Any:
+        """Move what remains of `lot` to country `to` with no certificate.
+
+        Examples
+        --------
+        >>> g = kp.ProvenanceGraph()
+        >>> mine = g.produce(country="CF", carats=10, on="2014-05-01")
+        >>> g.smuggle(mine, to="CM", on="2014-05-20")
+        1
+        """
+        return self._move(lot, Kind.SMUGGLE, to=to, on=on)
+
+    def seize(self, lot: Any, *, on: Any) -> Any:
+        """Record that authorities seized what remains of `lot`, where it is.
+
+        Examples
+        --------
+        >>> g = kp.ProvenanceGraph()
+        >>> mine = g.produce(country="CF", carats=10, on="2014-05-01")
+        >>> g.seize(mine, on="2014-06-01")
+        1
+        """
+        parent = self._position(lot)
+        amount = self._remaining_at(parent)
+        self._check_can_give([parent], [amount])
+        return self._append(
+            kind=Kind.SEIZE,
+            carats=amount,
+            on=self._day_after([parent], on),
+            country=self.string(int(self._lots["country"][parent])),
+            parents=[parent],
+            amounts=[amount],
+        )
+
+    def _move(self, lot: Any, kind: Kind, *, to: str, on: Any, **extra: Any) -> Any:
+        parent = self._position(lot)
+        check_country(to, path="to")
+        if on is None:
+            msg = f"on must be the date of the {kind.value}; got None."
+            raise InvalidArgumentError(msg)
+        amount = self._remaining_at(parent)
+        self._check_can_give([parent], [amount])
+        return self._append(
+            kind=kind,
+            carats=amount,
+            on=self._day_after([parent], on),
+            country=to,
+            parents=[parent],
+            amounts=[amount],
+            **extra,
+        )
+
+    def _remaining_at(self, position: int) -> float:
+        return float(self._lots["carats"][position] - self._lots["given"][position])
+
+    def _check_can_give(self, parents: Sequence[int], amounts: Sequence[float]) -> None:
+        for parent, amount in zip(parents, amounts, strict=True):
+            held = float(self._lots["carats"][parent])
+            left = held - float(self._lots["given"][parent])
+            if amount > left + CARAT_RTOL * held or amount <= CARAT_RTOL * held:
+                msg = (
+                    f"lot {self.lot_id(parent)!r} holds {max(left, 0.0):.6g} carats not yet "
+                    f"given away; it cannot give {amount:.6g}. A lot never gives more than it "
+                    "holds: split or mix only what remains."
+                )
+                raise InvalidGraphError(msg)
+
+    def _day_after(self, parents: Sequence[int], on: Any) -> np.datetime64:
+        dates = self._lots["on"][list(parents)]
+        known = dates[~np.isnat(dates)]
+        latest = known.max() if known.size else np.datetime64("NaT", "D")
+        if on is None:
+            return cast(np.datetime64, np.datetime64(cast(Any, latest), "D"))
+        day = to_day(on, path="on")
+        if known.size and day < latest:
+            msg = (
+                f"on={str(day)!r} is before {str(latest)!r}, the date of a lot it draws from; "
+                "a movement never precedes the production it carries."
+            )
+            raise InvalidGraphError(msg)
+        return day
+
+    def _append(
+        self,
+        *,
+        kind: Kind,
+        carats: float,
+        on: np.datetime64,
+        country: str | None,
+        parents: Sequence[int],
+        amounts: Sequence[float],
+        origin: str | None = None,
+        zone: str | None = None,
+        site: str | None = None,
+        value_usd: float = math.nan,
+        certificate: str | None = None,
+        declared: str | None = None,
+        list_origins: bool = False,
+    ) -> Any:
+        # Every check has passed: from here on nothing can fail, so the graph stays valid.
+        position = self._n
+        new_id: Any = position
+        if self._ids is not None:
+            if position in self._ids:
+                msg = (
+                    f"cannot append lot id {position!r}: the graph already has a lot with "
+                    "that id. Build graphs with string lot ids through from_frames()."
+                )
+                raise InvalidGraphError(msg)
+            self._ids = self._ids.append(pd.Index([position]))
+        _grow(self._lots, position + 1)
+        _grow(self._flows, self._m + len(parents))
+        lots = self._lots
+        lots["carats"][position] = carats
+        lots["kind"][position] = KIND_CODE[kind]
+        lots["on"][position] = on
+        lots["country"][position] = self._code(country)
+        lots["origin"][position] = self._code(origin)
+        lots["zone"][position] = self._code(zone)
+        lots["site"][position] = self._code(site)
+        lots["certificate"][position] = self._code(certificate)
+        lots["declared"][position] = self._code(declared)
+        lots["list_origins"][position] = list_origins
+        lots["value_usd"][position] = value_usd
+        lots["given"][position] = 0.0
+        lots["received"][position] = float(sum(amounts))
+        parent_levels = [int(lots["level"][p]) for p in parents]
+        lots["level"][position] = 1 + max(parent_levels) if parents else 0
+        flows = self._flows
+        for parent, amount in zip(parents, amounts, strict=True):
+            flows["source"][self._m] = parent
+            flows["target"][self._m] = position
+            flows["carats"][self._m] = amount
+            lots["given"][parent] += amount
+            self._m += 1
+        self._n += 1
+        return new_id
+
+    # -- bulk construction and views -----------------------------------------------------
+
+    @classmethod
+    def from_frames(cls, lots: pd.DataFrame, flows: pd.DataFrame) -> ProvenanceGraph:
+        """Build a graph from a table of lots and a table of flows, checking every invariant.
+
+        Parameters
+        ----------
+        lots : pandas.DataFrame
+            One row per lot. Required columns: ``lot_id`` (unique; ints or strings),
+            ``carats`` (> 0) and ``origin`` (the country code of production lots, missing
+            for every other lot). Optional columns: ``kind`` (one of `Kind`'s values;
+            default ``"produce"`` for lots with an origin, else ``"lot"``), ``on`` (date),
+            ``country`` (where the lot is; defaults to the origin for production lots),
+            ``zone`` and ``site`` (of production lots), ``value_usd``, ``certificate``
+            (number, for shipped lots), ``declared_origin`` (what the certificate
+            declares; derived by `kpmodel.provenance.declare_origin` when missing) and
+            ``list_origins`` (bool).
+        flows : pandas.DataFrame
+            One row per flow, columns ``source``, ``target`` (lot ids) and ``carats`` (> 0).
+
+        Returns
+        -------
+        ProvenanceGraph
+            Lots are stored parents-first, in topological-level order; ids are kept.
+
+        Raises
+        ------
+        kpmodel.errors.InvalidGraphError
+            Listing every problem found: missing columns, duplicate ids, non-positive
+            carats, dangling flows, cycles, over-drawn or over-filled lots, time travel.
+        kpmodel.errors.UnknownCodeError
+            For country codes that are not ISO 3166-1 alpha-2.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> lots = pd.DataFrame({"lot_id": ["mine", "hub"], "carats": [10.0, 10.0],
+        ...                      "origin": ["BW", None], "country": ["BW", "AE"]})
+        >>> flows = pd.DataFrame({"source": ["mine"], "target": ["hub"], "carats": [10.0]})
+        >>> g = kp.ProvenanceGraph.from_frames(lots, flows)
+        >>> list(g.lots)
+        ['mine', 'hub']
+        """
+        from kpmodel.provenance._frames import build_from_frames
+
+        graph = cls()
+        build_from_frames(graph, lots, flows)
+        return graph
+
+    def to_frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Return ``(lots, flows)`` DataFrames in the format `from_frames` reads.
+
+        Examples
+        --------
+        >>> g = kp.ProvenanceGraph()
+        >>> mine = g.produce(country="BW", carats=10, on="2023-05-01")
+        >>> lots, flows = g.to_frames()
+        >>> lots[["lot_id", "kind", "origin", "carats"]]
+           lot_id     kind origin  carats
+        0       0  produce     BW    10.0
+        """
+        from kpmodel.provenance._frames import graph_to_frames
+
+        return graph_to_frames(self)
+
+    def to_networkx(self) -> nx.DiGraph[Any]:
+        """Return a networkx DiGraph: one node per lot, one edge per flow.
+
+        Nodes carry the lot attributes of `to_frames` (``kind``, ``carats``, ``origin``,
+        ``on`` as an ISO date string, ``country``, ``zone``, ...; missing values are
+        left out); edges carry ``carats``. Use it for your own graph algorithms and
+        drawings; it is a copy, built on demand.
+
+        Examples
+        --------
+        >>> g = kp.ProvenanceGraph()
+        >>> mine = g.produce(country="BW", carats=10, on="2023-05-01")
+        >>> ship = g.ship(mine, to="BE", on="2023-06-01")
+        >>> G = g.to_networkx()
+        >>> G.nodes[ship]["country"], G.edges[mine, ship]["carats"]
+        ('BE', 10.0)
+        """
+        from kpmodel.provenance._io import to_networkx
+
+        return to_networkx(self)
+
+    @classmethod
+    def from_networkx(cls, digraph: nx.DiGraph[Any]) -> ProvenanceGraph:
+        """Build a graph from a networkx DiGraph with the attributes `to_networkx` writes.
+
+        Examples
+        --------
+        >>> g = kp.ProvenanceGraph()
+        >>> _ = g.produce(country="BW", carats=10, on="2023-05-01")
+        >>> kp.ProvenanceGraph.from_networkx(g.to_networkx())
+        <ProvenanceGraph: 1 lots, 0 flows>
+        """
+        from kpmodel.provenance._io import from_networkx
+
+        return from_networkx(digraph)
+
+    def to_node_link(self) -> dict[str, Any]:
+        """Return the graph as node-link data, a dict ready for `json.dump`.
+
+        Examples
+        --------
+        >>> import json
+        >>> g = kp.ProvenanceGraph()
+        >>> _ = g.produce(country="BW", carats=10, on="2023-05-01")
+        >>> data = json.loads(json.dumps(g.to_node_link()))
+        >>> kp.ProvenanceGraph.from_node_link(data).to_frames()[0].equals(g.to_frames()[0])
+        True
+        """
+        from kpmodel.provenance._io import to_node_link
+
+        return to_node_link(self)
+
+    @classmethod
+    def from_node_link(cls, data: dict[str, Any]) -> ProvenanceGraph:
+        """Build a graph from node-link data written by `to_node_link`.
+
+        Examples
+        --------
+        >>> g = kp.ProvenanceGraph()
+        >>> _ = g.produce(country="BW", carats=10, on="2023-05-01")
+        >>> kp.ProvenanceGraph.from_node_link(g.to_node_link())
+        <ProvenanceGraph: 1 lots, 0 flows>
+        """
+        from kpmodel.provenance._io import from_node_link
+
+        return from_node_link(data)
+
+    def write_graphml(self, path: str | os.PathLike[str]) -> None:
+        """Write the graph to a GraphML file (atomically: a temporary file, then a rename).
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> g = kp.ProvenanceGraph()
+        >>> _ = g.produce(country="BW", carats=10, on="2023-05-01")
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "lots.graphml"
+        >>> g.write_graphml(path)
+        >>> kp.ProvenanceGraph.read_graphml(path)
+        <ProvenanceGraph: 1 lots, 0 flows>
+        """
+        from kpmodel.provenance._io import write_graphml
+
+        write_graphml(self, path)
+
+    @classmethod
+    def read_graphml(cls, path: str | os.PathLike[str]) -> ProvenanceGraph:
+        """Read a graph from a GraphML file written by `write_graphml`.
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> g = kp.ProvenanceGraph()
+        >>> _ = g.produce(country="BW", carats=10, on="2023-05-01")
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "lots.graphml"
+        >>> g.write_graphml(path)
+        >>> len(kp.ProvenanceGraph.read_graphml(path))
+        1
+        """
+        from kpmodel.provenance._io import read_graphml
+
+        return read_graphml(path)
+
+    def to_prov(self) -> Any:
+        """Return a W3C PROV document (``prov.model.ProvDocument``; needs the ``prov`` extra).
+
+        Lots are entities, the events that create them (production, split, mix, ship,
+        smuggle, seizure) are activities, producers, traders and exporting/importing
+        authorities are agents, and each flow is a derivation carrying its ``kp:carats``
+        and ``kp:share`` (flow carats / receiving lot's carats). Serialise with
+        ``doc.serialize(format="json")`` for PROV-JSON.
+
+        Examples
+        --------
+        >>> import json
+        >>> g = kp.ProvenanceGraph()
+        >>> mine = g.produce(country="BW", carats=10, on="2023-05-01")
+        >>> _ = g.ship(mine, to="BE", on="2023-06-01", certificate="BW-1")
+        >>> doc = json.loads(g.to_prov().serialize(format="json"))
+        >>> sorted(doc["entity"])
+        ['kp:lot-0', 'kp:lot-1']
+        """
+        from kpmodel.provenance._io import to_prov
+
+        return to_prov(self)
+
+
+def _check_text(value: object, *, path: str) -> None:
+    if value is not None and not isinstance(value, str):
+        msg = f"{path} must be a string or None; got {value!r}."
+        raise InvalidArgumentError(msg)
+
+
+def _check_declared(declared: str) -> None:
+    parts = declared.split(",")
+    if declared != "MIXED":
+        for i, part in enumerate(parts):
+            check_country(part, path=f"declared_origin part {i}")

@@ -1,0 +1,188 @@
+"""Views and exchange formats of provenance graphs: networkx, node-link JSON, GraphML, PROV."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from kpmodel.errors import InvalidGraphError
+
+if TYPE_CHECKING:
+    from kpmodel.provenance._graph import ProvenanceGraph
+
+#: Lot attributes in the networkx view, in the order of the lots frame.
+NODE_ATTRIBUTES = (
+    "kind",
+    "carats",
+    "origin",
+    "on",
+    "country",
+    "zone",
+    "site",
+    "value_usd",
+    "certificate",
+    "declared_origin",
+    "list_origins",
+)
+
+
+def to_networkx(graph: ProvenanceGraph) -> nx.DiGraph[Any]:
+    """Return a networkx DiGraph of `graph` (see `ProvenanceGraph.to_networkx`)."""
+    lots, flows = graph.to_frames()
+    lots["on"] = lots["on"].dt.strftime("%Y-%m-%d")
+    digraph: nx.DiGraph[Any] = nx.DiGraph()
+    records = lots.to_dict("records")
+    for record in records:
+        lot = record.pop("lot_id")
+        attributes = {k: _plain(v) for k, v in record.items()}
+        digraph.add_node(
+            _plain(lot), **{str(k): v for k, v in attributes.items() if v is not None}
+        )
+    digraph.add_edges_from(
+        (_plain(s), _plain(t), {"carats": float(c)}) for s, t, c in flows.itertuples(index=False)
+    )
+    return digraph
+
+
+def _plain(value: Any) -> Any:
+    """Convert numpy scalars and missing values to plain Python (None for missing)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if value is pd.NaT or (isinstance(value, str) and value == "NaT"):
+        return None
+    if isinstance(value, np.generic):
+        return _plain(value.item())
+    return value
+
+
+def from_networkx(digraph: nx.DiGraph[Any]) -> ProvenanceGraph:
+    """Build a graph from a networkx DiGraph with the attributes `to_networkx` writes."""
+    from kpmodel.provenance._graph import ProvenanceGraph
+
+    if not isinstance(digraph, nx.DiGraph) or digraph.is_multigraph():
+        msg = f"expected a networkx DiGraph; got {type(digraph).__name__}."
+        raise InvalidGraphError(msg)
+    rows = []
+    for lot, data in digraph.nodes(data=True):
+        row = {"lot_id": lot, **{name: data.get(name) for name in NODE_ATTRIBUTES}}
+        rows.append(row)
+    lots = pd.DataFrame(rows, columns=["lot_id", *NODE_ATTRIBUTES])
+    if lots["list_origins"].isna().all():
+        lots["list_origins"] = False
+    lots["list_origins"] = lots["list_origins"].fillna(False).astype(bool)
+    if lots.empty:
+        lots["lot_id"] = lots["lot_id"].astype(np.int64)
+    flows = pd.DataFrame(
+        [(s, t, d.get("carats")) for s, t, d in digraph.edges(data=True)],
+        columns=["source", "target", "carats"],
+    )
+    return ProvenanceGraph.from_frames(lots, flows)
+
+
+def to_node_link(graph: ProvenanceGraph) -> dict[str, Any]:
+    """Return the node-link data of `graph`: a JSON-serialisable dict."""
+    return nx.node_link_data(to_networkx(graph), edges="edges")
+
+
+def from_node_link(data: dict[str, Any]) -> ProvenanceGraph:
+    """Build a graph from node-link data written by `to_node_link`."""
+    try:
+        digraph = nx.node_link_graph(data, directed=True, multigraph=False, edges="edges")
+    except (KeyError, TypeError, nx.NetworkXError) as exc:
+        msg = f"node-link data must have 'nodes' and 'edges' lists as to_node_link() writes: {exc}"
+        raise InvalidGraphError(msg) from exc
+    return from_networkx(nx.DiGraph(digraph))
+
+
+def write_graphml(graph: ProvenanceGraph, path: str | os.PathLike[str]) -> None:
+    """Write `graph` to a GraphML file, atomically."""
+    digraph = to_networkx(graph)
+    ids = list(digraph.nodes)
+    digraph.graph["lot_id_type"] = "int" if all(isinstance(i, int) for i in ids) else "str"
+    target = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".graphml.tmp")
+    os.close(handle)
+    try:
+        nx.write_graphml(digraph, temporary)
+        os.replace(temporary, target)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def read_graphml(path: str | os.PathLike[str]) -> ProvenanceGraph:
+    """Read a graph written by `write_graphml`."""
+    digraph = nx.read_graphml(path)
+    if digraph.graph.get("lot_id_type") == "int":
+        digraph = nx.relabel_nodes(digraph, {n: int(n) for n in digraph.nodes})
+    return from_networkx(nx.DiGraph(digraph))
+
+
+def to_prov(graph: ProvenanceGraph) -> Any:
+    """Return a W3C PROV document of `graph` (needs the ``prov`` extra)."""
+    try:
+        from prov.model import ProvDocument
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        msg = "PROV export needs the 'prov' package: pip install 'kpmodel[prov]'"
+        raise ImportError(msg) from exc
+
+    document = ProvDocument()
+    document.add_namespace("kp", "urn:kpmodel:")
+    lots, flows = graph.to_frames()
+    entity: dict[Any, Any] = {}
+    activity: dict[Any, Any] = {}
+    agents: dict[str, Any] = {}
+
+    def agent(name: str, kind: str) -> Any:
+        if name not in agents:
+            agents[name] = document.agent(f"kp:{name}", {"prov:type": f"kp:{kind}"})
+        return agents[name]
+
+    by_id = lots.set_index("lot_id", drop=False)
+    rows: list[Any] = list(lots.itertuples(index=False))
+    for row in rows:
+        attributes: dict[str, Any] = {"kp:carats": float(row.carats), "kp:kind": row.kind}
+        for name in ("origin", "country", "zone", "site", "certificate", "declared_origin"):
+            value = getattr(row, name)
+            if value is not None and not (isinstance(value, float) and np.isnan(value)):
+                attributes[f"kp:{name}"] = str(value)
+        entity[row.lot_id] = document.entity(f"kp:lot-{row.lot_id}", attributes)
+        day = None if pd.isna(row.on) else row.on.to_pydatetime()
+        act = document.activity(f"kp:{row.kind}-{row.lot_id}", day, day)
+        activity[row.lot_id] = act
+        document.wasGeneratedBy(entity[row.lot_id], act, day)
+        place = row.country if isinstance(row.country, str) else "unknown"
+        if row.kind == "ship":
+            document.wasAssociatedWith(act, agent(f"authority-{place}", "ImportingAuthority"))
+        elif row.kind == "produce":
+            document.wasAssociatedWith(act, agent(f"producers-{place}", "Producer"))
+        elif row.kind == "seize":
+            document.wasAssociatedWith(act, agent(f"authority-{place}", "Authority"))
+        else:
+            document.wasAssociatedWith(act, agent(f"traders-{place}", "Traders"))
+    carats = by_id["carats"]
+    for source, target, amount in flows.itertuples(index=False):
+        act = activity[target]
+        document.used(act, entity[source])
+        if lots.loc[lots["lot_id"] == target, "kind"].iloc[0] == "ship":
+            exporter = by_id.loc[source, "country"]
+            if isinstance(exporter, str):
+                document.wasAssociatedWith(
+                    act, agent(f"authority-{exporter}", "ExportingAuthority")
+                )
+        document.wasDerivedFrom(
+            entity[target],
+            entity[source],
+            act,
+            other_attributes={
+                "kp:carats": float(amount),
+                "kp:share": float(amount) / float(carats.loc[target]),
+            },
+        )
+    return document

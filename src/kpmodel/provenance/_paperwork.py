@@ -1,0 +1,185 @@
+"""What the certificates along a chain declare: the paperwork view of provenance."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kpmodel.provenance._graph import KIND_CODE, Kind, ProvenanceGraph
+from kpmodel.provenance._shares import unknown_fraction
+
+__all__ = ["MIXED", "declare_origin", "declared_origins"]
+
+#: What a certificate says for a parcel of mixed origin whose origins are not listed.
+MIXED = "MIXED"
+
+_PRODUCE, _SHIP, _SMUGGLE = (KIND_CODE[k] for k in (Kind.PRODUCE, Kind.SHIP, Kind.SMUGGLE))
+
+
+def declare_origin(
+    inputs: Iterable[str], *, exporter: str, undocumented: bool, list_origins: bool = False
+) -> str:
+    """Return the origin a certificate declares for a lot exported from `exporter`.
+
+    This is the one place where kpmodel decides what the paperwork shows. A certificate
+    names a country of origin only for parcels of unmixed origin (KPCS Annex I, as in
+    31 CFR 592.307); mixed parcels are marked "mixed" unless the exporter voluntarily lists
+    the countries of origin (allowed by a KP intersessional decision; 2024 is inferred,
+    see ``shared/domain/kpcs-rules.md`` section 2.4). The rule:
+
+    (a) if every documented input of the lot has one and the same declared origin, the
+        certificate declares that country;
+    (b) carats that entered `exporter` undocumented (smuggled in, or of unknown source)
+        are certified as the exporter's own: they count as an input of origin `exporter`
+        (this is how laundering through neighbours works);
+    (c) inputs of several declared origins make the parcel mixed: ``"MIXED"``, unless
+        `list_origins` is true, in which case the declared origins are listed, sorted and
+        comma-separated (``"BW,CM,RU"``). An input that was itself declared ``"MIXED"``
+        carries no readable origin, so the result is then ``"MIXED"`` even when listing.
+
+    Parameters
+    ----------
+    inputs : iterable of str
+        The declared origins of the lot's documented inputs: production in the exporting
+        country (its code) and certified imports (what their certificates declared).
+    exporter : str
+        The country code of the exporting country.
+    undocumented : bool
+        Whether the lot holds carats that entered `exporter` with no certificate.
+    list_origins : bool
+        Whether the exporter lists the origins of a mixed parcel.
+
+    Examples
+    --------
+    >>> kp.provenance.declare_origin(["BW"], exporter="AE", undocumented=False)
+    'BW'
+    >>> kp.provenance.declare_origin([], exporter="CM", undocumented=True)
+    'CM'
+    >>> kp.provenance.declare_origin(["BW", "CM", "RU"], exporter="AE", undocumented=False)
+    'MIXED'
+    >>> kp.provenance.declare_origin(["RU", "BW"], exporter="AE", undocumented=False,
+    ...                              list_origins=True)
+    'BW,RU'
+    """
+    countries: set[str] = set()
+    opaque = False
+    for declared in inputs:
+        if declared == MIXED:
+            opaque = True
+        else:
+            countries.update(declared.split(","))
+    if undocumented or not (countries or opaque):
+        countries.add(exporter)
+    if not opaque and len(countries) == 1:
+        return countries.pop()
+    if list_origins and not opaque:
+        return ",".join(sorted(countries))
+    return MIXED
+
+
+class _Paperwork:
+    """Declared origins of a graph's shipments, derived lazily and memoised."""
+
+    def __init__(self, graph: ProvenanceGraph) -> None:
+        self.graph = graph
+        self.kind = graph.column("kind")
+        self.country = graph.column("country")
+        self.unknown = unknown_fraction(graph)
+        target = graph.flow_column("target")
+        self.indptr = np.zeros(len(graph) + 1, np.int64)
+        np.cumsum(np.bincount(target, minlength=len(graph)), out=self.indptr[1:])
+        self.source = graph.flow_column("source")
+        self.memo: dict[int, str] = {}
+
+    def parents(self, position: int) -> np.ndarray[Any, Any]:
+        return self.source[self.indptr[position] : self.indptr[position + 1]]
+
+    def declared(self, shipment: int) -> str:
+        """Return the declared origin of ship lot `shipment` (stored override, or the rule)."""
+        if shipment in self.memo:
+            return self.memo[shipment]
+        stored = self.graph.string(int(self.graph.column("declared")[shipment]))
+        if stored is None:
+            (parent,) = self.parents(shipment)
+            inputs, undocumented = self.inputs(int(parent))
+            exporter = self.graph.string(int(self.country[parent])) or "??"
+            stored = declare_origin(
+                inputs,
+                exporter=exporter,
+                undocumented=undocumented,
+                list_origins=bool(self.graph.column("list_origins")[shipment]),
+            )
+        self.memo[shipment] = stored
+        return stored
+
+    def inputs(self, start: int) -> tuple[set[str], bool]:
+        """Walk back from `start` through the lots held in its country, to where carats entered."""
+        place = self.country[start]
+        inputs: set[str] = set()
+        undocumented = False
+        stack, seen = [start], {start}
+        while stack:
+            lot = stack.pop()
+            kind = self.kind[lot]
+            if self.country[lot] != place or kind == _SMUGGLE:
+                undocumented = True  # arrived with no certificate
+            elif kind == _PRODUCE:
+                inputs.add(self.graph.string(int(self.graph.column("origin")[lot])) or "??")
+            elif kind == _SHIP:
+                inputs.add(self.declared(lot))
+            else:
+                undocumented = undocumented or self.unknown[lot] > 0
+                for parent in self.parents(lot).tolist():
+                    if parent not in seen:
+                        seen.add(parent)
+                        stack.append(parent)
+        return inputs, undocumented
+
+
+def shipments(graph: ProvenanceGraph) -> np.ndarray[Any, Any]:
+    """Return the positions of the lots created by a certified shipment (kind ``ship``)."""
+    return np.flatnonzero(graph.column("kind") == _SHIP)
+
+
+def declared_origins(graph: ProvenanceGraph) -> pd.DataFrame:
+    """Return what a regulator can read from the certificates alone, one row per shipment.
+
+    Columns: ``lot_id`` (the lot as it arrives), ``on``, ``exporter``, ``importer``,
+    ``certificate`` (number or None), ``carats`` and ``declared_origin``: a country code,
+    ``"MIXED"``, or the listed countries, comma-separated (see `declare_origin`).
+
+    Examples
+    --------
+    >>> g = kp.ProvenanceGraph()
+    >>> bw = g.ship(g.produce(country="BW", carats=30, on="2023-01-01"), to="AE", on="2023-02-01")
+    >>> ru = g.ship(g.produce(country="RU", carats=10, on="2023-01-01"), to="AE", on="2023-02-01")
+    >>> out = g.ship(g.mix([bw, ru]), to="IN", on="2023-03-01", certificate="AE-1")
+    >>> kp.provenance.declared_origins(g)[["lot_id", "exporter", "importer", "declared_origin"]]
+       lot_id exporter importer declared_origin
+    0       1       BW       AE              BW
+    1       3       RU       AE              RU
+    2       5       AE       IN           MIXED
+    """
+    paperwork = _Paperwork(graph)
+    rows = []
+    source = graph.flow_column("source")
+    for position in shipments(graph).tolist():
+        parent = int(source[paperwork.indptr[position]])
+        rows.append(
+            {
+                "lot_id": graph.lot_id(position),
+                "on": graph.column("on")[position],
+                "exporter": graph.string(int(graph.column("country")[parent])),
+                "importer": graph.string(int(graph.column("country")[position])),
+                "certificate": graph.string(int(graph.column("certificate")[position])),
+                "carats": float(graph.column("carats")[position]),
+                "declared_origin": paperwork.declared(position),
+            }
+        )
+    columns = ["lot_id", "on", "exporter", "importer", "certificate", "carats"]
+    frame = pd.DataFrame(rows, columns=[*columns, "declared_origin"])
+    frame["on"] = pd.to_datetime(frame["on"])
+    return frame

@@ -1,0 +1,109 @@
+"""Hypothesis strategies for provenance graphs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from hypothesis import strategies as st
+
+from kpmodel.provenance import ProvenanceGraph
+
+__all__ = ["provenance_graphs"]
+
+#: A few real producer, hub and neighbour countries; small, so that mixing happens often.
+DEFAULT_COUNTRIES = ("AE", "BE", "BW", "CF", "CM", "IN", "RU")
+
+
+@st.composite
+def provenance_graphs(
+    draw: st.DrawFn,
+    *,
+    min_lots: int = 1,
+    max_lots: int = 25,
+    countries: Sequence[str] = DEFAULT_COUNTRIES,
+    unknown_sources: bool = True,
+) -> ProvenanceGraph:
+    """Generate valid provenance graphs, built by construction through the public API.
+
+    Each step produces, splits, mixes, ships, smuggles or seizes what remains of lots, on
+    non-decreasing dates, so every invariant holds. With `unknown_sources`, some graphs
+    are rebuilt through `ProvenanceGraph.from_frames` with a few production lots turned
+    into lots of unknown source and a few lots holding more than they received (both
+    give the ``"unknown"`` origin) and with string lot ids.
+
+    Parameters
+    ----------
+    min_lots, max_lots : int
+        Bounds on the number of lots (a split may overshoot `max_lots` by up to 3).
+    countries : sequence of str
+        The country codes to draw from.
+    unknown_sources : bool
+        Whether to include carats of no documented source.
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> from kpmodel.testing.strategies import provenance_graphs
+    >>> @settings(max_examples=5)
+    ... @given(provenance_graphs(max_lots=5))
+    ... def test_sizes(graph):
+    ...     assert 1 <= len(graph) <= 8
+    >>> test_sizes()
+    """
+    graph = ProvenanceGraph()
+    day = dt.date(2013, 1, 1)
+    target = draw(st.integers(min_lots, max(min_lots, max_lots)))
+    place = st.sampled_from(list(countries))
+    while len(graph) < target:
+        day += dt.timedelta(days=draw(st.integers(0, 60)))
+        open_lots = [lot for lot in graph.lots if graph.remaining(lot) > 1e-6]
+        step = draw(st.sampled_from(["produce", "split", "mix", "ship", "smuggle", "seize"]))
+        if step == "produce" or not open_lots:
+            graph.produce(
+                country=draw(place),
+                carats=draw(st.integers(1, 10_000)) / 4,
+                on=day,
+                zone=draw(st.none() | st.sampled_from(["Nola", "Berbérati", "Bria"])),
+                site=draw(st.none() | st.sampled_from(["pit 1", "pit 2"])),
+            )
+            continue
+        lot = draw(st.sampled_from(open_lots))
+        if step == "split":
+            weights = draw(st.lists(st.integers(1, 10), min_size=1, max_size=4))
+            slack = draw(st.integers(0, 10))
+            total = sum(weights) + slack
+            graph.split(lot, [graph.remaining(lot) * w / total for w in weights], on=day)
+        elif step == "mix":
+            here = graph.location(lot)
+            mates = [o for o in open_lots if graph.location(o) == here]
+            chosen = draw(st.lists(st.sampled_from(mates), min_size=1, max_size=4, unique=True))
+            graph.mix(sorted(set(chosen) | {lot}), on=day)
+        elif step == "ship":
+            graph.ship(
+                lot,
+                to=draw(place),
+                on=day,
+                certificate=draw(st.none() | st.from_regex(r"\A[A-Z]{2}-[0-9]{4}\Z")),
+                list_origins=draw(st.booleans()),
+            )
+        elif step == "smuggle":
+            graph.smuggle(lot, to=draw(place), on=day)
+        else:
+            graph.seize(lot, on=day)
+    if not unknown_sources or not draw(st.booleans()):
+        return graph
+    lots, flows = graph.to_frames()
+    produced = lots.index[lots["kind"] == "produce"].tolist()
+    hidden = draw(st.lists(st.sampled_from(produced), max_size=2, unique=True)) if produced else []
+    lots.loc[hidden, ["origin", "zone", "site"]] = None
+    lots.loc[hidden, "kind"] = "lot"
+    received = set(flows["target"])
+    traded = [i for i in lots.index if lots.at[i, "lot_id"] in received]
+    topped_up = draw(st.lists(st.sampled_from(traded), max_size=2, unique=True)) if traded else []
+    lots.loc[topped_up, "carats"] *= 1.25
+    rename = {lot: f"L{lot}" for lot in lots["lot_id"]}
+    lots["lot_id"] = lots["lot_id"].map(rename)
+    flows["source"] = flows["source"].map(rename)
+    flows["target"] = flows["target"].map(rename)
+    return ProvenanceGraph.from_frames(lots, flows)

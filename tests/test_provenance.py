@@ -1,0 +1,449 @@
+"""Provenance graphs: invariants, origin attribution, paperwork, audits and exchange formats."""
+
+import functools
+import json
+import types
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import kpmodel as kp
+from kpmodel.errors import InvalidArgumentError, InvalidGraphError, UnknownCodeError
+from kpmodel.provenance import (
+    MIXED,
+    de_minimis,
+    declare_origin,
+    declared_origins,
+    explain,
+    opacity,
+    origin_shares,
+    taint,
+)
+from kpmodel.testing.strategies import provenance_graphs
+
+BY = st.sampled_from(["country", "zone", "site"])
+
+
+def reference_shares(graph, by="country"):
+    """Slow, obviously correct attribution: recurse over each lot's inputs."""
+    lots, flows = graph.to_frames()
+    lots = lots.set_index("lot_id")
+    inputs = defaultdict(list)
+    for source, target, carats in flows.itertuples(index=False):
+        inputs[target].append((source, carats))
+
+    def label(lot):
+        row = lots.loc[lot]
+        parts = [row["origin"]]
+        if by in ("zone", "site"):
+            parts.append(row["zone"])
+        if by == "site":
+            parts.append(row["site"])
+        return "/".join(p if isinstance(p, str) else "" for p in parts).rstrip("/")
+
+    @functools.cache
+    def shares(lot):
+        if lots.loc[lot, "kind"] == "produce":
+            return {label(lot): 1.0}
+        mixed = defaultdict(float)
+        received = 0.0
+        for parent, carats in inputs[lot]:
+            received += carats
+            for origin, share in shares(parent).items():
+                mixed[origin] += carats / lots.loc[lot, "carats"] * share
+        unknown = 1 - received / lots.loc[lot, "carats"]
+        if unknown > 1e-12:
+            mixed["unknown"] += unknown
+        return dict(mixed)
+
+    return {lot: shares(lot) for lot in lots.index}
+
+
+def snapshot(graph):
+    lots, flows = graph.to_frames()
+    return lots.sort_values("lot_id", key=lambda s: s.astype(str)).reset_index(drop=True), (
+        flows.astype({"source": str, "target": str})
+        .sort_values(["source", "target"])
+        .reset_index(drop=True)
+    )
+
+
+def assert_same_graph(a, b):
+    (lots_a, flows_a), (lots_b, flows_b) = snapshot(a), snapshot(b)
+    pd.testing.assert_frame_equal(lots_a, lots_b)
+    pd.testing.assert_frame_equal(flows_a, flows_b)
+
+
+def open_lots(graph):
+    return [lot for lot in graph.lots if graph.remaining(lot) > 1e-6]
+
+
+class TestOriginShares:
+    @given(provenance_graphs(), BY)
+    def test_rows_sum_to_one(self, graph, by):
+        """Under mass balance every lot's shares sum to 1, unknown included."""
+        shares = origin_shares(graph, by=by)
+        assert shares.values.shape == (len(graph), len(shares.origins))
+        np.testing.assert_allclose(shares.values.sum(axis=1), 1.0, rtol=0, atol=1e-9)
+        assert shares.origins[-1] == "unknown"
+
+    @given(provenance_graphs(), BY)
+    def test_agrees_with_slow_reference(self, graph, by):
+        """The level-by-level kernel agrees with a per-lot recursive walk of the inputs."""
+        frame = origin_shares(graph, by=by).to_frame()
+        for lot, expected in reference_shares(graph, by).items():
+            got = {o: v for o, v in frame.loc[lot].items() if v > 1e-12}
+            assert got.keys() == {o for o, v in expected.items() if v > 1e-12}
+            for origin, value in got.items():
+                assert value == pytest.approx(expected[origin], abs=1e-9)
+
+    @given(provenance_graphs(), st.data())
+    def test_splitting_preserves_shares(self, graph, data):
+        """Every part of a split lot has the shares of the lot it came from."""
+        lot = data.draw(st.sampled_from(open_lots(graph) or [None]))
+        if lot is None:
+            return
+        before = origin_shares(graph).of(lot)
+        parts = graph.split(lot, [graph.remaining(lot) / 3, graph.remaining(lot) / 2])
+        shares = origin_shares(graph)
+        for part in parts:
+            after = shares.of(part)
+            assert after.keys() == before.keys()
+            for origin, value in before.items():
+                assert after[origin] == pytest.approx(value, abs=1e-12)
+
+    @given(provenance_graphs(), st.data())
+    def test_mixing_gives_the_carat_weighted_average(self, graph, data):
+        """A mixed lot's shares are its inputs' shares weighted by the carats they give."""
+        places = defaultdict(list)
+        for lot in open_lots(graph):
+            places[graph.location(lot)].append(lot)
+        groups = [lots for lots in places.values() if len(lots) >= 2]
+        if not groups:
+            return
+        lots = data.draw(st.sampled_from(groups))
+        before = origin_shares(graph).to_frame()
+        weights = np.array([graph.remaining(lot) for lot in lots])
+        expected = (before.loc[lots].to_numpy() * weights[:, None]).sum(axis=0) / weights.sum()
+        mixed = graph.mix(lots)
+        after = origin_shares(graph).to_frame()
+        np.testing.assert_allclose(after.loc[mixed].to_numpy(), expected, atol=1e-12)
+
+    @given(provenance_graphs(), st.randoms(use_true_random=False))
+    def test_relabelling_and_reordering_lots_changes_nothing(self, graph, random):
+        """Renaming lot ids and shuffling the frames' rows gives the same shares per lot."""
+        lots, flows = graph.to_frames()
+        rename = {lot: f"lot-{lot}" for lot in lots["lot_id"]}
+        lots["lot_id"] = lots["lot_id"].map(rename)
+        flows["source"], flows["target"] = flows["source"].map(rename), flows["target"].map(rename)
+        order = list(range(len(lots)))
+        random.shuffle(order)
+        relabelled = kp.ProvenanceGraph.from_frames(lots.iloc[order], flows)
+        a = origin_shares(graph).to_frame().rename(index=rename)
+        b = origin_shares(relabelled).to_frame()
+        pd.testing.assert_frame_equal(a.sort_index(), b.sort_index(), atol=1e-12, rtol=0)
+
+    @given(provenance_graphs(), BY)
+    def test_taint_marks_a_superset_of_proportional(self, graph, by):
+        """Taint marks every origin with a positive share, and only with 0/1 values."""
+        proportional = origin_shares(graph, by=by).values > 1e-12
+        tainted = origin_shares(graph, by=by, mixing=taint).values
+        assert set(np.unique(tainted)) <= {0.0, 1.0}
+        assert np.all(tainted[proportional] == 1.0)
+
+    @given(provenance_graphs(), st.floats(0.01, 0.5))
+    def test_de_minimis_drops_small_shares_and_keeps_sums(self, graph, threshold):
+        """Under de minimis, mixed lots hold no share below the threshold; rows sum to 1."""
+        shares = origin_shares(graph, mixing=de_minimis(threshold)).values
+        np.testing.assert_allclose(shares.sum(axis=1), 1.0, atol=1e-9)
+        mixed = graph.column("level") > 0
+        small = (shares[mixed] > 0) & (shares[mixed] < threshold - 1e-12)
+        assert not small.any()
+
+    def test_user_rule_and_bad_rules(self):
+        """Any shape-preserving callable is a rule; others are refused clearly."""
+        g = kp.ProvenanceGraph()
+        a = g.produce(country="BW", carats=3, on="2020-01-01")
+        b = g.ship(g.produce(country="RU", carats=1, on="2020-01-01"), to="BW", on="2020-01-02")
+        mixed = g.mix([a, b])
+        majority = origin_shares(g, mixing=lambda s: (s == s.max(axis=1, keepdims=True)) * 1.0)
+        assert majority.of(mixed) == {"BW": 1.0}
+        with pytest.raises(InvalidArgumentError, match="shape"):
+            origin_shares(g, mixing=lambda s: s[:, :1])
+        with pytest.raises(InvalidArgumentError, match="mixing"):
+            origin_shares(g, mixing="mass-balance")
+        with pytest.raises(InvalidArgumentError, match="by"):
+            origin_shares(g, by="province")
+        with pytest.raises(InvalidArgumentError):
+            de_minimis(1.5)
+
+    def test_unknown_origin_is_explicit(self):
+        """Carats that enter with no documented source are attributed to 'unknown'."""
+        lots = pd.DataFrame(
+            {
+                "lot_id": ["found", "mine", "hub"],
+                "carats": [5.0, 10.0, 20.0],
+                "origin": [None, "BW", None],
+            }
+        )
+        flows = pd.DataFrame(
+            {"source": ["found", "mine"], "target": ["hub", "hub"], "carats": [5.0, 10.0]}
+        )
+        shares = origin_shares(kp.ProvenanceGraph.from_frames(lots, flows))
+        assert shares.of("hub") == {"BW": 0.5, "unknown": 0.5}
+        assert shares.of("found") == {"unknown": 1.0}
+
+
+class TestInvariants:
+    @given(provenance_graphs(unknown_sources=False), st.data())
+    def test_refused_changes_leave_the_graph_unchanged(self, graph, data):
+        """Over-drawing, time travel, dangling ids and scattered mixes raise and change nothing."""
+        before = snapshot(graph)
+        lot = data.draw(st.sampled_from(list(graph.lots)))
+        attempts = [
+            lambda: graph.split(lot, [graph.remaining(lot) + 1]),
+            lambda: graph.ship(lot, to="BE", on="1990-01-01"),
+            lambda: graph.split(10_000, [1]),
+            lambda: graph.mix([lot, "nope"]),
+            lambda: graph.smuggle(lot, to="XX", on="2030-01-01"),
+        ]
+        places = {graph.location(o): o for o in open_lots(graph)}
+        if len(places) >= 2:
+            attempts.append(lambda: graph.mix(list(places.values())[:2]))
+        for attempt in attempts:
+            with pytest.raises(kp.KPModelError):
+                attempt()
+            after = snapshot(graph)
+            pd.testing.assert_frame_equal(before[0], after[0])
+            pd.testing.assert_frame_equal(before[1], after[1])
+
+    @given(provenance_graphs(min_lots=2), st.data())
+    def test_invalid_frames_are_refused(self, graph, data):
+        """Cycles, dangling flows, over-drawn lots and time travel in frames are refused."""
+        lots, flows = graph.to_frames()
+        if flows.empty:
+            return
+        row = flows.iloc[data.draw(st.integers(0, len(flows) - 1))]
+        broken = {
+            "cycle": (
+                lots,
+                pd.concat(
+                    [
+                        flows,
+                        pd.DataFrame(
+                            [{"source": row.target, "target": row.source, "carats": 1e-9}]
+                        ),
+                    ]
+                ),
+            ),
+            "not in the lots frame": (
+                lots,
+                pd.concat(
+                    [
+                        flows,
+                        pd.DataFrame([{"source": row.source, "target": "ghost", "carats": 1.0}]),
+                    ]
+                ),
+            ),
+            "gives more": (
+                lots,
+                flows.assign(
+                    carats=np.where(
+                        flows.index == row.name, flows["carats"] * 1e6, flows["carats"]
+                    )
+                ),
+            ),
+        }
+        late = lots.copy()
+        late["on"] = late["on"].where(late["lot_id"] != row.target, pd.Timestamp("1900-01-01"))
+        if not pd.isna(lots.loc[lots["lot_id"] == row.source, "on"]).all():
+            broken["precedes"] = (late, flows)
+        for what, (bad_lots, bad_flows) in broken.items():
+            with pytest.raises(InvalidGraphError, match=what):
+                kp.ProvenanceGraph.from_frames(bad_lots, bad_flows)
+
+    def test_frames_report_every_problem_at_once(self):
+        """Bulk validation lists all problems, and unknown codes raise UnknownCodeError."""
+        lots = pd.DataFrame(
+            {"lot_id": [1, 1, 2], "carats": [1.0, -1.0, 1.0], "origin": ["BW", None, None]}
+        )
+        flows = pd.DataFrame({"source": [9], "target": [2], "carats": [1.0]})
+        with pytest.raises(InvalidGraphError) as info:
+            kp.ProvenanceGraph.from_frames(lots, flows)
+        message = str(info.value)
+        assert "duplicate lot_id" in message
+        assert "> 0" in message
+        assert "not in the lots" in message
+        with pytest.raises(UnknownCodeError, match="'ZZ'"):
+            kp.ProvenanceGraph.from_frames(lots.assign(origin=["ZZ", None, None]), flows)
+        with pytest.raises(InvalidGraphError, match="required columns"):
+            kp.ProvenanceGraph.from_frames(lots.drop(columns="origin"), flows)
+
+    def test_carats_may_be_decimals_and_bad_arguments_are_refused(self):
+        """Decimals are accepted; wrong types raise InvalidArgumentError."""
+        from decimal import Decimal
+
+        g = kp.ProvenanceGraph()
+        lot = g.produce(country="BW", carats=Decimal("12.5"), on="2020-01-01")
+        assert g.remaining(lot) == 12.5
+        with pytest.raises(InvalidArgumentError):
+            g.produce(country="BW", carats="12", on="2020-01-01")
+        with pytest.raises(InvalidArgumentError):
+            g.produce(country="BW", carats=1, on="yesterday")
+        with pytest.raises(InvalidArgumentError):
+            g.ship(lot, to="BE", on="2020-02-01", certificate=42)
+
+
+class TestRoundTrips:
+    @given(provenance_graphs())
+    def test_node_link_json_round_trip_is_the_identity(self, graph):
+        """Node-link data through JSON text rebuilds the same graph."""
+        data = json.loads(json.dumps(graph.to_node_link()))
+        assert_same_graph(graph, kp.ProvenanceGraph.from_node_link(data))
+
+    @given(graph=provenance_graphs(max_lots=12))
+    def test_graphml_round_trip_is_the_identity(self, graph, tmp_path_factory):
+        """A GraphML file rebuilds the same graph."""
+        path = tmp_path_factory.mktemp("graphml") / "graph.graphml"
+        graph.write_graphml(path)
+        assert_same_graph(graph, kp.ProvenanceGraph.read_graphml(path))
+
+    def test_networkx_view_has_lots_and_flows(self):
+        """to_networkx gives one node per lot and one edge per flow, with attributes."""
+        g = kp.ProvenanceGraph()
+        a = g.produce(country="CF", carats=4, on="2014-01-01", zone="Nola")
+        b = g.smuggle(a, to="CM", on="2014-02-01")
+        digraph = g.to_networkx()
+        assert digraph.nodes[a] == {
+            "kind": "produce",
+            "carats": 4.0,
+            "origin": "CF",
+            "on": "2014-01-01",
+            "country": "CF",
+            "zone": "Nola",
+            "list_origins": False,
+        }
+        assert digraph.edges[a, b] == {"carats": 4.0}
+
+    def test_prov_export(self):
+        """PROV-JSON has an entity per lot, derivations with shares, and agents."""
+        g = kp.ProvenanceGraph()
+        a = g.produce(country="BW", carats=30, on="2023-01-01")
+        b = g.produce(country="BW", carats=10, on="2023-01-01")
+        g.ship(g.mix([a, b]), to="BE", on="2023-02-01", certificate="BW-1")
+        doc = json.loads(g.to_prov().serialize(format="json"))
+        assert len(doc["entity"]) == 4
+        shares = sorted(float(d["kp:share"]["$"]) for d in doc["wasDerivedFrom"].values())
+        assert shares == pytest.approx([0.25, 0.75, 1.0])
+        assert {"kp:authority-BE", "kp:authority-BW", "kp:producers-BW"} <= set(doc["agent"])
+
+
+def laundering_case():
+    """CAR zone goods smuggled to Cameroon, certified there, mixed in Dubai, re-exported."""
+    g = kp.ProvenanceGraph()
+    car = g.produce(country="CF", carats=100, on="2014-03-01", zone="Bria")
+    cm_own = g.produce(country="CM", carats=20, on="2014-03-15")
+    in_cm = g.smuggle(car, to="CM", on="2014-04-01")
+    to_dubai = g.ship(g.mix([in_cm, cm_own]), to="AE", on="2014-05-01", certificate="CM-0001")
+    bw = g.ship(g.produce(country="BW", carats=300, on="2014-02-01"), to="AE", on="2014-04-20")
+    ru = g.ship(g.produce(country="RU", carats=180, on="2014-02-01"), to="AE", on="2014-04-20")
+    out = g.ship(g.mix([to_dubai, bw, ru]), to="IN", on="2014-06-01", certificate="AE-0002")
+    return g, to_dubai, out
+
+
+class FakeRegister:
+    """CAR suspended (2013-05-23 on), Cameroon, Botswana, Russia, UAE, India participants."""
+
+    def participant_of(self, country, *, on=None):
+        return None if country == "XK" else country
+
+    def status(self, code, *, on):
+        suspended = code == "CF" and on is not None and str(on) >= "2013-05-23"
+        return types.SimpleNamespace(value="suspended" if suspended else "participant")
+
+    def may_trade(self, code, *, on, zone=None):
+        return self.status(code, on=on).value == "participant"
+
+
+class TestPaperworkAndAudit:
+    def test_declare_origin_rule(self):
+        """The rule: single origin, exporter for undocumented carats, MIXED or the list."""
+        assert declare_origin(["CF"], exporter="CM", undocumented=False) == "CF"
+        assert declare_origin(["CM"], exporter="CM", undocumented=True) == "CM"
+        assert declare_origin(["BW"], exporter="AE", undocumented=True) == MIXED
+        assert declare_origin(["BW", "RU"], exporter="AE", undocumented=False) == MIXED
+        assert (
+            declare_origin(["BW", "RU"], exporter="AE", undocumented=False, list_origins=True)
+            == "BW,RU"
+        )
+        assert (
+            declare_origin([MIXED, "RU"], exporter="AE", undocumented=False, list_origins=True)
+            == MIXED
+        )
+
+    def test_declared_origins_along_the_laundering_chain(self):
+        """Cameroon certifies smuggled CAR goods as its own; Dubai re-exports them as MIXED."""
+        g, to_dubai, out = laundering_case()
+        declared = declared_origins(g).set_index("lot_id")["declared_origin"].to_dict()
+        assert declared[to_dubai] == "CM"
+        assert declared[out] == MIXED
+        shares = origin_shares(g).of(out)
+        assert shares["CF"] == pytest.approx(100 / 600)
+
+    def test_opacity(self):
+        """Carats under MIXED are opaque; a false single origin is opaque for its other part."""
+        g, to_dubai, out = laundering_case()
+        per_shipment = opacity(g, per="shipment")
+        assert per_shipment.loc[out, "opacity"] == pytest.approx(1.0)
+        assert per_shipment.loc[to_dubai, "opaque_carats"] == pytest.approx(100.0)
+        assert opacity(g).loc["AE", "carats"] == pytest.approx(600.0)
+
+    def test_audit_finds_the_laundered_parcel(self):
+        """Both certificates look clean; the audit finds the suspended origin and the smuggling."""
+        g, to_dubai, out = laundering_case()
+        findings = kp.provenance.audit(g, register=FakeRegister())
+        found = {(f.lot, f.reason, f.origin) for f in findings}
+        assert found == {
+            (to_dubai, "smuggled", "smuggled"),
+            (to_dubai, "suspended", "CF/Bria"),
+            (out, "smuggled", "smuggled"),
+            (out, "suspended", "CF/Bria"),
+        }
+        final = next(f for f in findings if f.lot == out and f.reason == "suspended")
+        assert final.declared_origin == MIXED
+        assert final.certificate == "AE-0002"
+        assert final.carats == pytest.approx(100.0)
+        assert sum(p.carats for p in final.paths) == pytest.approx(100.0)
+        assert "Section III(c)" in final.reference
+
+    @given(provenance_graphs(), st.data())
+    def test_explain_paths_add_up_to_the_share(self, graph, data):
+        """The carats of the explaining paths add up to the lot's carats times its share."""
+        shares = origin_shares(graph)
+        lot = data.draw(st.sampled_from(list(graph.lots)))
+        for origin, share in shares.of(lot).items():
+            paths = explain(graph, lot, origin, limit=10_000)
+            carats = graph.column("carats")[graph.positions([lot])[0]]
+            assert sum(p.carats for p in paths) == pytest.approx(carats * share, rel=1e-9)
+            assert all(p.lots[-1] == lot and len(p.flows) == len(p.lots) - 1 for p in paths)
+
+    def test_audit_with_the_shipped_register(self):
+        """With the real register, CAR goods shipped in 2014 come from a suspended participant."""
+        from kpmodel.participants import Register
+
+        g, to_dubai, out = laundering_case()
+        reasons = {(f.lot, f.reason) for f in kp.provenance.audit(g, register=Register.default())}
+        assert reasons == {
+            (to_dubai, "suspended"),
+            (to_dubai, "smuggled"),
+            (out, "suspended"),
+            (out, "smuggled"),
+        }
+        assert [f.reason for f in kp.provenance.audit(g, register=None)] == [
+            "smuggled",
+            "smuggled",
+        ]
