@@ -229,8 +229,17 @@ class Book:
         registered = (mix @ self.composition(kept, registered_only=True)).tocsr()
         kept_declared = declared[keep][order]
         pool_declared = _ones(mix @ kept_declared)
-        undocumented = _sum_by(pool, weights=~named[keep][order], minlength=n_pools)
-        labels, pool_declared = self._labels(pool_declared, undocumented == 0, listing=listing)
+        # the paperwork rule of kpmodel.provenance.declare_origin: goods that came in with no
+        # certificate count as the hub's own; an input declared MIXED makes the pool MIXED
+        kept_certified = certified[keep][order]
+        undocumented = _sum_by(pool, weights=~kept_certified, minlength=n_pools) > 0
+        unreadable = _sum_by(pool, weights=kept_certified & ~named[keep][order], minlength=n_pools)
+        own = sp.csr_matrix(
+            (undocumented.astype(float), (np.arange(n_pools), np.full(n_pools, country))),
+            pool_declared.shape,
+        )
+        pool_declared = _ones(pool_declared + own)
+        labels, pool_declared = self._labels(pool_declared, unreadable > 0, listing=listing)
         pool_carats = _sum_by(pool, weights=kept_carats, minlength=n_pools)
         pool_value = _sum_by(pool, weights=self.value[kept], minlength=n_pools) * hub.markup
         pool_step = np.zeros(n_pools, dtype=np.int64)
@@ -258,25 +267,26 @@ class Book:
         return parcel_ids
 
     def _labels(
-        self, declared: sp.csr_matrix, documented: BoolArray, *, listing: bool
+        self, declared: sp.csr_matrix, mixed_input: BoolArray, *, listing: bool
     ) -> tuple[IntArray, sp.csr_matrix]:
-        """Certificate label per pool, and the countries each certificate names."""
+        """Certificate label per pool, and the countries each certificate names.
+
+        One declared origin: that country; an input declared MIXED: MIXED; several: the
+        list (when listing) or MIXED.
+        """
         count = declared.getnnz(axis=1)
         labels = np.full(count.size, MIXED, dtype=np.int64)
-        single = documented & (count == 1)
+        single = ~mixed_input & (count == 1)
         labels[single] = declared.indices[declared.indptr[:-1][single]]
         if listing:
-            for row in np.flatnonzero(~single & (count > 0)):
-                countries = tuple(
-                    declared.indices[declared.indptr[row] : declared.indptr[row + 1]]
-                )
-                key = tuple(sorted(int(c) for c in countries))
+            for row in np.flatnonzero(~mixed_input & (count > 1)):
+                lo, hi = declared.indptr[row], declared.indptr[row + 1]
+                key = tuple(sorted(int(c) for c in declared.indices[lo:hi]))
                 if key not in self._list_ids:
                     self._list_ids[key] = len(self.lists)
                     self.lists.append(key)
                 labels[row] = -3 - self._list_ids[key]
-        else:
-            declared = sp.diags((labels != MIXED).astype(float)) @ declared
+        declared = sp.diags((labels != MIXED).astype(float)) @ declared
         return labels, _ones(declared)
 
     def _append(self, carats: FloatArray, value: FloatArray, step: IntArray, kind: int,

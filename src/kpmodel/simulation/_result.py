@@ -12,6 +12,7 @@ import pandas as pd
 from kpmodel.definitions import Period, conflict_shares
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.participants import Register
+from kpmodel.provenance import ProvenanceGraph
 from kpmodel.simulation import _engine as en
 from kpmodel.simulation._scenario import Scenario
 from kpmodel.statistics import BUILTINS as DETECTORS
@@ -123,6 +124,59 @@ class SimulationResult:
             }
         )
 
+    def provenance_frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Return ``(lots, flows)`` in the format `kpmodel.ProvenanceGraph.from_frames` reads.
+
+        Lots have ``lot_id, carats, origin, kind`` (``produce``, ``mix`` for a hub's pool,
+        ``split`` for a parcel), ``on, country`` (where the lot ended), ``zone, value_usd,
+        declared_origin`` (what its last certificate declares; missing for smuggled goods
+        and pools) and ``list_origins``.
+
+        Examples
+        --------
+        >>> result = kp.simulation.run(kp.simulation.builtin("car-2013"), seed=1)
+        >>> lots, flows = result.provenance_frames()
+        >>> sorted(lots.kind.unique())
+        ['mix', 'produce', 'split']
+        """
+        lots = self.lots
+        b = self._arrays.book
+        labels: dict[int, str | None] = {
+            int(label): self._label(int(label)) if label != en.UNDOCUMENTED else None
+            for label in np.unique(b.label)
+        }
+        declared = pd.Series(b.label).map(labels).astype("string")
+        declared = declared.mask(pd.Series(b.kind == en.POOL))
+        frame = pd.DataFrame(
+            {
+                "lot_id": lots["lot_id"],
+                "carats": lots["carats"],
+                "origin": lots["origin"].astype("string"),
+                "kind": pd.Series(np.array(["produce", "mix", "split"])[b.kind], dtype="string"),
+                "on": lots["on"],
+                "country": lots["location"].astype("string"),
+                "zone": lots["zone"].astype("string"),
+                "value_usd": lots["value_usd"],
+                "declared_origin": declared,
+                "list_origins": b.label <= -3,
+            }
+        )
+        flows = self.flows[["source", "target", "carats"]]
+        return frame, flows
+
+    @functools.cached_property
+    def provenance(self) -> ProvenanceGraph:
+        """The run's lots and flows as a `kpmodel.ProvenanceGraph`.
+
+        Examples
+        --------
+        >>> result = kp.simulation.run(kp.simulation.builtin("congo-brazzaville-2004"), seed=1)
+        >>> shares = kp.origin_shares(result.provenance)
+        >>> len(result.provenance.lots) == len(result.lots)
+        True
+        """
+        return ProvenanceGraph.from_frames(*self.provenance_frames())
+
     # --- ledger ------------------------------------------------------------------------------
 
     @functools.cached_property
@@ -153,7 +207,8 @@ class SimulationResult:
 
         Columns ``certificate_id, exporter, importer, on, year, half, origin, carats,
         value_usd, parcels``. `origin` is what the certificate declares: one country for
-        unmixed goods, ``MIXED``, or the listed countries joined by ``;``.
+        unmixed goods, ``MIXED``, or the listed countries joined by commas (the rule of
+        `kpmodel.provenance.declare_origin`).
 
         Examples
         --------
@@ -254,7 +309,7 @@ class SimulationResult:
         if label == en.MIXED:
             return "MIXED"
         listed = self._arrays.book.lists[-3 - label]
-        return ";".join(sorted(countries[i] for i in listed))
+        return ",".join(sorted(countries[i] for i in listed))
 
     # --- statistics ----------------------------------------------------------------------------
 

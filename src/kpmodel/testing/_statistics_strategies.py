@@ -38,9 +38,7 @@ def _frames(
     seed = draw(st.integers(0, 2**32 - 1))
     rng = np.random.default_rng(seed)
     count = len(participants)
-    base = draw(
-        st.lists(st.floats(1e5, 1e6), min_size=count, max_size=count).map(np.array)
-    )
+    base = draw(st.lists(st.floats(1e5, 1e6), min_size=count, max_size=count).map(np.array))
     price = draw(st.lists(st.floats(10.0, 1000.0), min_size=count, max_size=count).map(np.array))
     level = {"production": base, "import": base, "export": 0.4 * 2 * base}
     rows = []
