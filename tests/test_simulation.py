@@ -439,3 +439,32 @@ def test_truth_agrees_with_provenance_attribution(scenario, seed):
     shares = kp.origin_shares(result.provenance).to_frame()
     got = shares.loc[expected.index, list(expected.columns)]
     np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), atol=1e-9)
+
+
+def test_killed_sweep_resumes_to_the_same_table(congo, tmp_path):
+    """A sweep process killed (SIGKILL) half-way, then resumed, gives the full table."""
+    import subprocess
+    import sys
+    import time
+
+    levers = {"border_controls": [0.0, 0.1, 0.2]}
+    code = (
+        "import kpmodel as kp\n"
+        "kp.simulation.sweep(kp.simulation.builtin('congo-brazzaville-2004'),"
+        f" levers={levers!r}, seeds=2, checkpoint={str(tmp_path)!r}, progress=False)\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(tmp_path.glob("run-*.parquet"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        process.kill()
+        process.wait()
+    finished = len(list(tmp_path.glob("run-*.parquet")))
+    assert finished >= 2
+    resumed = kp.simulation.sweep(
+        congo, levers=levers, seeds=3, checkpoint=tmp_path, progress=False
+    )
+    expected = kp.simulation.sweep(congo, levers=levers, seeds=2, progress=False)
+    assert_same(resumed, expected)
