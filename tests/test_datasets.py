@@ -136,3 +136,9 @@ def test_capacity_and_episodes_are_sourced():
         assert frame["source"].str.len().min() > 5
     capacity = kp.datasets.capacity_estimates()
     assert not capacity.set_index("participant").loc["CG", "confirmed"]
+
+
+def test_participant_codes_are_register_codes():
+    """Every participant code in the production table is a code of the KP register."""
+    codes = set(kp.participants.Register.default().codes)
+    assert set(kp.datasets.kp_production()["participant"]) <= codes

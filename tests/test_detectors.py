@@ -3,6 +3,7 @@
 import functools
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -303,3 +304,61 @@ class TestRealData:
         flags = kp.statistics.hub_markup(KPStatistics.from_frame(kp2014))
         assert flags["participant"].tolist() == ["AE"]
         assert math.isclose(flags["score"].iloc[0], 124.37 / 86.69, rel_tol=1e-3)
+
+
+class TestPeersAndGrading:
+    def test_peer_comparison_flags_an_outlier_among_its_deposit_type(self):
+        """A producer priced far from its peers of the same deposit type is flagged by peers."""
+        rows = []
+        for year in range(2010, 2013):
+            for half in (1, 2):
+                for code, price in (("BW", 140.0), ("RU", 80.0), ("CA", 120.0), ("ZA", 130.0)):
+                    # ZA is always five times its peers' level: its own history looks normal.
+                    value = price * (5 if code == "ZA" else 1)
+                    rows.append((code, year, half, "production", 1e6, value * 1e6))
+        frame = pd.DataFrame(
+            rows, columns=["participant", "year", "half", "flow", "carats", "value_usd"]
+        )
+        stats = KPStatistics.from_frame(frame)
+        assert kp.statistics.value_per_carat(stats).empty
+        peers = dict.fromkeys(["BW", "RU", "CA", "ZA"], "kimberlite")
+        flags = kp.statistics.value_per_carat(stats, peers=peers)
+        assert set(flags["participant"]) == {"ZA"}
+        assert flags["reason"].str.contains("kimberlite peers").all()
+
+    def test_evaluate_per_replication(self):
+        """Units include the replication when flags and truth both carry it."""
+        truth = pd.DataFrame({"replication": [0, 1], "participant": "CG", "year": 2004})
+        flags = pd.DataFrame(
+            {
+                "replication": [0, 2],
+                "participant": "CG",
+                "year": 2004,
+                "score": 3.0,
+                "threshold": 1.5,
+            }
+        )
+        result = kp.statistics.evaluate(flags, truth)
+        assert (result.true_positives, result.false_positives, result.false_negatives) == (1, 1, 1)
+
+
+class TestPreviousReported:
+    @given(
+        values=st.lists(st.floats(0, 1e6), min_size=0, max_size=12),
+        mask=st.lists(st.booleans(), min_size=12, max_size=12),
+        all_reported=st.booleans(),
+        window=st.integers(1, 5),
+    )
+    def test_agrees_with_a_naive_loop(self, values, mask, all_reported, window):
+        """The vectorised look-back equals a plain loop over each series, with or without gaps."""
+        from kpmodel.statistics._cube import previous_reported
+
+        reported = np.array([True] * len(values) if all_reported else mask[: len(values)])
+        series = np.where(reported, np.array(values, dtype=float), np.nan)
+        stack, gap = previous_reported(series[None, None, :], reported[None, None, :], window)
+        for t in range(len(values)):
+            earlier = [i for i in range(t) if reported[i]]
+            expected = [series[i] for i in reversed(earlier[-window:])]
+            got = [v for v in stack[0, 0, t] if not np.isnan(v)]
+            assert got == expected
+            assert gap[0, 0, t] == (t - earlier[-1] - 1 if earlier else -1)

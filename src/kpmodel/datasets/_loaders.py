@@ -254,7 +254,7 @@ def known_episodes() -> pd.DataFrame:
     """Return the known episodes (smuggling, suspensions, data revisions) used to read findings.
 
     Each row names a participant (``"*"`` for every participant), a span of years, a kind
-    (``smuggling``, ``suspension``, ``non_reporting``, ``embargo``, ``mine_event``,
+    (``smuggling``, ``aftermath``, ``suspension``, ``non_reporting``, ``embargo``, ``mine_event``,
     ``data_revision``, ``large_stones``, ``world_shock``, ``data_caveat``), a sentence and its
     source keys in the domain brief or the data README.
 
@@ -262,7 +262,7 @@ def known_episodes() -> pd.DataFrame:
     --------
     >>> episodes = kp.datasets.known_episodes()
     >>> episodes.loc[episodes.participant == "GN", "first_year"].tolist()
-    [2008]
+    [2008, 2009]
 
     .. versionadded:: 0.1
     """

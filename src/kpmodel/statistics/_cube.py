@@ -145,11 +145,17 @@ def previous_reported(
     and the number of unreported periods between each period and the last reported one
     (-1 where nothing was reported before).
     """
+    stack = np.full((*values.shape, window), np.nan)
+    periods = values.shape[-1]
+    if reported.all():
+        # Nothing missing (the usual simulated case): the previous values are plain shifts.
+        for j in range(1, min(window, periods - 1) + 1):
+            stack[..., j:, j - 1] = values[..., :-j]
+        gap = np.where(np.arange(periods) > 0, 0, -1) * np.ones(values.shape, dtype=int)
+        return stack, gap
     order = np.argsort(~reported, axis=-1, kind="stable")
     compact = np.take_along_axis(values, order, axis=-1)
     before = np.cumsum(reported, axis=-1) - reported
-    stack = np.full((*values.shape, window), np.nan)
-    periods = values.shape[-1]
     for j in range(1, window + 1):
         index = before - j
         ok = index >= 0

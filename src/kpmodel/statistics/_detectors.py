@@ -516,7 +516,7 @@ def non_reporting(
     low estimate that is. A run of consecutive silent half years (no row, or zero carats)
     starting while it is known is one flag at the run's first half year; the score is the
     run's length in half years. Half years that fewer than ``coverage`` of the participants
-    reported (2024 H2 in the shipped data) neither count nor break a run's start.
+    reported (2024 H2 in the shipped data) do not count; a run stops there.
 
     Motivating case: **Venezuela**, estimated to produce about 150,000 ct a year, exported
     nothing officially from January 2005 and submitted no statistics after Q1 2005 (PAC, "The

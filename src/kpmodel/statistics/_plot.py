@@ -161,7 +161,9 @@ def plot_mirror_gap(pairs: pd.DataFrame, *, title: str = "Mirror statistics") ->
         alpha=0.2,
         label="gap",
     )
-    axes.xaxis.get_major_locator().set_params(integer=True)
+    from matplotlib.ticker import MaxNLocator  # present whenever _pyplot() succeeded
+
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("year")
     axes.set_ylabel("US dollars (billions)")
     axes.set_title(title)
