@@ -297,3 +297,31 @@ def _alternate():
 
 
 _FLIP = _alternate()
+
+
+class TestStrategies:
+    @given(definitions(negation=False))
+    def test_negation_free_definitions_have_no_not(self, defn):
+        """definitions(negation=False) never builds a ~ node."""
+
+        def operators(node):
+            yield node.operator
+            for op in node.operands:
+                yield from operators(op)
+
+        assert "not" not in set(operators(defn))
+
+    @given(situations())
+    def test_situations_are_valid_and_sourced(self, situation):
+        """Generated situations are valid records with a source and an ordered period."""
+        assert situation.sources
+        assert situation.period.end is None or situation.period.start <= situation.period.end
+        assert isinstance(str(situation), str)
+
+    def test_describe_lists_clauses_and_sources(self):
+        """describe() shows the standing, the wording and every clause."""
+        text = d.CANADA_WDC_CSC_2018.describe()
+        assert text.startswith("CANADA_WDC_CSC_2018: Canada / WDC / CSC text (proposal, 2018")
+        assert "wording (verbatim)" in text
+        assert text.count("clause Clause(") == 5
+        assert "source: https://" in text

@@ -300,3 +300,52 @@ class TestFigures:
             d.plot_coverage("nothing")
         with pytest.raises(InvalidArgumentError):
             d.plot_matrix("nothing")
+
+
+class TestLotsInCompare:
+    def lots(self):
+        return d.Lots(
+            shares=pd.DataFrame(
+                {
+                    "ZW/Marange": [0.3, 0.0],
+                    "RU": [0.2, 0.5],
+                    "BW": [0.5, 0.2],
+                    "unknown": [0, 0.3],
+                },
+                index=["a", "b"],
+            ),
+            situations=BOOK,
+            carats=pd.Series([10.0, 20.0], index=["a", "b"]),
+            value_usd=pd.Series([1000.0, 500.0], index=["a", "b"]),
+        )
+
+    def test_table_adds_shares_carats_and_value(self):
+        """Lots as subject: one row per lot and definition, with what is covered."""
+        c = kp.compare(["CANADA_WDC_CSC_2018", "G7_RUSSIA_ORIGIN_2024"], self.lots())
+        table = c.table.set_index(["item", "definition"])
+        assert table.loc[("a", "CANADA_WDC_CSC_2018"), "verdict"] == "in"
+        assert table.loc[("a", "CANADA_WDC_CSC_2018"), "in_carats"] == pytest.approx(3.0)
+        assert table.loc[("b", "KPCS_2003"), "verdict"] == "undetermined"  # 30% unknown origin
+        assert table.loc[("b", "G7_RUSSIA_ORIGIN_2024"), "in_value_usd"] == pytest.approx(250.0)
+        summary = c.summary
+        assert summary.loc["G7_RUSSIA_ORIGIN_2024", "in_carats"] == pytest.approx(12.0)
+
+    def test_lot_verdicts_agree_with_the_shares(self):
+        """A lot is IN exactly when some of it is IN, UNDETERMINED when only open shares."""
+        c = kp.compare(ALL, self.lots())
+        for row in c.table.to_dict("records"):
+            expected = (
+                "in"
+                if row["in_share"] > 0
+                else "undetermined"
+                if row["undetermined_share"] > 0
+                else "out"
+            )
+            assert row["verdict"] == expected
+
+    def test_explain_a_lot(self):
+        """A lot's explanation gives its origins and what each definition catches."""
+        text = kp.compare("CANADA_WDC_CSC_2018", self.lots()).explain("a")
+        assert "Origins: ZW/Marange 30%, RU 20%, BW 50%." in text
+        assert "30% of the lot comes from origins that are IN" in text
+        assert "None of its origins is caught." in text

@@ -16,19 +16,8 @@ Outcome.OUT
 Outcome.IN
 """
 
+from kpmodel.definitions import _catalogue
 from kpmodel.definitions._casebook import Case, CaseBook, Expected
-from kpmodel.definitions._catalogue import (
-    ADPA_2025,
-    BUILTIN_NAMES,
-    CANADA_WDC_CSC_2018,
-    DODD_FRANK_1502,
-    EU_2023,
-    G7_RUSSIA_ORIGIN_2024,
-    KPCS_2003,
-    OECD_ANNEX_II,
-    RUSSIA_2019,
-    US_CHAIR_2012,
-)
 from kpmodel.definitions._compare import Comparison, compare
 from kpmodel.definitions._definition import (
     Clause,
@@ -45,7 +34,7 @@ from kpmodel.definitions._definition import (
     target_in,
 )
 from kpmodel.definitions._evidence import Designation, Period, Place, Situation
-from kpmodel.definitions._lots import conflict_shares, coverage
+from kpmodel.definitions._lots import Lots, conflict_shares, coverage
 from kpmodel.definitions._plot import plot_coverage, plot_matrix
 from kpmodel.definitions._registry import available, get
 from kpmodel.definitions._vocabulary import (
@@ -58,6 +47,27 @@ from kpmodel.definitions._vocabulary import (
     Target,
     Wording,
 )
+
+#: The names of the built-in definitions, in catalogue order.
+BUILTIN_NAMES = _catalogue.BUILTIN_NAMES
+#: The definition in force: KPCS Core Document, Section I (in force since 1 January 2003).
+KPCS_2003 = _catalogue.KPCS_2003
+#: The US chair's 2012 proposal, as reported (proposal, not adopted).
+US_CHAIR_2012 = _catalogue.US_CHAIR_2012
+#: The Canada / WDC / CSC text tabled in 2018: the KPCS plus prongs (i) and (ii) (proposal).
+CANADA_WDC_CSC_2018 = _catalogue.CANADA_WDC_CSC_2018
+#: Russia's 2019-21 proposal: the KPCS widened to armed, terrorist, criminal groups (proposal).
+RUSSIA_2019 = _catalogue.RUSSIA_2019
+#: The ADPA text of 2025, without state actors (proposal, blocked Nov 2025).
+ADPA_2025 = _catalogue.ADPA_2025
+#: The EU's 2023 aim, standing in for the Western 2025 variant with state actors (position).
+EU_2023 = _catalogue.EU_2023
+#: OECD Due Diligence Guidance Annex II risk categories, as RJC applies them (adjacent regime).
+OECD_ANNEX_II = _catalogue.OECD_ANNEX_II
+#: The G7/EU ban on Russian-origin diamonds from 1 January 2024 (adjacent regime).
+G7_RUSSIA_ORIGIN_2024 = _catalogue.G7_RUSSIA_ORIGIN_2024
+#: US Dodd-Frank section 1502, applied to diamonds by analogy (adjacent regime).
+DODD_FRANK_1502 = _catalogue.DODD_FRANK_1502
 
 # Plain sorted() order, which tests/test_public_api.py checks; ruff's isort-style order
 # would put the upper-case constants first.
@@ -79,6 +89,7 @@ __all__ = [  # noqa: RUF022
     "Harm",
     "KPCS_2003",
     "Link",
+    "Lots",
     "OECD_ANNEX_II",
     "Outcome",
     "Period",

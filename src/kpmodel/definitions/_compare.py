@@ -3,70 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 import pandas as pd
 
+from kpmodel.definitions._calling import judge, name_of, resolve_all
 from kpmodel.definitions._casebook import CaseBook
 from kpmodel.definitions._catalogue import KPCS_2003
 from kpmodel.definitions._definition import Definition, Reason, Verdict, _words
 from kpmodel.definitions._evidence import Period, Situation
-from kpmodel.definitions._registry import get
+from kpmodel.definitions._lots import Lots, lot_verdicts
 from kpmodel.definitions._vocabulary import Outcome
 from kpmodel.errors import InvalidArgumentError
 
 IN, OUT, UNDETERMINED = Outcome.IN, Outcome.OUT, Outcome.UNDETERMINED
-
-
-def name_of(definition: Any) -> str:
-    """Return the name a definition goes by in tables: its `name`, function name, or repr."""
-    for attribute in ("name", "__name__"):
-        name = getattr(definition, attribute, None)
-        if isinstance(name, str) and name and name != "<lambda>":
-            return name
-    return repr(definition)
-
-
-def resolve(definition: Any) -> Any:
-    """Turn a name into the registered definition; check that anything else is callable."""
-    if isinstance(definition, str):
-        return get(definition)
-    if not callable(definition):
-        msg = (
-            f"a definition must be callable as definition(situation, on=...) -> Verdict, or a "
-            f"registered name; got {definition!r} (type {type(definition).__name__})"
-        )
-        raise InvalidArgumentError(msg)
-    return definition
-
-
-def judge(definition: Any, situation: Situation, on: dt.date | Period | None) -> Verdict:
-    """Call a definition and check that it kept the contract."""
-    verdict = definition(situation, on=on)
-    if not isinstance(verdict, Verdict):
-        msg = (
-            f"definition {name_of(definition)} returned {verdict!r}; a definition must return "
-            f"a kpmodel.definitions.Verdict"
-        )
-        raise InvalidArgumentError(msg)
-    return verdict
-
-
-def resolve_all(definitions: Any) -> list[Any]:
-    """Resolve one definition or many (names allowed), dropping repeats by name, in order."""
-    items = [definitions] if isinstance(definitions, (str, Definition)) else definitions
-    if not isinstance(items, Iterable):
-        items = [items]
-    unique: dict[str, Any] = {}
-    for d in items:
-        resolved = resolve(d)
-        unique.setdefault(name_of(resolved), resolved)
-    if not unique:
-        msg = "pass at least one definition"
-        raise InvalidArgumentError(msg)
-    return list(unique.values())
 
 
 def _situations(subject: Any) -> tuple[dict[str, Situation], CaseBook | None]:
@@ -132,10 +84,13 @@ class Comparison:
 
     definitions: tuple[Any, ...]
     baseline: str
-    situations: Mapping[str, Situation]
+    items: tuple[str, ...]
     verdicts: Mapping[tuple[str, str], Verdict]
+    situations: Mapping[str, Situation] = attrs.field(factory=dict)
     on: dt.date | Period | None = None
     casebook: CaseBook | None = None
+    amounts: pd.DataFrame | None = attrs.field(default=None, eq=False)
+    lots: Lots | None = attrs.field(default=None, eq=False)
 
     @property
     def names(self) -> list[str]:
@@ -162,7 +117,7 @@ class Comparison:
         except KeyError:
             msg = (
                 f"no verdict for item {item!r} under {definition!r}; items: "
-                f"{list(self.situations)!r}, definitions: {self.names!r}"
+                f"{list(self.items)!r}, definitions: {self.names!r}"
             )
             raise InvalidArgumentError(msg) from None
 
@@ -183,10 +138,13 @@ class Comparison:
                 "verdict": self.verdicts[item, name].outcome.value,
                 "reasons": _reason_text(decisive(self.verdicts[item, name]), name),
             }
-            for item in self.situations
+            for item in self.items
             for name in self.names
         ]
-        return pd.DataFrame(rows, columns=["item", "definition", "verdict", "reasons"])
+        table = pd.DataFrame(rows, columns=["item", "definition", "verdict", "reasons"])
+        if self.amounts is not None:
+            table = table.merge(self.amounts, on=["item", "definition"], how="left")
+        return table
 
     @property
     def matrix(self) -> pd.DataFrame:
@@ -200,7 +158,7 @@ class Comparison:
         """
         table = self.table
         matrix = table.pivot(index="item", columns="definition", values="verdict")
-        return matrix.loc[list(self.situations), self.names]
+        return matrix.loc[list(self.items), self.names]
 
     @property
     def flips(self) -> pd.DataFrame:
@@ -217,7 +175,7 @@ class Comparison:
          {'item': 'car-mercenaries-2021', 'baseline_verdict': 'out', 'verdict': 'in'}]
         """
         rows = []
-        for item in self.situations:
+        for item in self.items:
             base = self.verdicts[item, self.baseline]
             for name in self.names:
                 v = self.verdicts[item, name]
@@ -250,7 +208,7 @@ class Comparison:
         flips = self.flips.groupby("definition").size()
         rows = {}
         for name in self.names:
-            outcomes = [self.verdicts[item, name].outcome for item in self.situations]
+            outcomes = [self.verdicts[item, name].outcome for item in self.items]
             rows[name] = {
                 "in": outcomes.count(IN),
                 "undetermined": outcomes.count(UNDETERMINED),
@@ -259,10 +217,15 @@ class Comparison:
             }
         frame = pd.DataFrame.from_dict(rows, orient="index")
         frame.index.name = "definition"
+        if self.amounts is not None:
+            amounts = [c for c in self.amounts.columns if c.endswith(("_carats", "_value_usd"))]
+            frame = frame.join(self.amounts.groupby("definition")[amounts].sum())
         return frame
 
     def explain(self, item: str) -> str:
         """Return the reasoning for one item in plain words a teacher can read out.
+
+        The text is a `str`; in a REPL or notebook it displays as plain lines.
 
         Examples
         --------
@@ -273,9 +236,11 @@ class Comparison:
         Under KPCS_2003 (KPCS Core Document, Section I; in force since 2003): OUT.
         ...
         """
-        if item not in self.situations:
-            msg = f"no item {item!r} in this comparison; items: {list(self.situations)!r}"
+        if item not in self.items:
+            msg = f"no item {item!r} in this comparison; items: {list(self.items)!r}"
             raise InvalidArgumentError(msg)
+        if item not in self.situations:
+            return _Text(_explain_lot(self, item))
         s = self.situations[item]
         case = self.casebook.case(item) if self.casebook is not None else None
         lines = [case.title if case and case.title else (s.title or item)]
@@ -299,7 +264,45 @@ class Comparison:
             if expected is not None:
                 note = f" ({expected.note})" if expected.note else ""
                 lines.append(f"  The domain brief records {_brief_word(expected.outcome)}{note}.")
-        return "\n".join(lines)
+        return _Text("\n".join(lines))
+
+
+def _explain_lot(self: Comparison, item: str) -> str:
+    """Tell one lot's story: its origins, and each definition's verdict and reasons."""
+    lines = [f"Lot {item}"]
+    if self.lots is not None:
+        shares = self.lots.shares.loc[self.lots.shares.index.astype(str) == item].iloc[0]
+        parts = [f"{origin} {share:.0%}" for origin, share in shares.items() if share > 0]
+        lines.append(f"Origins: {', '.join(parts) or 'none attributed'}.")
+    amounts: dict[tuple[str, str], dict[Any, Any]] = {}
+    if self.amounts is not None:
+        for record in self.amounts.to_dict("records"):
+            amounts[str(record["item"]), str(record["definition"])] = record
+    for definition in self.definitions:
+        name = name_of(definition)
+        v = self.verdicts[item, name]
+        lines.append("")
+        lines.append(f"Under {_heading(definition)}: {v.outcome.name}.")
+        if (item, name) in amounts:
+            row = amounts[item, name]
+            lines.append(
+                f"  {row['in_share']:.0%} of the lot comes from origins that are IN, "
+                f"{row['undetermined_share']:.0%} from origins that are undetermined."
+            )
+        if v.outcome is OUT:
+            lines.append("  - None of its origins is caught.")
+        else:
+            lines.extend(_story(attrs.evolve(v, why_not=())))
+    return "\n".join(lines)
+
+
+class _Text(str):
+    """Text that a REPL or notebook shows as plain lines rather than as a quoted string."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 def _brief_word(outcome: Outcome) -> str:
@@ -376,8 +379,10 @@ def compare(
     ----------
     definitions : Definition, str, or iterable of them
         Definitions (or registered names, or any callable ``(situation, *, on) -> Verdict``).
-    subject : CaseBook, mapping of situations, or iterable of Situation
-        What to judge. Items of a list are keyed by their title.
+    subject : CaseBook, mapping of situations, iterable of Situation, or Lots
+        What to judge. Items of a list are keyed by their title. For `Lots` (mixed-origin
+        lots with their evidence) the items are the lots, a lot is IN when part of it comes
+        from an origin that is IN, and the table adds the shares, carats and value covered.
     baseline : Definition or str, optional
         The definition flips are measured against; `KPCS_2003` (the one in force) by default.
         It is always included, first.
@@ -416,6 +421,17 @@ def compare(
     """
     more = [definitions] if isinstance(definitions, (str, Definition)) else definitions
     defs = resolve_all([baseline, *(more if isinstance(more, Iterable) else [more])])
+    if isinstance(subject, Lots):
+        verdicts, amounts = lot_verdicts(defs, subject, on)
+        return Comparison(
+            definitions=tuple(defs),
+            baseline=name_of(defs[0]),
+            items=tuple(str(lot) for lot in subject.shares.index),
+            verdicts=verdicts,
+            on=on,
+            amounts=amounts,
+            lots=subject,
+        )
     situations, casebook = _situations(subject)
     verdicts = {
         (item, name_of(d)): judge(d, s, on) for item, s in situations.items() for d in defs
@@ -423,12 +439,9 @@ def compare(
     return Comparison(
         definitions=tuple(defs),
         baseline=name_of(defs[0]),
-        situations=situations,
+        items=tuple(situations),
         verdicts=verdicts,
+        situations=situations,
         on=on,
         casebook=casebook,
     )
-
-
-#: The type of a definition as compare() accepts it.
-DefinitionLike = Definition | str | Callable[..., Verdict]

@@ -24,15 +24,13 @@ from kpmodel.errors import InvalidArgumentError
 
 IN, OUT, UNDETERMINED = Outcome.IN, Outcome.OUT, Outcome.UNDETERMINED
 
-#: The components a clause may test, in the order explanations list them.
-COMPONENTS = ("actor", "harm", "link", "target", "threshold", "geography", "time", "designation")
-
 
 class ComponentTest(Protocol):
     """One test of a clause: reads a situation over a window and answers IN, OUT or UNDETERMINED.
 
-    `component` names what is tested (one of ``COMPONENTS`` for the built-in tests). The call
-    returns the outcome and a plain-words detail for explanations.
+    `component` names what is tested (the built-in tests use actor, harm, link, target,
+    threshold, geography, time and designation). The call returns the outcome and a
+    plain-words detail for explanations.
     """
 
     component: str
@@ -351,6 +349,10 @@ class Verdict:
     Outcome.IN
     >>> sorted({r.clause for r in v.because})
     ['acquired-through-abuses', 'acquired-through-violence', 'wealth-through-illegal-control']
+    >>> print(kp.definitions.G7_RUSSIA_ORIGIN_2024(book["russia-2022"]))
+    G7_RUSSIA_ORIGIN_2024: IN because [russian-origin] geography: RU lies in the area the
+    definition covers; [russian-origin] time: the rule applies in 2022-01-01 to ongoing (it
+    applies 2024-01-01 to ongoing)
 
     .. versionadded:: 0.1
     """
@@ -359,6 +361,12 @@ class Verdict:
     because: tuple[Reason, ...] = ()
     why_not: tuple[Reason, ...] = ()
     definition: str = ""
+
+    def __str__(self) -> str:
+        reasons = self.why_not if self.outcome is OUT else self.because
+        word = "because" if self.outcome is IN else "since" if reasons else ""
+        listed = "; ".join(f"[{r.clause}] {r.component}: {r.detail}" for r in reasons)
+        return f"{self.definition or 'verdict'}: {self.outcome.name} {word} {listed}".strip()
 
     @property
     def reasons(self) -> tuple[Reason, ...]:
@@ -392,7 +400,7 @@ def _combine(outcome: Outcome, parts: Iterable[Verdict], name: str) -> Verdict:
     )
 
 
-def _tests(value: Iterable[Any]) -> tuple[Any, ...]:
+def _tests(value: Iterable[Any]) -> tuple[ComponentTest, ...]:
     tests = tuple(value)
     for test in tests:
         if not callable(test) or not isinstance(getattr(test, "component", None), str):
@@ -419,7 +427,7 @@ class Clause:
     """
 
     name: str = attrs.field(validator=attrs.validators.min_len(1))
-    tests: tuple[Any, ...] = attrs.field(converter=_tests)
+    tests: tuple[ComponentTest, ...] = attrs.field(converter=_tests)
     note: str = attrs.field(default="", eq=False)
 
     def judge(self, situation: Situation, window: Period, *, definition: str = "") -> Verdict:

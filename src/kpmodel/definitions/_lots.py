@@ -6,11 +6,13 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import attrs
 import numpy as np
 import pandas as pd
 
+from kpmodel.definitions._calling import judge, name_of, resolve_all
 from kpmodel.definitions._casebook import CaseBook
-from kpmodel.definitions._compare import judge, name_of, resolve_all
+from kpmodel.definitions._definition import Verdict, _combine
 from kpmodel.definitions._evidence import Period, Place, Situation
 from kpmodel.definitions._vocabulary import Outcome
 from kpmodel.errors import InvalidArgumentError, InvalidRecordError
@@ -82,27 +84,34 @@ def _check_shares(shares: Any) -> np.ndarray[Any, np.dtype[np.float64]]:
     return values
 
 
-def place_outcome(
+def place_verdict(
     definition: Any, origin: Place, situations: Iterable[Situation], on: dt.date | Period | None
-) -> Outcome:
-    """Return the outcome for diamonds of one origin: Kleene OR over the situations there.
+) -> Verdict:
+    """Return the verdict on diamonds of one origin: Kleene OR over the situations there.
 
     A situation recorded for a zone makes a country-level origin UNDETERMINED when IN: the
     origin's diamonds may or may not come from that zone. No situation means OUT.
     """
-    outcome = OUT
+    parts = []
     for s in situations:
         if s.place.contains(origin):
-            found = judge(definition, s, on).outcome
+            parts.append(judge(definition, s, on))
         elif origin.contains(s.place):
-            found = judge(definition, s, on).outcome
-            found = UNDETERMINED if found is IN else found
-        else:
-            continue
-        outcome = outcome | found
-        if outcome is IN:
-            break
-    return outcome
+            verdict = judge(definition, s, on)
+            if verdict.outcome is IN:
+                verdict = attrs.evolve(verdict, outcome=UNDETERMINED)
+            parts.append(verdict)
+    outcome = OUT
+    for part in parts:
+        outcome = outcome | part.outcome
+    return _combine(outcome, parts, name_of(definition))
+
+
+def place_outcome(
+    definition: Any, origin: Place, situations: Iterable[Situation], on: dt.date | Period | None
+) -> Outcome:
+    """Return only the outcome of `place_verdict`."""
+    return place_verdict(definition, origin, situations, on).outcome
 
 
 def _outcome_vectors(
@@ -125,6 +134,95 @@ def _outcome_vectors(
         is_in[j] = outcome is IN
         is_open[j] = outcome is UNDETERMINED
     return is_in, is_open
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Lots:
+    """Mixed-origin lots and the evidence about their origins: a subject for `compare`.
+
+    Parameters
+    ----------
+    shares : pandas.DataFrame
+        Lots by origins, as `conflict_shares` reads them (what provenance origin attribution
+        produces).
+    situations : CaseBook, mapping or iterable of Situation
+        The evidence about the origins.
+    carats, value_usd : pandas.Series, optional
+        Weight and value of each lot, indexed like `shares`.
+    produced : pandas.Series, optional
+        Production date of each lot.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lots = kp.definitions.Lots(
+    ...     shares=pd.DataFrame({"RU": [1.0, 0.0], "BW": [0.0, 1.0]}, index=["a", "b"]),
+    ...     situations=kp.definitions.CaseBook.default(),
+    ...     carats=pd.Series([10.0, 5.0], index=["a", "b"]))
+    >>> c = kp.compare("G7_RUSSIA_ORIGIN_2024", lots)
+    >>> c.table[["item", "definition", "verdict", "in_carats"]].to_dict("records")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [{'item': 'a', 'definition': 'KPCS_2003', 'verdict': 'out', 'in_carats': 0.0},
+     {'item': 'a', 'definition': 'G7_RUSSIA_ORIGIN_2024', 'verdict': 'in', 'in_carats': 10.0},
+     {'item': 'b', 'definition': 'KPCS_2003', 'verdict': 'out', 'in_carats': 0.0},
+     {'item': 'b', 'definition': 'G7_RUSSIA_ORIGIN_2024', 'verdict': 'out', 'in_carats': 0.0}]
+
+    .. versionadded:: 0.1
+    """
+
+    shares: pd.DataFrame
+    situations: Any
+    carats: pd.Series | None = None
+    value_usd: pd.Series | None = None
+    produced: pd.Series | None = None
+
+
+def lot_verdicts(
+    definitions: list[Any], lots: Lots, on: dt.date | Period | None
+) -> tuple[dict[tuple[str, str], Verdict], pd.DataFrame]:
+    """Return a verdict per lot and definition, and the tidy shares, carats and value.
+
+    A lot is IN when some of it comes from an origin that is IN, UNDETERMINED when none does
+    but some comes from an origin that is UNDETERMINED (or unknown), and OUT otherwise.
+    """
+    amounts = conflict_shares(
+        definitions,
+        lots.shares,
+        lots.situations,
+        on=on,
+        produced=lots.produced,
+        carats=lots.carats,
+        value_usd=lots.value_usd,
+    )
+    values = _check_shares(lots.shares)
+    places = _origin_places(lots.shares.columns)
+    evidence = _situation_list(lots.situations)
+    unknown = Verdict(outcome=UNDETERMINED)
+    when: list[Any] = [on] * len(lots.shares)
+    if lots.produced is not None:
+        when = [t.date() for t in pd.to_datetime(lots.produced.reindex(lots.shares.index))]
+    verdicts = {}
+    for definition in definitions:
+        name = name_of(definition)
+        cache: dict[tuple[int, Any], Verdict] = {}
+        for row, lot in enumerate(lots.shares.index):
+            parts = []
+            for column in np.flatnonzero(values[row] > 0):
+                place = places[column]
+                key = (int(column), when[row])
+                if key not in cache:
+                    cache[key] = (
+                        unknown
+                        if place is None
+                        else place_verdict(definition, place, evidence, when[row])
+                    )
+                parts.append(cache[key])
+            outcome = OUT
+            for part in parts:
+                outcome = outcome | part.outcome
+            verdicts[str(lot), name] = _combine(outcome, parts, name)
+    amounts["lot"] = amounts["lot"].astype(str)
+    return verdicts, amounts.rename(columns={"lot": "item"})
 
 
 def conflict_shares(

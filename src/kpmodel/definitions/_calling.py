@@ -1,0 +1,61 @@
+"""Calling definitions the way every comparison does: resolve names, check the contract."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from kpmodel.definitions._definition import Definition, Verdict
+from kpmodel.definitions._evidence import Period, Situation
+from kpmodel.definitions._registry import get
+from kpmodel.errors import InvalidArgumentError
+
+
+def name_of(definition: Any) -> str:
+    """Return the name a definition goes by in tables: its `name`, function name, or repr."""
+    for attribute in ("name", "__name__"):
+        name = getattr(definition, attribute, None)
+        if isinstance(name, str) and name and name != "<lambda>":
+            return name
+    return repr(definition)
+
+
+def resolve(definition: Any) -> Any:
+    """Turn a name into the registered definition; check that anything else is callable."""
+    if isinstance(definition, str):
+        return get(definition)
+    if not callable(definition):
+        msg = (
+            f"a definition must be callable as definition(situation, on=...) -> Verdict, or a "
+            f"registered name; got {definition!r} (type {type(definition).__name__})"
+        )
+        raise InvalidArgumentError(msg)
+    return definition
+
+
+def judge(definition: Any, situation: Situation, on: dt.date | Period | None) -> Verdict:
+    """Call a definition and check that it kept the contract."""
+    verdict = definition(situation, on=on)
+    if not isinstance(verdict, Verdict):
+        msg = (
+            f"definition {name_of(definition)} returned {verdict!r}; a definition must return "
+            f"a kpmodel.definitions.Verdict"
+        )
+        raise InvalidArgumentError(msg)
+    return verdict
+
+
+def resolve_all(definitions: Any) -> list[Any]:
+    """Resolve one definition or many (names allowed), dropping repeats by name, in order."""
+    items = [definitions] if isinstance(definitions, (str, Definition)) else definitions
+    if not isinstance(items, Iterable):
+        items = [items]
+    unique: dict[str, Any] = {}
+    for d in items:
+        resolved = resolve(d)
+        unique.setdefault(name_of(resolved), resolved)
+    if not unique:
+        msg = "pass at least one definition"
+        raise InvalidArgumentError(msg)
+    return list(unique.values())
