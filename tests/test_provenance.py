@@ -164,6 +164,16 @@ class TestOriginShares:
         small = (shares[mixed] > 0) & (shares[mixed] < threshold - 1e-12)
         assert not small.any()
 
+    @given(provenance_graphs(), BY, st.sampled_from(["proportional", "taint", de_minimis(0.2)]))
+    def test_sparse_and_dense_results_agree(self, graph, by, mixing):
+        """The sparse kernel gives the dense kernel's shares, for every rule."""
+        dense = origin_shares(graph, by=by, mixing=mixing, sparse=False)
+        sparse = origin_shares(graph, by=by, mixing=mixing, sparse=True)
+        np.testing.assert_allclose(sparse.values.toarray(), dense.values, atol=1e-12)
+        pd.testing.assert_frame_equal(
+            sparse.to_frame().sparse.to_dense(), dense.to_frame(), check_dtype=False, atol=1e-12
+        )
+
     def test_user_rule_and_bad_rules(self):
         """Any shape-preserving callable is a rule; others are refused clearly."""
         g = kp.ProvenanceGraph()
@@ -447,3 +457,22 @@ class TestPaperworkAndAudit:
             "smuggled",
             "smuggled",
         ]
+
+    def test_certificate_objects_listing_and_fraud(self):
+        """A certificate object gives its number; listing and forged declarations are kept."""
+        g = kp.ProvenanceGraph()
+        bw = g.ship(g.produce(country="BW", carats=3, on="2024-01-01"), to="AE", on="2024-02-01")
+        ru = g.ship(g.produce(country="RU", carats=1, on="2024-01-01"), to="AE", on="2024-02-01")
+        listed = g.ship(
+            g.mix([bw, ru]),
+            to="BE",
+            on="2024-03-01",
+            certificate=types.SimpleNamespace(number="AE-77"),
+            list_origins=True,
+        )
+        forged = g.ship(listed, to="IN", on="2024-04-01", declared_origin="BW")
+        table = declared_origins(g).set_index("lot_id")
+        assert table.loc[listed, "certificate"] == "AE-77"
+        assert table.loc[listed, "declared_origin"] == "BW,RU"
+        assert table.loc[forged, "declared_origin"] == "BW"
+        assert opacity(g, per="shipment").loc[forged, "opaque_carats"] == pytest.approx(1.0)

@@ -170,6 +170,10 @@ class ProvenanceGraph:
     and every lot is appended after the lots it draws from ("parents first"), so the
     graph never needs a topological sort and can never hold a cycle.
 
+    Lot ids are 0, 1, 2, ... in a graph built with these methods; a graph built by
+    `from_frames` keeps the frame's ids, and lots appended to it later take the next free
+    integer id.
+
     The truth is kept in columnar numpy arrays, one entry per lot and per flow; see
     `to_frames`, `to_networkx` and `from_frames` for the views and the bulk constructor.
 
@@ -597,13 +601,12 @@ class ProvenanceGraph:
         position = self._n
         new_id: Any = position
         if self._ids is not None:
-            if position in self._ids:
-                msg = (
-                    f"cannot append lot id {position!r}: the graph already has a lot with "
-                    "that id. Build graphs with string lot ids through from_frames()."
-                )
-                raise InvalidGraphError(msg)
-            self._ids = self._ids.append(pd.Index([position]))
+            # Ids loaded from frames are kept; a new lot takes the next free integer id.
+            ids = self._ids
+            new_id = int(ids.max()) + 1 if ids.dtype.kind in "iu" and len(ids) else position
+            while new_id in ids:
+                new_id += 1
+            self._ids = ids.append(pd.Index([new_id]))
         _grow(self._lots, position + 1)
         _grow(self._flows, self._m + len(parents))
         lots = self._lots

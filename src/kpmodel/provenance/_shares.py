@@ -165,7 +165,7 @@ class OriginShares:
 
     Attributes
     ----------
-    values : numpy.ndarray
+    values : numpy.ndarray or scipy.sparse.csr_array
         Float64, one row per lot (in `lots` order), one column per origin (in `origins` order).
     lots : pandas.Index
         The lot ids of the rows.
@@ -187,7 +187,7 @@ class OriginShares:
     {'BW': 0.75, 'RU': 0.25, 'unknown': 0.0}
     """
 
-    values: FloatArray
+    values: FloatArray | sp.csr_array
     lots: pd.Index[Any]
     origins: pd.Index[Any]
     by: str
@@ -205,7 +205,12 @@ class OriginShares:
         lot_id
         0       1.0      0.0
         """
-        frame = pd.DataFrame(self.values, index=self.lots, columns=self.origins)
+        frame: pd.DataFrame
+        if isinstance(self.values, sp.csr_array):
+            frame = cast(Any, pd.DataFrame).sparse.from_spmatrix(self.values, columns=self.origins)
+            frame.index = self.lots
+        else:
+            frame = pd.DataFrame(self.values, index=self.lots, columns=self.origins)
         frame.index.name = "lot_id"
         frame.columns.name = None
         return frame
@@ -220,7 +225,11 @@ class OriginShares:
         >>> kp.origin_shares(g).of(lot)
         {'BW': 1.0}
         """
-        row = self.values[self.lots.get_loc(lot)]
+        position = int(cast(int, self.lots.get_loc(lot)))
+        if isinstance(self.values, sp.csr_array):
+            row = self.values[[position]].toarray()[0]
+        else:
+            row = self.values[position]
         return {str(self.origins[int(j)]): float(row[j]) for j in np.flatnonzero(row)}
 
 
@@ -366,6 +375,47 @@ def _apply_rule(rule: MixingRule, shares: FloatArray, rows: slice | IntArray) ->
     shares[rows] = ruled
 
 
+def sparse_shares(
+    graph: ProvenanceGraph, code: IntArray, k: int, rule: MixingRule
+) -> sp.csr_array:
+    """Solve S = W S + P with S sparse: one sparse product per level, in level order."""
+    n = len(graph)
+    level = graph.column("level")
+    order = np.argsort(level, kind="stable")
+    in_order = bool(np.all(order == np.arange(n)))
+    weights = share_weights(graph)
+    unknown = unknown_fraction(graph)
+    if not in_order:
+        weights = weights[order][:, order]
+        code, unknown, level = code[order], unknown[order], level[order]
+    rows = np.concatenate([np.flatnonzero(code >= 0), np.flatnonzero(unknown)])
+    cols = np.concatenate([code[code >= 0], np.full(np.count_nonzero(unknown), k - 1)])
+    vals = np.concatenate([np.ones(np.count_nonzero(code >= 0)), unknown[unknown > 0]])
+    initial = sp.csr_array((vals, (rows, cols)), shape=(n, k))
+    bounds = np.searchsorted(level, np.arange(int(level.max(initial=0)) + 2))
+    blocks = [initial[: bounds[1]]]
+    done = bounds[1]
+    for start, stop in itertools.pairwise(bounds[1:].tolist()):
+        if stop == start:
+            continue
+        above = sp.vstack(blocks, format="csr") if len(blocks) > 1 else blocks[0]
+        blocks = [above]
+        block = weights[start:stop][:, :done] @ above + initial[start:stop]
+        if rule is not proportional:
+            dense = block.toarray()
+            _apply_rule(rule, dense, slice(None))
+            block = sp.csr_array(dense)
+        blocks.append(sp.csr_array(block))
+        done = stop
+    shares = sp.csr_array(sp.vstack(blocks, format="csr"))
+    if not in_order:
+        inverse = np.empty(n, np.int64)
+        inverse[order] = np.arange(n)
+        shares = shares[inverse]
+    shares.eliminate_zeros()
+    return shares
+
+
 def unknown_fraction(graph: ProvenanceGraph) -> FloatArray:
     """Return, per lot, the fraction of its carats that entered with no documented source."""
     carats = graph.column("carats")
@@ -376,8 +426,17 @@ def unknown_fraction(graph: ProvenanceGraph) -> FloatArray:
     return fraction
 
 
+#: Above this many lots x origins, `origin_shares` returns a sparse matrix by default
+#: (a dense float64 one would take more than 2 GiB).
+DENSE_LIMIT = 2**28
+
+
 def origin_shares(
-    graph: ProvenanceGraph, *, by: By = "country", mixing: MixingRule | str = proportional
+    graph: ProvenanceGraph,
+    *,
+    by: By = "country",
+    mixing: MixingRule | str = proportional,
+    sparse: bool | None = None,
 ) -> OriginShares:
     r"""Return the share of every lot's carats that came from each origin.
 
@@ -392,6 +451,11 @@ def origin_shares(
         How inputs combine when lots are formed: `proportional` (mass balance, the
         default), `taint`, `de_minimis` or any callable taking and returning an array
         of shares (rows: lots formed at one topological level; columns: origins).
+    sparse : bool, optional
+        Return a ``scipy.sparse.csr_array`` instead of a dense array. By default, sparse
+        only when lots x origins exceeds `DENSE_LIMIT` (as with thousands of sites): on
+        graphs shaped like the real trade, lots a few steps from a mine already hold
+        most origins, so a dense matrix is smaller and faster whenever it fits.
 
     Returns
     -------
@@ -424,6 +488,17 @@ def origin_shares(
     rule = _mixing_rule(mixing)
     code, labels = origin_labels(graph, by)
     n, k = len(graph), len(labels) + 1
+    if sparse is None:
+        sparse = n * k > DENSE_LIMIT
+    if sparse:
+        values: FloatArray | sp.csr_array = sparse_shares(graph, code, k, rule)
+        return OriginShares(
+            values=values,
+            lots=graph.lots,
+            origins=pd.Index([*labels, UNKNOWN]),
+            by=by,
+            mixing=repr(rule),
+        )
     shares = np.zeros((n, k))
     produced = np.flatnonzero(code >= 0)
     shares[produced, code[produced]] = 1.0
