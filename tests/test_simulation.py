@@ -468,3 +468,17 @@ def test_killed_sweep_resumes_to_the_same_table(congo, tmp_path):
     )
     expected = kp.simulation.sweep(congo, levers=levers, seeds=2, progress=False)
     assert_same(resumed, expected)
+
+
+@settings(max_examples=15)
+@given(scenarios(), st.integers(0, 2**32))
+def test_mirror_gaps_are_the_seizures_on_arrival(scenario, seed):
+    """Exports declared minus the partners' imports equals what was seized on arrival."""
+    result = run(scenario, seed=seed)
+    trade = result.statistics.query("flow != 'production'")
+    by_flow = trade.groupby("flow").carats.sum()
+    exported, imported = by_flow.get("export", 0.0), by_flow.get("import", 0.0)
+    lots = result.lots
+    on_arrival = lots[lots.seized_by.isin(["import_verification", "footprint"])]
+    certified = on_arrival[on_arrival.lot_id.isin(result.parcels.lot_id)]
+    assert exported - imported == pytest.approx(certified.carats.sum(), abs=1e-6)

@@ -315,14 +315,16 @@ class SimulationResult:
 
     @functools.cached_property
     def statistics(self) -> pd.DataFrame:
-        """KP-style statistics of the run: ``participant, year, half, flow, carats,
-        value_usd``, with `flow` ``production``, ``import`` or ``export``.
+        """KP-style statistics of the run: ``participant, year, half, flow, partner, carats,
+        value_usd, certificates``, with `flow` ``production``, ``import`` or ``export``.
 
         Production is what each participant declares (its certified output, plus smuggled
-        goods a route reports as its production); exports are its certificates; imports what
-        it received (seized goods are not imports). Countries are mapped to their KP
-        participant with the register in force (Belgium reports as ``EU``). Each step is
-        counted in the half year it starts in.
+        goods a route reports as its production); exports are what its certificates carry,
+        per importing partner; imports what it received, per exporting partner (goods
+        seized on arrival are not imports, so seizures show as mirror gaps). `partner` is
+        empty on production rows; `certificates` counts the KP certificates of a trade row.
+        Countries are mapped to their KP participant with the register in force (Belgium
+        reports as ``EU``). Each step counts in the half year it starts in.
 
         Examples
         --------
@@ -339,28 +341,29 @@ class SimulationResult:
             for s in steps[a.reported_production[c] > 0]:
                 carats = a.reported_production[c, s]
                 value = a.reported_production_value[c, s]
-                rows.append((country, int(s), "production", carats, value))
-        legs = self._legs[self._legs["certified"]]
-        for flow, column, keep in (
-            ("export", "exporter", np.ones(len(legs), dtype=bool)),
-            ("import", "importer", ~legs["seized"].to_numpy()),
+                rows.append((country, "", int(s), "production", carats, value, math.nan))
+        legs = self._certified
+        for flow, column, other, keep in (
+            ("export", "exporter", "importer", np.ones(len(legs), dtype=bool)),
+            ("import", "importer", "exporter", ~legs["seized"].to_numpy()),
         ):
-            sums = legs[keep].groupby([column, "step"])[["carats", "value_usd"]].sum()
-            for (c, s), carats, value in zip(
-                sums.index, sums["carats"], sums["value_usd"], strict=True
+            grouped = legs[keep].groupby([column, other, "step"])
+            sums = grouped[["carats", "value_usd"]].sum()
+            counts = grouped["certificate"].nunique()
+            for (c, o, s), carats, value, count in zip(
+                sums.index, sums["carats"], sums["value_usd"], counts, strict=True
             ):
-                rows.append((countries[c], int(s), flow, carats, value))
-        frame = pd.DataFrame(rows, columns=["country", "step", "flow", "carats", "value_usd"])
-        register = _register()
+                rows.append((countries[c], countries[o], int(s), flow, carats, value, count))
+        columns = ["country", "partner", "step", "flow", "carats", "value_usd", "certificates"]
+        frame = pd.DataFrame(rows, columns=columns)
         frame["year"] = [self._dates[s].year for s in frame["step"]]
         frame["half"] = [1 if self._dates[s].month <= 6 else 2 for s in frame["step"]]
-        frame["participant"] = [
-            register.participant_of(c, on=dt.date(y, 7, 1)) or c
-            for c, y in zip(frame["country"], frame["year"], strict=True)
-        ]
-        keys = ["participant", "year", "half", "flow"]
-        out = frame.groupby(keys, sort=True)[["carats", "value_usd"]].sum().reset_index()
-        return out.astype({"participant": "string", "flow": "string"})
+        frame["participant"] = _participants(frame["country"], frame["year"])
+        frame["partner"] = _participants(frame["partner"], frame["year"])
+        keys = ["participant", "year", "half", "flow", "partner"]
+        measures = ["carats", "value_usd", "certificates"]
+        out = frame.groupby(keys, sort=True)[measures].sum(min_count=1).reset_index()
+        return out.astype({"participant": "string", "flow": "string", "partner": "string"})
 
     @functools.cached_property
     def kp_statistics(self) -> KPStatistics:
@@ -679,6 +682,15 @@ def run(scenario: Scenario, *, seed: int | None = None) -> SimulationResult:
         msg = f"seed must be a non-negative integer, got {seed!r}"
         raise InvalidArgumentError(msg)
     return SimulationResult(scenario, seed, en.run_arrays(scenario, seed))
+
+
+def _participants(countries: pd.Series, years: pd.Series) -> list[str]:
+    """Return the KP participant governing each country in each year ("" stays "")."""
+    register = _register()
+    return [
+        (register.participant_of(c, on=dt.date(y, 7, 1)) or c) if c else ""
+        for c, y in zip(countries, years, strict=True)
+    ]
 
 
 @functools.cache
