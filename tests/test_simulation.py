@@ -482,3 +482,30 @@ def test_mirror_gaps_are_the_seizures_on_arrival(scenario, seed):
     on_arrival = lots[lots.seized_by.isin(["import_verification", "footprint"])]
     certified = on_arrival[on_arrival.lot_id.isin(result.parcels.lot_id)]
     assert exported - imported == pytest.approx(certified.carats.sum(), abs=1e-6)
+
+
+@settings(max_examples=15)
+@given(scenarios(), st.integers(0, 2**32), st.floats(0, 1), st.floats(0, 1))
+def test_levers_reuse_the_random_streams(scenario, seed, low, high):
+    """Raising border controls changes only the border: same lots, a superset seized there."""
+    low, high = min(low, high), max(low, high)
+    a = run(scenario.with_levers(border_controls=low), seed=seed).lots
+    b = run(scenario.with_levers(border_controls=high), seed=seed).lots
+    produced_a, produced_b = a.query("kind == 'production'"), b.query("kind == 'production'")
+    np.testing.assert_array_equal(produced_a.carats, produced_b.carats)
+    np.testing.assert_array_equal(produced_a.smuggled, produced_b.smuggled)
+    at_border_a = set(produced_a.lot_id[produced_a.seized_by == "border"])
+    at_border_b = set(produced_b.lot_id[produced_b.seized_by == "border"])
+    assert at_border_a <= at_border_b
+
+
+def test_progress_bars_when_asked(congo, capsys):
+    """progress=True draws a bar for a run and a sweep on stderr; the default stays silent."""
+    run(congo, seed=0, progress=True)
+    kp.simulation.sweep(congo, levers={}, seeds=1, progress=True)
+    err = capsys.readouterr().err
+    assert "stage" in err
+    assert "run" in err
+    run(congo, seed=0)
+    kp.simulation.sweep(congo, levers={}, seeds=1)
+    assert capsys.readouterr().err == ""

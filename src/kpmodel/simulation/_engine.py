@@ -23,6 +23,7 @@ the share of them each certificate reveals, are exact.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -335,8 +336,15 @@ class RunArrays:
         return totals
 
 
-def run_arrays(scenario: Scenario, seed: int) -> RunArrays:
-    """Simulate `scenario` with `seed`; return the raw arrays."""
+def run_arrays(
+    scenario: Scenario, seed: int, *, on_stage: Callable[[str], None] | None = None
+) -> RunArrays:
+    """Simulate `scenario` with `seed`; return the raw arrays.
+
+    `on_stage`, when given, is called with the name of each stage as it starts (for a progress
+    bar).
+    """
+    report = on_stage or (lambda _: None)
     net = network(scenario)
     seeds = np.random.SeedSequence(seed).spawn(len(STREAMS))
     streams = dict(zip(STREAMS, seeds, strict=True))
@@ -346,6 +354,7 @@ def run_arrays(scenario: Scenario, seed: int) -> RunArrays:
     spy = scenario.steps_per_year
 
     # 1. production ------------------------------------------------------------------------
+    report("production")
     zones = [(p, z) for p in scenario.producers for z in p.zones]
     per_step = np.array([float(z.annual_carats) / spy for _, z in zones])
     lot_mean = np.array([float(scenario.lot_carats[z.kind]) for _, z in zones])
@@ -365,6 +374,7 @@ def run_arrays(scenario: Scenario, seed: int) -> RunArrays:
     certified_zone = np.array([z.certified for _, z in zones])[zone]
 
     # 2. exit: a smuggling route, the official channel, or stock ----------------------------
+    report("exit")
     u_channel = rng["channels"].random(n)
     route = np.full(n, -1, dtype=np.int64)
     routes = scenario.routes
@@ -383,6 +393,7 @@ def run_arrays(scenario: Scenario, seed: int) -> RunArrays:
     klass = net.class_of(zone, step // spy, smuggled)
 
     # 3. border: seized, certified by the route's target, or into a hub undocumented -------
+    report("border")
     route_target = np.array([index[r.target] for r in routes] or [-1], dtype=np.int64)
     target = np.where(smuggled, route_target[np.maximum(route, 0)], -1)
     caught = smuggled & (rng["border"].random(n) < controls.border_controls)
@@ -406,6 +417,7 @@ def run_arrays(scenario: Scenario, seed: int) -> RunArrays:
     legs.append((moved, origin[moved], target[moved], np.full(moved.size, UNDOCUMENTED)))
 
     # 4. first leg: certified exports by the exporter's shares ------------------------------
+    report("first leg")
     importer = np.full(n, -1, dtype=np.int64)
     u_first = rng["first_leg"].random(n)
     shares = {index[p.country]: p.exports for p in scenario.producers}
@@ -426,6 +438,7 @@ def run_arrays(scenario: Scenario, seed: int) -> RunArrays:
     arrived = [np.flatnonzero(certified & ~np.isin(importer, hubs))]
     hub_seeds = streams["hubs"].spawn(len(scenario.hubs))
     for h, hub in enumerate(scenario.hubs):
+        report(f"hub {hub.name}")
         country = index[hub.country]
         hub_rng = np.random.default_rng(hub_seeds[h])
         parcels = book.hub(
@@ -445,6 +458,7 @@ def run_arrays(scenario: Scenario, seed: int) -> RunArrays:
             bucket.append(parcels[to == later])
 
     # 6. destinations --------------------------------------------------------------------------
+    report("destinations")
     destination = np.sort(np.concatenate(arrived))
     book.fate[destination] = AT_DESTINATION
     truth = book.composition(destination)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+import sys
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -657,7 +659,9 @@ def require_scenario(scenario: object) -> None:
         raise InvalidArgumentError(msg)
 
 
-def run(scenario: Scenario, *, seed: int | None = None) -> SimulationResult:
+def run(
+    scenario: Scenario, *, seed: int | None = None, progress: bool | None = None
+) -> SimulationResult:
     """Simulate `scenario` once and return the result.
 
     Parameters
@@ -668,6 +672,9 @@ def run(scenario: Scenario, *, seed: int | None = None) -> SimulationResult:
         Seed of the run (the scenario's `seed` when omitted). The same seed gives the same
         result, bit for bit: every component draws from its own stream spawned from
         ``numpy.random.SeedSequence(seed)``; no global random state is used.
+    progress : bool, optional
+        Show the stages on a progress bar (needs ``tqdm``, in the ``sweep`` extra). By
+        default only on a terminal, and only when the run lasts more than a second.
 
     Examples
     --------
@@ -681,7 +688,35 @@ def run(scenario: Scenario, *, seed: int | None = None) -> SimulationResult:
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         msg = f"seed must be a non-negative integer, got {seed!r}"
         raise InvalidArgumentError(msg)
-    return SimulationResult(scenario, seed, en.run_arrays(scenario, seed))
+    stages = 5 + len(scenario.hubs)
+    bar = progress_bar(stages, enabled=progress, unit="stage", desc=scenario.name)
+    if bar is None:
+        return SimulationResult(scenario, seed, en.run_arrays(scenario, seed))
+
+    def advance(stage: str) -> None:
+        bar.set_postfix_str(stage, refresh=False)
+        bar.update(1)
+
+    try:
+        arrays = en.run_arrays(scenario, seed, on_stage=advance)
+    finally:
+        bar.close()
+    return SimulationResult(scenario, seed, arrays)
+
+
+def progress_bar(total: int, *, enabled: bool | None, initial: int = 0, **options: Any) -> Any:
+    """Return a tqdm bar, or None when not wanted (or tqdm is missing).
+
+    By default (``enabled=None``) only on a terminal, drawn after a second so that short
+    work stays silent.
+    """
+    if enabled is False or (enabled is None and not sys.stderr.isatty()):
+        return None
+    try:
+        from tqdm import tqdm  # type: ignore[import-untyped]
+    except ImportError:
+        return None
+    return tqdm(total=total, initial=initial, delay=0 if enabled else 1.0, **options)
 
 
 def _participants(countries: pd.Series, years: pd.Series) -> list[str]:

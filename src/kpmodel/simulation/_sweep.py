@@ -6,7 +6,6 @@ import hashlib
 import itertools
 import json
 import os
-import sys
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future
@@ -16,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from kpmodel.errors import InvalidArgumentError
-from kpmodel.simulation._result import require_scenario, run
+from kpmodel.simulation._result import progress_bar, require_scenario, run
 from kpmodel.simulation._scenario import Scenario, check_lever
 
 _MANIFEST = "sweep.json"
@@ -86,7 +85,7 @@ def sweep(
     for run_id, values, seed in todo:
         future = executor.submit(_run_one, scenario, values, seed) if executor else None
         futures.append((run_id, future, values, seed))
-    bar = _progress_bar(len(plan), initial=len(done), enabled=progress)
+    bar = progress_bar(len(plan), initial=len(done), enabled=progress, unit="run")
     try:
         for run_id, future, values, seed in futures:
             frame = future.result() if future is not None else _run_one(scenario, values, seed)
@@ -229,14 +228,3 @@ def _write_text_atomically(text: str, path: Path) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as file:
         file.write(text)
     os.replace(tmp, path)
-
-
-def _progress_bar(total: int, *, initial: int, enabled: bool | None) -> Any:
-    if enabled is False or (enabled is None and not sys.stderr.isatty()):
-        return None
-    try:
-        from tqdm import tqdm  # type: ignore[import-untyped]
-    except ImportError:
-        return None
-    # delay: nothing is drawn for sweeps that finish within a second
-    return tqdm(total=total, initial=initial, unit="run", delay=0 if enabled else 1.0)
