@@ -9,7 +9,7 @@ controls in force and the policy levers. `run` simulates it with numpy, lots hel
 ('CF', 'CM')
 """
 
-from kpmodel.simulation._builtins import builtin, builtin_text, builtins
+from kpmodel.simulation._builtins import builtin, builtin_text, builtins, world_baseline
 from kpmodel.simulation._calibration import production_table
 from kpmodel.simulation._result import SimulationResult, run
 from kpmodel.simulation._scenario import (
@@ -46,4 +46,5 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, which tests/test_public_api.
     "production_table",
     "run",
     "sweep",
+    "world_baseline",
 ]

@@ -51,3 +51,35 @@ def builtin(name: str) -> Scenario:
     ['CG']
     """
     return Scenario.from_toml_text(builtin_text(name), source=f"built-in scenario {name!r}")
+
+
+def world_baseline(year: int) -> Scenario:
+    """Return the ``world-baseline`` scenario calibrated on another year of KP production.
+
+    Production per participant comes from `production_table` for `year` (2003-2024; 2024
+    holds mostly the first half year only); hubs and controls are those of the built-in.
+
+    Raises
+    ------
+    kpmodel.errors.LoadError
+        If the table has no production for `year`.
+
+    Examples
+    --------
+    >>> scenario = kp.simulation.world_baseline(2008)
+    >>> scenario.start_year
+    2008
+    >>> guinea = next(p for p in scenario.producers if p.country == "GN")
+    >>> round(float(guinea.zones[0].annual_carats) / 1e6, 2)
+    3.1
+    """
+    import tomllib
+
+    from kpmodel.simulation._toml import structure_scenario
+
+    data = tomllib.loads(builtin_text("world-baseline"))
+    data["calibration"]["year"] = year
+    data["start_year"] = year
+    data["seed"] = year
+    data["name"] = f"world-baseline-{year}"
+    return structure_scenario(data, source=f"world-baseline calibrated on {year}")
