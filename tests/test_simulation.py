@@ -509,3 +509,23 @@ def test_progress_bars_when_asked(congo, capsys):
     run(congo, seed=0)
     kp.simulation.sweep(congo, levers={}, seeds=1)
     assert capsys.readouterr().err == ""
+
+
+@settings(max_examples=15)
+@given(scenarios(max_producers=2), st.integers(0, 2**32))
+def test_paperwork_agrees_with_provenance_rule(scenario, seed):
+    """Every certificate declares what kpmodel.provenance derives from the graph alone."""
+    result = run(scenario, seed=seed)
+    lots, flows = result.provenance_frames()
+    graph = kp.ProvenanceGraph.from_frames(lots.drop(columns="declared_origin"), flows)
+    derived = kp.provenance.declared_origins(graph).set_index("lot_id").declared_origin
+    ours = lots[lots.kind == "ship"].set_index("lot_id").declared_origin
+    assert derived.loc[ours.index].astype(str).tolist() == ours.astype(str).tolist()
+
+
+def test_opacity_agrees_with_provenance(car):
+    """The opacity metric equals kpmodel.provenance.opacity at the destination."""
+    for levers in ({}, {"origin_listing_on_mixed": True}):
+        result = run(car.with_levers(**levers), seed=4)
+        theirs = kp.provenance.opacity(result.provenance).loc["IN", "opacity"]
+        assert metric(result, "all", "opacity") == pytest.approx(theirs, rel=1e-9)

@@ -129,42 +129,117 @@ class SimulationResult:
     def provenance_frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Return ``(lots, flows)`` in the format `kpmodel.ProvenanceGraph.from_frames` reads.
 
-        Lots have ``lot_id, carats, origin, kind`` (``produce``, ``mix`` for a hub's pool,
-        ``split`` for a parcel), ``on, country`` (where the lot ended), ``zone, value_usd,
-        declared_origin`` (what its last certificate declares; missing for smuggled goods
-        and pools) and ``list_origins``.
+        Besides the lots of `lots` (kinds ``produce``; ``mix`` for a hub's pool; ``split``
+        for a parcel, at its hub), every movement is a lot of its own, as in the provenance
+        graph's incremental API: ``smuggle`` (no certificate) or ``ship`` (with its
+        certificate number and declared origin, and ``list_origins`` when the exporting hub
+        lists origins), and every seizure a ``seize`` lot. Columns: ``lot_id, carats,
+        origin, kind, on, country, zone, value_usd, certificate, declared_origin,
+        list_origins``, and ``simulated_lot`` (the lot of `lots` a row carries).
 
         Examples
         --------
         >>> result = kp.simulation.run(kp.simulation.builtin("car-2013"), seed=1)
         >>> lots, flows = result.provenance_frames()
         >>> sorted(lots.kind.unique())
-        ['mix', 'produce', 'split']
+        ['mix', 'produce', 'seize', 'ship', 'smuggle', 'split']
         """
-        lots = self.lots
-        b = self._arrays.book
-        labels: dict[int, str | None] = {
-            int(label): self._label(int(label)) if label != en.UNDOCUMENTED else None
-            for label in np.unique(b.label)
+        a = self._arrays
+        b = a.book
+        n_lots = b.carats.size
+        countries = np.array(a.net.countries, dtype=object)
+        dates = np.asarray(self._dates, dtype="datetime64[D]")
+        # where each lot of the simulation sits before it moves
+        place = b.location.copy()
+        place[: b.n_production] = a.net.zone_country[a.zone]
+        parcels = np.flatnonzero(b.kind == en.PARCEL)
+        place[parcels] = b.location[b.pool_lot[b.parent_pool[parcels]]]
+
+        legs = self._legs
+        leg_lot = legs["lot"].to_numpy()
+        leg_id = n_lots + np.arange(len(legs))
+        order = np.argsort(leg_lot, kind="stable")  # legs of one lot stay in time order
+        parent = np.empty(len(legs), dtype=np.int64)
+        first = np.r_[True, leg_lot[order][1:] != leg_lot[order][:-1]]
+        parent[order] = np.where(first, leg_lot[order], np.r_[-1, leg_id[order][:-1]])
+        tip = np.arange(n_lots)
+        tip[leg_lot[order]] = leg_id[order]  # the last leg wins
+        certified = legs["certified"].to_numpy()
+        certificate = np.full(len(legs), None, dtype=object)
+        certificate[certified] = self.parcels["certificate_id"].to_numpy()
+        labels = {
+            int(x): self._label(int(x)) for x in np.unique(legs["label"]) if x >= -1 or x <= -3
         }
-        declared = pd.Series(b.label).map(labels).astype("string")
-        declared = declared.mask(pd.Series(b.kind == en.POOL))
-        frame = pd.DataFrame(
+        declared = np.array([labels.get(int(x)) for x in legs["label"]], dtype=object)
+        listing = {
+            self._index(hub.country): self.scenario.controls.origin_listing_on_mixed
+            or hub.certifies == "list_origins"
+            for hub in self.scenario.hubs
+        }
+        exporter = legs["exporter"].to_numpy()
+        lists = np.array([listing.get(int(c), False) for c in exporter], dtype=bool) & certified
+
+        seized = np.flatnonzero(b.fate == en.SEIZED)
+        seize_id = n_lots + len(legs) + np.arange(seized.size)
+        country_of = np.concatenate([place, legs["importer"].to_numpy()])
+
+        base = self.lots
+        kinds = np.array(["produce", "mix", "split"], dtype=object)[b.kind]
+        lots = pd.DataFrame(
             {
-                "lot_id": lots["lot_id"],
-                "carats": lots["carats"],
-                "origin": lots["origin"].astype("string"),
-                "kind": pd.Series(np.array(["produce", "mix", "split"])[b.kind], dtype="string"),
-                "on": lots["on"],
-                "country": lots["location"].astype("string"),
-                "zone": lots["zone"].astype("string"),
-                "value_usd": lots["value_usd"],
-                "declared_origin": declared,
-                "list_origins": b.label <= -3,
+                "lot_id": np.concatenate([np.arange(n_lots), leg_id, seize_id]),
+                "carats": np.concatenate([b.carats, b.carats[leg_lot], b.carats[seized]]),
+                "origin": np.concatenate(
+                    [
+                        base["origin"].astype(object).to_numpy(),
+                        np.full(len(legs) + seized.size, None),
+                    ]
+                ),
+                "kind": np.concatenate(
+                    [kinds, np.where(certified, "ship", "smuggle"), np.full(seized.size, "seize")]
+                ),
+                "on": np.concatenate(
+                    [dates[b.step], dates[b.step[leg_lot]], dates[b.step[seized]]]
+                ),
+                "country": countries[
+                    np.concatenate([place, legs["importer"].to_numpy(), country_of[tip[seized]]])
+                ],
+                "zone": np.concatenate(
+                    [
+                        base["zone"].astype(object).to_numpy(),
+                        np.full(len(legs) + seized.size, None),
+                    ]
+                ),
+                "value_usd": np.concatenate([b.value, b.value[leg_lot], b.value[seized]]),
+                "certificate": np.concatenate(
+                    [np.full(n_lots, None), certificate, np.full(seized.size, None)]
+                ),
+                "declared_origin": np.concatenate(
+                    [np.full(n_lots, None), declared, np.full(seized.size, None)]
+                ),
+                "list_origins": np.concatenate(
+                    [np.zeros(n_lots, dtype=bool), lists, np.zeros(seized.size, dtype=bool)]
+                ),
+                "simulated_lot": np.concatenate([np.arange(n_lots), leg_lot, seized]),
             }
         )
-        flows = self.flows[["source", "target", "carats"]]
-        return frame, flows
+        moves = self.flows
+        mixing = (moves["kind"] == "mix").to_numpy()
+        source = moves["source"].to_numpy().copy()
+        source[mixing] = tip[source[mixing]]  # goods are pooled where their last leg took them
+        flows = pd.DataFrame(
+            {
+                "source": np.concatenate([parent, tip[seized], source]),
+                "target": np.concatenate([leg_id, seize_id, moves["target"].to_numpy()]),
+                "carats": np.concatenate(
+                    [b.carats[leg_lot], b.carats[seized], moves["carats"].to_numpy()]
+                ),
+            }
+        )
+        return lots, flows
+
+    def _index(self, country: str) -> int:
+        return self._arrays.net.countries.index(country)
 
     @functools.cached_property
     def provenance(self) -> ProvenanceGraph:
@@ -174,7 +249,7 @@ class SimulationResult:
         --------
         >>> result = kp.simulation.run(kp.simulation.builtin("congo-brazzaville-2004"), seed=1)
         >>> shares = kp.origin_shares(result.provenance)
-        >>> len(result.provenance.lots) == len(result.lots)
+        >>> len(result.provenance.lots) == len(result.provenance_frames()[0])
         True
         """
         return ProvenanceGraph.from_frames(*self.provenance_frames())
