@@ -523,9 +523,24 @@ def test_paperwork_agrees_with_provenance_rule(scenario, seed):
     assert derived.loc[ours.index].astype(str).tolist() == ours.astype(str).tolist()
 
 
-def test_opacity_agrees_with_provenance(car):
+def test_opacity_agrees_with_provenance(congo):
     """The opacity metric equals kpmodel.provenance.opacity at the destination."""
     for levers in ({}, {"origin_listing_on_mixed": True}):
-        result = run(car.with_levers(**levers), seed=4)
+        result = run(congo.with_levers(**levers), seed=4)
         theirs = kp.provenance.opacity(result.provenance).loc["IN", "opacity"]
         assert metric(result, "all", "opacity") == pytest.approx(theirs, rel=1e-9)
+
+
+@pytest.mark.parametrize("name", ["car-2013", "congo-brazzaville-2004"])
+def test_detection_metrics_agree_with_evaluate(name):
+    """Detector precision and recall equal kpmodel.statistics.evaluate on the same flags."""
+    result = run(builtin(name), seed=3)
+    flags = kp.statistics.detect(result.kp_statistics)
+    truth = result.anomalies("smuggled")
+    for detector in ["any", *(d.__name__ for d in kp.statistics.BUILTINS)]:
+        mine = flags if detector == "any" else flags[flags.detector == detector]
+        graded = kp.statistics.evaluate(mine, truth)
+        recall = metric(result, "smuggled", "detection_recall", detector)
+        precision = metric(result, "smuggled", "detection_precision", detector)
+        assert recall == pytest.approx(graded.recall, nan_ok=True)
+        assert precision == pytest.approx(graded.precision, nan_ok=True)
