@@ -544,3 +544,20 @@ def test_detection_metrics_agree_with_evaluate(name):
         precision = metric(result, "smuggled", "detection_precision", detector)
         assert recall == pytest.approx(graded.recall, nan_ok=True)
         assert precision == pytest.approx(graded.precision, nan_ok=True)
+
+
+@settings(max_examples=25)
+@given(scenarios(), st.integers(0, 2**32))
+def test_metrics_are_consistent(scenario, seed):
+    """Per definition: laundered and seized carats never exceed what left, rates in [0, 1]."""
+    result = run(scenario, seed=seed)
+    m = result.metrics
+    for definition in ("smuggled", scenario.definition):
+        rows = m[(m.definition == definition) & (m.detector == "")].set_index("metric").value
+        left = rows["positive_carats"]
+        assert rows["laundered_carats"] <= left * (1 + 1e-9) + 1e-9
+        assert rows["seized_carats"] <= left * (1 + 1e-9) + 1e-9
+        for rate in ("laundering_rate", "hub_laundering_rate", "interdiction_recall"):
+            assert np.isnan(rows[rate]) or -1e-9 <= rows[rate] <= 1 + 1e-9
+    detection = m[m.metric.str.startswith("detection")].value.dropna()
+    assert ((detection >= 0) & (detection <= 1)).all()

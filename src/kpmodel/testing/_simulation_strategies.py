@@ -6,6 +6,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from kpmodel.definitions import Actor, Harm, Link, Period, Place, Situation, Target
 from kpmodel.simulation import (
     Controls,
     Destination,
@@ -69,8 +70,9 @@ def scenarios(draw: Any, *, max_producers: int = 3) -> Scenario:
 
     Scenarios have 1 to `max_producers` producers with one or two zones (some of them not
     certified), up to two neighbours, up to three hubs chained in order, one or two
-    destinations, and smuggling routes. They shrink towards one producer, no hub and no
-    route. Lot sizes keep each scenario under a few thousand lots.
+    destinations, smuggling routes, situations on some zones (random evidence) and one of
+    three definitions in force. They shrink towards one producer, no hub, no route and no
+    situation. Lot sizes keep each scenario under a few thousand lots.
 
     Examples
     --------
@@ -140,6 +142,20 @@ def scenarios(draw: Any, *, max_producers: int = 3) -> Scenario:
                     assumptions=_ASSUMED,
                 )
             )
+    start_year = draw(st.integers(2004, 2024))
+    situations = [
+        Situation(
+            place=Place(country=producer.country, zone=zone.name),
+            period=Period(f"{start_year + draw(st.integers(0, 1))}"),
+            actor=draw(st.sampled_from(list(Actor))),
+            harms=frozenset(draw(st.lists(st.sampled_from(list(Harm)), max_size=2))),
+            link=frozenset(draw(st.lists(st.sampled_from(list(Link)), max_size=1))),
+            target=draw(st.sampled_from(list(Target))),
+        )
+        for producer in producers
+        for zone in producer.zones
+        if draw(st.booleans())
+    ]
     probability = st.sampled_from([0.0, 0.3, 1.0])
     controls = Controls(
         border_controls=draw(probability),
@@ -151,7 +167,7 @@ def scenarios(draw: Any, *, max_producers: int = 3) -> Scenario:
     )
     return Scenario(
         name="generated",
-        start_year=draw(st.integers(2004, 2024)),
+        start_year=start_year,
         years=draw(st.integers(1, 2)),
         steps_per_year=draw(st.sampled_from([2, 4, 12])),
         lot_carats={"artisanal": 200, "industrial": 500, "unspecified": 300},
@@ -161,4 +177,6 @@ def scenarios(draw: Any, *, max_producers: int = 3) -> Scenario:
         destinations=[Destination(country=c) for c in destination_codes],
         routes=routes,
         controls=controls,
+        situations=situations,
+        definition=draw(st.sampled_from(["KPCS_2003", "CANADA_WDC_CSC_2018", "OECD_ANNEX_II"])),
     )
