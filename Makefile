@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-LINTED := $(wildcard src tests examples benchmarks docs) conftest.py
+LINTED := $(wildcard src tests examples benchmarks docs scripts) conftest.py
 
 .PHONY: venv test test-slow lint typecheck demo bench docs clean
 
@@ -24,6 +24,7 @@ typecheck: $(STAMP)
 
 test: lint typecheck
 	$(BIN)/python -m pytest -q
+	$(MAKE) docs
 
 # Long Hypothesis runs: many more examples per property.
 test-slow: $(STAMP)
@@ -36,7 +37,7 @@ bench: $(STAMP)
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 docs: $(STAMP)
-	$(BIN)/sphinx-build -n -W --keep-going -b html docs docs/_build/html
+	$(BIN)/sphinx-build -q -n -W --keep-going -b html docs docs/_build/html
 
 clean:
 	rm -rf $(VENV) docs/_build .pytest_cache .mypy_cache .ruff_cache .hypothesis

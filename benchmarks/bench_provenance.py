@@ -213,7 +213,7 @@ def run(n: int, n_origins: int, *, ancestors: bool) -> dict[str, Any]:
         "lots": n,
         "origins": n_origins,
         "flows": graph.number_of_flows,
-        "levels": int(graph.column("level").max()) + 1,
+        "levels": int(graph._column("level").max()) + 1,
         "from_frames s": t_build,
         "from_frames MiB": mem_build,
         "origin_shares s": t_shares,

@@ -160,7 +160,7 @@ class TestOriginShares:
         """Under de minimis, mixed lots hold no share below the threshold; rows sum to 1."""
         shares = origin_shares(graph, mixing=de_minimis(threshold)).values
         np.testing.assert_allclose(shares.sum(axis=1), 1.0, atol=1e-9)
-        mixed = graph.column("level") > 0
+        mixed = graph._column("level") > 0
         small = (shares[mixed] > 0) & (shares[mixed] < threshold - 1e-12)
         assert not small.any()
 
@@ -437,7 +437,7 @@ class TestPaperworkAndAudit:
         lot = data.draw(st.sampled_from(list(graph.lots)))
         for origin, share in shares.of(lot).items():
             paths = explain(graph, lot, origin, limit=10_000)
-            carats = graph.column("carats")[graph.positions([lot])[0]]
+            carats = graph._column("carats")[graph._positions([lot])[0]]
             assert sum(p.carats for p in paths) == pytest.approx(carats * share, rel=1e-9)
             assert all(p.lots[-1] == lot and len(p.flows) == len(p.lots) - 1 for p in paths)
 
@@ -476,3 +476,12 @@ class TestPaperworkAndAudit:
         assert table.loc[listed, "declared_origin"] == "BW,RU"
         assert table.loc[forged, "declared_origin"] == "BW"
         assert opacity(g, per="shipment").loc[forged, "opaque_carats"] == pytest.approx(1.0)
+
+    def test_audit_and_opacity_work_on_sparse_shares(self, monkeypatch):
+        """Graphs too big for dense shares give the same audit and opacity (sparse path)."""
+        g, _, _ = laundering_case()
+        dense_findings = kp.provenance.audit(g, register=FakeRegister())
+        dense_opacity = opacity(g)
+        monkeypatch.setattr("kpmodel.provenance._shares.DENSE_LIMIT", 0)
+        assert kp.provenance.audit(g, register=FakeRegister()) == dense_findings
+        pd.testing.assert_frame_equal(opacity(g), dense_opacity)

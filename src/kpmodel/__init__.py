@@ -11,17 +11,20 @@ For example:
 """
 
 from kpmodel import (
+    certificates,
     datasets,
     definitions,
     errors,
     participants,
     provenance,
+    rules,
     simulation,
     statistics,
 )
 from kpmodel.definitions import compare
 from kpmodel.errors import KPModelError
 from kpmodel.provenance import ProvenanceGraph, origin_shares
+from kpmodel.rules import check
 
 __version__ = "0.1.0"
 
@@ -29,6 +32,8 @@ __all__ = [
     "KPModelError",
     "ProvenanceGraph",
     "__version__",
+    "certificates",
+    "check",
     "compare",
     "datasets",
     "definitions",
@@ -36,6 +41,7 @@ __all__ = [
     "origin_shares",
     "participants",
     "provenance",
+    "rules",
     "simulation",
     "statistics",
 ]

@@ -12,7 +12,7 @@ from kpmodel.errors import InvalidArgumentError
 from kpmodel.provenance._explain import Path, paths_into
 from kpmodel.provenance._graph import KIND_CODE, Kind, ProvenanceGraph
 from kpmodel.provenance._paperwork import MIXED, _Paperwork, shipments
-from kpmodel.provenance._shares import origin_labels, origin_shares, propagate
+from kpmodel.provenance._shares import dense_row, origin_labels, origin_shares, propagate
 
 __all__ = ["Finding", "audit", "opacity"]
 
@@ -145,20 +145,20 @@ def opacity(
     ships = shipments(graph)
     shares = origin_shares(graph)
     column = {str(o): j for j, o in enumerate(shares.origins)}
-    carats = graph.column("carats")[ships]
+    carats = graph._column("carats")[ships]
     readable = np.zeros(ships.size)
     for i, position in enumerate(ships.tolist()):
         declared = _declared_countries(paperwork.declared(position))
         cols = [column[c] for c in declared if c in column]
-        readable[i] = carats[i] * float(shares.values[position, cols].sum()) if cols else 0.0
-    table = np.array([*graph.strings, None], dtype=object)
+        readable[i] = carats[i] * float(dense_row(shares.values, position)[cols].sum())
+    table = np.array([*graph._strings, None], dtype=object)
     frame = pd.DataFrame(
         {
-            "importer": table[graph.column("country")[ships]],
+            "importer": table[graph._column("country")[ships]],
             "carats": carats,
             "readable_carats": readable,
         },
-        index=pd.Index([graph.lot_id(p) for p in ships.tolist()], name="lot_id"),
+        index=pd.Index([graph._lot_id(p) for p in ships.tolist()], name="lot_id"),
     )
     if per == "destination":
         frame = frame.groupby("importer").sum()
@@ -225,32 +225,32 @@ def audit(
     ships = shipments(graph)
     if ships.size == 0:
         return []
-    kind = graph.column("kind")
+    kind = graph._column("kind")
     smuggle = kind == KIND_CODE[Kind.SMUGGLE]
     smuggled = propagate(graph, smuggle.astype(np.float64)[:, None], reset=smuggle)[:, 0]
     zone_shares = origin_shares(graph, by="zone") if register is not None else None
     zone_code, labels = origin_labels(graph, "zone")
     verdicts: dict[tuple[str, str | None, Any], str | None] = {}
     findings = []
-    source = graph.flow_column("source")
+    source = graph._flow_column("source")
     for position in ships.tolist():
         declared = paperwork.declared(position)
         named = _declared_countries(declared)
-        on = graph.column("on")[position]
+        on = graph._column("on")[position]
         day = None if np.isnat(on) else pd.Timestamp(on).date()
         parent = int(source[paperwork.indptr[position]])
         head = {
-            "lot": graph.lot_id(position),
-            "certificate": graph.string(int(graph.column("certificate")[position])),
+            "lot": graph._lot_id(position),
+            "certificate": graph._string(int(graph._column("certificate")[position])),
             "on": day,
-            "exporter": graph.string(int(graph.column("country")[parent])) or "",
-            "importer": graph.string(int(graph.column("country")[position])) or "",
+            "exporter": graph._string(int(graph._column("country")[parent])) or "",
+            "importer": graph._string(int(graph._column("country")[position])) or "",
             "declared_origin": declared,
         }
-        carats = float(graph.column("carats")[position])
+        carats = float(graph._column("carats")[position])
         offending: list[tuple[str, str, float, np.ndarray[Any, Any]]] = []
         if zone_shares is not None and register is not None:
-            row = zone_shares.values[position]
+            row = dense_row(zone_shares.values, position)
             for j in np.flatnonzero(row[:-1] > TOLERANCE).tolist():
                 label = labels[j]
                 country, _, zone = label.partition("/")

@@ -67,12 +67,12 @@ def paths_into(
     limit: int,
 ) -> tuple[Path, ...]:
     """Enumerate the paths into position `lot` from lots where `entering` > 0."""
-    target = graph.flow_column("target")
-    source = graph.flow_column("source")
-    amount = graph.flow_column("carats")
+    target = graph._flow_column("target")
+    source = graph._flow_column("source")
+    amount = graph._flow_column("carats")
     indptr = np.zeros(len(graph) + 1, np.int64)
     np.cumsum(np.bincount(target, minlength=len(graph)), out=indptr[1:])
-    carats = graph.column("carats")
+    carats = graph._column("carats")
     found: list[tuple[float, tuple[int, ...], tuple[float, ...]]] = []
     # Depth-first, backwards: (current lot, the path from it to `lot`, weight so far).
     stack: list[tuple[int, tuple[int, ...], tuple[float, ...], float]] = [(lot, (lot,), (), 1.0)]
@@ -87,7 +87,7 @@ def paths_into(
                 stack.append((parent, (parent, *path), (float(amount[f]), *flows), w))
     found.sort(key=lambda item: -item[0])
     return tuple(
-        Path(lots=tuple(graph.lot_id(p) for p in path), flows=flows, carats=c)
+        Path(lots=tuple(graph._lot_id(p) for p in path), flows=flows, carats=c)
         for c, path, flows in found[:limit]
     )
 
@@ -124,7 +124,7 @@ def explain(
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         msg = f"limit must be a positive int; got {limit!r}."
         raise InvalidArgumentError(msg)
-    position = graph.positions([lot])[0]
+    position = graph._positions([lot])[0]
     entering, share = entry_column(graph, origin, by=by)
     if share[position] <= 0:
         return ()

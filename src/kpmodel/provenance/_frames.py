@@ -288,30 +288,30 @@ def graph_to_frames(graph: ProvenanceGraph) -> tuple[pd.DataFrame, pd.DataFrame]
     """Return the ``(lots, flows)`` frames of `graph` (see `ProvenanceGraph.to_frames`)."""
     n = len(graph)
     ids = np.asarray(graph.lots)
-    table = np.array([*graph.strings, None], dtype=object)
+    table = np.array([*graph._strings, None], dtype=object)
     kinds = np.array([kind.value for kind in KINDS], dtype=object)
     lots = pd.DataFrame(
         {
             "lot_id": ids,
-            "kind": kinds[graph.column("kind")],
-            "carats": graph.column("carats").copy(),
-            "origin": table[graph.column("origin")],
-            "on": pd.to_datetime(graph.column("on")),
-            "country": table[graph.column("country")],
-            "zone": table[graph.column("zone")],
-            "site": table[graph.column("site")],
-            "value_usd": graph.column("value_usd").copy(),
-            "certificate": table[graph.column("certificate")],
-            "declared_origin": table[graph.column("declared")],
-            "list_origins": graph.column("list_origins").copy(),
+            "kind": kinds[graph._column("kind")],
+            "carats": graph._column("carats").copy(),
+            "origin": table[graph._column("origin")],
+            "on": pd.to_datetime(graph._column("on")),
+            "country": table[graph._column("country")],
+            "zone": table[graph._column("zone")],
+            "site": table[graph._column("site")],
+            "value_usd": graph._column("value_usd").copy(),
+            "certificate": table[graph._column("certificate")],
+            "declared_origin": table[graph._column("declared")],
+            "list_origins": graph._column("list_origins").copy(),
         },
         index=pd.RangeIndex(n),
     )
     flows = pd.DataFrame(
         {
-            "source": ids[graph.flow_column("source")],
-            "target": ids[graph.flow_column("target")],
-            "carats": graph.flow_column("carats").copy(),
+            "source": ids[graph._flow_column("source")],
+            "target": ids[graph._flow_column("target")],
+            "carats": graph._flow_column("carats").copy(),
         }
     )
     return lots, flows

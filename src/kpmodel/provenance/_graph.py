@@ -266,28 +266,23 @@ class ProvenanceGraph:
         >>> g.location(g.smuggle(mine, to="CM", on="2014-02-01"))
         'CM'
         """
-        return self.string(int(self._lots["country"][self._position(lot)]))
+        return self._string(int(self._lots["country"][self._position(lot)]))
 
     # -- internal accessors used by the algorithms ---------------------------------------
 
-    def column(self, name: str) -> np.ndarray[Any, Any]:
+    def _column(self, name: str) -> np.ndarray[Any, Any]:
         """Return a read-only view of one internal lot column (for kpmodel's algorithms)."""
         view = self._lots[name][: self._n].view()
         view.flags.writeable = False
         return view
 
-    def flow_column(self, name: str) -> np.ndarray[Any, Any]:
+    def _flow_column(self, name: str) -> np.ndarray[Any, Any]:
         """Return a read-only view of one flow column (flows are sorted by target)."""
         view = self._flows[name][: self._m].view()
         view.flags.writeable = False
         return view
 
-    @property
-    def strings(self) -> Sequence[str]:
-        """The string table that the coded columns (country, zone, ...) index into."""
-        return tuple(self._strings)
-
-    def string(self, code: int) -> str | None:
+    def _string(self, code: int) -> str | None:
         """Return the string for a code of a coded column, or None for -1."""
         return None if code < 0 else self._strings[code]
 
@@ -317,11 +312,11 @@ class ProvenanceGraph:
         msg = f"lot {lot!r} is not in the graph; use an id returned by produce(), split(), ..."
         raise InvalidGraphError(msg)
 
-    def positions(self, lots: Iterable[Any]) -> IntArray:
+    def _positions(self, lots: Iterable[Any]) -> IntArray:
         """Return the storage positions of `lots` (ids), raising for unknown ids."""
         return np.array([self._position(lot) for lot in lots], dtype=np.int64)
 
-    def lot_id(self, position: int) -> Any:
+    def _lot_id(self, position: int) -> Any:
         """Return the id of the lot stored at `position`."""
         return position if self._ids is None else self._ids[position]
 
@@ -396,7 +391,7 @@ class ProvenanceGraph:
         amounts = [to_carats(c, path=f"carats[{i}]") for i, c in enumerate(carats)]
         self._check_can_give([parent], [sum(amounts)])
         day = self._day_after([parent], on)
-        country = self.string(int(self._lots["country"][parent]))
+        country = self._string(int(self._lots["country"][parent]))
         ids = []
         for amount in amounts:
             ids.append(
@@ -429,7 +424,7 @@ class ProvenanceGraph:
         if not parents or len(set(parents)) != len(parents):
             msg = f"lots must be a non-empty list of distinct lot ids; got {parents!r}."
             raise InvalidArgumentError(msg)
-        places = {self.string(int(self._lots["country"][p])) for p in parents}
+        places = {self._string(int(self._lots["country"][p])) for p in parents}
         if at is not None:
             check_country(at, path="at")
         if len(places) != 1 or (at is not None and places != {at}):
@@ -527,7 +522,7 @@ class ProvenanceGraph:
             kind=Kind.SEIZE,
             carats=amount,
             on=self._day_after([parent], on),
-            country=self.string(int(self._lots["country"][parent])),
+            country=self._string(int(self._lots["country"][parent])),
             parents=[parent],
             amounts=[amount],
         )
@@ -559,7 +554,7 @@ class ProvenanceGraph:
             left = held - float(self._lots["given"][parent])
             if amount > left + CARAT_RTOL * held or amount <= CARAT_RTOL * held:
                 msg = (
-                    f"lot {self.lot_id(parent)!r} holds {max(left, 0.0):.6g} carats not yet "
+                    f"lot {self._lot_id(parent)!r} holds {max(left, 0.0):.6g} carats not yet "
                     f"given away; it cannot give {amount:.6g}. A lot never gives more than it "
                     "holds: split or mix only what remains."
                 )

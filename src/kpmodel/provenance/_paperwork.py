@@ -85,13 +85,13 @@ class _Paperwork:
 
     def __init__(self, graph: ProvenanceGraph) -> None:
         self.graph = graph
-        self.kind = graph.column("kind")
-        self.country = graph.column("country")
+        self.kind = graph._column("kind")
+        self.country = graph._column("country")
         self.unknown = unknown_fraction(graph)
-        target = graph.flow_column("target")
+        target = graph._flow_column("target")
         self.indptr = np.zeros(len(graph) + 1, np.int64)
         np.cumsum(np.bincount(target, minlength=len(graph)), out=self.indptr[1:])
-        self.source = graph.flow_column("source")
+        self.source = graph._flow_column("source")
         self.memo: dict[int, str] = {}
 
     def parents(self, position: int) -> np.ndarray[Any, Any]:
@@ -101,16 +101,16 @@ class _Paperwork:
         """Return the declared origin of ship lot `shipment` (stored override, or the rule)."""
         if shipment in self.memo:
             return self.memo[shipment]
-        stored = self.graph.string(int(self.graph.column("declared")[shipment]))
+        stored = self.graph._string(int(self.graph._column("declared")[shipment]))
         if stored is None:
             (parent,) = self.parents(shipment)
             inputs, undocumented = self.inputs(int(parent))
-            exporter = self.graph.string(int(self.country[parent])) or "??"
+            exporter = self.graph._string(int(self.country[parent])) or "??"
             stored = declare_origin(
                 inputs,
                 exporter=exporter,
                 undocumented=undocumented,
-                list_origins=bool(self.graph.column("list_origins")[shipment]),
+                list_origins=bool(self.graph._column("list_origins")[shipment]),
             )
         self.memo[shipment] = stored
         return stored
@@ -127,7 +127,7 @@ class _Paperwork:
             if self.country[lot] != place or kind == _SMUGGLE:
                 undocumented = True  # arrived with no certificate
             elif kind == _PRODUCE:
-                inputs.add(self.graph.string(int(self.graph.column("origin")[lot])) or "??")
+                inputs.add(self.graph._string(int(self.graph._column("origin")[lot])) or "??")
             elif kind == _SHIP:
                 inputs.add(self.declared(lot))
             else:
@@ -141,7 +141,7 @@ class _Paperwork:
 
 def shipments(graph: ProvenanceGraph) -> np.ndarray[Any, Any]:
     """Return the positions of the lots created by a certified shipment (kind ``ship``)."""
-    return np.flatnonzero(graph.column("kind") == _SHIP)
+    return np.flatnonzero(graph._column("kind") == _SHIP)
 
 
 def declared_origins(graph: ProvenanceGraph) -> pd.DataFrame:
@@ -165,17 +165,17 @@ def declared_origins(graph: ProvenanceGraph) -> pd.DataFrame:
     """
     paperwork = _Paperwork(graph)
     rows = []
-    source = graph.flow_column("source")
+    source = graph._flow_column("source")
     for position in shipments(graph).tolist():
         parent = int(source[paperwork.indptr[position]])
         rows.append(
             {
-                "lot_id": graph.lot_id(position),
-                "on": graph.column("on")[position],
-                "exporter": graph.string(int(graph.column("country")[parent])),
-                "importer": graph.string(int(graph.column("country")[position])),
-                "certificate": graph.string(int(graph.column("certificate")[position])),
-                "carats": float(graph.column("carats")[position]),
+                "lot_id": graph._lot_id(position),
+                "on": graph._column("on")[position],
+                "exporter": graph._string(int(graph._column("country")[parent])),
+                "importer": graph._string(int(graph._column("country")[position])),
+                "certificate": graph._string(int(graph._column("certificate")[position])),
+                "carats": float(graph._column("carats")[position]),
                 "declared_origin": paperwork.declared(position),
             }
         )

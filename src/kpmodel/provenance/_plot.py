@@ -10,7 +10,7 @@ import numpy as np
 
 from kpmodel.provenance._graph import KINDS, ProvenanceGraph
 from kpmodel.provenance._paperwork import MIXED, _Paperwork, shipments
-from kpmodel.provenance._shares import OriginShares, origin_shares
+from kpmodel.provenance._shares import OriginShares, dense_row, origin_shares
 
 __all__ = ["plot_case", "plot_flows", "plot_shares"]
 
@@ -72,8 +72,8 @@ def final_shipments(graph: ProvenanceGraph) -> np.ndarray[Any, Any]:
     ship = np.zeros(len(graph), bool)
     ship[shipments(graph)] = True
     below = np.zeros(len(graph), bool)  # some later shipment carries this lot's carats
-    source, target = graph.flow_column("source"), graph.flow_column("target")
-    level = graph.column("level")
+    source, target = graph._flow_column("source"), graph._flow_column("target")
+    level = graph._column("level")
     for depth in range(int(level.max(initial=0)), 0, -1):
         flows = np.flatnonzero(level[target] == depth)
         np.logical_or.at(below, source[flows], ship[target[flows]] | below[target[flows]])
@@ -109,16 +109,16 @@ def plot_flows(
     ax = _axes(ax, (9, 5))
     paperwork = _Paperwork(graph)
     shares = origin_shares(graph)
-    source = graph.flow_column("source")
+    source = graph._flow_column("source")
     left: dict[tuple[str, str], float] = defaultdict(float)
     right: dict[tuple[str, str, str], float] = defaultdict(float)
     drawn = final_shipments(graph) if final_only else shipments(graph)
     for position in drawn.tolist():
         parent = int(source[paperwork.indptr[position]])
-        exporter = graph.string(int(graph.column("country")[parent])) or "?"
-        importer = graph.string(int(graph.column("country")[position])) or "?"
-        carats = float(graph.column("carats")[position])
-        row = shares.values[position]
+        exporter = graph._string(int(graph._column("country")[parent])) or "?"
+        importer = graph._string(int(graph._column("country")[position])) or "?"
+        carats = float(graph._column("carats")[position])
+        row = dense_row(shares.values, position)
         for j in np.flatnonzero(row).tolist():
             left[(str(shares.origins[j]), exporter)] += carats * float(row[j])
         right[(exporter, importer, paperwork.declared(position))] += carats
@@ -197,8 +197,8 @@ def plot_case(graph: ProvenanceGraph, *, ax: Any = None, title: str | None = Non
     declared = {}
     paperwork = _Paperwork(graph)
     for position in shipments(graph).tolist():
-        declared[graph.lot_id(position)] = paperwork.declared(position)
-    level = graph.column("level")
+        declared[graph._lot_id(position)] = paperwork.declared(position)
+    level = graph._column("level")
     rows: dict[int, int] = defaultdict(int)
     position_of = {}
     for i, lot in enumerate(graph.lots):

@@ -225,12 +225,16 @@ class OriginShares:
         >>> kp.origin_shares(g).of(lot)
         {'BW': 1.0}
         """
-        position = int(cast(int, self.lots.get_loc(lot)))
-        if isinstance(self.values, sp.csr_array):
-            row = self.values[[position]].toarray()[0]
-        else:
-            row = self.values[position]
+        row = dense_row(self.values, int(cast(int, self.lots.get_loc(lot))))
         return {str(self.origins[int(j)]): float(row[j]) for j in np.flatnonzero(row)}
+
+
+def dense_row(values: FloatArray | sp.csr_array, position: int) -> FloatArray:
+    """Return row `position` of a dense or sparse shares matrix as a dense 1-D array."""
+    row: FloatArray = (
+        values[[position]].toarray()[0] if isinstance(values, sp.csr_array) else values[position]
+    )
+    return row
 
 
 def origin_labels(graph: ProvenanceGraph, by: str) -> tuple[IntArray, list[str]]:
@@ -238,14 +242,14 @@ def origin_labels(graph: ProvenanceGraph, by: str) -> tuple[IntArray, list[str]]
     if by not in ("country", "zone", "site"):
         msg = f"by must be 'country', 'zone' or 'site'; got {by!r}."
         raise InvalidArgumentError(msg)
-    origin = graph.column("origin")
+    origin = graph._column("origin")
     produced = np.flatnonzero(origin >= 0)
     parts = [origin[produced]]
     if by in ("zone", "site"):
-        parts.append(graph.column("zone")[produced])
+        parts.append(graph._column("zone")[produced])
     if by == "site":
-        parts.append(graph.column("site")[produced])
-    table = [*graph.strings, ""]
+        parts.append(graph._column("site")[produced])
+    table = [*graph._strings, ""]
     if len(parts) == 1:
         unique_codes, inverse = np.unique(parts[0], return_inverse=True)
         unique_keys = unique_codes[:, None]
@@ -263,9 +267,9 @@ def origin_labels(graph: ProvenanceGraph, by: str) -> tuple[IntArray, list[str]]
 def share_weights(graph: ProvenanceGraph) -> sp.csr_array:
     """Return W, the (lots x lots) matrix of the share of row lot's carats from column lot."""
     n = len(graph)
-    target = graph.flow_column("target")
-    source = graph.flow_column("source")
-    weight = graph.flow_column("carats") / graph.column("carats")[target]
+    target = graph._flow_column("target")
+    source = graph._flow_column("source")
+    weight = graph._flow_column("carats") / graph._column("carats")[target]
     index_type = np.int32 if n < 2**31 - 1 else np.int64
     indptr = np.zeros(n + 1, index_type)
     np.cumsum(np.bincount(target, minlength=n), out=indptr[1:])
@@ -274,7 +278,7 @@ def share_weights(graph: ProvenanceGraph) -> sp.csr_array:
 
 def level_blocks(graph: ProvenanceGraph) -> Iterator[slice | IntArray]:
     """Yield the lots of each topological level after the first, as a slice when contiguous."""
-    level = graph.column("level")
+    level = graph._column("level")
     if level.size == 0:
         return
     if np.all(level[1:] >= level[:-1]):
@@ -380,7 +384,7 @@ def sparse_shares(
 ) -> sp.csr_array:
     """Solve S = W S + P with S sparse: one sparse product per level, in level order."""
     n = len(graph)
-    level = graph.column("level")
+    level = graph._column("level")
     order = np.argsort(level, kind="stable")
     in_order = bool(np.all(order == np.arange(n)))
     weights = share_weights(graph)
@@ -418,9 +422,9 @@ def sparse_shares(
 
 def unknown_fraction(graph: ProvenanceGraph) -> FloatArray:
     """Return, per lot, the fraction of its carats that entered with no documented source."""
-    carats = graph.column("carats")
-    fraction: FloatArray = np.clip(1.0 - graph.column("received") / carats, 0.0, 1.0)
-    fraction[graph.column("kind") == KIND_CODE[Kind.PRODUCE]] = 0.0
+    carats = graph._column("carats")
+    fraction: FloatArray = np.clip(1.0 - graph._column("received") / carats, 0.0, 1.0)
+    fraction[graph._column("kind") == KIND_CODE[Kind.PRODUCE]] = 0.0
     # Float noise from summing flows is not an unknown origin.
     fraction[fraction < 1e-12] = 0.0
     return fraction

@@ -12,6 +12,16 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     msg = "kpmodel.testing.strategies needs Hypothesis: pip install 'kpmodel[testing]'"
     raise ImportError(msg) from exc
 
+from kpmodel.testing._certificates_strategies import (
+    DEFECTS,
+    certificates,
+    defective_certificates,
+    ledgers,
+    parcels,
+    participants,
+    parties,
+    shipments,
+)
 from kpmodel.testing._definitions_strategies import (
     clauses,
     definitions,
@@ -25,14 +35,22 @@ from kpmodel.testing._simulation_strategies import lever_values, scenarios
 from kpmodel.testing._statistics_strategies import statistics_frames, statistics_tables
 
 __all__ = [
+    "DEFECTS",
+    "certificates",
     "clauses",
+    "defective_certificates",
     "definitions",
     "designations",
+    "ledgers",
     "lever_values",
+    "parcels",
+    "participants",
+    "parties",
     "periods",
     "places",
     "provenance_graphs",
     "scenarios",
+    "shipments",
     "situations",
     "statistics_frames",
     "statistics_tables",

@@ -1,0 +1,226 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+import attrs
+
+from kpmodel.certificates._records import Certificate, ImportConfirmation, Shipment
+from kpmodel.errors import InvalidArgumentError
+from kpmodel.rules._model import Context, Finding, RegisterLike, Report, Rulebook
+
+_CHECKABLE = "a Certificate, a Shipment, an ImportConfirmation, or a sequence of them (a ledger)"
+
+
+@cache
+def default_register() -> Any:
+    """Return the shipped register of participants, loaded once.
+
+    `kpmodel.check` uses it when no register is given.
+
+    Returns
+    -------
+    kpmodel.participants.Register
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> kp.rules.default_register().may_trade("BW", on=date(2023, 3, 1))
+    True
+    """
+    from kpmodel.participants import Register
+
+    return Register.default()
+
+
+def check(
+    obj: object,
+    *,
+    register: RegisterLike | None = None,
+    on: date | None = None,
+    rulebook: Rulebook | None = None,
+) -> Report:
+    """Check a certificate, a shipment, an import confirmation or a ledger against the KPCS.
+
+    Applies the rules in force on `on`; without `on`, each record's own date: a certificate's
+    date of issuance, a shipment's date of departure, a confirmation's date of receipt.
+    A shipment is checked with its certificate (the certificate's findings have paths
+    starting ``certificate.``). In a ledger (any list or tuple of records), each record is
+    checked, import confirmations are checked against the certificate with their number,
+    and certificate numbers must be unique; paths start with the record's index (``[3].``).
+
+    Parameters
+    ----------
+    obj : Certificate, Shipment, ImportConfirmation, or a sequence of them
+    register : kpmodel.participants.Register, optional
+        Who may trade when (Section III(c)). Defaults to the shipped register.
+    on : datetime.date, optional
+        The date to judge on.
+    rulebook : Rulebook, optional
+        The rules to apply; defaults to `Rulebook.default`.
+
+    Returns
+    -------
+    Report
+
+    Raises
+    ------
+    kpmodel.errors.InvalidArgumentError
+        If `obj` is none of the above or `on` is not a date.
+
+    Examples
+    --------
+    >>> import attrs
+    >>> cert = kp.certificates.example_certificate()
+    >>> kp.check(cert).ok
+    True
+    >>> bad = attrs.evolve(cert, number_of_parcels=3, expires=None)
+    >>> print(kp.check(bad))
+    error expires: no date of expiry; every certificate must state one [annex-i-dates; ...]
+    error number_of_parcels: states 3 parcels but lists 2 [annex-i-parcels; ...]
+    """
+    if on is not None and (not isinstance(on, date) or isinstance(on, datetime)):
+        msg = f"'on' must be a datetime.date or None, got {on!r} (type={type(on).__name__})"
+        raise InvalidArgumentError(msg)
+    book = rulebook if rulebook is not None else Rulebook.default()
+    register = register if register is not None else default_register()
+    findings: list[Finding] = []
+    if isinstance(obj, Certificate):
+        # The common case, kept short: a ledger checked one certificate at a time.
+        day = on or obj.issued
+        context = Context(on=day, register=register, memo=_memo_for(register))
+        for rule in book.in_force(day, "certificate"):
+            findings.extend(rule.check(obj, context))
+        return Report(findings)
+    context = Context(on=on or date.min, register=register, memo=_memo_for(register))
+    if isinstance(obj, Shipment | ImportConfirmation):
+        _check_record(obj, "", findings, book, context, on)
+    elif isinstance(obj, Sequence) and not isinstance(obj, str | bytes):
+        _check_ledger(obj, findings, book, context, on)
+    else:
+        msg = f"check() takes {_CHECKABLE}; got {obj!r} (type={type(obj).__name__})"
+        raise InvalidArgumentError(msg)
+    return Report(findings)
+
+
+# Answers of may_trade(code, on, zone), kept per register across calls: a register lookup
+# costs microseconds, and checking a ledger one certificate at a time asks the same questions.
+_MEMOS: dict[int, tuple[object, dict[tuple[str, date, str | None], bool]]] = {}
+
+
+def _memo_for(register: object) -> dict[tuple[str, date, str | None], bool]:
+    entry = _MEMOS.get(id(register))
+    if entry is None or entry[0] is not register:
+        if len(_MEMOS) > 16:
+            _MEMOS.clear()
+        entry = _MEMOS[id(register)] = (register, {})
+    memo = entry[1]
+    if len(memo) > 1_000_000:
+        memo.clear()
+    return memo
+
+
+def _own_date(record: object) -> date:
+    if isinstance(record, Certificate):
+        return record.issued
+    if isinstance(record, Shipment):
+        return record.departed
+    assert isinstance(record, ImportConfirmation)
+    return record.received
+
+
+def _run(
+    rules: Sequence[Any], record: object, context: Context, prefix: str, findings: list[Finding]
+) -> None:
+    if not prefix:
+        for rule in rules:
+            findings.extend(rule.check(record, context))
+        return
+    for rule in rules:
+        for finding in rule.check(record, context):
+            path = f"{prefix}{'' if finding.path.startswith('[') else '.'}{finding.path}"
+            findings.append(attrs.evolve(finding, path=path.rstrip(".")))
+
+
+def _check_record(
+    record: object,
+    prefix: str,
+    findings: list[Finding],
+    book: Rulebook,
+    context: Context,
+    on: date | None,
+    certificate: Certificate | None = None,
+) -> None:
+    day = on or _own_date(record)
+    if isinstance(record, Certificate):
+        here = context if context.on == day else context.at(day)
+        _run(book.in_force(day, "certificate"), record, here, prefix, findings)
+    elif isinstance(record, Shipment):
+        here = context.at(day)
+        _run(book.in_force(day, "shipment"), record, here, prefix, findings)
+        if record.certificate is not None:
+            inner = f"{prefix}.certificate" if prefix else "certificate"
+            cert_context = context.at(day, shipment=record)
+            _run(
+                book.in_force(day, "certificate"),
+                record.certificate,
+                cert_context,
+                inner,
+                findings,
+            )
+    else:
+        here = context.at(day, certificate=certificate)
+        _run(book.in_force(day, "import_confirmation"), record, here, prefix, findings)
+
+
+def _check_ledger(
+    ledger: Sequence[object],
+    findings: list[Finding],
+    book: Rulebook,
+    context: Context,
+    on: date | None,
+) -> None:
+    for index, record in enumerate(ledger):
+        if not isinstance(record, Certificate | Shipment | ImportConfirmation):
+            msg = (
+                f"a ledger holds Certificate, Shipment and ImportConfirmation records; "
+                f"item [{index}] is {record!r} (type={type(record).__name__})"
+            )
+            raise InvalidArgumentError(msg)
+    by_number: dict[str, Certificate] = {}
+    uses: list[tuple[str, Certificate]] = []
+    shipped: dict[str, list[Certificate]] = {}
+    for record in ledger:
+        if isinstance(record, Shipment) and record.certificate is not None:
+            shipped.setdefault(record.certificate.number, []).append(record.certificate)
+    for index, record in enumerate(ledger):
+        if isinstance(record, Shipment) and record.certificate is not None:
+            uses.append((f"[{index}].certificate", record.certificate))
+            by_number.setdefault(record.certificate.number, record.certificate)
+        elif isinstance(record, Certificate):
+            by_number.setdefault(record.number, record)
+            # A certificate listed beside the shipment it accompanies is one use, not two.
+            # (Compared only when the numbers agree: hashing every certificate is costly.)
+            if record not in shipped.get(record.number, ()):
+                uses.append((f"[{index}]", record))
+    ledger_context = attrs.evolve(context, in_ledger=True)
+    by_day: dict[date, Context] = {}
+    for index, record in enumerate(ledger):
+        if isinstance(record, Certificate):
+            # The common case inline, with one context per day rather than per record.
+            day = on or record.issued
+            here = by_day.get(day)
+            if here is None:
+                here = by_day[day] = ledger_context.at(day)
+            _run(book.in_force(day, "certificate"), record, here, f"[{index}]", findings)
+            continue
+        certificate = (
+            by_number.get(record.certificate_number)
+            if isinstance(record, ImportConfirmation)
+            else None
+        )
+        _check_record(record, f"[{index}]", findings, book, ledger_context, on, certificate)
+    day = on or max((_own_date(record) for record in ledger), default=date.today())
+    _run(book.in_force(day, "ledger"), uses, ledger_context.at(day), "", findings)

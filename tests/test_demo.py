@@ -1,0 +1,30 @@
+"""`python -m kpmodel.demo` (what `make demo` runs) checks the example files and reports."""
+
+import shutil
+from pathlib import Path
+
+from kpmodel import demo
+
+DATA = Path(__file__).resolve().parents[1] / "examples" / "data"
+
+
+def test_demo_reports_every_example_file(capsys):
+    """The demo runs every step and names every example file with its verdict."""
+    assert demo.main([str(DATA)]) == 0
+    out = capsys.readouterr().out
+    for title, _ in demo.STEPS:
+        assert title in out
+    for path in DATA.glob("*.json"):
+        assert path.name in out
+    assert "FAILS" in out
+    assert "OK: no findings" in out
+
+
+def test_demo_reports_unusable_input(tmp_path, capsys):
+    """A folder with a broken file gives exit status 2 and a one-line reason, no traceback."""
+    shutil.copy(DATA / "shipment-bw-be-2023.json", tmp_path)
+    shutil.copy(DATA / "confirmation-bw-be-2023.json", tmp_path)
+    (tmp_path / "broken.json").write_text('{"number": 1}', encoding="utf-8")
+    assert demo.main([str(tmp_path)]) == 2
+    assert "kpmodel demo:" in capsys.readouterr().out
+    assert demo.main([str(tmp_path / "missing")]) == 2
