@@ -561,3 +561,17 @@ def test_metrics_are_consistent(scenario, seed):
             assert np.isnan(rows[rate]) or -1e-9 <= rows[rate] <= 1 + 1e-9
     detection = m[m.metric.str.startswith("detection")].value.dropna()
     assert ((detection >= 0) & (detection <= 1)).all()
+
+
+def test_rules_run_on_the_simulated_ledger(car):
+    """kpmodel.check runs on the simulated certificates; without an expiry it says so."""
+    result = run(car.with_levers(origin_listing_on_mixed=True), seed=1)
+    records = result.certificate_records(validity_days=30)
+    assert len(records) == len(result.certificates)
+    assert sum(len(c.parcels) for c in records) == len(result.parcels)
+    assert kp.check(records).findings == ()
+    rules = {finding.rule for finding in kp.check(result.certificate_records()).findings}
+    assert rules == {"annex-i-dates"}
+    listed = [p for c in records for p in c.parcels if p.declared_origins]
+    assert listed
+    assert all(p.origin == "MIXED" for p in listed)

@@ -6,11 +6,13 @@ import datetime as dt
 import functools
 import math
 import sys
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from kpmodel.certificates import Certificate, Parcel, Party
 from kpmodel.definitions import Period, conflict_shares
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.participants import Register
@@ -378,6 +380,78 @@ class SimulationResult:
         columns = ["exporter", "importer", "on", "kind", "certificate_id", "carats",
                    "value_usd", "seized_carats"]  # fmt: skip
         return pd.concat([shipped[columns], smuggled[columns]], ignore_index=True)
+
+    def certificate_records(
+        self,
+        *,
+        validity_days: int | None = None,
+        hs_code: str = "7102.10",
+        limit: int | None = None,
+    ) -> list[Certificate]:
+        """Return the run's certificates as `kpmodel.certificates.Certificate` records.
+
+        So that `kpmodel.check` can run on a simulated ledger. The records carry what the
+        simulation knows (numbers, countries, dates, parcels with their carats, values and
+        declared origins) and mark what it does not: the issuing authority and the parties
+        are named "(simulated)".
+
+        Parameters
+        ----------
+        validity_days : int, optional
+            Days from issue to expiry. The KP sets no maximum validity (a national
+            parameter; kpcs-rules brief, section 7), so there is no default: without it the
+            certificates have no expiry date, and `kpmodel.check` reports that.
+        hs_code : str, default "7102.10"
+            HS code of every parcel (the simulation does not sort goods; 7102.10 is
+            "unsorted").
+        limit : int, optional
+            Only the first `limit` certificates (they can be many).
+
+        Examples
+        --------
+        >>> result = kp.simulation.run(kp.simulation.builtin("congo-brazzaville-2004"), seed=1)
+        >>> records = result.certificate_records(validity_days=30, limit=3)
+        >>> records[0].issuing_country, records[0].parcels[0].origin
+        ('CD', 'CD')
+        """
+        certificates = self.certificates if limit is None else self.certificates.head(limit)
+        parcels = self.parcels[self.parcels.certificate_id.isin(certificates.certificate_id)]
+        by_certificate = dict(tuple(parcels.groupby("certificate_id", sort=False)))
+        records = []
+        columns = ("certificate_id", "exporter", "importer", "on", "origin")
+        for number, exporter, importer, issued, declared in zip(
+            *(certificates[c].tolist() for c in columns), strict=True
+        ):
+            listed = tuple(str(declared).split(",")) if "," in str(declared) else ()
+            rows = by_certificate[number]
+            items = tuple(
+                Parcel(
+                    hs_code=hs_code,
+                    carats=Decimal(repr(float(c))),
+                    value_usd=Decimal(repr(float(v))),
+                    origin="MIXED" if listed else str(declared),
+                    declared_origins=listed,
+                )
+                for c, v in zip(rows["carats"], rows["value_usd"], strict=True)
+            )
+            day: dt.date = issued
+            records.append(
+                Certificate(
+                    number=str(number),
+                    issuing_authority=f"KP authority of {exporter} (simulated)",
+                    issuing_country=str(exporter),
+                    destination_country=str(importer),
+                    exporter=_party(str(exporter), "exporter"),
+                    importer=_party(str(importer), "importer"),
+                    issued=day,
+                    expires=None if validity_days is None else day + dt.timedelta(validity_days),
+                    parcels=items,
+                    number_of_parcels=len(items),
+                    kp_statement=True,
+                    validated=True,
+                )
+            )
+        return records
 
     def _label(self, label: int) -> str:
         countries = self._arrays.net.countries
@@ -794,6 +868,10 @@ def progress_bar(total: int, *, enabled: bool | None, initial: int = 0, **option
     except ImportError:
         return None
     return tqdm(total=total, initial=initial, delay=0 if enabled else 1.0, **options)
+
+
+def _party(country: str, role: str) -> Party:
+    return Party(name=f"simulated {role}", address="(simulated)", country=country)
 
 
 def _participants(countries: pd.Series, years: pd.Series) -> list[str]:
