@@ -23,6 +23,7 @@ from kpmodel.definitions._origins import (
 from kpmodel.definitions._vocabulary import Outcome
 from kpmodel.errors import InvalidArgumentError, InvalidRecordError
 from kpmodel.provenance import ProvenanceGraph
+from kpmodel.statistics import KPStatistics
 
 IN, OUT, UNDETERMINED = Outcome.IN, Outcome.OUT, Outcome.UNDETERMINED
 
@@ -465,8 +466,11 @@ def _year_bounds(
     year: int,
     situations: list[Situation],
     zones: Mapping[tuple[str, str, int], tuple[float, str]],
-) -> tuple[float, float, list[str]]:
-    """Return the lower and upper share of a country-year covered, and how it was reached."""
+) -> tuple[float, float, list[str], bool]:
+    """Return the lower and upper share of a country-year covered, and how it was reached.
+
+    The last item is True when a zone whose share is not known was counted 0 to all.
+    """
     window = Period(dt.date(year, 1, 1), dt.date(year, 12, 31))
     by_zone: dict[str | None, Outcome] = {}
     for s in situations:
@@ -479,8 +483,8 @@ def _year_bounds(
         by_zone[s.place.zone] = by_zone.get(s.place.zone, OUT) | outcome
     whole = by_zone.pop(None, OUT)
     if whole is IN:
-        return 1.0, 1.0, [f"{country}: whole country"]
-    low, high, basis = 0.0, 1.0 if whole is UNDETERMINED else 0.0, []
+        return 1.0, 1.0, [f"{country}: whole country"], False
+    low, high, basis, guessed = 0.0, 1.0 if whole is UNDETERMINED else 0.0, [], False
     if whole is UNDETERMINED:
         basis.append(f"{country}: undetermined, counted 0 to the whole country")
     for zone, outcome in by_zone.items():
@@ -493,17 +497,33 @@ def _year_bounds(
             high += share
             basis.append(f"{country}/{zone}: zone share {share:g} ({source})")
         else:
-            high = 1.0
+            high, guessed = 1.0, True
             word = "in" if outcome is IN else "undetermined"
             basis.append(
                 f"{country}/{zone}: {word}; zone share unknown, counted 0 to all of {country}"
             )
-    return min(low, 1.0), min(high, 1.0), basis
+    return min(low, 1.0), min(high, 1.0), basis, guessed
+
+
+def _production_table(stats: Any) -> Any:
+    """Return the annual production of `KPStatistics` as coverage reads it; else `stats`."""
+    if not isinstance(stats, KPStatistics):
+        return stats
+    if stats.has_replications:
+        msg = (
+            "coverage() reads one statistics table; these statistics hold several simulated "
+            "replications: select one, e.g. KPStatistics.from_frame(stats.to_frame()"
+            ".query('replication == 0').drop(columns='replication'))"
+        )
+        raise InvalidArgumentError(msg)
+    annual = stats.annual()
+    production = annual[annual["flow"] == "production"]
+    return production[list(_STATS_COLUMNS)]
 
 
 def coverage(
     definitions: Any,
-    stats: pd.DataFrame,
+    stats: pd.DataFrame | KPStatistics,
     casebook: Any,
     *,
     zone_shares: pd.DataFrame | None = None,
@@ -516,13 +536,16 @@ def coverage(
     production (lower and upper bound), and the `basis` column says so. Where a source gives
     a zone's share, pass it in `zone_shares` with its citation. (The domain briefs give no
     zone share, so none is shipped.) UNDETERMINED verdicts count only in the upper bound.
+    A country with no production row in a year (not reported) adds nothing to either bound.
 
     Parameters
     ----------
     definitions : Definition, str, or iterable of them
-    stats : pandas.DataFrame
-        Production with columns ``participant, year, carats, value_usd`` (participant: ISO
-        3166-1 alpha-2 code or ``"EU"``); rows of the same participant and year are summed.
+    stats : kpmodel.statistics.KPStatistics or pandas.DataFrame
+        Statistics whose production flow is read as annual totals (for example
+        `kpmodel.datasets.kp_statistics()`, the KP's own figures), or a production table
+        with columns ``participant, year, carats, value_usd`` (participant: ISO 3166-1
+        alpha-2 code or ``"EU"``); rows of the same participant and year are summed.
     casebook : CaseBook, mapping or iterable of Situation
     zone_shares : pandas.DataFrame, optional
         Columns ``country, zone, year, share, source``: the share of a country's production
@@ -533,7 +556,10 @@ def coverage(
     pandas.DataFrame
         Tidy, one row per year and definition: ``year, definition, carats_low, carats_high,
         value_usd_low, value_usd_high, total_carats, total_value_usd, share_low, share_high,
-        basis``.
+        zone_share_unknown, basis``. The shares are of carats. ``zone_share_unknown`` is
+        True when a zone with no known share was counted from 0 to its whole country (the
+        gap between the bounds then comes from not knowing where in the country the
+        diamonds were mined); ``basis`` names every country and zone counted and how.
 
     Examples
     --------
@@ -549,9 +575,23 @@ def coverage(
     >>> cov.loc[1, "basis"]
     'ZW/Marange: in; zone share unknown, counted 0 to all of ZW'
 
+    The headline question on the KP's own statistics: how much of the world's production
+    would the 2018 text have covered in 2010, against the definition in force?
+
+    >>> cov = kp.definitions.coverage(["KPCS_2003", "CANADA_WDC_CSC_2018"],
+    ...                               kp.datasets.kp_statistics(),
+    ...                               kp.definitions.CaseBook.default())
+    >>> y2010 = cov[cov.year == 2010].set_index("definition")
+    >>> (y2010[["share_low", "share_high"]] * 100).round(1)
+    ... # doctest: +NORMALIZE_WHITESPACE
+                         share_low  share_high
+    definition
+    KPCS_2003                  0.0         0.0
+    CANADA_WDC_CSC_2018        0.0        13.1
+
     .. versionadded:: 0.1
     """
-    frame = _check_stats(stats)
+    frame = _check_stats(_production_table(stats))
     evidence = situation_list(casebook)
     zones = _zone_table(zone_shares)
     rows = []
@@ -562,11 +602,13 @@ def coverage(
             low = {"carats": 0.0, "value_usd": 0.0}
             high = {"carats": 0.0, "value_usd": 0.0}
             basis: list[str] = []
+            guessed = False
             for record in group.to_dict("records"):
                 participant, amounts = str(record["participant"]), record
-                lo, hi, why = _year_bounds(
+                lo, hi, why, unknown_zone = _year_bounds(
                     definition, participant, int(str(year)), evidence, zones
                 )
+                guessed = guessed or (unknown_zone and float(amounts["carats"]) > 0)
                 for key in low:
                     low[key] += lo * float(amounts[key])
                     high[key] += hi * float(amounts[key])
@@ -583,6 +625,7 @@ def coverage(
                     "total_value_usd": totals["value_usd"],
                     "share_low": low["carats"] / totals["carats"] if totals["carats"] else 0.0,
                     "share_high": high["carats"] / totals["carats"] if totals["carats"] else 0.0,
+                    "zone_share_unknown": guessed,
                     "basis": "; ".join(basis),
                 }
             )
