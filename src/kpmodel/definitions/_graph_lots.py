@@ -3,8 +3,9 @@
 Under mass balance a lot's share of carats from a set of production lots is linear in the
 indicator of that set, so one propagation through the graph gives, for every lot at once,
 the share of its carats whose production verdict is IN (or UNDETERMINED) under each
-definition. Production lots are grouped by verdict (same outcome and reasons), so a lot's
-verdict keeps the reasons of the production it came from.
+definition. Production lots are grouped by place and verdict (same outcome on the same
+grounds), so a lot's verdict keeps the reasons of the production it came from while the
+propagation keeps few columns.
 """
 
 from __future__ import annotations
@@ -145,7 +146,7 @@ def graph_verdicts(
     for definition in definitions:
         name = name_of(definition)
         cache: dict[tuple[Place, Any], Verdict] = {}
-        index: dict[Verdict, int] = {}
+        index: dict[tuple[Any, ...], int] = {}
         column = np.full(k, -1)
         for i, (place, day) in enumerate(zip(table["place"], table["day"], strict=True)):
             when = on if on is not None else day
@@ -155,10 +156,13 @@ def graph_verdicts(
             verdict = cache[key]
             if verdict.outcome is OUT and not verdict.reasons:
                 continue
-            if verdict not in index:
-                index[verdict] = len(classes)
+            # One class per place, outcome and grounds; the wording of the reasons (which
+            # may name the day judged) is that of the first production met.
+            grounds = (place, verdict.outcome, _grounds(verdict))
+            if grounds not in index:
+                index[grounds] = len(classes)
                 classes.append((name, verdict))
-            column[i] = index[verdict]
+            column[i] = index[grounds]
         columns.append(column)
     c = len(classes)
     initial = np.zeros((n, 2 * c + 2))
@@ -173,6 +177,11 @@ def graph_verdicts(
     spread = spread[selected]
     spread[spread < _NOISE] = 0.0
     return _tabulate(definitions, lots, classes, spread, _carats(graph)[selected])
+
+
+def _grounds(verdict: Verdict) -> tuple[tuple[str, str, str, Any], ...]:
+    """Return what a verdict rests on: each reason's clause, component and outcome."""
+    return tuple((r.definition, r.clause, r.component, r.outcome) for r in verdict.reasons)
 
 
 def _tabulate(
@@ -198,11 +207,19 @@ def _tabulate(
         open_share = spread[:, is_open].sum(axis=1) + unknown
         in_value = spread[:, [c + j for j in is_in]].sum(axis=1) * carats
         open_value = spread[:, [c + j for j in is_open]].sum(axis=1) * carats
-        for row, item in enumerate(items):
-            parts = [classes[j][1] for j in mine if spread[row, j] > 0]
-            if unknown[row] > 0:
-                parts.append(UNKNOWN_VERDICT)
-            verdicts[item, name] = kleene_any(parts, name)
+        # Lots fed by the same production verdicts share one verdict: build each once.
+        fed = np.column_stack([spread[:, mine] > 0, unknown > 0])
+        combos, which = np.unique(fed, axis=0, return_inverse=True)
+        combined = [
+            kleene_any(
+                [*(classes[mine[j]][1] for j in np.flatnonzero(combo[:-1]))]
+                + ([UNKNOWN_VERDICT] if combo[-1] else []),
+                name,
+            )
+            for combo in combos
+        ]
+        for item, combo in zip(items, which.reshape(-1).tolist(), strict=True):
+            verdicts[item, name] = combined[combo]
         frames.append(
             pd.DataFrame(
                 {
