@@ -184,6 +184,18 @@ def _grounds(verdict: Verdict) -> tuple[tuple[str, str, str, Any], ...]:
     return tuple((r.definition, r.clause, r.component, r.outcome) for r in verdict.reasons)
 
 
+def _distinct_rows(
+    flags: np.ndarray[Any, np.dtype[np.bool_]],
+) -> tuple[np.ndarray[Any, np.dtype[np.bool_]], np.ndarray[Any, Any]]:
+    """Return the distinct rows of a boolean matrix and, per row, which one it is."""
+    if flags.shape[1] > 62:
+        return np.unique(flags, axis=0, return_inverse=True)
+    # Few columns: one integer per row, so that the sort is over numbers, not rows.
+    keys = flags.astype(np.int64) @ (np.int64(1) << np.arange(flags.shape[1], dtype=np.int64))
+    _, first, which = np.unique(keys, return_index=True, return_inverse=True)
+    return flags[first], which
+
+
 def _tabulate(
     definitions: list[Any],
     lots: Lots,
@@ -209,7 +221,7 @@ def _tabulate(
         open_value = spread[:, [c + j for j in is_open]].sum(axis=1) * carats
         # Lots fed by the same production verdicts share one verdict: build each once.
         fed = np.column_stack([spread[:, mine] > 0, unknown > 0])
-        combos, which = np.unique(fed, axis=0, return_inverse=True)
+        combos, which = _distinct_rows(fed)
         combined = [
             kleene_any(
                 [*(classes[mine[j]][1] for j in np.flatnonzero(combo[:-1]))]

@@ -76,8 +76,10 @@ def origin_verdict(
     produced), each judged as of `when`. With `when` None, every situation counts, each
     judged over its own period.
     """
-    here = [s for s in situations if s.place.country == origin.country]
-    return place_verdict(definition, origin, in_force(here, when), when)
+    here = in_force([s for s in situations if s.place.country == origin.country], when)
+    if not here:  # the common case in bulk: nothing on record there and then
+        return Verdict(outcome=OUT, definition=name_of(definition))
+    return place_verdict(definition, origin, here, when)
 
 
 def kleene_any(parts: list[Verdict], name: str) -> Verdict:
