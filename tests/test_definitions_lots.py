@@ -173,12 +173,15 @@ class TestGraphLots:
         text = c.explain("hub")
         assert "Origins: CF 50%, unknown 50%." in text
         assert "50% of the lot comes from origins that are IN" in text
+        assert "judged as of the day they were produced" in text
 
     @pytest.mark.parametrize(
         ("call", "message"),
         [
             (lambda g: d.Lots.from_graph("graph", BOOK), "ProvenanceGraph"),
             (lambda g: d.Lots.from_graph(g, BOOK, by="mine"), "by must be"),
+            (lambda g: d.Lots(shares=pd.DataFrame(), situations=BOOK, by="mine"), "by must"),
+            (lambda g: d.Lots(shares=pd.DataFrame(), situations=BOOK, graph=1), "graph must"),
             (lambda g: d.Lots.from_graph(g, BOOK, lots=[99]), "not in the graph"),
             (lambda g: d.Lots.from_graph(g, ["not a situation"]), "Situation"),
             (lambda g: d.conflict_shares("KPCS_2003", d.Lots.from_graph(g, BOOK), BOOK), "do not"),

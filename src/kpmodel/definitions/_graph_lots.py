@@ -42,6 +42,20 @@ FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 _NOISE = 1e-12
 
 
+def check_graph(instance: Any, attribute: Any, value: Any) -> None:
+    """Validate `Lots.graph`: a provenance graph or None."""
+    if value is not None and not isinstance(value, ProvenanceGraph):
+        msg = f"graph must be a kpmodel.ProvenanceGraph or None; got {type(value).__name__}"
+        raise InvalidArgumentError(msg)
+
+
+def check_by(instance: Any, attribute: Any, value: Any) -> None:
+    """Validate an origin level: country, zone or site."""
+    if value not in ("country", "zone", "site"):
+        msg = f"by must be 'country', 'zone' or 'site'; got {value!r}"
+        raise InvalidArgumentError(msg)
+
+
 def graph_lots(
     cls: type[Lots], graph: Any, situations: Any, *, by: str, lots: Iterable[Any] | None
 ) -> Lots:
@@ -49,9 +63,7 @@ def graph_lots(
     if not isinstance(graph, ProvenanceGraph):
         msg = f"graph must be a kpmodel.ProvenanceGraph; got {type(graph).__name__}"
         raise InvalidArgumentError(msg)
-    if by not in ("country", "zone", "site"):
-        msg = f"by must be 'country', 'zone' or 'site'; got {by!r}"
-        raise InvalidArgumentError(msg)
+    check_by(None, None, by)
     situation_list(situations)  # checked now, so that compare() cannot fail on it later
     rows = _selected(graph, lots)
     shares = origin_shares(graph, by=cast(Any, by)).to_frame().iloc[rows]

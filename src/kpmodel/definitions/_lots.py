@@ -13,7 +13,7 @@ import pandas as pd
 from kpmodel.definitions._calling import judge, name_of, resolve_all
 from kpmodel.definitions._definition import Verdict
 from kpmodel.definitions._evidence import Period, Place, Situation
-from kpmodel.definitions._graph_lots import graph_lots, graph_verdicts
+from kpmodel.definitions._graph_lots import check_by, check_graph, graph_lots, graph_verdicts
 from kpmodel.definitions._origins import (
     UNKNOWN_VERDICT,
     kleene_any,
@@ -140,8 +140,8 @@ class Lots:
     carats: pd.Series | None = None
     value_usd: pd.Series | None = None
     produced: pd.Series | None = None
-    graph: ProvenanceGraph | None = None
-    by: str = "zone"
+    graph: ProvenanceGraph | None = attrs.field(default=None, validator=check_graph)
+    by: str = attrs.field(default="zone", validator=check_by)
 
     @classmethod
     def from_graph(
