@@ -2,7 +2,10 @@
 
 Run from the repository root::
 
-    python scripts/clean_statistics_data.py /work/shared/data
+    python scripts/clean_statistics_data.py SOURCE_DIR
+
+where SOURCE_DIR holds the source ``kp_production_halfyear.csv`` and
+``itc_trademap_hs7102_values.csv``.
 
 The cleaning never touches a number: every field is copied as the same text, except
 
@@ -54,7 +57,9 @@ def clean(source: Path, target: Path) -> int:
 
 def main(argv: list[str]) -> None:
     """Clean every shipped statistics file from the directory given on the command line."""
-    source_dir = Path(argv[1] if len(argv) > 1 else "/work/shared/data")
+    if len(argv) != 2:  # no default: nothing in the repository reads the source data itself
+        sys.exit(f"usage: python {argv[0]} SOURCE_DIR (the directory of the source CSV files)")
+    source_dir = Path(argv[1])
     for name in FILES:
         count = clean(source_dir / name, TARGET / name)
         print(f"{name}: {count} rows")  # noqa: T201 - a script's report

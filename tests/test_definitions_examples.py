@@ -16,6 +16,9 @@ def test_marange_in_or_out(tmp_path, monkeypatch, capsys):
     assert "Under KPCS_2003" in out
     assert "Under CANADA_WDC_CSC_2018" in out
     assert "still fails on harm" in out
+    assert "World production in 2010 covered by each definition" in out
+    assert "Zimbabwe's reported production covered" in out  # shipped data: always runs
+    assert "Each origin is judged by the situation when it was mined" in out
     assert (tmp_path / "40_verdict_matrix.png").stat().st_size > 0
     assert (tmp_path / "40_case_coverage.png").stat().st_size > 0
 
@@ -26,3 +29,15 @@ def _close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_no_code_reads_the_shared_source_directory():
+    """Package, examples, scripts and benchmarks use kpmodel.datasets, never /work/shared."""
+    root = EXAMPLES.parent
+    offenders = [
+        str(path.relative_to(root))
+        for folder in ("src", "examples", "scripts", "benchmarks", "docs")
+        for path in (root / folder).rglob("*.py")
+        if "/work/shared" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []

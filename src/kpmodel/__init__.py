@@ -19,6 +19,7 @@ from kpmodel import (
     provenance,
     report,
     rules,
+    simulation,
     statistics,
 )
 from kpmodel.definitions import compare
@@ -43,5 +44,6 @@ __all__ = [
     "provenance",
     "report",
     "rules",
+    "simulation",
     "statistics",
 ]

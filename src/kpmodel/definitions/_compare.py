@@ -274,6 +274,8 @@ def _explain_lot(self: Comparison, item: str) -> str:
         shares = self.lots.shares.loc[self.lots.shares.index.astype(str) == item].iloc[0]
         parts = [f"{origin} {share:.0%}" for origin, share in shares.items() if share > 0]
         lines.append(f"Origins: {', '.join(parts) or 'none attributed'}.")
+        if self.lots.graph is not None:
+            lines.append("Each origin's carats are judged as of the day they were produced.")
     amounts: dict[tuple[str, str], dict[Any, Any]] = {}
     if self.amounts is not None:
         for record in self.amounts.to_dict("records"):
@@ -381,8 +383,11 @@ def compare(
         Definitions (or registered names, or any callable ``(situation, *, on) -> Verdict``).
     subject : CaseBook, mapping of situations, iterable of Situation, or Lots
         What to judge. Items of a list are keyed by their title. For `Lots` (mixed-origin
-        lots with their evidence) the items are the lots, a lot is IN when part of it comes
-        from an origin that is IN, and the table adds the shares, carats and value covered.
+        lots with their evidence, for example ``Lots.from_graph(graph, situations)`` for
+        the lots of a provenance graph, each origin judged as of its production date) the
+        items are the lots, a lot is IN when part of it comes from an origin that is IN, and
+        the table adds the shares, carats and value covered (``in_*``) and undetermined
+        (``undetermined_*``), which `summary` totals per definition.
     baseline : Definition or str, optional
         The definition flips are measured against; `KPCS_2003` (the one in force) by default.
         It is always included, first.

@@ -11,33 +11,24 @@ import numpy as np
 import pandas as pd
 
 from kpmodel.definitions._calling import judge, name_of, resolve_all
-from kpmodel.definitions._casebook import CaseBook
-from kpmodel.definitions._definition import Verdict, _combine
+from kpmodel.definitions._definition import Verdict
 from kpmodel.definitions._evidence import Period, Place, Situation
+from kpmodel.definitions._graph_lots import check_by, check_graph, graph_lots, graph_verdicts
+from kpmodel.definitions._origins import (
+    UNKNOWN_VERDICT,
+    kleene_any,
+    origin_verdict,
+    situation_list,
+)
 from kpmodel.definitions._vocabulary import Outcome
 from kpmodel.errors import InvalidArgumentError, InvalidRecordError
+from kpmodel.provenance import ProvenanceGraph
+from kpmodel.statistics import KPStatistics
 
 IN, OUT, UNDETERMINED = Outcome.IN, Outcome.OUT, Outcome.UNDETERMINED
 
 #: The column name `conflict_shares` reads as "origin not known".
 UNKNOWN_ORIGIN = "unknown"
-
-
-def _situation_list(situations: Any) -> list[Situation]:
-    if isinstance(situations, CaseBook):
-        items: Iterable[Any] = situations.situations().values()
-    elif isinstance(situations, Mapping):
-        items = situations.values()
-    elif isinstance(situations, Situation):
-        items = [situations]
-    else:
-        items = situations
-    out = list(items)
-    for i, s in enumerate(out):
-        if not isinstance(s, Situation):
-            msg = f"situations[{i}] must be a kpmodel.definitions.Situation; got {s!r}"
-            raise InvalidArgumentError(msg)
-    return out
 
 
 def _origin_places(columns: Iterable[Any]) -> list[Place | None]:
@@ -84,36 +75,6 @@ def _check_shares(shares: Any) -> np.ndarray[Any, np.dtype[np.float64]]:
     return values
 
 
-def place_verdict(
-    definition: Any, origin: Place, situations: Iterable[Situation], on: dt.date | Period | None
-) -> Verdict:
-    """Return the verdict on diamonds of one origin: Kleene OR over the situations there.
-
-    A situation recorded for a zone makes a country-level origin UNDETERMINED when IN: the
-    origin's diamonds may or may not come from that zone. No situation means OUT.
-    """
-    parts = []
-    for s in situations:
-        if s.place.contains(origin):
-            parts.append(judge(definition, s, on))
-        elif origin.contains(s.place):
-            verdict = judge(definition, s, on)
-            if verdict.outcome is IN:
-                verdict = attrs.evolve(verdict, outcome=UNDETERMINED)
-            parts.append(verdict)
-    outcome = OUT
-    for part in parts:
-        outcome = outcome | part.outcome
-    return _combine(outcome, parts, name_of(definition))
-
-
-def place_outcome(
-    definition: Any, origin: Place, situations: Iterable[Situation], on: dt.date | Period | None
-) -> Outcome:
-    """Return only the outcome of `place_verdict`."""
-    return place_verdict(definition, origin, situations, on).outcome
-
-
 def _outcome_vectors(
     definition: Any,
     places: list[Place | None],
@@ -126,11 +87,7 @@ def _outcome_vectors(
         if place is None:
             is_open[j] = 1.0
             continue
-        here = [s for s in situations if s.place.country == place.country]
-        if on is not None:
-            window = on if isinstance(on, Period) else Period(on, on)
-            here = [s for s in here if s.period.overlaps(window)]
-        outcome = place_outcome(definition, place, here, on)
+        outcome = origin_verdict(definition, place, situations, on).outcome
         is_in[j] = outcome is IN
         is_open[j] = outcome is UNDETERMINED
     return is_in, is_open
@@ -139,6 +96,9 @@ def _outcome_vectors(
 @attrs.frozen(kw_only=True, eq=False)
 class Lots:
     """Mixed-origin lots and the evidence about their origins: a subject for `compare`.
+
+    Build it from a table of origin shares, or from a provenance graph with `from_graph`,
+    which judges each origin's carats by the situation in force when they were produced.
 
     Parameters
     ----------
@@ -150,7 +110,12 @@ class Lots:
     carats, value_usd : pandas.Series, optional
         Weight and value of each lot, indexed like `shares`.
     produced : pandas.Series, optional
-        Production date of each lot.
+        Production date of each lot (every origin of a lot is judged on that date).
+    graph : kpmodel.ProvenanceGraph, optional
+        The graph the lots come from (set by `from_graph`). When set, each production
+        lot upstream is judged on its own production date, and `produced` is not used.
+    by : {"country", "zone", "site"}
+        The origin level of the production lots (with `graph`).
 
     Examples
     --------
@@ -175,6 +140,76 @@ class Lots:
     carats: pd.Series | None = None
     value_usd: pd.Series | None = None
     produced: pd.Series | None = None
+    graph: ProvenanceGraph | None = attrs.field(default=None, validator=check_graph)
+    by: str = attrs.field(default="zone", validator=check_by)
+
+    @classmethod
+    def from_graph(
+        cls,
+        graph: ProvenanceGraph,
+        situations: Any,
+        *,
+        by: str = "zone",
+        lots: Iterable[Any] | None = None,
+    ) -> Lots:
+        """Return the lots of a provenance graph with the evidence about their origins.
+
+        Each production lot's carats are judged by the situations at its place (its
+        country, zone or site, as `by` says) in force on its production date, whatever lot
+        they later end up in: a Marange lot mined in 2010 stays judged as of 2010 after it
+        is mixed in Dubai in 2013. A lot's conflict share under a definition is the share of
+        its carats (by mass balance, as `kpmodel.origin_shares` traces them) from production
+        lots whose verdict is IN; carats of unknown source are UNDETERMINED. A production
+        lot with no date is judged over each situation's own period. Passing ``on=`` to
+        `kpmodel.compare` judges every production lot as of that date instead.
+
+        Carats are each lot's carats in the graph. Values are production values carried
+        with the carats: each production lot's value per carat, averaged by mass balance
+        (NaN where some carats come from a lot with no recorded value, or of unknown
+        source); values recorded on later lots (hub prices) are not used.
+
+        Parameters
+        ----------
+        graph : kpmodel.ProvenanceGraph
+        situations : CaseBook, mapping or iterable of Situation
+            The evidence, attached to places and periods.
+        by : {"country", "zone", "site"}, default "zone"
+            The origin level at which situations are matched: a zone-level situation
+            judges production recorded in that zone, and makes production recorded only
+            for the country UNDETERMINED.
+        lots : iterable of lot ids, optional
+            The lots to judge (for example those reaching their destinations); all by
+            default.
+
+        Returns
+        -------
+        Lots
+
+        Raises
+        ------
+        kpmodel.errors.InvalidArgumentError
+            If `graph` is not a ProvenanceGraph, `by` is not a level, or a lot id is not
+            in the graph.
+
+        Examples
+        --------
+        >>> g = kp.ProvenanceGraph()
+        >>> zw = g.produce(country="ZW", zone="Marange", carats=30, on="2010-06-01",
+        ...                value_usd=1500)
+        >>> bw = g.produce(country="BW", carats=70, on="2010-06-01", value_usd=14000)
+        >>> hub = g.mix([g.ship(zw, to="AE", on="2010-07-01"),
+        ...              g.ship(bw, to="AE", on="2010-07-01")])
+        >>> lots = kp.definitions.Lots.from_graph(g, kp.definitions.CaseBook.default(),
+        ...                                       lots=[hub])
+        >>> c = kp.compare("CANADA_WDC_CSC_2018", lots)
+        >>> columns = ["definition", "verdict", "in_share", "in_carats", "in_value_usd"]
+        >>> c.table[columns].to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+        [{'definition': 'KPCS_2003', 'verdict': 'out', 'in_share': 0.0, 'in_carats': 0.0,
+          'in_value_usd': 0.0},
+         {'definition': 'CANADA_WDC_CSC_2018', 'verdict': 'in', 'in_share': 0.3,
+          'in_carats': 30.0, 'in_value_usd': 1500.0}]
+        """
+        return graph_lots(cls, graph, situations, by=by, lots=lots)
 
 
 def lot_verdicts(
@@ -185,6 +220,8 @@ def lot_verdicts(
     A lot is IN when some of it comes from an origin that is IN, UNDETERMINED when none does
     but some comes from an origin that is UNDETERMINED (or unknown), and OUT otherwise.
     """
+    if lots.graph is not None:
+        return graph_verdicts(definitions, lots, on)
     amounts = conflict_shares(
         definitions,
         lots.shares,
@@ -196,8 +233,7 @@ def lot_verdicts(
     )
     values = _check_shares(lots.shares)
     places = _origin_places(lots.shares.columns)
-    evidence = _situation_list(lots.situations)
-    unknown = Verdict(outcome=UNDETERMINED)
+    evidence = situation_list(lots.situations)
     when: list[Any] = [on] * len(lots.shares)
     if lots.produced is not None:
         when = [t.date() for t in pd.to_datetime(lots.produced.reindex(lots.shares.index))]
@@ -212,23 +248,20 @@ def lot_verdicts(
                 key = (int(column), when[row])
                 if key not in cache:
                     cache[key] = (
-                        unknown
+                        UNKNOWN_VERDICT
                         if place is None
-                        else place_verdict(definition, place, evidence, when[row])
+                        else origin_verdict(definition, place, evidence, when[row])
                     )
                 parts.append(cache[key])
-            outcome = OUT
-            for part in parts:
-                outcome = outcome | part.outcome
-            verdicts[str(lot), name] = _combine(outcome, parts, name)
+            verdicts[str(lot), name] = kleene_any(parts, name)
     amounts["lot"] = amounts["lot"].astype(str)
     return verdicts, amounts.rename(columns={"lot": "item"})
 
 
 def conflict_shares(
     definitions: Any,
-    shares: pd.DataFrame,
-    situations: Any,
+    shares: pd.DataFrame | Lots,
+    situations: Any = None,
     *,
     on: dt.date | Period | None = None,
     produced: pd.Series | None = None,
@@ -243,13 +276,16 @@ def conflict_shares(
     Parameters
     ----------
     definitions : Definition, str, or iterable of them
-    shares : pandas.DataFrame
+    shares : pandas.DataFrame or Lots
         Lots by origins: indexed by lot id, one column per origin written ``"CC"`` or
         ``"CC/zone"`` (or a `Place`), values the share of the lot from that origin (each row
         sums to at most 1). A column ``"unknown"`` is origin not known: UNDETERMINED under
         every definition. This is what provenance origin attribution produces.
+        Or `Lots` (for example `Lots.from_graph`), which carry their own situations,
+        carats, value and production dates; then pass no other argument but `on`.
     situations : CaseBook, mapping or iterable of Situation
         The evidence, attached to places and periods. An origin with no situation is OUT.
+        Only a situation running on the day judged counts for that day.
     on : datetime.date or Period, optional
         Judge as of this time (only situations running then count). Default: each
         situation as of its own period.
@@ -283,11 +319,42 @@ def conflict_shares(
      {'lot': 'lot-1', 'definition': 'CANADA_WDC_CSC_2018', 'in_share': 0.5},
      {'lot': 'lot-2', 'definition': 'CANADA_WDC_CSC_2018', 'in_share': 0.0}]
 
+    From a provenance graph, each production lot judged on its own production date:
+
+    >>> g = kp.ProvenanceGraph()
+    >>> ru = g.produce(country="RU", carats=40, on="2023-06-01")
+    >>> later = g.produce(country="RU", carats=60, on="2024-06-01")
+    >>> hub = g.mix([g.ship(ru, to="AE", on="2024-07-01"),
+    ...              g.ship(later, to="AE", on="2024-07-01")])
+    >>> lots = d.Lots.from_graph(g, d.CaseBook.default(), lots=[hub])
+    >>> d.conflict_shares("G7_RUSSIA_ORIGIN_2024", lots)[["lot", "in_share", "in_carats"]]
+       lot  in_share  in_carats
+    0    4       0.6       60.0
+
     .. versionadded:: 0.1
     """
+    if isinstance(shares, Lots):
+        given = {"situations": situations, "produced": produced, "carats": carats}
+        extra = [
+            key for key, value in {**given, "value_usd": value_usd}.items() if value is not None
+        ]
+        if extra:
+            msg = (
+                f"Lots carry their own situations, carats, value and dates; do not pass {extra!r}"
+            )
+            raise InvalidArgumentError(msg)
+        _, amounts = lot_verdicts(resolve_all(definitions), shares, on)
+        lot_ids = np.tile(
+            np.asarray(shares.shares.index, dtype=object),
+            len(amounts) // max(len(shares.shares), 1),
+        )
+        return amounts.drop(columns="item").assign(lot=lot_ids)[["lot", *amounts.columns[1:]]]
+    if situations is None:
+        msg = "pass the situations (a CaseBook, mapping or iterable of Situation) with shares"
+        raise InvalidArgumentError(msg)
     values = _check_shares(shares)
     places = _origin_places(shares.columns)
-    evidence = _situation_list(situations)
+    evidence = situation_list(situations)
     extras = {"carats": carats, "value_usd": value_usd}
     for label, series in extras.items():
         if series is not None and not series.index.equals(shares.index):
@@ -399,8 +466,11 @@ def _year_bounds(
     year: int,
     situations: list[Situation],
     zones: Mapping[tuple[str, str, int], tuple[float, str]],
-) -> tuple[float, float, list[str]]:
-    """Return the lower and upper share of a country-year covered, and how it was reached."""
+) -> tuple[float, float, list[str], bool]:
+    """Return the lower and upper share of a country-year covered, and how it was reached.
+
+    The last item is True when a zone whose share is not known was counted 0 to all.
+    """
     window = Period(dt.date(year, 1, 1), dt.date(year, 12, 31))
     by_zone: dict[str | None, Outcome] = {}
     for s in situations:
@@ -413,8 +483,8 @@ def _year_bounds(
         by_zone[s.place.zone] = by_zone.get(s.place.zone, OUT) | outcome
     whole = by_zone.pop(None, OUT)
     if whole is IN:
-        return 1.0, 1.0, [f"{country}: whole country"]
-    low, high, basis = 0.0, 1.0 if whole is UNDETERMINED else 0.0, []
+        return 1.0, 1.0, [f"{country}: whole country"], False
+    low, high, basis, guessed = 0.0, 1.0 if whole is UNDETERMINED else 0.0, [], False
     if whole is UNDETERMINED:
         basis.append(f"{country}: undetermined, counted 0 to the whole country")
     for zone, outcome in by_zone.items():
@@ -427,17 +497,33 @@ def _year_bounds(
             high += share
             basis.append(f"{country}/{zone}: zone share {share:g} ({source})")
         else:
-            high = 1.0
+            high, guessed = 1.0, True
             word = "in" if outcome is IN else "undetermined"
             basis.append(
                 f"{country}/{zone}: {word}; zone share unknown, counted 0 to all of {country}"
             )
-    return min(low, 1.0), min(high, 1.0), basis
+    return min(low, 1.0), min(high, 1.0), basis, guessed
+
+
+def _production_table(stats: Any) -> Any:
+    """Return the annual production of `KPStatistics` as coverage reads it; else `stats`."""
+    if not isinstance(stats, KPStatistics):
+        return stats
+    if stats.has_replications:
+        msg = (
+            "coverage() reads one statistics table; these statistics hold several simulated "
+            "replications: select one, e.g. KPStatistics.from_frame(stats.to_frame()"
+            ".query('replication == 0').drop(columns='replication'))"
+        )
+        raise InvalidArgumentError(msg)
+    annual = stats.annual()
+    production = annual[annual["flow"] == "production"]
+    return production[list(_STATS_COLUMNS)]
 
 
 def coverage(
     definitions: Any,
-    stats: pd.DataFrame,
+    stats: pd.DataFrame | KPStatistics,
     casebook: Any,
     *,
     zone_shares: pd.DataFrame | None = None,
@@ -450,13 +536,16 @@ def coverage(
     production (lower and upper bound), and the `basis` column says so. Where a source gives
     a zone's share, pass it in `zone_shares` with its citation. (The domain briefs give no
     zone share, so none is shipped.) UNDETERMINED verdicts count only in the upper bound.
+    A country with no production row in a year (not reported) adds nothing to either bound.
 
     Parameters
     ----------
     definitions : Definition, str, or iterable of them
-    stats : pandas.DataFrame
-        Production with columns ``participant, year, carats, value_usd`` (participant: ISO
-        3166-1 alpha-2 code or ``"EU"``); rows of the same participant and year are summed.
+    stats : kpmodel.statistics.KPStatistics or pandas.DataFrame
+        Statistics whose production flow is read as annual totals (for example
+        `kpmodel.datasets.kp_statistics()`, the KP's own figures), or a production table
+        with columns ``participant, year, carats, value_usd`` (participant: ISO 3166-1
+        alpha-2 code or ``"EU"``); rows of the same participant and year are summed.
     casebook : CaseBook, mapping or iterable of Situation
     zone_shares : pandas.DataFrame, optional
         Columns ``country, zone, year, share, source``: the share of a country's production
@@ -467,7 +556,10 @@ def coverage(
     pandas.DataFrame
         Tidy, one row per year and definition: ``year, definition, carats_low, carats_high,
         value_usd_low, value_usd_high, total_carats, total_value_usd, share_low, share_high,
-        basis``.
+        zone_share_unknown, basis``. The shares are of carats. ``zone_share_unknown`` is
+        True when a zone with no known share was counted from 0 to its whole country (the
+        gap between the bounds then comes from not knowing where in the country the
+        diamonds were mined); ``basis`` names every country and zone counted and how.
 
     Examples
     --------
@@ -483,10 +575,24 @@ def coverage(
     >>> cov.loc[1, "basis"]
     'ZW/Marange: in; zone share unknown, counted 0 to all of ZW'
 
+    The headline question on the KP's own statistics: how much of the world's production
+    would the 2018 text have covered in 2010, against the definition in force?
+
+    >>> cov = kp.definitions.coverage(["KPCS_2003", "CANADA_WDC_CSC_2018"],
+    ...                               kp.datasets.kp_statistics(),
+    ...                               kp.definitions.CaseBook.default())
+    >>> y2010 = cov[cov.year == 2010].set_index("definition")
+    >>> (y2010[["share_low", "share_high"]] * 100).round(1)
+    ... # doctest: +NORMALIZE_WHITESPACE
+                         share_low  share_high
+    definition
+    KPCS_2003                  0.0         0.0
+    CANADA_WDC_CSC_2018        0.0        13.1
+
     .. versionadded:: 0.1
     """
-    frame = _check_stats(stats)
-    evidence = _situation_list(casebook)
+    frame = _check_stats(_production_table(stats))
+    evidence = situation_list(casebook)
     zones = _zone_table(zone_shares)
     rows = []
     for definition in resolve_all(definitions):
@@ -496,11 +602,13 @@ def coverage(
             low = {"carats": 0.0, "value_usd": 0.0}
             high = {"carats": 0.0, "value_usd": 0.0}
             basis: list[str] = []
+            guessed = False
             for record in group.to_dict("records"):
                 participant, amounts = str(record["participant"]), record
-                lo, hi, why = _year_bounds(
+                lo, hi, why, unknown_zone = _year_bounds(
                     definition, participant, int(str(year)), evidence, zones
                 )
+                guessed = guessed or (unknown_zone and float(amounts["carats"]) > 0)
                 for key in low:
                     low[key] += lo * float(amounts[key])
                     high[key] += hi * float(amounts[key])
@@ -517,6 +625,7 @@ def coverage(
                     "total_value_usd": totals["value_usd"],
                     "share_low": low["carats"] / totals["carats"] if totals["carats"] else 0.0,
                     "share_high": high["carats"] / totals["carats"] if totals["carats"] else 0.0,
+                    "zone_share_unknown": guessed,
                     "basis": "; ".join(basis),
                 }
             )

@@ -1,0 +1,90 @@
+"""Verdicts on diamonds of one origin: the situations there, in force at the time judged."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from kpmodel.definitions._calling import judge, name_of
+from kpmodel.definitions._casebook import CaseBook
+from kpmodel.definitions._definition import Verdict, _combine
+from kpmodel.definitions._evidence import Period, Place, Situation
+from kpmodel.definitions._vocabulary import Outcome
+from kpmodel.errors import InvalidArgumentError
+
+IN, OUT, UNDETERMINED = Outcome.IN, Outcome.OUT, Outcome.UNDETERMINED
+
+#: The verdict on carats of unknown origin: no definition can say.
+UNKNOWN_VERDICT = Verdict(outcome=UNDETERMINED)
+
+
+def situation_list(situations: Any) -> list[Situation]:
+    """Return the situations of a case book, a mapping, one situation or an iterable."""
+    if isinstance(situations, CaseBook):
+        items: Iterable[Any] = situations.situations().values()
+    elif isinstance(situations, Mapping):
+        items = situations.values()
+    elif isinstance(situations, Situation):
+        items = [situations]
+    else:
+        items = situations
+    out = list(items)
+    for i, s in enumerate(out):
+        if not isinstance(s, Situation):
+            msg = f"situations[{i}] must be a kpmodel.definitions.Situation; got {s!r}"
+            raise InvalidArgumentError(msg)
+    return out
+
+
+def in_force(situations: Iterable[Situation], when: dt.date | Period | None) -> list[Situation]:
+    """Return the situations running at `when` (a day, or some day of a period); all if None."""
+    if when is None:
+        return list(situations)
+    window = when if isinstance(when, Period) else Period(when, when)
+    return [s for s in situations if s.period.overlaps(window)]
+
+
+def place_verdict(
+    definition: Any, origin: Place, situations: Iterable[Situation], on: dt.date | Period | None
+) -> Verdict:
+    """Return the verdict on diamonds of one origin: Kleene OR over the situations there.
+
+    A situation recorded for a zone makes a country-level origin UNDETERMINED when IN: the
+    origin's diamonds may or may not come from that zone. No situation means OUT.
+    """
+    parts = []
+    for s in situations:
+        if s.place.contains(origin):
+            parts.append(judge(definition, s, on))
+        elif origin.contains(s.place):
+            verdict = judge(definition, s, on)
+            if verdict.outcome is IN:
+                verdict = attrs.evolve(verdict, outcome=UNDETERMINED)
+            parts.append(verdict)
+    return kleene_any(parts, name_of(definition))
+
+
+def origin_verdict(
+    definition: Any, origin: Place, situations: Iterable[Situation], when: dt.date | Period | None
+) -> Verdict:
+    """Return the verdict on diamonds of `origin` produced at `when`.
+
+    Only the situations in force at `when` count (the situation when the carats were
+    produced), each judged as of `when`. With `when` None, every situation counts, each
+    judged over its own period.
+    """
+    here = in_force([s for s in situations if s.place.country == origin.country], when)
+    if not here:  # the common case in bulk: nothing on record there and then
+        return Verdict(outcome=OUT, definition=name_of(definition))
+    return place_verdict(definition, origin, here, when)
+
+
+def kleene_any(parts: list[Verdict], name: str) -> Verdict:
+    """Return the Kleene OR of `parts` (OUT when empty) with their reasons, named `name`."""
+    outcome = OUT
+    for part in parts:
+        outcome = outcome | part.outcome
+    return _combine(outcome, parts, name)

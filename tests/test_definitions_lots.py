@@ -1,0 +1,280 @@
+"""Definitions over lots of a provenance graph, and coverage of the real KP statistics."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import kpmodel as kp
+from kpmodel import definitions as d
+from kpmodel.errors import InvalidArgumentError
+from kpmodel.testing.strategies import definitions, provenance_graphs, situations
+
+BOOK = d.CaseBook.default()
+ALL = [d.get(name) for name in d.BUILTIN_NAMES]
+IN, OUT, UNDETERMINED = d.Outcome.IN, d.Outcome.OUT, d.Outcome.UNDETERMINED
+
+
+# -- a slow reference: trace every production lot by hand, judge it on its own day ----------
+
+
+def contributions(graph):
+    """Per lot, the fraction of its carats from each production lot (or 'unknown')."""
+    lots, flows = graph.to_frames()
+    inflows = {}
+    for flow in flows.to_dict("records"):
+        inflows.setdefault(flow["target"], []).append(flow)
+    shares = {}
+    for lot in lots.to_dict("records"):  # stored parents first
+        lot_id, carats = lot["lot_id"], lot["carats"]
+        if lot["kind"] == "produce":
+            shares[lot_id] = {lot_id: 1.0}
+            continue
+        mix, received = {}, 0.0
+        for flow in inflows.get(lot_id, []):
+            received += flow["carats"]
+            for source, part in shares[flow["source"]].items():
+                mix[source] = mix.get(source, 0.0) + part * flow["carats"] / carats
+        missing = max(1.0 - received / carats, 0.0)
+        if missing > 1e-12:
+            mix["unknown"] = mix.get("unknown", 0.0) + missing
+        shares[lot_id] = mix
+    return lots.set_index("lot_id"), shares
+
+
+def reference_outcome(defn, place, day, evidence, on=None):
+    """Kleene OR over the situations at `place` running on the day judged."""
+    when = on or day
+    found = []
+    for s in evidence:
+        if not s.period.contains(when):
+            continue
+        outcome = defn(s, on=when).outcome
+        if s.place.contains(place):
+            found.append(outcome)
+        elif place.contains(s.place):
+            found.append(UNDETERMINED if outcome is IN else outcome)
+    return IN if IN in found else UNDETERMINED if UNDETERMINED in found else OUT
+
+
+def reference_graph_shares(defn, graph, evidence, on=None):
+    lots, shares = contributions(graph)
+    out = {}
+    for lot_id, mix in shares.items():
+        in_share = open_share = 0.0
+        for source, part in mix.items():
+            if source == "unknown":
+                open_share += part
+                continue
+            row = lots.loc[source]
+            zone = row["zone"] if isinstance(row["zone"], str) else None
+            place = d.Place(row["origin"], zone)
+            outcome = reference_outcome(defn, place, row["on"].date(), evidence, on)
+            in_share += part if outcome is IN else 0.0
+            open_share += part if outcome is UNDETERMINED else 0.0
+        out[str(lot_id)] = (in_share, open_share)
+    return out
+
+
+GRAPHS = provenance_graphs(max_lots=15, countries=("CF", "ZW", "RU", "AO", "BW", "AE"))
+
+
+class TestGraphLots:
+    @given(
+        GRAPHS,
+        st.lists(situations(), max_size=4) | st.just(list(BOOK.situations().values())),
+        st.sampled_from(ALL) | definitions(),
+    )
+    def test_agrees_with_a_slow_reference(self, graph, evidence, defn):
+        """Every lot's IN and UNDETERMINED shares equal a hand trace judged at production."""
+        c = kp.compare([defn], d.Lots.from_graph(graph, evidence), baseline=defn)
+        expected = reference_graph_shares(defn, graph, evidence)
+        for row in c.table.to_dict("records"):
+            in_share, open_share = expected[row["item"]]
+            assert row["in_share"] == pytest.approx(in_share, abs=1e-9)
+            assert row["undetermined_share"] == pytest.approx(open_share, abs=1e-9)
+            assert row["in_share"] + row["undetermined_share"] + row["out_share"] == (
+                pytest.approx(1.0)
+            )
+            verdict = "in" if in_share > 0 else "undetermined" if open_share > 0 else "out"
+            assert row["verdict"] == verdict
+
+    @given(GRAPHS, st.lists(situations(), min_size=1, max_size=3), st.dates())
+    def test_on_judges_every_production_as_of_that_day(self, graph, evidence, day):
+        """With on=, the reference judges every production lot as of that day."""
+        lots = d.Lots.from_graph(graph, evidence)
+        out = d.conflict_shares("CANADA_WDC_CSC_2018", lots, on=day)
+        expected = reference_graph_shares(d.CANADA_WDC_CSC_2018, graph, evidence, on=day)
+        for row in out.to_dict("records"):
+            assert row["in_share"] == pytest.approx(expected[str(row["lot"])][0], abs=1e-9)
+
+    def test_carats_are_judged_by_the_situation_when_they_were_produced(self):
+        """Marange carats mined in 2010 are IN under Canada 2018; those of 2012 are not."""
+        g = kp.ProvenanceGraph()
+        early = g.produce(country="ZW", zone="Marange", carats=10, on="2010-05-01")
+        late = g.produce(country="ZW", zone="Marange", carats=30, on="2012-05-01")
+        dubai = g.mix(
+            [g.ship(early, to="AE", on="2012-06-01"), g.ship(late, to="AE", on="2012-06-01")]
+        )
+        lots = d.Lots.from_graph(g, BOOK, lots=[dubai])
+        row = d.conflict_shares("CANADA_WDC_CSC_2018", lots).iloc[0]
+        assert (row["lot"], row["in_share"], row["in_carats"]) == (dubai, 0.25, 10.0)
+        assert row["undetermined_share"] == 0.0
+
+    def test_country_level_production_stays_undetermined_under_a_zone_situation(self):
+        """Production known only as 'Zimbabwe' may or may not be from Marange."""
+        g = kp.ProvenanceGraph()
+        lot = g.produce(country="ZW", carats=10, on="2010-05-01")
+        by_zone = d.conflict_shares("CANADA_WDC_CSC_2018", d.Lots.from_graph(g, BOOK)).iloc[0]
+        assert (by_zone["in_share"], by_zone["undetermined_share"]) == (0.0, 1.0)
+        marange = g.produce(country="ZW", zone="Marange", carats=10, on="2010-05-01")
+        by_country = d.Lots.from_graph(g, BOOK, by="country", lots=[lot, marange])
+        out = d.conflict_shares("CANADA_WDC_CSC_2018", by_country)
+        assert out["undetermined_share"].tolist() == [1.0, 1.0]
+
+    def test_value_is_carried_from_production(self):
+        """Value covered is the production value of the IN carats; unknown value is NaN."""
+        g = kp.ProvenanceGraph()
+        ru = g.produce(country="RU", carats=40, on="2024-02-01", value_usd=4000)
+        bw = g.produce(country="BW", carats=60, on="2024-02-01", value_usd=12000)
+        hub = g.mix([g.ship(ru, to="BE", on="2024-03-01"), g.ship(bw, to="BE", on="2024-03-01")])
+        unvalued = g.produce(country="RU", carats=5, on="2024-02-01")
+        lots = d.Lots.from_graph(g, BOOK, lots=[hub, unvalued])
+        assert lots.value_usd.tolist()[0] == pytest.approx(16000.0)
+        assert math.isnan(lots.value_usd.tolist()[1])
+        c = kp.compare("G7_RUSSIA_ORIGIN_2024", lots)
+        table = c.table.set_index(["item", "definition"])
+        assert table.loc[(str(hub), "G7_RUSSIA_ORIGIN_2024"), "in_value_usd"] == pytest.approx(
+            4000
+        )
+        assert c.summary.loc["G7_RUSSIA_ORIGIN_2024", "in_carats"] == pytest.approx(45.0)
+
+    def test_unknown_source_is_undetermined_and_explained(self):
+        """Carats of no documented source are UNDETERMINED, and explain() tells the origins."""
+        lots_frame = pd.DataFrame(
+            {
+                "lot_id": ["mine", "hub"],
+                "carats": [10.0, 20.0],
+                "kind": ["produce", "lot"],
+                "on": ["2013-06-01", "2013-07-01"],
+                "country": ["CF", "AE"],
+                "origin": ["CF", None],
+                "zone": [None, None],
+            }
+        )
+        flows = pd.DataFrame({"source": ["mine"], "target": ["hub"], "carats": [10.0]})
+        g = kp.ProvenanceGraph.from_frames(lots_frame, flows)
+        c = kp.compare("CANADA_WDC_CSC_2018", d.Lots.from_graph(g, BOOK, lots=["hub"]))
+        row = c.table.set_index("definition").loc["KPCS_2003"]
+        assert (row["verdict"], row["in_share"], row["undetermined_share"]) == ("in", 0.5, 0.5)
+        text = c.explain("hub")
+        assert "Origins: CF 50%, unknown 50%." in text
+        assert "50% of the lot comes from origins that are IN" in text
+        assert "judged as of the day they were produced" in text
+
+    @pytest.mark.parametrize(
+        ("call", "message"),
+        [
+            (lambda g: d.Lots.from_graph("graph", BOOK), "ProvenanceGraph"),
+            (lambda g: d.Lots.from_graph(g, BOOK, by="mine"), "by must be"),
+            (lambda g: d.Lots(shares=pd.DataFrame(), situations=BOOK, by="mine"), "by must"),
+            (lambda g: d.Lots(shares=pd.DataFrame(), situations=BOOK, graph=1), "graph must"),
+            (lambda g: d.Lots.from_graph(g, BOOK, lots=[99]), "not in the graph"),
+            (lambda g: d.Lots.from_graph(g, ["not a situation"]), "Situation"),
+            (lambda g: d.conflict_shares("KPCS_2003", d.Lots.from_graph(g, BOOK), BOOK), "do not"),
+            (lambda g: d.conflict_shares("KPCS_2003", pd.DataFrame({"ZW": [1.0]})), "situations"),
+        ],
+    )
+    def test_bad_arguments(self, call, message):
+        """Bad graphs, levels, lot ids and argument mixes raise InvalidArgumentError."""
+        g = kp.ProvenanceGraph()
+        g.produce(country="ZW", carats=1, on="2010-01-01")
+        with pytest.raises(InvalidArgumentError, match=message):
+            call(g)
+
+
+# -- coverage over the real statistics ---------------------------------------------------------
+
+
+def production_in(year):
+    """Production per participant in `year`, summed straight from kp_production()."""
+    raw = kp.datasets.kp_production()
+    raw = raw[raw["year"] == year]
+    return raw.groupby("participant", observed=True)[["carats", "value_usd"]].sum()
+
+
+class TestCoverageOfRealProduction:
+    def test_headline_2010_canada_2018_against_kpcs(self):
+        """How much of 2010 world production would Canada/WDC/CSC 2018 have covered vs KPCS?
+
+        The case book's situations running in 2010 are Côte d'Ivoire (country-wide),
+        Zimbabwe/Marange and Angola/Lunda Norte (zones) and Venezuela (country-wide, OUT
+        under both). Under Canada 2018 Côte d'Ivoire counts in full and the two zones from
+        0 to their whole country; under KPCS_2003 only Côte d'Ivoire counts. The numbers
+        come from the raw production table, summed here.
+        """
+        production = production_in(2010)
+        world = production.sum()
+        zones = production.loc[["AO", "ZW"]].sum()
+        ivory = production.reindex(["CI"]).fillna(0.0).sum()  # not reported in 2010
+        cov = d.coverage(
+            ["KPCS_2003", "CANADA_WDC_CSC_2018"], kp.datasets.kp_statistics(), BOOK
+        ).set_index(["year", "definition"])
+        canada, kpcs = cov.loc[(2010, "CANADA_WDC_CSC_2018")], cov.loc[(2010, "KPCS_2003")]
+        for column in ("carats", "value_usd"):
+            assert canada[f"total_{column}"] == pytest.approx(world[column])
+            assert canada[f"{column}_low"] == pytest.approx(ivory[column])
+            assert canada[f"{column}_high"] == pytest.approx(ivory[column] + zones[column])
+            assert kpcs[f"{column}_low"] == kpcs[f"{column}_high"] == pytest.approx(ivory[column])
+        assert canada["zone_share_unknown"]
+        assert not kpcs["zone_share_unknown"]
+        assert "ZW/Marange: in; zone share unknown" in canada["basis"]
+        assert "AO/Lunda Norte: in; zone share unknown" in canada["basis"]
+        assert canada["share_high"] == pytest.approx(zones["carats"] / world["carats"])
+
+    def test_statistics_and_their_tidy_frame_give_the_same_table(self):
+        """KPStatistics is read through its annual production totals."""
+        stats = kp.datasets.kp_statistics()
+        annual = stats.annual()
+        frame = annual[annual["flow"] == "production"][
+            ["participant", "year", "carats", "value_usd"]
+        ]
+        by_stats = d.coverage(ALL, stats, BOOK)
+        pd.testing.assert_frame_equal(by_stats, d.coverage(ALL, frame, BOOK))
+        assert set(by_stats["year"]) == set(range(2003, 2025))
+        assert (by_stats["carats_low"] <= by_stats["carats_high"]).all()
+        assert (by_stats["carats_high"] <= by_stats["total_carats"] + 1e-6).all()
+
+    def test_statistics_with_replications_are_refused(self):
+        """Simulated statistics with several replications must be narrowed to one first."""
+        frame = pd.DataFrame(
+            {
+                "participant": ["ZW", "ZW"],
+                "year": [2010, 2010],
+                "half": [1, 1],
+                "flow": ["production"] * 2,
+                "carats": [1.0, 2.0],
+                "value_usd": [1.0, 2.0],
+                "replication": [0, 1],
+            }
+        )
+        stats = kp.statistics.KPStatistics.from_frame(frame)
+        with pytest.raises(InvalidArgumentError, match="replication"):
+            d.coverage("KPCS_2003", stats, BOOK)
+
+
+def test_lots_from_a_table_judge_origins_on_their_production_date():
+    """A table of shares with production dates counts only situations running then."""
+    frame = pd.DataFrame({"ZW/Marange": [1.0, 1.0]}, index=["2010", "2013"])
+    produced = pd.Series(pd.to_datetime(["2010-06-01", "2013-06-01"]), index=frame.index)
+    lots = d.Lots(shares=frame, situations=BOOK, produced=produced)
+    c = kp.compare("CANADA_WDC_CSC_2018", lots)
+    verdicts = c.table.set_index(["item", "definition"])["verdict"]
+    assert verdicts[("2010", "CANADA_WDC_CSC_2018")] == "in"
+    assert verdicts[("2013", "CANADA_WDC_CSC_2018")] == "out"
+    assert np.array_equal(
+        c.table.loc[c.table["definition"] == "CANADA_WDC_CSC_2018", "in_share"], [1.0, 0.0]
+    )
