@@ -47,18 +47,23 @@ def test_demo_report_parses_and_has_every_section(demo_report):
         "A CAR parcel's journey through Cameroon and Dubai",
         "Conflict-diamond definitions compared",
         "The real KP statistics and the detectors",
+        "Simulation: car-2013, seed 20130523",
+        "car-2013 with and without origin listing (3 seeds)",
         "About this report",
     ):
         assert title in headings
-    # Trace: flows and shares; comparison: the matrix; statistics: production and value/ct.
+    # Trace: flows and shares; comparison: the matrix; statistics: production and value/ct;
+    # simulation: its statistics; sweep: opacity and laundering per lever value.
     figures = elements(tree, "figure")
-    assert len(figures) == 5
+    assert len(figures) == 7
     assert all(elements(f, "svg") and elements(f, "figcaption") for f in figures)
     text = visible_text(tree)
     assert "kpmodel" in text
     assert "numpy" in text
     assert "US Treasury" in text  # the CAR story's sources
     assert "USGS" in text  # the capacity estimates' source
+    assert "20130523" in text  # the simulation's seed
+    assert "un-poe-2015" in text  # the scenario's sources
 
 
 def test_reports_are_self_contained(demo_report):

@@ -1,4 +1,4 @@
-"""The `kpmodel` command line: check, trace, compare, statistics, data and demo.
+"""The `kpmodel` command line: check, trace, compare, statistics, simulate, sweep, data, demo.
 
 Installed as the console script ``kpmodel`` (also ``python -m kpmodel``). Every table
 command takes ``--format table|csv|json``; errors print in a few lines with what to do and

@@ -22,6 +22,7 @@ from kpmodel import report
 from kpmodel.cli._output import FORMATS, WIDTH, render
 from kpmodel.errors import KPModelError, LoadError, Problem
 from kpmodel.report._sections import REGISTER_SOURCE, check_frame, describe_lot, trace_frame
+from kpmodel.report._simulation import headline_metrics, sweep_summary
 
 T = TypeVar("T")
 
@@ -326,22 +327,11 @@ def _names(given: str | None) -> list[str]:
 
 
 def graph_lots(graph: kp.ProvenanceGraph) -> kp.definitions.Lots:
-    """Return the shipped lots of `graph` with origin shares by zone, for the case book."""
+    """Return the shipped lots of `graph`, judged by zone on the shipped case book."""
     lots = graph.to_frames()[0]
-    shipped = lots[lots["kind"] == "ship"].set_index("lot_id")
-    if shipped.empty:
-        shipped = lots.set_index("lot_id")
-    shares = kp.origin_shares(graph, by="zone", sparse=False).to_frame().loc[shipped.index]
-    # Items read "12 (AE-2016-5531)": the lot and the certificate it travelled on.
-    labels = [
-        f"{lot} ({certificate})" if isinstance(certificate, str) else str(lot)
-        for lot, certificate in zip(shipped.index, shipped["certificate"], strict=True)
-    ]
-    shares.index = pd.Index(labels)
-    return kp.definitions.Lots(
-        shares=shares,
-        situations=kp.definitions.CaseBook.default(),
-        carats=pd.Series(shipped["carats"].to_numpy(), index=shares.index),
+    shipped = lots.loc[lots["kind"] == "ship", "lot_id"].tolist()
+    return kp.definitions.Lots.from_graph(
+        graph, kp.definitions.CaseBook.default(), by="zone", lots=shipped or None
     )
 
 
@@ -398,6 +388,9 @@ def compare(
     comparison = kp.compare(_names(definitions), subject, on=on)
     if show == "summary":
         frame = comparison.summary.reset_index()
+        if fmt == "table":  # the carats and values of lots are in CSV and JSON
+            keep = ["definition", "in", "undetermined", "out", "flips", "in_carats"]
+            frame = frame[[c for c in keep if c in frame.columns]]
     elif show == "verdicts":
         frame = comparison.table
         if fmt == "table":
@@ -486,6 +479,193 @@ def statistics(
         ],
         title="kpmodel statistics",
         inputs={"statistics": source, "command": "kpmodel statistics"},
+    )
+
+
+# -- simulate and sweep ----------------------------------------------------------------
+
+
+def load_scenario(given: str) -> kp.simulation.Scenario:
+    """Return the built-in scenario called `given`, or the scenario in the TOML file `given`."""
+    if given in kp.simulation.builtins():
+        return kp.simulation.builtin(given)
+    path = Path(given)
+    if path.suffix.lower() != ".toml" and not path.exists():
+        msg = (
+            f"no built-in scenario or scenario file called {given!r}; the built-ins are "
+            f"{', '.join(kp.simulation.builtins())}, or give a TOML file"
+        )
+        raise click.BadParameter(msg, param_hint="'SCENARIO'")
+    return kp.simulation.Scenario.from_toml(path)
+
+
+def _lever_value(text: str) -> object:
+    """Return a lever value as typed: true/false, a number, or a name."""
+    lowered = text.strip().lower()
+    if lowered in ("true", "yes", "on"):
+        return True
+    if lowered in ("false", "no", "off"):
+        return False
+    try:
+        return float(text)
+    except ValueError:
+        return text.strip()
+
+
+def parse_levers(given: Sequence[str]) -> dict[str, list[object]]:
+    """Parse ``NAME=V1,V2`` options into ``{name: [values]}``."""
+    levers: dict[str, list[object]] = {}
+    for option in given:
+        name, sep, values = option.partition("=")
+        if not sep or not name.strip() or not values.strip():
+            msg = f"expected NAME=V1,V2 such as origin_listing_on_mixed=false,true; got {option!r}"
+            raise click.BadParameter(msg, param_hint="'--lever'")
+        levers[name.strip()] = [_lever_value(v) for v in values.split(",")]
+    return levers
+
+
+scenario_argument = click.argument("scenario_name", metavar="SCENARIO")
+lever_option = click.option(
+    "--lever",
+    "lever_options",
+    metavar="NAME=V1,V2",
+    multiple=True,
+    help=f"A policy lever and its values (repeatable): {', '.join(kp.simulation.LEVERS)}.",
+)
+
+
+@cli.command()
+@scenario_argument
+@click.option("--seed", type=click.IntRange(0), help="The seed (default: the scenario's).")
+@click.option(
+    "--lever",
+    "lever_options",
+    metavar="NAME=VALUE",
+    multiple=True,
+    help="Set a policy lever for this run (repeatable).",
+)
+@format_option
+@report_option
+def simulate(
+    scenario_name: str,
+    seed: int | None,
+    lever_options: tuple[str, ...],
+    fmt: str,
+    report_dir: Path | None,
+) -> None:
+    """Run a scenario once and print its metrics.
+
+    SCENARIO is a built-in name (car-2013, ...) or a TOML file.
+    """
+    scenario = load_scenario(scenario_name)
+    levers = parse_levers(lever_options)
+    for name, values in levers.items():
+        if len(values) != 1:
+            msg = f"simulate takes one value per lever; got {name}={values!r} (use sweep)"
+            raise click.BadParameter(msg, param_hint="'--lever'")
+    scenario = scenario.with_levers(**{name: values[0] for name, values in levers.items()})
+    result = kp.simulation.run(scenario, seed=scenario.seed if seed is None else seed)
+    metrics = result.metrics
+    _emit(headline_metrics(metrics) if fmt == "table" else metrics, fmt)
+    _write_report(
+        report_dir,
+        lambda: [report.simulation_section(result)],
+        title=f"kpmodel simulate: {scenario.name}",
+        inputs={"scenario": scenario_name, "seed": result.seed, "command": "kpmodel simulate"},
+    )
+
+
+def _executor(workers: int | None, scheduler: str | None) -> Any:
+    if workers is not None and scheduler is not None:
+        msg = "give --workers or --scheduler, not both"
+        raise click.UsageError(msg)
+    if scheduler is not None:
+        try:
+            from distributed import Client
+        except ImportError:
+            msg = "--scheduler needs dask.distributed: pip install 'kpmodel[distributed]'"
+            raise ImportError(msg) from None
+        client: Any = Client
+        return client(scheduler).get_executor()
+    if workers is not None and workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        return ProcessPoolExecutor(max_workers=workers)
+    return None
+
+
+def sweep_table(
+    summary: pd.DataFrame, levers: Mapping[str, list[object]], definition: str
+) -> pd.DataFrame:
+    """Return the sweep summary as one row per metric and one column per combination."""
+    shown = summary[summary["definition"].isin(["all", definition])].copy()
+    for name, values in levers.items():
+        if all(isinstance(v, bool) for v in values):  # shown as typed, not as 0.0 and 1.0
+            shown[name] = shown[name].astype(bool)
+    shown["combination"] = (
+        shown[list(levers)].astype(str).agg(",".join, axis=1) if levers else "base"
+    )
+    shown["metric"] = shown["definition"] + " " + shown["metric"]
+    wide = shown.pivot(index="metric", columns="combination", values="mean")
+    order = list(dict.fromkeys(shown["metric"]))
+    return wide.loc[order, list(dict.fromkeys(shown["combination"]))].reset_index()
+
+
+@cli.command()
+@scenario_argument
+@lever_option
+@click.option("--seeds", type=click.IntRange(1), required=True, help="Runs per combination.")
+@click.option("--workers", type=click.IntRange(1), help="Run on this many local processes.")
+@click.option("--scheduler", metavar="ADDRESS", help="Run on a dask cluster (tcp://host:8786).")
+@click.option(
+    "--checkpoint",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Save each finished run here; a rerun resumes where it stopped.",
+)
+@format_option
+@report_option
+def sweep(
+    scenario_name: str,
+    lever_options: tuple[str, ...],
+    seeds: int,
+    workers: int | None,
+    scheduler: str | None,
+    checkpoint: Path | None,
+    fmt: str,
+    report_dir: Path | None,
+) -> None:
+    """Run a scenario for every combination of lever values, with several seeds each.
+
+    SCENARIO is a built-in name or a TOML file. With --format table, the means over the
+    seeds of the headline metrics; CSV and JSON give every run's metrics.
+    """
+    scenario = load_scenario(scenario_name)
+    levers = parse_levers(lever_options)
+    executor = _executor(workers, scheduler)
+    try:
+        table = kp.simulation.sweep(
+            scenario, levers=levers, seeds=seeds, executor=executor, checkpoint=checkpoint
+        )
+    finally:
+        if executor is not None:
+            executor.shutdown()
+    if fmt == "table":
+        summary = sweep_summary(table, list(levers))
+        if levers:
+            _note(f"columns: {', '.join(levers)} (mean over {seeds} seeds)", fmt)
+        _emit(sweep_table(summary, levers, scenario.definition), fmt)
+    else:
+        _emit(table, fmt)
+    _write_report(
+        report_dir,
+        lambda: [report.sweep_section(table, scenario, levers=list(levers))],
+        title=f"kpmodel sweep: {scenario.name}",
+        inputs={
+            "scenario": scenario_name,
+            "levers": ", ".join(lever_options) or "none",
+            "seeds": seeds,
+            "command": "kpmodel sweep",
+        },
     )
 
 

@@ -20,6 +20,7 @@ from kpmodel.report._sections import (
     text_section,
     trace_section,
 )
+from kpmodel.report._simulation import simulation_section, sweep_section
 
 Section.__module__ = __name__
 
@@ -28,7 +29,9 @@ __all__ = [
     "check_section",
     "comparison_section",
     "render",
+    "simulation_section",
     "statistics_section",
+    "sweep_section",
     "text_section",
     "trace_section",
     "write",
