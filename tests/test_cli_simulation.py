@@ -110,6 +110,7 @@ def test_simulation_reports_escape_a_hostile_scenario(car_sweep):
     assert HOSTILE not in page
     assert "&lt;script&gt;" in page
     assert ("seed", "1") in sections[0].facts
+    assert "<td>True</td>" in sections[1].body  # an on/off lever reads as typed
     assert page.count("<svg") == 2
     with pytest.raises(kp.errors.InvalidArgumentError):
         report.sweep_section(table, scenario, levers=["border_controls"])

@@ -22,7 +22,7 @@ from kpmodel import report
 from kpmodel.cli._output import FORMATS, WIDTH, render
 from kpmodel.errors import KPModelError, LoadError, Problem
 from kpmodel.report._sections import REGISTER_SOURCE, check_frame, describe_lot, trace_frame
-from kpmodel.report._simulation import headline_metrics, sweep_summary
+from kpmodel.report._simulation import headline_metrics, sweep_summary, typed_levers
 
 T = TypeVar("T")
 
@@ -594,14 +594,9 @@ def _executor(workers: int | None, scheduler: str | None) -> Any:
     return None
 
 
-def sweep_table(
-    summary: pd.DataFrame, levers: Mapping[str, list[object]], definition: str
-) -> pd.DataFrame:
+def sweep_table(summary: pd.DataFrame, levers: Sequence[str], definition: str) -> pd.DataFrame:
     """Return the sweep summary as one row per metric and one column per combination."""
     shown = summary[summary["definition"].isin(["all", definition])].copy()
-    for name, values in levers.items():
-        if all(isinstance(v, bool) for v in values):  # shown as typed, not as 0.0 and 1.0
-            shown[name] = shown[name].astype(bool)
     shown["combination"] = (
         shown[list(levers)].astype(str).agg(",".join, axis=1) if levers else "base"
     )
@@ -650,10 +645,10 @@ def sweep(
         if executor is not None:
             executor.shutdown()
     if fmt == "table":
-        summary = sweep_summary(table, list(levers))
+        summary = sweep_summary(typed_levers(table, scenario, list(levers)), list(levers))
         if levers:
             _note(f"columns: {', '.join(levers)} (mean over {seeds} seeds)", fmt)
-        _emit(sweep_table(summary, levers, scenario.definition), fmt)
+        _emit(sweep_table(summary, list(levers), scenario.definition), fmt)
     else:
         _emit(table, fmt)
     _write_report(
