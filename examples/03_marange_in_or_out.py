@@ -6,7 +6,7 @@ Process restricted Marange exports from November 2009 to November 2011, yet the 
 never "conflict diamonds" under the KP's own definition. This example shows why, and what
 each broader text would have said.
 
-Run: python examples/40_marange_in_or_out.py
+Run: python examples/03_marange_in_or_out.py
 Figures go to the directory in $KPMODEL_FIGURES (a temporary directory by default).
 """
 
@@ -18,17 +18,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import pandas as pd
 
 import kpmodel as kp
 from kpmodel import definitions as d
 
 FIGURES = Path(os.environ.get("KPMODEL_FIGURES") or tempfile.mkdtemp(prefix="kpmodel-"))
-# The KP production statistics; the statistics part of kpmodel will ship them. Until then
-# the example reads the shared copy when it is there.
-PRODUCTION = Path(
-    os.environ.get("KPMODEL_PRODUCTION_CSV", "/work/shared/data/kp_production_halfyear.csv")
-)
 
 
 def main() -> None:
@@ -53,20 +47,20 @@ def main() -> None:
 
     FIGURES.mkdir(parents=True, exist_ok=True)
     matrix = d.plot_matrix(comparison)
-    matrix.savefig(FIGURES / "40_verdict_matrix.png", dpi=120)
+    matrix.savefig(FIGURES / "03_verdict_matrix.png", dpi=120)
     bars = d.plot_coverage(comparison)
-    bars.savefig(FIGURES / "40_case_coverage.png", dpi=120)
+    bars.savefig(FIGURES / "03_case_coverage.png", dpi=120)
     print(f"\nFigures saved in {FIGURES}")
 
-    if PRODUCTION.exists():
-        zimbabwe_production(everything, book)
+    zimbabwe_production(everything, book)
 
 
 def zimbabwe_production(definitions: list, book: d.CaseBook) -> None:
     """How much of Zimbabwe's reported production each definition would have covered."""
-    raw = pd.read_csv(PRODUCTION)
-    raw = raw[(raw["participant"] == "Zimbabwe") & raw["year"].between(2008, 2011)]
-    stats = raw.assign(participant="ZW")[["participant", "year", "carats", "value_usd"]]
+    # The shipped KP production statistics (kp.datasets), per half year; coverage sums them.
+    raw = kp.datasets.kp_production()
+    raw = raw[(raw["participant"] == "ZW") & raw["year"].between(2008, 2011)]
+    stats = raw[["participant", "year", "carats", "value_usd"]]
     cov = d.coverage(definitions, stats, book)
     table = cov.pivot(index="definition", columns="year", values="carats_high") / 1e6
     print("\nZimbabwe's reported production covered, upper bound, million carats:")
