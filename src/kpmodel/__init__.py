@@ -18,6 +18,7 @@ from kpmodel import (
     participants,
     provenance,
     rules,
+    simulation,
     statistics,
 )
 from kpmodel.definitions import compare
@@ -41,5 +42,6 @@ __all__ = [
     "participants",
     "provenance",
     "rules",
+    "simulation",
     "statistics",
 ]

@@ -31,6 +31,7 @@ from kpmodel.testing._definitions_strategies import (
     situations,
 )
 from kpmodel.testing._provenance_strategies import provenance_graphs
+from kpmodel.testing._simulation_strategies import lever_values, scenarios
 from kpmodel.testing._statistics_strategies import statistics_frames, statistics_tables
 
 __all__ = [
@@ -41,12 +42,14 @@ __all__ = [
     "definitions",
     "designations",
     "ledgers",
+    "lever_values",
     "parcels",
     "participants",
     "parties",
     "periods",
     "places",
     "provenance_graphs",
+    "scenarios",
     "shipments",
     "situations",
     "statistics_frames",

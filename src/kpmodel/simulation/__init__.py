@@ -1,0 +1,50 @@
+"""Simulate smuggling through mixed-origin certificates: scenarios, seeded runs and sweeps.
+
+A `Scenario` (loaded from TOML, or a built-in) describes producers and their zones, smuggling
+routes, neighbours that certify smuggled goods as their own, hubs that mix and re-export, the
+controls in force and the policy levers. `run` simulates it with numpy, lots held in arrays.
+
+>>> scenario = kp.simulation.builtin("car-2013")
+>>> scenario.routes[0].source, scenario.routes[0].target
+('CF', 'CM')
+"""
+
+from kpmodel.simulation._builtins import builtin, builtin_text, builtins, world_baseline
+from kpmodel.simulation._calibration import production_table
+from kpmodel.simulation._result import SimulationResult, run
+from kpmodel.simulation._scenario import (
+    LEVERS,
+    Controls,
+    Destination,
+    Hub,
+    Neighbour,
+    Producer,
+    Route,
+    Scenario,
+    Share,
+    ValuePerCarat,
+    Zone,
+)
+from kpmodel.simulation._sweep import sweep
+
+__all__ = [  # noqa: RUF022 - plain sorted() order, which tests/test_public_api.py checks
+    "Controls",
+    "Destination",
+    "Hub",
+    "LEVERS",
+    "Neighbour",
+    "Producer",
+    "Route",
+    "Scenario",
+    "Share",
+    "SimulationResult",
+    "ValuePerCarat",
+    "Zone",
+    "builtin",
+    "builtin_text",
+    "builtins",
+    "production_table",
+    "run",
+    "sweep",
+    "world_baseline",
+]

@@ -1,0 +1,888 @@
+"""`SimulationResult`: the ledger, provenance frames, statistics, truth and metrics of a run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+import sys
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kpmodel.certificates import Certificate, Parcel, Party
+from kpmodel.definitions import Period, conflict_shares
+from kpmodel.errors import InvalidArgumentError
+from kpmodel.participants import Register
+from kpmodel.provenance import ProvenanceGraph
+from kpmodel.simulation import _engine as en
+from kpmodel.simulation._scenario import Scenario
+from kpmodel.statistics import BUILTINS as DETECTORS
+from kpmodel.statistics import KPStatistics, detect
+
+_KINDS = pd.CategoricalDtype(["production", "pool", "parcel"])
+_FATES = pd.CategoricalDtype(["destination", "seized", "stock", "pooled", "split"])
+_SEIZED_BY = pd.CategoricalDtype(["", "border", "import_verification", "footprint"])
+_FLOW_KINDS = pd.CategoricalDtype(["mix", "split"])
+
+
+class SimulationResult:
+    """What one run of a scenario produced, as tidy pandas DataFrames.
+
+    The frames are built from the run's arrays the first time they are read.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The scenario that was run.
+    seed : int
+        The seed of the run.
+
+    Examples
+    --------
+    >>> result = kp.simulation.run(kp.simulation.builtin("congo-brazzaville-2004"), seed=1)
+    >>> produced, destination, seized, stock = result.conservation()
+    >>> abs(produced - (destination + seized + stock)) < 1e-6 * produced
+    True
+    """
+
+    def __init__(self, scenario: Scenario, seed: int, arrays: en.RunArrays) -> None:
+        self.scenario = scenario
+        self.seed = seed
+        self._arrays = arrays
+        self._dates = en.step_dates(scenario)
+
+    def __repr__(self) -> str:
+        lots = self._arrays.book.n_production
+        return f"<SimulationResult {self.scenario.name!r} seed={self.seed} production_lots={lots}>"
+
+    # --- provenance --------------------------------------------------------------------------
+
+    @functools.cached_property
+    def lots(self) -> pd.DataFrame:
+        """Every lot: production lots, the pools hubs mix, and the parcels they re-split.
+
+        Columns ``lot_id, kind, carats, value_usd, on, origin, zone, location, fate,
+        seized_by, smuggled, registered``. `origin` and `zone` are set on production lots
+        only; `location` is the country the lot was last in; `fate` is ``destination``,
+        ``seized``, ``stock``, ``pooled`` (mixed into a pool) or ``split`` (a pool re-split).
+
+        Examples
+        --------
+        >>> result = kp.simulation.run(kp.simulation.builtin("car-2013"), seed=1)
+        >>> result.lots.query("origin == 'CF'").smuggled.any()
+        np.True_
+        """
+        a = self._arrays
+        b = a.book
+        n = b.n_production
+        countries = pd.CategoricalDtype(list(a.net.countries))
+        zone = np.full(b.carats.size, -1)
+        zone[:n] = a.zone
+        origin = np.full(b.carats.size, -1)
+        origin[:n] = a.net.zone_country[a.zone]
+        smuggled = np.zeros(b.carats.size, dtype=bool)
+        smuggled[:n] = a.smuggled
+        registered = np.zeros(b.carats.size, dtype=bool)
+        registered[:n] = b.registered
+        return pd.DataFrame(
+            {
+                "lot_id": np.arange(b.carats.size),
+                "kind": pd.Categorical.from_codes(b.kind, dtype=_KINDS),
+                "carats": b.carats,
+                "value_usd": b.value,
+                "on": pd.to_datetime(np.asarray(self._dates, dtype="datetime64[D]")[b.step]),
+                "origin": pd.Categorical.from_codes(origin, dtype=countries),
+                "zone": _zones(a.net, zone),
+                "location": pd.Categorical.from_codes(b.location, dtype=countries),
+                "fate": pd.Categorical.from_codes(b.fate, dtype=_FATES),
+                "seized_by": pd.Categorical.from_codes(b.seized_by, dtype=_SEIZED_BY),
+                "smuggled": smuggled,
+                "registered": registered,
+            }
+        )
+
+    @functools.cached_property
+    def flows(self) -> pd.DataFrame:
+        """Carats moving from lot to lot: ``source, target, carats, kind`` (mix or split).
+
+        Examples
+        --------
+        >>> result = kp.simulation.run(kp.simulation.builtin("car-2013"), seed=1)
+        >>> sorted(result.flows.kind.unique())
+        ['mix', 'split']
+        """
+        b = self._arrays.book
+        parts = (b.flow_source, b.flow_target, b.flow_carats, b.flow_kind)
+        source, target, carats, kind = (
+            np.concatenate(p) if p else np.zeros(0, dtype=np.int64) for p in parts
+        )
+        return pd.DataFrame(
+            {
+                "source": source.astype(np.int64),
+                "target": target.astype(np.int64),
+                "carats": carats.astype(np.float64),
+                "kind": pd.Categorical.from_codes(kind.astype(np.int8), dtype=_FLOW_KINDS),
+            }
+        )
+
+    def provenance_frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Return ``(lots, flows)`` in the format `kpmodel.ProvenanceGraph.from_frames` reads.
+
+        Besides the lots of `lots` (kinds ``produce``; ``mix`` for a hub's pool; ``split``
+        for a parcel, at its hub), every movement is a lot of its own, as in the provenance
+        graph's incremental API: ``smuggle`` (no certificate) or ``ship`` (with its
+        certificate number and declared origin, and ``list_origins`` when the exporting hub
+        lists origins), and every seizure a ``seize`` lot. Columns: ``lot_id, carats,
+        origin, kind, on, country, zone, value_usd, certificate, declared_origin,
+        list_origins``, and ``simulated_lot`` (the lot of `lots` a row carries).
+
+        Examples
+        --------
+        >>> result = kp.simulation.run(kp.simulation.builtin("car-2013"), seed=1)
+        >>> lots, flows = result.provenance_frames()
+        >>> sorted(lots.kind.unique())
+        ['mix', 'produce', 'seize', 'ship', 'smuggle', 'split']
+        """
+        a = self._arrays
+        b = a.book
+        n_lots = b.carats.size
+        countries = np.array(a.net.countries, dtype=object)
+        dates = np.asarray(self._dates, dtype="datetime64[D]")
+        # where each lot of the simulation sits before it moves
+        place = b.location.copy()
+        place[: b.n_production] = a.net.zone_country[a.zone]
+        parcels = np.flatnonzero(b.kind == en.PARCEL)
+        place[parcels] = b.location[b.pool_lot[b.parent_pool[parcels]]]
+
+        legs = self._legs
+        leg_lot = legs["lot"].to_numpy()
+        leg_id = n_lots + np.arange(len(legs))
+        order = np.argsort(leg_lot, kind="stable")  # legs of one lot stay in time order
+        parent = np.empty(len(legs), dtype=np.int64)
+        first = np.r_[True, leg_lot[order][1:] != leg_lot[order][:-1]]
+        parent[order] = np.where(first, leg_lot[order], np.r_[-1, leg_id[order][:-1]])
+        tip = np.arange(n_lots)
+        tip[leg_lot[order]] = leg_id[order]  # the last leg wins
+        certified = legs["certified"].to_numpy()
+        certificate = np.full(len(legs), None, dtype=object)
+        certificate[certified] = self.parcels["certificate_id"].to_numpy()
+        labels = {
+            int(x): self._label(int(x)) for x in np.unique(legs["label"]) if x >= -1 or x <= -3
+        }
+        declared = np.array([labels.get(int(x)) for x in legs["label"]], dtype=object)
+        listing = {
+            self._index(hub.country): self.scenario.controls.origin_listing_on_mixed
+            or hub.certifies == "list_origins"
+            for hub in self.scenario.hubs
+        }
+        exporter = legs["exporter"].to_numpy()
+        lists = np.array([listing.get(int(c), False) for c in exporter], dtype=bool) & certified
+
+        seized = np.flatnonzero(b.fate == en.SEIZED)
+        seize_id = n_lots + len(legs) + np.arange(seized.size)
+        country_of = np.concatenate([place, legs["importer"].to_numpy()])
+
+        base = self.lots
+        kinds = np.array(["produce", "mix", "split"], dtype=object)[b.kind]
+        lots = pd.DataFrame(
+            {
+                "lot_id": np.concatenate([np.arange(n_lots), leg_id, seize_id]),
+                "carats": np.concatenate([b.carats, b.carats[leg_lot], b.carats[seized]]),
+                "origin": np.concatenate(
+                    [
+                        base["origin"].astype(object).to_numpy(),
+                        np.full(len(legs) + seized.size, None),
+                    ]
+                ),
+                "kind": np.concatenate(
+                    [kinds, np.where(certified, "ship", "smuggle"), np.full(seized.size, "seize")]
+                ),
+                "on": np.concatenate(
+                    [dates[b.step], dates[b.step[leg_lot]], dates[b.step[seized]]]
+                ),
+                "country": countries[
+                    np.concatenate([place, legs["importer"].to_numpy(), country_of[tip[seized]]])
+                ],
+                "zone": np.concatenate(
+                    [
+                        base["zone"].astype(object).to_numpy(),
+                        np.full(len(legs) + seized.size, None),
+                    ]
+                ),
+                "value_usd": np.concatenate([b.value, b.value[leg_lot], b.value[seized]]),
+                "certificate": np.concatenate(
+                    [np.full(n_lots, None), certificate, np.full(seized.size, None)]
+                ),
+                "declared_origin": np.concatenate(
+                    [np.full(n_lots, None), declared, np.full(seized.size, None)]
+                ),
+                "list_origins": np.concatenate(
+                    [np.zeros(n_lots, dtype=bool), lists, np.zeros(seized.size, dtype=bool)]
+                ),
+                "simulated_lot": np.concatenate([np.arange(n_lots), leg_lot, seized]),
+            }
+        )
+        moves = self.flows
+        mixing = (moves["kind"] == "mix").to_numpy()
+        source = moves["source"].to_numpy().copy()
+        source[mixing] = tip[source[mixing]]  # goods are pooled where their last leg took them
+        flows = pd.DataFrame(
+            {
+                "source": np.concatenate([parent, tip[seized], source]),
+                "target": np.concatenate([leg_id, seize_id, moves["target"].to_numpy()]),
+                "carats": np.concatenate(
+                    [b.carats[leg_lot], b.carats[seized], moves["carats"].to_numpy()]
+                ),
+            }
+        )
+        return lots, flows
+
+    def _index(self, country: str) -> int:
+        return self._arrays.net.countries.index(country)
+
+    @functools.cached_property
+    def provenance(self) -> ProvenanceGraph:
+        """The run's lots and flows as a `kpmodel.ProvenanceGraph`.
+
+        Examples
+        --------
+        >>> result = kp.simulation.run(kp.simulation.builtin("congo-brazzaville-2004"), seed=1)
+        >>> shares = kp.origin_shares(result.provenance)
+        >>> len(result.provenance.lots) == len(result.provenance_frames()[0])
+        True
+        """
+        return ProvenanceGraph.from_frames(*self.provenance_frames())
+
+    # --- ledger ------------------------------------------------------------------------------
+
+    @functools.cached_property
+    def _legs(self) -> pd.DataFrame:
+        a = self._arrays
+        legs = pd.DataFrame(a.legs)
+        b = a.book
+        legs["step"] = b.step[legs["lot"]]
+        legs["carats"] = b.carats[legs["lot"]]
+        legs["value_usd"] = b.value[legs["lot"]]
+        # a lot is seized on arrival of its last leg
+        last = ~legs["lot"].duplicated(keep="last")
+        legs["seized"] = last & (b.fate[legs["lot"]] == en.SEIZED)
+        legs["certified"] = legs["label"] != en.UNDOCUMENTED
+        return legs
+
+    @functools.cached_property
+    def _certified(self) -> pd.DataFrame:
+        legs = self._legs[self._legs["certified"]].copy()
+        keys = ["exporter", "importer", "step", "label"]
+        number = legs.groupby(keys, sort=True).ngroup()
+        legs["certificate"] = number.to_numpy()
+        return legs
+
+    @functools.cached_property
+    def certificates(self) -> pd.DataFrame:
+        """One KP certificate per shipment of certified goods.
+
+        Columns ``certificate_id, exporter, importer, on, year, half, origin, carats,
+        value_usd, parcels``. `origin` is what the certificate declares: one country for
+        unmixed goods, ``MIXED``, or the listed countries joined by commas (the rule of
+        `kpmodel.provenance.declare_origin`).
+
+        Examples
+        --------
+        >>> result = kp.simulation.run(kp.simulation.builtin("car-2013"), seed=1)
+        >>> "MIXED" in set(result.certificates.origin)
+        True
+        """
+        legs = self._certified
+        grouped = legs.groupby("certificate", sort=True)
+        first = grouped[["exporter", "importer", "step", "label"]].first()
+        countries = self._arrays.net.countries
+        exporter = [countries[i] for i in first["exporter"]]
+        year = [self._dates[s].year for s in first["step"]]
+        return pd.DataFrame(
+            {
+                "certificate_id": [
+                    f"{c}-{y}-{i:06d}" for c, y, i in zip(exporter, year, first.index, strict=True)
+                ],
+                "exporter": exporter,
+                "importer": [countries[i] for i in first["importer"]],
+                "on": [self._dates[s] for s in first["step"]],
+                "year": year,
+                "half": [1 if self._dates[s].month <= 6 else 2 for s in first["step"]],
+                "origin": [self._label(int(label)) for label in first["label"]],
+                "carats": grouped["carats"].sum().to_numpy(),
+                "value_usd": grouped["value_usd"].sum().to_numpy(),
+                "parcels": grouped.size().to_numpy(),
+            }
+        )
+
+    @functools.cached_property
+    def parcels(self) -> pd.DataFrame:
+        """Every parcel on every certificate: ``certificate_id, lot_id, carats, value_usd,
+        seized`` (seized on arrival).
+
+        Examples
+        --------
+        >>> result = kp.simulation.run(kp.simulation.builtin("car-2013"), seed=1)
+        >>> set(result.parcels.certificate_id) == set(result.certificates.certificate_id)
+        True
+        """
+        legs = self._certified
+        ids = self.certificates["certificate_id"].to_numpy()
+        return pd.DataFrame(
+            {
+                "certificate_id": ids[legs["certificate"].to_numpy()],
+                "lot_id": legs["lot"].to_numpy(),
+                "carats": legs["carats"].to_numpy(),
+                "value_usd": legs["value_usd"].to_numpy(),
+                "seized": legs["seized"].to_numpy(),
+            }
+        )
+
+    @functools.cached_property
+    def shipments(self) -> pd.DataFrame:
+        """Every movement across a border, certified or smuggled, per exporter, importer
+        and step: ``exporter, importer, on, kind, certificate_id, carats, value_usd,
+        seized_carats``.
+
+        Examples
+        --------
+        >>> result = kp.simulation.run(kp.simulation.builtin("car-2013"), seed=1)
+        >>> sorted(result.shipments.kind.unique())
+        ['certified', 'smuggled']
+        """
+        certified = self.parcels.assign(seized_carats=lambda f: f.carats.where(f.seized, 0.0))
+        totals = certified.groupby("certificate_id", sort=False)[
+            ["carats", "value_usd", "seized_carats"]
+        ].sum()
+        certificates = self.certificates.set_index("certificate_id")
+        shipped = certificates[["exporter", "importer", "on"]].join(totals).reset_index()
+        shipped["kind"] = "certified"
+        legs = self._legs[~self._legs["certified"]].copy()
+        legs["seized_carats"] = legs["carats"].where(legs["seized"], 0.0)
+        smuggled = (
+            legs.groupby(["exporter", "importer", "step"], sort=True)[
+                ["carats", "value_usd", "seized_carats"]
+            ]
+            .sum()
+            .reset_index()
+        )
+        countries = self._arrays.net.countries
+        smuggled = smuggled.assign(
+            exporter=[countries[i] for i in smuggled["exporter"]],
+            importer=[countries[i] for i in smuggled["importer"]],
+            on=[self._dates[s] for s in smuggled["step"]],
+            kind="smuggled",
+            certificate_id=None,
+        ).drop(columns="step")
+        columns = ["exporter", "importer", "on", "kind", "certificate_id", "carats",
+                   "value_usd", "seized_carats"]  # fmt: skip
+        return pd.concat([shipped[columns], smuggled[columns]], ignore_index=True)
+
+    def certificate_records(
+        self,
+        *,
+        validity_days: int | None = None,
+        hs_code: str = "7102.10",
+        limit: int | None = None,
+    ) -> list[Certificate]:
+        """Return the run's certificates as `kpmodel.certificates.Certificate` records.
+
+        So that `kpmodel.check` can run on a simulated ledger. The records carry what the
+        simulation knows (numbers, countries, dates, parcels with their carats, values and
+        declared origins) and mark what it does not: the issuing authority and the parties
+        are named "(simulated)".
+
+        Parameters
+        ----------
+        validity_days : int, optional
+            Days from issue to expiry. The KP sets no maximum validity (a national
+            parameter; kpcs-rules brief, section 7), so there is no default: without it the
+            certificates have no expiry date, and `kpmodel.check` reports that.
+        hs_code : str, default "7102.10"
+            HS code of every parcel (the simulation does not sort goods; 7102.10 is
+            "unsorted").
+        limit : int, optional
+            Only the first `limit` certificates (they can be many).
+
+        Examples
+        --------
+        >>> result = kp.simulation.run(kp.simulation.builtin("congo-brazzaville-2004"), seed=1)
+        >>> records = result.certificate_records(validity_days=30, limit=3)
+        >>> records[0].issuing_country, records[0].parcels[0].origin
+        ('CD', 'CD')
+        """
+        certificates = self.certificates if limit is None else self.certificates.head(limit)
+        parcels = self.parcels[self.parcels.certificate_id.isin(certificates.certificate_id)]
+        by_certificate = dict(tuple(parcels.groupby("certificate_id", sort=False)))
+        records = []
+        columns = ("certificate_id", "exporter", "importer", "on", "origin")
+        for number, exporter, importer, issued, declared in zip(
+            *(certificates[c].tolist() for c in columns), strict=True
+        ):
+            listed = tuple(str(declared).split(",")) if "," in str(declared) else ()
+            rows = by_certificate[number]
+            items = tuple(
+                Parcel(
+                    hs_code=hs_code,
+                    carats=Decimal(repr(float(c))),
+                    value_usd=Decimal(repr(float(v))),
+                    origin="MIXED" if listed else str(declared),
+                    declared_origins=listed,
+                )
+                for c, v in zip(rows["carats"], rows["value_usd"], strict=True)
+            )
+            day: dt.date = issued
+            records.append(
+                Certificate(
+                    number=str(number),
+                    issuing_authority=f"KP authority of {exporter} (simulated)",
+                    issuing_country=str(exporter),
+                    destination_country=str(importer),
+                    exporter=_party(str(exporter), "exporter"),
+                    importer=_party(str(importer), "importer"),
+                    issued=day,
+                    expires=None if validity_days is None else day + dt.timedelta(validity_days),
+                    parcels=items,
+                    number_of_parcels=len(items),
+                    kp_statement=True,
+                    validated=True,
+                )
+            )
+        return records
+
+    def _label(self, label: int) -> str:
+        countries = self._arrays.net.countries
+        if label >= 0:
+            return countries[label]
+        if label == en.MIXED:
+            return "MIXED"
+        listed = self._arrays.book.lists[-3 - label]
+        return ",".join(sorted(countries[i] for i in listed))
+
+    # --- statistics ----------------------------------------------------------------------------
+
+    @functools.cached_property
+    def statistics(self) -> pd.DataFrame:
+        """KP-style statistics of the run: ``participant, year, half, flow, partner, carats,
+        value_usd, certificates``, with `flow` ``production``, ``import`` or ``export``.
+
+        Production is what each participant declares (its certified output, plus smuggled
+        goods a route reports as its production); exports are what its certificates carry,
+        per importing partner; imports what it received, per exporting partner (goods
+        seized on arrival are not imports, so seizures show as mirror gaps). `partner` is
+        empty on production rows; `certificates` counts the KP certificates of a trade row.
+        Countries are mapped to their KP participant with the register in force (Belgium
+        reports as ``EU``). Each step counts in the half year it starts in.
+
+        Examples
+        --------
+        >>> result = kp.simulation.run(kp.simulation.builtin("congo-brazzaville-2004"), seed=1)
+        >>> stats = result.statistics.query("participant == 'CG'")
+        >>> stats.groupby("flow").carats.sum().round(-5).to_dict()
+        {'export': 5200000.0, 'production': 100000.0}
+        """
+        a = self._arrays
+        countries = a.net.countries
+        rows = []
+        steps = np.arange(a.net.steps)
+        for c, country in enumerate(countries):
+            for s in steps[a.reported_production[c] > 0]:
+                carats = a.reported_production[c, s]
+                value = a.reported_production_value[c, s]
+                rows.append((country, "", int(s), "production", carats, value, math.nan))
+        legs = self._certified
+        for flow, column, other, keep in (
+            ("export", "exporter", "importer", np.ones(len(legs), dtype=bool)),
+            ("import", "importer", "exporter", ~legs["seized"].to_numpy()),
+        ):
+            grouped = legs[keep].groupby([column, other, "step"])
+            sums = grouped[["carats", "value_usd"]].sum()
+            counts = grouped["certificate"].nunique()
+            for (c, o, s), carats, value, count in zip(
+                sums.index, sums["carats"], sums["value_usd"], counts, strict=True
+            ):
+                rows.append((countries[c], countries[o], int(s), flow, carats, value, count))
+        columns = ["country", "partner", "step", "flow", "carats", "value_usd", "certificates"]
+        frame = pd.DataFrame(rows, columns=columns)
+        frame["year"] = [self._dates[s].year for s in frame["step"]]
+        frame["half"] = [1 if self._dates[s].month <= 6 else 2 for s in frame["step"]]
+        frame["participant"] = _participants(frame["country"], frame["year"])
+        frame["partner"] = _participants(frame["partner"], frame["year"])
+        keys = ["participant", "year", "half", "flow", "partner"]
+        measures = ["carats", "value_usd", "certificates"]
+        out = frame.groupby(keys, sort=True)[measures].sum(min_count=1).reset_index()
+        return out.astype({"participant": "string", "flow": "string", "partner": "string"})
+
+    @functools.cached_property
+    def kp_statistics(self) -> KPStatistics:
+        """The run's statistics as a `kpmodel.statistics.KPStatistics`, ready for detectors.
+
+        Examples
+        --------
+        >>> result = kp.simulation.run(kp.simulation.builtin("congo-brazzaville-2004"), seed=1)
+        >>> flags = kp.statistics.capacity(result.kp_statistics)
+        >>> "CG" in set(flags.participant)
+        True
+        """
+        return KPStatistics.from_frame(
+            self.statistics, source=f"simulation {self.scenario.name!r}, seed {self.seed}"
+        )
+
+    def anomalies(self, definition: str = "smuggled") -> pd.DataFrame:
+        """Return the true anomalies in the statistics: ``participant, year`` pairs.
+
+        A participant-year is anomalous when goods that count under `definition` (see
+        `positive_classes`) were smuggled out of it, or certified by it as its own after
+        being smuggled in. This is the truth `kpmodel.statistics.evaluate` grades the
+        detectors against.
+
+        Examples
+        --------
+        >>> result = kp.simulation.run(kp.simulation.builtin("congo-brazzaville-2004"), seed=1)
+        >>> result.anomalies().to_dict("records")
+        [{'participant': 'CD', 'year': 2004}, {'participant': 'CG', 'year': 2004}]
+        """
+        positive = self.positive_classes()
+        if definition not in positive:
+            msg = f"definition must be one of {sorted(positive)}; got {definition!r}"
+            raise InvalidArgumentError(msg)
+        a = self._arrays
+        b = a.book
+        n = b.n_production
+        counted = positive[definition][b.klass] & a.smuggled
+        laundered = counted & (b.label[:n] >= 0)
+        origin = a.net.zone_country[a.zone]
+        year = self.scenario.start_year + b.step[:n] // self.scenario.steps_per_year
+        pairs = set(zip(origin[counted], year[counted], strict=True))
+        pairs |= set(zip(b.label[:n][laundered], year[laundered], strict=True))
+        register = _register()
+        countries = a.net.countries
+        units = {
+            (
+                register.participant_of(countries[c], on=dt.date(int(y), 7, 1)) or countries[c],
+                int(y),
+            )
+            for c, y in pairs
+        }
+        frame = pd.DataFrame(sorted(units), columns=["participant", "year"])
+        return frame.astype({"participant": "string", "year": "int64"})
+
+    # --- truth ---------------------------------------------------------------------------------
+
+    @functools.cached_property
+    def truth(self) -> pd.DataFrame:
+        """True origin of every lot that reached a destination, one row per lot and origin.
+
+        Columns ``lot_id, destination, origin, zone, year, smuggled, carats, share,
+        revealed`` (whether the lot's certificate names that origin country).
+
+        Examples
+        --------
+        >>> result = kp.simulation.run(kp.simulation.builtin("car-2013"), seed=1)
+        >>> truth = result.truth
+        >>> truth.groupby("lot_id").share.sum().round(9).eq(1).all()
+        np.True_
+        """
+        a = self._arrays
+        truth = a.truth.tocoo()
+        revealed = a.revealed.tocsr()
+        lot = a.destination[truth.row]
+        carats = a.book.carats[lot]
+        seen = np.zeros(truth.nnz, dtype=bool)
+        if truth.nnz:
+            seen = np.asarray(revealed[truth.row, truth.col]).ravel() > 0
+        net = a.net
+        countries = pd.CategoricalDtype(list(net.countries))
+        frame = pd.DataFrame(
+            {
+                "lot_id": lot,
+                "destination": pd.Categorical.from_codes(a.book.location[lot], dtype=countries),
+                "origin": pd.Categorical.from_codes(
+                    net.class_country()[truth.col], dtype=countries
+                ),
+                "zone": _zones(net, net.class_zone()[truth.col]),
+                "year": self.scenario.start_year + net.class_year()[truth.col],
+                "smuggled": net.class_smuggled()[truth.col],
+                "carats": truth.data,
+                "share": truth.data / carats,
+                "revealed": seen,
+            }
+        )
+        return frame.sort_values(["lot_id", "origin", "zone"], kind="stable", ignore_index=True)
+
+    def conservation(self) -> tuple[float, float, float, float]:
+        """Return carats produced, at destinations, seized and in stock.
+
+        Produced equals the sum of the other three, up to rounding.
+
+        Examples
+        --------
+        >>> result = kp.simulation.run(kp.simulation.builtin("car-2013"), seed=3)
+        >>> produced, destination, seized, stock = result.conservation()
+        >>> round(produced)
+        31973970
+        """
+        b = self._arrays.book
+        produced = float(b.carats[: b.n_production].sum())
+        destination = float(self._arrays.truth.sum())
+        seized = float(b.carats[b.fate == en.SEIZED].sum())
+        stock = float(b.carats[b.fate == en.IN_STOCK].sum())
+        return produced, destination, seized, stock
+
+    # --- metrics -------------------------------------------------------------------------------
+
+    def positive_classes(self) -> dict[str, np.ndarray]:
+        """Which production classes count as illicit, per definition.
+
+        ``smuggled``: goods that left their zone by a smuggling route (no definition
+        needed). Then the definition in force (`Scenario.definition`): the classes whose
+        zone and year its verdict on the scenario's situations is ``IN``
+        (`kpmodel.definitions.conflict_shares`, judged over each calendar year).
+        ``UNDETERMINED`` classes are not counted; the metric ``undetermined_carats`` says
+        how much production they hold.
+
+        Examples
+        --------
+        >>> result = kp.simulation.run(kp.simulation.builtin("car-2013"), seed=1)
+        >>> list(result.positive_classes())
+        ['smuggled', 'KPCS_2003']
+        """
+        net = self._arrays.net
+        verdicts = self._verdicts()
+        return {
+            "smuggled": net.class_smuggled(),
+            self.scenario.definition: verdicts == "in",
+        }
+
+    def _verdicts(self) -> np.ndarray:
+        """Verdict per class ("in", "out", "undetermined") under the definition in force."""
+        net = self._arrays.net
+        zone, year = net.class_zone(), net.class_year()
+        verdicts = np.full(net.classes, "out", dtype=object)
+        if not self.scenario.situations:
+            return verdicts
+        columns = list(net.zone_names)  # "CC/zone": the places conflict_shares reads
+        shares = pd.DataFrame(np.eye(len(columns)), columns=columns)
+        for y in range(net.years):
+            first = self.scenario.start_year + y
+            window = Period(dt.date(first, 1, 1), dt.date(first, 12, 31))
+            judged = conflict_shares(
+                self.scenario.definition, shares, self.scenario.situations, on=window
+            )
+            rows = year == y
+            verdicts[rows & (judged.in_share.to_numpy()[zone] > 0.5)] = "in"
+            verdicts[rows & (judged.undetermined_share.to_numpy()[zone] > 0.5)] = "undetermined"
+        return verdicts
+
+    @functools.cached_property
+    def metrics(self) -> pd.DataFrame:
+        """Tidy metrics of the run: ``definition, metric, detector, value``.
+
+        Definition ``all`` holds what no definition changes: ``produced_carats``,
+        ``destination_carats``, ``seized_carats`` (and per cause), ``stock_carats``,
+        ``opacity`` (share of the carats at destinations whose true origin country their
+        certificate does not name). Per definition (see `positive_classes`):
+
+        - ``positive_carats`` (produced), and for the definition in force
+          ``undetermined_carats`` (production whose verdict is ``UNDETERMINED``);
+        - ``laundered_carats`` and ``laundered_value_usd``: positive carats reaching
+          destinations on certificates that do not name their origin (value there);
+        - ``laundering_rate``: laundered over the positive carats that left their zone
+          (produced and not in stock); ``hub_laundering_rate``: the part through a hub;
+        - ``seized_carats`` (positive carats seized), ``interdiction_recall`` (positive
+          carats seized over those that left their zone), ``interdiction_precision``
+          (positive carats seized over all carats seized);
+        - ``detection_recall`` and ``detection_precision`` per statistics detector
+          (`detector` names it; ``any`` for all of them together): the participant-years
+          the detector flags on the run's statistics against the true anomalies
+          (`anomalies`), graded by `kpmodel.statistics.evaluate`.
+
+        `detector` is empty for the metrics that are not about a detector. A ratio with
+        nothing to divide is NaN.
+
+        Examples
+        --------
+        >>> result = kp.simulation.run(kp.simulation.builtin("car-2013"), seed=1)
+        >>> m = result.metrics.set_index(["definition", "metric", "detector"]).value
+        >>> bool(m["smuggled", "laundering_rate", ""] > 0.5)
+        True
+        >>> bool(m["smuggled", "detection_recall", "any"] > 0)
+        True
+        """
+        a = self._arrays
+        b = a.book
+        seized_by_cause = {
+            cause: a.by_class(np.flatnonzero(b.seized_by == code))
+            for code, cause in enumerate(en.SEIZURE_CAUSES, start=1)
+        }
+        seized = sum(seized_by_cause.values(), np.zeros(a.net.classes))
+        n = b.n_production
+        produced = np.bincount(b.klass, weights=b.carats[:n], minlength=a.net.classes)
+        stock = a.by_class(np.flatnonzero(b.fate[:n] == en.IN_STOCK))
+        arrived = np.asarray(a.truth.sum(axis=0)).ravel()
+        unrevealed = (a.truth - a.revealed).tocsr()
+        via_hub = b.kind[a.destination] == en.PARCEL
+        dest_value_per_carat = b.value[a.destination] / b.carats[a.destination]
+        rows: list[tuple[str, str, str, float]] = [
+            ("all", "produced_carats", "", produced.sum()),
+            ("all", "destination_carats", "", arrived.sum()),
+            ("all", "seized_carats", "", seized.sum()),
+            *(("all", f"seized_carats_{c}", "", v.sum()) for c, v in seized_by_cause.items()),
+            ("all", "stock_carats", "", stock.sum()),
+            ("all", "opacity", "", _ratio(float(unrevealed.sum()), float(arrived.sum()))),
+        ]
+        undetermined = (self._verdicts() == "undetermined").astype(float)
+        flags = self._flags()
+        for name, positive in self.positive_classes().items():
+            mask = positive.astype(float)
+            hidden = unrevealed @ mask
+            positive_produced = float(produced @ mask)
+            left = positive_produced - float(stock @ mask)
+            positive_seized = float(seized @ mask)
+            per_definition = [
+                ("positive_carats", positive_produced),
+                *(
+                    [("undetermined_carats", float(produced @ undetermined))]
+                    if name == self.scenario.definition
+                    else []
+                ),
+                ("laundered_carats", float(hidden.sum())),
+                ("laundered_value_usd", float(hidden @ dest_value_per_carat)),
+                ("laundering_rate", _ratio(float(hidden.sum()), left)),
+                ("hub_laundering_rate", _ratio(float(hidden[via_hub].sum()), left)),
+                ("seized_carats", positive_seized),
+                ("interdiction_recall", _ratio(positive_seized, left)),
+                ("interdiction_precision", _ratio(positive_seized, float(seized.sum()))),
+            ]
+            rows += [(name, metric, "", value) for metric, value in per_definition]
+            rows += self._detection_rows(name, flags)
+        frame = pd.DataFrame(rows, columns=["definition", "metric", "detector", "value"])
+        return frame.astype(
+            {"definition": "string", "metric": "string", "detector": "string", "value": "float64"}
+        )
+
+    def _flags(self) -> pd.DataFrame:
+        """Return the flags of every built-in detector on the run's statistics."""
+        return detect(self.kp_statistics, detectors=DETECTORS)
+
+    def _detection_rows(
+        self, definition: str, flags: pd.DataFrame
+    ) -> list[tuple[str, str, str, float]]:
+        # precision and recall over participant-years, as kpmodel.statistics.evaluate
+        # computes them (a test checks the agreement); set arithmetic is much quicker
+        truth = set(self.anomalies(definition).itertuples(index=False, name=None))
+        units = list(zip(flags["participant"], flags["year"], strict=True))
+        rows = []
+        for detector in [*(d.__name__ for d in DETECTORS), "any"]:
+            mine = {
+                (str(p), int(y))
+                for (p, y), d in zip(units, flags["detector"], strict=True)
+                if detector in ("any", d)
+            }
+            hits = len(mine & truth)
+            rows += [
+                (definition, "detection_recall", detector, _ratio(hits, len(truth))),
+                (definition, "detection_precision", detector, _ratio(hits, len(mine))),
+            ]
+        return rows
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator > 0 else math.nan
+
+
+def _zones(net: en.Network, zone: np.ndarray) -> pd.Categorical:
+    """Zone names (without their country; names repeat across producers) as a categorical."""
+    names = [name.split("/", 1)[1] for name in net.zone_names]
+    categories = sorted(set(names))
+    lookup = np.array([categories.index(name) for name in names] + [-1])
+    dtype = pd.CategoricalDtype(categories)
+    return pd.Categorical.from_codes(lookup[zone], dtype=dtype)
+
+
+def require_scenario(scenario: object) -> None:
+    """Raise `InvalidArgumentError` unless `scenario` is a `Scenario`."""
+    if not isinstance(scenario, Scenario):
+        msg = f"scenario must be a kp.simulation.Scenario, got {scenario!r}"
+        raise InvalidArgumentError(msg)
+
+
+def run(
+    scenario: Scenario, *, seed: int | None = None, progress: bool | None = None
+) -> SimulationResult:
+    """Simulate `scenario` once and return the result.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        What to simulate.
+    seed : int, optional
+        Seed of the run (the scenario's `seed` when omitted). The same seed gives the same
+        result, bit for bit: every component draws from its own stream spawned from
+        ``numpy.random.SeedSequence(seed)``; no global random state is used.
+    progress : bool, optional
+        Show the stages on a progress bar (needs ``tqdm``, in the ``sweep`` extra). By
+        default only on a terminal, and only when the run lasts more than a second.
+
+    Examples
+    --------
+    >>> result = kp.simulation.run(kp.simulation.builtin("car-2013"), seed=7)
+    >>> result.seed, len(result.certificates) > 0
+    (7, True)
+    """
+    require_scenario(scenario)
+    if seed is None:
+        seed = scenario.seed
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        msg = f"seed must be a non-negative integer, got {seed!r}"
+        raise InvalidArgumentError(msg)
+    stages = 5 + len(scenario.hubs)
+    bar = progress_bar(stages, enabled=progress, unit="stage", desc=scenario.name)
+    if bar is None:
+        return SimulationResult(scenario, seed, en.run_arrays(scenario, seed))
+
+    def advance(stage: str) -> None:
+        bar.set_postfix_str(stage, refresh=False)
+        bar.update(1)
+
+    try:
+        arrays = en.run_arrays(scenario, seed, on_stage=advance)
+    finally:
+        bar.close()
+    return SimulationResult(scenario, seed, arrays)
+
+
+def progress_bar(total: int, *, enabled: bool | None, initial: int = 0, **options: Any) -> Any:
+    """Return a tqdm bar, or None when not wanted (or tqdm is missing).
+
+    By default (``enabled=None``) only on a terminal, drawn after a second so that short
+    work stays silent.
+    """
+    if enabled is False or (enabled is None and not sys.stderr.isatty()):
+        return None
+    try:
+        from tqdm import tqdm  # type: ignore[import-untyped]
+    except ImportError:
+        return None
+    return tqdm(total=total, initial=initial, delay=0 if enabled else 1.0, **options)
+
+
+def _party(country: str, role: str) -> Party:
+    return Party(name=f"simulated {role}", address="(simulated)", country=country)
+
+
+def _participants(countries: pd.Series, years: pd.Series) -> list[str]:
+    """Return the KP participant governing each country in each year ("" stays "")."""
+    register = _register()
+    return [
+        (register.participant_of(c, on=dt.date(y, 7, 1)) or c) if c else ""
+        for c, y in zip(countries, years, strict=True)
+    ]
+
+
+@functools.cache
+def _register() -> Register:
+    return Register.default()
