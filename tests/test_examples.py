@@ -40,6 +40,10 @@ EXPECTED = {
         ["5,200,000 ct", "2008:  3.10 Mct", "$ 17.33/ct"],
         ["04_mirror_gap.png", "04_production.png", "04_value_per_carat.png"],
     ),
+    "05_what_if_mixed_listed_origins.py": (
+        ["conflict carats laundered", "... of which through hubs", "opacity at destinations"],
+        ["05_listing_laundering.png"],
+    ),
 }
 
 
