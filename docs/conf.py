@@ -1,5 +1,11 @@
 """Sphinx configuration for the kpmodel documentation."""
 
+import sys
+from pathlib import Path
+
+# The gallery extension (docs/_ext/kpmodel_gallery.py) runs the teaching examples.
+sys.path.insert(0, str(Path(__file__).parent / "_ext"))
+
 project = "kpmodel"
 author = "kpmodel developers"
 copyright = "2026, kpmodel developers"
@@ -8,7 +14,9 @@ extensions = [
     "myst_parser",
     "sphinx.ext.autodoc",
     "numpydoc",
+    "kpmodel_gallery",
 ]
+myst_heading_anchors = 3
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 autodoc_typehints = "none"

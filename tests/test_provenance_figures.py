@@ -1,8 +1,4 @@
-"""Provenance figures and the teaching example run headless and show the case."""
-
-import os
-import runpy
-from pathlib import Path
+"""Provenance figures run headless and show the case."""
 
 import matplotlib
 
@@ -10,8 +6,6 @@ matplotlib.use("Agg")
 
 import kpmodel as kp
 from kpmodel.provenance import plot_case, plot_flows, plot_shares
-
-EXAMPLE = Path(__file__).parent.parent / "examples" / "03_car_diamonds_through_dubai.py"
 
 
 def small_case():
@@ -45,18 +39,3 @@ def test_case_and_shares_figures():
     shares = kp.origin_shares(g)
     ax = plot_shares(shares, [len(g) - 1])
     assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == ["BW", "CF", "CM"]
-
-
-def test_teaching_example_runs_and_saves_figures(tmp_path, capsys, monkeypatch):
-    """The CAR -> Cameroon -> Dubai example prints the audit findings and saves 3 figures."""
-    monkeypatch.setenv("KPMODEL_FIGURES", os.fspath(tmp_path))
-    runpy.run_path(os.fspath(EXAMPLE), run_name="__main__")
-    out = capsys.readouterr().out
-    assert "declares 'MIXED'" in out
-    assert "[non-compliant-zone]" in out
-    assert "[suspended]" in out
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "03_case.png",
-        "03_flows.png",
-        "03_shares.png",
-    ]

@@ -231,6 +231,7 @@ def audit(
     zone_shares = origin_shares(graph, by="zone") if register is not None else None
     zone_code, labels = origin_labels(graph, "zone")
     verdicts: dict[tuple[str, str | None, Any], str | None] = {}
+    carried_by_origin: dict[str, np.ndarray[Any, Any]] = {}
     findings = []
     source = graph._flow_column("source")
     for position in ships.tolist():
@@ -267,7 +268,13 @@ def audit(
             entry = smuggle.astype(np.float64)
             offending.append(("smuggled", "smuggled", float(smuggled[position]), entry))
         for reason, origin, share, entering in sorted(offending, key=lambda o: (o[0], o[1])):
-            carried = propagate(graph, entering.copy()[:, None], reset=entering > 0)[:, 0]
+            # What an origin carries into every lot is the same for every shipment, so it
+            # is propagated once per origin, not once per finding.
+            if origin not in carried_by_origin:
+                carried_by_origin[origin] = propagate(
+                    graph, entering.copy()[:, None], reset=entering > 0
+                )[:, 0]
+            carried = carried_by_origin[origin]
             findings.append(
                 Finding(
                     **head,

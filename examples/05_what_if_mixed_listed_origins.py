@@ -12,7 +12,7 @@ footprint checks in the hubs, and reports the laundering rate of conflict carats
 definition in force, KPCS_2003) and the opacity of what reaches India. The control rates are
 modelling assumptions, as the scenario file says: read the differences, not the levels.
 
-Run: python examples/60_what_if_mixed_listed_origins.py
+Run: python examples/05_what_if_mixed_listed_origins.py
 Figures go to the directory in $KPMODEL_FIGURES (a temporary directory by default).
 """
 
@@ -78,7 +78,8 @@ def main() -> None:
     axes[0].set_ylabel("conflict carats laundered through hubs")
     figure.suptitle("car-2013: laundering rate through hubs, KPCS_2003, by seed")
     figure.tight_layout()
-    path = FIGURES / "60_listing_laundering.png"
+    FIGURES.mkdir(parents=True, exist_ok=True)
+    path = FIGURES / "05_listing_laundering.png"
     figure.savefig(path, dpi=120)
     plt.close(figure)
     print(f"\nFigure: {path}")

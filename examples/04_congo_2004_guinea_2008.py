@@ -2,7 +2,7 @@
 
 Two real cases of rough diamonds certified by a participant that could not have mined them,
 told with the shipped KP statistics and the numbers of the domain brief, and found again by
-kpmodel's detectors. Run: ``python examples/05_congo_2004_guinea_2008.py``. Figures go to the
+kpmodel's detectors. Run: ``python examples/04_congo_2004_guinea_2008.py``. Figures go to the
 directory in the environment variable KPMODEL_FIGURES (a temporary directory by default).
 """
 
@@ -96,17 +96,17 @@ def figures(flags: pd.DataFrame) -> None:
     stats = kp.datasets.kp_statistics()
     saved = []
     figure = kp.statistics.plot_production(stats, participants=["GN", "CG", "CF", "SL"])
-    saved.append(FIGURES / "production.png")
+    saved.append(FIGURES / "04_production.png")
     figure.savefig(saved[-1], dpi=100)
     figure = kp.statistics.plot_value_per_carat(stats, flags, participants=["GN", "CG"])
-    saved.append(FIGURES / "value_per_carat.png")
+    saved.append(FIGURES / "04_value_per_carat.png")
     figure.savefig(saved[-1], dpi=100)
     trade = kp.datasets.trade_hs7102()
     world = kp.statistics.mirror(trade[trade["kp_rough"]])
     figure = kp.statistics.plot_mirror_gap(
         world, title="Rough diamonds (HS 7102 KP subheadings): world declared exports vs imports"
     )
-    saved.append(FIGURES / "mirror_gap.png")
+    saved.append(FIGURES / "04_mirror_gap.png")
     figure.savefig(saved[-1], dpi=100)
     yearly = world.groupby("year")[["exports_usd", "imports_usd"]].sum()
     gap = yearly.loc[2010]

@@ -6,7 +6,7 @@ Process restricted Marange exports from November 2009 to November 2011, yet the 
 never "conflict diamonds" under the KP's own definition. This example shows why, and what
 each broader text would have said.
 
-Run: python examples/40_marange_in_or_out.py
+Run: python examples/03_marange_in_or_out.py
 Figures go to the directory in $KPMODEL_FIGURES (a temporary directory by default).
 """
 
@@ -17,6 +17,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+
 
 import kpmodel as kp
 from kpmodel import definitions as d
@@ -46,9 +47,9 @@ def main() -> None:
 
     FIGURES.mkdir(parents=True, exist_ok=True)
     matrix = d.plot_matrix(comparison)
-    matrix.savefig(FIGURES / "40_verdict_matrix.png", dpi=120)
+    matrix.savefig(FIGURES / "03_verdict_matrix.png", dpi=120)
     bars = d.plot_coverage(comparison)
-    bars.savefig(FIGURES / "40_case_coverage.png", dpi=120)
+    bars.savefig(FIGURES / "03_case_coverage.png", dpi=120)
     print(f"\nFigures saved in {FIGURES}")
 
     marange_through_dubai(everything, book)

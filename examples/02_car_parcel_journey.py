@@ -12,7 +12,7 @@ illustrative, chosen to tell the story, not a record of a real shipment.
 What the script shows: the certificates along the chain read "CM" and then "MIXED"; the
 provenance graph says otherwise, and `audit` finds both shipments.
 
-Run: ``python examples/03_car_diamonds_through_dubai.py``; figures go to the directory in
+Run: ``python examples/02_car_parcel_journey.py``; figures go to the directory in
 ``KPMODEL_FIGURES`` (default: a temporary directory).
 """
 
@@ -71,9 +71,9 @@ assert {f.reason for f in findings} >= {"suspended", "non-compliant-zone", "smug
 figures = Path(os.environ.get("KPMODEL_FIGURES") or tempfile.mkdtemp(prefix="kpmodel-"))
 figures.mkdir(parents=True, exist_ok=True)
 ax = kp.provenance.plot_flows(graph, title="The CAR parcel: Bria -> Cameroon -> Dubai -> India")
-ax.figure.savefig(figures / "03_flows.png", dpi=120)
+ax.figure.savefig(figures / "02_flows.png", dpi=120)
 ax = kp.provenance.plot_case(graph, title="Provenance graph of the case")
-ax.figure.savefig(figures / "03_case.png", dpi=120)
+ax.figure.savefig(figures / "02_case.png", dpi=120)
 ax = kp.provenance.plot_shares(shares, [to_dubai, to_india, to_belgium])
-ax.figure.savefig(figures / "03_shares.png", dpi=120)
+ax.figure.savefig(figures / "02_shares.png", dpi=120)
 print(f"\nFigures saved in {figures}")
