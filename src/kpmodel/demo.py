@@ -165,7 +165,7 @@ def car_parcel() -> tuple[kp.ProvenanceGraph, dict[str, Any]]:
     Bria was smuggled into Cameroon and certified as Cameroonian, then mixed in Dubai and
     re-exported on certificates of mixed origin (`CAR_SOURCES`). The parcel's 1,100 ct is
     the US Treasury's figure for BADICA's purchases; every other quantity and date is
-    illustrative. The same story as ``examples/03_car_diamonds_through_dubai.py``.
+    illustrative. The same story as ``examples/02_car_parcel_journey.py``.
 
     Returns
     -------
