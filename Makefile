@@ -31,7 +31,7 @@ test-slow: $(STAMP)
 	HYPOTHESIS_PROFILE=slow $(BIN)/python -m pytest -q
 
 demo: $(STAMP)
-	$(BIN)/python -m kpmodel.demo
+	$(BIN)/kpmodel demo
 
 bench: $(STAMP)
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done

@@ -8,10 +8,12 @@ from kpmodel import demo
 DATA = Path(__file__).resolve().parents[1] / "examples" / "data"
 
 
-def test_demo_reports_every_example_file(capsys):
+def test_demo_reports_every_example_file(demo_run):
     """The demo runs every step and names every example file with its verdict."""
-    assert demo.main([str(DATA)]) == 0
-    out = capsys.readouterr().out
+    result, folder = demo_run
+    assert result.exit_code == 0, result.output
+    assert (folder / "report.html").is_file()
+    out = result.stdout
     for title, _ in demo.STEPS:
         assert title in out
     for path in DATA.glob("*.json"):
@@ -25,6 +27,8 @@ def test_demo_reports_unusable_input(tmp_path, capsys):
     shutil.copy(DATA / "shipment-bw-be-2023.json", tmp_path)
     shutil.copy(DATA / "confirmation-bw-be-2023.json", tmp_path)
     (tmp_path / "broken.json").write_text('{"number": 1}', encoding="utf-8")
-    assert demo.main([str(tmp_path)]) == 2
+    out = tmp_path / "out"
+    assert demo.main([str(tmp_path), "--output", str(out)]) == 2
     assert "kpmodel demo:" in capsys.readouterr().out
-    assert demo.main([str(tmp_path / "missing")]) == 2
+    assert demo.main([str(tmp_path / "missing"), "--output", str(out)]) == 2
+    assert not (out / "report.html").exists()

@@ -1,0 +1,5 @@
+"""``python -m kpmodel``: the `kpmodel` command."""
+
+from kpmodel.cli import main
+
+raise SystemExit(main())

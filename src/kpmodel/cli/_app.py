@@ -1,0 +1,770 @@
+"""The `kpmodel` command: click commands over the library's functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import json
+import os
+import sys
+import textwrap
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+from xml.etree.ElementTree import ParseError
+
+import click
+import networkx as nx
+import pandas as pd
+
+import kpmodel as kp
+from kpmodel import report
+from kpmodel.cli._output import FORMATS, WIDTH, render
+from kpmodel.errors import KPModelError, LoadError, Problem
+from kpmodel.report._sections import REGISTER_SOURCE, check_frame, describe_lot, trace_frame
+from kpmodel.report._simulation import headline_metrics, sweep_summary, typed_levers
+
+T = TypeVar("T")
+
+#: Problems of a LoadError shown before "... and N more" (errors stay a few lines).
+SHOWN_PROBLEMS = 8
+
+
+class Failure(click.ClickException):
+    """Unusable input: printed as ``kpmodel: error: ...`` on stderr, exit status 2."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"kpmodel: error: {self.format_message()}", err=True)
+
+
+def _message(error: BaseException) -> str:
+    if isinstance(error, LoadError):
+        head, *problems = str(error).splitlines()
+        if len(problems) > SHOWN_PROBLEMS:
+            more = len(problems) - SHOWN_PROBLEMS
+            problems = [*problems[:SHOWN_PROBLEMS], f"  ... and {more} more"]
+        return "\n".join([head, *problems, "Fix the file and run the command again."])
+    if isinstance(error, OSError):
+        return f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")
+    if isinstance(error, ImportError):
+        return f"{error} (install the extra it names, then run the command again)"
+    return str(error)
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # not a real file (a test runner's buffer): nothing to silence
+
+
+class _Group(click.Group):
+    """A group that turns kpmodel's errors into a few lines and exit status 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except BrokenPipeError:
+            # The reader went away (`kpmodel ... | head`): stop quietly.
+            _silence_stdout()
+            raise click.exceptions.Exit(1) from None
+        except (KPModelError, OSError, ImportError) as error:
+            if ctx.params.get("debug"):
+                raise
+            raise Failure(_message(error)) from None
+        except Exception as error:
+            if ctx.params.get("debug"):
+                raise
+            name = type(error).__name__
+            msg = (
+                f"internal error ({name}: {error}). Run again with --debug for the "
+                "traceback, and report it to the kpmodel developers."
+            )
+            raise Failure(msg) from None
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        msg = f"expected a date such as 2024-05-31; got {value!r}"
+        raise click.BadParameter(msg, ctx, param) from None
+
+
+def date_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Return an ``--on DATE`` option that gives a `datetime.date`."""
+    return click.option("--on", metavar="DATE", callback=_date, help=help)
+
+
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="Output as an 80-column text table, CSV or JSON.",
+)
+report_option = click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write a self-contained HTML report, DIR/report.html.",
+)
+
+
+def _progress(values: Sequence[T], label: str) -> Iterator[T]:
+    """Iterate with a progress bar on stderr, only when stderr is a terminal."""
+    if len(values) < 2 or not sys.stderr.isatty():
+        yield from values
+        return
+    with click.progressbar(values, label=label, file=sys.stderr) as bar:
+        yield from bar
+
+
+def _emit(frame: pd.DataFrame, fmt: str) -> None:
+    click.echo(render(frame, fmt), nl=False)
+
+
+def _note(text: str, fmt: str) -> None:
+    """Print a line for a human: on stdout with tables, on stderr with CSV and JSON."""
+    click.echo(text, err=fmt != "table")
+
+
+def _write_report(
+    directory: Path | None,
+    sections: Callable[[], Sequence[report.Section]],
+    *,
+    title: str,
+    inputs: Mapping[str, object],
+) -> None:
+    if directory is None:
+        return
+    # Sections are built only when asked for: their figures take time.
+    path = report.write(sections(), directory, title=title, inputs=inputs)
+    click.echo(f"report written to {path}", err=True)
+
+
+@click.group(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 80},
+)
+@click.option("--debug", is_flag=True, help="Show the full traceback when something fails.")
+@click.version_option(kp.__version__, prog_name="kpmodel")
+def cli(debug: bool) -> None:
+    """Model the Kimberley Process Certification Scheme from the command line.
+
+    Exit status: 0 when all is well, 1 when `check` finds problems, 2 for unusable input.
+    """
+
+
+# -- check -----------------------------------------------------------------------------
+
+
+def _expand(paths: Iterable[Path]) -> Iterator[Path]:
+    """Yield the files given, a folder standing for its .json and .csv files."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.iterdir() if p.suffix.lower() in (".json", ".csv"))
+        else:
+            yield path
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@date_option("Apply the rules in force on this date (YYYY-MM-DD).")
+@click.option(
+    "--register",
+    "register_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A register of participants (JSON); default: the shipped one.",
+)
+@format_option
+@report_option
+@click.pass_context
+def check(
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    on: dt.date | None,
+    register_file: Path | None,
+    fmt: str,
+    report_dir: Path | None,
+) -> None:
+    """Check certificates, shipments, confirmations or ledgers (JSON or CSV).
+
+    A folder stands for the .json and .csv files in it. Exit status 0 when there are no
+    findings, 1 when there are, 2 for unusable input.
+    """
+    files = tuple(_expand(files))
+    register = kp.participants.Register.load(register_file) if register_file else None
+    # All or nothing: every file is loaded before anything is checked.
+    loaded = {str(path): kp.certificates.load(path) for path in _progress(files, "loading")}
+    reports = {
+        name: kp.check(records, register=register, on=on)
+        for name, records in _progress(list(loaded.items()), "checking")
+    }
+    findings = check_frame(reports)
+    if fmt != "table":
+        _emit(findings, fmt)
+    for name, part in findings.groupby("file", sort=False):
+        if fmt == "table":
+            click.echo(f"{name}:")
+            _emit(part[["severity", "path", "message"]], fmt)
+            click.echo()
+    errors = sum(len(r.errors) for r in reports.values())
+    warnings = sum(len(r.warnings) for r in reports.values())
+    _note(f"{len(files)} file(s) checked: {errors} error(s), {warnings} warning(s).", fmt)
+    _write_report(
+        report_dir,
+        lambda: [
+            report.check_section(
+                reports,
+                on=on,
+                register=str(register_file) if register_file else REGISTER_SOURCE,
+            )
+        ],
+        title="kpmodel check",
+        inputs={"files": ", ".join(map(str, files)), "command": "kpmodel check"},
+    )
+    ctx.exit(1 if errors or warnings else 0)
+
+
+# -- trace -----------------------------------------------------------------------------
+
+
+def load_graph(path: Path) -> kp.ProvenanceGraph:
+    """Read a provenance graph from node-link JSON or GraphML, as kpmodel writes them."""
+    source = str(path)
+    try:
+        if path.suffix.lower() == ".graphml":
+            return kp.ProvenanceGraph.read_graphml(path)
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise LoadError([Problem("", f"cannot read the file: {error}")], source=source) from None
+    except (ParseError, nx.NetworkXError, ValueError, KeyError, UnicodeDecodeError) as error:
+        if isinstance(error, KPModelError):
+            raise
+        problem = f"not a provenance graph in node-link JSON or GraphML: {error}"
+        raise LoadError([Problem("", problem)], source=source) from None
+    if not isinstance(data, dict):
+        problem = (
+            "expected node-link JSON: an object with 'nodes' and 'edges' "
+            "(ProvenanceGraph.to_node_link)"
+        )
+        raise LoadError([Problem("", problem)], source=source)
+    return kp.ProvenanceGraph.from_node_link(data)
+
+
+def _lot(graph: kp.ProvenanceGraph, given: str) -> Any:
+    lots = graph.lots
+    if given in lots:
+        return given
+    if given.lstrip("-").isdigit() and int(given) in lots:
+        return int(given)
+    some = ", ".join(map(str, list(lots[:5])))
+    msg = f"no lot {given!r} in the graph ({len(lots)} lots; ids such as {some})"
+    raise click.BadParameter(msg, param_hint="'--lot'")
+
+
+@cli.command()
+@click.argument("graph_file", metavar="GRAPH", type=click.Path(path_type=Path))
+@click.option("--lot", "lot_id", required=True, help="The lot to trace (its id in the graph).")
+@click.option(
+    "--by",
+    type=click.Choice(["country", "zone", "site"]),
+    default="country",
+    show_default=True,
+    help="Name origins by country, zone or mine site.",
+)
+@click.option(
+    "--paths", default=3, show_default=True, type=click.IntRange(1), help="Paths shown per origin."
+)
+@format_option
+@report_option
+def trace(
+    graph_file: Path, lot_id: str, by: str, paths: int, fmt: str, report_dir: Path | None
+) -> None:
+    """Show where a lot's carats were mined, and the paths that brought them.
+
+    GRAPH is node-link JSON or GraphML, as kpmodel.ProvenanceGraph writes them.
+    """
+    graph = load_graph(graph_file)
+    lot = _lot(graph, lot_id)
+    frame = trace_frame(graph, lot, by=by, paths=paths)
+    if fmt == "table":
+        click.echo(textwrap.fill(describe_lot(graph, lot), WIDTH))
+        repeated = frame["origin"].duplicated()
+        frame.loc[repeated, ["share", "carats"]] = float("nan")
+        frame.loc[repeated, "origin"] = ""
+    _emit(frame, fmt)
+    _write_report(
+        report_dir,
+        lambda: [report.trace_section(graph, [lot], by=by, source=str(graph_file))],
+        title=f"kpmodel trace: lot {lot}",
+        inputs={"graph": str(graph_file), "lot": lot, "command": "kpmodel trace"},
+    )
+
+
+# -- compare ---------------------------------------------------------------------------
+
+
+def _names(given: str | None) -> list[str]:
+    if given is None:
+        return [n for n in kp.definitions.BUILTIN_NAMES if n != "KPCS_2003"]
+    names = [n.strip() for n in given.split(",") if n.strip()]
+    if not names:
+        msg = "give definition names separated by commas, such as KPCS_2003,EU_2023"
+        raise click.BadParameter(msg, param_hint="'--definitions'")
+    for name in names:
+        kp.definitions.get(name)  # an unknown name fails here, listing the known ones
+    return [n for n in names if n != "KPCS_2003"]
+
+
+def graph_lots(graph: kp.ProvenanceGraph) -> kp.definitions.Lots:
+    """Return the shipped lots of `graph`, judged by zone on the shipped case book."""
+    lots = graph.to_frames()[0]
+    shipped = lots.loc[lots["kind"] == "ship", "lot_id"].tolist()
+    return kp.definitions.Lots.from_graph(
+        graph, kp.definitions.CaseBook.default(), by="zone", lots=shipped or None
+    )
+
+
+def _subject(path: Path | None) -> tuple[Any, str]:
+    if path is None:
+        return kp.definitions.CaseBook.default(), "the shipped case book"
+    suffix = path.suffix.lower()
+    if suffix == ".graphml":
+        return graph_lots(load_graph(path)), str(path)
+    if suffix == ".json":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = None  # CaseBook.load reports it
+        if isinstance(data, dict) and "nodes" in data:
+            return graph_lots(load_graph(path)), str(path)
+    return kp.definitions.CaseBook.load(path), str(path)
+
+
+@cli.command()
+@click.argument(
+    "subject_file", metavar="[CASES|GRAPH]", required=False, type=click.Path(path_type=Path)
+)
+@click.option(
+    "--definitions",
+    "definitions",
+    metavar="A,B,...",
+    help="Definitions to compare with KPCS_2003 (default: every built-in).",
+)
+@click.option(
+    "--show",
+    type=click.Choice(["summary", "verdicts", "flips"]),
+    default="summary",
+    show_default=True,
+    help="Totals per definition, every verdict, or what changes against KPCS_2003.",
+)
+@date_option("Judge everything as of this date (YYYY-MM-DD).")
+@format_option
+@report_option
+def compare(
+    subject_file: Path | None,
+    definitions: str | None,
+    show: str,
+    on: dt.date | None,
+    fmt: str,
+    report_dir: Path | None,
+) -> None:
+    """Compare conflict-diamond definitions on a case book or the lots of a graph.
+
+    CASES is a case book (TOML or JSON; default: the shipped one); GRAPH a provenance
+    graph (node-link JSON or GraphML), whose shipped lots are judged on the shipped case book.
+    """
+    subject, source = _subject(subject_file)
+    comparison = kp.compare(_names(definitions), subject, on=on)
+    if show == "summary":
+        frame = comparison.summary.reset_index()
+        if fmt == "table":  # the carats and values of lots are in CSV and JSON
+            keep = ["definition", "in", "undetermined", "out", "flips", "in_carats"]
+            frame = frame[[c for c in keep if c in frame.columns]]
+    elif show == "verdicts":
+        frame = comparison.table
+        if fmt == "table":
+            frame = frame[["item", "definition", "verdict"]]
+    else:
+        frame = comparison.flips
+        if fmt == "table":
+            frame = frame[["item", "definition", "baseline_verdict", "verdict"]].rename(
+                columns={"baseline_verdict": "KPCS_2003", "verdict": "now"}
+            )
+    _emit(frame, fmt)
+    _write_report(
+        report_dir,
+        lambda: [report.comparison_section(comparison)],
+        title="kpmodel compare",
+        inputs={"subject": source, "command": "kpmodel compare"},
+    )
+
+
+# -- statistics ------------------------------------------------------------------------
+
+#: Where the shipped KP statistics come from (kpmodel.datasets.kp_production).
+SHIPPED_STATISTICS = (
+    "KP public statistics (production), half-yearly 2003-2024, as exported in the "
+    "ashmita2004chat/diamond-dashboard repository; not an official publication"
+)
+
+
+def detect_flags(stats: kp.statistics.KPStatistics) -> pd.DataFrame:
+    """Run every built-in detector with the shipped capacity estimates; name known episodes."""
+    flags = kp.statistics.detect(stats, capacity=kp.datasets.capacity_estimates())
+    return kp.statistics.match_episodes(flags, kp.datasets.known_episodes())
+
+
+def statistics_sources(flags: pd.DataFrame | None) -> list[str]:
+    """Return the sources of the statistics, capacity estimates and matched episodes."""
+    cited = [SHIPPED_STATISTICS]
+    if flags is not None:
+        cited += list(kp.datasets.capacity_estimates()["source"])
+        episodes = kp.datasets.known_episodes()
+        cited += list(episodes.loc[episodes["episode"].isin(flags["episode"]), "source"])
+    return cited
+
+
+@cli.command()
+@click.argument("stats_file", metavar="[FILE]", required=False, type=click.Path(path_type=Path))
+@click.option("--detect", is_flag=True, help="Run the anomaly detectors and list their flags.")
+@click.option(
+    "--top",
+    default=20,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Flags shown in a text table (0: all; CSV and JSON give all).",
+)
+@format_option
+@report_option
+def statistics(
+    stats_file: Path | None, detect: bool, top: int, fmt: str, report_dir: Path | None
+) -> None:
+    """World totals, or with --detect the detectors' flags, on KP statistics.
+
+    FILE is a CSV in the KPStatistics.from_csv format; default: the shipped KP statistics.
+    """
+    if stats_file is None:
+        stats, source = kp.datasets.kp_statistics(), "the shipped KP statistics"
+    else:
+        stats, source = kp.statistics.KPStatistics.from_csv(stats_file), str(stats_file)
+    flags = detect_flags(stats) if detect else None
+    if flags is None:
+        world = stats.world(annual=True)
+        _emit(world[["year", "carats", "value_usd", "value_per_carat", "participants"]], fmt)
+    else:
+        columns = ["participant", "year", "half", "detector", "severity", "reason"]
+        shown = flags if fmt != "table" else flags[columns]
+        if fmt == "table" and top and len(shown) > top:
+            _emit(shown.head(top), fmt)
+            _note(f"... {len(shown) - top} more flags: --top 0 shows all.", fmt)
+        else:
+            _emit(shown, fmt)
+    _write_report(
+        report_dir,
+        lambda: [
+            report.statistics_section(
+                stats, flags, source=source, sources=statistics_sources(flags)
+            )
+        ],
+        title="kpmodel statistics",
+        inputs={"statistics": source, "command": "kpmodel statistics"},
+    )
+
+
+# -- simulate and sweep ----------------------------------------------------------------
+
+
+def load_scenario(given: str) -> kp.simulation.Scenario:
+    """Return the built-in scenario called `given`, or the scenario in the TOML file `given`."""
+    if given in kp.simulation.builtins():
+        return kp.simulation.builtin(given)
+    path = Path(given)
+    if path.suffix.lower() != ".toml" and not path.exists():
+        msg = (
+            f"no built-in scenario or scenario file called {given!r}; the built-ins are "
+            f"{', '.join(kp.simulation.builtins())}, or give a TOML file"
+        )
+        raise click.BadParameter(msg, param_hint="'SCENARIO'")
+    return kp.simulation.Scenario.from_toml(path)
+
+
+def _lever_value(text: str) -> object:
+    """Return a lever value as typed: true/false, a number, or a name."""
+    lowered = text.strip().lower()
+    if lowered in ("true", "yes", "on"):
+        return True
+    if lowered in ("false", "no", "off"):
+        return False
+    try:
+        return float(text)
+    except ValueError:
+        return text.strip()
+
+
+def parse_levers(given: Sequence[str]) -> dict[str, list[object]]:
+    """Parse ``NAME=V1,V2`` options into ``{name: [values]}``."""
+    levers: dict[str, list[object]] = {}
+    for option in given:
+        name, sep, values = option.partition("=")
+        if not sep or not name.strip() or not values.strip():
+            msg = f"expected NAME=V1,V2 such as origin_listing_on_mixed=false,true; got {option!r}"
+            raise click.BadParameter(msg, param_hint="'--lever'")
+        levers[name.strip()] = [_lever_value(v) for v in values.split(",")]
+    return levers
+
+
+scenario_argument = click.argument("scenario_name", metavar="SCENARIO")
+lever_option = click.option(
+    "--lever",
+    "lever_options",
+    metavar="NAME=V1,V2",
+    multiple=True,
+    help=f"A policy lever and its values (repeatable): {', '.join(kp.simulation.LEVERS)}.",
+)
+
+
+@cli.command()
+@scenario_argument
+@click.option("--seed", type=click.IntRange(0), help="The seed (default: the scenario's).")
+@click.option(
+    "--lever",
+    "lever_options",
+    metavar="NAME=VALUE",
+    multiple=True,
+    help="Set a policy lever for this run (repeatable).",
+)
+@format_option
+@report_option
+def simulate(
+    scenario_name: str,
+    seed: int | None,
+    lever_options: tuple[str, ...],
+    fmt: str,
+    report_dir: Path | None,
+) -> None:
+    """Run a scenario once and print its metrics.
+
+    SCENARIO is a built-in name (car-2013, ...) or a TOML file.
+    """
+    scenario = load_scenario(scenario_name)
+    levers = parse_levers(lever_options)
+    for name, values in levers.items():
+        if len(values) != 1:
+            msg = f"simulate takes one value per lever; got {name}={values!r} (use sweep)"
+            raise click.BadParameter(msg, param_hint="'--lever'")
+    scenario = scenario.with_levers(**{name: values[0] for name, values in levers.items()})
+    result = kp.simulation.run(scenario, seed=scenario.seed if seed is None else seed)
+    metrics = result.metrics
+    _emit(headline_metrics(metrics) if fmt == "table" else metrics, fmt)
+    _write_report(
+        report_dir,
+        lambda: [report.simulation_section(result)],
+        title=f"kpmodel simulate: {scenario.name}",
+        inputs={"scenario": scenario_name, "seed": result.seed, "command": "kpmodel simulate"},
+    )
+
+
+def _executor(workers: int | None, scheduler: str | None) -> Any:
+    if workers is not None and scheduler is not None:
+        msg = "give --workers or --scheduler, not both"
+        raise click.UsageError(msg)
+    if scheduler is not None:
+        try:
+            from distributed import Client
+        except ImportError:
+            msg = "--scheduler needs dask.distributed: pip install 'kpmodel[distributed]'"
+            raise ImportError(msg) from None
+        client: Any = Client
+        return client(scheduler).get_executor()
+    if workers is not None and workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        return ProcessPoolExecutor(max_workers=workers)
+    return None
+
+
+def sweep_table(summary: pd.DataFrame, levers: Sequence[str], definition: str) -> pd.DataFrame:
+    """Return the sweep summary as one row per metric and one column per combination."""
+    shown = summary[summary["definition"].isin(["all", definition])].copy()
+    shown["combination"] = (
+        shown[list(levers)].astype(str).agg(",".join, axis=1) if levers else "base"
+    )
+    shown["metric"] = shown["definition"] + " " + shown["metric"]
+    wide = shown.pivot(index="metric", columns="combination", values="mean")
+    order = list(dict.fromkeys(shown["metric"]))
+    return wide.loc[order, list(dict.fromkeys(shown["combination"]))].reset_index()
+
+
+@cli.command()
+@scenario_argument
+@lever_option
+@click.option("--seeds", type=click.IntRange(1), required=True, help="Runs per combination.")
+@click.option("--workers", type=click.IntRange(1), help="Run on this many local processes.")
+@click.option("--scheduler", metavar="ADDRESS", help="Run on a dask cluster (tcp://host:8786).")
+@click.option(
+    "--checkpoint",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Save each finished run here; a rerun resumes where it stopped.",
+)
+@format_option
+@report_option
+def sweep(
+    scenario_name: str,
+    lever_options: tuple[str, ...],
+    seeds: int,
+    workers: int | None,
+    scheduler: str | None,
+    checkpoint: Path | None,
+    fmt: str,
+    report_dir: Path | None,
+) -> None:
+    """Run a scenario for every combination of lever values, with several seeds each.
+
+    SCENARIO is a built-in name or a TOML file. With --format table, the means over the
+    seeds of the headline metrics; CSV and JSON give every run's metrics.
+    """
+    scenario = load_scenario(scenario_name)
+    levers = parse_levers(lever_options)
+    executor = _executor(workers, scheduler)
+    try:
+        table = kp.simulation.sweep(
+            scenario, levers=levers, seeds=seeds, executor=executor, checkpoint=checkpoint
+        )
+    finally:
+        if executor is not None:
+            executor.shutdown()
+    if fmt == "table":
+        summary = sweep_summary(typed_levers(table, scenario, list(levers)), list(levers))
+        if levers:
+            _note(f"columns: {', '.join(levers)} (mean over {seeds} seeds)", fmt)
+        _emit(sweep_table(summary, list(levers), scenario.definition), fmt)
+    else:
+        _emit(table, fmt)
+    _write_report(
+        report_dir,
+        lambda: [report.sweep_section(table, scenario, levers=list(levers))],
+        title=f"kpmodel sweep: {scenario.name}",
+        inputs={
+            "scenario": scenario_name,
+            "levers": ", ".join(lever_options) or "none",
+            "seeds": seeds,
+            "command": "kpmodel sweep",
+        },
+    )
+
+
+# -- data ------------------------------------------------------------------------------
+
+
+def _datasets() -> dict[str, Callable[[], Any]]:
+    shipped: dict[str, Callable[[], Any]] = {
+        name: getattr(kp.datasets, name) for name in kp.datasets.__all__
+    }
+    shipped["casebook"] = kp.definitions.CaseBook.default
+    shipped["register"] = kp.participants.Register.default
+    return shipped
+
+
+def _as_frame(value: Any) -> pd.DataFrame:
+    if isinstance(value, pd.DataFrame):
+        return value
+    if isinstance(value, kp.statistics.KPStatistics):
+        return value.to_frame()
+    if isinstance(value, kp.definitions.CaseBook):
+        return pd.DataFrame(
+            [
+                {"key": key, "title": value.case(key).title, "place": str(value[key].place)}
+                for key in value
+            ]
+        )
+    return pd.DataFrame(
+        [{"code": p.code, "name": p.name} for p in value.participants]
+        if hasattr(value, "participants")
+        else []
+    )
+
+
+def _summary_line(function: Callable[[], Any]) -> str:
+    return (inspect.getdoc(function) or "").splitlines()[0]
+
+
+@cli.command()
+@click.argument("name", required=False)
+@format_option
+def data(name: str | None, fmt: str) -> None:
+    """List the shipped data sets, or describe one (with CSV or JSON: print it).
+
+    NAME is one of the names the list shows.
+    """
+    shipped = _datasets()
+    if name is None:
+        rows = [
+            {"name": key, "rows": len(_as_frame(load())), "description": _summary_line(load)}
+            for key, load in shipped.items()
+        ]
+        _emit(pd.DataFrame(rows), fmt)
+        return
+    if name not in shipped:
+        msg = f"no data set {name!r}; choose one of: {', '.join(shipped)}"
+        raise click.BadParameter(msg, param_hint="'NAME'")
+    frame = _as_frame(shipped[name]())
+    if fmt != "table":
+        _emit(frame, fmt)
+        return
+    described = (inspect.getdoc(shipped[name]) or name).split("\nExamples\n--------")[0]
+    click.echo(described.rstrip())
+    click.echo(f"\n{len(frame)} rows; the first five:\n")
+    _emit(frame.head(), fmt)
+
+
+# -- demo ------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("kpmodel-demo"),
+    show_default=True,
+    help="Where to write the report and the demo's files.",
+)
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A folder of example certificate files (default: examples/data).",
+)
+@click.pass_context
+def demo(ctx: click.Context, output: Path, data_dir: Path | None) -> None:
+    """Run the end-to-end teaching demo and write its report to OUTPUT/report.html."""
+    from kpmodel import demo as demo_module
+
+    ctx.exit(demo_module.run(data=data_dir, output=output))
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    """Run the `kpmodel` command with `argv` (default: the process's); return the exit status.
+
+    Examples
+    --------
+    >>> kp.cli.main(["--version"])
+    kpmodel, version 0.1.0
+    0
+    """
+    try:
+        cli.main(args=None if argv is None else list(argv), prog_name="kpmodel")
+    except SystemExit as done:
+        code = done.code
+        return code if isinstance(code, int) else (0 if code is None else 2)

@@ -1,0 +1,303 @@
+"""HTML building blocks: escaping, tables, figures, the page and the atomic write."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import importlib.metadata
+import io
+import os
+import platform
+import re
+import tempfile
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pandas as pd
+
+import kpmodel
+
+#: The libraries whose versions a report names (a reader needs them to reproduce it).
+VERSIONED = ("numpy", "pandas", "scipy", "networkx", "matplotlib")
+
+_CSS = """
+body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
+       padding: 0 1rem; line-height: 1.45; color: #1b1b1b; background: #fff; }
+h1 { border-bottom: 2px solid #444; padding-bottom: .3rem; }
+h2 { margin-top: 2.5rem; border-bottom: 1px solid #bbb; }
+table { border-collapse: collapse; margin: .8rem 0; font-size: .9rem; }
+th, td { border: 1px solid #ccc; padding: .25rem .5rem; text-align: left;
+         vertical-align: top; }
+th { background: #f0f0f0; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+figure { margin: 1rem 0; }
+figure svg { max-width: 100%; height: auto; }
+figcaption { font-size: .9rem; color: #444; }
+.note { color: #555; font-size: .9rem; }
+.error { color: #a40000; font-weight: bold; }
+.warning { color: #8a5a00; font-weight: bold; }
+pre { white-space: pre-wrap; background: #f6f6f6; padding: .6rem; }
+nav ol { columns: 2; }
+"""
+
+
+def text(value: object) -> str:
+    """Return `value` as escaped HTML text (quotes too, so it is safe in attributes)."""
+    return html.escape(str(value), quote=True)
+
+
+def paragraph(value: object, *, css: str = "") -> str:
+    """Return an escaped paragraph."""
+    klass = f' class="{text(css)}"' if css else ""
+    return f"<p{klass}>{text(value)}</p>"
+
+
+def preformatted(value: object) -> str:
+    """Return escaped preformatted text (explanations keep their line breaks)."""
+    return f"<pre>{text(value)}</pre>"
+
+
+def items(values: Iterable[object]) -> str:
+    """Return an escaped bulleted list."""
+    return "<ul>" + "".join(f"<li>{text(v)}</li>" for v in values) + "</ul>"
+
+
+def _cell(value: object) -> tuple[str, bool]:
+    if isinstance(value, bool) or value is None:
+        return ("" if value is None else str(value)), False
+    if isinstance(value, int):
+        return f"{value:,}", True
+    if isinstance(value, float):
+        if value != value:  # NaN: not known
+            return "", True
+        return (f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.3g}"), True
+    return str(value), False
+
+
+def table(frame: pd.DataFrame, *, caption: str = "", limit: int | None = None) -> str:
+    """Return an escaped HTML table of `frame` (its index is left out).
+
+    At most `limit` rows are shown; the caption then says how many were left out.
+    """
+    shown = frame if limit is None else frame.head(limit)
+    head = "".join(f'<th scope="col">{text(c)}</th>' for c in shown.columns)
+    rows = []
+    for record in shown.itertuples(index=False):
+        cells = []
+        for value in record:
+            plain = value.item() if hasattr(value, "item") else value
+            shown_text, numeric = _cell(plain)
+            klass = ' class="num"' if numeric else ""
+            cells.append(f"<td{klass}>{text(shown_text)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    note = caption
+    if len(shown) < len(frame):
+        note = f"{caption} (first {len(shown)} of {len(frame)} rows)".strip()
+    cap = f"<caption>{text(note)}</caption>" if note else ""
+    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def definition_list(pairs: Iterable[tuple[str, object]]) -> str:
+    """Return an escaped two-column table of names and values."""
+    rows = "".join(f'<tr><th scope="row">{text(k)}</th><td>{text(v)}</td></tr>' for k, v in pairs)
+    return f"<table>{rows}</table>"
+
+
+_PROLOGUE = re.compile(r"^.*?(?=<svg\b)", re.DOTALL)
+
+
+def figure(make: Any, *, caption: str) -> str:
+    """Return a figure as inline SVG, or a note when matplotlib is not installed.
+
+    `make` is called with no arguments and returns a matplotlib Figure or Axes; it is only
+    called when matplotlib can be imported, so the report needs no optional dependency.
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return paragraph(
+            f"Figure left out ({caption}): figures need matplotlib, pip install 'kpmodel[plot]'.",
+            css="note",
+        )
+    # Text stays text (small files, searchable); a fixed hash salt keeps the ids stable.
+    # Layout warnings (an empty log axis, tight layout) are about drawing, not the data.
+    with (
+        matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "kpmodel"}),
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("ignore", UserWarning)
+        made = make()
+        fig = getattr(made, "figure", made)
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    svg = _PROLOGUE.sub("", buffer.getvalue(), count=1)
+    label = text(caption)
+    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
+    return f"<figure>{svg}<figcaption>{label}</figcaption></figure>"
+
+
+def _pairs(values: Iterable[tuple[object, object]]) -> tuple[tuple[str, str], ...]:
+    return tuple((str(k), str(v)) for k, v in values)
+
+
+def _strings(values: Iterable[object]) -> tuple[str, ...]:
+    return tuple(str(v) for v in values)
+
+
+@attrs.frozen(kw_only=True)
+class Section:
+    """One part of a report: a titled block of HTML, the facts behind it and its sources.
+
+    Build sections with the ``*_section`` functions of `kpmodel.report`; they escape every
+    string taken from data. `body` is HTML and is written as it is, so build it only from
+    text you escaped (`html.escape`).
+
+    Attributes
+    ----------
+    title : str
+        The heading (escaped when rendered).
+    body : str
+        The section's HTML.
+    facts : tuple of (str, str)
+        What a reader needs to reproduce it: files, dates, scenario, seed (escaped).
+    sources : tuple of str
+        The sources cited (escaped).
+    figures : int
+        How many figures the body holds.
+
+    Examples
+    --------
+    >>> s = kp.report.Section(title="Notes", body="<p>Nothing to add.</p>")
+    >>> s.title
+    'Notes'
+    """
+
+    title: str
+    body: str
+    facts: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
+    sources: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    figures: int = 0
+
+
+def _anchor(index: int) -> str:
+    return f"section-{index + 1}"
+
+
+def _versions() -> list[tuple[str, str]]:
+    found = [("kpmodel", kpmodel.__version__), ("Python", platform.python_version())]
+    for name in VERSIONED:
+        try:
+            found.append((name, importlib.metadata.version(name)))
+        except importlib.metadata.PackageNotFoundError:
+            found.append((name, "not installed"))
+    return found
+
+
+def render(
+    sections: Sequence[Section],
+    *,
+    title: str = "kpmodel report",
+    inputs: Mapping[str, object] | None = None,
+) -> str:
+    """Return a whole report as one self-contained HTML5 page.
+
+    The page holds its style and figures inline: no script, no external file, no
+    network request. Every string from data is escaped.
+
+    Parameters
+    ----------
+    sections : sequence of Section
+    title : str
+        The page title (escaped).
+    inputs : mapping, optional
+        What the report was made from (files, options), shown in "About this report".
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> page = kp.report.render([kp.report.Section(title="<b>", body="")], title="Demo")
+    >>> page.startswith("<!DOCTYPE html>"), "&lt;b&gt;" in page
+    (True, True)
+    """
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    toc = "".join(
+        f'<li><a href="#{_anchor(i)}">{text(s.title)}</a></li>' for i, s in enumerate(sections)
+    )
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{text(title)}</title><style>{_CSS}</style></head><body>",
+        f"<header><h1>{text(title)}</h1>",
+        paragraph(f"Made by kpmodel {kpmodel.__version__} on {stamp}.", css="note"),
+        f"<nav><h2>Contents</h2><ol>{toc}",
+        '<li><a href="#about">About this report</a></li></ol></nav></header><main>',
+    ]
+    for index, section in enumerate(sections):
+        parts.append(f'<section id="{_anchor(index)}"><h2>{text(section.title)}</h2>')
+        if section.facts:
+            parts.append(definition_list(section.facts))
+        parts.append(section.body)
+        if section.sources:
+            parts.append("<h3>Sources</h3>" + items(section.sources))
+        parts.append("</section>")
+    about = list((inputs or {}).items())
+    parts.append('<section id="about"><h2>About this report</h2>')
+    parts.append("<h3>Inputs</h3>")
+    parts.append(definition_list(about) if about else paragraph("No inputs recorded."))
+    parts.append("<h3>Versions</h3>" + definition_list(_versions()))
+    parts.append(
+        paragraph(
+            "Facts in kpmodel come from its domain briefs and shipped data, each with its "
+            "source; parties in the example files are fictional.",
+            css="note",
+        )
+    )
+    parts.append("</section></main></body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def write(
+    sections: Sequence[Section],
+    path: str | os.PathLike[str],
+    *,
+    title: str = "kpmodel report",
+    inputs: Mapping[str, object] | None = None,
+) -> Path:
+    """Write a report to `path` atomically (a temporary file, then a rename); return the path.
+
+    A directory (an existing one, or a path without a suffix) gets ``report.html`` inside;
+    missing parent directories are created.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> out = kp.report.write([], pathlib.Path(tempfile.mkdtemp()) / "out")
+    >>> out.name, out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    ('report.html', True)
+    """
+    target = Path(path)
+    if target.is_dir() or not target.suffix:
+        target = target / "report.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    page = render(sections, title=title, inputs=inputs)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".report-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(page)
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; a report is for sharing
+        os.replace(temporary, target)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+    return target

@@ -1,0 +1,188 @@
+"""Report sections for a simulation run and for a sweep."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from kpmodel.errors import InvalidArgumentError
+from kpmodel.report._html import Section, figure, paragraph, table
+from kpmodel.simulation import Scenario, SimulationResult
+from kpmodel.statistics import plot_production
+
+#: The metrics a sweep's summary shows, for the definition in force (and "all").
+HEADLINE = (
+    "opacity",
+    "laundering_rate",
+    "hub_laundering_rate",
+    "interdiction_recall",
+    "detection_recall",
+    "laundered_carats",
+    "seized_carats",
+)
+
+
+def headline_metrics(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Return the rows of a metrics table a reader looks at first (no per-detector detail)."""
+    return metrics[metrics["detector"].isin(["", "any"])].reset_index(drop=True)
+
+
+def _scenario_facts(scenario: Scenario) -> list[tuple[str, str]]:
+    levers = ", ".join(f"{k}={v}" for k, v in scenario.lever_values().items())
+    return [
+        ("scenario", scenario.name),
+        ("title", scenario.title or scenario.name),
+        ("years", f"{scenario.start_year} + {scenario.years} year(s)"),
+        ("definition in force", scenario.definition),
+        ("levers", levers),
+    ]
+
+
+def _cited(scenario: Scenario) -> tuple[str, ...]:
+    return tuple(f"[{key}] {text}" for key, text in scenario.sources.items())
+
+
+def simulation_section(result: SimulationResult, *, title: str = "") -> Section:
+    """Return a report section for one simulation run: scenario, seed, metrics, statistics.
+
+    Parameters
+    ----------
+    result : kpmodel.simulation.SimulationResult
+    title : str, optional
+        Default: the scenario's name and seed.
+
+    Returns
+    -------
+    Section
+
+    Examples
+    --------
+    >>> result = kp.simulation.run(kp.simulation.builtin("car-2013"), seed=1)
+    >>> s = kp.report.simulation_section(result)
+    >>> ("seed", "1") in s.facts, s.figures
+    (True, 1)
+    """
+    given: object = result
+    if not isinstance(given, SimulationResult):
+        msg = f"simulation_section() needs a SimulationResult; got {type(given).__name__}."
+        raise InvalidArgumentError(msg)
+    scenario = result.scenario
+    body = [
+        paragraph(scenario.description or scenario.title or scenario.name),
+        paragraph(
+            "Metrics of the run. 'all' holds what no definition changes; each definition "
+            "('smuggled': every carat that left its zone without a certificate) says what "
+            "counts as laundered. Per-detector detail is in the CSV and JSON output."
+        ),
+        table(headline_metrics(result.metrics), caption="Metrics"),
+        figure(
+            lambda: plot_production(result.kp_statistics),
+            caption="Simulated KP statistics: production by participant",
+        ),
+    ]
+    return Section(
+        title=title or f"Simulation: {scenario.name}, seed {result.seed}",
+        body="".join(body),
+        facts=(*_scenario_facts(scenario), ("seed", str(result.seed))),
+        sources=_cited(scenario),
+        figures=1,
+    )
+
+
+def typed_levers(table_: pd.DataFrame, scenario: Scenario, levers: Sequence[str]) -> pd.DataFrame:
+    """Return `table_` with on/off lever columns as booleans, as the scenario types them."""
+    base = scenario.lever_values()
+    flags = [name for name in levers if isinstance(base.get(name), bool)]
+    return table_.astype(dict.fromkeys(flags, bool)) if flags else table_
+
+
+def sweep_summary(table_: pd.DataFrame, levers: Sequence[str]) -> pd.DataFrame:
+    """Return mean, spread and runs of the headline metrics per lever combination."""
+    rows = table_[table_["metric"].isin(HEADLINE) & table_["detector"].isin(["", "any"])]
+    keys = [*levers, "definition", "metric"]
+    grouped = rows.groupby(keys, sort=False, dropna=False)["value"]
+    summary = grouped.agg(["mean", "std", "count"]).reset_index()
+    return summary.rename(columns={"count": "runs"})
+
+
+def sweep_section(
+    table_: pd.DataFrame, scenario: Scenario, *, levers: Sequence[str], title: str = ""
+) -> Section:
+    """Return a report section for a sweep: the metrics per lever combination, over seeds.
+
+    Parameters
+    ----------
+    table_ : pandas.DataFrame
+        What `kpmodel.simulation.sweep` returned.
+    scenario : kpmodel.simulation.Scenario
+        The base scenario of the sweep.
+    levers : sequence of str
+        The levers the sweep varied (columns of the table).
+    title : str, optional
+
+    Returns
+    -------
+    Section
+
+    Examples
+    --------
+    >>> scenario = kp.simulation.builtin("congo-brazzaville-2004")
+    >>> levers = {"border_controls": [0.0, 0.5]}
+    >>> t = kp.simulation.sweep(scenario, levers=levers, seeds=2, progress=False)
+    >>> kp.report.sweep_section(t, scenario, levers=list(levers)).figures
+    1
+    """
+    missing = [name for name in levers if name not in table_.columns]
+    if missing:
+        msg = f"the sweep table has no column for the levers {missing!r}"
+        raise InvalidArgumentError(msg)
+    summary = sweep_summary(typed_levers(table_, scenario, levers), levers)
+    seeds = sorted(set(table_["seed"].tolist()))
+    shown = summary[summary["definition"].isin(["all", scenario.definition])]
+    body = [
+        paragraph(
+            f"{table_['run_id'].nunique()} runs: every combination of the levers, each with "
+            f"the seeds {', '.join(map(str, seeds))}. Means and standard deviations over the "
+            f"seeds; metrics under the definition in force ({scenario.definition})."
+        ),
+        table(shown, caption="Headline metrics per lever combination"),
+        figure(
+            lambda: _plot_sweep(summary, levers, scenario.definition),
+            caption="Opacity and laundering rate per lever combination (mean, 1 s.d.)",
+        ),
+    ]
+    facts = [
+        *_scenario_facts(scenario),
+        ("levers swept", ", ".join(levers) or "none"),
+        ("seeds", ", ".join(map(str, seeds))),
+    ]
+    return Section(
+        title=title or f"Sweep: {scenario.name}",
+        body="".join(body),
+        facts=tuple(facts),
+        sources=_cited(scenario),
+        figures=1,
+    )
+
+
+def _plot_sweep(summary: pd.DataFrame, levers: Sequence[str], definition: str) -> Any:
+    from matplotlib.figure import Figure
+
+    figure_ = Figure(figsize=(8, 3.5))
+    axes = figure_.subplots(1, 2)
+    wanted = [("all", "opacity"), (definition, "laundering_rate")]
+    for ax, (owner, metric) in zip(axes, wanted, strict=True):
+        part = summary[(summary["definition"] == owner) & (summary["metric"] == metric)]
+        labels = [
+            "\n".join(f"{name}={value}" for name, value in zip(levers, values, strict=True))
+            or "base"
+            for values in part[list(levers)].astype(str).itertuples(index=False)
+        ]
+        ax.bar(range(len(part)), part["mean"], yerr=part["std"].fillna(0), color="#4c72b0")
+        ax.set_xticks(range(len(part)), labels, fontsize=7)
+        ax.set_title(f"{metric} ({owner})", fontsize=9)
+        ax.set_ylim(bottom=0)
+    figure_.tight_layout()
+    return figure_
