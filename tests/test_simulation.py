@@ -575,3 +575,16 @@ def test_rules_run_on_the_simulated_ledger(car):
     listed = [p for c in records for p in c.parcels if p.declared_origins]
     assert listed
     assert all(p.origin == "MIXED" for p in listed)
+
+
+def test_sweep_keeps_on_off_levers_boolean(congo, tmp_path):
+    """On/off levers come back as booleans, from a fresh sweep and from a checkpoint alike."""
+    levers = {"origin_listing_on_mixed": [False, True]}
+    fresh = kp.simulation.sweep(congo, levers=levers, seeds=1, progress=False)
+    kp.simulation.sweep(congo, levers=levers, seeds=1, checkpoint=tmp_path, progress=False)
+    resumed = kp.simulation.sweep(
+        congo, levers=levers, seeds=1, checkpoint=tmp_path, progress=False
+    )
+    for table in (fresh, resumed):
+        assert table["origin_listing_on_mixed"].dtype == bool
+        assert set(table["origin_listing_on_mixed"]) == {False, True}

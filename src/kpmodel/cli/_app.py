@@ -22,7 +22,7 @@ from kpmodel import report
 from kpmodel.cli._output import FORMATS, WIDTH, render
 from kpmodel.errors import KPModelError, LoadError, Problem
 from kpmodel.report._sections import REGISTER_SOURCE, check_frame, describe_lot, trace_frame
-from kpmodel.report._simulation import headline_metrics, sweep_summary, typed_levers
+from kpmodel.report._simulation import headline_metrics, sweep_summary
 
 T = TypeVar("T")
 
@@ -645,7 +645,7 @@ def sweep(
         if executor is not None:
             executor.shutdown()
     if fmt == "table":
-        summary = sweep_summary(typed_levers(table, scenario, list(levers)), list(levers))
+        summary = sweep_summary(table, list(levers))
         if levers:
             _note(f"columns: {', '.join(levers)} (mean over {seeds} seeds)", fmt)
         _emit(sweep_table(summary, list(levers), scenario.definition), fmt)

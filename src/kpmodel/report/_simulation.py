@@ -91,13 +91,6 @@ def simulation_section(result: SimulationResult, *, title: str = "") -> Section:
     )
 
 
-def typed_levers(table_: pd.DataFrame, scenario: Scenario, levers: Sequence[str]) -> pd.DataFrame:
-    """Return `table_` with on/off lever columns as booleans, as the scenario types them."""
-    base = scenario.lever_values()
-    flags = [name for name in levers if isinstance(base.get(name), bool)]
-    return table_.astype(dict.fromkeys(flags, bool)) if flags else table_
-
-
 def sweep_summary(table_: pd.DataFrame, levers: Sequence[str]) -> pd.DataFrame:
     """Return mean, spread and runs of the headline metrics per lever combination."""
     rows = table_[table_["metric"].isin(HEADLINE) & table_["detector"].isin(["", "any"])]
@@ -138,7 +131,7 @@ def sweep_section(
     if missing:
         msg = f"the sweep table has no column for the levers {missing!r}"
         raise InvalidArgumentError(msg)
-    summary = sweep_summary(typed_levers(table_, scenario, levers), levers)
+    summary = sweep_summary(table_, levers)
     seeds = sorted(set(table_["seed"].tolist()))
     shown = summary[summary["definition"].isin(["all", scenario.definition])]
     body = [

@@ -99,7 +99,7 @@ def sweep(
         if bar is not None:
             bar.close()
     table = pd.concat([frames[run_id] for run_id, _, _ in plan], ignore_index=True)
-    return _canonical(table, list(levers))
+    return _canonical(table, levers)
 
 
 def _plan(
@@ -143,11 +143,15 @@ def _label(frame: pd.DataFrame, run_id: int, levers: dict[str, object], seed: in
     return labelled[[*head, "definition", "metric", "detector", "value"]]
 
 
-def _canonical(table: pd.DataFrame, levers: list[str]) -> pd.DataFrame:
-    """One dtype per column, whether the rows came from a run or from a checkpoint."""
+def _canonical(table: pd.DataFrame, levers: Mapping[str, Sequence[object]]) -> pd.DataFrame:
+    """One dtype per column, whether the rows came from a run or from a checkpoint.
+
+    A lever's dtype follows the values the caller gave (a table cell would be a numpy
+    scalar, which is no Python bool).
+    """
     dtypes: dict[str, Any] = {"run_id": "int64", "seed": "int64"}
-    for name in levers:
-        first = table[name].iloc[0]
+    for name, values in levers.items():
+        first = values[0]
         dtypes[name] = (
             "bool"
             if isinstance(first, bool)
