@@ -185,3 +185,11 @@ def test_zones_only_on_restricted_events():
             sources=(),
             zones={"Nola"},
         )
+
+
+def test_zone_names_match_without_accents_or_case():
+    """Sources spell zones with and without accents; both name the same compliant zone."""
+    on = dt.date(2017, 1, 1)
+    assert REG.may_trade("CF", on=on, zone="Berberati")
+    assert REG.may_trade("CF", on=on, zone="berbérati ")
+    assert not REG.may_trade("ZW", on=dt.date(2010, 1, 1), zone="MARANGE")

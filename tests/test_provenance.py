@@ -485,3 +485,20 @@ class TestPaperworkAndAudit:
         monkeypatch.setattr("kpmodel.provenance._shares.DENSE_LIMIT", 0)
         assert kp.provenance.audit(g, register=FakeRegister()) == dense_findings
         pd.testing.assert_frame_equal(opacity(g), dense_opacity)
+
+
+@pytest.mark.parametrize("data", [[], None, {"nodes": 3}, {"nodes": [], "edges": 5}])
+def test_bad_node_link_data_is_a_kpmodel_error(data):
+    """Node-link data of the wrong shape is refused with a KPModelError, never another error."""
+    with pytest.raises(kp.KPModelError):
+        kp.ProvenanceGraph.from_node_link(data)
+
+
+def test_bad_graphml_file_is_a_kpmodel_error(tmp_path):
+    """A damaged or missing GraphML file is refused with a KPModelError naming the file."""
+    damaged = tmp_path / "damaged.graphml"
+    damaged.write_text("<graphml><oops", encoding="utf-8")
+    with pytest.raises(kp.errors.InvalidGraphError, match=r"damaged\.graphml"):
+        kp.ProvenanceGraph.read_graphml(damaged)
+    with pytest.raises(kp.errors.LoadError, match=r"missing\.graphml"):
+        kp.ProvenanceGraph.read_graphml(tmp_path / "missing.graphml")

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kpmodel as kp
@@ -203,6 +203,38 @@ class TestLedger:
         assert table.loc[("IN", 1, "import"), "carats"] == 1010.0
         assert table.loc[("AE", 2, "import"), "value_usd"] == 70000.0
         assert stats.bilateral is not None
+
+    @settings(max_examples=20)  # each example builds a KPStatistics: keep the loop quick
+    @given(kp.testing.strategies.ledgers(min_size=1, max_size=4))
+    def test_record_ledger_counts_each_certificate_once(self, ledger):
+        """Each certificate counts once: with its shipment if one carries it, else alone."""
+        shipments = [r for r in ledger if isinstance(r, kp.certificates.Shipment)]
+        carried = {s.certificate.number for s in shipments if s.certificate}
+        alone = [
+            r
+            for r in ledger
+            if isinstance(r, kp.certificates.Certificate) and r.number not in carried
+        ]
+        parcels = [p for record in [*shipments, *alone] for p in record.parcels]
+        stats = KPStatistics.from_ledger(ledger)
+        exports = stats.table[stats.table["flow"] == "export"]
+        assert exports["certificates"].sum() == len(carried) + len(alone)
+        assert math.isclose(
+            exports["carats"].sum(), float(sum(p.carats for p in parcels)), rel_tol=1e-9
+        )
+
+    def test_record_ledger_maps_members_to_their_participant(self):
+        """A certificate to Belgium counts as an import of the EU, as the KP compiles it."""
+        cert = kp.certificates.example_certificate()
+        table = KPStatistics.from_ledger([cert]).table.set_index("flow")
+        assert table.loc["export", "participant"] == cert.issuing_country
+        assert table.loc["import", "participant"] == "EU"
+
+    @pytest.mark.parametrize("bad", ["ledger.csv", [1, 2], 7])
+    def test_not_a_ledger_is_a_clear_error(self, bad):
+        """Anything but a frame or a list of records is refused with InvalidArgumentError."""
+        with pytest.raises(kp.errors.InvalidArgumentError):
+            KPStatistics.from_ledger(bad)
 
     def test_production_is_added(self):
         """Production from its own frame joins the table."""

@@ -8,6 +8,7 @@ import enum
 import itertools
 import json
 import os
+import unicodedata
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from typing import Any
@@ -209,6 +210,17 @@ class Participant:
         """
         index = bisect.bisect_right([event.on for event in self.events], on)
         return self.events[index - 1] if index else None
+
+
+def _zone_key(name: str) -> str:
+    """Fold case and accents: sources spell the same zone "Berbérati" and "Berberati"."""
+    decomposed = unicodedata.normalize("NFKD", name.strip())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _names_zone(zones: frozenset[str], zone: str) -> bool:
+    key = _zone_key(zone)
+    return any(_zone_key(listed) == key for listed in zones)
 
 
 def _index_by_code(participants: tuple[Participant, ...]) -> dict[str, Participant]:
@@ -451,7 +463,8 @@ class Register:
         zone : str, optional
             The zone the goods come from. A restricted participant may trade only goods
             from its compliant zones; a participant may not trade goods from a zone a KP
-            decision bars (Marange, 2009-2011).
+            decision bars (Marange, 2009-2011). Zone names match regardless of case and
+            accents ("Berberati" is "Berbérati").
 
         Examples
         --------
@@ -468,9 +481,9 @@ class Register:
         if event is None:
             return False
         if event.status is Status.PARTICIPANT:
-            return zone is None or zone not in event.excluded_zones
+            return zone is None or not _names_zone(event.excluded_zones, zone)
         if event.status is Status.RESTRICTED:
-            return zone is not None and zone in event.zones
+            return zone is not None and _names_zone(event.zones, zone)
         return False
 
     def _event(self, code: str, on: dt.date) -> StatusEvent | None:

@@ -101,9 +101,14 @@ def storage_order(
     return order, new_position
 
 
+def _plain(value: Any) -> Any:
+    """Return a numpy scalar as its Python value: messages read 'lot 1', not 'np.int64(1)'."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _listed(ids: np.ndarray[Any, Any], mask: np.ndarray[Any, Any], what: str) -> list[str]:
     bad = ids[mask]
-    return [f"lot {lot!r}: {what}" for lot in bad[:MAX_LISTED]] + (
+    return [f"lot {_plain(lot)!r}: {what}" for lot in bad[:MAX_LISTED]] + (
         [f"... and {bad.size - MAX_LISTED} more lots: {what}"] if bad.size > MAX_LISTED else []
     )
 
@@ -212,7 +217,8 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
     late = known_dates & (on[target] < on[source])
     if late.any():
         problems += [
-            f"flow {ids[s]!r} -> {ids[t]!r}: dated {on[t]} before its source ({on[s]}); "
+            f"flow {_plain(ids[s])!r} -> {_plain(ids[t])!r}: dated {on[t]} before its source "
+            f"({on[s]}); "
             "a movement never precedes the production it carries"
             for s, t in zip(source[late][:MAX_LISTED], target[late][:MAX_LISTED], strict=True)
         ]

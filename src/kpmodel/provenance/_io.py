@@ -6,12 +6,13 @@ import os
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from kpmodel.errors import InvalidGraphError
+from kpmodel.errors import InvalidGraphError, LoadError, Problem
 
 if TYPE_CHECKING:
     from kpmodel.provenance._graph import ProvenanceGraph
@@ -93,8 +94,10 @@ def to_node_link(graph: ProvenanceGraph) -> dict[str, Any]:
 def from_node_link(data: dict[str, Any]) -> ProvenanceGraph:
     """Build a graph from node-link data written by `to_node_link`."""
     try:
+        if not isinstance(data, dict):
+            raise TypeError(f"got {type(data).__name__}, not a JSON object")
         digraph = nx.node_link_graph(data, directed=True, multigraph=False, edges="edges")
-    except (KeyError, TypeError, nx.NetworkXError) as exc:
+    except (KeyError, TypeError, AttributeError, nx.NetworkXError) as exc:
         msg = f"node-link data must have 'nodes' and 'edges' lists as to_node_link() writes: {exc}"
         raise InvalidGraphError(msg) from exc
     return from_networkx(nx.DiGraph(digraph))
@@ -118,7 +121,13 @@ def write_graphml(graph: ProvenanceGraph, path: str | os.PathLike[str]) -> None:
 
 def read_graphml(path: str | os.PathLike[str]) -> ProvenanceGraph:
     """Read a graph written by `write_graphml`."""
-    digraph = nx.read_graphml(path)
+    try:
+        digraph = nx.read_graphml(path)
+    except (ElementTree.ParseError, nx.NetworkXError, ValueError, KeyError) as exc:
+        msg = f"{os.fspath(path)} is not a GraphML file as write_graphml() writes: {exc}"
+        raise InvalidGraphError(msg) from exc
+    except OSError as exc:
+        raise LoadError([Problem("", f"cannot read the file: {exc}")], source=str(path)) from exc
     if digraph.graph.get("lot_id_type") == "int":
         digraph = nx.relabel_nodes(digraph, {n: int(n) for n in digraph.nodes})
     return from_networkx(nx.DiGraph(digraph))

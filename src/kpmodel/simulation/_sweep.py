@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from kpmodel.errors import InvalidArgumentError
+from kpmodel.errors import InvalidArgumentError, LoadError, Problem
 from kpmodel.simulation._result import progress_bar, require_scenario, run
 from kpmodel.simulation._scenario import Scenario, check_lever
 
@@ -199,7 +199,16 @@ def _finished(directory: Path) -> dict[int, pd.DataFrame]:
     done = {}
     for path in sorted(directory.glob("run-*.parquet")):
         run_id = int(path.stem.removeprefix("run-"))
-        done[run_id] = pq.read_table(path).to_pandas()
+        try:
+            done[run_id] = pq.read_table(path).to_pandas()
+        except Exception as exc:  # pyarrow raises several types for a damaged file
+            # Runs are written atomically, so a damaged file was damaged from outside;
+            # say so rather than delete what may be someone's data.
+            problem = Problem(
+                path.name,
+                f"cannot be read ({exc}); delete it and run the sweep again to redo that run",
+            )
+            raise LoadError([problem], source=str(directory)) from exc
     return done
 
 

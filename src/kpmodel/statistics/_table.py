@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -195,7 +196,7 @@ class KPStatistics:
     @classmethod
     def from_ledger(
         cls,
-        shipments: pd.DataFrame,
+        shipments: pd.DataFrame | Iterable[object],
         *,
         imports: pd.DataFrame | None = None,
         production: pd.DataFrame | None = None,
@@ -210,8 +211,13 @@ class KPStatistics:
 
         Parameters
         ----------
-        shipments : pandas.DataFrame
-            One row per certificate (or per parcel or shipment) as the exporting authority
+        shipments : pandas.DataFrame or sequence of records
+            A ledger of `kpmodel.certificates` records (as `kpmodel.certificates.load`
+            returns it): each `Shipment` counts on its departure date, each `Certificate`
+            that no shipment in the ledger carries counts on its issue date, with countries
+            mapped to their participant (Belgium to the EU); import confirmations carry no
+            value and are left out. Or a DataFrame with
+            one row per certificate (or per parcel or shipment) as the exporting authority
             declared it, with at least ``date`` (date or ISO string), ``exporter`` and
             ``importer`` (participant codes), ``carats`` and ``value_usd``. Optional:
             ``certificate`` (an id; rows sharing it count as one certificate), ``origin``
@@ -249,8 +255,19 @@ class KPStatistics:
         2          BE     2  import   500.0           1.0
         3          IN     1  import  1000.0           1.0
 
+        A ledger of records works the same way:
+
+        >>> cert = kp.certificates.example_certificate()
+        >>> stats = kp.statistics.KPStatistics.from_ledger([cert])
+        >>> stats.table[["participant", "flow", "carats", "certificates"]]
+          participant    flow  carats  certificates
+        0          BW  export  1285.4           1.0
+        1          EU  import  1285.4           1.0
+
         .. versionadded:: 0.1
         """
+        if not isinstance(shipments, pd.DataFrame):
+            shipments = _records_frame(shipments)
         return _from_ledger(shipments, imports=imports, production=production)
 
     # -- derived views --------------------------------------------------------------------
@@ -550,6 +567,53 @@ def _ledger_side(
     ids = ledger["certificate"] if "certificate" in ledger.columns else pd.Series(ledger.index)
     side["certificate_id"] = ids.to_numpy()
     return side
+
+
+def _records_frame(records: Iterable[object]) -> pd.DataFrame:
+    """One row per shipment, or per certificate no shipment carries, of a record ledger."""
+    from kpmodel.certificates import Certificate, ImportConfirmation, Shipment
+    from kpmodel.participants import Register
+
+    if isinstance(records, str | bytes) or not isinstance(records, Iterable):
+        msg = (
+            "from_ledger takes a DataFrame or a sequence of kpmodel.certificates records, "
+            f"got {type(records).__name__}"
+        )
+        raise InvalidArgumentError(msg)
+    records = list(records)
+    register = Register.default()
+    carried = {r.certificate.number for r in records if isinstance(r, Shipment) and r.certificate}
+    rows = []
+    for index, record in enumerate(records):
+        if isinstance(record, Shipment):
+            day, exporter, importer = record.departed, record.from_country, record.to_country
+            number = record.certificate.number if record.certificate else None
+        elif isinstance(record, Certificate):
+            if record.number in carried:
+                continue  # counted with the shipment that carries it
+            day, exporter, importer = (
+                record.issued,
+                record.issuing_country,
+                record.destination_country,
+            )
+            number = record.number
+        elif isinstance(record, ImportConfirmation):
+            continue
+        else:
+            msg = f"ledger[{index}] must be a kpmodel.certificates record, got {record!r}"
+            raise InvalidArgumentError(msg)
+        rows.append(
+            {
+                "date": day,
+                "exporter": register.participant_of(exporter, on=day) or exporter,
+                "importer": register.participant_of(importer, on=day) or importer,
+                "carats": float(sum(p.carats for p in record.parcels)),
+                "value_usd": float(sum(p.value_usd for p in record.parcels)),
+                "certificate": number if number is not None else f"row-{index}",
+            }
+        )
+    columns = ["date", "exporter", "importer", "carats", "value_usd", "certificate"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _from_ledger(

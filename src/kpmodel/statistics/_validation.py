@@ -45,6 +45,8 @@ class ProblemCollector:
         """Record one problem per row where `bad` is true."""
         for label in frame.index[bad.to_numpy(dtype=bool)]:
             value = frame.at[label, column]
+            if isinstance(value, np.generic):
+                value = value.item()  # show 3, not np.int64(3)
             self.problems.append(
                 Problem(
                     f"{row_label(label, csv_rows=self.csv_rows)}, column {column!r}",
