@@ -249,13 +249,13 @@ class TestLedger:
         assert check([example_certificate(), _shipment()]).findings == ()
 
     def test_bad_items_and_arguments(self):
-        """Anything but records, and dates that are not dates, are InvalidArgumentError."""
+        """Anything but records, and dates that do not exist, are InvalidArgumentError."""
         with pytest.raises(InvalidArgumentError):
             check([example_certificate(), "BW1"])
         with pytest.raises(InvalidArgumentError):
             check(42)
         with pytest.raises(InvalidArgumentError):
-            check(example_certificate(), on="2023-01-01")
+            check(example_certificate(), on="2023-02-30")
 
 
 class TestReport:

@@ -391,7 +391,7 @@ def compare(
     baseline : Definition or str, optional
         The definition flips are measured against; `KPCS_2003` (the one in force) by default.
         It is always included, first.
-    on : datetime.date or Period, optional
+    on : datetime.date, str or Period, optional
         Judge every situation as of this time. Default: each situation as of its own
         period, with the designations and rules in force then.
 

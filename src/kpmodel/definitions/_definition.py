@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Protocol
 
 import attrs
 
+from kpmodel._dates import as_date
 from kpmodel.definitions._evidence import Period, Place, Situation
 from kpmodel.definitions._vocabulary import (
     Actor,
@@ -507,10 +508,8 @@ def _to_window(situation: Situation, on: object) -> Period:
         return situation.period
     if isinstance(on, Period):
         return on
-    if isinstance(on, dt.date):
-        return Period(on, on)
-    msg = f"on must be a datetime.date, a Period or None; got {on!r}"
-    raise InvalidArgumentError(msg)
+    day = as_date(on)  # a date or ISO text; anything else is an InvalidArgumentError
+    return Period(day, day)
 
 
 @attrs.frozen(kw_only=True, repr=False)

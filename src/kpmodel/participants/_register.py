@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from kpmodel._dates import as_date
 from kpmodel.errors import InvalidRecordError, LoadError, Problem, UnknownCodeError
 from kpmodel.participants._codes import country_name, is_country_code
 
@@ -394,7 +395,7 @@ class Register:
         ----------
         country : str
             ISO 3166-1 alpha-2 code, or a participant code.
-        on : datetime.date, optional
+        on : datetime.date or str, optional
             The date; today when omitted.
 
         Returns
@@ -414,7 +415,7 @@ class Register:
         True
         """
         country_name(country)
-        on = dt.date.today() if on is None else _to_date(on)
+        on = dt.date.today() if on is None else as_date(on)
         for union in self.participants:
             if any(m.country == country and m.covers(on) for m in union.members):
                 return union.code
@@ -458,8 +459,8 @@ class Register:
         ----------
         code : str
             Participant code or member-country code.
-        on : datetime.date
-            The date of the trade.
+        on : datetime.date or str
+            The date of the trade (a date or ISO text such as "2017-01-01").
         zone : str, optional
             The zone the goods come from. A restricted participant may trade only goods
             from its compliant zones; a participant may not trade goods from a zone a KP
@@ -487,7 +488,7 @@ class Register:
         return False
 
     def _event(self, code: str, on: dt.date) -> StatusEvent | None:
-        on = _to_date(on)
+        on = as_date(on)
         governing = self.participant_of(code, on=on)
         if governing is None:
             return None

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from functools import cache
 from typing import Any
 
 import attrs
 
+from kpmodel._dates import as_date
 from kpmodel.certificates._records import Certificate, ImportConfirmation, Shipment
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.rules._model import Context, Finding, RegisterLike, Report, Rulebook
@@ -56,8 +57,8 @@ def check(
     obj : Certificate, Shipment, ImportConfirmation, or a sequence of them
     register : kpmodel.participants.Register, optional
         Who may trade when (Section III(c)). Defaults to the shipped register.
-    on : datetime.date, optional
-        The date to judge on.
+    on : datetime.date or str, optional
+        The date to judge on: a date or ISO text such as "2013-05-23".
     rulebook : Rulebook, optional
         The rules to apply; defaults to `Rulebook.default`.
 
@@ -81,9 +82,7 @@ def check(
     error expires: no date of expiry; every certificate must state one [annex-i-dates; ...]
     error number_of_parcels: states 3 parcels but lists 2 [annex-i-parcels; ...]
     """
-    if on is not None and (not isinstance(on, date) or isinstance(on, datetime)):
-        msg = f"'on' must be a datetime.date or None, got {on!r} (type={type(on).__name__})"
-        raise InvalidArgumentError(msg)
+    on = None if on is None else as_date(on)
     book = rulebook if rulebook is not None else Rulebook.default()
     register = register if register is not None else default_register()
     findings: list[Finding] = []
