@@ -349,13 +349,7 @@ class KPStatistics:
         (3.1, 2)
         """
         keys = ["replication", "participant", "year", "flow"]
-        grouped = self.table.groupby(keys, sort=True, observed=True)
-        frame = grouped[MEASURES].sum()
-        frame["certificates"] = grouped["certificates"].sum(min_count=1)
-        frame["halves"] = grouped["half"].nunique()
-        frame = frame.reset_index()
-        frame["value_per_carat"] = _ratio(frame["value_usd"], frame["carats"])
-        return self._out(frame)
+        return self._totals(keys, count="half", count_as="halves")
 
     def world(self, *, annual: bool = False) -> pd.DataFrame:
         """Return world totals per period and flow (sums over participants).
@@ -374,10 +368,14 @@ class KPStatistics:
         keys = (
             ["replication", "year", "flow"] if annual else ["replication", "year", "half", "flow"]
         )
+        return self._totals(keys, count="participant", count_as="participants")
+
+    def _totals(self, keys: list[str], *, count: str, count_as: str) -> pd.DataFrame:
+        """Sum carats, dollars and certificates per `keys`; count distinct `count` values."""
         grouped = self.table.groupby(keys, sort=True, observed=True)
         frame = grouped[MEASURES].sum()
         frame["certificates"] = grouped["certificates"].sum(min_count=1)
-        frame["participants"] = grouped["participant"].nunique()
+        frame[count_as] = grouped[count].nunique()
         frame = frame.reset_index()
         frame["value_per_carat"] = _ratio(frame["value_usd"], frame["carats"])
         return self._out(frame)
