@@ -16,7 +16,8 @@ def metric(result, definition, name, detector=""):
 
 
 def mean_over_seeds(scenario, definition, name, detector="", seeds=range(3)):
-    return float(np.mean([metric(run(scenario, seed=s), definition, name, detector) for s in seeds]))
+    values = [metric(run(scenario, seed=s), definition, name, detector) for s in seeds]
+    return float(np.mean(values))
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +125,8 @@ class TestLevers:
         result = run(scenario, seed=0)
         lots = result.lots.query("kind == 'production' and smuggled")
         to_cm = lots[lots.location == "CM"]
-        assert len(to_cm) and (to_cm.seized_by == "border").all()
+        assert len(to_cm)
+        assert (to_cm.seized_by == "border").all()
         assert not (lots[lots.location != "CM"].seized_by == "border").any()
 
     def test_a_lever_overrides_the_places_own_rates(self):

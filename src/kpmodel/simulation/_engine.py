@@ -125,7 +125,7 @@ def network(scenario: Scenario) -> Network:
 
 
 def _rate(own: float | None, default: float) -> float:
-    """A place's own control rate, or the scenario's."""
+    """Return a place's own control rate, or the scenario's when it has none."""
     return default if own is None else own
 
 

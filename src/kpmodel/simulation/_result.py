@@ -756,7 +756,7 @@ class SimulationResult:
         return detect(self.kp_statistics, detectors=DETECTORS, capacity=self.field_reports())
 
     def field_reports(self) -> pd.DataFrame:
-        """What monitoring reported from the field: the output of producers it saw whole.
+        """Return what monitoring reported from the field: the output of producers it saw.
 
         Each producing zone is seen with probability ``monitoring_coverage`` (field visits,
         review missions, the UN Panel of Experts, satellite checks); a producer whose every

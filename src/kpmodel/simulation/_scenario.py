@@ -404,9 +404,7 @@ class Route:
     reported_as_production: bool = attrs.field(
         default=False, validator=attrs.validators.instance_of(bool)
     )
-    zone: str | None = attrs.field(
-        default=None, validator=attrs.validators.optional(_text)  # type: ignore[arg-type]
-    )
+    zone: str | None = attrs.field(default=None, validator=attrs.validators.optional(_text))
     border_controls: float | None = attrs.field(
         default=None, converter=_float, validator=_optional_probability
     )
@@ -660,7 +658,7 @@ class Scenario:
             changes["routes"] = [
                 attrs.evolve(route, border_controls=None) for route in self.routes
             ]
-        own = {
+        own: dict[str, Any] = {
             field: None
             for lever, field in (
                 ("hub_import_verification", "import_verification"),
@@ -847,8 +845,8 @@ def _scenario_problems(s: Scenario) -> list[Problem]:
         if route.zone is not None and route.source in producers and route.zone not in names:
             fail(f"{path}.zone", f"{route.zone!r} is not a zone of producer {route.source!r}")
         for name in names if route.zone is None else [route.zone]:
-            key = (route.source, name)
-            totals[key] = totals.get(key, 0.0) + route.probability
+            pair = (route.source, name)
+            totals[pair] = totals.get(pair, 0.0) + route.probability
         check_sources(path, route.sources)
     by_zone = {r.source for r in s.routes if r.zone is not None}
     reported: set[str] = set()

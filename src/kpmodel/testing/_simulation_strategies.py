@@ -73,8 +73,9 @@ def scenarios(draw: Any, *, max_producers: int = 3) -> Scenario:
     certified), up to two neighbours, up to three hubs chained in order (some with their own
     control rates, some enforcing the definition at import), one or two destinations,
     smuggling routes (some for one zone, some with their own border controls), situations on
-    some zones (random evidence) and one of three definitions in force. They shrink towards one producer, no hub, no route and no
-    situation. Lot sizes keep each scenario under a few thousand lots.
+    some zones (random evidence) and one of three definitions in force. They shrink towards
+    one producer, no hub, no route and no situation. Lot sizes keep each scenario under a
+    few thousand lots.
 
     Examples
     --------
