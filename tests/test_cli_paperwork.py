@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -91,12 +92,16 @@ def test_stdin_json_records_are_checked_as_records():
     assert "1 file(s) checked: 0 error(s)" in result.stdout
 
 
-def test_a_folder_stands_for_its_ledgers_and_records(files):
-    result = invoke("check", "--format", "json", files)
-    assert result.exit_code == 1
+def test_a_folder_stands_for_its_ledgers_and_records(files, tmp_path):
+    for name in ("ledger.xlsx", "ledger.parquet", "clean.csv"):
+        shutil.copy(files / name, tmp_path)
+    shutil.copy(VALID, tmp_path)
+    (tmp_path / "notes.txt").write_text("not paperwork", encoding="utf-8")
+    result = invoke("check", "--format", "json", tmp_path)
+    assert result.exit_code == 1, result.output
     checked = {os.path.basename(r["file"]) for r in json.loads(result.stdout)}
-    assert {"ledger.xlsx", "ledger.parquet"} <= checked
-    assert "5 file(s) checked" in result.stderr
+    assert checked == {"ledger.xlsx", "ledger.parquet"}
+    assert "4 file(s) checked" in result.stderr
 
 
 # -- --columns ------------------------------------------------------------------------------
@@ -107,7 +112,8 @@ def test_columns_inline_map_the_users_names(files):
     # "Value, USD" has a comma: inline pairs cannot name it, a map file can.
     result = invoke("check", "--columns", mapping, files / "theirs.csv")
     assert_unusable(result, "Value, USD")
-    frame = pd.read_csv(files / "theirs.csv").rename(columns={"Value, USD": "Value USD"})
+    frame = pd.read_csv(files / "theirs.csv", dtype=str, keep_default_na=False)
+    frame = frame.rename(columns={"Value, USD": "Value USD"})
     frame.to_csv(files / "theirs-no-comma.csv", index=False)
     result = invoke(
         "check", "--format", "json", "--columns", mapping + ",Value USD=value_usd",
@@ -145,6 +151,10 @@ def test_columns_from_a_map_file(files, tmp_path, kind):
 )
 def test_bad_column_maps_exit_2_and_say_why(files, mapping, words):
     assert_unusable(invoke("check", "--columns", mapping, files / "theirs.csv"), *words)
+
+
+def test_columns_for_json_records_only_exits_2():
+    assert_unusable(invoke("check", "--columns", "a=number", VALID), "JSON keys are fixed")
 
 
 def test_a_map_file_of_the_wrong_shape_exits_2(files, tmp_path):

@@ -289,6 +289,9 @@ def check(
         (STDIN if name == "-" else name): load_paperwork(name, columns=columns)
         for name in _progress(names, "loading")
     }
+    if columns is not None and not any(isinstance(v, kp.Ledger) for v in loaded.values()):
+        msg = "--columns maps the columns of CSV, Excel and Parquet ledgers; JSON keys are fixed"
+        raise click.UsageError(msg)
     reports = {
         name: kp.check(paperwork, register=register, on=on)
         for name, paperwork in _progress(list(loaded.items()), "checking")

@@ -14,7 +14,7 @@ from typing import Any, BinaryIO
 import click
 
 import kpmodel as kp
-from kpmodel.errors import LoadError, Problem
+from kpmodel.errors import InvalidArgumentError, LoadError, Problem
 
 #: What `-` stands for, in messages and in the tables.
 STDIN = "<stdin>"
@@ -157,7 +157,7 @@ def load_paperwork(name: str, *, columns: Mapping[str, str | None] | None) -> An
         f"cannot tell what {name!r} holds from its suffix {path.suffix!r}: give a ledger "
         "(.csv, .xlsx, .parquet), records (.json), a folder of them, or - for standard input"
     )
-    raise LoadError([Problem("", msg)], source=name)
+    raise InvalidArgumentError(msg)
 
 
 # -- writing the result -------------------------------------------------------------------
