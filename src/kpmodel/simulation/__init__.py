@@ -29,11 +29,18 @@ from kpmodel.simulation._scenario import (
     ValuePerCarat,
     Zone,
 )
+from kpmodel.simulation._summary import (
+    HEADLINE_METRICS,
+    headline_metrics,
+    sweep_means,
+    sweep_summary,
+)
 from kpmodel.simulation._sweep import sweep
 
 __all__ = [  # noqa: RUF022 - plain sorted() order, which tests/test_public_api.py checks
     "Controls",
     "Destination",
+    "HEADLINE_METRICS",
     "Hub",
     "LEVERS",
     "Neighbour",
@@ -47,6 +54,7 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, which tests/test_public_api.
     "builtin",
     "builtin_text",
     "builtins",
+    "headline_metrics",
     "plot_sensitivity",
     "plot_summary",
     "production_table",
@@ -54,5 +62,7 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, which tests/test_public_api.
     "sensitivity",
     "summarise",
     "sweep",
+    "sweep_means",
+    "sweep_summary",
     "world_baseline",
 ]
