@@ -243,3 +243,17 @@ def test_same_tables_on_every_executor(congo):
         assert summarise(table).equals(summarise(serial_sobol))
         ours = sensitivity(table, metric="seized_carats_border")
         assert ours.equals(sensitivity(serial_sobol, metric="seized_carats_border"))
+
+
+def test_resumed_design_sweep_is_the_uninterrupted_one(congo, tmp_path):
+    """A Latin hypercube sweep resumed from its checkpoint gives the same table and design."""
+    kwargs = {"uncertainties": INPUTS, "design": "lhs", "samples": 3, "seeds": [5, 7]}
+    first = sweep(congo, checkpoint=tmp_path, progress=False, **kwargs)
+    for path in sorted(tmp_path.glob("run-*.parquet"))[::2]:
+        path.unlink()
+    resumed = sweep(congo, checkpoint=tmp_path, progress=False, **kwargs)
+    assert resumed.equals(first)
+    assert resumed.dtypes.equals(first.dtypes)
+    assert resumed.attrs == first.attrs
+    with pytest.raises(InvalidArgumentError, match="another sweep"):
+        sweep(congo, checkpoint=tmp_path, progress=False, **{**kwargs, "samples": 4})
