@@ -722,18 +722,18 @@ class SimulationResult:
         for name, positive in self.positive_classes().items():
             mask = positive.astype(float)
             hidden = unrevealed @ mask
-            positive_produced = float(produced @ mask)
-            left = positive_produced - float(stock @ mask)
-            positive_seized = float(seized @ mask)
+            positive_produced = _dot(produced, mask)
+            left = positive_produced - _dot(stock, mask)
+            positive_seized = _dot(seized, mask)
             per_definition = [
                 ("positive_carats", positive_produced),
                 *(
-                    [("undetermined_carats", float(produced @ undetermined))]
+                    [("undetermined_carats", _dot(produced, undetermined))]
                     if name == self.scenario.definition
                     else []
                 ),
                 ("laundered_carats", float(hidden.sum())),
-                ("laundered_value_usd", float(hidden @ dest_value_per_carat)),
+                ("laundered_value_usd", _dot(hidden, dest_value_per_carat)),
                 ("laundering_rate", _ratio(float(hidden.sum()), left)),
                 ("hub_laundering_rate", _ratio(float(hidden[via_hub].sum()), left)),
                 ("seized_carats", positive_seized),
@@ -799,6 +799,14 @@ class SimulationResult:
                 (definition, "detection_precision", detector, _ratio(hits, len(mine))),
             ]
         return rows
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """Return the dot product as a correctly rounded sum, the same bits on every executor.
+
+    BLAS results depend on its thread count (dask workers run it single-threaded).
+    """
+    return math.fsum(np.asarray(a, dtype=np.float64) * np.asarray(b, dtype=np.float64))
 
 
 def _ratio(numerator: float, denominator: float) -> float:
