@@ -332,7 +332,7 @@ class Rulebook:
         >>> from datetime import date
         >>> rules = kp.rules.Rulebook.default().in_force(date(2010, 1, 1), "shipment")
         >>> sorted(rule.id for rule in rules)[:2]
-        ['certificate-expired', 'sealed-container']
+        ['certificate-expired', 'kp-decision-shipment']
         """
         key = (on, kind or "")
         rules = self._by_date.get(key)
