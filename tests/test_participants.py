@@ -44,7 +44,7 @@ json_values = st.recursive(
     ],
 )
 def test_documented_history(code, on, expected):
-    """The shipped register carries the status events the domain brief documents."""
+    """The shipped register carries the status events its public sources document."""
     assert REG.status(code, on=dt.date.fromisoformat(on)) is expected
 
 

@@ -95,14 +95,14 @@ class TestRulebook:
         assert set(DEFECTS.values()) <= ids
 
     def test_every_rule_cites_the_kpcs_and_its_sources(self):
-        """Each rule has a reference, a summary and the brief's source keys."""
+        """Each rule has a reference, a summary and its public sources."""
         for rule in RULES:
             assert rule.reference
             assert rule.summary
             assert rule.sources
 
     def test_container_rule_says_section_unconfirmed(self):
-        """The brief leaves the container rule's section letter unconfirmed; so does the rule."""
+        """The sources leave the container rule's section letter unconfirmed; so does the rule."""
         assert "not confirmed" in Rulebook.default().rule("sealed-container").reference
 
     def test_origin_listing_is_a_later_rule(self):

@@ -43,10 +43,10 @@ def _iso_codes() -> frozenset[str]:
     return frozenset(country.alpha_2 for country in pycountry.countries)
 
 
-FIRST_DAY = date(2003, 1, 1)  # start of international implementation [Sun-City-2003]
+FIRST_DAY = date(2003, 1, 1)  # start of international implementation (Sun City communiqué)
 LAST_DAY = date(2026, 12, 31)
 
-# Producing countries named in the domain briefs, used as realistic origins.
+# Producing countries named in kpmodel's sources, used as realistic origins.
 _ORIGINS = ("AO", "AU", "BR", "BW", "CA", "CD", "CF", "CG", "CI", "GN", "LS", "NA", "RU", "SL",
             "ZA", "ZW")  # fmt: skip
 _NAME_PARTS = (
