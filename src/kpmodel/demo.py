@@ -149,7 +149,7 @@ def _loading_errors(demo: _Demo) -> None:
             demo.para(line.strip(), "    ", "  ")
 
 
-#: The sources of the CAR parcel's story (shared/domain/smuggling-and-statistics.md, s. 2).
+#: The public sources of the CAR parcel's story.
 CAR_SOURCES = (
     "KP suspension of the Central African Republic, 23 May 2013",
     "UN Panel of Experts on the Central African Republic, 2015 (Bria rough into Cameroon)",
@@ -268,7 +268,7 @@ def _compare_definitions(demo: _Demo) -> None:
     demo.write("  Marange (Zimbabwe, 2008-2011), in or out?")
     marange = kp.compare("CANADA_WDC_CSC_2018", kp.definitions.CaseBook.default())
     for line in marange.explain("zimbabwe-marange").splitlines():
-        if line.startswith("Under") or "domain brief records" in line:
+        if line.startswith("Under") or "case book records" in line:
             demo.para(line.strip(), "    ", "  ")
     demo.sections.append(report.comparison_section(comparison))
 

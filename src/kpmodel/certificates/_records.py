@@ -37,7 +37,7 @@ KP_STATEMENT = (
     "The rough diamonds in this shipment have been handled in accordance with the provisions "
     "of the Kimberley Process Certification Scheme for rough diamonds"
 )
-"""The statement every certificate carries (Annex I, A; source key [31CFR-592.307])."""
+"""The statement every certificate carries (Annex I, A, as 31 CFR 592.307 reproduces it)."""
 
 # The European Union is one KP participant for its member states; it has no ISO 3166 code.
 _PARTICIPANT_ONLY_CODES = frozenset({"EU"})
@@ -356,7 +356,8 @@ class Party:
 class Certificate:
     """A Kimberley Process certificate with every Annex I, Part A element.
 
-    The elements (domain brief table 2.2, source key [31CFR-592.307]) map to fields:
+    The elements (Annex I, Part A, as 31 CFR 592.307 reproduces them:
+    https://www.lexfed.com/cfr/31/b/v/592/c/592-307) map to fields:
     title and KPCS statement (`kp_statement`), origin of unmixed parcels (`Parcel.origin`),
     language and English translation (`language`, `english_translation`), unique number with
     the ISO alpha-2 prefix (`number`, `issuing_country`), tamper and forgery resistance
@@ -468,7 +469,8 @@ class ImportConfirmation:
 
     Section III(b) asks that it refer, as a minimum, to the certificate number, the number
     of parcels, the carat weight and the details of the importer and exporter
-    (source key [UK-2368-Annex]). Fields a confirmation may omit are optional, so a
+    (KPCS as Annex I of Reg. (EC) 2368/2002, legislation.gov.uk). Fields a confirmation may
+    omit are optional, so a
     defective confirmation can be represented and reported by the rules.
 
     Parameters

@@ -79,7 +79,7 @@ class Comparison:
     --------
     >>> c = kp.compare(["CANADA_WDC_CSC_2018"], kp.definitions.CaseBook.default())
     >>> int(c.summary.loc["CANADA_WDC_CSC_2018", "in"])
-    9
+    5
 
     .. versionadded:: 0.1
     """
@@ -196,7 +196,8 @@ class Comparison:
         [{'item': 'cote-divoire-army-officer-2014', 'baseline_verdict': 'undetermined',
           'verdict': 'out'},
          {'item': 'zimbabwe-marange', 'baseline_verdict': 'out', 'verdict': 'undetermined'},
-         {'item': 'car-mercenaries-2021', 'baseline_verdict': 'out', 'verdict': 'in'}]
+         {'item': 'car-armed-groups-2021', 'baseline_verdict': 'out',
+          'verdict': 'undetermined'}]
         """
         if isinstance(self.verdicts, LotVerdicts):
             return _lot_flips(self.verdicts, self.names, self.baseline)
@@ -229,7 +230,7 @@ class Comparison:
         --------
         >>> s = kp.compare("G7_RUSSIA_ORIGIN_2024", kp.definitions.CaseBook.default()).summary
         >>> s.loc["G7_RUSSIA_ORIGIN_2024"].to_dict()
-        {'in': 1, 'undetermined': 0, 'out': 12, 'flips': 8}
+        {'in': 1, 'undetermined': 0, 'out': 14, 'flips': 7}
         """
         if isinstance(self.verdicts, LotVerdicts):
             frame = _lot_summary(self.verdicts, self.names, self.baseline)
@@ -298,7 +299,10 @@ class Comparison:
             expected = case.expected.get(name) if case else None
             if expected is not None:
                 note = f" ({expected.note})" if expected.note else ""
-                lines.append(f"  The domain brief records {_brief_word(expected.outcome)}{note}.")
+                lines.append(
+                    f"  The case book records {_recorded_word(expected.outcome)}, "
+                    f"{expected.reader}{note}."
+                )
         return _Text("\n".join(lines))
 
 
@@ -310,7 +314,10 @@ def _explain_lot(self: Comparison, item: str) -> str:
         parts = [f"{origin} {share:.0%}" for origin, share in shares.items() if share > 0]
         lines.append(f"Origins: {', '.join(parts) or 'none attributed'}.")
         if self.lots.graph is not None:
-            lines.append("Each origin's carats are judged as of the day they were produced.")
+            lines.append(
+                "Each origin's carats are judged at the event each definition judges "
+                "(production, export or import)."
+            )
     amounts: dict[tuple[str, str], dict[Any, Any]] = {}
     if isinstance(self._amounts, LotAmounts):
         for name, values in self._amounts.records(item).items():
@@ -424,8 +431,8 @@ class _Text(str):
         return str(self)
 
 
-def _brief_word(outcome: Outcome) -> str:
-    return "it as ambiguous" if outcome is UNDETERMINED else outcome.name
+def _recorded_word(outcome: Outcome) -> str:
+    return "it as left open" if outcome is UNDETERMINED else outcome.name
 
 
 def _heading(definition: Any) -> str:

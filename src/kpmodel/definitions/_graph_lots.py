@@ -1,11 +1,17 @@
-"""Definitions over a provenance graph: every carat judged by the situation of its production.
+"""Definitions over a provenance graph: every carat judged at the event its definition judges.
 
 Under mass balance a lot's share of carats from a set of production lots is linear in the
 indicator of that set, so one propagation through the graph gives, for every lot at once,
-the share of its carats whose production verdict is IN (or UNDETERMINED) under each
-definition. Production lots are grouped by place and verdict (same outcome on the same
-grounds), so a lot's verdict keeps the reasons of the production it came from while the
-propagation keeps few columns.
+the share of its carats whose verdict is IN (or UNDETERMINED) under each definition.
+
+A definition says which event it judges (`Definition.judges`): production (where and when
+the carats were mined: the KPCS), export (the carats' first shipment out of the country of
+production) or import (their latest shipment into the country where they are: the G7/EU
+ban on Russian-origin diamonds restricts imports from 1 January 2024, whenever the stones
+were mined). For export and import the propagation restarts at the shipment lots, each
+judging the origins it carries on its own date. Lots are grouped by place and verdict (same
+outcome on the same grounds), so a lot's verdict keeps its reasons while the propagation
+keeps few columns.
 """
 
 from __future__ import annotations
@@ -16,9 +22,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from kpmodel.definitions._calling import name_of
-from kpmodel.definitions._definition import Verdict
+from kpmodel.definitions._definition import EVENTS, Verdict
 from kpmodel.definitions._evidence import Period, Place
 from kpmodel.definitions._origins import (
     IN,
@@ -140,55 +147,185 @@ def _carried_value(graph: ProvenanceGraph) -> FloatArray:
     return value
 
 
+def judged_event(definition: Any) -> str:
+    """Return the event a definition judges: production (the default), export or import.
+
+    A combination of definitions that judge different events cannot be judged carat by
+    carat from one propagation; compare its parts instead.
+    """
+    event = getattr(definition, "judges", "production")
+    if event not in EVENTS:
+        name = name_of(definition)
+        msg = (
+            f"{name} combines definitions that judge different events ({event!r}); a graph "
+            "judges each carat at one event per definition: compare the parts separately"
+        )
+        raise InvalidArgumentError(msg)
+    return str(event)
+
+
 def graph_verdicts(
     definitions: list[Any], lots: Lots, on: dt.date | Period | None
 ) -> tuple[LotVerdicts, LotAmounts]:
     """Return a verdict per lot and definition, and the tidy shares, carats and value.
 
-    Each production lot is judged on its production date (or as of `on` when given); its
-    carats carry that verdict into every lot they reach.
+    Each definition judges the carats at its event: production lots on their production
+    date, shipment lots (for export and import) on their shipment date; `on`, when given,
+    judges everything as of that date instead.
     """
+    events = {name_of(d): judged_event(d) for d in definitions}
+    if on is not None:
+        events = dict.fromkeys(events, "production")
+    verdicts: dict[tuple[str, str], Verdict] = {}
+    frames: dict[str, pd.DataFrame] = {}
+    for event in EVENTS:
+        group = [d for d in definitions if events[name_of(d)] == event]
+        if not group:
+            continue
+        found, table = _event_verdicts(group, lots, on, event)
+        verdicts.update(found)
+        for name, part in table.groupby("definition", sort=False):
+            frames[str(name)] = part
+    ordered = [frames[name_of(d)] for d in definitions if name_of(d) in frames]
+    return verdicts, pd.concat(ordered, ignore_index=True)
+
+
+def _moves(graph: ProvenanceGraph) -> tuple[np.ndarray[Any, Any], list[Any]]:
+    """Return the positions of shipment lots (shipped or smuggled) and their dates."""
+    frame, _ = graph.to_frames()
+    kinds = frame["kind"].astype(str).to_numpy()
+    rows = np.flatnonzero((kinds == "ship") | (kinds == "smuggle"))
+    days = [None if pd.isna(t) else t.date() for t in frame["on"].iloc[rows]]
+    return rows, days
+
+
+def _input_weights(graph: ProvenanceGraph, rows: np.ndarray[Any, Any]) -> sp.csr_array:
+    """Return, for `rows`, the share of each lot's carats that came from each other lot."""
+    _, flows = graph.to_frames()
+    index = graph.lots
+    source = index.get_indexer(pd.Index(flows["source"], dtype=object))
+    target = index.get_indexer(pd.Index(flows["target"], dtype=object))
+    weight = flows["carats"].to_numpy(dtype=np.float64) / _carats(graph)[target]
+    n = len(graph)
+    matrix = sp.csr_array((weight, (target, source)), shape=(n, n))
+    return matrix[rows]
+
+
+def _by_origin(
+    graph: ProvenanceGraph, rows: np.ndarray[Any, Any], table: pd.DataFrame, reset: Any
+) -> tuple[FloatArray, list[Place]]:
+    """Propagate, per origin place, the share and the value of carats (and unknown, valued).
+
+    Columns: k shares, k values, the unknown-source share, the share with a known value.
+    With `reset`, the flagged lots start empty (carats reaching them are cut off).
+    """
+    places = list(dict.fromkeys(table["place"]))
+    column = {place: j for j, place in enumerate(places)}
+    k = len(places)
+    index = np.array([column[p] for p in table["place"]], dtype=np.int64)
+    known = table["value_per_carat"].notna().to_numpy()
+    vpc = table["value_per_carat"].fillna(0.0).to_numpy()
+    initial = np.zeros((len(graph), 2 * k + 2))
+    initial[rows, index] = 1.0
+    initial[rows, k + index] = vpc
+    initial[:, 2 * k] = unknown_fraction(graph)
+    initial[rows[known], 2 * k + 1] = 1.0
+    if reset is not None:
+        initial[reset] = 0.0
+    return propagate(graph, initial, restart=reset), places
+
+
+def _event_verdicts(
+    definitions: list[Any], lots: Lots, on: dt.date | Period | None, event: str
+) -> tuple[dict[tuple[str, str], Verdict], pd.DataFrame]:
     graph = lots.graph
     assert graph is not None  # only called for lots built from a graph
     evidence = situation_list(lots.situations)
     rows, table = _production(graph, lots.by)
-    n, k = len(graph), len(rows)
+    n = len(graph)
     vpc = table["value_per_carat"].fillna(0.0).to_numpy()
-    # Columns of the propagation: per definition, one share and one value column for each
-    # distinct production verdict worth keeping (IN, UNDETERMINED, or OUT with reasons);
-    # then the unknown-source share and the share of carats with a recorded value.
+    moves, move_days = _moves(graph) if event != "production" else (np.zeros(0, int), [])
+    # Classes: per definition, one share and one value column for each distinct verdict
+    # worth keeping (IN, UNDETERMINED, or OUT with reasons); then the unknown-source share
+    # and the share of carats with a recorded value.
     classes: list[tuple[str, Verdict]] = []
-    columns: list[np.ndarray[Any, Any]] = []
-    for definition in definitions:
+    index: dict[tuple[str, tuple[Any, ...]], int] = {}
+    caches: dict[str, dict[tuple[Place, Any], Verdict]] = {}
+
+    def class_of(definition: Any, place: Place, when: Any) -> int:
         name = name_of(definition)
-        cache: dict[tuple[Place, Any], Verdict] = {}
-        index: dict[tuple[Any, ...], int] = {}
-        column = np.full(k, -1)
-        for i, (place, day) in enumerate(zip(table["place"], table["day"], strict=True)):
-            when = on if on is not None else day
-            key = (place, when)
-            if key not in cache:
-                cache[key] = origin_verdict(definition, place, evidence, when)
-            verdict = cache[key]
-            if verdict.outcome is OUT and not verdict.reasons:
-                continue
-            # One class per place, outcome and grounds; the wording of the reasons (which
-            # may name the day judged) is that of the first production met.
-            grounds = (place, verdict.outcome, _grounds(verdict))
-            if grounds not in index:
-                index[grounds] = len(classes)
-                classes.append((name, verdict))
-            column[i] = index[grounds]
-        columns.append(column)
+        cache = caches.setdefault(name, {})
+        key = (place, when)
+        if key not in cache:
+            cache[key] = origin_verdict(definition, place, evidence, when)
+        verdict = cache[key]
+        if verdict.outcome is OUT and not verdict.reasons:
+            return -1
+        # One class per place, outcome and grounds; the wording of the reasons (which may
+        # name the day judged) is that of the first lot met.
+        grounds = (place, verdict.outcome, _grounds(verdict))
+        if (name, grounds) not in index:
+            index[name, grounds] = len(classes)
+            classes.append((name, verdict))
+        return index[name, grounds]
+
+    produced = [
+        [class_of(d, place, on if on is not None else day) for d in definitions]
+        for place, day in zip(table["place"], table["day"], strict=True)
+    ]
+    shipped: list[list[tuple[int, int, float, float]]] = []
+    composition = np.zeros((0, 0))
+    places: list[Place] = []
+    reset = None
+    if event != "production":
+        reset = np.zeros(n, dtype=bool)
+        reset[moves] = True
+        if event == "import":
+            carried, places = _by_origin(graph, rows, table, None)
+            composition = carried[moves]
+        else:  # export: carats arriving at a shipment that no shipment carried before
+            carried, places = _by_origin(graph, rows, table, reset)
+            composition = _input_weights(graph, moves) @ carried
+            composition[:, -2] += unknown_fraction(graph)[moves]
+        k = len(places)
+        for i, day in enumerate(move_days):
+            cells = []
+            for o in np.flatnonzero(composition[i, :k] > _NOISE):
+                for d in definitions:
+                    j = class_of(d, places[o], day)
+                    if j >= 0:
+                        cells.append((j, int(o), composition[i, o], composition[i, k + o]))
+            shipped.append(cells)
     c = len(classes)
     initial = np.zeros((n, 2 * c + 2))
-    for column in columns:
-        hit = column >= 0
-        initial[rows[hit], column[hit]] = 1.0
-        initial[rows[hit], c + column[hit]] = vpc[hit]
+    for i, row in enumerate(rows):
+        for j in produced[i]:
+            if j >= 0:
+                initial[row, j] = 1.0
+                initial[row, c + j] = vpc[i]
     initial[:, 2 * c] = unknown_fraction(graph)
     initial[rows[table["value_per_carat"].notna().to_numpy()], 2 * c + 1] = 1.0
-    spread = propagate(graph, initial)
+    if event == "production":
+        spread = propagate(graph, initial)
+    else:
+        assert reset is not None
+        k = len(places)
+        at_moves = np.zeros((len(moves), 2 * c + 2))
+        for i, cells in enumerate(shipped):
+            for j, _o, share, value in cells:
+                at_moves[i, j] += share
+                at_moves[i, c + j] += value
+        at_moves[:, 2 * c] = composition[:, 2 * k]
+        at_moves[:, 2 * c + 1] = composition[:, 2 * k + 1]
+        if event == "import":
+            initial[moves] = at_moves
+            spread = propagate(graph, initial, restart=reset)
+        else:
+            initial[moves] = 0.0
+            before = propagate(graph, initial, restart=reset)
+            after = np.zeros((n, 2 * c + 2))
+            after[moves] = at_moves
+            spread = before + propagate(graph, after)
     selected = graph.lots.get_indexer(lots.shares.index)
     spread = spread[selected]
     spread[spread < _NOISE] = 0.0

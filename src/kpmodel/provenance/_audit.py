@@ -26,17 +26,18 @@ from kpmodel.provenance._shares import (
 
 __all__ = ["Finding", "audit", "opacity"]
 
-#: The KPCS references a finding cites, by reason (source keys of shared/domain/kpcs-rules.md
-#: and definitions.md).
+#: The KPCS references a finding cites, by reason, with their public sources.
+_KPCS = "KPCS as Annex I of Reg. (EC) 2368/2002, legislation.gov.uk"
+
 REFERENCES = {
     "suspended": (
         "KPCS Section III(c): no shipment of rough diamonds is imported from or exported to "
-        "a non-Participant [UK-2368-Annex]; a suspended participant may not trade (e.g. the "
+        f"a non-Participant ({_KPCS}); a suspended participant may not trade (e.g. the "
         "Administrative Decision on the Central African Republic of 23 May 2013)"
     ),
     "not-participant": (
         "KPCS Section III(c): no shipment of rough diamonds is imported from or exported to "
-        "a non-Participant [UK-2368-Annex]"
+        f"a non-Participant ({_KPCS})"
     ),
     "non-compliant-zone": (
         "KP Administrative Decision on the Central African Republic as amended in July 2015: "
@@ -45,8 +46,9 @@ REFERENCES = {
     ),
     "smuggled": (
         "KPCS Section III(a)-(b): every shipment crosses borders with a duly validated "
-        "Certificate [UK-2368-Annex]; Section IV(a): internal controls to eliminate conflict "
-        "diamonds from shipments [PAC-KeyToKimberley]"
+        f"Certificate ({_KPCS}); Section IV(a): internal controls to eliminate conflict "
+        "diamonds from shipments (Partnership Africa Canada, 'The Key to Kimberley: Internal "
+        "Diamond Controls')"
     ),
 }
 

@@ -258,8 +258,8 @@ def render(
     parts.append("<h3>Versions</h3>" + definition_list(_versions()))
     parts.append(
         paragraph(
-            "Facts in kpmodel come from its domain briefs and shipped data, each with its "
-            "source; parties in the example files are fictional.",
+            "Facts in kpmodel come from public sources and shipped data, each cited where it "
+            "is used; parties in the example files are fictional.",
             css="note",
         )
     )

@@ -21,7 +21,8 @@ a best practice or cannot be checked fully."""
 
 KINDS = ("certificate", "shipment", "import_confirmation", "ledger")
 
-# The KPCS started international implementation on 1 January 2003 [Sun-City-2003; WDC-FAQ].
+# The KPCS started international implementation on 1 January 2003 (KP Sun City plenary
+# communiqué, October 2003; World Diamond Council, "FAQs: Kimberley Process").
 KPCS_START = date(2003, 1, 1)
 
 
@@ -173,7 +174,7 @@ class Rule:
         A short stable identifier, such as ``"annex-i-dates"``.
     reference : str
         The KPCS reference: section and paragraph, such as ``"Section III(b)"`` or
-        ``"Annex I, A (date of expiry)"``, with a note where the brief leaves it unconfirmed.
+        ``"Annex I, A (date of expiry)"``, with a note where the sources leave it unconfirmed.
     summary : str
         One line saying what the rule asks.
     applies_to : {"certificate", "shipment", "import_confirmation", "ledger"}
@@ -188,7 +189,7 @@ class Rule:
     severity : {"error", "warning"}, default "error"
         The usual severity of its findings.
     sources : tuple of str, default ()
-        Source keys of the domain brief behind the rule.
+        The public sources behind the rule (title, publisher, URL).
     date_uncertain : bool, default False
         True when the sources give the start date only approximately (the month, say).
 
@@ -332,7 +333,7 @@ class Rulebook:
         >>> from datetime import date
         >>> rules = kp.rules.Rulebook.default().in_force(date(2010, 1, 1), "shipment")
         >>> sorted(rule.id for rule in rules)[:2]
-        ['certificate-expired', 'sealed-container']
+        ['certificate-expired', 'kp-decision-shipment']
         """
         key = (on, kind or "")
         rules = self._by_date.get(key)

@@ -398,7 +398,8 @@ class SimulationResult:
         ----------
         validity_days : int, optional
             Days from issue to expiry. The KP sets no maximum validity (a national
-            parameter; kpcs-rules brief, section 7), so there is no default: without it the
+            parameter: Annex I asks only that a date of expiry be stated, 31 CFR 592.307),
+            so there is no default: without it the
             certificates have no expiry date, and `kpmodel.check` reports that.
         hs_code : str, default "7102.10"
             HS code of every parcel (the simulation does not sort goods; 7102.10 is
