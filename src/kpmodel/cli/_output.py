@@ -9,6 +9,8 @@ from typing import Any
 
 import pandas as pd
 
+from kpmodel._output import csv_safe
+
 FORMATS = ("table", "csv", "json")
 
 #: Terminal width the text tables fit in.
@@ -87,7 +89,8 @@ def text_table(frame: pd.DataFrame, *, width: int = WIDTH) -> str:
 def render(frame: pd.DataFrame, fmt: str, *, width: int = WIDTH) -> str:
     """Return `frame` in format `fmt` (``table``, ``csv`` or ``json``), ending in a newline."""
     if fmt == "csv":
-        return str(frame.to_csv(index=False, lineterminator="\n"))
+        # text cells a spreadsheet would run as formulas (=, +, -, @) are neutralised
+        return str(csv_safe(frame).to_csv(index=False, lineterminator="\n"))
     if fmt == "json":
         records = [
             {str(k): _plain(v) for k, v in zip(frame.columns, row, strict=True)}
