@@ -149,3 +149,30 @@ class TestSweep:
             _run_one(congo, {}, 1, "1 KiB")
         table = kp.simulation.sweep(congo, levers={}, seeds=1, memory_limit="64 GiB")
         assert table.run_id.unique().tolist() == [0]
+
+
+class TestStatisticsAndGraphs:
+    def test_detector_tables_refused_beyond_the_limit(self, monkeypatch):
+        stats = kp.statistics.KPStatistics.from_frame(kp.datasets.kp_statistics().to_frame())
+        monkeypatch.setenv("KPMODEL_MEMORY_LIMIT", "1 KiB")
+        with pytest.raises(SizeLimitError) as caught:
+            kp.statistics.detect(stats)
+        message = str(caught.value)
+        assert "the detectors' tables of" in message
+        assert "check the years" in message
+        assert "memory_limit=" not in message  # no such keyword here: the variable only
+        assert "KPMODEL_MEMORY_LIMIT" in message
+
+    def test_a_huge_jump_window_is_refused(self):
+        stats = kp.datasets.kp_statistics()
+        with pytest.raises(SizeLimitError, match="a window of 1000000000 half years"):
+            kp.statistics.period_jump(stats, window=10**9)
+
+    def test_networkx_copy_refused_beyond_the_limit(self, monkeypatch):
+        graph = kp.ProvenanceGraph()
+        mine = graph.produce(country="BW", carats=10, on="2023-05-01")
+        graph.ship(mine, to="BE", on="2023-06-01")
+        assert graph.to_networkx().number_of_nodes() == 2
+        monkeypatch.setenv("KPMODEL_MEMORY_LIMIT", "1 KiB")
+        with pytest.raises(SizeLimitError, match="a networkx copy of a provenance graph of 2"):
+            graph.to_networkx()

@@ -55,18 +55,16 @@ def test_metrics_do_not_depend_on_the_blas_thread_count():
     assert "laundered_value_usd" in outputs[0]
 
 
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")
-@pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_dask_cluster_with_process_workers_gives_the_serial_table_exactly():
     """Worker processes (one BLAS thread each, as dask sets it) give the serial table's bits."""
     import distributed
 
-    scenario = kp.simulation.builtin("car-2013")
-    levers = {"origin_listing_on_mixed": [False, True]}
+    scenario = kp.simulation.builtin("congo-brazzaville-2004")
+    levers = {"border_controls": [0.0, 0.3]}
     serial = kp.simulation.sweep(scenario, levers=levers, seeds=[1, 2], progress=False)
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as client,
     ):

@@ -29,6 +29,7 @@ from kpmodel.definitions._origins import (
     origin_verdict,
     situation_list,
 )
+from kpmodel._limits import check_memory
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.provenance import ProvenanceGraph, origin_shares
 from kpmodel.provenance._shares import propagate, unknown_fraction
@@ -177,6 +178,12 @@ def graph_verdicts(
             column[i] = index[grounds]
         columns.append(column)
     c = len(classes)
+    check_memory(
+        4.0 * n * (2 * c + 2) * 8,
+        what=f"judging {n} lots with {c} classes of production verdicts",
+        change="judge fewer definitions at a time, or a part of the graph",
+        keyword=False,
+    )
     initial = np.zeros((n, 2 * c + 2))
     for column in columns:
         hit = column >= 0
