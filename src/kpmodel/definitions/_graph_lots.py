@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
+from kpmodel._limits import check_memory
 from kpmodel.definitions._calling import name_of
 from kpmodel.definitions._definition import Verdict
 from kpmodel.definitions._evidence import Period, Place
@@ -29,7 +30,6 @@ from kpmodel.definitions._origins import (
     origin_verdict,
     situation_list,
 )
-from kpmodel._limits import check_memory
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.provenance import ProvenanceGraph, origin_shares
 from kpmodel.provenance._shares import propagate, unknown_fraction

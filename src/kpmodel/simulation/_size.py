@@ -14,7 +14,7 @@ constant keeps a margin above that.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from kpmodel._limits import Limit, check_memory
 from kpmodel.simulation._scenario import Scenario
@@ -74,18 +74,19 @@ def check_run(scenario: Scenario, *, limit: Limit = None) -> None:
 
 
 def check_sweep(
-    scenarios: Sequence[Scenario],
+    scenario: Scenario,
+    variants: Iterable[Scenario],
     *,
     runs: float,
     columns: int,
     limit: Limit = None,
 ) -> None:
-    """Refuse a sweep of `runs` runs (over `scenarios`, each run's variant) beyond the limit.
+    """Refuse a sweep of `runs` runs of `scenario` beyond the limit.
 
-    Checks the table and plan the sweep builds in this process, then one run of each variant
-    (a worker holds one run at a time).
+    Checks the table and plan the sweep builds in this process first, then one run of the
+    scenario and of each of its `variants` (a worker holds one run at a time).
     """
-    name = scenarios[0].name if scenarios else ""
+    name = scenario.name
     table = runs * (BYTES_PER_PLANNED_RUN + BYTES_PER_RUN + METRIC_ROWS * columns * BYTES_PER_CELL)
     check_memory(
         table,
@@ -93,8 +94,8 @@ def check_sweep(
         change="use fewer seeds or fewer lever and input values, or split the sweep",
         limit=limit,
     )
-    for scenario in scenarios:
-        check_run(scenario, limit=limit)
+    for variant in (scenario, *variants):
+        check_run(variant, limit=limit)
 
 
 def count_runs(levers: Mapping[str, Sequence[object]], seeds: float) -> float:

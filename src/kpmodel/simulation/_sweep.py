@@ -184,6 +184,11 @@ def _open_checkpoint(
     return Checkpoint.open(checkpoint, scenario=scenario, plan=plan, version=__version__)
 
 
+#: Lever combinations whose run size is checked before the sweep starts; a later one too big
+#: is refused in its worker, with the sweep's limit, and reported as a failed run.
+VARIANTS_CHECKED = 64
+
+
 def _plan(
     scenario: Scenario, levers: object, seeds: int | Iterable[int], memory_limit: Limit = None
 ) -> list[tuple[int, dict[str, object], int]]:
@@ -202,9 +207,9 @@ def _plan(
     names = list(levers)
     if isinstance(seeds, Sized):  # refuse a huge sweep before its plan is built
         runs = count_runs(levers, len(seeds))
-        first = itertools.islice(itertools.product(*levers.values()), 1000)
-        variants = [scenario.with_levers(**dict(zip(names, c, strict=True))) for c in first]
-        check_sweep(variants or [scenario], runs=runs, columns=6 + len(names), limit=memory_limit)
+        first = itertools.islice(itertools.product(*levers.values()), VARIANTS_CHECKED)
+        variants = (scenario.with_levers(**dict(zip(names, c, strict=True))) for c in first)
+        check_sweep(scenario, variants, runs=runs, columns=6 + len(names), limit=memory_limit)
     seed_list = list(seeds) if isinstance(seeds, Iterable) else [seeds]
     if not seed_list or not all(
         isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seed_list
