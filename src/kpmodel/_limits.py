@@ -5,9 +5,9 @@ table's years, a provenance graph's lots and origins) estimates the memory it ne
 allocating any of it, and refuses with `kpmodel.errors.SizeLimitError` when the estimate is
 above the limit. The limit is, in this order:
 
-1. the ``memory_limit=`` keyword of the function called, where it has one;
-2. the environment variable ``KPMODEL_MEMORY_LIMIT``;
-3. `DEFAULT_MEMORY_LIMIT` (4 GiB).
+1. the ``max_memory=`` keyword of the function called, where it has one;
+2. the environment variable ``KPMODEL_MAX_MEMORY``;
+3. `default_limit`: 60% of the machine's physical memory (16 GiB where it cannot be read).
 
 A limit is a number of bytes (``8000000000``) or a number with a unit (``"8 GB"``,
 ``"16GiB"``, ``"512 MiB"``); ``"none"`` turns the guard off.
@@ -25,8 +25,9 @@ import re
 
 from kpmodel.errors import InvalidArgumentError, SizeLimitError
 
-ENVIRONMENT_VARIABLE = "KPMODEL_MEMORY_LIMIT"
-DEFAULT_MEMORY_LIMIT = 4 * 2**30
+ENVIRONMENT_VARIABLE = "KPMODEL_MAX_MEMORY"
+#: The share of the machine's physical memory work may use by default.
+DEFAULT_SHARE = 0.6
 
 _UNITS = {
     "": 1,
@@ -46,7 +47,7 @@ _SIZE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]*)\s*", re.IGNORECASE)
 Limit = int | float | str | None
 
 
-def parse_size(value: object, *, source: str = "memory_limit") -> int | None:
+def parse_size(value: object, *, source: str = "max_memory") -> int | None:
     """Return `value` (bytes, or text such as ``"8 GiB"``) as bytes; None for ``"none"``.
 
     `source` names where the value came from, for the error message.
@@ -71,13 +72,22 @@ def parse_size(value: object, *, source: str = "memory_limit") -> int | None:
     raise InvalidArgumentError(msg)
 
 
-def memory_limit(limit: Limit = None) -> int | None:
+def default_limit() -> int:
+    """Return the default limit: 60% of the machine's physical memory (else 16 GiB)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return 16 * 2**30
+    return int(DEFAULT_SHARE * total)
+
+
+def resolve_limit(limit: Limit = None) -> int | None:
     """Return the memory limit in bytes (None: no limit): `limit`, else the environment's."""
     if limit is not None:
         return parse_size(limit)
     text = os.environ.get(ENVIRONMENT_VARIABLE)
     if text is None or not text.strip():
-        return DEFAULT_MEMORY_LIMIT
+        return default_limit()
     return parse_size(text, source=f"the environment variable {ENVIRONMENT_VARIABLE}")
 
 
@@ -108,14 +118,14 @@ def check_memory(
         What in the input to change to make it smaller, such as ``"lower the zones'
         annual_carats or raise lot_carats"``.
     limit : int, float, str or None
-        The caller's ``memory_limit=`` keyword.
+        The caller's ``max_memory=`` keyword.
     keyword : bool
-        Whether the caller has a ``memory_limit=`` keyword (the message then names it).
+        Whether the caller has a ``max_memory=`` keyword (the message then names it).
     """
-    allowed = memory_limit(limit)
+    allowed = resolve_limit(limit)
     if allowed is None or estimate <= allowed:
         return
-    how = "memory_limit= or " if keyword else ""
+    how = "max_memory= or " if keyword else ""
     msg = (
         f"{what} needs about {format_size(estimate)} of memory, above the limit of"
         f" {format_size(allowed)}; {change}, or raise the limit with {how}the environment"

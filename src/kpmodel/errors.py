@@ -197,15 +197,15 @@ class SizeLimitError(KPModelError, MemoryError):
 
     Scenarios run, sweeps, statistics tables and provenance computations estimate the memory
     they need from their input before allocating it. Above the limit they raise this error,
-    with the estimate and what to change. The limit is the ``memory_limit=`` keyword of the
+    with the estimate and what to change. The limit is the ``max_memory=`` keyword of the
     function called (where it has one), else the environment variable
-    ``KPMODEL_MEMORY_LIMIT``, else 4 GiB; a limit is a number of bytes or a size such as
+    ``KPMODEL_MAX_MEMORY``, else 60% of the machine's memory; a limit is a number of bytes or a size such as
     ``"16 GiB"``, and ``"none"`` turns the guard off. `estimate` and `limit` hold the bytes.
 
     Examples
     --------
     >>> scenario = kp.simulation.builtin("congo-brazzaville-2004")
-    >>> kp.simulation.run(scenario, seed=1, memory_limit="1 KiB")
+    >>> kp.simulation.run(scenario, seed=1, max_memory="1 KiB")
     Traceback (most recent call last):
     ...
     kpmodel.errors.SizeLimitError: running scenario 'congo-brazzaville-2004' ...

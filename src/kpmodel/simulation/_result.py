@@ -841,7 +841,7 @@ def run(
     *,
     seed: int | None = None,
     progress: bool | None = None,
-    memory_limit: int | str | None = None,
+    max_memory: int | str | None = None,
 ) -> SimulationResult:
     """Simulate `scenario` once and return the result.
 
@@ -856,10 +856,10 @@ def run(
     progress : bool, optional
         Show the stages on a progress bar (needs ``tqdm``, in the ``sweep`` extra). By
         default only on a terminal, and only when the run lasts more than a second.
-    memory_limit : int or str, optional
+    max_memory : int or str, optional
         The most memory the run may need, in bytes or as text such as ``"16 GiB"``
-        (``"none"``: no limit). By default the environment variable ``KPMODEL_MEMORY_LIMIT``,
-        else 4 GiB (see `kpmodel.errors.SizeLimitError`).
+        (``"none"``: no limit). By default the environment variable ``KPMODEL_MAX_MEMORY``,
+        else 60% of the machine's memory (see `kpmodel.errors.SizeLimitError`).
 
     Raises
     ------
@@ -879,7 +879,7 @@ def run(
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         msg = f"seed must be a non-negative integer, got {seed!r}"
         raise InvalidArgumentError(msg)
-    check_run(scenario, limit=memory_limit)
+    check_run(scenario, limit=max_memory)
     stages = 5 + len(scenario.hubs)
     bar = progress_bar(stages, enabled=progress, unit="stage", desc=scenario.name)
     if bar is None:

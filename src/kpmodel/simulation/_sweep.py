@@ -27,7 +27,7 @@ def sweep(
     executor: Executor | None = None,
     checkpoint: str | os.PathLike[str] | None = None,
     progress: bool | None = None,
-    memory_limit: int | str | None = None,
+    max_memory: int | str | None = None,
 ) -> pd.DataFrame:
     """Run `scenario` for every combination of lever values and seeds; return one table.
 
@@ -56,10 +56,11 @@ def sweep(
     progress : bool, optional
         Show a progress bar (needs ``tqdm``). By default, only on a terminal, and only for
         sweeps that last more than a second.
-    memory_limit : int or str, optional
+    max_memory : int or str, optional
         The most memory the sweep's table and each of its runs may need (see `run`); the
         sweep is refused before any run when its plan, its table or one of its runs would
-        need more. By default the environment variable ``KPMODEL_MEMORY_LIMIT``, else 4 GiB.
+        need more. By default the environment variable ``KPMODEL_MAX_MEMORY``, else 60% of
+        the machine's memory.
 
     Returns
     -------
@@ -91,8 +92,8 @@ def sweep(
     >>> table.groupby("border_controls").run_id.nunique().to_dict()
     {0.0: 2, 0.5: 2}
     """
-    plan = _plan(scenario, levers, seeds, memory_limit)
-    limit = _resolved(memory_limit)
+    plan = _plan(scenario, levers, seeds, max_memory)
+    limit = _resolved(max_memory)
     store = _open_checkpoint(checkpoint, scenario, plan) if checkpoint is not None else None
     frames = store.finished() if store is not None else {}
     todo = [(run_id, values, seed) for run_id, values, seed in plan if run_id not in frames]
@@ -168,9 +169,9 @@ def _empty(levers: Mapping[str, Sequence[object]]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
 
 
-def _resolved(memory_limit: int | str | None) -> int | str:
+def _resolved(max_memory: int | str | None) -> int | str:
     """Return the limit resolved here, for the runs in workers (whose environment may differ)."""
-    limit = _limits.memory_limit(memory_limit)
+    limit = _limits.resolve_limit(max_memory)
     return "none" if limit is None else limit
 
 
@@ -190,7 +191,7 @@ VARIANTS_CHECKED = 64
 
 
 def _plan(
-    scenario: Scenario, levers: object, seeds: int | Iterable[int], memory_limit: Limit = None
+    scenario: Scenario, levers: object, seeds: int | Iterable[int], max_memory: Limit = None
 ) -> list[tuple[int, dict[str, object], int]]:
     require_scenario(scenario)
     if not isinstance(levers, Mapping):
@@ -209,7 +210,7 @@ def _plan(
         runs = count_runs(levers, len(seeds))
         first = itertools.islice(itertools.product(*levers.values()), VARIANTS_CHECKED)
         variants = (scenario.with_levers(**dict(zip(names, c, strict=True))) for c in first)
-        check_sweep(scenario, variants, runs=runs, columns=6 + len(names), limit=memory_limit)
+        check_sweep(scenario, variants, runs=runs, columns=6 + len(names), limit=max_memory)
     seed_list = list(seeds) if isinstance(seeds, Iterable) else [seeds]
     if not seed_list or not all(
         isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seed_list
@@ -228,7 +229,7 @@ def _run_one(
     scenario: Scenario, levers: dict[str, object], seed: int, limit: int | str = "none"
 ) -> pd.DataFrame:
     """One run of a sweep: its metrics (a top-level function, so executors can pickle it)."""
-    return run(scenario.with_levers(**levers), seed=seed, memory_limit=limit).metrics
+    return run(scenario.with_levers(**levers), seed=seed, max_memory=limit).metrics
 
 
 def _label(frame: pd.DataFrame, run_id: int, levers: dict[str, object], seed: int) -> pd.DataFrame:
