@@ -198,8 +198,8 @@ class SizeLimitError(KPModelError, MemoryError):
     Scenarios run, sweeps, statistics tables and provenance computations estimate the memory
     they need from their input before allocating it. Above the limit they raise this error,
     with the estimate and what to change. The limit is the ``max_memory=`` keyword of the
-    function called (where it has one), else the environment variable
-    ``KPMODEL_MAX_MEMORY``, else 60% of the machine's memory; a limit is a number of bytes or a size such as
+    function called (where it has one), else the environment variable ``KPMODEL_MAX_MEMORY``,
+    else 60% of the machine's memory; a limit is a number of bytes or a size such as
     ``"16 GiB"``, and ``"none"`` turns the guard off. `estimate` and `limit` hold the bytes.
 
     Examples
