@@ -270,3 +270,29 @@ def test_runs_are_saved_as_they_finish_not_in_plan_order(congo, tmp_path, expect
             congo, levers=LEVERS, seeds=2, executor=executor, checkpoint=folder, progress=False
         )
     pd.testing.assert_frame_equal(table, expected)
+
+
+def test_the_scenario_fingerprint_is_the_same_in_every_process():
+    """Scenarios hold sets, whose order changes with each process's string hashing: the
+    fingerprint sorts them, so a sweep resumed in another process is recognised."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import kpmodel as kp\n"
+        "from kpmodel.simulation._checkpoint import canonical, content_hash, _dumps\n"
+        "for name in kp.simulation.builtins():\n"
+        "    print(content_hash(_dumps(canonical(kp.simulation.builtin(name)))))\n"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(outputs) == 1

@@ -20,6 +20,9 @@ Nothing is ever deleted: the user decides what to do with a refused file.
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
+import enum
 import hashlib
 import json
 import numbers
@@ -28,8 +31,9 @@ import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import attrs
 import pandas as pd
 
 from kpmodel._output import show_path
@@ -135,6 +139,32 @@ def _umask() -> int:
     return mask
 
 
+def canonical(value: object) -> object:
+    """Return `value` (a scenario and what it holds) as plain JSON data, the same in every
+    process: sets sorted (their order follows string hashing, which changes per process),
+    attrs records as their class and fields, decimals and dates as text.
+    """
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return repr(value)
+    if attrs.has(type(value)):
+        names = [f.name for f in attrs.fields(cast(Any, type(value)))]
+        fields = {name: canonical(getattr(value, name)) for name in names}
+        return [type(value).__qualname__, fields]
+    if isinstance(value, Mapping):
+        return sorted([_dumps(canonical(k)), canonical(v)] for k, v in value.items())
+    if isinstance(value, set | frozenset):
+        return ["set", sorted((canonical(v) for v in value), key=_dumps)]
+    if isinstance(value, list | tuple):
+        return [canonical(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return [type(value).__qualname__, value.name]
+    if isinstance(value, dt.date | decimal.Decimal):
+        return [type(value).__qualname__, str(value)]
+    return [type(value).__qualname__, repr(value)]
+
+
 def content_hash(text: str) -> str:
     """Return the SHA-256 of `text` (UTF-8), in hexadecimal."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
@@ -175,7 +205,7 @@ class Checkpoint:
             msg = f"checkpoint must be a directory; {show_path(path)!r} is a file"
             raise InvalidArgumentError(msg)
         columns = list(METRIC_COLUMNS)
-        scenario_hash = content_hash(repr(scenario))
+        scenario_hash = content_hash(_dumps(canonical(scenario)))
         plan_text = _dumps(
             [
                 [run_id, {k: plain(v) for k, v in values.items()}, seed]
