@@ -24,7 +24,7 @@ from kpmodel.cli._app import cli
 from kpmodel.cli._output import render
 from kpmodel.errors import PluginError
 
-EXAMPLES = Path(__file__).parents[1] / "examples" / "data"
+EXAMPLES = Path(kp.datasets.__file__).parent / "examples"
 HOSTILE = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", " =1", "'=x"]
 
 
