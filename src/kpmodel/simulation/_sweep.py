@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized
 from concurrent.futures import Executor, Future, as_completed
 from typing import Any
@@ -180,9 +181,10 @@ def _open_checkpoint(
     scenario: Scenario,
     plan: list[tuple[int, dict[str, object], int]],
 ) -> Checkpoint:
-    from kpmodel import __version__
-
-    return Checkpoint.open(checkpoint, scenario=scenario, plan=plan, version=__version__)
+    # The version lives in the package's __init__, which is always imported before this
+    # module; read it there rather than import the root package (which imports every part).
+    version = str(sys.modules["kpmodel"].__version__)
+    return Checkpoint.open(checkpoint, scenario=scenario, plan=plan, version=version)
 
 
 #: Lever combinations whose run size is checked before the sweep starts; a later one too big
