@@ -476,9 +476,14 @@ class TestValue:
         ledger = Ledger.from_frame(small_frame())
         with pytest.raises(AttributeError, match="cannot be changed"):
             ledger._frame = None
+        before = ledger.to_frame()
         frame = ledger.to_frame()
         frame.loc[0, "carats"] = 1.0
         assert ledger.to_frame()["carats"].iloc[0] == 1200.5
+        ledger.declared_origins()  # reading never writes into the ledger's own arrays
+        ledger.records()
+        kp.check(ledger)
+        pd.testing.assert_frame_equal(ledger.to_frame(), before)
         with pytest.raises(TypeError):
             hash(ledger)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import itertools
 import os
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -273,8 +272,9 @@ class Ledger:
         Raises
         ------
         kpmodel.errors.InvalidArgumentError
-            For an item that is no record, a shipment without a certificate, or a
-            confirmation of a certificate the records do not hold.
+            For an item that is no record, a shipment without a certificate, a
+            confirmation of a certificate the records do not hold, or two certificates with
+            the same number one after the other (a ledger would read them as one).
 
         Examples
         --------
@@ -288,7 +288,20 @@ class Ledger:
         rows: list[dict[str, object]] = []
         departed = received = False
         confirmations: list[tuple[int, ImportConfirmation]] = []
+        last: tuple[int, str] | None = None
         for index, record in enumerate(records):
+            certificate = record.certificate if isinstance(record, Shipment) else record
+            if isinstance(certificate, Certificate):
+                if last is not None and last[1] == certificate.number:
+                    msg = (
+                        f"items [{last[0]}] and [{index}] are certificates with the same number "
+                        f"{certificate.number!r} one after the other; a ledger reads "
+                        "consecutive rows with one number as one certificate, so put another "
+                        "certificate between them (kpmodel.check then reports the number used "
+                        "twice) or check the records themselves"
+                    )
+                    raise InvalidArgumentError(msg)
+                last = (index, certificate.number)
             if isinstance(record, Certificate):
                 rows += _rows(record)
             elif isinstance(record, Shipment):
@@ -396,7 +409,7 @@ class Ledger:
         ]
         return [table[c] for c in codes.tolist()]
 
-    def records(self) -> list[Certificate]:
+    def records(self, *, only: Iterable[int] | None = None) -> list[Certificate]:
         """Return the ledger's certificates as `kpmodel.certificates.Certificate` records.
 
         One certificate per run of rows with the same number, in order. Columns the
@@ -405,6 +418,17 @@ class Ledger:
         ``language`` ``"en"``. `kpmodel.check` on the ledger itself reports the rules those
         columns feed as not checked; on these records it checks the defaults.
 
+        Parameters
+        ----------
+        only : iterable of int, optional
+            The indices of the certificates wanted (0 is the first), in the order given;
+            all of them by default.
+
+        Raises
+        ------
+        kpmodel.errors.InvalidArgumentError
+            If an index in `only` is not that of a certificate of the ledger.
+
         Examples
         --------
         >>> cert = kp.certificates.example_certificate()
@@ -412,15 +436,32 @@ class Ledger:
         True
         """
         frame = self._frame
-        columns = {name: _values(frame[name]) for name in frame.columns}
-        declared = self.declared_origins()
         run = runs(frame["number"])
         bounds = (
-            np.flatnonzero(np.r_[True, run[1:] != run[:-1], True]).tolist() if len(run) else []
+            np.flatnonzero(np.r_[True, run[1:] != run[:-1], True]).tolist() if len(run) else [0]
         )
+        count = len(bounds) - 1
+        wanted = list(range(count)) if only is None else list(only)
+        for index in wanted:
+            if not isinstance(index, int | np.integer) or not 0 <= index < count:
+                msg = f"only must hold certificate indices from 0 to {count - 1}, got {index!r}"
+                raise InvalidArgumentError(msg)
+        rows = (
+            np.arange(len(frame))
+            if only is None
+            else np.concatenate(
+                [np.arange(bounds[i], bounds[i + 1]) for i in wanted] or [np.zeros(0, int)]
+            )
+        )
+        part = frame.iloc[rows]
+        columns = {name: _values(part[name]) for name in part.columns}
+        declared = Ledger._from_canonical(part.reset_index(drop=True)).declared_origins()
         certificates = []
-        for start, stop in itertools.pairwise(bounds):
+        start = 0
+        for index in wanted:
+            stop = start + bounds[index + 1] - bounds[index]
             certificates.append(_certificate(columns, declared, start, stop))
+            start = stop
         return certificates
 
     # -- writing --------------------------------------------------------------------------

@@ -352,7 +352,7 @@ def check_rows(frame: pd.DataFrame, problems: Problems) -> None:
 
 def objects(column: pd.Series) -> np.ndarray[Any, Any]:
     """Return the cells of `column` as Python objects, None where missing."""
-    values = column.to_numpy(dtype=object)
+    values = column.to_numpy(dtype=object, copy=True)  # without copy=True, a view of the column
     values[pd.isna(values)] = None
     return values
 

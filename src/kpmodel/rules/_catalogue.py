@@ -27,9 +27,14 @@ ORIGIN_LISTING_START = date(2024, 5, 1)
 
 _ANNEX_I = "Annex I, A"
 _ANNEX_I_SOURCES = ("31CFR-592.307", "AU-9AA", "GPO-2004")
+# The ledger columns a rule reads (kpmodel.Ledger); a ledger without them leaves it unchecked.
+_PARTY_COLUMNS = tuple(f"{role}_{key}" for role in ("exporter", "importer")
+                       for key in ("name", "address", "country"))  # fmt: skip
 
 
-def _annex_i(rule_id: str, element: str, summary: str, check: object) -> Rule:
+def _annex_i(
+    rule_id: str, element: str, summary: str, check: object, columns: tuple[str, ...] = ()
+) -> Rule:
     return Rule(
         id=rule_id,
         reference=f"{_ANNEX_I} ({element})",
@@ -38,6 +43,7 @@ def _annex_i(rule_id: str, element: str, summary: str, check: object) -> Rule:
         check=check,  # type: ignore[arg-type]
         in_force_from=KPCS_START,
         sources=_ANNEX_I_SOURCES,
+        columns=columns,
     )
 
 
@@ -144,54 +150,63 @@ STATEMENT = _annex_i(
     "title and KPCS statement",
     "The certificate carries the title 'Kimberley Process Certificate' and the KPCS statement.",
     _statement,
+    ("kp_statement",),
 )
 ORIGIN = _annex_i(
     "annex-i-origin",
     "country of origin for parcels of unmixed origin",
     "Unmixed parcels state their country of origin; 'MIXED' is used only for mixed parcels.",
     _origin,
+    ("origin", "declared_origins"),
 )
 LANGUAGE = _annex_i(
     "annex-i-language",
     "language",
     "A certificate in another language incorporates an English translation.",
     _language,
+    ("language", "english_translation"),
 )
 NUMBER = _annex_i(
     "annex-i-number",
     "unique numbering with the ISO 3166-1 alpha-2 code",
     "The certificate number starts with the issuing country's ISO alpha-2 code.",
     _number,
+    ("number", "issuing_country"),
 )
 FORGERY = _annex_i(
     "annex-i-forgery-resistant",
     "tamper- and forgery-resistant",
     "The certificate is tamper- and forgery-resistant.",
     _forgery,
+    ("forgery_resistant",),
 )
 DATES = _annex_i(
     "annex-i-dates",
     "dates of issuance and expiry",
     "The certificate states a date of expiry after its date of issuance.",
     _dates,
+    ("issued", "expires"),
 )
 AUTHORITY = _annex_i(
     "annex-i-authority",
     "issuing authority",
     "The certificate names its issuing authority.",
     _authority,
+    ("issuing_authority",),
 )
 PARTIES = _annex_i(
     "annex-i-parties",
     "identification of exporter and importer",
     "The certificate identifies the exporter and the importer.",
     _parties,
+    _PARTY_COLUMNS,
 )
 PARCELS = _annex_i(
     "annex-i-parcels",
     "number of parcels in the shipment",
     "The stated number of parcels equals the parcels listed (at least one).",
     _parcel_count,
+    ("number_of_parcels",),
 )
 VALIDATION = Rule(
     id="annex-i-validation",
@@ -201,6 +216,7 @@ VALIDATION = Rule(
     check=_validation,
     in_force_from=KPCS_START,
     sources=("31CFR-592.307", "UK-2368-Annex"),
+    columns=("validated",),
 )
 
 
@@ -230,6 +246,7 @@ ORIGIN_LISTING = Rule(
     severity="warning",
     sources=("Krawitz-2024", "WDC-2024-close", "WDC-2024-open"),
     date_uncertain=True,
+    columns=("origin", "declared_origins"),
 )
 
 
@@ -290,6 +307,7 @@ PARTICIPANTS = Rule(
     check=_participants,
     in_force_from=KPCS_START,
     sources=("UK-2368-Annex", "WDC-FAQ", "Wikipedia-KPCS", "AWDC"),
+    columns=("issuing_country", "destination_country", "issued"),
 )
 
 
@@ -520,6 +538,7 @@ UNIQUE_NUMBER = Rule(
     check=_unique_numbers,
     in_force_from=KPCS_START,
     sources=("31CFR-592.307", "WDC-Guide"),
+    columns=("number",),
 )
 
 
