@@ -223,14 +223,14 @@ def _trace_car_parcel(demo: _Demo) -> None:
     demo.write("")
     for name, lot in shipments.items():
         truth = ", ".join(f"{o} {s:.1%}" for o, s in shares.of(lot).items())
-        demo.para(f"{name} (lot {lot}): declares {declared[lot]!r}; really {truth}", "  ", "  ")
+        demo.para(f"{name} (lot {lot}): declares '{declared[lot]}'; really {truth}", "  ", "  ")
     findings = kp.provenance.audit(graph, register=kp.participants.Register.default())
     demo.write("")
     demo.write(f"  The audit finds {len(findings)} clean-looking certificates:")
     for f in findings:
         demo.para(
             f"- {f.certificate} ({f.exporter} -> {f.importer}): declares "
-            f"{f.declared_origin!r} but {f.share:.1%} is {f.origin} [{f.reason}]",
+            f"'{f.declared_origin}' but {f.share:.1%} is {f.origin} [{f.reason}]",
             "    ",
             "  ",
         )

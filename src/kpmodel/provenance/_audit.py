@@ -11,10 +11,11 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.provenance._explain import Path
 from kpmodel.provenance._graph import KIND_CODE, FloatArray, IntArray, Kind, ProvenanceGraph
-from kpmodel.provenance._paperwork import MIXED, _Paperwork, shipments
+from kpmodel.provenance._paperwork import _Paperwork, shipments
 from kpmodel.provenance._shares import (
     _bar,
     dense_row,
@@ -80,7 +81,7 @@ class Finding:
         The date of the shipment.
     exporter, importer : str
         Country codes.
-    declared_origin : str
+    declared_origin : kpmodel.certificates.DeclaredOrigin
         What the certificate declares.
     reason : str
         ``"suspended"``, ``"not-participant"``, ``"non-compliant-zone"`` or ``"smuggled"``.
@@ -97,7 +98,8 @@ class Finding:
     Examples
     --------
     >>> f = kp.provenance.Finding(lot=3, certificate="CM-1", on=None, exporter="CM",
-    ...     importer="AE", declared_origin="CM", reason="smuggled", origin="smuggled",
+    ...     importer="AE", declared_origin=kp.certificates.DeclaredOrigin.single("CM"),
+    ...     reason="smuggled", origin="smuggled",
     ...     share=0.5, carats=5.0, paths=(), reference="...")
     >>> f.reason
     'smuggled'
@@ -108,7 +110,7 @@ class Finding:
     on: Any
     exporter: str
     importer: str
-    declared_origin: str
+    declared_origin: DeclaredOrigin
     reason: str
     origin: str
     share: float
@@ -117,8 +119,8 @@ class Finding:
     reference: str
 
 
-def _declared_countries(declared: str) -> set[str]:
-    return set() if declared == MIXED else set(declared.split(","))
+def _declared_countries(declared: DeclaredOrigin) -> set[str]:
+    return set(declared.countries)
 
 
 def opacity(
@@ -385,7 +387,7 @@ def audit(
     >>> cm = g.mix([g.smuggle(car, to="CM", on="2014-02-01"),
     ...             g.produce(country="CM", carats=10, on="2014-02-01")])
     >>> out = g.ship(cm, to="AE", on="2014-03-01", certificate="CM-0042")
-    >>> [(f.certificate, f.declared_origin, f.reason, f.share)
+    >>> [(f.certificate, str(f.declared_origin), f.reason, f.share)
     ...  for f in kp.provenance.audit(g, register=None)]
     [('CM-0042', 'CM', 'smuggled', 0.5)]
     """

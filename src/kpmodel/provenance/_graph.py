@@ -17,7 +17,13 @@ import numpy.typing as npt
 import pandas as pd
 import pycountry
 
-from kpmodel.errors import InvalidArgumentError, InvalidGraphError, UnknownCodeError
+from kpmodel.certificates import DeclaredOrigin
+from kpmodel.errors import (
+    InvalidArgumentError,
+    InvalidGraphError,
+    KPModelError,
+    UnknownCodeError,
+)
 
 __all__ = ["Kind", "ProvenanceGraph"]
 
@@ -452,7 +458,7 @@ class ProvenanceGraph:
         on: Any,
         certificate: object = None,
         list_origins: bool = False,
-        declared_origin: str | None = None,
+        declared_origin: DeclaredOrigin | str | None = None,
     ) -> Any:
         """Export what remains of `lot` to country `to`, on a KP certificate.
 
@@ -469,9 +475,10 @@ class ProvenanceGraph:
             ``kpmodel.certificates.Certificate``); None when the number is not known.
         list_origins : bool
             The exporter lists the countries of origin of a mixed parcel.
-        declared_origin : str, optional
-            Override what the paperwork declares (a country code, ``"MIXED"``, or
-            comma-separated codes), to model certificate fraud.
+        declared_origin : kpmodel.certificates.DeclaredOrigin or str, optional
+            Override what the paperwork declares, to model certificate fraud: a
+            `~kpmodel.certificates.DeclaredOrigin`, or its text (``"BW"``, ``"MIXED"``,
+            ``"MIXED (BW, RU)"``).
 
         Examples
         --------
@@ -481,15 +488,14 @@ class ProvenanceGraph:
         1
         """
         number = certificate_number(certificate)
-        if declared_origin is not None:
-            _check_declared(declared_origin)
+        declared = None if declared_origin is None else _declared(declared_origin)
         return self._move(
             lot,
             Kind.SHIP,
             to=to,
             on=on,
             certificate=number,
-            declared=declared_origin,
+            declared=declared,
             list_origins=bool(list_origins),
         )
 
@@ -828,8 +834,17 @@ def _check_text(value: object, *, path: str) -> None:
         raise InvalidArgumentError(msg)
 
 
-def _check_declared(declared: str) -> None:
-    parts = declared.split(",")
-    if declared != "MIXED":
-        for i, part in enumerate(parts):
-            check_country(part, path=f"declared_origin part {i}")
+def _declared(declared: object) -> str:
+    """Return the stored text of a declared origin given as the type or as its text."""
+    if isinstance(declared, DeclaredOrigin):
+        return str(declared)
+    if not isinstance(declared, str):
+        msg = (
+            "declared_origin must be a kp.certificates.DeclaredOrigin or its text such as "
+            f"'BW', 'MIXED' or 'MIXED (BW, RU)'; got {declared!r}."
+        )
+        raise InvalidArgumentError(msg)
+    try:
+        return str(DeclaredOrigin.parse(declared))
+    except KPModelError as error:
+        raise UnknownCodeError(f"declared_origin {declared!r}: {error}") from None
