@@ -8,6 +8,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from kpmodel._progress import track
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.provenance._explain import Path, paths_into
 from kpmodel.provenance._graph import KIND_CODE, Kind, ProvenanceGraph
@@ -185,7 +186,11 @@ def _problem(register: RegisterLike, country: str, zone: str | None, on: Any) ->
 
 
 def audit(
-    graph: ProvenanceGraph, *, register: RegisterLike | None, limit: int = 20
+    graph: ProvenanceGraph,
+    *,
+    register: RegisterLike | None,
+    limit: int = 20,
+    progress: bool | None = None,
 ) -> list[Finding]:
     """Find shipments whose certificate looks clean while their true origins are not.
 
@@ -204,6 +209,9 @@ def audit(
         ``may_trade``). None checks smuggled carats only.
     limit : int
         The most paths to attach to a finding.
+    progress : bool, optional
+        Show a progress bar over the shipments (``tqdm``): by default only in a notebook or
+        on a terminal, and only when the audit lasts more than a second.
 
     Returns
     -------
@@ -234,7 +242,8 @@ def audit(
     carried_by_origin: dict[str, np.ndarray[Any, Any]] = {}
     findings = []
     source = graph._flow_column("source")
-    for position in ships.tolist():
+    checked = track(ships.tolist(), enabled=progress, unit="shipment", desc="audit")
+    for position in checked:
         declared = paperwork.declared(position)
         named = _declared_countries(declared)
         on = graph._column("on")[position]

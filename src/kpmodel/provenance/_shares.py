@@ -16,6 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
+from kpmodel._display import View
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.provenance._graph import KIND_CODE, FloatArray, IntArray, Kind, ProvenanceGraph
 
@@ -159,6 +160,11 @@ def _mixing_rule(mixing: object) -> MixingRule:
     raise InvalidArgumentError(msg)
 
 
+#: The rows and origin columns the notebook view of `OriginShares` shows.
+ROWS_SHOWN = 8
+COLUMNS_SHOWN = 12
+
+
 @attrs.frozen(eq=False)
 class OriginShares:
     """The share of each lot's carats that came from each origin.
@@ -192,6 +198,29 @@ class OriginShares:
     origins: pd.Index[Any]
     by: str
     mixing: str
+
+    def _view(self) -> View:
+        def first_rows() -> pd.DataFrame:
+            rows = self.values[:ROWS_SHOWN]
+            dense = rows.toarray() if isinstance(rows, sp.csr_array) else np.asarray(rows)
+            used = np.flatnonzero(dense.any(axis=0))[:COLUMNS_SHOWN]
+            frame = pd.DataFrame(dense[:, used], columns=[str(o) for o in self.origins[used]])
+            frame.insert(0, "lot_id", self.lots[: len(dense)])
+            return frame
+
+        return View(
+            kind="OriginShares",
+            summary=f"{len(self.lots)} lots x {len(self.origins)} origins, by {self.by}, "
+            f"mixing {self.mixing}",
+            more="see .of(lot), .to_frame(); kp.provenance.plot_shares(shares, lots)",
+            tables=lambda: [("Shares of the first lots (origins they hold)", first_rows())],
+        )
+
+    def __repr__(self) -> str:
+        return self._view().text()
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
 
     def to_frame(self) -> pd.DataFrame:
         """Return a DataFrame indexed by lot id with one column per origin.

@@ -12,10 +12,12 @@ from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pandas as pd
 
+from kpmodel._progress import progress_bar
 from kpmodel.errors import InvalidArgumentError, LoadError, Problem
-from kpmodel.simulation._result import progress_bar, require_scenario, run
+from kpmodel.simulation._result import require_scenario, run
 from kpmodel.simulation._scenario import Scenario, check_lever
 
 _MANIFEST = "sweep.json"
@@ -51,8 +53,8 @@ def sweep(
         same arguments reads the runs already there and runs only the rest, so an
         interrupted sweep, resumed, returns exactly the table an uninterrupted one would.
     progress : bool, optional
-        Show a progress bar (needs ``tqdm``). By default, only on a terminal, and only for
-        sweeps that last more than a second.
+        Show a progress bar (needs ``tqdm``). By default, only in a notebook or on a
+        terminal, and only for sweeps that last more than a second.
 
     Returns
     -------
@@ -166,7 +168,9 @@ def _canonical(table: pd.DataFrame, levers: Mapping[str, Sequence[object]]) -> p
 
 
 def _fingerprint(scenario: Scenario, plan: list[tuple[int, dict[str, object], int]]) -> str:
-    text = repr((scenario, [(run_id, sorted(v.items()), s) for run_id, v, s in plan]))
+    # Every field's value, not the short repr (which names the scenario, not its contents).
+    fields = attrs.astuple(scenario, recurse=False)
+    text = repr((fields, [(run_id, sorted(v.items()), s) for run_id, v, s in plan]))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
