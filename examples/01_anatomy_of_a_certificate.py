@@ -20,15 +20,14 @@ import os
 import tempfile
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 import matplotlib.pyplot as plt
 
 import kpmodel as kp
 
-DATA = Path(__file__).parent / "data"
+# The example files, beside this script; a notebook has no __file__, so there they are
+# looked up from the working directory (the repository or its examples folder).
+HERE = Path(__file__).parent if "__file__" in globals() else Path.cwd()
+DATA = next((p for p in (HERE / "data", HERE / "examples" / "data") if p.is_dir()), HERE / "data")
 FIGURES = Path(os.environ.get("KPMODEL_FIGURES") or tempfile.mkdtemp(prefix="kpmodel-"))
 
 # The Annex I, Part A elements in the order of 31 CFR 592.307, with the record field that
@@ -112,7 +111,6 @@ def main() -> None:
     FIGURES.mkdir(parents=True, exist_ok=True)
     path = FIGURES / "01_annex_i_checklist.png"
     figure.savefig(path, dpi=120)
-    plt.close(figure)
     print(f"\nFigure saved: {path}")
 
 

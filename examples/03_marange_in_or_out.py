@@ -14,11 +14,6 @@ import os
 import tempfile
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-
 import kpmodel as kp
 from kpmodel import definitions as d
 

@@ -95,6 +95,7 @@ def figures(flags: pd.DataFrame) -> None:
     """Save the three figures: production, value per carat with flags, and the mirror gap."""
     stats = kp.datasets.kp_statistics()
     saved = []
+    FIGURES.mkdir(parents=True, exist_ok=True)
     ax = kp.statistics.plot_production(stats, participants=["GN", "CG", "CF", "SL"])
     saved.append(FIGURES / "04_production.png")
     ax.figure.savefig(saved[-1], dpi=100)
