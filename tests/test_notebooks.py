@@ -3,8 +3,7 @@
 `test_every_display_in_a_kernel` builds a notebook cell by cell, runs it with nbclient in an
 IPython kernel (as Jupyter would), and checks every output: each plot cell shows exactly one
 image; each result shows a small HTML table and a short text repr; no cell writes an error.
-`test_analyst_notebook_runs` runs the shipped analyst notebook from top to bottom; any error
-in any cell fails it. `test_gallery_notebook` makes the notebook each gallery page offers for
+`test_gallery_notebook` makes the notebook each gallery page offers for
 download and runs it: one image per figure the example saves.
 """
 
@@ -25,7 +24,6 @@ import kpmodel_gallery  # noqa: E402
 EXAMPLES = sorted((ROOT / "examples").glob("[0-9][0-9]_*.py"))
 # Run in a kernel; the last example (a sweep, 20-odd seconds) is tested as a script only.
 IN_KERNEL = {p.name for p in EXAMPLES[:4]}
-ANALYST = ROOT / "examples" / "notebooks" / "analyst.ipynb"
 DEFECTIVE = ROOT / "examples" / "data" / "certificate-defective-za-2019.json"
 TIMEOUT = 600
 
@@ -168,18 +166,3 @@ def test_gallery_notebook(script, tmp_path, monkeypatch):
     saved = list(figures.glob("*.png"))
     assert saved
     assert len(images) == len(saved)
-
-
-def test_analyst_notebook_runs(tmp_path, monkeypatch):
-    monkeypatch.delenv("MPLBACKEND", raising=False)
-    notebook = nbformat.read(ANALYST, as_version=4)
-    assert not any(c.get("outputs") for c in notebook.cells if c.cell_type == "code")
-    execute(notebook, tmp_path)  # raises CellExecutionError on any error
-    shown = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
-    assert [o for o in shown if o.output_type == "error"] == []
-    images = [o for o in shown if "image/png" in o.get("data", {})]
-    assert len(images) >= 2
-    for output in shown:
-        html = output.get("data", {}).get("text/html", "")
-        assert len(html) < 100_000
-    assert list(tmp_path.glob("*.xlsx"))  # the export to Excel
