@@ -297,7 +297,12 @@ def test_progress_is_on_in_a_jupyter_kernel(monkeypatch):
 
 
 def test_long_calls_take_progress():
-    for function in (kp.simulation.run, kp.simulation.sweep, kp.provenance.audit):
+    for function in (
+        kp.simulation.run,
+        kp.simulation.sweep,
+        kp.provenance.audit,
+        kp.origin_shares,
+    ):
         parameter = inspect.signature(function).parameters["progress"]
         assert parameter.kind is inspect.Parameter.KEYWORD_ONLY
         assert parameter.default is None

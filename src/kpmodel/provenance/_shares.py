@@ -17,6 +17,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from kpmodel._display import View
+from kpmodel._progress import progress_bar
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.provenance._graph import KIND_CODE, FloatArray, IntArray, Kind, ProvenanceGraph
 
@@ -875,19 +876,9 @@ def _wanted(graph: ProvenanceGraph, lots: Iterable[Any]) -> tuple[pd.Index[Any],
     return wanted, positions
 
 
-def _bar(progress: bool, total: int, desc: str) -> Any:
-    """Return a tqdm.auto progress bar, or None when `progress` is false."""
-    if not isinstance(cast(Any, progress), bool):
-        msg = f"progress must be True or False; got {progress!r}."
-        raise InvalidArgumentError(msg)
-    if not progress:
-        return None
-    try:
-        from tqdm.auto import tqdm  # type: ignore[import-untyped]
-    except ImportError as exc:  # pragma: no cover - tqdm ships with the sweep extra
-        msg = "progress=True needs tqdm; install it with `pip install tqdm`."
-        raise InvalidArgumentError(msg) from exc
-    return tqdm(total=total, desc=desc, unit="lot", unit_scale=True)
+def _bar(progress: bool | None, total: int, desc: str) -> Any:
+    """Return a tqdm.auto progress bar, or None (the `kpmodel._progress` convention)."""
+    return progress_bar(total, enabled=progress, desc=desc, unit="lot", unit_scale=True)
 
 
 def _gib(size: float) -> str:
@@ -902,7 +893,7 @@ def origin_shares(
     lots: Iterable[Any] | None = None,
     sparse: bool | None = None,
     max_memory: int | None = None,
-    progress: bool = False,
+    progress: bool | None = None,
 ) -> OriginShares:
     r"""Return the share of every lot's carats (or of the `lots` asked for) from each origin.
 
@@ -931,8 +922,9 @@ def origin_shares(
         The most bytes the computation may need, by an estimate made before it starts;
         a larger estimate is refused with a `kpmodel.errors.InvalidArgumentError` that
         says what to do. Default: 60% of the machine's memory.
-    progress : bool
-        Show a progress bar (``tqdm.auto``; needs ``tqdm``) over the lots solved.
+    progress : bool, optional
+        Show a progress bar (``tqdm.auto``; needs ``tqdm``) over the lots solved. By
+        default only in a notebook or on a terminal, once the work has lasted a second.
 
     Returns
     -------
