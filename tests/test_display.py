@@ -47,7 +47,9 @@ def results():
     book = kp.definitions.CaseBook.default()
     scenario = kp.simulation.builtin("congo-brazzaville-2004")
     run = kp.simulation.run(scenario, seed=1, progress=False)
-    defective = kp.certificates.load(ROOT / "examples/data/certificate-defective-za-2019.json")
+    defective = kp.certificates.load(
+        kp.datasets.example_file("certificate-defective-za-2019.json")
+    )
     return {
         "Comparison": kp.compare(["KPCS_2003", "EU_2023", "CANADA_WDC_CSC_2018"], book),
         "CaseBook": book,

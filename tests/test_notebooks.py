@@ -24,7 +24,6 @@ import kpmodel_gallery  # noqa: E402
 EXAMPLES = sorted((ROOT / "examples").glob("[0-9][0-9]_*.py"))
 # Run in a kernel; the last example (a sweep, 20-odd seconds) is tested as a script only.
 IN_KERNEL = {p.name for p in EXAMPLES[:4]}
-DEFECTIVE = ROOT / "examples" / "data" / "certificate-defective-za-2019.json"
 TIMEOUT = 600
 
 SETUP = """\
@@ -45,7 +44,7 @@ shipped = g.ship(g.smuggle(mine, to="CM", on="2014-02-01"), to="AE", on="2014-03
 RESULTS = [
     "comparison",
     "book",
-    f"kp.check(kp.certificates.load({os.fspath(DEFECTIVE)!r}))",
+    'kp.check(kp.certificates.load(kp.datasets.example_file("certificate-defective-za-2019.json")))',
     "stats",
     "result",
     "kp.origin_shares(graph)",
