@@ -10,15 +10,9 @@ import pandas as pd
 from kpmodel._display import table
 from kpmodel.definitions import Comparison
 from kpmodel.errors import InvalidArgumentError
-<<<<<<< HEAD
-from kpmodel.provenance import ProvenanceGraph, audit, declared_origins, explain, origin_shares
-from kpmodel.report._html import Section, figure, paragraph, preformatted
-from kpmodel.rules import Report
-=======
 from kpmodel.provenance import ProvenanceGraph, audit, describe_lot, origin_shares, trace
-from kpmodel.report._html import Section, figure, paragraph, preformatted, table
+from kpmodel.report._html import Section, figure, paragraph, preformatted
 from kpmodel.rules import Report, findings_frame
->>>>>>> main
 from kpmodel.statistics import KPStatistics, plot_production, plot_value_per_carat
 
 #: The shipped register of participants, as check() and audit() use it by default.
