@@ -211,7 +211,7 @@ def kp_statistics() -> KPStatistics:
     --------
     >>> stats = kp.datasets.kp_statistics()
     >>> stats
-    KPStatistics(56 participants, 1479 rows)
+    <KPStatistics: 56 participants, 1479 rows, 2003-2024; see .to_frame(), .annual(), ...>
     >>> world = stats.world(annual=True)
     >>> round(float(world.loc[world.year == 2012, "carats"].iloc[0]) / 1e6, 2)
     127.97

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import pandas as pd
 
+from kpmodel._display import View
 from kpmodel.definitions._evidence import Designation, Period, Place, Situation
 from kpmodel.definitions._vocabulary import Outcome
 from kpmodel.errors import InvalidRecordError, LoadError, Problem
@@ -335,6 +337,30 @@ class CaseBook:
 
     cases: tuple[Case, ...] = attrs.field(converter=_case_tuple)
     source: str = attrs.field(default="", eq=False)
+
+    def _view(self) -> View:
+        rows = [
+            {
+                "key": case.key,
+                "title": case.title,
+                "place": str(case.situation.place),
+                "period": str(case.situation.period),
+                "actor": case.situation.actor.value if case.situation.actor else "",
+            }
+            for case in self.cases
+        ]
+        return View(
+            kind="CaseBook",
+            summary=f"{len(self.cases)} cases" + (f" from {self.source}" if self.source else ""),
+            more="see book[key] (a Situation), .case(key), .keys(); kp.compare(definitions, book)",
+            tables=lambda: [("Cases", pd.DataFrame(rows))],
+        )
+
+    def __repr__(self) -> str:
+        return self._view().text()
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
 
     @classmethod
     def default(cls) -> CaseBook:

@@ -10,6 +10,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from kpmodel._display import View
 from kpmodel.definitions._calling import judge, name_of, resolve_all
 from kpmodel.definitions._casebook import CaseBook
 from kpmodel.definitions._catalogue import KPCS_2003
@@ -96,6 +97,27 @@ class Comparison:
         default=None, eq=False, alias="amounts"
     )
     lots: Lots | None = attrs.field(default=None, eq=False)
+
+    def _view(self) -> View:
+        when = f", as of {self.on}" if self.on is not None else ""
+        return View(
+            kind="Comparison",
+            summary=f"{len(self.definitions)} definitions x {len(self.items)} items, "
+            f"baseline {self.baseline}{when}",
+            more="see .summary, .matrix, .flips, .explain(item); "
+            "kp.definitions.plot_matrix(comparison)",
+            tables=lambda: [
+                ("Verdicts per definition", self.summary.reset_index()),
+                ("Items by definitions", self.matrix.reset_index()),
+                ("What changes against the baseline", self.flips[["item", "definition", "why"]]),
+            ],
+        )
+
+    def __repr__(self) -> str:
+        return self._view().text()
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
 
     @property
     def amounts(self) -> pd.DataFrame | None:

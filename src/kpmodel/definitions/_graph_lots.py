@@ -177,18 +177,26 @@ def graph_verdicts(
     events = {name_of(d): judged_event(d) for d in definitions}
     if on is not None:
         events = dict.fromkeys(events, "production")
-    verdicts: dict[tuple[str, str], Verdict] = {}
-    frames: dict[str, pd.DataFrame] = {}
-    for event in EVENTS:
-        group = [d for d in definitions if events[name_of(d)] == event]
-        if not group:
-            continue
-        found, table = _event_verdicts(group, lots, on, event)
-        verdicts.update(found)
-        for name, part in table.groupby("definition", sort=False):
-            frames[str(name)] = part
-    ordered = [frames[name_of(d)] for d in definitions if name_of(d) in frames]
-    return verdicts, pd.concat(ordered, ignore_index=True)
+    parts = [
+        _event_verdicts(group, lots, on, event)
+        for event in EVENTS
+        if (group := [d for d in definitions if events[name_of(d)] == event])
+    ]
+    if len(parts) == 1:
+        return parts[0]
+    # Definitions judging different events: one propagation per event, put back in order.
+    names = [name_of(d) for d in definitions]
+    chosen = {name: part for part in parts for name in part[0].names}
+    verdicts = [chosen[name][0].verdicts_of(name) for name in names]
+    return (
+        LotVerdicts(
+            parts[0][0].lot_ids,
+            names,
+            [which for _, which in verdicts],
+            [combined for combined, _ in verdicts],
+        ),
+        LotAmounts(parts[0][1].items, {name: chosen[name][1].columns[name] for name in names}),
+    )
 
 
 def _moves(graph: ProvenanceGraph) -> tuple[np.ndarray[Any, Any], list[Any]]:
@@ -238,7 +246,7 @@ def _by_origin(
 
 def _event_verdicts(
     definitions: list[Any], lots: Lots, on: dt.date | Period | None, event: str
-) -> tuple[dict[tuple[str, str], Verdict], pd.DataFrame]:
+) -> tuple[LotVerdicts, LotAmounts]:
     graph = lots.graph
     assert graph is not None  # only called for lots built from a graph
     evidence = situation_list(lots.situations)

@@ -14,8 +14,10 @@ from importlib import resources
 from typing import Any
 
 import attrs
+import pandas as pd
 
 from kpmodel._dates import as_date
+from kpmodel._display import View
 from kpmodel.errors import InvalidRecordError, LoadError, Problem, UnknownCodeError
 from kpmodel.participants._codes import country_name, is_country_code
 
@@ -393,8 +395,31 @@ class Register:
             msg = f"participant codes must be unique, got {duplicates} more than once"
             raise InvalidRecordError(msg, path="participants")
 
+    def _view(self) -> View:
+        def latest(participant: Participant) -> str:
+            if not participant.events:
+                return ""
+            event = participant.events[-1]
+            return f"{event.status.value} since {event.on}"
+
+        rows = [
+            {"code": p.code, "name": p.name, "kind": p.kind, "latest status": latest(p)}
+            for p in self.participants
+        ]
+        return View(
+            kind="Register",
+            summary=f"{len(self.participants)} participants",
+            more="see .status(code, on=...), .may_trade(code, on=..., zone=...), "
+            ".participant(code), .codes",
+            facts=[("description", self.description)] if self.description else [],
+            tables=lambda: [("Participants", pd.DataFrame(rows))],
+        )
+
     def __repr__(self) -> str:
-        return f"Register(<{len(self.participants)} participants>)"
+        return self._view().text()
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
 
     @classmethod
     def default(cls) -> Register:
@@ -438,7 +463,7 @@ class Register:
         Examples
         --------
         >>> kp.participants.Register.loads('{"format": "kpmodel-register/1", "participants": []}')
-        Register(<0 participants>)
+        <Register: 0 participants; see .status(code, on=...), ...>
         """
         try:
             data = json.loads(text)

@@ -353,7 +353,7 @@ def audit(
     *,
     register: RegisterLike | None,
     limit: int = 20,
-    progress: bool = False,
+    progress: bool | None = None,
 ) -> list[Finding]:
     """Find shipments whose certificate looks clean while their true origins are not.
 
@@ -371,9 +371,10 @@ def audit(
         The register of participants (anything with ``participant_of``, ``status`` and
         ``may_trade``). None checks smuggled carats only.
     limit : int
-        The most paths to attach to a finding (the largest, found when first read).
-    progress : bool
-        Show a progress bar (``tqdm.auto``) over the shipments found to carry an offence.
+        The most paths to attach to a finding.
+    progress : bool, optional
+        Show a progress bar over the shipments (``tqdm``): by default only in a notebook or
+        on a terminal, and only when the audit lasts more than a second.
 
     Returns
     -------

@@ -17,6 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 import pycountry
 
+from kpmodel._display import View
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import (
     InvalidArgumentError,
@@ -219,8 +220,29 @@ class ProvenanceGraph:
     def __len__(self) -> int:
         return self._n
 
+    def _view(self) -> View:
+        def by_kind() -> pd.DataFrame:
+            kind = self._column("kind")
+            lots = np.bincount(kind, minlength=len(KINDS))
+            carats = np.bincount(kind, weights=self._column("carats"), minlength=len(KINDS))
+            frame = pd.DataFrame(
+                {"kind": [k.value for k in KINDS], "lots": lots, "carats": carats}
+            )
+            return frame[frame["lots"] > 0]
+
+        return View(
+            kind="ProvenanceGraph",
+            summary=f"{self._n} lots, {self._m} flows",
+            more="see .to_frames(), .to_networkx(); kp.origin_shares(graph), "
+            "kp.provenance.audit(graph, register=...), kp.provenance.plot_case(graph)",
+            tables=lambda: [("Lots by kind", by_kind())],
+        )
+
     def __repr__(self) -> str:
-        return f"<ProvenanceGraph: {self._n} lots, {self._m} flows>"
+        return self._view().text()
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
 
     @property
     def number_of_flows(self) -> int:
@@ -732,7 +754,7 @@ class ProvenanceGraph:
         >>> g = kp.ProvenanceGraph()
         >>> _ = g.produce(country="BW", carats=10, on="2023-05-01")
         >>> kp.ProvenanceGraph.from_networkx(g.to_networkx())
-        <ProvenanceGraph: 1 lots, 0 flows>
+        <ProvenanceGraph: 1 lots, 0 flows; see .to_frames(), ...>
         """
         from kpmodel.provenance._io import from_networkx
 
@@ -763,7 +785,7 @@ class ProvenanceGraph:
         >>> g = kp.ProvenanceGraph()
         >>> _ = g.produce(country="BW", carats=10, on="2023-05-01")
         >>> kp.ProvenanceGraph.from_node_link(g.to_node_link())
-        <ProvenanceGraph: 1 lots, 0 flows>
+        <ProvenanceGraph: 1 lots, 0 flows; see .to_frames(), ...>
         """
         from kpmodel.provenance._io import from_node_link
 
@@ -780,7 +802,7 @@ class ProvenanceGraph:
         >>> path = pathlib.Path(tempfile.mkdtemp()) / "lots.graphml"
         >>> g.write_graphml(path)
         >>> kp.ProvenanceGraph.read_graphml(path)
-        <ProvenanceGraph: 1 lots, 0 flows>
+        <ProvenanceGraph: 1 lots, 0 flows; see .to_frames(), ...>
         """
         from kpmodel.provenance._io import write_graphml
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import attrs
 
+from kpmodel._display import View
 from kpmodel.errors import InvalidArgumentError
 
 if TYPE_CHECKING:  # pragma: no cover - pandas is imported only by Report.to_frame
@@ -473,6 +474,28 @@ class Report:
 
     findings: tuple[Finding, ...] = attrs.field(converter=_findings_tuple)
     not_checked: tuple[NotChecked, ...] = attrs.field(default=(), converter=_not_checked_tuple)
+
+    def _view(self) -> View:
+        summary = "no findings"
+        if self.findings:
+            verdict = "passes" if self.ok else "fails"
+            summary = (
+                f"{len(self.findings)} findings, {len(self.errors)} errors and "
+                f"{len(self.warnings)} warnings ({verdict})"
+            )
+        columns = ["severity", "path", "message", "rule"]
+        return View(
+            kind="Report",
+            summary=summary,
+            more="see .findings, .errors, .warnings, .to_frame(); print(report) lists them all",
+            tables=lambda: [("Findings", self.to_frame()[columns])] if self.findings else [],
+        )
+
+    def __repr__(self) -> str:
+        return self._view().text()
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
 
     @property
     def ok(self) -> bool:

@@ -13,10 +13,11 @@ import pandas as pd
 
 from kpmodel import _limits
 from kpmodel._limits import Limit
+from kpmodel._progress import progress_bar
 from kpmodel.errors import InvalidArgumentError, SweepError
 from kpmodel.simulation import _designs as ds
 from kpmodel.simulation._checkpoint import METRIC_COLUMNS, Checkpoint
-from kpmodel.simulation._result import progress_bar, require_scenario, run
+from kpmodel.simulation._result import require_scenario, run
 from kpmodel.simulation._scenario import LEVERS, Scenario, check_lever
 from kpmodel.simulation._size import check_sweep, count_runs
 
@@ -75,8 +76,8 @@ def sweep(
         from another sweep, copied over another run, missing a column or edited by a
         single byte, is refused with the file named, and nothing is deleted.
     progress : bool, optional
-        Show a progress bar (needs ``tqdm``). By default, only on a terminal, and only for
-        sweeps that last more than a second.
+        Show a progress bar (needs ``tqdm``). By default, only in a notebook or on a
+        terminal, and only for sweeps that last more than a second.
     max_memory : int or str, optional
         The most memory the sweep's table and each of its runs may need (see `run`); the
         sweep is refused before any run when its plan, its table or one of its runs would
@@ -212,9 +213,7 @@ def _failures(
     return pd.DataFrame(rows)
 
 
-def _empty(
-    levers: Mapping[str, Sequence[object]], inputs: Mapping[str, object]
-) -> pd.DataFrame:
+def _empty(levers: Mapping[str, Sequence[object]], inputs: Mapping[str, object]) -> pd.DataFrame:
     design = ["sample", *inputs] if inputs else []
     columns = ["run_id", "seed", *levers, *design, *METRIC_COLUMNS]
     return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
