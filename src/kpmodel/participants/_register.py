@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from kpmodel._dates import as_date
+from kpmodel._boundary import as_date
 from kpmodel.errors import InvalidRecordError, LoadError, Problem, UnknownCodeError
 from kpmodel.participants._codes import country_name, is_country_code
 

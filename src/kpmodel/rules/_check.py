@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from kpmodel._dates import as_date
+from kpmodel._boundary import as_date
 from kpmodel.certificates._records import Certificate, ImportConfirmation, Shipment
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.rules._model import Context, Finding, RegisterLike, Report, Rulebook
