@@ -175,6 +175,9 @@ def _chromium():
 def test_report_renders_in_headless_chromium_without_console_errors(demo_report, tmp_path):
     browser = _chromium()
     if browser is None:
+        # CI installs Chromium (.ci/run), so there a missing browser is a failure, not a skip.
+        if os.environ.get("CI"):
+            pytest.fail("Chromium not found in CI: .ci/run should have installed it")
         pytest.skip("Chromium not found (/usr/bin/chromium or chromium on PATH): not rendered")
     out = subprocess.run(
         [
