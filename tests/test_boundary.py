@@ -2,6 +2,7 @@
 one decoder, one JSON/TOML parser and one atomic write, each refusing hostile input cleanly.
 """
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -82,7 +83,7 @@ class TestCodes:
     )
     def test_anything_else_is_refused_with_the_chosen_error(self, bad):
         """Non-codes raise the error class the caller asked for, with the path."""
-        with pytest.raises(InvalidArgumentError, match="^origin: must be an ISO 3166-1"):
+        with pytest.raises(InvalidArgumentError, match=r"^origin: must be an ISO 3166-1"):
             b.participant_code(bad, path="origin", error=InvalidArgumentError)
         with pytest.raises(InvalidRecordError) as info:
             b.country_code(bad, path="parcels[0].origin")
@@ -149,7 +150,7 @@ class TestNumbers:
     @pytest.mark.parametrize("bad", [1e300, 0, 1800, 3000, 2013.5, float("nan"), "2013", True])
     def test_years_are_range_checked(self, bad):
         """A year of 1e300, 0, 1800 or 3000 is refused, not stored as garbage."""
-        with pytest.raises(InvalidRecordError, match="^year: must be a whole number"):
+        with pytest.raises(InvalidRecordError, match=r"^year: must be a whole number"):
             b.year(bad)
 
     def test_whole_numbers_accept_integral_floats_and_numpy(self):
@@ -185,11 +186,11 @@ class TestDates:
 
     @pytest.mark.parametrize(
         "bad",
-        ["20130523", "2013-W21-4", "2013-02-30", "2013-5-23", dt.datetime(2013, 5, 23), 2013, None],
+        ["20130523", "2013-W21-4", "2013-02-30", "2013-5-23", dt.datetime(2013, 5, 23), 2013],
     )
     def test_everything_else_is_refused(self, bad):
         """Compact, week and impossible dates, datetimes and numbers are refused."""
-        with pytest.raises(InvalidArgumentError, match="^on: must be a datetime.date"):
+        with pytest.raises(InvalidArgumentError, match=r"^on: must be a datetime\.date"):
             b.as_date(bad)
 
     def test_datetimes_get_the_remedy(self):
@@ -265,9 +266,7 @@ class TestText:
 class TestJSON:
     def test_plain_values(self):
         """Valid JSON comes back as plain values; decimals optionally as Decimal."""
-        assert b.parse_json('{"a": [1, 2.5, "x", null, true]}') == {
-            "a": [1, 2.5, "x", None, True]
-        }
+        assert b.parse_json('{"a": [1, 2.5, "x", null, true]}') == {"a": [1, 2.5, "x", None, True]}
         assert b.parse_json('{"a": 2.5}', decimals=True) == {"a": Decimal("2.5")}
 
     @pytest.mark.parametrize(
@@ -310,10 +309,8 @@ class TestJSON:
     @given(st.text(alphabet='[]{}",:0123456789.eE-+ntrufalsNIiy \\', max_size=80))
     def test_any_text_parses_or_load_error(self, text):
         """Any JSON-ish text parses to plain values or raises LoadError."""
-        try:
+        with contextlib.suppress(LoadError):
             b.parse_json(text)
-        except LoadError:
-            pass
 
 
 class TestTOML:
@@ -365,9 +362,14 @@ class TestAtomicWrite:
         """An error while writing leaves the old content and no temporary file."""
         path = tmp_path / "out.csv"
         path.write_text("old")
-        with pytest.raises(RuntimeError), b.atomic_open(path) as file:
-            file.write("half")
-            raise RuntimeError
+
+        def interrupted():
+            with b.atomic_open(path) as file:
+                file.write("half")
+                raise RuntimeError
+
+        with pytest.raises(RuntimeError):
+            interrupted()
         assert path.read_text() == "old"
         assert os.listdir(tmp_path) == ["out.csv"]
 
