@@ -138,7 +138,7 @@ class TestDefinitions:
         """A definition says what it needs when given the wrong thing."""
         with pytest.raises(InvalidArgumentError, match="Situation"):
             d.KPCS_2003("Marange")
-        with pytest.raises(InvalidArgumentError, match="'on' must be"):
+        with pytest.raises(InvalidArgumentError, match="on: must be"):
             d.KPCS_2003(d.CaseBook.default()["russia-2022"], on="2024")
 
     def test_on_judges_with_the_rules_in_force_then(self):
