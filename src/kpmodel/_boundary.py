@@ -300,8 +300,8 @@ def is_participant_code(value: object) -> bool:
     return is_country_code(value) or (isinstance(value, str) and value in SPECIAL_CODES)
 
 
-def _code_message(value: object, *, participant: bool, what: str) -> str:
-    expected = f"an ISO 3166-1 alpha-2 {what} code" + (" or 'EU'" if participant else "")
+def _code_message(value: object, *, participant: bool) -> str:
+    expected = "an ISO 3166-1 alpha-2 country code" + (" or 'EU'" if participant else "")
     message = f"must be {expected} such as 'BW' or 'BE', got {show(value)}"
     if not isinstance(value, str):
         return message + f" (type={_type_name(value)})"
@@ -333,7 +333,7 @@ def country_code(
     """
     if is_country_code(value):
         return value  # type: ignore[return-value]  # is_country_code checked the type
-    _fail(error, path, _code_message(value, participant=False, what="country"))
+    _fail(error, path, _code_message(value, participant=False))
 
 
 def participant_code(
@@ -349,11 +349,11 @@ def participant_code(
     >>> participant_code("=cmd|' /C calc'!A0", error=kp.errors.UnknownCodeError)
     Traceback (most recent call last):
     ...
-    kpmodel.errors.UnknownCodeError: participant: must be an ISO 3166-1 alpha-2 participant ...
+    kpmodel.errors.UnknownCodeError: participant: must be an ISO 3166-1 alpha-2 country code or ...
     """
     if is_participant_code(value):
         return value  # type: ignore[return-value]  # is_participant_code checked the type
-    _fail(error, path, _code_message(value, participant=True, what="participant"))
+    _fail(error, path, _code_message(value, participant=True))
 
 
 # --------------------------------------------------------------------------------------------
