@@ -61,8 +61,10 @@ class TestRecords:
         assert info.value.path == path
 
     def test_place_validates_the_country_code(self):
-        """Only ISO 3166-1 alpha-2 codes (and EU) are places."""
-        assert d.Place("zw").country == "ZW"
+        """Only upper-case ISO 3166-1 alpha-2 codes (and EU) are places, as everywhere."""
+        assert d.Place("ZW").country == "ZW"
+        with pytest.raises(InvalidRecordError, match="write it in capitals without spaces: 'ZW'"):
+            d.Place("zw")
         with pytest.raises(InvalidRecordError, match="pycountry"):
             d.Place("XX")
 
