@@ -1,33 +1,60 @@
-"""Benchmark: building provenance graphs and attributing origins, against networkx references.
+"""Benchmark: origin attribution on big provenance graphs, against networkx and the old kernel.
 
 Random provenance graphs in the shape of the real trade (about 10% production lots, 1-5
 parents per merge, some single-parent splits, about 2.5 flows per lot, at most 16 steps from
-a mine) at 10k, 100k and 1M lots with 30 and 200 origins. For each, the table gives the time
-and peak memory (tracemalloc, in a separate call) of `ProvenanceGraph.from_frames` and
-`origin_shares` (best of 2 and of 3 calls; the first call of `origin_shares` is also shown),
-beside two references timed once in the same run:
+a mine), of two shapes:
 
-- a networkx topological propagation with one {origin: share} dict per lot (all sizes;
-  a lot's dict is dropped once all its children have read it);
-- per-lot ancestor walks (`nx.ancestors`, then a propagation over that sub-graph), timed on
-  a sample of lots and scaled to all lots (small sizes only).
+- ``global``: a lot draws on any lot of the previous one or two stages, so lots a few steps
+  from a mine hold most origins (dense shares);
+- ``local``: mines of one country are recorded together and a lot draws on the
+  `WINDOW` lots formed around the same place at the previous stages (trade that mixes
+  locally: shares stay sparse).
 
-Run: ``.venv/bin/python benchmarks/bench_provenance.py [--sizes 10000,100000,1000000]``.
+For each size and shape the table gives, each beside its reference timed in the same run:
+
+- ``from_frames s``: building the graph; ``shares s``: `origin_shares` (best of 2 warm
+  calls), beside ``old s``: the full call of kpmodel 0.1 (a dense level-by-level kernel,
+  copied below as `old_origin_shares`) and ``nx s``: a networkx topological propagation with
+  one {origin: share} dict per lot (``x nx`` = nx s / shares s; the target is >= 30);
+- ``first s``: the first call in a fresh process (``python -c``, after building the graph
+  there), beside ``first old s`` and ``first from_frames s`` measured in that process
+  (target: within about 1.5x of from_frames);
+- ``lots=100 s``: the shares of 100 random lots (`origin_shares(..., lots=...)`), and
+  ``lots=100 %``: that time as a share of the full call (target: <= 10%);
+- ``MiB``: peak memory (tracemalloc, a second call) of `origin_shares` and of the old call;
+  ``nnz %``: the share of non-zero entries in the result;
+- ``max |diff|``: the largest difference from the old kernel and from networkx (40 lots).
+
+At ``--huge`` sizes (10M lots by default) only kpmodel runs (the old kernel and networkx
+would need tens of GB): the full call, lots=100 and their peak memory.
+
+Run: ``.venv/bin/python benchmarks/bench_provenance.py`` (about 15 minutes on 2 cores);
+``--sizes 100000 --huge 0`` for a quick look.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
+import importlib
+import itertools
+import json
+import os
+import subprocess
+import sys
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 import pycountry
+import scipy.sparse as sp
 
 import kpmodel as kp
 
@@ -35,8 +62,21 @@ GENERATIONS = 16
 SAMPLE = 40
 
 
-def random_frames(n: int, n_origins: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (lots, flows) frames of a random provenance graph of `n` lots."""
+#: Locally mixed graphs: a lot draws its inputs from this many lots formed just before it
+#: (at the previous stage, around the same place in the trade).
+WINDOW = 1000
+
+
+def random_frames(
+    n: int, n_origins: int, seed: int, shape: str = "global"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (lots, flows) frames of a random provenance graph of `n` lots.
+
+    ``shape="global"``: a lot draws on any lot of the previous one or two stages, so lots a
+    few steps from a mine hold most origins. ``shape="local"``: mines of one country are
+    recorded together, and a lot draws on the `WINDOW` lots formed just before it at the
+    previous stages (around the same place in the trade), so shares stay sparse.
+    """
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     codes = np.array([c.alpha_2 for c in pycountry.countries][:n_origins], dtype=object)
     n_prod = n // 10
@@ -56,7 +96,14 @@ def random_frames(n: int, n_origins: int, seed: int) -> tuple[pd.DataFrame, pd.D
     back = np.where(first, 1, rng.integers(1, 3, target.size))
     src_generation = np.maximum(g - back, 0)
     low, high = start[src_generation], start[src_generation + 1]
-    source = low + (rng.random(target.size) * (high - low)).astype(np.int64)
+    if shape == "global":
+        source = low + (rng.random(target.size) * (high - low)).astype(np.int64)
+    else:
+        # The same relative place in the earlier stage, give or take half a window.
+        place = (target - start[g]) / (start[g + 1] - start[g])
+        centre = low + place * (high - low)
+        jitter = (rng.random(target.size) - 0.5) * WINDOW
+        source = np.clip((centre + jitter).astype(np.int64), low, high - 1)
     pairs = np.unique(np.stack([target, source], axis=1), axis=0)
     target, source = pairs[:, 0], pairs[:, 1]
 
@@ -76,7 +123,10 @@ def random_frames(n: int, n_origins: int, seed: int) -> tuple[pd.DataFrame, pd.D
     extra = (generation > 0) & (rng.random(n) < 0.02)
     carats[extra] *= 1.05
     origin = np.full(n, None, dtype=object)
-    origin[:n_prod] = codes[rng.integers(0, n_origins, n_prod)]
+    if shape == "global":
+        origin[:n_prod] = codes[rng.integers(0, n_origins, n_prod)]
+    else:
+        origin[:n_prod] = codes[np.arange(n_prod) * n_origins // n_prod]
     kind = np.where(generation == 0, "produce", "mix").astype(object)
     kind[traded[indegree == 1]] = "split"
     lots = pd.DataFrame(
@@ -153,6 +203,92 @@ def ancestor_walk(graph: nx.DiGraph[Any], lot: Any) -> dict[str, float]:
     return shares[lot]
 
 
+# -- the reference: kpmodel 0.1's full call, kept here as it was ---------------------------
+
+_csr_matvecs: Any = importlib.import_module("scipy.sparse._sparsetools").csr_matvecs
+_ROWS_PER_THREAD = 4096
+
+
+def _old_share_weights(graph: kp.ProvenanceGraph) -> sp.csr_array:
+    n = len(graph)
+    target = graph._flow_column("target")
+    source = graph._flow_column("source")
+    weight = graph._flow_column("carats") / graph._column("carats")[target]
+    index_type = np.int32 if n < 2**31 - 1 else np.int64
+    indptr = np.zeros(n + 1, index_type)
+    np.cumsum(np.bincount(target, minlength=n), out=indptr[1:])
+    return sp.csr_array((weight, source.astype(index_type), indptr), shape=(n, n))
+
+
+def _old_level_blocks(graph: kp.ProvenanceGraph) -> Iterator[slice | np.ndarray]:
+    level = graph._column("level")
+    if level.size == 0:
+        return
+    if np.all(level[1:] >= level[:-1]):
+        bounds = np.searchsorted(level, np.arange(int(level[-1]) + 2))
+        for start, stop in itertools.pairwise(bounds):
+            if stop > start:
+                yield slice(int(start), int(stop))
+        return
+    order = np.argsort(level, kind="stable")
+    bounds = np.searchsorted(level[order], np.arange(int(level.max()) + 2))
+    for start, stop in itertools.pairwise(bounds):
+        if stop > start:
+            yield order[start:stop]
+
+
+def _old_accumulate(
+    weights: sp.csr_array, rows: Any, shares: np.ndarray, pool: ThreadPoolExecutor | None
+) -> None:
+    if not isinstance(rows, slice):
+        shares[rows] += weights[rows] @ shares
+        return
+    workers = 1 if pool is None else pool._max_workers
+    parts = max(1, min(workers, (rows.stop - rows.start) // _ROWS_PER_THREAD))
+    cuts = np.linspace(rows.start, rows.stop, parts + 1).astype(np.int64).tolist()
+
+    def run(start: int, stop: int) -> None:
+        lo, hi = weights.indptr[start], weights.indptr[stop]
+        _csr_matvecs(
+            stop - start,
+            shares.shape[0],
+            shares.shape[1],
+            weights.indptr[start : stop + 1] - lo,
+            weights.indices[lo:hi],
+            weights.data[lo:hi],
+            shares.reshape(-1),
+            shares[start:stop].reshape(-1),
+        )
+
+    if parts == 1 or pool is None:
+        run(cuts[0], cuts[1])
+    else:
+        list(pool.map(run, cuts[:-1], cuts[1:]))
+
+
+def old_origin_shares(graph: kp.ProvenanceGraph) -> np.ndarray:
+    """kpmodel 0.1's `origin_shares(graph)` (dense, proportional): the reference."""
+    from kpmodel.provenance._shares import origin_labels, unknown_fraction
+
+    code, labels = origin_labels(graph, "country")
+    n, k = len(graph), len(labels) + 1
+    shares = np.zeros((n, k))
+    produced = np.flatnonzero(code >= 0)
+    shares[produced, code[produced]] = 1.0
+    unknown = unknown_fraction(graph)
+    entering = np.flatnonzero(unknown)
+    shares[entering, k - 1] = unknown[entering]
+    weights = _old_share_weights(graph)
+    workers = min(os.cpu_count() or 1, 4) if n >= 2 * _ROWS_PER_THREAD else 1
+    with ThreadPoolExecutor(workers) if workers > 1 else contextlib.nullcontext() as pool:
+        for rows in _old_level_blocks(graph):
+            _old_accumulate(weights, rows, shares, pool)
+    return shares
+
+
+# -- measuring ------------------------------------------------------------------------------
+
+
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     gc.collect()
     t0 = time.perf_counter()
@@ -169,80 +305,147 @@ def peak_mib(fn: Callable[[], Any]) -> float:
     return peak / 2**20
 
 
-def max_difference(shares: Any, reference: dict[Any, dict[str, float]]) -> float:
-    frame = shares.to_frame()
-    worst = 0.0
-    for lot, expected in reference.items():
-        row = frame.loc[lot]
-        got = {o: v for o, v in row.items() if v != 0}
-        for origin in set(got) | set(expected):
-            worst = max(worst, abs(got.get(origin, 0.0) - expected.get(origin, 0.0)))
-    return worst
-
-
 def best_of(repeats: int, fn: Callable[[], Any]) -> float:
     """The fastest of `repeats` timed calls (the machine is shared: noise only adds time)."""
     return min(timed(fn)[0] for _ in range(repeats))
 
 
-def run(n: int, n_origins: int, *, ancestors: bool) -> dict[str, Any]:
-    lots, flows = random_frames(n, n_origins, seed=n + n_origins)
-    graph = kp.ProvenanceGraph.from_frames(lots, flows)
-    t_build = best_of(2, lambda: kp.ProvenanceGraph.from_frames(lots, flows))
-    # The first call in a process pays the operating system for fresh pages (on this
-    # machine, transparent huge pages make that slow); later calls mostly reuse them.
-    t_first, shares = timed(lambda: kp.origin_shares(graph))
-    del shares
-    t_shares = best_of(3, lambda: kp.origin_shares(graph))
-    mem_build = peak_mib(lambda: kp.ProvenanceGraph.from_frames(lots, flows))
+def dense(values: Any) -> np.ndarray:
+    return values.toarray() if sp.issparse(values) else np.asarray(values)
+
+
+def max_difference(shares: Any, reference: dict[Any, dict[str, float]]) -> float:
+    positions = shares.lots.get_indexer(list(reference))
+    rows = dense(shares.values[positions])
+    worst = 0.0
+    for row, expected in zip(rows, reference.values(), strict=True):
+        got = {str(o): v for o, v in zip(shares.origins, row, strict=True) if v != 0}
+        for origin in set(got) | set(expected):
+            worst = max(worst, abs(got.get(origin, 0.0) - expected.get(origin, 0.0)))
+    return worst
+
+
+FIRST_CALL = """
+import json, sys, time
+sys.path.insert(0, {here!r})
+import bench_provenance as b
+import kpmodel as kp
+lots, flows = b.random_frames({n}, {k}, seed={seed}, shape={shape!r})
+t0 = time.perf_counter(); graph = kp.ProvenanceGraph.from_frames(lots, flows)
+t1 = time.perf_counter()
+if {old}:
+    b.old_origin_shares(graph)
+else:
+    kp.origin_shares(graph)
+t2 = time.perf_counter()
+print(json.dumps([t1 - t0, t2 - t1]))
+"""
+
+
+def first_call(n: int, k: int, seed: int, shape: str, *, old: bool) -> tuple[float, float]:
+    """Return (from_frames, first shares call) timed in a fresh Python process."""
+    code = FIRST_CALL.format(
+        here=str(Path(__file__).parent), n=n, k=k, seed=seed, shape=shape, old=old
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    build, call = json.loads(out.strip().splitlines()[-1])
+    return build, call
+
+
+def run(n: int, n_origins: int, shape: str, *, huge: bool, ancestors: bool) -> dict[str, Any]:
+    seed = n + n_origins
+    lots, flows = random_frames(n, n_origins, seed=seed, shape=shape)
+    t_build, graph = timed(lambda: kp.ProvenanceGraph.from_frames(lots, flows))
+    rng = np.random.default_rng(0)
+    hundred = rng.choice(lots["lot_id"].to_numpy(), size=100, replace=False)
+    t_shares = best_of(2, lambda: kp.origin_shares(graph))
+    t_lots = best_of(3, lambda: kp.origin_shares(graph, lots=hundred))
     mem_shares = peak_mib(lambda: kp.origin_shares(graph))
     shares = kp.origin_shares(graph)
-    row_sums = shares.values.sum(axis=1)
-    sum_error = float(np.abs(row_sums - 1).max())
-    rng = np.random.default_rng(0)
-    sample = set(rng.choice(lots["lot_id"].to_numpy(), size=SAMPLE, replace=False).tolist())
-    t_nx_graph, nx_graph = timed(lambda: networkx_graph(lots, flows))
-    t_nx, reference = timed(lambda: networkx_propagation(nx_graph, sample))
-    error = max_difference(shares, reference)
-    t_anc = float("nan")
-    if ancestors:
-        t_sample, walked = timed(lambda: {lot: ancestor_walk(nx_graph, lot) for lot in sample})
-        t_anc = t_sample / len(sample) * n
-        error = max(error, max_difference(shares, walked))
-    return {
+    entries = shares.values.nnz if sp.issparse(shares.values) else np.count_nonzero(shares.values)
+    part = kp.origin_shares(graph, lots=hundred)
+    rows = dense(shares.values[shares.lots.get_indexer(hundred)])
+    lots_error = float(np.abs(dense(part.values) - rows).max())
+    row = {
+        "shape": shape,
         "lots": n,
         "origins": n_origins,
         "flows": graph.number_of_flows,
-        "levels": int(graph._column("level").max()) + 1,
         "from_frames s": t_build,
-        "from_frames MiB": mem_build,
-        "origin_shares s": t_shares,
-        "first call s": t_first,
-        "origin_shares MiB": mem_shares,
-        "nx graph s": t_nx_graph,
-        "nx propagation s": t_nx,
-        "speed-up": t_nx / t_shares,
-        "nx.ancestors s (est.)": t_anc,
-        "max |diff|": error,
-        "max |row sum - 1|": sum_error,
+        "shares s": t_shares,
+        "lots=100 s": t_lots,
+        "lots=100 %": 100 * t_lots / t_shares,
+        "MiB": mem_shares,
+        "nnz %": 100 * entries / (n * len(shares.origins)),
+        "result": type(shares.values).__name__,
+        "lots= |diff|": lots_error,
     }
+    if huge:
+        return row
+    del shares
+    gc.collect()
+    t_old = best_of(2, lambda: old_origin_shares(graph))
+    mem_old = peak_mib(lambda: old_origin_shares(graph))
+    old = old_origin_shares(graph)
+    shares = kp.origin_shares(graph)
+    old_error = float(np.abs(dense(shares.values) - old).max())
+    del old
+    gc.collect()
+    build_first, t_first = first_call(n, n_origins, seed, shape, old=False)
+    _, t_first_old = first_call(n, n_origins, seed, shape, old=True)
+    sample = set(rng.choice(lots["lot_id"].to_numpy(), size=SAMPLE, replace=False).tolist())
+    nx_graph = networkx_graph(lots, flows)
+    t_nx, reference = timed(lambda: networkx_propagation(nx_graph, sample))
+    nx_error = max_difference(shares, reference)
+    if ancestors:
+        t_sample, walked = timed(lambda: {lot: ancestor_walk(nx_graph, lot) for lot in sample})
+        row["nx.ancestors s (est.)"] = t_sample / len(sample) * n
+        nx_error = max(nx_error, max_difference(shares, walked))
+    row.update(
+        {
+            "old s": t_old,
+            "x old": t_old / t_shares,
+            "nx s": t_nx,
+            "x nx": t_nx / t_shares,
+            "first s": t_first,
+            "first old s": t_first_old,
+            "first from_frames s": build_first,
+            "first / from_frames": t_first / build_first,
+            "old MiB": mem_old,
+            "max |diff| old": old_error,
+            "max |diff| nx": nx_error,
+        }
+    )
+    return row
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000,1000000")
-    parser.add_argument("--origins", default="30,200")
-    parser.add_argument("--ancestors-up-to", type=int, default=100_000)
+    parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--origins", default="200")
+    parser.add_argument("--shapes", default="global,local")
+    parser.add_argument("--huge", default="10000000", help="sizes run without references")
+    parser.add_argument("--huge-origins", default="30,200")
+    parser.add_argument("--ancestors-up-to", type=int, default=10_000)
     args = parser.parse_args()
     rows = []
-    for n in (int(s) for s in args.sizes.split(",")):
+    for n in (int(s) for s in args.sizes.split(",") if s):
         for k in (int(s) for s in args.origins.split(",")):
-            rows.append(run(n, k, ancestors=n <= args.ancestors_up_to))
+            for shape in args.shapes.split(","):
+                rows.append(run(n, k, shape, huge=False, ancestors=n <= args.ancestors_up_to))
+                print(pd.DataFrame(rows[-1:]).to_string(index=False), flush=True)
+    for n in (int(s) for s in args.huge.split(",") if s and int(s)):
+        for k, shape in zip(
+            (int(s) for s in args.huge_origins.split(",")), args.shapes.split(","), strict=False
+        ):
+            rows.append(run(n, k, shape, huge=True, ancestors=False))
             print(pd.DataFrame(rows[-1:]).to_string(index=False), flush=True)
     table = pd.DataFrame(rows)
-    with pd.option_context("display.width", 250, "display.max_columns", 30):
+    with pd.option_context("display.width", 250, "display.max_columns", 40):
         print()
-        print(table.to_string(index=False, float_format=lambda x: f"{x:.3g}"))
+        print(table.T.to_string(float_format=lambda x: f"{x:.3g}"))
 
 
 if __name__ == "__main__":

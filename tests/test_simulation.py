@@ -480,7 +480,7 @@ def test_mirror_gaps_are_the_seizures_on_arrival(scenario, seed):
     by_flow = trade.groupby("flow").carats.sum()
     exported, imported = by_flow.get("export", 0.0), by_flow.get("import", 0.0)
     lots = result.lots
-    on_arrival = lots[lots.seized_by.isin(["import_verification", "footprint"])]
+    on_arrival = lots[lots.seized_by.isin(["import_verification", "footprint", "import_ban"])]
     certified = on_arrival[on_arrival.lot_id.isin(result.parcels.lot_id)]
     assert exported - imported == pytest.approx(certified.carats.sum(), abs=1e-6)
 

@@ -6,7 +6,7 @@ import contextlib
 import importlib
 import itertools
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, cast
 
@@ -22,9 +22,12 @@ from kpmodel.provenance._graph import KIND_CODE, FloatArray, IntArray, Kind, Pro
 # The in-place CSR x dense kernel that scipy uses for `csr @ ndarray`; see _accumulate.
 # It is private to scipy, so fall back to the public product if it ever moves.
 try:
-    _csr_matvecs: Any = importlib.import_module("scipy.sparse._sparsetools").csr_matvecs
+    _sparsetools: Any = importlib.import_module("scipy.sparse._sparsetools")
+    _csr_matvecs: Any = _sparsetools.csr_matvecs
+    _csr_matmat: Any = _sparsetools.csr_matmat
+    _csr_matmat_maxnnz: Any = _sparsetools.csr_matmat_maxnnz
 except (ImportError, AttributeError):  # pragma: no cover - depends on the scipy version
-    _csr_matvecs = None
+    _csr_matvecs = _csr_matmat = _csr_matmat_maxnnz = None
 
 __all__ = [
     "UNKNOWN",
@@ -379,47 +382,6 @@ def _apply_rule(rule: MixingRule, shares: FloatArray, rows: slice | IntArray) ->
     shares[rows] = ruled
 
 
-def sparse_shares(
-    graph: ProvenanceGraph, code: IntArray, k: int, rule: MixingRule
-) -> sp.csr_array:
-    """Solve S = W S + P with S sparse: one sparse product per level, in level order."""
-    n = len(graph)
-    level = graph._column("level")
-    order = np.argsort(level, kind="stable")
-    in_order = bool(np.all(order == np.arange(n)))
-    weights = share_weights(graph)
-    unknown = unknown_fraction(graph)
-    if not in_order:
-        weights = weights[order][:, order]
-        code, unknown, level = code[order], unknown[order], level[order]
-    rows = np.concatenate([np.flatnonzero(code >= 0), np.flatnonzero(unknown)])
-    cols = np.concatenate([code[code >= 0], np.full(np.count_nonzero(unknown), k - 1)])
-    vals = np.concatenate([np.ones(np.count_nonzero(code >= 0)), unknown[unknown > 0]])
-    initial = sp.csr_array((vals, (rows, cols)), shape=(n, k))
-    bounds = np.searchsorted(level, np.arange(int(level.max(initial=0)) + 2))
-    blocks = [initial[: bounds[1]]]
-    done = bounds[1]
-    for start, stop in itertools.pairwise(bounds[1:].tolist()):
-        if stop == start:
-            continue
-        above = sp.vstack(blocks, format="csr") if len(blocks) > 1 else blocks[0]
-        blocks = [above]
-        block = weights[start:stop][:, :done] @ above + initial[start:stop]
-        if rule is not proportional:
-            dense = block.toarray()
-            _apply_rule(rule, dense, slice(None))
-            block = sp.csr_array(dense)
-        blocks.append(sp.csr_array(block))
-        done = stop
-    shares = sp.csr_array(sp.vstack(blocks, format="csr"))
-    if not in_order:
-        inverse = np.empty(n, np.int64)
-        inverse[order] = np.arange(n)
-        shares = shares[inverse]
-    shares.eliminate_zeros()
-    return shares
-
-
 def unknown_fraction(graph: ProvenanceGraph) -> FloatArray:
     """Return, per lot, the fraction of its carats that entered with no documented source."""
     carats = graph._column("carats")
@@ -430,9 +392,477 @@ def unknown_fraction(graph: ProvenanceGraph) -> FloatArray:
     return fraction
 
 
+# -- the adaptive propagation ------------------------------------------------------------
+
+#: A level is stored dense when the measured bound on its share entries (each lot's own
+#: entries plus those of its inputs, at most one per origin) exceeds this fraction of
+#: lots x origins; below it, the level is kept as sparse rows.
+DENSE_AT = 0.25
+
+#: Results smaller than this (bytes, dense) are returned dense whatever their density.
+SMALL_RESULT = 2**26
+
+
+def default_max_memory() -> int:
+    """Return the default memory budget of `origin_shares`: 60% of the machine's memory."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        total = 16 * 2**30
+    return int(0.6 * total)
+
+
+def flow_index(graph: ProvenanceGraph) -> IntArray:
+    """Return the CSR row pointer of the flows by receiving lot (flows are sorted by target)."""
+    indptr = np.zeros(len(graph) + 1, np.int64)
+    np.cumsum(np.bincount(graph._flow_column("target"), minlength=len(graph)), out=indptr[1:])
+    return indptr
+
+
+def _ranges(starts: IntArray, counts: IntArray) -> IntArray:
+    """Return the concatenation of ``arange(start, start + count)`` for each pair."""
+    total = int(counts.sum())
+    offsets = np.repeat(starts - (np.cumsum(counts) - counts), counts)
+    out: IntArray = offsets + np.arange(total, dtype=np.int64)
+    return out
+
+
+def ancestry(graph: ProvenanceGraph, positions: IntArray, indptr: IntArray) -> IntArray:
+    """Return the sorted positions of `positions` and of every lot they draw from."""
+    source = graph._flow_column("source")
+    seen = np.zeros(len(graph), bool)
+    frontier = np.unique(positions)
+    seen[frontier] = True
+    while frontier.size:
+        starts = indptr[frontier]
+        parents = source[_ranges(starts, indptr[frontier + 1] - starts)]
+        parents = np.unique(parents[~seen[parents]])
+        seen[parents] = True
+        frontier = parents
+    return np.flatnonzero(seen)
+
+
+@attrs.define
+class _System:
+    """The rows to solve, in processing order, as one sparse system.
+
+    Row i (processing order) of ``[P | W]`` (CSR: indptr, indices, data) holds the lot's own
+    origin entries (columns 0..k-1: production origin, unknown remainder) and then its
+    inputs' weights (column k + j for the input solved as row j). The shares solve
+    S = [P | W] [I; S], level block by level block.
+    """
+
+    positions: IntArray  # graph position of each row, in processing order
+    bounds: list[int]  # level blocks: rows bounds[i]..bounds[i+1]
+    indptr: npt.NDArray[Any]
+    indices: npt.NDArray[Any]
+    data: FloatArray
+    k: int
+
+
+def _system(graph: ProvenanceGraph, code: IntArray, k: int, wanted: IntArray | None) -> _System:
+    n = len(graph)
+    indptr_all = flow_index(graph)
+    if wanted is None:
+        rows: IntArray = np.arange(n, dtype=np.int64)
+    else:
+        rows = ancestry(graph, wanted, indptr_all)
+    level = graph._column("level")[rows]
+    if level.size and not bool(np.all(level[1:] >= level[:-1])):
+        by_level = np.argsort(level, kind="stable")
+        rows, level = rows[by_level], level[by_level]
+    m = rows.size
+    all_rows = wanted is None and m == n and bool(np.all(rows == np.arange(n)))
+    # The inputs of each row, renumbered to processing order.
+    starts = indptr_all[rows]
+    flow_count = indptr_all[rows + 1] - starts
+    if all_rows:
+        picked: IntArray | slice = slice(None)
+        renumber: IntArray | None = None
+    else:
+        picked = _ranges(starts, flow_count)
+        renumber = np.full(n, -1, np.int64)
+        renumber[rows] = np.arange(m)
+    source = graph._flow_column("source")[picked]
+    amount = graph._flow_column("carats")[picked]
+    carats = graph._column("carats")
+    receiving = np.repeat(rows, flow_count)
+    weight = amount / carats[receiving]
+    column = source if renumber is None else renumber[source]
+    # The lots' own entries: production origin, then the unknown remainder.
+    own_code = code[rows]
+    unknown = unknown_fraction(graph)[rows]
+    produced = np.flatnonzero(own_code >= 0)
+    entering = np.flatnonzero(unknown > 0)
+    own_count = (own_code >= 0).astype(np.int64) + (unknown > 0)
+    index_type = np.int32 if k + m + 1 < 2**31 and m * (k + 1) < 2**31 else np.int64
+    indptr = np.zeros(m + 1, np.int64)
+    np.cumsum(own_count + flow_count, out=indptr[1:])
+    nnz = int(indptr[-1])
+    indices = np.empty(nnz, index_type)
+    data = np.empty(nnz)
+    indices[indptr[produced]] = own_code[produced]
+    data[indptr[produced]] = 1.0
+    at = indptr[entering] + (own_code[entering] >= 0)
+    indices[at] = k - 1
+    data[at] = unknown[entering]
+    flow_at = np.arange(column.size, dtype=np.int64) + np.repeat(
+        indptr[:-1] + own_count - (np.cumsum(flow_count) - flow_count), flow_count
+    )
+    indices[flow_at] = column + k
+    data[flow_at] = weight
+    bounds = np.searchsorted(level, np.arange(int(level.max(initial=0)) + 2)).tolist()
+    bounds = [b for i, b in enumerate(bounds) if i == 0 or b > bounds[i - 1]]
+    return _System(
+        positions=rows,
+        bounds=bounds,
+        indptr=indptr.astype(index_type),
+        indices=indices,
+        data=data,
+        k=k,
+    )
+
+
+def _block(system: _System, a: int, b: int) -> tuple[IntArray, IntArray, FloatArray]:
+    lo, hi = int(system.indptr[a]), int(system.indptr[b])
+    ptr: IntArray = system.indptr[a : b + 1] - system.indptr[a]
+    return ptr, system.indices[lo:hi], system.data[lo:hi]
+
+
+def _row_sums(ptr: IntArray, values: IntArray) -> IntArray:
+    """Return the sum of `values` over each CSR row given by `ptr`."""
+    total = np.zeros(values.size + 1, np.int64)
+    np.cumsum(values, out=total[1:])
+    sums: IntArray = total[ptr[1:]] - total[ptr[:-1]]
+    return sums
+
+
+def _select(
+    ptr: IntArray, indices: IntArray, data: FloatArray, keep: npt.NDArray[np.bool_]
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Return the CSR block of the entries where `keep` is true."""
+    counts = _row_sums(ptr, keep.astype(np.int64))
+    new_ptr = np.zeros(ptr.size, ptr.dtype)
+    np.cumsum(counts, out=new_ptr[1:])
+    return new_ptr, indices[keep], data[keep]
+
+
+def estimate_bytes(system: _System) -> tuple[int, int, int]:
+    """Return (bytes needed at most, the most share entries, those of sparse levels).
+
+    A lot holds at most its own entries plus its inputs' entries, and never more than one
+    per origin: propagating that bound costs one pass of additions over the flows.
+    """
+    k, m = system.k, system.positions.size
+    bound = np.zeros(k + m, np.int64)
+    bound[:k] = 1
+    need = 0
+    sparse_entries = 0
+    entry = system.indices.itemsize + 8
+    for a, b in itertools.pairwise(system.bounds):
+        ptr, cols, _ = _block(system, a, b)
+        rows = np.minimum(_row_sums(ptr, bound[cols]), k)
+        bound[k + a : k + b] = rows
+        total = int(rows.sum())
+        if total > DENSE_AT * (b - a) * k:
+            need += (b - a) * k * 8
+        else:
+            need += total * entry
+            sparse_entries += total
+    entries = int(bound[k:].sum())
+    matrix = system.indices.nbytes + system.data.nbytes + system.indptr.nbytes
+    # The stored levels, the system itself, and the result when it is assembled.
+    return need + 2 * matrix + min(entries * entry, m * k * 8), entries, sparse_entries
+
+
+class _Store:
+    """Shares as they are solved, level by level, each level dense or sparse.
+
+    Dense levels live in one (rows x origins) array whose pages are only touched where
+    used; sparse levels are CSR rows appended after k unit rows (one per origin).
+    """
+
+    def __init__(self, k: int, m: int, index_type: Any, capacity: int = 0) -> None:
+        self.k, self.m = k, m
+        self.dense: FloatArray | None = None
+        self.is_dense = np.zeros(k + m, bool)
+        self.entries = np.zeros(k + m, np.int64)
+        self.entries[:k] = 1
+        self.ptr = np.zeros(k + m + 1, index_type)
+        self.ptr[1 : k + 1] = np.arange(1, k + 1)
+        # Untouched capacity costs address space only; the estimate is an upper bound.
+        capacity = max(k + capacity, 4 * k, 1024)
+        self.indices = np.empty(capacity, index_type)
+        self.data = np.empty(capacity)
+        self.indices[:k] = np.arange(k)
+        self.data[:k] = 1.0
+        self.used = k
+        self.levels: list[tuple[int, int, bool]] = []
+
+    def reserve(self, extra: int) -> None:
+        if self.used + extra > self.indices.size:
+            size = max(self.used + extra, 2 * self.indices.size)
+            self.indices = np.resize(self.indices, size)
+            self.data = np.resize(self.data, size)
+
+    def dense_array(self) -> FloatArray:
+        if self.dense is None:
+            # calloc'ed: the pages of rows never stored dense are never touched.
+            self.dense = np.zeros((self.m, self.k))
+        return self.dense
+
+    def product(
+        self, ptr: IntArray, cols: IntArray, vals: FloatArray, upto: int, into_store: bool
+    ) -> tuple[IntArray, IntArray, FloatArray]:
+        """Return (as CSR) the rows ``block @ sparse rows`` over stored rows below `upto`."""
+        rows = ptr.size - 1
+        bp = self.ptr[: upto + 1]
+        bj, bx = self.indices[: self.used], self.data[: self.used]
+        if _csr_matmat is None:  # pragma: no cover - depends on the scipy version
+            a = sp.csr_array((vals, cols, ptr), shape=(rows, upto))
+            c = sp.csr_array(a @ sp.csr_array((bx, bj, bp), shape=(upto, self.k)))
+            return c.indptr.astype(ptr.dtype), c.indices.astype(ptr.dtype), c.data
+        bound = _csr_matmat_maxnnz(rows, self.k, ptr, cols, bp, bj)
+        cp = np.empty(rows + 1, ptr.dtype)
+        if into_store:
+            # Written straight after the stored rows: no copy when the level stays sparse.
+            self.reserve(bound)
+            cj = self.indices[self.used : self.used + bound]
+            cx = self.data[self.used : self.used + bound]
+            bj, bx = self.indices[: self.used], self.data[: self.used]
+        else:
+            cj = np.empty(bound, ptr.dtype)
+            cx = np.empty(bound)
+        _csr_matmat(rows, self.k, ptr, cols, vals, bp, bj, bx, cp, cj, cx)
+        end = int(cp[-1])
+        return cp, cj[:end], cx[:end]
+
+    def append_sparse(
+        self, a: int, cp: IntArray, cj: IntArray, cx: FloatArray, *, in_place: bool = False
+    ) -> None:
+        k = self.k
+        if not in_place:
+            self.reserve(cj.size)
+            self.indices[self.used : self.used + cj.size] = cj
+            self.data[self.used : self.used + cj.size] = cx
+        self.ptr[k + a + 1 : k + a + cp.size] = self.used + cp[1:]
+        self.used += cj.size
+        self.entries[k + a : k + a + cp.size - 1] = np.diff(cp)
+        self.levels.append((a, a + cp.size - 1, False))
+
+    def mark_dense(self, a: int, b: int) -> None:
+        k = self.k
+        assert self.dense is not None
+        self.ptr[k + a + 1 : k + b + 1] = self.ptr[k + a]
+        self.is_dense[k + a : k + b] = True
+        self.entries[k + a : k + b] = np.count_nonzero(self.dense[a:b], axis=1)
+        self.levels.append((a, b, True))
+
+    def sparse_rows(self, rows: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
+        """Return (row of each entry, origin, share) of the sparse-stored `rows`."""
+        starts = self.ptr[self.k + rows].astype(np.int64)
+        counts = self.ptr[self.k + rows + 1].astype(np.int64) - starts
+        at = _ranges(starts, counts)
+        return np.repeat(np.arange(rows.size), counts), self.indices[at], self.data[at]
+
+    def to_dense(self, rows: IntArray | None) -> FloatArray:
+        """Return the shares of `rows` (all rows, in place, when None) as a dense array."""
+        k = self.k
+        if rows is None:
+            out = self.dense_array()
+            sparse = np.flatnonzero(~self.is_dense[k:])
+            r, c, v = self.sparse_rows(sparse)
+            out[sparse[r], c] = v
+            return out
+        out = np.zeros((rows.size, k))
+        dense = np.flatnonzero(self.is_dense[k + rows])
+        if dense.size:
+            out[dense] = self.dense_array()[rows[dense]]
+        sparse = np.flatnonzero(~self.is_dense[k + rows])
+        r, c, v = self.sparse_rows(rows[sparse])
+        out[sparse[r], c] = v
+        return out
+
+    def to_sparse(self, rows: IntArray | None) -> sp.csr_array:
+        """Return the shares of `rows` (all rows when None) as a CSR array."""
+        k = self.k
+        counts, indices, data = [], [], []
+        for a, b, dense in sorted(self.levels):
+            if dense:
+                block_counts, block_indices, block_data = _dense_to_csr(self.dense_array()[a:b])
+                counts.append(block_counts)
+                indices.append(block_indices.astype(self.indices.dtype))
+                data.append(block_data)
+            else:
+                lo, hi = int(self.ptr[k + a]), int(self.ptr[k + b])
+                counts.append(np.diff(self.ptr[k + a : k + b + 1]))
+                indices.append(self.indices[lo:hi])
+                data.append(self.data[lo:hi])
+        ptr = np.zeros(self.m + 1, np.int64)
+        if counts:
+            np.cumsum(np.concatenate(counts), out=ptr[1:])
+        shares = sp.csr_array(
+            (
+                np.concatenate(data) if data else np.zeros(0),
+                np.concatenate(indices) if indices else np.zeros(0, self.indices.dtype),
+                ptr,
+            ),
+            shape=(self.m, k),
+        )
+        if rows is not None:
+            shares = sp.csr_array(shares[rows])
+        return shares
+
+
+def _dense_to_csr(block: FloatArray) -> tuple[IntArray, IntArray, FloatArray]:
+    """Return (entries per row, column indices, values) of the non-zeros of `block`."""
+    flat = np.flatnonzero(block)
+    k = block.shape[1]
+    rows, columns = np.divmod(flat, k)
+    counts: IntArray = np.bincount(rows, minlength=block.shape[0])
+    return counts, columns, block.reshape(-1)[flat]
+
+
+def _as_csr(block: FloatArray, index_type: Any) -> tuple[IntArray, IntArray, FloatArray]:
+    """Return (row pointer, column indices, values) of `block` as CSR with `index_type`."""
+    counts, columns, values = _dense_to_csr(block)
+    ptr = np.zeros(block.shape[0] + 1, index_type)
+    np.cumsum(counts, out=ptr[1:])
+    return ptr, columns.astype(index_type), values
+
+
+def _matvecs(
+    ptr: IntArray,
+    cols: IntArray,
+    vals: FloatArray,
+    source: FloatArray,
+    out: FloatArray,
+    pool: ThreadPoolExecutor | None,
+) -> None:
+    """Add ``block @ source`` to `out` (dense), splitting rows across the pool's threads."""
+    rows = out.shape[0]
+    if _csr_matvecs is None:  # pragma: no cover - depends on the scipy version
+        out += cast(
+            FloatArray, sp.csr_array((vals, cols, ptr), shape=(rows, source.shape[0])) @ source
+        )
+        return
+    workers = 1 if pool is None else pool._max_workers
+    parts = max(1, min(workers, rows // _ROWS_PER_THREAD))
+    cuts = np.linspace(0, rows, parts + 1).astype(np.int64).tolist()
+
+    def run(start: int, stop: int) -> None:
+        lo, hi = ptr[start], ptr[stop]
+        _csr_matvecs(
+            stop - start,
+            source.shape[0],
+            source.shape[1],
+            ptr[start : stop + 1] - lo,
+            cols[lo:hi],
+            vals[lo:hi],
+            source.reshape(-1),
+            out[start:stop].reshape(-1),
+        )
+
+    if parts == 1 or pool is None:
+        run(0, rows)
+    else:
+        list(pool.map(run, cuts[:-1], cuts[1:]))
+
+
+def solve(system: _System, rule: MixingRule | None, bar: Any = None, capacity: int = 0) -> _Store:
+    """Solve the system level block by level block, storing each level dense or sparse."""
+    k, m = system.k, system.positions.size
+    store = _Store(k, m, system.indices.dtype, capacity)
+    workers = min(os.cpu_count() or 1, 4) if m >= 2 * _ROWS_PER_THREAD else 1
+    with ThreadPoolExecutor(workers) if workers > 1 else contextlib.nullcontext() as pool:
+        for a, b in itertools.pairwise(system.bounds):
+            ptr, cols, vals = _block(system, a, b)
+            bound = int(np.minimum(_row_sums(ptr, store.entries[cols]), k).sum())
+            on_dense = store.is_dense[cols]
+            any_dense = bool(on_dense.any())
+            sparse_part = _select(ptr, cols, vals, ~on_dense) if any_dense else (ptr, cols, vals)
+            keep_sparse = bound <= DENSE_AT * (b - a) * k and not any_dense
+            cp, cj, cx = store.product(*sparse_part, upto=k + a, into_store=keep_sparse)
+            if not keep_sparse:
+                out = store.dense_array()[a:b] if bound > DENSE_AT * (b - a) * k else None
+                dense_out = np.zeros((b - a, k)) if out is None else out
+                dense_out[np.repeat(np.arange(b - a), np.diff(cp)), cj] = cx
+                if any_dense:
+                    dp, dj, dx = _select(ptr, cols, vals, on_dense)
+                    _matvecs(dp, dj - k, dx, store.dense_array(), dense_out, pool)
+                if rule is not None:
+                    _apply_rule(rule, dense_out, slice(None))
+                if out is not None:
+                    store.mark_dense(a, b)
+                else:
+                    store.append_sparse(a, *_as_csr(dense_out, cp.dtype))
+            else:
+                if rule is not None:
+                    ruled = np.zeros((b - a, k))
+                    ruled[np.repeat(np.arange(b - a), np.diff(cp)), cj] = cx
+                    _apply_rule(rule, ruled, slice(None))
+                    cp, cj, cx = _as_csr(ruled, cp.dtype)
+                store.append_sparse(a, cp, cj, cx, in_place=rule is None)
+            if bar is not None:
+                bar.update(b - a)
+    return store
+
+
 #: Above this many lots x origins, `origin_shares` returns a sparse matrix by default
 #: (a dense float64 one would take more than 2 GiB).
 DENSE_LIMIT = 2**28
+
+
+def _wanted(graph: ProvenanceGraph, lots: Iterable[Any]) -> tuple[pd.Index[Any], IntArray]:
+    """Return the requested lot ids and their positions; every unknown id is an error."""
+    if isinstance(lots, str | bytes) or not isinstance(lots, Iterable):
+        msg = f"lots must be a list of lot ids of the graph; got {lots!r}."
+        raise InvalidArgumentError(msg)
+    wanted = pd.Index(list(lots))
+    if graph._ids is None:
+        values = wanted.to_numpy()
+        if wanted.dtype.kind in "iu":
+            positions = values.astype(np.int64)
+        else:
+            positions = np.array(
+                [
+                    int(v) if isinstance(v, int | np.integer) and not isinstance(v, bool) else -1
+                    for v in values.tolist()
+                ],
+                dtype=np.int64,
+            )
+        positions = np.where((positions >= 0) & (positions < len(graph)), positions, -1)
+    else:
+        positions = graph._ids.get_indexer(wanted).astype(np.int64)
+    missing = wanted[positions < 0]
+    if len(missing):
+        shown = ", ".join(repr(v) for v in missing[:10].tolist())
+        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        msg = (
+            f"lots: {len(missing)} of the {len(wanted)} ids asked for are not lots of the "
+            f"graph: {shown}{more}. Pass ids the graph returned (ProvenanceGraph.lots)."
+        )
+        raise InvalidArgumentError(msg)
+    return wanted, positions
+
+
+def _bar(progress: bool, total: int, desc: str) -> Any:
+    """Return a tqdm.auto progress bar, or None when `progress` is false."""
+    if not isinstance(cast(Any, progress), bool):
+        msg = f"progress must be True or False; got {progress!r}."
+        raise InvalidArgumentError(msg)
+    if not progress:
+        return None
+    try:
+        from tqdm.auto import tqdm  # type: ignore[import-untyped]
+    except ImportError as exc:  # pragma: no cover - tqdm ships with the sweep extra
+        msg = "progress=True needs tqdm; install it with `pip install tqdm`."
+        raise InvalidArgumentError(msg) from exc
+    return tqdm(total=total, desc=desc, unit="lot", unit_scale=True)
+
+
+def _gib(size: float) -> str:
+    return f"{size / 2**30:.1f} GiB"
 
 
 def origin_shares(
@@ -440,9 +870,12 @@ def origin_shares(
     *,
     by: By = "country",
     mixing: MixingRule | str = proportional,
+    lots: Iterable[Any] | None = None,
     sparse: bool | None = None,
+    max_memory: int | None = None,
+    progress: bool = False,
 ) -> OriginShares:
-    r"""Return the share of every lot's carats that came from each origin.
+    r"""Return the share of every lot's carats (or of the `lots` asked for) from each origin.
 
     Parameters
     ----------
@@ -454,27 +887,48 @@ def origin_shares(
     mixing : callable or str
         How inputs combine when lots are formed: `proportional` (mass balance, the
         default), `taint`, `de_minimis` or any callable taking and returning an array
-        of shares (rows: lots formed at one topological level; columns: origins).
+        of shares (rows: lots formed at one topological level; columns: origins). A rule
+        must treat each row on its own (as the built-in rules do) for `lots` to give the
+        rows of a full call.
+    lots : iterable of lot ids, optional
+        Compute only these lots' shares, from their ancestry alone: the cost grows with
+        the lots they draw from, not with the graph. The rows are those of a full call,
+        in the order asked for.
     sparse : bool, optional
-        Return a ``scipy.sparse.csr_array`` instead of a dense array. By default, sparse
-        only when lots x origins exceeds `DENSE_LIMIT` (as with thousands of sites): on
-        graphs shaped like the real trade, lots a few steps from a mine already hold
-        most origins, so a dense matrix is smaller and faster whenever it fits.
+        Return a ``scipy.sparse.csr_array`` (True) or a dense array (False). By default,
+        dense when the result is small (under 64 MiB), or when it fits in `DENSE_LIMIT`
+        entries and at least a third of them are non-zero; sparse otherwise.
+    max_memory : int, optional
+        The most bytes the computation may need, by an estimate made before it starts;
+        a larger estimate is refused with a `kpmodel.errors.InvalidArgumentError` that
+        says what to do. Default: 60% of the machine's memory.
+    progress : bool
+        Show a progress bar (``tqdm.auto``; needs ``tqdm``) over the lots solved.
 
     Returns
     -------
     OriginShares
-        Dense float64 values, one row per lot and one column per origin plus
-        ``"unknown"`` (carats that entered with no documented source). Under
-        `proportional` every row sums to 1.
+        float64 values, one row per lot and one column per origin plus ``"unknown"``
+        (carats that entered with no documented source). Under `proportional` every row
+        sums to 1.
+
+    Raises
+    ------
+    kpmodel.errors.InvalidArgumentError
+        For a lot that is not in the graph, a mixing rule that fails or returns an array
+        of another shape, or a computation estimated to need more than `max_memory`.
 
     Notes
     -----
     With W the matrix of flow carats divided by the receiving lot's carats, and P the
     one-hot origins of production lots (plus the unknown remainder of lots that receive
     less than they hold), the shares solve S = W S + P. Lots are stored parents-first, so
-    S is found level by level: each topological level is one sparse-times-dense product
-    over the rows of lower levels, $O(\\text{flows} \\times \\text{origins})$ in all.
+    S is found one topological level at a time, $O(\text{flows} \times \text{origins})$ in
+    all. Each level is stored the way its measured density calls for: as sparse rows
+    while lots hold few origins (early in the trade, or where trade mixes locally), as
+    dense rows once they hold many (a sparse-times-sparse product for the first, an
+    in-place sparse-times-dense product for the second). Memory stays close to the
+    result's true size.
 
     Examples
     --------
@@ -488,31 +942,64 @@ def origin_shares(
     {'CF/Nola': 0.1, 'CM': 0.9}
     >>> kp.origin_shares(g, mixing="taint").of(cm)
     {'CF': 1.0, 'CM': 1.0}
+    >>> kp.origin_shares(g, lots=[cm]).to_frame()
+             CF   CM  unknown
+    lot_id
+    3       0.1  0.9      0.0
     """
     rule = _mixing_rule(mixing)
+    if sparse is not None and not isinstance(cast(Any, sparse), bool):
+        msg = f"sparse must be True, False or None; got {sparse!r}."
+        raise InvalidArgumentError(msg)
+    if max_memory is None:
+        max_memory = default_max_memory()
+    elif isinstance(max_memory, bool) or not isinstance(max_memory, int) or max_memory <= 0:
+        msg = f"max_memory must be a positive number of bytes (int); got {max_memory!r}."
+        raise InvalidArgumentError(msg)
     code, labels = origin_labels(graph, by)
-    n, k = len(graph), len(labels) + 1
-    if sparse is None:
-        sparse = n * k > DENSE_LIMIT
-    if sparse:
-        values: FloatArray | sp.csr_array = sparse_shares(graph, code, k, rule)
-        return OriginShares(
-            values=values,
-            lots=graph.lots,
-            origins=pd.Index([*labels, UNKNOWN]),
-            by=by,
-            mixing=repr(rule),
+    k = len(labels) + 1
+    if lots is None:
+        ids, wanted = graph.lots, None
+    else:
+        ids, wanted = _wanted(graph, lots)
+    system = _system(graph, code, k, wanted)
+    need, entries, sparse_entries = estimate_bytes(system)
+    if need > max_memory:
+        msg = (
+            f"origin_shares(by={by!r}) over {system.positions.size:,} lots x {k} origins "
+            f"would need about {_gib(need)} of memory (estimated before starting); "
+            f"max_memory is {_gib(max_memory)}. Ask for fewer lots (lots=[...]: only their "
+            f"ancestry is computed), a coarser origin (by='country'), a sparse result "
+            f"(sparse=True), or raise max_memory=... if the machine has the memory."
         )
-    shares = np.zeros((n, k))
-    produced = np.flatnonzero(code >= 0)
-    shares[produced, code[produced]] = 1.0
-    unknown = unknown_fraction(graph)
-    entering = np.flatnonzero(unknown)
-    shares[entering, k - 1] = unknown[entering]
-    propagate(graph, shares, rule=None if rule is proportional else rule)
+        raise InvalidArgumentError(msg)
+    bar = _bar(progress, system.positions.size, "origin shares")
+    try:
+        capacity = min(sparse_entries, max_memory // (2 * (8 + system.indices.itemsize)))
+        store = solve(system, None if rule is proportional else rule, bar, capacity)
+    finally:
+        if bar is not None:
+            bar.close()
+    rows_out = len(ids)
+    measured = int(store.entries[k:].sum()) if wanted is None else entries
+    if sparse is None:
+        size = rows_out * k
+        sparse = size > DENSE_LIMIT or (size * 8 > SMALL_RESULT and 3 * measured < size)
+    # The result's rows: every lot in storage order, or the lots asked for.
+    if wanted is not None:
+        renumber = np.full(len(graph), -1, np.int64)
+        renumber[system.positions] = np.arange(system.positions.size)
+        rows: IntArray | None = renumber[wanted]
+    elif bool(np.all(system.positions == np.arange(len(graph)))):
+        rows = None
+    else:
+        rows = np.empty(len(graph), np.int64)
+        rows[system.positions] = np.arange(len(graph))
+    values: FloatArray | sp.csr_array
+    values = store.to_sparse(rows) if sparse else store.to_dense(rows)
     return OriginShares(
-        values=shares,
-        lots=graph.lots,
+        values=values,
+        lots=ids,
         origins=pd.Index([*labels, UNKNOWN]),
         by=by,
         mixing=repr(rule),

@@ -7,7 +7,7 @@ import importlib.resources
 from kpmodel.errors import UnknownCodeError
 from kpmodel.simulation._scenario import Scenario
 
-_NAMES = ("car-2013", "congo-brazzaville-2004", "world-baseline")
+_NAMES = ("car-2013", "car-2021", "congo-brazzaville-2004", "russia-2024", "world-baseline")
 
 
 def builtins() -> tuple[str, ...]:
@@ -16,7 +16,7 @@ def builtins() -> tuple[str, ...]:
     Examples
     --------
     >>> kp.simulation.builtins()
-    ('car-2013', 'congo-brazzaville-2004', 'world-baseline')
+    ('car-2013', 'car-2021', 'congo-brazzaville-2004', 'russia-2024', 'world-baseline')
     """
     return _NAMES
 

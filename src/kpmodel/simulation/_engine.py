@@ -29,8 +29,10 @@ from typing import Any
 import attrs
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import scipy.sparse as sp
 
+from kpmodel.definitions import Period, conflict_shares
 from kpmodel.simulation._scenario import Controls, Hub, Scenario, Share
 
 FloatArray = npt.NDArray[np.float64]
@@ -42,12 +44,16 @@ PRODUCTION, POOL, PARCEL = 0, 1, 2
 # fates of a lot
 AT_DESTINATION, SEIZED, IN_STOCK, POOLED, SPLIT = 0, 1, 2, 3, 4
 # who seized it
-NOT_SEIZED, BORDER, VERIFICATION, FOOTPRINT = 0, 1, 2, 3
-SEIZURE_CAUSES = ("border", "import_verification", "footprint")
+NOT_SEIZED, BORDER, VERIFICATION, FOOTPRINT, IMPORT_BAN = 0, 1, 2, 3, 4
+SEIZURE_CAUSES = ("border", "import_verification", "footprint", "import_ban")
 # label codes on certificates (>= 0 is a single declared country)
 MIXED, UNDOCUMENTED = -1, -2
-# the random streams, in the order they are spawned; never reorder (it changes every result)
-STREAMS = ("sizes", "values", "monitoring", "channels", "border", "first_leg", "hubs")
+# the random streams, in the order they are spawned; never reorder (it changes every result);
+# new streams go at the end, which leaves the draws of the others as they were
+STREAMS = (
+    "sizes", "values", "monitoring", "channels", "border", "first_leg", "hubs",
+    "field_reports", "imports",
+)  # fmt: skip
 
 
 @attrs.frozen(kw_only=True)
@@ -118,6 +124,38 @@ def network(scenario: Scenario) -> Network:
     )
 
 
+def _rate(own: float | None, default: float) -> float:
+    """Return a place's own control rate, or the scenario's when it has none."""
+    return default if own is None else own
+
+
+class ImportBan:
+    """The definition in force, applied at import by the places that enforce it.
+
+    An import is refused when its certificate names the origin country of goods it holds
+    that the definition counts (the paperwork shows them), or, with probability `rate` (the
+    traceability of the place), when it is verified back to the mine and holds any such
+    goods. The draws come from one stream, in the order the places check their imports.
+    """
+
+    def __init__(self, rng: np.random.Generator, positive: FloatArray, rate: float) -> None:
+        self.rng = rng
+        self.positive = positive  # 1.0 per production class the definition counts
+        self.rate = rate
+
+    def refuses(
+        self, book: Book, items: IntArray, declared: sp.csr_matrix, rate: float
+    ) -> BoolArray:
+        """Which of the imports `items` (declaring the countries `declared`) are refused."""
+        u = self.rng.random(items.size)
+        composition = book.composition(items)
+        held = np.asarray(composition @ self.positive).ravel()
+        named = _ones(declared @ book.kc.T)
+        shown = np.asarray(composition.multiply(named) @ self.positive).ravel()
+        refused: BoolArray = (shown > 0) | ((u < rate) & (held > 0))
+        return refused
+
+
 class Book:
     """All lots of a run (production, pools, parcels) and what each is made of.
 
@@ -185,22 +223,29 @@ class Book:
     # --- a hub ---------------------------------------------------------------------------------
 
     def hub(self, rng: np.random.Generator, items: IntArray, *, country: int, hub: Hub,
-            listing: bool, controls: Controls, lot_shape: float) -> IntArray:  # fmt: skip
-        """Check, pool and re-split the imports `items` of a hub; return the new parcels."""
+            listing: bool, controls: Controls, lot_shape: float,
+            ban: ImportBan | None = None) -> IntArray:  # fmt: skip
+        """Check, pool and re-split the imports `items` of a hub; return the new parcels.
+
+        `ban`, for a hub that enforces the definition in force, refuses the imports it
+        finds holding goods the definition counts.
+        """
         m = items.size
         u = rng.random((5, m))
+        verification = _rate(hub.import_verification, controls.hub_import_verification)
+        footprints = _rate(hub.footprint_checks, controls.footprint_checks)
         carats, step = self.carats[items], self.step[items]
         declared = self.declared(items)
         named = declared.getnnz(axis=1) > 0
         certified = self.label[items] != UNDOCUMENTED
         self.location[items] = country
         # paperwork: goods without a certificate are seized when checked
-        verified = ~certified & (u[0] < controls.hub_import_verification)
+        verified = ~certified & (u[0] < verification)
         # footprints: registered goods of an origin the certificate does not name
         seen = self.composition(items, registered_only=True) @ self.kc
         hidden = np.asarray((seen - seen.multiply(declared)).sum(axis=1)).ravel()
         undeclared = hidden / carats
-        checked = certified & named & (u[1] < controls.footprint_checks)
+        checked = certified & named & (u[1] < footprints)
         visible = (undeclared > 0) & (undeclared >= controls.footprint_min_share)
         hit = checked & visible & (u[2] < controls.footprint_sensitivity)
         wrong = checked & ~visible & (u[3] < controls.footprint_false_positive)
@@ -209,6 +254,11 @@ class Book:
         self.fate[items[hit | wrong]] = SEIZED
         self.seized_by[items[hit | wrong]] = FOOTPRINT
         keep = ~(verified | hit | wrong)
+        if ban is not None:
+            refused = keep & ban.refuses(self, items, declared, _rate(hub.traceability, ban.rate))
+            self.fate[items[refused]] = SEIZED
+            self.seized_by[items[refused]] = IMPORT_BAN
+            keep &= ~refused
         kept, kept_carats, kept_step = items[keep], carats[keep], step[keep]
         if kept.size == 0:
             return np.zeros(0, dtype=np.int64)
@@ -327,6 +377,8 @@ class RunArrays:
     smuggled: BoolArray  # production lots that took a smuggling route
     reported_production: FloatArray  # carats, countries x steps
     reported_production_value: FloatArray
+    # annual carats per producer country whose every zone a field report revealed
+    field_capacity: dict[str, float] = attrs.field(factory=dict)
 
     def by_class(self, ids: IntArray) -> FloatArray:
         """Total carats per class of lots `ids`."""
@@ -370,6 +422,14 @@ def run_arrays(
     sigma = np.array([z.value_per_carat.sigma for _, z in zones])
     value = carats * np.exp(median[zone] + sigma[zone] * rng["values"].standard_normal(n))
     registered = rng["monitoring"].random(n) < controls.monitoring_coverage
+    # field reports: each zone's output is seen with the monitoring coverage; a producer's
+    # capacity is known when every one of its zones was seen
+    seen_zone = rng["field_reports"].random(len(zones)) < controls.monitoring_coverage
+    field_capacity = {
+        p.country: sum(float(z.annual_carats) for z in p.zones)
+        for p in scenario.producers
+        if all(seen_zone[[i for i, (q, _) in enumerate(zones) if q is p]])
+    }
     origin = net.zone_country[zone]
     certified_zone = np.array([z.certified for _, z in zones])[zone]
 
@@ -379,8 +439,14 @@ def run_arrays(
     route = np.full(n, -1, dtype=np.int64)
     routes = scenario.routes
     starts = np.searchsorted(zone, np.arange(len(zones) + 1))  # zones are contiguous
-    for z, (producer, _) in enumerate(zones):
-        ids = np.array([i for i, r in enumerate(routes) if r.source == producer.country])
+    for z, (producer, zone_record) in enumerate(zones):
+        ids = np.array(
+            [
+                i
+                for i, r in enumerate(routes)
+                if r.source == producer.country and r.zone in (None, zone_record.name)
+            ]
+        )
         if ids.size == 0:
             continue
         lo, hi = starts[z], starts[z + 1]
@@ -396,7 +462,10 @@ def run_arrays(
     report("border")
     route_target = np.array([index[r.target] for r in routes] or [-1], dtype=np.int64)
     target = np.where(smuggled, route_target[np.maximum(route, 0)], -1)
-    caught = smuggled & (rng["border"].random(n) < controls.border_controls)
+    border = np.array(
+        [_rate(r.border_controls, controls.border_controls) for r in routes] or [0.0]
+    )
+    caught = smuggled & (rng["border"].random(n) < border[np.maximum(route, 0)])
     hubs = np.array([index[h.country] for h in scenario.hubs], dtype=np.int64)
     into_hub = smuggled & ~caught & np.isin(target, hubs)
     laundered = smuggled & ~caught & ~into_hub
@@ -437,6 +506,14 @@ def run_arrays(
     }
     arrived = [np.flatnonzero(certified & ~np.isin(importer, hubs))]
     hub_seeds = streams["hubs"].spawn(len(scenario.hubs))
+    enforcing = any(h.enforces for h in scenario.hubs) or any(
+        d.enforces for d in scenario.destinations
+    )
+    ban = (
+        ImportBan(rng["imports"], positive_mask(scenario, net), controls.traceability)
+        if enforcing
+        else None
+    )
     for h, hub in enumerate(scenario.hubs):
         report(f"hub {hub.name}")
         country = index[hub.country]
@@ -449,6 +526,7 @@ def run_arrays(
             listing=controls.origin_listing_on_mixed or hub.certifies == "list_origins",
             controls=controls,
             lot_shape=scenario.lot_shape,
+            ban=ban if hub.enforces else None,
         )
         to = _choose(hub.exports, index, hub_rng.random(parcels.size))
         legs.append((parcels, np.full(parcels.size, country), to, book.label[parcels]))
@@ -460,6 +538,17 @@ def run_arrays(
     # 6. destinations --------------------------------------------------------------------------
     report("destinations")
     destination = np.sort(np.concatenate(arrived))
+    if ban is not None:
+        for market in scenario.destinations:
+            if not market.enforces:
+                continue
+            here = destination[book.location[destination] == index[market.country]]
+            refused = here[
+                ban.refuses(book, here, book.declared(here), _rate(market.traceability, ban.rate))
+            ]
+            book.fate[refused] = SEIZED
+            book.seized_by[refused] = IMPORT_BAN
+        destination = destination[book.fate[destination] != SEIZED]
     book.fate[destination] = AT_DESTINATION
     truth = book.composition(destination)
     seen = _ones(book.declared(destination) @ book.kc.T)
@@ -486,6 +575,7 @@ def run_arrays(
         smuggled=smuggled,
         reported_production=reported,
         reported_production_value=reported_value,
+        field_capacity=field_capacity,
     )
 
 
@@ -524,3 +614,31 @@ def step_dates(scenario: Scenario) -> list[dt.date]:
         dt.date(scenario.start_year + s // spy, 1 + (s % spy) * months, 1)
         for s in range(scenario.years * spy)
     ]
+
+
+def class_verdicts(scenario: Scenario, net: Network) -> npt.NDArray[np.object_]:
+    """Verdict per class (``in``, ``out``, ``undetermined``) under the definition in force.
+
+    Each zone is judged on the scenario's situations over every calendar year it is mined
+    (`kpmodel.definitions.conflict_shares`).
+    """
+    zone, year = net.class_zone(), net.class_year()
+    verdicts = np.full(net.classes, "out", dtype=object)
+    if not scenario.situations:
+        return verdicts
+    columns = list(net.zone_names)  # "CC/zone": the places conflict_shares reads
+    shares = pd.DataFrame(np.eye(len(columns)), columns=columns)
+    for y in range(net.years):
+        first = scenario.start_year + y
+        window = Period(dt.date(first, 1, 1), dt.date(first, 12, 31))
+        judged = conflict_shares(scenario.definition, shares, scenario.situations, on=window)
+        rows = year == y
+        verdicts[rows & (judged.in_share.to_numpy()[zone] > 0.5)] = "in"
+        verdicts[rows & (judged.undetermined_share.to_numpy()[zone] > 0.5)] = "undetermined"
+    return verdicts
+
+
+def positive_mask(scenario: Scenario, net: Network) -> FloatArray:
+    """1.0 for every class the definition in force counts (verdict ``in``), else 0.0."""
+    mask: FloatArray = (class_verdicts(scenario, net) == "in").astype(np.float64)
+    return mask

@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from kpmodel.certificates import Certificate, Parcel, Party
-from kpmodel.definitions import Period, conflict_shares
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.participants import Register
 from kpmodel.provenance import ProvenanceGraph
@@ -24,7 +23,7 @@ from kpmodel.statistics import KPStatistics, detect
 
 _KINDS = pd.CategoricalDtype(["production", "pool", "parcel"])
 _FATES = pd.CategoricalDtype(["destination", "seized", "stock", "pooled", "split"])
-_SEIZED_BY = pd.CategoricalDtype(["", "border", "import_verification", "footprint"])
+_SEIZED_BY = pd.CategoricalDtype(["", "border", "import_verification", "footprint", "import_ban"])
 _FLOW_KINDS = pd.CategoricalDtype(["mix", "split"])
 
 
@@ -659,23 +658,7 @@ class SimulationResult:
 
     def _verdicts(self) -> np.ndarray:
         """Verdict per class ("in", "out", "undetermined") under the definition in force."""
-        net = self._arrays.net
-        zone, year = net.class_zone(), net.class_year()
-        verdicts = np.full(net.classes, "out", dtype=object)
-        if not self.scenario.situations:
-            return verdicts
-        columns = list(net.zone_names)  # "CC/zone": the places conflict_shares reads
-        shares = pd.DataFrame(np.eye(len(columns)), columns=columns)
-        for y in range(net.years):
-            first = self.scenario.start_year + y
-            window = Period(dt.date(first, 1, 1), dt.date(first, 12, 31))
-            judged = conflict_shares(
-                self.scenario.definition, shares, self.scenario.situations, on=window
-            )
-            rows = year == y
-            verdicts[rows & (judged.in_share.to_numpy()[zone] > 0.5)] = "in"
-            verdicts[rows & (judged.undetermined_share.to_numpy()[zone] > 0.5)] = "undetermined"
-        return verdicts
+        return en.class_verdicts(self.scenario, self._arrays.net)
 
     @functools.cached_property
     def metrics(self) -> pd.DataFrame:
@@ -765,8 +748,36 @@ class SimulationResult:
         )
 
     def _flags(self) -> pd.DataFrame:
-        """Return the flags of every built-in detector on the run's statistics."""
-        return detect(self.kp_statistics, detectors=DETECTORS)
+        """Return the flags of every built-in detector on the run's statistics.
+
+        The capacity detector gets what monitoring saw: the output of the producers whose
+        every zone a field report revealed (`field_reports`).
+        """
+        return detect(self.kp_statistics, detectors=DETECTORS, capacity=self.field_reports())
+
+    def field_reports(self) -> pd.DataFrame:
+        """Return what monitoring reported from the field: the output of producers it saw.
+
+        Each producing zone is seen with probability ``monitoring_coverage`` (field visits,
+        review missions, the UN Panel of Experts, satellite checks); a producer whose every
+        zone was seen has its true annual output known. The table has the columns of
+        `kpmodel.datasets.capacity_estimates` (``participant, low_carats, high_carats``), so
+        the capacity detector compares each producer's statistics with it.
+
+        Examples
+        --------
+        >>> scenario = kp.simulation.builtin("car-2013").with_levers(monitoring_coverage=1.0)
+        >>> kp.simulation.run(scenario, seed=1).field_reports().participant.tolist()
+        ['CD', 'CF', 'CM']
+        """
+        register = _register()
+        on = dt.date(self.scenario.start_year, 7, 1)
+        rows = sorted(
+            (register.participant_of(country, on=on) or country, carats, carats)
+            for country, carats in self._arrays.field_capacity.items()
+        )
+        frame = pd.DataFrame(rows, columns=["participant", "low_carats", "high_carats"])
+        return frame.astype({"participant": "string", "low_carats": float, "high_carats": float})
 
     def _detection_rows(
         self, definition: str, flags: pd.DataFrame

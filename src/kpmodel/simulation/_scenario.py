@@ -88,6 +88,11 @@ def _steps(_: object, attribute: attrs.Attribute[int], value: int) -> None:
         )
 
 
+def _optional_probability(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        _probability(_, attribute, value)
+
+
 def _one_of(options: tuple[str, ...]) -> Any:
     def check(_: object, attribute: attrs.Attribute[str], value: str) -> None:
         if value not in options:
@@ -318,6 +323,15 @@ class Hub:
         declared on the certificates of the goods pooled.
     exports : tuple of Share
         Where parcels go: destinations, or hubs listed after this one.
+    import_verification, footprint_checks, traceability : float, optional
+        This hub's own rates of the controls of the same name (`Controls`); the scenario's
+        rates when omitted.
+    enforces : bool
+        Whether the hub applies the definition in force at import (a ban judged at import,
+        such as the G7/EU ban on Russian diamonds): it refuses an import whose certificate
+        names an origin whose goods the definition counts, and, with probability
+        `traceability`, verifies an import back to the mine and refuses it if it holds any
+        such goods. Refused goods are seized (cause ``import_ban``).
     sources, assumptions : tuple of str
         Source keys and modelling choices.
 
@@ -338,6 +352,16 @@ class Hub:
     markup: float = attrs.field(default=1.0, converter=_float, validator=_positive)
     certifies: Certifies = attrs.field(default="mixed", validator=_one_of(CERTIFIES))
     exports: tuple[Share, ...] = attrs.field(default=(), converter=_shares)
+    import_verification: float | None = attrs.field(
+        default=None, converter=_float, validator=_optional_probability
+    )
+    footprint_checks: float | None = attrs.field(
+        default=None, converter=_float, validator=_optional_probability
+    )
+    traceability: float | None = attrs.field(
+        default=None, converter=_float, validator=_optional_probability
+    )
+    enforces: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
     sources: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     assumptions: tuple[str, ...] = attrs.field(default=(), converter=_strings)
 
@@ -347,16 +371,34 @@ class Hub:
 
 @attrs.frozen(kw_only=True)
 class Destination:
-    """A market where goods end their journey (a cutting centre).
+    """A market where goods end their journey (a cutting centre, an importing market).
+
+    Parameters
+    ----------
+    country : str
+        Country of the market.
+    name : str
+        Display name.
+    enforces : bool
+        Whether the market applies the definition in force at import, as `Hub.enforces`
+        describes (for example a G7 importer under the ban on Russian diamonds).
+    traceability : float, optional
+        This market's own traceability rate (`Controls.traceability` when omitted).
 
     Examples
     --------
     >>> kp.simulation.Destination(country="IN", name="India").country
     'IN'
+    >>> kp.simulation.Destination(country="US", enforces=True, traceability=0.5).traceability
+    0.5
     """
 
     country: str = attrs.field(validator=_country)
     name: str = attrs.field(default="", validator=attrs.validators.instance_of(str))
+    enforces: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+    traceability: float | None = attrs.field(
+        default=None, converter=_float, validator=_optional_probability
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -375,6 +417,11 @@ class Route:
     reported_as_production : bool
         Whether the target reports the smuggled goods as its own production in its
         statistics (otherwise they appear only in its exports).
+    zone : str, optional
+        Only lots of this zone of the source take the route (every zone's lots when
+        omitted). The probabilities of the routes a zone's lots can take sum to at most 1.
+    border_controls : float, optional
+        This route's own border-control rate (`Controls.border_controls` when omitted).
     sources, assumptions : tuple of str
         Source keys and modelling choices.
 
@@ -391,6 +438,10 @@ class Route:
     probability: float = attrs.field(converter=_float, validator=_probability)
     reported_as_production: bool = attrs.field(
         default=False, validator=attrs.validators.instance_of(bool)
+    )
+    zone: str | None = attrs.field(default=None, validator=attrs.validators.optional(_text))
+    border_controls: float | None = attrs.field(
+        default=None, converter=_float, validator=_optional_probability
     )
     sources: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     assumptions: tuple[str, ...] = attrs.field(default=(), converter=_strings)
@@ -421,8 +472,15 @@ class Controls:
     footprint_false_positive : float
         Chance that a check wrongly flags (and seizes) a parcel whose declaration is true.
     monitoring_coverage : float
-        Share of the lots whose production monitoring records (site registers, reference
-        footprints, satellite checks), so a footprint check can attribute them.
+        What monitoring (review missions, the UN Panel of Experts, civil society, site
+        registers and satellite checks) sees: the share of the lots whose production it
+        records, so that a footprint check can attribute them, and the chance that a field
+        report reveals a producing zone's output, so that the capacity detector can compare
+        each producer's statistics with what was seen on the ground.
+    traceability : float
+        Chance that an importer that enforces the definition in force (`Hub.enforces`,
+        `Destination.enforces`) verifies an import's origin back to the mine (the
+        traceability mechanism the G7 planned for Russian diamonds).
     origin_listing_on_mixed : bool
         Whether every hub lists the origins on mixed-origin certificates (allowed since the
         Dubai intersessional; the hubs' own `certifies` otherwise).
@@ -450,6 +508,7 @@ class Controls:
         default=0.0, converter=_float, validator=_probability
     )
     monitoring_coverage: float = attrs.field(default=1.0, converter=_float, validator=_probability)
+    traceability: float = attrs.field(default=0.0, converter=_float, validator=_probability)
     origin_listing_on_mixed: bool = attrs.field(
         default=False, validator=attrs.validators.instance_of(bool)
     )
@@ -592,7 +651,13 @@ class Scenario:
 
         Levers (see `LEVERS`): ``origin_listing_on_mixed`` (bool),
         ``hub_import_verification``, ``footprint_checks``, ``monitoring_coverage``,
-        ``border_controls`` (probabilities), and ``definition`` (a name).
+        ``border_controls``, ``traceability`` (probabilities), and ``definition`` (a name).
+
+        A lever sets its rate everywhere: routes, hubs and destinations with a rate of their
+        own (`Route.border_controls`, `Hub.import_verification`, `Hub.footprint_checks`,
+        `Hub.traceability`, `Destination.traceability`) take the lever's value too. To
+        change one place's rate, sweep its path (``"routes[0].border_controls"``) with
+        `sweep`.
 
         Raises
         ------
@@ -616,6 +681,25 @@ class Scenario:
                 controls[name] = value
         if controls:
             changes["controls"] = attrs.evolve(self.controls, **controls)
+        if "border_controls" in controls:
+            changes["routes"] = [
+                attrs.evolve(route, border_controls=None) for route in self.routes
+            ]
+        own: dict[str, Any] = {
+            field: None
+            for lever, field in (
+                ("hub_import_verification", "import_verification"),
+                ("footprint_checks", "footprint_checks"),
+                ("traceability", "traceability"),
+            )
+            if lever in controls
+        }
+        if own:
+            changes["hubs"] = [attrs.evolve(hub, **own) for hub in self.hubs]
+        if "traceability" in controls:
+            changes["destinations"] = [
+                attrs.evolve(market, traceability=None) for market in self.destinations
+            ]
         return attrs.evolve(self, **changes)
 
     def lever_values(self) -> dict[str, object]:
@@ -647,11 +731,16 @@ LEVERS: Mapping[str, str] = {
     ),
     "monitoring_coverage": (
         "Share in [0, 1] of production recorded by monitoring, so that footprint checks can "
-        "attribute it to its origin."
+        "attribute it to its origin, and chance that field reports reveal a zone's output to "
+        "the capacity detector."
     ),
     "origin_listing_on_mixed": (
         "True: hubs list the countries of origin on mixed-origin certificates instead of "
         "'MIXED' (allowed, not required, since the KP Dubai intersessional)."
+    ),
+    "traceability": (
+        "Probability in [0, 1] that an importer enforcing the definition in force verifies an "
+        "import's origin back to the mine."
     ),
 }
 """The policy levers of `Scenario.with_levers`, each with what it changes."""
@@ -769,7 +858,8 @@ def _scenario_problems(s: Scenario) -> list[Problem]:
         if not hub.exports:
             fail(f"hubs[{i}].exports", "must list where its parcels go")
         check_sources(f"hubs[{i}]", hub.sources)
-    totals: dict[str, float] = {}
+    zones_of = {p.country: [z.name for z in p.zones] for p in s.producers}
+    totals: dict[tuple[str, str], float] = {}
     for i, route in enumerate(s.routes):
         path = f"routes[{i}]"
         if route.source not in producers:
@@ -778,11 +868,20 @@ def _scenario_problems(s: Scenario) -> list[Problem]:
             fail(f"{path}.target", f"must differ from the source, got {route.target!r}")
         elif route.target not in producers | neighbours | set(hub_order):
             fail(f"{path}.target", f"must be a producer, neighbour or hub, got {route.target!r}")
-        totals[route.source] = totals.get(route.source, 0.0) + route.probability
+        names = zones_of.get(route.source, [])
+        if route.zone is not None and route.source in producers and route.zone not in names:
+            fail(f"{path}.zone", f"{route.zone!r} is not a zone of producer {route.source!r}")
+        for name in names if route.zone is None else [route.zone]:
+            pair = (route.source, name)
+            totals[pair] = totals.get(pair, 0.0) + route.probability
         check_sources(path, route.sources)
-    for country, total in sorted(totals.items()):
-        if total > 1 + 1e-9:
-            fail("routes", f"probabilities from {country!r} sum to {total!r}, more than 1")
+    by_zone = {r.source for r in s.routes if r.zone is not None}
+    reported: set[str] = set()
+    for (country, name), total in sorted(totals.items()):
+        where = f"{country}/{name}" if country in by_zone else country
+        if total > 1 + 1e-9 and where not in reported:
+            reported.add(where)
+            fail("routes", f"probabilities from {where!r} sum to {total!r}, more than 1")
     check_sources("controls", s.controls.sources)
     zones = {(p.country, z.name) for p in s.producers for z in p.zones}
     for i, situation in enumerate(s.situations):

@@ -147,14 +147,25 @@ _HUB: dict[str, Reader] = {
     "markup": _number,
     "certifies": _string,
     "exports": _shares,
+    "import_verification": _number,
+    "footprint_checks": _number,
+    "traceability": _number,
+    "enforces": _boolean,
     **_DOC,
 }
-_DESTINATION: dict[str, Reader] = {"country": _string, "name": _string}
+_DESTINATION: dict[str, Reader] = {
+    "country": _string,
+    "name": _string,
+    "enforces": _boolean,
+    "traceability": _number,
+}
 _ROUTE: dict[str, Reader] = {
     "source": _string,
     "target": _string,
     "probability": _number,
     "reported_as_production": _boolean,
+    "zone": _string,
+    "border_controls": _number,
     **_DOC,
 }
 _CONTROLS: dict[str, Reader] = {
@@ -167,6 +178,7 @@ _CONTROLS: dict[str, Reader] = {
             "footprint_min_share",
             "footprint_false_positive",
             "monitoring_coverage",
+            "traceability",
         ),
         _number,
     ),

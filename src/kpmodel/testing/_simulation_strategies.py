@@ -60,6 +60,7 @@ def lever_values() -> st.SearchStrategy[dict[str, object]]:
             "footprint_checks": probability,
             "monitoring_coverage": probability,
             "border_controls": probability,
+            "traceability": probability,
         },
     )
 
@@ -69,10 +70,12 @@ def scenarios(draw: Any, *, max_producers: int = 3) -> Scenario:
     """Return a strategy for small, valid simulation scenarios.
 
     Scenarios have 1 to `max_producers` producers with one or two zones (some of them not
-    certified), up to two neighbours, up to three hubs chained in order, one or two
-    destinations, smuggling routes, situations on some zones (random evidence) and one of
-    three definitions in force. They shrink towards one producer, no hub, no route and no
-    situation. Lot sizes keep each scenario under a few thousand lots.
+    certified), up to two neighbours, up to three hubs chained in order (some with their own
+    control rates, some enforcing the definition at import), one or two destinations,
+    smuggling routes (some for one zone, some with their own border controls), situations on
+    some zones (random evidence) and one of three definitions in force. They shrink towards
+    one producer, no hub, no route and no situation. Lot sizes keep each scenario under a
+    few thousand lots.
 
     Examples
     --------
@@ -123,6 +126,9 @@ def scenarios(draw: Any, *, max_producers: int = 3) -> Scenario:
                 markup=draw(st.sampled_from([1.0, 1.435])),
                 certifies=draw(st.sampled_from(["mixed", "list_origins"])),
                 exports=_shares(_subset(draw, onward), draw),
+                footprint_checks=draw(st.sampled_from([None, 0.0, 0.5])),
+                traceability=draw(st.sampled_from([None, 0.5, 1.0])),
+                enforces=draw(st.booleans()),
                 assumptions=_ASSUMED,
             )
         )
@@ -139,6 +145,8 @@ def scenarios(draw: Any, *, max_producers: int = 3) -> Scenario:
                     target=target,
                     probability=draw(st.sampled_from([0.05, 0.2, 0.45])),
                     reported_as_production=draw(st.booleans()),
+                    zone=draw(st.sampled_from([None, "z0"])),
+                    border_controls=draw(st.sampled_from([None, 0.0, 0.5])),
                     assumptions=_ASSUMED,
                 )
             )
@@ -163,6 +171,7 @@ def scenarios(draw: Any, *, max_producers: int = 3) -> Scenario:
         footprint_checks=draw(probability),
         footprint_false_positive=draw(st.sampled_from([0.0, 0.1])),
         monitoring_coverage=draw(probability),
+        traceability=draw(probability),
         origin_listing_on_mixed=draw(st.booleans()),
     )
     return Scenario(
@@ -174,7 +183,9 @@ def scenarios(draw: Any, *, max_producers: int = 3) -> Scenario:
         producers=producers,
         neighbours=neighbours,
         hubs=hubs,
-        destinations=[Destination(country=c) for c in destination_codes],
+        destinations=[
+            Destination(country=c, enforces=draw(st.booleans())) for c in destination_codes
+        ],
         routes=routes,
         controls=controls,
         situations=situations,
