@@ -6,7 +6,6 @@ import hashlib
 import itertools
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from kpmodel._boundary import atomic_open, atomic_write, display_path, parse_json, read_text
 from kpmodel.errors import InvalidArgumentError, LoadError, Problem
 from kpmodel.simulation._result import progress_bar, require_scenario, run
 from kpmodel.simulation._scenario import Scenario, check_lever
@@ -181,7 +181,9 @@ def _prepare(
     manifest = directory / _MANIFEST
     fingerprint = _fingerprint(scenario, plan)
     if manifest.exists():
-        recorded = json.loads(manifest.read_text(encoding="utf-8")).get("fingerprint")
+        # A damaged manifest is a LoadError naming it (bad UTF-8, bad JSON, nesting, ...).
+        recorded_data = parse_json(read_text(manifest), source=display_path(manifest))
+        recorded = recorded_data.get("fingerprint") if isinstance(recorded_data, dict) else None
         if recorded != fingerprint:
             msg = (
                 f"checkpoint directory {os.fspath(directory)!r} holds another sweep (other "
@@ -226,18 +228,9 @@ def _write_atomically(frame: pd.DataFrame, path: Path) -> None:
 
     pq = _parquet()
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        pq.write_table(table, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with atomic_open(path, "wb") as file:
+        pq.write_table(table, file)
 
 
 def _write_text_atomically(text: str, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as file:
-        file.write(text)
-    os.replace(tmp, path)
+    atomic_write(path, text)
