@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
-import json
 import os
 import sys
 import textwrap
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
-from xml.etree.ElementTree import ParseError
 
 import click
-import networkx as nx
 import pandas as pd
 
 import kpmodel as kp
 from kpmodel import report
+from kpmodel._boundary import as_date, display_path, parse_json, read_text
 from kpmodel.cli._output import FORMATS, WIDTH, render
 from kpmodel.errors import KPModelError, LoadError, Problem
 from kpmodel.report._sections import REGISTER_SOURCE, check_frame, describe_lot, trace_frame
@@ -92,8 +90,8 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
+        return as_date(value)
+    except KPModelError:
         msg = f"expected a date such as 2024-05-31; got {value!r}"
         raise click.BadParameter(msg, ctx, param) from None
 
@@ -201,10 +199,21 @@ def check(
     A folder stands for the .json and .csv files in it. Exit status 0 when there are no
     findings, 1 when there are, 2 for unusable input.
     """
+    given = files
     files = tuple(_expand(files))
+    if not files:
+        # Checking nothing must not look like a clean pass (exit 0).
+        names = ", ".join(display_path(path) for path in given)
+        msg = (
+            f"no .json or .csv files to check in {names}; give the files or a folder holding them"
+        )
+        raise Failure(msg)
     register = kp.participants.Register.load(register_file) if register_file else None
-    # All or nothing: every file is loaded before anything is checked.
-    loaded = {str(path): kp.certificates.load(path) for path in _progress(files, "loading")}
+    # All or nothing: every file is loaded before anything is checked. File names are shown
+    # safely whatever their encoding (a name that is not UTF-8 gets escapes).
+    loaded = {
+        display_path(path): kp.certificates.load(path) for path in _progress(files, "loading")
+    }
     reports = {
         name: kp.check(records, register=register, on=on)
         for name, records in _progress(list(loaded.items()), "checking")
@@ -230,7 +239,7 @@ def check(
             )
         ],
         title="kpmodel check",
-        inputs={"files": ", ".join(map(str, files)), "command": "kpmodel check"},
+        inputs={"files": ", ".join(map(display_path, files)), "command": "kpmodel check"},
     )
     ctx.exit(1 if errors or warnings else 0)
 
@@ -240,18 +249,10 @@ def check(
 
 def load_graph(path: Path) -> kp.ProvenanceGraph:
     """Read a provenance graph from node-link JSON or GraphML, as kpmodel writes them."""
-    source = str(path)
-    try:
-        if path.suffix.lower() == ".graphml":
-            return kp.ProvenanceGraph.read_graphml(path)
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise LoadError([Problem("", f"cannot read the file: {error}")], source=source) from None
-    except (ParseError, nx.NetworkXError, ValueError, KeyError, UnicodeDecodeError) as error:
-        if isinstance(error, KPModelError):
-            raise
-        problem = f"not a provenance graph in node-link JSON or GraphML: {error}"
-        raise LoadError([Problem("", problem)], source=source) from None
+    source = display_path(path)
+    if path.suffix.lower() == ".graphml":
+        return kp.ProvenanceGraph.read_graphml(path)
+    data = parse_json(read_text(path, source=source), source=source)
     if not isinstance(data, dict):
         problem = (
             "expected node-link JSON: an object with 'nodes' and 'edges' "
@@ -343,8 +344,8 @@ def _subject(path: Path | None) -> tuple[Any, str]:
         return graph_lots(load_graph(path)), str(path)
     if suffix == ".json":
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = parse_json(read_text(path))
+        except KPModelError:
             data = None  # CaseBook.load reports it
         if isinstance(data, dict) and "nodes" in data:
             return graph_lots(load_graph(path)), str(path)
