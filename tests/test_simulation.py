@@ -416,7 +416,7 @@ def test_dask_cluster_gives_the_same_table(congo):
     serial = kp.simulation.sweep(congo, levers=levers, seeds=2, progress=False)
     with (
         distributed.LocalCluster(
-            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as client,
     ):

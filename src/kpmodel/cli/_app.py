@@ -18,9 +18,7 @@ import kpmodel as kp
 from kpmodel import report
 from kpmodel._boundary import as_date, display_path, parse_json, read_text
 from kpmodel.cli._output import FORMATS, WIDTH, render
-from kpmodel.errors import KPModelError, LoadError, Problem
-from kpmodel.report._sections import REGISTER_SOURCE, check_frame, describe_lot, trace_frame
-from kpmodel.report._simulation import headline_metrics, sweep_summary
+from kpmodel.errors import KPModelError, LoadError
 
 T = TypeVar("T")
 
@@ -218,7 +216,7 @@ def check(
         name: kp.check(records, register=register, on=on)
         for name, records in _progress(list(loaded.items()), "checking")
     }
-    findings = check_frame(reports)
+    findings = kp.rules.findings_frame(reports).rename(columns={"input": "file"})
     if fmt != "table":
         _emit(findings, fmt)
     for name, part in findings.groupby("file", sort=False):
@@ -235,7 +233,7 @@ def check(
             report.check_section(
                 reports,
                 on=on,
-                register=str(register_file) if register_file else REGISTER_SOURCE,
+                register=str(register_file) if register_file else report.REGISTER_SOURCE,
             )
         ],
         title="kpmodel check",
@@ -245,21 +243,6 @@ def check(
 
 
 # -- trace -----------------------------------------------------------------------------
-
-
-def load_graph(path: Path) -> kp.ProvenanceGraph:
-    """Read a provenance graph from node-link JSON or GraphML, as kpmodel writes them."""
-    source = display_path(path)
-    if path.suffix.lower() == ".graphml":
-        return kp.ProvenanceGraph.read_graphml(path)
-    data = parse_json(read_text(path, source=source), source=source)
-    if not isinstance(data, dict):
-        problem = (
-            "expected node-link JSON: an object with 'nodes' and 'edges' "
-            "(ProvenanceGraph.to_node_link)"
-        )
-        raise LoadError([Problem("", problem)], source=source)
-    return kp.ProvenanceGraph.from_node_link(data)
 
 
 def _lot(graph: kp.ProvenanceGraph, given: str) -> Any:
@@ -295,11 +278,11 @@ def trace(
 
     GRAPH is node-link JSON or GraphML, as kpmodel.ProvenanceGraph writes them.
     """
-    graph = load_graph(graph_file)
+    graph = kp.provenance.read_graph(graph_file)
     lot = _lot(graph, lot_id)
-    frame = trace_frame(graph, lot, by=by, paths=paths)
+    frame = kp.provenance.trace(graph, lot, by=by, paths=paths)
     if fmt == "table":
-        click.echo(textwrap.fill(describe_lot(graph, lot), WIDTH))
+        click.echo(textwrap.fill(kp.provenance.describe_lot(graph, lot), WIDTH))
         repeated = frame["origin"].duplicated()
         frame.loc[repeated, ["share", "carats"]] = float("nan")
         frame.loc[repeated, "origin"] = ""
@@ -341,14 +324,14 @@ def _subject(path: Path | None) -> tuple[Any, str]:
         return kp.definitions.CaseBook.default(), "the shipped case book"
     suffix = path.suffix.lower()
     if suffix == ".graphml":
-        return graph_lots(load_graph(path)), str(path)
+        return graph_lots(kp.provenance.read_graph(path)), str(path)
     if suffix == ".json":
         try:
             data = parse_json(read_text(path))
         except KPModelError:
             data = None  # CaseBook.load reports it
         if isinstance(data, dict) and "nodes" in data:
-            return graph_lots(load_graph(path)), str(path)
+            return graph_lots(kp.provenance.read_graph(path)), str(path)
     return kp.definitions.CaseBook.load(path), str(path)
 
 
@@ -413,28 +396,6 @@ def compare(
 
 # -- statistics ------------------------------------------------------------------------
 
-#: Where the shipped KP statistics come from (kpmodel.datasets.kp_production).
-SHIPPED_STATISTICS = (
-    "KP public statistics (production), half-yearly 2003-2024, as exported in the "
-    "ashmita2004chat/diamond-dashboard repository; not an official publication"
-)
-
-
-def detect_flags(stats: kp.statistics.KPStatistics) -> pd.DataFrame:
-    """Run every built-in detector with the shipped capacity estimates; name known episodes."""
-    flags = kp.statistics.detect(stats, capacity=kp.datasets.capacity_estimates())
-    return kp.statistics.match_episodes(flags, kp.datasets.known_episodes())
-
-
-def statistics_sources(flags: pd.DataFrame | None) -> list[str]:
-    """Return the sources of the statistics, capacity estimates and matched episodes."""
-    cited = [SHIPPED_STATISTICS]
-    if flags is not None:
-        cited += list(kp.datasets.capacity_estimates()["source"])
-        episodes = kp.datasets.known_episodes()
-        cited += list(episodes.loc[episodes["episode"].isin(flags["episode"]), "source"])
-    return cited
-
 
 @cli.command()
 @click.argument("stats_file", metavar="[FILE]", required=False, type=click.Path(path_type=Path))
@@ -459,7 +420,7 @@ def statistics(
         stats, source = kp.datasets.kp_statistics(), "the shipped KP statistics"
     else:
         stats, source = kp.statistics.KPStatistics.from_csv(stats_file), str(stats_file)
-    flags = detect_flags(stats) if detect else None
+    flags = kp.datasets.detect_flags(stats) if detect else None
     if flags is None:
         world = stats.world(annual=True)
         _emit(world[["year", "carats", "value_usd", "value_per_carat", "participants"]], fmt)
@@ -475,7 +436,7 @@ def statistics(
         report_dir,
         lambda: [
             report.statistics_section(
-                stats, flags, source=source, sources=statistics_sources(flags)
+                stats, flags, source=source, sources=kp.datasets.statistics_sources(flags)
             )
         ],
         title="kpmodel statistics",
@@ -567,7 +528,7 @@ def simulate(
     scenario = scenario.with_levers(**{name: values[0] for name, values in levers.items()})
     result = kp.simulation.run(scenario, seed=scenario.seed if seed is None else seed)
     metrics = result.metrics
-    _emit(headline_metrics(metrics) if fmt == "table" else metrics, fmt)
+    _emit(kp.simulation.headline_metrics(metrics) if fmt == "table" else metrics, fmt)
     _write_report(
         report_dir,
         lambda: [report.simulation_section(result)],
@@ -593,18 +554,6 @@ def _executor(workers: int | None, scheduler: str | None) -> Any:
 
         return ProcessPoolExecutor(max_workers=workers)
     return None
-
-
-def sweep_table(summary: pd.DataFrame, levers: Sequence[str], definition: str) -> pd.DataFrame:
-    """Return the sweep summary as one row per metric and one column per combination."""
-    shown = summary[summary["definition"].isin(["all", definition])].copy()
-    shown["combination"] = (
-        shown[list(levers)].astype(str).agg(",".join, axis=1) if levers else "base"
-    )
-    shown["metric"] = shown["definition"] + " " + shown["metric"]
-    wide = shown.pivot(index="metric", columns="combination", values="mean")
-    order = list(dict.fromkeys(shown["metric"]))
-    return wide.loc[order, list(dict.fromkeys(shown["combination"]))].reset_index()
 
 
 @cli.command()
@@ -646,10 +595,12 @@ def sweep(
         if executor is not None:
             executor.shutdown()
     if fmt == "table":
-        summary = sweep_summary(table, list(levers))
         if levers:
             _note(f"columns: {', '.join(levers)} (mean over {seeds} seeds)", fmt)
-        _emit(sweep_table(summary, list(levers), scenario.definition), fmt)
+        means = kp.simulation.sweep_means(
+            table, levers=list(levers), definition=scenario.definition
+        )
+        _emit(means, fmt)
     else:
         _emit(table, fmt)
     _write_report(
@@ -670,7 +621,7 @@ def sweep(
 
 def _datasets() -> dict[str, Callable[[], Any]]:
     shipped: dict[str, Callable[[], Any]] = {
-        name: getattr(kp.datasets, name) for name in kp.datasets.__all__
+        name: getattr(kp.datasets, name) for name in kp.datasets.TABLES
     }
     shipped["casebook"] = kp.definitions.CaseBook.default
     shipped["register"] = kp.participants.Register.default
@@ -745,7 +696,7 @@ def data(name: str | None, fmt: str) -> None:
     "--data",
     "data_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="A folder of example certificate files (default: examples/data).",
+    help="A folder of certificate files to check (default: the shipped examples).",
 )
 @click.pass_context
 def demo(ctx: click.Context, output: Path, data_dir: Path | None) -> None:
@@ -761,7 +712,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     Examples
     --------
     >>> kp.cli.main(["--version"])
-    kpmodel, version 0.1.0
+    kpmodel, version ...
     0
     """
     try:

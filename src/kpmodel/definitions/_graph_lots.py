@@ -30,8 +30,13 @@ from kpmodel.definitions._origins import (
     situation_list,
 )
 from kpmodel.errors import InvalidArgumentError
-from kpmodel.provenance import ProvenanceGraph, origin_shares
-from kpmodel.provenance._shares import propagate, unknown_fraction
+from kpmodel.provenance import (
+    ProvenanceGraph,
+    lot_carats,
+    origin_shares,
+    propagate,
+    unknown_fraction,
+)
 
 if TYPE_CHECKING:
     from kpmodel.definitions._lots import Lots
@@ -92,8 +97,7 @@ def _selected(graph: ProvenanceGraph, lots: Iterable[Any] | None) -> np.ndarray[
 
 
 def _carats(graph: ProvenanceGraph) -> FloatArray:
-    carats: FloatArray = graph._column("carats").astype(np.float64)
-    return carats
+    return lot_carats(graph)
 
 
 def _production(graph: ProvenanceGraph, by: str) -> tuple[np.ndarray[Any, Any], pd.DataFrame]:

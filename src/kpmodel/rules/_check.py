@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 
 from kpmodel._boundary import as_date, show
-from kpmodel.certificates._records import Certificate, ImportConfirmation, Shipment
+from kpmodel.certificates import Certificate, ImportConfirmation, Shipment
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.rules._model import Context, Finding, RegisterLike, Report, Rulebook
 
