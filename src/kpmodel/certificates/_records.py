@@ -12,13 +12,14 @@ import enum
 import re
 from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal, InvalidOperation
-from functools import cache
+from decimal import Decimal
 from typing import Any
 
 import attrs
-import pycountry
 
+from kpmodel._boundary import _iso_codes as _boundary_iso_codes
+from kpmodel._boundary import country_code, finite_decimal, participant_code
+from kpmodel._boundary import is_country_code as _boundary_is_country_code
 from kpmodel.errors import InvalidRecordError, UnknownCodeError
 
 __all__ = [
@@ -88,24 +89,20 @@ def _hs_code_message(value: object) -> str:
     )
 
 
-@cache
 def _iso_codes() -> frozenset[str]:
-    return frozenset(country.alpha_2 for country in pycountry.countries)
+    return frozenset(code for code in _boundary_iso_codes())
 
 
 def is_country_code(code: object) -> bool:
     """Tell whether `code` is an ISO 3166-1 alpha-2 code."""
-    return isinstance(code, str) and code in _iso_codes()
+    return _boundary_is_country_code(code)
 
 
 def _check_country(value: object, path: str, *, participant: bool = False) -> None:
-    if is_country_code(value) or (participant and value in _PARTICIPANT_ONLY_CODES):
-        return
-    what = "an ISO 3166-1 alpha-2 country code" + (" or 'EU'" if participant else "")
-    msg = f"must be {what} such as 'BE' or 'BW', got {value!r}"
-    if isinstance(value, str) and value.upper() != value and is_country_code(value.upper()):
-        msg += f"; write it in capitals: {value.upper()!r}"
-    raise InvalidRecordError(msg, path=path)
+    if participant:
+        participant_code(value, path=path)
+    else:
+        country_code(value, path=path)
 
 
 def _country(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -152,21 +149,8 @@ def _optional_day(instance: object, attribute: attrs.Attribute[Any], value: obje
 
 
 def _to_decimal(value: object, path: str) -> Decimal:
-    if isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, str | int) and not isinstance(value, bool):
-        try:
-            number = Decimal(value)
-        except InvalidOperation:
-            msg = f"must be a decimal number such as '12.50', got {value!r}"
-            raise InvalidRecordError(msg, path=path) from None
-    else:
-        msg = f"must be a Decimal, a decimal string such as '12.50' or an int, got {value!r}"
-        raise InvalidRecordError(msg, path=path)
-    if not number.is_finite():
-        msg = f"must be a finite number, got {str(value)!r}"
-        raise InvalidRecordError(msg, path=path)
-    return number
+    # The lower bounds (> 0, >= 0) are the fields' validators; the upper one keeps sums finite.
+    return finite_decimal(value, path=path)
 
 
 def _carats(value: object) -> Decimal:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import inspect
-import json
 import os
 import sys
 import textwrap
@@ -18,6 +17,7 @@ import pandas as pd
 
 import kpmodel as kp
 from kpmodel import report
+from kpmodel._boundary import as_date, parse_json, read_text
 from kpmodel._output import printable, show_path
 from kpmodel.cli._inputs import (
     STDIN,
@@ -100,8 +100,8 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
+        return as_date(value)
+    except KPModelError:
         msg = f"expected a date such as 2024-05-31; got {value!r}"
         raise click.BadParameter(msg, ctx, param) from None
 
@@ -411,8 +411,8 @@ def _subject(path: Path | None) -> tuple[Any, str]:
         return graph_lots(kp.provenance.read_graph(path)), show_path(path)
     if suffix == ".json":
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = parse_json(read_text(path))
+        except KPModelError:
             data = None  # CaseBook.load reports it
         if isinstance(data, dict) and "nodes" in data:
             return graph_lots(kp.provenance.read_graph(path)), show_path(path)

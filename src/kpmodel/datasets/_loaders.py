@@ -191,7 +191,8 @@ def _statistics() -> KPStatistics:
     frame = production[["participant", "year", "half", "carats", "value_usd"]].assign(
         participant=production["participant"].astype(str), flow="production"
     )
-    return KPStatistics.from_frame(frame, source="kp_production_halfyear.csv")
+    # Several submissions for one period are added up, as the docstring below says.
+    return KPStatistics.from_frame(frame, source="kp_production_halfyear.csv", duplicates="sum")
 
 
 def kp_statistics() -> KPStatistics:

@@ -16,10 +16,17 @@ from typing import Any
 import attrs
 import pandas as pd
 
-from kpmodel._dates import as_date
+from kpmodel._boundary import (
+    as_date,
+    display_path,
+    parse_json,
+    participant_code,
+    read_text,
+    show,
+)
 from kpmodel._display import View
 from kpmodel.errors import InvalidRecordError, LoadError, Problem, UnknownCodeError
-from kpmodel.participants._codes import country_name, is_country_code
+from kpmodel.participants._codes import country_name
 
 FORMAT = "kpmodel-register/1"
 
@@ -72,9 +79,7 @@ def _to_date(value: object) -> dt.date:
 
 
 def _check_country(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not is_country_code(value):
-        msg = f"must be an ISO 3166-1 alpha-2 code or 'EU', got {value!r}"
-        raise InvalidRecordError(msg, path=attribute.name)
+    participant_code(value, path=attribute.name)
 
 
 @attrs.frozen(kw_only=True)
@@ -447,14 +452,8 @@ class Register:
         >>> kp.participants.Register.load(path) == kp.participants.Register.default()
         True
         """
-        try:
-            with open(path, encoding="utf-8") as file:
-                text = file.read()
-        except OSError as exc:
-            raise LoadError(
-                [Problem("", f"cannot read the file: {exc}")], source=str(path)
-            ) from exc
-        return cls.loads(text, source=str(path))
+        source = display_path(path)
+        return cls.loads(read_text(path, source=source), source=source)
 
     @classmethod
     def loads(cls, text: str, *, source: str = "") -> Register:
@@ -465,12 +464,7 @@ class Register:
         >>> kp.participants.Register.loads('{"format": "kpmodel-register/1", "participants": []}')
         <Register: 0 participants; see .status(code, on=...), ...>
         """
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            problem = Problem(f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}")
-            raise LoadError([problem], source=source) from exc
-        return _structure_register(data, source=source)
+        return _structure_register(parse_json(text, source=source), source=source)
 
     def dumps(self) -> str:
         """Return the register as JSON text that `Register.loads` reads back unchanged.
@@ -867,10 +861,10 @@ class _Reader:
     def date(self, value: object, path: str) -> dt.date | None:
         if isinstance(value, str):
             try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
+                return as_date(value, path=path, error=InvalidRecordError)
+            except InvalidRecordError:
                 pass
-        self.fail(path, f"must be an ISO date such as '2013-05-23', got {value!r}")
+        self.fail(path, f"must be an ISO date such as '2013-05-23', got {show(value)}")
         return None
 
     def text(self, value: object, path: str) -> str:
