@@ -13,10 +13,11 @@ import pandas as pd
 
 from kpmodel import _limits
 from kpmodel._limits import Limit
+from kpmodel._progress import progress_bar
 from kpmodel.errors import InvalidArgumentError, SweepError
 from kpmodel.simulation import _designs as ds
 from kpmodel.simulation._checkpoint import METRIC_COLUMNS, Checkpoint
-from kpmodel.simulation._result import progress_bar, require_scenario, run
+from kpmodel.simulation._result import require_scenario, run
 from kpmodel.simulation._scenario import LEVERS, Scenario, check_lever
 from kpmodel.simulation._size import check_sweep, count_runs
 
@@ -75,8 +76,8 @@ def sweep(
         from another sweep, copied over another run, missing a column or edited by a
         single byte, is refused with the file named, and nothing is deleted.
     progress : bool, optional
-        Show a progress bar (needs ``tqdm``). By default, only on a terminal, and only for
-        sweeps that last more than a second.
+        Show a progress bar (needs ``tqdm``). By default, only in a notebook or on a
+        terminal, and only for sweeps that last more than a second.
     max_memory : int or str, optional
         The most memory the sweep's table and each of its runs may need (see `run`); the
         sweep is refused before any run when its plan, its table or one of its runs would
@@ -98,8 +99,8 @@ def sweep(
     kpmodel.errors.InvalidArgumentError
         Before any run, for an unknown lever or scenario path, a bad lever value or seed, a
         range outside its parameter's domain (a probability above 1), an unknown design, a
-        design without `samples` (the message names the input); or for a checkpoint
-        directory that holds another sweep or was written by another kpmodel version.
+        design without `samples`, or a checkpoint directory that holds another sweep or was
+        written by another kpmodel version. The message names the input.
     kpmodel.errors.LoadError
         For a checkpoint whose manifest or run files are damaged or not this sweep's.
     kpmodel.errors.SizeLimitError
@@ -132,7 +133,7 @@ def sweep(
     """
     if levers is None:
         levers = {}
-    plan, ranges = _plan(scenario, levers, seeds, max_memory, uncertainties, design, samples)
+    plan, inputs = _plan(scenario, levers, seeds, uncertainties, design, samples, max_memory)
     limit = _resolved(max_memory)
     store = _open_checkpoint(checkpoint, scenario, plan) if checkpoint is not None else None
     frames = store.finished() if store is not None else {}
@@ -155,12 +156,12 @@ def sweep(
         if bar is not None:
             bar.close()
     parts = [_label(frames[r], r, v, s) for r, v, s in plan if r in frames]
-    empty = _empty(levers, ranges)
-    table = _canonical(pd.concat(parts, ignore_index=True) if parts else empty, levers, ranges)
+    frame = pd.concat(parts, ignore_index=True) if parts else _empty(levers, inputs)
+    table = _canonical(frame, levers, inputs)
     table.attrs = {
         "design": design,
         "samples": samples,
-        "uncertainties": {path: list(r) for path, r in ranges.items()},
+        "uncertainties": {path: list(r) for path, r in inputs.items()},
         "levers": list(levers),
         "definition": scenario.definition,
     }
@@ -212,9 +213,9 @@ def _failures(
     return pd.DataFrame(rows)
 
 
-def _empty(levers: Mapping[str, Sequence[object]], ranges: Mapping[str, object]) -> pd.DataFrame:
-    inputs = ["sample", *ranges] if ranges else []
-    columns = ["run_id", "seed", *levers, *inputs, *METRIC_COLUMNS]
+def _empty(levers: Mapping[str, Sequence[object]], inputs: Mapping[str, object]) -> pd.DataFrame:
+    design = ["sample", *inputs] if inputs else []
+    columns = ["run_id", "seed", *levers, *design, *METRIC_COLUMNS]
     return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
 
 
@@ -244,10 +245,10 @@ def _plan(
     scenario: Scenario,
     levers: object,
     seeds: int | Iterable[int],
-    max_memory: Limit = None,
     uncertainties: object = None,
     design: str = "full",
     samples: object = None,
+    max_memory: Limit = None,
 ) -> tuple[list[tuple[int, dict[str, object], int]], dict[str, tuple[float, float]]]:
     require_scenario(scenario)
     if not isinstance(levers, Mapping):
@@ -268,19 +269,15 @@ def _plan(
         msg = f"{overlap[0]!r} is both a lever and an uncertainty; give it once"
         raise InvalidArgumentError(msg)
     size = ds.check_samples(design, samples, bool(ranges))
-    points: list[dict[str, object]] = [{}]
-    if ranges:
-        assert size is not None
-        grid = ds.design_points(ranges, design, size, scenario.seed)
-        points = [{"sample": k, **ds.point_values(ranges, row)} for k, row in enumerate(grid)]
     if isinstance(seeds, int) and not isinstance(seeds, bool):
         seeds = range(seeds)
     names = list(levers)
     if isinstance(seeds, Sized):  # refuse a huge sweep before its plan is built
-        runs = count_runs(levers, len(seeds)) * len(points)
+        points_count = _design_size(design, size, len(ranges))
+        runs = count_runs(levers, len(seeds)) * points_count
         first = itertools.islice(itertools.product(*levers.values()), VARIANTS_CHECKED)
         variants = (ds.settings_of(scenario, dict(zip(names, c, strict=True))) for c in first)
-        columns = 6 + len(names) + (1 + len(ranges) if ranges else 0)
+        columns = 6 + len(names) + (len(ranges) + 1 if ranges else 0)
         check_sweep(scenario, variants, runs=runs, columns=columns, limit=max_memory)
     seed_list = list(seeds) if isinstance(seeds, Iterable) else [seeds]
     if not seed_list or not all(
@@ -289,6 +286,11 @@ def _plan(
         msg = f"seeds must be a positive count or non-negative integers, got {seeds!r}"
         raise InvalidArgumentError(msg)
     combos = list(itertools.product(*(levers[name] for name in names)))
+    points: list[dict[str, object]] = [{}]
+    if ranges:
+        assert size is not None
+        grid = ds.design_points(ranges, design, size, scenario.seed)
+        points = [{"sample": k, **ds.point_values(ranges, row)} for k, row in enumerate(grid)]
     plan: list[tuple[int, dict[str, object], int]] = []
     for combo in combos:
         for point in points:
@@ -296,6 +298,15 @@ def _plan(
             for seed in seed_list:
                 plan.append((len(plan), values, seed))
     return plan, ranges
+
+
+def _design_size(design: str, samples: int | None, inputs: int) -> int:
+    """How many design points `ds.design_points` will give, computed before making them."""
+    if not samples:
+        return 1
+    if design == "full":
+        return int(samples**inputs)
+    return samples * (inputs + 2) if design == "sobol" else samples
 
 
 def _check_path_value(scenario: Scenario, path: str, value: object) -> None:
