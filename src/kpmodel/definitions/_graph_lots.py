@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from kpmodel._limits import check_memory
 from kpmodel.definitions._calling import name_of
 from kpmodel.definitions._definition import EVENTS, Verdict
 from kpmodel.definitions._evidence import Period, Place
@@ -297,6 +298,12 @@ def _event_verdicts(
                         cells.append((j, int(o), composition[i, o], composition[i, k + o]))
             shipped.append(cells)
     c = len(classes)
+    check_memory(
+        4.0 * n * (2 * c + 2) * 8,
+        what=f"judging {n} lots with {c} classes of production verdicts",
+        change="judge fewer definitions at a time, or a part of the graph",
+        keyword=False,
+    )
     initial = np.zeros((n, 2 * c + 2))
     for i, row in enumerate(rows):
         for j in produced[i]:
