@@ -60,7 +60,7 @@ findings = kp.provenance.audit(graph, register=Register.default())
 print(f"\nThe audit finds {len(findings)} problems on clean-looking certificates:")
 for f in findings:
     print(
-        f"- {f.certificate} ({f.exporter} -> {f.importer}, {f.on}): declares {f.declared_origin!r}"
+        f"- {f.certificate} ({f.exporter} -> {f.importer}, {f.on}): declares '{f.declared_origin}'"
         f" but {f.share:.1%} ({f.carats:,.0f} ct) is {f.origin} [{f.reason}]"
     )
     for path in f.paths[:2]:

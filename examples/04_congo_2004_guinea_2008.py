@@ -95,19 +95,20 @@ def figures(flags: pd.DataFrame) -> None:
     """Save the three figures: production, value per carat with flags, and the mirror gap."""
     stats = kp.datasets.kp_statistics()
     saved = []
-    figure = kp.statistics.plot_production(stats, participants=["GN", "CG", "CF", "SL"])
+    FIGURES.mkdir(parents=True, exist_ok=True)
+    ax = kp.statistics.plot_production(stats, participants=["GN", "CG", "CF", "SL"])
     saved.append(FIGURES / "04_production.png")
-    figure.savefig(saved[-1], dpi=100)
-    figure = kp.statistics.plot_value_per_carat(stats, flags, participants=["GN", "CG"])
+    ax.figure.savefig(saved[-1], dpi=100)
+    ax = kp.statistics.plot_value_per_carat(stats, flags, participants=["GN", "CG"])
     saved.append(FIGURES / "04_value_per_carat.png")
-    figure.savefig(saved[-1], dpi=100)
+    ax.figure.savefig(saved[-1], dpi=100)
     trade = kp.datasets.trade_hs7102()
     world = kp.statistics.mirror(trade[trade["kp_rough"]])
-    figure = kp.statistics.plot_mirror_gap(
+    ax = kp.statistics.plot_mirror_gap(
         world, title="Rough diamonds (HS 7102 KP subheadings): world declared exports vs imports"
     )
     saved.append(FIGURES / "04_mirror_gap.png")
-    figure.savefig(saved[-1], dpi=100)
+    ax.figure.savefig(saved[-1], dpi=100)
     yearly = world.groupby("year")[["exports_usd", "imports_usd"]].sum()
     gap = yearly.loc[2010]
     print(

@@ -97,7 +97,7 @@ def test_check_on_a_date_and_with_a_register(tmp_path):
     ("args", "words"),
     [
         (["--on", "2024-02-30", VALID], ["--on", "2024-05-31"]),
-        ([DATA / "README.md"], ["README.md", "not valid JSON"]),
+        ([DATA / "README.md"], ["README.md", "suffix"]),
         (["missing.json"], ["missing.json", "cannot read"]),
         (["--register", "nowhere.json", VALID], ["nowhere.json"]),
     ],

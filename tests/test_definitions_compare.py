@@ -288,8 +288,7 @@ class TestFigures:
     def test_matrix_has_one_cell_per_item_and_definition(self):
         """The matrix figure labels every definition and item."""
         c = kp.compare(ALL, BOOK)
-        fig = d.plot_matrix(c)
-        ax = fig.axes[0]
+        ax = d.plot_matrix(c)
         assert len(ax.get_xticklabels()) == len(ALL)
         assert len(ax.get_yticklabels()) == len(BOOK)
         assert len(ax.texts) == len(ALL) * len(BOOK)
@@ -297,9 +296,9 @@ class TestFigures:
     def test_coverage_bars_from_a_comparison_and_from_coverage(self):
         """Coverage bars draw from case counts and from production bounds."""
         c = kp.compare(ALL, BOOK)
-        assert len(d.plot_coverage(c).axes[0].patches) == 2 * len(ALL)
+        assert len(d.plot_coverage(c).patches) == 2 * len(ALL)
         cov = d.coverage(["KPCS_2003", "CANADA_WDC_CSC_2018"], small_stats(), BOOK)
-        assert d.plot_coverage(cov).axes[0].get_xlabel() == "million carats"
+        assert d.plot_coverage(cov).get_xlabel() == "million carats"
         with pytest.raises(InvalidArgumentError):
             d.plot_coverage("nothing")
         with pytest.raises(InvalidArgumentError):

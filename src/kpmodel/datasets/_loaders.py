@@ -191,7 +191,8 @@ def _statistics() -> KPStatistics:
     frame = production[["participant", "year", "half", "carats", "value_usd"]].assign(
         participant=production["participant"].astype(str), flow="production"
     )
-    return KPStatistics.from_frame(frame, source="kp_production_halfyear.csv")
+    # Several submissions for one period are added up, as the docstring below says.
+    return KPStatistics.from_frame(frame, source="kp_production_halfyear.csv", duplicates="sum")
 
 
 def kp_statistics() -> KPStatistics:
@@ -211,7 +212,7 @@ def kp_statistics() -> KPStatistics:
     --------
     >>> stats = kp.datasets.kp_statistics()
     >>> stats
-    KPStatistics(56 participants, 1479 rows)
+    <KPStatistics: 56 participants, 1479 rows, 2003-2024; see .to_frame(), .annual(), ...>
     >>> world = stats.world(annual=True)
     >>> round(float(world.loc[world.year == 2012, "carats"].iloc[0]) / 1e6, 2)
     127.97

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import attrs
+import pandas as pd
 
+from kpmodel._boundary import display_path, parse_json, parse_toml, read_text, show
+from kpmodel._display import View
 from kpmodel.definitions._evidence import Designation, Period, Place, Situation
 from kpmodel.definitions._vocabulary import Outcome
 from kpmodel.errors import InvalidRecordError, LoadError, Problem
@@ -336,6 +337,30 @@ class CaseBook:
     cases: tuple[Case, ...] = attrs.field(converter=_case_tuple)
     source: str = attrs.field(default="", eq=False)
 
+    def _view(self) -> View:
+        rows = [
+            {
+                "key": case.key,
+                "title": case.title,
+                "place": str(case.situation.place),
+                "period": str(case.situation.period),
+                "actor": case.situation.actor.value if case.situation.actor else "",
+            }
+            for case in self.cases
+        ]
+        return View(
+            kind="CaseBook",
+            summary=f"{len(self.cases)} cases" + (f" from {self.source}" if self.source else ""),
+            more="see book[key] (a Situation), .case(key), .keys(); kp.compare(definitions, book)",
+            tables=lambda: [("Cases", pd.DataFrame(rows))],
+        )
+
+    def __repr__(self) -> str:
+        return self._view().text()
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
+
     @classmethod
     def default(cls) -> CaseBook:
         """Return the shipped case book: the historical cases that separate the definitions.
@@ -377,13 +402,8 @@ class CaseBook:
                 [Problem("", f"the file must end in .toml or .json; got {path.name!r}")],
                 source=str(path),
             )
-        try:
-            text = path.read_text("utf-8")
-        except OSError as exc:
-            raise LoadError(
-                [Problem("", f"cannot read the file: {exc}")], source=str(path)
-            ) from None
-        return cls.loads(text, format=suffix, source=str(path))
+        source = display_path(path)
+        return cls.loads(read_text(path, source=source), format=suffix, source=source)
 
     @classmethod
     def loads(cls, text: str, *, format: str = "toml", source: str = "") -> CaseBook:
@@ -401,20 +421,15 @@ class CaseBook:
         kpmodel.errors.LoadError: 1 problem:
           cases[0].situation.actor: must be one of 'rebel_movement', ...; got 'army'
         """
-        try:
-            if format == "toml":
-                data: object = tomllib.loads(text)
-            elif format == "json":
-                data = json.loads(text)
-            else:
-                raise LoadError(
-                    [Problem("", f"format must be 'toml' or 'json'; got {format!r}")],
-                    source=source,
-                )
-        except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        if format == "toml":
+            data: object = parse_toml(text, source=source)
+        elif format == "json":
+            data = parse_json(text, source=source)
+        else:
             raise LoadError(
-                [Problem("", f"not valid {format.upper()}: {exc}")], source=source
-            ) from None
+                [Problem("", f"format must be 'toml' or 'json'; got {show(format)}")],
+                source=source,
+            )
         return cls.from_data(data, source=source)
 
     @classmethod

@@ -17,7 +17,7 @@ keeps few columns.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -167,7 +167,7 @@ def judged_event(definition: Any) -> str:
 
 def graph_verdicts(
     definitions: list[Any], lots: Lots, on: dt.date | Period | None
-) -> tuple[dict[tuple[str, str], Verdict], pd.DataFrame]:
+) -> tuple[LotVerdicts, LotAmounts]:
     """Return a verdict per lot and definition, and the tidy shares, carats and value.
 
     Each definition judges the carats at its event: production lots on their production
@@ -177,18 +177,26 @@ def graph_verdicts(
     events = {name_of(d): judged_event(d) for d in definitions}
     if on is not None:
         events = dict.fromkeys(events, "production")
-    verdicts: dict[tuple[str, str], Verdict] = {}
-    frames: dict[str, pd.DataFrame] = {}
-    for event in EVENTS:
-        group = [d for d in definitions if events[name_of(d)] == event]
-        if not group:
-            continue
-        found, table = _event_verdicts(group, lots, on, event)
-        verdicts.update(found)
-        for name, part in table.groupby("definition", sort=False):
-            frames[str(name)] = part
-    ordered = [frames[name_of(d)] for d in definitions if name_of(d) in frames]
-    return verdicts, pd.concat(ordered, ignore_index=True)
+    parts = [
+        _event_verdicts(group, lots, on, event)
+        for event in EVENTS
+        if (group := [d for d in definitions if events[name_of(d)] == event])
+    ]
+    if len(parts) == 1:
+        return parts[0]
+    # Definitions judging different events: one propagation per event, put back in order.
+    names = [name_of(d) for d in definitions]
+    chosen = {name: part for part in parts for name in part[0].names}
+    verdicts = [chosen[name][0].verdicts_of(name) for name in names]
+    return (
+        LotVerdicts(
+            parts[0][0].lot_ids,
+            names,
+            [which for _, which in verdicts],
+            [combined for combined, _ in verdicts],
+        ),
+        LotAmounts(parts[0][1].items, {name: chosen[name][1].columns[name] for name in names}),
+    )
 
 
 def _moves(graph: ProvenanceGraph) -> tuple[np.ndarray[Any, Any], list[Any]]:
@@ -238,7 +246,7 @@ def _by_origin(
 
 def _event_verdicts(
     definitions: list[Any], lots: Lots, on: dt.date | Period | None, event: str
-) -> tuple[dict[tuple[str, str], Verdict], pd.DataFrame]:
+) -> tuple[LotVerdicts, LotAmounts]:
     graph = lots.graph
     assert graph is not None  # only called for lots built from a graph
     evidence = situation_list(lots.situations)
@@ -356,20 +364,130 @@ def _distinct_rows(
     return flags[first], which
 
 
+class LotVerdicts(Mapping[tuple[str, str], Verdict]):
+    """The verdicts of many lots under several definitions, one small code per lot.
+
+    Lots fed by the same production verdicts share one verdict object, so a definition's
+    verdicts are a list of distinct verdicts and, per lot, the index of its own. Reads as a
+    mapping ``{(lot, definition): Verdict}`` without building one entry per lot.
+    """
+
+    def __init__(
+        self,
+        items: list[str],
+        names: list[str],
+        which: list[np.ndarray[Any, Any]],
+        combined: list[list[Verdict]],
+    ) -> None:
+        self.lot_ids, self.names, self.which, self.combined = items, names, which, combined
+        self._column = {name: d for d, name in enumerate(names)}
+        self._row: dict[str, int] | None = None
+
+    def __getitem__(self, key: tuple[str, str]) -> Verdict:
+        try:
+            item, name = key
+            d = self._column[name]
+        except (TypeError, ValueError, KeyError):
+            raise KeyError(key) from None
+        if self._row is None:
+            self._row = {lot: row for row, lot in enumerate(self.lot_ids)}
+        row = self._row.get(item)
+        if row is None:
+            raise KeyError(key)
+        return self.combined[d][int(self.which[d][row])]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        for name in self.names:
+            for item in self.lot_ids:
+                yield item, name
+
+    def __len__(self) -> int:
+        return len(self.lot_ids) * len(self.names)
+
+    def codes(self, name: str) -> np.ndarray[Any, Any]:
+        """Return each lot's outcome under `name`: 0 out, 1 undetermined, 2 in."""
+        d = self._column[name]
+        order = {OUT: 0, UNDETERMINED: 1, IN: 2}
+        per_verdict = np.array([order[v.outcome] for v in self.combined[d]], dtype=np.int8)
+        codes: np.ndarray[Any, Any] = per_verdict[self.which[d]]
+        return codes
+
+    def verdicts_of(self, name: str) -> tuple[list[Verdict], np.ndarray[Any, Any]]:
+        """Return the distinct verdicts under `name` and, per lot, which one it has."""
+        d = self._column[name]
+        return self.combined[d], self.which[d]
+
+
+class LotAmounts:
+    """The shares, carats and values of many lots under several definitions, as columns.
+
+    `frame` builds the tidy table (one row per lot and definition) when it is asked for;
+    `totals` sums the carats and values per definition without building it.
+    """
+
+    COLUMNS = (
+        "in_share",
+        "undetermined_share",
+        "out_share",
+        "in_carats",
+        "undetermined_carats",
+        "in_value_usd",
+        "undetermined_value_usd",
+    )
+
+    def __init__(self, items: list[str], columns: dict[str, dict[str, FloatArray]]) -> None:
+        self.items, self.columns = items, columns
+        self._frame: pd.DataFrame | None = None
+
+    def frame(self) -> pd.DataFrame:
+        """Return the tidy table: item, definition, then the amounts (built once)."""
+        if self._frame is None:
+            frames = [
+                pd.DataFrame({"item": self.items, "definition": name, **values})
+                for name, values in self.columns.items()
+            ]
+            self._frame = pd.concat(frames, ignore_index=True)
+        return self._frame
+
+    def totals(self) -> pd.DataFrame:
+        """Return, per definition, the sums of the carat and value columns."""
+        rows = {
+            name: {
+                column: float(np.nansum(values[column]))
+                for column in self.COLUMNS
+                if column.endswith(("_carats", "_value_usd"))
+            }
+            for name, values in self.columns.items()
+        }
+        frame = pd.DataFrame.from_dict(rows, orient="index")
+        frame.index.name = "definition"
+        return frame
+
+    def records(self, item: str) -> dict[str, dict[str, float]]:
+        """Return one lot's amounts under each definition."""
+        row = self.items.index(item)
+        return {
+            name: {column: float(values[column][row]) for column in self.COLUMNS}
+            for name, values in self.columns.items()
+        }
+
+
 def _tabulate(
     definitions: list[Any],
     lots: Lots,
     classes: list[tuple[str, Verdict]],
     spread: FloatArray,
     carats: FloatArray,
-) -> tuple[dict[tuple[str, str], Verdict], pd.DataFrame]:
+) -> tuple[LotVerdicts, LotAmounts]:
     c = len(classes)
     unknown, valued = spread[:, 2 * c], spread[:, 2 * c + 1]
-    total = lots.shares.to_numpy(dtype=np.float64).sum(axis=1)
+    total = _row_totals(lots.shares)
     value_known = valued > 1 - 1e-9
     items = [str(lot) for lot in lots.shares.index]
-    verdicts: dict[tuple[str, str], Verdict] = {}
-    frames = []
+    names: list[str] = []
+    which_of: list[np.ndarray[Any, Any]] = []
+    combined_of: list[list[Verdict]] = []
+    columns: dict[str, dict[str, FloatArray]] = {}
     for definition in definitions:
         name = name_of(definition)
         mine = [j for j, (owner, _) in enumerate(classes) if owner == name]
@@ -390,21 +508,28 @@ def _tabulate(
             )
             for combo in combos
         ]
-        for item, combo in zip(items, which.reshape(-1).tolist(), strict=True):
-            verdicts[item, name] = combined[combo]
-        frames.append(
-            pd.DataFrame(
-                {
-                    "item": items,
-                    "definition": name,
-                    "in_share": in_share,
-                    "undetermined_share": open_share,
-                    "out_share": np.clip(total - in_share - open_share, 0.0, None),
-                    "in_carats": in_share * carats,
-                    "undetermined_carats": open_share * carats,
-                    "in_value_usd": np.where(value_known, in_value, np.nan),
-                    "undetermined_value_usd": np.where(value_known, open_value, np.nan),
-                }
-            )
-        )
-    return verdicts, pd.concat(frames, ignore_index=True)
+        names.append(name)
+        which_of.append(which.reshape(-1))
+        combined_of.append(combined)
+        columns[name] = {
+            "in_share": in_share,
+            "undetermined_share": open_share,
+            "out_share": np.clip(total - in_share - open_share, 0.0, None),
+            "in_carats": in_share * carats,
+            "undetermined_carats": open_share * carats,
+            "in_value_usd": np.where(value_known, in_value, np.nan),
+            "undetermined_value_usd": np.where(value_known, open_value, np.nan),
+        }
+    return LotVerdicts(items, names, which_of, combined_of), LotAmounts(items, columns)
+
+
+def _row_totals(shares: pd.DataFrame) -> FloatArray:
+    """Return each lot's sum of shares, without densifying a sparse frame."""
+    if len(shares.columns) and all(
+        isinstance(dtype, pd.SparseDtype) for dtype in shares.dtypes.tolist()
+    ):
+        matrix = cast(Any, shares).sparse.to_coo().tocsr()
+        totals: FloatArray = np.asarray(matrix.sum(axis=1)).reshape(-1)
+        return totals
+    dense: FloatArray = shares.to_numpy(dtype=np.float64).sum(axis=1)
+    return dense

@@ -13,7 +13,14 @@ import pandas as pd
 from kpmodel.definitions._calling import judge, name_of, resolve_all
 from kpmodel.definitions._definition import Verdict
 from kpmodel.definitions._evidence import Period, Place, Situation
-from kpmodel.definitions._graph_lots import check_by, check_graph, graph_lots, graph_verdicts
+from kpmodel.definitions._graph_lots import (
+    LotAmounts,
+    LotVerdicts,
+    check_by,
+    check_graph,
+    graph_lots,
+    graph_verdicts,
+)
 from kpmodel.definitions._origins import (
     UNKNOWN_VERDICT,
     kleene_any,
@@ -238,7 +245,7 @@ class Lots:
 
 def lot_verdicts(
     definitions: list[Any], lots: Lots, on: dt.date | Period | None
-) -> tuple[dict[tuple[str, str], Verdict], pd.DataFrame]:
+) -> tuple[dict[tuple[str, str], Verdict] | LotVerdicts, pd.DataFrame | LotAmounts]:
     """Return a verdict per lot and definition, and the tidy shares, carats and value.
 
     A lot is IN when some of it comes from an origin that is IN, UNDETERMINED when none does
@@ -370,7 +377,8 @@ def conflict_shares(
                 f"Lots carry their own situations, carats, value and dates; do not pass {extra!r}"
             )
             raise InvalidArgumentError(msg)
-        _, amounts = lot_verdicts(resolve_all(definitions), shares, on)
+        _, tabulated = lot_verdicts(resolve_all(definitions), shares, on)
+        amounts = tabulated.frame() if isinstance(tabulated, LotAmounts) else tabulated
         lot_ids = np.tile(
             np.asarray(shares.shares.index, dtype=object),
             len(amounts) // max(len(shares.shares), 1),

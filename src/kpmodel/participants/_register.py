@@ -14,10 +14,19 @@ from importlib import resources
 from typing import Any
 
 import attrs
+import pandas as pd
 
-from kpmodel._dates import as_date
+from kpmodel._boundary import (
+    as_date,
+    display_path,
+    parse_json,
+    participant_code,
+    read_text,
+    show,
+)
+from kpmodel._display import View
 from kpmodel.errors import InvalidRecordError, LoadError, Problem, UnknownCodeError
-from kpmodel.participants._codes import country_name, is_country_code
+from kpmodel.participants._codes import country_name
 
 FORMAT = "kpmodel-register/1"
 
@@ -70,9 +79,7 @@ def _to_date(value: object) -> dt.date:
 
 
 def _check_country(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not is_country_code(value):
-        msg = f"must be an ISO 3166-1 alpha-2 code or 'EU', got {value!r}"
-        raise InvalidRecordError(msg, path=attribute.name)
+    participant_code(value, path=attribute.name)
 
 
 @attrs.frozen(kw_only=True)
@@ -393,8 +400,31 @@ class Register:
             msg = f"participant codes must be unique, got {duplicates} more than once"
             raise InvalidRecordError(msg, path="participants")
 
+    def _view(self) -> View:
+        def latest(participant: Participant) -> str:
+            if not participant.events:
+                return ""
+            event = participant.events[-1]
+            return f"{event.status.value} since {event.on}"
+
+        rows = [
+            {"code": p.code, "name": p.name, "kind": p.kind, "latest status": latest(p)}
+            for p in self.participants
+        ]
+        return View(
+            kind="Register",
+            summary=f"{len(self.participants)} participants",
+            more="see .status(code, on=...), .may_trade(code, on=..., zone=...), "
+            ".participant(code), .codes",
+            facts=[("description", self.description)] if self.description else [],
+            tables=lambda: [("Participants", pd.DataFrame(rows))],
+        )
+
     def __repr__(self) -> str:
-        return f"Register(<{len(self.participants)} participants>)"
+        return self._view().text()
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
 
     @classmethod
     def default(cls) -> Register:
@@ -422,14 +452,8 @@ class Register:
         >>> kp.participants.Register.load(path) == kp.participants.Register.default()
         True
         """
-        try:
-            with open(path, encoding="utf-8") as file:
-                text = file.read()
-        except OSError as exc:
-            raise LoadError(
-                [Problem("", f"cannot read the file: {exc}")], source=str(path)
-            ) from exc
-        return cls.loads(text, source=str(path))
+        source = display_path(path)
+        return cls.loads(read_text(path, source=source), source=source)
 
     @classmethod
     def loads(cls, text: str, *, source: str = "") -> Register:
@@ -438,14 +462,9 @@ class Register:
         Examples
         --------
         >>> kp.participants.Register.loads('{"format": "kpmodel-register/1", "participants": []}')
-        Register(<0 participants>)
+        <Register: 0 participants; see .status(code, on=...), ...>
         """
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            problem = Problem(f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}")
-            raise LoadError([problem], source=source) from exc
-        return _structure_register(data, source=source)
+        return _structure_register(parse_json(text, source=source), source=source)
 
     def dumps(self) -> str:
         """Return the register as JSON text that `Register.loads` reads back unchanged.
@@ -842,10 +861,10 @@ class _Reader:
     def date(self, value: object, path: str) -> dt.date | None:
         if isinstance(value, str):
             try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
+                return as_date(value, path=path, error=InvalidRecordError)
+            except InvalidRecordError:
                 pass
-        self.fail(path, f"must be an ISO date such as '2013-05-23', got {value!r}")
+        self.fail(path, f"must be an ISO date such as '2013-05-23', got {show(value)}")
         return None
 
     def text(self, value: object, path: str) -> str:

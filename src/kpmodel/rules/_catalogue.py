@@ -107,9 +107,14 @@ ORIGIN_LISTING_START = date(2024, 5, 1)
 
 _ANNEX_I = "Annex I, A"
 _ANNEX_I_SOURCES = (CFR_592_307, AU_9AA, GPO_2004)
+# The ledger columns a rule reads (kpmodel.Ledger); a ledger without them leaves it unchecked.
+_PARTY_COLUMNS = tuple(f"{role}_{key}" for role in ("exporter", "importer")
+                       for key in ("name", "address", "country"))  # fmt: skip
 
 
-def _annex_i(rule_id: str, element: str, summary: str, check: object) -> Rule:
+def _annex_i(
+    rule_id: str, element: str, summary: str, check: object, columns: tuple[str, ...] = ()
+) -> Rule:
     return Rule(
         id=rule_id,
         reference=f"{_ANNEX_I} ({element})",
@@ -118,6 +123,7 @@ def _annex_i(rule_id: str, element: str, summary: str, check: object) -> Rule:
         check=check,  # type: ignore[arg-type]
         in_force_from=KPCS_START,
         sources=_ANNEX_I_SOURCES,
+        columns=columns,
     )
 
 
@@ -233,6 +239,7 @@ STATEMENT = _annex_i(
     "title and KPCS statement",
     "The certificate carries the title 'Kimberley Process Certificate' and the KPCS statement.",
     _statement,
+    ("kp_statement",),
 )
 ORIGIN = _annex_i(
     "annex-i-origin",
@@ -240,12 +247,14 @@ ORIGIN = _annex_i(
     "Unmixed parcels state their country of origin; 'MIXED' with a single declared origin is "
     "a warning (the definition of a parcel of mixed origin was not confirmed).",
     _origin,
+    ("origin", "declared_origins"),
 )
 LANGUAGE = _annex_i(
     "annex-i-language",
     "language",
     "A certificate in another language incorporates an English translation.",
     _language,
+    ("language", "english_translation"),
 )
 NUMBER = _annex_i(
     "annex-i-number",
@@ -253,36 +262,42 @@ NUMBER = _annex_i(
     "The certificate number carries the issuing country's ISO alpha-2 code (as a prefix: a "
     "warning only, since Annex I does not say where the code stands).",
     _number,
+    ("number", "issuing_country"),
 )
 FORGERY = _annex_i(
     "annex-i-forgery-resistant",
     "tamper- and forgery-resistant",
     "The certificate is tamper- and forgery-resistant.",
     _forgery,
+    ("forgery_resistant",),
 )
 DATES = _annex_i(
     "annex-i-dates",
     "dates of issuance and expiry",
     "The certificate states a date of expiry after its date of issuance.",
     _dates,
+    ("issued", "expires"),
 )
 AUTHORITY = _annex_i(
     "annex-i-authority",
     "issuing authority",
     "The certificate names its issuing authority.",
     _authority,
+    ("issuing_authority",),
 )
 PARTIES = _annex_i(
     "annex-i-parties",
     "identification of exporter and importer",
     "The certificate identifies the exporter and the importer.",
     _parties,
+    _PARTY_COLUMNS,
 )
 PARCELS = _annex_i(
     "annex-i-parcels",
     "number of parcels in the shipment",
     "The stated number of parcels equals the parcels listed (at least one).",
     _parcel_count,
+    ("number_of_parcels",),
 )
 VALIDATION = Rule(
     id="annex-i-validation",
@@ -292,6 +307,7 @@ VALIDATION = Rule(
     check=_validation,
     in_force_from=KPCS_START,
     sources=(CFR_592_307, KPCS_EU_ANNEX),
+    columns=("validated",),
 )
 
 
@@ -321,6 +337,7 @@ ORIGIN_LISTING = Rule(
     severity="warning",
     sources=(KRAWITZ_2024, WDC_2024_CLOSE, WDC_2024_OPEN),
     date_uncertain=True,
+    columns=("origin", "declared_origins"),
 )
 
 
@@ -471,6 +488,7 @@ PARTICIPANTS = Rule(
     check=_participants,
     in_force_from=KPCS_START,
     sources=(KPCS_EU_ANNEX, WDC_FAQ, WIKIPEDIA_KPCS, AWDC),
+    columns=("issuing_country", "destination_country", "issued"),
 )
 
 
@@ -822,6 +840,7 @@ UNIQUE_NUMBER = Rule(
     check=_unique_numbers,
     in_force_from=KPCS_START,
     sources=(CFR_592_307, WDC_GUIDE),
+    columns=("number",),
 )
 
 
