@@ -17,6 +17,7 @@ import pandas as pd
 
 import kpmodel as kp
 from kpmodel import report
+from kpmodel._output import printable, show_path
 from kpmodel.cli._output import FORMATS, WIDTH, render
 from kpmodel.errors import KPModelError, LoadError
 
@@ -32,7 +33,8 @@ class Failure(click.ClickException):
     exit_code = 2
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"kpmodel: error: {self.format_message()}", err=True)
+        # printable whatever the message holds (a file name that is not UTF-8)
+        click.echo(f"kpmodel: error: {printable(self.format_message())}", err=True)
 
 
 def _message(error: BaseException) -> str:
@@ -43,7 +45,8 @@ def _message(error: BaseException) -> str:
             problems = [*problems[:SHOWN_PROBLEMS], f"  ... and {more} more"]
         return "\n".join([head, *problems, "Fix the file and run the command again."])
     if isinstance(error, OSError):
-        return f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")
+        name = show_path(error.filename) if error.filename is not None else ""
+        return f"{error.strerror or error}: {name}".rstrip(": ")
     if isinstance(error, ImportError):
         return f"{error} (install the extra it names, then run the command again)"
     return str(error)
@@ -144,7 +147,7 @@ def _write_report(
         return
     # Sections are built only when asked for: their figures take time.
     path = report.write(sections(), directory, title=title, inputs=inputs)
-    click.echo(f"report written to {path}", err=True)
+    click.echo(f"report written to {show_path(path)}", err=True)
 
 
 @click.group(
@@ -197,10 +200,14 @@ def check(
     A folder stands for the .json and .csv files in it. Exit status 0 when there are no
     findings, 1 when there are, 2 for unusable input.
     """
-    files = tuple(_expand(files))
+    given, files = files, tuple(_expand(files))
+    if not files:
+        shown = ", ".join(show_path(p) for p in given)
+        msg = f"no .json or .csv files to check in {shown}; give certificate or ledger files"
+        raise Failure(msg)
     register = kp.participants.Register.load(register_file) if register_file else None
     # All or nothing: every file is loaded before anything is checked.
-    loaded = {str(path): kp.certificates.load(path) for path in _progress(files, "loading")}
+    loaded = {show_path(path): kp.certificates.load(path) for path in _progress(files, "loading")}
     reports = {
         name: kp.check(records, register=register, on=on)
         for name, records in _progress(list(loaded.items()), "checking")
@@ -222,11 +229,11 @@ def check(
             report.check_section(
                 reports,
                 on=on,
-                register=str(register_file) if register_file else report.REGISTER_SOURCE,
+                register=show_path(register_file) if register_file else report.REGISTER_SOURCE,
             )
         ],
         title="kpmodel check",
-        inputs={"files": ", ".join(map(str, files)), "command": "kpmodel check"},
+        inputs={"files": ", ".join(map(show_path, files)), "command": "kpmodel check"},
     )
     ctx.exit(1 if errors or warnings else 0)
 
@@ -278,9 +285,9 @@ def trace(
     _emit(frame, fmt)
     _write_report(
         report_dir,
-        lambda: [report.trace_section(graph, [lot], by=by, source=str(graph_file))],
+        lambda: [report.trace_section(graph, [lot], by=by, source=show_path(graph_file))],
         title=f"kpmodel trace: lot {lot}",
-        inputs={"graph": str(graph_file), "lot": lot, "command": "kpmodel trace"},
+        inputs={"graph": show_path(graph_file), "lot": lot, "command": "kpmodel trace"},
     )
 
 
@@ -313,15 +320,15 @@ def _subject(path: Path | None) -> tuple[Any, str]:
         return kp.definitions.CaseBook.default(), "the shipped case book"
     suffix = path.suffix.lower()
     if suffix == ".graphml":
-        return graph_lots(kp.provenance.read_graph(path)), str(path)
+        return graph_lots(kp.provenance.read_graph(path)), show_path(path)
     if suffix == ".json":
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             data = None  # CaseBook.load reports it
         if isinstance(data, dict) and "nodes" in data:
-            return graph_lots(kp.provenance.read_graph(path)), str(path)
-    return kp.definitions.CaseBook.load(path), str(path)
+            return graph_lots(kp.provenance.read_graph(path)), show_path(path)
+    return kp.definitions.CaseBook.load(path), show_path(path)
 
 
 @cli.command()
@@ -408,7 +415,7 @@ def statistics(
     if stats_file is None:
         stats, source = kp.datasets.kp_statistics(), "the shipped KP statistics"
     else:
-        stats, source = kp.statistics.KPStatistics.from_csv(stats_file), str(stats_file)
+        stats, source = kp.statistics.KPStatistics.from_csv(stats_file), show_path(stats_file)
     flags = kp.datasets.detect_flags(stats) if detect else None
     if flags is None:
         world = stats.world(annual=True)
