@@ -96,7 +96,7 @@ def zimbabwe_production(definitions: list, book: d.CaseBook) -> None:
     print(table.round(2).loc[order].to_string())
     print(
         "Lower bound: 0 for every definition. The KP statistics are per country and no\n"
-        "source in the briefs gives Marange's share of Zimbabwe's output in 2008-2011, so a\n"
+        "source found gives Marange's share of Zimbabwe's output in 2008-2011, so a\n"
         "Marange verdict counts from nothing to all of Zimbabwe's production."
     )
 

@@ -111,7 +111,7 @@ def plot_flows(
         row = dense_row(shares.values, position)
         for j in np.flatnonzero(row).tolist():
             left[(str(shares.origins[j]), exporter)] += carats * float(row[j])
-        right[(exporter, importer, paperwork.declared(position))] += carats
+        right[(exporter, importer, str(paperwork.declared(position)))] += carats
     total = sum(left.values()) or 1.0
     gap = 0.02 * total
     columns: list[defaultdict[str, float]] = [defaultdict(float) for _ in range(3)]

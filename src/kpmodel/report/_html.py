@@ -11,7 +11,6 @@ import io
 import os
 import platform
 import re
-import tempfile
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 import attrs
 
 import kpmodel
+from kpmodel._boundary import atomic_write
 from kpmodel._display import definition_list, text
 from kpmodel._plotting import detached
 
@@ -214,8 +214,8 @@ def render(
     parts.append("<h3>Versions</h3>" + definition_list(_versions()))
     parts.append(
         paragraph(
-            "Facts in kpmodel come from its domain briefs and shipped data, each with its "
-            "source; parties in the example files are fictional.",
+            "Facts in kpmodel come from public sources and shipped data, each cited where it "
+            "is used; parties in the example files are fictional.",
             css="note",
         )
     )
@@ -247,13 +247,4 @@ def write(
         target = target / "report.html"
     target.parent.mkdir(parents=True, exist_ok=True)
     page = render(sections, title=title, inputs=inputs)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".report-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(page)
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; a report is for sharing
-        os.replace(temporary, target)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-    return target
+    return atomic_write(target, page)  # permissions follow the umask: 0644 under 022
