@@ -7,10 +7,11 @@ each participant designs its own (WDC newsletter 43), so a checker reads the ele
 the form.
 
 The script loads a valid example certificate (Botswana to Belgium, 2023; the parties are
-fictional) from ``examples/data``, shows where each element lives in kpmodel's record,
-checks it, and then checks two defective ones: a South African certificate of 2019 missing
-four elements, and one from the Central African Republic issued in February 2014, while the
-CAR was suspended (KP Administrative Decision of 23 May 2013).
+fictional) shipped with kpmodel (``kp.datasets.example_folder()``), shows where each
+element lives in kpmodel's record, checks it, and then checks two defective ones: a South
+African certificate of 2019 missing four elements, and one from the Central African Republic
+issued in February 2014, while the CAR was suspended (KP Administrative Decision of 23 May
+2013).
 
 Run: ``python examples/01_anatomy_of_a_certificate.py``. The figure goes to the directory in
 ``KPMODEL_FIGURES`` (a temporary directory by default).
@@ -28,7 +29,7 @@ import matplotlib.pyplot as plt
 
 import kpmodel as kp
 
-DATA = Path(__file__).parent / "data"
+DATA = kp.datasets.example_folder()
 FIGURES = Path(os.environ.get("KPMODEL_FIGURES") or tempfile.mkdtemp(prefix="kpmodel-"))
 
 # The Annex I, Part A elements in the order of 31 CFR 592.307, with the record field that

@@ -1,13 +1,12 @@
 """Fixtures shared by the CLI, demo and report tests."""
 
-from pathlib import Path
-
 import pytest
 from click.testing import CliRunner
 
+import kpmodel as kp
 from kpmodel.cli._app import cli
 
-DATA = Path(__file__).resolve().parents[1] / "examples" / "data"
+DATA = kp.datasets.example_folder()
 
 
 @pytest.fixture(scope="session")

@@ -1,11 +1,11 @@
 """`python -m kpmodel.demo` (what `make demo` runs) checks the example files and reports."""
 
 import shutil
-from pathlib import Path
 
+import kpmodel as kp
 from kpmodel import demo
 
-DATA = Path(__file__).resolve().parents[1] / "examples" / "data"
+DATA = kp.datasets.example_folder()
 
 
 def test_demo_reports_every_example_file(demo_run):

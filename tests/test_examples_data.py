@@ -1,12 +1,10 @@
 """The example files in examples/data load and give the findings their README lists."""
 
-from pathlib import Path
-
 import pytest
 
 import kpmodel as kp
 
-DATA = Path(__file__).resolve().parents[1] / "examples" / "data"
+DATA = kp.datasets.example_folder()
 
 EXPECTED = {
     "certificate-valid-bw-be-2023.json": set(),

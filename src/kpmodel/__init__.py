@@ -5,9 +5,10 @@ The top level re-exports the names most scripts need; every part also has its ow
 
 For example:
 
+>>> import importlib.metadata
 >>> import kpmodel as kp
->>> kp.__version__
-'0.1.0'
+>>> kp.__version__ == importlib.metadata.version("kpmodel")
+True
 """
 
 from kpmodel import (
@@ -29,6 +30,7 @@ from kpmodel.ledger import Ledger
 from kpmodel.provenance import ProvenanceGraph, origin_shares
 from kpmodel.rules import check
 
+#: The version, defined here only (pyproject.toml reads it; so do the wheel's metadata).
 __version__ = "0.1.0"
 
 __all__ = [

@@ -2,11 +2,12 @@
 
 The demo is a list of steps (`STEPS`), each a title and a function that prints one part of
 the story and adds a section to the HTML report: it checks the example certificate files
-shipped in ``examples/data``, traces a CAR parcel laundered through Cameroon and Dubai,
-compares the conflict-diamond definitions on the case book, runs the anomaly detectors on
-the real KP statistics, and simulates ``car-2013`` with and without origin listing. The
-report goes to ``kpmodel-demo/report.html`` (or the folder given with ``--output``). Also
-runnable as ``python -m kpmodel.demo [DIR] [--output DIR]``.
+shipped inside the package (`kpmodel.datasets.example_folder`), traces a CAR parcel
+laundered through Cameroon and Dubai, compares the conflict-diamond definitions on the case
+book, runs the anomaly detectors on the real KP statistics, and simulates ``car-2013`` with
+and without origin listing. The report goes to ``kpmodel-demo/report.html`` (or the folder
+given with ``--output``). It needs nothing but the installed package, so it runs from any
+folder. Also runnable as ``python -m kpmodel.demo [DIR] [--output DIR]``.
 """
 
 from __future__ import annotations
@@ -254,8 +255,6 @@ def _trace_car_parcel(demo: _Demo) -> None:
 
 
 def _compare_definitions(demo: _Demo) -> None:
-    from kpmodel.cli._output import text_table
-
     demo.para(
         "Every built-in definition judges the case book's sourced situations beside the one "
         "in force (KPCS_2003); 'flips' counts the cases whose verdict changes:"
@@ -263,7 +262,7 @@ def _compare_definitions(demo: _Demo) -> None:
     names = [n for n in kp.definitions.BUILTIN_NAMES if n != "KPCS_2003"]
     comparison = kp.compare(names, kp.definitions.CaseBook.default())
     demo.write("")
-    for line in text_table(comparison.summary.reset_index(), width=_WIDTH - 2).splitlines():
+    for line in report.text_table(comparison.summary.reset_index(), width=_WIDTH - 2).splitlines():
         demo.write("  " + line)
     demo.write("")
     demo.write("  Marange (Zimbabwe, 2008-2011), in or out?")
@@ -275,8 +274,6 @@ def _compare_definitions(demo: _Demo) -> None:
 
 
 def _detect_in_statistics(demo: _Demo) -> None:
-    from kpmodel.cli._app import SHIPPED_STATISTICS, detect_flags, statistics_sources
-
     demo.para(
         "The six detectors run over the real half-yearly KP production statistics "
         "(2003-2024) with the sourced capacity estimates; each flag is matched with the "
@@ -284,7 +281,7 @@ def _detect_in_statistics(demo: _Demo) -> None:
         "severe:"
     )
     stats = kp.datasets.kp_statistics()
-    flags = detect_flags(stats)
+    flags = kp.datasets.detect_flags(stats)
     demo.write("")
     for row in flags.head(6).to_dict("records"):
         half = "" if pd.isna(row["half"]) else f" H{row['half']}"
@@ -295,8 +292,8 @@ def _detect_in_statistics(demo: _Demo) -> None:
         report.statistics_section(
             stats,
             flags,
-            source=SHIPPED_STATISTICS,
-            sources=statistics_sources(flags),
+            source=kp.datasets.KP_STATISTICS_SOURCE,
+            sources=kp.datasets.statistics_sources(flags),
             title="The real KP statistics and the detectors",
         )
     )
@@ -307,8 +304,6 @@ DEMO_SEEDS = 3
 
 
 def _simulate_origin_listing(demo: _Demo) -> None:
-    from kpmodel.cli._output import text_table
-
     scenario = kp.simulation.builtin("car-2013")
     demo.para(
         f"The built-in scenario {scenario.name!r} ({scenario.title}) simulates the CAR "
@@ -333,7 +328,7 @@ def _simulate_origin_listing(demo: _Demo) -> None:
             }
         )
     demo.write("")
-    table = text_table(pd.DataFrame(rows), width=_WIDTH - 2)
+    table = report.text_table(pd.DataFrame(rows), width=_WIDTH - 2)
     for line in table.splitlines():
         demo.write("  " + line)
     demo.write("")
@@ -371,16 +366,6 @@ STEPS: tuple[tuple[str, Callable[[_Demo], None]], ...] = (
 """The demo's steps in order: (title, function) pairs."""
 
 
-def _default_data() -> Path:
-    for candidate in (
-        Path(__file__).resolve().parents[2] / "examples" / "data",
-        Path("examples/data"),
-    ):
-        if candidate.is_dir():
-            return candidate
-    return Path("examples/data")
-
-
 def run(
     *,
     data: str | os.PathLike[str] | None = None,
@@ -392,7 +377,8 @@ def run(
     Parameters
     ----------
     data : path, optional
-        A folder of example certificate files (default: the repository's ``examples/data``).
+        A folder of certificate files to check (default: the examples shipped inside the
+        package, `kpmodel.datasets.example_folder`).
     output : path
         Where the report (``report.html``) and the CAR parcel's graph are written.
     write : callable
@@ -409,7 +395,7 @@ def run(
     kpmodel demo: no example folder at no/such/folder; pass one: kpmodel demo --data DIR
     2
     """
-    folder = Path(data) if data is not None else _default_data()
+    folder = Path(data) if data is not None else kp.datasets.example_folder()
     if not folder.is_dir():
         write(f"kpmodel demo: no example folder at {folder}; pass one: kpmodel demo --data DIR")
         return 2
@@ -439,8 +425,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Parameters
     ----------
     argv : sequence of str, optional
-        An optional folder of example files (default: the repository's ``examples/data``)
-        and ``--output DIR`` (default: ``kpmodel-demo``).
+        An optional folder of certificate files (default: the shipped examples) and
+        ``--output DIR`` (default: ``kpmodel-demo``).
 
     Returns
     -------

@@ -11,18 +11,15 @@ import textwrap
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
-from xml.etree.ElementTree import ParseError
 
 import click
-import networkx as nx
 import pandas as pd
 
 import kpmodel as kp
 from kpmodel import report
+from kpmodel._output import printable, show_path
 from kpmodel.cli._output import FORMATS, WIDTH, render
-from kpmodel.errors import KPModelError, LoadError, Problem
-from kpmodel.report._sections import REGISTER_SOURCE, check_frame, describe_lot, trace_frame
-from kpmodel.report._simulation import headline_metrics, sweep_summary
+from kpmodel.errors import KPModelError, LoadError
 
 T = TypeVar("T")
 
@@ -36,7 +33,8 @@ class Failure(click.ClickException):
     exit_code = 2
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"kpmodel: error: {self.format_message()}", err=True)
+        # printable whatever the message holds (a file name that is not UTF-8)
+        click.echo(f"kpmodel: error: {printable(self.format_message())}", err=True)
 
 
 def _message(error: BaseException) -> str:
@@ -47,7 +45,8 @@ def _message(error: BaseException) -> str:
             problems = [*problems[:SHOWN_PROBLEMS], f"  ... and {more} more"]
         return "\n".join([head, *problems, "Fix the file and run the command again."])
     if isinstance(error, OSError):
-        return f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")
+        name = show_path(error.filename) if error.filename is not None else ""
+        return f"{error.strerror or error}: {name}".rstrip(": ")
     if isinstance(error, ImportError):
         return f"{error} (install the extra it names, then run the command again)"
     return str(error)
@@ -148,7 +147,7 @@ def _write_report(
         return
     # Sections are built only when asked for: their figures take time.
     path = report.write(sections(), directory, title=title, inputs=inputs)
-    click.echo(f"report written to {path}", err=True)
+    click.echo(f"report written to {show_path(path)}", err=True)
 
 
 @click.group(
@@ -201,15 +200,19 @@ def check(
     A folder stands for the .json and .csv files in it. Exit status 0 when there are no
     findings, 1 when there are, 2 for unusable input.
     """
-    files = tuple(_expand(files))
+    given, files = files, tuple(_expand(files))
+    if not files:
+        shown = ", ".join(show_path(p) for p in given)
+        msg = f"no .json or .csv files to check in {shown}; give certificate or ledger files"
+        raise Failure(msg)
     register = kp.participants.Register.load(register_file) if register_file else None
     # All or nothing: every file is loaded before anything is checked.
-    loaded = {str(path): kp.certificates.load(path) for path in _progress(files, "loading")}
+    loaded = {show_path(path): kp.certificates.load(path) for path in _progress(files, "loading")}
     reports = {
         name: kp.check(records, register=register, on=on)
         for name, records in _progress(list(loaded.items()), "checking")
     }
-    findings = check_frame(reports)
+    findings = kp.rules.findings_frame(reports).rename(columns={"input": "file"})
     if fmt != "table":
         _emit(findings, fmt)
     for name, part in findings.groupby("file", sort=False):
@@ -226,39 +229,16 @@ def check(
             report.check_section(
                 reports,
                 on=on,
-                register=str(register_file) if register_file else REGISTER_SOURCE,
+                register=show_path(register_file) if register_file else report.REGISTER_SOURCE,
             )
         ],
         title="kpmodel check",
-        inputs={"files": ", ".join(map(str, files)), "command": "kpmodel check"},
+        inputs={"files": ", ".join(map(show_path, files)), "command": "kpmodel check"},
     )
     ctx.exit(1 if errors or warnings else 0)
 
 
 # -- trace -----------------------------------------------------------------------------
-
-
-def load_graph(path: Path) -> kp.ProvenanceGraph:
-    """Read a provenance graph from node-link JSON or GraphML, as kpmodel writes them."""
-    source = str(path)
-    try:
-        if path.suffix.lower() == ".graphml":
-            return kp.ProvenanceGraph.read_graphml(path)
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise LoadError([Problem("", f"cannot read the file: {error}")], source=source) from None
-    except (ParseError, nx.NetworkXError, ValueError, KeyError, UnicodeDecodeError) as error:
-        if isinstance(error, KPModelError):
-            raise
-        problem = f"not a provenance graph in node-link JSON or GraphML: {error}"
-        raise LoadError([Problem("", problem)], source=source) from None
-    if not isinstance(data, dict):
-        problem = (
-            "expected node-link JSON: an object with 'nodes' and 'edges' "
-            "(ProvenanceGraph.to_node_link)"
-        )
-        raise LoadError([Problem("", problem)], source=source)
-    return kp.ProvenanceGraph.from_node_link(data)
 
 
 def _lot(graph: kp.ProvenanceGraph, given: str) -> Any:
@@ -294,20 +274,20 @@ def trace(
 
     GRAPH is node-link JSON or GraphML, as kpmodel.ProvenanceGraph writes them.
     """
-    graph = load_graph(graph_file)
+    graph = kp.provenance.read_graph(graph_file)
     lot = _lot(graph, lot_id)
-    frame = trace_frame(graph, lot, by=by, paths=paths)
+    frame = kp.provenance.trace(graph, lot, by=by, paths=paths)
     if fmt == "table":
-        click.echo(textwrap.fill(describe_lot(graph, lot), WIDTH))
+        click.echo(textwrap.fill(kp.provenance.describe_lot(graph, lot), WIDTH))
         repeated = frame["origin"].duplicated()
         frame.loc[repeated, ["share", "carats"]] = float("nan")
         frame.loc[repeated, "origin"] = ""
     _emit(frame, fmt)
     _write_report(
         report_dir,
-        lambda: [report.trace_section(graph, [lot], by=by, source=str(graph_file))],
+        lambda: [report.trace_section(graph, [lot], by=by, source=show_path(graph_file))],
         title=f"kpmodel trace: lot {lot}",
-        inputs={"graph": str(graph_file), "lot": lot, "command": "kpmodel trace"},
+        inputs={"graph": show_path(graph_file), "lot": lot, "command": "kpmodel trace"},
     )
 
 
@@ -340,15 +320,15 @@ def _subject(path: Path | None) -> tuple[Any, str]:
         return kp.definitions.CaseBook.default(), "the shipped case book"
     suffix = path.suffix.lower()
     if suffix == ".graphml":
-        return graph_lots(load_graph(path)), str(path)
+        return graph_lots(kp.provenance.read_graph(path)), show_path(path)
     if suffix == ".json":
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             data = None  # CaseBook.load reports it
         if isinstance(data, dict) and "nodes" in data:
-            return graph_lots(load_graph(path)), str(path)
-    return kp.definitions.CaseBook.load(path), str(path)
+            return graph_lots(kp.provenance.read_graph(path)), show_path(path)
+    return kp.definitions.CaseBook.load(path), show_path(path)
 
 
 @cli.command()
@@ -412,28 +392,6 @@ def compare(
 
 # -- statistics ------------------------------------------------------------------------
 
-#: Where the shipped KP statistics come from (kpmodel.datasets.kp_production).
-SHIPPED_STATISTICS = (
-    "KP public statistics (production), half-yearly 2003-2024, as exported in the "
-    "ashmita2004chat/diamond-dashboard repository; not an official publication"
-)
-
-
-def detect_flags(stats: kp.statistics.KPStatistics) -> pd.DataFrame:
-    """Run every built-in detector with the shipped capacity estimates; name known episodes."""
-    flags = kp.statistics.detect(stats, capacity=kp.datasets.capacity_estimates())
-    return kp.statistics.match_episodes(flags, kp.datasets.known_episodes())
-
-
-def statistics_sources(flags: pd.DataFrame | None) -> list[str]:
-    """Return the sources of the statistics, capacity estimates and matched episodes."""
-    cited = [SHIPPED_STATISTICS]
-    if flags is not None:
-        cited += list(kp.datasets.capacity_estimates()["source"])
-        episodes = kp.datasets.known_episodes()
-        cited += list(episodes.loc[episodes["episode"].isin(flags["episode"]), "source"])
-    return cited
-
 
 @cli.command()
 @click.argument("stats_file", metavar="[FILE]", required=False, type=click.Path(path_type=Path))
@@ -457,8 +415,8 @@ def statistics(
     if stats_file is None:
         stats, source = kp.datasets.kp_statistics(), "the shipped KP statistics"
     else:
-        stats, source = kp.statistics.KPStatistics.from_csv(stats_file), str(stats_file)
-    flags = detect_flags(stats) if detect else None
+        stats, source = kp.statistics.KPStatistics.from_csv(stats_file), show_path(stats_file)
+    flags = kp.datasets.detect_flags(stats) if detect else None
     if flags is None:
         world = stats.world(annual=True)
         _emit(world[["year", "carats", "value_usd", "value_per_carat", "participants"]], fmt)
@@ -474,7 +432,7 @@ def statistics(
         report_dir,
         lambda: [
             report.statistics_section(
-                stats, flags, source=source, sources=statistics_sources(flags)
+                stats, flags, source=source, sources=kp.datasets.statistics_sources(flags)
             )
         ],
         title="kpmodel statistics",
@@ -566,7 +524,7 @@ def simulate(
     scenario = scenario.with_levers(**{name: values[0] for name, values in levers.items()})
     result = kp.simulation.run(scenario, seed=scenario.seed if seed is None else seed)
     metrics = result.metrics
-    _emit(headline_metrics(metrics) if fmt == "table" else metrics, fmt)
+    _emit(kp.simulation.headline_metrics(metrics) if fmt == "table" else metrics, fmt)
     _write_report(
         report_dir,
         lambda: [report.simulation_section(result)],
@@ -592,18 +550,6 @@ def _executor(workers: int | None, scheduler: str | None) -> Any:
 
         return ProcessPoolExecutor(max_workers=workers)
     return None
-
-
-def sweep_table(summary: pd.DataFrame, levers: Sequence[str], definition: str) -> pd.DataFrame:
-    """Return the sweep summary as one row per metric and one column per combination."""
-    shown = summary[summary["definition"].isin(["all", definition])].copy()
-    shown["combination"] = (
-        shown[list(levers)].astype(str).agg(",".join, axis=1) if levers else "base"
-    )
-    shown["metric"] = shown["definition"] + " " + shown["metric"]
-    wide = shown.pivot(index="metric", columns="combination", values="mean")
-    order = list(dict.fromkeys(shown["metric"]))
-    return wide.loc[order, list(dict.fromkeys(shown["combination"]))].reset_index()
 
 
 @cli.command()
@@ -645,10 +591,12 @@ def sweep(
         if executor is not None:
             executor.shutdown()
     if fmt == "table":
-        summary = sweep_summary(table, list(levers))
         if levers:
             _note(f"columns: {', '.join(levers)} (mean over {seeds} seeds)", fmt)
-        _emit(sweep_table(summary, list(levers), scenario.definition), fmt)
+        means = kp.simulation.sweep_means(
+            table, levers=list(levers), definition=scenario.definition
+        )
+        _emit(means, fmt)
     else:
         _emit(table, fmt)
     _write_report(
@@ -669,7 +617,7 @@ def sweep(
 
 def _datasets() -> dict[str, Callable[[], Any]]:
     shipped: dict[str, Callable[[], Any]] = {
-        name: getattr(kp.datasets, name) for name in kp.datasets.__all__
+        name: getattr(kp.datasets, name) for name in kp.datasets.TABLES
     }
     shipped["casebook"] = kp.definitions.CaseBook.default
     shipped["register"] = kp.participants.Register.default
@@ -744,7 +692,7 @@ def data(name: str | None, fmt: str) -> None:
     "--data",
     "data_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="A folder of example certificate files (default: examples/data).",
+    help="A folder of certificate files to check (default: the shipped examples).",
 )
 @click.pass_context
 def demo(ctx: click.Context, output: Path, data_dir: Path | None) -> None:
@@ -760,7 +708,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     Examples
     --------
     >>> kp.cli.main(["--version"])
-    kpmodel, version 0.1.0
+    kpmodel, version ...
     0
     """
     try:

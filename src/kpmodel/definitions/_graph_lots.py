@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
+from kpmodel._limits import check_memory
 from kpmodel.definitions._calling import name_of
 from kpmodel.definitions._definition import Verdict
 from kpmodel.definitions._evidence import Period, Place
@@ -30,8 +31,13 @@ from kpmodel.definitions._origins import (
     situation_list,
 )
 from kpmodel.errors import InvalidArgumentError
-from kpmodel.provenance import ProvenanceGraph, origin_shares
-from kpmodel.provenance._shares import propagate, unknown_fraction
+from kpmodel.provenance import (
+    ProvenanceGraph,
+    lot_carats,
+    origin_shares,
+    propagate,
+    unknown_fraction,
+)
 
 if TYPE_CHECKING:
     from kpmodel.definitions._lots import Lots
@@ -92,8 +98,7 @@ def _selected(graph: ProvenanceGraph, lots: Iterable[Any] | None) -> np.ndarray[
 
 
 def _carats(graph: ProvenanceGraph) -> FloatArray:
-    carats: FloatArray = graph._column("carats").astype(np.float64)
-    return carats
+    return lot_carats(graph)
 
 
 def _production(graph: ProvenanceGraph, by: str) -> tuple[np.ndarray[Any, Any], pd.DataFrame]:
@@ -177,6 +182,12 @@ def graph_verdicts(
             column[i] = index[grounds]
         columns.append(column)
     c = len(classes)
+    check_memory(
+        4.0 * n * (2 * c + 2) * 8,
+        what=f"judging {n} lots with {c} classes of production verdicts",
+        change="judge fewer definitions at a time, or a part of the graph",
+        keyword=False,
+    )
     initial = np.zeros((n, 2 * c + 2))
     for column in columns:
         hit = column >= 0

@@ -9,6 +9,7 @@ certificates along the chain show; `explain` gives the paths behind a share.
 from kpmodel.provenance._audit import Finding, audit, opacity
 from kpmodel.provenance._explain import Path, explain
 from kpmodel.provenance._graph import Kind, ProvenanceGraph
+from kpmodel.provenance._mass_balance import lot_carats, propagate, unknown_fraction
 from kpmodel.provenance._paperwork import MIXED, declare_origin, declared_origins
 from kpmodel.provenance._plot import plot_case, plot_flows, plot_shares
 from kpmodel.provenance._shares import (
@@ -19,6 +20,7 @@ from kpmodel.provenance._shares import (
     proportional,
     taint,
 )
+from kpmodel.provenance._trace import describe_lot, read_graph, trace
 
 __all__ = [  # noqa: RUF022 (plain sorted order, as tests/test_public_api.py checks)
     "Finding",
@@ -32,12 +34,18 @@ __all__ = [  # noqa: RUF022 (plain sorted order, as tests/test_public_api.py che
     "de_minimis",
     "declare_origin",
     "declared_origins",
+    "describe_lot",
     "explain",
+    "lot_carats",
     "opacity",
     "origin_shares",
     "plot_case",
     "plot_flows",
     "plot_shares",
+    "propagate",
     "proportional",
+    "read_graph",
     "taint",
+    "trace",
+    "unknown_fraction",
 ]

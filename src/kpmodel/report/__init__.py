@@ -14,6 +14,7 @@ True
 
 from kpmodel.report._html import Section, render, write
 from kpmodel.report._sections import (
+    REGISTER_SOURCE,
     check_section,
     comparison_section,
     statistics_section,
@@ -21,10 +22,12 @@ from kpmodel.report._sections import (
     trace_section,
 )
 from kpmodel.report._simulation import simulation_section, sweep_section
+from kpmodel.report._text import text_table
 
 Section.__module__ = __name__
 
 __all__ = [
+    "REGISTER_SOURCE",
     "Section",
     "check_section",
     "comparison_section",
@@ -33,6 +36,7 @@ __all__ = [
     "statistics_section",
     "sweep_section",
     "text_section",
+    "text_table",
     "trace_section",
     "write",
 ]

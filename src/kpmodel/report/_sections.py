@@ -9,9 +9,9 @@ import pandas as pd
 
 from kpmodel.definitions import Comparison
 from kpmodel.errors import InvalidArgumentError
-from kpmodel.provenance import ProvenanceGraph, audit, declared_origins, explain, origin_shares
+from kpmodel.provenance import ProvenanceGraph, audit, describe_lot, origin_shares, trace
 from kpmodel.report._html import Section, figure, paragraph, preformatted, table
-from kpmodel.rules import Report
+from kpmodel.rules import Report, findings_frame
 from kpmodel.statistics import KPStatistics, plot_production, plot_value_per_carat
 
 #: The shipped register of participants, as check() and audit() use it by default.
@@ -25,15 +25,6 @@ def _unique(values: Iterable[object]) -> tuple[str, ...]:
 def _core_document(reference: str) -> str:
     """Name the document of a rule's reference ("Section III(c)" is the core document's)."""
     return reference if reference.startswith("KP") else f"KPCS Core Document, {reference}"
-
-
-def check_frame(reports: Mapping[str, Report]) -> pd.DataFrame:
-    """Return every finding of `reports` in one table, with the file it came from."""
-    frames = [report.to_frame().assign(file=name) for name, report in reports.items()]
-    columns = ["file", "severity", "path", "message", "rule", "reference"]
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(frames, ignore_index=True)[columns]
 
 
 def check_section(
@@ -78,7 +69,7 @@ def check_section(
         ],
         columns=["input", "verdict", "errors", "warnings"],
     )
-    findings = check_frame(reports)
+    findings = findings_frame(reports)
     body = [
         paragraph(
             "Each input is checked against the KPCS rules in force on "
@@ -100,42 +91,6 @@ def check_section(
         sources=_unique(_core_document(r) for r in findings["reference"])
         or ("KPCS Core Document, Annex I and Section III",),
     )
-
-
-def trace_frame(
-    graph: ProvenanceGraph, lot: Any, *, by: str = "country", paths: int = 3
-) -> pd.DataFrame:
-    """Return a lot's origin shares with the largest paths that carry each origin in."""
-    shares = origin_shares(graph, by=by)  # type: ignore[arg-type]
-    carats = graph.to_frames()[0].set_index("lot_id").loc[lot, "carats"]
-    rows = []
-    for origin, share in sorted(shares.of(lot).items(), key=lambda item: -item[1]):
-        found = explain(graph, lot, origin, by=by, limit=paths)  # type: ignore[arg-type]
-        for path in found or (None,):
-            rows.append(
-                {
-                    "origin": origin,
-                    "share": share,
-                    "carats": share * float(carats),
-                    "path": " > ".join(map(str, path.lots)) if path else "",
-                    "path_carats": path.carats if path else float("nan"),
-                }
-            )
-    return pd.DataFrame(rows, columns=["origin", "share", "carats", "path", "path_carats"])
-
-
-def describe_lot(graph: ProvenanceGraph, lot: Any) -> str:
-    """Return one line saying what a lot is: carats, kind, place and certificate."""
-    row = graph.to_frames()[0].set_index("lot_id").loc[lot]
-    text = f"Lot {lot}: {row['carats']:,.2f} ct, {row['kind']} in {row['country']}"
-    shipments = declared_origins(graph).set_index("lot_id")
-    if lot in shipments.index:
-        shipment = shipments.loc[lot]
-        text += (
-            f", {shipment['exporter']} -> {shipment['importer']} on certificate "
-            f"{shipment['certificate']} declaring {shipment['declared_origin']}"
-        )
-    return text + "."
 
 
 def trace_section(
@@ -183,7 +138,7 @@ def trace_section(
         )
     ]
     for lot in lots:
-        frame = trace_frame(graph, lot, by=by)
+        frame = trace(graph, lot, by=by)
         body.append(table(frame, caption=describe_lot(graph, lot)))
     findings = audit(graph, register=None)
     if findings:

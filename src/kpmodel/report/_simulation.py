@@ -9,24 +9,8 @@ import pandas as pd
 
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.report._html import Section, figure, paragraph, table
-from kpmodel.simulation import Scenario, SimulationResult
+from kpmodel.simulation import Scenario, SimulationResult, headline_metrics, sweep_summary
 from kpmodel.statistics import plot_production
-
-#: The metrics a sweep's summary shows, for the definition in force (and "all").
-HEADLINE = (
-    "opacity",
-    "laundering_rate",
-    "hub_laundering_rate",
-    "interdiction_recall",
-    "detection_recall",
-    "laundered_carats",
-    "seized_carats",
-)
-
-
-def headline_metrics(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Return the rows of a metrics table a reader looks at first (no per-detector detail)."""
-    return metrics[metrics["detector"].isin(["", "any"])].reset_index(drop=True)
 
 
 def _scenario_facts(scenario: Scenario) -> list[tuple[str, str]]:
@@ -91,15 +75,6 @@ def simulation_section(result: SimulationResult, *, title: str = "") -> Section:
     )
 
 
-def sweep_summary(table_: pd.DataFrame, levers: Sequence[str]) -> pd.DataFrame:
-    """Return mean, spread and runs of the headline metrics per lever combination."""
-    rows = table_[table_["metric"].isin(HEADLINE) & table_["detector"].isin(["", "any"])]
-    keys = [*levers, "definition", "metric"]
-    grouped = rows.groupby(keys, sort=False, dropna=False)["value"]
-    summary = grouped.agg(["mean", "std", "count"]).reset_index()
-    return summary.rename(columns={"count": "runs"})
-
-
 def sweep_section(
     table_: pd.DataFrame, scenario: Scenario, *, levers: Sequence[str], title: str = ""
 ) -> Section:
@@ -131,7 +106,7 @@ def sweep_section(
     if missing:
         msg = f"the sweep table has no column for the levers {missing!r}"
         raise InvalidArgumentError(msg)
-    summary = sweep_summary(table_, levers)
+    summary = sweep_summary(table_, levers=levers)
     seeds = sorted(set(table_["seed"].tolist()))
     shown = summary[summary["definition"].isin(["all", scenario.definition])]
     body = [

@@ -40,6 +40,7 @@ them (`kpmodel.certificates.Parcel`), so no rule needs to look for them.
 
 from kpmodel.rules._catalogue import ORIGIN_LISTING_START, RULES
 from kpmodel.rules._check import check, default_register
+from kpmodel.rules._findings import findings_frame
 from kpmodel.rules._model import Context, Finding, NotChecked, Report, Rule, Rulebook
 
 __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
@@ -53,4 +54,5 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "Rulebook",
     "check",
     "default_register",
+    "findings_frame",
 ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from kpmodel.certificates._records import (
+from kpmodel.certificates import (
     MIXED,
     Certificate,
     ImportConfirmation,

@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 
 from kpmodel._dates import as_date
-from kpmodel.certificates._records import Certificate, ImportConfirmation, Shipment
+from kpmodel.certificates import Certificate, ImportConfirmation, Shipment
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.ledger import Ledger
 from kpmodel.rules._ledger import check_ledger

@@ -25,11 +25,18 @@ from kpmodel.simulation._scenario import (
     ValuePerCarat,
     Zone,
 )
+from kpmodel.simulation._summary import (
+    HEADLINE_METRICS,
+    headline_metrics,
+    sweep_means,
+    sweep_summary,
+)
 from kpmodel.simulation._sweep import sweep
 
 __all__ = [  # noqa: RUF022 - plain sorted() order, which tests/test_public_api.py checks
     "Controls",
     "Destination",
+    "HEADLINE_METRICS",
     "Hub",
     "LEVERS",
     "Neighbour",
@@ -43,8 +50,11 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, which tests/test_public_api.
     "builtin",
     "builtin_text",
     "builtins",
+    "headline_metrics",
     "production_table",
     "run",
     "sweep",
+    "sweep_means",
+    "sweep_summary",
     "world_baseline",
 ]

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 from types import MappingProxyType
 from typing import Any
 
 import attrs
+import pycountry
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
@@ -21,7 +23,6 @@ from kpmodel.certificates import (
     Party,
     Shipment,
 )
-from kpmodel.certificates._records import _iso_codes
 from kpmodel.rules import ORIGIN_LISTING_START, default_register
 
 __all__ = [
@@ -34,6 +35,13 @@ __all__ = [
     "parties",
     "shipments",
 ]
+
+
+@cache
+def _iso_codes() -> frozenset[str]:
+    """Every ISO 3166-1 alpha-2 code, as the records accept them."""
+    return frozenset(country.alpha_2 for country in pycountry.countries)
+
 
 FIRST_DAY = date(2003, 1, 1)  # start of international implementation [Sun-City-2003]
 LAST_DAY = date(2026, 12, 31)

@@ -1,0 +1,190 @@
+"""A lot's story in a table: origin shares with the paths behind them; reading graph files."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Literal, cast
+from xml.etree.ElementTree import ParseError
+
+import networkx as nx
+import pandas as pd
+
+from kpmodel.errors import InvalidArgumentError, KPModelError, LoadError, Problem
+from kpmodel.provenance._explain import explain
+from kpmodel.provenance._graph import ProvenanceGraph
+from kpmodel.provenance._paperwork import declared_origins
+from kpmodel.provenance._shares import origin_shares
+
+TRACE_COLUMNS = ("origin", "share", "carats", "path", "path_carats")
+
+
+def _check_lot(graph: ProvenanceGraph, lot: Any) -> None:
+    if lot not in graph.lots:
+        some = ", ".join(map(str, list(graph.lots[:5])))
+        msg = f"no lot {lot!r} in the graph ({len(graph)} lots; ids such as {some})"
+        raise InvalidArgumentError(msg)
+
+
+def trace(
+    graph: ProvenanceGraph,
+    lot: Any,
+    *,
+    by: str = "country",
+    paths: int = 3,
+) -> pd.DataFrame:
+    """Return a lot's origin shares, each with the largest paths that carry it in.
+
+    What ``kpmodel trace`` prints: one row per (origin, path), origins by decreasing share;
+    an origin with no path (carats of unknown origin) has one row with an empty path.
+
+    Parameters
+    ----------
+    graph : ProvenanceGraph
+    lot : lot id
+        A lot of `graph`.
+    by : {"country", "zone", "site"}
+        Name origins by country, ``country/zone`` or ``country/zone/site``.
+    paths : int
+        Paths shown per origin (the largest first).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``origin``, ``share``, ``carats`` (share times the lot's carats), ``path`` (lot
+        ids joined by ``" > "``) and ``path_carats``.
+
+    Raises
+    ------
+    kpmodel.errors.InvalidArgumentError
+        When `lot` is not in the graph, or `by` is not one of the three levels.
+
+    Examples
+    --------
+    >>> g = kp.ProvenanceGraph()
+    >>> orapa = g.produce(country="BW", zone="Orapa", carats=30, on="2020-01-01")
+    >>> jwaneng = g.produce(country="BW", zone="Jwaneng", carats=70, on="2020-01-01")
+    >>> mixed = g.mix([orapa, jwaneng])
+    >>> kp.provenance.trace(g, mixed, by="zone")[["origin", "share", "path"]]
+           origin  share   path
+    0  BW/Jwaneng    0.7  1 > 2
+    1    BW/Orapa    0.3  0 > 2
+    """
+    _check_lot(graph, lot)
+    if by not in ("country", "zone", "site"):
+        msg = f"by must be 'country', 'zone' or 'site'; got {by!r}"
+        raise InvalidArgumentError(msg)
+    level = cast(Literal["country", "zone", "site"], by)
+    shares = origin_shares(graph, by=level)
+    carats = graph.to_frames()[0].set_index("lot_id").loc[lot, "carats"]
+    rows = []
+    for origin, share in sorted(shares.of(lot).items(), key=lambda item: -item[1]):
+        found = explain(graph, lot, origin, by=level, limit=paths)
+        for path in found or (None,):
+            rows.append(
+                {
+                    "origin": origin,
+                    "share": share,
+                    "carats": share * float(carats),
+                    "path": " > ".join(map(str, path.lots)) if path else "",
+                    "path_carats": path.carats if path else float("nan"),
+                }
+            )
+    return pd.DataFrame(rows, columns=list(TRACE_COLUMNS))
+
+
+def describe_lot(graph: ProvenanceGraph, lot: Any) -> str:
+    """Return one line saying what a lot is: carats, kind, place and certificate.
+
+    Parameters
+    ----------
+    graph : ProvenanceGraph
+    lot : lot id
+        A lot of `graph`.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    kpmodel.errors.InvalidArgumentError
+        When `lot` is not in the graph.
+
+    Examples
+    --------
+    >>> g = kp.ProvenanceGraph()
+    >>> mine = g.produce(country="BW", carats=30, on="2020-01-01")
+    >>> sent = g.ship(mine, to="BE", on="2020-02-01", certificate="BW-1")
+    >>> kp.provenance.describe_lot(g, sent)
+    'Lot 1: 30.00 ct, ship in BE, BW -> BE on certificate BW-1 declaring BW.'
+    """
+    _check_lot(graph, lot)
+    row = graph.to_frames()[0].set_index("lot_id").loc[lot]
+    text = f"Lot {lot}: {row['carats']:,.2f} ct, {row['kind']} in {row['country']}"
+    shipments = declared_origins(graph).set_index("lot_id")
+    if lot in shipments.index:
+        shipment = shipments.loc[lot]
+        text += (
+            f", {shipment['exporter']} -> {shipment['importer']} on certificate "
+            f"{shipment['certificate']} declaring {shipment['declared_origin']}"
+        )
+    return text + "."
+
+
+def read_graph(path: str | os.PathLike[str]) -> ProvenanceGraph:
+    """Read a provenance graph from node-link JSON or GraphML, by the file's suffix.
+
+    ``.graphml`` is read as GraphML (`ProvenanceGraph.write_graphml`); anything else as
+    node-link JSON (`ProvenanceGraph.to_node_link`, saved with `json.dump`).
+
+    Parameters
+    ----------
+    path : path-like
+
+    Returns
+    -------
+    ProvenanceGraph
+
+    Raises
+    ------
+    kpmodel.errors.LoadError
+        When the file cannot be read or holds no provenance graph; the message says which.
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> g = kp.ProvenanceGraph()
+    >>> _ = g.produce(country="BW", carats=10, on="2023-05-01")
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "graph.json"
+    >>> _ = path.write_text(json.dumps(g.to_node_link()), encoding="utf-8")
+    >>> kp.provenance.read_graph(path)
+    <ProvenanceGraph: 1 lots, 0 flows>
+    >>> _ = path.write_text("[1, 2]", encoding="utf-8")
+    >>> kp.provenance.read_graph(path)
+    Traceback (most recent call last):
+    ...
+    kpmodel.errors.LoadError: ...expected node-link JSON...
+    """
+    path = Path(path)
+    source = str(path)
+    try:
+        if path.suffix.lower() == ".graphml":
+            return ProvenanceGraph.read_graphml(path)
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except KPModelError:
+        raise
+    except OSError as error:
+        problem = f"cannot read the file: {error.strerror or error}"
+        raise LoadError([Problem("", problem)], source=source) from None
+    except (ParseError, nx.NetworkXError, ValueError, KeyError, UnicodeDecodeError) as error:
+        problem = f"not a provenance graph in node-link JSON or GraphML: {error}"
+        raise LoadError([Problem("", problem)], source=source) from None
+    if not isinstance(data, dict):
+        problem = (
+            "expected node-link JSON: an object with 'nodes' and 'edges' "
+            f"(ProvenanceGraph.to_node_link); got {type(data).__name__}"
+        )
+        raise LoadError([Problem("", problem)], source=source)
+    return ProvenanceGraph.from_node_link(data)
