@@ -342,7 +342,9 @@ def _datetimes(name: str, raw: pd.Series, problems: Problems) -> np.ndarray[Any,
     if timed.size:
         problems.cells(name, timed, "must be a date without a time of day")
     if not BY_NAME[name].nullable:
-        problems.cells(name, np.flatnonzero(values.isna().to_numpy()), "is empty; it needs a value")
+        problems.cells(
+            name, np.flatnonzero(values.isna().to_numpy()), "is empty; it needs a value"
+        )
     return values.to_numpy()
 
 

@@ -130,7 +130,7 @@ def _check_codes(columns: dict[str, np.ndarray[Any, Any]]) -> None:
                 unknown.append(f"{name} {code!r}")
     declared = columns["declared"]
     codes, values = pd.factorize(declared, use_na_sentinel=True)
-    canonical = []
+    canonical: list[str | None] = []
     for value in values:
         try:
             canonical.append(str(DeclaredOrigin.parse(value)))

@@ -695,9 +695,10 @@ class ProvenanceGraph:
         is that country's production (or, with `production`, draws on it). Every other
         parcel draws on the issuing country's stock of documented imports, in date order
         and in proportion to what is in stock (mass balance); carats beyond the stock are
-        of unknown origin. A country's exports of a day draw on its stock at the start of
-        that day; its imports join the stock at the end of the day they arrive (their
-        ``received`` date when the ledger has one, else their date of issue).
+        of unknown origin. A country's exports of a day share its stock at the start of
+        that day, in proportion to their carats; its imports join the stock at the end of
+        the day they arrive (their ``received`` date when the ledger has one, else their
+        date of issue).
 
         This is an estimate: certificates say nothing of which goods in a stock went
         into which parcel, of stocks held before the ledger starts, or of goods that

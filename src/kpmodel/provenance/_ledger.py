@@ -84,7 +84,7 @@ def _grouped(keys: np.ndarray[Any, Any]) -> tuple[Any, Any]:
     return unique, inverse.ravel()
 
 
-def build_from_ledger(ledger: Ledger, *, production: Any = None) -> ProvenanceGraph:
+def build_from_ledger(ledger: object, *, production: Any = None) -> ProvenanceGraph:
     """Return the graph `ProvenanceGraph.from_ledger` describes."""
     from kpmodel.provenance._graph import ProvenanceGraph
 
@@ -119,7 +119,7 @@ def build_from_ledger(ledger: Ledger, *, production: Any = None) -> ProvenanceGr
         late = ~np.isnat(received)
         arrival = issued.copy()
         arrival[late] = np.maximum(received[late].astype(np.int64), issued[late])
-    origin = frame["origin"].to_numpy(dtype=object, na_value=None)
+    origin = frame["origin"].astype(object).where(frame["origin"].notna(), None).to_numpy()
     listed = frame["declared_origins"].to_numpy(dtype=object)
     own = (origin == frame["issuing_country"].to_numpy(dtype=object)) & (listed == "")
     # What each certificate declares, as the text the graph stores (one parse per kind).
@@ -146,9 +146,11 @@ def build_from_ledger(ledger: Ledger, *, production: Any = None) -> ProvenanceGr
     out_order = np.lexsort((np.arange(n), issued))
     in_order = np.lexsort((np.arange(n), arrival))
     out_day, in_day = issued[out_order], arrival[in_order]
-    made_day = np.zeros(0, np.int64) if extra is None else extra["day"].to_numpy().astype(
-        "datetime64[D]"
-    ).astype(np.int64)
+    made_day = (
+        np.zeros(0, np.int64)
+        if extra is None
+        else extra["day"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    )
     made_order = np.argsort(made_day, kind="stable")
     made_day = made_day[made_order]
     for day in np.unique(np.concatenate([issued, arrival, made_day])).tolist():
@@ -163,33 +165,32 @@ def build_from_ledger(ledger: Ledger, *, production: Any = None) -> ProvenanceGr
                 built.add_flows(ids[inverse], mine, carats[mine])
             rest = rows[~from_production[rows]]
             if rest.size:
+                # A country's exports of the day share its stock at the start of the day in
+                # proportion to their carats; what the stock lacks is of unknown origin.
                 key = draws_from[rest]
-                order = np.argsort(key, kind="stable")
-                rest, key = rest[order], key[order]
-                wanted = carats[rest]
                 unique, inverse = _grouped(key)
-                before = np.cumsum(wanted) - wanted
-                starts = np.searchsorted(key, unique)
-                before = before - before[starts][inverse]  # carats drawn earlier that day
-                taken = np.clip(left[key] - before, 0.0, wanted)
-                built.add_flows(pool[key], rest, taken)
-                drawn = np.bincount(inverse, weights=taken, minlength=unique.size)
-                left[unique] = np.maximum(left[unique] - drawn, 0.0)
-                short = wanted - taken
-                lacking = short > 0
-                if lacking.any():
-                    # Beyond the stock: carats of unknown origin, held by the exporter.
-                    gone = rest[lacking]
-                    unique, inverse = _grouped(exporter[gone])
-                    amounts = np.bincount(inverse, weights=short[lacking])
-                    ids = built.add_lots(_UNKNOWN, day, unique, amounts, np.full(unique.size, -1))
-                    built.add_flows(ids[inverse], gone, short[lacking])
+                wanted = np.bincount(inverse, weights=carats[rest])
+                taken = np.minimum(wanted, left[unique])
+                left[unique] -= taken
+                enough = taken >= wanted
+                direct = enough[inverse]
+                built.add_flows(pool[key[direct]], rest[direct], carats[rest[direct]])
+                short = np.flatnonzero(~enough)
+                if short.size:
+                    # The exporter's holding of the day: the stock it had and carats of
+                    # unknown origin (the holding receives less than it holds).
+                    ids = built.add_lots(
+                        _UNKNOWN, day, unique[short] // 2, wanted[short], np.full(short.size, -1)
+                    )
+                    built.add_flows(pool[unique[short]], ids, taken[short])
+                    slot = np.full(unique.size, -1)
+                    slot[short] = np.arange(short.size)
+                    held = ~direct
+                    built.add_flows(ids[slot[inverse[held]]], rest[held], carats[rest[held]])
         # Imports (and production) of the day join the stock at its end.
         arriving = in_order[np.searchsorted(in_day, day) : np.searchsorted(in_day, day, "right")]
         sources, key, amounts = arriving, importer[arriving] * 2, carats[arriving]
-        made = made_order[
-            np.searchsorted(made_day, day) : np.searchsorted(made_day, day, "right")
-        ]
+        made = made_order[np.searchsorted(made_day, day) : np.searchsorted(made_day, day, "right")]
         if made.size:
             assert extra is not None
             made_carats = extra["carats"].to_numpy()[made]
@@ -232,12 +233,14 @@ def _graph(
     kind, day, country, amount, origin = (
         np.concatenate(part) if built.lots else np.zeros(0, np.int64) for part in parts
     )
-    names = np.append(np.asarray(countries, dtype=object), None)
+    names = np.array([*countries, None], dtype=object)
     m = len(kind)
 
     def text(*parts: np.ndarray[Any, Any]) -> pd.Series:
         # as it is: no conversion to a string dtype, which costs time and changes nothing
-        return pd.Series(np.concatenate([np.asarray(p, dtype=object) for p in parts]), dtype=object)
+        return pd.Series(
+            np.concatenate([np.asarray(p, dtype=object) for p in parts]), dtype=object
+        )
 
     lots = pd.DataFrame(
         {

@@ -58,7 +58,7 @@ class _Table:
         return self.first[name]
 
     def day(self, index: int) -> date:
-        """The day certificate `index` is judged on."""
+        """Return the day certificate `index` is judged on."""
         day: date = self.day64[index].astype(object)
         return day
 

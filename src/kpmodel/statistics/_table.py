@@ -216,9 +216,10 @@ class KPStatistics:
         shipments : kpmodel.Ledger, pandas.DataFrame or sequence of records
             A `kpmodel.Ledger`: each certificate counts on its ``departed`` date where the
             ledger has one, else on its date of issue, with countries mapped to their
-            participant (Belgium to the EU). Or a ledger of `kpmodel.certificates` records (as `kpmodel.certificates.load`
-            returns it): each `Shipment` counts on its departure date, each `Certificate`
-            that no shipment in the ledger carries counts on its issue date, with countries
+            participant (Belgium to the EU). Or a ledger of `kpmodel.certificates` records
+            (as `kpmodel.certificates.load` returns it): each `Shipment` counts on its
+            departure date, each `Certificate` that no shipment in the ledger carries
+            counts on its issue date, with countries
             mapped to their participant (Belgium to the EU); import confirmations carry no
             value and are left out. Or a DataFrame with
             one row per certificate (or per parcel or shipment) as the exporting authority
