@@ -1,7 +1,7 @@
 """Laundering through a neighbour and a hub: a CAR parcel on a clean-looking certificate.
 
-The story follows the mechanisms in shared/domain/smuggling-and-statistics.md, section 2:
-after the KP suspended the Central African Republic (23 May 2013), rough from Séléka-held
+The story follows laundering mechanisms documented in public sources: after the KP
+suspended the Central African Republic (23 May 2013), rough from Séléka-held
 areas such as Bria was smuggled into Cameroon and given Cameroonian KP certificates (UN
 Panel of Experts 2015; PAC, "From Conflict to Illicit", 2016), and problem parcels were
 mixed in Dubai and re-exported on certificates of mixed origin (PAC watchlist). The US

@@ -12,13 +12,14 @@ import enum
 import re
 from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal, InvalidOperation
-from functools import cache
+from decimal import Decimal
 from typing import Any
 
 import attrs
-import pycountry
 
+from kpmodel._boundary import _iso_codes as _boundary_iso_codes
+from kpmodel._boundary import country_code, finite_decimal, participant_code
+from kpmodel._boundary import is_country_code as _boundary_is_country_code
 from kpmodel.errors import InvalidRecordError, UnknownCodeError
 
 __all__ = [
@@ -40,7 +41,7 @@ KP_STATEMENT = (
     "The rough diamonds in this shipment have been handled in accordance with the provisions "
     "of the Kimberley Process Certification Scheme for rough diamonds"
 )
-"""The statement every certificate carries (Annex I, A; source key [31CFR-592.307])."""
+"""The statement every certificate carries (Annex I, A, as 31 CFR 592.307 reproduces it)."""
 
 # The European Union is one KP participant for its member states; it has no ISO 3166 code.
 _PARTICIPANT_ONLY_CODES = frozenset({"EU"})
@@ -88,24 +89,20 @@ def _hs_code_message(value: object) -> str:
     )
 
 
-@cache
 def _iso_codes() -> frozenset[str]:
-    return frozenset(country.alpha_2 for country in pycountry.countries)
+    return frozenset(code for code in _boundary_iso_codes())
 
 
 def is_country_code(code: object) -> bool:
     """Tell whether `code` is an ISO 3166-1 alpha-2 code."""
-    return isinstance(code, str) and code in _iso_codes()
+    return _boundary_is_country_code(code)
 
 
 def _check_country(value: object, path: str, *, participant: bool = False) -> None:
-    if is_country_code(value) or (participant and value in _PARTICIPANT_ONLY_CODES):
-        return
-    what = "an ISO 3166-1 alpha-2 country code" + (" or 'EU'" if participant else "")
-    msg = f"must be {what} such as 'BE' or 'BW', got {value!r}"
-    if isinstance(value, str) and value.upper() != value and is_country_code(value.upper()):
-        msg += f"; write it in capitals: {value.upper()!r}"
-    raise InvalidRecordError(msg, path=path)
+    if participant:
+        participant_code(value, path=path)
+    else:
+        country_code(value, path=path)
 
 
 def _country(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -152,21 +149,8 @@ def _optional_day(instance: object, attribute: attrs.Attribute[Any], value: obje
 
 
 def _to_decimal(value: object, path: str) -> Decimal:
-    if isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, str | int) and not isinstance(value, bool):
-        try:
-            number = Decimal(value)
-        except InvalidOperation:
-            msg = f"must be a decimal number such as '12.50', got {value!r}"
-            raise InvalidRecordError(msg, path=path) from None
-    else:
-        msg = f"must be a Decimal, a decimal string such as '12.50' or an int, got {value!r}"
-        raise InvalidRecordError(msg, path=path)
-    if not number.is_finite():
-        msg = f"must be a finite number, got {str(value)!r}"
-        raise InvalidRecordError(msg, path=path)
-    return number
+    # The lower bounds (> 0, >= 0) are the fields' validators; the upper one keeps sums finite.
+    return finite_decimal(value, path=path)
 
 
 def _carats(value: object) -> Decimal:
@@ -594,7 +578,8 @@ class Party:
 class Certificate:
     """A Kimberley Process certificate with every Annex I, Part A element.
 
-    The elements (domain brief table 2.2, source key [31CFR-592.307]) map to fields:
+    The elements (Annex I, Part A, as 31 CFR 592.307 reproduces them:
+    https://www.lexfed.com/cfr/31/b/v/592/c/592-307) map to fields:
     title and KPCS statement (`kp_statement`), origin of unmixed parcels (`Parcel.origin`),
     language and English translation (`language`, `english_translation`), unique number with
     the ISO alpha-2 prefix (`number`, `issuing_country`), tamper and forgery resistance
@@ -706,7 +691,8 @@ class ImportConfirmation:
 
     Section III(b) asks that it refer, as a minimum, to the certificate number, the number
     of parcels, the carat weight and the details of the importer and exporter
-    (source key [UK-2368-Annex]). Fields a confirmation may omit are optional, so a
+    (KPCS as Annex I of Reg. (EC) 2368/2002, legislation.gov.uk). Fields a confirmation may
+    omit are optional, so a
     defective confirmation can be represented and reported by the rules.
 
     Parameters

@@ -6,8 +6,6 @@ import contextlib
 import csv
 import datetime as dt
 import io
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kpmodel._boundary import atomic_write, display_path
 from kpmodel.errors import InvalidArgumentError, LoadError, Problem
 
 FORMATS = ("csv", "xlsx", "parquet", "json")
@@ -242,17 +241,9 @@ def parquet_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file and a rename: all or nothing."""
+    """Write `data` to `path` all or nothing (`kpmodel._boundary.atomic_write`)."""
     folder = path.parent
     if not folder.is_dir():
-        msg = f"cannot write {str(path)!r}: the folder {str(folder)!r} does not exist"
+        msg = f"cannot write {display_path(path)!r}: the folder does not exist"
         raise InvalidArgumentError(msg)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; a ledger is for sharing
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    atomic_write(path, data)

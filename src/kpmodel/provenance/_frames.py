@@ -117,8 +117,13 @@ def _listed(ids: np.ndarray[Any, Any], mask: np.ndarray[Any, Any], what: str) ->
 def _strings(frame: pd.DataFrame, name: str) -> np.ndarray[Any, Any]:
     if name not in frame.columns:
         return np.full(len(frame), None, dtype=object)
-    values = frame[name].to_numpy(dtype=object).copy()
-    values[pd.isna(values)] = None
+    # Coded first: each distinct text is converted once (not once per row, as converting
+    # an Arrow-backed string column to objects would), and missing values become None.
+    codes, uniques = pd.factorize(frame[name], use_na_sentinel=True)
+    table = np.empty(len(uniques) + 1, dtype=object)
+    table[:-1] = list(uniques)
+    table[-1] = None
+    values: np.ndarray[Any, Any] = table[codes]
     return values
 
 

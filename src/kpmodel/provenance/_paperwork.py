@@ -32,8 +32,8 @@ def declare_origin(
     This is the one place where kpmodel decides what the paperwork shows. A certificate
     names a country of origin only for parcels of unmixed origin (KPCS Annex I, as in
     31 CFR 592.307); mixed parcels are marked "mixed" unless the exporter voluntarily lists
-    the countries of origin (allowed by a KP intersessional decision; 2024 is inferred,
-    see ``shared/domain/kpcs-rules.md`` section 2.4). The rule:
+    the countries of origin (recognised at the KP intersessional in Dubai, May 2024: Avi
+    Krawitz, "A Giant Leap Toward Diamond Source Disclosure", 2024). The rule:
 
     (a) if every documented input of the lot has one and the same declared origin, the
         certificate declares that country;

@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from kpmodel._dates import as_date
+from kpmodel._boundary import as_date, show
 from kpmodel.certificates import Certificate, ImportConfirmation, Shipment
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.ledger import Ledger
@@ -105,6 +105,7 @@ def check(
     on = None if on is None else as_date(on)
     book = rulebook if rulebook is not None else Rulebook.default()
     register = register if register is not None else default_register()
+    _check_plugins(register, book)
     if isinstance(obj, Ledger):
         found, not_checked = check_ledger(
             obj, register=register, on=on, book=book, memo=_memo_for(register)
@@ -127,6 +128,25 @@ def check(
         msg = f"check() takes {_CHECKABLE}; got {obj!r} (type={type(obj).__name__})"
         raise InvalidArgumentError(msg)
     return Report(findings)
+
+
+def _check_plugins(register: object, book: object) -> None:
+    """Refuse a register or rulebook that is not one, before any rule runs."""
+    missing = [m for m in ("may_trade", "status", "compliant_zones") if not _has(register, m)]
+    if missing:
+        msg = (
+            "register must be a kpmodel.participants.Register (or have may_trade, status and "
+            f"compliant_zones methods); got {show(register)} (type={type(register).__name__}), "
+            f"which lacks {', '.join(missing)}"
+        )
+        raise InvalidArgumentError(msg)
+    if not isinstance(book, Rulebook):
+        msg = f"rulebook must be a kpmodel.rules.Rulebook; got {show(book)}"
+        raise InvalidArgumentError(msg)
+
+
+def _has(obj: object, name: str) -> bool:
+    return callable(getattr(obj, name, None))
 
 
 # Answers of may_trade(code, on, zone), kept per register across calls: a register lookup

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import attrs
 
+from kpmodel._display import View
 from kpmodel.errors import InvalidArgumentError
 
 if TYPE_CHECKING:  # pragma: no cover - pandas is imported only by Report.to_frame
@@ -21,7 +22,8 @@ a best practice or cannot be checked fully."""
 
 KINDS = ("certificate", "shipment", "import_confirmation", "ledger")
 
-# The KPCS started international implementation on 1 January 2003 [Sun-City-2003; WDC-FAQ].
+# The KPCS started international implementation on 1 January 2003 (KP Sun City plenary
+# communiqué, October 2003; World Diamond Council, "FAQs: Kimberley Process").
 KPCS_START = date(2003, 1, 1)
 
 
@@ -177,7 +179,7 @@ class Rule:
         A short stable identifier, such as ``"annex-i-dates"``.
     reference : str
         The KPCS reference: section and paragraph, such as ``"Section III(b)"`` or
-        ``"Annex I, A (date of expiry)"``, with a note where the brief leaves it unconfirmed.
+        ``"Annex I, A (date of expiry)"``, with a note where the sources leave it unconfirmed.
     summary : str
         One line saying what the rule asks.
     applies_to : {"certificate", "shipment", "import_confirmation", "ledger"}
@@ -192,7 +194,7 @@ class Rule:
     severity : {"error", "warning"}, default "error"
         The usual severity of its findings.
     sources : tuple of str, default ()
-        Source keys of the domain brief behind the rule.
+        The public sources behind the rule (title, publisher, URL).
     date_uncertain : bool, default False
         True when the sources give the start date only approximately (the month, say).
     columns : tuple of str, default ()
@@ -390,7 +392,7 @@ class Rulebook:
         >>> from datetime import date
         >>> rules = kp.rules.Rulebook.default().in_force(date(2010, 1, 1), "shipment")
         >>> sorted(rule.id for rule in rules)[:2]
-        ['certificate-expired', 'sealed-container']
+        ['certificate-expired', 'kp-decision-shipment']
         """
         key = (on, kind or "")
         rules = self._by_date.get(key)
@@ -472,6 +474,28 @@ class Report:
 
     findings: tuple[Finding, ...] = attrs.field(converter=_findings_tuple)
     not_checked: tuple[NotChecked, ...] = attrs.field(default=(), converter=_not_checked_tuple)
+
+    def _view(self) -> View:
+        summary = "no findings"
+        if self.findings:
+            verdict = "passes" if self.ok else "fails"
+            summary = (
+                f"{len(self.findings)} findings, {len(self.errors)} errors and "
+                f"{len(self.warnings)} warnings ({verdict})"
+            )
+        columns = ["severity", "path", "message", "rule"]
+        return View(
+            kind="Report",
+            summary=summary,
+            more="see .findings, .errors, .warnings, .to_frame(); print(report) lists them all",
+            tables=lambda: [("Findings", self.to_frame()[columns])] if self.findings else [],
+        )
+
+    def __repr__(self) -> str:
+        return self._view().text()
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
 
     @property
     def ok(self) -> bool:

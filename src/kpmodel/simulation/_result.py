@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-import sys
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from kpmodel._display import View
+from kpmodel._progress import progress_bar
 from kpmodel.certificates import Certificate, DeclaredOrigin, Parcel, Party
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.ledger import Ledger
@@ -55,9 +56,29 @@ class SimulationResult:
         self._arrays = arrays
         self._dates = en.step_dates(scenario)
 
-    def __repr__(self) -> str:
+    def _view(self) -> View:
         lots = self._arrays.book.n_production
-        return f"<SimulationResult {self.scenario.name!r} seed={self.seed} production_lots={lots}>"
+
+        def headline() -> pd.DataFrame:
+            metrics = self.metrics
+            return metrics[metrics["detector"].isin(["", "any"])]
+
+        return View(
+            kind="SimulationResult",
+            summary=f"{self.scenario.name}, seed {self.seed}, {lots} production lots",
+            more="see .metrics, .lots, .certificates, .kp_statistics, .provenance, .truth",
+            facts=[
+                ("scenario", self.scenario.title or self.scenario.name),
+                ("definition in force", self.scenario.definition),
+            ],
+            tables=lambda: [("Headline metrics", headline())],
+        )
+
+    def __repr__(self) -> str:
+        return self._view().text()
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
 
     # --- provenance --------------------------------------------------------------------------
 
@@ -447,7 +468,8 @@ class SimulationResult:
         ----------
         validity_days : int, optional
             Days from issue to expiry. The KP sets no maximum validity (a national
-            parameter; kpcs-rules brief, section 7), so there is no default: without it the
+            parameter: Annex I asks only that a date of expiry be stated, 31 CFR 592.307),
+            so there is no default: without it the
             certificates have no expiry date, and `kpmodel.check` reports that.
         hs_code : str, default "7102.10"
             HS code of every parcel (the simulation does not sort goods; 7102.10 is
@@ -906,7 +928,8 @@ def run(
         ``numpy.random.SeedSequence(seed)``; no global random state is used.
     progress : bool, optional
         Show the stages on a progress bar (needs ``tqdm``, in the ``sweep`` extra). By
-        default only on a terminal, and only when the run lasts more than a second.
+        default only in a notebook or on a terminal, and only when the run lasts more than
+        a second.
     max_memory : int or str, optional
         The most memory the run may need, in bytes or as text such as ``"16 GiB"``
         (``"none"``: no limit). By default the environment variable ``KPMODEL_MAX_MEMORY``,
@@ -945,21 +968,6 @@ def run(
     finally:
         bar.close()
     return SimulationResult(scenario, seed, arrays)
-
-
-def progress_bar(total: int, *, enabled: bool | None, initial: int = 0, **options: Any) -> Any:
-    """Return a tqdm bar, or None when not wanted (or tqdm is missing).
-
-    By default (``enabled=None``) only on a terminal, drawn after a second so that short
-    work stays silent.
-    """
-    if enabled is False or (enabled is None and not sys.stderr.isatty()):
-        return None
-    try:
-        from tqdm import tqdm  # type: ignore[import-untyped]
-    except ImportError:
-        return None
-    return tqdm(total=total, initial=initial, delay=0 if enabled else 1.0, **options)
 
 
 def _party(country: str, role: str) -> Party:
