@@ -62,12 +62,12 @@ class _Table:
         day: date = self.day64[index].astype(object)
         return day
 
-    def may_trade(self, name: str) -> BoolArray:
-        """Per certificate: whether its country in column `name` may trade on its day.
+    def ask(self, name: str, question: Callable[[Context, str], bool]) -> BoolArray:
+        """Per certificate: `question` about its country in column `name`, on its day.
 
         The register is asked once per country and stretch of days between two changes
-        of any status or membership in it (all its answers are the same within one), or
-        once per country and day when the register does not tell its changes.
+        of any status, membership or measure in it (its answers are the same within
+        one), or once per country and day when the register does not tell its changes.
         """
         if self.size == 0:
             return np.zeros(0, dtype=bool)
@@ -77,14 +77,26 @@ class _Table:
             if self.changes is not None
             else pd.factorize(self.day64)[0]
         )
-        keys = country.astype(np.int64) * (stretch.max() + 1) + stretch
+        keys = country.astype(np.int64) * (int(stretch.max()) + 1) + stretch
         _, where, inverse = np.unique(keys, return_index=True, return_inverse=True)
         codes = self.column(name).to_numpy(dtype=object)
-        answers = np.array(
-            [self.context.at(self.day(i)).may_trade(codes[i]) for i in where.tolist()],
+        answers: BoolArray = np.array(
+            [question(self.context.at(self.day(i)), codes[i]) for i in where.tolist()],
             dtype=bool,
         )
-        return answers[inverse.ravel()]
+        asked: BoolArray = answers[inverse.ravel()]
+        return asked
+
+    def both(self, question: Callable[[Context, str], bool]) -> BoolArray:
+        """Per certificate: `question` holds for its issuing and its destination country."""
+        issuing: BoolArray = self.ask("issuing_country", question)
+        return issuing & self.ask("destination_country", question)
+
+    def without_zones(self) -> BoolArray:
+        """Per certificate: whether none of its parcels names a zone."""
+        if "zone" not in self.frame.columns:
+            return np.ones(self.size, dtype=bool)
+        return self.every(self.frame["zone"].isna().to_numpy(dtype=bool))
 
 
 def _flag(name: str) -> Callable[[_Table], BoolArray]:
@@ -141,8 +153,26 @@ def _parcel_count(table: _Table) -> BoolArray:
     return (stated.isna() | stated.eq(table.parcels)).fillna(True).to_numpy(dtype=bool)
 
 
+def _participating(context: Context, code: str) -> bool:
+    status = context.register.status(code, on=context.on)
+    return str(getattr(status, "value", status)) == "participant"
+
+
+def _unmeasured(context: Context, code: str) -> bool:
+    measures = getattr(context.register, "measures", None)
+    return measures is None or not measures(code, on=context.on)
+
+
 def _participants(table: _Table) -> BoolArray:
-    return table.may_trade("issuing_country") & table.may_trade("destination_country")
+    return table.both(_participating)
+
+
+def _decisions(table: _Table) -> BoolArray:
+    return table.both(_participating) & table.without_zones()
+
+
+def _measures(table: _Table) -> BoolArray:
+    return table.both(_unmeasured)
 
 
 # Which certificates certainly pass each built-in rule (an answer may only err on the side
@@ -160,6 +190,8 @@ _CLEAN: dict[str, Callable[[_Table], BoolArray]] = {
     "annex-i-validation": _flag("validated"),
     "mixed-origin-listing": _origin_listing,
     "section-iii-c-certificate": _participants,
+    "kp-decision-certificate": _decisions,
+    "trade-measure-certificate": _measures,
 }
 
 
@@ -192,11 +224,12 @@ def _change_days(register: object) -> np.ndarray[Any, Any] | None:
     try:
         for participant in participants:
             days.update(event.on for event in participant.events)
-            for member in participant.members:
-                if member.start is not None:
-                    days.add(member.start)
-                if member.end is not None:
-                    days.add(member.end + timedelta(days=1))
+            spans = [*participant.members, *getattr(participant, "measures", ())]
+            for span in spans:
+                if span.start is not None:
+                    days.add(span.start)
+                if span.end is not None:
+                    days.add(span.end + timedelta(days=1))
     except (AttributeError, TypeError):
         return None
     return np.array(sorted(days), dtype="datetime64[D]")
