@@ -30,6 +30,15 @@ from kpmodel.testing._definitions_strategies import (
     places,
     situations,
 )
+from kpmodel.testing._hostile_strategies import (
+    hostile_bytes,
+    hostile_csv,
+    hostile_documents,
+    hostile_frames,
+    hostile_json,
+    hostile_toml,
+    hostile_values,
+)
 from kpmodel.testing._provenance_strategies import provenance_graphs
 from kpmodel.testing._simulation_strategies import lever_values, scenarios
 from kpmodel.testing._statistics_strategies import statistics_frames, statistics_tables
@@ -41,6 +50,13 @@ __all__ = [
     "defective_certificates",
     "definitions",
     "designations",
+    "hostile_bytes",
+    "hostile_csv",
+    "hostile_documents",
+    "hostile_frames",
+    "hostile_json",
+    "hostile_toml",
+    "hostile_values",
     "ledgers",
     "lever_values",
     "parcels",
