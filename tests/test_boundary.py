@@ -422,7 +422,7 @@ class TestTextValues:
     @pytest.mark.parametrize("bad", [chr(0xD800), "a\x00b", None, 5, b"BW", ["x"]])
     def test_unsaveable_text_is_refused(self, bad):
         """Lone surrogates, NUL characters and non-text are refused."""
-        with pytest.raises(InvalidArgumentError, match="^zone: must be"):
+        with pytest.raises(InvalidArgumentError, match=r"^zone: must be"):
             b.check_text(bad, path="zone", error=InvalidArgumentError)
 
     def test_parsers_refuse_lone_surrogates_and_huge_integers(self):

@@ -208,8 +208,8 @@ class TestLaws:
 
 class TestRegistry:
     def test_available_lists_the_catalogue_first(self):
-        """The nine built-ins come first, in catalogue order."""
-        assert d.available()[:9] == list(d.BUILTIN_NAMES)
+        """The built-ins come first, in catalogue order."""
+        assert d.available()[: len(d.BUILTIN_NAMES)] == list(d.BUILTIN_NAMES)
         assert "DODD_FRANK_1502" in d.available()
 
     def test_unknown_names_raise_with_the_list(self):

@@ -45,6 +45,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any, Literal, NoReturn
 
+from kpmodel._output import display_path
 from kpmodel.errors import (
     InvalidArgumentError,
     InvalidRecordError,
@@ -141,26 +142,6 @@ def _digits(value: int) -> int:
 
 def _type_name(value: object) -> str:
     return type(value).__name__
-
-
-def display_path(path: str | os.PathLike[str] | os.PathLike[bytes] | bytes) -> str:
-    r"""Return a file name as printable text, whatever its encoding.
-
-    Bytes that are not valid UTF-8 (kept by Python as surrogate escapes) and control
-    characters are shown as escapes such as ``\xe9``, so a message can always be printed.
-
-    Examples
-    --------
-    >>> from kpmodel._boundary import display_path
-    >>> display_path(b"caf\xe9.json"), display_path("ok.json")
-    ('caf\\xe9.json', 'ok.json')
-    """
-    raw = os.fsencode(path)
-    text = raw.decode("utf-8", errors="backslashreplace")
-    return "".join(
-        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
-        for ch in text
-    )
 
 
 # --------------------------------------------------------------------------------------------

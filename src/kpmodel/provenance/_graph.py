@@ -23,7 +23,14 @@ from kpmodel._boundary import (
     participant_code,
     show,
 )
-from kpmodel.errors import InvalidArgumentError, InvalidGraphError, UnknownCodeError
+from kpmodel._display import View
+from kpmodel.certificates import DeclaredOrigin
+from kpmodel.errors import (
+    InvalidArgumentError,
+    InvalidGraphError,
+    KPModelError,
+    UnknownCodeError,
+)
 
 __all__ = ["Kind", "ProvenanceGraph"]
 
@@ -210,8 +217,29 @@ class ProvenanceGraph:
     def __len__(self) -> int:
         return self._n
 
+    def _view(self) -> View:
+        def by_kind() -> pd.DataFrame:
+            kind = self._column("kind")
+            lots = np.bincount(kind, minlength=len(KINDS))
+            carats = np.bincount(kind, weights=self._column("carats"), minlength=len(KINDS))
+            frame = pd.DataFrame(
+                {"kind": [k.value for k in KINDS], "lots": lots, "carats": carats}
+            )
+            return frame[frame["lots"] > 0]
+
+        return View(
+            kind="ProvenanceGraph",
+            summary=f"{self._n} lots, {self._m} flows",
+            more="see .to_frames(), .to_networkx(); kp.origin_shares(graph), "
+            "kp.provenance.audit(graph, register=...), kp.provenance.plot_case(graph)",
+            tables=lambda: [("Lots by kind", by_kind())],
+        )
+
     def __repr__(self) -> str:
-        return f"<ProvenanceGraph: {self._n} lots, {self._m} flows>"
+        return self._view().text()
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
 
     @property
     def number_of_flows(self) -> int:
@@ -453,7 +481,7 @@ class ProvenanceGraph:
         on: Any,
         certificate: object = None,
         list_origins: bool = False,
-        declared_origin: str | None = None,
+        declared_origin: DeclaredOrigin | str | None = None,
     ) -> Any:
         """Export what remains of `lot` to country `to`, on a KP certificate.
 
@@ -470,9 +498,10 @@ class ProvenanceGraph:
             ``kpmodel.certificates.Certificate``); None when the number is not known.
         list_origins : bool
             The exporter lists the countries of origin of a mixed parcel.
-        declared_origin : str, optional
-            Override what the paperwork declares (a country code, ``"MIXED"``, or
-            comma-separated codes), to model certificate fraud.
+        declared_origin : kpmodel.certificates.DeclaredOrigin or str, optional
+            Override what the paperwork declares, to model certificate fraud: a
+            `~kpmodel.certificates.DeclaredOrigin`, or its text (``"BW"``, ``"MIXED"``,
+            ``"MIXED (BW, RU)"``).
 
         Examples
         --------
@@ -482,15 +511,14 @@ class ProvenanceGraph:
         1
         """
         number = certificate_number(certificate)
-        if declared_origin is not None:
-            _check_declared(declared_origin)
+        declared = None if declared_origin is None else _declared(declared_origin)
         return self._move(
             lot,
             Kind.SHIP,
             to=to,
             on=on,
             certificate=number,
-            declared=declared_origin,
+            declared=declared,
             list_origins=bool(list_origins),
         )
 
@@ -727,7 +755,7 @@ class ProvenanceGraph:
         >>> g = kp.ProvenanceGraph()
         >>> _ = g.produce(country="BW", carats=10, on="2023-05-01")
         >>> kp.ProvenanceGraph.from_networkx(g.to_networkx())
-        <ProvenanceGraph: 1 lots, 0 flows>
+        <ProvenanceGraph: 1 lots, 0 flows; see .to_frames(), ...>
         """
         from kpmodel.provenance._io import from_networkx
 
@@ -758,7 +786,7 @@ class ProvenanceGraph:
         >>> g = kp.ProvenanceGraph()
         >>> _ = g.produce(country="BW", carats=10, on="2023-05-01")
         >>> kp.ProvenanceGraph.from_node_link(g.to_node_link())
-        <ProvenanceGraph: 1 lots, 0 flows>
+        <ProvenanceGraph: 1 lots, 0 flows; see .to_frames(), ...>
         """
         from kpmodel.provenance._io import from_node_link
 
@@ -775,7 +803,7 @@ class ProvenanceGraph:
         >>> path = pathlib.Path(tempfile.mkdtemp()) / "lots.graphml"
         >>> g.write_graphml(path)
         >>> kp.ProvenanceGraph.read_graphml(path)
-        <ProvenanceGraph: 1 lots, 0 flows>
+        <ProvenanceGraph: 1 lots, 0 flows; see .to_frames(), ...>
         """
         from kpmodel.provenance._io import write_graphml
 
@@ -831,14 +859,17 @@ def _check_text(value: object, *, path: str) -> None:
         check_text(value, path=path, empty=True, error=InvalidArgumentError)
 
 
-def _check_declared(declared: object) -> None:
+def _declared(declared: object) -> str:
+    """Return the stored text of a declared origin given as the type or as its text."""
+    if isinstance(declared, DeclaredOrigin):
+        return str(declared)
     if not isinstance(declared, str):
         msg = (
-            "declared_origin must be a country code, 'MIXED' or comma-separated codes "
-            f"such as 'BW,ZA'; got {show(declared)} (type={type(declared).__name__})."
+            "declared_origin must be a kp.certificates.DeclaredOrigin or its text such as "
+            f"'BW', 'MIXED' or 'MIXED (BW, RU)'; got {declared!r}."
         )
         raise InvalidArgumentError(msg)
-    parts = declared.split(",")
-    if declared != "MIXED":
-        for i, part in enumerate(parts):
-            check_country(part, path=f"declared_origin part {i}")
+    try:
+        return str(DeclaredOrigin.parse(declared))
+    except KPModelError as error:
+        raise UnknownCodeError(f"declared_origin {declared!r}: {error}") from None

@@ -6,6 +6,7 @@ import contextlib
 import importlib
 import itertools
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, cast
@@ -16,6 +17,9 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
+from kpmodel import _limits
+from kpmodel._display import View
+from kpmodel._progress import progress_bar
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.provenance._graph import KIND_CODE, FloatArray, IntArray, Kind, ProvenanceGraph
 
@@ -162,6 +166,11 @@ def _mixing_rule(mixing: object) -> MixingRule:
     raise InvalidArgumentError(msg)
 
 
+#: The rows and origin columns the notebook view of `OriginShares` shows.
+ROWS_SHOWN = 8
+COLUMNS_SHOWN = 12
+
+
 @attrs.frozen(eq=False)
 class OriginShares:
     """The share of each lot's carats that came from each origin.
@@ -195,6 +204,29 @@ class OriginShares:
     origins: pd.Index[Any]
     by: str
     mixing: str
+
+    def _view(self) -> View:
+        def first_rows() -> pd.DataFrame:
+            rows = self.values[:ROWS_SHOWN]
+            dense = rows.toarray() if isinstance(rows, sp.csr_array) else np.asarray(rows)
+            used = np.flatnonzero(dense.any(axis=0))[:COLUMNS_SHOWN]
+            frame = pd.DataFrame(dense[:, used], columns=[str(o) for o in self.origins[used]])
+            frame.insert(0, "lot_id", self.lots[: len(dense)])
+            return frame
+
+        return View(
+            kind="OriginShares",
+            summary=f"{len(self.lots)} lots x {len(self.origins)} origins, by {self.by}, "
+            f"mixing {self.mixing}",
+            more="see .of(lot), .to_frame(); kp.provenance.plot_shares(shares, lots)",
+            tables=lambda: [("Shares of the first lots (origins they hold)", first_rows())],
+        )
+
+    def __repr__(self) -> str:
+        return self._view().text()
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
 
     def to_frame(self) -> pd.DataFrame:
         """Return a DataFrame indexed by lot id with one column per origin.
@@ -404,12 +436,12 @@ SMALL_RESULT = 2**26
 
 
 def default_max_memory() -> int:
-    """Return the default memory budget of `origin_shares`: 60% of the machine's memory."""
-    try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
-        total = 16 * 2**30
-    return int(0.6 * total)
+    """Return the default memory budget of `origin_shares`: the one kpmodel limit.
+
+    The environment variable ``KPMODEL_MAX_MEMORY``, else 60% of the machine's memory (see
+    `kpmodel.errors.SizeLimitError`); ``"none"`` lifts it.
+    """
+    return _limits.resolve_limit() or sys.maxsize
 
 
 def flow_index(graph: ProvenanceGraph) -> IntArray:
@@ -846,19 +878,9 @@ def _wanted(graph: ProvenanceGraph, lots: Iterable[Any]) -> tuple[pd.Index[Any],
     return wanted, positions
 
 
-def _bar(progress: bool, total: int, desc: str) -> Any:
-    """Return a tqdm.auto progress bar, or None when `progress` is false."""
-    if not isinstance(cast(Any, progress), bool):
-        msg = f"progress must be True or False; got {progress!r}."
-        raise InvalidArgumentError(msg)
-    if not progress:
-        return None
-    try:
-        from tqdm.auto import tqdm  # type: ignore[import-untyped]
-    except ImportError as exc:  # pragma: no cover - tqdm ships with the sweep extra
-        msg = "progress=True needs tqdm; install it with `pip install tqdm`."
-        raise InvalidArgumentError(msg) from exc
-    return tqdm(total=total, desc=desc, unit="lot", unit_scale=True)
+def _bar(progress: bool | None, total: int, desc: str) -> Any:
+    """Return a tqdm.auto progress bar, or None (the `kpmodel._progress` convention)."""
+    return progress_bar(total, enabled=progress, desc=desc, unit="lot", unit_scale=True)
 
 
 def _gib(size: float) -> str:
@@ -873,7 +895,7 @@ def origin_shares(
     lots: Iterable[Any] | None = None,
     sparse: bool | None = None,
     max_memory: int | None = None,
-    progress: bool = False,
+    progress: bool | None = None,
 ) -> OriginShares:
     r"""Return the share of every lot's carats (or of the `lots` asked for) from each origin.
 
@@ -902,8 +924,9 @@ def origin_shares(
         The most bytes the computation may need, by an estimate made before it starts;
         a larger estimate is refused with a `kpmodel.errors.InvalidArgumentError` that
         says what to do. Default: 60% of the machine's memory.
-    progress : bool
-        Show a progress bar (``tqdm.auto``; needs ``tqdm``) over the lots solved.
+    progress : bool, optional
+        Show a progress bar (``tqdm.auto``; needs ``tqdm``) over the lots solved. By
+        default only in a notebook or on a terminal, once the work has lasted a second.
 
     Returns
     -------
@@ -964,15 +987,18 @@ def origin_shares(
         ids, wanted = _wanted(graph, lots)
     system = _system(graph, code, k, wanted)
     need, entries, sparse_entries = estimate_bytes(system)
-    if need > max_memory:
-        msg = (
+    _limits.check_memory(
+        need,
+        what=(
             f"origin_shares(by={by!r}) over {system.positions.size:,} lots x {k} origins "
-            f"would need about {_gib(need)} of memory (estimated before starting); "
-            f"max_memory is {_gib(max_memory)}. Ask for fewer lots (lots=[...]: only their "
-            f"ancestry is computed), a coarser origin (by='country'), a sparse result "
-            f"(sparse=True), or raise max_memory=... if the machine has the memory."
-        )
-        raise InvalidArgumentError(msg)
+            "(estimated before starting)"
+        ),
+        change=(
+            "ask for fewer lots (lots=[...]: only their ancestry is computed), a coarser "
+            "origin (by='country') or a sparse result (sparse=True)"
+        ),
+        limit=max_memory,
+    )
     bar = _bar(progress, system.positions.size, "origin shares")
     try:
         capacity = min(sparse_entries, max_memory // (2 * (8 + system.indices.itemsize)))

@@ -5,19 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-import sys
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from kpmodel.certificates import Certificate, Parcel, Party
+from kpmodel._display import View
+from kpmodel._progress import progress_bar
+from kpmodel.certificates import Certificate, DeclaredOrigin, Parcel, Party
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.participants import Register
 from kpmodel.provenance import ProvenanceGraph
 from kpmodel.simulation import _engine as en
 from kpmodel.simulation._scenario import Scenario
+from kpmodel.simulation._size import check_run
 from kpmodel.statistics import BUILTINS as DETECTORS
 from kpmodel.statistics import KPStatistics, detect
 
@@ -53,9 +55,29 @@ class SimulationResult:
         self._arrays = arrays
         self._dates = en.step_dates(scenario)
 
-    def __repr__(self) -> str:
+    def _view(self) -> View:
         lots = self._arrays.book.n_production
-        return f"<SimulationResult {self.scenario.name!r} seed={self.seed} production_lots={lots}>"
+
+        def headline() -> pd.DataFrame:
+            metrics = self.metrics
+            return metrics[metrics["detector"].isin(["", "any"])]
+
+        return View(
+            kind="SimulationResult",
+            summary=f"{self.scenario.name}, seed {self.seed}, {lots} production lots",
+            more="see .metrics, .lots, .certificates, .kp_statistics, .provenance, .truth",
+            facts=[
+                ("scenario", self.scenario.title or self.scenario.name),
+                ("definition in force", self.scenario.definition),
+            ],
+            tables=lambda: [("Headline metrics", headline())],
+        )
+
+    def __repr__(self) -> str:
+        return self._view().text()
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
 
     # --- provenance --------------------------------------------------------------------------
 
@@ -171,7 +193,8 @@ class SimulationResult:
         labels = {
             int(x): self._label(int(x)) for x in np.unique(legs["label"]) if x >= -1 or x <= -3
         }
-        declared = np.array([labels.get(int(x)) for x in legs["label"]], dtype=object)
+        text = {label: str(origin) for label, origin in labels.items()}
+        declared = np.array([text.get(int(x)) for x in legs["label"]], dtype=object)
         listing = {
             self._index(hub.country): self.scenario.controls.origin_listing_on_mixed
             or hub.certifies == "list_origins"
@@ -284,8 +307,9 @@ class SimulationResult:
         """One KP certificate per shipment of certified goods.
 
         Columns ``certificate_id, exporter, importer, on, year, half, origin, carats,
-        value_usd, parcels``. `origin` is what the certificate declares: one country for
-        unmixed goods, ``MIXED``, or the listed countries joined by commas (the rule of
+        value_usd, parcels``. `origin` is what the certificate declares, as the text of a
+        `kpmodel.certificates.DeclaredOrigin`: one country for unmixed goods, ``MIXED``, or
+        ``MIXED (BW, CM)`` with the listed countries (the rule of
         `kpmodel.provenance.declare_origin`).
 
         Examples
@@ -310,7 +334,7 @@ class SimulationResult:
                 "on": [self._dates[s] for s in first["step"]],
                 "year": year,
                 "half": [1 if self._dates[s].month <= 6 else 2 for s in first["step"]],
-                "origin": [self._label(int(label)) for label in first["label"]],
+                "origin": [str(self._label(int(label))) for label in first["label"]],
                 "carats": grouped["carats"].sum().to_numpy(),
                 "value_usd": grouped["value_usd"].sum().to_numpy(),
                 "parcels": grouped.size().to_numpy(),
@@ -398,7 +422,8 @@ class SimulationResult:
         ----------
         validity_days : int, optional
             Days from issue to expiry. The KP sets no maximum validity (a national
-            parameter; kpcs-rules brief, section 7), so there is no default: without it the
+            parameter: Annex I asks only that a date of expiry be stated, 31 CFR 592.307),
+            so there is no default: without it the
             certificates have no expiry date, and `kpmodel.check` reports that.
         hs_code : str, default "7102.10"
             HS code of every parcel (the simulation does not sort goods; 7102.10 is
@@ -417,19 +442,20 @@ class SimulationResult:
         parcels = self.parcels[self.parcels.certificate_id.isin(certificates.certificate_id)]
         by_certificate = dict(tuple(parcels.groupby("certificate_id", sort=False)))
         records = []
-        columns = ("certificate_id", "exporter", "importer", "on", "origin")
+        first = self._certified.groupby("certificate", sort=True)["label"].first()
+        declared_of = [self._label(int(label)) for label in first.to_numpy()[: len(certificates)]]
+        columns = ("certificate_id", "exporter", "importer", "on")
         for number, exporter, importer, issued, declared in zip(
-            *(certificates[c].tolist() for c in columns), strict=True
+            *(certificates[c].tolist() for c in columns), declared_of, strict=True
         ):
-            listed = tuple(str(declared).split(",")) if "," in str(declared) else ()
             rows = by_certificate[number]
             items = tuple(
                 Parcel(
                     hs_code=hs_code,
                     carats=Decimal(repr(float(c))),
                     value_usd=Decimal(repr(float(v))),
-                    origin="MIXED" if listed else str(declared),
-                    declared_origins=listed,
+                    origin=declared.origin,
+                    declared_origins=declared.listed,
                 )
                 for c, v in zip(rows["carats"], rows["value_usd"], strict=True)
             )
@@ -452,14 +478,16 @@ class SimulationResult:
             )
         return records
 
-    def _label(self, label: int) -> str:
+    def _label(self, label: int) -> DeclaredOrigin:
+        """Return what a certificate with engine label `label` declares."""
         countries = self._arrays.net.countries
         if label >= 0:
-            return countries[label]
+            return DeclaredOrigin.single(countries[label])
         if label == en.MIXED:
-            return "MIXED"
-        listed = self._arrays.book.lists[-3 - label]
-        return ",".join(sorted(countries[i] for i in listed))
+            return DeclaredOrigin.mixed()
+        return DeclaredOrigin.mixed(
+            sorted(countries[i] for i in self._arrays.book.lists[-3 - label])
+        )
 
     # --- statistics ----------------------------------------------------------------------------
 
@@ -710,35 +738,35 @@ class SimulationResult:
         via_hub = b.kind[a.destination] == en.PARCEL
         dest_value_per_carat = b.value[a.destination] / b.carats[a.destination]
         rows: list[tuple[str, str, str, float]] = [
-            ("all", "produced_carats", "", produced.sum()),
-            ("all", "destination_carats", "", arrived.sum()),
-            ("all", "seized_carats", "", seized.sum()),
-            *(("all", f"seized_carats_{c}", "", v.sum()) for c, v in seized_by_cause.items()),
-            ("all", "stock_carats", "", stock.sum()),
-            ("all", "opacity", "", _ratio(float(unrevealed.sum()), float(arrived.sum()))),
+            ("all", "produced_carats", "", _total(produced)),
+            ("all", "destination_carats", "", _total(arrived)),
+            ("all", "seized_carats", "", _total(seized)),
+            *(("all", f"seized_carats_{c}", "", _total(v)) for c, v in seized_by_cause.items()),
+            ("all", "stock_carats", "", _total(stock)),
+            ("all", "opacity", "", _ratio(_total(unrevealed.data), _total(arrived))),
         ]
         undetermined = (self._verdicts() == "undetermined").astype(float)
         flags = self._flags()
         for name, positive in self.positive_classes().items():
             mask = positive.astype(float)
-            hidden = unrevealed @ mask
-            positive_produced = float(produced @ mask)
-            left = positive_produced - float(stock @ mask)
-            positive_seized = float(seized @ mask)
+            hidden = unrevealed @ mask  # scipy's CSR loop, row by row in index order
+            positive_produced = _dot(produced, mask)
+            left = positive_produced - _dot(stock, mask)
+            positive_seized = _dot(seized, mask)
             per_definition = [
                 ("positive_carats", positive_produced),
                 *(
-                    [("undetermined_carats", float(produced @ undetermined))]
+                    [("undetermined_carats", _dot(produced, undetermined))]
                     if name == self.scenario.definition
                     else []
                 ),
-                ("laundered_carats", float(hidden.sum())),
-                ("laundered_value_usd", float(hidden @ dest_value_per_carat)),
-                ("laundering_rate", _ratio(float(hidden.sum()), left)),
-                ("hub_laundering_rate", _ratio(float(hidden[via_hub].sum()), left)),
+                ("laundered_carats", _total(hidden)),
+                ("laundered_value_usd", _dot(hidden, dest_value_per_carat)),
+                ("laundering_rate", _ratio(_total(hidden), left)),
+                ("hub_laundering_rate", _ratio(_total(hidden[via_hub]), left)),
                 ("seized_carats", positive_seized),
                 ("interdiction_recall", _ratio(positive_seized, left)),
-                ("interdiction_precision", _ratio(positive_seized, float(seized.sum()))),
+                ("interdiction_precision", _ratio(positive_seized, _total(seized))),
             ]
             rows += [(name, metric, "", value) for metric, value in per_definition]
             rows += self._detection_rows(name, flags)
@@ -801,6 +829,20 @@ class SimulationResult:
         return rows
 
 
+def _total(values: Any) -> float:
+    """Sum of `values`, correctly rounded: the same on every machine, in any order.
+
+    Metrics use no BLAS (whose dot products depend on the thread count and the CPU) and no
+    order-dependent float sums, so a sweep's table is the same bit for bit on any executor.
+    """
+    return math.fsum(np.asarray(values, dtype=np.float64).ravel().tolist())
+
+
+def _dot(a: Any, b: Any) -> float:
+    """Dot product of two vectors: exact products' sum, correctly rounded (see `_total`)."""
+    return _total(np.multiply(a, b))
+
+
 def _ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator > 0 else math.nan
 
@@ -822,7 +864,11 @@ def require_scenario(scenario: object) -> None:
 
 
 def run(
-    scenario: Scenario, *, seed: int | None = None, progress: bool | None = None
+    scenario: Scenario,
+    *,
+    seed: int | None = None,
+    progress: bool | None = None,
+    max_memory: int | str | None = None,
 ) -> SimulationResult:
     """Simulate `scenario` once and return the result.
 
@@ -836,7 +882,18 @@ def run(
         ``numpy.random.SeedSequence(seed)``; no global random state is used.
     progress : bool, optional
         Show the stages on a progress bar (needs ``tqdm``, in the ``sweep`` extra). By
-        default only on a terminal, and only when the run lasts more than a second.
+        default only in a notebook or on a terminal, and only when the run lasts more than
+        a second.
+    max_memory : int or str, optional
+        The most memory the run may need, in bytes or as text such as ``"16 GiB"``
+        (``"none"``: no limit). By default the environment variable ``KPMODEL_MAX_MEMORY``,
+        else 60% of the machine's memory (see `kpmodel.errors.SizeLimitError`).
+
+    Raises
+    ------
+    kpmodel.errors.SizeLimitError
+        Before anything is allocated, when the scenario's lots (its production cut into
+        lots, and the pools and parcels of its hubs) would need more memory than the limit.
 
     Examples
     --------
@@ -850,6 +907,7 @@ def run(
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         msg = f"seed must be a non-negative integer, got {seed!r}"
         raise InvalidArgumentError(msg)
+    check_run(scenario, limit=max_memory)
     stages = 5 + len(scenario.hubs)
     bar = progress_bar(stages, enabled=progress, unit="stage", desc=scenario.name)
     if bar is None:
@@ -864,21 +922,6 @@ def run(
     finally:
         bar.close()
     return SimulationResult(scenario, seed, arrays)
-
-
-def progress_bar(total: int, *, enabled: bool | None, initial: int = 0, **options: Any) -> Any:
-    """Return a tqdm bar, or None when not wanted (or tqdm is missing).
-
-    By default (``enabled=None``) only on a terminal, drawn after a second so that short
-    work stays silent.
-    """
-    if enabled is False or (enabled is None and not sys.stderr.isatty()):
-        return None
-    try:
-        from tqdm import tqdm  # type: ignore[import-untyped]
-    except ImportError:
-        return None
-    return tqdm(total=total, initial=initial, delay=0 if enabled else 1.0, **options)
 
 
 def _party(country: str, role: str) -> Party:

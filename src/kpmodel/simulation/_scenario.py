@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 import attrs
+import pandas as pd
 
 from kpmodel._boundary import (
     display_path,
@@ -20,6 +21,7 @@ from kpmodel._boundary import (
     whole_number,
     year,
 )
+from kpmodel._display import View
 from kpmodel.definitions import Situation, available
 from kpmodel.errors import InvalidArgumentError, InvalidRecordError, Problem
 from kpmodel.participants import is_country_code
@@ -588,6 +590,38 @@ class Scenario:
     )
     definition: str = attrs.field(default="KPCS_2003", validator=_text)
     sources: Mapping[str, str] = attrs.field(factory=dict, converter=dict, eq=False)
+
+    def _view(self) -> View:
+        last = self.start_year + self.years - 1
+
+        def levers() -> pd.DataFrame:
+            values = self.lever_values().items()
+            return pd.DataFrame([(k, str(v)) for k, v in values], columns=["lever", "value"])
+
+        def network() -> pd.DataFrame:
+            rows = [("producer", p.country) for p in self.producers]
+            rows += [("neighbour", n.country) for n in self.neighbours]
+            rows += [("hub", h.country) for h in self.hubs]
+            return pd.DataFrame(rows, columns=["role", "country"])
+
+        return View(
+            kind="Scenario",
+            summary=f"{self.name}, {self.start_year}-{last}, {len(self.producers)} producers, "
+            f"{len(self.hubs)} hubs",
+            more="see .lever_values(), .with_levers(...); kp.simulation.run(scenario)",
+            facts=[
+                ("title", self.title),
+                ("definition in force", self.definition),
+                ("sources", len(self.sources)),
+            ],
+            tables=lambda: [("Levers", levers()), ("Network", network())],
+        )
+
+    def __repr__(self) -> str:
+        return self._view().text()
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
 
     def __attrs_post_init__(self) -> None:
         problems = _scenario_problems(self)

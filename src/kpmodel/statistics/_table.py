@@ -22,6 +22,8 @@ from kpmodel._boundary import (
     read_text,
     show,
 )
+from kpmodel._display import View
+from kpmodel._output import csv_restore, csv_safe
 from kpmodel.errors import InvalidArgumentError, LoadError, Problem
 from kpmodel.statistics._validation import (
     FLOWS,
@@ -103,17 +105,28 @@ class KPStatistics:
     # Dense arrays derived for the detectors, built once per object (the table is read-only).
     _cache: dict[object, object] = attrs.field(factory=dict, init=False, repr=False)
 
-    def __repr__(self) -> str:
-        rows = len(self.table)
-        return (
-            f"KPStatistics({len(self.participants)} participants, {rows} rows"
-            + (
-                f", {self.table['replication'].nunique()} replications"
-                if self.has_replications
-                else ""
-            )
-            + ")"
+    def _view(self) -> View:
+        years = self.table["year"]
+        summary = f"{len(self.participants)} participants, {len(self.table)} rows"
+        if len(years):
+            summary += f", {int(years.min())}-{int(years.max())}"
+        if self.has_replications:
+            summary += f", {self.table['replication'].nunique()} replications"
+        return View(
+            kind="KPStatistics",
+            summary=summary,
+            more="see .to_frame(), .annual(), .world(); kp.statistics.detect(stats)",
+            tables=lambda: [
+                ("World production per year", self.world(annual=True)),
+                ("The table", self.to_frame()),
+            ],
         )
+
+    def __repr__(self) -> str:
+        return self._view().text()
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
 
     # -- construction -------------------------------------------------------------------
 
@@ -160,7 +173,7 @@ class KPStatistics:
         ...                    "flow": ["production"], "carats": [210684.77],
         ...                    "value_usd": [33542107.16]})
         >>> kp.statistics.KPStatistics.from_frame(df)
-        KPStatistics(1 participants, 1 rows)
+        <KPStatistics: 1 participants, 1 rows, 2012-2012; see .to_frame(), .annual(), ...>
         >>> df.loc[0, "half"] = 3
         >>> kp.statistics.KPStatistics.from_frame(df)
         Traceback (most recent call last):
@@ -230,7 +243,7 @@ class KPStatistics:
             raise LoadError(
                 [Problem("", f"cannot read the file as CSV: {exc}")], source=source
             ) from None
-        return _from_frame(frame, source=source, csv_rows=True, duplicates=duplicates)
+        return _from_frame(csv_restore(frame), source=source, csv_rows=True, duplicates=duplicates)
 
     @classmethod
     def from_ledger(
@@ -351,7 +364,8 @@ class KPStatistics:
         True
         """
         with atomic_open(path, newline="") as file:
-            self.to_frame().to_csv(file, index=False, float_format="%.17g")
+            # text cells a spreadsheet would run as formulas are neutralised (from_csv undoes it)
+            csv_safe(self.to_frame()).to_csv(file, index=False, float_format="%.17g")
 
     def value_per_carat(self) -> pd.DataFrame:
         """Return the table with ``value_per_carat`` (US dollars per carat; NaN at 0 carats).

@@ -39,6 +39,7 @@ from kpmodel.testing._hostile_strategies import (
     hostile_toml,
     hostile_values,
 )
+from kpmodel.testing._ledger_strategies import declared_origins, ledger_tables
 from kpmodel.testing._provenance_strategies import provenance_graphs
 from kpmodel.testing._simulation_strategies import lever_values, scenarios
 from kpmodel.testing._statistics_strategies import statistics_frames, statistics_tables
@@ -47,6 +48,7 @@ __all__ = [
     "DEFECTS",
     "certificates",
     "clauses",
+    "declared_origins",
     "defective_certificates",
     "definitions",
     "designations",
@@ -57,6 +59,7 @@ __all__ = [
     "hostile_json",
     "hostile_toml",
     "hostile_values",
+    "ledger_tables",
     "ledgers",
     "lever_values",
     "parcels",
