@@ -609,7 +609,7 @@ def test_damaged_sweep_manifest_is_a_load_error(tmp_path):
 def test_check_of_an_empty_folder_is_an_error(tmp_path, capsys):
     """`kpmodel check` of a folder with nothing to check exits 2, not 0."""
     assert kp.cli.main(["check", os.fspath(tmp_path)]) == 2
-    assert "no .json or .csv files" in capsys.readouterr().err
+    assert "no ledger or record files" in capsys.readouterr().err
 
 
 def test_check_with_a_file_name_that_is_not_utf8(tmp_path):
