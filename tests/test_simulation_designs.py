@@ -249,7 +249,7 @@ def test_resumed_design_sweep_is_the_uninterrupted_one(congo, tmp_path):
     """A Latin hypercube sweep resumed from its checkpoint gives the same table and design."""
     kwargs = {"uncertainties": INPUTS, "design": "lhs", "samples": 3, "seeds": [5, 7]}
     first = sweep(congo, checkpoint=tmp_path, progress=False, **kwargs)
-    for path in sorted(tmp_path.glob("run-*.parquet"))[::2]:
+    for path in sorted(tmp_path.glob("run-*.json"))[::2]:
         path.unlink()
     resumed = sweep(congo, checkpoint=tmp_path, progress=False, **kwargs)
     assert resumed.equals(first)
