@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import inspect
-import json
 import os
 import sys
 import textwrap
@@ -17,7 +17,16 @@ import pandas as pd
 
 import kpmodel as kp
 from kpmodel import report
-from kpmodel._output import printable, show_path
+from kpmodel._boundary import as_date, parse_json, read_text
+from kpmodel._output import display_path, printable
+from kpmodel.cli._inputs import (
+    STDIN,
+    expand,
+    load_paperwork,
+    parse_columns,
+    writable,
+    write_atomic,
+)
 from kpmodel.cli._output import FORMATS, WIDTH, render
 from kpmodel.errors import KPModelError, LoadError
 
@@ -45,7 +54,7 @@ def _message(error: BaseException) -> str:
             problems = [*problems[:SHOWN_PROBLEMS], f"  ... and {more} more"]
         return "\n".join([head, *problems, "Fix the file and run the command again."])
     if isinstance(error, OSError):
-        name = show_path(error.filename) if error.filename is not None else ""
+        name = display_path(error.filename) if error.filename is not None else ""
         return f"{error.strerror or error}: {name}".rstrip(": ")
     if isinstance(error, ImportError):
         return f"{error} (install the extra it names, then run the command again)"
@@ -91,8 +100,8 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
+        return as_date(value)
+    except KPModelError:
         msg = f"expected a date such as 2024-05-31; got {value!r}"
         raise click.BadParameter(msg, ctx, param) from None
 
@@ -106,9 +115,78 @@ format_option = click.option(
     "--format",
     "fmt",
     type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="Output as an 80-column text table, CSV or JSON.",
+    help=(
+        "Output as an 80-column text table, CSV or JSON (default: by the suffix of "
+        "--output, .csv or .json, else table)."
+    ),
+)
+#: Where `_out` collects a command's output when --output names a file (click's ctx.meta).
+_OUTPUT = "kpmodel.output"
+
+
+def output_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--output FILE`` to a table command, and resolve its ``--format``.
+
+    With --output, what the command would print on stdout is collected and written to FILE
+    at the end, atomically (a temporary file, then a rename); when the command fails,
+    nothing is written and an existing FILE is left as it was. Notes for a human still go
+    to stderr. Without --format, the format follows FILE's suffix (.csv, .json; else a
+    text table).
+    """
+
+    @click.option(
+        "--output",
+        "-o",
+        "output_file",
+        metavar="FILE",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write the result to FILE (atomically) instead of stdout.",
+    )
+    @functools.wraps(command)
+    def run(*args: Any, output_file: Path | None, fmt: str | None, **kwargs: Any) -> Any:
+        if fmt is None:
+            suffix = output_file.suffix.lower().lstrip(".") if output_file else ""
+            fmt = suffix if suffix in ("csv", "json") else "table"
+        if output_file is None:
+            return command(*args, fmt=fmt, **kwargs)
+        writable(output_file)
+        parts: list[str] = []
+        click.get_current_context().meta[_OUTPUT] = parts
+        try:
+            result = command(*args, fmt=fmt, **kwargs)
+        except click.exceptions.Exit as done:
+            if done.exit_code in (0, 1):  # a finished command; 1 is check's "findings"
+                _save(output_file, parts)
+            raise
+        _save(output_file, parts)
+        return result
+
+    return run
+
+
+def _save(path: Path, parts: list[str]) -> None:
+    write_atomic(path, "".join(parts))
+    click.echo(f"written to {path}", err=True)
+
+
+def _out(text: str = "", *, nl: bool = True) -> None:
+    """Print a part of the result: on stdout, or into the --output file."""
+    parts = click.get_current_context().meta.get(_OUTPUT)
+    if parts is None:
+        click.echo(text, nl=nl)
+    else:
+        parts.append(text + ("\n" if nl else ""))
+
+
+columns_option = click.option(
+    "--columns",
+    "columns_given",
+    metavar="MAP",
+    help=(
+        "Map your column names to kpmodel's, for CSV, Excel and Parquet ledgers: "
+        "'Cert No=number,Weight (ct)=carats' (an empty name, 'Notes=', leaves a column out), "
+        "or a .json or .toml file holding the map."
+    ),
 )
 report_option = click.option(
     "--report",
@@ -128,12 +206,15 @@ def _progress(values: Sequence[T], label: str) -> Iterator[T]:
 
 
 def _emit(frame: pd.DataFrame, fmt: str) -> None:
-    click.echo(render(frame, fmt), nl=False)
+    _out(render(frame, fmt), nl=False)
 
 
 def _note(text: str, fmt: str) -> None:
-    """Print a line for a human: on stdout with tables, on stderr with CSV and JSON."""
-    click.echo(text, err=fmt != "table")
+    """Print a line for a human: with the result in a table, on stderr with CSV and JSON."""
+    if fmt == "table":
+        _out(text)
+    else:
+        click.echo(text, err=True)
 
 
 def _write_report(
@@ -147,7 +228,7 @@ def _write_report(
         return
     # Sections are built only when asked for: their figures take time.
     path = report.write(sections(), directory, title=title, inputs=inputs)
-    click.echo(f"report written to {show_path(path)}", err=True)
+    click.echo(f"report written to {display_path(path)}", err=True)
 
 
 @click.group(
@@ -166,17 +247,8 @@ def cli(debug: bool) -> None:
 # -- check -----------------------------------------------------------------------------
 
 
-def _expand(paths: Iterable[Path]) -> Iterator[Path]:
-    """Yield the files given, a folder standing for its .json and .csv files."""
-    for path in paths:
-        if path.is_dir():
-            yield from sorted(p for p in path.iterdir() if p.suffix.lower() in (".json", ".csv"))
-        else:
-            yield path
-
-
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("inputs", metavar="FILE...", nargs=-1, required=True)
 @date_option("Apply the rules in force on this date (YYYY-MM-DD).")
 @click.option(
     "--register",
@@ -184,56 +256,71 @@ def _expand(paths: Iterable[Path]) -> Iterator[Path]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="A register of participants (JSON); default: the shipped one.",
 )
+@columns_option
 @format_option
+@output_option
 @report_option
 @click.pass_context
 def check(
     ctx: click.Context,
-    files: tuple[Path, ...],
+    inputs: tuple[str, ...],
     on: dt.date | None,
     register_file: Path | None,
+    columns_given: str | None,
     fmt: str,
     report_dir: Path | None,
 ) -> None:
-    """Check certificates, shipments, confirmations or ledgers (JSON or CSV).
+    """Check ledgers (CSV, Excel, Parquet) and records (JSON) against the KPCS rules.
 
-    A folder stands for the .json and .csv files in it. Exit status 0 when there are no
-    findings, 1 when there are, 2 for unusable input.
+    FILE is a ledger, one row per parcel (.csv, .xlsx, .parquet; --columns maps your column
+    names), a JSON file of certificates, shipments and import confirmations, a folder (its
+    files of those kinds), or - for standard input (CSV, Excel, Parquet or JSON, told by its
+    first bytes). Exit status 0 when there are no findings, 1 when there are, 2 for
+    unusable input.
     """
-    given, files = files, tuple(_expand(files))
-    if not files:
-        shown = ", ".join(show_path(p) for p in given)
-        msg = f"no .json or .csv files to check in {shown}; give certificate or ledger files"
-        raise Failure(msg)
+    names = list(expand(inputs))
+    if names.count("-") > 1:
+        msg = "standard input can be read once: give - once"
+        raise click.BadParameter(msg, param_hint="'FILE...'")
+    if not names:
+        msg = f"no ledger or record files in {', '.join(inputs)}"
+        raise click.BadParameter(msg, param_hint="'FILE...'")
+    columns = parse_columns(columns_given)
     register = kp.participants.Register.load(register_file) if register_file else None
-    # All or nothing: every file is loaded before anything is checked.
-    loaded = {show_path(path): kp.certificates.load(path) for path in _progress(files, "loading")}
+    # All or nothing: every input is loaded before anything is checked.
+    loaded = {
+        (STDIN if name == "-" else display_path(name)): load_paperwork(name, columns=columns)
+        for name in _progress(names, "loading")
+    }
+    if columns is not None and not any(isinstance(v, kp.Ledger) for v in loaded.values()):
+        msg = "--columns maps the columns of CSV, Excel and Parquet ledgers; JSON keys are fixed"
+        raise click.UsageError(msg)
     reports = {
-        name: kp.check(records, register=register, on=on)
-        for name, records in _progress(list(loaded.items()), "checking")
+        name: kp.check(paperwork, register=register, on=on)
+        for name, paperwork in _progress(list(loaded.items()), "checking")
     }
     findings = kp.rules.findings_frame(reports).rename(columns={"input": "file"})
     if fmt != "table":
         _emit(findings, fmt)
     for name, part in findings.groupby("file", sort=False):
         if fmt == "table":
-            click.echo(f"{name}:")
+            _out(f"{name}:")
             _emit(part[["severity", "path", "message"]], fmt)
-            click.echo()
+            _out()
     errors = sum(len(r.errors) for r in reports.values())
     warnings = sum(len(r.warnings) for r in reports.values())
-    _note(f"{len(files)} file(s) checked: {errors} error(s), {warnings} warning(s).", fmt)
+    _note(f"{len(names)} file(s) checked: {errors} error(s), {warnings} warning(s).", fmt)
     _write_report(
         report_dir,
         lambda: [
             report.check_section(
                 reports,
                 on=on,
-                register=show_path(register_file) if register_file else report.REGISTER_SOURCE,
+                register=display_path(register_file) if register_file else report.REGISTER_SOURCE,
             )
         ],
         title="kpmodel check",
-        inputs={"files": ", ".join(map(show_path, files)), "command": "kpmodel check"},
+        inputs={"files": ", ".join(loaded), "command": "kpmodel check"},
     )
     ctx.exit(1 if errors or warnings else 0)
 
@@ -266,6 +353,7 @@ def _lot(graph: kp.ProvenanceGraph, given: str) -> Any:
     "--paths", default=3, show_default=True, type=click.IntRange(1), help="Paths shown per origin."
 )
 @format_option
+@output_option
 @report_option
 def trace(
     graph_file: Path, lot_id: str, by: str, paths: int, fmt: str, report_dir: Path | None
@@ -278,16 +366,16 @@ def trace(
     lot = _lot(graph, lot_id)
     frame = kp.provenance.trace(graph, lot, by=by, paths=paths)
     if fmt == "table":
-        click.echo(textwrap.fill(kp.provenance.describe_lot(graph, lot), WIDTH))
+        _out(textwrap.fill(kp.provenance.describe_lot(graph, lot), WIDTH))
         repeated = frame["origin"].duplicated()
         frame.loc[repeated, ["share", "carats"]] = float("nan")
         frame.loc[repeated, "origin"] = ""
     _emit(frame, fmt)
     _write_report(
         report_dir,
-        lambda: [report.trace_section(graph, [lot], by=by, source=show_path(graph_file))],
+        lambda: [report.trace_section(graph, [lot], by=by, source=display_path(graph_file))],
         title=f"kpmodel trace: lot {lot}",
-        inputs={"graph": show_path(graph_file), "lot": lot, "command": "kpmodel trace"},
+        inputs={"graph": display_path(graph_file), "lot": lot, "command": "kpmodel trace"},
     )
 
 
@@ -320,15 +408,15 @@ def _subject(path: Path | None) -> tuple[Any, str]:
         return kp.definitions.CaseBook.default(), "the shipped case book"
     suffix = path.suffix.lower()
     if suffix == ".graphml":
-        return graph_lots(kp.provenance.read_graph(path)), show_path(path)
+        return graph_lots(kp.provenance.read_graph(path)), display_path(path)
     if suffix == ".json":
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = parse_json(read_text(path))
+        except KPModelError:
             data = None  # CaseBook.load reports it
         if isinstance(data, dict) and "nodes" in data:
-            return graph_lots(kp.provenance.read_graph(path)), show_path(path)
-    return kp.definitions.CaseBook.load(path), show_path(path)
+            return graph_lots(kp.provenance.read_graph(path)), display_path(path)
+    return kp.definitions.CaseBook.load(path), display_path(path)
 
 
 @cli.command()
@@ -350,6 +438,7 @@ def _subject(path: Path | None) -> tuple[Any, str]:
 )
 @date_option("Judge everything as of this date (YYYY-MM-DD).")
 @format_option
+@output_option
 @report_option
 def compare(
     subject_file: Path | None,
@@ -404,6 +493,7 @@ def compare(
     help="Flags shown in a text table (0: all; CSV and JSON give all).",
 )
 @format_option
+@output_option
 @report_option
 def statistics(
     stats_file: Path | None, detect: bool, top: int, fmt: str, report_dir: Path | None
@@ -415,7 +505,7 @@ def statistics(
     if stats_file is None:
         stats, source = kp.datasets.kp_statistics(), "the shipped KP statistics"
     else:
-        stats, source = kp.statistics.KPStatistics.from_csv(stats_file), show_path(stats_file)
+        stats, source = kp.statistics.KPStatistics.from_csv(stats_file), display_path(stats_file)
     flags = kp.datasets.detect_flags(stats) if detect else None
     if flags is None:
         world = stats.world(annual=True)
@@ -503,6 +593,7 @@ lever_option = click.option(
     help="Set a policy lever for this run (repeatable).",
 )
 @format_option
+@output_option
 @report_option
 def simulate(
     scenario_name: str,
@@ -564,6 +655,7 @@ def _executor(workers: int | None, scheduler: str | None) -> Any:
     help="Save each finished run here; a rerun resumes where it stopped.",
 )
 @format_option
+@output_option
 @report_option
 def sweep(
     scenario_name: str,
@@ -650,6 +742,7 @@ def _summary_line(function: Callable[[], Any]) -> str:
 @cli.command()
 @click.argument("name", required=False)
 @format_option
+@output_option
 def data(name: str | None, fmt: str) -> None:
     """List the shipped data sets, or describe one (with CSV or JSON: print it).
 
@@ -671,8 +764,8 @@ def data(name: str | None, fmt: str) -> None:
         _emit(frame, fmt)
         return
     described = (inspect.getdoc(shipped[name]) or name).split("\nExamples\n--------")[0]
-    click.echo(described.rstrip())
-    click.echo(f"\n{len(frame)} rows; the first five:\n")
+    _out(described.rstrip())
+    _out(f"\n{len(frame)} rows; the first five:\n")
     _emit(frame.head(), fmt)
 
 
