@@ -50,11 +50,13 @@ def car_graph(tmp_path_factory):
 # -- check ------------------------------------------------------------------------------
 
 
-def test_check_exit_status_follows_the_findings():
-    clean = invoke("check", VALID)
+def test_check_exit_status_follows_the_findings(monkeypatch):
+    # file names as given (relative here), so the width does not depend on the checkout path
+    monkeypatch.chdir(DEFECTIVE.parent)
+    clean = invoke("check", VALID.name)
     assert clean.exit_code == 0, clean.output
     assert "0 error(s), 0 warning(s)" in clean.stdout
-    found = invoke("check", VALID, DEFECTIVE)
+    found = invoke("check", VALID.name, DEFECTIVE.name)
     assert found.exit_code == 1
     assert "number_of_parcels" in found.stdout
     assert DEFECTIVE.name in found.stdout

@@ -76,7 +76,7 @@ class TestCompare:
         c = kp.compare([strict], BOOK)
         assert c.names == ["KPCS_2003", "strict"]
         assert c.summary.loc["strict", "out"] == len(BOOK)
-        with pytest.raises(InvalidArgumentError, match="must return"):
+        with pytest.raises(kp.errors.PluginError, match="must return"):
             kp.compare([lambda s, on=None: "IN"], BOOK)
 
     @pytest.mark.parametrize(

@@ -69,10 +69,11 @@ def test_lots_not_in_the_graph_are_named():
 def test_too_much_memory_is_refused_with_the_estimate_and_what_to_do():
     """A computation estimated beyond max_memory is refused before it starts."""
     g, mixed = small_graph()
-    with pytest.raises(InvalidArgumentError) as info:
+    with pytest.raises(kp.errors.SizeLimitError) as info:
         origin_shares(g, max_memory=10)
     message = str(info.value)
-    for words in ("would need about", "lots=", "by='country'", "sparse=True", "max_memory"):
+    for words in ("needs about", "lots=", "by='country'", "sparse=True", "max_memory=",
+                  "KPMODEL_MAX_MEMORY"):  # fmt: skip
         assert words in message
     assert origin_shares(g, lots=[mixed], max_memory=2**30).of(mixed) == {"CF": 0.1, "CM": 0.9}
     with pytest.raises(InvalidArgumentError, match="max_memory"):

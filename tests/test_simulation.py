@@ -353,12 +353,16 @@ class TestSweep:
                     future.set_result(fn(*args))
                 return future
 
-        with pytest.raises(CrashError):
+        with pytest.raises(kp.errors.SweepError) as caught:
             kp.simulation.sweep(
                 congo, levers=self.LEVERS, seeds=2, executor=StopAfter(),
                 checkpoint=tmp_path, progress=False,
             )  # fmt: skip
-        assert len(list(tmp_path.glob("run-*.parquet"))) == 3
+        assert list(caught.value.failures.run_id) == [3, 4, 5, 6, 7]
+        assert set(caught.value.failures.error) == {"CrashError: "}
+        pd.testing.assert_frame_equal(caught.value.table, expected[expected.run_id < 3])
+        assert len(list(tmp_path.glob("run-*.json"))) == 3
+        assert len(list(tmp_path.glob("failed-*.json"))) == 5
         resumed = kp.simulation.sweep(
             congo, levers=self.LEVERS, seeds=2, checkpoint=tmp_path, progress=False
         )
@@ -457,12 +461,12 @@ def test_killed_sweep_resumes_to_the_same_table(congo, tmp_path):
     process = subprocess.Popen([sys.executable, "-c", code])
     try:
         deadline = time.monotonic() + 60
-        while len(list(tmp_path.glob("run-*.parquet"))) < 2 and time.monotonic() < deadline:
+        while len(list(tmp_path.glob("run-*.json"))) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         process.kill()
         process.wait()
-    finished = len(list(tmp_path.glob("run-*.parquet")))
+    finished = len(list(tmp_path.glob("run-*.json")))
     assert 2 <= finished < 6  # killed half-way: the resume below has runs left to do
     resumed = kp.simulation.sweep(
         congo, levers=levers, seeds=2, checkpoint=tmp_path, progress=False
@@ -595,8 +599,8 @@ def test_damaged_checkpoint_is_named_not_silently_redone(congo, tmp_path):
     """A checkpoint file damaged from outside is reported by name; nothing is deleted."""
     levers = {"border_controls": [0.0]}
     kp.simulation.sweep(congo, levers=levers, seeds=1, checkpoint=tmp_path, progress=False)
-    (damaged,) = tmp_path.glob("run-*.parquet")
-    damaged.write_bytes(b"not parquet")
+    (damaged,) = tmp_path.glob("run-*.json")
+    damaged.write_bytes(b"not a run file")
     with pytest.raises(kp.errors.LoadError, match=re.escape(damaged.name)):
         kp.simulation.sweep(congo, levers=levers, seeds=1, checkpoint=tmp_path, progress=False)
     assert damaged.exists()

@@ -12,6 +12,9 @@ Hierarchy::
     ├── UnknownCodeError (LookupError)       # a country, participant or HS code is not known
     ├── InvalidArgumentError (TypeError, ValueError)  # a function was called with a bad option
     ├── InvalidGraphError (ValueError)       # a provenance graph would break an invariant
+    ├── SizeLimitError (MemoryError)         # work refused up front: it would need too much memory
+    ├── PluginError (RuntimeError)           # a plug-in (user definition, entry point) failed
+    ├── SweepError (RuntimeError)            # runs of a sweep failed; the others were kept
     └── ConformanceError (AssertionError)    # a plug-in breaks its contract (kpmodel.testing)
 
 .. versionadded:: 0.1
@@ -19,9 +22,16 @@ Hierarchy::
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import attrs
+
+from kpmodel._output import show_path
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "ConformanceError",
@@ -30,7 +40,10 @@ __all__ = [
     "InvalidRecordError",
     "KPModelError",
     "LoadError",
+    "PluginError",
     "Problem",
+    "SizeLimitError",
+    "SweepError",
     "UnknownCodeError",
 ]
 
@@ -113,6 +126,8 @@ class LoadError(KPModelError, ValueError):
 
     def __init__(self, problems: Iterable[Problem], *, source: str = "") -> None:
         self.problems = tuple(problems)
+        # a file name that is not UTF-8 is shown with backslash escapes, printable anywhere
+        source = show_path(source) if source else source
         self.source = source
         where = f" in {source}" if source else ""
         count = len(self.problems)
@@ -175,3 +190,98 @@ class ConformanceError(KPModelError, AssertionError):
 
     .. versionadded:: 0.1
     """
+
+
+class SizeLimitError(KPModelError, MemoryError):
+    """Work refused before it started: it would need more memory than the limit allows.
+
+    Scenarios run, sweeps, statistics tables and provenance computations estimate the memory
+    they need from their input before allocating it. Above the limit they raise this error,
+    with the estimate and what to change. The limit is the ``max_memory=`` keyword of the
+    function called (where it has one), else the environment variable ``KPMODEL_MAX_MEMORY``,
+    else 60% of the machine's memory; a limit is a number of bytes or a size such as
+    ``"16 GiB"``, and ``"none"`` turns the guard off. `estimate` and `limit` hold the bytes.
+
+    Examples
+    --------
+    >>> scenario = kp.simulation.builtin("congo-brazzaville-2004")
+    >>> kp.simulation.run(scenario, seed=1, max_memory="1 KiB")
+    Traceback (most recent call last):
+    ...
+    kpmodel.errors.SizeLimitError: running scenario 'congo-brazzaville-2004' ...
+
+    .. versionadded:: 0.2
+    """
+
+    def __init__(self, message: str, *, estimate: float = math.nan, limit: int = 0) -> None:
+        self.estimate = estimate
+        self.limit = limit
+        super().__init__(message)
+
+
+class PluginError(KPModelError, RuntimeError):
+    """A plug-in failed: a user's definition or an entry point raised or is not usable.
+
+    The message names the plug-in (its entry point, ``name = module:object``, or the
+    callable) and what it did; the plug-in's own exception is the ``__cause__``. Fix or
+    remove the plug-in; kpmodel itself is not at fault.
+
+    Examples
+    --------
+    >>> def broken(situation, *, on=None):
+    ...     raise RuntimeError("boom")
+    >>> kp.compare([broken], kp.definitions.CaseBook.default())
+    Traceback (most recent call last):
+    ...
+    kpmodel.errors.PluginError: definition 'broken' (...) raised RuntimeError: boom...
+
+    .. versionadded:: 0.2
+    """
+
+
+class SweepError(KPModelError, RuntimeError):
+    """Some runs of a sweep raised; every other run finished and was kept.
+
+    A sweep does not stop at a failed run: it runs the rest, records each failure (in the
+    checkpoint directory too, as ``failed-NNNNNN.json``), then raises this error. `failures`
+    is a table with one row per failed run (``run_id, seed``, the run's lever and input
+    values, and ``error``); `table` holds the metrics of the runs that finished, as `sweep`
+    would have returned them. A checkpointed sweep started again retries only the failed runs.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> failures = pd.DataFrame({"run_id": [3], "seed": [1], "error": ["ValueError: boom"]})
+    >>> error = kp.errors.SweepError(failures, table=pd.DataFrame())
+    >>> print(error)
+    1 of the sweep's runs failed (the others finished and were kept):
+      run 3 (seed 1): ValueError: boom
+
+    .. versionadded:: 0.2
+    """
+
+    #: Failed runs listed in the message before "... and N more".
+    SHOWN = 5
+
+    def __init__(self, failures: pd.DataFrame, *, table: pd.DataFrame | None = None) -> None:
+        self.failures = failures
+        self.table = table
+        lines = []
+        values = [c for c in failures.columns if c not in ("run_id", "seed", "error")]
+        for record in failures.head(self.SHOWN).to_dict("records"):
+            settings = "".join(f", {name}={record[name]!r}" for name in values)
+            lines.append(f"  run {record['run_id']} (seed {record['seed']}{settings}): "
+                         f"{record['error']}")  # fmt: skip
+        if len(failures) > self.SHOWN:
+            lines.append(f"  ... and {len(failures) - self.SHOWN} more")
+        count = len(failures)
+        head = (
+            f"{count} of the sweep's runs failed (the others finished and were kept):"
+            if count != 1
+            else "1 of the sweep's runs failed (the others finished and were kept):"
+        )
+        super().__init__("\n".join([head, *lines]))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # picklable (a sweep inside a worker may raise it): rebuilt from the failures
+        return (type(self), (self.failures,), {"table": self.table})

@@ -18,6 +18,7 @@ import pandas as pd
 
 import kpmodel as kp
 from kpmodel import report
+from kpmodel._output import printable, show_path
 from kpmodel.cli._inputs import (
     STDIN,
     expand,
@@ -41,7 +42,8 @@ class Failure(click.ClickException):
     exit_code = 2
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"kpmodel: error: {self.format_message()}", err=True)
+        # printable whatever the message holds (a file name that is not UTF-8)
+        click.echo(f"kpmodel: error: {printable(self.format_message())}", err=True)
 
 
 def _message(error: BaseException) -> str:
@@ -52,7 +54,8 @@ def _message(error: BaseException) -> str:
             problems = [*problems[:SHOWN_PROBLEMS], f"  ... and {more} more"]
         return "\n".join([head, *problems, "Fix the file and run the command again."])
     if isinstance(error, OSError):
-        return f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")
+        name = show_path(error.filename) if error.filename is not None else ""
+        return f"{error.strerror or error}: {name}".rstrip(": ")
     if isinstance(error, ImportError):
         return f"{error} (install the extra it names, then run the command again)"
     return str(error)
@@ -163,7 +166,7 @@ def output_option(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _save(path: Path, parts: list[str]) -> None:
     write_atomic(path, "".join(parts))
-    click.echo(f"written to {path}", err=True)
+    click.echo(f"written to {show_path(path)}", err=True)
 
 
 def _out(text: str = "", *, nl: bool = True) -> None:
@@ -225,7 +228,7 @@ def _write_report(
         return
     # Sections are built only when asked for: their figures take time.
     path = report.write(sections(), directory, title=title, inputs=inputs)
-    click.echo(f"report written to {path}", err=True)
+    click.echo(f"report written to {show_path(path)}", err=True)
 
 
 @click.group(
@@ -280,13 +283,17 @@ def check(
         msg = "standard input can be read once: give - once"
         raise click.BadParameter(msg, param_hint="'FILE...'")
     if not names:
-        msg = f"no ledger or record files in {', '.join(inputs)}"
-        raise click.BadParameter(msg, param_hint="'FILE...'")
+        shown = ", ".join(show_path(p) for p in inputs)
+        msg = (
+            f"no ledger or record files to check in {shown}; give ledgers (.csv, .xlsx, "
+            ".parquet) or records (.json)"
+        )
+        raise Failure(msg)
     columns = parse_columns(columns_given)
     register = kp.participants.Register.load(register_file) if register_file else None
     # All or nothing: every input is loaded before anything is checked.
     loaded = {
-        (STDIN if name == "-" else name): load_paperwork(name, columns=columns)
+        (STDIN if name == "-" else show_path(name)): load_paperwork(name, columns=columns)
         for name in _progress(names, "loading")
     }
     if columns is not None and not any(isinstance(v, kp.Ledger) for v in loaded.values()):
@@ -313,7 +320,7 @@ def check(
             report.check_section(
                 reports,
                 on=on,
-                register=str(register_file) if register_file else report.REGISTER_SOURCE,
+                register=show_path(register_file) if register_file else report.REGISTER_SOURCE,
             )
         ],
         title="kpmodel check",
@@ -370,9 +377,9 @@ def trace(
     _emit(frame, fmt)
     _write_report(
         report_dir,
-        lambda: [report.trace_section(graph, [lot], by=by, source=str(graph_file))],
+        lambda: [report.trace_section(graph, [lot], by=by, source=show_path(graph_file))],
         title=f"kpmodel trace: lot {lot}",
-        inputs={"graph": str(graph_file), "lot": lot, "command": "kpmodel trace"},
+        inputs={"graph": show_path(graph_file), "lot": lot, "command": "kpmodel trace"},
     )
 
 
@@ -405,15 +412,15 @@ def _subject(path: Path | None) -> tuple[Any, str]:
         return kp.definitions.CaseBook.default(), "the shipped case book"
     suffix = path.suffix.lower()
     if suffix == ".graphml":
-        return graph_lots(kp.provenance.read_graph(path)), str(path)
+        return graph_lots(kp.provenance.read_graph(path)), show_path(path)
     if suffix == ".json":
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             data = None  # CaseBook.load reports it
         if isinstance(data, dict) and "nodes" in data:
-            return graph_lots(kp.provenance.read_graph(path)), str(path)
-    return kp.definitions.CaseBook.load(path), str(path)
+            return graph_lots(kp.provenance.read_graph(path)), show_path(path)
+    return kp.definitions.CaseBook.load(path), show_path(path)
 
 
 @cli.command()
@@ -502,7 +509,7 @@ def statistics(
     if stats_file is None:
         stats, source = kp.datasets.kp_statistics(), "the shipped KP statistics"
     else:
-        stats, source = kp.statistics.KPStatistics.from_csv(stats_file), str(stats_file)
+        stats, source = kp.statistics.KPStatistics.from_csv(stats_file), show_path(stats_file)
     flags = kp.datasets.detect_flags(stats) if detect else None
     if flags is None:
         world = stats.world(annual=True)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from kpmodel._output import csv_safe
 from kpmodel.report import text_table
 
 FORMATS = ("table", "csv", "json")
@@ -32,7 +33,8 @@ def _plain(value: Any) -> Any:
 def render(frame: pd.DataFrame, fmt: str, *, width: int = WIDTH) -> str:
     """Return `frame` in format `fmt` (``table``, ``csv`` or ``json``), ending in a newline."""
     if fmt == "csv":
-        return str(frame.to_csv(index=False, lineterminator="\n"))
+        # text cells a spreadsheet would run as formulas (=, +, -, @) are neutralised
+        return str(csv_safe(frame).to_csv(index=False, lineterminator="\n"))
     if fmt == "json":
         records = [
             {str(k): _plain(v) for k, v in zip(frame.columns, row, strict=True)}

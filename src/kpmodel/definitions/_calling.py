@@ -8,8 +8,8 @@ from typing import Any
 
 from kpmodel.definitions._definition import Definition, Verdict
 from kpmodel.definitions._evidence import Period, Situation
-from kpmodel.definitions._registry import get
-from kpmodel.errors import InvalidArgumentError
+from kpmodel.definitions._registry import describe, get, is_builtin
+from kpmodel.errors import InvalidArgumentError, KPModelError, PluginError
 
 
 def name_of(definition: Any) -> str:
@@ -35,14 +35,30 @@ def resolve(definition: Any) -> Any:
 
 
 def judge(definition: Any, situation: Situation, on: dt.date | Period | None) -> Verdict:
-    """Call a definition and check that it kept the contract."""
-    verdict = definition(situation, on=on)
+    """Call a definition and check that it kept the contract.
+
+    A user's definition (or a plug-in's) that raises, or returns something else than a
+    `Verdict`, is reported as a `PluginError` naming it (its entry point for a plug-in).
+    """
+    try:
+        verdict = definition(situation, on=on)
+    except KPModelError:
+        raise
+    except Exception as exc:
+        if is_builtin(definition):
+            raise  # a bug in kpmodel: let it show as one
+        title = getattr(situation, "title", "") or "a situation"
+        msg = (
+            f"{describe(definition)} raised {type(exc).__name__}: {exc} (judging {title!r});"
+            " the error is in the definition, not in kpmodel: fix it or leave it out"
+        )
+        raise PluginError(msg) from exc
     if not isinstance(verdict, Verdict):
         msg = (
-            f"definition {name_of(definition)} returned {verdict!r}; a definition must return "
+            f"{describe(definition)} returned {verdict!r}; a definition must return "
             f"a kpmodel.definitions.Verdict"
         )
-        raise InvalidArgumentError(msg)
+        raise PluginError(msg)
     return verdict
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
+from kpmodel._limits import check_memory
 from kpmodel.definitions._calling import name_of
 from kpmodel.definitions._definition import Verdict
 from kpmodel.definitions._evidence import Period, Place
@@ -181,6 +182,12 @@ def graph_verdicts(
             column[i] = index[grounds]
         columns.append(column)
     c = len(classes)
+    check_memory(
+        4.0 * n * (2 * c + 2) * 8,
+        what=f"judging {n} lots with {c} classes of production verdicts",
+        change="judge fewer definitions at a time, or a part of the graph",
+        keyword=False,
+    )
     initial = np.zeros((n, 2 * c + 2))
     for column in columns:
         hit = column >= 0

@@ -379,8 +379,9 @@ def conflict_shares(
         open_share = np.zeros(len(shares))
         for when_, rows in groups.items():
             is_in, is_open = _outcome_vectors(definition, places, evidence, when_)
-            in_share[rows] = values[rows] @ is_in
-            open_share[rows] = values[rows] @ is_open
+            # row sums without BLAS (its result depends on the thread count): see _row_dot
+            in_share[rows] = _row_dot(values[rows], is_in)
+            open_share[rows] = _row_dot(values[rows], is_open)
         frame = pd.DataFrame(
             {
                 "lot": shares.index,
@@ -630,3 +631,9 @@ def coverage(
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _row_dot(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """Return ``matrix @ vector`` by numpy's pairwise row sums: the same on any machine."""
+    result: np.ndarray = np.ascontiguousarray(matrix * vector).sum(axis=1)
+    return result

@@ -6,6 +6,7 @@ import contextlib
 import importlib
 import itertools
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, cast
@@ -16,6 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
+from kpmodel import _limits
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.provenance._graph import KIND_CODE, FloatArray, IntArray, Kind, ProvenanceGraph
 
@@ -404,12 +406,12 @@ SMALL_RESULT = 2**26
 
 
 def default_max_memory() -> int:
-    """Return the default memory budget of `origin_shares`: 60% of the machine's memory."""
-    try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
-        total = 16 * 2**30
-    return int(0.6 * total)
+    """Return the default memory budget of `origin_shares`: the one kpmodel limit.
+
+    The environment variable ``KPMODEL_MAX_MEMORY``, else 60% of the machine's memory (see
+    `kpmodel.errors.SizeLimitError`); ``"none"`` lifts it.
+    """
+    return _limits.resolve_limit() or sys.maxsize
 
 
 def flow_index(graph: ProvenanceGraph) -> IntArray:
@@ -964,15 +966,18 @@ def origin_shares(
         ids, wanted = _wanted(graph, lots)
     system = _system(graph, code, k, wanted)
     need, entries, sparse_entries = estimate_bytes(system)
-    if need > max_memory:
-        msg = (
+    _limits.check_memory(
+        need,
+        what=(
             f"origin_shares(by={by!r}) over {system.positions.size:,} lots x {k} origins "
-            f"would need about {_gib(need)} of memory (estimated before starting); "
-            f"max_memory is {_gib(max_memory)}. Ask for fewer lots (lots=[...]: only their "
-            f"ancestry is computed), a coarser origin (by='country'), a sparse result "
-            f"(sparse=True), or raise max_memory=... if the machine has the memory."
-        )
-        raise InvalidArgumentError(msg)
+            "(estimated before starting)"
+        ),
+        change=(
+            "ask for fewer lots (lots=[...]: only their ancestry is computed), a coarser "
+            "origin (by='country') or a sparse result (sparse=True)"
+        ),
+        limit=max_memory,
+    )
     bar = _bar(progress, system.positions.size, "origin shares")
     try:
         capacity = min(sparse_entries, max_memory // (2 * (8 + system.indices.itemsize)))

@@ -18,6 +18,7 @@ from kpmodel.participants import Register
 from kpmodel.provenance import ProvenanceGraph
 from kpmodel.simulation import _engine as en
 from kpmodel.simulation._scenario import Scenario
+from kpmodel.simulation._size import check_run
 from kpmodel.statistics import BUILTINS as DETECTORS
 from kpmodel.statistics import KPStatistics, detect
 
@@ -710,35 +711,35 @@ class SimulationResult:
         via_hub = b.kind[a.destination] == en.PARCEL
         dest_value_per_carat = b.value[a.destination] / b.carats[a.destination]
         rows: list[tuple[str, str, str, float]] = [
-            ("all", "produced_carats", "", produced.sum()),
-            ("all", "destination_carats", "", arrived.sum()),
-            ("all", "seized_carats", "", seized.sum()),
-            *(("all", f"seized_carats_{c}", "", v.sum()) for c, v in seized_by_cause.items()),
-            ("all", "stock_carats", "", stock.sum()),
-            ("all", "opacity", "", _ratio(float(unrevealed.sum()), float(arrived.sum()))),
+            ("all", "produced_carats", "", _total(produced)),
+            ("all", "destination_carats", "", _total(arrived)),
+            ("all", "seized_carats", "", _total(seized)),
+            *(("all", f"seized_carats_{c}", "", _total(v)) for c, v in seized_by_cause.items()),
+            ("all", "stock_carats", "", _total(stock)),
+            ("all", "opacity", "", _ratio(_total(unrevealed.data), _total(arrived))),
         ]
         undetermined = (self._verdicts() == "undetermined").astype(float)
         flags = self._flags()
         for name, positive in self.positive_classes().items():
             mask = positive.astype(float)
-            hidden = unrevealed @ mask
-            positive_produced = float(produced @ mask)
-            left = positive_produced - float(stock @ mask)
-            positive_seized = float(seized @ mask)
+            hidden = unrevealed @ mask  # scipy's CSR loop, row by row in index order
+            positive_produced = _dot(produced, mask)
+            left = positive_produced - _dot(stock, mask)
+            positive_seized = _dot(seized, mask)
             per_definition = [
                 ("positive_carats", positive_produced),
                 *(
-                    [("undetermined_carats", float(produced @ undetermined))]
+                    [("undetermined_carats", _dot(produced, undetermined))]
                     if name == self.scenario.definition
                     else []
                 ),
-                ("laundered_carats", float(hidden.sum())),
-                ("laundered_value_usd", float(hidden @ dest_value_per_carat)),
-                ("laundering_rate", _ratio(float(hidden.sum()), left)),
-                ("hub_laundering_rate", _ratio(float(hidden[via_hub].sum()), left)),
+                ("laundered_carats", _total(hidden)),
+                ("laundered_value_usd", _dot(hidden, dest_value_per_carat)),
+                ("laundering_rate", _ratio(_total(hidden), left)),
+                ("hub_laundering_rate", _ratio(_total(hidden[via_hub]), left)),
                 ("seized_carats", positive_seized),
                 ("interdiction_recall", _ratio(positive_seized, left)),
-                ("interdiction_precision", _ratio(positive_seized, float(seized.sum()))),
+                ("interdiction_precision", _ratio(positive_seized, _total(seized))),
             ]
             rows += [(name, metric, "", value) for metric, value in per_definition]
             rows += self._detection_rows(name, flags)
@@ -801,6 +802,20 @@ class SimulationResult:
         return rows
 
 
+def _total(values: Any) -> float:
+    """Sum of `values`, correctly rounded: the same on every machine, in any order.
+
+    Metrics use no BLAS (whose dot products depend on the thread count and the CPU) and no
+    order-dependent float sums, so a sweep's table is the same bit for bit on any executor.
+    """
+    return math.fsum(np.asarray(values, dtype=np.float64).ravel().tolist())
+
+
+def _dot(a: Any, b: Any) -> float:
+    """Dot product of two vectors: exact products' sum, correctly rounded (see `_total`)."""
+    return _total(np.multiply(a, b))
+
+
 def _ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator > 0 else math.nan
 
@@ -822,7 +837,11 @@ def require_scenario(scenario: object) -> None:
 
 
 def run(
-    scenario: Scenario, *, seed: int | None = None, progress: bool | None = None
+    scenario: Scenario,
+    *,
+    seed: int | None = None,
+    progress: bool | None = None,
+    max_memory: int | str | None = None,
 ) -> SimulationResult:
     """Simulate `scenario` once and return the result.
 
@@ -837,6 +856,16 @@ def run(
     progress : bool, optional
         Show the stages on a progress bar (needs ``tqdm``, in the ``sweep`` extra). By
         default only on a terminal, and only when the run lasts more than a second.
+    max_memory : int or str, optional
+        The most memory the run may need, in bytes or as text such as ``"16 GiB"``
+        (``"none"``: no limit). By default the environment variable ``KPMODEL_MAX_MEMORY``,
+        else 60% of the machine's memory (see `kpmodel.errors.SizeLimitError`).
+
+    Raises
+    ------
+    kpmodel.errors.SizeLimitError
+        Before anything is allocated, when the scenario's lots (its production cut into
+        lots, and the pools and parcels of its hubs) would need more memory than the limit.
 
     Examples
     --------
@@ -850,6 +879,7 @@ def run(
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         msg = f"seed must be a non-negative integer, got {seed!r}"
         raise InvalidArgumentError(msg)
+    check_run(scenario, limit=max_memory)
     stages = 5 + len(scenario.hubs)
     bar = progress_bar(stages, enabled=progress, unit="stage", desc=scenario.name)
     if bar is None:

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
 import os
-import tempfile
-from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import Executor, Future
-from pathlib import Path
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized
+from concurrent.futures import Executor, Future, as_completed
 from typing import Any
 
 import pandas as pd
 
-from kpmodel.errors import InvalidArgumentError, LoadError, Problem
+from kpmodel import _limits
+from kpmodel._limits import Limit
+from kpmodel.errors import InvalidArgumentError, SweepError
+from kpmodel.simulation._checkpoint import METRIC_COLUMNS, Checkpoint
 from kpmodel.simulation._result import progress_bar, require_scenario, run
 from kpmodel.simulation._scenario import Scenario, check_lever
-
-_MANIFEST = "sweep.json"
+from kpmodel.simulation._size import check_sweep, count_runs
 
 
 def sweep(
@@ -29,6 +28,7 @@ def sweep(
     executor: Executor | None = None,
     checkpoint: str | os.PathLike[str] | None = None,
     progress: bool | None = None,
+    max_memory: int | str | None = None,
 ) -> pd.DataFrame:
     """Run `scenario` for every combination of lever values and seeds; return one table.
 
@@ -44,15 +44,24 @@ def sweep(
     executor : concurrent.futures.Executor, optional
         Where to run: in this process when omitted; a ``ProcessPoolExecutor`` uses the
         cores; ``distributed.Client(...).get_executor()`` runs on a dask cluster. Only
-        ``submit`` and ``Future.result()`` are used. The table does not depend on it.
+        ``submit`` and ``Future.result()`` are used. The table does not depend on it, bit
+        for bit: every sum in a run's metrics has a fixed order (no BLAS).
     checkpoint : path, optional
-        A directory. Each finished run is written there atomically as Parquet (needs the
-        ``sweep`` extra: ``pip install 'kpmodel[sweep]'``); a sweep started again with the
-        same arguments reads the runs already there and runs only the rest, so an
+        A directory. Each run is written there atomically as it finishes, in whatever order
+        the executor finishes them; a sweep started again with the same arguments (and the
+        same kpmodel version) reads the runs already there and runs only the rest, so an
         interrupted sweep, resumed, returns exactly the table an uninterrupted one would.
+        Every file read back is verified first: a missing or damaged manifest, a run file
+        from another sweep, copied over another run, missing a column or edited by a
+        single byte, is refused with the file named, and nothing is deleted.
     progress : bool, optional
         Show a progress bar (needs ``tqdm``). By default, only on a terminal, and only for
         sweeps that last more than a second.
+    max_memory : int or str, optional
+        The most memory the sweep's table and each of its runs may need (see `run`); the
+        sweep is refused before any run when its plan, its table or one of its runs would
+        need more. By default the environment variable ``KPMODEL_MAX_MEMORY``, else 60% of
+        the machine's memory.
 
     Returns
     -------
@@ -65,7 +74,15 @@ def sweep(
     ------
     kpmodel.errors.InvalidArgumentError
         For an unknown lever, a bad lever value or seed, or a checkpoint directory that
-        holds another sweep.
+        holds another sweep or was written by another kpmodel version.
+    kpmodel.errors.LoadError
+        For a checkpoint whose manifest or run files are damaged or not this sweep's.
+    kpmodel.errors.SizeLimitError
+        Before any run, when the sweep would need more memory than the limit.
+    kpmodel.errors.SweepError
+        After every other run finished, when some runs raised: its `failures` lists them
+        with their errors, its `table` holds the runs that finished (and a checkpoint keeps
+        them; resuming retries only the failed runs).
 
     Examples
     --------
@@ -76,34 +93,107 @@ def sweep(
     >>> table.groupby("border_controls").run_id.nunique().to_dict()
     {0.0: 2, 0.5: 2}
     """
-    plan = _plan(scenario, levers, seeds)
-    directory = _prepare(checkpoint, scenario, plan) if checkpoint is not None else None
-    done = _finished(directory) if directory is not None else {}
-    frames: dict[int, pd.DataFrame] = dict(done)
-    todo = [(run_id, values, seed) for run_id, values, seed in plan if run_id not in done]
-    futures: list[tuple[int, Future[pd.DataFrame] | None, dict[str, object], int]] = []
-    for run_id, values, seed in todo:
-        future = executor.submit(_run_one, scenario, values, seed) if executor else None
-        futures.append((run_id, future, values, seed))
-    bar = progress_bar(len(plan), initial=len(done), enabled=progress, unit="run")
+    plan = _plan(scenario, levers, seeds, max_memory)
+    limit = _resolved(max_memory)
+    store = _open_checkpoint(checkpoint, scenario, plan) if checkpoint is not None else None
+    frames = store.finished() if store is not None else {}
+    todo = [(run_id, values, seed) for run_id, values, seed in plan if run_id not in frames]
+    failures: dict[int, BaseException] = {}
+    bar = progress_bar(len(plan), initial=len(frames), enabled=progress, unit="run")
     try:
-        for run_id, future, values, seed in futures:
-            frame = future.result() if future is not None else _run_one(scenario, values, seed)
-            frame = _label(frame, run_id, values, seed)
-            if directory is not None:
-                _write_atomically(frame, directory / f"run-{run_id:06d}.parquet")
-            frames[run_id] = frame
+        for run_id, outcome in _outcomes(scenario, todo, executor, limit):
+            if isinstance(outcome, BaseException):
+                failures[run_id] = outcome
+                if store is not None:
+                    store.fail(run_id, outcome)
+            else:
+                if store is not None:
+                    store.save(run_id, outcome)
+                frames[run_id] = outcome
             if bar is not None:
                 bar.update(1)
     finally:
         if bar is not None:
             bar.close()
-    table = pd.concat([frames[run_id] for run_id, _, _ in plan], ignore_index=True)
-    return _canonical(table, levers)
+    parts = [_label(frames[r], r, v, s) for r, v, s in plan if r in frames]
+    table = _canonical(pd.concat(parts, ignore_index=True) if parts else _empty(levers), levers)
+    if failures:
+        raise SweepError(_failures(plan, failures), table=table)
+    return table
+
+
+def _outcomes(
+    scenario: Scenario,
+    todo: list[tuple[int, dict[str, object], int]],
+    executor: Executor | None,
+    limit: int | str,
+) -> Iterator[tuple[int, pd.DataFrame | Exception]]:
+    """Run `todo`; yield each run's metrics (or its exception) as it finishes."""
+    if executor is None:
+        for run_id, values, seed in todo:
+            try:
+                yield run_id, _run_one(scenario, values, seed, limit)
+            except Exception as exc:  # a failed run is recorded, the sweep goes on
+                yield run_id, exc
+        return
+    futures: dict[Future[pd.DataFrame], int] = {}
+    for run_id, values, seed in todo:
+        try:
+            futures[executor.submit(_run_one, scenario, values, seed, limit)] = run_id
+        except Exception as exc:  # such as a scenario the executor cannot send
+            yield run_id, exc
+    # concurrent.futures (and dask's executor) futures: as each finishes; others: in order
+    if all(isinstance(f, Future) for f in futures):
+        finished: Iterable[Future[pd.DataFrame]] = as_completed(futures)
+    else:
+        finished = list(futures)
+    for future in finished:
+        try:
+            yield futures[future], future.result()
+        except Exception as exc:
+            yield futures[future], exc
+
+
+def _failures(
+    plan: list[tuple[int, dict[str, object], int]], failures: Mapping[int, BaseException]
+) -> pd.DataFrame:
+    rows = [
+        {"run_id": r, "seed": s, **v, "error": f"{type(failures[r]).__name__}: {failures[r]}"}
+        for r, v, s in plan
+        if r in failures
+    ]
+    return pd.DataFrame(rows)
+
+
+def _empty(levers: Mapping[str, Sequence[object]]) -> pd.DataFrame:
+    columns = ["run_id", "seed", *levers, *METRIC_COLUMNS]
+    return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+
+
+def _resolved(max_memory: int | str | None) -> int | str:
+    """Return the limit resolved here, for the runs in workers (whose environment may differ)."""
+    limit = _limits.resolve_limit(max_memory)
+    return "none" if limit is None else limit
+
+
+def _open_checkpoint(
+    checkpoint: str | os.PathLike[str],
+    scenario: Scenario,
+    plan: list[tuple[int, dict[str, object], int]],
+) -> Checkpoint:
+    # The version lives in the package's __init__, which is always imported before this
+    # module; read it there rather than import the root package (which imports every part).
+    version = str(sys.modules["kpmodel"].__version__)
+    return Checkpoint.open(checkpoint, scenario=scenario, plan=plan, version=version)
+
+
+#: Lever combinations whose run size is checked before the sweep starts; a later one too big
+#: is refused in its worker, with the sweep's limit, and reported as a failed run.
+VARIANTS_CHECKED = 64
 
 
 def _plan(
-    scenario: Scenario, levers: object, seeds: int | Iterable[int]
+    scenario: Scenario, levers: object, seeds: int | Iterable[int], max_memory: Limit = None
 ) -> list[tuple[int, dict[str, object], int]]:
     require_scenario(scenario)
     if not isinstance(levers, Mapping):
@@ -117,13 +207,18 @@ def _plan(
             check_lever(name, value)
     if isinstance(seeds, int) and not isinstance(seeds, bool):
         seeds = range(seeds)
+    names = list(levers)
+    if isinstance(seeds, Sized):  # refuse a huge sweep before its plan is built
+        runs = count_runs(levers, len(seeds))
+        first = itertools.islice(itertools.product(*levers.values()), VARIANTS_CHECKED)
+        variants = (scenario.with_levers(**dict(zip(names, c, strict=True))) for c in first)
+        check_sweep(scenario, variants, runs=runs, columns=6 + len(names), limit=max_memory)
     seed_list = list(seeds) if isinstance(seeds, Iterable) else [seeds]
     if not seed_list or not all(
         isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seed_list
     ):
         msg = f"seeds must be a positive count or non-negative integers, got {seeds!r}"
         raise InvalidArgumentError(msg)
-    names = list(levers)
     combos = list(itertools.product(*(levers[name] for name in names)))
     plan = []
     for c, combo in enumerate(combos):
@@ -132,9 +227,11 @@ def _plan(
     return plan
 
 
-def _run_one(scenario: Scenario, levers: dict[str, object], seed: int) -> pd.DataFrame:
+def _run_one(
+    scenario: Scenario, levers: dict[str, object], seed: int, limit: int | str = "none"
+) -> pd.DataFrame:
     """One run of a sweep: its metrics (a top-level function, so executors can pickle it)."""
-    return run(scenario.with_levers(**levers), seed=seed).metrics
+    return run(scenario.with_levers(**levers), seed=seed, max_memory=limit).metrics
 
 
 def _label(frame: pd.DataFrame, run_id: int, levers: dict[str, object], seed: int) -> pd.DataFrame:
@@ -163,81 +260,3 @@ def _canonical(table: pd.DataFrame, levers: Mapping[str, Sequence[object]]) -> p
         {"definition": "string", "metric": "string", "detector": "string", "value": "float64"}
     )
     return table.astype(dtypes).reset_index(drop=True)
-
-
-def _fingerprint(scenario: Scenario, plan: list[tuple[int, dict[str, object], int]]) -> str:
-    text = repr((scenario, [(run_id, sorted(v.items()), s) for run_id, v, s in plan]))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _prepare(
-    checkpoint: str | os.PathLike[str],
-    scenario: Scenario,
-    plan: list[tuple[int, dict[str, object], int]],
-) -> Path:
-    _parquet()  # fail early, before any run, when the extra is missing
-    directory = Path(checkpoint)
-    directory.mkdir(parents=True, exist_ok=True)
-    manifest = directory / _MANIFEST
-    fingerprint = _fingerprint(scenario, plan)
-    if manifest.exists():
-        recorded = json.loads(manifest.read_text(encoding="utf-8")).get("fingerprint")
-        if recorded != fingerprint:
-            msg = (
-                f"checkpoint directory {os.fspath(directory)!r} holds another sweep (other "
-                "scenario, levers or seeds); use a new directory or empty this one"
-            )
-            raise InvalidArgumentError(msg)
-    else:
-        data = {"fingerprint": fingerprint, "scenario": scenario.name, "runs": len(plan)}
-        _write_text_atomically(json.dumps(data, indent=2), manifest)
-    return directory
-
-
-def _finished(directory: Path) -> dict[int, pd.DataFrame]:
-    pq = _parquet()
-    done = {}
-    for path in sorted(directory.glob("run-*.parquet")):
-        run_id = int(path.stem.removeprefix("run-"))
-        try:
-            done[run_id] = pq.read_table(path).to_pandas()
-        except Exception as exc:  # pyarrow raises several types for a damaged file
-            # Runs are written atomically, so a damaged file was damaged from outside;
-            # say so rather than delete what may be someone's data.
-            problem = Problem(
-                path.name,
-                f"cannot be read ({exc}); delete it and run the sweep again to redo that run",
-            )
-            raise LoadError([problem], source=str(directory)) from exc
-    return done
-
-
-def _parquet() -> Any:
-    try:
-        import pyarrow.parquet as pq  # type: ignore[import-untyped]
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        msg = "checkpoints need pyarrow: pip install 'kpmodel[sweep]'"
-        raise ImportError(msg) from exc
-    return pq
-
-
-def _write_atomically(frame: pd.DataFrame, path: Path) -> None:
-    import pyarrow as pa
-
-    pq = _parquet()
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        pq.write_table(table, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
-def _write_text_atomically(text: str, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as file:
-        file.write(text)
-    os.replace(tmp, path)

@@ -8,7 +8,12 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from kpmodel._limits import check_memory
 from kpmodel.statistics._table import KPStatistics
+
+#: Bytes per cell (replication x participant x half year) of the cubes and the detectors'
+#: temporaries: two float64 arrays per flow, three flows, and a few arrays the detectors derive.
+BYTES_PER_CELL = 256
 
 
 @attrs.frozen(eq=False)
@@ -64,6 +69,7 @@ def axes(stats: KPStatistics) -> Axes:
     flow = table["flow"].astype("category")
     year = table["year"].to_numpy(dtype="int64")
     first_year, last_year = (int(year.min()), int(year.max())) if len(year) else (0, -1)
+    _check_size(len(replications), len(participant.cat.categories), first_year, last_year)
     result = Axes(
         replications=np.asarray(replications, dtype="int64"),
         participants=np.asarray(participant.cat.categories, dtype=str),
@@ -88,6 +94,24 @@ def axes(stats: KPStatistics) -> Axes:
     )
     stats._cache["axes"] = result
     return result
+
+
+def _check_size(replications: int, participants: int, first_year: int, last_year: int) -> None:
+    """Refuse dense arrays too big for the memory limit, before allocating them."""
+    periods = 2.0 * (last_year - first_year + 1)
+    cells = float(replications) * participants * periods
+    check_memory(
+        cells * BYTES_PER_CELL,
+        what=(
+            f"the detectors' tables of {participants} participants over the years {first_year}"
+            f" to {last_year} ({periods:.3g} half years) and {replications} replications"
+        ),
+        change=(
+            "check the years (one far from the others stretches every table over the whole "
+            "span) or analyse fewer replications or participants at a time"
+        ),
+        keyword=False,
+    )
 
 
 def cube(stats: KPStatistics, flow: str) -> Cube:
@@ -145,6 +169,12 @@ def previous_reported(
     and the number of unreported periods between each period and the last reported one
     (-1 where nothing was reported before).
     """
+    check_memory(
+        2.0 * values.size * window * 8,
+        what=f"a window of {window} half years over {values.size} participant-periods",
+        change="use a smaller window",
+        keyword=False,
+    )
     stack = np.full((*values.shape, window), np.nan)
     periods = values.shape[-1]
     if reported.all():

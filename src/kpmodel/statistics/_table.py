@@ -12,6 +12,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from kpmodel._output import csv_restore, csv_safe, show_path
 from kpmodel.errors import InvalidArgumentError, LoadError, Problem
 from kpmodel.statistics._validation import FLOWS, ProblemCollector, labels, numbers, text
 
@@ -179,7 +180,7 @@ class KPStatistics:
 
         .. versionadded:: 0.1
         """
-        source = os.fspath(path)
+        source = show_path(path)
         try:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
         except (
@@ -191,7 +192,7 @@ class KPStatistics:
             raise LoadError(
                 [Problem("", f"cannot read the file as UTF-8 CSV: {exc}")], source=source
             ) from None
-        return _from_frame(frame, source=source, csv_rows=True)
+        return _from_frame(csv_restore(frame), source=source, csv_rows=True)
 
     @classmethod
     def from_ledger(
@@ -315,7 +316,8 @@ class KPStatistics:
         handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
         os.close(handle)
         try:
-            self.to_frame().to_csv(temporary, index=False, float_format="%.17g")
+            # text cells a spreadsheet would run as formulas are neutralised (from_csv undoes it)
+            csv_safe(self.to_frame()).to_csv(temporary, index=False, float_format="%.17g")
             os.replace(temporary, target)
         finally:
             if os.path.exists(temporary):
