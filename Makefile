@@ -12,7 +12,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install --quiet -e ".[testing,plot,prov,sweep,distributed]" --group dev --group docs
+	$(BIN)/python -m pip install --quiet -e ".[testing,plot,prov,sweep,distributed,sensitivity,excel,parquet,notebook]" --group dev --group docs
 	touch $(STAMP)
 
 lint: $(STAMP)

@@ -1,6 +1,7 @@
 """Shared test configuration: Hypothesis profiles and the `kp` doctest namespace."""
 
 import os
+import sys
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -22,3 +23,12 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 @pytest.fixture(autouse=True)
 def _add_kp(doctest_namespace: dict[str, object]) -> None:
     doctest_namespace["kp"] = kpmodel
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close the pyplot figures a test or doctest opened (plot_* draw on new ones)."""
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")

@@ -25,6 +25,11 @@ For each size and shape the table gives, each beside its reference timed in the 
   ``nnz %``: the share of non-zero entries in the result;
 - ``max |diff|``: the largest difference from the old kernel and from networkx (40 lots).
 
+Audit (``--audit car-2013``): the simulated run's graph built by ``from_frames`` (``build s``),
+`kpmodel.provenance.audit` with the shipped register (``audit s``; target: <= 3x build s),
+reading every finding's paths (``all paths s``), beside the audit of kpmodel 0.1 (copied
+below as `old_audit`, which enumerated every path of every finding).
+
 At ``--huge`` sizes (10M lots by default) only kpmodel runs (the old kernel and networkx
 would need tens of GB): the full call, lots=100 and their peak memory.
 
@@ -286,6 +291,83 @@ def old_origin_shares(graph: kp.ProvenanceGraph) -> np.ndarray:
     return shares
 
 
+def old_audit(graph: kp.ProvenanceGraph, *, register: Any, limit: int = 20) -> list[Any]:
+    """kpmodel 0.1's `audit` (every path enumerated per finding): the reference, as it was."""
+    from kpmodel.provenance._audit import REFERENCES, TOLERANCE, Finding, _declared_countries
+    from kpmodel.provenance._audit import _problem as _problem
+    from kpmodel.provenance._explain import paths_into
+    from kpmodel.provenance._graph import KIND_CODE, Kind
+    from kpmodel.provenance._paperwork import _Paperwork, shipments
+    from kpmodel.provenance._shares import dense_row, origin_labels, origin_shares, propagate
+
+    paperwork = _Paperwork(graph)
+    ships = shipments(graph)
+    if ships.size == 0:
+        return []
+    kind = graph._column("kind")
+    smuggle = kind == KIND_CODE[Kind.SMUGGLE]
+    smuggled = propagate(graph, smuggle.astype(np.float64)[:, None], reset=smuggle)[:, 0]
+    zone_shares = origin_shares(graph, by="zone") if register is not None else None
+    zone_code, labels = origin_labels(graph, "zone")
+    verdicts: dict[tuple[str, str | None, Any], str | None] = {}
+    carried_by_origin: dict[str, np.ndarray[Any, Any]] = {}
+    findings = []
+    source = graph._flow_column("source")
+    for position in ships.tolist():
+        declared = paperwork.declared(position)
+        named = _declared_countries(declared)
+        on = graph._column("on")[position]
+        day = None if np.isnat(on) else pd.Timestamp(on).date()
+        parent = int(source[paperwork.indptr[position]])
+        head = {
+            "lot": graph._lot_id(position),
+            "certificate": graph._string(int(graph._column("certificate")[position])),
+            "on": day,
+            "exporter": graph._string(int(graph._column("country")[parent])) or "",
+            "importer": graph._string(int(graph._column("country")[position])) or "",
+            "declared_origin": declared,
+        }
+        carats = float(graph._column("carats")[position])
+        offending: list[tuple[str, str, float, np.ndarray[Any, Any]]] = []
+        if zone_shares is not None and register is not None:
+            row = dense_row(zone_shares.values, position)
+            for j in np.flatnonzero(row[:-1] > TOLERANCE).tolist():
+                label = labels[j]
+                country, _, zone = label.partition("/")
+                if country in named:
+                    continue  # openly declared: a rules check, not a laundering finding
+                key = (country, zone or None, day)
+                if key not in verdicts:
+                    verdicts[key] = _problem(register, country, zone or None, day)
+                reason = verdicts[key]
+                if reason is not None:
+                    entering = (zone_code == j).astype(np.float64)
+                    offending.append((reason, label, float(row[j]), entering))
+        if smuggled[position] > TOLERANCE:
+            entry = smuggle.astype(np.float64)
+            offending.append(("smuggled", "smuggled", float(smuggled[position]), entry))
+        for reason, origin, share, entering in sorted(offending, key=lambda o: (o[0], o[1])):
+            # What an origin carries into every lot is the same for every shipment, so it
+            # is propagated once per origin, not once per finding.
+            if origin not in carried_by_origin:
+                carried_by_origin[origin] = propagate(
+                    graph, entering.copy()[:, None], reset=entering > 0
+                )[:, 0]
+            carried = carried_by_origin[origin]
+            findings.append(
+                Finding(
+                    **head,
+                    reason=reason,
+                    origin=origin,
+                    share=share,
+                    carats=share * carats,
+                    paths=paths_into(graph, position, entering, carried, limit=limit),
+                    reference=REFERENCES[reason],
+                )
+            )
+    return findings
+
+
 # -- measuring ------------------------------------------------------------------------------
 
 
@@ -421,6 +503,56 @@ def run(n: int, n_origins: int, shape: str, *, huge: bool, ancestors: bool) -> d
     return row
 
 
+def audit_row(scenario: str, *, reference: bool) -> dict[str, Any]:
+    """Audit a simulated run with the shipped register, beside building its graph."""
+    from kpmodel.participants import Register
+
+    result = kp.simulation.run(kp.simulation.builtin(scenario), seed=1)
+    frames = result.provenance_frames()
+    t_build = best_of(2, lambda: kp.ProvenanceGraph.from_frames(*frames))
+    graph = kp.ProvenanceGraph.from_frames(*frames)
+    register = Register.default()
+    t_audit, findings = timed(lambda: kp.provenance.audit(graph, register=register))
+    t_audit = min(t_audit, best_of(1, lambda: kp.provenance.audit(graph, register=register)))
+    t_paths, _ = timed(lambda: sum(len(f.paths) for f in findings))
+    mem_audit = peak_mib(lambda: kp.provenance.audit(graph, register=register))
+    row: dict[str, Any] = {
+        "scenario": scenario,
+        "lots": len(graph),
+        "findings": len(findings),
+        "build s": t_build,
+        "audit s": t_audit,
+        "audit / build": t_audit / t_build,
+        "all paths s": t_paths,
+        "audit MiB": mem_audit,
+    }
+    if reference:
+        t_old, old = timed(lambda: old_audit(graph, register=register))
+        same = [(f.lot, f.reason, f.origin) for f in findings] == [
+            (f.lot, f.reason, f.origin) for f in old
+        ]
+        worst = max(
+            (
+                abs(a.carats - b.carats)
+                + max(
+                    (abs(p.carats - q.carats) for p, q in zip(a.paths, b.paths, strict=False)),
+                    default=0.0,
+                )
+                for a, b in zip(findings, old, strict=True)
+            ),
+            default=0.0,
+        )
+        row.update(
+            {
+                "old audit s": t_old,
+                "x old": t_old / t_audit,
+                "same findings": same,
+                "max |diff| carats": worst,
+            }
+        )
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000")
@@ -429,7 +561,13 @@ def main() -> None:
     parser.add_argument("--huge", default="10000000", help="sizes run without references")
     parser.add_argument("--huge-origins", default="30,200")
     parser.add_argument("--ancestors-up-to", type=int, default=10_000)
+    parser.add_argument("--audit", default="car-2013", help="scenarios to audit ('' for none)")
+    parser.add_argument("--no-old-audit", action="store_true", help="skip the old audit")
     args = parser.parse_args()
+    audits = []
+    for scenario in (s for s in args.audit.split(",") if s):
+        audits.append(audit_row(scenario, reference=not args.no_old_audit))
+        print(pd.DataFrame(audits[-1:]).to_string(index=False), flush=True)
     rows = []
     for n in (int(s) for s in args.sizes.split(",") if s):
         for k in (int(s) for s in args.origins.split(",")):
@@ -444,8 +582,12 @@ def main() -> None:
             print(pd.DataFrame(rows[-1:]).to_string(index=False), flush=True)
     table = pd.DataFrame(rows)
     with pd.option_context("display.width", 250, "display.max_columns", 40):
-        print()
-        print(table.T.to_string(float_format=lambda x: f"{x:.3g}"))
+        if rows:
+            print()
+            print(table.T.to_string(float_format=lambda x: f"{x:.3g}"))
+        if audits:
+            print()
+            print(pd.DataFrame(audits).T.to_string(float_format=lambda x: f"{x:.3g}"))
 
 
 if __name__ == "__main__":

@@ -8,13 +8,20 @@ in the same process and scaled linearly to the size of each row.
 
 Targets (issue 6): one million lots in under 10 s, two million within 2.3 times one million.
 
-Run: ``.venv/bin/python benchmarks/bench_simulation.py``
+Then a 1,000-run Latin hypercube sweep (issue 14) of a small scenario (congo-brazzaville-2004
+at about 2,000 lots a year, three uncertain inputs, one seed per point) on a dask LocalCluster
+(two worker processes, one thread each), beside the same sweep run serially in this process
+(the reference), with the check that both tables are the same bit for bit.
+
+Run: ``.venv/bin/python benchmarks/bench_simulation.py`` (everything) or
+``.venv/bin/python benchmarks/bench_simulation.py sweep`` (the sweep only).
 """
 
 from __future__ import annotations
 
 import math
 import random
+import sys
 import time
 import tracemalloc
 
@@ -24,6 +31,13 @@ import kpmodel as kp
 
 REFERENCE_LOTS = 20_000
 REPEATS = 3
+SWEEP_RUNS = 1_000
+SWEEP_LOTS = 2_000
+SWEEP_INPUTS = {
+    "controls.border_controls": (0.0, 0.5),
+    "controls.footprint_checks": (0.0, 0.5),
+    "hubs[0].markup": (1.0, 1.5),
+}
 
 
 def scaled(scenario: kp.simulation.Scenario, lots: int) -> kp.simulation.Scenario:
@@ -170,5 +184,47 @@ def main() -> None:
     print(f"2M / 1M run time: {ratio:.2f} (target: within 2.3); 1M target: under 10 s")
 
 
+def sweep_benchmark() -> None:
+    """Time a 1,000-run LHS sweep serially and on a dask LocalCluster."""
+    from dask.distributed import Client, LocalCluster
+
+    scenario = scaled(kp.simulation.builtin("congo-brazzaville-2004"), SWEEP_LOTS)
+    options = {
+        "uncertainties": SWEEP_INPUTS,
+        "design": "lhs",
+        "samples": SWEEP_RUNS,
+        "progress": False,
+    }
+    kp.simulation.sweep(scenario, **{**options, "samples": 2})  # warm-up: imports, caches
+    print(f"LHS sweep: {SWEEP_RUNS:,} runs of congo-brazzaville-2004 at ~{SWEEP_LOTS:,} lots")
+    print(f"inputs: {', '.join(SWEEP_INPUTS)}; reference: the same sweep run serially")
+    print()
+    header = f"{'executor':<34} {'runs':>6} {'time (s)':>9} {'runs/s':>7} {'speed-up':>9}"
+    print(header)
+    print("-" * len(header))
+    start = time.perf_counter()
+    serial = kp.simulation.sweep(scenario, **options)
+    reference = time.perf_counter() - start
+    runs = serial.run_id.nunique()
+    print(f"{'serial (this process)':<34} {runs:>6,} {reference:>9.1f} {runs / reference:>7.1f}")
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
+        Client(cluster) as client,
+    ):
+        start = time.perf_counter()
+        on_dask = kp.simulation.sweep(scenario, executor=client.get_executor(), **options)
+        elapsed = time.perf_counter() - start
+    label = "dask LocalCluster (2 x 1 thread)"
+    print(
+        f"{label:<34} {runs:>6,} {elapsed:>9.1f} {runs / elapsed:>7.1f} "
+        f"{reference / elapsed:>8.2f}x"
+    )
+    print()
+    print(f"same table bit for bit: {on_dask.equals(serial)}")
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] != ["sweep"]:
+        main()
+        print()
+    sweep_benchmark()

@@ -21,10 +21,6 @@ import os
 import tempfile
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 import matplotlib.pyplot as plt
 
 import kpmodel as kp
@@ -113,7 +109,6 @@ def main() -> None:
     FIGURES.mkdir(parents=True, exist_ok=True)
     path = FIGURES / "01_annex_i_checklist.png"
     figure.savefig(path, dpi=120)
-    plt.close(figure)
     print(f"\nFigure saved: {path}")
 
 

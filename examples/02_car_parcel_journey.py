@@ -1,7 +1,7 @@
 """Laundering through a neighbour and a hub: a CAR parcel on a clean-looking certificate.
 
-The story follows the mechanisms in shared/domain/smuggling-and-statistics.md, section 2:
-after the KP suspended the Central African Republic (23 May 2013), rough from Séléka-held
+The story follows laundering mechanisms documented in public sources: after the KP
+suspended the Central African Republic (23 May 2013), rough from Séléka-held
 areas such as Bria was smuggled into Cameroon and given Cameroonian KP certificates (UN
 Panel of Experts 2015; PAC, "From Conflict to Illicit", 2016), and problem parcels were
 mixed in Dubai and re-exported on certificates of mixed origin (PAC watchlist). The US
@@ -60,7 +60,7 @@ findings = kp.provenance.audit(graph, register=Register.default())
 print(f"\nThe audit finds {len(findings)} problems on clean-looking certificates:")
 for f in findings:
     print(
-        f"- {f.certificate} ({f.exporter} -> {f.importer}, {f.on}): declares {f.declared_origin!r}"
+        f"- {f.certificate} ({f.exporter} -> {f.importer}, {f.on}): declares '{f.declared_origin}'"
         f" but {f.share:.1%} ({f.carats:,.0f} ct) is {f.origin} [{f.reason}]"
     )
     for path in f.paths[:2]:

@@ -14,11 +14,6 @@ import os
 import tempfile
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-
 import kpmodel as kp
 from kpmodel import definitions as d
 
@@ -47,9 +42,9 @@ def main() -> None:
 
     FIGURES.mkdir(parents=True, exist_ok=True)
     matrix = d.plot_matrix(comparison)
-    matrix.savefig(FIGURES / "03_verdict_matrix.png", dpi=120)
+    matrix.figure.savefig(FIGURES / "03_verdict_matrix.png", dpi=120)
     bars = d.plot_coverage(comparison)
-    bars.savefig(FIGURES / "03_case_coverage.png", dpi=120)
+    bars.figure.savefig(FIGURES / "03_case_coverage.png", dpi=120)
     print(f"\nFigures saved in {FIGURES}")
 
     marange_through_dubai(everything, book)
@@ -101,7 +96,7 @@ def zimbabwe_production(definitions: list, book: d.CaseBook) -> None:
     print(table.round(2).loc[order].to_string())
     print(
         "Lower bound: 0 for every definition. The KP statistics are per country and no\n"
-        "source in the briefs gives Marange's share of Zimbabwe's output in 2008-2011, so a\n"
+        "source found gives Marange's share of Zimbabwe's output in 2008-2011, so a\n"
         "Marange verdict counts from nothing to all of Zimbabwe's production."
     )
 

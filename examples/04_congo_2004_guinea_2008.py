@@ -1,7 +1,7 @@
 """Exports without production: the Republic of Congo in 2004 and Guinea in 2008.
 
 Two real cases of rough diamonds certified by a participant that could not have mined them,
-told with the shipped KP statistics and the numbers of the domain brief, and found again by
+told with the shipped KP statistics and published figures (each cited below), and found again by
 kpmodel's detectors. Run: ``python examples/04_congo_2004_guinea_2008.py``. Figures go to the
 directory in the environment variable KPMODEL_FIGURES (a temporary directory by default).
 """
@@ -30,7 +30,7 @@ def congo_2004() -> None:
         f"{first.year} H{first.half}: it was removed from the KP list in July 2004 after "
         "'consistently failing to provide production statistics' (Rapaport, 11 Jul 2004)."
     )
-    # The brief's figures (Professional Jeweler, 12 Jul 2004): exports of about 5.2 Mct a
+    # Published figures (Professional Jeweler, 12 Jul 2004): exports of about 5.2 Mct a
     # year, about 100 times its output, and no related imports. They are annual; entering
     # them in H1 keeps the annual totals the capacity detector compares.
     exports = 5_200_000.0
@@ -43,7 +43,7 @@ def congo_2004() -> None:
                 "half": [1, 1],
                 "flow": ["production", "export"],
                 "carats": [output, exports],
-                "value_usd": [0.0, 0.0],  # values are not in the brief
+                "value_usd": [0.0, 0.0],  # the source gives no values
             }
         )
     )
@@ -95,19 +95,20 @@ def figures(flags: pd.DataFrame) -> None:
     """Save the three figures: production, value per carat with flags, and the mirror gap."""
     stats = kp.datasets.kp_statistics()
     saved = []
-    figure = kp.statistics.plot_production(stats, participants=["GN", "CG", "CF", "SL"])
+    FIGURES.mkdir(parents=True, exist_ok=True)
+    ax = kp.statistics.plot_production(stats, participants=["GN", "CG", "CF", "SL"])
     saved.append(FIGURES / "04_production.png")
-    figure.savefig(saved[-1], dpi=100)
-    figure = kp.statistics.plot_value_per_carat(stats, flags, participants=["GN", "CG"])
+    ax.figure.savefig(saved[-1], dpi=100)
+    ax = kp.statistics.plot_value_per_carat(stats, flags, participants=["GN", "CG"])
     saved.append(FIGURES / "04_value_per_carat.png")
-    figure.savefig(saved[-1], dpi=100)
+    ax.figure.savefig(saved[-1], dpi=100)
     trade = kp.datasets.trade_hs7102()
     world = kp.statistics.mirror(trade[trade["kp_rough"]])
-    figure = kp.statistics.plot_mirror_gap(
+    ax = kp.statistics.plot_mirror_gap(
         world, title="Rough diamonds (HS 7102 KP subheadings): world declared exports vs imports"
     )
     saved.append(FIGURES / "04_mirror_gap.png")
-    figure.savefig(saved[-1], dpi=100)
+    ax.figure.savefig(saved[-1], dpi=100)
     yearly = world.groupby("year")[["exports_usd", "imports_usd"]].sum()
     gap = yearly.loc[2010]
     print(

@@ -1,7 +1,8 @@
 """What if mixed-origin certificates listed their origins?
 
 Since a KP intersessional in Dubai, a participant *may* list the countries of mining origin on
-the certificate of a mixed parcel instead of writing "mixed" (smuggling brief, section 1).
+the certificate of a mixed parcel instead of writing "mixed" (Avi Krawitz, "A Giant Leap
+Toward Diamond Source Disclosure", 2024).
 This example asks what that would have changed for Central African Republic diamonds after
 the May 2013 suspension, with the built-in scenario ``car-2013``: about 140,000 ct smuggled
 over two years through Cameroon and the DRC, certified there as local goods, and mixed in
@@ -19,10 +20,6 @@ Figures go to the directory in $KPMODEL_FIGURES (a temporary directory by defaul
 import os
 import tempfile
 from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 
@@ -81,7 +78,6 @@ def main() -> None:
     FIGURES.mkdir(parents=True, exist_ok=True)
     path = FIGURES / "05_listing_laundering.png"
     figure.savefig(path, dpi=120)
-    plt.close(figure)
     print(f"\nFigure: {path}")
 
 

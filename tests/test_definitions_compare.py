@@ -46,13 +46,14 @@ class TestCompare:
         assert "actor" in russia["baseline_why"]
 
     def test_explain_reads_like_a_lesson(self):
-        """The explanation tells the facts, each verdict with reasons, and the brief's view."""
+        """The explanation tells the facts, each verdict with reasons, and whose reading it is."""
         text = kp.compare(ALL, BOOK).explain("zimbabwe-marange")
         assert text.startswith("Zimbabwe, Marange, 2008-2011")
         assert "Who: public security force." in text
         assert "Under KPCS_2003 (KPCS Core Document, Section I; in force since 2003): OUT." in text
         assert "This changes the verdict against KPCS_2003." in text
-        assert "The domain brief records it as ambiguous" in text
+        assert "The case book records it as left open, kpmodel's reading" in text
+        assert "records OUT, E. Golan, Rubel & Ménasché, 2012" in text
         assert "It fits 'wealth-through-illegal-control'" in text
 
     def test_lists_and_mappings_of_situations_are_subjects(self):
@@ -241,10 +242,13 @@ class TestCoverage:
         assert cov.loc[2023, "carats_high"] == 0.0
         assert cov.loc[2024, "carats_low"] == 30.0
 
-    def test_whole_country_situations_count_fully(self):
-        """CAR's Séléka case (country-wide) covers all CAR production in 2013 under KPCS."""
+    def test_whole_country_situations_respect_the_register(self):
+        """CAR's Séléka case (country-wide) in 2013, the year of the suspension (23 May):
+        the recorded production may predate the decision, so it counts in the upper bound
+        only, and the basis says why."""
         cov = d.coverage("KPCS_2003", small_stats(), BOOK).set_index("year")
-        assert cov.loc[2013, "carats_low"] == cov.loc[2013, "carats_high"] == 1.0
+        assert (cov.loc[2013, "carats_low"], cov.loc[2013, "carats_high"]) == (0.0, 1.0)
+        assert "register's decisions changed" in cov.loc[2013, "basis"]
 
     @pytest.mark.parametrize(
         ("stats", "zones", "message"),
@@ -284,8 +288,7 @@ class TestFigures:
     def test_matrix_has_one_cell_per_item_and_definition(self):
         """The matrix figure labels every definition and item."""
         c = kp.compare(ALL, BOOK)
-        fig = d.plot_matrix(c)
-        ax = fig.axes[0]
+        ax = d.plot_matrix(c)
         assert len(ax.get_xticklabels()) == len(ALL)
         assert len(ax.get_yticklabels()) == len(BOOK)
         assert len(ax.texts) == len(ALL) * len(BOOK)
@@ -293,9 +296,9 @@ class TestFigures:
     def test_coverage_bars_from_a_comparison_and_from_coverage(self):
         """Coverage bars draw from case counts and from production bounds."""
         c = kp.compare(ALL, BOOK)
-        assert len(d.plot_coverage(c).axes[0].patches) == 2 * len(ALL)
+        assert len(d.plot_coverage(c).patches) == 2 * len(ALL)
         cov = d.coverage(["KPCS_2003", "CANADA_WDC_CSC_2018"], small_stats(), BOOK)
-        assert d.plot_coverage(cov).axes[0].get_xlabel() == "million carats"
+        assert d.plot_coverage(cov).get_xlabel() == "million carats"
         with pytest.raises(InvalidArgumentError):
             d.plot_coverage("nothing")
         with pytest.raises(InvalidArgumentError):

@@ -173,7 +173,7 @@ class TestGraphLots:
         text = c.explain("hub")
         assert "Origins: CF 50%, unknown 50%." in text
         assert "50% of the lot comes from origins that are IN" in text
-        assert "judged as of the day they were produced" in text
+        assert "judged at the event each definition judges" in text
 
     @pytest.mark.parametrize(
         ("call", "message"),
@@ -212,8 +212,9 @@ class TestCoverageOfRealProduction:
 
         The case book's situations running in 2010 are Côte d'Ivoire (country-wide),
         Zimbabwe/Marange and Angola/Lunda Norte (zones) and Venezuela (country-wide, OUT
-        under both). Under Canada 2018 Côte d'Ivoire counts in full and the two zones from
-        0 to their whole country; under KPCS_2003 only Côte d'Ivoire counts. The numbers
+        under both). Under Canada 2018 Côte d'Ivoire counts in full, Marange (IN) and
+        Lunda Norte (undetermined: systematic, not shown widespread) from 0 to their whole
+        country; under KPCS_2003 only Côte d'Ivoire counts. The numbers
         come from the raw production table, summed here.
         """
         production = production_in(2010)
@@ -232,7 +233,7 @@ class TestCoverageOfRealProduction:
         assert canada["zone_share_unknown"]
         assert not kpcs["zone_share_unknown"]
         assert "ZW/Marange: in; zone share unknown" in canada["basis"]
-        assert "AO/Lunda Norte: in; zone share unknown" in canada["basis"]
+        assert "AO/Lunda Norte: undetermined; zone share unknown" in canada["basis"]
         assert canada["share_high"] == pytest.approx(zones["carats"] / world["carats"])
 
     def test_statistics_and_their_tidy_frame_give_the_same_table(self):
@@ -278,3 +279,38 @@ def test_lots_from_a_table_judge_origins_on_their_production_date():
     assert np.array_equal(
         c.table.loc[c.table["definition"] == "CANADA_WDC_CSC_2018", "in_share"], [1.0, 0.0]
     )
+
+
+class TestJudgingEvent:
+    """Each definition judges carats at its event: production, first export or latest import."""
+
+    @staticmethod
+    def _rule(event):
+        return d.Definition(
+            name=f"RU_{event.upper()}",
+            clauses=(d.Clause(name="ru", tests=(d.place_in("RU"), d.during("2024-01-01"))),),
+            judges=event,
+        )
+
+    def test_production_export_and_import_give_different_dates(self):
+        g = kp.ProvenanceGraph()
+        old = g.produce(country="RU", carats=10, on="2023-06-01")
+        late = g.produce(country="RU", carats=30, on="2023-06-01")
+        hub = g.mix(
+            [g.ship(old, to="AE", on="2023-09-01"), g.ship(late, to="AE", on="2024-02-01")]
+        )
+        antwerp = g.ship(hub, to="BE", on="2024-03-01")
+        lots = d.Lots.from_graph(g, BOOK, lots=[antwerp])
+        rules = [self._rule(e) for e in ("production", "export", "import")]
+        table = kp.compare(rules, lots).table.set_index("definition")
+        assert table.loc["RU_PRODUCTION", "in_carats"] == 0.0  # mined in 2023
+        assert table.loc["RU_EXPORT", "in_carats"] == pytest.approx(30.0)  # left Russia 2024
+        assert table.loc["RU_IMPORT", "in_carats"] == pytest.approx(40.0)  # into BE in 2024
+
+    def test_a_combination_of_different_events_is_refused_on_a_graph(self):
+        g = kp.ProvenanceGraph()
+        g.produce(country="RU", carats=10, on="2023-06-01")
+        both = self._rule("production") | self._rule("import")
+        assert both.judges == "mixed"
+        with pytest.raises(kp.errors.InvalidArgumentError, match="different events"):
+            kp.compare(both, d.Lots.from_graph(g, BOOK))

@@ -51,6 +51,16 @@ EXPECTED = {
         ["conflict carats laundered", "... of which through hubs", "opacity at destinations"],
         ["05_listing_laundering.png"],
     ),
+    "06_what_does_monitoring_buy.py": (
+        [
+            "anomalies the detectors flag",
+            "conflict carats seized",
+            "What does interdiction depend on?",
+            "controls.monitoring_coverage",
+            "What the model cannot say",
+        ],
+        ["06_monitoring.png"],
+    ),
 }
 
 

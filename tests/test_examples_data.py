@@ -16,7 +16,7 @@ EXPECTED = {
         "annex-i-language",
         "annex-i-parcels",
     },
-    "certificate-defective-car-suspended-2014.json": {"section-iii-c-certificate"},
+    "certificate-defective-car-suspended-2014.json": {"kp-decision-certificate"},
     "shipment-bw-be-2023.json": set(),
     "confirmation-bw-be-2023.json": set(),
     "ledger-bw-2023.csv": {"ledger-unique-number"},

@@ -19,7 +19,14 @@ from hypothesis import strategies as st
 
 import kpmodel as kp
 from kpmodel import _output
-from kpmodel._output import FORMULA_STARTS, csv_cell, csv_restore, csv_safe, csv_uncell, show_path
+from kpmodel._output import (
+    FORMULA_STARTS,
+    csv_cell,
+    csv_restore,
+    csv_safe,
+    csv_uncell,
+    display_path,
+)
 from kpmodel.cli._app import cli
 from kpmodel.cli._output import render
 from kpmodel.errors import PluginError
@@ -104,7 +111,7 @@ class TestFileNames:
         ],
     )
     def test_names_are_shown_printable(self, name, shown):
-        assert show_path(name) == shown
+        assert display_path(name) == shown
         shown.encode("ascii", "backslashreplace")  # encodable anywhere
 
     def test_load_errors_name_the_file_printably(self, tmp_path):

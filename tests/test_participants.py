@@ -35,7 +35,7 @@ json_values = st.recursive(
         ("VE", "2007-01-01", Status.PARTICIPANT),
         ("VE", "2010-01-01", Status.SELF_SUSPENDED),
         ("VE", "2017-01-01", Status.PARTICIPANT),
-        ("CI", "2010-01-01", Status.EMBARGOED),
+        ("CI", "2010-01-01", Status.PARTICIPANT),
         ("CI", "2014-04-29", Status.PARTICIPANT),
         ("UZ", "2024-11-14", Status.NOT_PARTICIPANT),
         ("UZ", "2024-11-15", Status.PARTICIPANT),
@@ -44,7 +44,7 @@ json_values = st.recursive(
     ],
 )
 def test_documented_history(code, on, expected):
-    """The shipped register carries the status events the domain brief documents."""
+    """The shipped register carries the status events its public sources document."""
     assert REG.status(code, on=dt.date.fromisoformat(on)) is expected
 
 
@@ -193,3 +193,26 @@ def test_zone_names_match_without_accents_or_case():
     assert REG.may_trade("CF", on=on, zone="Berberati")
     assert REG.may_trade("CF", on=on, zone="berbérati ")
     assert not REG.may_trade("ZW", on=dt.date(2010, 1, 1), zone="MARANGE")
+
+
+def test_measures_load_and_report_every_problem():
+    """A measure with a bad direction, basis and date is refused with every problem named."""
+    data = json.loads(REG.dumps())
+    ci = next(p for p in data["participants"] if p["code"] == "CI")
+    ci["measures"][0].update(direction="sideways", basis="rumour", until="not a date")
+    with pytest.raises(LoadError) as caught:
+        Register.loads(json.dumps(data))
+    paths = {problem.path for problem in caught.value.problems}
+    assert {p.rsplit(".", 1)[-1] for p in paths} >= {"direction", "basis", "until"}
+
+
+def test_statuses_limit_the_direction_the_sources_give():
+    """Ghana stopped its exports in 2006-07; Venezuela stopped both; a UN ban bars CI exports."""
+    on = dt.date(2007, 1, 15)
+    assert not REG.may_export("GH", on=on)
+    assert REG.may_import("GH", on=on)
+    assert not REG.may_export("VE", on=dt.date(2012, 1, 1))
+    assert not REG.may_import("VE", on=dt.date(2012, 1, 1))
+    assert REG.may_import("CI", on=dt.date(2010, 1, 1))
+    assert not REG.may_export("CI", on=dt.date(2010, 1, 1))
+    assert REG.may_export("CI", on=dt.date(2014, 4, 29))

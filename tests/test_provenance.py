@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import kpmodel as kp
+from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import InvalidArgumentError, InvalidGraphError, UnknownCodeError
 from kpmodel.provenance import (
     MIXED,
@@ -382,25 +383,34 @@ class FakeRegister:
 class TestPaperworkAndAudit:
     def test_declare_origin_rule(self):
         """The rule: single origin, exporter for undocumented carats, MIXED or the list."""
-        assert declare_origin(["CF"], exporter="CM", undocumented=False) == "CF"
-        assert declare_origin(["CM"], exporter="CM", undocumented=True) == "CM"
-        assert declare_origin(["BW"], exporter="AE", undocumented=True) == MIXED
-        assert declare_origin(["BW", "RU"], exporter="AE", undocumented=False) == MIXED
-        assert (
-            declare_origin(["BW", "RU"], exporter="AE", undocumented=False, list_origins=True)
-            == "BW,RU"
-        )
+        single, mixed = DeclaredOrigin.single, DeclaredOrigin.mixed
+        assert declare_origin(["CF"], exporter="CM", undocumented=False) == single("CF")
+        assert declare_origin(["CM"], exporter="CM", undocumented=True) == single("CM")
+        assert declare_origin(["BW"], exporter="AE", undocumented=True) == mixed()
+        assert declare_origin(["BW", "RU"], exporter="AE", undocumented=False) == mixed()
+        assert declare_origin(
+            [single("BW"), single("RU")], exporter="AE", undocumented=False, list_origins=True
+        ) == mixed(["BW", "RU"])
         assert (
             declare_origin([MIXED, "RU"], exporter="AE", undocumented=False, list_origins=True)
-            == MIXED
+            == mixed()
         )
+        # a listed mixed input passes its countries on
+        assert declare_origin(
+            [mixed(["BW", "RU"]), single("CA")],
+            exporter="BE",
+            undocumented=False,
+            list_origins=True,
+        ) == mixed(["BW", "CA", "RU"])
+        # an exporter with no known country certifies nothing readable
+        assert declare_origin([], exporter=None, undocumented=True) == mixed()
 
     def test_declared_origins_along_the_laundering_chain(self):
         """Cameroon certifies smuggled CAR goods as its own; Dubai re-exports them as MIXED."""
         g, to_dubai, out = laundering_case()
         declared = declared_origins(g).set_index("lot_id")["declared_origin"].to_dict()
-        assert declared[to_dubai] == "CM"
-        assert declared[out] == MIXED
+        assert declared[to_dubai] == DeclaredOrigin.single("CM")
+        assert declared[out] == DeclaredOrigin.mixed()
         shares = origin_shares(g).of(out)
         assert shares["CF"] == pytest.approx(100 / 600)
 
@@ -424,7 +434,7 @@ class TestPaperworkAndAudit:
             (out, "suspended", "CF/Bria"),
         }
         final = next(f for f in findings if f.lot == out and f.reason == "suspended")
-        assert final.declared_origin == MIXED
+        assert final.declared_origin == DeclaredOrigin.mixed()
         assert final.certificate == "AE-0002"
         assert final.carats == pytest.approx(100.0)
         assert sum(p.carats for p in final.paths) == pytest.approx(100.0)
@@ -473,8 +483,16 @@ class TestPaperworkAndAudit:
         forged = g.ship(listed, to="IN", on="2024-04-01", declared_origin="BW")
         table = declared_origins(g).set_index("lot_id")
         assert table.loc[listed, "certificate"] == "AE-77"
-        assert table.loc[listed, "declared_origin"] == "BW,RU"
-        assert table.loc[forged, "declared_origin"] == "BW"
+        assert table.loc[listed, "declared_origin"] == DeclaredOrigin.mixed(["BW", "RU"])
+        assert table.loc[forged, "declared_origin"] == DeclaredOrigin.single("BW")
+        # the override takes the type or its text; anything else is refused by name
+        again = g.ship(forged, to="BE", on="2024-05-01", declared_origin="MIXED (RU, BW)")
+        table = declared_origins(g).set_index("lot_id")
+        assert str(table.loc[again, "declared_origin"]) == "MIXED (BW, RU)"
+        with pytest.raises(kp.errors.UnknownCodeError, match="declared_origin 'XX'"):
+            g.ship(again, to="IN", on="2024-06-01", declared_origin="XX")
+        with pytest.raises(kp.errors.InvalidArgumentError, match="DeclaredOrigin"):
+            g.ship(again, to="IN", on="2024-06-01", declared_origin=["BW"])
         assert opacity(g, per="shipment").loc[forged, "opaque_carats"] == pytest.approx(1.0)
 
     def test_audit_and_opacity_work_on_sparse_shares(self, monkeypatch):

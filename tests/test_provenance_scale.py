@@ -1,6 +1,7 @@
 """Origin attribution at scale: shares of chosen lots, adaptive storage, memory guard."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -106,3 +107,88 @@ def test_locally_mixed_graph_keeps_sparse_rows():
     frame = shares.to_frame()
     assert frame.to_numpy().sum(axis=1) == pytest.approx(1.0)
     assert (frame.to_numpy() > 0).sum(axis=1).max() <= 2
+
+
+class DatedRegister:
+    """CF suspended from 2013-05-23, RU restricted to the zone 'Nola' from 2014, IN no member."""
+
+    def participant_of(self, country, *, on=None):
+        return None if country == "IN" else country
+
+    def status(self, code, *, on):
+        import types
+
+        if code == "CF" and on is not None and str(on) >= "2013-05-23":
+            return types.SimpleNamespace(value="suspended")
+        if code == "RU" and on is not None and str(on) >= "2014-01-01":
+            return types.SimpleNamespace(value="restricted")
+        return types.SimpleNamespace(value="participant")
+
+    def may_trade(self, code, *, on, zone=None):
+        value = self.status(code, on=on).value
+        return value == "participant" or (value == "restricted" and zone == "Nola")
+
+
+def reference_audit(graph, register, limit):
+    """The audit as it was first written: every shipment's zone shares, every path enumerated."""
+    from kpmodel.provenance._audit import TOLERANCE, _problem
+    from kpmodel.provenance._explain import paths_into
+    from kpmodel.provenance._paperwork import _Paperwork, shipments
+    from kpmodel.provenance._shares import dense_row, origin_labels, propagate
+
+    paperwork = _Paperwork(graph)
+    kind = graph._column("kind")
+    smuggle = kind == list(kp.provenance.Kind).index(kp.provenance.Kind.SMUGGLE)
+    smuggled = propagate(graph, smuggle.astype(np.float64)[:, None], reset=smuggle)[:, 0]
+    zone_shares = origin_shares(graph, by="zone") if register is not None else None
+    zone_code, labels = origin_labels(graph, "zone")
+    out = []
+    for position in shipments(graph).tolist():
+        declared = paperwork.declared(position)
+        named = set() if declared == "MIXED" else set(declared.split(","))
+        on = graph._column("on")[position]
+        day = None if np.isnat(on) else pd.Timestamp(on).date()
+        offending = []
+        if zone_shares is not None:
+            row = dense_row(zone_shares.values, position)
+            for j in np.flatnonzero(row[:-1] > TOLERANCE).tolist():
+                country, _, zone = labels[j].partition("/")
+                if country in named:
+                    continue
+                reason = _problem(register, country, zone or None, day)
+                if reason is not None:
+                    entering = (zone_code == j).astype(np.float64)
+                    offending.append((reason, labels[j], float(row[j]), entering))
+        if smuggled[position] > TOLERANCE:
+            offending.append(
+                ("smuggled", "smuggled", float(smuggled[position]), smuggle.astype(np.float64))
+            )
+        for reason, origin, share, entering in sorted(offending, key=lambda o: (o[0], o[1])):
+            carried = propagate(graph, entering.copy()[:, None], reset=entering > 0)[:, 0]
+            paths = paths_into(graph, position, entering, carried, limit=limit)
+            out.append((graph._lot_id(position), reason, origin, share, declared, paths))
+    return out
+
+
+@given(provenance_graphs(max_lots=30), st.sampled_from([None, DatedRegister()]), st.integers(1, 4))
+def test_audit_agrees_with_the_reference(graph, register, limit):
+    """Same findings as the audit that enumerated paths; paths are the largest ones."""
+    findings = kp.provenance.audit(graph, register=register, limit=limit)
+    expected = reference_audit(graph, register, limit)
+    assert len(findings) == len(expected)
+    for finding, (lot, reason, origin, share, declared, paths) in zip(
+        findings, expected, strict=True
+    ):
+        assert (finding.lot, finding.reason, finding.origin, finding.declared_origin) == (
+            lot,
+            reason,
+            origin,
+            declared,
+        )
+        assert finding.share == pytest.approx(share, abs=1e-12)
+        got = [p.carats for p in finding.paths]
+        assert got == sorted(got, reverse=True)
+        np.testing.assert_allclose(got, [p.carats for p in paths], rtol=1e-9)
+        for path in finding.paths:
+            assert path.lots[-1] == lot
+            assert len(path.flows) == len(path.lots) - 1

@@ -95,14 +95,14 @@ class TestRulebook:
         assert set(DEFECTS.values()) <= ids
 
     def test_every_rule_cites_the_kpcs_and_its_sources(self):
-        """Each rule has a reference, a summary and the brief's source keys."""
+        """Each rule has a reference, a summary and its public sources."""
         for rule in RULES:
             assert rule.reference
             assert rule.summary
             assert rule.sources
 
     def test_container_rule_says_section_unconfirmed(self):
-        """The brief leaves the container rule's section letter unconfirmed; so does the rule."""
+        """The sources leave the container rule's section letter unconfirmed; so does the rule."""
         assert "not confirmed" in Rulebook.default().rule("sealed-container").reference
 
     def test_origin_listing_is_a_later_rule(self):
@@ -178,8 +178,8 @@ class TestShipments:
         report = check(_shipment(certificate=cert))
         assert [f.path for f in report.findings] == ["certificate.validated"]
 
-    def test_non_participant_on_the_shipment_date(self):
-        """Section III(c): the Central African Republic could not trade after May 2013."""
+    def test_suspended_participant_on_the_shipment_date(self):
+        """A KP decision: the Central African Republic could not trade after 23 May 2013."""
         cert = attrs.evolve(
             example_certificate(), destination_country="CF", issued=date(2013, 5, 1),
             expires=date(2013, 7, 1),
@@ -187,7 +187,7 @@ class TestShipments:
         before = _shipment(certificate=cert, to_country="CF", departed=date(2013, 5, 20))
         after = attrs.evolve(before, departed=date(2013, 6, 1))
         assert check(before).findings == ()
-        assert _rules(check(after)) == ["section-iii-c-shipment"]
+        assert _rules(check(after)) == ["kp-decision-shipment"]
 
     def test_compliant_zones(self):
         """A restricted participant may export only goods from its compliant zones."""

@@ -1,15 +1,21 @@
 """A small Sphinx extension: run the teaching examples and show their output and figures.
 
 ``.. kpmodel-example:: 01_anatomy_of_a_certificate.py`` (MyST: a ``{kpmodel-example}``
-fence) renders one script from ``examples/``: its docstring, what it prints, the figures it
-saves and its source. When the build starts, every example runs once, as a script in its own
-process (two at a time), with ``KPMODEL_FIGURES`` pointing into ``docs/_build/gallery``; an
-example that fails is a build warning, so ``make docs`` (warnings as errors) fails with it.
+fence) renders one script from ``examples/``: its docstring, links to download it as a
+Jupyter notebook and as a script, what it prints, the figures it saves and its source. When
+the build starts, every example runs once, as a script in its own process (two at a time),
+with ``KPMODEL_FIGURES`` pointing into ``docs/_build/gallery``; an example that fails is a
+build warning, so ``make docs`` (warnings as errors) fails with it.
+
+The examples stay plain Python (tested as scripts by ``tests/test_examples.py``); the
+notebooks are made from them by sphinx-gallery's converter: the docstring and each comment
+block that follows a ``# %%`` line become Markdown cells, the code between them code cells.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +25,7 @@ from typing import Any, ClassVar
 from docutils import nodes
 from docutils.parsers.rst import directives
 from docutils.statemachine import StringList
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
@@ -70,9 +77,38 @@ def run_example(app: Sphinx, script: Path) -> Run:
     return Run(done.stdout, uris, error)
 
 
+def write_notebook(script: Path, target: Path) -> None:
+    """Convert one example to a Jupyter notebook with sphinx-gallery's converter."""
+    from sphinx_gallery.gen_gallery import DEFAULT_GALLERY_CONF
+    from sphinx_gallery.notebook import jupyter_notebook, save_notebook
+    from sphinx_gallery.py_source_parser import split_code_and_text_blocks
+
+    conf = {**DEFAULT_GALLERY_CONF, "first_notebook_cell": None, "last_notebook_cell": None}
+    _, blocks = split_code_and_text_blocks(os.fspath(script))
+    save_notebook(jupyter_notebook(blocks, conf, os.fspath(target.parent)), os.fspath(target))
+
+
+def downloads(app: Sphinx, script: Path) -> dict[str, str]:
+    """Write the notebook and a copy of the script beside the figures; return their targets."""
+    folder = Path(app.srcdir) / GALLERY_BUILD / script.stem
+    folder.mkdir(parents=True, exist_ok=True)
+    write_notebook(script, folder / f"{script.stem}.ipynb")
+    shutil.copyfile(script, folder / script.name)
+    base = f"/{(GALLERY_BUILD / script.stem).as_posix()}"
+    return {
+        "Download as a Jupyter notebook": f"{base}/{script.stem}.ipynb",
+        "Download the script": f"{base}/{script.name}",
+    }
+
+
+DOWNLOADS: dict[str, dict[str, str]] = {}
+
+
 def run_all(app: Sphinx) -> None:
     """Run every example once, two at a time (the build machine has two cores)."""
     scripts = sorted(examples_dir(app).glob("[0-9][0-9]_*.py"))
+    for script in scripts:
+        DOWNLOADS[script.name] = downloads(app, script)
     with ThreadPoolExecutor(max_workers=2) as pool:
         for script, result in zip(
             scripts, pool.map(lambda s: run_example(app, s), scripts), strict=True
@@ -107,6 +143,7 @@ class ExampleDirective(SphinxDirective):
         out: list[nodes.Node] = []
         if "no-docstring" not in self.options:
             out += self.parse_rst(docstring_of(script))
+        out.append(self.download_links(DOWNLOADS.get(name, {})))
         out.append(nodes.rubric(text="What it prints"))
         out.append(nodes.literal_block(result.stdout, result.stdout, language="text"))
         if result.figures:
@@ -117,6 +154,19 @@ class ExampleDirective(SphinxDirective):
         out.append(nodes.rubric(text="The script"))
         out.append(nodes.literal_block(source, source, language="python"))
         return out
+
+    def download_links(self, targets: dict[str, str]) -> nodes.Node:
+        """A paragraph of download links (Sphinx copies each file into ``_downloads``)."""
+        paragraph = nodes.paragraph(classes=["kpmodel-downloads"])
+        for number, (title, target) in enumerate(targets.items()):
+            if number:
+                paragraph += nodes.Text(" · ")
+            link = addnodes.download_reference(
+                "", "", reftarget=target, refdoc=self.env.docname, refexplicit=True
+            )
+            link += nodes.literal(title, title, classes=["xref", "download"])
+            paragraph += link
+        return paragraph
 
     def parse_rst(self, text: str) -> list[nodes.Node]:
         container = nodes.container()

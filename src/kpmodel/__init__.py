@@ -16,6 +16,7 @@ from kpmodel import (
     datasets,
     definitions,
     errors,
+    ledger,
     participants,
     provenance,
     report,
@@ -25,6 +26,7 @@ from kpmodel import (
 )
 from kpmodel.definitions import compare
 from kpmodel.errors import KPModelError
+from kpmodel.ledger import Ledger
 from kpmodel.provenance import ProvenanceGraph, origin_shares
 from kpmodel.rules import check
 
@@ -33,6 +35,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "KPModelError",
+    "Ledger",
     "ProvenanceGraph",
     "__version__",
     "certificates",
@@ -41,6 +44,7 @@ __all__ = [
     "datasets",
     "definitions",
     "errors",
+    "ledger",
     "origin_shares",
     "participants",
     "provenance",

@@ -9,7 +9,7 @@ runs nothing. Numbers stay numbers (``-3.5`` in a float column is not text), and
 just a number (``"-3.5"``) is left alone, since a spreadsheet reads it as a number, not a
 formula. `csv_restore` undoes it for readers of kpmodel's own CSV files.
 
-File names: `show_path` gives a file name as printable text whatever its bytes (a name that
+File names: `display_path` gives a file name as printable text whatever its bytes (a name that
 is not valid UTF-8 comes from the file system as surrogate escapes, which cannot be printed or
 encoded; it is shown with backslash escapes instead).
 
@@ -119,13 +119,13 @@ def printable(text: str) -> str:
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def show_path(path: str | bytes | os.PathLike[Any]) -> str:
+def display_path(path: str | bytes | os.PathLike[Any]) -> str:
     r"""Return a file name as printable text, whatever its encoding.
 
     Names that are not valid UTF-8 (or hold control characters) come back with backslash
     escapes, so they can be printed, logged and encoded in an error message.
 
-    >>> show_path(b"caf\xe9.csv")
+    >>> display_path(b"caf\xe9.csv")
     'caf\\xe9.csv'
     """
     shown = printable(os.fsdecode(os.fspath(path)))

@@ -27,6 +27,7 @@ import pandas as pd
 
 import kpmodel as kp
 from kpmodel import report
+from kpmodel._boundary import atomic_write
 from kpmodel.certificates import Certificate, ImportConfirmation, Shipment
 
 __all__ = ["STEPS", "car_parcel", "main", "run"]
@@ -149,7 +150,7 @@ def _loading_errors(demo: _Demo) -> None:
             demo.para(line.strip(), "    ", "  ")
 
 
-#: The sources of the CAR parcel's story (shared/domain/smuggling-and-statistics.md, s. 2).
+#: The public sources of the CAR parcel's story.
 CAR_SOURCES = (
     "KP suspension of the Central African Republic, 23 May 2013",
     "UN Panel of Experts on the Central African Republic, 2015 (Bria rough into Cameroon)",
@@ -200,15 +201,7 @@ def car_parcel() -> tuple[kp.ProvenanceGraph, dict[str, Any]]:
 
 def _write_json(path: Path, data: object) -> None:
     """Write JSON atomically: a temporary file, then a rename."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(data, stream, indent=1)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    atomic_write(path, json.dumps(data, indent=1))
 
 
 def _trace_car_parcel(demo: _Demo) -> None:
@@ -223,14 +216,14 @@ def _trace_car_parcel(demo: _Demo) -> None:
     demo.write("")
     for name, lot in shipments.items():
         truth = ", ".join(f"{o} {s:.1%}" for o, s in shares.of(lot).items())
-        demo.para(f"{name} (lot {lot}): declares {declared[lot]!r}; really {truth}", "  ", "  ")
+        demo.para(f"{name} (lot {lot}): declares '{declared[lot]}'; really {truth}", "  ", "  ")
     findings = kp.provenance.audit(graph, register=kp.participants.Register.default())
     demo.write("")
     demo.write(f"  The audit finds {len(findings)} clean-looking certificates:")
     for f in findings:
         demo.para(
             f"- {f.certificate} ({f.exporter} -> {f.importer}): declares "
-            f"{f.declared_origin!r} but {f.share:.1%} is {f.origin} [{f.reason}]",
+            f"'{f.declared_origin}' but {f.share:.1%} is {f.origin} [{f.reason}]",
             "    ",
             "  ",
         )
@@ -268,7 +261,7 @@ def _compare_definitions(demo: _Demo) -> None:
     demo.write("  Marange (Zimbabwe, 2008-2011), in or out?")
     marange = kp.compare("CANADA_WDC_CSC_2018", kp.definitions.CaseBook.default())
     for line in marange.explain("zimbabwe-marange").splitlines():
-        if line.startswith("Under") or "domain brief records" in line:
+        if line.startswith("Under") or "case book records" in line:
             demo.para(line.strip(), "    ", "  ")
     demo.sections.append(report.comparison_section(comparison))
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from kpmodel._output import show_path
+from kpmodel._output import display_path
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -127,7 +127,7 @@ class LoadError(KPModelError, ValueError):
     def __init__(self, problems: Iterable[Problem], *, source: str = "") -> None:
         self.problems = tuple(problems)
         # a file name that is not UTF-8 is shown with backslash escapes, printable anywhere
-        source = show_path(source) if source else source
+        source = display_path(source) if source else source
         self.source = source
         where = f" in {source}" if source else ""
         count = len(self.problems)

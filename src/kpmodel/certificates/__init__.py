@@ -46,6 +46,7 @@ from kpmodel.certificates._records import (
     KP_STATEMENT,
     MIXED,
     Certificate,
+    DeclaredOrigin,
     HSCode,
     ImportConfirmation,
     Parcel,
@@ -57,6 +58,7 @@ from kpmodel.certificates._schema import json_schema
 __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "CSV_COLUMNS",
     "Certificate",
+    "DeclaredOrigin",
     "HSCode",
     "ImportConfirmation",
     "KP_STATEMENT",

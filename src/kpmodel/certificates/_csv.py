@@ -5,6 +5,7 @@ import io
 import re
 from pathlib import Path
 
+from kpmodel._boundary import decode_text, display_path
 from kpmodel.certificates._json import _CONVERTER, _Invalid, read_bytes
 from kpmodel.certificates._records import Certificate
 from kpmodel.errors import LoadError, Problem
@@ -93,12 +94,8 @@ def load_csv(path: str | Path) -> list[Certificate]:
       row 2, column 'carats': must be greater than 0, got '-3.5'
     """
     path = Path(path)
-    source = str(path)
-    raw = read_bytes(path)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise LoadError([Problem("", f"not UTF-8 text: {error}")], source=source) from None
+    source = display_path(path)
+    text = decode_text(read_bytes(path), source=source)
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as error:

@@ -14,6 +14,7 @@ from typing import Any, TypeAlias, Union, get_args, get_origin
 import attrs
 import cattrs
 
+from kpmodel import _boundary
 from kpmodel.certificates._records import (
     Certificate,
     HSCode,
@@ -312,20 +313,9 @@ def unstructure(record: object) -> object:
     return _CONVERTER.unstructure(record)
 
 
-def _reject_constant(name: str) -> object:
-    msg = f"{name} is not a JSON number; write decimals as strings such as '12.50'"
-    raise ValueError(msg)
-
-
 def parse_json(text: str, *, source: str = "") -> object:
     """Parse JSON text into plain values, turning every parsing failure into `LoadError`."""
-    try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as error:
-        where = f"line {error.lineno}, column {error.colno}"
-        raise LoadError([Problem(where, f"not valid JSON: {error.msg}")], source=source) from None
-    except (ValueError, RecursionError) as error:
-        raise LoadError([Problem("", f"not valid JSON: {error}")], source=source) from None
+    return _boundary.parse_json(text, source=source)
 
 
 def loads(text: str | bytes, *, source: str = "") -> Record | list[Record]:
@@ -362,14 +352,11 @@ def loads(text: str | bytes, *, source: str = "") -> Record | list[Record]:
     Traceback (most recent call last):
     ...
     kpmodel.errors.LoadError: 2 problems:
-      issuing_country: must be an ISO 3166-1 alpha-2 country code or 'EU' ..., got 'Botswana'
+      issuing_country: must be an ISO 3166-1 alpha-2 country code or 'EU' ..., got 'Botswana'; ...
       parcels[0].carats: must be greater than 0, got '-3.5'
     """
     if isinstance(text, bytes | bytearray):
-        try:
-            text = bytes(text).decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise LoadError([Problem("", f"not UTF-8 text: {error}")], source=source) from None
+        text = _boundary.decode_text(bytes(text), source=source)
     if not isinstance(text, str):
         msg = f"loads() takes JSON text (str or bytes), got {type(text).__name__}"  # type: ignore[unreachable]
         raise InvalidArgumentError(msg)
@@ -447,15 +434,9 @@ def load(path: str | Path) -> Record | list[Record]:
         from kpmodel.certificates._csv import load_csv
 
         return [*load_csv(path)]
-    return loads(read_bytes(path), source=str(path))
+    return loads(read_bytes(path), source=_boundary.display_path(path))
 
 
 def read_bytes(path: Path) -> bytes:
     """Read a file, turning operating-system errors into `LoadError`."""
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise LoadError(
-            [Problem("", f"cannot read the file: {reason}")], source=str(path)
-        ) from None
+    return _boundary.read_bytes(path)

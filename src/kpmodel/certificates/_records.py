@@ -9,20 +9,24 @@ lack are therefore optional (``None`` means "missing on the document").
 from __future__ import annotations
 
 import enum
+import re
+from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal, InvalidOperation
-from functools import cache
+from decimal import Decimal
 from typing import Any
 
 import attrs
-import pycountry
 
+from kpmodel._boundary import _iso_codes as _boundary_iso_codes
+from kpmodel._boundary import country_code, finite_decimal, participant_code
+from kpmodel._boundary import is_country_code as _boundary_is_country_code
 from kpmodel.errors import InvalidRecordError, UnknownCodeError
 
 __all__ = [
     "KP_STATEMENT",
     "MIXED",
     "Certificate",
+    "DeclaredOrigin",
     "HSCode",
     "ImportConfirmation",
     "Parcel",
@@ -37,7 +41,7 @@ KP_STATEMENT = (
     "The rough diamonds in this shipment have been handled in accordance with the provisions "
     "of the Kimberley Process Certification Scheme for rough diamonds"
 )
-"""The statement every certificate carries (Annex I, A; source key [31CFR-592.307])."""
+"""The statement every certificate carries (Annex I, A, as 31 CFR 592.307 reproduces it)."""
 
 # The European Union is one KP participant for its member states; it has no ISO 3166 code.
 _PARTICIPANT_ONLY_CODES = frozenset({"EU"})
@@ -85,24 +89,20 @@ def _hs_code_message(value: object) -> str:
     )
 
 
-@cache
 def _iso_codes() -> frozenset[str]:
-    return frozenset(country.alpha_2 for country in pycountry.countries)
+    return frozenset(code for code in _boundary_iso_codes())
 
 
 def is_country_code(code: object) -> bool:
     """Tell whether `code` is an ISO 3166-1 alpha-2 code."""
-    return isinstance(code, str) and code in _iso_codes()
+    return _boundary_is_country_code(code)
 
 
 def _check_country(value: object, path: str, *, participant: bool = False) -> None:
-    if is_country_code(value) or (participant and value in _PARTICIPANT_ONLY_CODES):
-        return
-    what = "an ISO 3166-1 alpha-2 country code" + (" or 'EU'" if participant else "")
-    msg = f"must be {what} such as 'BE' or 'BW', got {value!r}"
-    if isinstance(value, str) and value.upper() != value and is_country_code(value.upper()):
-        msg += f"; write it in capitals: {value.upper()!r}"
-    raise InvalidRecordError(msg, path=path)
+    if participant:
+        participant_code(value, path=path)
+    else:
+        country_code(value, path=path)
 
 
 def _country(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -149,21 +149,8 @@ def _optional_day(instance: object, attribute: attrs.Attribute[Any], value: obje
 
 
 def _to_decimal(value: object, path: str) -> Decimal:
-    if isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, str | int) and not isinstance(value, bool):
-        try:
-            number = Decimal(value)
-        except InvalidOperation:
-            msg = f"must be a decimal number such as '12.50', got {value!r}"
-            raise InvalidRecordError(msg, path=path) from None
-    else:
-        msg = f"must be a Decimal, a decimal string such as '12.50' or an int, got {value!r}"
-        raise InvalidRecordError(msg, path=path)
-    if not number.is_finite():
-        msg = f"must be a finite number, got {str(value)!r}"
-        raise InvalidRecordError(msg, path=path)
-    return number
+    # The lower bounds (> 0, >= 0) are the fields' validators; the upper one keeps sums finite.
+    return finite_decimal(value, path=path)
 
 
 def _carats(value: object) -> Decimal:
@@ -260,6 +247,225 @@ def _transit_countries(value: Any) -> tuple[Any, ...]:
     return _as_tuple(value, "transit_countries")
 
 
+_LIST_SEPARATORS = re.compile(r"[;,]")
+
+
+def _listed(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        codes = tuple(code.strip() for code in _LIST_SEPARATORS.split(value) if code.strip())
+    else:
+        codes = _as_tuple(value, "listed")
+    return codes
+
+
+def _single_country(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _check_country(value, attribute.name)
+
+
+@attrs.frozen(repr=False, eq=False)
+class DeclaredOrigin:
+    """What a certificate declares of a parcel's origin: one country, or mixed.
+
+    A parcel of unmixed origin names its country; a parcel of mixed origin says "MIXED",
+    and since May 2024 its issuer may list the countries of mining origin. This type is
+    the one place where kpmodel reads and writes that declaration: certificates
+    (`Parcel.declared_origin`), ledgers, provenance graphs and simulations all use it.
+
+    Build one with `single`, `mixed`, `parse` (text) or `from_fields` (the ``origin`` and
+    ``declared_origins`` of a certificate or ledger). Its text form (`str`) is the country
+    code, ``"MIXED"``, or ``"MIXED (BW, RU)"`` with the listed countries, sorted.
+    Declarations are equal when they name the same country, or are both mixed and list
+    the same countries in any order.
+
+    Parameters
+    ----------
+    country : str or None
+        The ISO 3166-1 alpha-2 country of an unmixed parcel; None for a mixed parcel.
+    listed : tuple of str
+        For a mixed parcel: the countries of mining origin listed, each once, in the
+        order given (a list or a string ``"BW;RU"`` is converted). Empty for an unmixed
+        parcel. The order is kept but does not matter: declarations listing the same
+        countries are equal.
+
+    Examples
+    --------
+    >>> origin = kp.certificates.DeclaredOrigin.mixed(["RU", "BW"])
+    >>> origin, str(origin), origin.is_mixed, origin.countries
+    (DeclaredOrigin.mixed(('RU', 'BW')), 'MIXED (BW, RU)', True, ('RU', 'BW'))
+    >>> origin == kp.certificates.DeclaredOrigin.mixed(["BW", "RU"])
+    True
+    >>> kp.certificates.DeclaredOrigin.parse("BW") == kp.certificates.DeclaredOrigin.single("BW")
+    True
+    >>> kp.certificates.DeclaredOrigin.parse("MIXED").countries
+    ()
+    """
+
+    country: str | None = attrs.field(default=None, validator=_single_country)
+    listed: tuple[str, ...] = attrs.field(default=(), converter=_listed)
+
+    def __attrs_post_init__(self) -> None:
+        if self.country is not None and self.listed:
+            msg = (
+                f"only a mixed declaration lists countries; got country {self.country!r} "
+                f"and listed {list(self.listed)!r}"
+            )
+            raise InvalidRecordError(msg, path="listed")
+        for index, code in enumerate(self.listed):
+            _check_country(code, f"listed[{index}]")
+        if len(set(self.listed)) != len(self.listed):
+            msg = f"must list each country once, got {list(self.listed)!r}"
+            raise InvalidRecordError(msg, path="listed")
+
+    @classmethod
+    def single(cls, country: object) -> DeclaredOrigin:
+        """Return the declaration of an unmixed parcel from `country`.
+
+        Examples
+        --------
+        >>> kp.certificates.DeclaredOrigin.single("BW")
+        DeclaredOrigin.single('BW')
+        """
+        if not isinstance(country, str):
+            msg = f"must be an ISO 3166-1 alpha-2 country code such as 'BW', got {country!r}"
+            raise InvalidRecordError(msg, path="country")
+        return cls(country=country)
+
+    @classmethod
+    def mixed(cls, listed: Iterable[str] = ()) -> DeclaredOrigin:
+        """Return the declaration of a mixed parcel, listing the countries `listed`, if any.
+
+        Examples
+        --------
+        >>> str(kp.certificates.DeclaredOrigin.mixed())
+        'MIXED'
+        """
+        return cls(listed=tuple(listed))
+
+    @classmethod
+    def parse(cls, text: object) -> DeclaredOrigin:
+        """Read the text form: ``"BW"``, ``"MIXED"`` or ``"MIXED (BW, RU)"``.
+
+        ``MIXED`` may be written in any case, and the listed countries may be separated by
+        commas or semicolons. Two or more codes joined by commas (``"BW,RU"``, as kpmodel
+        0.1 wrote a mixed parcel with listed origins) are read as mixed with those listed.
+
+        Raises
+        ------
+        kpmodel.errors.InvalidRecordError
+            If `text` is none of these forms or names an unknown country.
+
+        Examples
+        --------
+        >>> kp.certificates.DeclaredOrigin.parse("mixed (RU; BW)")
+        DeclaredOrigin.mixed(('RU', 'BW'))
+        >>> kp.certificates.DeclaredOrigin.parse("BW,RU")
+        DeclaredOrigin.mixed(('BW', 'RU'))
+        """
+        if not isinstance(text, str):
+            msg = f"must be text such as 'BW', 'MIXED' or 'MIXED (BW, RU)', got {text!r}"
+            raise InvalidRecordError(msg, path="declared_origin")
+        stripped = text.strip()
+        head, _, rest = stripped.partition("(")
+        if head.strip().upper() == MIXED:
+            if rest and not rest.endswith(")"):
+                msg = f"the listed countries must end with ')', got {text!r}"
+                raise InvalidRecordError(msg, path="declared_origin")
+            return cls(listed=rest[:-1])
+        if "," in stripped:
+            return cls(listed=stripped)
+        return cls(country=stripped)
+
+    @classmethod
+    def from_fields(
+        cls, origin: str, declared_origins: Iterable[str] | str = ()
+    ) -> DeclaredOrigin:
+        """Return the declaration from a certificate's fields: ``origin`` and its list.
+
+        `origin` is a country code or ``"MIXED"``; `declared_origins` the listed countries
+        (a sequence, or text separated by ``;`` as in a CSV ledger).
+
+        Examples
+        --------
+        >>> kp.certificates.DeclaredOrigin.from_fields("MIXED", "BW;RU")
+        DeclaredOrigin.mixed(('BW', 'RU'))
+        """
+        if origin == MIXED:
+            return cls(listed=declared_origins)
+        listed = _listed(declared_origins)
+        if listed:
+            msg = (
+                "only a parcel of mixed origin (origin 'MIXED') lists declared origins; "
+                f"this parcel's origin is {origin!r}"
+            )
+            raise InvalidRecordError(msg, path="declared_origins")
+        return cls.single(origin)
+
+    @property
+    def is_mixed(self) -> bool:
+        """Whether the parcel is declared of mixed origin.
+
+        Examples
+        --------
+        >>> kp.certificates.DeclaredOrigin.single("BW").is_mixed
+        False
+        """
+        return self.country is None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DeclaredOrigin):
+            return NotImplemented
+        return self.country == other.country and sorted(self.listed) == sorted(other.listed)
+
+    def __hash__(self) -> int:
+        return hash((self.country, tuple(sorted(self.listed))))
+
+    @property
+    def countries(self) -> tuple[str, ...]:
+        """The countries the declaration names: the one origin, or those listed.
+
+        Examples
+        --------
+        >>> kp.certificates.DeclaredOrigin.single("BW").countries
+        ('BW',)
+        """
+        return self.listed if self.country is None else (self.country,)
+
+    @property
+    def origin(self) -> str:
+        """The ``origin`` field of a certificate: the country code, or ``"MIXED"``.
+
+        Examples
+        --------
+        >>> kp.certificates.DeclaredOrigin.mixed(["BW", "RU"]).origin
+        'MIXED'
+        """
+        return MIXED if self.country is None else self.country
+
+    @property
+    def listed_text(self) -> str:
+        """The listed countries as a ledger cell: codes separated by ``;`` (empty if none).
+
+        Examples
+        --------
+        >>> kp.certificates.DeclaredOrigin.mixed(["RU", "BW"]).listed_text
+        'RU;BW'
+        """
+        return ";".join(self.listed)
+
+    def __str__(self) -> str:
+        if self.country is not None:
+            return self.country
+        return f"{MIXED} ({', '.join(sorted(self.listed))})" if self.listed else MIXED
+
+    def __repr__(self) -> str:
+        if self.country is not None:
+            return f"DeclaredOrigin.single({self.country!r})"
+        return (
+            f"DeclaredOrigin.mixed({self.listed!r})" if self.listed else "DeclaredOrigin.mixed()"
+        )
+
+
 @attrs.frozen(kw_only=True)
 class Parcel:
     """One parcel of rough diamonds as a certificate lists it.
@@ -327,6 +533,22 @@ class Parcel:
         """
         return self.origin == MIXED
 
+    @property
+    def declared_origin(self) -> DeclaredOrigin | None:
+        """What the certificate declares of this parcel's origin; None when it states none.
+
+        Examples
+        --------
+        >>> kp.certificates.Parcel(
+        ...     hs_code="7102.10", carats="10", value_usd="900", origin="MIXED",
+        ...     declared_origins=["RU", "BW"],
+        ... ).declared_origin
+        DeclaredOrigin.mixed(('RU', 'BW'))
+        """
+        if self.origin is None:
+            return None
+        return DeclaredOrigin.from_fields(self.origin, self.declared_origins)
+
 
 @attrs.frozen(kw_only=True)
 class Party:
@@ -356,7 +578,8 @@ class Party:
 class Certificate:
     """A Kimberley Process certificate with every Annex I, Part A element.
 
-    The elements (domain brief table 2.2, source key [31CFR-592.307]) map to fields:
+    The elements (Annex I, Part A, as 31 CFR 592.307 reproduces them:
+    https://www.lexfed.com/cfr/31/b/v/592/c/592-307) map to fields:
     title and KPCS statement (`kp_statement`), origin of unmixed parcels (`Parcel.origin`),
     language and English translation (`language`, `english_translation`), unique number with
     the ISO alpha-2 prefix (`number`, `issuing_country`), tamper and forgery resistance
@@ -468,7 +691,8 @@ class ImportConfirmation:
 
     Section III(b) asks that it refer, as a minimum, to the certificate number, the number
     of parcels, the carat weight and the details of the importer and exporter
-    (source key [UK-2368-Annex]). Fields a confirmation may omit are optional, so a
+    (KPCS as Annex I of Reg. (EC) 2368/2002, legislation.gov.uk). Fields a confirmation may
+    omit are optional, so a
     defective confirmation can be represented and reported by the rules.
 
     Parameters

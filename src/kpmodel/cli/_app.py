@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import inspect
-import json
 import os
 import sys
 import textwrap
@@ -18,7 +17,8 @@ import pandas as pd
 
 import kpmodel as kp
 from kpmodel import report
-from kpmodel._output import printable, show_path
+from kpmodel._boundary import as_date, parse_json, read_text
+from kpmodel._output import display_path, printable
 from kpmodel.cli._inputs import (
     STDIN,
     expand,
@@ -54,7 +54,7 @@ def _message(error: BaseException) -> str:
             problems = [*problems[:SHOWN_PROBLEMS], f"  ... and {more} more"]
         return "\n".join([head, *problems, "Fix the file and run the command again."])
     if isinstance(error, OSError):
-        name = show_path(error.filename) if error.filename is not None else ""
+        name = display_path(error.filename) if error.filename is not None else ""
         return f"{error.strerror or error}: {name}".rstrip(": ")
     if isinstance(error, ImportError):
         return f"{error} (install the extra it names, then run the command again)"
@@ -100,8 +100,8 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
+        return as_date(value)
+    except KPModelError:
         msg = f"expected a date such as 2024-05-31; got {value!r}"
         raise click.BadParameter(msg, ctx, param) from None
 
@@ -166,7 +166,7 @@ def output_option(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _save(path: Path, parts: list[str]) -> None:
     write_atomic(path, "".join(parts))
-    click.echo(f"written to {show_path(path)}", err=True)
+    click.echo(f"written to {path}", err=True)
 
 
 def _out(text: str = "", *, nl: bool = True) -> None:
@@ -228,7 +228,7 @@ def _write_report(
         return
     # Sections are built only when asked for: their figures take time.
     path = report.write(sections(), directory, title=title, inputs=inputs)
-    click.echo(f"report written to {show_path(path)}", err=True)
+    click.echo(f"report written to {display_path(path)}", err=True)
 
 
 @click.group(
@@ -283,17 +283,13 @@ def check(
         msg = "standard input can be read once: give - once"
         raise click.BadParameter(msg, param_hint="'FILE...'")
     if not names:
-        shown = ", ".join(show_path(p) for p in inputs)
-        msg = (
-            f"no ledger or record files to check in {shown}; give ledgers (.csv, .xlsx, "
-            ".parquet) or records (.json)"
-        )
-        raise Failure(msg)
+        msg = f"no ledger or record files in {', '.join(inputs)}"
+        raise click.BadParameter(msg, param_hint="'FILE...'")
     columns = parse_columns(columns_given)
     register = kp.participants.Register.load(register_file) if register_file else None
     # All or nothing: every input is loaded before anything is checked.
     loaded = {
-        (STDIN if name == "-" else show_path(name)): load_paperwork(name, columns=columns)
+        (STDIN if name == "-" else display_path(name)): load_paperwork(name, columns=columns)
         for name in _progress(names, "loading")
     }
     if columns is not None and not any(isinstance(v, kp.Ledger) for v in loaded.values()):
@@ -320,7 +316,7 @@ def check(
             report.check_section(
                 reports,
                 on=on,
-                register=show_path(register_file) if register_file else report.REGISTER_SOURCE,
+                register=display_path(register_file) if register_file else report.REGISTER_SOURCE,
             )
         ],
         title="kpmodel check",
@@ -377,9 +373,9 @@ def trace(
     _emit(frame, fmt)
     _write_report(
         report_dir,
-        lambda: [report.trace_section(graph, [lot], by=by, source=show_path(graph_file))],
+        lambda: [report.trace_section(graph, [lot], by=by, source=display_path(graph_file))],
         title=f"kpmodel trace: lot {lot}",
-        inputs={"graph": show_path(graph_file), "lot": lot, "command": "kpmodel trace"},
+        inputs={"graph": display_path(graph_file), "lot": lot, "command": "kpmodel trace"},
     )
 
 
@@ -412,15 +408,15 @@ def _subject(path: Path | None) -> tuple[Any, str]:
         return kp.definitions.CaseBook.default(), "the shipped case book"
     suffix = path.suffix.lower()
     if suffix == ".graphml":
-        return graph_lots(kp.provenance.read_graph(path)), show_path(path)
+        return graph_lots(kp.provenance.read_graph(path)), display_path(path)
     if suffix == ".json":
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = parse_json(read_text(path))
+        except KPModelError:
             data = None  # CaseBook.load reports it
         if isinstance(data, dict) and "nodes" in data:
-            return graph_lots(kp.provenance.read_graph(path)), show_path(path)
-    return kp.definitions.CaseBook.load(path), show_path(path)
+            return graph_lots(kp.provenance.read_graph(path)), display_path(path)
+    return kp.definitions.CaseBook.load(path), display_path(path)
 
 
 @cli.command()
@@ -509,7 +505,7 @@ def statistics(
     if stats_file is None:
         stats, source = kp.datasets.kp_statistics(), "the shipped KP statistics"
     else:
-        stats, source = kp.statistics.KPStatistics.from_csv(stats_file), show_path(stats_file)
+        stats, source = kp.statistics.KPStatistics.from_csv(stats_file), display_path(stats_file)
     flags = kp.datasets.detect_flags(stats) if detect else None
     if flags is None:
         world = stats.world(annual=True)

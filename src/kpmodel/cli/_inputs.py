@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -14,6 +12,7 @@ from typing import Any, BinaryIO
 import click
 
 import kpmodel as kp
+from kpmodel._boundary import atomic_write
 from kpmodel.errors import InvalidArgumentError, LoadError, Problem
 
 #: What `-` stands for, in messages and in the tables.
@@ -164,21 +163,8 @@ def load_paperwork(name: str, *, columns: Mapping[str, str | None] | None) -> An
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` as UTF-8: a temporary file in the same folder, then a rename.
-
-    Readers see the old file or the whole new one, never a part; on failure nothing changes.
-    """
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    """Write `text` to `path` as UTF-8, all or nothing (`kpmodel._boundary.atomic_write`)."""
+    atomic_write(path, text, newline="")
 
 
 def writable(path: Path) -> None:

@@ -2,8 +2,8 @@
 
 KP half-yearly production statistics (2003-2024) and ITC Trade Map HS 7102 declared trade
 values (2005-2024), as typed pandas DataFrames with participant and reporter names mapped to
-codes; plus the capacity estimates and known episodes the domain brief sources, the
-detectors run with them (`detect_flags`), and the fictional example certificate files that
+codes; plus production-capacity estimates and known episodes, each with its public source,
+the detectors run with them (`detect_flags`), and the fictional example certificate files that
 ``kpmodel demo`` checks (`example_folder`). Everything loads from inside the package,
 without network access. Read the caveats in each docstring and on the documentation page
 "The shipped statistics" before drawing conclusions.

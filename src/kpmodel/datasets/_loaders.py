@@ -191,7 +191,8 @@ def _statistics() -> KPStatistics:
     frame = production[["participant", "year", "half", "carats", "value_usd"]].assign(
         participant=production["participant"].astype(str), flow="production"
     )
-    return KPStatistics.from_frame(frame, source="kp_production_halfyear.csv")
+    # Several submissions for one period are added up, as the docstring below says.
+    return KPStatistics.from_frame(frame, source="kp_production_halfyear.csv", duplicates="sum")
 
 
 def kp_statistics() -> KPStatistics:
@@ -211,7 +212,7 @@ def kp_statistics() -> KPStatistics:
     --------
     >>> stats = kp.datasets.kp_statistics()
     >>> stats
-    KPStatistics(56 participants, 1479 rows)
+    <KPStatistics: 56 participants, 1479 rows, 2003-2024; see .to_frame(), .annual(), ...>
     >>> world = stats.world(annual=True)
     >>> round(float(world.loc[world.year == 2012, "carats"].iloc[0]) / 1e6, 2)
     127.97
@@ -222,10 +223,10 @@ def kp_statistics() -> KPStatistics:
 
 
 def capacity_estimates() -> pd.DataFrame:
-    """Return the production-capacity estimates from the domain brief, with their sources.
+    """Return published production-capacity estimates, each with its public source.
 
     The ``capacity`` and ``non_reporting`` detectors take this table as context
-    (``capacity=``). Only the estimates the brief sources are here; a ``derived`` figure is
+    (``capacity=``). Only estimates with a public source are here; a ``derived`` figure is
     marked ``confirmed = False``.
 
     Returns
@@ -256,7 +257,7 @@ def known_episodes() -> pd.DataFrame:
     Each row names a participant (``"*"`` for every participant), a span of years, a kind
     (``smuggling``, ``aftermath``, ``suspension``, ``non_reporting``, ``embargo``, ``mine_event``,
     ``data_revision``, ``large_stones``, ``world_shock``, ``data_caveat``), a sentence and its
-    source keys in the domain brief or the data README.
+    public sources (or the data README for facts about the shipped data itself).
 
     Examples
     --------

@@ -5,8 +5,8 @@ returns a three-valued `Verdict` with its reasons. The catalogue holds the defin
 force (`KPCS_2003`) beside the reform proposals and adjacent regimes; `compare` puts them
 side by side on the shipped `CaseBook` or on your own situations.
 
-Facts come from the domain brief ``definitions.md``; each definition and case cites its
-sources. A first look:
+Each definition and case cites its public sources (publisher and URL), and each case-book
+verdict says whose reading it is. A first look:
 
 >>> d = kp.definitions
 >>> book = d.CaseBook.default()
@@ -36,6 +36,7 @@ from kpmodel.definitions._definition import (
 from kpmodel.definitions._evidence import Designation, Period, Place, Situation
 from kpmodel.definitions._lots import Lots, conflict_shares, coverage
 from kpmodel.definitions._plot import plot_coverage, plot_matrix
+from kpmodel.definitions._principles import FRAME_7, Principle, Principles
 from kpmodel.definitions._registry import available, get
 from kpmodel.definitions._vocabulary import (
     Actor,
@@ -68,6 +69,9 @@ OECD_ANNEX_II = _catalogue.OECD_ANNEX_II
 G7_RUSSIA_ORIGIN_2024 = _catalogue.G7_RUSSIA_ORIGIN_2024
 #: US Dodd-Frank section 1502, applied to diamonds by analogy (adjacent regime).
 DODD_FRANK_1502 = _catalogue.DODD_FRANK_1502
+#: The KP Civil Society Coalition's own position: any perpetrator, widespread or systematic
+#: violence, serious human-rights violations, environmental harm (position).
+CSC_POSITION = _catalogue.CSC_POSITION
 
 # Plain sorted() order, which tests/test_public_api.py checks; ruff's isort-style order
 # would put the upper-case constants first.
@@ -76,6 +80,7 @@ __all__ = [  # noqa: RUF022
     "Actor",
     "BUILTIN_NAMES",
     "CANADA_WDC_CSC_2018",
+    "CSC_POSITION",
     "Case",
     "CaseBook",
     "Clause",
@@ -85,6 +90,7 @@ __all__ = [  # noqa: RUF022
     "Designation",
     "EU_2023",
     "Expected",
+    "FRAME_7",
     "G7_RUSSIA_ORIGIN_2024",
     "Harm",
     "KPCS_2003",
@@ -94,6 +100,8 @@ __all__ = [  # noqa: RUF022
     "Outcome",
     "Period",
     "Place",
+    "Principle",
+    "Principles",
     "RUSSIA_2019",
     "Reason",
     "Scale",

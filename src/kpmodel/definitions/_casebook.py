@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import attrs
+import pandas as pd
 
+from kpmodel._boundary import display_path, parse_json, parse_toml, read_text, show
+from kpmodel._display import View
 from kpmodel.definitions._evidence import Designation, Period, Place, Situation
 from kpmodel.definitions._vocabulary import Outcome
 from kpmodel.errors import InvalidRecordError, LoadError, Problem
@@ -36,19 +37,44 @@ def _outcome(value: object) -> Outcome:
 
 @attrs.frozen(kw_only=True)
 class Expected:
-    """A verdict a source records for a case under a definition, with the source's words.
+    """The verdict a case book records for a case under a definition, and whose reading it is.
+
+    Parameters
+    ----------
+    outcome : Outcome
+        The verdict.
+    note : str
+        The reasoning, or the reader's words; where a publication reads the case
+        differently, that reading too.
+    reading : str
+        Whose reading the verdict is: a named publication, or ``"kpmodel"`` (the default)
+        for kpmodel's own reading of the definition's text against the case's sources.
 
     Examples
     --------
     >>> e = kp.definitions.CaseBook.default().case("zimbabwe-marange").expected["KPCS_2003"]
-    >>> e.outcome
-    Outcome.OUT
+    >>> e.outcome, e.reading
+    (Outcome.OUT, 'E. Golan, Rubel & Ménasché, 2012')
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       ``reading`` added.
     """
 
     outcome: Outcome = attrs.field(converter=_outcome)
     note: str = ""
+    reading: str = "kpmodel"
+
+    @property
+    def reader(self) -> str:
+        """The reading in words, for explanations.
+
+        Examples
+        --------
+        >>> kp.definitions.Expected(outcome="in").reader
+        "kpmodel's reading"
+        """
+        return "kpmodel's reading" if self.reading == "kpmodel" else self.reading
 
 
 def _expected_map(value: Mapping[str, Expected]) -> dict[str, Expected]:
@@ -191,9 +217,13 @@ def _expected(c: _Collector, path: str, value: object) -> dict[str, Expected]:
         table = c.table(where, entry)
         if table is None:
             continue
-        c.unknown(where, table, ("outcome", "note"))
+        c.unknown(where, table, ("outcome", "note", "reading"))
         try:
-            out[name] = Expected(outcome=table.get("outcome"), note=str(table.get("note", "")))
+            out[name] = Expected(
+                outcome=table.get("outcome"),
+                note=str(table.get("note", "")),
+                reading=str(table.get("reading", "kpmodel")),
+            )
         except ValueError as exc:
             c.add(f"{where}.outcome", str(exc))
     return out
@@ -297,7 +327,7 @@ class CaseBook:
     --------
     >>> book = kp.definitions.CaseBook.default()
     >>> len(book), "zimbabwe-marange" in book
-    (13, True)
+    (15, True)
     >>> book["zimbabwe-marange"].place
     Place(country='ZW', zone='Marange', site=None)
 
@@ -307,9 +337,33 @@ class CaseBook:
     cases: tuple[Case, ...] = attrs.field(converter=_case_tuple)
     source: str = attrs.field(default="", eq=False)
 
+    def _view(self) -> View:
+        rows = [
+            {
+                "key": case.key,
+                "title": case.title,
+                "place": str(case.situation.place),
+                "period": str(case.situation.period),
+                "actor": case.situation.actor.value if case.situation.actor else "",
+            }
+            for case in self.cases
+        ]
+        return View(
+            kind="CaseBook",
+            summary=f"{len(self.cases)} cases" + (f" from {self.source}" if self.source else ""),
+            more="see book[key] (a Situation), .case(key), .keys(); kp.compare(definitions, book)",
+            tables=lambda: [("Cases", pd.DataFrame(rows))],
+        )
+
+    def __repr__(self) -> str:
+        return self._view().text()
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
+
     @classmethod
     def default(cls) -> CaseBook:
-        """Return the shipped case book: the domain brief's section 5 cases.
+        """Return the shipped case book: the historical cases that separate the definitions.
 
         Examples
         --------
@@ -348,13 +402,8 @@ class CaseBook:
                 [Problem("", f"the file must end in .toml or .json; got {path.name!r}")],
                 source=str(path),
             )
-        try:
-            text = path.read_text("utf-8")
-        except OSError as exc:
-            raise LoadError(
-                [Problem("", f"cannot read the file: {exc}")], source=str(path)
-            ) from None
-        return cls.loads(text, format=suffix, source=str(path))
+        source = display_path(path)
+        return cls.loads(read_text(path, source=source), format=suffix, source=source)
 
     @classmethod
     def loads(cls, text: str, *, format: str = "toml", source: str = "") -> CaseBook:
@@ -372,20 +421,15 @@ class CaseBook:
         kpmodel.errors.LoadError: 1 problem:
           cases[0].situation.actor: must be one of 'rebel_movement', ...; got 'army'
         """
-        try:
-            if format == "toml":
-                data: object = tomllib.loads(text)
-            elif format == "json":
-                data = json.loads(text)
-            else:
-                raise LoadError(
-                    [Problem("", f"format must be 'toml' or 'json'; got {format!r}")],
-                    source=source,
-                )
-        except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        if format == "toml":
+            data: object = parse_toml(text, source=source)
+        elif format == "json":
+            data = parse_json(text, source=source)
+        else:
             raise LoadError(
-                [Problem("", f"not valid {format.upper()}: {exc}")], source=source
-            ) from None
+                [Problem("", f"format must be 'toml' or 'json'; got {show(format)}")],
+                source=source,
+            )
         return cls.from_data(data, source=source)
 
     @classmethod
@@ -417,7 +461,7 @@ class CaseBook:
                     "group": case.group,
                     "situation": _situation_data(case.situation),
                     "expected": {
-                        name: {"outcome": e.outcome.value, "note": e.note}
+                        name: {"outcome": e.outcome.value, "note": e.note, "reading": e.reading}
                         for name, e in case.expected.items()
                     },
                 }
@@ -455,7 +499,7 @@ class CaseBook:
         Examples
         --------
         >>> len(kp.definitions.CaseBook.default().situations())
-        13
+        15
         """
         return {case.key: case.situation for case in self.cases}
 

@@ -1,7 +1,10 @@
-"""The catalogue of conflict-diamond definitions, encoded from the domain brief definitions.md.
+"""The catalogue of conflict-diamond definitions, each encoded from the public texts it cites.
 
-Each definition cites the sources the brief gives for it (brief sections 1-4). Where the
-brief marks a wording as unconfirmed, the definition's notes say so.
+Each definition lists its sources (publisher and URL) in `Definition.references`. Where a
+wording is known only from a paraphrase or was not found, the definition's notes say so.
+Each definition also says which event it judges (`Definition.judges`): the sanctions rule on
+Russian-origin diamonds judges imports; the others judge diamonds where and when they were
+mined.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ _ILLEGAL_CONTROL = (
 )
 _NOT_ISOLATED = (S.SERIOUS, S.WIDESPREAD, S.SYSTEMATIC, S.WIDESPREAD_AND_SYSTEMATIC)
 
-# --- KPCS Core Document, Section I (brief section 1) -----------------------------------------
+# --- KPCS Core Document, Section I ------------------------------------------------------------
 
 _KPCS_REFS = (
     "KPCS Core Document, Section I, quoted in full by E. Golan, Rubel & Ménasché 2012: "
@@ -67,8 +70,9 @@ _KPCS_CLAUSES = (
             actor_in(
                 *_REBELS,
                 unclear=[A.FOREIGN_STATE_OR_OCCUPIER],
-                note="a foreign state is not a rebel, but it may be an ally of rebels "
-                "(brief section 5, DRC 1998-2003)",
+                note="a foreign state is not a rebel, but it may be an ally of rebels (UNGA "
+                "55/56 named diamonds from territory under military occupation by another "
+                "country)",
             ),
             harm_in(
                 H.FINANCING_ARMED_CONFLICT_AGAINST_GOVERNMENT,
@@ -93,12 +97,14 @@ _KPCS_CLAUSES = (
             actor_in(
                 *_REBELS,
                 unclear=_NON_REBELS,
-                note="UNSC bans were territorial (all Ivorian rough), while the definition's "
-                "words name rebels and their allies (brief section 5, Côte d'Ivoire)",
+                note="UNSC bans were territorial (resolution 1643 (2005) banned all rough "
+                "diamonds from Côte d'Ivoire), while the definition's words name rebels and "
+                "their allies",
             ),
         ),
         note="'As described in relevant UNSC resolutions insofar as they remain in effect', "
-        "read as an area/time designation, as the brief's Côte d'Ivoire case shows.",
+        "read as an area/time designation: kpmodel's reading of how the UN ban on Ivorian "
+        "rough (2005-2014) worked, a ban on all Ivorian rough, not on rebel-mined rough only.",
     ),
 )
 
@@ -120,12 +126,13 @@ KPCS_2003 = Definition(
     wording_kind=Wording.VERBATIM,
     notes=(
         "In force since 1 January 2003. The verbatim text comes from a 2012 trade-press "
-        "quotation; the KP's own PDF was not retrieved (brief section 6). In practice status "
-        "followed UNSC action or KP plenary decisions taken by consensus."
+        "quotation (Golan, Rubel & Ménasché), matched by shorter 2023 quotations; the KP's own "
+        "PDF was not retrieved. In practice status followed UNSC action or KP plenary "
+        "decisions taken by consensus."
     ),
 )
 
-# --- US chair 2012 (brief section 2.1) ---------------------------------------------------------
+# --- US chair 2012 ------------------------------------------------------------------------------
 
 US_CHAIR_2012 = Definition(
     name="US_CHAIR_2012",
@@ -172,7 +179,7 @@ US_CHAIR_2012 = Definition(
     ),
 )
 
-# --- Canada / WDC / CSC 2018 (brief section 2.1) -------------------------------------------------
+# --- Canada / WDC / CSC 2018 --------------------------------------------------------------------
 
 _CANADA_PRIVATE_OR_PUBLIC_ARMED = (
     A.PUBLIC_SECURITY_FORCE,
@@ -244,25 +251,65 @@ CANADA_WDC_CSC_2018 = Definition(
         "Tabled by Canada at the Brussels plenary (Nov 2018), drafted by WDC and the KP Civil "
         "Society Coalition; not put to decision. Prong (ii) is split into two clauses because "
         "the 'systematic and widespread' threshold qualifies only violence. Torture is read as "
-        "violence, as the brief does for Angola."
+        "violence (kpmodel's reading: the text names violence, not torture as such)."
     ),
 )
 
-# --- Russia 2019-21 (brief section 2.1) ----------------------------------------------------------
+# --- Russia 2019-21 -----------------------------------------------------------------------------
 
-_RUSSIA_ADDED = frozenset(
-    {A.NON_STATE_ARMED_GROUP, A.MILITIA, A.TERRORIST_GROUP, A.ORGANISED_CRIME}
+_RUSSIA_ACTORS = (
+    *_REBELS,
+    A.NON_STATE_ARMED_GROUP,
+    A.MILITIA,
+    A.TERRORIST_GROUP,
+    A.ORGANISED_CRIME,
+)
+_RUSSIA_OPEN = (A.MERCENARY, A.PRIVATE_SECURITY_COMPANY, A.FOREIGN_STATE_OR_OCCUPIER)
+_RUSSIA_OPEN_NOTE = (
+    "'armed groups' may or may not take in mercenaries and private security companies; an "
+    "occupying state may be an ally of armed groups; the paraphrase does not say"
 )
 
 RUSSIA_2019 = Definition(
     name="RUSSIA_2019",
     title="Russian proposal (2019-21)",
-    clauses=tuple(c.with_actors(_RUSSIA_ADDED) for c in _KPCS_CLAUSES),
+    clauses=(
+        Clause(
+            name="armed-group-financing",
+            tests=(
+                actor_in(*_RUSSIA_ACTORS, unclear=_RUSSIA_OPEN, note=_RUSSIA_OPEN_NOTE),
+                harm_in(
+                    *_FINANCING,
+                    note="'conflict' as in the KPCS definition it extends; no target is "
+                    "stated, so conflict of any aim counts",
+                ),
+                link_in(L.USED_TO_FINANCE),
+            ),
+            note="The KPCS financing test with the actors widened; the source states no "
+            "target, so none is tested.",
+        ),
+        Clause(
+            name="unsc-territorial-measure",
+            tests=(
+                designated_by("UNSC"),
+                actor_in(
+                    *_RUSSIA_ACTORS,
+                    unclear=tuple(a for a in Actor if a not in _RUSSIA_ACTORS),
+                    note=_RUSSIA_OPEN_NOTE,
+                ),
+            ),
+            note="The KPCS reference to UNSC resolutions, kept from the text it extends.",
+        ),
+    ),
     status=Status.PROPOSAL,
     date=dt.date(2019, 11, 18),
     references=(
-        "https://www.rubel-menasche.com/en/alexey-moiseev-on-russias-priorities-as-kimberley-process-chair/",
-        "http://www.gjepc.org/news_detail.php?news=kimberley-process-plenary-fails-to-reach-consensus-on-updating-definition-of-conflict-diamonds",
+        "Rubel & Ménasché, 'Alexey Moiseev on Russia's priorities as Kimberley Process chair' "
+        "(Feb 2020): https://www.rubel-menasche.com/en/alexey-moiseev-on-russias-priorities-as-"
+        "kimberley-process-chair/",
+        "GJEPC, 'Kimberley Process plenary fails to reach consensus on updating definition of "
+        "conflict diamonds' (Nov 2019): http://www.gjepc.org/news_detail.php?news=kimberley-"
+        "process-plenary-fails-to-reach-consensus-on-updating-definition-of-conflict-diamonds",
     ),
     wording=(
         "extend scope beyond rebel movements and their allies onto armed groups, terrorist "
@@ -272,23 +319,31 @@ RUSSIA_2019 = Definition(
     wording_kind=Wording.PARAPHRASED,
     notes=(
         "Known only from Dep. FinMin Moiseev's description (Feb 2020); the full text was not "
-        "found (brief section 6). Encoded as the KPCS clauses with the named actors added; "
-        "the target is not stated in the source and is kept from the KPCS. Dated to the New "
+        "found. Encoded as the KPCS financing test with the named actors added. The "
+        "paraphrase states no target, so unlike the KPCS no 'undermining legitimate "
+        "governments' test is applied; whether 'armed groups' takes in mercenaries and "
+        "private security companies is left open (UNDETERMINED, not OUT). Dated to the New "
         "Delhi plenary (18-22 Nov 2019) where it was on the table."
     ),
 )
 
-# --- ADPA 2025 (brief section 2.1) ---------------------------------------------------------------
+# --- ADPA 2025 ---------------------------------------------------------------------------------
 
+# The actors the May 2025 text names, as IDEX quotes it: armed groups, non-state armed groups,
+# UN Security Council-sanctioned individuals and entities, and their allies.
 _ADPA_ACTORS = (
     *_REBELS,
     A.NON_STATE_ARMED_GROUP,
-    A.UN_SANCTIONED_ENTITY,
     A.MILITIA,
-    A.MERCENARY,
-    A.ORGANISED_CRIME,
-    A.PRIVATE_SECURITY_COMPANY,
     A.TERRORIST_GROUP,
+    A.UN_SANCTIONED_ENTITY,
+)
+# Named only in the WDC's summary of the modified package of November 2025, a later text.
+_ADPA_LATER = (A.MERCENARY, A.ORGANISED_CRIME, A.PRIVATE_SECURITY_COMPANY)
+_ADPA_LATER_NOTE = (
+    "mercenaries, organised criminal networks and private military and security companies "
+    "are named only in the WDC's summary of the modified November 2025 package, not in the "
+    "May 2025 text quoted"
 )
 
 ADPA_2025 = Definition(
@@ -298,7 +353,7 @@ ADPA_2025 = Definition(
         Clause(
             name="financing-armed-conflict",
             tests=(
-                actor_in(*_ADPA_ACTORS),
+                actor_in(*_ADPA_ACTORS, unclear=_ADPA_LATER, note=_ADPA_LATER_NOTE),
                 harm_in(*_FINANCING),
                 link_in(L.USED_TO_FINANCE, unclear=[L.BENEFIT_DIRECTLY_OR_INDIRECTLY]),
             ),
@@ -308,33 +363,40 @@ ADPA_2025 = Definition(
         Clause(
             name="harm-to-diamond-communities",
             tests=(
-                actor_in(*_ADPA_ACTORS),
+                actor_in(*_ADPA_ACTORS, unclear=_ADPA_LATER, note=_ADPA_LATER_NOTE),
                 harm_in(
-                    *_VIOLENCE,
-                    H.FORCED_LABOUR,
-                    H.WORST_FORMS_OF_CHILD_LABOUR,
-                    H.DISPOSSESSION,
-                    unclear=[H.HUMAN_RIGHTS_ABUSE, H.ENVIRONMENTAL_HARM],
+                    *_FINANCING,
+                    unclear=[
+                        *_VIOLENCE,
+                        *_ILLEGAL_CONTROL,
+                        H.FORCED_LABOUR,
+                        H.WORST_FORMS_OF_CHILD_LABOUR,
+                        H.HUMAN_RIGHTS_ABUSE,
+                        H.ENVIRONMENTAL_HARM,
+                    ],
+                    note="'other operations' is not defined in the text quoted",
                 ),
-                link_in(
-                    L.USED_TO_FINANCE,
-                    L.BENEFIT_DIRECTLY_OR_INDIRECTLY,
-                    L.ACQUIRED_THROUGH,
-                    L.WEALTH_ACQUIRED_THROUGH_ILLEGAL_CONTROL,
-                    L.DIAMOND_RELATED_VIOLENCE_IN_AREA,
-                ),
+                link_in(L.USED_TO_FINANCE, unclear=[L.BENEFIT_DIRECTLY_OR_INDIRECTLY]),
                 target_in(T.DIAMOND_COMMUNITIES),
             ),
-            note="'other operations ... [against] the well-being of diamond communities'",
+            note="'financing [of] armed conflict and other operations ... [against] the "
+            "well-being of diamond communities': a financing link, as the text quotes it",
         ),
     ),
     status=Status.PROPOSAL,
     date=dt.date(2025, 5, 1),
     references=(
+        "IDEX, May 2025 (the ADPA wording as quoted): "
         "http://www.idexonline.com/portal_FullNews.asp?id=50917",
-        "https://rapaport.com/news/kimberley-process-makes-headway-in-expanding-conflict-diamond-definition/",
-        "https://news.jewellerynet.com/en/jnanews/news/26461/051925-New-inroads-to-redefining-conflict-diamonds",
+        "Rapaport, 'Kimberley Process makes headway in expanding conflict diamond definition' "
+        "(May 2025): https://rapaport.com/news/kimberley-process-makes-headway-in-expanding-"
+        "conflict-diamond-definition/",
+        "JewelleryNet, 'New inroads to redefining conflict diamonds' (19 May 2025): "
+        "https://news.jewellerynet.com/en/jnanews/news/26461/051925-New-inroads-to-redefining-"
+        "conflict-diamonds",
+        "Africa-Press (ADPA statement on the November 2025 plenary): "
         "https://www.africa-press.net/angola/?p=94450",
+        "The Diamond Press, 'The conflict divide' (WDC summary of the November 2025 package): "
         "https://www.thediamondpress.com/post/the-conflict-divide",
     ),
     wording=(
@@ -345,14 +407,17 @@ ADPA_2025 = Definition(
     ),
     wording_kind=Wording.VERBATIM,
     notes=(
-        "Fragments as quoted by IDEX (May 2025); the final modified text was not found. "
-        "Actors add the WDC summary of the Nov 2025 package: militias, mercenaries, organised "
-        "criminal networks, private military and security companies. No state actors: blocked "
-        "at the Nov 2025 plenary on exactly that point."
+        "Fragments as quoted by IDEX (May 2025); the final modified text was not found. The "
+        "encoding follows the text it quotes: a financing link, the actors it names. The "
+        "WDC's summary of the modified November 2025 package adds militias, mercenaries, "
+        "organised criminal networks and private military and security companies; those "
+        "not named in the May text are UNDETERMINED here, and case-book verdicts that rest on "
+        "the later text say so. No state actors: blocked at the Nov 2025 plenary on exactly "
+        "that point."
     ),
 )
 
-# --- EU 2023 aim / Western 2025 variant (brief section 2.1) ------------------------------------
+# --- EU 2023 aim / Western 2025 variant ---------------------------------------------------------
 
 _FUNDING_LINKS = (L.USED_TO_FINANCE, L.BENEFIT_DIRECTLY_OR_INDIRECTLY)
 
@@ -368,7 +433,7 @@ EU_2023 = Definition(
                     H.AGGRESSION_AGAINST_ANOTHER_STATE,
                     unclear=_VIOLENCE,
                     note="whether internal repression is a 'conflict of any kind' is open; "
-                    "the 2025 framing concerned aggression (brief section 5, Marange)",
+                    "the 2025 framing concerned aggression (Canada's statement, Nov 2025)",
                 ),
                 link_in(
                     *_FUNDING_LINKS,
@@ -396,12 +461,12 @@ EU_2023 = Definition(
     notes=(
         "A statement of aim at the Victoria Falls plenary (6-10 Nov 2023), reproduced on a "
         "trade site; not a tabled text. Stands in for the Western 2025 variant that adds state "
-        "actors funding aggression, whose exact text was not found (brief section 6). No actor "
-        "filter: any actor, states included."
+        "actors funding aggression, whose exact text was not found. No actor filter: any "
+        "actor, states included."
     ),
 )
 
-# --- OECD Annex II (brief section 3.2) ---------------------------------------------------------
+# --- OECD Annex II -------------------------------------------------------------------------------
 
 _OECD_SUPPORT_LINKS = (
     L.USED_TO_FINANCE,
@@ -467,17 +532,17 @@ OECD_ANNEX_II = Definition(
         Clause(
             name="bribery-and-origin-fraud",
             tests=(harm_in(H.BRIBERY, H.MISREPRESENTATION_OF_ORIGIN),),
-            note="category 4: wording not retrieved (brief section 6)",
+            note="category 4: wording not retrieved",
         ),
         Clause(
             name="money-laundering",
             tests=(harm_in(H.MONEY_LAUNDERING),),
-            note="category 5: wording not retrieved (brief section 6)",
+            note="category 5: wording not retrieved",
         ),
         Clause(
             name="taxes-and-royalties",
             tests=(harm_in(H.UNPAID_TAXES_OR_ROYALTIES),),
-            note="category 6: wording not retrieved (brief section 6)",
+            note="category 6: wording not retrieved",
         ),
     ),
     status=Status.ADJACENT_REGIME,
@@ -499,12 +564,12 @@ OECD_ANNEX_II = Definition(
     notes=(
         "A due-diligence risk list, not a label: IN here means 'a risk a company must not "
         "tolerate'. Categories 1-3 are quoted through secondary sources; the wording of "
-        "categories 4-6 was not retrieved (brief section 6). Dated to the third edition "
+        "categories 4-6 was not retrieved. Dated to the third edition "
         "(2016) quoted by the sources. RJC COP 7 applies it to diamonds."
     ),
 )
 
-# --- G7/EU Russian-origin ban (brief section 3.9) -------------------------------------------
+# --- G7/EU Russian-origin ban --------------------------------------------------------------------
 
 G7_RUSSIA_ORIGIN_2024 = Definition(
     name="G7_RUSSIA_ORIGIN_2024",
@@ -513,11 +578,12 @@ G7_RUSSIA_ORIGIN_2024 = Definition(
         Clause(
             name="russian-origin",
             tests=(place_in("RU"), during("2024-01-01")),
-            note="origin in Russia, from 1 January 2024",
+            note="mined in Russia, imported from 1 January 2024 (whenever mined)",
         ),
     ),
     status=Status.ADJACENT_REGIME,
     date=dt.date(2024, 1, 1),
+    judges="import",
     references=(
         "https://republicofmining.com/2023/12/11/g7-to-sanction-russian-diamonds-as-of-january-by-laura-hulsemann-and-barbara-moens-politico-eu-december-6-2023/",
         "https://brusselstimes.com/eu-affairs/947898/g7-also-restricts-indirect-import-of-russian-diamonds",
@@ -526,16 +592,19 @@ G7_RUSSIA_ORIGIN_2024 = Definition(
     wording='non-industrial diamonds "mined, processed, or produced in Russia"',
     wording_kind=Wording.PARAPHRASED,
     notes=(
-        "An origin-based sanctions rule with no actor or harm test. Industrial diamonds are "
-        "excepted; from 1 March 2024 Russian diamonds processed in third countries are phased "
-        "in (initially 1 ct and above), which only a lot-level view can apply."
+        "An origin-based sanctions rule with no actor or harm test. It restricts imports, so "
+        "it judges carats at their import: a lot mined in Russia in 2023 and imported into "
+        "the EU in March 2024 is IN. Industrial diamonds are excepted; from 1 March 2024 "
+        "Russian diamonds processed in third countries are phased in (initially 1 ct and "
+        "above), which only a lot-level view can apply."
     ),
 )
 
-# --- Dodd-Frank 1502 (brief section 3.3) ----------------------------------------------------
+# --- Dodd-Frank 1502 ---------------------------------------------------------------------------
 
-#: The DRC and the countries sharing a border with it. The brief gives the rule and the count
-#: (nine) but not the list; these are the DRC's nine land neighbours (confirmed: false).
+#: The DRC and the countries sharing a border with it. The sources give the rule (a country
+#: sharing an internationally recognised border with the DRC) but the list used here is the
+#: DRC's nine land neighbours, not taken from a source (confirmed: false).
 DODD_FRANK_COUNTRIES = ("CD", "AO", "BI", "CF", "CG", "RW", "SS", "TZ", "UG", "ZM")
 
 DODD_FRANK_1502 = Definition(
@@ -579,7 +648,79 @@ DODD_FRANK_1502 = Definition(
         "where it would draw the line. 'Armed group' depends on the State Department's "
         "reports, rarely in the evidence, so an unlisted group gives UNDETERMINED, in the "
         "spirit of the rule's 'DRC conflict undeterminable' status. Dated to the SEC final "
-        "rule (12 Sep 2012). The adjoining-country list is not in the brief (confirmed: false)."
+        "rule (12 Sep 2012). The adjoining-country list is not taken from a source "
+        "(confirmed: false)."
+    ),
+)
+
+# --- KP Civil Society Coalition: its own position -----------------------------------------------
+
+_ALL_ACTORS = frozenset(Actor)
+
+CSC_POSITION = Definition(
+    name="CSC_POSITION",
+    title="KP Civil Society Coalition position (any perpetrator)",
+    clauses=(
+        *(c.with_actors(_ALL_ACTORS) for c in _KPCS_CLAUSES),
+        Clause(
+            name="widespread-or-systematic-violence",
+            tests=(
+                harm_in(*_VIOLENCE, H.DISPOSSESSION),
+                scale_in(S.WIDESPREAD, S.SYSTEMATIC, S.WIDESPREAD_AND_SYSTEMATIC),
+            ),
+            note="'widespread or systematic violence', by any perpetrator, the state included",
+        ),
+        Clause(
+            name="serious-human-rights-violations",
+            tests=(
+                harm_in(
+                    H.HUMAN_RIGHTS_ABUSE,
+                    H.TORTURE,
+                    H.FORCED_LABOUR,
+                    H.WORST_FORMS_OF_CHILD_LABOUR,
+                    H.DISPOSSESSION,
+                    H.SYSTEMATIC_OR_WIDESPREAD_VIOLENCE,
+                ),
+                scale_in(S.SERIOUS, S.WIDESPREAD, S.SYSTEMATIC, S.WIDESPREAD_AND_SYSTEMATIC),
+            ),
+            note="'serious human rights violations'; the 2018 list names killings, torture, "
+            "forced labour, displacement of communities and the worst forms of child labour",
+        ),
+        Clause(
+            name="environmental-harm",
+            tests=(harm_in(H.ENVIRONMENTAL_HARM),),
+            note="the coalition asks that environmental damage be covered (2018 list)",
+        ),
+    ),
+    status=Status.POSITION,
+    date=dt.date(2018, 6, 1),
+    references=(
+        "KP Civil Society Coalition, 'The Kimberley Process: a critical assessment by the KP "
+        "Civil Society Coalition': https://www.kpcivilsociety.org/activite/the-kimberley-"
+        "process-a-critical-assessment-by-the-kp-civil-society-coalition",
+        "IPIS, 'Kimberley Process intersessional meeting: Civil Society Coalition calls for "
+        "meaningful reform of the definition of conflict diamonds' (2018): https://ipisresearch."
+        "be/nl/kimberley-process-intersessional-meeting-civil-society-coalition-calls-"
+        "meaningful-reform-definition-conflict-diamonds/",
+        "KP Civil Society Coalition, 2019 plenary, New Delhi, opening speech: https://www."
+        "kpcivilsociety.org/activity/2019-plenary-new-delhi-opening-speech-by-the-civil-"
+        "society-coalition/",
+    ),
+    wording=(
+        "all perpetrators, including public and private security forces, criminals, terrorists "
+        "and state authorities; widespread or systematic violence and serious human rights "
+        "violations; environmental harm (2018 list: excessive use of force, killings, torture, "
+        "forced labour, displacement of communities, restrictions on freedom of movement, "
+        "worst forms of child labour and environmental damage)"
+    ),
+    wording_kind=Wording.PARAPHRASED,
+    notes=(
+        "A stated position, not a tabled text: the coalition co-drafted the 2018 Canada text "
+        "(CANADA_WDC_CSC_2018) but asks for more. Encoded as the KPCS financing clauses for "
+        "any actor, plus violence that is widespread OR systematic (the 2018 text required "
+        "both), serious human-rights violations, and environmental harm. The coalition's "
+        "threshold for 'serious' and the link it would require between the diamonds and the "
+        "harm are not stated, so no link test is applied (kpmodel's reading)."
     ),
 )
 
@@ -596,6 +737,7 @@ BUILTINS: dict[str, Definition] = {
         OECD_ANNEX_II,
         G7_RUSSIA_ORIGIN_2024,
         DODD_FRANK_1502,
+        CSC_POSITION,
     )
 }
 

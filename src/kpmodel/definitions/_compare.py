@@ -7,13 +7,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
+import numpy as np
 import pandas as pd
 
+from kpmodel._display import View
 from kpmodel.definitions._calling import judge, name_of, resolve_all
 from kpmodel.definitions._casebook import CaseBook
 from kpmodel.definitions._catalogue import KPCS_2003
 from kpmodel.definitions._definition import Definition, Reason, Verdict, _words
 from kpmodel.definitions._evidence import Period, Situation
+from kpmodel.definitions._graph_lots import LotAmounts, LotVerdicts
 from kpmodel.definitions._lots import Lots, lot_verdicts
 from kpmodel.definitions._vocabulary import Outcome
 from kpmodel.errors import InvalidArgumentError
@@ -77,7 +80,7 @@ class Comparison:
     --------
     >>> c = kp.compare(["CANADA_WDC_CSC_2018"], kp.definitions.CaseBook.default())
     >>> int(c.summary.loc["CANADA_WDC_CSC_2018", "in"])
-    9
+    5
 
     .. versionadded:: 0.1
     """
@@ -89,8 +92,48 @@ class Comparison:
     situations: Mapping[str, Situation] = attrs.field(factory=dict)
     on: dt.date | Period | None = None
     casebook: CaseBook | None = None
-    amounts: pd.DataFrame | None = attrs.field(default=None, eq=False)
+    # The tidy amounts, or (for the lots of a graph) their columns, tabulated when asked.
+    _amounts: pd.DataFrame | LotAmounts | None = attrs.field(
+        default=None, eq=False, alias="amounts"
+    )
     lots: Lots | None = attrs.field(default=None, eq=False)
+
+    def _view(self) -> View:
+        when = f", as of {self.on}" if self.on is not None else ""
+        return View(
+            kind="Comparison",
+            summary=f"{len(self.definitions)} definitions x {len(self.items)} items, "
+            f"baseline {self.baseline}{when}",
+            more="see .summary, .matrix, .flips, .explain(item); "
+            "kp.definitions.plot_matrix(comparison)",
+            tables=lambda: [
+                ("Verdicts per definition", self.summary.reset_index()),
+                ("Items by definitions", self.matrix.reset_index()),
+                ("What changes against the baseline", self.flips[["item", "definition", "why"]]),
+            ],
+        )
+
+    def __repr__(self) -> str:
+        return self._view().text()
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
+
+    @property
+    def amounts(self) -> pd.DataFrame | None:
+        """Per item and definition, the shares, carats and value in and undetermined (lots).
+
+        None when the items are situations. For the lots of a provenance graph the table
+        is built the first time it is read; `summary` totals it without building it.
+
+        Examples
+        --------
+        >>> kp.compare("EU_2023", kp.definitions.CaseBook.default()).amounts is None
+        True
+        """
+        if isinstance(self._amounts, LotAmounts):
+            return self._amounts.frame()
+        return self._amounts
 
     @property
     def names(self) -> list[str]:
@@ -131,17 +174,20 @@ class Comparison:
         >>> list(t.columns)
         ['item', 'definition', 'verdict', 'reasons']
         """
-        rows = [
-            {
-                "item": item,
-                "definition": name,
-                "verdict": self.verdicts[item, name].outcome.value,
-                "reasons": _reason_text(decisive(self.verdicts[item, name]), name),
-            }
-            for item in self.items
-            for name in self.names
-        ]
-        table = pd.DataFrame(rows, columns=["item", "definition", "verdict", "reasons"])
+        if isinstance(self.verdicts, LotVerdicts):
+            table = _lot_table(self.verdicts, self.names)
+        else:
+            rows = [
+                {
+                    "item": item,
+                    "definition": name,
+                    "verdict": self.verdicts[item, name].outcome.value,
+                    "reasons": _reason_text(decisive(self.verdicts[item, name]), name),
+                }
+                for item in self.items
+                for name in self.names
+            ]
+            table = pd.DataFrame(rows, columns=["item", "definition", "verdict", "reasons"])
         if self.amounts is not None:
             table = table.merge(self.amounts, on=["item", "definition"], how="left")
         return table
@@ -172,8 +218,11 @@ class Comparison:
         [{'item': 'cote-divoire-army-officer-2014', 'baseline_verdict': 'undetermined',
           'verdict': 'out'},
          {'item': 'zimbabwe-marange', 'baseline_verdict': 'out', 'verdict': 'undetermined'},
-         {'item': 'car-mercenaries-2021', 'baseline_verdict': 'out', 'verdict': 'in'}]
+         {'item': 'car-armed-groups-2021', 'baseline_verdict': 'out',
+          'verdict': 'undetermined'}]
         """
+        if isinstance(self.verdicts, LotVerdicts):
+            return _lot_flips(self.verdicts, self.names, self.baseline)
         rows = []
         for item in self.items:
             base = self.verdicts[item, self.baseline]
@@ -203,8 +252,20 @@ class Comparison:
         --------
         >>> s = kp.compare("G7_RUSSIA_ORIGIN_2024", kp.definitions.CaseBook.default()).summary
         >>> s.loc["G7_RUSSIA_ORIGIN_2024"].to_dict()
-        {'in': 1, 'undetermined': 0, 'out': 12, 'flips': 8}
+        {'in': 1, 'undetermined': 0, 'out': 14, 'flips': 7}
         """
+        if isinstance(self.verdicts, LotVerdicts):
+            frame = _lot_summary(self.verdicts, self.names, self.baseline)
+            if isinstance(self._amounts, LotAmounts):
+                return frame.join(self._amounts.totals())
+        else:
+            frame = self._summary()
+        if self.amounts is not None:
+            amounts = [c for c in self.amounts.columns if c.endswith(("_carats", "_value_usd"))]
+            frame = frame.join(self.amounts.groupby("definition")[amounts].sum())
+        return frame
+
+    def _summary(self) -> pd.DataFrame:
         flips = self.flips.groupby("definition").size()
         rows = {}
         for name in self.names:
@@ -217,9 +278,6 @@ class Comparison:
             }
         frame = pd.DataFrame.from_dict(rows, orient="index")
         frame.index.name = "definition"
-        if self.amounts is not None:
-            amounts = [c for c in self.amounts.columns if c.endswith(("_carats", "_value_usd"))]
-            frame = frame.join(self.amounts.groupby("definition")[amounts].sum())
         return frame
 
     def explain(self, item: str) -> str:
@@ -263,7 +321,10 @@ class Comparison:
             expected = case.expected.get(name) if case else None
             if expected is not None:
                 note = f" ({expected.note})" if expected.note else ""
-                lines.append(f"  The domain brief records {_brief_word(expected.outcome)}{note}.")
+                lines.append(
+                    f"  The case book records {_recorded_word(expected.outcome)}, "
+                    f"{expected.reader}{note}."
+                )
         return _Text("\n".join(lines))
 
 
@@ -275,11 +336,17 @@ def _explain_lot(self: Comparison, item: str) -> str:
         parts = [f"{origin} {share:.0%}" for origin, share in shares.items() if share > 0]
         lines.append(f"Origins: {', '.join(parts) or 'none attributed'}.")
         if self.lots.graph is not None:
-            lines.append("Each origin's carats are judged as of the day they were produced.")
+            lines.append(
+                "Each origin's carats are judged at the event each definition judges "
+                "(production, export or import)."
+            )
     amounts: dict[tuple[str, str], dict[Any, Any]] = {}
-    if self.amounts is not None:
-        for record in self.amounts.to_dict("records"):
-            amounts[str(record["item"]), str(record["definition"])] = record
+    if isinstance(self._amounts, LotAmounts):
+        for name, values in self._amounts.records(item).items():
+            amounts[item, name] = dict(values)
+    elif self.amounts is not None:
+        for entry in self.amounts.to_dict("records"):
+            amounts[str(entry["item"]), str(entry["definition"])] = entry
     for definition in self.definitions:
         name = name_of(definition)
         v = self.verdicts[item, name]
@@ -298,6 +365,85 @@ def _explain_lot(self: Comparison, item: str) -> str:
     return "\n".join(lines)
 
 
+_OUTCOME_TEXT = np.array([OUT.value, UNDETERMINED.value, IN.value], dtype=object)
+
+
+def _lot_table(verdicts: LotVerdicts, names: list[str]) -> pd.DataFrame:
+    """Return the tidy verdict table of lots, item by item, from their verdict codes."""
+    outcome, reasons = [], []
+    for name in names:
+        distinct, which = verdicts.verdicts_of(name)
+        outcome.append(_OUTCOME_TEXT[verdicts.codes(name)])
+        texts = np.array([_reason_text(decisive(v), name) for v in distinct], dtype=object)
+        reasons.append(texts[which])
+    count = len(verdicts.lot_ids)
+    return pd.DataFrame(
+        {
+            "item": np.repeat(np.array(verdicts.lot_ids, dtype=object), len(names)),
+            "definition": np.tile(np.array(names, dtype=object), count),
+            "verdict": np.column_stack(outcome).reshape(-1) if names else [],
+            "reasons": np.column_stack(reasons).reshape(-1) if names else [],
+        },
+        columns=["item", "definition", "verdict", "reasons"],
+    )
+
+
+def _lot_flips(verdicts: LotVerdicts, names: list[str], baseline: str) -> pd.DataFrame:
+    """Return the flips of lots against the baseline, item by item, from verdict codes."""
+    base_codes = verdicts.codes(baseline)
+    base_distinct, base_which = verdicts.verdicts_of(baseline)
+    base_text: dict[int, str] = {}
+    found: list[tuple[int, int, dict[str, Any]]] = []
+    for order, name in enumerate(names):
+        if name == baseline:
+            continue
+        codes = verdicts.codes(name)
+        distinct, which = verdicts.verdicts_of(name)
+        texts: dict[int, str] = {}
+        for row in np.flatnonzero(codes != base_codes).tolist():
+            w, b = int(which[row]), int(base_which[row])
+            if w not in texts:
+                texts[w] = _reason_text(decisive(distinct[w]), name)
+            if b not in base_text:
+                base_text[b] = _reason_text(decisive(base_distinct[b]), baseline)
+            found.append(
+                (
+                    row,
+                    order,
+                    {
+                        "item": verdicts.lot_ids[row],
+                        "definition": name,
+                        "baseline": baseline,
+                        "baseline_verdict": base_distinct[b].outcome.value,
+                        "verdict": distinct[w].outcome.value,
+                        "why": texts[w],
+                        "baseline_why": base_text[b],
+                    },
+                )
+            )
+    found.sort(key=lambda entry: (entry[0], entry[1]))
+    columns = ["item", "definition", "baseline", "baseline_verdict", "verdict", "why"]
+    return pd.DataFrame([entry[2] for entry in found], columns=[*columns, "baseline_why"])
+
+
+def _lot_summary(verdicts: LotVerdicts, names: list[str], baseline: str) -> pd.DataFrame:
+    """Return the in/undetermined/out counts and flips per definition, from verdict codes."""
+    base = verdicts.codes(baseline)
+    rows = {}
+    for name in names:
+        codes = verdicts.codes(name)
+        counts = np.bincount(codes, minlength=3)
+        rows[name] = {
+            "in": int(counts[2]),
+            "undetermined": int(counts[1]),
+            "out": int(counts[0]),
+            "flips": 0 if name == baseline else int(np.count_nonzero(codes != base)),
+        }
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "definition"
+    return frame
+
+
 class _Text(str):
     """Text that a REPL or notebook shows as plain lines rather than as a quoted string."""
 
@@ -307,8 +453,8 @@ class _Text(str):
         return str(self)
 
 
-def _brief_word(outcome: Outcome) -> str:
-    return "it as ambiguous" if outcome is UNDETERMINED else outcome.name
+def _recorded_word(outcome: Outcome) -> str:
+    return "it as left open" if outcome is UNDETERMINED else outcome.name
 
 
 def _heading(definition: Any) -> str:

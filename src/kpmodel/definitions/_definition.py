@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Protocol
 
 import attrs
 
-from kpmodel._dates import as_date
+from kpmodel._boundary import as_date
 from kpmodel.definitions._evidence import Period, Place, Situation
 from kpmodel.definitions._vocabulary import (
     Actor,
@@ -24,6 +24,10 @@ from kpmodel.definitions._vocabulary import (
 from kpmodel.errors import InvalidArgumentError
 
 IN, OUT, UNDETERMINED = Outcome.IN, Outcome.OUT, Outcome.UNDETERMINED
+
+#: The events a definition may judge: where and when the diamonds were mined, their first
+#: shipment out of the country of production, or their latest shipment into a country.
+EVENTS = ("production", "export", "import")
 
 
 class ComponentTest(Protocol):
@@ -536,7 +540,7 @@ class Definition:
     date : datetime.date or None
         When it was adopted, tabled or stated.
     references : sequence of str
-        Citations (source URLs as the domain brief gives them).
+        Citations: the public sources of the text (publisher, title, date, URL).
     wording : str
         The text of the definition; `wording_kind` says whether it is verbatim.
     wording_kind : Wording
@@ -544,6 +548,11 @@ class Definition:
         A human name for figures and explanations.
     notes : str
         How the text was turned into clauses, and what stays open.
+    judges : {"production", "export", "import"}
+        The event the definition judges, which `Lots.from_graph` uses to date each origin's
+        carats: the KPCS judges diamonds where and when they were mined; the G7/EU ban
+        restricts imports from 1 January 2024 of diamonds mined in Russia, whenever mined.
+        A combination of definitions that judge different events has ``"mixed"``.
 
     Examples
     --------
@@ -572,6 +581,9 @@ class Definition:
         default="any", validator=attrs.validators.in_(("any", "or", "and", "not"))
     )
     operands: tuple[Definition, ...] = ()
+    judges: str = attrs.field(
+        default="production", validator=attrs.validators.in_((*EVENTS, "mixed"))
+    )
 
     def __call__(self, situation: Situation, *, on: dt.date | Period | None = None) -> Verdict:
         given: object = situation  # checked at run time: callers may pass anything
@@ -610,7 +622,9 @@ class Definition:
         self, operator: str, operands: tuple[Definition, ...], name: str
     ) -> Definition:
         dates = [op.date for op in operands if op.date is not None]
+        events = {op.judges for op in operands}
         return Definition(
+            judges=events.pop() if len(events) == 1 else "mixed",
             name=name,
             operator=operator,
             operands=operands,
@@ -742,6 +756,7 @@ class Definition:
         """
         when = self.date.isoformat() if self.date else "undated"
         lines = [f"{self.name}: {self.title or self.name} ({_words(self.status)}, {when})"]
+        lines.append(f"  judges: {self.judges}")
         if self.wording:
             lines.append(f"  wording ({_words(self.wording_kind)}): {self.wording}")
         for leaf in self.leaves():

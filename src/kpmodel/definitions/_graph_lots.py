@@ -1,25 +1,32 @@
-"""Definitions over a provenance graph: every carat judged by the situation of its production.
+"""Definitions over a provenance graph: every carat judged at the event its definition judges.
 
 Under mass balance a lot's share of carats from a set of production lots is linear in the
 indicator of that set, so one propagation through the graph gives, for every lot at once,
-the share of its carats whose production verdict is IN (or UNDETERMINED) under each
-definition. Production lots are grouped by place and verdict (same outcome on the same
-grounds), so a lot's verdict keeps the reasons of the production it came from while the
-propagation keeps few columns.
+the share of its carats whose verdict is IN (or UNDETERMINED) under each definition.
+
+A definition says which event it judges (`Definition.judges`): production (where and when
+the carats were mined: the KPCS), export (the carats' first shipment out of the country of
+production) or import (their latest shipment into the country where they are: the G7/EU
+ban on Russian-origin diamonds restricts imports from 1 January 2024, whenever the stones
+were mined). For export and import the propagation restarts at the shipment lots, each
+judging the origins it carries on its own date. Lots are grouped by place and verdict (same
+outcome on the same grounds), so a lot's verdict keeps its reasons while the propagation
+keeps few columns.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from kpmodel._limits import check_memory
 from kpmodel.definitions._calling import name_of
-from kpmodel.definitions._definition import Verdict
+from kpmodel.definitions._definition import EVENTS, Verdict
 from kpmodel.definitions._evidence import Period, Place
 from kpmodel.definitions._origins import (
     IN,
@@ -141,46 +148,163 @@ def _carried_value(graph: ProvenanceGraph) -> FloatArray:
     return value
 
 
+def judged_event(definition: Any) -> str:
+    """Return the event a definition judges: production (the default), export or import.
+
+    A combination of definitions that judge different events cannot be judged carat by
+    carat from one propagation; compare its parts instead.
+    """
+    event = getattr(definition, "judges", "production")
+    if event not in EVENTS:
+        name = name_of(definition)
+        msg = (
+            f"{name} combines definitions that judge different events ({event!r}); a graph "
+            "judges each carat at one event per definition: compare the parts separately"
+        )
+        raise InvalidArgumentError(msg)
+    return str(event)
+
+
 def graph_verdicts(
     definitions: list[Any], lots: Lots, on: dt.date | Period | None
-) -> tuple[dict[tuple[str, str], Verdict], pd.DataFrame]:
+) -> tuple[LotVerdicts, LotAmounts]:
     """Return a verdict per lot and definition, and the tidy shares, carats and value.
 
-    Each production lot is judged on its production date (or as of `on` when given); its
-    carats carry that verdict into every lot they reach.
+    Each definition judges the carats at its event: production lots on their production
+    date, shipment lots (for export and import) on their shipment date; `on`, when given,
+    judges everything as of that date instead.
     """
+    events = {name_of(d): judged_event(d) for d in definitions}
+    if on is not None:
+        events = dict.fromkeys(events, "production")
+    parts = [
+        _event_verdicts(group, lots, on, event)
+        for event in EVENTS
+        if (group := [d for d in definitions if events[name_of(d)] == event])
+    ]
+    if len(parts) == 1:
+        return parts[0]
+    # Definitions judging different events: one propagation per event, put back in order.
+    names = [name_of(d) for d in definitions]
+    chosen = {name: part for part in parts for name in part[0].names}
+    verdicts = [chosen[name][0].verdicts_of(name) for name in names]
+    return (
+        LotVerdicts(
+            parts[0][0].lot_ids,
+            names,
+            [which for _, which in verdicts],
+            [combined for combined, _ in verdicts],
+        ),
+        LotAmounts(parts[0][1].items, {name: chosen[name][1].columns[name] for name in names}),
+    )
+
+
+def _moves(graph: ProvenanceGraph) -> tuple[np.ndarray[Any, Any], list[Any]]:
+    """Return the positions of shipment lots (shipped or smuggled) and their dates."""
+    frame, _ = graph.to_frames()
+    kinds = frame["kind"].astype(str).to_numpy()
+    rows = np.flatnonzero((kinds == "ship") | (kinds == "smuggle"))
+    days = [None if pd.isna(t) else t.date() for t in frame["on"].iloc[rows]]
+    return rows, days
+
+
+def _input_weights(graph: ProvenanceGraph, rows: np.ndarray[Any, Any]) -> sp.csr_array:
+    """Return, for `rows`, the share of each lot's carats that came from each other lot."""
+    _, flows = graph.to_frames()
+    index = graph.lots
+    source = index.get_indexer(pd.Index(flows["source"], dtype=object))
+    target = index.get_indexer(pd.Index(flows["target"], dtype=object))
+    weight = flows["carats"].to_numpy(dtype=np.float64) / _carats(graph)[target]
+    n = len(graph)
+    matrix = sp.csr_array((weight, (target, source)), shape=(n, n))
+    return matrix[rows]
+
+
+def _by_origin(
+    graph: ProvenanceGraph, rows: np.ndarray[Any, Any], table: pd.DataFrame, reset: Any
+) -> tuple[FloatArray, list[Place]]:
+    """Propagate, per origin place, the share and the value of carats (and unknown, valued).
+
+    Columns: k shares, k values, the unknown-source share, the share with a known value.
+    With `reset`, the flagged lots start empty (carats reaching them are cut off).
+    """
+    places = list(dict.fromkeys(table["place"]))
+    column = {place: j for j, place in enumerate(places)}
+    k = len(places)
+    index = np.array([column[p] for p in table["place"]], dtype=np.int64)
+    known = table["value_per_carat"].notna().to_numpy()
+    vpc = table["value_per_carat"].fillna(0.0).to_numpy()
+    initial = np.zeros((len(graph), 2 * k + 2))
+    initial[rows, index] = 1.0
+    initial[rows, k + index] = vpc
+    initial[:, 2 * k] = unknown_fraction(graph)
+    initial[rows[known], 2 * k + 1] = 1.0
+    if reset is not None:
+        initial[reset] = 0.0
+    return propagate(graph, initial, restart=reset), places
+
+
+def _event_verdicts(
+    definitions: list[Any], lots: Lots, on: dt.date | Period | None, event: str
+) -> tuple[LotVerdicts, LotAmounts]:
     graph = lots.graph
     assert graph is not None  # only called for lots built from a graph
     evidence = situation_list(lots.situations)
     rows, table = _production(graph, lots.by)
-    n, k = len(graph), len(rows)
+    n = len(graph)
     vpc = table["value_per_carat"].fillna(0.0).to_numpy()
-    # Columns of the propagation: per definition, one share and one value column for each
-    # distinct production verdict worth keeping (IN, UNDETERMINED, or OUT with reasons);
-    # then the unknown-source share and the share of carats with a recorded value.
+    moves, move_days = _moves(graph) if event != "production" else (np.zeros(0, int), [])
+    # Classes: per definition, one share and one value column for each distinct verdict
+    # worth keeping (IN, UNDETERMINED, or OUT with reasons); then the unknown-source share
+    # and the share of carats with a recorded value.
     classes: list[tuple[str, Verdict]] = []
-    columns: list[np.ndarray[Any, Any]] = []
-    for definition in definitions:
+    index: dict[tuple[str, tuple[Any, ...]], int] = {}
+    caches: dict[str, dict[tuple[Place, Any], Verdict]] = {}
+
+    def class_of(definition: Any, place: Place, when: Any) -> int:
         name = name_of(definition)
-        cache: dict[tuple[Place, Any], Verdict] = {}
-        index: dict[tuple[Any, ...], int] = {}
-        column = np.full(k, -1)
-        for i, (place, day) in enumerate(zip(table["place"], table["day"], strict=True)):
-            when = on if on is not None else day
-            key = (place, when)
-            if key not in cache:
-                cache[key] = origin_verdict(definition, place, evidence, when)
-            verdict = cache[key]
-            if verdict.outcome is OUT and not verdict.reasons:
-                continue
-            # One class per place, outcome and grounds; the wording of the reasons (which
-            # may name the day judged) is that of the first production met.
-            grounds = (place, verdict.outcome, _grounds(verdict))
-            if grounds not in index:
-                index[grounds] = len(classes)
-                classes.append((name, verdict))
-            column[i] = index[grounds]
-        columns.append(column)
+        cache = caches.setdefault(name, {})
+        key = (place, when)
+        if key not in cache:
+            cache[key] = origin_verdict(definition, place, evidence, when)
+        verdict = cache[key]
+        if verdict.outcome is OUT and not verdict.reasons:
+            return -1
+        # One class per place, outcome and grounds; the wording of the reasons (which may
+        # name the day judged) is that of the first lot met.
+        grounds = (place, verdict.outcome, _grounds(verdict))
+        if (name, grounds) not in index:
+            index[name, grounds] = len(classes)
+            classes.append((name, verdict))
+        return index[name, grounds]
+
+    produced = [
+        [class_of(d, place, on if on is not None else day) for d in definitions]
+        for place, day in zip(table["place"], table["day"], strict=True)
+    ]
+    shipped: list[list[tuple[int, int, float, float]]] = []
+    composition = np.zeros((0, 0))
+    places: list[Place] = []
+    reset = None
+    if event != "production":
+        reset = np.zeros(n, dtype=bool)
+        reset[moves] = True
+        if event == "import":
+            carried, places = _by_origin(graph, rows, table, None)
+            composition = carried[moves]
+        else:  # export: carats arriving at a shipment that no shipment carried before
+            carried, places = _by_origin(graph, rows, table, reset)
+            composition = _input_weights(graph, moves) @ carried
+            composition[:, -2] += unknown_fraction(graph)[moves]
+        k = len(places)
+        for i, day in enumerate(move_days):
+            cells = []
+            for o in np.flatnonzero(composition[i, :k] > _NOISE):
+                for d in definitions:
+                    j = class_of(d, places[o], day)
+                    if j >= 0:
+                        cells.append((j, int(o), composition[i, o], composition[i, k + o]))
+            shipped.append(cells)
     c = len(classes)
     check_memory(
         4.0 * n * (2 * c + 2) * 8,
@@ -189,13 +313,34 @@ def graph_verdicts(
         keyword=False,
     )
     initial = np.zeros((n, 2 * c + 2))
-    for column in columns:
-        hit = column >= 0
-        initial[rows[hit], column[hit]] = 1.0
-        initial[rows[hit], c + column[hit]] = vpc[hit]
+    for i, row in enumerate(rows):
+        for j in produced[i]:
+            if j >= 0:
+                initial[row, j] = 1.0
+                initial[row, c + j] = vpc[i]
     initial[:, 2 * c] = unknown_fraction(graph)
     initial[rows[table["value_per_carat"].notna().to_numpy()], 2 * c + 1] = 1.0
-    spread = propagate(graph, initial)
+    if event == "production":
+        spread = propagate(graph, initial)
+    else:
+        assert reset is not None
+        k = len(places)
+        at_moves = np.zeros((len(moves), 2 * c + 2))
+        for i, cells in enumerate(shipped):
+            for j, _o, share, value in cells:
+                at_moves[i, j] += share
+                at_moves[i, c + j] += value
+        at_moves[:, 2 * c] = composition[:, 2 * k]
+        at_moves[:, 2 * c + 1] = composition[:, 2 * k + 1]
+        if event == "import":
+            initial[moves] = at_moves
+            spread = propagate(graph, initial, restart=reset)
+        else:
+            initial[moves] = 0.0
+            before = propagate(graph, initial, restart=reset)
+            after = np.zeros((n, 2 * c + 2))
+            after[moves] = at_moves
+            spread = before + propagate(graph, after)
     selected = graph.lots.get_indexer(lots.shares.index)
     spread = spread[selected]
     spread[spread < _NOISE] = 0.0
@@ -219,20 +364,130 @@ def _distinct_rows(
     return flags[first], which
 
 
+class LotVerdicts(Mapping[tuple[str, str], Verdict]):
+    """The verdicts of many lots under several definitions, one small code per lot.
+
+    Lots fed by the same production verdicts share one verdict object, so a definition's
+    verdicts are a list of distinct verdicts and, per lot, the index of its own. Reads as a
+    mapping ``{(lot, definition): Verdict}`` without building one entry per lot.
+    """
+
+    def __init__(
+        self,
+        items: list[str],
+        names: list[str],
+        which: list[np.ndarray[Any, Any]],
+        combined: list[list[Verdict]],
+    ) -> None:
+        self.lot_ids, self.names, self.which, self.combined = items, names, which, combined
+        self._column = {name: d for d, name in enumerate(names)}
+        self._row: dict[str, int] | None = None
+
+    def __getitem__(self, key: tuple[str, str]) -> Verdict:
+        try:
+            item, name = key
+            d = self._column[name]
+        except (TypeError, ValueError, KeyError):
+            raise KeyError(key) from None
+        if self._row is None:
+            self._row = {lot: row for row, lot in enumerate(self.lot_ids)}
+        row = self._row.get(item)
+        if row is None:
+            raise KeyError(key)
+        return self.combined[d][int(self.which[d][row])]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        for name in self.names:
+            for item in self.lot_ids:
+                yield item, name
+
+    def __len__(self) -> int:
+        return len(self.lot_ids) * len(self.names)
+
+    def codes(self, name: str) -> np.ndarray[Any, Any]:
+        """Return each lot's outcome under `name`: 0 out, 1 undetermined, 2 in."""
+        d = self._column[name]
+        order = {OUT: 0, UNDETERMINED: 1, IN: 2}
+        per_verdict = np.array([order[v.outcome] for v in self.combined[d]], dtype=np.int8)
+        codes: np.ndarray[Any, Any] = per_verdict[self.which[d]]
+        return codes
+
+    def verdicts_of(self, name: str) -> tuple[list[Verdict], np.ndarray[Any, Any]]:
+        """Return the distinct verdicts under `name` and, per lot, which one it has."""
+        d = self._column[name]
+        return self.combined[d], self.which[d]
+
+
+class LotAmounts:
+    """The shares, carats and values of many lots under several definitions, as columns.
+
+    `frame` builds the tidy table (one row per lot and definition) when it is asked for;
+    `totals` sums the carats and values per definition without building it.
+    """
+
+    COLUMNS = (
+        "in_share",
+        "undetermined_share",
+        "out_share",
+        "in_carats",
+        "undetermined_carats",
+        "in_value_usd",
+        "undetermined_value_usd",
+    )
+
+    def __init__(self, items: list[str], columns: dict[str, dict[str, FloatArray]]) -> None:
+        self.items, self.columns = items, columns
+        self._frame: pd.DataFrame | None = None
+
+    def frame(self) -> pd.DataFrame:
+        """Return the tidy table: item, definition, then the amounts (built once)."""
+        if self._frame is None:
+            frames = [
+                pd.DataFrame({"item": self.items, "definition": name, **values})
+                for name, values in self.columns.items()
+            ]
+            self._frame = pd.concat(frames, ignore_index=True)
+        return self._frame
+
+    def totals(self) -> pd.DataFrame:
+        """Return, per definition, the sums of the carat and value columns."""
+        rows = {
+            name: {
+                column: float(np.nansum(values[column]))
+                for column in self.COLUMNS
+                if column.endswith(("_carats", "_value_usd"))
+            }
+            for name, values in self.columns.items()
+        }
+        frame = pd.DataFrame.from_dict(rows, orient="index")
+        frame.index.name = "definition"
+        return frame
+
+    def records(self, item: str) -> dict[str, dict[str, float]]:
+        """Return one lot's amounts under each definition."""
+        row = self.items.index(item)
+        return {
+            name: {column: float(values[column][row]) for column in self.COLUMNS}
+            for name, values in self.columns.items()
+        }
+
+
 def _tabulate(
     definitions: list[Any],
     lots: Lots,
     classes: list[tuple[str, Verdict]],
     spread: FloatArray,
     carats: FloatArray,
-) -> tuple[dict[tuple[str, str], Verdict], pd.DataFrame]:
+) -> tuple[LotVerdicts, LotAmounts]:
     c = len(classes)
     unknown, valued = spread[:, 2 * c], spread[:, 2 * c + 1]
-    total = lots.shares.to_numpy(dtype=np.float64).sum(axis=1)
+    total = _row_totals(lots.shares)
     value_known = valued > 1 - 1e-9
     items = [str(lot) for lot in lots.shares.index]
-    verdicts: dict[tuple[str, str], Verdict] = {}
-    frames = []
+    names: list[str] = []
+    which_of: list[np.ndarray[Any, Any]] = []
+    combined_of: list[list[Verdict]] = []
+    columns: dict[str, dict[str, FloatArray]] = {}
     for definition in definitions:
         name = name_of(definition)
         mine = [j for j, (owner, _) in enumerate(classes) if owner == name]
@@ -253,21 +508,28 @@ def _tabulate(
             )
             for combo in combos
         ]
-        for item, combo in zip(items, which.reshape(-1).tolist(), strict=True):
-            verdicts[item, name] = combined[combo]
-        frames.append(
-            pd.DataFrame(
-                {
-                    "item": items,
-                    "definition": name,
-                    "in_share": in_share,
-                    "undetermined_share": open_share,
-                    "out_share": np.clip(total - in_share - open_share, 0.0, None),
-                    "in_carats": in_share * carats,
-                    "undetermined_carats": open_share * carats,
-                    "in_value_usd": np.where(value_known, in_value, np.nan),
-                    "undetermined_value_usd": np.where(value_known, open_value, np.nan),
-                }
-            )
-        )
-    return verdicts, pd.concat(frames, ignore_index=True)
+        names.append(name)
+        which_of.append(which.reshape(-1))
+        combined_of.append(combined)
+        columns[name] = {
+            "in_share": in_share,
+            "undetermined_share": open_share,
+            "out_share": np.clip(total - in_share - open_share, 0.0, None),
+            "in_carats": in_share * carats,
+            "undetermined_carats": open_share * carats,
+            "in_value_usd": np.where(value_known, in_value, np.nan),
+            "undetermined_value_usd": np.where(value_known, open_value, np.nan),
+        }
+    return LotVerdicts(items, names, which_of, combined_of), LotAmounts(items, columns)
+
+
+def _row_totals(shares: pd.DataFrame) -> FloatArray:
+    """Return each lot's sum of shares, without densifying a sparse frame."""
+    if len(shares.columns) and all(
+        isinstance(dtype, pd.SparseDtype) for dtype in shares.dtypes.tolist()
+    ):
+        matrix = cast(Any, shares).sparse.to_coo().tocsr()
+        totals: FloatArray = np.asarray(matrix.sum(axis=1)).reshape(-1)
+        return totals
+    dense: FloatArray = shares.to_numpy(dtype=np.float64).sum(axis=1)
+    return dense

@@ -13,7 +13,14 @@ import pandas as pd
 from kpmodel.definitions._calling import judge, name_of, resolve_all
 from kpmodel.definitions._definition import Verdict
 from kpmodel.definitions._evidence import Period, Place, Situation
-from kpmodel.definitions._graph_lots import check_by, check_graph, graph_lots, graph_verdicts
+from kpmodel.definitions._graph_lots import (
+    LotAmounts,
+    LotVerdicts,
+    check_by,
+    check_graph,
+    graph_lots,
+    graph_verdicts,
+)
 from kpmodel.definitions._origins import (
     UNKNOWN_VERDICT,
     kleene_any,
@@ -22,6 +29,7 @@ from kpmodel.definitions._origins import (
 )
 from kpmodel.definitions._vocabulary import Outcome
 from kpmodel.errors import InvalidArgumentError, InvalidRecordError
+from kpmodel.participants import Register, Status
 from kpmodel.provenance import ProvenanceGraph
 from kpmodel.statistics import KPStatistics
 
@@ -98,7 +106,8 @@ class Lots:
     """Mixed-origin lots and the evidence about their origins: a subject for `compare`.
 
     Build it from a table of origin shares, or from a provenance graph with `from_graph`,
-    which judges each origin's carats by the situation in force when they were produced.
+    which judges each origin's carats at the event each definition judges (production,
+    export or import; see `Definition.judges`).
 
     Parameters
     ----------
@@ -112,8 +121,9 @@ class Lots:
     produced : pandas.Series, optional
         Production date of each lot (every origin of a lot is judged on that date).
     graph : kpmodel.ProvenanceGraph, optional
-        The graph the lots come from (set by `from_graph`). When set, each production
-        lot upstream is judged on its own production date, and `produced` is not used.
+        The graph the lots come from (set by `from_graph`). When set, each origin's carats
+        are judged on the date of the event each definition judges (their production, their
+        first export, or their latest import), and `produced` is not used.
     by : {"country", "zone", "site"}
         The origin level of the production lots (with `graph`).
 
@@ -154,14 +164,19 @@ class Lots:
     ) -> Lots:
         """Return the lots of a provenance graph with the evidence about their origins.
 
-        Each production lot's carats are judged by the situations at its place (its
-        country, zone or site, as `by` says) in force on its production date, whatever lot
-        they later end up in: a Marange lot mined in 2010 stays judged as of 2010 after it
-        is mixed in Dubai in 2013. A lot's conflict share under a definition is the share of
-        its carats (by mass balance, as `kpmodel.origin_shares` traces them) from production
-        lots whose verdict is IN; carats of unknown source are UNDETERMINED. A production
-        lot with no date is judged over each situation's own period. Passing ``on=`` to
-        `kpmodel.compare` judges every production lot as of that date instead.
+        Each origin's carats are judged by the situations at its place (its country, zone
+        or site, as `by` says) in force on the date of the event the definition judges
+        (`Definition.judges`): for production (the KPCS and most texts), the production
+        date, whatever lot the carats later end up in (a Marange lot mined in 2010 stays
+        judged as of 2010 after it is mixed in Dubai in 2013); for import (the G7/EU ban on
+        Russian-origin diamonds), the date of their latest shipment into the country where
+        the lot is (a lot mined in Russia in 2023, mixed in Dubai and imported into Belgium
+        on 1 March 2024 is IN); for export, the date of their first shipment out of the
+        country of production. Carats never shipped are judged at production. A lot's
+        conflict share under a definition is the share of its carats (by mass balance, as
+        `kpmodel.origin_shares` traces them) whose verdict is IN; carats of unknown source
+        are UNDETERMINED. A lot with no date is judged over each situation's own period.
+        Passing ``on=`` to `kpmodel.compare` judges every carat as of that date instead.
 
         Carats are each lot's carats in the graph. Values are production values carried
         with the carats: each production lot's value per carat, averaged by mass balance
@@ -208,13 +223,29 @@ class Lots:
           'in_value_usd': 0.0},
          {'definition': 'CANADA_WDC_CSC_2018', 'verdict': 'in', 'in_share': 0.3,
           'in_carats': 30.0, 'in_value_usd': 1500.0}]
+
+        The G7/EU ban judges imports: Russian carats mined in 2023 and imported into
+        Belgium in 2024 are caught, though mined before the ban.
+
+        >>> g = kp.ProvenanceGraph()
+        >>> ru = g.produce(country="RU", carats=10, on="2023-06-01")
+        >>> bw = g.produce(country="BW", carats=30, on="2023-06-01")
+        >>> dubai = g.mix([g.ship(ru, to="AE", on="2023-09-01"),
+        ...                g.ship(bw, to="AE", on="2023-09-01")])
+        >>> antwerp = g.ship(dubai, to="BE", on="2024-03-01")
+        >>> lots = kp.definitions.Lots.from_graph(g, kp.definitions.CaseBook.default(),
+        ...                                       lots=[dubai, antwerp])
+        >>> c = kp.compare("G7_RUSSIA_ORIGIN_2024", lots)
+        >>> g7 = c.table[c.table.definition == "G7_RUSSIA_ORIGIN_2024"]
+        >>> g7[["verdict", "in_share"]].to_dict("records")
+        [{'verdict': 'out', 'in_share': 0.0}, {'verdict': 'in', 'in_share': 0.25}]
         """
         return graph_lots(cls, graph, situations, by=by, lots=lots)
 
 
 def lot_verdicts(
     definitions: list[Any], lots: Lots, on: dt.date | Period | None
-) -> tuple[dict[tuple[str, str], Verdict], pd.DataFrame]:
+) -> tuple[dict[tuple[str, str], Verdict] | LotVerdicts, pd.DataFrame | LotAmounts]:
     """Return a verdict per lot and definition, and the tidy shares, carats and value.
 
     A lot is IN when some of it comes from an origin that is IN, UNDETERMINED when none does
@@ -319,7 +350,10 @@ def conflict_shares(
      {'lot': 'lot-1', 'definition': 'CANADA_WDC_CSC_2018', 'in_share': 0.5},
      {'lot': 'lot-2', 'definition': 'CANADA_WDC_CSC_2018', 'in_share': 0.0}]
 
-    From a provenance graph, each production lot judged on its own production date:
+    From a provenance graph, each origin's carats judged at the event the definition
+    judges. The G7/EU ban judges imports: Russian carats mined in 2023 and in 2024, both
+    imported into the hub in July 2024, are all caught; judged at production, the 2023 carats
+    would not be.
 
     >>> g = kp.ProvenanceGraph()
     >>> ru = g.produce(country="RU", carats=40, on="2023-06-01")
@@ -329,7 +363,7 @@ def conflict_shares(
     >>> lots = d.Lots.from_graph(g, d.CaseBook.default(), lots=[hub])
     >>> d.conflict_shares("G7_RUSSIA_ORIGIN_2024", lots)[["lot", "in_share", "in_carats"]]
        lot  in_share  in_carats
-    0    4       0.6       60.0
+    0    4       1.0      100.0
 
     .. versionadded:: 0.1
     """
@@ -343,7 +377,8 @@ def conflict_shares(
                 f"Lots carry their own situations, carats, value and dates; do not pass {extra!r}"
             )
             raise InvalidArgumentError(msg)
-        _, amounts = lot_verdicts(resolve_all(definitions), shares, on)
+        _, tabulated = lot_verdicts(resolve_all(definitions), shares, on)
+        amounts = tabulated.frame() if isinstance(tabulated, LotAmounts) else tabulated
         lot_ids = np.tile(
             np.asarray(shares.shares.index, dtype=object),
             len(amounts) // max(len(shares.shares), 1),
@@ -461,19 +496,54 @@ def _zone_table(zone_shares: Any) -> dict[tuple[str, str, int], tuple[float, str
     return table
 
 
+def _register_states(register: Register, country: str, window: Period) -> set[str]:
+    """Return what the register let `country` do over `window`: open, zones or barred.
+
+    "zones": exports only from compliant zones (a KP zone decision); "open": exports
+    certified without a zone restriction; "barred": no exports (a suspension, a UN ban, not
+    a participant). The register changes only on its event and measure dates, so the window
+    is sampled on those dates alone.
+    """
+    assert window.end is not None
+    governing = register.participant_of(country, on=window.start)
+    days = {window.start}
+    if governing is not None and governing in register:
+        participant = register.participant(governing)
+        dates = [e.on for e in participant.events]
+        for m in participant.measures:
+            dates.append(m.start)
+            if m.end is not None:
+                dates.append(m.end + dt.timedelta(days=1))
+        days.update(d for d in dates if window.start <= d <= window.end)
+    states = set()
+    for day in days:
+        if register.status(country, on=day) is Status.RESTRICTED:
+            states.add("zones")
+        elif register.may_export(country, on=day):
+            states.add("open")
+        else:
+            states.add("barred")
+    return states
+
+
 def _year_bounds(
     definition: Any,
     country: str,
     year: int,
     situations: list[Situation],
     zones: Mapping[tuple[str, str, int], tuple[float, str]],
+    register: Register,
 ) -> tuple[float, float, list[str], bool]:
     """Return the lower and upper share of a country-year covered, and how it was reached.
 
     The last item is True when a zone whose share is not known was counted 0 to all.
+    Evidence about a whole country does not override the register's decisions: while the
+    KP certified only exports from compliant zones it is not applied, and in a year when
+    the register's decisions changed it counts only in the upper bound.
     """
     window = Period(dt.date(year, 1, 1), dt.date(year, 12, 31))
     by_zone: dict[str | None, Outcome] = {}
+    notes: list[str] = []
     for s in situations:
         if s.place.country != country:
             continue
@@ -481,12 +551,28 @@ def _year_bounds(
         if overlap is None:
             continue
         outcome = judge(definition, s, overlap).outcome
+        if s.place.zone is None and outcome is not OUT:
+            states = _register_states(register, country, overlap)
+            if states == {"zones"}:
+                notes.append(
+                    f"{country}: whole-country evidence not applied: the KP certified only "
+                    "exports from compliant zones (register)"
+                )
+                continue
+            if len(states) > 1:
+                notes.append(
+                    f"{country}: whole-country evidence counted in the upper bound only: the "
+                    "register's decisions changed during the year, and the recorded "
+                    "production may come from the days they allowed"
+                )
+                outcome = UNDETERMINED
         by_zone[s.place.zone] = by_zone.get(s.place.zone, OUT) | outcome
     whole = by_zone.pop(None, OUT)
     if whole is IN:
         return 1.0, 1.0, [f"{country}: whole country"], False
-    low, high, basis, guessed = 0.0, 1.0 if whole is UNDETERMINED else 0.0, [], False
-    if whole is UNDETERMINED:
+    low, high, guessed = 0.0, 1.0 if whole is UNDETERMINED else 0.0, False
+    basis = list(dict.fromkeys(notes))
+    if whole is UNDETERMINED and not notes:
         basis.append(f"{country}: undetermined, counted 0 to the whole country")
     for zone, outcome in by_zone.items():
         if outcome is OUT:
@@ -528,6 +614,7 @@ def coverage(
     casebook: Any,
     *,
     zone_shares: pd.DataFrame | None = None,
+    register: Register | None = None,
 ) -> pd.DataFrame:
     """Return, year by year, the production each definition would have covered, as bounds.
 
@@ -535,9 +622,15 @@ def coverage(
     force in that year. Production data is per country while situations are often per zone:
     where no zone share is known, a zone-level situation counts from 0 to the whole country's
     production (lower and upper bound), and the `basis` column says so. Where a source gives
-    a zone's share, pass it in `zone_shares` with its citation. (The domain briefs give no
+    a zone's share, pass it in `zone_shares` with its citation. (The sources used give no
     zone share, so none is shipped.) UNDETERMINED verdicts count only in the upper bound.
     A country with no production row in a year (not reported) adds nothing to either bound.
+
+    The statistics record production the KP certified, so evidence about a whole country
+    does not override the register's decisions: while the KP certified only exports from
+    compliant zones (the Central African Republic, 2015-2024) it is not applied to the
+    recorded production, and in a year when the register's decisions changed (Côte
+    d'Ivoire in 2014, when the UN ban ended on 29 April) it counts only in the upper bound.
 
     Parameters
     ----------
@@ -551,6 +644,8 @@ def coverage(
     zone_shares : pandas.DataFrame, optional
         Columns ``country, zone, year, share, source``: the share of a country's production
         from a zone in a year, and the citation.
+    register : kpmodel.participants.Register, optional
+        The register whose decisions bound the evidence; the shipped one by default.
 
     Returns
     -------
@@ -594,6 +689,11 @@ def coverage(
     """
     frame = _check_stats(_production_table(stats))
     evidence = situation_list(casebook)
+    given: object = Register.default() if register is None else register
+    if not isinstance(given, Register):
+        msg = f"register must be a kpmodel.participants.Register; got {type(given).__name__}"
+        raise InvalidArgumentError(msg)
+    register = given
     zones = _zone_table(zone_shares)
     rows = []
     for definition in resolve_all(definitions):
@@ -607,7 +707,7 @@ def coverage(
             for record in group.to_dict("records"):
                 participant, amounts = str(record["participant"]), record
                 lo, hi, why, unknown_zone = _year_bounds(
-                    definition, participant, int(str(year)), evidence, zones
+                    definition, participant, int(str(year)), evidence, zones, register
                 )
                 guessed = guessed or (unknown_zone and float(amounts["carats"]) > 0)
                 for key in low:

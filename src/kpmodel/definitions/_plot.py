@@ -6,27 +6,12 @@ from typing import Any
 
 import pandas as pd
 
+from kpmodel._plotting import new_axes, plain
 from kpmodel.definitions._compare import Comparison
 from kpmodel.errors import InvalidArgumentError
 
 _COLOURS = {"in": "#c0392b", "undetermined": "#f1c40f", "out": "#d5dbdb"}
 _LABELS = {"in": "IN", "undetermined": "?", "out": "OUT"}
-
-
-def _pyplot() -> Any:
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        msg = "kpmodel figures need matplotlib: pip install 'kpmodel[plot]'"
-        raise ImportError(msg) from exc
-    return plt
-
-
-def _axes(ax: Any, size: tuple[float, float]) -> tuple[Any, Any]:
-    if ax is not None:
-        return ax.figure, ax
-    fig, ax = _pyplot().subplots(figsize=size, layout="constrained")
-    return fig, ax
 
 
 def plot_matrix(comparison: Comparison, *, ax: Any = None) -> Any:
@@ -37,19 +22,17 @@ def plot_matrix(comparison: Comparison, *, ax: Any = None) -> Any:
     comparison : Comparison
         From `kpmodel.compare`.
     ax : matplotlib.axes.Axes, optional
-        Where to draw; a new figure is made otherwise.
+        Where to draw; a new pyplot figure is made otherwise.
 
     Returns
     -------
-    matplotlib.figure.Figure
+    matplotlib.axes.Axes
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> c = kp.compare(["CANADA_WDC_CSC_2018"], kp.definitions.CaseBook.default())
-    >>> fig = kp.definitions.plot_matrix(c)
-    >>> fig.axes[0].get_title()
+    >>> ax = kp.definitions.plot_matrix(c)
+    >>> ax.get_title()
     'Verdicts by definition'
 
     .. versionadded:: 0.1
@@ -63,19 +46,19 @@ def plot_matrix(comparison: Comparison, *, ax: Any = None) -> Any:
     matrix = comparison.matrix
     order = list(_COLOURS)
     codes = matrix.apply(lambda col: col.map(order.index)).to_numpy(dtype=float)
-    fig, ax = _axes(ax, (1.2 + 1.1 * matrix.shape[1], 1.0 + 0.42 * matrix.shape[0]))
+    ax = new_axes(ax, (1.2 + 1.1 * matrix.shape[1], 1.0 + 0.42 * matrix.shape[0]))
     ax.imshow(
         codes, cmap=ListedColormap([_COLOURS[k] for k in order]), vmin=0, vmax=2, aspect="auto"
     )
     for i in range(matrix.shape[0]):
         for j in range(matrix.shape[1]):
             ax.text(j, i, _LABELS[str(matrix.iat[i, j])], ha="center", va="center", fontsize=8)
-    ax.set_xticks(range(matrix.shape[1]), [n.replace("_", " ") for n in matrix.columns])
-    ax.set_yticks(range(matrix.shape[0]), list(matrix.index))
+    ax.set_xticks(range(matrix.shape[1]), [plain(n).replace("_", " ") for n in matrix.columns])
+    ax.set_yticks(range(matrix.shape[0]), [plain(item) for item in matrix.index])
     ax.tick_params(axis="x", labelrotation=45, labelsize=8)
     ax.tick_params(axis="y", labelsize=8)
     ax.set_title("Verdicts by definition")
-    return fig
+    return ax
 
 
 def plot_coverage(data: Comparison | pd.DataFrame, *, ax: Any = None) -> Any:
@@ -85,24 +68,29 @@ def plot_coverage(data: Comparison | pd.DataFrame, *, ax: Any = None) -> Any:
     frame `coverage` returns: carats covered summed over its years, the lower bound solid and
     the span to the upper bound hatched.
 
+    Parameters
+    ----------
+    data : Comparison or pandas.DataFrame
+        From `kpmodel.compare` or `kpmodel.definitions.coverage`.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new pyplot figure is made otherwise.
+
     Returns
     -------
-    matplotlib.figure.Figure
+    matplotlib.axes.Axes
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> c = kp.compare(["OECD_ANNEX_II"], kp.definitions.CaseBook.default())
-    >>> kp.definitions.plot_coverage(c).axes[0].get_xlabel()
+    >>> kp.definitions.plot_coverage(c).get_xlabel()
     'items'
 
     .. versionadded:: 0.1
     """
     if isinstance(data, Comparison):
         summary = data.summary
-        names = list(summary.index)
-        fig, ax = _axes(ax, (7, 0.6 + 0.45 * len(names)))
+        names = [plain(name) for name in summary.index]
+        ax = new_axes(ax, (7, 0.6 + 0.45 * len(names)))
         ax.barh(names, summary["in"], color=_COLOURS["in"], label="IN")
         ax.barh(
             names,
@@ -115,8 +103,8 @@ def plot_coverage(data: Comparison | pd.DataFrame, *, ax: Any = None) -> Any:
         ax.set_title(f"What each definition catches ({len(data.situations)} items)")
     elif isinstance(data, pd.DataFrame) and {"carats_low", "carats_high"} <= set(data.columns):
         totals = data.groupby("definition", sort=False)[["carats_low", "carats_high"]].sum()
-        names = list(totals.index)
-        fig, ax = _axes(ax, (7, 0.6 + 0.45 * len(names)))
+        names = [plain(name) for name in totals.index]
+        ax = new_axes(ax, (7, 0.6 + 0.45 * len(names)))
         low = totals["carats_low"] / 1e6
         span = (totals["carats_high"] - totals["carats_low"]) / 1e6
         ax.barh(names, low, color=_COLOURS["in"], label="covered (lower bound)")
@@ -139,4 +127,4 @@ def plot_coverage(data: Comparison | pd.DataFrame, *, ax: Any = None) -> Any:
         raise InvalidArgumentError(msg)
     ax.invert_yaxis()
     ax.legend(loc="lower right", fontsize=8)
-    return fig
+    return ax

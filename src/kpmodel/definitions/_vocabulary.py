@@ -1,4 +1,4 @@
-"""The vocabularies of evidence and verdicts (domain brief definitions.md, section 4.1)."""
+"""The vocabularies of evidence and verdicts: the components conflict-diamond texts vary on."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ class _Vocabulary(enum.Enum):
 class Actor(_Vocabulary):
     """Who does what: the actor roles that definitions filter on.
 
-    Members follow the domain brief's component vocabulary (section 4.1). `ANY_PARTY` is not
+    Members are the actors the texts in the catalogue name (rebels and their allies, armed
+    groups, security forces, states, UN-sanctioned entities ...). `ANY_PARTY` is not
     an actor a situation has; definitions use "any party" by leaving the actor test out.
 
     Examples
@@ -95,7 +96,7 @@ class Link(_Vocabulary):
     `WEALTH_ACQUIRED_THROUGH_ILLEGAL_CONTROL` (the Canada/WDC/CSC 2018 prong (i): diamonds
     "used ... to acquire wealth through the illegal control, bribery, taxation, extortion or
     dispossession of people") and `SUPPLIER_LINKED_TO_PARTY` (OECD Annex II: a supplier
-    "linked to" a party) are added from the brief's section 4.1 link vocabulary.
+    "linked to" a party) name the links those texts use.
 
     Examples
     --------

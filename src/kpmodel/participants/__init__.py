@@ -10,6 +10,7 @@ False
 
 from kpmodel.participants._codes import country_name, is_country_code
 from kpmodel.participants._register import (
+    Measure,
     Membership,
     Participant,
     Register,
@@ -18,6 +19,7 @@ from kpmodel.participants._register import (
 )
 
 __all__ = [
+    "Measure",
     "Membership",
     "Participant",
     "Register",

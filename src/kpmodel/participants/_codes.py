@@ -6,10 +6,12 @@ import functools
 
 import pycountry
 
+from kpmodel._boundary import SPECIAL_CODES as _SPECIAL_CODES
+from kpmodel._boundary import is_participant_code, participant_code
 from kpmodel.errors import UnknownCodeError
 
 #: Codes that are KP participants but not ISO 3166-1 countries.
-SPECIAL_CODES = {"EU": "European Union"}
+SPECIAL_CODES = _SPECIAL_CODES
 
 
 @functools.cache
@@ -31,15 +33,11 @@ def country_name(code: str) -> str:
     >>> kp.participants.country_name("CF")
     'Central African Republic'
     """
+    participant_code(code, path="code", error=UnknownCodeError)
     if code in SPECIAL_CODES:
         return SPECIAL_CODES[code]
-    if not isinstance(code, str) or len(code) != 2 or not code.isalpha() or not code.isupper():
-        msg = f"{code!r} is not an ISO 3166-1 alpha-2 code: use two capital letters, such as 'BW'"
-        raise UnknownCodeError(msg)
     country = pycountry.countries.get(alpha_2=code)
-    if country is None:
-        msg = f"{code!r} is not an ISO 3166-1 alpha-2 country code; check the spelling"
-        raise UnknownCodeError(msg)
+    assert country is not None  # participant_code accepted it, so pycountry knows it
     return str(country.name)
 
 
@@ -51,10 +49,4 @@ def is_country_code(code: object) -> bool:
     >>> kp.participants.is_country_code("EU"), kp.participants.is_country_code("XX")
     (True, False)
     """
-    if not isinstance(code, str):
-        return False
-    try:
-        country_name(code)
-    except UnknownCodeError:
-        return False
-    return True
+    return is_participant_code(code)

@@ -14,10 +14,19 @@ from importlib import resources
 from typing import Any
 
 import attrs
+import pandas as pd
 
-from kpmodel._dates import as_date
+from kpmodel._boundary import (
+    as_date,
+    display_path,
+    parse_json,
+    participant_code,
+    read_text,
+    show,
+)
+from kpmodel._display import View
 from kpmodel.errors import InvalidRecordError, LoadError, Problem, UnknownCodeError
-from kpmodel.participants._codes import country_name, is_country_code
+from kpmodel.participants._codes import country_name
 
 FORMAT = "kpmodel-register/1"
 
@@ -44,9 +53,22 @@ class Status(enum.Enum):
     REMOVED = "removed"
     """Removed from the list of participants (the Republic of Congo 2004-2007)."""
     EMBARGOED = "embargoed"
-    """A participant whose rough-diamond trade is banned by UN Security Council measures."""
+    """Kept for registers written by kpmodel 0.1. A UN Security Council ban is not a KP
+    status: the shipped register records it as a `Measure` on a participant (Côte d'Ivoire
+    2005-2014 stayed a participant)."""
     RESTRICTED = "restricted"
-    """May trade only rough diamonds from named compliant zones."""
+    """May export only rough diamonds from named compliant zones."""
+
+
+#: Which of a participant's trade flows a status or a measure limits.
+DIRECTIONS = ("exports", "imports", "both")
+
+#: The legal basis of a measure: a KP decision, a UN Security Council sanction, a national
+#: (or regional) law, or the participant's own decision.
+BASES = ("kp-decision", "un-sanction", "national-law", "self")
+
+#: Statuses under which the participant is still counted as a KP participant.
+_COUNTED = frozenset({"participant", "suspended", "self-suspended", "restricted", "embargoed"})
 
 
 def _to_date(value: object) -> dt.date:
@@ -57,9 +79,7 @@ def _to_date(value: object) -> dt.date:
 
 
 def _check_country(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not is_country_code(value):
-        msg = f"must be an ISO 3166-1 alpha-2 code or 'EU', got {value!r}"
-        raise InvalidRecordError(msg, path=attribute.name)
+    participant_code(value, path=attribute.name)
 
 
 @attrs.frozen(kw_only=True)
@@ -86,6 +106,17 @@ class StatusEvent:
         True when the decision date itself is not confirmed by the sources.
     date_text : str
         What the sources say about the date, when it is uncertain.
+    direction : {"both", "exports", "imports"}
+        Which of the participant's trade flows a suspension, self-suspension or restriction
+        limits ("both" by default; Ghana's 2006-07 self-suspension stopped exports only).
+    direction_text : str
+        Non-empty when the sources do not say whether the other flow is limited too, and
+        what they do say (the CAR compliant-zone decision of 2015 speaks of exports).
+    unnamed_zones : int
+        For `Status.RESTRICTED`: compliant zones the sources count but do not name (CAR had
+        eight by November 2019; the sources found name five).
+    disputed : str
+        What another source says when sources disagree about this status.
 
     Examples
     --------
@@ -110,6 +141,10 @@ class StatusEvent:
     excluded_zones: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
     date_uncertain: bool = False
     date_text: str = ""
+    direction: str = attrs.field(default="both", validator=attrs.validators.in_(DIRECTIONS))
+    direction_text: str = ""
+    unnamed_zones: int = attrs.field(default=0, validator=attrs.validators.ge(0))
+    disputed: str = ""
 
     @zones.validator
     def _zones_only_when_restricted(self, attribute: object, value: frozenset[str]) -> None:
@@ -122,6 +157,94 @@ class StatusEvent:
         if value and self.status is not Status.PARTICIPANT:
             msg = f"excluded zones are only for status 'participant', got {self.status.value!r}"
             raise InvalidRecordError(msg, path="excluded_zones")
+
+
+def _optional_date(value: object) -> dt.date | None:
+    return None if value is None else _to_date(value)
+
+
+@attrs.frozen(kw_only=True)
+class Measure:
+    """A dated measure on a participant's trade that is not a change of its KP status.
+
+    A UN Security Council ban on imports *from* a country bars that participant's
+    exports and leaves it a participant (Côte d'Ivoire, 2005-2014); a KP decision may bar
+    goods without changing a participant's standing. Each measure says which flow it bars
+    and on what legal basis, so a breach is reported under the rule that applies.
+
+    Parameters
+    ----------
+    start : datetime.date
+        First day in force.
+    end : datetime.date or None
+        Last day in force (None: still in force).
+    direction : {"exports", "imports", "both"}
+        The participant's flow that is barred.
+    basis : {"kp-decision", "un-sanction", "national-law", "self"}
+        The legal basis.
+    reference : str
+        The instrument (resolution, decision, law), as precisely as the sources give it.
+    summary : str
+        What it does, in a sentence.
+    sources : tuple of str
+        Keys into the register's table of sources.
+    date_uncertain : bool
+    date_text : str
+        As for `StatusEvent`.
+
+    Examples
+    --------
+    >>> import datetime
+    >>> m = kp.participants.Register.default().measures("CI", on=datetime.date(2010, 1, 1))[0]
+    >>> m.direction, m.basis
+    ('exports', 'un-sanction')
+    >>> m.in_force(datetime.date(2015, 1, 1))
+    False
+
+    .. versionadded:: 0.2
+    """
+
+    start: dt.date = attrs.field(converter=_to_date)
+    end: dt.date | None = attrs.field(default=None, converter=_optional_date)
+    direction: str = attrs.field(validator=attrs.validators.in_(DIRECTIONS))
+    basis: str = attrs.field(validator=attrs.validators.in_(BASES))
+    reference: str = attrs.field(validator=attrs.validators.instance_of(str))
+    summary: str = attrs.field(validator=attrs.validators.instance_of(str))
+    sources: tuple[str, ...] = attrs.field(converter=tuple)
+    date_uncertain: bool = False
+    date_text: str = ""
+
+    @end.validator
+    def _end_after_start(self, attribute: object, value: dt.date | None) -> None:
+        if value is not None and value < self.start:
+            msg = f"must not be before start {self.start}, got {value}"
+            raise InvalidRecordError(msg, path="end")
+
+    def in_force(self, on: dt.date) -> bool:
+        """Return whether the measure is in force on `on` (both ends inclusive).
+
+        Examples
+        --------
+        >>> import datetime
+        >>> m = kp.participants.Measure(start=datetime.date(2005, 12, 15),
+        ...     end=datetime.date(2014, 4, 28), direction="exports", basis="un-sanction",
+        ...     reference="UN Security Council ban", summary="", sources=())
+        >>> m.in_force(datetime.date(2014, 4, 28)), m.in_force(datetime.date(2014, 4, 29))
+        (True, False)
+        """
+        return self.start <= on and (self.end is None or on <= self.end)
+
+    def bars(self, flow: str) -> bool:
+        """Return whether the measure bars `flow` ("exports" or "imports").
+
+        Examples
+        --------
+        >>> import datetime
+        >>> m = kp.participants.Register.default().measures("CI", on=datetime.date(2010, 1, 1))[0]
+        >>> m.bars("exports"), m.bars("imports")
+        (True, False)
+        """
+        return self.direction in (flow, "both")
 
 
 @attrs.frozen(kw_only=True)
@@ -181,6 +304,8 @@ class Participant:
         The dated status history, oldest first.
     members : tuple of Membership
         For a union: the member countries it trades for, with their dates.
+    measures : tuple of Measure
+        Measures on its trade that do not change its KP status (UN sanctions, ...).
 
     Examples
     --------
@@ -198,6 +323,7 @@ class Participant:
     )
     events: tuple[StatusEvent, ...] = attrs.field(converter=_sorted_events)
     members: tuple[Membership, ...] = attrs.field(default=(), converter=tuple)
+    measures: tuple[Measure, ...] = attrs.field(default=(), converter=tuple)
 
     def event_on(self, on: dt.date) -> StatusEvent | None:
         """Return the event in force on `on`, or None before the first event.
@@ -274,8 +400,31 @@ class Register:
             msg = f"participant codes must be unique, got {duplicates} more than once"
             raise InvalidRecordError(msg, path="participants")
 
+    def _view(self) -> View:
+        def latest(participant: Participant) -> str:
+            if not participant.events:
+                return ""
+            event = participant.events[-1]
+            return f"{event.status.value} since {event.on}"
+
+        rows = [
+            {"code": p.code, "name": p.name, "kind": p.kind, "latest status": latest(p)}
+            for p in self.participants
+        ]
+        return View(
+            kind="Register",
+            summary=f"{len(self.participants)} participants",
+            more="see .status(code, on=...), .may_trade(code, on=..., zone=...), "
+            ".participant(code), .codes",
+            facts=[("description", self.description)] if self.description else [],
+            tables=lambda: [("Participants", pd.DataFrame(rows))],
+        )
+
     def __repr__(self) -> str:
-        return f"Register(<{len(self.participants)} participants>)"
+        return self._view().text()
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
 
     @classmethod
     def default(cls) -> Register:
@@ -303,14 +452,8 @@ class Register:
         >>> kp.participants.Register.load(path) == kp.participants.Register.default()
         True
         """
-        try:
-            with open(path, encoding="utf-8") as file:
-                text = file.read()
-        except OSError as exc:
-            raise LoadError(
-                [Problem("", f"cannot read the file: {exc}")], source=str(path)
-            ) from exc
-        return cls.loads(text, source=str(path))
+        source = display_path(path)
+        return cls.loads(read_text(path, source=source), source=source)
 
     @classmethod
     def loads(cls, text: str, *, source: str = "") -> Register:
@@ -319,14 +462,9 @@ class Register:
         Examples
         --------
         >>> kp.participants.Register.loads('{"format": "kpmodel-register/1", "participants": []}')
-        Register(<0 participants>)
+        <Register: 0 participants; see .status(code, on=...), ...>
         """
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            problem = Problem(f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}")
-            raise LoadError([problem], source=source) from exc
-        return _structure_register(data, source=source)
+        return _structure_register(parse_json(text, source=source), source=source)
 
     def dumps(self) -> str:
         """Return the register as JSON text that `Register.loads` reads back unchanged.
@@ -447,13 +585,22 @@ class Register:
         >>> import datetime
         >>> reg = kp.participants.Register.default()
         >>> sorted(reg.compliant_zones("CF", on=datetime.date(2020, 1, 1)))
-        ['Berbérati', 'Boda', 'Carnot', 'Nola']
+        ['Berbérati', 'Boda', 'Carnot', 'Gadzi', 'Nola']
+
+        Eight zones by November 2019, of which the sources name five; the event says so:
+
+        >>> reg.event("CF", on=datetime.date(2020, 1, 1)).unnamed_zones
+        3
         """
         event = self._event(code, on)
         return event.zones if event is not None else frozenset()
 
     def may_trade(self, code: str, *, on: dt.date, zone: str | None = None) -> bool:
         """Return whether participant or country `code` may trade rough diamonds on `on`.
+
+        This is the KP standing alone, in both directions: a participant with no KP limit
+        on its exports or imports. Measures on another basis (a UN Security Council ban)
+        are answered by `may_export`, `may_import` and `measures`.
 
         Parameters
         ----------
@@ -477,6 +624,8 @@ class Register:
         False
         >>> reg.may_trade("CF", on=datetime.date(2016, 1, 1), zone="Berbérati")
         False
+        >>> reg.may_trade("CI", on=datetime.date(2010, 1, 1))  # a participant under a UN ban
+        True
         """
         event = self._event(code, on)
         if event is None:
@@ -486,6 +635,123 @@ class Register:
         if event.status is Status.RESTRICTED:
             return zone is not None and _names_zone(event.zones, zone)
         return False
+
+    def event(self, code: str, *, on: dt.date) -> StatusEvent | None:
+        """Return the status event in force on `on` for participant or country `code`.
+
+        None when no participant governs `code` on that date.
+
+        Examples
+        --------
+        >>> import datetime
+        >>> reg = kp.participants.Register.default()
+        >>> reg.event("GH", on=datetime.date(2007, 1, 15)).direction
+        'exports'
+        """
+        return self._event(code, on)
+
+    def measures(self, code: str, *, on: dt.date) -> tuple[Measure, ...]:
+        """Return the measures in force on `on` on the participant that governs `code`.
+
+        Examples
+        --------
+        >>> import datetime
+        >>> reg = kp.participants.Register.default()
+        >>> [m.basis for m in reg.measures("CI", on=datetime.date(2010, 1, 1))]
+        ['un-sanction']
+        >>> reg.measures("CI", on=datetime.date(2015, 1, 1))
+        ()
+        """
+        on = as_date(on)
+        governing = self.participant_of(code, on=on)
+        if governing is None:
+            return ()
+        return tuple(m for m in self._by_code[governing].measures if m.in_force(on))
+
+    def may_export(self, code: str, *, on: dt.date, zone: str | None = None) -> bool:
+        """Return whether `code` may export rough diamonds (from `zone`, if given) on `on`.
+
+        Both its KP standing (status, compliant zones, barred zones, the direction a
+        suspension limits) and measures on any basis (a UN ban on imports from it) count.
+
+        Examples
+        --------
+        >>> import datetime
+        >>> reg = kp.participants.Register.default()
+        >>> reg.may_export("CI", on=datetime.date(2010, 1, 1))  # UN ban on Ivorian rough
+        False
+        >>> reg.may_export("CF", on=datetime.date(2017, 1, 1), zone="Nola")
+        True
+        >>> reg.may_export("GH", on=datetime.date(2007, 1, 15))  # self-suspended exports
+        False
+        """
+        on = as_date(on)
+        event = self._event(code, on)
+        if event is None or not self._status_allows(event, "exports", zone):
+            return False
+        return not any(m.bars("exports") for m in self.measures(code, on=on))
+
+    def may_import(self, code: str, *, on: dt.date) -> bool:
+        """Return whether `code` may import rough diamonds on `on`.
+
+        Examples
+        --------
+        >>> import datetime
+        >>> reg = kp.participants.Register.default()
+        >>> reg.may_import("CI", on=datetime.date(2010, 1, 1))  # the UN ban is on exports
+        True
+        >>> reg.may_import("GH", on=datetime.date(2007, 1, 15))
+        True
+        >>> reg.may_import("VE", on=datetime.date(2012, 1, 1))
+        False
+        """
+        on = as_date(on)
+        event = self._event(code, on)
+        if event is None or not self._status_allows(event, "imports", None):
+            return False
+        return not any(m.bars("imports") for m in self.measures(code, on=on))
+
+    @staticmethod
+    def _status_allows(event: StatusEvent, flow: str, zone: str | None) -> bool:
+        if event.status is Status.PARTICIPANT:
+            excluded = flow == "exports" and zone is not None
+            return not (excluded and _names_zone(event.excluded_zones, zone or ""))
+        if event.status in (Status.NOT_PARTICIPANT, Status.REMOVED):
+            return False
+        if event.direction not in (flow, "both"):
+            return True  # the status limits only the other flow
+        if event.status is Status.RESTRICTED and flow == "exports":
+            return zone is not None and _names_zone(event.zones, zone)
+        return False
+
+    def participants_on(self, on: dt.date) -> tuple[str, ...]:
+        """Return the participants on `on`, counted the KP way, sorted.
+
+        The EU counts as one participant (its member states are not listed); the rough
+        diamond-trading entity of Chinese Taipei is not numbered (it appears as a note on
+        the Chair's list of 31 October 2003); suspended, self-suspended and restricted
+        participants count, removed ones do not.
+
+        Examples
+        --------
+        >>> import datetime
+        >>> reg = kp.participants.Register.default()
+        >>> len(reg.participants_on(datetime.date(2013, 11, 30)))
+        54
+        >>> len(reg.participants_on(datetime.date(2024, 11, 16)))
+        60
+        """
+        on = as_date(on)
+        counted = []
+        for participant in self.participants:
+            if participant.kind == "trading-entity":
+                continue
+            event = participant.event_on(on)
+            if event is None or event.status.value not in _COUNTED:
+                continue
+            if self.participant_of(participant.code, on=on) == participant.code:
+                counted.append(participant.code)
+        return tuple(sorted(counted))
 
     def _event(self, code: str, on: dt.date) -> StatusEvent | None:
         on = as_date(on)
@@ -514,6 +780,26 @@ def _unstructure_participant(participant: Participant) -> dict[str, Any]:
     if participant.members:
         data["members"] = [_unstructure_membership(m) for m in participant.members]
     data["events"] = [_unstructure_event(e) for e in participant.events]
+    if participant.measures:
+        data["measures"] = [_unstructure_measure(m) for m in participant.measures]
+    return data
+
+
+def _unstructure_measure(measure: Measure) -> dict[str, Any]:
+    data: dict[str, Any] = {"from": measure.start.isoformat()}
+    if measure.end is not None:
+        data["until"] = measure.end.isoformat()
+    data.update(
+        direction=measure.direction,
+        basis=measure.basis,
+        reference=measure.reference,
+        summary=measure.summary,
+        sources=list(measure.sources),
+    )
+    if measure.date_uncertain:
+        data["date_uncertain"] = True
+    if measure.date_text:
+        data["date_text"] = measure.date_text
     return data
 
 
@@ -541,6 +827,14 @@ def _unstructure_event(event: StatusEvent) -> dict[str, Any]:
         data["date_uncertain"] = True
     if event.date_text:
         data["date_text"] = event.date_text
+    if event.direction != "both":
+        data["direction"] = event.direction
+    if event.direction_text:
+        data["direction_text"] = event.direction_text
+    if event.unnamed_zones:
+        data["unnamed_zones"] = event.unnamed_zones
+    if event.disputed:
+        data["disputed"] = event.disputed
     return data
 
 
@@ -567,10 +861,10 @@ class _Reader:
     def date(self, value: object, path: str) -> dt.date | None:
         if isinstance(value, str):
             try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
+                return as_date(value, path=path, error=InvalidRecordError)
+            except InvalidRecordError:
                 pass
-        self.fail(path, f"must be an ISO date such as '2013-05-23', got {value!r}")
+        self.fail(path, f"must be an ISO date such as '2013-05-23', got {show(value)}")
         return None
 
     def text(self, value: object, path: str) -> str:
@@ -633,7 +927,7 @@ def _structure_participant(
     reader: _Reader, item: object, path: str, known_sources: set[str]
 ) -> Participant | None:
     if not reader.mapping(
-        item, path, required={"code", "name", "events"}, optional={"kind", "members"}
+        item, path, required={"code", "name", "events"}, optional={"kind", "members", "measures"}
     ):
         return None
     assert isinstance(item, dict)
@@ -652,13 +946,21 @@ def _structure_participant(
         _structure_membership(reader, member, f"{path}.members[{i}]")
         for i, member in enumerate(members_data)
     ]
-    if None in events or None in members:
+    measures_data = item.get("measures", [])
+    if not isinstance(measures_data, list):
+        reader.fail(f"{path}.measures", f"must be a list, got {measures_data!r}")
+        measures_data = []
+    measures = [
+        _structure_measure(reader, measure, f"{path}.measures[{i}]", known_sources)
+        for i, measure in enumerate(measures_data)
+    ]
+    if None in events or None in members or None in measures:
         return None
     fields = {"code": item["code"], "name": reader.text(item["name"], f"{path}.name")}
     if "kind" in item:
         fields["kind"] = item["kind"]
     result: Participant | None = reader.record(
-        Participant, path, events=events, members=members, **fields
+        Participant, path, events=events, members=members, measures=measures, **fields
     )
     return result
 
@@ -666,7 +968,16 @@ def _structure_participant(
 def _structure_event(
     reader: _Reader, item: object, path: str, known_sources: set[str]
 ) -> StatusEvent | None:
-    optional = {"zones", "excluded_zones", "date_uncertain", "date_text"}
+    optional = {
+        "zones",
+        "excluded_zones",
+        "date_uncertain",
+        "date_text",
+        "direction",
+        "direction_text",
+        "unnamed_zones",
+        "disputed",
+    }
     if not reader.mapping(
         item, path, required={"on", "status", "summary", "sources"}, optional=optional
     ):
@@ -683,13 +994,25 @@ def _structure_event(
     uncertain = item.get("date_uncertain", False)
     if not isinstance(uncertain, bool):
         reader.fail(f"{path}.date_uncertain", f"must be true or false, got {uncertain!r}")
-    fields = {
+    fields: dict[str, Any] = {
         "on": reader.date(item["on"], f"{path}.on"),
         "summary": reader.text(item["summary"], f"{path}.summary"),
         "zones": reader.strings(item.get("zones", []), f"{path}.zones"),
         "excluded_zones": reader.strings(item.get("excluded_zones", []), f"{path}.excluded_zones"),
         "date_text": reader.text(item.get("date_text", ""), f"{path}.date_text"),
+        "direction_text": reader.text(item.get("direction_text", ""), f"{path}.direction_text"),
+        "disputed": reader.text(item.get("disputed", ""), f"{path}.disputed"),
     }
+    direction = item.get("direction", "both")
+    if direction not in DIRECTIONS:
+        reader.fail(f"{path}.direction", f"must be one of {list(DIRECTIONS)}, got {direction!r}")
+        direction = "both"
+    unnamed = item.get("unnamed_zones", 0)
+    if isinstance(unnamed, bool) or not isinstance(unnamed, int) or unnamed < 0:
+        reader.fail(f"{path}.unnamed_zones", f"must be a whole number >= 0, got {unnamed!r}")
+        unnamed = 0
+    fields["direction"] = direction
+    fields["unnamed_zones"] = unnamed
     if item["status"] not in statuses or fields["on"] is None:
         return None
     result: StatusEvent | None = reader.record(
@@ -699,6 +1022,45 @@ def _structure_event(
         sources=sources,
         date_uncertain=uncertain is True,
         **fields,
+    )
+    return result
+
+
+def _structure_measure(
+    reader: _Reader, item: object, path: str, known_sources: set[str]
+) -> Measure | None:
+    required = {"from", "direction", "basis", "reference", "summary", "sources"}
+    optional = {"until", "date_uncertain", "date_text"}
+    if not reader.mapping(item, path, required=required, optional=optional):
+        return None
+    assert isinstance(item, dict)
+    start = reader.date(item["from"], f"{path}.from")
+    end = reader.date(item["until"], f"{path}.until") if "until" in item else None
+    sources = reader.strings(item["sources"], f"{path}.sources")
+    if known_sources:
+        for key in sources:
+            if key not in known_sources:
+                reader.fail(f"{path}.sources", f"{key!r} is not in the register's sources table")
+    for key, allowed in (("direction", DIRECTIONS), ("basis", BASES)):
+        if item[key] not in allowed:
+            reader.fail(f"{path}.{key}", f"must be one of {list(allowed)}, got {item[key]!r}")
+    uncertain = item.get("date_uncertain", False)
+    if not isinstance(uncertain, bool):
+        reader.fail(f"{path}.date_uncertain", f"must be true or false, got {uncertain!r}")
+    if start is None or ("until" in item and end is None):
+        return None
+    result: Measure | None = reader.record(
+        Measure,
+        path,
+        start=start,
+        end=end,
+        direction=item["direction"],
+        basis=item["basis"],
+        reference=reader.text(item["reference"], f"{path}.reference"),
+        summary=reader.text(item["summary"], f"{path}.summary"),
+        sources=sources,
+        date_uncertain=uncertain is True,
+        date_text=reader.text(item.get("date_text", ""), f"{path}.date_text"),
     )
     return result
 

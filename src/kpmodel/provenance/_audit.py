@@ -2,31 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, Protocol
+import heapq
+import itertools
+from collections.abc import Iterator, Sequence
+from typing import Any, Literal, Protocol, overload
 
 import attrs
 import numpy as np
 import pandas as pd
 
+from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import InvalidArgumentError
-from kpmodel.provenance._explain import Path, paths_into
-from kpmodel.provenance._graph import KIND_CODE, Kind, ProvenanceGraph
-from kpmodel.provenance._paperwork import MIXED, _Paperwork, shipments
-from kpmodel.provenance._shares import dense_row, origin_labels, origin_shares, propagate
+from kpmodel.provenance._explain import Path
+from kpmodel.provenance._graph import KIND_CODE, FloatArray, IntArray, Kind, ProvenanceGraph
+from kpmodel.provenance._paperwork import _Paperwork, shipments
+from kpmodel.provenance._shares import (
+    _bar,
+    dense_row,
+    flow_index,
+    origin_labels,
+    origin_shares,
+    propagate,
+)
 
 __all__ = ["Finding", "audit", "opacity"]
 
-#: The KPCS references a finding cites, by reason (source keys of shared/domain/kpcs-rules.md
-#: and definitions.md).
+#: The KPCS references a finding cites, by reason, with their public sources.
+_KPCS = "KPCS as Annex I of Reg. (EC) 2368/2002, legislation.gov.uk"
+
 REFERENCES = {
     "suspended": (
         "KPCS Section III(c): no shipment of rough diamonds is imported from or exported to "
-        "a non-Participant [UK-2368-Annex]; a suspended participant may not trade (e.g. the "
+        f"a non-Participant ({_KPCS}); a suspended participant may not trade (e.g. the "
         "Administrative Decision on the Central African Republic of 23 May 2013)"
     ),
     "not-participant": (
         "KPCS Section III(c): no shipment of rough diamonds is imported from or exported to "
-        "a non-Participant [UK-2368-Annex]"
+        f"a non-Participant ({_KPCS})"
     ),
     "non-compliant-zone": (
         "KP Administrative Decision on the Central African Republic as amended in July 2015: "
@@ -35,8 +47,9 @@ REFERENCES = {
     ),
     "smuggled": (
         "KPCS Section III(a)-(b): every shipment crosses borders with a duly validated "
-        "Certificate [UK-2368-Annex]; Section IV(a): internal controls to eliminate conflict "
-        "diamonds from shipments [PAC-KeyToKimberley]"
+        f"Certificate ({_KPCS}); Section IV(a): internal controls to eliminate conflict "
+        "diamonds from shipments (Partnership Africa Canada, 'The Key to Kimberley: Internal "
+        "Diamond Controls')"
     ),
 }
 
@@ -68,7 +81,7 @@ class Finding:
         The date of the shipment.
     exporter, importer : str
         Country codes.
-    declared_origin : str
+    declared_origin : kpmodel.certificates.DeclaredOrigin
         What the certificate declares.
     reason : str
         ``"suspended"``, ``"not-participant"``, ``"non-compliant-zone"`` or ``"smuggled"``.
@@ -76,15 +89,17 @@ class Finding:
         The offending origin (``"CF"`` or ``"CF/Nola"``), or ``"smuggled"``.
     share, carats : float
         The share and carats of the shipment that come from `origin`.
-    paths : tuple of Path
-        The paths that carry `origin` into the shipment (see `explain`).
+    paths : sequence of Path
+        The largest paths (by carats) that carry `origin` into the shipment, largest
+        first (see `explain`). `audit` finds them on demand, the first time they are read.
     reference : str
         The KPCS text the finding rests on, with its source.
 
     Examples
     --------
     >>> f = kp.provenance.Finding(lot=3, certificate="CM-1", on=None, exporter="CM",
-    ...     importer="AE", declared_origin="CM", reason="smuggled", origin="smuggled",
+    ...     importer="AE", declared_origin=kp.certificates.DeclaredOrigin.single("CM"),
+    ...     reason="smuggled", origin="smuggled",
     ...     share=0.5, carats=5.0, paths=(), reference="...")
     >>> f.reason
     'smuggled'
@@ -95,17 +110,17 @@ class Finding:
     on: Any
     exporter: str
     importer: str
-    declared_origin: str
+    declared_origin: DeclaredOrigin
     reason: str
     origin: str
     share: float
     carats: float
-    paths: tuple[Path, ...]
+    paths: Sequence[Path]
     reference: str
 
 
-def _declared_countries(declared: str) -> set[str]:
-    return set() if declared == MIXED else set(declared.split(","))
+def _declared_countries(declared: DeclaredOrigin) -> set[str]:
+    return set(declared.countries)
 
 
 def opacity(
@@ -184,8 +199,161 @@ def _problem(register: RegisterLike, country: str, zone: str | None, on: Any) ->
     return "suspended"
 
 
+#: The most partial paths `audit` examines to name one finding's largest paths.
+MAX_EXPANDED = 100_000
+
+
+class _Flows:
+    """The flows into each lot (CSR by receiving lot), shared by the paths of an audit."""
+
+    def __init__(self, graph: ProvenanceGraph) -> None:
+        self.graph = graph
+        self.indptr = flow_index(graph)
+        self.source = graph._flow_column("source")
+        self.amount = graph._flow_column("carats")
+        self.carats = graph._column("carats")
+
+
+def top_paths(
+    flows: _Flows, lot: int, entering: FloatArray, carried: FloatArray, *, limit: int
+) -> tuple[Path, ...]:
+    """Return the `limit` largest paths carrying carats from lots where `entering` > 0.
+
+    Best first, backwards from `lot`: a partial path's weight (the fraction of `lot`'s
+    carats it carries) only shrinks as it grows, so the complete paths come out of the
+    priority queue largest first, and only the inputs that carry the origin
+    (``carried > 0``) are followed. No path is enumerated that is not among the largest,
+    unless very many paths tie (the search stops after `MAX_EXPANDED` steps).
+    """
+    graph, indptr, source, amount, carats = (
+        flows.graph,
+        flows.indptr,
+        flows.source,
+        flows.amount,
+        flows.carats,
+    )
+    tie = itertools.count()
+    # (-weight, tie, lot, path from it to `lot`, flows along it, complete?)
+    queue: list[tuple[float, int, int, tuple[int, ...], tuple[float, ...], bool]] = [
+        (-1.0, next(tie), lot, (lot,), (), False)
+    ]
+    found: list[Path] = []
+    total = float(carats[lot])
+    for _ in range(MAX_EXPANDED):
+        if not queue or len(found) >= limit:
+            break
+        weight, _, here, path, through, complete = heapq.heappop(queue)
+        if complete:
+            found.append(
+                Path(
+                    lots=tuple(graph._lot_id(p) for p in path),
+                    flows=through,
+                    carats=-weight * total,
+                )
+            )
+            continue
+        if entering[here] > 0:
+            heapq.heappush(
+                queue, (weight * float(entering[here]), next(tie), here, path, through, True)
+            )
+        held = float(carats[here])
+        for f in range(int(indptr[here]), int(indptr[here + 1])):
+            parent = int(source[f])
+            if carried[parent] > 0:
+                moved = float(amount[f])
+                heapq.heappush(
+                    queue,
+                    (
+                        weight * moved / held,
+                        next(tie),
+                        parent,
+                        (parent, *path),
+                        (moved, *through),
+                        False,
+                    ),
+                )
+    return tuple(found)
+
+
+class _Paths(Sequence[Path]):
+    """The largest paths of one finding, found the first time they are read."""
+
+    def __init__(
+        self, flows: _Flows, lot: int, columns: _Columns, origin: str, limit: int
+    ) -> None:
+        self._args = (flows, lot, columns, origin, limit)
+        self._paths: tuple[Path, ...] | None = None
+
+    def _found(self) -> tuple[Path, ...]:
+        if self._paths is None:
+            flows, lot, columns, origin, limit = self._args
+            entering, carried = columns.of(origin)
+            self._paths = top_paths(flows, lot, entering, carried, limit=limit)
+        return self._paths
+
+    @overload
+    def __getitem__(self, index: int) -> Path: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Path, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Path | tuple[Path, ...]:
+        return self._found()[index]
+
+    def __len__(self) -> int:
+        return len(self._found())
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self._found())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _Paths | tuple | list):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._found())
+
+    def __repr__(self) -> str:
+        return repr(self._found())
+
+
+class _Columns:
+    """Where each offending origin enters the graph and what it carries into every lot."""
+
+    def __init__(
+        self,
+        labels: dict[str, int],
+        code: IntArray,
+        carried: FloatArray,
+        smuggle: FloatArray,
+        smuggled: FloatArray,
+    ) -> None:
+        # labels: {origin label: its code in `code`}, in the order of `carried`'s columns.
+        self.column = {label: i for i, label in enumerate(labels)}
+        self.labels, self.code, self.carried = labels, code, carried
+        self.smuggle, self.smuggled = smuggle, smuggled
+        self.entering: dict[str, FloatArray] = {}
+
+    def of(self, origin: str) -> tuple[FloatArray, FloatArray]:
+        if origin == "smuggled":
+            return self.smuggle, self.smuggled
+        i = self.column[origin]
+        if origin not in self.entering:
+            self.entering[origin] = (self.code == self.labels[origin]).astype(np.float64)
+        return self.entering[origin], self.carried[:, i]
+
+
+def _day(value: np.datetime64) -> Any:
+    return None if np.isnat(value) else pd.Timestamp(value).date()
+
+
 def audit(
-    graph: ProvenanceGraph, *, register: RegisterLike | None, limit: int = 20
+    graph: ProvenanceGraph,
+    *,
+    register: RegisterLike | None,
+    limit: int = 20,
+    progress: bool | None = None,
 ) -> list[Finding]:
     """Find shipments whose certificate looks clean while their true origins are not.
 
@@ -204,6 +372,9 @@ def audit(
         ``may_trade``). None checks smuggled carats only.
     limit : int
         The most paths to attach to a finding.
+    progress : bool, optional
+        Show a progress bar over the shipments (``tqdm``): by default only in a notebook or
+        on a terminal, and only when the audit lasts more than a second.
 
     Returns
     -------
@@ -217,73 +388,96 @@ def audit(
     >>> cm = g.mix([g.smuggle(car, to="CM", on="2014-02-01"),
     ...             g.produce(country="CM", carats=10, on="2014-02-01")])
     >>> out = g.ship(cm, to="AE", on="2014-03-01", certificate="CM-0042")
-    >>> [(f.certificate, f.declared_origin, f.reason, f.share)
+    >>> [(f.certificate, str(f.declared_origin), f.reason, f.share)
     ...  for f in kp.provenance.audit(g, register=None)]
     [('CM-0042', 'CM', 'smuggled', 0.5)]
     """
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        msg = f"limit must be a positive int; got {limit!r}."
+        raise InvalidArgumentError(msg)
     paperwork = _Paperwork(graph)
     ships = shipments(graph)
     if ships.size == 0:
         return []
-    kind = graph._column("kind")
-    smuggle = kind == KIND_CODE[Kind.SMUGGLE]
-    smuggled = propagate(graph, smuggle.astype(np.float64)[:, None], reset=smuggle)[:, 0]
-    zone_shares = origin_shares(graph, by="zone") if register is not None else None
+    n = len(graph)
+    smuggle = (graph._column("kind") == KIND_CODE[Kind.SMUGGLE]).astype(np.float64)
+    smuggled = propagate(graph, smuggle.copy()[:, None], reset=smuggle > 0)[:, 0]
     zone_code, labels = origin_labels(graph, "zone")
-    verdicts: dict[tuple[str, str | None, Any], str | None] = {}
-    carried_by_origin: dict[str, np.ndarray[Any, Any]] = {}
+    ship_days = graph._column("on")[ships]
+    days, day_of_ship = np.unique(ship_days, return_inverse=True)
+    dates = [_day(d) for d in days]
+    # The verdict on each origin for each shipment day; an origin never offending on any
+    # of them is not propagated at all.
+    verdict: dict[tuple[int, int], str] = {}
+    offending: list[int] = []
+    if register is not None:
+        for j, label in enumerate(labels):
+            country, _, zone = label.partition("/")
+            for d, date in enumerate(dates):
+                reason = _problem(register, country, zone or None, date)
+                if reason is not None:
+                    verdict[j, d] = reason
+            if any((j, d) in verdict for d in range(len(dates))):
+                offending.append(j)
+    column_of = np.full(len(labels) + 1, -1, np.int64)
+    column_of[offending] = np.arange(len(offending))
+    entering = np.zeros((n, len(offending)))
+    produced = np.flatnonzero(zone_code >= 0)
+    hit = column_of[zone_code[produced]]
+    entering[produced[hit >= 0], hit[hit >= 0]] = 1.0
+    carried = propagate(graph, entering) if offending else entering
+    columns = _Columns({labels[j]: j for j in offending}, zone_code, carried, smuggle, smuggled)
+    flows = _Flows(graph)
+    at_ships = carried[ships]
+    smuggled_at = smuggled[ships]
+    ship_rows, ship_columns = np.nonzero(at_ships > TOLERANCE)
+    starts = np.searchsorted(ship_rows, np.arange(ships.size + 1))
+    flagged = np.flatnonzero((np.diff(starts) > 0) | (smuggled_at > TOLERANCE))
+    # Per-shipment columns, read once.
+    parents = graph._flow_column("source")[paperwork.indptr[ships[flagged]]]
+    lot_ids = graph.lots[ships[flagged]].tolist()
+    certificates = graph._column("certificate")[ships[flagged]].tolist()
+    exporters = graph._column("country")[parents].tolist()
+    importers = graph._column("country")[ships[flagged]].tolist()
+    ship_carats = graph._column("carats")[ships[flagged]].tolist()
+    countries = [label.partition("/")[0] for label in labels]
     findings = []
-    source = graph._flow_column("source")
-    for position in ships.tolist():
+    bar = _bar(progress, int(flagged.size), "audit")
+    for f, i in enumerate(flagged.tolist()):
+        position = int(ships[i])
         declared = paperwork.declared(position)
         named = _declared_countries(declared)
-        on = graph._column("on")[position]
-        day = None if np.isnat(on) else pd.Timestamp(on).date()
-        parent = int(source[paperwork.indptr[position]])
-        head = {
-            "lot": graph._lot_id(position),
-            "certificate": graph._string(int(graph._column("certificate")[position])),
-            "on": day,
-            "exporter": graph._string(int(graph._column("country")[parent])) or "",
-            "importer": graph._string(int(graph._column("country")[position])) or "",
-            "declared_origin": declared,
-        }
-        carats = float(graph._column("carats")[position])
-        offending: list[tuple[str, str, float, np.ndarray[Any, Any]]] = []
-        if zone_shares is not None and register is not None:
-            row = dense_row(zone_shares.values, position)
-            for j in np.flatnonzero(row[:-1] > TOLERANCE).tolist():
-                label = labels[j]
-                country, _, zone = label.partition("/")
-                if country in named:
-                    continue  # openly declared: a rules check, not a laundering finding
-                key = (country, zone or None, day)
-                if key not in verdicts:
-                    verdicts[key] = _problem(register, country, zone or None, day)
-                reason = verdicts[key]
-                if reason is not None:
-                    entering = (zone_code == j).astype(np.float64)
-                    offending.append((reason, label, float(row[j]), entering))
-        if smuggled[position] > TOLERANCE:
-            entry = smuggle.astype(np.float64)
-            offending.append(("smuggled", "smuggled", float(smuggled[position]), entry))
-        for reason, origin, share, entering in sorted(offending, key=lambda o: (o[0], o[1])):
-            # What an origin carries into every lot is the same for every shipment, so it
-            # is propagated once per origin, not once per finding.
-            if origin not in carried_by_origin:
-                carried_by_origin[origin] = propagate(
-                    graph, entering.copy()[:, None], reset=entering > 0
-                )[:, 0]
-            carried = carried_by_origin[origin]
+        day = int(day_of_ship[i])
+        offences: list[tuple[str, str, float]] = []
+        for c in ship_columns[starts[i] : starts[i + 1]].tolist():
+            j = offending[c]
+            if countries[j] in named:
+                continue  # openly declared: a rules check, not a laundering finding
+            reason = verdict.get((j, day))
+            if reason is not None:
+                offences.append((reason, labels[j], float(at_ships[i, c])))
+        if smuggled_at[i] > TOLERANCE:
+            offences.append(("smuggled", "smuggled", float(smuggled_at[i])))
+        carats = ship_carats[f]
+        for reason, origin, share in sorted(offences):
             findings.append(
                 Finding(
-                    **head,
+                    lot=lot_ids[f],
+                    certificate=graph._string(certificates[f]),
+                    on=dates[day],
+                    exporter=graph._string(exporters[f]) or "",
+                    importer=graph._string(importers[f]) or "",
+                    declared_origin=declared,
                     reason=reason,
                     origin=origin,
                     share=share,
                     carats=share * carats,
-                    paths=paths_into(graph, position, entering, carried, limit=limit),
+                    paths=_Paths(flows, position, columns, origin, limit),
                     reference=REFERENCES[reason],
                 )
             )
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
     return findings

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from kpmodel.errors import InvalidGraphError, UnknownCodeError
+from kpmodel.certificates import DeclaredOrigin
+from kpmodel.errors import InvalidGraphError, KPModelError, UnknownCodeError
 from kpmodel.provenance._graph import (
     _STRING_COLUMNS,
     CARAT_RTOL,
@@ -116,8 +117,13 @@ def _listed(ids: np.ndarray[Any, Any], mask: np.ndarray[Any, Any], what: str) ->
 def _strings(frame: pd.DataFrame, name: str) -> np.ndarray[Any, Any]:
     if name not in frame.columns:
         return np.full(len(frame), None, dtype=object)
-    values = frame[name].to_numpy(dtype=object).copy()
-    values[pd.isna(values)] = None
+    # Coded first: each distinct text is converted once (not once per row, as converting
+    # an Arrow-backed string column to objects would), and missing values become None.
+    codes, uniques = pd.factorize(frame[name], use_na_sentinel=True)
+    table = np.empty(len(uniques) + 1, dtype=object)
+    table[:-1] = list(uniques)
+    table[-1] = None
+    values: np.ndarray[Any, Any] = table[codes]
     return values
 
 
@@ -127,14 +133,20 @@ def _check_codes(columns: dict[str, np.ndarray[Any, Any]]) -> None:
         for code in pd.unique(columns[name][pd.notna(columns[name])]):
             if not isinstance(code, str) or not _known_country(code):
                 unknown.append(f"{name} {code!r}")
-    for value in pd.unique(columns["declared"][pd.notna(columns["declared"])]):
-        parts = str(value).split(",")
-        if value != "MIXED" and not all(_known_country(p) for p in parts):
+    declared = columns["declared"]
+    given = pd.notna(declared)
+    canonical: dict[object, str] = {}
+    for value in pd.unique(declared[given]):
+        try:
+            canonical[value] = str(DeclaredOrigin.parse(value))
+        except KPModelError:
             unknown.append(f"declared_origin {value!r}")
+    if canonical:  # stored in its one text form
+        declared[given] = pd.Series(declared[given]).map(canonical).to_numpy(dtype=object)
     if unknown:
         msg = (
             "the lots frame has codes that are not ISO 3166-1 alpha-2 country codes "
-            f"(declared origins may also be 'MIXED' or comma-separated codes): {unknown!r}."
+            f"(declared origins may also be 'MIXED' or 'MIXED (BW, RU)'): {unknown!r}."
         )
         raise UnknownCodeError(msg)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import functools
 import math
 import os
 from collections.abc import Iterable, Sequence
@@ -15,9 +14,16 @@ import networkx as nx
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import pycountry
 
-from kpmodel.errors import InvalidArgumentError, InvalidGraphError, UnknownCodeError
+from kpmodel._boundary import as_date, finite_float, is_participant_code, participant_code, show
+from kpmodel._display import View
+from kpmodel.certificates import DeclaredOrigin
+from kpmodel.errors import (
+    InvalidArgumentError,
+    InvalidGraphError,
+    KPModelError,
+    UnknownCodeError,
+)
 
 __all__ = ["Kind", "ProvenanceGraph"]
 
@@ -103,47 +109,38 @@ def _grow(columns: dict[str, np.ndarray[Any, Any]], needed: int) -> None:
         columns[name] = fresh
 
 
-@functools.cache
 def _known_country(code: str) -> bool:
-    return code == "EU" or pycountry.countries.get(alpha_2=code) is not None
+    return is_participant_code(code)
 
 
 def check_country(code: object, *, path: str) -> str:
-    """Return `code` if it is an ISO 3166-1 alpha-2 code (or ``"EU"``), else raise."""
-    if not isinstance(code, str) or not _known_country(code):
-        msg = (
-            f"{path} must be an ISO 3166-1 alpha-2 country code such as 'CF' or 'AE'; "
-            f"got {code!r}. Use the two-letter code of the country."
-        )
-        raise UnknownCodeError(msg)
-    return code
+    """Return `code` if it is an ISO 3166-1 alpha-2 code (or ``"EU"``), else raise.
+
+    Lower-case codes are refused like any other non-code, so ``"bw"`` and ``"BW"`` never
+    become two origins.
+    """
+    return participant_code(code, path=path, error=UnknownCodeError)
 
 
 def to_carats(value: object, *, path: str) -> float:
     """Convert a carat amount given as a number or Decimal to a positive float."""
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal | np.number):
-        msg = f"{path} must be a number of carats (int, float or Decimal); got {value!r}."
+        msg = f"{path} must be a number of carats (int, float or Decimal); got {show(value)}."
         raise InvalidArgumentError(msg)
-    carats = float(value)
-    if not math.isfinite(carats) or carats <= 0:
-        msg = f"{path} must be a finite number of carats greater than 0; got {value!r}."
-        raise InvalidGraphError(msg)
-    return carats
+    return finite_float(
+        value, path=path, minimum=0, exclusive_minimum=True, error=InvalidGraphError
+    )
 
 
 def to_day(value: object, *, path: str) -> np.datetime64:
-    """Convert a date (``datetime.date``, ISO string or ``numpy.datetime64``) to a day."""
+    """Convert a date (``datetime.date``, ISO text or a day ``numpy.datetime64``) to a day."""
     if value is None:
         return np.datetime64("NaT", "D")
-    if isinstance(value, dt.date | str | np.datetime64):
-        try:
-            day: np.datetime64 = np.datetime64(cast(Any, value), "D")
-        except (ValueError, TypeError):
-            pass
-        else:
+    if isinstance(value, np.datetime64):
+        day: np.datetime64 = value.astype("datetime64[D]")
+        if np.isnat(value) or day == value:
             return day
-    msg = f"{path} must be a date (datetime.date or 'YYYY-MM-DD'); got {value!r}."
-    raise InvalidArgumentError(msg)
+    return np.datetime64(as_date(value, path=path), "D")
 
 
 def certificate_number(certificate: object) -> str | None:
@@ -213,8 +210,29 @@ class ProvenanceGraph:
     def __len__(self) -> int:
         return self._n
 
+    def _view(self) -> View:
+        def by_kind() -> pd.DataFrame:
+            kind = self._column("kind")
+            lots = np.bincount(kind, minlength=len(KINDS))
+            carats = np.bincount(kind, weights=self._column("carats"), minlength=len(KINDS))
+            frame = pd.DataFrame(
+                {"kind": [k.value for k in KINDS], "lots": lots, "carats": carats}
+            )
+            return frame[frame["lots"] > 0]
+
+        return View(
+            kind="ProvenanceGraph",
+            summary=f"{self._n} lots, {self._m} flows",
+            more="see .to_frames(), .to_networkx(); kp.origin_shares(graph), "
+            "kp.provenance.audit(graph, register=...), kp.provenance.plot_case(graph)",
+            tables=lambda: [("Lots by kind", by_kind())],
+        )
+
     def __repr__(self) -> str:
-        return f"<ProvenanceGraph: {self._n} lots, {self._m} flows>"
+        return self._view().text()
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
 
     @property
     def number_of_flows(self) -> int:
@@ -349,10 +367,11 @@ class ProvenanceGraph:
         _check_text(zone, path="zone")
         _check_text(site, path="site")
         amount = to_carats(carats, path="carats")
-        value = math.nan if value_usd is None else float(value_usd)
-        if not math.isnan(value) and (not math.isfinite(value) or value < 0):
-            msg = f"value_usd must be a non-negative number or None; got {value_usd!r}."
-            raise InvalidGraphError(msg)
+        value = (
+            math.nan
+            if value_usd is None
+            else finite_float(value_usd, path="value_usd", minimum=0, error=InvalidGraphError)
+        )
         return self._append(
             kind=Kind.PRODUCE,
             carats=amount,
@@ -420,6 +439,9 @@ class ProvenanceGraph:
         >>> g.mix([a, b], at="BW")
         2
         """
+        if isinstance(lots, str | bytes) or not isinstance(lots, Iterable):
+            msg = f"lots must be a non-empty list of distinct lot ids; got {show(lots)}."
+            raise InvalidArgumentError(msg)
         parents = [self._position(lot) for lot in lots]
         if not parents or len(set(parents)) != len(parents):
             msg = f"lots must be a non-empty list of distinct lot ids; got {parents!r}."
@@ -452,7 +474,7 @@ class ProvenanceGraph:
         on: Any,
         certificate: object = None,
         list_origins: bool = False,
-        declared_origin: str | None = None,
+        declared_origin: DeclaredOrigin | str | None = None,
     ) -> Any:
         """Export what remains of `lot` to country `to`, on a KP certificate.
 
@@ -469,9 +491,10 @@ class ProvenanceGraph:
             ``kpmodel.certificates.Certificate``); None when the number is not known.
         list_origins : bool
             The exporter lists the countries of origin of a mixed parcel.
-        declared_origin : str, optional
-            Override what the paperwork declares (a country code, ``"MIXED"``, or
-            comma-separated codes), to model certificate fraud.
+        declared_origin : kpmodel.certificates.DeclaredOrigin or str, optional
+            Override what the paperwork declares, to model certificate fraud: a
+            `~kpmodel.certificates.DeclaredOrigin`, or its text (``"BW"``, ``"MIXED"``,
+            ``"MIXED (BW, RU)"``).
 
         Examples
         --------
@@ -481,15 +504,14 @@ class ProvenanceGraph:
         1
         """
         number = certificate_number(certificate)
-        if declared_origin is not None:
-            _check_declared(declared_origin)
+        declared = None if declared_origin is None else _declared(declared_origin)
         return self._move(
             lot,
             Kind.SHIP,
             to=to,
             on=on,
             certificate=number,
-            declared=declared_origin,
+            declared=declared,
             list_origins=bool(list_origins),
         )
 
@@ -726,7 +748,7 @@ class ProvenanceGraph:
         >>> g = kp.ProvenanceGraph()
         >>> _ = g.produce(country="BW", carats=10, on="2023-05-01")
         >>> kp.ProvenanceGraph.from_networkx(g.to_networkx())
-        <ProvenanceGraph: 1 lots, 0 flows>
+        <ProvenanceGraph: 1 lots, 0 flows; see .to_frames(), ...>
         """
         from kpmodel.provenance._io import from_networkx
 
@@ -757,7 +779,7 @@ class ProvenanceGraph:
         >>> g = kp.ProvenanceGraph()
         >>> _ = g.produce(country="BW", carats=10, on="2023-05-01")
         >>> kp.ProvenanceGraph.from_node_link(g.to_node_link())
-        <ProvenanceGraph: 1 lots, 0 flows>
+        <ProvenanceGraph: 1 lots, 0 flows; see .to_frames(), ...>
         """
         from kpmodel.provenance._io import from_node_link
 
@@ -774,7 +796,7 @@ class ProvenanceGraph:
         >>> path = pathlib.Path(tempfile.mkdtemp()) / "lots.graphml"
         >>> g.write_graphml(path)
         >>> kp.ProvenanceGraph.read_graphml(path)
-        <ProvenanceGraph: 1 lots, 0 flows>
+        <ProvenanceGraph: 1 lots, 0 flows; see .to_frames(), ...>
         """
         from kpmodel.provenance._io import write_graphml
 
@@ -824,12 +846,21 @@ class ProvenanceGraph:
 
 def _check_text(value: object, *, path: str) -> None:
     if value is not None and not isinstance(value, str):
-        msg = f"{path} must be a string or None; got {value!r}."
+        msg = f"{path} must be a string or None; got {show(value)}."
         raise InvalidArgumentError(msg)
 
 
-def _check_declared(declared: str) -> None:
-    parts = declared.split(",")
-    if declared != "MIXED":
-        for i, part in enumerate(parts):
-            check_country(part, path=f"declared_origin part {i}")
+def _declared(declared: object) -> str:
+    """Return the stored text of a declared origin given as the type or as its text."""
+    if isinstance(declared, DeclaredOrigin):
+        return str(declared)
+    if not isinstance(declared, str):
+        msg = (
+            "declared_origin must be a kp.certificates.DeclaredOrigin or its text such as "
+            f"'BW', 'MIXED' or 'MIXED (BW, RU)'; got {declared!r}."
+        )
+        raise InvalidArgumentError(msg)
+    try:
+        return str(DeclaredOrigin.parse(declared))
+    except KPModelError as error:
+        raise UnknownCodeError(f"declared_origin {declared!r}: {error}") from None

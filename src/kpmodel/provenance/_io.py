@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import io
 import os
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
@@ -12,8 +11,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from kpmodel._boundary import atomic_open, display_path, read_bytes
 from kpmodel._limits import check_memory
-from kpmodel.errors import InvalidGraphError, LoadError, Problem
+from kpmodel.errors import InvalidGraphError
 
 if TYPE_CHECKING:
     from kpmodel.provenance._graph import ProvenanceGraph
@@ -125,28 +125,20 @@ def write_graphml(graph: ProvenanceGraph, path: str | os.PathLike[str]) -> None:
     digraph = to_networkx(graph)
     ids = list(digraph.nodes)
     digraph.graph["lot_id_type"] = "int" if all(isinstance(i, int) for i in ids) else "str"
-    target = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".graphml.tmp")
-    os.close(handle)
-    try:
-        nx.write_graphml(digraph, temporary)
-        os.replace(temporary, target)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    with atomic_open(path, "wb") as file:
+        nx.write_graphml(digraph, file)
 
 
 def read_graphml(path: str | os.PathLike[str]) -> ProvenanceGraph:
     """Read a graph written by `write_graphml`."""
+    raw = read_bytes(path)  # a LoadError naming the file when it cannot be read
     try:
-        digraph = nx.read_graphml(path)
-    except (ElementTree.ParseError, nx.NetworkXError, ValueError, KeyError) as exc:
-        msg = f"{os.fspath(path)} is not a GraphML file as write_graphml() writes: {exc}"
+        digraph = nx.read_graphml(io.BytesIO(raw))
+        if digraph.graph.get("lot_id_type") == "int":
+            digraph = nx.relabel_nodes(digraph, {n: int(n) for n in digraph.nodes})
+    except (ElementTree.ParseError, nx.NetworkXError, ValueError, KeyError, TypeError) as exc:
+        msg = f"{display_path(path)} is not a GraphML file as write_graphml() writes: {exc}"
         raise InvalidGraphError(msg) from exc
-    except OSError as exc:
-        raise LoadError([Problem("", f"cannot read the file: {exc}")], source=str(path)) from exc
-    if digraph.graph.get("lot_id_type") == "int":
-        digraph = nx.relabel_nodes(digraph, {n: int(n) for n in digraph.nodes})
     return from_networkx(nx.DiGraph(digraph))
 
 

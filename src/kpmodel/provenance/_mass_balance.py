@@ -45,7 +45,7 @@ def lot_carats(graph: ProvenanceGraph) -> FloatArray:
     return view
 
 
-def propagate(graph: ProvenanceGraph, initial: Any) -> FloatArray:
+def propagate(graph: ProvenanceGraph, initial: Any, *, restart: Any = None) -> FloatArray:
     """Carry per-lot quantities through the graph by mass balance; return the result.
 
     Each lot ends with its own row of `initial` plus the carat-weighted average of what its
@@ -60,6 +60,10 @@ def propagate(graph: ProvenanceGraph, initial: Any) -> FloatArray:
     initial : array-like
         ``(len(graph),)`` or ``(len(graph), k)`` numbers, in the order of ``graph.lots``;
         not changed.
+    restart : array-like of bool, optional
+        One flag per lot: flagged lots keep their own row of `initial` and take nothing from
+        their inputs (what they carry starts afresh there, as when a definition judges each
+        shipment on its own date).
 
     Returns
     -------
@@ -89,7 +93,13 @@ def propagate(graph: ProvenanceGraph, initial: Any) -> FloatArray:
         raise InvalidArgumentError(msg)
     column = values.ndim == 1
     table = np.ascontiguousarray(values.reshape(len(graph), -1))
-    result = _shares.propagate(graph, table)
+    flags = None
+    if restart is not None:
+        flags = np.asarray(restart, dtype=bool)
+        if flags.shape != (len(graph),):
+            msg = f"restart must have one flag per lot ({len(graph)}); got shape {flags.shape}"
+            raise InvalidArgumentError(msg)
+    result = _shares.propagate(graph, table, reset=flags)
     return result[:, 0] if column else result
 
 

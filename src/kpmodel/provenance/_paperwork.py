@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kpmodel.certificates import DeclaredOrigin
 from kpmodel.provenance._graph import KIND_CODE, Kind, ProvenanceGraph
 from kpmodel.provenance._shares import unknown_fraction
 
@@ -20,64 +21,78 @@ _PRODUCE, _SHIP, _SMUGGLE = (KIND_CODE[k] for k in (Kind.PRODUCE, Kind.SHIP, Kin
 
 
 def declare_origin(
-    inputs: Iterable[str], *, exporter: str, undocumented: bool, list_origins: bool = False
-) -> str:
+    inputs: Iterable[DeclaredOrigin | str],
+    *,
+    exporter: str | None,
+    undocumented: bool,
+    list_origins: bool = False,
+) -> DeclaredOrigin:
     """Return the origin a certificate declares for a lot exported from `exporter`.
 
     This is the one place where kpmodel decides what the paperwork shows. A certificate
     names a country of origin only for parcels of unmixed origin (KPCS Annex I, as in
     31 CFR 592.307); mixed parcels are marked "mixed" unless the exporter voluntarily lists
-    the countries of origin (allowed by a KP intersessional decision; 2024 is inferred,
-    see ``shared/domain/kpcs-rules.md`` section 2.4). The rule:
+    the countries of origin (recognised at the KP intersessional in Dubai, May 2024: Avi
+    Krawitz, "A Giant Leap Toward Diamond Source Disclosure", 2024). The rule:
 
     (a) if every documented input of the lot has one and the same declared origin, the
         certificate declares that country;
     (b) carats that entered `exporter` undocumented (smuggled in, or of unknown source)
         are certified as the exporter's own: they count as an input of origin `exporter`
         (this is how laundering through neighbours works);
-    (c) inputs of several declared origins make the parcel mixed: ``"MIXED"``, unless
-        `list_origins` is true, in which case the declared origins are listed, sorted and
-        comma-separated (``"BW,CM,RU"``). An input that was itself declared ``"MIXED"``
-        carries no readable origin, so the result is then ``"MIXED"`` even when listing.
+    (c) inputs of several declared origins make the parcel mixed, unless `list_origins` is
+        true, in which case the declared origins are listed. An input that was itself
+        declared mixed without a list carries no readable origin, so the result is then
+        mixed without a list even when listing.
 
     Parameters
     ----------
-    inputs : iterable of str
+    inputs : iterable of kpmodel.certificates.DeclaredOrigin or str
         The declared origins of the lot's documented inputs: production in the exporting
-        country (its code) and certified imports (what their certificates declared).
-    exporter : str
-        The country code of the exporting country.
+        country (its code) and certified imports (what their certificates declared; text
+        is read with `kpmodel.certificates.DeclaredOrigin.parse`).
+    exporter : str or None
+        The country code of the exporting country (None when not known: what it would
+        certify as its own is then unreadable, as if mixed).
     undocumented : bool
         Whether the lot holds carats that entered `exporter` with no certificate.
     list_origins : bool
         Whether the exporter lists the origins of a mixed parcel.
 
+    Returns
+    -------
+    kpmodel.certificates.DeclaredOrigin
+
     Examples
     --------
     >>> kp.provenance.declare_origin(["BW"], exporter="AE", undocumented=False)
-    'BW'
+    DeclaredOrigin.single('BW')
     >>> kp.provenance.declare_origin([], exporter="CM", undocumented=True)
-    'CM'
+    DeclaredOrigin.single('CM')
     >>> kp.provenance.declare_origin(["BW", "CM", "RU"], exporter="AE", undocumented=False)
-    'MIXED'
-    >>> kp.provenance.declare_origin(["RU", "BW"], exporter="AE", undocumented=False,
-    ...                              list_origins=True)
-    'BW,RU'
+    DeclaredOrigin.mixed()
+    >>> str(kp.provenance.declare_origin(["RU", "BW"], exporter="AE", undocumented=False,
+    ...                                  list_origins=True))
+    'MIXED (BW, RU)'
     """
     countries: set[str] = set()
     opaque = False
-    for declared in inputs:
-        if declared == MIXED:
+    for given in inputs:
+        declared = given if isinstance(given, DeclaredOrigin) else DeclaredOrigin.parse(given)
+        if declared.is_mixed and not declared.listed:
             opaque = True
         else:
-            countries.update(declared.split(","))
+            countries.update(declared.countries)
     if undocumented or not (countries or opaque):
-        countries.add(exporter)
+        if exporter is None:
+            opaque = True
+        else:
+            countries.add(exporter)
     if not opaque and len(countries) == 1:
-        return countries.pop()
+        return DeclaredOrigin.single(countries.pop())
     if list_origins and not opaque:
-        return ",".join(sorted(countries))
-    return MIXED
+        return DeclaredOrigin.mixed(sorted(countries))
+    return DeclaredOrigin.mixed()
 
 
 class _Paperwork:
@@ -92,20 +107,22 @@ class _Paperwork:
         self.indptr = np.zeros(len(graph) + 1, np.int64)
         np.cumsum(np.bincount(target, minlength=len(graph)), out=self.indptr[1:])
         self.source = graph._flow_column("source")
-        self.memo: dict[int, str] = {}
+        self.memo: dict[int, DeclaredOrigin] = {}
 
     def parents(self, position: int) -> np.ndarray[Any, Any]:
         return self.source[self.indptr[position] : self.indptr[position + 1]]
 
-    def declared(self, shipment: int) -> str:
+    def declared(self, shipment: int) -> DeclaredOrigin:
         """Return the declared origin of ship lot `shipment` (stored override, or the rule)."""
         if shipment in self.memo:
             return self.memo[shipment]
-        stored = self.graph._string(int(self.graph._column("declared")[shipment]))
-        if stored is None:
+        text = self.graph._string(int(self.graph._column("declared")[shipment]))
+        if text is not None:
+            stored = DeclaredOrigin.parse(text)
+        else:
             (parent,) = self.parents(shipment)
             inputs, undocumented = self.inputs(int(parent))
-            exporter = self.graph._string(int(self.country[parent])) or "??"
+            exporter = self.graph._string(int(self.country[parent]))
             stored = declare_origin(
                 inputs,
                 exporter=exporter,
@@ -115,10 +132,10 @@ class _Paperwork:
         self.memo[shipment] = stored
         return stored
 
-    def inputs(self, start: int) -> tuple[set[str], bool]:
+    def inputs(self, start: int) -> tuple[set[DeclaredOrigin], bool]:
         """Walk back from `start` through the lots held in its country, to where carats entered."""
         place = self.country[start]
-        inputs: set[str] = set()
+        inputs: set[DeclaredOrigin] = set()
         undocumented = False
         stack, seen = [start], {start}
         while stack:
@@ -127,7 +144,11 @@ class _Paperwork:
             if self.country[lot] != place or kind == _SMUGGLE:
                 undocumented = True  # arrived with no certificate
             elif kind == _PRODUCE:
-                inputs.add(self.graph._string(int(self.graph._column("origin")[lot])) or "??")
+                origin = self.graph._string(int(self.graph._column("origin")[lot]))
+                if origin is None:
+                    undocumented = True
+                else:
+                    inputs.add(DeclaredOrigin.single(origin))
             elif kind == _SHIP:
                 inputs.add(self.declared(lot))
             else:
@@ -148,8 +169,9 @@ def declared_origins(graph: ProvenanceGraph) -> pd.DataFrame:
     """Return what a regulator can read from the certificates alone, one row per shipment.
 
     Columns: ``lot_id`` (the lot as it arrives), ``on``, ``exporter``, ``importer``,
-    ``certificate`` (number or None), ``carats`` and ``declared_origin``: a country code,
-    ``"MIXED"``, or the listed countries, comma-separated (see `declare_origin`).
+    ``certificate`` (number or None), ``carats`` and ``declared_origin`` (a
+    `kpmodel.certificates.DeclaredOrigin`: one country, or mixed with the countries listed,
+    if any; see `declare_origin`).
 
     Examples
     --------
@@ -162,6 +184,8 @@ def declared_origins(graph: ProvenanceGraph) -> pd.DataFrame:
     0       1       BW       AE              BW
     1       3       RU       AE              RU
     2       5       AE       IN           MIXED
+    >>> kp.provenance.declared_origins(g).declared_origin[2]
+    DeclaredOrigin.mixed()
     """
     paperwork = _Paperwork(graph)
     rows = []

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from kpmodel._plotting import new_axes, plain
 from kpmodel.provenance._graph import KINDS, ProvenanceGraph
 from kpmodel.provenance._paperwork import MIXED, _Paperwork, shipments
 from kpmodel.provenance._shares import OriginShares, dense_row, origin_shares
@@ -23,17 +24,6 @@ _KIND_COLOURS = {
     "seize": "#000000",
     "lot": "#bbbbbb",
 }
-
-
-def _axes(ax: Any, size: tuple[float, float]) -> Any:
-    try:
-        from matplotlib.figure import Figure
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        msg = "figures need matplotlib: pip install 'kpmodel[plot]'"
-        raise ImportError(msg) from exc
-    if ax is not None:
-        return ax
-    return Figure(figsize=size, layout="constrained").add_subplot()
 
 
 def _colours(labels: Sequence[str]) -> dict[str, Any]:
@@ -106,7 +96,7 @@ def plot_flows(
     >>> ax.get_title()
     'Certified shipments: true origin -> exporter -> importer'
     """
-    ax = _axes(ax, (9, 5))
+    ax = new_axes(ax, (9, 5))
     paperwork = _Paperwork(graph)
     shares = origin_shares(graph)
     source = graph._flow_column("source")
@@ -121,7 +111,7 @@ def plot_flows(
         row = dense_row(shares.values, position)
         for j in np.flatnonzero(row).tolist():
             left[(str(shares.origins[j]), exporter)] += carats * float(row[j])
-        right[(exporter, importer, paperwork.declared(position))] += carats
+        right[(exporter, importer, str(paperwork.declared(position)))] += carats
     total = sum(left.values()) or 1.0
     gap = 0.02 * total
     columns: list[defaultdict[str, float]] = [defaultdict(float) for _ in range(3)]
@@ -143,7 +133,7 @@ def plot_flows(
         y0, y1 = middle_out[exporter][1], places[2][importer][1]
         colour = colours.get(declared, "#999999") if declared != MIXED else "#999999"
         _ribbon(ax, 1 + width / 2, y0, 2 - width, y1, c, color=colour, alpha=0.6)
-        label = "MIXED" if declared == MIXED else f"declared {declared}"
+        label = "MIXED" if declared == MIXED else plain(f"declared {declared}")
         ax.text(1.5, (y0 + y1) / 2 - c / 2, label, ha="center", va="center", fontsize=7)
         middle_out[exporter][1] -= c
         places[2][importer][1] -= c
@@ -151,7 +141,8 @@ def plot_flows(
         for label, c in column.items():
             top = place[label][0]
             ax.add_patch(_bar(x, top, c, width, colours[label]))
-            ax.text(x, top - c / 2, f"{label}\n{c:,.0f} ct", ha="center", va="center", fontsize=8)
+            shown = plain(f"{label}\n{c:,.0f} ct")
+            ax.text(x, top - c / 2, shown, ha="center", va="center", fontsize=8)
     lowest = min(p[1] for place in places for p in place.values())
     ax.set_xlim(-0.3, 2.3)
     ax.set_ylim(lowest - gap, gap)
@@ -159,7 +150,7 @@ def plot_flows(
     ax.set_yticks([])
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
-    ax.set_title(title or "Certified shipments: true origin -> exporter -> importer")
+    ax.set_title(plain(title or "Certified shipments: true origin -> exporter -> importer"))
     return ax
 
 
@@ -192,7 +183,7 @@ def plot_case(graph: ProvenanceGraph, *, ax: Any = None, title: str | None = Non
     """
     import networkx as nx
 
-    ax = _axes(ax, (10, 5))
+    ax = new_axes(ax, (10, 5))
     digraph = graph.to_networkx()
     declared = {}
     paperwork = _Paperwork(graph)
@@ -209,7 +200,7 @@ def plot_case(graph: ProvenanceGraph, *, ax: Any = None, title: str | None = Non
         text = f"{lot}: {data['kind']}\n{data.get('country', '?')} {data['carats']:,.0f} ct"
         if lot in declared:
             text += f"\ncert: {declared[lot]}"
-        labels[lot] = text
+        labels[lot] = plain(text)
     colours = [_KIND_COLOURS.get(data["kind"], "#bbbbbb") for _, data in digraph.nodes(data=True)]
     nx.draw_networkx_nodes(digraph, position_of, ax=ax, node_color=colours, node_size=300)
     nx.draw_networkx_edges(digraph, position_of, ax=ax, arrows=True, arrowstyle="-|>")
@@ -233,7 +224,7 @@ def plot_case(graph: ProvenanceGraph, *, ax: Any = None, title: str | None = Non
     ax.legend(handles=handles, loc="upper right", fontsize=7)
     ax.margins(0.15)
     ax.set_axis_off()
-    ax.set_title(title or "Provenance graph")
+    ax.set_title(plain(title or "Provenance graph"))
     return ax
 
 
@@ -270,17 +261,17 @@ def plot_shares(
     if len(order) > top:
         frame = frame[kept].assign(other=frame[list(order[top:])].sum(axis=1))
         kept.append("other")
-    ax = _axes(ax, (8, 0.4 * len(frame) + 1.5))
+    ax = new_axes(ax, (8, 0.4 * len(frame) + 1.5))
     colours = _colours(kept)
     left = np.zeros(len(frame))
-    names = [str(lot) for lot in frame.index]
+    names = [plain(lot) for lot in frame.index]
     for origin in kept:
         values = frame[origin].to_numpy(dtype=float)
-        ax.barh(names, values, left=left, color=colours[origin], label=str(origin))
+        ax.barh(names, values, left=left, color=colours[origin], label=plain(origin))
         left += values
     ax.invert_yaxis()
     ax.set_xlabel("share of the lot's carats" if shares.mixing == "proportional" else "value")
     ax.set_ylabel("lot")
     ax.legend(fontsize=7, loc="lower right")
-    ax.set_title(title or f"Origin shares (by {shares.by}, {shares.mixing})")
+    ax.set_title(plain(title or f"Origin shares (by {shares.by}, {shares.mixing})"))
     return ax

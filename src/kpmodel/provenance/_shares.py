@@ -18,6 +18,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from kpmodel import _limits
+from kpmodel._display import View
+from kpmodel._progress import progress_bar
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.provenance._graph import KIND_CODE, FloatArray, IntArray, Kind, ProvenanceGraph
 
@@ -164,6 +166,11 @@ def _mixing_rule(mixing: object) -> MixingRule:
     raise InvalidArgumentError(msg)
 
 
+#: The rows and origin columns the notebook view of `OriginShares` shows.
+ROWS_SHOWN = 8
+COLUMNS_SHOWN = 12
+
+
 @attrs.frozen(eq=False)
 class OriginShares:
     """The share of each lot's carats that came from each origin.
@@ -197,6 +204,29 @@ class OriginShares:
     origins: pd.Index[Any]
     by: str
     mixing: str
+
+    def _view(self) -> View:
+        def first_rows() -> pd.DataFrame:
+            rows = self.values[:ROWS_SHOWN]
+            dense = rows.toarray() if isinstance(rows, sp.csr_array) else np.asarray(rows)
+            used = np.flatnonzero(dense.any(axis=0))[:COLUMNS_SHOWN]
+            frame = pd.DataFrame(dense[:, used], columns=[str(o) for o in self.origins[used]])
+            frame.insert(0, "lot_id", self.lots[: len(dense)])
+            return frame
+
+        return View(
+            kind="OriginShares",
+            summary=f"{len(self.lots)} lots x {len(self.origins)} origins, by {self.by}, "
+            f"mixing {self.mixing}",
+            more="see .of(lot), .to_frame(); kp.provenance.plot_shares(shares, lots)",
+            tables=lambda: [("Shares of the first lots (origins they hold)", first_rows())],
+        )
+
+    def __repr__(self) -> str:
+        return self._view().text()
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
 
     def to_frame(self) -> pd.DataFrame:
         """Return a DataFrame indexed by lot id with one column per origin.
@@ -848,19 +878,9 @@ def _wanted(graph: ProvenanceGraph, lots: Iterable[Any]) -> tuple[pd.Index[Any],
     return wanted, positions
 
 
-def _bar(progress: bool, total: int, desc: str) -> Any:
-    """Return a tqdm.auto progress bar, or None when `progress` is false."""
-    if not isinstance(cast(Any, progress), bool):
-        msg = f"progress must be True or False; got {progress!r}."
-        raise InvalidArgumentError(msg)
-    if not progress:
-        return None
-    try:
-        from tqdm.auto import tqdm  # type: ignore[import-untyped]
-    except ImportError as exc:  # pragma: no cover - tqdm ships with the sweep extra
-        msg = "progress=True needs tqdm; install it with `pip install tqdm`."
-        raise InvalidArgumentError(msg) from exc
-    return tqdm(total=total, desc=desc, unit="lot", unit_scale=True)
+def _bar(progress: bool | None, total: int, desc: str) -> Any:
+    """Return a tqdm.auto progress bar, or None (the `kpmodel._progress` convention)."""
+    return progress_bar(total, enabled=progress, desc=desc, unit="lot", unit_scale=True)
 
 
 def _gib(size: float) -> str:
@@ -875,7 +895,7 @@ def origin_shares(
     lots: Iterable[Any] | None = None,
     sparse: bool | None = None,
     max_memory: int | None = None,
-    progress: bool = False,
+    progress: bool | None = None,
 ) -> OriginShares:
     r"""Return the share of every lot's carats (or of the `lots` asked for) from each origin.
 
@@ -904,8 +924,9 @@ def origin_shares(
         The most bytes the computation may need, by an estimate made before it starts;
         a larger estimate is refused with a `kpmodel.errors.InvalidArgumentError` that
         says what to do. Default: 60% of the machine's memory.
-    progress : bool
-        Show a progress bar (``tqdm.auto``; needs ``tqdm``) over the lots solved.
+    progress : bool, optional
+        Show a progress bar (``tqdm.auto``; needs ``tqdm``) over the lots solved. By
+        default only in a notebook or on a terminal, once the work has lasted a second.
 
     Returns
     -------

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any, Literal, cast
-from xml.etree.ElementTree import ParseError
 
-import networkx as nx
 import pandas as pd
 
-from kpmodel.errors import InvalidArgumentError, KPModelError, LoadError, Problem
+from kpmodel._boundary import display_path, parse_json, read_text
+from kpmodel.errors import InvalidArgumentError, LoadError, Problem
 from kpmodel.provenance._explain import explain
 from kpmodel.provenance._graph import ProvenanceGraph
 from kpmodel.provenance._paperwork import declared_origins
@@ -168,19 +166,11 @@ def read_graph(path: str | os.PathLike[str]) -> ProvenanceGraph:
     kpmodel.errors.LoadError: ...expected node-link JSON...
     """
     path = Path(path)
-    source = str(path)
-    try:
-        if path.suffix.lower() == ".graphml":
-            return ProvenanceGraph.read_graphml(path)
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except KPModelError:
-        raise
-    except OSError as error:
-        problem = f"cannot read the file: {error.strerror or error}"
-        raise LoadError([Problem("", problem)], source=source) from None
-    except (ParseError, nx.NetworkXError, ValueError, KeyError, UnicodeDecodeError) as error:
-        problem = f"not a provenance graph in node-link JSON or GraphML: {error}"
-        raise LoadError([Problem("", problem)], source=source) from None
+    source = display_path(path)
+    if path.suffix.lower() == ".graphml":
+        return ProvenanceGraph.read_graphml(path)
+    # The boundary layer names the encoding, refuses deep nesting and duplicate keys.
+    data = parse_json(read_text(path, source=source), source=source)
     if not isinstance(data, dict):
         problem = (
             "expected node-link JSON: an object with 'nodes' and 'edges' "

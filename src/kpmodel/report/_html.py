@@ -1,24 +1,27 @@
-"""HTML building blocks: escaping, tables, figures, the page and the atomic write."""
+"""HTML building blocks: paragraphs, figures, the page and the atomic write.
+
+Escaping and tables come from `kpmodel._display`, which the notebook views use too.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import importlib.metadata
 import io
 import os
 import platform
 import re
-import tempfile
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import attrs
-import pandas as pd
 
 import kpmodel
+from kpmodel._boundary import atomic_write
+from kpmodel._display import definition_list, text
+from kpmodel._plotting import detached
 
 #: The libraries whose versions a report names (a reader needs them to reproduce it).
 VERSIONED = ("numpy", "pandas", "scipy", "networkx", "matplotlib")
@@ -44,11 +47,6 @@ nav ol { columns: 2; }
 """
 
 
-def text(value: object) -> str:
-    """Return `value` as escaped HTML text (quotes too, so it is safe in attributes)."""
-    return html.escape(str(value), quote=True)
-
-
 def paragraph(value: object, *, css: str = "") -> str:
     """Return an escaped paragraph."""
     klass = f' class="{text(css)}"' if css else ""
@@ -65,47 +63,6 @@ def items(values: Iterable[object]) -> str:
     return "<ul>" + "".join(f"<li>{text(v)}</li>" for v in values) + "</ul>"
 
 
-def _cell(value: object) -> tuple[str, bool]:
-    if isinstance(value, bool) or value is None:
-        return ("" if value is None else str(value)), False
-    if isinstance(value, int):
-        return f"{value:,}", True
-    if isinstance(value, float):
-        if value != value:  # NaN: not known
-            return "", True
-        return (f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.3g}"), True
-    return str(value), False
-
-
-def table(frame: pd.DataFrame, *, caption: str = "", limit: int | None = None) -> str:
-    """Return an escaped HTML table of `frame` (its index is left out).
-
-    At most `limit` rows are shown; the caption then says how many were left out.
-    """
-    shown = frame if limit is None else frame.head(limit)
-    head = "".join(f'<th scope="col">{text(c)}</th>' for c in shown.columns)
-    rows = []
-    for record in shown.itertuples(index=False):
-        cells = []
-        for value in record:
-            plain = value.item() if hasattr(value, "item") else value
-            shown_text, numeric = _cell(plain)
-            klass = ' class="num"' if numeric else ""
-            cells.append(f"<td{klass}>{text(shown_text)}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    note = caption
-    if len(shown) < len(frame):
-        note = f"{caption} (first {len(shown)} of {len(frame)} rows)".strip()
-    cap = f"<caption>{text(note)}</caption>" if note else ""
-    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-
-
-def definition_list(pairs: Iterable[tuple[str, object]]) -> str:
-    """Return an escaped two-column table of names and values."""
-    rows = "".join(f'<tr><th scope="row">{text(k)}</th><td>{text(v)}</td></tr>' for k, v in pairs)
-    return f"<table>{rows}</table>"
-
-
 _PROLOGUE = re.compile(r"^.*?(?=<svg\b)", re.DOTALL)
 
 
@@ -114,12 +71,11 @@ def figure(make: Any, *, caption: str) -> str:
 
     `make` is called with no arguments and returns a matplotlib Figure or Axes; it is only
     called when matplotlib can be imported, so the report needs no optional dependency.
+    It runs inside `kpmodel._plotting.detached`: the ``plot_*`` functions then draw on a
+    figure of their own, with its own canvas, that pyplot and the user's backend never see.
     """
     try:
         import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
     except ImportError:
         return paragraph(
             f"Figure left out ({caption}): figures need matplotlib, pip install 'kpmodel[plot]'.",
@@ -130,13 +86,13 @@ def figure(make: Any, *, caption: str) -> str:
     with (
         matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "kpmodel"}),
         warnings.catch_warnings(),
+        detached(),
     ):
         warnings.simplefilter("ignore", UserWarning)
         made = make()
         fig = getattr(made, "figure", made)
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(fig)
     svg = _PROLOGUE.sub("", buffer.getvalue(), count=1)
     label = text(caption)
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
@@ -258,8 +214,8 @@ def render(
     parts.append("<h3>Versions</h3>" + definition_list(_versions()))
     parts.append(
         paragraph(
-            "Facts in kpmodel come from its domain briefs and shipped data, each with its "
-            "source; parties in the example files are fictional.",
+            "Facts in kpmodel come from public sources and shipped data, each cited where it "
+            "is used; parties in the example files are fictional.",
             css="note",
         )
     )
@@ -291,13 +247,4 @@ def write(
         target = target / "report.html"
     target.parent.mkdir(parents=True, exist_ok=True)
     page = render(sections, title=title, inputs=inputs)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".report-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(page)
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; a report is for sharing
-        os.replace(temporary, target)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-    return target
+    return atomic_write(target, page)  # permissions follow the umask: 0644 under 022

@@ -7,10 +7,11 @@ from typing import Any
 
 import pandas as pd
 
+from kpmodel._display import table
 from kpmodel.definitions import Comparison
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.provenance import ProvenanceGraph, audit, describe_lot, origin_shares, trace
-from kpmodel.report._html import Section, figure, paragraph, preformatted, table
+from kpmodel.report._html import Section, figure, paragraph, preformatted
 from kpmodel.rules import Report, findings_frame
 from kpmodel.statistics import KPStatistics, plot_production, plot_value_per_carat
 

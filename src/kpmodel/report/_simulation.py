@@ -7,8 +7,10 @@ from typing import Any
 
 import pandas as pd
 
+from kpmodel._display import table
+from kpmodel._plotting import plain
 from kpmodel.errors import InvalidArgumentError
-from kpmodel.report._html import Section, figure, paragraph, table
+from kpmodel.report._html import Section, figure, paragraph
 from kpmodel.simulation import Scenario, SimulationResult, headline_metrics, sweep_summary
 from kpmodel.statistics import plot_production
 
@@ -136,21 +138,23 @@ def sweep_section(
 
 
 def _plot_sweep(summary: pd.DataFrame, levers: Sequence[str], definition: str) -> Any:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     figure_ = Figure(figsize=(8, 3.5))
+    FigureCanvasAgg(figure_)
     axes = figure_.subplots(1, 2)
     wanted = [("all", "opacity"), (definition, "laundering_rate")]
     for ax, (owner, metric) in zip(axes, wanted, strict=True):
         part = summary[(summary["definition"] == owner) & (summary["metric"] == metric)]
         labels = [
-            "\n".join(f"{name}={value}" for name, value in zip(levers, values, strict=True))
+            "\n".join(plain(f"{name}={value}") for name, value in zip(levers, values, strict=True))
             or "base"
             for values in part[list(levers)].astype(str).itertuples(index=False)
         ]
         ax.bar(range(len(part)), part["mean"], yerr=part["std"].fillna(0), color="#4c72b0")
         ax.set_xticks(range(len(part)), labels, fontsize=7)
-        ax.set_title(f"{metric} ({owner})", fontsize=9)
+        ax.set_title(plain(f"{metric} ({owner})"), fontsize=9)
         ax.set_ylim(bottom=0)
     figure_.tight_layout()
     return figure_

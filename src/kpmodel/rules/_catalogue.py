@@ -1,8 +1,12 @@
 """The built-in rules: the KPCS core document as code.
 
-Every rule cites its KPCS reference and the source keys of the domain brief
-(`shared/domain/kpcs-rules.md`). The rules are in force from 1 January 2003, the start of
-international implementation [Sun-City-2003; WDC-FAQ], unless they say otherwise.
+Every rule cites its KPCS reference and the public sources it rests on (title, publisher,
+URL). The rules are in force from 1 January 2003, the start of international
+implementation (Sun City plenary communiqué, 2003), unless they say otherwise.
+
+No rule is stricter than the core document: where the sources found do not confirm a
+requirement (a maximum validity, a definition of a parcel of mixed origin, where the
+country code stands in a certificate number), the finding is a warning that says why.
 Checks are small generator functions that yield nothing for a sound record: the common case
 costs one call each, so a ledger of 100,000 certificates checks in seconds.
 """
@@ -21,15 +25,96 @@ from kpmodel.certificates import (
 )
 from kpmodel.rules._model import KPCS_START, Context, Finding, Rule, Rulebook
 
-# Month of the Dubai intersessional (May 2024) [Krawitz-2024; WDC-2024-close; WDC-2024-open];
-# the brief gives no day, so the rule starts on the first of the month and says so.
+# --- Public sources the rules rest on -------------------------------------------------------
+
+CFR_592_307 = (
+    "31 CFR 592.307, US Rough Diamonds Control Regulations, 'Kimberley Process Certificate' "
+    "(the Annex I, Part A elements): https://www.lexfed.com/cfr/31/b/v/592/c/592-307"
+)
+GPO_2004 = (
+    "31 CFR 592.307 (2004 edition), US Government Publishing Office: "
+    "http://edocket.access.gpo.gov/cfr_2004/julqtr/31cfr592.307.htm"
+)
+AU_9AA = (
+    "Australia, Customs (Prohibited Exports) Regulations 1958, reg. 9AA (the minimum "
+    "requirements of Part A of Annex 1): "
+    "http://classic.austlii.edu.au/au/legis/cth/consol_reg/cer1958439/s9aa.html"
+)
+ECFR_MIXED = (
+    "31 CFR 592.307, note to paragraph (b): a parcel of mixed origin need not state its "
+    "countries of origin; the field is filled with asterisks (eCFR copy, GitHub repository "
+    "AlextheYounga/ecfr, part 592, section 592.307)"
+)
+KPCS_EU_ANNEX = (
+    "KPCS core document as Annex I of Council Regulation (EC) No 2368/2002, "
+    "legislation.gov.uk: "
+    "https://legislation.gov.uk/cy/eur/2002/2368/annexes/2007-10-21/data.xht?view=snippet&wrap=true"
+)
+EU_2368_TRANSIT = (
+    "Council Regulation (EC) No 2368/2002 as amended, transit provision (rough diamonds "
+    "entering solely for transit, container and certificate not tampered with), bilingual "
+    "text at Wordscope: http://wordscope.be/anglais/francais/territories+is+neither.html"
+)
+WDC_FAQ = "World Diamond Council, 'FAQs: Kimberley Process': https://www.worlddiamondcouncil.org/faqs-kp/"
+WIKIPEDIA_KPCS = (
+    "Wikipedia, 'Kimberley Process Certification Scheme': "
+    "https://en.wikipedia.org/wiki/Kimberley_Process_Certification_Scheme"
+)
+AWDC = (
+    "Antwerp World Diamond Centre, 'Kimberley Process Certification Scheme' (copy): "
+    "https://awdc.androidlabs.be/kimberley-process-certification-scheme"
+)
+WDC_GUIDE = (
+    "World Diamond Council, 'The Essential Guide to Implementing the Kimberley Process': "
+    "https://wixlib.com/document/11751_the-essential-guide-to-implementing-the-kimberley.html"
+)
+KRAWITZ_2024 = (
+    "Avi Krawitz, 'A Giant Leap Toward Diamond Source Disclosure' (2024): "
+    "https://www.avikrawitz.com/post/a-giant-leap-toward-diamond-source-disclosure"
+)
+WDC_2024_CLOSE = (
+    "Gems & Jewellery, 'WDC welcomes support for listing countries of mining origin on KP "
+    "certificates' (May 2024): https://gems2jewellery.com/wdc-welcomes-support-for-listing-"
+    "countries-of-mining-origin-on-kp-certificates"
+)
+WDC_2024_OPEN = (
+    "Heera Zhaveraat, 'WDC addresses KP intersessional 2024': "
+    "https://heerazhaveraat.com/wdc-at-addresses-kp-the-intersessional-2024/"
+)
+KP_WG_2012 = (
+    "Kimberley Process, April 2012 working group public summaries (an Administrative "
+    "Decision on Import Confirmation exists; its text was not retrieved): "
+    "https://www.kimberleyprocess.com/en/april-2012-working-group-public-summaries-0"
+)
+VOA_2013_CAR = (
+    "Voice of America (Reuters), May 2013, 'Central African Republic Suspended From World "
+    "Diamond Body': https://www.voanews.com/a/central-african-republic-suspended-from-world-"
+    "diamond-body/1669168.html"
+)
+DIAMOND_LOUPE_2015 = (
+    "The Diamond Loupe, 29 July 2015, 'KP Gives Green Light for Central African Republic to "
+    "Resume Diamond Exports': https://www.thediamondloupe.com/articles/2015-07-29/kp-gives-"
+    "green-light-central-african-republic-resume-diamond-exports"
+)
+UN_SC8585 = (
+    "United Nations, press release SC/8585, 15 December 2005 (resolution 1643 (2005) bans the "
+    "import of rough diamonds from Côte d'Ivoire): https://press.un.org/en/2005/sc8585.doc.htm"
+)
+
+# Month of the Dubai intersessional (May 2024) (Krawitz 2024; WDC, May 2024); the sources
+# give no day, so the rule starts on the first of the month and says so.
 ORIGIN_LISTING_START = date(2024, 5, 1)
 
 _ANNEX_I = "Annex I, A"
-_ANNEX_I_SOURCES = ("31CFR-592.307", "AU-9AA", "GPO-2004")
+_ANNEX_I_SOURCES = (CFR_592_307, AU_9AA, GPO_2004)
+# The ledger columns a rule reads (kpmodel.Ledger); a ledger without them leaves it unchecked.
+_PARTY_COLUMNS = tuple(f"{role}_{key}" for role in ("exporter", "importer")
+                       for key in ("name", "address", "country"))  # fmt: skip
 
 
-def _annex_i(rule_id: str, element: str, summary: str, check: object) -> Rule:
+def _annex_i(
+    rule_id: str, element: str, summary: str, check: object, columns: tuple[str, ...] = ()
+) -> Rule:
     return Rule(
         id=rule_id,
         reference=f"{_ANNEX_I} ({element})",
@@ -38,6 +123,7 @@ def _annex_i(rule_id: str, element: str, summary: str, check: object) -> Rule:
         check=check,  # type: ignore[arg-type]
         in_force_from=KPCS_START,
         sources=_ANNEX_I_SOURCES,
+        columns=columns,
     )
 
 
@@ -63,10 +149,12 @@ def _origin(cert: Certificate, _: Context) -> Iterator[Finding]:
             )
         elif parcel.origin == MIXED and len(parcel.declared_origins) == 1:
             (only,) = parcel.declared_origins
-            yield ORIGIN.error(
+            yield ORIGIN.warning(
                 f"parcels[{index}].origin",
-                f"marked 'MIXED' but its only declared origin is {only!r}; a parcel from one "
-                f"country is unmixed and must state that country ({only!r}) as its origin",
+                f"marked 'MIXED' but its only declared origin is {only!r}; if the parcel is "
+                f"from one country it is unmixed and should state {only!r} as its origin. A "
+                "warning, not an error: the core document's definition of a parcel of mixed "
+                "origin was not confirmed by the sources, and a listed origin may be partial",
             )
 
 
@@ -80,12 +168,19 @@ def _language(cert: Certificate, _: Context) -> Iterator[Finding]:
 
 
 def _number(cert: Certificate, _: Context) -> Iterator[Finding]:
-    if not cert.number.startswith(cert.issuing_country):
+    code = cert.issuing_country
+    if code not in cert.number.upper():
         yield NUMBER.error(
             "number",
-            f"{cert.number!r} does not start with the issuing country's code "
-            f"{cert.issuing_country!r}; certificates are numbered with the ISO 3166-1 alpha-2 "
-            "code",
+            f"{cert.number!r} does not contain the issuing country's code {code!r}; "
+            "certificates are uniquely numbered with the ISO 3166-1 alpha-2 code",
+        )
+    elif not cert.number.upper().startswith(code):
+        yield NUMBER.warning(
+            "number",
+            f"{cert.number!r} contains {code!r} but does not start with it; Annex I asks for "
+            "numbering with the code, not for a prefix, so this is a warning: a national "
+            "rule may require the prefix",
         )
 
 
@@ -144,54 +239,65 @@ STATEMENT = _annex_i(
     "title and KPCS statement",
     "The certificate carries the title 'Kimberley Process Certificate' and the KPCS statement.",
     _statement,
+    ("kp_statement",),
 )
 ORIGIN = _annex_i(
     "annex-i-origin",
     "country of origin for parcels of unmixed origin",
-    "Unmixed parcels state their country of origin; 'MIXED' is used only for mixed parcels.",
+    "Unmixed parcels state their country of origin; 'MIXED' with a single declared origin is "
+    "a warning (the definition of a parcel of mixed origin was not confirmed).",
     _origin,
+    ("origin", "declared_origins"),
 )
 LANGUAGE = _annex_i(
     "annex-i-language",
     "language",
     "A certificate in another language incorporates an English translation.",
     _language,
+    ("language", "english_translation"),
 )
 NUMBER = _annex_i(
     "annex-i-number",
     "unique numbering with the ISO 3166-1 alpha-2 code",
-    "The certificate number starts with the issuing country's ISO alpha-2 code.",
+    "The certificate number carries the issuing country's ISO alpha-2 code (as a prefix: a "
+    "warning only, since Annex I does not say where the code stands).",
     _number,
+    ("number", "issuing_country"),
 )
 FORGERY = _annex_i(
     "annex-i-forgery-resistant",
     "tamper- and forgery-resistant",
     "The certificate is tamper- and forgery-resistant.",
     _forgery,
+    ("forgery_resistant",),
 )
 DATES = _annex_i(
     "annex-i-dates",
     "dates of issuance and expiry",
     "The certificate states a date of expiry after its date of issuance.",
     _dates,
+    ("issued", "expires"),
 )
 AUTHORITY = _annex_i(
     "annex-i-authority",
     "issuing authority",
     "The certificate names its issuing authority.",
     _authority,
+    ("issuing_authority",),
 )
 PARTIES = _annex_i(
     "annex-i-parties",
     "identification of exporter and importer",
     "The certificate identifies the exporter and the importer.",
     _parties,
+    _PARTY_COLUMNS,
 )
 PARCELS = _annex_i(
     "annex-i-parcels",
     "number of parcels in the shipment",
     "The stated number of parcels equals the parcels listed (at least one).",
     _parcel_count,
+    ("number_of_parcels",),
 )
 VALIDATION = Rule(
     id="annex-i-validation",
@@ -200,7 +306,8 @@ VALIDATION = Rule(
     applies_to="certificate",
     check=_validation,
     in_force_from=KPCS_START,
-    sources=("31CFR-592.307", "UK-2368-Annex"),
+    sources=(CFR_592_307, KPCS_EU_ANNEX),
+    columns=("validated",),
 )
 
 
@@ -228,12 +335,21 @@ ORIGIN_LISTING = Rule(
     check=_origin_listing,
     in_force_from=ORIGIN_LISTING_START,
     severity="warning",
-    sources=("Krawitz-2024", "WDC-2024-close", "WDC-2024-open"),
+    sources=(KRAWITZ_2024, WDC_2024_CLOSE, WDC_2024_OPEN),
     date_uncertain=True,
+    columns=("origin", "declared_origins"),
 )
 
 
-# --- Section III(c): no trade with non-participants -------------------------------------------
+# --- Who may trade: Section III(c), KP decisions, and measures on other bases ----------------
+#
+# Three rules, so that each breach is reported under the rule that applies: trade with a
+# non-participant (Section III(c)); trade against a KP decision on a participant (suspension,
+# self-suspension, compliant zones, a barred zone), in the direction the decision limits; and
+# trade against a measure outside the KP recorded in the register (a UN Security Council ban
+# on imports from a participant bars its exports, not its imports).
+
+_OUTSIDE = ("not-participant", "removed")
 
 
 def _status(context: Context, code: str) -> str:
@@ -241,80 +357,238 @@ def _status(context: Context, code: str) -> str:
     return str(getattr(status, "value", status))
 
 
-def _trade_findings(
-    rule: Rule, context: Context, code: str, path: str, role: str, parcels: tuple[Parcel, ...]
+def _non_participant(
+    rule: Rule, context: Context, code: str, path: str, role: str
 ) -> Iterator[Finding]:
-    """Yield the findings for one side of a trade; the exporter passes its parcels' zones."""
-    if context.may_trade(code):
-        return
     status = _status(context, code)
-    if status == "restricted" and parcels:
-        allowed = sorted(context.register.compliant_zones(code, on=context.on))
-        for index, parcel in enumerate(parcels):
-            zone = parcel.zone
-            if not context.may_trade(code, zone):
-                yield rule.error(
-                    f"parcels[{index}].zone",
-                    f"{role} {code!r} is restricted to compliant zones {allowed} on "
-                    f"{context.on}; goods from zone {zone!r} may not be traded",
-                )
+    if status in _OUTSIDE:
+        yield rule.error(
+            path,
+            f"{role} {code!r} is not a KP participant on {context.on} (status {status!r}); no "
+            "shipment may be imported from or exported to a non-participant",
+        )
+
+
+def _zone_findings(
+    rule: Rule, context: Context, code: str, event: object, parcels: tuple[Parcel, ...]
+) -> Iterator[Finding]:
+    allowed = sorted(context.register.compliant_zones(code, on=context.on))
+    unnamed = int(getattr(event, "unnamed_zones", 0))
+    for index, parcel in enumerate(parcels):
+        zone = parcel.zone
+        if context.may_trade(code, zone):
+            continue
+        if unnamed and zone is not None:
+            yield rule.warning(
+                f"parcels[{index}].zone",
+                f"exporter {code!r} may export only from its compliant zones on {context.on}; "
+                f"zone {zone!r} is not among those the sources name ({allowed}), but {unnamed} "
+                "more compliant zones are counted and not named: check the KP's list",
+            )
+            continue
+        yield rule.error(
+            f"parcels[{index}].zone",
+            f"exporter {code!r} is restricted to compliant zones {allowed} on {context.on} by a "
+            f"KP decision ({getattr(event, 'summary', '')}); goods from zone {zone!r} may not "
+            "be exported",
+        )
+
+
+def _kp_decision(
+    rule: Rule,
+    context: Context,
+    code: str,
+    path: str,
+    flow: str,
+    parcels: tuple[Parcel, ...],
+) -> Iterator[Finding]:
+    """Yield findings for one side of a trade against the KP decisions on a participant."""
+    status = _status(context, code)
+    if status in _OUTSIDE:
+        return  # Section III(c) reports it
+    event_of = getattr(context.register, "event", None)
+    event = event_of(code, on=context.on) if event_of is not None else None
+    role = "exporter" if flow == "exports" else "importer"
+    if status == "participant":
+        if flow == "exports" and parcels:
+            for index, parcel in enumerate(parcels):
+                if parcel.zone is not None and not context.may_trade(code, parcel.zone):
+                    yield rule.error(
+                        f"parcels[{index}].zone",
+                        f"goods from zone {parcel.zone!r} of {code!r} may not be exported on "
+                        f"{context.on} under a KP decision "
+                        f"({getattr(event, 'summary', '')})",
+                    )
         return
+    direction = str(getattr(event, "direction", "both"))
+    if direction not in (flow, "both"):
+        doubt = str(getattr(event, "direction_text", ""))
+        if doubt:
+            yield rule.warning(
+                path,
+                f"{role} {code!r} has KP status {status!r} on {context.on}, which limits its "
+                f"{direction}; {doubt}",
+            )
+        return
+    if status == "restricted" and flow == "exports" and parcels:
+        yield from _zone_findings(rule, context, code, event, parcels)
+        return
+    summary = str(getattr(event, "summary", "")) or f"status {status!r}"
     yield rule.error(
         path,
-        f"{role} {code!r} may not trade rough diamonds on {context.on} (status {status!r}); "
-        "no shipment may be imported from or exported to a non-participant",
+        f"{role} {code!r} may not trade rough diamonds on {context.on} under a KP decision "
+        f"(status {status!r}: {summary})",
+    )
+
+
+def _measure_findings(
+    rule: Rule, context: Context, code: str, path: str, flow: str
+) -> Iterator[Finding]:
+    measures_of = getattr(context.register, "measures", None)
+    if measures_of is None:
+        return
+    role = "exporter" if flow == "exports" else "importer"
+    for measure in measures_of(code, on=context.on):
+        if measure.direction in (flow, "both"):
+            yield rule.error(
+                path,
+                f"{role} {code!r}: its {flow} are barred on {context.on} by a "
+                f"{measure.basis.replace('-', ' ')} ({measure.reference}); {code!r} stays a "
+                "KP participant",
+            )
+
+
+def _sides(
+    record: Certificate | Shipment,
+) -> tuple[tuple[str, str, tuple[Parcel, ...]], tuple[str, str, tuple[Parcel, ...]]]:
+    if isinstance(record, Shipment):
+        return (
+            (record.from_country, "from_country", record.parcels),
+            (record.to_country, "to_country", ()),
+        )
+    return (
+        (record.issuing_country, "issuing_country", record.parcels),
+        (record.destination_country, "destination_country", ()),
     )
 
 
 def _participants(cert: Certificate, context: Context) -> Iterator[Finding]:
     if context.shipment is not None:
         return  # the shipment's own rule judges the trade on the shipment date
-    yield from _trade_findings(
-        PARTICIPANTS,
-        context,
-        cert.issuing_country,
-        "issuing_country",
-        "issuing country",
-        cert.parcels,
-    )
-    yield from _trade_findings(
-        PARTICIPANTS, context, cert.destination_country, "destination_country", "destination", ()
-    )
+    (exporter, epath, _), (importer, ipath, _) = _sides(cert)
+    yield from _non_participant(PARTICIPANTS, context, exporter, epath, "issuing country")
+    yield from _non_participant(PARTICIPANTS, context, importer, ipath, "destination")
 
 
 PARTICIPANTS = Rule(
     id="section-iii-c-certificate",
     reference="Section III(c)",
-    summary="The issuing and destination countries may trade rough diamonds on the date.",
+    summary="The issuing and destination countries are KP participants on the issue date.",
     applies_to="certificate",
     check=_participants,
     in_force_from=KPCS_START,
-    sources=("UK-2368-Annex", "WDC-FAQ", "Wikipedia-KPCS", "AWDC"),
+    sources=(KPCS_EU_ANNEX, WDC_FAQ, WIKIPEDIA_KPCS, AWDC),
+    columns=("issuing_country", "destination_country", "issued"),
 )
 
 
 def _shipment_participants(shipment: Shipment, context: Context) -> Iterator[Finding]:
-    yield from _trade_findings(
-        SHIPMENT_PARTICIPANTS,
-        context,
-        shipment.from_country,
-        "from_country",
-        "exporter",
-        shipment.parcels,
-    )
-    yield from _trade_findings(
-        SHIPMENT_PARTICIPANTS, context, shipment.to_country, "to_country", "importer", ()
-    )
+    (exporter, epath, _), (importer, ipath, _) = _sides(shipment)
+    yield from _non_participant(SHIPMENT_PARTICIPANTS, context, exporter, epath, "exporter")
+    yield from _non_participant(SHIPMENT_PARTICIPANTS, context, importer, ipath, "importer")
 
 
 SHIPMENT_PARTICIPANTS = Rule(
     id="section-iii-c-shipment",
     reference="Section III(c)",
-    summary="The exporting and importing countries may trade rough diamonds on the shipment date.",
+    summary="The exporting and importing countries are KP participants on the shipment date.",
     applies_to="shipment",
     check=_shipment_participants,
     in_force_from=KPCS_START,
-    sources=("UK-2368-Annex", "WDC-FAQ", "Wikipedia-KPCS", "AWDC"),
+    sources=(KPCS_EU_ANNEX, WDC_FAQ, WIKIPEDIA_KPCS, AWDC),
+)
+
+
+def _decisions(rule: Rule, record: Certificate | Shipment, context: Context) -> Iterator[Finding]:
+    (exporter, epath, parcels), (importer, ipath, _) = _sides(record)
+    yield from _kp_decision(rule, context, exporter, epath, "exports", parcels)
+    yield from _kp_decision(rule, context, importer, ipath, "imports", ())
+
+
+def _certificate_decisions(cert: Certificate, context: Context) -> Iterator[Finding]:
+    if context.shipment is None:
+        yield from _decisions(KP_DECISIONS, cert, context)
+
+
+def _shipment_decisions(shipment: Shipment, context: Context) -> Iterator[Finding]:
+    yield from _decisions(SHIPMENT_KP_DECISIONS, shipment, context)
+
+
+_KP_DECISION_REFERENCE = (
+    "KP decisions on a participant (Section VI; Administrative Decisions on suspension, "
+    "compliant zones and barred zones; a participant's self-suspension recorded by the KP)"
+)
+_KP_DECISION_SOURCES = (VOA_2013_CAR, DIAMOND_LOUPE_2015, KPCS_EU_ANNEX)
+
+KP_DECISIONS = Rule(
+    id="kp-decision-certificate",
+    reference=_KP_DECISION_REFERENCE,
+    summary="No certificate for trade a KP decision on a participant bars, in its direction.",
+    applies_to="certificate",
+    check=_certificate_decisions,
+    in_force_from=KPCS_START,
+    sources=_KP_DECISION_SOURCES,
+)
+
+SHIPMENT_KP_DECISIONS = Rule(
+    id="kp-decision-shipment",
+    reference=_KP_DECISION_REFERENCE,
+    summary="No shipment a KP decision on a participant bars, in its direction.",
+    applies_to="shipment",
+    check=_shipment_decisions,
+    in_force_from=KPCS_START,
+    sources=_KP_DECISION_SOURCES,
+)
+
+
+def _measures(rule: Rule, record: Certificate | Shipment, context: Context) -> Iterator[Finding]:
+    (exporter, epath, _), (importer, ipath, _) = _sides(record)
+    yield from _measure_findings(rule, context, exporter, epath, "exports")
+    yield from _measure_findings(rule, context, importer, ipath, "imports")
+
+
+def _certificate_measures(cert: Certificate, context: Context) -> Iterator[Finding]:
+    if context.shipment is None:
+        yield from _measures(MEASURES, cert, context)
+
+
+def _shipment_measures(shipment: Shipment, context: Context) -> Iterator[Finding]:
+    yield from _measures(SHIPMENT_MEASURES, shipment, context)
+
+
+_MEASURE_REFERENCE = (
+    "Measures outside the KP recorded in the register (UN Security Council sanctions, "
+    "national law), in the direction each bars"
+)
+
+MEASURES = Rule(
+    id="trade-measure-certificate",
+    reference=_MEASURE_REFERENCE,
+    summary="No certificate for trade a UN or national measure on a participant bars.",
+    applies_to="certificate",
+    check=_certificate_measures,
+    in_force_from=KPCS_START,
+    sources=(UN_SC8585,),
+)
+
+SHIPMENT_MEASURES = Rule(
+    id="trade-measure-shipment",
+    reference=_MEASURE_REFERENCE,
+    summary="No shipment a UN or national measure on a participant bars.",
+    applies_to="shipment",
+    check=_shipment_measures,
+    in_force_from=KPCS_START,
+    sources=(UN_SC8585,),
 )
 
 
@@ -335,7 +609,7 @@ WITH_CERTIFICATE = Rule(
     applies_to="shipment",
     check=_has_certificate,
     in_force_from=KPCS_START,
-    sources=("UK-2368-Annex",),
+    sources=(KPCS_EU_ANNEX,),
 )
 
 
@@ -375,7 +649,7 @@ MATCHES = Rule(
     applies_to="shipment",
     check=_matches,
     in_force_from=KPCS_START,
-    sources=("UK-2368-Annex",),
+    sources=(KPCS_EU_ANNEX,),
 )
 
 
@@ -396,7 +670,7 @@ SEALED = Rule(
     applies_to="shipment",
     check=_sealed,
     in_force_from=KPCS_START,
-    sources=("WDC-Guide", "AWDC"),
+    sources=(WDC_GUIDE, AWDC),
 )
 
 
@@ -405,10 +679,12 @@ def _expired(shipment: Shipment, _: Context) -> Iterator[Finding]:
     if cert is None:
         return
     if cert.expires is not None and shipment.departed > cert.expires:
-        yield EXPIRED.error(
+        yield EXPIRED.warning(
             "departed",
             f"the shipment left on {shipment.departed}, after its certificate expired "
-            f"({cert.expires})",
+            f"({cert.expires}). A warning: Annex I requires a certificate to state a date of "
+            "expiry, but validity is set by national rules (no KP-wide period was found), so "
+            "whether the use is a breach depends on the issuing participant's law",
         )
     if shipment.departed < cert.issued:
         yield EXPIRED.error(
@@ -421,11 +697,55 @@ def _expired(shipment: Shipment, _: Context) -> Iterator[Finding]:
 EXPIRED = Rule(
     id="certificate-expired",
     reference="Annex I, A (date of issuance, date of expiry)",
-    summary="A certificate is used between its dates of issuance and expiry.",
+    summary=(
+        "A certificate is not used before its issue (error) or after its expiry (warning: "
+        "validity is national)."
+    ),
     applies_to="shipment",
     check=_expired,
     in_force_from=KPCS_START,
-    sources=("31CFR-592.307",),
+    sources=(CFR_592_307,),
+)
+
+
+# --- Section III(d): transit ------------------------------------------------------------------
+
+
+def _transit(shipment: Shipment, context: Context) -> Iterator[Finding]:
+    if not shipment.transit_countries:
+        return
+    if not shipment.sealed:
+        yield TRANSIT.warning(
+            "sealed",
+            f"the shipment transits {list(shipment.transit_countries)} without a sealed "
+            "container: the transit exemption applies only to shipments that leave the transit "
+            "country unopened and untampered with, so the transit country's import and export "
+            "requirements may apply",
+        )
+    for index, code in enumerate(shipment.transit_countries):
+        if _status(context, code) in _OUTSIDE:
+            yield TRANSIT.warning(
+                f"transit_countries[{index}]",
+                f"the shipment transits {code!r}, not a KP participant on {context.on}; the "
+                "core document's transit wording was not retrieved, so this is a warning: "
+                "check the rules of the participants at each end",
+            )
+
+
+TRANSIT = Rule(
+    id="section-iii-d-transit",
+    reference=(
+        "Section III(d) (transit; KPCS wording not retrieved, encoded from the EU implementation)"
+    ),
+    summary=(
+        "A shipment in transit leaves the transit country unopened and untampered with "
+        "(warnings only: the core document's wording was not confirmed)."
+    ),
+    applies_to="shipment",
+    check=_transit,
+    in_force_from=KPCS_START,
+    severity="warning",
+    sources=(EU_2368_TRANSIT, KPCS_EU_ANNEX),
 )
 
 
@@ -453,7 +773,7 @@ CONFIRMATION_CONTENT = Rule(
     applies_to="import_confirmation",
     check=_confirmation_content,
     in_force_from=KPCS_START,
-    sources=("UK-2368-Annex",),
+    sources=(KPCS_EU_ANNEX,),
 )
 
 
@@ -493,7 +813,7 @@ CONFIRMATION_MATCHES = Rule(
     applies_to="import_confirmation",
     check=_confirmation_matches,
     in_force_from=KPCS_START,
-    sources=("UK-2368-Annex",),
+    sources=(KPCS_EU_ANNEX,),
 )
 
 
@@ -519,7 +839,8 @@ UNIQUE_NUMBER = Rule(
     applies_to="ledger",
     check=_unique_numbers,
     in_force_from=KPCS_START,
-    sources=("31CFR-592.307", "WDC-Guide"),
+    sources=(CFR_592_307, WDC_GUIDE),
+    columns=("number",),
 )
 
 
@@ -536,11 +857,16 @@ RULES: tuple[Rule, ...] = (
     VALIDATION,
     ORIGIN_LISTING,
     PARTICIPANTS,
+    KP_DECISIONS,
+    MEASURES,
     WITH_CERTIFICATE,
     MATCHES,
     SEALED,
     EXPIRED,
+    TRANSIT,
     SHIPMENT_PARTICIPANTS,
+    SHIPMENT_KP_DECISIONS,
+    SHIPMENT_MEASURES,
     CONFIRMATION_CONTENT,
     CONFIRMATION_MATCHES,
     UNIQUE_NUMBER,

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import attrs
 
+from kpmodel._display import View
 from kpmodel.errors import InvalidArgumentError
 
 if TYPE_CHECKING:  # pragma: no cover - pandas is imported only by Report.to_frame
     import pandas as pd
 
-__all__ = ["Context", "Finding", "Report", "Rule", "Rulebook", "Severity"]
+__all__ = ["Context", "Finding", "NotChecked", "Report", "Rule", "Rulebook", "Severity"]
 
 Severity = Literal["error", "warning"]
 """How serious a finding is: an ``"error"`` breaks the KPCS; a ``"warning"`` falls short of
@@ -21,7 +22,8 @@ a best practice or cannot be checked fully."""
 
 KINDS = ("certificate", "shipment", "import_confirmation", "ledger")
 
-# The KPCS started international implementation on 1 January 2003 [Sun-City-2003; WDC-FAQ].
+# The KPCS started international implementation on 1 January 2003 (KP Sun City plenary
+# communiqué, October 2003; World Diamond Council, "FAQs: Kimberley Process").
 KPCS_START = date(2003, 1, 1)
 
 
@@ -151,6 +153,10 @@ Check = Callable[[Any, Context], Iterable[Finding]]
 """A rule's check: takes the record and the `Context`, yields the findings."""
 
 
+def _names_tuple(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(names)
+
+
 def _kind(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
     if value not in KINDS:
         msg = f"Rule.{attribute.name} must be one of {list(KINDS)}, got {value!r}"
@@ -173,7 +179,7 @@ class Rule:
         A short stable identifier, such as ``"annex-i-dates"``.
     reference : str
         The KPCS reference: section and paragraph, such as ``"Section III(b)"`` or
-        ``"Annex I, A (date of expiry)"``, with a note where the brief leaves it unconfirmed.
+        ``"Annex I, A (date of expiry)"``, with a note where the sources leave it unconfirmed.
     summary : str
         One line saying what the rule asks.
     applies_to : {"certificate", "shipment", "import_confirmation", "ledger"}
@@ -188,9 +194,13 @@ class Rule:
     severity : {"error", "warning"}, default "error"
         The usual severity of its findings.
     sources : tuple of str, default ()
-        Source keys of the domain brief behind the rule.
+        The public sources behind the rule (title, publisher, URL).
     date_uncertain : bool, default False
         True when the sources give the start date only approximately (the month, say).
+    columns : tuple of str, default ()
+        The `kpmodel.Ledger` columns the check reads. When a ledger lacks one of them,
+        `kpmodel.check` reports the rule as not checked (`NotChecked`) rather than judging
+        a default. Empty means the required columns only.
 
     Examples
     --------
@@ -215,6 +225,7 @@ class Rule:
     severity: Severity = attrs.field(default="error", validator=_severity)
     sources: tuple[str, ...] = ()
     date_uncertain: bool = False
+    columns: tuple[str, ...] = attrs.field(default=(), converter=_names_tuple)
 
     def in_force(self, on: date) -> bool:
         """Whether the rule applies on `on`.
@@ -278,6 +289,55 @@ def _findings_tuple(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     return tuple(findings)
 
 
+def _not_checked_tuple(rules: Iterable[NotChecked]) -> tuple[NotChecked, ...]:
+    return tuple(rules)
+
+
+@attrs.frozen(kw_only=True)
+class NotChecked:
+    """A rule a check could not apply, and why: it is neither passed nor broken.
+
+    `kpmodel.check` on a `kpmodel.Ledger` reports a rule as not checked when the ledger
+    lacks a column the rule reads (a trade table without party names cannot show that
+    certificates identify the parties), or when the rule checks records a ledger does not
+    hold (shipments, import confirmations).
+
+    Parameters
+    ----------
+    rule : str
+        The id of the rule.
+    reason : str
+        Why it was not checked.
+    reference : str
+        The KPCS reference of the rule.
+
+    Examples
+    --------
+    >>> rule = kp.rules.Rulebook.default().rule("annex-i-authority")
+    >>> print(kp.rules.NotChecked.of(rule, "the ledger has no column 'issuing_authority'"))
+    not checked: the ledger has no column 'issuing_authority' [annex-i-authority; Annex I, ...]
+    """
+
+    rule: str
+    reason: str
+    reference: str
+
+    @classmethod
+    def of(cls, rule: Rule, reason: str) -> NotChecked:
+        """Return the note that `rule` was not checked, for `reason`.
+
+        Examples
+        --------
+        >>> rule = kp.rules.Rulebook.default().rule("sealed-container")
+        >>> kp.rules.NotChecked.of(rule, "no shipments").rule
+        'sealed-container'
+        """
+        return cls(rule=rule.id, reason=reason, reference=rule.reference)
+
+    def __str__(self) -> str:
+        return f"not checked: {self.reason} [{self.rule}; {self.reference}]"
+
+
 @attrs.frozen
 class Rulebook:
     """A set of dated rules; `in_force` gives those that apply on a date, like legislation.
@@ -332,7 +392,7 @@ class Rulebook:
         >>> from datetime import date
         >>> rules = kp.rules.Rulebook.default().in_force(date(2010, 1, 1), "shipment")
         >>> sorted(rule.id for rule in rules)[:2]
-        ['certificate-expired', 'sealed-container']
+        ['certificate-expired', 'kp-decision-shipment']
         """
         key = (on, kind or "")
         rules = self._by_date.get(key)
@@ -400,6 +460,8 @@ class Report:
     Parameters
     ----------
     findings : tuple of Finding
+    not_checked : tuple of NotChecked, default ()
+        The rules the check could not apply (see `NotChecked`): not passed, not broken.
 
     Examples
     --------
@@ -411,6 +473,29 @@ class Report:
     """
 
     findings: tuple[Finding, ...] = attrs.field(converter=_findings_tuple)
+    not_checked: tuple[NotChecked, ...] = attrs.field(default=(), converter=_not_checked_tuple)
+
+    def _view(self) -> View:
+        summary = "no findings"
+        if self.findings:
+            verdict = "passes" if self.ok else "fails"
+            summary = (
+                f"{len(self.findings)} findings, {len(self.errors)} errors and "
+                f"{len(self.warnings)} warnings ({verdict})"
+            )
+        columns = ["severity", "path", "message", "rule"]
+        return View(
+            kind="Report",
+            summary=summary,
+            more="see .findings, .errors, .warnings, .to_frame(); print(report) lists them all",
+            tables=lambda: [("Findings", self.to_frame()[columns])] if self.findings else [],
+        )
+
+    def __repr__(self) -> str:
+        return self._view().text()
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
 
     @property
     def ok(self) -> bool:
@@ -463,6 +548,5 @@ class Report:
         )
 
     def __str__(self) -> str:
-        if not self.findings:
-            return "no findings"
-        return "\n".join(str(finding) for finding in self.findings)
+        lines = [str(finding) for finding in self.findings] or ["no findings"]
+        return "\n".join(lines + [str(rule) for rule in self.not_checked])

@@ -3,12 +3,16 @@
 A `Scenario` (loaded from TOML, or a built-in) describes producers and their zones, smuggling
 routes, neighbours that certify smuggled goods as their own, hubs that mix and re-export, the
 controls in force and the policy levers. `run` simulates it with numpy, lots held in arrays.
+`sweep` runs it over lever values, a design over uncertain inputs (named by scenario paths
+such as ``"hubs[0].markup"``: field names and ``[index]`` joined by dots, as the TOML file
+nests them) and seeds; `summarise` and `sensitivity` read the table.
 
 >>> scenario = kp.simulation.builtin("car-2013")
 >>> scenario.routes[0].source, scenario.routes[0].target
 ('CF', 'CM')
 """
 
+from kpmodel.simulation._analysis import plot_sensitivity, plot_summary, sensitivity, summarise
 from kpmodel.simulation._builtins import builtin, builtin_text, builtins, world_baseline
 from kpmodel.simulation._calibration import production_table
 from kpmodel.simulation._result import SimulationResult, run
@@ -51,8 +55,12 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, which tests/test_public_api.
     "builtin_text",
     "builtins",
     "headline_metrics",
+    "plot_sensitivity",
+    "plot_summary",
     "production_table",
     "run",
+    "sensitivity",
+    "summarise",
     "sweep",
     "sweep_means",
     "sweep_summary",

@@ -28,7 +28,6 @@ import json
 import numbers
 import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -36,7 +35,7 @@ from typing import Any, cast
 import attrs
 import pandas as pd
 
-from kpmodel._output import show_path
+from kpmodel._boundary import atomic_write, display_path
 from kpmodel.errors import InvalidArgumentError, LoadError, Problem
 
 FORMAT = "kpmodel-sweep-checkpoint/2"
@@ -119,24 +118,8 @@ def _unseal(path: Path, keys: set[str]) -> dict[str, Any]:
 
 
 def write_atomically(data: bytes, path: Path) -> None:
-    """Write `data` to `path` through a temporary file and a rename; clean up on error."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+    """Write `data` to `path` all or nothing (`kpmodel._boundary.atomic_write`)."""
+    atomic_write(path, data)
 
 
 def canonical(value: object) -> object:
@@ -199,10 +182,10 @@ class Checkpoint:
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            msg = f"cannot use {show_path(path)!r} as a checkpoint directory: {exc.strerror}"
+            msg = f"cannot use {display_path(path)!r} as a checkpoint directory: {exc.strerror}"
             raise InvalidArgumentError(msg) from None
         if not path.is_dir():
-            msg = f"checkpoint must be a directory; {show_path(path)!r} is a file"
+            msg = f"checkpoint must be a directory; {display_path(path)!r} is a file"
             raise InvalidArgumentError(msg)
         columns = list(METRIC_COLUMNS)
         scenario_hash = content_hash(_dumps(canonical(scenario)))
@@ -224,7 +207,7 @@ class Checkpoint:
             "runs": len(plan),
             "columns": columns,
         }
-        where = show_path(path / MANIFEST)
+        where = display_path(path / MANIFEST)
         if (path / MANIFEST).exists():
             try:
                 recorded = _unseal(path / MANIFEST, _MANIFEST_KEYS)
@@ -246,7 +229,7 @@ class Checkpoint:
                     else "levers, inputs or seeds"
                 )
                 msg = (
-                    f"checkpoint directory {show_path(path)!r} holds another sweep (its {what} "
+                    f"checkpoint directory {display_path(path)!r} holds another sweep (its {what} "
                     f"differ: it was written for scenario {recorded['scenario']!r} with "
                     f"{recorded['runs']} runs); use a new directory or empty this one"
                 )
@@ -270,7 +253,7 @@ class Checkpoint:
 
     @staticmethod
     def _refuse(directory: Path, name: str, message: str) -> Any:
-        raise LoadError([Problem(name, message)], source=show_path(directory))
+        raise LoadError([Problem(name, message)], source=display_path(directory))
 
     def finished(self) -> dict[int, pd.DataFrame]:
         """Return the metrics of every run already in the checkpoint, each verified.
@@ -285,7 +268,7 @@ class Checkpoint:
             name = path.name
             if not name.startswith("run-"):
                 continue  # the manifest, failure records, temporary files, a user's notes
-            shown = show_path(name)
+            shown = display_path(name)
             match = _RUN.fullmatch(name)
             if match is None or name != f"run-{int(match.group(1)):06d}.json":
                 problems.append(Problem(shown, "is not a run file this sweep writes"))
@@ -307,7 +290,7 @@ class Checkpoint:
                     "those runs) or use a new checkpoint directory",
                 )
             )
-            raise LoadError(problems, source=show_path(self.directory))
+            raise LoadError(problems, source=display_path(self.directory))
         return done
 
     def _verify(self, path: Path, run_id: int) -> pd.DataFrame:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-import sys
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from kpmodel.certificates import Certificate, Parcel, Party
+from kpmodel._display import View
+from kpmodel._progress import progress_bar
+from kpmodel.certificates import Certificate, DeclaredOrigin, Parcel, Party
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.participants import Register
 from kpmodel.provenance import ProvenanceGraph
@@ -54,9 +55,29 @@ class SimulationResult:
         self._arrays = arrays
         self._dates = en.step_dates(scenario)
 
-    def __repr__(self) -> str:
+    def _view(self) -> View:
         lots = self._arrays.book.n_production
-        return f"<SimulationResult {self.scenario.name!r} seed={self.seed} production_lots={lots}>"
+
+        def headline() -> pd.DataFrame:
+            metrics = self.metrics
+            return metrics[metrics["detector"].isin(["", "any"])]
+
+        return View(
+            kind="SimulationResult",
+            summary=f"{self.scenario.name}, seed {self.seed}, {lots} production lots",
+            more="see .metrics, .lots, .certificates, .kp_statistics, .provenance, .truth",
+            facts=[
+                ("scenario", self.scenario.title or self.scenario.name),
+                ("definition in force", self.scenario.definition),
+            ],
+            tables=lambda: [("Headline metrics", headline())],
+        )
+
+    def __repr__(self) -> str:
+        return self._view().text()
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
 
     # --- provenance --------------------------------------------------------------------------
 
@@ -172,7 +193,8 @@ class SimulationResult:
         labels = {
             int(x): self._label(int(x)) for x in np.unique(legs["label"]) if x >= -1 or x <= -3
         }
-        declared = np.array([labels.get(int(x)) for x in legs["label"]], dtype=object)
+        text = {label: str(origin) for label, origin in labels.items()}
+        declared = np.array([text.get(int(x)) for x in legs["label"]], dtype=object)
         listing = {
             self._index(hub.country): self.scenario.controls.origin_listing_on_mixed
             or hub.certifies == "list_origins"
@@ -285,8 +307,9 @@ class SimulationResult:
         """One KP certificate per shipment of certified goods.
 
         Columns ``certificate_id, exporter, importer, on, year, half, origin, carats,
-        value_usd, parcels``. `origin` is what the certificate declares: one country for
-        unmixed goods, ``MIXED``, or the listed countries joined by commas (the rule of
+        value_usd, parcels``. `origin` is what the certificate declares, as the text of a
+        `kpmodel.certificates.DeclaredOrigin`: one country for unmixed goods, ``MIXED``, or
+        ``MIXED (BW, CM)`` with the listed countries (the rule of
         `kpmodel.provenance.declare_origin`).
 
         Examples
@@ -311,7 +334,7 @@ class SimulationResult:
                 "on": [self._dates[s] for s in first["step"]],
                 "year": year,
                 "half": [1 if self._dates[s].month <= 6 else 2 for s in first["step"]],
-                "origin": [self._label(int(label)) for label in first["label"]],
+                "origin": [str(self._label(int(label))) for label in first["label"]],
                 "carats": grouped["carats"].sum().to_numpy(),
                 "value_usd": grouped["value_usd"].sum().to_numpy(),
                 "parcels": grouped.size().to_numpy(),
@@ -399,7 +422,8 @@ class SimulationResult:
         ----------
         validity_days : int, optional
             Days from issue to expiry. The KP sets no maximum validity (a national
-            parameter; kpcs-rules brief, section 7), so there is no default: without it the
+            parameter: Annex I asks only that a date of expiry be stated, 31 CFR 592.307),
+            so there is no default: without it the
             certificates have no expiry date, and `kpmodel.check` reports that.
         hs_code : str, default "7102.10"
             HS code of every parcel (the simulation does not sort goods; 7102.10 is
@@ -418,19 +442,20 @@ class SimulationResult:
         parcels = self.parcels[self.parcels.certificate_id.isin(certificates.certificate_id)]
         by_certificate = dict(tuple(parcels.groupby("certificate_id", sort=False)))
         records = []
-        columns = ("certificate_id", "exporter", "importer", "on", "origin")
+        first = self._certified.groupby("certificate", sort=True)["label"].first()
+        declared_of = [self._label(int(label)) for label in first.to_numpy()[: len(certificates)]]
+        columns = ("certificate_id", "exporter", "importer", "on")
         for number, exporter, importer, issued, declared in zip(
-            *(certificates[c].tolist() for c in columns), strict=True
+            *(certificates[c].tolist() for c in columns), declared_of, strict=True
         ):
-            listed = tuple(str(declared).split(",")) if "," in str(declared) else ()
             rows = by_certificate[number]
             items = tuple(
                 Parcel(
                     hs_code=hs_code,
                     carats=Decimal(repr(float(c))),
                     value_usd=Decimal(repr(float(v))),
-                    origin="MIXED" if listed else str(declared),
-                    declared_origins=listed,
+                    origin=declared.origin,
+                    declared_origins=declared.listed,
                 )
                 for c, v in zip(rows["carats"], rows["value_usd"], strict=True)
             )
@@ -453,14 +478,16 @@ class SimulationResult:
             )
         return records
 
-    def _label(self, label: int) -> str:
+    def _label(self, label: int) -> DeclaredOrigin:
+        """Return what a certificate with engine label `label` declares."""
         countries = self._arrays.net.countries
         if label >= 0:
-            return countries[label]
+            return DeclaredOrigin.single(countries[label])
         if label == en.MIXED:
-            return "MIXED"
-        listed = self._arrays.book.lists[-3 - label]
-        return ",".join(sorted(countries[i] for i in listed))
+            return DeclaredOrigin.mixed()
+        return DeclaredOrigin.mixed(
+            sorted(countries[i] for i in self._arrays.book.lists[-3 - label])
+        )
 
     # --- statistics ----------------------------------------------------------------------------
 
@@ -855,7 +882,8 @@ def run(
         ``numpy.random.SeedSequence(seed)``; no global random state is used.
     progress : bool, optional
         Show the stages on a progress bar (needs ``tqdm``, in the ``sweep`` extra). By
-        default only on a terminal, and only when the run lasts more than a second.
+        default only in a notebook or on a terminal, and only when the run lasts more than
+        a second.
     max_memory : int or str, optional
         The most memory the run may need, in bytes or as text such as ``"16 GiB"``
         (``"none"``: no limit). By default the environment variable ``KPMODEL_MAX_MEMORY``,
@@ -894,21 +922,6 @@ def run(
     finally:
         bar.close()
     return SimulationResult(scenario, seed, arrays)
-
-
-def progress_bar(total: int, *, enabled: bool | None, initial: int = 0, **options: Any) -> Any:
-    """Return a tqdm bar, or None when not wanted (or tqdm is missing).
-
-    By default (``enabled=None``) only on a terminal, drawn after a second so that short
-    work stays silent.
-    """
-    if enabled is False or (enabled is None and not sys.stderr.isatty()):
-        return None
-    try:
-        from tqdm import tqdm  # type: ignore[import-untyped]
-    except ImportError:
-        return None
-    return tqdm(total=total, initial=initial, delay=0 if enabled else 1.0, **options)
 
 
 def _party(country: str, role: str) -> Party:

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import decimal
 import os
-import tomllib
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Literal
 
 import attrs
+import pandas as pd
 
+from kpmodel._boundary import (
+    display_path,
+    finite_decimal,
+    finite_float,
+    parse_toml,
+    read_text,
+    show,
+    whole_number,
+    year,
+)
+from kpmodel._display import View
 from kpmodel.definitions import Situation, available
-from kpmodel.errors import InvalidArgumentError, InvalidRecordError, LoadError, Problem
+from kpmodel.errors import InvalidArgumentError, InvalidRecordError, Problem
 from kpmodel.participants import is_country_code
 
 ZoneKind = Literal["artisanal", "industrial", "unspecified"]
@@ -40,19 +51,43 @@ def _text(_: object, attribute: attrs.Attribute[str], value: str) -> None:
         _fail(attribute, f"must be a non-empty string, got {value!r}")
 
 
+def _finite(attribute: attrs.Attribute[Any], value: Any, **bounds: Any) -> None:
+    # The boundary layer refuses NaN, infinities, Decimal specials, bools and huge integers.
+    if isinstance(value, Decimal):
+        finite_decimal(value, path=attribute.name, **bounds)
+    else:
+        finite_float(value, path=attribute.name, **bounds)
+
+
 def _positive(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, Decimal | float | int) or isinstance(value, bool) or not value > 0:
-        _fail(attribute, f"must be a number greater than 0, got {value!r}")
+    _finite(attribute, value, minimum=0, exclusive_minimum=True)
 
 
 def _non_negative(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, Decimal | float | int) or isinstance(value, bool) or not value >= 0:
-        _fail(attribute, f"must be a number of at least 0, got {value!r}")
+    _finite(attribute, value, minimum=0)
 
 
 def _probability(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not isinstance(value, float | int) or isinstance(value, bool) or not 0 <= value <= 1:
-        _fail(attribute, f"must be a probability between 0 and 1, got {value!r}")
+    _finite(attribute, value, minimum=0, maximum=1)
+
+
+def _year(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        _fail(attribute, f"must be an integer, got {show(value)}")
+    year(value, path=attribute.name)
+
+
+def _whole(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        _fail(attribute, f"must be an integer, got {show(value)}")
+    whole_number(value, path=attribute.name, minimum=None)
+
+
+def _steps(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if type(value) is not int or value not in STEPS_PER_YEAR:
+        _fail(
+            attribute, f"must be one of {', '.join(map(str, STEPS_PER_YEAR))}; got {show(value)}"
+        )
 
 
 def _optional_probability(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -72,6 +107,8 @@ def _decimal(value: object) -> object:
     """Convert numbers to Decimal through their text, so 0.1 stays 0.1; leave the rest."""
     if isinstance(value, bool):
         return value
+    if isinstance(value, int) and value.bit_length() > 200:
+        return value  # too long to print as text; the validator refuses it
     if isinstance(value, int | float):
         return Decimal(str(value))
     if isinstance(value, str):
@@ -528,10 +565,10 @@ class Scenario:
     name: str = attrs.field(validator=_text)
     title: str = attrs.field(default="", validator=attrs.validators.instance_of(str))
     description: str = attrs.field(default="", validator=attrs.validators.instance_of(str))
-    start_year: int = attrs.field(validator=attrs.validators.instance_of(int))
-    years: int = attrs.field(default=1, validator=attrs.validators.instance_of(int))
-    steps_per_year: int = attrs.field(default=2, validator=attrs.validators.in_(STEPS_PER_YEAR))
-    seed: int = attrs.field(default=0, validator=attrs.validators.instance_of(int))
+    start_year: int = attrs.field(validator=_year)
+    years: int = attrs.field(default=1, validator=_whole)
+    steps_per_year: int = attrs.field(default=2, validator=_steps)
+    seed: int = attrs.field(default=0, validator=_whole)
     lot_carats: Mapping[str, Decimal] = attrs.field(
         factory=lambda: {kind: Decimal(100) for kind in ZONE_KINDS},
         converter=_decimal_mapping,
@@ -553,6 +590,38 @@ class Scenario:
     )
     definition: str = attrs.field(default="KPCS_2003", validator=_text)
     sources: Mapping[str, str] = attrs.field(factory=dict, converter=dict, eq=False)
+
+    def _view(self) -> View:
+        last = self.start_year + self.years - 1
+
+        def levers() -> pd.DataFrame:
+            values = self.lever_values().items()
+            return pd.DataFrame([(k, str(v)) for k, v in values], columns=["lever", "value"])
+
+        def network() -> pd.DataFrame:
+            rows = [("producer", p.country) for p in self.producers]
+            rows += [("neighbour", n.country) for n in self.neighbours]
+            rows += [("hub", h.country) for h in self.hubs]
+            return pd.DataFrame(rows, columns=["role", "country"])
+
+        return View(
+            kind="Scenario",
+            summary=f"{self.name}, {self.start_year}-{last}, {len(self.producers)} producers, "
+            f"{len(self.hubs)} hubs",
+            more="see .lever_values(), .with_levers(...); kp.simulation.run(scenario)",
+            facts=[
+                ("title", self.title),
+                ("definition in force", self.definition),
+                ("sources", len(self.sources)),
+            ],
+            tables=lambda: [("Levers", levers()), ("Network", network())],
+        )
+
+    def __repr__(self) -> str:
+        return self._view().text()
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
 
     def __attrs_post_init__(self) -> None:
         problems = _scenario_problems(self)
@@ -591,13 +660,8 @@ class Scenario:
         >>> kp.simulation.Scenario.from_toml(path).name
         'congo-brazzaville-2004'
         """
-        source = os.fspath(path)
-        try:
-            with open(path, "rb") as file:
-                text = file.read().decode("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise LoadError([Problem("", f"cannot read the file: {exc}")], source=source) from exc
-        return cls.from_toml_text(text, source=source)
+        source = display_path(path)
+        return cls.from_toml_text(read_text(path, source=source), source=source)
 
     @classmethod
     def from_toml_text(cls, text: str, *, source: str = "") -> Scenario:
@@ -611,10 +675,7 @@ class Scenario:
         kpmodel.errors.LoadError: 1 problem:
           start_year: is required but missing
         """
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise LoadError([Problem("", f"is not valid TOML: {exc}")], source=source) from exc
+        data = parse_toml(text, source=source)
         from kpmodel.simulation._toml import structure_scenario
 
         return structure_scenario(data, source=source)

@@ -255,9 +255,10 @@ def value_per_carat(
     other participants of the same type in the same period, and the larger is kept.
 
     Motivating cases: producers have a value-per-carat "footprint" (DRC about $9/ct, Botswana
-    about $144/ct, Namibia about $485/ct: brief section 4.4), and laundered goods drift toward
-    the source's footprint; Guinea 2008 was certified at about $17/ct against $40-90/ct in the
-    neighbouring years (brief section 7); the Dubai KP office returned grossly under-valued
+    about $144/ct, Namibia about $485/ct: medians of the shipped KP production data,
+    2004-2023), and laundered goods drift toward the source's footprint; Guinea 2008 was
+    certified at about $17/ct against $40-90/ct in the neighbouring years (shipped KP
+    production data; USGS Guinea fact sheet); the Dubai KP office returned grossly under-valued
     parcels (IDEX, Apr 2005).
 
     Parameters
@@ -413,7 +414,7 @@ def period_jump(
     Motivating rule and cases: the KP Working Group on Statistics' Data Anomaly
     Questionnaire, triggered by "significant increases/decreases" against earlier periods
     (WGS Administrative Decision, expydoc 4499177); Guinea 2008 (1.72 Mct in 2008 H1 against
-    0.18-0.53 Mct in the four half years before; brief section 7); the Central African
+    0.18-0.53 Mct in the four half years before; shipped KP production data); the Central African
     Republic's fall in 2013 and resumption in 2016 at 3,703 ct (data README; The Diamond
     Loupe, 7 Jun 2016).
 
@@ -624,7 +625,9 @@ def hub_markup(
 
     Motivating case: **Dubai/UAE 2014**: imports 68.1 Mct at $86.69/ct, exports 66.8 Mct at
     $124.37/ct, a ratio of 1.435 ("on average 44 percent higher", IMPACT 2016), against
-    1.017 for Antwerp/EU in the same year (gems2jewellery, KP 2014; brief table 5.2).
+    1.017 for Antwerp/EU in the same year (Gems & Jewellery, "Antwerp remains important rough
+    trading hub", KP 2014 statistics: https://gems2jewellery.com/antwerp-remains-important-
+    rough-trading-hub/).
 
     Parameters
     ----------
@@ -644,7 +647,7 @@ def hub_markup(
     Examples
     --------
     >>> import pandas as pd
-    >>> kp2014 = pd.DataFrame({  # KP 2014 annual figures (brief table 5.2), entered as H1
+    >>> kp2014 = pd.DataFrame({  # KP 2014 annual figures (Gems & Jewellery), entered as H1
     ...     "participant": ["AE", "AE", "EU", "EU"], "year": 2014, "half": 1,
     ...     "flow": ["import", "export"] * 2,
     ...     "carats": [68132733.58, 66784409.50, 118717488.90, 116017435.37],
@@ -715,7 +718,9 @@ def mirror_gap(
     Motivating cases: the Republic of Congo's 2004 exports with "no related imports"
     (Rapaport, 11 Jul 2004); Liberia's 1990s exports checked against Belgian customs import
     figures (Charles Taylor trial testimony); Global Witness 2007 found about $10.2M of rough
-    trade between KP participants and non-participants in Comtrade (brief section 3).
+    trade between KP participants and non-participants in Comtrade (Global Witness, "Loopholes
+    in the Kimberley Process", Oct 2007: https://paperzz.com/doc/8001963/loopholes-in-the-
+    kimberley-process).
 
     Parameters
     ----------

@@ -42,7 +42,9 @@ def mirror(trade: KPStatistics | pd.DataFrame) -> pd.DataFrame:
     -----
     Imports are usually valued CIF and exports FOB, so imports a few percent above exports
     are normal. Mirror data records provenance (the last exporter), not origin: the UK, a
-    non-producer, exported more than 40 Mct to Belgium in 1999 (brief section 2.2, Liberia).
+    non-producer, exported more than 40 Mct to Belgium in 1999 (Liberia's mines minister, as
+    reported by New African: https://books-journals.vlex.co.uk/vid/does-britain-produce-
+    diamonds-56428699).
 
     Examples
     --------

@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+import io
 import os
-import tempfile
 from collections.abc import Iterable
-from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 import numpy as np
 import pandas as pd
 
-from kpmodel._output import csv_restore, csv_safe, show_path
+from kpmodel._boundary import (
+    MAX_QUANTITY,
+    MAX_YEAR,
+    MIN_YEAR,
+    atomic_open,
+    display_path,
+    is_participant_code,
+    read_text,
+    show,
+)
+from kpmodel._display import View
+from kpmodel._output import csv_restore, csv_safe
 from kpmodel.errors import InvalidArgumentError, LoadError, Problem
-from kpmodel.statistics._validation import FLOWS, ProblemCollector, labels, numbers, text
+from kpmodel.statistics._validation import (
+    FLOWS,
+    ProblemCollector,
+    labels,
+    numbers,
+    row_label,
+    text,
+)
 
 KEY = ["replication", "participant", "year", "half", "flow"]
 BILATERAL_KEY = ["replication", "participant", "partner", "year", "half", "flow"]
@@ -86,22 +103,39 @@ class KPStatistics:
     # Dense arrays derived for the detectors, built once per object (the table is read-only).
     _cache: dict[object, object] = attrs.field(factory=dict, init=False, repr=False)
 
-    def __repr__(self) -> str:
-        rows = len(self.table)
-        return (
-            f"KPStatistics({len(self.participants)} participants, {rows} rows"
-            + (
-                f", {self.table['replication'].nunique()} replications"
-                if self.has_replications
-                else ""
-            )
-            + ")"
+    def _view(self) -> View:
+        years = self.table["year"]
+        summary = f"{len(self.participants)} participants, {len(self.table)} rows"
+        if len(years):
+            summary += f", {int(years.min())}-{int(years.max())}"
+        if self.has_replications:
+            summary += f", {self.table['replication'].nunique()} replications"
+        return View(
+            kind="KPStatistics",
+            summary=summary,
+            more="see .to_frame(), .annual(), .world(); kp.statistics.detect(stats)",
+            tables=lambda: [
+                ("World production per year", self.world(annual=True)),
+                ("The table", self.to_frame()),
+            ],
         )
+
+    def __repr__(self) -> str:
+        return self._view().text()
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
 
     # -- construction -------------------------------------------------------------------
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, *, source: str = "") -> KPStatistics:
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        *,
+        source: str = "",
+        duplicates: Literal["refuse", "sum"] = "refuse",
+    ) -> KPStatistics:
         """Build statistics from a tidy DataFrame, validating every cell first.
 
         Parameters
@@ -116,6 +150,10 @@ class KPStatistics:
             simulated statistics). Other columns are ignored.
         source : str, optional
             Where the frame came from, named in error messages.
+        duplicates : {"refuse", "sum"}, default "refuse"
+            What to do with rows that repeat another row's participant, year, half, flow
+            (and partner): report them as problems, or add them up (for sources that split
+            one period into several submissions).
 
         Returns
         -------
@@ -133,7 +171,7 @@ class KPStatistics:
         ...                    "flow": ["production"], "carats": [210684.77],
         ...                    "value_usd": [33542107.16]})
         >>> kp.statistics.KPStatistics.from_frame(df)
-        KPStatistics(1 participants, 1 rows)
+        <KPStatistics: 1 participants, 1 rows, 2012-2012; see .to_frame(), .annual(), ...>
         >>> df.loc[0, "half"] = 3
         >>> kp.statistics.KPStatistics.from_frame(df)
         Traceback (most recent call last):
@@ -143,16 +181,20 @@ class KPStatistics:
 
         .. versionadded:: 0.1
         """
-        return _from_frame(frame, source=source, csv_rows=False)
+        return _from_frame(frame, source=source, csv_rows=False, duplicates=duplicates)
 
     @classmethod
-    def from_csv(cls, path: str | os.PathLike[str]) -> KPStatistics:
+    def from_csv(
+        cls, path: str | os.PathLike[str], *, duplicates: Literal["refuse", "sum"] = "refuse"
+    ) -> KPStatistics:
         r"""Load statistics from a CSV file in the `from_frame` format, all or nothing.
 
         Parameters
         ----------
         path : str or path-like
             A UTF-8 CSV file with a header row.
+        duplicates : {"refuse", "sum"}, default "refuse"
+            What to do with repeated rows; see `from_frame`.
 
         Returns
         -------
@@ -180,19 +222,15 @@ class KPStatistics:
 
         .. versionadded:: 0.1
         """
-        source = show_path(path)
+        source = display_path(path)
+        text = read_text(path, source=source)  # the file's encoding is named if not UTF-8
         try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-        except (
-            OSError,
-            UnicodeDecodeError,
-            pd.errors.ParserError,
-            pd.errors.EmptyDataError,
-        ) as exc:
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
             raise LoadError(
-                [Problem("", f"cannot read the file as UTF-8 CSV: {exc}")], source=source
+                [Problem("", f"cannot read the file as CSV: {exc}")], source=source
             ) from None
-        return _from_frame(csv_restore(frame), source=source, csv_rows=True)
+        return _from_frame(csv_restore(frame), source=source, csv_rows=True, duplicates=duplicates)
 
     @classmethod
     def from_ledger(
@@ -312,16 +350,9 @@ class KPStatistics:
         >>> kp.statistics.KPStatistics.from_csv(path).table.equals(stats.table)
         True
         """
-        target = Path(path)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-        os.close(handle)
-        try:
+        with atomic_open(path, newline="") as file:
             # text cells a spreadsheet would run as formulas are neutralised (from_csv undoes it)
-            csv_safe(self.to_frame()).to_csv(temporary, index=False, float_format="%.17g")
-            os.replace(temporary, target)
-        finally:
-            if os.path.exists(temporary):
-                os.remove(temporary)
+            csv_safe(self.to_frame()).to_csv(file, index=False, float_format="%.17g")
 
     def value_per_carat(self) -> pd.DataFrame:
         """Return the table with ``value_per_carat`` (US dollars per carat; NaN at 0 carats).
@@ -432,7 +463,42 @@ def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     return pd.Series(values, index=numerator.index)
 
 
-def _normalise(given: object, source: str, csv_rows: bool) -> pd.DataFrame:
+_PARTICIPANT = "an upper-case participant code such as 'BW' (ISO 3166-1 alpha-2) or 'EU'"
+_QUANTITY = f"a number from 0 to {MAX_QUANTITY:.0e}"
+#: Rows listed by name when a table has duplicate rows; the rest are counted.
+_MAX_LISTED = 20
+
+
+def _refuse_duplicates(frame: pd.DataFrame, out: pd.DataFrame, problems: ProblemCollector) -> None:
+    """Report rows that repeat another row's key (and partner), instead of summing them."""
+    keys = [*KEY, "partner"] if "partner" in out.columns else KEY
+    repeated = out.duplicated(subset=keys, keep="first").to_numpy()
+    if not repeated.any():
+        return
+    first = out.drop_duplicates(subset=keys, keep="first")
+    where = dict(zip(map(tuple, first[keys].astype(str).to_numpy()), first.index, strict=True))
+    labels_ = frame.index[repeated]
+    rows = out[keys].astype(str).to_numpy()[repeated]
+    for label, row in list(zip(labels_, rows, strict=True))[:_MAX_LISTED]:
+        original = row_label(where[tuple(row)], csv_rows=problems.csv_rows)
+        problems.problems.append(
+            Problem(
+                row_label(label, csv_rows=problems.csv_rows),
+                f"repeats {original} ({', '.join(k for k in keys if k in frame.columns)} "
+                "are the same); remove one, "
+                "or pass duplicates='sum' to add them up",
+            )
+        )
+    if repeated.sum() > _MAX_LISTED:
+        problems.problems.append(
+            Problem("", f"... and {int(repeated.sum()) - _MAX_LISTED} more repeated rows")
+        )
+    problems.raise_if_any()
+
+
+def _normalise(
+    given: object, source: str, csv_rows: bool, duplicates: Literal["refuse", "sum"] = "refuse"
+) -> pd.DataFrame:
     """Validate every cell of a statistics frame and return it with canonical types."""
     problems = ProblemCollector(source=source, csv_rows=csv_rows)
     if not isinstance(given, pd.DataFrame):
@@ -442,8 +508,22 @@ def _normalise(given: object, source: str, csv_rows: bool) -> pd.DataFrame:
     if problems.missing_columns(frame, REQUIRED):
         problems.raise_if_any()
     out = pd.DataFrame(index=frame.index)
-    out["participant"] = labels(frame, "participant", problems, expected="a participant code")
-    out["year"] = numbers(frame, "year", problems, expected="a whole year", integer=True)
+    out["participant"] = labels(
+        frame,
+        "participant",
+        problems,
+        expected=_PARTICIPANT,
+        allowed=is_participant_code,
+    )
+    out["year"] = numbers(
+        frame,
+        "year",
+        problems,
+        expected=f"a whole year from {MIN_YEAR} to {MAX_YEAR}",
+        integer=True,
+        minimum=MIN_YEAR,
+        maximum=MAX_YEAR,
+    )
     out["half"] = numbers(frame, "half", problems, expected="1 or 2", allowed=(1, 2))
     out["flow"] = labels(
         frame,
@@ -453,8 +533,8 @@ def _normalise(given: object, source: str, csv_rows: bool) -> pd.DataFrame:
         allowed=FLOWS,
         lower=True,
     )
-    out["carats"] = numbers(frame, "carats", problems, expected="a number >= 0")
-    out["value_usd"] = numbers(frame, "value_usd", problems, expected="a number >= 0")
+    out["carats"] = numbers(frame, "carats", problems, expected=_QUANTITY)
+    out["value_usd"] = numbers(frame, "value_usd", problems, expected=_QUANTITY)
     if "certificates" in frame.columns:
         out["certificates"] = numbers(
             frame,
@@ -476,10 +556,15 @@ def _normalise(given: object, source: str, csv_rows: bool) -> pd.DataFrame:
         partner = frame["partner"].astype("string").str.strip().fillna("")
         bad = partner.ne("") & (out["flow"] == "production")
         problems.bad_cells(frame, "partner", bad.fillna(False), "blank on production rows")
+        given = partner.ne("") & ~bad.fillna(False)
+        unknown = given & ~partner.map(is_participant_code).astype(bool)
+        problems.bad_cells(frame, "partner", unknown, f"blank or {_PARTICIPANT}")
         out["partner"] = partner
     problems.raise_if_any()
     for column in ("year", "half", "replication"):
         out[column] = out[column].astype("int64")
+    if duplicates == "refuse":
+        _refuse_duplicates(frame, out, problems)
     out["flow"] = out["flow"].cat.set_categories(sorted(FLOWS))
     return out
 
@@ -529,8 +614,17 @@ def _totals(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _from_frame(frame: pd.DataFrame, *, source: str, csv_rows: bool) -> KPStatistics:
-    clean = _normalise(frame, source, csv_rows)
+def _from_frame(
+    frame: pd.DataFrame,
+    *,
+    source: str,
+    csv_rows: bool,
+    duplicates: Literal["refuse", "sum"] = "refuse",
+) -> KPStatistics:
+    if duplicates not in ("refuse", "sum"):
+        msg = f"duplicates must be 'refuse' or 'sum'; got {show(duplicates)}"
+        raise InvalidArgumentError(msg)
+    clean = _normalise(frame, source, csv_rows, duplicates)
     bilateral = None
     if "partner" in clean.columns:
         with_partner = clean[clean["partner"].ne("")]
@@ -656,7 +750,7 @@ def _production_rows(production: pd.DataFrame, has_replications: bool) -> pd.Dat
         frame["year"] = dates.dt.year
         frame["half"] = np.where(dates.dt.month <= 6, 1, 2)
     frame["flow"] = "production"
-    clean = _normalise(frame, "production", csv_rows=False)
+    clean = _normalise(frame, "production", csv_rows=False, duplicates="sum")
     if not has_replications and "replication" in frame.columns:
         msg = "production has a replication column but shipments has none; give both or neither"
         raise InvalidArgumentError(msg)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 
 import numpy as np
 import pandas as pd
 
+from kpmodel._boundary import MAX_QUANTITY
 from kpmodel.errors import LoadError, Problem
 
 FLOWS = ("production", "import", "export")
@@ -69,12 +70,19 @@ def numbers(
     integer: bool = False,
     optional: bool = False,
     allowed: Iterable[float] | None = None,
+    minimum: float = 0,
+    maximum: float = MAX_QUANTITY,
 ) -> pd.Series:
-    """Return `column` as float64, recording every cell that is not a valid number."""
+    """Return `column` as float64, recording every cell that is not a valid number.
+
+    Valid numbers are finite and within ``[minimum, maximum]`` (by default from 0 to the
+    boundary layer's `MAX_QUANTITY`, so sums of millions of rows stay finite).
+    """
     raw = frame[column]
     values = pd.to_numeric(raw, errors="coerce").astype("float64")
     array = values.to_numpy()
-    bad = ~np.isfinite(array) | (array < 0)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(array) | (array < minimum) | (array > maximum)
     if integer:
         bad |= np.nan_to_num(array) % 1 != 0
     if allowed is not None:
@@ -95,7 +103,7 @@ def labels(
     problems: ProblemCollector,
     *,
     expected: str,
-    allowed: Iterable[str] | None = None,
+    allowed: Iterable[str] | Callable[[str], bool] | None = None,
     lower: bool = False,
 ) -> pd.Categorical:
     """Return `column` as a categorical of stripped labels, recording every bad cell.
@@ -107,7 +115,9 @@ def labels(
     if lower:
         cleaned = cleaned.str.lower()
     ok = (cleaned.notna() & cleaned.ne("")).fillna(False)
-    if allowed is not None:
+    if callable(allowed):
+        ok &= cleaned.map(lambda v: isinstance(v, str) and allowed(v)).astype(bool)
+    elif allowed is not None:
         ok &= cleaned.isin(list(allowed)).fillna(False)
     good = np.append(np.asarray(ok, dtype=bool), False)  # index -1 (missing) is bad
     bad = ~good[codes]

@@ -43,10 +43,10 @@ def _iso_codes() -> frozenset[str]:
     return frozenset(country.alpha_2 for country in pycountry.countries)
 
 
-FIRST_DAY = date(2003, 1, 1)  # start of international implementation [Sun-City-2003]
+FIRST_DAY = date(2003, 1, 1)  # start of international implementation (Sun City communiqué)
 LAST_DAY = date(2026, 12, 31)
 
-# Producing countries named in the domain briefs, used as realistic origins.
+# Producing countries named in kpmodel's sources, used as realistic origins.
 _ORIGINS = ("AO", "AU", "BR", "BW", "CA", "CD", "CF", "CG", "CI", "GN", "LS", "NA", "RU", "SL",
             "ZA", "ZW")  # fmt: skip
 _NAME_PARTS = (
@@ -98,6 +98,7 @@ def _trading(register: Any, on: date) -> tuple[tuple[str, str], ...]:
                 country in _iso_codes()
                 and register.participant_of(country, on=on) == code
                 and register.may_trade(country, on=on)
+                and _unbarred(register, country, on)
             ):
                 pairs.append((country, code))
     if len(_TRADING) > 20_000:
@@ -106,9 +107,25 @@ def _trading(register: Any, on: date) -> tuple[tuple[str, str], ...]:
     return _TRADING[key][1]
 
 
+def _unbarred(register: Any, country: str, on: date) -> bool:
+    """Whether no measure outside the KP (a UN ban) bars the country's exports or imports."""
+    export, import_ = getattr(register, "may_export", None), getattr(register, "may_import", None)
+    if export is None or import_ is None:
+        return True
+    return bool(export(country, on=on) and import_(country, on=on))
+
+
 def _not_trading(register: Any, on: date) -> tuple[str, ...]:
-    trading = {country for country, _ in _trading(register, on)}
-    return tuple(sorted(code for code in _iso_codes() if code not in trading))
+    """Countries no participant governs on `on` (Section III(c) non-participants)."""
+    return tuple(
+        sorted(
+            code
+            for code in _iso_codes()
+            if register.participant_of(code, on=on) is None
+            or str(getattr(register.status(code, on=on), "value", ""))
+            in ("not-participant", "removed")
+        )
+    )
 
 
 def _register(register: Any) -> Any:

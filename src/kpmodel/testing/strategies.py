@@ -30,6 +30,7 @@ from kpmodel.testing._definitions_strategies import (
     places,
     situations,
 )
+from kpmodel.testing._ledger_strategies import declared_origins, ledger_tables
 from kpmodel.testing._provenance_strategies import provenance_graphs
 from kpmodel.testing._simulation_strategies import lever_values, scenarios
 from kpmodel.testing._statistics_strategies import statistics_frames, statistics_tables
@@ -38,9 +39,11 @@ __all__ = [
     "DEFECTS",
     "certificates",
     "clauses",
+    "declared_origins",
     "defective_certificates",
     "definitions",
     "designations",
+    "ledger_tables",
     "ledgers",
     "lever_values",
     "parcels",

@@ -1,0 +1,400 @@
+"""Cells to canonical columns: every ledger reader parses its values here, in one place.
+
+Each parser takes the raw column (any dtype: text from CSV, numbers and datetimes from a
+workbook or a DataFrame) and returns the canonical column plus the cells it refused.
+Values are parsed once per distinct value (`pandas.factorize`), so a million rows with a
+few thousand distinct dates cost a few thousand parses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from kpmodel.certificates import MIXED, DeclaredOrigin, HSCode
+from kpmodel.errors import KPModelError, Problem
+from kpmodel.ledger._schema import BY_NAME, CERTIFICATE_LEVEL, PARTIES
+from kpmodel.participants import is_country_code
+
+TEXT: Any = pd.StringDtype("python")
+DATE: Final = "datetime64[ns]"
+MAX_PROBLEMS = 1000
+"""At most this many problems are listed one by one; the rest are counted."""
+
+_TRUE = frozenset({"true", "yes", "1"})
+_FALSE = frozenset({"false", "no", "0"})
+# Timestamps pandas can hold in nanoseconds: 1677-09-22 to 2262-04-11.
+_FIRST_DAY, _LAST_DAY = dt.date(1677, 9, 22), dt.date(2262, 4, 11)
+
+
+class _BadCellError(Exception):
+    """The cell cannot be read; the message says what was expected and what was got."""
+
+
+class Problems:
+    """Problems found while parsing, each with its row and column; counted past a limit."""
+
+    def __init__(self, rows: np.ndarray[Any, Any]) -> None:
+        self.rows = rows  # the label of each row, as the messages name it
+        self.listed: list[Problem] = []
+        self.more = 0
+
+    def add(self, path: str, message: str) -> None:
+        if len(self.listed) < MAX_PROBLEMS:
+            self.listed.append(Problem(path, message))
+        else:
+            self.more += 1
+
+    def cells(self, column: str, positions: np.ndarray[Any, Any], message: str) -> None:
+        room = max(0, MAX_PROBLEMS - len(self.listed))
+        for position in positions[:room].tolist():
+            self.listed.append(Problem(f"row {self.rows[position]}, column {column!r}", message))
+        self.more += max(0, positions.size - room)
+
+    def __bool__(self) -> bool:
+        return bool(self.listed) or self.more > 0
+
+    def all(self) -> list[Problem]:
+        if self.more:
+            count = f"{self.more:,}"
+            return [*self.listed, Problem("", f"... and {count} more problems of the same kinds")]
+        return list(self.listed)
+
+
+def _plain(value: object) -> object:
+    """Numpy scalars as Python values, so messages show 3.5 rather than np.float64(3.5)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _got(value: object) -> str:
+    value = _plain(value)
+    return (
+        f"got {value!r}" if isinstance(value, str) else f"got {value!r} ({type(value).__name__})"
+    )
+
+
+def _is_missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float | np.floating) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _real(value: object) -> float | None:
+    """Return `value` as a float if it is a number (not a bool), else None."""
+    if isinstance(value, int | float | np.integer | np.floating | Decimal) and not isinstance(
+        value, bool
+    ):
+        return float(value)
+    return None
+
+
+def _text(value: object) -> str:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        return str(int(value))  # a number a spreadsheet stored as a number, such as 123
+    raise _BadCellError(f"must be text, {_got(value)}")
+
+
+def _code(value: object, *, participant: bool) -> str:
+    if not isinstance(value, str):
+        raise _BadCellError(f"must be a country code such as 'BW', {_got(value)}")
+    code = value.strip()
+    if (participant and code == "EU") or (code != "EU" and is_country_code(code)):
+        return code
+    what = "an ISO 3166-1 alpha-2 country code" + (" or 'EU'" if participant else "")
+    msg = f"must be {what} such as 'BE' or 'BW', got {value!r}"
+    upper = code.upper()
+    if upper != code and ((participant and upper == "EU") or is_country_code(upper)):
+        msg += f"; write it in capitals: {upper!r}"
+    raise _BadCellError(msg)
+
+
+def _date(value: object) -> dt.date:
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        if value.tzinfo is not None:
+            raise _BadCellError(f"must be a date without a time zone, {_got(value)}")
+        if value.time() != dt.time(0):
+            raise _BadCellError(f"must be a date without a time of day, {_got(value)}")
+        day: dt.date = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    elif isinstance(value, np.datetime64):
+        return _date(pd.Timestamp(value))
+    elif isinstance(value, str):
+        try:
+            day = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise _BadCellError(
+                f"must be an ISO date such as '2023-03-01', got {value!r}"
+            ) from None
+        if len(value.strip()) != 10:
+            raise _BadCellError(f"must be an ISO date such as '2023-03-01', got {value!r}")
+    else:
+        raise _BadCellError(f"must be a date such as '2023-03-01', {_got(value)}")
+    if not _FIRST_DAY <= day <= _LAST_DAY:
+        raise _BadCellError(f"must be a date between {_FIRST_DAY} and {_LAST_DAY}, {_got(value)}")
+    return day
+
+
+def _hs_code(value: object) -> str:
+    text = value
+    number = _real(value)
+    if number is not None:
+        # A spreadsheet turns 7102.10 into the number 7102.1.
+        text = f"{number:.2f}" if 7102 < number < 7103 else str(_plain(value))
+    if not isinstance(text, str):
+        raise _BadCellError(f"must be an HS code such as '7102.10', {_got(value)}")
+    try:
+        return HSCode(text.strip()).value
+    except KPModelError as error:
+        raise _BadCellError(str(error)) from None
+
+
+def _boolean(value: object) -> bool:
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if _real(value) in (0.0, 1.0):
+        return _real(value) == 1.0
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise _BadCellError(f"must be true or false (or yes/no, 1/0), {_got(value)}")
+
+
+def _count(value: object) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    number = _real(value)
+    if number is None or not math.isfinite(number) or number != int(number) or number < 0:
+        raise _BadCellError(f"must be a whole number of at least 0, {_got(value)}")
+    return int(number)
+
+
+def _origin(value: object) -> str:
+    if isinstance(value, str) and value.strip().upper() == MIXED:
+        return MIXED
+    try:
+        return _code(value, participant=False)
+    except _BadCellError:
+        raise _BadCellError(
+            "must be an ISO 3166-1 alpha-2 country code or 'MIXED' (empty if the certificate "
+            f"states none), {_got(value)}"
+        ) from None
+
+
+def _listed(value: object) -> str:
+    if isinstance(value, list | tuple | np.ndarray):
+        codes = [_plain(code) for code in value]
+    elif isinstance(value, str):
+        codes = [code.strip() for code in value.replace(",", ";").split(";") if code.strip()]
+    else:
+        raise _BadCellError(
+            f"must be country codes separated by ';' such as 'BW;RU', {_got(value)}"
+        )
+    try:
+        return DeclaredOrigin.mixed(codes).listed_text  # type: ignore[arg-type]
+    except KPModelError as error:
+        message = str(error).partition(": ")[2]
+        raise _BadCellError(
+            f"{message}; list country codes separated by ';' such as 'BW;RU'"
+        ) from None
+
+
+_PARSERS: dict[str, Callable[[object], object]] = {
+    "text": _text,
+    "participant": lambda v: _code(v, participant=True),
+    "country": lambda v: _code(v, participant=False),
+    "date": _date,
+    "hs_code": _hs_code,
+    "boolean": _boolean,
+    "count": _count,
+    "origin": _origin,
+    "listed": _listed,
+}
+
+
+def _by_value(
+    name: str, raw: pd.Series, problems: Problems, parse: Callable[[object], object]
+) -> tuple[list[object], np.ndarray[Any, Any]]:
+    """Parse each distinct value once; return the parsed values and each row's code."""
+    values = raw.to_numpy(dtype=object)
+    try:
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    except TypeError:  # unhashable cells (lists): parse every row
+        codes, uniques = np.arange(len(values)), values
+    parsed: list[object] = []
+    missing = BY_NAME[name].nullable or name == "declared_origins"
+    empty = "" if name == "declared_origins" else None
+    for k, value in enumerate(uniques):
+        if _is_missing(value) and not (name == "declared_origins" and isinstance(value, list)):
+            if not missing:
+                problems.cells(name, np.flatnonzero(codes == k), "is empty; it needs a value")
+            parsed.append(empty)
+            continue
+        try:
+            parsed.append(parse(value))
+        except _BadCellError as error:
+            problems.cells(name, np.flatnonzero(codes == k), str(error))
+            parsed.append(empty)
+    return parsed, codes
+
+
+def parse_column(name: str, raw: pd.Series, problems: Problems) -> pd.Series:
+    """Return column `name` in its canonical dtype; refused cells are added to `problems`."""
+    kind = BY_NAME[name].kind
+    if kind in ("positive", "amount"):
+        return _numbers(name, raw, problems, positive=kind == "positive")
+    if kind == "date" and pd.api.types.is_datetime64_dtype(raw.dtype):
+        return _datetimes(name, raw, problems)
+    parsed: Any
+    parsed, codes = _by_value(name, raw, problems, _PARSERS[kind])
+    if kind == "date":
+        table = pd.array([pd.NaT if v is None else v for v in parsed], dtype=DATE)
+        return pd.Series(table.take(codes), index=raw.index, name=name)
+    if kind == "boolean":
+        return pd.Series(
+            np.array([bool(v) for v in parsed], dtype=bool)[codes], index=raw.index, name=name
+        )
+    if kind == "count":
+        counts = pd.array(parsed, dtype="Int64")
+        return pd.Series(counts.take(codes), index=raw.index, name=name)
+    labels = pd.array(parsed, dtype=TEXT)
+    return pd.Series(labels.take(codes), index=raw.index, name=name)
+
+
+def _numbers(name: str, raw: pd.Series, problems: Problems, *, positive: bool) -> pd.Series:
+    expected = "greater than 0" if positive else "0 or more"
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        problems.cells(name, np.arange(len(raw)), f"must be a number {expected}, got true/false")
+        return pd.Series(np.full(len(raw), np.nan), index=raw.index, name=name)
+    if pd.api.types.is_numeric_dtype(raw.dtype):
+        values = raw.to_numpy(dtype=np.float64, na_value=np.nan)
+        problems.cells(name, np.flatnonzero(np.isnan(values)), "is empty; it needs a value")
+        problems.cells(name, np.flatnonzero(np.isinf(values)), "must be a finite number")
+    else:
+        parsed, codes = _by_value(name, raw, problems, _number)
+        table = np.array([np.nan if v is None else v for v in parsed], dtype=np.float64)
+        values = table[codes] if len(raw) else np.zeros(0)
+    with np.errstate(invalid="ignore"):
+        out = np.flatnonzero((values <= 0) if positive else (values < 0))
+    room = max(0, MAX_PROBLEMS - len(problems.listed))
+    for position in out[:room].tolist():
+        got = _plain(raw.iat[position])
+        problems.cells(name, np.array([position]), f"must be {expected}, got {str(got)!r}")
+    problems.more += max(0, out.size - room)
+    return pd.Series(values, index=raw.index, name=name)
+
+
+def _number(value: object) -> float:
+    number = _real(value)
+    if number is None:
+        if not isinstance(value, str):
+            raise _BadCellError(f"must be a number such as '12.50', {_got(value)}")
+        try:
+            number = float(Decimal(value.strip()))
+        except ArithmeticError:
+            raise _BadCellError(f"must be a number such as '12.50', got {value!r}") from None
+    if not math.isfinite(number):
+        raise _BadCellError(f"must be a finite number, {_got(value)}")
+    return number
+
+
+def _datetimes(name: str, raw: pd.Series, problems: Problems) -> pd.Series:
+    values = raw
+    if getattr(raw.dt, "tz", None) is not None:
+        problems.cells(name, np.arange(len(raw)), "must be dates without a time zone")
+        return pd.Series(pd.NaT, index=raw.index, name=name, dtype=DATE)
+    timed = np.flatnonzero((raw.notna() & (raw != raw.dt.normalize())).to_numpy())
+    if timed.size:
+        problems.cells(name, timed, "must be a date without a time of day")
+    values = raw.astype(DATE)
+    if not BY_NAME[name].nullable:
+        problems.cells(
+            name, np.flatnonzero(values.isna().to_numpy()), "is empty; it needs a value"
+        )
+    return pd.Series(values.to_numpy(), index=raw.index, name=name)
+
+
+def check_rows(frame: pd.DataFrame, problems: Problems) -> None:
+    """Check what spans columns: declared origins, parties, and certificates' own columns."""
+    listed = frame["declared_origins"].to_numpy(dtype=object)
+    origin = objects(frame["origin"])
+    wrong = np.flatnonzero((listed != "") & (origin != MIXED))
+    for position in wrong[:MAX_PROBLEMS].tolist():
+        problems.add(
+            f"row {problems.rows[position]}, column 'declared_origins'",
+            "only a parcel of mixed origin (origin 'MIXED') lists declared origins; this "
+            f"parcel's origin is {origin[position]!r}",
+        )
+    problems.more += max(0, wrong.size - MAX_PROBLEMS)
+    for columns in PARTIES.values():
+        if columns[0] not in frame.columns:
+            continue
+        given = np.column_stack([frame[c].notna().to_numpy() for c in columns])
+        partial = given.any(axis=1) & ~given.all(axis=1)
+        for c, column in enumerate(columns):
+            problems.cells(
+                column,
+                np.flatnonzero(partial & ~given[:, c]),
+                "is empty while the party's other cells are not; give its name, address and "
+                "country, or leave all three empty",
+            )
+    _check_certificates(frame, problems)
+
+
+def objects(column: pd.Series) -> np.ndarray[Any, Any]:
+    """Return the cells of `column` as Python objects, None where missing."""
+    values = column.to_numpy(dtype=object, copy=True)  # without copy=True, a view of the column
+    values[pd.isna(values)] = None
+    return values
+
+
+def runs(number: pd.Series) -> np.ndarray[Any, Any]:
+    """Return the run of each row: consecutive rows with the same number share one (0, 1, ...)."""
+    values = number.to_numpy(dtype=object)
+    starts = np.ones(len(values), dtype=bool)
+    if len(values) > 1:
+        starts[1:] = values[1:] != values[:-1]
+    return np.cumsum(starts) - 1
+
+
+def _check_certificates(frame: pd.DataFrame, problems: Problems) -> None:
+    run = runs(frame["number"])
+    first = np.flatnonzero(np.r_[True, run[1:] != run[:-1]]) if len(run) else run
+    head = first[run]  # the position of the first row of each row's certificate
+    repeated = np.flatnonzero(head != np.arange(len(run)))
+    if repeated.size == 0:
+        return
+    for name in CERTIFICATE_LEVEL:
+        if name not in frame.columns or name == "number":
+            continue
+        column = frame[name]
+        here = column.iloc[repeated].reset_index(drop=True)
+        there = column.iloc[head[repeated]].reset_index(drop=True)
+        equal = here.eq(there).fillna(False).to_numpy(dtype=bool)
+        same = equal | (here.isna() & there.isna()).to_numpy(dtype=bool)
+        for position in repeated[~same][:MAX_PROBLEMS].tolist():
+            start = int(head[position])
+            problems.add(
+                f"row {problems.rows[position]}, column {name!r}",
+                f"differs from row {problems.rows[start]} "
+                f"({_plain_cell(column.iat[start])!r}) within certificate "
+                f"{frame['number'].iat[start]!r}, got {_plain_cell(column.iat[position])!r}; "
+                "repeat the certificate's columns on each of its parcel rows",
+            )
+
+
+def _plain_cell(value: object) -> object:
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return _plain(value)

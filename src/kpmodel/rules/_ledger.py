@@ -1,0 +1,256 @@
+"""Checking a `Ledger`: the rules over a table of parcels, without a record per certificate.
+
+The rules are written for records (`kpmodel.certificates.Certificate`). A ledger of a million
+parcels would cost seconds to turn into records, so `check` first asks, for each built-in
+rule, a vectorised question over the whole table: which certificates certainly pass? Only the
+others (usually few) become records and go through the rule's own check, so the findings,
+their paths and messages are exactly those of the records (a property test compares the
+two). Rules without such a question run on every certificate's record. A rule whose input
+columns the ledger lacks is reported as not checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kpmodel.certificates import MIXED, Certificate
+from kpmodel.ledger import Ledger
+from kpmodel.rules import _catalogue as catalogue
+from kpmodel.rules._model import Context, Finding, NotChecked, RegisterLike, Rule, Rulebook
+
+BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
+
+_RECORD_KINDS = {"shipment": "shipments", "import_confirmation": "import confirmations"}
+
+
+class _Table:
+    """The ledger's frame with one row per certificate beside it."""
+
+    def __init__(self, ledger: Ledger, context: Context, on: date | None) -> None:
+        frame = ledger.to_frame()
+        self.frame = frame
+        number = frame["number"].to_numpy(dtype=object)
+        starts = np.ones(len(frame), dtype=bool)
+        if len(frame) > 1:
+            starts[1:] = number[1:] != number[:-1]
+        self.starts = np.flatnonzero(starts)
+        self.size = self.starts.size
+        self.parcels = np.diff(np.r_[self.starts, len(frame)])
+        self.first = frame.iloc[self.starts].reset_index(drop=True)
+        issued = self.first["issued"].dt.date.to_numpy(dtype=object)
+        self.days = issued if on is None else np.full(self.size, on, dtype=object)
+        self.context = context
+
+    def every(self, row_mask: BoolArray) -> BoolArray:
+        """Per certificate: whether `row_mask` holds on every one of its parcel rows."""
+        if self.size == 0:
+            return np.zeros(0, dtype=bool)
+        every: BoolArray = np.logical_and.reduceat(row_mask, self.starts)
+        return every
+
+    def column(self, name: str) -> pd.Series:
+        return self.first[name]
+
+    def may_trade(self, name: str) -> BoolArray:
+        """Per certificate: whether its country in column `name` may trade on its day."""
+        codes = self.column(name).to_numpy(dtype=object)
+        keys = pd.MultiIndex.from_arrays([codes, self.days])
+        index, pairs = keys.factorize()
+        answers = np.array(
+            [self.context.at(day).may_trade(code) for code, day in pairs], dtype=bool
+        )
+        return answers[index] if self.size else np.zeros(0, dtype=bool)
+
+
+def _flag(name: str) -> Callable[[_Table], BoolArray]:
+    def clean(table: _Table) -> BoolArray:
+        return table.column(name).to_numpy(dtype=bool)
+
+    return clean
+
+
+def _origin(table: _Table) -> BoolArray:
+    origin = table.frame["origin"]
+    listed = table.frame["declared_origins"].fillna("")
+    single_listed = listed.str.len().gt(0) & ~listed.str.contains(";", regex=False)
+    mixed = origin.eq(MIXED).fillna(False)
+    bad = origin.isna() | (mixed & single_listed)
+    return table.every(~bad.to_numpy(dtype=bool))
+
+
+def _origin_listing(table: _Table) -> BoolArray:
+    mixed = table.frame["origin"].eq(MIXED).fillna(False)
+    unlisted = table.frame["declared_origins"].fillna("").eq("")
+    return table.every(~(mixed & unlisted).to_numpy(dtype=bool))
+
+
+def _language(table: _Table) -> BoolArray:
+    english = table.column("language").eq("en").fillna(False).to_numpy(dtype=bool)
+    translated: BoolArray = table.column("english_translation").to_numpy(dtype=bool)
+    return english | translated
+
+
+def _number(table: _Table) -> BoolArray:
+    numbers = table.column("number").to_numpy(dtype=object)
+    issuers = table.column("issuing_country").to_numpy(dtype=object)
+    return np.array([n.startswith(c) for n, c in zip(numbers, issuers, strict=True)], dtype=bool)
+
+
+def _dates(table: _Table) -> BoolArray:
+    expires, issued = table.column("expires"), table.column("issued")
+    return (expires.notna() & (expires > issued)).to_numpy(dtype=bool)
+
+
+def _authority(table: _Table) -> BoolArray:
+    return table.column("issuing_authority").notna().to_numpy(dtype=bool)
+
+
+def _parties(table: _Table) -> BoolArray:
+    exporter = table.column("exporter_name").notna()
+    importer = table.column("importer_name").notna()
+    return (exporter & importer).to_numpy(dtype=bool)
+
+
+def _parcel_count(table: _Table) -> BoolArray:
+    stated = table.column("number_of_parcels")
+    return (stated.isna() | stated.eq(table.parcels)).fillna(True).to_numpy(dtype=bool)
+
+
+def _participants(table: _Table) -> BoolArray:
+    return table.may_trade("issuing_country") & table.may_trade("destination_country")
+
+
+# Which certificates certainly pass each built-in rule (an answer may only err on the side
+# of asking the rule itself). Used only for the catalogue's own rule objects.
+_CLEAN: dict[str, Callable[[_Table], BoolArray]] = {
+    "annex-i-statement": _flag("kp_statement"),
+    "annex-i-origin": _origin,
+    "annex-i-language": _language,
+    "annex-i-number": _number,
+    "annex-i-forgery-resistant": _flag("forgery_resistant"),
+    "annex-i-dates": _dates,
+    "annex-i-authority": _authority,
+    "annex-i-parties": _parties,
+    "annex-i-parcels": _parcel_count,
+    "annex-i-validation": _flag("validated"),
+    "mixed-origin-listing": _origin_listing,
+    "section-iii-c-certificate": _participants,
+}
+
+
+def _builtin(rule: Rule) -> bool:
+    """Whether `rule` is the catalogue's own rule of that id (not a user's look-alike)."""
+    try:
+        return catalogue.DEFAULT_RULEBOOK.rule(rule.id) is rule
+    except LookupError:
+        return False
+
+
+def _in_force(rule: Rule, days: np.ndarray[Any, Any]) -> BoolArray:
+    return (
+        np.array([rule.in_force(day) for day in days], dtype=bool)
+        if days.size
+        else (np.zeros(0, dtype=bool))
+    )
+
+
+def check_ledger(
+    ledger: Ledger,
+    *,
+    register: RegisterLike,
+    on: date | None,
+    book: Rulebook,
+    memo: dict[tuple[str, date, str | None], bool],
+) -> tuple[list[Finding], list[NotChecked]]:
+    """Return the findings and the rules not checked for `ledger`; see `kpmodel.check`."""
+    base = Context(on=on or date.min, register=register, memo=memo, in_ledger=True)
+    table = _Table(ledger, base, on)
+    present = set(ledger.columns)
+    distinct_days = sorted(set(table.days.tolist()))
+    by_day: dict[date, Context] = {}
+    records: dict[int, Certificate] = {}
+
+    def context_on(day: date) -> Context:
+        if day not in by_day:
+            by_day[day] = base.at(day)
+        return by_day[day]
+
+    def record(indices: list[int]) -> None:
+        wanted = [i for i in indices if i not in records]
+        if wanted:
+            records.update(zip(wanted, ledger.records(only=wanted), strict=True))
+
+    keyed: list[tuple[int, int, int, Finding]] = []
+    not_checked: list[NotChecked] = []
+    ledger_day = on or (max(distinct_days) if distinct_days else None)
+    for order, rule in enumerate(book.rules):
+        if rule.applies_to in _RECORD_KINDS:
+            if any(rule.in_force(day) for day in distinct_days):
+                not_checked.append(
+                    NotChecked.of(
+                        rule,
+                        f"a ledger holds no {_RECORD_KINDS[rule.applies_to]}; check those records",
+                    )
+                )
+            continue
+        days = table.days if rule.applies_to == "certificate" else np.array([ledger_day])
+        if ledger_day is None or not any(rule.in_force(day) for day in set(days.tolist())):
+            continue
+        missing = [name for name in rule.columns if name not in present]
+        if missing:
+            not_checked.append(
+                NotChecked.of(
+                    rule,
+                    f"the ledger has no column{'s' if len(missing) > 1 else ''} "
+                    f"{', '.join(repr(m) for m in missing)}",
+                )
+            )
+            continue
+        if rule.applies_to == "ledger":
+            keyed += _ledger_rule(rule, order, table, ledger, context_on(ledger_day))
+            continue
+        suspects = _in_force(rule, table.days)
+        if rule.id in _CLEAN and _builtin(rule):
+            suspects &= ~_CLEAN[rule.id](table)
+        chosen = np.flatnonzero(suspects).tolist()
+        record(chosen)
+        for index in chosen:
+            here = context_on(table.days[index])
+            for seq, finding in enumerate(rule.check(records[index], here)):
+                keyed.append((index, order, seq, _prefixed(finding, f"[{index}]")))
+    keyed.sort(key=lambda k: (k[0], k[1], k[2]))
+    return [k[3] for k in keyed], not_checked
+
+
+def _ledger_rule(
+    rule: Rule,
+    order: int,
+    table: _Table,
+    ledger: Ledger,
+    context: Context,
+) -> list[tuple[int, int, int, Finding]]:
+    """Run a rule over the whole ledger (certificate uses), on the ledger's day."""
+    if rule.id == "ledger-unique-number" and _builtin(rule):
+        numbers = table.column("number")
+        chosen = np.flatnonzero(numbers.duplicated(keep=False).to_numpy(dtype=bool)).tolist()
+    else:
+        chosen = list(range(table.size))
+    if not chosen:
+        return []
+    full = ledger.records(only=chosen)
+    uses = [(f"[{i}]", cert) for i, cert in zip(chosen, full, strict=True)]
+    return [
+        (table.size, order, seq, finding) for seq, finding in enumerate(rule.check(uses, context))
+    ]
+
+
+def _prefixed(finding: Finding, prefix: str) -> Finding:
+    import attrs
+
+    path = f"{prefix}{'' if finding.path.startswith('[') else '.'}{finding.path}"
+    return attrs.evolve(finding, path=path.rstrip("."))

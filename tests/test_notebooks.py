@@ -1,0 +1,167 @@
+"""Notebooks run in a real Jupyter kernel, and what they display is what a user should see.
+
+`test_every_display_in_a_kernel` builds a notebook cell by cell, runs it with nbclient in an
+IPython kernel (as Jupyter would), and checks every output: each plot cell shows exactly one
+image; each result shows a small HTML table and a short text repr; no cell writes an error.
+`test_gallery_notebook` makes the notebook each gallery page offers for
+download and runs it: one image per figure the example saves.
+"""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, os.fspath(ROOT / "docs" / "_ext"))
+
+import kpmodel_gallery  # noqa: E402
+
+EXAMPLES = sorted((ROOT / "examples").glob("[0-9][0-9]_*.py"))
+# Run in a kernel; the last example (a sweep, 20-odd seconds) is tested as a script only.
+IN_KERNEL = {p.name for p in EXAMPLES[:4]}
+TIMEOUT = 600
+
+SETUP = """\
+import kpmodel as kp
+book = kp.definitions.CaseBook.default()
+comparison = kp.compare(["KPCS_2003", "EU_2023", "CANADA_WDC_CSC_2018"], book)
+stats = kp.datasets.kp_statistics()
+scenario = kp.simulation.builtin("congo-brazzaville-2004")
+result = kp.simulation.run(scenario, seed=1)
+graph = result.provenance
+g = kp.ProvenanceGraph()
+mine = g.produce(country="CF", carats=10, on="2014-01-01", zone="Nola")
+shipped = g.ship(g.smuggle(mine, to="CM", on="2014-02-01"), to="AE", on="2014-03-01",
+                 certificate="CM-$1$")
+"""
+
+# Cells whose last expression is a result: it must show as a compact table.
+RESULTS = [
+    "comparison",
+    "book",
+    'kp.check(kp.certificates.load(kp.datasets.example_file("certificate-defective-za-2019.json")))',
+    "stats",
+    "result",
+    "kp.origin_shares(graph)",
+    "graph",
+    "scenario",
+    "kp.participants.Register.default()",
+]
+
+# Cells that draw: each must show exactly one figure.
+PLOTS = [
+    "kp.definitions.plot_matrix(comparison)",
+    "kp.definitions.plot_coverage(comparison)",
+    "kp.provenance.plot_flows(g)",
+    "kp.provenance.plot_case(g)",
+    "kp.provenance.plot_shares(kp.origin_shares(g), [shipped])",
+    "kp.statistics.plot_production(stats)",
+    'kp.statistics.plot_value_per_carat(stats, kp.statistics.detect(stats), participants=["GN"])',
+    "kp.statistics.plot_mirror_gap(kp.statistics.mirror(kp.datasets.trade_hs7102()))",
+    # Two plots on axes of the user's own figure: still one image.
+    "import matplotlib.pyplot as plt\n"
+    "fig, (left, right) = plt.subplots(1, 2)\n"
+    "kp.definitions.plot_coverage(comparison, ax=left)\n"
+    "kp.provenance.plot_case(g, ax=right)",
+]
+
+
+PROGRESS = "_ = kp.simulation.run(scenario, seed=2, progress=True)"
+REPORT = """\
+import matplotlib
+backend = matplotlib.get_backend()
+page = kp.report.render([kp.report.comparison_section(comparison)])
+backend == matplotlib.get_backend(), page.count("<svg")"""
+
+
+def execute(notebook, cwd):
+    client = NotebookClient(
+        notebook,
+        timeout=TIMEOUT,
+        kernel_name="python3",
+        resources={"metadata": {"path": os.fspath(cwd)}},
+    )
+    client.execute()
+    return notebook
+
+
+@pytest.fixture(scope="module")
+def displayed(tmp_path_factory):
+    cells = [nbformat.v4.new_code_cell(SETUP)]
+    cells += [nbformat.v4.new_code_cell(code) for code in [*RESULTS, *PLOTS, PROGRESS, REPORT]]
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("MPLBACKEND", raising=False)  # the kernel's own inline backend, as in Jupyter
+        return execute(notebook, tmp_path_factory.mktemp("display")).cells
+
+
+def outputs_of(cells, code):
+    (cell,) = [c for c in cells if c.source == code]
+    return cell.outputs
+
+
+def test_setup_cell_is_silent(displayed):
+    assert displayed[0].outputs == []
+
+
+@pytest.mark.parametrize("code", RESULTS)
+def test_results_show_a_small_table_and_a_short_repr(displayed, code):
+    outputs = outputs_of(displayed, code)
+    assert [o.output_type for o in outputs] == ["execute_result"]
+    data = outputs[0].data
+    html = data["text/html"]
+    assert "<table>" in html
+    assert len(html) < 100_000
+    assert "\n" not in data["text/plain"]
+    assert len(data["text/plain"]) < 200
+
+
+@pytest.mark.parametrize("code", PLOTS)
+def test_each_plot_cell_shows_exactly_one_image(displayed, code):
+    outputs = outputs_of(displayed, code)
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(images) == 1, json.dumps(outputs, default=str)[:2000]
+    errors = [o for o in outputs if o.output_type == "error" or o.get("name") == "stderr"]
+    assert errors == []
+
+
+def test_progress_shows_as_a_notebook_widget(displayed):
+    outputs = outputs_of(displayed, PROGRESS)
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+
+
+def test_a_report_leaves_the_notebook_backend_alone_and_shows_nothing(displayed):
+    outputs = outputs_of(displayed, REPORT)
+    assert [o.output_type for o in outputs] == ["execute_result"]
+    assert outputs[0].data["text/plain"] == "(True, 1)"
+
+
+@pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.stem)
+def test_gallery_notebook(script, tmp_path, monkeypatch):
+    target = tmp_path / f"{script.stem}.ipynb"
+    kpmodel_gallery.write_notebook(script, target)
+    notebook = nbformat.read(target, as_version=4)
+    nbformat.validate(notebook)
+    first = notebook.cells[0]
+    assert first.cell_type == "markdown"
+    assert kpmodel_gallery.docstring_of(script).splitlines()[0] in first.source
+    code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
+    compile(code, script.name, "exec")
+    assert "matplotlib.use" not in code  # would turn the notebook's figures off
+    if script.name not in IN_KERNEL:
+        return
+    figures = tmp_path / "figures"
+    monkeypatch.setenv("KPMODEL_FIGURES", os.fspath(figures))
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    execute(notebook, ROOT / "examples")
+    shown = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
+    assert [o for o in shown if o.output_type == "error"] == []
+    images = [o for o in shown if "image/png" in o.get("data", {})]
+    saved = list(figures.glob("*.png"))
+    assert saved
+    assert len(images) == len(saved)
