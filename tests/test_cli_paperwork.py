@@ -245,4 +245,4 @@ def test_stdin_once_and_suffixes_known(tmp_path):
     assert_unusable(invoke("check", tmp_path / "missing.csv"), "missing.csv")
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert_unusable(invoke("check", empty), "no ledger or record files to check")
+    assert_unusable(invoke("check", empty), "no ledger or record files")

@@ -2,6 +2,7 @@
 
 import math
 
+import attrs
 import numpy as np
 import pandas as pd
 import pytest
@@ -90,6 +91,9 @@ class TestGraphLots:
     )
     def test_agrees_with_a_slow_reference(self, graph, evidence, defn):
         """Every lot's IN and UNDETERMINED shares equal a hand trace judged at production."""
+        # The trace judges at production: so does the definition here (the import and export
+        # events have their own tests, TestJudgingEvent).
+        defn = attrs.evolve(defn, judges="production")
         c = kp.compare([defn], d.Lots.from_graph(graph, evidence), baseline=defn)
         expected = reference_graph_shares(defn, graph, evidence)
         for row in c.table.to_dict("records"):

@@ -283,12 +283,8 @@ def check(
         msg = "standard input can be read once: give - once"
         raise click.BadParameter(msg, param_hint="'FILE...'")
     if not names:
-        shown = ", ".join(display_path(p) for p in inputs)
-        msg = (
-            f"no ledger or record files to check in {shown}; give ledgers (.csv, .xlsx, "
-            ".parquet) or records (.json)"
-        )
-        raise Failure(msg)
+        msg = f"no ledger or record files in {', '.join(inputs)}"
+        raise click.BadParameter(msg, param_hint="'FILE...'")
     columns = parse_columns(columns_given)
     register = kp.participants.Register.load(register_file) if register_file else None
     # All or nothing: every input is loaded before anything is checked.
