@@ -142,7 +142,7 @@ class TestFileNames:
     def test_check_of_an_empty_folder_is_unusable_input(self, tmp_path):
         result = CliRunner().invoke(cli, ["check", str(tmp_path)])
         assert result.exit_code == 2
-        assert "no .json or .csv files to check" in result.output
+        assert "no ledger or record files in" in result.output
 
 
 def fake_entry_point(name, value, load):
