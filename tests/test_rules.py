@@ -75,11 +75,7 @@ class TestProperties:
 
     @given(ledgers(min_size=1, max_size=4))
     def test_ledger_findings_are_the_records_findings(self, ledger):
-        """Breaking one element of each certificate gives one error per certificate.
-
-        Errors only: a valid ledger may carry warnings (a shipment that leaves after May 2024
-        is checked against the origin-listing practice in force on its departure date).
-        """
+        """Breaking one element of each certificate gives one error per certificate."""
         broken = [
             attrs.evolve(r, validated=False) if isinstance(r, kp.certificates.Certificate) else r
             for r in ledger
@@ -124,6 +120,26 @@ class TestRulebook:
         assert _rules(report) == ["mixed-origin-listing"]
         assert report.ok  # a warning only
         assert check(later, on=date(2024, 1, 15)).findings == ()
+
+    def test_listing_judges_the_certificate_as_issued(self):
+        """A certificate issued in April 2024 and shipped in May is not held to the May practice.
+
+        The cause of a flaky property (`test_valid_shipments_pass`): a shipment is checked on
+        its departure date, and the listing rule then judged a certificate issued before the
+        practice existed.
+        """
+        cert = example_certificate()
+        mixed = attrs.evolve(cert.parcels[0], origin=MIXED)
+        april = attrs.evolve(
+            cert, parcels=[mixed, cert.parcels[1]], issued=date(2024, 4, 20),
+            expires=date(2024, 6, 20),
+        )  # fmt: skip
+        shipment = _shipment(certificate=april, parcels=april.parcels, departed=date(2024, 5, 3))
+        assert check(shipment).findings == ()
+        assert check([shipment]).findings == ()
+        june = attrs.evolve(april, issued=date(2024, 6, 3), expires=date(2024, 8, 1))
+        later = _shipment(certificate=june, parcels=june.parcels, departed=date(2024, 6, 4))
+        assert _rules(check(later)) == ["mixed-origin-listing"]
 
     def test_before_the_kpcs_no_rule_applies(self):
         """Before international implementation (2003) nothing is in force."""

@@ -315,6 +315,11 @@ VALIDATION = Rule(
 
 
 def _origin_listing(cert: Certificate, _: Context) -> Iterator[Finding]:
+    # The practice is the issuer's: it asks what a certificate says when it is issued. A
+    # certificate issued before May 2024 that travels after it (a shipment is checked on
+    # its departure date) could not have followed it, so it is not reported.
+    if cert.issued < ORIGIN_LISTING_START:
+        return
     for index, parcel in enumerate(cert.parcels):
         if parcel.origin == MIXED and not parcel.declared_origins:
             yield ORIGIN_LISTING.warning(
@@ -330,7 +335,10 @@ ORIGIN_LISTING = Rule(
         "KP intersessional, Dubai, May 2024: voluntary listing of countries of mining origin "
         "on mixed parcels (best practice beyond Annex I, A; day of the month not sourced)"
     ),
-    summary="Mixed parcels list their countries of mining origin (voluntary best practice).",
+    summary=(
+        "Mixed parcels on certificates issued from May 2024 list their countries of mining "
+        "origin (voluntary best practice)."
+    ),
     applies_to="certificate",
     check=_origin_listing,
     in_force_from=ORIGIN_LISTING_START,
