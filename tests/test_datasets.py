@@ -73,7 +73,7 @@ class TestKPProduction:
         assert round(float(drc["carats"].iloc[0]) / 1e3) == 10780  # NDC 2022: 10,780 kct
 
     def test_world_totals_match_published_figures(self):
-        """Annual world totals match the brief's dataset column (2012: 127.97 Mct)."""
+        """Annual world totals of the dataset match the published KP totals (2012: 127.97 Mct)."""
         world = kp.datasets.kp_statistics().world(annual=True).set_index("year")
         assert round(world.loc[2012, "carats"] / 1e6, 2) == 127.97
         assert round(world.loc[2023, "carats"] / 1e6, 2) == 112.07
