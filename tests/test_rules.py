@@ -264,6 +264,45 @@ class TestLedger:
         """Listing a certificate and the shipment it accompanies is not a reuse."""
         assert check([example_certificate(), _shipment()]).findings == ()
 
+    def test_each_shipments_receipt_is_confirmed(self):
+        """Section III(b): in a ledger that records confirmations, an unconfirmed one warns."""
+        other = attrs.evolve(example_certificate(), number="BW000124")
+        report = check([example_certificate(), other, _confirmation()])
+        assert [(f.rule, f.severity, f.path) for f in report.findings] == [
+            ("section-iii-b-receipt-confirmed", "warning", "[1].received")
+        ]
+        assert report.ok  # the core document sets no deadline: a warning
+        assert check([example_certificate(), other]).findings == ()  # no confirmations kept
+
+    def test_receipt_before_issue_is_an_error_of_the_receipt_rule(self):
+        """A receipt confirmed before the certificate was issued, reported once."""
+        early = _confirmation(received=date(2023, 2, 1))
+        report = check([example_certificate(), early])
+        assert [(f.rule, f.severity, f.path) for f in report.findings] == [
+            ("section-iii-b-receipt-confirmed", "error", "[0].received")
+        ]
+
+    def test_receipts_in_a_ledger_table(self):
+        """The ``received`` column: empty cells warn, earlier dates fail, no column: unchecked."""
+        other = attrs.evolve(example_certificate(), number="BW000124")
+        early = attrs.evolve(example_certificate(), number="BW000125")
+        records = [
+            example_certificate(), other, early, _confirmation(),
+            _confirmation(certificate_number="BW000125", received=date(2023, 2, 1)),
+        ]  # fmt: skip
+        ledger = kp.Ledger.from_records(records)
+        found = [(f.rule, f.severity, f.path) for f in check(ledger).findings]
+        assert found == [
+            ("section-iii-b-receipt-confirmed", "warning", "[1].received"),
+            ("section-iii-b-receipt-confirmed", "error", "[2].received"),
+        ]
+        assert found == [(f.rule, f.severity, f.path) for f in check(records).findings]
+        table = kp.Ledger.from_frame(ledger.to_frame().drop(columns="received"))
+        report = check(table)
+        assert report.findings == ()
+        skipped = {n.rule: n.reason for n in report.not_checked}
+        assert skipped["section-iii-b-receipt-confirmed"] == "the ledger has no column 'received'"
+
     def test_bad_items_and_arguments(self):
         """Anything but records, and dates that do not exist, are InvalidArgumentError."""
         with pytest.raises(InvalidArgumentError):

@@ -507,6 +507,32 @@ def test_listing_mining_origins_is_a_voluntary_practice_from_may_2024():
     assert rule.in_force_from == dt.date(2024, 5, 1), KRAWITZ_2024
 
 
+def test_import_confirmation_of_each_shipment():
+    """Section III(b): the importer confirms receipt to the exporting authority, expeditiously.
+
+    No deadline is set, so a shipment without a recorded confirmation is a warning; a ledger
+    without receipt dates leaves the rule unchecked rather than passed.
+    """
+    rule = kp.rules.Rulebook.default().rule("section-iii-b-receipt-confirmed")
+    assert rule.reference.startswith("Section III(b)"), KPCS_III
+    assert rule.columns == ("received",), KPCS_III
+    cert = example_certificate()
+    confirmation = kp.certificates.ImportConfirmation(
+        certificate_number=cert.number,
+        received=cert.issued + _DAY,
+        number_of_parcels=len(cert.parcels),
+        carats=cert.carats,
+        importer=cert.importer,
+        exporter=cert.exporter,
+    )
+    unconfirmed = attrs.evolve(cert, number=cert.number + "-2")
+    report = kp.check(kp.Ledger.from_records([cert, unconfirmed, confirmation]))
+    found = {(f.rule, f.severity, f.path) for f in report.findings}
+    assert found == {("section-iii-b-receipt-confirmed", "warning", "[1].received")}, KPCS_III
+    bare = kp.check(kp.Ledger.from_records([cert, unconfirmed]))
+    assert "section-iii-b-receipt-confirmed" in {n.rule for n in bare.not_checked}, KPCS_III
+
+
 def test_transit_rule_follows_the_eu_implementation_with_warnings():
     """Section III(d): the KPCS wording was not retrieved; the EU text is the source."""
     open_box = attrs.evolve(

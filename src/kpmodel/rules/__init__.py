@@ -40,6 +40,9 @@ id                                      reference
 ``trade-measure-shipment``              UN or national measures, in their direction
 ``section-iii-b-confirmation-content``  Section III(b) (what a confirmation refers to)
 ``section-iii-b-confirmation-matches``  Section III(b) (confirmation matches certificate)
+``section-iii-b-receipt-confirmed``     Section III(b) (each shipment's receipt confirmed,
+                                        not before issue; none recorded: warning; a ledger
+                                        without ``received`` leaves it unchecked)
 ``ledger-unique-number``                Annex I, A (a certificate number is used once)
 ======================================  =====================================================
 

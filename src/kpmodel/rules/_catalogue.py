@@ -806,12 +806,6 @@ def _confirmation_matches(confirmation: ImportConfirmation, context: Context) ->
                 name,
                 f"confirms {confirmed!r} but certificate {cert.number!r} states {certified!r}",
             )
-    if confirmation.received < cert.issued:
-        yield CONFIRMATION_MATCHES.error(
-            "received",
-            f"received on {confirmation.received}, before certificate {cert.number!r} was issued "
-            f"({cert.issued})",
-        )
 
 
 CONFIRMATION_MATCHES = Rule(
@@ -822,6 +816,45 @@ CONFIRMATION_MATCHES = Rule(
     check=_confirmation_matches,
     in_force_from=KPCS_START,
     sources=(KPCS_EU_ANNEX,),
+)
+
+
+def _receipt_confirmed(
+    ledger: list[tuple[str, Certificate]], context: Context
+) -> Iterator[Finding]:
+    receipts = context.receipts
+    if receipts is None:
+        return  # the ledger records no confirmations: nothing to compare
+    for path, cert in ledger:
+        received = receipts.get(path)
+        if received is None:
+            yield RECEIPT_CONFIRMED.warning(
+                f"{path}.received",
+                f"no confirmation of receipt is recorded for certificate {cert.number!r}; the "
+                "importing participant should confirm receipt to the exporting authority "
+                "expeditiously. A warning: the core document sets no deadline, so the shipment "
+                "may still be on its way",
+            )
+        elif received < cert.issued:
+            yield RECEIPT_CONFIRMED.error(
+                f"{path}.received",
+                f"receipt confirmed on {received}, before certificate {cert.number!r} was issued "
+                f"({cert.issued})",
+            )
+
+
+RECEIPT_CONFIRMED = Rule(
+    id="section-iii-b-receipt-confirmed",
+    reference="Section III(b) (confirmation of receipt of each shipment imported)",
+    summary=(
+        "The receipt of each shipment is confirmed to the exporting authority, on or after "
+        "the certificate's issue (no confirmation recorded: a warning, as no deadline is set)."
+    ),
+    applies_to="ledger",
+    check=_receipt_confirmed,
+    in_force_from=KPCS_START,
+    sources=(KPCS_EU_ANNEX, KP_WG_2012),
+    columns=("received",),
 )
 
 
@@ -877,6 +910,7 @@ RULES: tuple[Rule, ...] = (
     SHIPMENT_MEASURES,
     CONFIRMATION_CONTENT,
     CONFIRMATION_MATCHES,
+    RECEIPT_CONFIRMED,
     UNIQUE_NUMBER,
 )
 """The built-in rules, in the order the checks run."""

@@ -267,4 +267,22 @@ def _check_ledger(
         )
         _check_record(record, f"[{index}]", findings, book, ledger_context, on, certificate)
     day = on or max((_own_date(record) for record in ledger), default=date.today())
-    _run(book.in_force(day, "ledger"), uses, ledger_context.at(day), "", findings)
+    receipts = _receipts(ledger, uses)
+    _run(
+        book.in_force(day, "ledger"), uses, ledger_context.at(day, receipts=receipts), "", findings
+    )
+
+
+def _receipts(
+    ledger: Sequence[object], uses: list[tuple[str, Certificate]]
+) -> dict[str, date | None] | None:
+    """Return the confirmed receipt of each certificate use (the earliest); None without any."""
+    confirmed: dict[str, date] = {}
+    for record in ledger:
+        if isinstance(record, ImportConfirmation):
+            earlier = confirmed.get(record.certificate_number)
+            if earlier is None or record.received < earlier:
+                confirmed[record.certificate_number] = record.received
+    if not confirmed:
+        return None
+    return {path: confirmed.get(cert.number) for path, cert in uses}

@@ -315,15 +315,28 @@ def _ledger_rule(
     context: Context,
 ) -> list[tuple[int, int, int, Finding]]:
     """Run a rule over the whole ledger (certificate uses), on the ledger's day."""
+    received = table.column("received") if "received" in table.first.columns else None
     if rule.id == "ledger-unique-number" and _builtin(rule):
         numbers = table.column("number")
         chosen = np.flatnonzero(numbers.duplicated(keep=False).to_numpy(dtype=bool)).tolist()
+    elif rule.id == "section-iii-b-receipt-confirmed" and _builtin(rule) and received is not None:
+        suspect = received.isna() | (received < table.column("issued"))
+        chosen = np.flatnonzero(suspect.to_numpy(dtype=bool)).tolist()
     else:
         chosen = list(range(table.size))
     if not chosen:
         return []
     full = ledger.records(only=chosen)
     uses = [(f"[{i}]", cert) for i, cert in zip(chosen, full, strict=True)]
+    if received is not None:
+        days = received.iloc[chosen].tolist()
+        context = context.at(
+            context.on,
+            receipts={
+                path: None if pd.isna(day) else day.date()
+                for (path, _), day in zip(uses, days, strict=True)
+            },
+        )
     return [
         (table.size, order, seq, finding) for seq, finding in enumerate(rule.check(uses, context))
     ]

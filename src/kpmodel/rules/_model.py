@@ -93,6 +93,11 @@ class Context:
         (None if the ledger has none with that number).
     in_ledger : bool
         Whether the record is checked as part of a ledger.
+    receipts : dict or None
+        For the ledger rules: when the ledger records confirmations of receipt (import
+        confirmations among the records, or a ``received`` column), the date each
+        certificate's receipt was confirmed, by the certificate's path (``"[3]"``), None
+        where none was; None when the ledger records no confirmations at all.
 
     Examples
     --------
@@ -107,6 +112,7 @@ class Context:
     shipment: Any = None
     certificate: Any = None
     in_ledger: bool = False
+    receipts: dict[str, date | None] | None = None
     _memo: dict[tuple[str, date, str | None], bool] = attrs.field(factory=dict, repr=False)
 
     def may_trade(self, code: str, zone: str | None = None) -> bool:
@@ -145,6 +151,7 @@ class Context:
             shipment=links.get("shipment"),
             certificate=links.get("certificate"),
             in_ledger=links.get("in_ledger", self.in_ledger),
+            receipts=links.get("receipts", self.receipts),
             memo=self._memo,
         )
 

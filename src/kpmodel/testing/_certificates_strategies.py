@@ -456,6 +456,9 @@ def _confirmation(shipment: Shipment, days: int) -> ImportConfirmation:
 @st.composite
 def _ledger(draw: st.DrawFn, *, min_size: int, max_size: int, register: Any) -> list[Any]:
     count = draw(st.integers(min_size, max_size))
+    # A ledger that records confirmations of receipt records one for every shipment
+    # (Section III(b)); one without any leaves the rule on confirmations unchecked.
+    confirms = draw(st.booleans())
     records: list[Any] = []
     for index in range(count):
         shipment = draw(shipments(register=register))
@@ -463,7 +466,11 @@ def _ledger(draw: st.DrawFn, *, min_size: int, max_size: int, register: Any) -> 
         assert cert is not None
         cert = attrs.evolve(cert, number=f"{cert.issuing_country}{index:08d}")
         shipment = attrs.evolve(shipment, certificate=cert)
-        kind = draw(st.sampled_from(("certificate", "shipment", "confirmed shipment")))
+        kind = (
+            "confirmed shipment"
+            if confirms
+            else draw(st.sampled_from(("certificate", "shipment")))
+        )
         if kind == "certificate":
             records.append(cert)
         else:
@@ -478,9 +485,11 @@ def ledgers(
 ) -> st.SearchStrategy[list[Certificate | Shipment | ImportConfirmation]]:
     """Return a strategy for valid ledgers: certificates, shipments and import confirmations.
 
-    Between `min_size` and `max_size` certificates, each standalone, or carried by a
-    shipment, or carried by a shipment and confirmed by an import confirmation that matches
-    it; certificate numbers are unique. Shrinks towards fewer, simpler records.
+    Between `min_size` and `max_size` certificates, each standalone or carried by a
+    shipment; or, in a ledger that records confirmations of receipt, each carried by a
+    shipment and confirmed by an import confirmation that matches it (Section III(b): the
+    receipt of every shipment is confirmed). Certificate numbers are unique. Shrinks towards
+    fewer, simpler records.
 
     Parameters
     ----------
