@@ -353,6 +353,7 @@ def test_long_calls_take_progress():
         kp.simulation.run,
         kp.simulation.sweep,
         kp.provenance.audit,
+        kp.provenance.opacity,
         kp.origin_shares,
     ):
         parameter = inspect.signature(function).parameters["progress"]
