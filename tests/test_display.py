@@ -60,6 +60,7 @@ def results():
         "ProvenanceGraph": run.provenance,
         "Scenario": scenario,
         "Register": kp.participants.Register.default(),
+        "Ledger": run.ledger,
         "SweepSummary": kp.simulation.summarise(
             kp.simulation.sweep(
                 scenario, levers={"border_controls": [0.0, 0.5]}, seeds=2, progress=False
@@ -92,7 +93,7 @@ def test_repr_is_one_short_line_saying_what_and_where_next(results, kind):
     assert "; see " in text  # how to see more
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", [*KINDS, "Ledger"])
 def test_html_view_is_small_valid_and_has_a_table(results, kind):
     page = results[kind]._repr_html_()
     assert len(page) < 20_000, len(page)
