@@ -110,7 +110,7 @@ NAMIBIAN_2007 = (
     "diamonds/"
 )
 GW_2004 = (
-    "Rapaport, 'Global Witness praises KP action (update)', 12 Jul 2004: "
+    "Rapaport, 12 Jul 2004 (Global Witness on the KP's revised list): "
     "https://rapaportfairtrade.com/2004/07/12/global-witness-praises-kp-action-update/"
 )
 BANGLADESH_2007 = (
