@@ -145,7 +145,7 @@ def reference_audit(graph, register, limit):
     out = []
     for position in shipments(graph).tolist():
         declared = paperwork.declared(position)
-        named = set() if declared == "MIXED" else set(declared.split(","))
+        named = set(declared.countries)
         on = graph._column("on")[position]
         day = None if np.isnat(on) else pd.Timestamp(on).date()
         offending = []

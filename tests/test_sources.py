@@ -9,6 +9,7 @@ public source of the statement; the test fails when the library stops reproducin
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import attrs
 import pandas as pd
@@ -270,3 +271,20 @@ def test_frame_7_is_a_non_binding_checklist_not_a_definition():
     assert not isinstance(frame, kp.definitions.Definition)
     assert "FRAME_7" not in kp.definitions.BUILTIN_NAMES
     assert "not a definition" in frame.describe()
+
+
+def test_no_text_cites_documents_users_do_not_have():
+    """Facts cite their public sources, never kpmodel's internal research notes."""
+    root = Path(__file__).resolve().parents[1]
+    banned = ("domain brief", "the brief", "brief section", "brief table", "shared/domain")
+    offenders = []
+    for folder in ("src", "docs", "examples"):
+        for path in (root / folder).rglob("*"):
+            if "_build" in path.parts or path.suffix not in TEXT_SUFFIXES:
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace").lower()
+            offenders += [f"{path.relative_to(root)}: {b!r}" for b in banned if b in text]
+    assert offenders == []
+
+
+TEXT_SUFFIXES = {".py", ".md", ".txt", ".toml", ".csv", ".json", ".rst"}
