@@ -15,7 +15,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from kpmodel._boundary import as_date, finite_float, is_participant_code, participant_code, show
+from kpmodel._boundary import (
+    as_date,
+    check_text,
+    finite_float,
+    is_participant_code,
+    participant_code,
+    show,
+)
 from kpmodel._display import View
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import (
@@ -145,14 +152,14 @@ def to_day(value: object, *, path: str) -> np.datetime64:
 
 def certificate_number(certificate: object) -> str | None:
     """Return the number of a certificate given as a string or an object with ``number``."""
-    if certificate is None or isinstance(certificate, str):
-        return certificate
-    number = getattr(certificate, "number", None)
+    if certificate is None:
+        return None
+    number = certificate if isinstance(certificate, str) else getattr(certificate, "number", None)
     if isinstance(number, str):
-        return number
+        return check_text(number, path="certificate", empty=True, error=InvalidArgumentError)
     msg = (
         "certificate must be a certificate number (str), an object with a 'number' attribute "
-        f"such as kpmodel.certificates.Certificate, or None; got {certificate!r}."
+        f"such as kpmodel.certificates.Certificate, or None; got {show(certificate)}."
     )
     raise InvalidArgumentError(msg)
 
@@ -905,6 +912,8 @@ def _check_text(value: object, *, path: str) -> None:
     if value is not None and not isinstance(value, str):
         msg = f"{path} must be a string or None; got {show(value)}."
         raise InvalidArgumentError(msg)
+    if value is not None:
+        check_text(value, path=path, empty=True, error=InvalidArgumentError)
 
 
 def _declared(declared: object) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -31,6 +32,7 @@ from kpmodel.statistics._validation import (
     labels,
     numbers,
     row_label,
+    scalars,
     text,
 )
 
@@ -226,8 +228,19 @@ class KPStatistics:
         source = display_path(path)
         text = read_text(path, source=source)  # the file's encoding is named if not UTF-8
         try:
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+            with warnings.catch_warnings():
+                # A row longer than the header is an error here, not a warning.
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                # index_col=False: a row with extra cells must not turn a column into the index.
+                frame = pd.read_csv(
+                    io.StringIO(text), dtype=str, keep_default_na=False, index_col=False
+                )
+        except (
+            pd.errors.ParserError,
+            pd.errors.ParserWarning,
+            pd.errors.EmptyDataError,
+            ValueError,
+        ) as exc:
             raise LoadError(
                 [Problem("", f"cannot read the file as CSV: {exc}")], source=source
             ) from None
@@ -567,7 +580,7 @@ def _normalise(
     else:
         out["replication"] = 0.0
     if "partner" in frame.columns:
-        partner = frame["partner"].astype("string").str.strip().fillna("")
+        partner = scalars(frame["partner"]).astype("string").str.strip().fillna("")
         bad = partner.ne("") & (out["flow"] == "production")
         problems.bad_cells(frame, "partner", bad.fillna(False), "blank on production rows")
         given = partner.ne("") & ~bad.fillna(False)
