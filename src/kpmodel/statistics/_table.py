@@ -332,7 +332,8 @@ class KPStatistics:
             frame = _ledger_frame(shipments)
         else:
             frame = _records_frame(shipments)
-        if imports is not None and not isinstance(imports, Ledger):
+        given: object = imports  # typed, but users pass anything
+        if given is not None and not isinstance(given, Ledger):
             msg = (
                 "imports must be a kpmodel.Ledger or a DataFrame of one, "
                 f"got {type(imports).__name__}"
