@@ -195,6 +195,10 @@ class TestFromFrame:
             ("declared_origins", "BW;XX", "ISO 3166-1"),
             ("issuing_country", "EUR", "ISO 3166-1 alpha-2 country code or 'EU'"),
             ("origin", "EU", "ISO 3166-1 alpha-2 country code or 'MIXED'"),
+            ("origin", "mixed", "write it in capitals without spaces: 'MIXED'"),
+            ("hs_code", 7102.100001, "HS code '7102.100001'"),
+            ("carats", 1j, "must be a number"),
+            ("number", "\ud800", "not a character"),
         ],
     )
     def test_hostile_cells(self, column, value, message):
@@ -205,6 +209,27 @@ class TestFromFrame:
         with pytest.raises(LoadError) as error:
             Ledger.from_frame(frame)
         assert any(f"row 0, column {column!r}" in p and message in p for p in problems_of(error))
+
+    @pytest.mark.parametrize(
+        ("value", "message"),
+        [
+            (10**30, "must be a whole number at least 0 and at most"),
+            ("\u0663", "must be a whole number of at least 0"),  # an Arabic-Indic digit
+            ("-1", "must be a whole number of at least 0"),
+            (2.5, "must be a whole number"),
+        ],
+    )
+    def test_hostile_parcel_counts(self, value, message):
+        """Counts are whole numbers within the boundary's bounds, in ASCII digits."""
+        frame = small_frame(number_of_parcels=pd.Series([value, value], dtype=object))
+        with pytest.raises(LoadError) as error:
+            Ledger.from_frame(frame)
+        assert any("column 'number_of_parcels'" in p and message in p for p in problems_of(error))
+
+    def test_a_column_of_complex_numbers_is_refused(self):
+        """Complex numbers are no carat weights (their imaginary part is never dropped)."""
+        with pytest.raises(LoadError, match="row 1, column 'carats': must be a number"):
+            Ledger.from_frame(small_frame(carats=np.array([1 + 0j, 2 + 1j])))
 
     def test_huge_and_tiny_numbers_that_are_fine(self):
         """Extremes within the boundary's bounds are kept exactly as float64."""

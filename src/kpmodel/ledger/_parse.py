@@ -30,6 +30,7 @@ from kpmodel._boundary import (
     finite_decimal,
     finite_float,
     participant_code,
+    whole_number,
 )
 from kpmodel.certificates import MIXED, DeclaredOrigin, HSCode
 from kpmodel.errors import InvalidArgumentError, KPModelError, Problem
@@ -176,8 +177,10 @@ def _hs_code(value: object) -> str:
     text = value
     number = _real(value)
     if number is not None:
-        # A spreadsheet turns 7102.10 into the number 7102.1.
-        text = f"{number:.2f}" if 7102 < number < 7103 else str(_plain(value))
+        # A spreadsheet turns 7102.10 into the number 7102.1 (but 7102.1001 is no HS code).
+        text = f"{number:.2f}"
+        if not (7102 < number < 7103 and float(text) == number):
+            text = str(_plain(value))
     if not isinstance(text, str):
         raise _BadCellError(f"must be an HS code such as '7102.10', {_got(value)}")
     try:
@@ -197,24 +200,28 @@ def _boolean(value: object) -> bool:
 
 
 def _count(value: object) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    number = _real(value)
-    if number is None or not math.isfinite(number) or number != int(number) or number < 0:
-        raise _BadCellError(f"must be a whole number of at least 0, {_got(value)}")
-    return int(number)
+    if isinstance(value, str):
+        digits = value.strip()
+        if not (digits.isascii() and digits.isdigit() and len(digits) <= len(str(MAX_QUANTITY))):
+            raise _BadCellError(f"must be a whole number of at least 0, got {value!r}")
+        value = int(digits)
+    count: int = _decided(whole_number, value, minimum=0)
+    return count
 
 
 def _origin(value: object) -> str:
-    if isinstance(value, str) and value.strip().upper() == MIXED:
+    if value == MIXED:
         return MIXED
     try:
         return _code(value, participant=False)
     except _BadCellError:
-        raise _BadCellError(
+        msg = (
             "must be an ISO 3166-1 alpha-2 country code or 'MIXED' (empty if the certificate "
             f"states none), {_got(value)}"
-        ) from None
+        )
+        if isinstance(value, str) and value.strip().upper() == MIXED:
+            msg += f"; write it in capitals without spaces: {MIXED!r}"
+        raise _BadCellError(msg) from None
 
 
 def _listed(value: object) -> str:
@@ -335,7 +342,7 @@ def _numbers(
     if pd.api.types.is_bool_dtype(raw.dtype):
         problems.cells(name, np.arange(len(raw)), f"must be a number {expected}, got true/false")
         return np.full(len(raw), np.nan)
-    if pd.api.types.is_numeric_dtype(raw.dtype):
+    if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_complex_dtype(raw.dtype):
         # The rules of kpmodel._boundary.finite_float, checked on the whole column at once.
         values = raw.to_numpy(dtype=np.float64, na_value=np.nan)
         problems.cells(name, np.flatnonzero(np.isnan(values)), "is empty; it needs a value")
