@@ -79,9 +79,14 @@ _KIND_NAMES = np.array(["produce", "mix", "lot"], dtype=object)
 
 
 def _grouped(keys: np.ndarray[Any, Any]) -> tuple[Any, Any]:
-    """Distinct keys and, per item, the index of its key (keys need not be sorted)."""
-    unique, inverse = np.unique(keys, return_inverse=True)
-    return unique, inverse.ravel()
+    """Distinct keys, sorted, and per item the index of its key (keys need not be sorted).
+
+    Keys are small non-negative ints (two per country), so counting beats sorting.
+    """
+    present = np.bincount(keys) > 0
+    unique = np.flatnonzero(present)
+    index = np.cumsum(present) - 1
+    return unique, index[keys]
 
 
 def build_from_ledger(ledger: object, *, production: Any = None) -> ProvenanceGraph:
