@@ -18,6 +18,8 @@ import pandas as pd
 import pytest
 from nbclient import NotebookClient
 
+import kpmodel as kp
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, os.fspath(ROOT / "docs" / "_ext"))
 
@@ -189,7 +191,23 @@ def test_analyst_notebook_runs(tmp_path, monkeypatch):
             if 'class="kpmodel-repr"' in html:
                 assert len(output.data["text/plain"]) < 200
     views = [c for c in code if any("kpmodel-repr" in str(o) for o in c.outputs)]
-    assert len(views) >= 6  # report, scenario, result, check, shares, comparison, statistics
+    # ledger, its check, scenario, result, the paperwork's check, graph, shares, comparison,
+    # statistics
+    assert len(views) >= 9
+    source = "\n".join(c.source for c in code)
+    for step in ("kp.Ledger.read(", "kp.check(ledger)", "ProvenanceGraph.from_ledger(",
+                 "kp.compare(", "kp.statistics.detect(", "ledger.write("):  # fmt: skip
+        assert step in source, step
+    assert kp.Ledger.read(tmp_path / "ledger.xlsx") == kp.Ledger.read(
+        kp.datasets.example_file("ledger-bw-2023.csv")
+    )
     workbook = pd.read_excel(tmp_path / "kpmodel-findings.xlsx", sheet_name=None)
-    assert set(workbook) == {"ledger check", "Dubai shipments", "definitions", "statistics flags"}
+    assert set(workbook) == {
+        "ledger check",
+        "Dubai exports",
+        "Dubai origin estimate",
+        "definitions",
+        "statistics flags",
+    }
     assert "ledger-unique-number" in set(workbook["ledger check"]["rule"])
+    assert (workbook["Dubai exports"]["issuing_country"] == "AE").all()

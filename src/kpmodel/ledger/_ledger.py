@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import os
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -13,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from kpmodel._boundary import decode_text
+from kpmodel._display import View
 from kpmodel.certificates import (
     Certificate,
     DeclaredOrigin,
@@ -540,22 +540,20 @@ class Ledger:
             f"issued {span}, {len(self.columns)} columns"
         )
 
+    def _view(self) -> View:
+        head = self._frame.head(_SHOWN)
+        return View(
+            kind="Ledger",
+            summary=self._summary(),
+            more=".to_frame() shows them",
+            tables=lambda: [(f"first {len(head)} of {len(self):,} rows", head.map(_shown))],
+        )
+
     def __repr__(self) -> str:
-        return f"<Ledger: {self._summary()}; .to_frame() shows them>"
+        return self._view().text()
 
     def _repr_html_(self) -> str:
-        head = self._frame.head(_SHOWN)
-        cells = "".join(f"<th>{html.escape(str(name))}</th>" for name in head.columns)
-        rows = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(_shown(value))}</td>" for value in row) + "</tr>"
-            for row in head.itertuples(index=False, name=None)
-        )
-        more = len(self._frame) - len(head)
-        note = f"<p>... and {more:,} more rows; .to_frame() shows them all.</p>" if more else ""
-        return (
-            f"<div><p><b>Ledger</b>: {html.escape(self._summary())}</p>"
-            f"<table><thead><tr>{cells}</tr></thead><tbody>{rows}</tbody></table>{note}</div>"
-        )
+        return self._view().html()
 
 
 def _shown(value: object) -> str:

@@ -925,7 +925,7 @@ def origin_shares(
         a larger estimate is refused with a `kpmodel.errors.InvalidArgumentError` that
         says what to do. Default: 60% of the machine's memory.
     progress : bool, optional
-        Show a progress bar (``tqdm.auto``; needs ``tqdm``) over the lots solved. By
+        Show a progress bar (``tqdm.auto``) over the lots solved. By
         default only in a notebook or on a terminal, once the work has lasted a second.
 
     Returns

@@ -928,9 +928,8 @@ def run(
         result, bit for bit: every component draws from its own stream spawned from
         ``numpy.random.SeedSequence(seed)``; no global random state is used.
     progress : bool, optional
-        Show the stages on a progress bar (needs ``tqdm``, in the ``sweep`` extra). By
-        default only in a notebook or on a terminal, and only when the run lasts more than
-        a second.
+        Show the stages on a progress bar (``tqdm.auto``). By default only in a notebook
+        or on a terminal, and only when the run lasts more than a second.
     max_memory : int or str, optional
         The most memory the run may need, in bytes or as text such as ``"16 GiB"``
         (``"none"``: no limit). By default the environment variable ``KPMODEL_MAX_MEMORY``,
