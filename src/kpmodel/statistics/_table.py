@@ -18,6 +18,7 @@ from kpmodel._boundary import (
     MIN_YEAR,
     atomic_open,
     display_path,
+    guarded,
     is_participant_code,
     read_text,
     show,
@@ -56,6 +57,7 @@ def _check_table(instance: Any, attribute: Any, value: pd.DataFrame) -> None:
         raise InvalidArgumentError(msg)
 
 
+@guarded
 @attrs.frozen(kw_only=True, eq=False)
 class KPStatistics:
     """KP-style statistics: production, imports and exports per participant and half year.
