@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 import numpy as np
 import pandas as pd
 
+from kpmodel._boundary import decode_text
 from kpmodel._display import View
 from kpmodel.certificates import (
     Certificate,
@@ -253,12 +254,7 @@ class Ledger:
             if columns is not None:
                 msg = "columns= does not apply to .json: its keys are fixed by the format"
                 raise InvalidArgumentError(msg)
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError as error:
-                msg = f"not UTF-8 text ({error.reason} at byte {error.start})"
-                raise LoadError([Problem("", msg)], source=source) from None
-            loaded = loads(text, source=source)
+            loaded = loads(decode_text(raw, source=source), source=source)
             return cls.from_records(loaded if isinstance(loaded, list) else [loaded])
         reader = {"csv": _io.read_csv, "xlsx": _io.read_xlsx, "parquet": _io.read_parquet}
         frame = reader[format](raw, source)

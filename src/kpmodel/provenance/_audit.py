@@ -11,6 +11,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from kpmodel._boundary import guarded
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.provenance._explain import Path
@@ -67,6 +68,7 @@ class RegisterLike(Protocol):
     def participant_of(self, country: str, *, on: Any = None) -> str | None: ...
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Finding:
     """A shipment whose certificate looks clean while its true origins are not.

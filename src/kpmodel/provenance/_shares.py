@@ -18,6 +18,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from kpmodel import _limits
+from kpmodel._boundary import guarded
 from kpmodel._display import View
 from kpmodel._progress import progress_bar
 from kpmodel.errors import InvalidArgumentError
@@ -171,6 +172,7 @@ ROWS_SHOWN = 8
 COLUMNS_SHOWN = 12
 
 
+@guarded
 @attrs.frozen(eq=False)
 class OriginShares:
     """The share of each lot's carats that came from each origin.
