@@ -3,7 +3,8 @@
 `test_every_display_in_a_kernel` builds a notebook cell by cell, runs it with nbclient in an
 IPython kernel (as Jupyter would), and checks every output: each plot cell shows exactly one
 image; each result shows a small HTML table and a short text repr; no cell writes an error.
-`test_gallery_notebook` makes the notebook each gallery page offers for
+`test_analyst_notebook_runs` runs the shipped analyst notebook from top to bottom; any error
+in any cell fails it. `test_gallery_notebook` makes the notebook each gallery page offers for
 download and runs it: one image per figure the example saves.
 """
 
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 from nbclient import NotebookClient
 
@@ -21,6 +23,7 @@ sys.path.insert(0, os.fspath(ROOT / "docs" / "_ext"))
 
 import kpmodel_gallery  # noqa: E402
 
+ANALYST = ROOT / "examples" / "notebooks" / "analyst.ipynb"
 EXAMPLES = sorted((ROOT / "examples").glob("[0-9][0-9]_*.py"))
 # Run in a kernel; the last example (a sweep, 20-odd seconds) is tested as a script only.
 IN_KERNEL = {p.name for p in EXAMPLES[:4]}
@@ -165,3 +168,28 @@ def test_gallery_notebook(script, tmp_path, monkeypatch):
     saved = list(figures.glob("*.png"))
     assert saved
     assert len(images) == len(saved)
+
+
+def test_analyst_notebook_runs(tmp_path, monkeypatch):
+    """Load, check, trace a hub, compare, detect, export: every cell runs, each plot once."""
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    notebook = nbformat.read(ANALYST, as_version=4)
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    assert not any(c.outputs for c in code)  # shipped clean: outputs come from the run
+    execute(notebook, tmp_path)  # raises CellExecutionError on any error
+    for cell in code:
+        kinds = [o.output_type for o in cell.outputs]
+        assert "error" not in kinds, cell.source
+        assert [o for o in cell.outputs if o.get("name") == "stderr"] == [], cell.source
+        images = [o for o in cell.outputs if "image/png" in o.get("data", {})]
+        assert len(images) == (1 if ".plot_" in cell.source else 0), cell.source
+        for output in cell.outputs:
+            html = output.get("data", {}).get("text/html", "")
+            assert len(html) < 100_000, cell.source
+            if 'class="kpmodel-repr"' in html:
+                assert len(output.data["text/plain"]) < 200
+    views = [c for c in code if any("kpmodel-repr" in str(o) for o in c.outputs)]
+    assert len(views) >= 6  # report, scenario, result, check, shares, comparison, statistics
+    workbook = pd.read_excel(tmp_path / "kpmodel-findings.xlsx", sheet_name=None)
+    assert set(workbook) == {"ledger check", "Dubai shipments", "definitions", "statistics flags"}
+    assert "ledger-unique-number" in set(workbook["ledger check"]["rule"])

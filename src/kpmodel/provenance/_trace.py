@@ -158,7 +158,7 @@ def read_graph(path: str | os.PathLike[str]) -> ProvenanceGraph:
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "graph.json"
     >>> _ = path.write_text(json.dumps(g.to_node_link()), encoding="utf-8")
     >>> kp.provenance.read_graph(path)
-    <ProvenanceGraph: 1 lots, 0 flows>
+    <ProvenanceGraph: 1 lots, 0 flows; ...>
     >>> _ = path.write_text("[1, 2]", encoding="utf-8")
     >>> kp.provenance.read_graph(path)
     Traceback (most recent call last):

@@ -453,6 +453,10 @@ class Rulebook:
         )
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 @attrs.frozen
 class Report:
     """The findings of a check.
@@ -479,10 +483,11 @@ class Report:
         summary = "no findings"
         if self.findings:
             verdict = "passes" if self.ok else "fails"
-            summary = (
-                f"{len(self.findings)} findings, {len(self.errors)} errors and "
-                f"{len(self.warnings)} warnings ({verdict})"
+            counts = [(len(self.errors), "error"), (len(self.warnings), "warning")]
+            summary = f"{_count(len(self.findings), 'finding')}: " + ", ".join(
+                _count(n, word) for n, word in counts
             )
+            summary += f" ({verdict})"
         columns = ["severity", "path", "message", "rule"]
         return View(
             kind="Report",

@@ -593,6 +593,7 @@ class Scenario:
 
     def _view(self) -> View:
         last = self.start_year + self.years - 1
+        span = f"{self.start_year}" if last == self.start_year else f"{self.start_year}-{last}"
 
         def levers() -> pd.DataFrame:
             values = self.lever_values().items()
@@ -606,8 +607,7 @@ class Scenario:
 
         return View(
             kind="Scenario",
-            summary=f"{self.name}, {self.start_year}-{last}, {len(self.producers)} producers, "
-            f"{len(self.hubs)} hubs",
+            summary=f"{self.name}, {span}, {len(self.producers)} producers, {len(self.hubs)} hubs",
             more="see .lever_values(), .with_levers(...); kp.simulation.run(scenario)",
             facts=[
                 ("title", self.title),

@@ -41,7 +41,7 @@ def declared_origins(
     Parameters
     ----------
     countries : strategy of str, optional
-        The country codes to draw from; by default the producing countries of the briefs.
+        The country codes to draw from; by default producing countries named in kpmodel's sources.
 
     Examples
     --------
