@@ -409,3 +409,32 @@ def test_every_validator_raises_a_kpmodel_error():
         for value in hostile:
             with pytest.raises(KPModelError):
                 validate(value)
+
+
+class TestTextValues:
+    def test_saveable_text_passes(self):
+        """Text that can be written as UTF-8 passes; blank text only when allowed."""
+        assert b.check_text("Berbérati", path="zone") == "Berbérati"
+        assert b.check_text("", path="zone", empty=True) == ""
+        with pytest.raises(InvalidRecordError, match="non-empty"):
+            b.check_text("  ", path="zone")
+
+    @pytest.mark.parametrize("bad", [chr(0xD800), "a\x00b", None, 5, b"BW", ["x"]])
+    def test_unsaveable_text_is_refused(self, bad):
+        """Lone surrogates, NUL characters and non-text are refused."""
+        with pytest.raises(InvalidArgumentError, match=r"^zone: must be"):
+            b.check_text(bad, path="zone", error=InvalidArgumentError)
+
+    def test_parsers_refuse_lone_surrogates_and_huge_integers(self):
+        """JSON escapes of half characters and integers beyond 2**64 are refused with paths."""
+        with pytest.raises(LoadError) as info:
+            b.parse_json('{"a": "\\ud800", "b": [18446744073709551616]}')
+        assert [p.path for p in info.value.problems] == ["a", "b[0]"]
+        with pytest.raises(LoadError, match="below 2"):
+            b.parse_toml("seed = 0x" + "f" * 40)
+
+    def test_messages_always_print(self):
+        """A message quoting a half character still encodes as UTF-8."""
+        error = LoadError([kp.errors.Problem(chr(0xD800), "bad key")])
+        str(error).encode("utf-8")
+        str(InvalidRecordError("bad", path=chr(0xDC00))).encode("utf-8")

@@ -1,4 +1,4 @@
-"""The example files in examples/data load and give the findings their README lists."""
+"""The example files shipped in kpmodel/datasets/examples load and give their README findings."""
 
 import pytest
 

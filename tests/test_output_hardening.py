@@ -209,3 +209,17 @@ class TestPlugins:
 
     def test_built_in_definitions_are_not_wrapped(self):
         assert kp.compare("EU_2023", kp.definitions.CaseBook.default()).names
+
+
+def test_ledger_csv_neutralises_formulas_and_reads_them_back():
+    """A party name a spreadsheet would run is written with an apostrophe, read back as is."""
+    ledger = kp.Ledger.read(EXAMPLES / "ledger-bw-2023.csv")
+    frame = ledger.to_frame()
+    frame["exporter_name"] = '=HYPERLINK("http://x","y")'
+    hostile = kp.Ledger.from_frame(frame)
+    text = hostile.dumps(format="csv").decode("utf-8")
+    assert "'=HYPERLINK" in text
+    assert "\n=" not in text
+    assert ",=" not in text
+    again = kp.Ledger.loads(text.encode("utf-8"), format="csv")
+    assert set(again.to_frame()["exporter_name"]) == {'=HYPERLINK("http://x","y")'}

@@ -66,6 +66,7 @@ __all__ = [
     "as_date",
     "atomic_open",
     "atomic_write",
+    "check_text",
     "country_code",
     "decode_text",
     "display_path",
@@ -777,6 +778,58 @@ def _line_column(text: str, offset: int) -> str:
     return f"line {line}, column {column}"
 
 
+_SURROGATE_MESSAGE = (
+    "{} holds a lone UTF-16 surrogate (an escape such as \\ud800 that is half a character); "
+    "such text cannot be saved as UTF-8: write the whole character"
+)
+
+
+def _encodable(value: object) -> bool:
+    if not isinstance(value, str) or value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def check_text(
+    value: object,
+    *,
+    path: str,
+    empty: bool = False,
+    error: ErrorType = InvalidRecordError,
+) -> str:
+    """Return `value` if it is text that can be saved (UTF-8, no NUL); raise `error` otherwise.
+
+    Refuses non-strings, lone UTF-16 surrogates (half characters, which no file can hold as
+    UTF-8), NUL characters and, unless `empty`, blank text.
+
+    Examples
+    --------
+    >>> from kpmodel._boundary import check_text
+    >>> check_text("Berbérati", path="zone")
+    'Berbérati'
+    >>> check_text(chr(0xD800), path="zone")
+    Traceback (most recent call last):
+    ...
+    kpmodel.errors.InvalidRecordError: zone: must be text that can be saved as UTF-8 (no lone ...
+    """
+    if not isinstance(value, str):
+        _fail(error, path, f"must be text, got {show(value)} (type={_type_name(value)})")
+    if not _encodable(value) or "\x00" in value:
+        _fail(
+            error,
+            path,
+            f"must be text that can be saved as UTF-8 (no lone surrogates, no NUL), "
+            f"got {show(value)}",
+        )
+    if not empty and not value.strip():
+        _fail(error, path, f"must be non-empty text, got {show(value)}")
+    return value
+
+
 class _TooLong:
     """A number literal too long to accept; reported with its path after parsing."""
 
@@ -809,6 +862,9 @@ def _walk(
                         )
                     )
             for key, item in reversed(value.items()):
+                if not _encodable(key):
+                    problems.append(Problem(path, _SURROGATE_MESSAGE.format(show(key))))
+                    continue
                 stack.append((item, join_path(path, str(key)), depth + 1))
         elif isinstance(value, list):
             if depth >= max_depth:
@@ -826,6 +882,12 @@ def _walk(
             )
         elif isinstance(value, float) and not math.isfinite(value):
             problems.append(Problem(path, f"must be a finite number, got {value!r}"))
+        elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+            problems.append(
+                Problem(path, f"{show(value)} is too large: integers must be below 2**64")
+            )
+        elif isinstance(value, str) and not _encodable(value):
+            problems.append(Problem(path, _SURROGATE_MESSAGE.format(show(value))))
     problems.sort(key=lambda p: p.path)
     return problems
 

@@ -48,6 +48,11 @@ __all__ = [
 ]
 
 
+def _printable(message: str) -> str:
+    # Input may hold lone surrogates (half characters); a message must always print.
+    return message.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class KPModelError(Exception):
     """Root of every error kpmodel raises on purpose.
 
@@ -79,7 +84,7 @@ class InvalidRecordError(KPModelError, ValueError):
 
     def __init__(self, message: str, *, path: str = "") -> None:
         self.path = path
-        super().__init__(f"{path}: {message}" if path else message)
+        super().__init__(_printable(f"{path}: {message}" if path else message))
 
 
 @attrs.frozen
@@ -132,7 +137,7 @@ class LoadError(KPModelError, ValueError):
         where = f" in {source}" if source else ""
         count = len(self.problems)
         head = f"{count} problem{'s' if count != 1 else ''}{where}:"
-        super().__init__("\n  ".join([head, *(str(p) for p in self.problems)]))
+        super().__init__(_printable("\n  ".join([head, *(str(p) for p in self.problems)])))
 
 
 class UnknownCodeError(KPModelError, LookupError):

@@ -260,7 +260,7 @@ def _cases(data: object, source: str) -> tuple[Case, ...]:
             c.add(f"{path}.situation", "is required")
         situation = _situation(c, f"{path}.situation", entry.get("situation", {}))
         expected = _expected(c, f"{path}.expected", entry.get("expected", {}))
-        if situation is not None and isinstance(key, str):
+        if situation is not None and isinstance(key, str) and key.strip():
             cases.append(
                 Case(
                     key=key,

@@ -10,6 +10,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from kpmodel._boundary import MAX_QUANTITY, MAX_YEAR, MIN_YEAR, participant_code
 from kpmodel.definitions._calling import judge, name_of, resolve_all
 from kpmodel.definitions._definition import Verdict
 from kpmodel.definitions._evidence import Period, Place, Situation
@@ -458,13 +459,17 @@ def _check_stats(stats: Any) -> pd.DataFrame:
             msg = f"stats participant must be an ISO 3166-1 alpha-2 code or 'EU'; got {code!r}"
             raise InvalidArgumentError(msg) from None
     for column in ("carats", "value_usd"):
-        numbers = pd.to_numeric(frame[column], errors="coerce")
-        if numbers.isna().any() or (numbers < 0).any():
-            msg = f"stats column {column!r} must hold non-negative numbers"
+        numbers = pd.to_numeric(frame[column], errors="coerce").astype(float)
+        if not (np.isfinite(numbers) & numbers.between(0, MAX_QUANTITY)).all():
+            msg = f"stats column {column!r} must hold finite numbers from 0 to {MAX_QUANTITY:.0e}"
             raise InvalidArgumentError(msg)
-        frame[column] = numbers.astype(float)
-    frame["participant"] = frame["participant"].astype(str).str.upper()
-    frame["year"] = frame["year"].astype(int)
+        frame[column] = numbers
+    years = pd.to_numeric(frame["year"], errors="coerce").astype(float)
+    if not (years.between(MIN_YEAR, MAX_YEAR) & (years % 1 == 0)).all():
+        msg = f"stats column 'year' must hold whole years from {MIN_YEAR} to {MAX_YEAR}"
+        raise InvalidArgumentError(msg)
+    frame["participant"] = frame["participant"].astype(str)
+    frame["year"] = years.astype(int)
     return frame.groupby(["participant", "year"], as_index=False)[["carats", "value_usd"]].sum()
 
 
@@ -478,7 +483,10 @@ def _zone_table(zone_shares: Any) -> dict[tuple[str, str, int], tuple[float, str
         raise InvalidArgumentError(msg)
     table = {}
     for record in zone_shares.to_dict("records"):
-        country, zone, year = str(record["country"]).upper(), str(record["zone"]), record["year"]
+        country = participant_code(
+            record["country"], path="zone_shares country", error=InvalidArgumentError
+        )
+        zone, year = str(record["zone"]), record["year"]
         where = f"{country}/{zone} {year}"
         try:
             share, year = float(record["share"]), int(year)

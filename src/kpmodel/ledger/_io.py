@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from kpmodel._boundary import atomic_write, display_path
+from kpmodel._output import csv_restore, csv_safe
 from kpmodel.errors import InvalidArgumentError, LoadError, Problem
 
 FORMATS = ("csv", "xlsx", "parquet", "json")
@@ -109,7 +110,7 @@ def read_csv(raw: bytes, source: str) -> pd.DataFrame:
     except (pd.errors.ParserError, csv.Error, ValueError) as error:
         raise _error(source, f"not valid CSV: {error}") from None
     values = table.to_numpy(dtype=object)
-    return _frame(_header(values[0]), values[1:], 1)
+    return csv_restore(_frame(_header(values[0]), values[1:], 1))
 
 
 def read_xlsx(raw: bytes, source: str) -> pd.DataFrame:
@@ -179,7 +180,9 @@ def _text_cells(frame: pd.DataFrame) -> pd.DataFrame:
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """Return the CSV text of a canonical frame, encoded as UTF-8."""
     buffer = io.StringIO()
-    _text_cells(frame).to_csv(buffer, index=False, lineterminator="\n")
+    # text cells a spreadsheet would run as formulas (=, +, -, @) are neutralised (read_csv
+    # undoes it), in the one helper every CSV writer uses
+    _text_cells(csv_safe(frame)).to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue().encode("utf-8")
 
 

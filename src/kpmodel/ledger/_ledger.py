@@ -591,17 +591,15 @@ def _canonical(
                 "",
                 f"the {role} needs all three columns {list(triple)}; missing {missing}",
             )
-    parsed: dict[str, pd.Series] = {}
+    parsed: dict[str, Any] = {}
+    codes: dict[str, Any] = {}
     for name, position in positions.items():
-        raw = frame.iloc[:, position]
-        parsed[name] = parse_column(name, raw, problems)
+        parsed[name], codes[name] = parse_column(name, frame.iloc[:, position], problems)
+    canonical = pd.DataFrame(
+        {name: parsed[name] for name in NAMES if name in parsed}, index=pd.RangeIndex(len(frame))
+    )
     if not problems:
-        canonical = pd.DataFrame(
-            {name: parsed[name].to_numpy() for name in NAMES if name in parsed}
-        )
-        for name in canonical.columns:
-            canonical[name] = canonical[name].astype(parsed[name].dtype)
-        check_rows(canonical, problems)
+        check_rows(canonical, codes, problems)
     if problems:
         raise LoadError(problems.all(), source=source)
     return canonical.reset_index(drop=True)

@@ -225,56 +225,85 @@ def _by_value(
     name: str, raw: pd.Series, problems: Problems, parse: Callable[[object], object]
 ) -> tuple[list[object], np.ndarray[Any, Any]]:
     """Parse each distinct value once; return the parsed values and each row's code."""
-    values = raw.to_numpy(dtype=object)
     try:
-        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        codes, found = pd.factorize(raw, use_na_sentinel=True)
+        uniques = np.asarray(found, dtype=object)
     except TypeError:  # unhashable cells (lists): parse every row
-        codes, uniques = np.arange(len(values)), values
+        uniques = raw.to_numpy(dtype=object)
+        codes = np.arange(len(uniques))
+    codes = np.asarray(codes, dtype=np.int64)
     parsed: list[object] = []
-    missing = BY_NAME[name].nullable or name == "declared_origins"
+    optional = BY_NAME[name].nullable or name == "declared_origins"
     empty = "" if name == "declared_origins" else None
+    messages: dict[int, str] = {}
+    if parse is _text and pd.api.types.infer_dtype(uniques, skipna=False) == "string":
+        # The common case, a column of text (certificate numbers: one value per certificate).
+        parsed = [value.strip() or empty for value in uniques]
+        if not optional:
+            messages.update(
+                (k, "is empty; it needs a value") for k, v in enumerate(parsed) if v is None
+            )
+        uniques = uniques[:0]
     for k, value in enumerate(uniques):
-        if _is_missing(value) and not (name == "declared_origins" and isinstance(value, list)):
-            if not missing:
-                problems.cells(name, np.flatnonzero(codes == k), "is empty; it needs a value")
+        if _is_missing(value) and not isinstance(value, list):
+            if not optional:
+                messages[k] = "is empty; it needs a value"
             parsed.append(empty)
             continue
         try:
             parsed.append(parse(value))
         except _BadCellError as error:
-            problems.cells(name, np.flatnonzero(codes == k), str(error))
+            messages[k] = str(error)
             parsed.append(empty)
+    if (codes < 0).any():  # missing cells (None, NaN, NA)
+        if not optional:
+            messages[len(parsed)] = "is empty; it needs a value"
+        codes = np.where(codes < 0, len(parsed), codes)
+        parsed.append(empty)
+    if messages:
+        bad = np.zeros(len(parsed), dtype=bool)
+        bad[list(messages)] = True
+        positions = np.flatnonzero(bad[codes])
+        room = max(0, MAX_PROBLEMS - len(problems.listed))
+        for position in positions[:room].tolist():
+            problems.cells(name, np.array([position]), messages[int(codes[position])])
+        problems.more += max(0, positions.size - room)
     return parsed, codes
 
 
-def parse_column(name: str, raw: pd.Series, problems: Problems) -> pd.Series:
-    """Return column `name` in its canonical dtype; refused cells are added to `problems`."""
+def parse_column(
+    name: str, raw: pd.Series, problems: Problems
+) -> tuple[Any, np.ndarray[Any, Any] | None]:
+    """Return column `name` as a canonical array, and each row's code of distinct value.
+
+    Refused cells are added to `problems`. The codes (None for numbers) let certificate
+    columns be compared between rows cheaply.
+    """
     kind = BY_NAME[name].kind
     if kind in ("positive", "amount"):
-        return _numbers(name, raw, problems, positive=kind == "positive")
+        return _numbers(name, raw, problems, positive=kind == "positive"), None
     if kind == "date" and pd.api.types.is_datetime64_dtype(raw.dtype):
-        return _datetimes(name, raw, problems)
+        values = _datetimes(name, raw, problems)
+        return values, values.view(np.int64)
     parsed: Any
     parsed, codes = _by_value(name, raw, problems, _PARSERS[kind])
     if kind == "date":
         table = pd.array([pd.NaT if v is None else v for v in parsed], dtype=DATE)
-        return pd.Series(table.take(codes), index=raw.index, name=name)
+        return np.asarray(table).take(codes), codes
     if kind == "boolean":
-        return pd.Series(
-            np.array([bool(v) for v in parsed], dtype=bool)[codes], index=raw.index, name=name
-        )
+        return np.array([bool(v) for v in parsed], dtype=bool)[codes], codes
     if kind == "count":
-        counts = pd.array(parsed, dtype="Int64")
-        return pd.Series(counts.take(codes), index=raw.index, name=name)
-    labels = pd.array(parsed, dtype=TEXT)
-    return pd.Series(labels.take(codes), index=raw.index, name=name)
+        return pd.array(parsed, dtype="Int64").take(codes), codes
+    return pd.array(parsed, dtype=TEXT).take(codes), codes
 
 
-def _numbers(name: str, raw: pd.Series, problems: Problems, *, positive: bool) -> pd.Series:
+def _numbers(
+    name: str, raw: pd.Series, problems: Problems, *, positive: bool
+) -> np.ndarray[Any, Any]:
     expected = "greater than 0" if positive else "0 or more"
     if pd.api.types.is_bool_dtype(raw.dtype):
         problems.cells(name, np.arange(len(raw)), f"must be a number {expected}, got true/false")
-        return pd.Series(np.full(len(raw), np.nan), index=raw.index, name=name)
+        return np.full(len(raw), np.nan)
     if pd.api.types.is_numeric_dtype(raw.dtype):
         values = raw.to_numpy(dtype=np.float64, na_value=np.nan)
         problems.cells(name, np.flatnonzero(np.isnan(values)), "is empty; it needs a value")
@@ -290,7 +319,7 @@ def _numbers(name: str, raw: pd.Series, problems: Problems, *, positive: bool) -
         got = _plain(raw.iat[position])
         problems.cells(name, np.array([position]), f"must be {expected}, got {str(got)!r}")
     problems.more += max(0, out.size - room)
-    return pd.Series(values, index=raw.index, name=name)
+    return values
 
 
 def _number(value: object) -> float:
@@ -307,23 +336,21 @@ def _number(value: object) -> float:
     return number
 
 
-def _datetimes(name: str, raw: pd.Series, problems: Problems) -> pd.Series:
-    values = raw
-    if getattr(raw.dt, "tz", None) is not None:
-        problems.cells(name, np.arange(len(raw)), "must be dates without a time zone")
-        return pd.Series(pd.NaT, index=raw.index, name=name, dtype=DATE)
-    timed = np.flatnonzero((raw.notna() & (raw != raw.dt.normalize())).to_numpy())
+def _datetimes(name: str, raw: pd.Series, problems: Problems) -> np.ndarray[Any, Any]:
+    values = raw.astype(DATE)
+    timed = np.flatnonzero((values.notna() & (values != values.dt.normalize())).to_numpy())
     if timed.size:
         problems.cells(name, timed, "must be a date without a time of day")
-    values = raw.astype(DATE)
     if not BY_NAME[name].nullable:
         problems.cells(
             name, np.flatnonzero(values.isna().to_numpy()), "is empty; it needs a value"
         )
-    return pd.Series(values.to_numpy(), index=raw.index, name=name)
+    return values.to_numpy()
 
 
-def check_rows(frame: pd.DataFrame, problems: Problems) -> None:
+def check_rows(
+    frame: pd.DataFrame, codes: dict[str, np.ndarray[Any, Any] | None], problems: Problems
+) -> None:
     """Check what spans columns: declared origins, parties, and certificates' own columns."""
     listed = frame["declared_origins"].to_numpy(dtype=object)
     origin = objects(frame["origin"])
@@ -347,7 +374,7 @@ def check_rows(frame: pd.DataFrame, problems: Problems) -> None:
                 "is empty while the party's other cells are not; give its name, address and "
                 "country, or leave all three empty",
             )
-    _check_certificates(frame, problems)
+    _check_certificates(frame, codes, problems)
 
 
 def objects(column: pd.Series) -> np.ndarray[Any, Any]:
@@ -360,13 +387,17 @@ def objects(column: pd.Series) -> np.ndarray[Any, Any]:
 def runs(number: pd.Series) -> np.ndarray[Any, Any]:
     """Return the run of each row: consecutive rows with the same number share one (0, 1, ...)."""
     values = number.to_numpy(dtype=object)
+    if number.hasnans:
+        values = pd.factorize(number, use_na_sentinel=False)[0]
     starts = np.ones(len(values), dtype=bool)
     if len(values) > 1:
         starts[1:] = values[1:] != values[:-1]
     return np.cumsum(starts) - 1
 
 
-def _check_certificates(frame: pd.DataFrame, problems: Problems) -> None:
+def _check_certificates(
+    frame: pd.DataFrame, codes: dict[str, np.ndarray[Any, Any] | None], problems: Problems
+) -> None:
     run = runs(frame["number"])
     first = np.flatnonzero(np.r_[True, run[1:] != run[:-1]]) if len(run) else run
     head = first[run]  # the position of the first row of each row's certificate
@@ -377,11 +408,11 @@ def _check_certificates(frame: pd.DataFrame, problems: Problems) -> None:
         if name not in frame.columns or name == "number":
             continue
         column = frame[name]
-        here = column.iloc[repeated].reset_index(drop=True)
-        there = column.iloc[head[repeated]].reset_index(drop=True)
-        equal = here.eq(there).fillna(False).to_numpy(dtype=bool)
-        same = equal | (here.isna() & there.isna()).to_numpy(dtype=bool)
-        for position in repeated[~same][:MAX_PROBLEMS].tolist():
+        keys = codes.get(name)
+        if keys is None:
+            keys = pd.factorize(column, use_na_sentinel=False)[0]
+        differ = repeated[keys[repeated] != keys[head[repeated]]]
+        for position in differ[:MAX_PROBLEMS].tolist():
             start = int(head[position])
             problems.add(
                 f"row {problems.rows[position]}, column {name!r}",

@@ -14,7 +14,6 @@ from kpmodel.errors import UnknownCodeError
 SPECIAL_CODES = _SPECIAL_CODES
 
 
-@functools.cache
 def country_name(code: str) -> str:
     """Return the name of a country or participant `code`.
 
@@ -33,7 +32,12 @@ def country_name(code: str) -> str:
     >>> kp.participants.country_name("CF")
     'Central African Republic'
     """
-    participant_code(code, path="code", error=UnknownCodeError)
+    # Checked before the cache: an unhashable argument is an UnknownCodeError, not a TypeError.
+    return _name(participant_code(code, path="code", error=UnknownCodeError))
+
+
+@functools.cache
+def _name(code: str) -> str:
     if code in SPECIAL_CODES:
         return SPECIAL_CODES[code]
     country = pycountry.countries.get(alpha_2=code)

@@ -134,15 +134,16 @@ def _check_codes(columns: dict[str, np.ndarray[Any, Any]]) -> None:
             if not isinstance(code, str) or not _known_country(code):
                 unknown.append(f"{name} {code!r}")
     declared = columns["declared"]
-    given = pd.notna(declared)
-    canonical: dict[object, str] = {}
-    for value in pd.unique(declared[given]):
+    codes, values = pd.factorize(declared, use_na_sentinel=True)
+    canonical: list[str | None] = []
+    for value in values:
         try:
-            canonical[value] = str(DeclaredOrigin.parse(value))
+            canonical.append(str(DeclaredOrigin.parse(value)))
         except KPModelError:
             unknown.append(f"declared_origin {value!r}")
-    if canonical:  # stored in its one text form
-        declared[given] = pd.Series(declared[given]).map(canonical).to_numpy(dtype=object)
+            canonical.append(None)
+    # stored in its one text form
+    columns["declared"] = np.array([*canonical, None], dtype=object)[codes]
     if unknown:
         msg = (
             "the lots frame has codes that are not ISO 3166-1 alpha-2 country codes "

@@ -15,7 +15,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from kpmodel._boundary import as_date, finite_float, is_participant_code, participant_code, show
+from kpmodel._boundary import (
+    as_date,
+    check_text,
+    finite_float,
+    is_participant_code,
+    participant_code,
+    show,
+)
 from kpmodel._display import View
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import (
@@ -145,14 +152,14 @@ def to_day(value: object, *, path: str) -> np.datetime64:
 
 def certificate_number(certificate: object) -> str | None:
     """Return the number of a certificate given as a string or an object with ``number``."""
-    if certificate is None or isinstance(certificate, str):
-        return certificate
-    number = getattr(certificate, "number", None)
+    if certificate is None:
+        return None
+    number = certificate if isinstance(certificate, str) else getattr(certificate, "number", None)
     if isinstance(number, str):
-        return number
+        return check_text(number, path="certificate", empty=True, error=InvalidArgumentError)
     msg = (
         "certificate must be a certificate number (str), an object with a 'number' attribute "
-        f"such as kpmodel.certificates.Certificate, or None; got {certificate!r}."
+        f"such as kpmodel.certificates.Certificate, or None; got {show(certificate)}."
     )
     raise InvalidArgumentError(msg)
 
@@ -702,6 +709,63 @@ class ProvenanceGraph:
         build_from_frames(graph, lots, flows)
         return graph
 
+    @classmethod
+    def from_ledger(cls, ledger: Any, *, production: Any = None) -> ProvenanceGraph:
+        """Estimate where the parcels of a `kpmodel.Ledger` came from, from paperwork alone.
+
+        Each parcel becomes a shipped lot, with the id of its row (the lots frame carries
+        its ``certificate``). A parcel whose single declared origin is its issuing country
+        is that country's production (or, with `production`, draws on it). Every other
+        parcel draws on the issuing country's stock of documented imports, in date order
+        and in proportion to what is in stock (mass balance); carats beyond the stock are
+        of unknown origin. A country's exports of a day share its stock at the start of
+        that day, in proportion to their carats; its imports join the stock at the end of
+        the day they arrive (their ``received`` date when the ledger has one, else their
+        date of issue).
+
+        This is an estimate: certificates say nothing of which goods in a stock went
+        into which parcel, of stocks held before the ledger starts, or of goods that
+        crossed a border undocumented (see the explanation page on provenance).
+
+        Parameters
+        ----------
+        ledger : kpmodel.Ledger
+        production : kpmodel.statistics.KPStatistics, optional
+            Production per participant and half year. When given, a country's parcels of
+            its own origin draw on its production, entering at the start of each half
+            year, and carats beyond it are of unknown origin.
+
+        Returns
+        -------
+        ProvenanceGraph
+            Lots ``0 .. len(ledger) - 1`` are the parcels, in ledger order; stock pools
+            (``mix``), production (``produce``) and carats of unknown origin (``lot``)
+            follow.
+
+        Examples
+        --------
+        The United Arab Emirates import 1,000 ct from Cameroon and 3,000 ct from
+        Botswana, then export 2,000 ct and 2,400 ct of mixed origin:
+
+        >>> import pandas as pd
+        >>> ledger = kp.Ledger.from_frame(pd.DataFrame({
+        ...     "number": ["CM-1", "BW-1", "AE-1", "AE-2"],
+        ...     "issuing_country": ["CM", "BW", "AE", "AE"],
+        ...     "destination_country": ["AE", "AE", "IN", "BE"],
+        ...     "issued": ["2024-01-10", "2024-01-20", "2024-02-01", "2024-03-01"],
+        ...     "hs_code": "7102.10", "carats": [1000, 3000, 2000, 2400],
+        ...     "value_usd": [1e5, 6e5, 4e5, 5e5], "origin": ["CM", "BW", "MIXED", "MIXED"],
+        ...     "declared_origins": ""}))
+        >>> shares = kp.origin_shares(kp.ProvenanceGraph.from_ledger(ledger))
+        >>> shares.of(2)
+        {'BW': 0.75, 'CM': 0.25}
+        >>> {origin: round(share * 2400) for origin, share in shares.of(3).items()}
+        {'BW': 1500, 'CM': 500, 'unknown': 400}
+        """
+        from kpmodel.provenance._ledger import build_from_ledger
+
+        return build_from_ledger(ledger, production=production)
+
     def to_frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Return ``(lots, flows)`` DataFrames in the format `from_frames` reads.
 
@@ -848,6 +912,8 @@ def _check_text(value: object, *, path: str) -> None:
     if value is not None and not isinstance(value, str):
         msg = f"{path} must be a string or None; got {show(value)}."
         raise InvalidArgumentError(msg)
+    if value is not None:
+        check_text(value, path=path, empty=True, error=InvalidArgumentError)
 
 
 def _declared(declared: object) -> str:

@@ -11,9 +11,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from kpmodel._boundary import atomic_open, display_path, read_bytes
+from kpmodel._boundary import atomic_open, check_text, display_path, read_bytes, show
 from kpmodel._limits import check_memory
-from kpmodel.errors import InvalidGraphError
+from kpmodel.errors import InvalidGraphError, KPModelError
 
 if TYPE_CHECKING:
     from kpmodel.provenance._graph import ProvenanceGraph
@@ -86,6 +86,7 @@ def from_networkx(digraph: nx.DiGraph[Any]) -> ProvenanceGraph:
     if not isinstance(digraph, nx.DiGraph) or digraph.is_multigraph():
         msg = f"expected a networkx DiGraph; got {type(digraph).__name__}."
         raise InvalidGraphError(msg)
+    _check_attribute_types(digraph)
     rows = []
     for lot, data in digraph.nodes(data=True):
         row = {"lot_id": lot, **{name: data.get(name) for name in NODE_ATTRIBUTES}}
@@ -103,6 +104,53 @@ def from_networkx(digraph: nx.DiGraph[Any]) -> ProvenanceGraph:
     return ProvenanceGraph.from_frames(lots, flows)
 
 
+_NUMBERS = ("carats", "value_usd")
+_FLAGS = ("list_origins",)
+#: Type problems listed by name before the rest are counted.
+_MAX_LISTED = 10
+
+
+def _saveable(value: object) -> bool:
+    try:
+        check_text(value, path="", empty=True)
+    except KPModelError:
+        return False
+    return True
+
+
+def _check_attribute_types(digraph: nx.DiGraph[Any]) -> None:
+    """Refuse lists, numbers or objects where text belongs (and the reverse), naming them all."""
+    problems: list[str] = []
+    for lot, data in digraph.nodes(data=True):
+        if isinstance(lot, bool) or not isinstance(lot, int | str):
+            problems.append(f"lot id {show(lot)}: must be an integer or text")
+        for name in NODE_ATTRIBUTES:
+            value = data.get(name)
+            if value is None:
+                continue
+            if name in _NUMBERS:
+                ok = isinstance(value, int | float) and not isinstance(value, bool)
+                expected = "a number"
+            elif name in _FLAGS:
+                ok, expected = isinstance(value, bool), "true or false"
+            else:
+                ok, expected = _saveable(value), "text (UTF-8, no NUL)"
+            if not ok:
+                problems.append(f"lot {show(lot)} {name!r}: must be {expected}, got {show(value)}")
+    for source, target, data in digraph.edges(data=True):
+        carats = data.get("carats")
+        if isinstance(carats, bool) or not isinstance(carats, int | float):
+            problems.append(
+                f"flow {show(source)} -> {show(target)} 'carats': must be a number, "
+                f"got {show(carats)}"
+            )
+    if problems:
+        more = len(problems) - _MAX_LISTED
+        listed = problems[:_MAX_LISTED] + ([f"... and {more} more"] if more > 0 else [])
+        msg = "the graph data has values of the wrong type:\n  " + "\n  ".join(listed)
+        raise InvalidGraphError(msg)
+
+
 def to_node_link(graph: ProvenanceGraph) -> dict[str, Any]:
     """Return the node-link data of `graph`: a JSON-serialisable dict."""
     return nx.node_link_data(to_networkx(graph), edges="edges")
@@ -113,11 +161,13 @@ def from_node_link(data: dict[str, Any]) -> ProvenanceGraph:
     try:
         if not isinstance(data, dict):
             raise TypeError(f"got {type(data).__name__}, not a JSON object")
-        digraph = nx.node_link_graph(data, directed=True, multigraph=False, edges="edges")
-    except (KeyError, TypeError, AttributeError, nx.NetworkXError) as exc:
+        digraph: nx.DiGraph[Any] = nx.DiGraph(
+            nx.node_link_graph(data, directed=True, multigraph=False, edges="edges")
+        )
+    except (KeyError, TypeError, AttributeError, ValueError, nx.NetworkXError) as exc:
         msg = f"node-link data must have 'nodes' and 'edges' lists as to_node_link() writes: {exc}"
         raise InvalidGraphError(msg) from exc
-    return from_networkx(nx.DiGraph(digraph))
+    return from_networkx(digraph)
 
 
 def write_graphml(graph: ProvenanceGraph, path: str | os.PathLike[str]) -> None:

@@ -12,7 +12,7 @@ columns the ledger lacks is reported as not checked.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -42,9 +42,10 @@ class _Table:
         self.size = self.starts.size
         self.parcels = np.diff(np.r_[self.starts, len(frame)])
         self.first = frame.iloc[self.starts].reset_index(drop=True)
-        issued = self.first["issued"].dt.date.to_numpy(dtype=object)
-        self.days = issued if on is None else np.full(self.size, on, dtype=object)
+        issued = self.first["issued"].to_numpy(dtype="datetime64[D]")
+        self.day64 = issued if on is None else np.full(self.size, np.datetime64(on, "D"))
         self.context = context
+        self.changes = _change_days(context.register)
 
     def every(self, row_mask: BoolArray) -> BoolArray:
         """Per certificate: whether `row_mask` holds on every one of its parcel rows."""
@@ -56,15 +57,46 @@ class _Table:
     def column(self, name: str) -> pd.Series:
         return self.first[name]
 
-    def may_trade(self, name: str) -> BoolArray:
-        """Per certificate: whether its country in column `name` may trade on its day."""
-        codes = self.column(name).to_numpy(dtype=object)
-        keys = pd.MultiIndex.from_arrays([codes, self.days])
-        index, pairs = keys.factorize()
-        answers = np.array(
-            [self.context.at(day).may_trade(code) for code, day in pairs], dtype=bool
+    def day(self, index: int) -> date:
+        """Return the day certificate `index` is judged on."""
+        day: date = self.day64[index].astype(object)
+        return day
+
+    def ask(self, name: str, question: Callable[[Context, str], bool]) -> BoolArray:
+        """Per certificate: `question` about its country in column `name`, on its day.
+
+        The register is asked once per country and stretch of days between two changes
+        of any status, membership or measure in it (its answers are the same within
+        one), or once per country and day when the register does not tell its changes.
+        """
+        if self.size == 0:
+            return np.zeros(0, dtype=bool)
+        country = pd.factorize(self.column(name), use_na_sentinel=False)[0]
+        stretch = (
+            np.searchsorted(self.changes, self.day64, side="right")
+            if self.changes is not None
+            else pd.factorize(self.day64)[0]
         )
-        return answers[index] if self.size else np.zeros(0, dtype=bool)
+        keys = country.astype(np.int64) * (int(stretch.max()) + 1) + stretch
+        _, where, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        codes = self.column(name).to_numpy(dtype=object)
+        answers: BoolArray = np.array(
+            [question(self.context.at(self.day(i)), codes[i]) for i in where.tolist()],
+            dtype=bool,
+        )
+        asked: BoolArray = answers[inverse.ravel()]
+        return asked
+
+    def both(self, question: Callable[[Context, str], bool]) -> BoolArray:
+        """Per certificate: `question` holds for its issuing and its destination country."""
+        issuing: BoolArray = self.ask("issuing_country", question)
+        return issuing & self.ask("destination_country", question)
+
+    def without_zones(self) -> BoolArray:
+        """Per certificate: whether none of its parcels names a zone."""
+        if "zone" not in self.frame.columns:
+            return np.ones(self.size, dtype=bool)
+        return self.every(self.frame["zone"].isna().to_numpy(dtype=bool))
 
 
 def _flag(name: str) -> Callable[[_Table], BoolArray]:
@@ -121,8 +153,26 @@ def _parcel_count(table: _Table) -> BoolArray:
     return (stated.isna() | stated.eq(table.parcels)).fillna(True).to_numpy(dtype=bool)
 
 
+def _participating(context: Context, code: str) -> bool:
+    status = context.register.status(code, on=context.on)
+    return str(getattr(status, "value", status)) == "participant"
+
+
+def _unmeasured(context: Context, code: str) -> bool:
+    measures = getattr(context.register, "measures", None)
+    return measures is None or not measures(code, on=context.on)
+
+
 def _participants(table: _Table) -> BoolArray:
-    return table.may_trade("issuing_country") & table.may_trade("destination_country")
+    return table.both(_participating)
+
+
+def _decisions(table: _Table) -> BoolArray:
+    return table.both(_participating) & table.without_zones()
+
+
+def _measures(table: _Table) -> BoolArray:
+    return table.both(_unmeasured)
 
 
 # Which certificates certainly pass each built-in rule (an answer may only err on the side
@@ -140,6 +190,8 @@ _CLEAN: dict[str, Callable[[_Table], BoolArray]] = {
     "annex-i-validation": _flag("validated"),
     "mixed-origin-listing": _origin_listing,
     "section-iii-c-certificate": _participants,
+    "kp-decision-certificate": _decisions,
+    "trade-measure-certificate": _measures,
 }
 
 
@@ -152,11 +204,35 @@ def _builtin(rule: Rule) -> bool:
 
 
 def _in_force(rule: Rule, days: np.ndarray[Any, Any]) -> BoolArray:
-    return (
-        np.array([rule.in_force(day) for day in days], dtype=bool)
-        if days.size
-        else (np.zeros(0, dtype=bool))
-    )
+    """Per day (datetime64[D]): whether `rule` is in force."""
+    mask: BoolArray = days >= np.datetime64(rule.in_force_from, "D")
+    if rule.in_force_until is not None:
+        mask &= days < np.datetime64(rule.in_force_until, "D")
+    return mask
+
+
+def _change_days(register: object) -> np.ndarray[Any, Any] | None:
+    """Every day on which something in `register` changes (kpmodel's Register), sorted.
+
+    The answers of ``may_trade(code, on=day)`` without a zone are the same for all days
+    between two of these. None for a register that does not list its participants.
+    """
+    participants = getattr(register, "participants", None)
+    if participants is None:
+        return None
+    days: set[date] = set()
+    try:
+        for participant in participants:
+            days.update(event.on for event in participant.events)
+            spans = [*participant.members, *getattr(participant, "measures", ())]
+            for span in spans:
+                if span.start is not None:
+                    days.add(span.start)
+                if span.end is not None:
+                    days.add(span.end + timedelta(days=1))
+    except (AttributeError, TypeError):
+        return None
+    return np.array(sorted(days), dtype="datetime64[D]")
 
 
 def check_ledger(
@@ -171,7 +247,7 @@ def check_ledger(
     base = Context(on=on or date.min, register=register, memo=memo, in_ledger=True)
     table = _Table(ledger, base, on)
     present = set(ledger.columns)
-    distinct_days = sorted(set(table.days.tolist()))
+    distinct_days: list[date] = np.unique(table.day64).astype(object).tolist()
     by_day: dict[date, Context] = {}
     records: dict[int, Certificate] = {}
 
@@ -198,8 +274,13 @@ def check_ledger(
                     )
                 )
             continue
-        days = table.days if rule.applies_to == "certificate" else np.array([ledger_day])
-        if ledger_day is None or not any(rule.in_force(day) for day in set(days.tolist())):
+        if ledger_day is None:
+            continue
+        if rule.applies_to == "certificate":
+            suspects = _in_force(rule, table.day64)
+            if not suspects.any():
+                continue
+        elif not rule.in_force(ledger_day):
             continue
         missing = [name for name in rule.columns if name not in present]
         if missing:
@@ -214,13 +295,12 @@ def check_ledger(
         if rule.applies_to == "ledger":
             keyed += _ledger_rule(rule, order, table, ledger, context_on(ledger_day))
             continue
-        suspects = _in_force(rule, table.days)
         if rule.id in _CLEAN and _builtin(rule):
             suspects &= ~_CLEAN[rule.id](table)
         chosen = np.flatnonzero(suspects).tolist()
         record(chosen)
         for index in chosen:
-            here = context_on(table.days[index])
+            here = context_on(table.day(index))
             for seq, finding in enumerate(rule.check(records[index], here)):
                 keyed.append((index, order, seq, _prefixed(finding, f"[{index}]")))
     keyed.sort(key=lambda k: (k[0], k[1], k[2]))

@@ -15,6 +15,7 @@ from kpmodel._display import View
 from kpmodel._progress import progress_bar
 from kpmodel.certificates import Certificate, DeclaredOrigin, Parcel, Party
 from kpmodel.errors import InvalidArgumentError
+from kpmodel.ledger import Ledger
 from kpmodel.participants import Register
 from kpmodel.provenance import ProvenanceGraph
 from kpmodel.simulation import _engine as en
@@ -363,6 +364,51 @@ class SimulationResult:
                 "seized": legs["seized"].to_numpy(),
             }
         )
+
+    @functools.cached_property
+    def ledger(self) -> Ledger:
+        """The run's paperwork as a `kpmodel.Ledger`: one row per parcel on a certificate.
+
+        The columns the simulation knows: ``number`` (as in `certificates`),
+        ``issuing_country``, ``destination_country``, ``issued`` (the step's date),
+        ``hs_code`` (7102.10, unsorted: the simulation does not sort goods), ``carats``,
+        ``value_usd``, ``origin`` and ``declared_origins`` (what the certificate declares,
+        by `kpmodel.provenance.declare_origin`). It goes through `kpmodel.check`,
+        `kpmodel.statistics.KPStatistics.from_ledger` and
+        `kpmodel.ProvenanceGraph.from_ledger` like a ledger read from a file; the rules
+        that need the columns it lacks (authority, parties, expiry, ...) are not checked.
+
+        Examples
+        --------
+        >>> result = kp.simulation.run(kp.simulation.builtin("car-2013"), seed=1)
+        >>> result.ledger.columns == kp.ledger.REQUIRED_COLUMNS
+        True
+        >>> len(result.ledger) == len(result.parcels)
+        True
+        """
+        legs = self._certified.sort_values("certificate", kind="stable")
+        ids = self.certificates["certificate_id"].to_numpy()
+        countries = np.array(self._arrays.net.countries, dtype=object)
+        first = legs.groupby("certificate", sort=True)["label"].first()
+        declared = [self._label(int(label)) for label in first.to_numpy()]
+        which = legs["certificate"].to_numpy()
+        dates = np.asarray(self._dates, dtype="datetime64[D]")
+        frame = pd.DataFrame(
+            {
+                "number": ids[which],
+                "issuing_country": countries[legs["exporter"].to_numpy()],
+                "destination_country": countries[legs["importer"].to_numpy()],
+                "issued": dates[legs["step"].to_numpy()],
+                "hs_code": "7102.10",
+                "carats": legs["carats"].to_numpy(dtype=np.float64),
+                "value_usd": legs["value_usd"].to_numpy(dtype=np.float64),
+                "origin": np.array([d.origin for d in declared], dtype=object)[which],
+                "declared_origins": np.array([d.listed_text for d in declared], dtype=object)[
+                    which
+                ],
+            }
+        )
+        return Ledger.from_frame(frame)
 
     @functools.cached_property
     def shipments(self) -> pd.DataFrame:

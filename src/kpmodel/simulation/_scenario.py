@@ -120,7 +120,7 @@ def _decimal(value: object) -> object:
 
 
 def _float(value: object) -> object:
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() <= 200:
         return float(value)
     return value
 

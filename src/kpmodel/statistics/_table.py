@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -24,12 +25,14 @@ from kpmodel._boundary import (
 from kpmodel._display import View
 from kpmodel._output import csv_restore, csv_safe
 from kpmodel.errors import InvalidArgumentError, LoadError, Problem
+from kpmodel.ledger import Ledger
 from kpmodel.statistics._validation import (
     FLOWS,
     ProblemCollector,
     labels,
     numbers,
     row_label,
+    scalars,
     text,
 )
 
@@ -225,8 +228,19 @@ class KPStatistics:
         source = display_path(path)
         text = read_text(path, source=source)  # the file's encoding is named if not UTF-8
         try:
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+            with warnings.catch_warnings():
+                # A row longer than the header is an error here, not a warning.
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                # index_col=False: a row with extra cells must not turn a column into the index.
+                frame = pd.read_csv(
+                    io.StringIO(text), dtype=str, keep_default_na=False, index_col=False
+                )
+        except (
+            pd.errors.ParserError,
+            pd.errors.ParserWarning,
+            pd.errors.EmptyDataError,
+            ValueError,
+        ) as exc:
             raise LoadError(
                 [Problem("", f"cannot read the file as CSV: {exc}")], source=source
             ) from None
@@ -235,9 +249,9 @@ class KPStatistics:
     @classmethod
     def from_ledger(
         cls,
-        shipments: pd.DataFrame | Iterable[object],
+        shipments: Ledger | pd.DataFrame | Iterable[object],
         *,
-        imports: pd.DataFrame | None = None,
+        imports: Ledger | pd.DataFrame | None = None,
         production: pd.DataFrame | None = None,
     ) -> KPStatistics:
         """Build statistics from a ledger of certificates and shipments, as the KP compiles them.
@@ -250,10 +264,13 @@ class KPStatistics:
 
         Parameters
         ----------
-        shipments : pandas.DataFrame or sequence of records
-            A ledger of `kpmodel.certificates` records (as `kpmodel.certificates.load`
-            returns it): each `Shipment` counts on its departure date, each `Certificate`
-            that no shipment in the ledger carries counts on its issue date, with countries
+        shipments : kpmodel.Ledger, pandas.DataFrame or sequence of records
+            A `kpmodel.Ledger`: each certificate counts on its ``departed`` date where the
+            ledger has one, else on its date of issue, with countries mapped to their
+            participant (Belgium to the EU). Or a ledger of `kpmodel.certificates` records
+            (as `kpmodel.certificates.load` returns it): each `Shipment` counts on its
+            departure date, each `Certificate` that no shipment in the ledger carries
+            counts on its issue date, with countries
             mapped to their participant (Belgium to the EU); import confirmations carry no
             value and are left out. Or a DataFrame with
             one row per certificate (or per parcel or shipment) as the exporting authority
@@ -262,8 +279,8 @@ class KPStatistics:
             ``certificate`` (an id; rows sharing it count as one certificate), ``origin``
             (accepted and ignored: KP statistics do not record origin, which is why mixed
             origin is invisible in them) and ``replication``.
-        imports : pandas.DataFrame, optional
-            The same columns, for imports as the importing authorities declared them (import
+        imports : kpmodel.Ledger or pandas.DataFrame, optional
+            The same, for imports as the importing authorities declared them (import
             confirmations). When given, imports come from here instead of from `shipments`,
             so mirror gaps between the two declarations become visible.
         production : pandas.DataFrame, optional
@@ -303,10 +320,20 @@ class KPStatistics:
         0          BW  export  1285.4           1.0
         1          EU  import  1285.4           1.0
 
+        And so does a `kpmodel.Ledger`, read from a file or simulated:
+
+        >>> ledger = kp.Ledger.from_records([cert])
+        >>> kp.statistics.KPStatistics.from_ledger(ledger).table.equals(stats.table)
+        True
+
         .. versionadded:: 0.1
         """
-        if not isinstance(shipments, pd.DataFrame):
+        if isinstance(shipments, Ledger):
+            shipments = _ledger_frame(shipments)
+        elif not isinstance(shipments, pd.DataFrame):
             shipments = _records_frame(shipments)
+        if isinstance(imports, Ledger):
+            imports = _ledger_frame(imports)
         return _from_ledger(shipments, imports=imports, production=production)
 
     # -- derived views --------------------------------------------------------------------
@@ -553,7 +580,7 @@ def _normalise(
     else:
         out["replication"] = 0.0
     if "partner" in frame.columns:
-        partner = frame["partner"].astype("string").str.strip().fillna("")
+        partner = scalars(frame["partner"]).astype("string").str.strip().fillna("")
         bad = partner.ne("") & (out["flow"] == "production")
         problems.bad_cells(frame, "partner", bad.fillna(False), "blank on production rows")
         given = partner.ne("") & ~bad.fillna(False)
@@ -708,6 +735,45 @@ def _records_frame(records: Iterable[object]) -> pd.DataFrame:
         )
     columns = ["date", "exporter", "importer", "carats", "value_usd", "certificate"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _ledger_frame(ledger: Ledger) -> pd.DataFrame:
+    """One row per certificate of a `Ledger`, with participants, in `_from_ledger`'s form."""
+    from kpmodel.participants import Register
+
+    frame = ledger.to_frame()
+    number = frame["number"].to_numpy(dtype=object)
+    starts = np.ones(len(frame), dtype=bool)
+    starts[1:] = number[1:] != number[:-1]
+    run = np.cumsum(starts) - 1
+    day = frame["issued"]
+    if "departed" in frame.columns:
+        day = frame["departed"].where(frame["departed"].notna(), day)
+    first = np.flatnonzero(starts)
+    register = Register.default()
+    dates = day.to_numpy(dtype="datetime64[D]")[first].astype(object)
+
+    def participants(column: str) -> list[str]:
+        codes = frame[column].to_numpy(dtype=object)[first]
+        known: dict[tuple[str, Any], str] = {}
+        return [
+            known.setdefault((c, d), register.participant_of(c, on=d) or c)
+            if (c, d) not in known
+            else known[(c, d)]
+            for c, d in zip(codes, dates, strict=True)
+        ]
+
+    return pd.DataFrame(
+        {
+            "date": dates,
+            "exporter": participants("issuing_country"),
+            "importer": participants("destination_country"),
+            "carats": np.bincount(run, weights=frame["carats"].to_numpy(np.float64)),
+            "value_usd": np.bincount(run, weights=frame["value_usd"].to_numpy(np.float64)),
+            "certificate": number[first],
+        },
+        columns=["date", "exporter", "importer", "carats", "value_usd", "certificate"],
+    )
 
 
 def _from_ledger(

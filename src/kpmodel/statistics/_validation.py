@@ -13,6 +13,24 @@ from kpmodel.errors import LoadError, Problem
 FLOWS = ("production", "import", "export")
 
 
+_PLAIN = {"string", "integer", "floating", "mixed-integer-float", "decimal", "boolean", "empty"}
+
+
+def scalars(values: pd.Series) -> pd.Series:
+    """Return `values`, with cells that are not scalars (lists, dicts, objects) as text.
+
+    Only object columns are looked at, and only when they hold such cells, so the cost is one
+    pass over the column: such cells are then reported as bad values rather than crashing
+    pandas (which cannot hash a list or parse a dict as a number).
+    """
+    if values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) in _PLAIN:
+        return values  # the common case (text read from CSV) costs one C-speed pass
+    odd = values.map(lambda v: not isinstance(v, str | int | float | np.generic | type(None)))
+    if not odd.any():
+        return values
+    return values.where(~odd, values[odd].map(lambda v: f"<{type(v).__name__}>"))
+
+
 def row_label(label: Hashable, *, csv_rows: bool) -> str:
     """Name a row as users see it: a CSV data row (line = row + 1) or a frame index label."""
     if csv_rows:
@@ -78,7 +96,7 @@ def numbers(
     Valid numbers are finite and within ``[minimum, maximum]`` (by default from 0 to the
     boundary layer's `MAX_QUANTITY`, so sums of millions of rows stay finite).
     """
-    raw = frame[column]
+    raw = scalars(frame[column])
     values = pd.to_numeric(raw, errors="coerce").astype("float64")
     array = values.to_numpy()
     with np.errstate(invalid="ignore"):
@@ -110,7 +128,7 @@ def labels(
 
     Only the distinct values are cleaned and checked, so millions of rows cost little.
     """
-    codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+    codes, uniques = pd.factorize(scalars(frame[column]), use_na_sentinel=True)
     cleaned = pd.Series(pd.Index(uniques).astype("string")).str.strip()
     if lower:
         cleaned = cleaned.str.lower()
@@ -137,7 +155,7 @@ def text(
     frame: pd.DataFrame, column: str, problems: ProblemCollector, *, expected: str
 ) -> pd.Series:
     """Return `column` as stripped strings, recording every empty cell."""
-    values = frame[column].astype("string").str.strip()
+    values = scalars(frame[column]).astype("string").str.strip()
     bad = values.isna() | values.eq("")
     problems.bad_cells(frame, column, bad.fillna(True), expected)
     return values.fillna("").astype(str)

@@ -30,6 +30,15 @@ from kpmodel.testing._definitions_strategies import (
     places,
     situations,
 )
+from kpmodel.testing._hostile_strategies import (
+    hostile_bytes,
+    hostile_csv,
+    hostile_documents,
+    hostile_frames,
+    hostile_json,
+    hostile_toml,
+    hostile_values,
+)
 from kpmodel.testing._ledger_strategies import declared_origins, ledger_tables
 from kpmodel.testing._provenance_strategies import provenance_graphs
 from kpmodel.testing._simulation_strategies import lever_values, scenarios
@@ -43,6 +52,13 @@ __all__ = [
     "defective_certificates",
     "definitions",
     "designations",
+    "hostile_bytes",
+    "hostile_csv",
+    "hostile_documents",
+    "hostile_frames",
+    "hostile_json",
+    "hostile_toml",
+    "hostile_values",
     "ledger_tables",
     "ledgers",
     "lever_values",

@@ -1,0 +1,273 @@
+"""Paperwork alone, traced: a provenance graph estimated from a `Ledger` by mass balance."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from kpmodel.certificates import DeclaredOrigin
+from kpmodel.errors import InvalidArgumentError
+from kpmodel.ledger import Ledger
+
+if TYPE_CHECKING:
+    from kpmodel.provenance._graph import ProvenanceGraph
+
+_DAY = np.timedelta64(1, "D")
+
+
+def _production_arrivals(production: Any) -> pd.DataFrame:
+    """Production per participant and half year, entering stock before the half year starts."""
+    frame = production.to_frame()
+    if "replication" in frame.columns and frame["replication"].nunique() > 1:
+        msg = (
+            "production must hold one set of statistics, got several replications; "
+            "select one with statistics.table[statistics.table.replication == 0]"
+        )
+        raise InvalidArgumentError(msg)
+    produced = frame[(frame["flow"] == "production") & (frame["carats"] > 0)]
+    start = pd.to_datetime(
+        {"year": produced["year"], "month": np.where(produced["half"] == 1, 1, 7), "day": 1}
+    ).to_numpy(dtype="datetime64[D]")
+    return pd.DataFrame(
+        {
+            "participant": produced["participant"].astype(str).to_numpy(),
+            "day": start - _DAY,  # arrives at the end of the day before the half year
+            "carats": produced["carats"].to_numpy(dtype=np.float64),
+        }
+    )
+
+
+class _Builder:
+    """New lots and flows, appended a day at a time as arrays."""
+
+    def __init__(self, first_id: int) -> None:
+        self.next_id = first_id
+        self.lots: list[tuple[np.ndarray[Any, Any], ...]] = []
+        self.flows: list[tuple[np.ndarray[Any, Any], ...]] = []
+
+    def add_lots(self, kind: int, day: int, country: Any, carats: Any, origin: Any) -> Any:
+        """Append lots of one kind and day; return their ids."""
+        count = len(carats)
+        ids = self.next_id + np.arange(count)
+        self.next_id += count
+        self.lots.append(
+            (
+                np.full(count, kind, np.int8),
+                np.full(count, day, np.int64),
+                np.asarray(country, np.int64),
+                np.asarray(carats, np.float64),
+                np.asarray(origin, np.int64),
+            )
+        )
+        return ids
+
+    def add_flows(self, source: Any, target: Any, carats: Any) -> None:
+        keep = np.asarray(carats) > 0
+        self.flows.append(
+            (
+                np.asarray(source, np.int64)[keep],
+                np.asarray(target, np.int64)[keep],
+                np.asarray(carats, np.float64)[keep],
+            )
+        )
+
+
+_PRODUCE, _MIX, _UNKNOWN = 0, 1, 2
+_KIND_NAMES = np.array(["produce", "mix", "lot"], dtype=object)
+
+
+def _grouped(keys: np.ndarray[Any, Any]) -> tuple[Any, Any]:
+    """Distinct keys and, per item, the index of its key (keys need not be sorted)."""
+    unique, inverse = np.unique(keys, return_inverse=True)
+    return unique, inverse.ravel()
+
+
+def build_from_ledger(ledger: object, *, production: Any = None) -> ProvenanceGraph:
+    """Return the graph `ProvenanceGraph.from_ledger` describes."""
+    from kpmodel.provenance._graph import ProvenanceGraph
+
+    if not isinstance(ledger, Ledger):
+        msg = f"from_ledger takes a kpmodel.Ledger, got {type(ledger).__name__}"
+        raise InvalidArgumentError(msg)
+    # Statistics sit above provenance in the layers: read them by their public to_frame().
+    if production is not None and not callable(getattr(production, "to_frame", None)):
+        msg = (
+            "production must be a kpmodel.statistics.KPStatistics (or None), "
+            f"got {type(production).__name__}"
+        )
+        raise InvalidArgumentError(msg)
+    frame = ledger.to_frame()
+    n = len(frame)
+    extra = _production_arrivals(production) if production is not None else None
+    names, countries = pd.factorize(
+        np.concatenate(
+            [
+                frame["issuing_country"].to_numpy(dtype=object),
+                frame["destination_country"].to_numpy(dtype=object),
+                np.zeros(0, object) if extra is None else extra["participant"].to_numpy(object),
+            ]
+        )
+    )
+    exporter, importer, producer = names[:n], names[n : 2 * n], names[2 * n :]
+    carats = frame["carats"].to_numpy(dtype=np.float64)
+    issued = frame["issued"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    arrival = issued
+    if "received" in frame.columns:
+        received = frame["received"].to_numpy(dtype="datetime64[D]")
+        late = ~np.isnat(received)
+        arrival = issued.copy()
+        arrival[late] = np.maximum(received[late].astype(np.int64), issued[late])
+    origin = frame["origin"].astype(object).where(frame["origin"].notna(), None).to_numpy()
+    listed = frame["declared_origins"].to_numpy(dtype=object)
+    own = (origin == frame["issuing_country"].to_numpy(dtype=object)) & (listed == "")
+    # What each certificate declares, as the text the graph stores (one parse per kind).
+    origin_code, origins = pd.factorize(origin, use_na_sentinel=False)
+    listed_code, lists = pd.factorize(listed, use_na_sentinel=False)
+    pair_code, pairs = np.unique(origin_code * len(lists) + listed_code, return_inverse=True)
+    stored = np.array(
+        [
+            str(DeclaredOrigin.from_fields(o, lst)) if isinstance(o, str) else None
+            for o, lst in ((origins[c // len(lists)], lists[c % len(lists)]) for c in pair_code)
+        ],
+        dtype=object,
+    )[pairs.ravel()]
+
+    with_production = extra is not None
+    # A stock per country (key 2c) and, with production statistics, a production stock (2c+1).
+    draws_from = exporter * 2 + (own & with_production).astype(np.int64)
+    from_production = own & (not with_production)
+    keys = 2 * len(countries)
+    pool = np.full(keys, -1, np.int64)
+    left = np.zeros(keys)
+    built = _Builder(n)
+
+    out_order = np.lexsort((np.arange(n), issued))
+    in_order = np.lexsort((np.arange(n), arrival))
+    out_day, in_day = issued[out_order], arrival[in_order]
+    made_day = (
+        np.zeros(0, np.int64)
+        if extra is None
+        else extra["day"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    )
+    made_order = np.argsort(made_day, kind="stable")
+    made_day = made_day[made_order]
+    for day in np.unique(np.concatenate([issued, arrival, made_day])).tolist():
+        # Exports of the day draw on the stock at the start of the day, in ledger order.
+        rows = out_order[np.searchsorted(out_day, day) : np.searchsorted(out_day, day, "right")]
+        if rows.size:
+            mine = rows[from_production[rows]]
+            if mine.size:
+                unique, inverse = _grouped(exporter[mine])
+                amounts = np.bincount(inverse, weights=carats[mine])
+                ids = built.add_lots(_PRODUCE, day, unique, amounts, unique)
+                built.add_flows(ids[inverse], mine, carats[mine])
+            rest = rows[~from_production[rows]]
+            if rest.size:
+                # A country's exports of the day share its stock at the start of the day in
+                # proportion to their carats; what the stock lacks is of unknown origin.
+                key = draws_from[rest]
+                unique, inverse = _grouped(key)
+                wanted = np.bincount(inverse, weights=carats[rest])
+                taken = np.minimum(wanted, left[unique])
+                left[unique] -= taken
+                enough = taken >= wanted
+                direct = enough[inverse]
+                built.add_flows(pool[key[direct]], rest[direct], carats[rest[direct]])
+                short = np.flatnonzero(~enough)
+                if short.size:
+                    # The exporter's holding of the day: the stock it had and carats of
+                    # unknown origin (the holding receives less than it holds).
+                    ids = built.add_lots(
+                        _UNKNOWN, day, unique[short] // 2, wanted[short], np.full(short.size, -1)
+                    )
+                    built.add_flows(pool[unique[short]], ids, taken[short])
+                    slot = np.full(unique.size, -1)
+                    slot[short] = np.arange(short.size)
+                    held = ~direct
+                    built.add_flows(ids[slot[inverse[held]]], rest[held], carats[rest[held]])
+        # Imports (and production) of the day join the stock at its end.
+        arriving = in_order[np.searchsorted(in_day, day) : np.searchsorted(in_day, day, "right")]
+        sources, key, amounts = arriving, importer[arriving] * 2, carats[arriving]
+        made = made_order[np.searchsorted(made_day, day) : np.searchsorted(made_day, day, "right")]
+        if made.size:
+            assert extra is not None
+            made_carats = extra["carats"].to_numpy()[made]
+            ids = built.add_lots(_PRODUCE, day, producer[made], made_carats, producer[made])
+            sources = np.concatenate([sources, ids])
+            key = np.concatenate([key, producer[made] * 2 + 1])
+            amounts = np.concatenate([amounts, made_carats])
+        if not sources.size:
+            continue
+        unique, inverse = _grouped(key)
+        counts = np.bincount(inverse)
+        totals = np.bincount(inverse, weights=amounts)
+        before = left[unique]
+        alone = (before <= 0) & (counts == 1)
+        single = alone[inverse]
+        pool[key[single]] = sources[single]  # the one arrival is the stock
+        left[key[single]] = amounts[single]
+        merged = np.flatnonzero(~alone)
+        if merged.size:
+            held = unique[merged]
+            ids = built.add_lots(
+                _MIX, day, held // 2, before[merged] + totals[merged], np.full(merged.size, -1)
+            )
+            had = before[merged] > 0
+            built.add_flows(pool[held][had], ids[had], before[merged][had])
+            slot = np.full(unique.size, -1)
+            slot[merged] = np.arange(merged.size)
+            entering = ~single
+            built.add_flows(sources[entering], ids[slot[inverse[entering]]], amounts[entering])
+            pool[held] = ids
+            left[held] = before[merged] + totals[merged]
+    return _graph(ProvenanceGraph, frame, stored, countries, built)
+
+
+def _graph(
+    cls: Any, frame: pd.DataFrame, stored: Any, countries: Any, built: _Builder
+) -> ProvenanceGraph:
+    n = len(frame)
+    parts = list(zip(*built.lots, strict=True)) if built.lots else [np.zeros(0)] * 5
+    kind, day, country, amount, origin = (
+        np.concatenate(part) if built.lots else np.zeros(0, np.int64) for part in parts
+    )
+    names = np.array([*countries, None], dtype=object)
+    m = len(kind)
+
+    def text(*parts: np.ndarray[Any, Any]) -> pd.Series:
+        # as it is: no conversion to a string dtype, which costs time and changes nothing
+        return pd.Series(
+            np.concatenate([np.asarray(p, dtype=object) for p in parts]), dtype=object
+        )
+
+    lots = pd.DataFrame(
+        {
+            "lot_id": np.arange(n + m),
+            "carats": np.concatenate([frame["carats"].to_numpy(np.float64), amount]),
+            "origin": text(np.full(n, None, dtype=object), names[origin]),
+            "kind": text(np.full(n, "ship", dtype=object), _KIND_NAMES[kind.astype(np.int64)]),
+            "on": np.concatenate(
+                [
+                    frame["issued"].to_numpy(dtype="datetime64[D]"),
+                    day.astype(np.int64).astype("datetime64[D]"),
+                ]
+            ),
+            "country": text(frame["destination_country"].to_numpy(dtype=object), names[country]),
+            "value_usd": np.concatenate(
+                [frame["value_usd"].to_numpy(np.float64), np.full(m, np.nan)]
+            ),
+            "certificate": text(frame["number"].to_numpy(dtype=object), np.full(m, None)),
+            "declared_origin": text(stored, np.full(m, None)),
+        }
+    )
+    flow_parts = list(zip(*built.flows, strict=True)) if built.flows else None
+    source, target, carats = (
+        (np.concatenate(part) for part in flow_parts)
+        if flow_parts
+        else (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    )
+    flows = pd.DataFrame({"source": source, "target": target, "carats": carats})
+    graph: ProvenanceGraph = cls.from_frames(lots, flows)
+    return graph
