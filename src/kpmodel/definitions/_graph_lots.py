@@ -26,8 +26,16 @@ import scipy.sparse as sp
 
 from kpmodel._limits import check_memory
 from kpmodel.definitions._calling import name_of
-from kpmodel.definitions._definition import EVENTS, Verdict
-from kpmodel.definitions._evidence import Period, Place
+from kpmodel.definitions._definition import (
+    EVENTS,
+    Definition,
+    Verdict,
+    _DesignationTest,
+    _PlaceTest,
+    _SetTest,
+    _TimeTest,
+)
+from kpmodel.definitions._evidence import Period, Place, Situation
 from kpmodel.definitions._origins import (
     IN,
     OUT,
@@ -108,9 +116,28 @@ def _carats(graph: ProvenanceGraph) -> FloatArray:
     return lot_carats(graph)
 
 
-def _production(graph: ProvenanceGraph, by: str) -> tuple[np.ndarray[Any, Any], pd.DataFrame]:
-    """Return the positions of production lots and their place, day and value per carat."""
-    frame, _ = graph.to_frames()
+class _Frames:
+    """A graph's `to_frames()`, built once for all the steps of one computation."""
+
+    def __init__(self, graph: ProvenanceGraph) -> None:
+        self.graph = graph
+        self._frames: tuple[pd.DataFrame, pd.DataFrame] | None = None
+
+    def get(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        if self._frames is None:
+            self._frames = self.graph.to_frames()
+        return self._frames
+
+
+def _production(
+    graph: ProvenanceGraph, by: str, frames: _Frames | None = None
+) -> tuple[np.ndarray[Any, Any], pd.DataFrame]:
+    """Return the positions of production lots and their place, day and value per carat.
+
+    The table's ``day`` column holds dates (None where unknown), ``day64`` the same days
+    as ``datetime64[D]`` (NaT where unknown).
+    """
+    frame, _ = (frames or _Frames(graph)).get()
     rows = np.flatnonzero((frame["kind"] == "produce").to_numpy() & frame["origin"].notna())
     produced = frame.iloc[rows]
     nothing = [None] * len(produced)
@@ -120,11 +147,13 @@ def _production(graph: ProvenanceGraph, by: str) -> tuple[np.ndarray[Any, Any], 
         Place(country, _text(zone), _text(site))
         for country, zone, site in zip(produced["origin"], zones, sites, strict=True)
     ]
-    days = [None if pd.isna(t) else t.date() for t in produced["on"]]
+    day64 = pd.to_datetime(produced["on"]).to_numpy().astype("datetime64[D]")
+    days = [None if np.isnat(t) else t.item() for t in day64]
     table = pd.DataFrame(
         {
             "place": places,
             "day": days,
+            "day64": day64,
             "value_per_carat": (produced["value_usd"] / produced["carats"]).to_numpy(),
         }
     )
@@ -177,8 +206,9 @@ def graph_verdicts(
     events = {name_of(d): judged_event(d) for d in definitions}
     if on is not None:
         events = dict.fromkeys(events, "production")
+    frames = _Frames(lots.graph) if lots.graph is not None else None
     parts = [
-        _event_verdicts(group, lots, on, event)
+        _event_verdicts(group, lots, on, event, frames)
         for event in EVENTS
         if (group := [d for d in definitions if events[name_of(d)] == event])
     ]
@@ -199,18 +229,22 @@ def graph_verdicts(
     )
 
 
-def _moves(graph: ProvenanceGraph) -> tuple[np.ndarray[Any, Any], list[Any]]:
-    """Return the positions of shipment lots (shipped or smuggled) and their dates."""
-    frame, _ = graph.to_frames()
+def _moves(
+    graph: ProvenanceGraph, frames: _Frames | None = None
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Return the positions of shipment lots (shipped or smuggled) and their days (NaT)."""
+    frame, _ = (frames or _Frames(graph)).get()
     kinds = frame["kind"].astype(str).to_numpy()
     rows = np.flatnonzero((kinds == "ship") | (kinds == "smuggle"))
-    days = [None if pd.isna(t) else t.date() for t in frame["on"].iloc[rows]]
+    days = pd.to_datetime(frame["on"].iloc[rows]).to_numpy().astype("datetime64[D]")
     return rows, days
 
 
-def _input_weights(graph: ProvenanceGraph, rows: np.ndarray[Any, Any]) -> sp.csr_array:
+def _input_weights(
+    graph: ProvenanceGraph, rows: np.ndarray[Any, Any], frames: _Frames | None = None
+) -> sp.csr_array:
     """Return, for `rows`, the share of each lot's carats that came from each other lot."""
-    _, flows = graph.to_frames()
+    _, flows = (frames or _Frames(graph)).get()
     index = graph.lots
     source = index.get_indexer(pd.Index(flows["source"], dtype=object))
     target = index.get_indexer(pd.Index(flows["target"], dtype=object))
@@ -245,29 +279,37 @@ def _by_origin(
 
 
 def _event_verdicts(
-    definitions: list[Any], lots: Lots, on: dt.date | Period | None, event: str
+    definitions: list[Any],
+    lots: Lots,
+    on: dt.date | Period | None,
+    event: str,
+    frames: _Frames | None = None,
 ) -> tuple[LotVerdicts, LotAmounts]:
     graph = lots.graph
     assert graph is not None  # only called for lots built from a graph
+    frames = frames or _Frames(graph)
     evidence = situation_list(lots.situations)
-    rows, table = _production(graph, lots.by)
+    rows, table = _production(graph, lots.by, frames)
     n = len(graph)
     vpc = table["value_per_carat"].fillna(0.0).to_numpy()
-    moves, move_days = _moves(graph) if event != "production" else (np.zeros(0, int), [])
+    if event != "production":
+        moves, move_days = _moves(graph, frames)
+    else:
+        moves, move_days = np.zeros(0, int), np.zeros(0, "datetime64[D]")
     # Classes: per definition, one share and one value column for each distinct verdict
     # worth keeping (IN, UNDETERMINED, or OUT with reasons); then the unknown-source share
     # and the share of carats with a recorded value.
     classes: list[tuple[str, Verdict]] = []
     index: dict[tuple[str, tuple[Any, ...]], int] = {}
     caches: dict[str, dict[tuple[Place, Any], Verdict]] = {}
+    epochs = {name_of(d): _epochs(d, evidence) for d in definitions}
 
-    def class_of(definition: Any, place: Place, when: Any) -> int:
+    def class_of(definition: Any, place: Place, when: Any, key: Any) -> int:
         name = name_of(definition)
         cache = caches.setdefault(name, {})
-        key = (place, when)
-        if key not in cache:
-            cache[key] = origin_verdict(definition, place, evidence, when)
-        verdict = cache[key]
+        if (place, key) not in cache:
+            cache[place, key] = origin_verdict(definition, place, evidence, when)
+        verdict = cache[place, key]
         if verdict.outcome is OUT and not verdict.reasons:
             return -1
         # One class per place, outcome and grounds; the wording of the reasons (which may
@@ -278,14 +320,41 @@ def _event_verdicts(
             classes.append((name, verdict))
         return index[name, grounds]
 
-    produced = [
-        [class_of(d, place, on if on is not None else day) for d in definitions]
-        for place, day in zip(table["place"], table["day"], strict=True)
-    ]
-    shipped: list[list[tuple[int, int, float, float]]] = []
+    def classes_of(places: list[Place], where: np.ndarray[Any, Any], days: Any) -> Any:
+        """Return the class of each (place, day) item under each definition (items x defs).
+
+        Items are judged once per place and epoch (the days between two dates where a
+        definition's verdict can change), in the order they are met.
+        """
+        out = np.full((where.size, len(definitions)), -1, np.int64)
+        days = np.asarray(days, dtype="datetime64[D]")
+        for col, definition in enumerate(definitions):
+            if where.size == 0:
+                continue
+            if on is not None:
+                epoch = np.zeros(where.size, np.int64)
+            else:
+                epoch = _epoch_of(epochs[name_of(definition)], days)
+            span = int(epoch.max()) + 1
+            keys = where.astype(np.int64) * span + epoch
+            _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+            found = np.empty(first.size, np.int64)
+            for u in np.argsort(first, kind="stable").tolist():
+                item = int(first[u])
+                when = on if on is not None else _day(days[item])
+                key = when if epochs[name_of(definition)] is None else int(epoch[item])
+                found[u] = class_of(definition, places[int(where[item])], when, key)
+            out[:, col] = found[inverse.reshape(-1)]
+        return out
+
+    distinct = list(dict.fromkeys(table["place"]))
+    place_code = {place: j for j, place in enumerate(distinct)}
+    where = np.array([place_code[p] for p in table["place"]], dtype=np.int64)
+    produced = classes_of(distinct, where, table["day64"].to_numpy())
     composition = np.zeros((0, 0))
     places: list[Place] = []
     reset = None
+    cells = np.zeros((0, 4))
     if event != "production":
         reset = np.zeros(n, dtype=bool)
         reset[moves] = True
@@ -294,17 +363,21 @@ def _event_verdicts(
             composition = carried[moves]
         else:  # export: carats arriving at a shipment that no shipment carried before
             carried, places = _by_origin(graph, rows, table, reset)
-            composition = _input_weights(graph, moves) @ carried
+            composition = _input_weights(graph, moves, frames) @ carried
             composition[:, -2] += unknown_fraction(graph)[moves]
         k = len(places)
-        for i, day in enumerate(move_days):
-            cells = []
-            for o in np.flatnonzero(composition[i, :k] > _NOISE):
-                for d in definitions:
-                    j = class_of(d, places[o], day)
-                    if j >= 0:
-                        cells.append((j, int(o), composition[i, o], composition[i, k + o]))
-            shipped.append(cells)
+        move_of, origin = np.nonzero(composition[:, :k] > _NOISE)
+        shipped = classes_of(places, origin, move_days[move_of])
+        # One cell per (move, origin, definition) whose verdict is worth keeping.
+        item, col = np.nonzero(shipped >= 0)
+        cells = np.column_stack(
+            [
+                shipped[item, col],
+                move_of[item],
+                composition[move_of[item], origin[item]],
+                composition[move_of[item], k + origin[item]],
+            ]
+        )
     c = len(classes)
     check_memory(
         4.0 * n * (2 * c + 2) * 8,
@@ -313,11 +386,9 @@ def _event_verdicts(
         keyword=False,
     )
     initial = np.zeros((n, 2 * c + 2))
-    for i, row in enumerate(rows):
-        for j in produced[i]:
-            if j >= 0:
-                initial[row, j] = 1.0
-                initial[row, c + j] = vpc[i]
+    lot, col = np.nonzero(produced >= 0)
+    initial[rows[lot], produced[lot, col]] = 1.0
+    initial[rows[lot], c + produced[lot, col]] = vpc[lot]
     initial[:, 2 * c] = unknown_fraction(graph)
     initial[rows[table["value_per_carat"].notna().to_numpy()], 2 * c + 1] = 1.0
     if event == "production":
@@ -326,10 +397,9 @@ def _event_verdicts(
         assert reset is not None
         k = len(places)
         at_moves = np.zeros((len(moves), 2 * c + 2))
-        for i, cells in enumerate(shipped):
-            for j, _o, share, value in cells:
-                at_moves[i, j] += share
-                at_moves[i, c + j] += value
+        j, i = cells[:, 0].astype(np.int64), cells[:, 1].astype(np.int64)
+        np.add.at(at_moves, (i, j), cells[:, 2])
+        np.add.at(at_moves, (i, c + j), cells[:, 3])
         at_moves[:, 2 * c] = composition[:, 2 * k]
         at_moves[:, 2 * c + 1] = composition[:, 2 * k + 1]
         if event == "import":
@@ -345,6 +415,60 @@ def _event_verdicts(
     spread = spread[selected]
     spread[spread < _NOISE] = 0.0
     return _tabulate(definitions, lots, classes, spread, _carats(graph)[selected])
+
+
+def _day(day: Any) -> dt.date | None:
+    """Return a ``datetime64[D]`` day as a date (None for NaT)."""
+    return None if np.isnat(day) else cast(dt.date, day.item())
+
+
+def _epochs(definition: Any, evidence: list[Situation]) -> np.ndarray[Any, Any] | None:
+    """Return the days on which `definition`'s verdict on some place may change, sorted.
+
+    A built-in `Definition` judges a day through the periods of the situations, of their
+    designations and of its `during` tests, so between two of these dates (each period's
+    start and the day after its end) every verdict is the same, and judging one day per
+    epoch is judging them all. For anything else (a user's callable, an unknown test)
+    None: every day is judged.
+    """
+    dates: set[dt.date] = set()
+
+    def add(period: Period) -> None:
+        dates.add(period.start)
+        if period.end is not None:
+            dates.add(period.end + dt.timedelta(days=1))
+
+    def walk(d: Any) -> bool:
+        if type(d) is not Definition:
+            return False
+        for clause in d.clauses:
+            for test in clause.tests:
+                if isinstance(test, _TimeTest):
+                    add(test.period)
+                elif not isinstance(test, _SetTest | _PlaceTest | _DesignationTest):
+                    return False
+        return all(walk(op) for op in d.operands)
+
+    if not walk(definition):
+        return None
+    for situation in evidence:
+        add(situation.period)
+        for designation in situation.designations:
+            add(designation.period)
+    return np.array(sorted(dates), dtype="datetime64[D]")
+
+
+def _epoch_of(bounds: np.ndarray[Any, Any] | None, days: Any) -> np.ndarray[Any, Any]:
+    """Return, per day, its epoch between `bounds` (0 for an unknown day), or its number."""
+    days = np.asarray(days, dtype="datetime64[D]")
+    unknown = np.isnat(days)
+    if bounds is None:
+        number = days.astype(np.int64)
+        low = number[~unknown].min(initial=0)
+        epoch = np.where(unknown, 0, number - low + 1)
+    else:
+        epoch = np.where(unknown, 0, np.searchsorted(bounds, days, side="right") + 1)
+    return epoch.astype(np.int64)
 
 
 def _grounds(verdict: Verdict) -> tuple[tuple[str, str, str, Any], ...]:
