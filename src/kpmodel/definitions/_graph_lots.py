@@ -216,17 +216,9 @@ def graph_verdicts(
         return parts[0]
     # Definitions judging different events: one propagation per event, put back in order.
     names = [name_of(d) for d in definitions]
-    chosen = {name: part for part in parts for name in part[0].names}
-    verdicts = [chosen[name][0].verdicts_of(name) for name in names]
-    return (
-        LotVerdicts(
-            parts[0][0].lot_ids,
-            names,
-            [which for _, which in verdicts],
-            [combined for combined, _ in verdicts],
-        ),
-        LotAmounts(parts[0][1].items, {name: chosen[name][1].columns[name] for name in names}),
-    )
+    chosen = {name: part[0].judged[name] for part in parts for name in part[0].names}
+    items = parts[0][0].lot_ids
+    return LotVerdicts(items, names, chosen), LotAmounts(items, names, chosen)
 
 
 def _moves(
@@ -488,6 +480,110 @@ def _distinct_rows(
     return flags[first], which
 
 
+class _Judged:
+    """What one propagation says of every lot: the carried share and value of each class.
+
+    `spread` has one row per lot and, for c classes (a definition's distinct verdicts on
+    origins), c share columns, c value-per-lot columns, the unknown-source share and the
+    share with a known value. Each definition's verdicts, outcome codes, amounts and
+    totals are read from it when first asked for, so nothing per lot x definition is
+    built unless it is used.
+    """
+
+    def __init__(
+        self,
+        classes: list[tuple[str, Verdict]],
+        spread: FloatArray,
+        carats: FloatArray,
+        total: FloatArray,
+    ) -> None:
+        self.classes, self.spread, self.carats, self.total = classes, spread, carats, total
+        self.c = c = len(classes)
+        self.unknown = spread[:, 2 * c]
+        self.value_known = spread[:, 2 * c + 1] > 1 - 1e-9
+        self._sums: tuple[FloatArray, FloatArray] | None = None
+        self._verdicts: dict[str, tuple[list[Verdict], np.ndarray[Any, Any]]] = {}
+        self._columns: dict[str, dict[str, FloatArray]] = {}
+
+    def parts(self, name: str) -> tuple[list[int], list[int], list[int]]:
+        """Return the classes of `name`: all, those IN and those UNDETERMINED."""
+        mine = [j for j, (owner, _) in enumerate(self.classes) if owner == name]
+        is_in = [j for j in mine if self.classes[j][1].outcome is IN]
+        is_open = [j for j in mine if self.classes[j][1].outcome is UNDETERMINED]
+        return mine, is_in, is_open
+
+    def codes(self, name: str) -> np.ndarray[Any, Any]:
+        """Return each lot's outcome under `name` (0 out, 1 undetermined, 2 in).
+
+        The Kleene OR of the verdicts feeding the lot: IN if an IN origin feeds it, else
+        UNDETERMINED if an undetermined or unknown one does, else OUT.
+        """
+        _, is_in, is_open = self.parts(name)
+        fed_in = (self.spread[:, is_in] > 0).any(axis=1)
+        fed_open = (self.spread[:, is_open] > 0).any(axis=1) | (self.unknown > 0)
+        codes: np.ndarray[Any, Any] = np.where(fed_in, 2, np.where(fed_open, 1, 0)).astype(np.int8)
+        return codes
+
+    def verdicts_of(self, name: str) -> tuple[list[Verdict], np.ndarray[Any, Any]]:
+        """Return the distinct verdicts under `name` and, per lot, which one it has."""
+        if name not in self._verdicts:
+            mine, _, _ = self.parts(name)
+            # Lots fed by the same production verdicts share one verdict: build each once.
+            fed = np.column_stack([self.spread[:, mine] > 0, self.unknown > 0])
+            combos, which = _distinct_rows(fed)
+            combined = [
+                kleene_any(
+                    [*(self.classes[mine[j]][1] for j in np.flatnonzero(combo[:-1]))]
+                    + ([UNKNOWN_VERDICT] if combo[-1] else []),
+                    name,
+                )
+                for combo in combos
+            ]
+            self._verdicts[name] = (combined, which.reshape(-1))
+        return self._verdicts[name]
+
+    def columns(self, name: str) -> dict[str, FloatArray]:
+        """Return the per-lot amounts under `name` (the `LotAmounts.COLUMNS`)."""
+        if name not in self._columns:
+            _, is_in, is_open = self.parts(name)
+            c, spread, carats = self.c, self.spread, self.carats
+            in_share = spread[:, is_in].sum(axis=1)
+            open_share = spread[:, is_open].sum(axis=1) + self.unknown
+            in_value = spread[:, [c + j for j in is_in]].sum(axis=1) * carats
+            open_value = spread[:, [c + j for j in is_open]].sum(axis=1) * carats
+            self._columns[name] = {
+                "in_share": in_share,
+                "undetermined_share": open_share,
+                "out_share": np.clip(self.total - in_share - open_share, 0.0, None),
+                "in_carats": in_share * carats,
+                "undetermined_carats": open_share * carats,
+                "in_value_usd": np.where(self.value_known, in_value, np.nan),
+                "undetermined_value_usd": np.where(self.value_known, open_value, np.nan),
+            }
+        return self._columns[name]
+
+    def totals(self, name: str) -> dict[str, float]:
+        """Return the sums of the carat and value columns under `name`, without building them.
+
+        Each column is linear in the spread, so its sum is a sum of the carat-weighted
+        column sums of the spread (one product for all definitions).
+        """
+        if self._sums is None:
+            self._sums = (
+                self.carats @ self.spread,
+                np.where(self.value_known, self.carats, 0.0) @ self.spread,
+            )
+        weighted, valued = self._sums
+        _, is_in, is_open = self.parts(name)
+        c = self.c
+        return {
+            "in_carats": float(weighted[is_in].sum()),
+            "undetermined_carats": float(weighted[is_open].sum() + weighted[2 * c]),
+            "in_value_usd": float(valued[[c + j for j in is_in]].sum()),
+            "undetermined_value_usd": float(valued[[c + j for j in is_open]].sum()),
+        }
+
+
 class LotVerdicts(Mapping[tuple[str, str], Verdict]):
     """The verdicts of many lots under several definitions, one small code per lot.
 
@@ -496,21 +592,14 @@ class LotVerdicts(Mapping[tuple[str, str], Verdict]):
     mapping ``{(lot, definition): Verdict}`` without building one entry per lot.
     """
 
-    def __init__(
-        self,
-        items: list[str],
-        names: list[str],
-        which: list[np.ndarray[Any, Any]],
-        combined: list[list[Verdict]],
-    ) -> None:
-        self.lot_ids, self.names, self.which, self.combined = items, names, which, combined
-        self._column = {name: d for d, name in enumerate(names)}
+    def __init__(self, items: list[str], names: list[str], judged: dict[str, _Judged]) -> None:
+        self.lot_ids, self.names, self.judged = items, names, judged
         self._row: dict[str, int] | None = None
 
     def __getitem__(self, key: tuple[str, str]) -> Verdict:
         try:
             item, name = key
-            d = self._column[name]
+            judged = self.judged[name]
         except (TypeError, ValueError, KeyError):
             raise KeyError(key) from None
         if self._row is None:
@@ -518,7 +607,8 @@ class LotVerdicts(Mapping[tuple[str, str], Verdict]):
         row = self._row.get(item)
         if row is None:
             raise KeyError(key)
-        return self.combined[d][int(self.which[d][row])]
+        combined, which = judged.verdicts_of(name)
+        return combined[int(which[row])]
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         for name in self.names:
@@ -530,16 +620,11 @@ class LotVerdicts(Mapping[tuple[str, str], Verdict]):
 
     def codes(self, name: str) -> np.ndarray[Any, Any]:
         """Return each lot's outcome under `name`: 0 out, 1 undetermined, 2 in."""
-        d = self._column[name]
-        order = {OUT: 0, UNDETERMINED: 1, IN: 2}
-        per_verdict = np.array([order[v.outcome] for v in self.combined[d]], dtype=np.int8)
-        codes: np.ndarray[Any, Any] = per_verdict[self.which[d]]
-        return codes
+        return self.judged[name].codes(name)
 
     def verdicts_of(self, name: str) -> tuple[list[Verdict], np.ndarray[Any, Any]]:
         """Return the distinct verdicts under `name` and, per lot, which one it has."""
-        d = self._column[name]
-        return self.combined[d], self.which[d]
+        return self.judged[name].verdicts_of(name)
 
 
 class LotAmounts:
@@ -559,30 +644,25 @@ class LotAmounts:
         "undetermined_value_usd",
     )
 
-    def __init__(self, items: list[str], columns: dict[str, dict[str, FloatArray]]) -> None:
-        self.items, self.columns = items, columns
+    def __init__(self, items: list[str], names: list[str], judged: dict[str, _Judged]) -> None:
+        self.items, self.names, self.judged = items, names, judged
         self._frame: pd.DataFrame | None = None
 
     def frame(self) -> pd.DataFrame:
         """Return the tidy table: item, definition, then the amounts (built once)."""
         if self._frame is None:
             frames = [
-                pd.DataFrame({"item": self.items, "definition": name, **values})
-                for name, values in self.columns.items()
+                pd.DataFrame(
+                    {"item": self.items, "definition": name, **self.judged[name].columns(name)}
+                )
+                for name in self.names
             ]
             self._frame = pd.concat(frames, ignore_index=True)
         return self._frame
 
     def totals(self) -> pd.DataFrame:
         """Return, per definition, the sums of the carat and value columns."""
-        rows = {
-            name: {
-                column: float(np.nansum(values[column]))
-                for column in self.COLUMNS
-                if column.endswith(("_carats", "_value_usd"))
-            }
-            for name, values in self.columns.items()
-        }
+        rows = {name: self.judged[name].totals(name) for name in self.names}
         frame = pd.DataFrame.from_dict(rows, orient="index")
         frame.index.name = "definition"
         return frame
@@ -591,8 +671,11 @@ class LotAmounts:
         """Return one lot's amounts under each definition."""
         row = self.items.index(item)
         return {
-            name: {column: float(values[column][row]) for column in self.COLUMNS}
-            for name, values in self.columns.items()
+            name: {
+                column: float(values[row])
+                for column, values in self.judged[name].columns(name).items()
+            }
+            for name in self.names
         }
 
 
@@ -603,48 +686,11 @@ def _tabulate(
     spread: FloatArray,
     carats: FloatArray,
 ) -> tuple[LotVerdicts, LotAmounts]:
-    c = len(classes)
-    unknown, valued = spread[:, 2 * c], spread[:, 2 * c + 1]
-    total = _row_totals(lots.shares)
-    value_known = valued > 1 - 1e-9
+    judged = _Judged(classes, spread, carats, _row_totals(lots.shares))
     items = [str(lot) for lot in lots.shares.index]
-    names: list[str] = []
-    which_of: list[np.ndarray[Any, Any]] = []
-    combined_of: list[list[Verdict]] = []
-    columns: dict[str, dict[str, FloatArray]] = {}
-    for definition in definitions:
-        name = name_of(definition)
-        mine = [j for j, (owner, _) in enumerate(classes) if owner == name]
-        is_in = [j for j in mine if classes[j][1].outcome is IN]
-        is_open = [j for j in mine if classes[j][1].outcome is UNDETERMINED]
-        in_share = spread[:, is_in].sum(axis=1)
-        open_share = spread[:, is_open].sum(axis=1) + unknown
-        in_value = spread[:, [c + j for j in is_in]].sum(axis=1) * carats
-        open_value = spread[:, [c + j for j in is_open]].sum(axis=1) * carats
-        # Lots fed by the same production verdicts share one verdict: build each once.
-        fed = np.column_stack([spread[:, mine] > 0, unknown > 0])
-        combos, which = _distinct_rows(fed)
-        combined = [
-            kleene_any(
-                [*(classes[mine[j]][1] for j in np.flatnonzero(combo[:-1]))]
-                + ([UNKNOWN_VERDICT] if combo[-1] else []),
-                name,
-            )
-            for combo in combos
-        ]
-        names.append(name)
-        which_of.append(which.reshape(-1))
-        combined_of.append(combined)
-        columns[name] = {
-            "in_share": in_share,
-            "undetermined_share": open_share,
-            "out_share": np.clip(total - in_share - open_share, 0.0, None),
-            "in_carats": in_share * carats,
-            "undetermined_carats": open_share * carats,
-            "in_value_usd": np.where(value_known, in_value, np.nan),
-            "undetermined_value_usd": np.where(value_known, open_value, np.nan),
-        }
-    return LotVerdicts(items, names, which_of, combined_of), LotAmounts(items, columns)
+    names = [name_of(d) for d in definitions]
+    shared = dict.fromkeys(names, judged)
+    return LotVerdicts(items, names, shared), LotAmounts(items, names, shared)
 
 
 def _row_totals(shares: pd.DataFrame) -> FloatArray:
