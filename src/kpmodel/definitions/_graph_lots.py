@@ -456,7 +456,7 @@ def _epoch_of(bounds: np.ndarray[Any, Any] | None, days: Any) -> np.ndarray[Any,
     unknown = np.isnat(days)
     if bounds is None:
         number = days.astype(np.int64)
-        low = number[~unknown].min(initial=0)
+        low = int(number[~unknown].min()) if not unknown.all() else 0
         epoch = np.where(unknown, 0, number - low + 1)
     else:
         epoch = np.where(unknown, 0, np.searchsorted(bounds, days, side="right") + 1)
