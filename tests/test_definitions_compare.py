@@ -255,7 +255,7 @@ class TestCoverage:
         [
             (small_stats().drop(columns="value_usd"), None, "missing"),
             (small_stats().assign(participant="Zimbabwe"), None, "ISO 3166-1"),
-            (small_stats().assign(carats=-1.0), None, "non-negative"),
+            (small_stats().assign(carats=-1.0), None, "finite numbers from 0"),
             (
                 small_stats(),
                 pd.DataFrame(

@@ -98,10 +98,11 @@ def csv_restore(frame: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd
 
     out = frame.copy()
-    for column in out.columns:
-        series = out[column]
+    for position in range(out.shape[1]):  # by position: a header may repeat a name
+        series = out.iloc[:, position]
         if _is_text_column(series) and not isinstance(series.dtype, pd.CategoricalDtype):
-            out[column] = series.map(_restored_value, na_action="ignore").astype(series.dtype)
+            restored = series.map(_restored_value, na_action="ignore").astype(series.dtype)
+            out.isetitem(position, restored.array)
     out.columns = [_restored_value(c) for c in out.columns]
     return out
 

@@ -238,7 +238,12 @@ class Ledger:
             raise InvalidArgumentError(msg)
         given: object = data
         if isinstance(given, str):
-            raw = given.encode("utf-8")
+            try:
+                raw = given.encode("utf-8")
+            except UnicodeEncodeError as error:  # a lone surrogate: no character at all
+                held = error.object[error.start]
+                msg = f"the text holds {held!r} at {error.start}, which is not a character"
+                raise LoadError([Problem("", msg)], source=source) from None
         elif isinstance(given, bytes | bytearray):
             raw = bytes(given)
         else:
@@ -616,20 +621,20 @@ def _rename(header: list[str], given: object, problems: Problems) -> list[str | 
         msg = f"columns must map your column names to canonical ones, got {given!r}"
         raise InvalidArgumentError(msg)
     for key, value in columns.items():
-        if key not in header:
+        if not isinstance(key, str) or key not in header:
             problems.add(
                 f"columns[{key!r}]",
                 f"the data has no column {key!r}; its columns are {header}",
             )
-        if value is not None and value not in BY_NAME:
+        if value is not None and (not isinstance(value, str) or value not in BY_NAME):
             problems.add(
                 f"columns[{key!r}]",
                 f"{value!r} is not a ledger column; the columns are {list(NAMES)}",
             )
     names: list[str | None] = []
     for name in header:
-        target: str | None = columns.get(name, name)
-        if target is not None and target not in BY_NAME:
+        target = columns.get(name, name)
+        if target is not None and (not isinstance(target, str) or target not in BY_NAME):
             if name not in columns:
                 problems.add(
                     f"column {name!r}" if name else "a column without a name",

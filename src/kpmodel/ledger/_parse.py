@@ -92,13 +92,35 @@ def _real(value: object) -> float | None:
     if isinstance(value, int | float | np.integer | np.floating | Decimal) and not isinstance(
         value, bool
     ):
-        return float(value)
+        try:
+            return float(value)
+        except (OverflowError, ValueError):  # an int of hundreds of digits; Decimal('sNaN')
+            return None
     return None
+
+
+def _all_characters(texts: np.ndarray[Any, Any]) -> bool:
+    """Whether `texts` need no more than stripping: no lone surrogate, CR or NUL."""
+    joined = "".join(texts)
+    try:
+        joined.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\r" not in joined and "\x00" not in joined
 
 
 def _text(value: object) -> str:
     if isinstance(value, str):
-        return value.strip()
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as error:  # a lone surrogate is no character
+                msg = f"holds {error.object[error.start]!r}, which is not a character"
+                raise _BadCellError(msg) from None
+        if "\x00" in value:  # no file format keeps it as text
+            raise _BadCellError(f"holds a NUL character, {_got(value)}")
+        # One line ending, as every format keeps it (a workbook turns CR LF into LF).
+        return value.replace("\r\n", "\n").replace("\r", "\n").strip()
     if isinstance(value, int | np.integer) and not isinstance(value, bool):
         return str(int(value))  # a number a spreadsheet stored as a number, such as 123
     raise _BadCellError(f"must be text, {_got(value)}")
@@ -236,7 +258,11 @@ def _by_value(
     optional = BY_NAME[name].nullable or name == "declared_origins"
     empty = "" if name == "declared_origins" else None
     messages: dict[int, str] = {}
-    if parse is _text and pd.api.types.infer_dtype(uniques, skipna=False) == "string":
+    if (
+        parse is _text
+        and pd.api.types.infer_dtype(uniques, skipna=False) == "string"
+        and _all_characters(uniques)
+    ):
         # The common case, a column of text (certificate numbers: one value per certificate).
         parsed = [value.strip() or empty for value in uniques]
         if not optional:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -193,7 +194,7 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
 
     if "on" in lots.columns:
         raw_on = lots["on"]
-        parsed = pd.to_datetime(raw_on, errors="coerce")
+        parsed = _dates(raw_on)
         problems += _listed(ids, (parsed.isna() & raw_on.notna()).to_numpy(), "on is not a date")
         on = parsed.to_numpy().astype("datetime64[D]")
     else:
@@ -334,3 +335,15 @@ def graph_to_frames(graph: ProvenanceGraph) -> tuple[pd.DataFrame, pd.DataFrame]
         }
     )
     return lots, flows
+
+
+def _dates(raw: pd.Series) -> pd.Series:
+    """Parse `raw` as ISO dates; cells of any other type (numbers, lists) become NaT.
+
+    A number is never read as a date: pandas would take it for nanoseconds since 1970.
+    """
+    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        return raw
+    dated = raw.map(lambda v: isinstance(v, str | dt.date | np.datetime64))
+    cleaned = raw.where(dated.astype(bool), None).astype(object)
+    return pd.to_datetime(cleaned, errors="coerce", format="ISO8601")
