@@ -117,16 +117,24 @@ def _carats(graph: ProvenanceGraph) -> FloatArray:
 
 
 class _Frames:
-    """A graph's `to_frames()`, built once for all the steps of one computation."""
+    """A graph's `to_frames()` and production table, built once for one computation."""
 
     def __init__(self, graph: ProvenanceGraph) -> None:
         self.graph = graph
         self._frames: tuple[pd.DataFrame, pd.DataFrame] | None = None
+        self.production: dict[str, tuple[np.ndarray[Any, Any], pd.DataFrame]] = {}
+        self._items: list[str] | None = None
 
     def get(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         if self._frames is None:
             self._frames = self.graph.to_frames()
         return self._frames
+
+    def items(self, lots: Lots) -> list[str]:
+        """Return the lots' ids as text (the items of a comparison), made once."""
+        if self._items is None:
+            self._items = list(map(str, lots.shares.index.tolist()))
+        return self._items
 
 
 def _production(
@@ -134,29 +142,30 @@ def _production(
 ) -> tuple[np.ndarray[Any, Any], pd.DataFrame]:
     """Return the positions of production lots and their place, day and value per carat.
 
-    The table's ``day`` column holds dates (None where unknown), ``day64`` the same days
-    as ``datetime64[D]`` (NaT where unknown).
+    The table's ``day64`` column holds the days as ``datetime64[D]`` (NaT where unknown).
+    Each distinct place is built once.
     """
-    frame, _ = (frames or _Frames(graph)).get()
+    frames = frames or _Frames(graph)
+    if by in frames.production:
+        return frames.production[by]
+    frame, _ = frames.get()
     rows = np.flatnonzero((frame["kind"] == "produce").to_numpy() & frame["origin"].notna())
     produced = frame.iloc[rows]
-    nothing = [None] * len(produced)
-    zones = produced["zone"].tolist() if by in ("zone", "site") else nothing
-    sites = produced["site"].tolist() if by == "site" else nothing
-    places = [
-        Place(country, _text(zone), _text(site))
-        for country, zone, site in zip(produced["origin"], zones, sites, strict=True)
-    ]
+    # Missing zones and sites read as "" (no zone), so that every key is a plain tuple.
+    columns = ["origin", "zone", "site"][: {"country": 1, "zone": 2, "site": 3}[by]]
+    keys = produced[columns].astype(object).fillna("")
+    codes, distinct = pd.factorize(pd.MultiIndex.from_frame(keys))
+    made = [Place(key[0], *(_text(part) for part in key[1:])) for key in distinct.tolist()]
+    places = [made[code] for code in codes.tolist()]
     day64 = pd.to_datetime(produced["on"]).to_numpy().astype("datetime64[D]")
-    days = [None if np.isnat(t) else t.item() for t in day64]
     table = pd.DataFrame(
         {
             "place": places,
-            "day": days,
             "day64": day64,
             "value_per_carat": (produced["value_usd"] / produced["carats"]).to_numpy(),
         }
     )
+    frames.production[by] = (rows, table)
     return rows, table
 
 
@@ -371,42 +380,91 @@ def _event_verdicts(
             ]
         )
     c = len(classes)
+    names = [name_of(d) for d in definitions]
+    owner = {name: d for d, name in enumerate(names)}
+    outcome_of = np.array(
+        [0 if v.outcome is IN else 1 if v.outcome is UNDETERMINED else -1 for _, v in classes],
+        dtype=np.int64,
+    ).reshape(-1)
+    definition_of = np.array([owner[name] for name, _ in classes], dtype=np.int64).reshape(-1)
+    width = 4 * len(names) + 2
     check_memory(
-        4.0 * n * (2 * c + 2) * 8,
-        what=f"judging {n} lots with {c} classes of production verdicts",
+        4.0 * n * width * 8,
+        what=f"judging {n} lots under {len(names)} definitions",
         change="judge fewer definitions at a time, or a part of the graph",
         keyword=False,
     )
-    initial = np.zeros((n, 2 * c + 2))
-    lot, col = np.nonzero(produced >= 0)
-    initial[rows[lot], produced[lot, col]] = 1.0
-    initial[rows[lot], c + produced[lot, col]] = vpc[lot]
-    initial[:, 2 * c] = unknown_fraction(graph)
-    initial[rows[table["value_per_carat"].notna().to_numpy()], 2 * c + 1] = 1.0
-    if event == "production":
-        spread = propagate(graph, initial)
-    else:
-        assert reset is not None
-        k = len(places)
-        at_moves = np.zeros((len(moves), 2 * c + 2))
-        j, i = cells[:, 0].astype(np.int64), cells[:, 1].astype(np.int64)
-        np.add.at(at_moves, (i, j), cells[:, 2])
-        np.add.at(at_moves, (i, c + j), cells[:, 3])
-        at_moves[:, 2 * c] = composition[:, 2 * k]
-        at_moves[:, 2 * c + 1] = composition[:, 2 * k + 1]
-        if event == "import":
-            initial[moves] = at_moves
-            spread = propagate(graph, initial, restart=reset)
+    valued = rows[table["value_per_carat"].notna().to_numpy()]
+    positions = graph.lots.get_indexer(lots.shares.index)
+    # Every lot, in the graph's order: no copy.
+    every = len(positions) == n and bool(np.array_equal(positions, np.arange(n)))
+    selected: np.ndarray[Any, Any] | None = None if every else positions
+
+    def spread(share_col: Any, value_col: Any, columns: int, extra: bool) -> FloatArray:
+        """Propagate the classes' shares (and values) into the given columns, per event.
+
+        Class j adds its carats' share to column ``share_col[j]`` and their value per
+        carat to ``value_col[j]`` (-1: nowhere); with `extra`, the last two columns carry
+        the unknown-source share and the share with a known value.
+        """
+        initial = np.zeros((n, columns))
+        lot, col = np.nonzero(produced >= 0)
+        j = produced[lot, col]
+        target, value = share_col[j], value_col[j]
+        keep = target >= 0
+        initial[rows[lot[keep]], target[keep]] = 1.0
+        keep = value >= 0
+        initial[rows[lot[keep]], value[keep]] = vpc[lot[keep]]
+        if extra:
+            initial[:, -2] = unknown_fraction(graph)
+            initial[valued, -1] = 1.0
+        if event == "production":
+            result = propagate(graph, initial, copy=False)
         else:
-            initial[moves] = 0.0
-            before = propagate(graph, initial, restart=reset)
-            after = np.zeros((n, 2 * c + 2))
-            after[moves] = at_moves
-            spread = before + propagate(graph, after)
-    selected = graph.lots.get_indexer(lots.shares.index)
-    spread = spread[selected]
-    spread[spread < _NOISE] = 0.0
-    return _tabulate(definitions, lots, classes, spread, _carats(graph)[selected])
+            k = len(places)
+            at_moves = np.zeros((len(moves), columns))
+            j, i = cells[:, 0].astype(np.int64), cells[:, 1].astype(np.int64)
+            keep = share_col[j] >= 0
+            np.add.at(at_moves, (i[keep], share_col[j[keep]]), cells[keep, 2])
+            keep = value_col[j] >= 0
+            np.add.at(at_moves, (i[keep], value_col[j[keep]]), cells[keep, 3])
+            if extra:
+                at_moves[:, -2] = composition[:, 2 * k]
+                at_moves[:, -1] = composition[:, 2 * k + 1]
+            if event == "import":
+                initial[moves] = at_moves
+                result = propagate(graph, initial, restart=reset, copy=False)
+            else:
+                initial[moves] = 0.0
+                result = propagate(graph, initial, restart=reset)
+                initial.fill(0.0)
+                initial[moves] = at_moves
+                result += propagate(graph, initial, copy=False)
+        return result if selected is None else result[selected]
+
+    # Eagerly, per definition: the IN and UNDETERMINED shares and values (a lot's amounts
+    # are sums over classes, so 4 columns per definition, whatever the classes).
+    base = 4 * definition_of
+    in_or_open = outcome_of >= 0
+    eager = spread(
+        np.where(in_or_open, base + outcome_of, -1),
+        np.where(in_or_open, base + 2 + outcome_of, -1),
+        width,
+        extra=True,
+    )
+    eager[eager < _NOISE] = 0.0
+
+    def presence(name: str, mine: list[int]) -> FloatArray:
+        """Return the lots' shares from each of `name`'s classes (one column each)."""
+        share_col = np.full(c, -1, np.int64)
+        share_col[mine] = np.arange(len(mine))
+        return spread(share_col, np.full(c, -1, np.int64), max(len(mine), 1), extra=False)
+
+    carats = _carats(graph) if selected is None else _carats(graph)[selected]
+    judged = _Judged(classes, names, eager, carats, _row_totals(lots.shares), presence)
+    items = frames.items(lots)
+    shared = dict.fromkeys(names, judged)
+    return LotVerdicts(items, names, shared), LotAmounts(items, names, shared)
 
 
 def _day(day: Any) -> dt.date | None:
@@ -481,55 +539,68 @@ def _distinct_rows(
 
 
 class _Judged:
-    """What one propagation says of every lot: the carried share and value of each class.
+    """What the propagation says of every lot, per definition, read when first asked for.
 
-    `spread` has one row per lot and, for c classes (a definition's distinct verdicts on
-    origins), c share columns, c value-per-lot columns, the unknown-source share and the
-    share with a known value. Each definition's verdicts, outcome codes, amounts and
-    totals are read from it when first asked for, so nothing per lot x definition is
-    built unless it is used.
+    `spread` has one row per lot and, per definition d, four columns: the share of the
+    lot's carats whose verdict is IN (4d) and UNDETERMINED (4d + 1), and their value per
+    carat of the lot (4d + 2, 4d + 3); then the unknown-source share and the share with a
+    known value. Outcome codes, amounts and totals come from it; the distinct verdicts
+    (which need to know which classes of verdicts feed each lot, for their reasons) come
+    from a propagation of that definition's classes alone, run when first asked for, so
+    nothing per lot x definition x class is built unless it is used.
     """
 
     def __init__(
         self,
         classes: list[tuple[str, Verdict]],
+        names: list[str],
         spread: FloatArray,
         carats: FloatArray,
         total: FloatArray,
+        presence: Any,
     ) -> None:
         self.classes, self.spread, self.carats, self.total = classes, spread, carats, total
-        self.c = c = len(classes)
-        self.unknown = spread[:, 2 * c]
-        self.value_known = spread[:, 2 * c + 1] > 1 - 1e-9
-        self._sums: tuple[FloatArray, FloatArray] | None = None
+        self.column = {name: 4 * d for d, name in enumerate(names)}
+        self.presence = presence
+        self.unknown = spread[:, -2]
+        self.value_known = spread[:, -1] > 1 - 1e-9
         self._verdicts: dict[str, tuple[list[Verdict], np.ndarray[Any, Any]]] = {}
         self._columns: dict[str, dict[str, FloatArray]] = {}
-
-    def parts(self, name: str) -> tuple[list[int], list[int], list[int]]:
-        """Return the classes of `name`: all, those IN and those UNDETERMINED."""
-        mine = [j for j, (owner, _) in enumerate(self.classes) if owner == name]
-        is_in = [j for j in mine if self.classes[j][1].outcome is IN]
-        is_open = [j for j in mine if self.classes[j][1].outcome is UNDETERMINED]
-        return mine, is_in, is_open
+        self._codes: dict[str, np.ndarray[Any, Any]] = {}
+        self._sums: tuple[FloatArray, FloatArray] | None = None
 
     def codes(self, name: str) -> np.ndarray[Any, Any]:
         """Return each lot's outcome under `name` (0 out, 1 undetermined, 2 in).
 
-        The Kleene OR of the verdicts feeding the lot: IN if an IN origin feeds it, else
-        UNDETERMINED if an undetermined or unknown one does, else OUT.
+        The Kleene OR of the verdicts feeding the lot: IN if carats whose verdict is IN
+        feed it, else UNDETERMINED if undetermined or unknown ones do, else OUT.
         """
-        _, is_in, is_open = self.parts(name)
-        fed_in = (self.spread[:, is_in] > 0).any(axis=1)
-        fed_open = (self.spread[:, is_open] > 0).any(axis=1) | (self.unknown > 0)
-        codes: np.ndarray[Any, Any] = np.where(fed_in, 2, np.where(fed_open, 1, 0)).astype(np.int8)
-        return codes
+        if name not in self._codes:
+            at = self.column[name]
+            fed_open = (self.spread[:, at + 1] > 0) | (self.unknown > 0)
+            codes = fed_open.astype(np.int8)
+            codes[self.spread[:, at] > 0] = 2
+            self._codes[name] = codes
+        return self._codes[name]
 
     def verdicts_of(self, name: str) -> tuple[list[Verdict], np.ndarray[Any, Any]]:
         """Return the distinct verdicts under `name` and, per lot, which one it has."""
         if name not in self._verdicts:
-            mine, _, _ = self.parts(name)
-            # Lots fed by the same production verdicts share one verdict: build each once.
-            fed = np.column_stack([self.spread[:, mine] > 0, self.unknown > 0])
+            mine = [j for j, (owner, _) in enumerate(self.classes) if owner == name]
+            shares = self.presence(name, mine)
+            at = self.column[name]
+            # A class feeds a lot when some of its carats are there and (for IN and
+            # UNDETERMINED) its outcome's share is above float noise, as in `codes`.
+            gate = {IN: self.spread[:, at] > 0, UNDETERMINED: self.spread[:, at + 1] > 0}
+            fed = np.empty((len(self.unknown), len(mine) + 1), dtype=bool)
+            for i, j in enumerate(mine):
+                outcome = self.classes[j][1].outcome
+                fed[:, i] = (
+                    (shares[:, i] > 0) & gate[outcome]
+                    if outcome in gate
+                    else (shares[:, i] >= _NOISE)
+                )
+            fed[:, -1] = self.unknown > 0
             combos, which = _distinct_rows(fed)
             combined = [
                 kleene_any(
@@ -545,12 +616,11 @@ class _Judged:
     def columns(self, name: str) -> dict[str, FloatArray]:
         """Return the per-lot amounts under `name` (the `LotAmounts.COLUMNS`)."""
         if name not in self._columns:
-            _, is_in, is_open = self.parts(name)
-            c, spread, carats = self.c, self.spread, self.carats
-            in_share = spread[:, is_in].sum(axis=1)
-            open_share = spread[:, is_open].sum(axis=1) + self.unknown
-            in_value = spread[:, [c + j for j in is_in]].sum(axis=1) * carats
-            open_value = spread[:, [c + j for j in is_open]].sum(axis=1) * carats
+            at, spread, carats = self.column[name], self.spread, self.carats
+            in_share = spread[:, at]
+            open_share = spread[:, at + 1] + self.unknown
+            in_value = spread[:, at + 2] * carats
+            open_value = spread[:, at + 3] * carats
             self._columns[name] = {
                 "in_share": in_share,
                 "undetermined_share": open_share,
@@ -563,24 +633,18 @@ class _Judged:
         return self._columns[name]
 
     def totals(self, name: str) -> dict[str, float]:
-        """Return the sums of the carat and value columns under `name`, without building them.
-
-        Each column is linear in the spread, so its sum is a sum of the carat-weighted
-        column sums of the spread (one product for all definitions).
-        """
+        """Return the sums of the carat and value columns under `name`, without building them."""
         if self._sums is None:
-            self._sums = (
-                self.carats @ self.spread,
-                np.where(self.value_known, self.carats, 0.0) @ self.spread,
-            )
+            # Each total is linear in one column: two products give them all.
+            known = np.where(self.value_known, self.carats, 0.0)
+            self._sums = (self.carats @ self.spread, known @ self.spread)
         weighted, valued = self._sums
-        _, is_in, is_open = self.parts(name)
-        c = self.c
+        at = self.column[name]
         return {
-            "in_carats": float(weighted[is_in].sum()),
-            "undetermined_carats": float(weighted[is_open].sum() + weighted[2 * c]),
-            "in_value_usd": float(valued[[c + j for j in is_in]].sum()),
-            "undetermined_value_usd": float(valued[[c + j for j in is_open]].sum()),
+            "in_carats": float(weighted[at]),
+            "undetermined_carats": float(weighted[at + 1] + weighted[-2]),
+            "in_value_usd": float(valued[at + 2]),
+            "undetermined_value_usd": float(valued[at + 3]),
         }
 
 
@@ -677,20 +741,6 @@ class LotAmounts:
             }
             for name in self.names
         }
-
-
-def _tabulate(
-    definitions: list[Any],
-    lots: Lots,
-    classes: list[tuple[str, Verdict]],
-    spread: FloatArray,
-    carats: FloatArray,
-) -> tuple[LotVerdicts, LotAmounts]:
-    judged = _Judged(classes, spread, carats, _row_totals(lots.shares))
-    items = [str(lot) for lot in lots.shares.index]
-    names = [name_of(d) for d in definitions]
-    shared = dict.fromkeys(names, judged)
-    return LotVerdicts(items, names, shared), LotAmounts(items, names, shared)
 
 
 def _row_totals(shares: pd.DataFrame) -> FloatArray:
