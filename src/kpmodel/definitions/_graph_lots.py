@@ -142,8 +142,8 @@ def _production(
 ) -> tuple[np.ndarray[Any, Any], pd.DataFrame]:
     """Return the positions of production lots and their place, day and value per carat.
 
-    The table's ``day64`` column holds the days as ``datetime64[D]`` (NaT where unknown).
-    Each distinct place is built once.
+    The table's ``place_code`` indexes the distinct places (``table.attrs["places"]``),
+    ``day64`` holds the days as ``datetime64[D]`` (NaT where unknown).
     """
     frames = frames or _Frames(graph)
     if by in frames.production:
@@ -151,20 +151,40 @@ def _production(
     frame, _ = frames.get()
     rows = np.flatnonzero((frame["kind"] == "produce").to_numpy() & frame["origin"].notna())
     produced = frame.iloc[rows]
-    # Missing zones and sites read as "" (no zone), so that every key is a plain tuple.
+    # Each part factorised on its own (missing zones and sites read as ""), the parts'
+    # codes combined into one number per lot, and each distinct place built once, in the
+    # order places are first met.
     columns = ["origin", "zone", "site"][: {"country": 1, "zone": 2, "site": 3}[by]]
-    keys = produced[columns].astype(object).fillna("")
-    codes, distinct = pd.factorize(pd.MultiIndex.from_frame(keys))
-    made = [Place(key[0], *(_text(part) for part in key[1:])) for key in distinct.tolist()]
-    places = [made[code] for code in codes.tolist()]
+    combined = np.zeros(len(produced), np.int64)
+    part_codes, values = [], []
+    for column in columns:
+        part, uniques = pd.factorize(produced[column].astype(object).fillna(""))
+        part_codes.append(part)
+        values.append(np.asarray(uniques, dtype=object))
+        combined = combined * (len(uniques) + 1) + part
+    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(order.size, np.int64)
+    rank[order] = np.arange(order.size)
+    made = [
+        Place(
+            *(
+                _text(values[i][part_codes[i][lot]]) if i else values[0][part_codes[0][lot]]
+                for i in range(len(columns))
+            )
+        )
+        for lot in first[order].tolist()
+    ]
+    place_code = rank[inverse.reshape(-1)]
     day64 = pd.to_datetime(produced["on"]).to_numpy().astype("datetime64[D]")
     table = pd.DataFrame(
         {
-            "place": places,
+            "place_code": place_code,
             "day64": day64,
             "value_per_carat": (produced["value_usd"] / produced["carats"]).to_numpy(),
         }
     )
+    table.attrs["places"] = made
     frames.production[by] = (rows, table)
     return rows, table
 
@@ -256,27 +276,39 @@ def _input_weights(
 
 
 def _by_origin(
-    graph: ProvenanceGraph, rows: np.ndarray[Any, Any], table: pd.DataFrame, reset: Any
+    graph: ProvenanceGraph,
+    rows: np.ndarray[Any, Any],
+    table: pd.DataFrame,
+    reset: Any,
+    evidence: list[Situation],
 ) -> tuple[FloatArray, list[Place]]:
     """Propagate, per origin place, the share and the value of carats (and unknown, valued).
 
     Columns: k shares, k values, the unknown-source share, the share with a known value.
-    With `reset`, the flagged lots start empty (carats reaching them are cut off).
+    With `reset`, the flagged lots start empty (carats reaching them are cut off). Only
+    places in a country the evidence speaks of get columns: elsewhere every verdict is
+    OUT with no reason (see `origin_verdict`), which no shipment needs to carry.
     """
-    places = list(dict.fromkeys(table["place"]))
-    column = {place: j for j, place in enumerate(places)}
+    code = table["place_code"].to_numpy()
+    distinct: list[Place] = table.attrs["places"]
+    countries = {s.place.country for s in evidence}
+    relevant = [j for j, place in enumerate(distinct) if place.country in countries]
+    places = [distinct[j] for j in relevant]
+    column = np.full(len(distinct) + 1, -1, np.int64)
+    column[relevant] = np.arange(len(relevant))
+    index = column[code]
     k = len(places)
-    index = np.array([column[p] for p in table["place"]], dtype=np.int64)
+    on = index >= 0
     known = table["value_per_carat"].notna().to_numpy()
     vpc = table["value_per_carat"].fillna(0.0).to_numpy()
     initial = np.zeros((len(graph), 2 * k + 2))
-    initial[rows, index] = 1.0
-    initial[rows, k + index] = vpc
+    initial[rows[on], index[on]] = 1.0
+    initial[rows[on], k + index[on]] = vpc[on]
     initial[:, 2 * k] = unknown_fraction(graph)
     initial[rows[known], 2 * k + 1] = 1.0
     if reset is not None:
         initial[reset] = 0.0
-    return propagate(graph, initial, restart=reset), places
+    return propagate(graph, initial, restart=reset, copy=False), places
 
 
 def _event_verdicts(
@@ -348,10 +380,8 @@ def _event_verdicts(
             out[:, col] = found[inverse.reshape(-1)]
         return out
 
-    distinct = list(dict.fromkeys(table["place"]))
-    place_code = {place: j for j, place in enumerate(distinct)}
-    where = np.array([place_code[p] for p in table["place"]], dtype=np.int64)
-    produced = classes_of(distinct, where, table["day64"].to_numpy())
+    where = table["place_code"].to_numpy()
+    produced = classes_of(table.attrs["places"], where, table["day64"].to_numpy())
     composition = np.zeros((0, 0))
     places: list[Place] = []
     reset = None
@@ -360,10 +390,10 @@ def _event_verdicts(
         reset = np.zeros(n, dtype=bool)
         reset[moves] = True
         if event == "import":
-            carried, places = _by_origin(graph, rows, table, None)
+            carried, places = _by_origin(graph, rows, table, None, evidence)
             composition = carried[moves]
         else:  # export: carats arriving at a shipment that no shipment carried before
-            carried, places = _by_origin(graph, rows, table, reset)
+            carried, places = _by_origin(graph, rows, table, reset, evidence)
             composition = _input_weights(graph, moves, frames) @ carried
             composition[:, -2] += unknown_fraction(graph)[moves]
         k = len(places)
