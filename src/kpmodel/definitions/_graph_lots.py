@@ -87,7 +87,10 @@ def graph_lots(
     check_by(None, None, by)
     situation_list(situations)  # checked now, so that compare() cannot fail on it later
     rows = _selected(graph, lots)
-    shares = origin_shares(graph, by=cast(Any, by)).to_frame().iloc[rows]
+    if lots is None:  # every lot: the frame as it is, not a copy of every row
+        shares = origin_shares(graph, by=cast(Any, by)).to_frame()
+    else:
+        shares = origin_shares(graph, by=cast(Any, by), lots=graph.lots[rows]).to_frame()
     carats = pd.Series(_carats(graph)[rows], index=shares.index, name="carats")
     value = _carried_value(graph)[rows]
     return cls(
@@ -418,8 +421,11 @@ def _event_verdicts(
     ).reshape(-1)
     definition_of = np.array([owner[name] for name, _ in classes], dtype=np.int64).reshape(-1)
     width = 4 * len(names) + 2
+    # The propagation runs in place: its table, the rows kept (when not every lot), and
+    # the graph's flow weights.
     check_memory(
-        4.0 * n * width * 8,
+        (1.0 if len(lots.shares.index) == n else 2.0) * n * width * 8
+        + 24.0 * graph.number_of_flows,
         what=f"judging {n} lots under {len(names)} definitions",
         change="judge fewer definitions at a time, or a part of the graph",
         keyword=False,
@@ -482,7 +488,9 @@ def _event_verdicts(
         width,
         extra=True,
     )
-    eager[eager < _NOISE] = 0.0
+    for start in range(0, len(eager), 2**20):  # a block at a time: no full-size mask
+        block = eager[start : start + 2**20]
+        block[block < _NOISE] = 0.0
 
     def presence(name: str, mine: list[int]) -> FloatArray:
         """Return the lots' shares from each of `name`'s classes (one column each)."""
