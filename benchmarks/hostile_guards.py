@@ -27,7 +27,7 @@ import attrs
 
 import kpmodel as kp
 import kpmodel.definitions._registry as reg
-from kpmodel._output import _NUMBER, FORMULA_STARTS, csv_cell, csv_uncell, show_path
+from kpmodel._output import _NUMBER, FORMULA_STARTS, csv_cell, csv_uncell, display_path
 from kpmodel.errors import KPModelError
 from kpmodel.simulation import _checkpoint
 
@@ -247,7 +247,7 @@ for _ in range(20000):
 # D: file names
 for _ in range(3000):
     name = bytes(rng.randrange(1, 256) for _ in range(rng.randint(1, 12))).replace(b"/", b"_")
-    shown = show_path(name)
+    shown = display_path(name)
     try:
         shown.encode("ascii", "backslashreplace")
         shown.encode("utf-8")

@@ -322,6 +322,28 @@ def test_progress_bar_only_on_a_terminal(capsys):
     assert "counting" not in capsys.readouterr().err
 
 
+def test_progress_bar_is_the_library_s_on_a_terminal(capsys, monkeypatch):
+    """The command's bar is kpmodel._progress's tqdm bar: shown once work lasts a second."""
+    from kpmodel import _progress as progress
+
+    monkeypatch.setattr(progress, "interactive", lambda: True)
+    assert list(_progress(_Slow([1, 2, 3]), "counting")) == [1, 2, 3]
+    err = capsys.readouterr().err
+    assert "counting" in err
+    assert "3/3" in err  # tqdm's count, total known
+
+
+class _Slow(list):
+    """A list whose iteration takes 0.6 s a value (a sequence, so the bar knows its total)."""
+
+    def __iter__(self):
+        import time
+
+        for value in super().__iter__():
+            time.sleep(0.6)
+            yield value
+
+
 def test_text_tables_wrap_to_80_columns():
     import pandas as pd
 

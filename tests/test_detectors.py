@@ -171,11 +171,15 @@ class TestInjectedAnomalies:
         """Exports whose importer declared far less are flagged by mirror_gap."""
         declared = pd.DataFrame(
             {
-                "date": ["2004-03-01", "2004-04-01"],
-                "exporter": ["CG", "BW"],
-                "importer": ["AE", "BE"],
+                "number": ["CG-1", "BW-1"],
+                "issuing_country": ["CG", "BW"],
+                "destination_country": ["AE", "BE"],
+                "issued": ["2004-03-01", "2004-04-01"],
+                "hs_code": "7102.10",
                 "carats": [2.6e6, 1e6],
                 "value_usd": [1e8, 1.4e8],
+                "origin": ["CG", "BW"],
+                "declared_origins": "",
             }
         )
         confirmed = declared.assign(value_usd=[1e6, 1.4e8])

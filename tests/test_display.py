@@ -60,6 +60,12 @@ def results():
         "ProvenanceGraph": run.provenance,
         "Scenario": scenario,
         "Register": kp.participants.Register.default(),
+        "Ledger": run.ledger,
+        "SweepSummary": kp.simulation.summarise(
+            kp.simulation.sweep(
+                scenario, levers={"border_controls": [0.0, 0.5]}, seeds=2, progress=False
+            )
+        ),
     }
 
 
@@ -73,6 +79,7 @@ KINDS = [
     "ProvenanceGraph",
     "Scenario",
     "Register",
+    "SweepSummary",
 ]
 
 
@@ -86,7 +93,7 @@ def test_repr_is_one_short_line_saying_what_and_where_next(results, kind):
     assert "; see " in text  # how to see more
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", [*KINDS, "Ledger"])
 def test_html_view_is_small_valid_and_has_a_table(results, kind):
     page = results[kind]._repr_html_()
     assert len(page) < 20_000, len(page)
@@ -95,6 +102,18 @@ def test_html_view_is_small_valid_and_has_a_table(results, kind):
     assert "table" in tags
     assert "script" not in tags
     assert "style" not in tags
+
+
+def test_a_summary_is_still_a_dataframe_and_what_it_gives_is_plain(results):
+    """A SweepSummary selects, compares and writes as a DataFrame; selections show in full."""
+    summary = results["SweepSummary"]
+    assert isinstance(summary, pd.DataFrame)
+    assert summary.attrs["by"] == ["border_controls"]
+    selected = summary.query("metric == 'opacity'")
+    assert type(selected) is pd.DataFrame
+    assert "ci_low" in repr(selected)
+    assert summary.to_string().count("\n") == len(summary)  # a header line, then every row
+    assert "2 groups (border_controls)" in repr(summary)
 
 
 def test_large_results_stay_small(results):
@@ -148,15 +167,18 @@ def test_views_cut_long_cells_and_too_many_tables():
 
 
 def plot_functions():
+    """Every public plot_* function, in every package (a new package's too)."""
     found = []
-    for package in (kp.definitions, kp.provenance, kp.statistics):
-        found += [getattr(package, n) for n in package.__all__ if n.startswith("plot_")]
+    for name in kp.__all__:
+        package = getattr(kp, name)
+        if inspect.ismodule(package):
+            found += [getattr(package, n) for n in package.__all__ if n.startswith("plot_")]
     return found
 
 
 def test_every_plot_function_takes_a_keyword_ax():
     functions = plot_functions()
-    assert len(functions) >= 8
+    assert len(functions) >= 10
     for function in functions:
         parameter = inspect.signature(function).parameters["ax"]
         assert parameter.kind is inspect.Parameter.KEYWORD_ONLY, function.__name__
@@ -171,6 +193,21 @@ def plot_calls():
     comparison = kp.compare("EU_2023", kp.definitions.CaseBook.default())
     graph, shipped = small_graph()
     shares = kp.origin_shares(graph)
+    summary = pd.DataFrame(
+        {
+            "border_controls": [0.0, 0.5],
+            "definition": ["all", "all"],
+            "metric": ["opacity", "opacity"],
+            "detector": ["", ""],
+            "mean": [0.4, 0.3],
+            "ci_low": [0.35, 0.25],
+            "ci_high": [0.45, 0.35],
+            "n": [3, 3],
+        }
+    )
+    indices = pd.DataFrame(
+        {"input": ["hubs[0].markup"], "S1": [0.6], "S1_conf": [0.1], "ST": [0.7], "ST_conf": [0.1]}
+    )
     return {
         "plot_matrix": lambda ax: kp.definitions.plot_matrix(comparison, ax=ax),
         "plot_coverage": lambda ax: kp.definitions.plot_coverage(comparison, ax=ax),
@@ -184,6 +221,8 @@ def plot_calls():
         "plot_mirror_gap": lambda ax: kp.statistics.plot_mirror_gap(
             kp.statistics.mirror(trade), ax=ax
         ),
+        "plot_summary": lambda ax: kp.simulation.plot_summary(summary, metric="opacity", ax=ax),
+        "plot_sensitivity": lambda ax: kp.simulation.plot_sensitivity(indices, ax=ax),
     }
 
 
@@ -230,6 +269,18 @@ def test_the_library_never_calls_matplotlib_use():
             if isinstance(node, ast.Attribute) and node.attr == "use":
                 base = node.value
                 assert not (isinstance(base, ast.Name) and base.id == "matplotlib"), path
+
+
+def test_only_the_plotting_helper_makes_figures():
+    """Every plot_* gets its axes from kpmodel._plotting.new_axes: no other pyplot use."""
+    for path in (ROOT / "src" / "kpmodel").rglob("*.py"):
+        if path.name == "_plotting.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom | ast.Import):
+                names = [getattr(node, "module", None) or ""] + [a.name for a in node.names]
+                assert not any("pyplot" in n for n in names), path
 
 
 def test_dollars_in_zone_names_and_certificates_do_not_break_figures_or_reports():
@@ -303,6 +354,7 @@ def test_long_calls_take_progress():
         kp.simulation.run,
         kp.simulation.sweep,
         kp.provenance.audit,
+        kp.provenance.opacity,
         kp.origin_shares,
     ):
         parameter = inspect.signature(function).parameters["progress"]

@@ -287,4 +287,4 @@ def test_no_text_cites_documents_users_do_not_have():
     assert offenders == []
 
 
-TEXT_SUFFIXES = {".py", ".md", ".txt", ".toml", ".csv", ".json", ".rst"}
+TEXT_SUFFIXES = {".py", ".md", ".txt", ".toml", ".csv", ".json", ".rst", ".ipynb"}

@@ -185,13 +185,15 @@ class TestViews:
 class TestLedger:
     LEDGER = pd.DataFrame(
         {
-            "date": ["2014-03-01", "2014-03-01", "2014-09-15"],
-            "exporter": ["AE", "AE", "BW"],
-            "importer": ["IN", "IN", "AE"],
+            "number": ["AE-1", "AE-1", "BW-9"],
+            "issuing_country": ["AE", "AE", "BW"],
+            "destination_country": ["IN", "IN", "AE"],
+            "issued": ["2014-03-01", "2014-03-01", "2014-09-15"],
+            "hs_code": "7102.10",
             "carats": [1000.0, 10.0, 500.0],
             "value_usd": [120000.0, 900.0, 70000.0],
-            "origin": ["mixed", "mixed", "BW"],
-            "certificate": ["AE-1", "AE-1", "BW-9"],
+            "origin": ["MIXED", "MIXED", "BW"],
+            "declared_origins": "",
         }
     )
 
@@ -249,12 +251,35 @@ class TestLedger:
     def test_bad_ledger_names_row_and_column(self):
         """A bad date or carat weight in the ledger is reported with row and column."""
         bad = self.LEDGER.copy()
-        bad.loc[1, "date"] = "2014-02-30"
+        bad.loc[1, "issued"] = "2014-02-30"
         bad.loc[2, "carats"] = -1
         with pytest.raises(kp.errors.LoadError) as caught:
             KPStatistics.from_ledger(bad)
         paths = {p.path for p in caught.value.problems}
-        assert paths == {"row 1, column 'date'", "row 2, column 'carats'"}
+        assert paths == {"row 1, column 'issued'", "row 2, column 'carats'"}
+
+    def test_the_retired_vocabulary_is_refused_with_its_mapping(self):
+        """A frame in the old statistics columns gets the columns= mapping to the ledger's."""
+        old = self.LEDGER.rename(
+            columns={"issued": "date", "issuing_country": "exporter", "number": "certificate"}
+        )
+        with pytest.raises(kp.errors.InvalidArgumentError) as caught:
+            KPStatistics.from_ledger(old)
+        message = str(caught.value)
+        assert "'date': 'issued'" in message
+        assert "'exporter': 'issuing_country'" in message
+        assert "'certificate': 'number'" in message
+        mapped = kp.Ledger.from_frame(
+            old, columns={"date": "issued", "exporter": "issuing_country", "certificate": "number"}
+        )
+        assert KPStatistics.from_ledger(mapped).table.equals(
+            KPStatistics.from_ledger(self.LEDGER).table
+        )
+
+    def test_imports_must_be_a_ledger(self):
+        """Imports given as records (or anything but a ledger or a frame) are refused."""
+        with pytest.raises(kp.errors.InvalidArgumentError, match="imports must be"):
+            KPStatistics.from_ledger(self.LEDGER, imports=[kp.certificates.example_certificate()])
 
     def test_mirror_pairs_the_two_declarations(self):
         """mirror() puts the exporter's and the importer's declarations side by side."""

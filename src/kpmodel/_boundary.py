@@ -23,6 +23,8 @@ input is accepted or refused the same way everywhere, with the same kind of mess
   target; the temporary file is removed on any error.
 - `show` and `display_path` describe values and file names safely in messages, whatever
   their size or encoding.
+- `guarded` makes a public record class refuse bad arguments with an `InvalidArgumentError`
+  (a `KPModelError`, and still a `TypeError`/`ValueError`), whatever check found them.
 
 This module imports only the standard library and `kpmodel.errors`, so every package may
 import it.
@@ -43,7 +45,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO, Any, Literal, NoReturn
+from typing import IO, Any, Literal, NoReturn, TypeVar
 
 from kpmodel._output import display_path
 from kpmodel.errors import (
@@ -72,6 +74,7 @@ __all__ = [
     "display_path",
     "finite_decimal",
     "finite_float",
+    "guarded",
     "is_country_code",
     "is_participant_code",
     "join_path",
@@ -103,6 +106,53 @@ MAX_YEAR = 2200
 SPECIAL_CODES = {"EU": "European Union"}
 
 ErrorType = type[KPModelError]
+_C = TypeVar("_C", bound=type)
+
+
+# --------------------------------------------------------------------------------------------
+# Public record classes
+
+
+def guarded(cls: _C) -> _C:
+    """Make the attrs class `cls` refuse bad arguments with an `InvalidArgumentError`.
+
+    attrs' own validators and converters raise `TypeError` or `ValueError` (and a converter
+    such as `tuple` may raise anything a bad value provokes); a user calling a public
+    constructor with a wrong value must get kpmodel's error instead, naming the class. The
+    original message (which names the field when attrs wrote it) is kept, and the original
+    exception is chained. `InvalidArgumentError` is also a `TypeError` and a `ValueError`,
+    so code that caught those still does.
+
+    >>> import attrs
+    >>> @guarded
+    ... @attrs.frozen
+    ... class Lot:
+    ...     carats: float = attrs.field(validator=attrs.validators.instance_of(float))
+    >>> Lot(carats="heavy")
+    Traceback (most recent call last):
+    ...
+    kpmodel.errors.InvalidArgumentError: Lot: 'carats' must be <class 'float'> (got 'heavy' ...
+    """
+    init = cls.__init__  # type: ignore[misc]
+
+    @functools.wraps(init)
+    def __init__(self: object, *args: Any, **kwargs: Any) -> None:  # noqa: N807
+        try:
+            init(self, *args, **kwargs)
+        except KPModelError:
+            raise
+        except (TypeError, ValueError, ArithmeticError, AttributeError, LookupError) as error:
+            # attrs' validators put the message first, then the attribute and the value.
+            first = error.args[0] if error.args else ""
+            reason = first if isinstance(first, str) else str(error)
+            msg = f"{cls.__name__}: {reason}"
+            if "must be" not in reason:
+                msg += f"; see help(kpmodel.{cls.__module__.split('.')[1]}.{cls.__name__})"
+            raise InvalidArgumentError(msg) from error
+
+    cls.__init__ = __init__  # type: ignore[misc]
+    cls.__kpmodel_guarded__ = True  # type: ignore[attr-defined]
+    return cls
 
 
 # --------------------------------------------------------------------------------------------

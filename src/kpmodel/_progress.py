@@ -4,7 +4,8 @@ Long calls take ``progress: bool | None = None``. True shows a bar, False never 
 (the default) shows one only where someone is watching: in a Jupyter kernel or when standard
 error is a terminal, never in a pipe, a log file or CI, and only once the work has lasted
 a second, so short calls stay silent. Bars come from ``tqdm.auto``: a widget in notebooks
-(with ``ipywidgets``), text on terminals. Without tqdm installed there is no bar.
+(with ``ipywidgets``, the ``notebook`` extra), text on terminals. The ``kpmodel`` command
+uses the same bars (`track`), so there is one progress convention, not two.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def interactive() -> bool:
 def progress_bar(
     total: int | None, *, enabled: bool | None, initial: int = 0, **options: Any
 ) -> Any:
-    """Return a ``tqdm.auto`` bar, or None when no bar is wanted (or tqdm is missing).
+    """Return a ``tqdm.auto`` bar, or None when no bar is wanted.
 
     `enabled` is the ``progress=`` argument of the calling function (see the module).
     """
@@ -44,10 +45,8 @@ def progress_bar(
         raise InvalidArgumentError(msg)
     if enabled is False or (enabled is None and not interactive()):
         return None
-    try:
-        from tqdm.auto import tqdm  # type: ignore[import-untyped]
-    except ImportError:
-        return None
+    from tqdm.auto import tqdm  # type: ignore[import-untyped]  # imported when a bar is shown
+
     return tqdm(total=total, initial=initial, delay=0 if enabled else 1.0, **options)
 
 

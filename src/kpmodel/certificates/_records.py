@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from kpmodel._boundary import _iso_codes as _boundary_iso_codes
-from kpmodel._boundary import country_code, finite_decimal, participant_code
+from kpmodel._boundary import country_code, finite_decimal, guarded, participant_code
 from kpmodel._boundary import is_country_code as _boundary_is_country_code
 from kpmodel.errors import InvalidRecordError, UnknownCodeError
 
@@ -263,6 +263,7 @@ def _single_country(_: object, attribute: attrs.Attribute[Any], value: object) -
         _check_country(value, attribute.name)
 
 
+@guarded
 @attrs.frozen(repr=False, eq=False)
 class DeclaredOrigin:
     """What a certificate declares of a parcel's origin: one country, or mixed.
@@ -340,6 +341,9 @@ class DeclaredOrigin:
         >>> str(kp.certificates.DeclaredOrigin.mixed())
         'MIXED'
         """
+        if isinstance(listed, str | bytes) or not isinstance(listed, Iterable):
+            msg = f"must be a list of country codes such as ['BW', 'RU'], got {listed!r}"
+            raise InvalidRecordError(msg, path="listed")
         return cls(listed=tuple(listed))
 
     @classmethod
@@ -466,6 +470,7 @@ class DeclaredOrigin:
         )
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Parcel:
     """One parcel of rough diamonds as a certificate lists it.
@@ -550,6 +555,7 @@ class Parcel:
         return DeclaredOrigin.from_fields(self.origin, self.declared_origins)
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Party:
     """An exporter or importer as the certificate identifies it.
@@ -574,6 +580,7 @@ class Party:
     country: str = attrs.field(validator=_country)
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Certificate:
     """A Kimberley Process certificate with every Annex I, Part A element.
@@ -685,6 +692,7 @@ class Certificate:
         return sum((parcel.value_usd for parcel in self.parcels), Decimal(0))
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class ImportConfirmation:
     """The importing authority's confirmation of receipt of a shipment (Section III(b)).
@@ -737,6 +745,7 @@ class ImportConfirmation:
     importing_authority: str | None = attrs.field(default=None, validator=_optional_text)
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Shipment:
     """A physical shipment of rough diamonds across a border, with its certificate or none.

@@ -19,6 +19,7 @@ import kpmodel as kp
 from kpmodel import report
 from kpmodel._boundary import as_date, parse_json, read_text
 from kpmodel._output import display_path, printable
+from kpmodel._progress import track
 from kpmodel.cli._inputs import (
     STDIN,
     expand,
@@ -197,12 +198,8 @@ report_option = click.option(
 
 
 def _progress(values: Sequence[T], label: str) -> Iterator[T]:
-    """Iterate with a progress bar on stderr, only when stderr is a terminal."""
-    if len(values) < 2 or not sys.stderr.isatty():
-        yield from values
-        return
-    with click.progressbar(values, label=label, file=sys.stderr) as bar:
-        yield from bar
+    """Iterate with the library's progress bar (`kpmodel._progress`): on a terminal only."""
+    return track(values, enabled=None, desc=label, unit="file")
 
 
 def _emit(frame: pd.DataFrame, fmt: str) -> None:

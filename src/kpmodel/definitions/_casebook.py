@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 import pandas as pd
 
-from kpmodel._boundary import display_path, parse_json, parse_toml, read_text, show
+from kpmodel._boundary import display_path, guarded, parse_json, parse_toml, read_text, show
 from kpmodel._display import View
 from kpmodel.definitions._evidence import Designation, Period, Place, Situation
 from kpmodel.definitions._vocabulary import Outcome
@@ -35,6 +35,7 @@ def _outcome(value: object) -> Outcome:
     return Outcome(Outcome.from_text(value))
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Expected:
     """The verdict a case book records for a case under a definition, and whose reading it is.
@@ -81,6 +82,7 @@ def _expected_map(value: Mapping[str, Expected]) -> dict[str, Expected]:
     return dict(value)
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Case:
     """One entry of a case book: a keyed situation, its group, and the recorded verdicts.
@@ -315,6 +317,7 @@ def _case_tuple(value: Iterable[Case]) -> tuple[Case, ...]:
     return tuple(value)
 
 
+@guarded
 @attrs.frozen
 class CaseBook:
     """A keyed collection of sourced situations, with the verdicts their sources record.

@@ -10,6 +10,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from kpmodel._boundary import guarded
 from kpmodel._display import View
 from kpmodel.definitions._calling import judge, name_of, resolve_all
 from kpmodel.definitions._casebook import CaseBook
@@ -68,6 +69,7 @@ def _grouped(reasons: Iterable[Reason]) -> dict[tuple[str, str], list[Reason]]:
     return groups
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Comparison:
     """Verdicts of several definitions on the same situations, against a baseline.

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Protocol
 
 import attrs
 
-from kpmodel._boundary import as_date
+from kpmodel._boundary import as_date, guarded
 from kpmodel.definitions._evidence import Period, Place, Situation
 from kpmodel.definitions._vocabulary import (
     Actor,
@@ -306,6 +306,7 @@ def designated_by(*authorities: str, when_absent: Outcome = Outcome.OUT, note: s
     return _DesignationTest(authorities, when_absent, note)
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Reason:
     """One component result behind a verdict: which clause, which component, what it found.
@@ -330,6 +331,7 @@ class Reason:
         return f"{self.definition} [{self.clause}] {self.component}: {self.detail}"
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Verdict:
     """What a definition says about a situation, and why.
@@ -417,6 +419,7 @@ def _tests(value: Iterable[Any]) -> tuple[ComponentTest, ...]:
     return tests
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Clause:
     """One way to be IN: an AND of component tests, with a name and an optional note.
@@ -516,6 +519,7 @@ def _to_window(situation: Situation, on: object) -> Period:
     return Period(day, day)
 
 
+@guarded
 @attrs.frozen(kw_only=True, repr=False)
 class Definition:
     """A conflict-diamond definition: an OR of clauses, or a combination of definitions.

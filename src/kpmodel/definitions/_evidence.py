@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from kpmodel._boundary import as_date, participant_code
+from kpmodel._boundary import as_date, guarded, participant_code
 from kpmodel.definitions._vocabulary import Actor, Harm, Link, Scale, Target, _Vocabulary
 from kpmodel.errors import InvalidRecordError
 
@@ -62,6 +62,7 @@ def _end_after_start(instance: Any, attribute: Any, value: Any) -> None:
         raise InvalidRecordError(msg, path="end")
 
 
+@guarded
 @attrs.frozen
 class Period:
     """A span of days: `start`, and `end` (inclusive) or None while it is still running.
@@ -153,6 +154,7 @@ def _site(value: object) -> str | None:
     return _optional_text(value, "site")
 
 
+@guarded
 @attrs.frozen
 class Place:
     """Where: a country (ISO 3166-1 alpha-2), and optionally a zone and a site in it.
@@ -224,6 +226,7 @@ def _reference(value: object) -> str:
     return _nonempty(value, "reference")
 
 
+@guarded
 @attrs.frozen
 class Designation:
     """An outside body's measure on a place, with its dates (a UNSC ban, a KP decision, ...).
@@ -352,6 +355,7 @@ def _sources(value: object) -> tuple[str, ...]:
     return tuple(out)
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Situation:
     """A sourced record of what happened where and when: the evidence definitions judge.

@@ -10,7 +10,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from kpmodel._boundary import MAX_QUANTITY, MAX_YEAR, MIN_YEAR, participant_code
+from kpmodel._boundary import MAX_QUANTITY, MAX_YEAR, MIN_YEAR, guarded, participant_code
 from kpmodel.definitions._calling import judge, name_of, resolve_all
 from kpmodel.definitions._definition import Verdict
 from kpmodel.definitions._evidence import Period, Place, Situation
@@ -102,6 +102,7 @@ def _outcome_vectors(
     return is_in, is_open
 
 
+@guarded
 @attrs.frozen(kw_only=True, eq=False)
 class Lots:
     """Mixed-origin lots and the evidence about their origins: a subject for `compare`.

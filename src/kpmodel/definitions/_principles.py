@@ -16,11 +16,13 @@ from typing import Any
 import attrs
 import pandas as pd
 
+from kpmodel._boundary import guarded
 from kpmodel.errors import InvalidArgumentError
 
 __all__ = ["FRAME_7", "Principle", "Principles"]
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Principle:
     """One principle of a declaration, with how sure the sources are of its wording.
@@ -64,6 +66,7 @@ def _texts(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Principles:
     """A declaration of responsible-sourcing principles: a checklist, not a definition.

@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kpmodel._boundary import atomic_write, display_path
+from kpmodel._boundary import atomic_write, decode_text, display_path
+from kpmodel._boundary import read_bytes as boundary_read_bytes
 from kpmodel._output import csv_restore, csv_safe
 from kpmodel.errors import InvalidArgumentError, LoadError, Problem
 
@@ -36,15 +37,7 @@ def format_of(path: Path) -> str:
 
 def read_bytes(path: Path) -> bytes:
     """Return the bytes of `path`, or raise `LoadError` saying why it cannot be read."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        problem = "no such file; check the path"
-    except IsADirectoryError:
-        problem = "is a folder, not a file"
-    except OSError as error:
-        problem = f"cannot be read: {error.strerror or error}"
-    raise LoadError([Problem("", problem)], source=str(path))
+    return boundary_read_bytes(path, source=str(path))
 
 
 def _error(source: str, message: str, *, path: str = "") -> LoadError:
@@ -89,13 +82,7 @@ def _header(cells: Any) -> list[str]:
 
 def read_csv(raw: bytes, source: str) -> pd.DataFrame:
     """Parse CSV bytes (UTF-8, a byte-order mark allowed) into a frame of text cells."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        msg = f"not UTF-8 text ({error.reason} at byte {error.start}); save the file as UTF-8"
-        raise _error(source, msg) from None
-    if "\x00" in text:
-        raise _error(source, "not a text file: it holds NUL bytes; is it a CSV file?")
+    text = decode_text(raw, source=source)
     if not text.strip():
         raise _error(source, "the file is empty; expected a header row", path="row 1")
     try:
@@ -154,6 +141,7 @@ def read_parquet(raw: bytes, source: str) -> pd.DataFrame:
         raise InvalidArgumentError(msg) from None
     try:
         table = pq.read_table(io.BytesIO(raw))
+        table.validate(full=True)  # text that is not UTF-8 fails here, not later in pandas
         frame: pd.DataFrame = table.to_pandas()
     except Exception as error:  # pyarrow's errors (ArrowInvalid, ...) on damaged files
         msg = f"not a readable Parquet file ({type(error).__name__}: {error})"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import os
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -12,6 +11,8 @@ from typing import Any, NoReturn
 import numpy as np
 import pandas as pd
 
+from kpmodel._boundary import decode_text
+from kpmodel._display import View
 from kpmodel.certificates import (
     Certificate,
     DeclaredOrigin,
@@ -36,6 +37,18 @@ REQUIRED_COLUMNS: tuple[str, ...] = REQUIRED
 """The columns every ledger has."""
 
 _SHOWN = 5  # rows in the HTML view
+
+
+#: Columns the JSON certificate format states for every certificate: a ledger without them
+#: cannot be written as JSON without inventing them.
+STATED_IN_JSON = (
+    "number_of_parcels",
+    "kp_statement",
+    "validated",
+    "language",
+    "english_translation",
+    "forgery_resistant",
+)
 
 
 class Ledger:
@@ -253,12 +266,7 @@ class Ledger:
             if columns is not None:
                 msg = "columns= does not apply to .json: its keys are fixed by the format"
                 raise InvalidArgumentError(msg)
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError as error:
-                msg = f"not UTF-8 text ({error.reason} at byte {error.start})"
-                raise LoadError([Problem("", msg)], source=source) from None
-            loaded = loads(text, source=source)
+            loaded = loads(decode_text(raw, source=source), source=source)
             return cls.from_records(loaded if isinstance(loaded, list) else [loaded])
         reader = {"csv": _io.read_csv, "xlsx": _io.read_xlsx, "parquet": _io.read_parquet}
         frame = reader[format](raw, source)
@@ -478,9 +486,11 @@ class Ledger:
         numbers written exactly), ``.xlsx`` (needs the ``excel`` extra; text that looks
         like a formula stays text), ``.parquet`` (needs pyarrow) or ``.json`` (the
         certificate records, see `records`; a ledger with ``departed`` or ``received``
-        cannot be written as JSON). Reading the file back gives an equal ledger (for JSON,
-        when the ledger has every certificate column). The file appears complete or not
-        at all: nothing is written on failure.
+        cannot be written as JSON, nor one without the columns a certificate record states:
+        ``number_of_parcels``, ``kp_statement``, ``validated``, ``language``,
+        ``english_translation``, ``forgery_resistant``). Reading the file back gives an equal
+        ledger (for JSON, the columns the ledger lacked come back empty). The file appears
+        complete or not at all: nothing is written on failure.
 
         Raises
         ------
@@ -528,6 +538,15 @@ class Ledger:
                 ".csv, .xlsx or .parquet to keep them"
             )
             raise InvalidArgumentError(msg)
+        # A record states these; writing the records' defaults would invent what the ledger
+        # does not say (that a certificate carried the KP statement, was validated, ...).
+        lacking = [name for name in STATED_IN_JSON if name not in self._frame.columns]
+        if lacking:
+            msg = (
+                f"the JSON certificate format states {lacking} for every certificate, and the "
+                "ledger lacks those columns; add them, or write .csv, .xlsx or .parquet"
+            )
+            raise InvalidArgumentError(msg)
         return dumps(self.records()).encode("utf-8")
 
     # -- display --------------------------------------------------------------------------
@@ -544,22 +563,20 @@ class Ledger:
             f"issued {span}, {len(self.columns)} columns"
         )
 
+    def _view(self) -> View:
+        head = self._frame.head(_SHOWN)
+        return View(
+            kind="Ledger",
+            summary=self._summary(),
+            more=".to_frame() shows them",
+            tables=lambda: [(f"first {len(head)} of {len(self):,} rows", head.map(_shown))],
+        )
+
     def __repr__(self) -> str:
-        return f"<Ledger: {self._summary()}; .to_frame() shows them>"
+        return self._view().text()
 
     def _repr_html_(self) -> str:
-        head = self._frame.head(_SHOWN)
-        cells = "".join(f"<th>{html.escape(str(name))}</th>" for name in head.columns)
-        rows = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(_shown(value))}</td>" for value in row) + "</tr>"
-            for row in head.itertuples(index=False, name=None)
-        )
-        more = len(self._frame) - len(head)
-        note = f"<p>... and {more:,} more rows; .to_frame() shows them all.</p>" if more else ""
-        return (
-            f"<div><p><b>Ledger</b>: {html.escape(self._summary())}</p>"
-            f"<table><thead><tr>{cells}</tr></thead><tbody>{rows}</tbody></table>{note}</div>"
-        )
+        return self._view().html()
 
 
 def _shown(value: object) -> str:

@@ -4,6 +4,12 @@ Each parser takes the raw column (any dtype: text from CSV, numbers and datetime
 workbook or a DataFrame) and returns the canonical column plus the cells it refused.
 Values are parsed once per distinct value (`pandas.factorize`), so a million rows with a
 few thousand distinct dates cost a few thousand parses.
+
+The rules are those of the boundary layer (`kpmodel._boundary`), which decides every
+distinct value: country and participant codes (upper case, no padding), numbers (finite,
+at most `kpmodel._boundary.MAX_QUANTITY`; text as decimal text), dates (strict ISO text or
+dates). Two things are the table's own: a column of floats is checked with numpy, by the
+same rules, and a spreadsheet's date cell (a datetime at midnight) is read as its day.
 """
 
 from __future__ import annotations
@@ -17,10 +23,18 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from kpmodel._boundary import (
+    MAX_QUANTITY,
+    as_date,
+    country_code,
+    finite_decimal,
+    finite_float,
+    participant_code,
+    whole_number,
+)
 from kpmodel.certificates import MIXED, DeclaredOrigin, HSCode
-from kpmodel.errors import KPModelError, Problem
+from kpmodel.errors import InvalidArgumentError, KPModelError, Problem
 from kpmodel.ledger._schema import BY_NAME, CERTIFICATE_LEVEL, PARTIES
-from kpmodel.participants import is_country_code
 
 TEXT: Any = pd.StringDtype("python")
 DATE: Final = "datetime64[ns]"
@@ -126,42 +140,34 @@ def _text(value: object) -> str:
     raise _BadCellError(f"must be text, {_got(value)}")
 
 
+def _decided(check: Callable[..., Any], value: object, **bounds: Any) -> Any:
+    """Return `check(value)`, a `kpmodel._boundary` helper; its refusal becomes the cell's."""
+    try:
+        return check(value, path="", error=InvalidArgumentError, **bounds)
+    except KPModelError as error:
+        raise _BadCellError(str(error)) from None
+
+
 def _code(value: object, *, participant: bool) -> str:
-    if not isinstance(value, str):
-        raise _BadCellError(f"must be a country code such as 'BW', {_got(value)}")
-    code = value.strip()
-    if (participant and code == "EU") or (code != "EU" and is_country_code(code)):
-        return code
-    what = "an ISO 3166-1 alpha-2 country code" + (" or 'EU'" if participant else "")
-    msg = f"must be {what} such as 'BE' or 'BW', got {value!r}"
-    upper = code.upper()
-    if upper != code and ((participant and upper == "EU") or is_country_code(upper)):
-        msg += f"; write it in capitals: {upper!r}"
-    raise _BadCellError(msg)
+    code: str = _decided(participant_code if participant else country_code, value)
+    return code
 
 
 def _date(value: object) -> dt.date:
-    if isinstance(value, dt.datetime | pd.Timestamp):
+    if isinstance(value, np.datetime64):
+        value = pd.Timestamp(value)
+    if isinstance(value, dt.datetime):  # a spreadsheet's date cell, or a pandas Timestamp
         if value.tzinfo is not None:
             raise _BadCellError(f"must be a date without a time zone, {_got(value)}")
         if value.time() != dt.time(0):
             raise _BadCellError(f"must be a date without a time of day, {_got(value)}")
-        day: dt.date = value.date()
-    elif isinstance(value, dt.date):
-        day = value
-    elif isinstance(value, np.datetime64):
-        return _date(pd.Timestamp(value))
-    elif isinstance(value, str):
-        try:
-            day = dt.date.fromisoformat(value.strip())
-        except ValueError:
-            raise _BadCellError(
-                f"must be an ISO date such as '2023-03-01', got {value!r}"
-            ) from None
-        if len(value.strip()) != 10:
-            raise _BadCellError(f"must be an ISO date such as '2023-03-01', got {value!r}")
-    else:
+        value = value.date()
+    if not isinstance(value, dt.date | str):
         raise _BadCellError(f"must be a date such as '2023-03-01', {_got(value)}")
+    try:
+        day = as_date(value, path="", error=InvalidArgumentError)
+    except KPModelError:
+        raise _BadCellError(f"must be an ISO date such as '2023-03-01', got {value!r}") from None
     if not _FIRST_DAY <= day <= _LAST_DAY:
         raise _BadCellError(f"must be a date between {_FIRST_DAY} and {_LAST_DAY}, {_got(value)}")
     return day
@@ -171,8 +177,10 @@ def _hs_code(value: object) -> str:
     text = value
     number = _real(value)
     if number is not None:
-        # A spreadsheet turns 7102.10 into the number 7102.1.
-        text = f"{number:.2f}" if 7102 < number < 7103 else str(_plain(value))
+        # A spreadsheet turns 7102.10 into the number 7102.1 (but 7102.1001 is no HS code).
+        text = f"{number:.2f}"
+        if not (7102 < number < 7103 and float(text) == number):
+            text = str(_plain(value))
     if not isinstance(text, str):
         raise _BadCellError(f"must be an HS code such as '7102.10', {_got(value)}")
     try:
@@ -192,24 +200,28 @@ def _boolean(value: object) -> bool:
 
 
 def _count(value: object) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    number = _real(value)
-    if number is None or not math.isfinite(number) or number != int(number) or number < 0:
-        raise _BadCellError(f"must be a whole number of at least 0, {_got(value)}")
-    return int(number)
+    if isinstance(value, str):
+        digits = value.strip()
+        if not (digits.isascii() and digits.isdigit() and len(digits) <= len(str(MAX_QUANTITY))):
+            raise _BadCellError(f"must be a whole number of at least 0, got {value!r}")
+        value = int(digits)
+    count: int = _decided(whole_number, value, minimum=0)
+    return count
 
 
 def _origin(value: object) -> str:
-    if isinstance(value, str) and value.strip().upper() == MIXED:
+    if value == MIXED:
         return MIXED
     try:
         return _code(value, participant=False)
     except _BadCellError:
-        raise _BadCellError(
+        msg = (
             "must be an ISO 3166-1 alpha-2 country code or 'MIXED' (empty if the certificate "
             f"states none), {_got(value)}"
-        ) from None
+        )
+        if isinstance(value, str) and value.strip().upper() == MIXED:
+            msg += f"; write it in capitals without spaces: {MIXED!r}"
+        raise _BadCellError(msg) from None
 
 
 def _listed(value: object) -> str:
@@ -330,7 +342,8 @@ def _numbers(
     if pd.api.types.is_bool_dtype(raw.dtype):
         problems.cells(name, np.arange(len(raw)), f"must be a number {expected}, got true/false")
         return np.full(len(raw), np.nan)
-    if pd.api.types.is_numeric_dtype(raw.dtype):
+    if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_complex_dtype(raw.dtype):
+        # The rules of kpmodel._boundary.finite_float, checked on the whole column at once.
         values = raw.to_numpy(dtype=np.float64, na_value=np.nan)
         problems.cells(name, np.flatnonzero(np.isnan(values)), "is empty; it needs a value")
         problems.cells(name, np.flatnonzero(np.isinf(values)), "must be a finite number")
@@ -339,6 +352,8 @@ def _numbers(
         table = np.array([np.nan if v is None else v for v in parsed], dtype=np.float64)
         values = table[codes] if len(raw) else np.zeros(0)
     with np.errstate(invalid="ignore"):
+        huge = np.isfinite(values) & (values > MAX_QUANTITY)
+        problems.cells(name, np.flatnonzero(huge), f"must be at most {MAX_QUANTITY:,}")
         out = np.flatnonzero((values <= 0) if positive else (values < 0))
     room = max(0, MAX_PROBLEMS - len(problems.listed))
     for position in out[:room].tolist():
@@ -349,17 +364,12 @@ def _numbers(
 
 
 def _number(value: object) -> float:
-    number = _real(value)
-    if number is None:
-        if not isinstance(value, str):
-            raise _BadCellError(f"must be a number such as '12.50', {_got(value)}")
-        try:
-            number = float(Decimal(value.strip()))
-        except ArithmeticError:
-            raise _BadCellError(f"must be a number such as '12.50', got {value!r}") from None
-    if not math.isfinite(number):
-        raise _BadCellError(f"must be a finite number, {_got(value)}")
-    return number
+    if isinstance(value, str):
+        number: float = float(_decided(finite_decimal, value.strip(), maximum=None))
+        if not math.isfinite(number):  # decimal text beyond a float, such as '1e400'
+            raise _BadCellError(f"must be a finite number, got {value!r}")
+        return number
+    return float(_decided(finite_float, value, maximum=None))
 
 
 def _datetimes(name: str, raw: pd.Series, problems: Problems) -> np.ndarray[Any, Any]:

@@ -19,6 +19,7 @@ import pandas as pd
 from kpmodel._boundary import (
     as_date,
     display_path,
+    guarded,
     parse_json,
     participant_code,
     read_text,
@@ -82,6 +83,7 @@ def _check_country(instance: object, attribute: attrs.Attribute[str], value: str
     participant_code(value, path=attribute.name)
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class StatusEvent:
     """A dated change of a participant's status, with its sources.
@@ -163,6 +165,7 @@ def _optional_date(value: object) -> dt.date | None:
     return None if value is None else _to_date(value)
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Measure:
     """A dated measure on a participant's trade that is not a change of its KP status.
@@ -247,6 +250,7 @@ class Measure:
         return self.direction in (flow, "both")
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Membership:
     """A country's membership of a participant such as the EU, with its dates.
@@ -287,6 +291,7 @@ def _sorted_events(events: Iterable[StatusEvent]) -> tuple[StatusEvent, ...]:
     return events
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Participant:
     """A KP participant: a state, the EU, or the Chinese Taipei trading entity.
@@ -354,6 +359,7 @@ def _index_by_code(participants: tuple[Participant, ...]) -> dict[str, Participa
     return {participant.code: participant for participant in participants}
 
 
+@guarded
 @attrs.frozen(kw_only=True, repr=False)
 class Register:
     """Who may trade rough diamonds under the KP, where and when.

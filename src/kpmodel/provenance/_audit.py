@@ -11,6 +11,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from kpmodel._boundary import guarded
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.provenance._explain import Path
@@ -67,6 +68,7 @@ class RegisterLike(Protocol):
     def participant_of(self, country: str, *, on: Any = None) -> str | None: ...
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Finding:
     """A shipment whose certificate looks clean while its true origins are not.
@@ -124,7 +126,10 @@ def _declared_countries(declared: DeclaredOrigin) -> set[str]:
 
 
 def opacity(
-    graph: ProvenanceGraph, *, per: Literal["destination", "shipment"] = "destination"
+    graph: ProvenanceGraph,
+    *,
+    per: Literal["destination", "shipment"] = "destination",
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """Return the share of certified carats whose true origin cannot be read from the certificate.
 
@@ -137,6 +142,9 @@ def opacity(
     graph : ProvenanceGraph
     per : {"destination", "shipment"}
         Aggregate by importing country (default) or give one row per shipment.
+    progress : bool, optional
+        Show a progress bar while the origin shares of every lot are computed (see
+        `origin_shares`): by default only in a notebook or on a terminal.
 
     Returns
     -------
@@ -158,7 +166,7 @@ def opacity(
         raise InvalidArgumentError(msg)
     paperwork = _Paperwork(graph)
     ships = shipments(graph)
-    shares = origin_shares(graph)
+    shares = origin_shares(graph, progress=progress)
     column = {str(o): j for j, o in enumerate(shares.origins)}
     carats = graph._column("carats")[ships]
     readable = np.zeros(ships.size)

@@ -7,6 +7,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from kpmodel._boundary import guarded
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.provenance._graph import FloatArray, ProvenanceGraph
 from kpmodel.provenance._shares import UNKNOWN, By, origin_labels, propagate, unknown_fraction
@@ -17,6 +18,7 @@ __all__ = ["Path", "explain"]
 MAX_ENUMERATED = 10_000
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Path:
     """One path of flows that carries carats of an origin into a lot.

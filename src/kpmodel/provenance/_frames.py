@@ -91,13 +91,14 @@ def storage_order(
     flow_bounds = np.searchsorted(level[target][flows_by_level], np.arange(bounds.size))
     new_position = np.empty(n, np.int64)
     order = np.empty(n, np.int64)
+    key = np.full(n, n, np.int64)  # one array, reset after each level: deep graphs are cheap
     for depth in range(bounds.size - 1):
         lots = by_level[bounds[depth] : bounds[depth + 1]]
         if depth:
             flows = flows_by_level[flow_bounds[depth] : flow_bounds[depth + 1]]
-            key = np.full(n, n, np.int64)
             np.minimum.at(key, target[flows], new_position[source[flows]])
             lots = lots[np.argsort(key[lots], kind="stable")]
+            key[target[flows]] = n
         order[bounds[depth] : bounds[depth + 1]] = lots
         new_position[lots] = np.arange(bounds[depth], bounds[depth + 1])
     return order, new_position
@@ -115,16 +116,21 @@ def _listed(ids: np.ndarray[Any, Any], mask: np.ndarray[Any, Any], what: str) ->
     )
 
 
-def _strings(frame: pd.DataFrame, name: str) -> np.ndarray[Any, Any]:
+def _strings(
+    frame: pd.DataFrame, name: str, coded: dict[str, tuple[Any, ...]] | None = None
+) -> np.ndarray[Any, Any]:
     if name not in frame.columns:
         return np.full(len(frame), None, dtype=object)
     # Coded first: each distinct text is converted once (not once per row, as converting
     # an Arrow-backed string column to objects would), and missing values become None.
+    # A categorical column costs no hashing of its texts at all.
     codes, uniques = pd.factorize(frame[name], use_na_sentinel=True)
     table = np.empty(len(uniques) + 1, dtype=object)
     table[:-1] = list(uniques)
     table[-1] = None
     values: np.ndarray[Any, Any] = table[codes]
+    if coded is not None:  # kept, so that storing the column needs no second factorisation
+        coded[name] = (values, codes, table[:-1])
     return values
 
 
@@ -171,8 +177,9 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
     carats = pd.to_numeric(lots["carats"], errors="coerce").to_numpy(np.float64)
     problems += _listed(ids, ~(np.isfinite(carats) & (carats > 0)), "carats must be > 0")
 
-    text = {name: _strings(lots, name) for name in ("origin", "country", "zone", "site")}
-    text["certificate"] = _strings(lots, "certificate")
+    coded: dict[str, tuple[Any, ...]] = {}
+    text = {name: _strings(lots, name, coded) for name in ("origin", "country", "zone", "site")}
+    text["certificate"] = _strings(lots, "certificate", coded)
     text["declared"] = _strings(lots, "declared_origin")
     produced = pd.notna(text["origin"])
     # A production lot is where it was mined unless the frame says otherwise.
@@ -268,10 +275,15 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
         "given": given,
         "received": received,
     }
-    for name in _STRING_COLUMNS:
-        codes, uniques = pd.factorize(text[name], use_na_sentinel=True)
-        table = np.array([graph._code(u) for u in uniques] + [-1], dtype=np.int32)
-        columns[name] = table[codes]
+    factorized = [
+        coded[name][1:]
+        if name in coded and coded[name][0] is text[name]
+        else pd.factorize(text[name], use_na_sentinel=True)
+        for name in _STRING_COLUMNS
+    ]
+    interned = graph._intern([np.asarray(u, dtype=object) for _, u in factorized])
+    for name, (codes, _), table in zip(_STRING_COLUMNS, factorized, interned, strict=True):
+        columns[name] = np.append(table, np.int32(-1))[codes]
     graph._lots = {name: column[order] for name, column in columns.items()}
     graph._flows = {
         "source": source[by_target],

@@ -315,11 +315,45 @@ class ProvenanceGraph:
         if value is None:
             return -1
         code = self._string_code.get(value)
+        if code is None and len(self._string_code) < len(self._strings):
+            # Interned in bulk (`_intern`) without the dictionary: build it on first need.
+            self._string_code = dict(zip(self._strings, range(len(self._strings)), strict=True))
+            code = self._string_code.get(value)
         if code is None:
             code = len(self._strings)
             self._strings.append(value)
             self._string_code[value] = code
         return code
+
+    def _intern(self, parts: Sequence[np.ndarray[Any, Any]]) -> list[np.ndarray[Any, Any]]:
+        """Return the codes of each array of distinct strings in `parts`, interning new ones.
+
+        A graph with no strings yet takes them all at once, and builds the dictionary
+        `_code` uses only when it is needed. The largest array (a million certificate
+        numbers, say) is only looked up among the others' strings, never put in a hash
+        table of its own: a bulk load costs about one pass over its distinct strings.
+        """
+        if self._strings or not parts:
+            return [np.array([self._code(v) for v in p.tolist()], np.int32) for p in parts]
+        big = max(range(len(parts)), key=lambda i: len(parts[i]))
+        rest = [np.asarray(p, dtype=object) for i, p in enumerate(parts) if i != big]
+        codes, small = pd.factorize(
+            np.concatenate(rest) if rest else np.zeros(0, object), use_na_sentinel=False
+        )
+        largest = np.asarray(parts[big], dtype=object)
+        found = pd.Index(np.asarray(small, dtype=object), dtype=object).get_indexer(largest)
+        new = found < 0
+        found[new] = len(small) + np.arange(int(new.sum()))
+        self._strings = [*small, *largest[new].tolist()]
+        out: list[np.ndarray[Any, Any]] = []
+        start = 0
+        for i, part in enumerate(parts):
+            if i == big:
+                out.append(found.astype(np.int32))
+            else:
+                out.append(np.asarray(codes[start : start + len(part)], dtype=np.int32))
+                start += len(part)
+        return out
 
     def _position(self, lot: Any) -> int:
         if self._ids is None:

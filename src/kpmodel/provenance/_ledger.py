@@ -79,9 +79,14 @@ _KIND_NAMES = np.array(["produce", "mix", "lot"], dtype=object)
 
 
 def _grouped(keys: np.ndarray[Any, Any]) -> tuple[Any, Any]:
-    """Distinct keys and, per item, the index of its key (keys need not be sorted)."""
-    unique, inverse = np.unique(keys, return_inverse=True)
-    return unique, inverse.ravel()
+    """Distinct keys, sorted, and per item the index of its key (keys need not be sorted).
+
+    Keys are small non-negative ints (two per country), so counting beats sorting.
+    """
+    present = np.bincount(keys) > 0
+    unique = np.flatnonzero(present)
+    index = np.cumsum(present) - 1
+    return unique, index[keys]
 
 
 def build_from_ledger(ledger: object, *, production: Any = None) -> ProvenanceGraph:
@@ -222,44 +227,42 @@ def build_from_ledger(ledger: object, *, production: Any = None) -> ProvenanceGr
             built.add_flows(sources[entering], ids[slot[inverse[entering]]], amounts[entering])
             pool[held] = ids
             left[held] = before[merged] + totals[merged]
-    return _graph(ProvenanceGraph, frame, stored, countries, built)
+    return _graph(ProvenanceGraph, frame, stored, countries, importer, built)
 
 
 def _graph(
-    cls: Any, frame: pd.DataFrame, stored: Any, countries: Any, built: _Builder
+    cls: Any, frame: pd.DataFrame, stored: Any, countries: Any, importer: Any, built: _Builder
 ) -> ProvenanceGraph:
     n = len(frame)
     parts = list(zip(*built.lots, strict=True)) if built.lots else [np.zeros(0)] * 5
     kind, day, country, amount, origin = (
         np.concatenate(part) if built.lots else np.zeros(0, np.int64) for part in parts
     )
-    names = np.array([*countries, None], dtype=object)
     m = len(kind)
-
-    def text(*parts: np.ndarray[Any, Any]) -> pd.Series:
-        # as it is: no conversion to a string dtype, which costs time and changes nothing
-        return pd.Series(
-            np.concatenate([np.asarray(p, dtype=object) for p in parts]), dtype=object
-        )
-
+    # Text columns as categoricals built from codes: from_frames then reads each distinct
+    # text once instead of hashing a million of them (certificate numbers) several times.
+    places = pd.Index(countries, dtype=object)
     lots = pd.DataFrame(
         {
             "lot_id": np.arange(n + m),
             "carats": np.concatenate([frame["carats"].to_numpy(np.float64), amount]),
-            "origin": text(np.full(n, None, dtype=object), names[origin]),
-            "kind": text(np.full(n, "ship", dtype=object), _KIND_NAMES[kind.astype(np.int64)]),
+            "origin": _coded(np.r_[np.full(n, -1), origin], places),
+            "kind": _coded(np.r_[np.full(n, len(_KIND_NAMES)), kind], [*_KIND_NAMES, "ship"]),
             "on": np.concatenate(
                 [
                     frame["issued"].to_numpy(dtype="datetime64[D]"),
                     day.astype(np.int64).astype("datetime64[D]"),
                 ]
             ),
-            "country": text(frame["destination_country"].to_numpy(dtype=object), names[country]),
+            "country": _coded(np.r_[importer, country], places),
             "value_usd": np.concatenate(
                 [frame["value_usd"].to_numpy(np.float64), np.full(m, np.nan)]
             ),
-            "certificate": text(frame["number"].to_numpy(dtype=object), np.full(m, None)),
-            "declared_origin": text(stored, np.full(m, None)),
+            # as objects: a categorical would check its million categories are distinct
+            "certificate": pd.Series(
+                np.r_[frame["number"].to_numpy(dtype=object), np.full(m, None)], dtype=object
+            ),
+            "declared_origin": _coded(*_with_missing(stored, m)),
         }
     )
     flow_parts = list(zip(*built.flows, strict=True)) if built.flows else None
@@ -271,3 +274,16 @@ def _graph(
     flows = pd.DataFrame({"source": source, "target": target, "carats": carats})
     graph: ProvenanceGraph = cls.from_frames(lots, flows)
     return graph
+
+
+def _coded(codes: np.ndarray[Any, Any], categories: Any) -> pd.Categorical:
+    """Return a categorical column of codes (-1 for missing) into distinct `categories`."""
+    return pd.Categorical.from_codes(
+        np.asarray(codes, np.int64), categories=pd.Index(categories, dtype=object)
+    )
+
+
+def _with_missing(values: np.ndarray[Any, Any], m: int) -> tuple[Any, Any]:
+    """Codes and distinct values of `values` (None for missing), then `m` missing values."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    return np.r_[codes, np.full(m, -1)], np.asarray(distinct, object)

@@ -19,6 +19,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from kpmodel import _limits
+from kpmodel._boundary import guarded
 from kpmodel._display import View
 from kpmodel._progress import progress_bar
 from kpmodel.errors import InvalidArgumentError
@@ -172,6 +173,7 @@ ROWS_SHOWN = 8
 COLUMNS_SHOWN = 12
 
 
+@guarded
 @attrs.frozen(eq=False)
 class OriginShares:
     """The share of each lot's carats that came from each origin.
@@ -1047,7 +1049,7 @@ def origin_shares(
         a larger estimate is refused with a `kpmodel.errors.InvalidArgumentError` that
         says what to do. Default: 60% of the machine's memory.
     progress : bool, optional
-        Show a progress bar (``tqdm.auto``; needs ``tqdm``) over the lots solved. By
+        Show a progress bar (``tqdm.auto``) over the lots solved. By
         default only in a notebook or on a terminal, once the work has lasted a second.
 
     Returns

@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 
 import kpmodel
-from kpmodel._boundary import atomic_write
+from kpmodel._boundary import atomic_write, guarded
 from kpmodel._display import definition_list, text
 from kpmodel._plotting import detached
 
@@ -107,6 +107,7 @@ def _strings(values: Iterable[object]) -> tuple[str, ...]:
     return tuple(str(v) for v in values)
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Section:
     """One part of a report: a titled block of HTML, the facts behind it and its sources.

@@ -106,13 +106,22 @@ def _flag(name: str) -> Callable[[_Table], BoolArray]:
     return clean
 
 
+def _per_value(column: pd.Series, question: Callable[[Any], bool]) -> BoolArray:
+    """Per row: `question` about its cell, asked once per distinct value (None if missing)."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    answers = [question(value) for value in uniques.tolist()]
+    table: BoolArray = np.array([*answers, question(None)], dtype=bool)
+    answered: BoolArray = table[codes]
+    return answered
+
+
 def _origin(table: _Table) -> BoolArray:
-    origin = table.frame["origin"]
-    listed = table.frame["declared_origins"].fillna("")
-    single_listed = listed.str.len().gt(0) & ~listed.str.contains(";", regex=False)
-    mixed = origin.eq(MIXED).fillna(False)
-    bad = origin.isna() | (mixed & single_listed)
-    return table.every(~bad.to_numpy(dtype=bool))
+    mixed = _per_value(table.frame["origin"], lambda value: value == MIXED)
+    missing = _per_value(table.frame["origin"], lambda value: value is None)
+    single_listed = _per_value(
+        table.frame["declared_origins"], lambda value: bool(value) and ";" not in value
+    )
+    return table.every(~(missing | (mixed & single_listed)))
 
 
 def _origin_listing(table: _Table) -> BoolArray:

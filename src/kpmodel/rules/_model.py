@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import attrs
 
+from kpmodel._boundary import guarded
 from kpmodel._display import View
 from kpmodel.errors import InvalidArgumentError
 
@@ -37,6 +38,7 @@ class RegisterLike(Protocol):
     def compliant_zones(self, code: str, *, on: date) -> frozenset[str]: ...
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Finding:
     """One breach of a rule found in a record.
@@ -73,6 +75,7 @@ class Finding:
         return f"{self.severity}{where}: {self.message} [{self.rule}; {self.reference}]"
 
 
+@guarded
 @attrs.define(slots=True)
 class Context:
     """What a rule's check may use besides the record: the date, the register, the links.
@@ -169,6 +172,7 @@ def _severity(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
         raise InvalidArgumentError(msg)
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Rule:
     """A rule of the KPCS as code: what it checks, where it comes from, when it is in force.
@@ -293,6 +297,7 @@ def _not_checked_tuple(rules: Iterable[NotChecked]) -> tuple[NotChecked, ...]:
     return tuple(rules)
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class NotChecked:
     """A rule a check could not apply, and why: it is neither passed nor broken.
@@ -338,6 +343,7 @@ class NotChecked:
         return f"not checked: {self.reason} [{self.rule}; {self.reference}]"
 
 
+@guarded
 @attrs.frozen
 class Rulebook:
     """A set of dated rules; `in_force` gives those that apply on a date, like legislation.
@@ -457,6 +463,7 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
+@guarded
 @attrs.frozen
 class Report:
     """The findings of a check.

@@ -12,7 +12,13 @@ nests them) and seeds; `summarise` and `sensitivity` read the table.
 ('CF', 'CM')
 """
 
-from kpmodel.simulation._analysis import plot_sensitivity, plot_summary, sensitivity, summarise
+from kpmodel.simulation._analysis import (
+    SweepSummary,
+    plot_sensitivity,
+    plot_summary,
+    sensitivity,
+    summarise,
+)
 from kpmodel.simulation._builtins import builtin, builtin_text, builtins, world_baseline
 from kpmodel.simulation._calibration import production_table
 from kpmodel.simulation._result import SimulationResult, run
@@ -49,6 +55,7 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, which tests/test_public_api.
     "Scenario",
     "Share",
     "SimulationResult",
+    "SweepSummary",
     "ValuePerCarat",
     "Zone",
     "builtin",

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kpmodel._display import ROWS, View
+from kpmodel._plotting import new_axes, plain
 from kpmodel.errors import InvalidArgumentError
 
 _KEYS = ["definition", "metric", "detector"]
@@ -45,9 +47,91 @@ def _mean(values: Sequence[float]) -> float:
     return math.fsum(values) / len(values) if len(values) else math.nan
 
 
+class SweepSummary(pd.DataFrame):
+    """What `summarise` returns: a DataFrame that shows itself compactly.
+
+    It is a `pandas.DataFrame` in every respect (select, query, plot, write it as usual;
+    what those return are plain DataFrames), except that its repr is one line (what it
+    summarises, how many rows) and its notebook view is a small table of its first rows.
+    ``summary.to_string()`` prints every row.
+
+    Examples
+    --------
+    >>> scenario = kp.simulation.builtin("congo-brazzaville-2004")
+    >>> table = kp.simulation.sweep(
+    ...     scenario, levers={"border_controls": [0.0, 0.5]}, seeds=2, progress=False
+    ... )
+    >>> kp.simulation.summarise(table)  # doctest: +ELLIPSIS
+    <SweepSummary: 2 groups (border_controls) x ... metric rows, mean and 95% interval; see ...>
+    """
+
+    # pandas' hook for subclasses: what operations on a summary return (plain DataFrames)
+    @property
+    def _constructor(self) -> type[pd.DataFrame]:
+        return pd.DataFrame
+
+    def _view(self) -> View:
+        groups = list(self.attrs.get("by", []))
+        level = self.attrs.get("confidence", 0.95)
+        keys = [c for c in groups if c in self.columns]
+        count = len(self[keys].drop_duplicates()) if keys else 1
+        metrics = len(self[_KEYS].drop_duplicates()) if set(_KEYS) <= set(self.columns) else 0
+        by = f" ({', '.join(groups)})" if groups else ""
+        summary = (
+            f"{count} group{'s' if count != 1 else ''}{by} x {metrics} metric rows, "
+            f"mean and {level:.0%} interval"
+        )
+        frame = pd.DataFrame(self)
+        return View(
+            kind="SweepSummary",
+            summary=summary,
+            more="see .to_string() for every row, .query() to select",
+            facts=[
+                ("rows", len(frame)),
+                ("grouped by", ", ".join(groups) or "nothing (every run together)"),
+                ("confidence", f"{level:.0%} (Student-t interval of the mean)"),
+            ],
+            tables=lambda: [("first rows", frame.head(ROWS))],
+        )
+
+    def __repr__(self) -> str:
+        return self._view().text()
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
+
+
+def group_statistics(table: pd.DataFrame, keys: list[str], confidence: float) -> pd.DataFrame:
+    """Mean, standard deviation, Student-t interval and count of ``value`` per group of `keys`.
+
+    The one place a sweep's runs are averaged (`summarise`, `sweep_summary`, `sweep_means`).
+    NaN values are left out of a group's count; the deviation and interval need two values.
+    """
+    from scipy import stats
+
+    rows = []
+    groups = table.groupby(keys, sort=False, dropna=False, observed=True)["value"]
+    for key, values in groups:
+        finite = [float(v) for v in values.to_numpy() if not math.isnan(v)]
+        n = len(finite)
+        mean = _mean(finite)
+        deviation = low = high = math.nan
+        if n >= 2:
+            variance = math.fsum((v - mean) ** 2 for v in finite) / (n - 1)
+            deviation = math.sqrt(variance)
+            half = float(stats.t.ppf((1 + confidence) / 2, n - 1)) * math.sqrt(variance / n)
+            low, high = mean - half, mean + half
+        rows.append((*key, mean, deviation, low, high, n))
+    frame = pd.DataFrame(rows, columns=[*keys, "mean", "std", "ci_low", "ci_high", "n"])
+    dtypes: dict[str, Any] = {c: table[c].dtype for c in keys}
+    dtypes.update(dict.fromkeys(("mean", "std", "ci_low", "ci_high"), "float64"))
+    dtypes["n"] = "int64"
+    return frame.astype(dtypes)
+
+
 def summarise(
     table: pd.DataFrame, *, by: Sequence[str] | None = None, confidence: float = 0.95
-) -> pd.DataFrame:
+) -> SweepSummary:
     """Summarise a sweep: mean, confidence interval and number of runs per group and metric.
 
     Parameters
@@ -62,11 +146,11 @@ def summarise(
 
     Returns
     -------
-    pandas.DataFrame
-        The `by` columns, then ``definition, metric, detector, mean, ci_low, ci_high, n``, one
-        row per group in the order the table first shows it. Runs where a metric is NaN (a
-        ratio with nothing to divide) are left out of its ``n``; the interval is NaN with
-        fewer than two runs.
+    SweepSummary
+        A DataFrame: the `by` columns, then ``definition, metric, detector, mean, ci_low,
+        ci_high, n``, one row per group in the order the table first shows it. Runs where a
+        metric is NaN (a ratio with nothing to divide) are left out of its ``n``; the
+        interval is NaN with fewer than two runs.
 
     Raises
     ------
@@ -85,15 +169,15 @@ def summarise(
     >>> row.border_controls, row.n, bool(row.ci_low < row["mean"] < row.ci_high)
     (np.float64(0.5), np.int64(3), True)
     """
-    from scipy import stats
-
     _require_table(table, "summarise")
-    if not isinstance(confidence, float | int) or not 0 < confidence < 1:
+    if (
+        isinstance(confidence, bool)
+        or not isinstance(confidence, float | int)
+        or not 0 < confidence < 1
+    ):
         msg = f"confidence must be a number between 0 and 1 (such as 0.95); got {confidence!r}"
         raise InvalidArgumentError(msg)
-    groups = _levers(table) if by is None else list(by)
-    if isinstance(by, str):
-        groups = [by]
+    groups = _levers(table) if by is None else [by] if isinstance(by, str) else list(by)
     for column in groups:
         if column not in table.columns or column in _TIDY:
             msg = (
@@ -101,24 +185,8 @@ def summarise(
                 f"{[c for c in table.columns if c not in _TIDY]}"
             )
             raise InvalidArgumentError(msg)
-    keys = [*groups, *_KEYS]
-    rows = []
-    for key, values in table.groupby(keys, sort=False, dropna=False, observed=True)["value"]:
-        finite = [float(v) for v in values.to_numpy() if not math.isnan(v)]
-        n = len(finite)
-        mean = _mean(finite)
-        low = high = math.nan
-        if n >= 2:
-            deviation = math.fsum((v - mean) ** 2 for v in finite)
-            half = float(stats.t.ppf((1 + confidence) / 2, n - 1)) * math.sqrt(
-                deviation / (n - 1) / n
-            )
-            low, high = mean - half, mean + half
-        rows.append((*key, mean, low, high, n))
-    frame = pd.DataFrame(rows, columns=[*keys, "mean", "ci_low", "ci_high", "n"])
-    dtypes: dict[str, Any] = {c: table[c].dtype for c in keys}
-    dtypes.update({"mean": "float64", "ci_low": "float64", "ci_high": "float64", "n": "int64"})
-    summary = frame.astype(dtypes)
+    statistics = group_statistics(table, [*groups, *_KEYS], float(confidence))
+    summary = SweepSummary(statistics.drop(columns="std"))
     summary.attrs = {"confidence": float(confidence), "by": groups}
     return summary
 
@@ -249,18 +317,6 @@ def _salib() -> Any:
 # --- figures ------------------------------------------------------------------------------
 
 
-def _axes(ax: Any, size: tuple[float, float]) -> Any:
-    if ax is not None:
-        return ax
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        msg = "kpmodel figures need matplotlib: pip install 'kpmodel[plot]'"
-        raise ImportError(msg) from exc
-    _, new = plt.subplots(figsize=size, layout="constrained")
-    return new
-
-
 def plot_summary(
     summary: pd.DataFrame, *, metric: str, definition: str | None = None, ax: Any = None
 ) -> Any:
@@ -276,7 +332,7 @@ def plot_summary(
         Whose metric; by default the only definition with it that is not ``smuggled``, or
         ``all``.
     ax : matplotlib.axes.Axes, optional
-        Where to draw; a new figure is made otherwise.
+        Where to draw; a new pyplot figure is made otherwise.
 
     Returns
     -------
@@ -284,8 +340,6 @@ def plot_summary(
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> scenario = kp.simulation.builtin("congo-brazzaville-2004")
     >>> table = kp.simulation.sweep(
     ...     scenario, levers={"border_controls": [0.0, 0.5]}, seeds=2, progress=False
@@ -318,16 +372,16 @@ def plot_summary(
         ", ".join(f"{c}={v}" for c, v in zip(groups, row, strict=True)) or "all runs"
         for row in rows[groups].itertuples(index=False, name=None)
     ]
-    ax = _axes(ax, (max(4.0, 1.2 * len(labels) + 2), 3.6))
+    ax = new_axes(ax, (max(4.0, 1.2 * len(labels) + 2), 3.6))
     x = np.arange(len(rows))
     mean = rows["mean"].to_numpy(dtype=float)
     error = np.vstack([mean - rows["ci_low"].to_numpy(), rows["ci_high"].to_numpy() - mean])
     ax.errorbar(x, mean, yerr=np.nan_to_num(error), fmt="o", capsize=4)
-    ax.set_xticks(x, labels)
+    ax.set_xticks(x, [plain(label) for label in labels])
     ax.tick_params(axis="x", labelrotation=20, labelsize=8)
-    ax.set_ylabel(f"{metric} ({definition})")
+    ax.set_ylabel(plain(f"{metric} ({definition})"))
     level = summary.attrs.get("confidence", 0.95)
-    ax.set_title(f"mean and {level:.0%} confidence interval")
+    ax.set_title(plain(f"mean and {level:.0%} confidence interval"))
     return ax
 
 
@@ -339,7 +393,7 @@ def plot_sensitivity(indices: pd.DataFrame, *, ax: Any = None) -> Any:
     indices : pandas.DataFrame
         From `sensitivity`, for one lever combination.
     ax : matplotlib.axes.Axes, optional
-        Where to draw; a new figure is made otherwise.
+        Where to draw; a new pyplot figure is made otherwise.
 
     Returns
     -------
@@ -347,8 +401,6 @@ def plot_sensitivity(indices: pd.DataFrame, *, ax: Any = None) -> Any:
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> indices = pd.DataFrame({"input": ["hubs[0].markup"], "S1": [0.6], "S1_conf": [0.1],
     ...                         "ST": [0.7], "ST_conf": [0.1]})
     >>> kp.simulation.plot_sensitivity(indices).get_ylabel()
@@ -364,18 +416,20 @@ def plot_sensitivity(indices: pd.DataFrame, *, ax: Any = None) -> Any:
             "(the table has several)"
         )
         raise InvalidArgumentError(msg)
-    ax = _axes(ax, (max(4.0, 1.1 * len(indices) + 2), 3.6))
+    ax = new_axes(ax, (max(4.0, 1.1 * len(indices) + 2), 3.6))
     x = np.arange(len(indices))
     width = 0.38
     ax.bar(x - width / 2, indices["S1"], width, yerr=indices["S1_conf"], capsize=3, label="S1")
     ax.bar(x + width / 2, indices["ST"], width, yerr=indices["ST_conf"], capsize=3, label="ST")
-    ax.set_xticks(x, list(indices["input"]))
+    ax.set_xticks(x, [plain(name) for name in indices["input"]])
     ax.tick_params(axis="x", labelrotation=20, labelsize=8)
     ax.set_ylabel("Sobol index")
     ax.axhline(0, color="black", linewidth=0.5)
     metric = indices.attrs.get("metric")
     ax.set_title(
-        f"first-order (S1) and total (ST) indices of {metric}" if metric else "Sobol indices"
+        plain(f"first-order (S1) and total (ST) indices of {metric}")
+        if metric
+        else "Sobol indices"
     )
     ax.legend()
     return ax

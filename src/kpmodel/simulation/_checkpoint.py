@@ -15,7 +15,8 @@ Every file is canonical JSON (sorted keys, no spaces, ASCII) ending with the SHA
 own content, so a file is accepted only if its bytes are exactly what kpmodel wrote: a
 single edited byte, a run file copied over another, one missing a column, one from another
 sweep or a manifest written by another kpmodel version is refused with the file named.
-Nothing is ever deleted: the user decides what to do with a refused file.
+Nothing is ever deleted: the user decides what to do with a refused file. A hash is not a
+signature: an edit whose author also recomputes the hash is accepted (the docs say so).
 """
 
 from __future__ import annotations

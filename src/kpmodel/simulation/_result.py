@@ -190,7 +190,7 @@ class SimulationResult:
         tip[leg_lot[order]] = leg_id[order]  # the last leg wins
         certified = legs["certified"].to_numpy()
         certificate = np.full(len(legs), None, dtype=object)
-        certificate[certified] = self.parcels["certificate_id"].to_numpy()
+        certificate[certified] = self.parcels["number"].to_numpy()
         labels = {
             int(x): self._label(int(x)) for x in np.unique(legs["label"]) if x >= -1 or x <= -3
         }
@@ -307,8 +307,9 @@ class SimulationResult:
     def certificates(self) -> pd.DataFrame:
         """One KP certificate per shipment of certified goods.
 
-        Columns ``certificate_id, exporter, importer, on, year, half, origin, carats,
-        value_usd, parcels``. `origin` is what the certificate declares, as the text of a
+        Columns ``number, issuing_country, destination_country, issued, year, half,
+        origin, carats, value_usd, parcels`` (the first four as in `ledger`). `origin` is
+        what the certificate declares, as the text of a
         `kpmodel.certificates.DeclaredOrigin`: one country for unmixed goods, ``MIXED``, or
         ``MIXED (BW, CM)`` with the listed countries (the rule of
         `kpmodel.provenance.declare_origin`).
@@ -327,12 +328,12 @@ class SimulationResult:
         year = [self._dates[s].year for s in first["step"]]
         return pd.DataFrame(
             {
-                "certificate_id": [
+                "number": [
                     f"{c}-{y}-{i:06d}" for c, y, i in zip(exporter, year, first.index, strict=True)
                 ],
-                "exporter": exporter,
-                "importer": [countries[i] for i in first["importer"]],
-                "on": [self._dates[s] for s in first["step"]],
+                "issuing_country": exporter,
+                "destination_country": [countries[i] for i in first["importer"]],
+                "issued": [self._dates[s] for s in first["step"]],
                 "year": year,
                 "half": [1 if self._dates[s].month <= 6 else 2 for s in first["step"]],
                 "origin": [str(self._label(int(label))) for label in first["label"]],
@@ -344,20 +345,20 @@ class SimulationResult:
 
     @functools.cached_property
     def parcels(self) -> pd.DataFrame:
-        """Every parcel on every certificate: ``certificate_id, lot_id, carats, value_usd,
+        """Every parcel on every certificate: ``number, lot_id, carats, value_usd,
         seized`` (seized on arrival).
 
         Examples
         --------
         >>> result = kp.simulation.run(kp.simulation.builtin("car-2013"), seed=1)
-        >>> set(result.parcels.certificate_id) == set(result.certificates.certificate_id)
+        >>> set(result.parcels.number) == set(result.certificates.number)
         True
         """
         legs = self._certified
-        ids = self.certificates["certificate_id"].to_numpy()
+        ids = self.certificates["number"].to_numpy()
         return pd.DataFrame(
             {
-                "certificate_id": ids[legs["certificate"].to_numpy()],
+                "number": ids[legs["certificate"].to_numpy()],
                 "lot_id": legs["lot"].to_numpy(),
                 "carats": legs["carats"].to_numpy(),
                 "value_usd": legs["value_usd"].to_numpy(),
@@ -387,7 +388,7 @@ class SimulationResult:
         True
         """
         legs = self._certified.sort_values("certificate", kind="stable")
-        ids = self.certificates["certificate_id"].to_numpy()
+        ids = self.certificates["number"].to_numpy()
         countries = np.array(self._arrays.net.countries, dtype=object)
         first = legs.groupby("certificate", sort=True)["label"].first()
         declared = [self._label(int(label)) for label in first.to_numpy()]
@@ -413,7 +414,7 @@ class SimulationResult:
     @functools.cached_property
     def shipments(self) -> pd.DataFrame:
         """Every movement across a border, certified or smuggled, per exporter, importer
-        and step: ``exporter, importer, on, kind, certificate_id, carats, value_usd,
+        and step: ``exporter, importer, on, kind, number, carats, value_usd,
         seized_carats``.
 
         Examples
@@ -423,10 +424,10 @@ class SimulationResult:
         ['certified', 'smuggled']
         """
         certified = self.parcels.assign(seized_carats=lambda f: f.carats.where(f.seized, 0.0))
-        totals = certified.groupby("certificate_id", sort=False)[
+        totals = certified.groupby("number", sort=False)[
             ["carats", "value_usd", "seized_carats"]
         ].sum()
-        certificates = self.certificates.set_index("certificate_id")
+        certificates = self.certificates.set_index("number").rename(columns=_MOVEMENT)
         shipped = certificates[["exporter", "importer", "on"]].join(totals).reset_index()
         shipped["kind"] = "certified"
         legs = self._legs[~self._legs["certified"]].copy()
@@ -444,9 +445,9 @@ class SimulationResult:
             importer=[countries[i] for i in smuggled["importer"]],
             on=[self._dates[s] for s in smuggled["step"]],
             kind="smuggled",
-            certificate_id=None,
+            number=None,
         ).drop(columns="step")
-        columns = ["exporter", "importer", "on", "kind", "certificate_id", "carats",
+        columns = ["exporter", "importer", "on", "kind", "number", "carats",
                    "value_usd", "seized_carats"]  # fmt: skip
         return pd.concat([shipped[columns], smuggled[columns]], ignore_index=True)
 
@@ -485,12 +486,12 @@ class SimulationResult:
         ('CD', 'CD')
         """
         certificates = self.certificates if limit is None else self.certificates.head(limit)
-        parcels = self.parcels[self.parcels.certificate_id.isin(certificates.certificate_id)]
-        by_certificate = dict(tuple(parcels.groupby("certificate_id", sort=False)))
+        parcels = self.parcels[self.parcels.number.isin(certificates.number)]
+        by_certificate = dict(tuple(parcels.groupby("number", sort=False)))
         records = []
         first = self._certified.groupby("certificate", sort=True)["label"].first()
         declared_of = [self._label(int(label)) for label in first.to_numpy()[: len(certificates)]]
-        columns = ("certificate_id", "exporter", "importer", "on")
+        columns = ("number", "issuing_country", "destination_country", "issued")
         for number, exporter, importer, issued, declared in zip(
             *(certificates[c].tolist() for c in columns), declared_of, strict=True
         ):
@@ -927,9 +928,8 @@ def run(
         result, bit for bit: every component draws from its own stream spawned from
         ``numpy.random.SeedSequence(seed)``; no global random state is used.
     progress : bool, optional
-        Show the stages on a progress bar (needs ``tqdm``, in the ``sweep`` extra). By
-        default only in a notebook or on a terminal, and only when the run lasts more than
-        a second.
+        Show the stages on a progress bar (``tqdm.auto``). By default only in a notebook
+        or on a terminal, and only when the run lasts more than a second.
     max_memory : int or str, optional
         The most memory the run may need, in bytes or as text such as ``"16 GiB"``
         (``"none"``: no limit). By default the environment variable ``KPMODEL_MAX_MEMORY``,
@@ -968,6 +968,10 @@ def run(
     finally:
         bar.close()
     return SimulationResult(scenario, seed, arrays)
+
+
+# A certificate's columns (the ledger's names) as the columns of a movement in `shipments`.
+_MOVEMENT = {"issuing_country": "exporter", "destination_country": "importer", "issued": "on"}
 
 
 def _party(country: str, role: str) -> Party:

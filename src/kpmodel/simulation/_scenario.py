@@ -15,6 +15,7 @@ from kpmodel._boundary import (
     display_path,
     finite_decimal,
     finite_float,
+    guarded,
     parse_toml,
     read_text,
     show,
@@ -182,6 +183,7 @@ def _all_situations(attribute: attrs.Attribute[Any], value: tuple[object, ...]) 
 # records
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class ValuePerCarat:
     """A log-normal distribution of US dollars per carat over the lots of a zone.
@@ -203,6 +205,7 @@ class ValuePerCarat:
     sigma: float = attrs.field(converter=_float, validator=_non_negative)
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Zone:
     """A producing zone: its annual output, the value of its goods and whether it may export.
@@ -251,6 +254,7 @@ class Zone:
         _documented(self)
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Share:
     """A share of a country's or hub's exports going to one importer.
@@ -271,6 +275,7 @@ def _shares(value: Iterable[Share] | Mapping[str, float]) -> tuple[Share, ...]:
     return tuple(value)
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Producer:
     """A producing country: its zones and where its certified exports go.
@@ -290,6 +295,7 @@ class Producer:
     exports: tuple[Share, ...] = attrs.field(default=(), converter=_shares)
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Neighbour:
     """A country that produces nothing here but certifies smuggled goods as its own.
@@ -304,6 +310,7 @@ class Neighbour:
     exports: tuple[Share, ...] = attrs.field(converter=_shares)
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Hub:
     """A trading hub: pools what it imports, re-splits it into parcels, and re-exports them.
@@ -371,6 +378,7 @@ class Hub:
         _documented(self)
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Destination:
     """A market where goods end their journey (a cutting centre, an importing market).
@@ -403,6 +411,7 @@ class Destination:
     )
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Route:
     """A smuggling route: the share of a producer's lots that leave across a border.
@@ -452,6 +461,7 @@ class Route:
         _documented(self)
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Controls:
     """The controls in force: each a probability per lot or parcel, all policy choices.
@@ -518,6 +528,7 @@ class Controls:
     assumptions: tuple[str, ...] = attrs.field(default=(), converter=_strings)
 
 
+@guarded
 @attrs.frozen(kw_only=True)
 class Scenario:
     """A complete simulation scenario: who produces, how goods move, what is controlled.

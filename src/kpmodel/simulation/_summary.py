@@ -1,4 +1,9 @@
-"""Summaries of a run's metrics and of a sweep: the headline rows, means over seeds."""
+"""The headline rows of a run's metrics, and the two views of a sweep the CLI and reports show.
+
+`sweep_summary` and `sweep_means` are views of the same averages `summarise` computes
+(`kpmodel.simulation._analysis`), restricted to `HEADLINE_METRICS`: one way to average a
+sweep, three ways to show it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from kpmodel.errors import InvalidArgumentError
+from kpmodel.simulation._analysis import group_statistics
 
 #: The metrics a sweep's summary shows, for the definition in force (and "all").
 HEADLINE_METRICS = (
@@ -56,6 +62,11 @@ def _check_levers(table: pd.DataFrame, levers: Sequence[str]) -> None:
 def sweep_summary(table: pd.DataFrame, *, levers: Sequence[str]) -> pd.DataFrame:
     """Return mean, spread and runs of the headline metrics per lever combination.
 
+    The rows of `summarise` ``(table, by=levers)`` for `HEADLINE_METRICS` (same means, bit
+    for bit), with the standard deviation over the runs instead of the interval: what the
+    sweep section of a report shows. For intervals, other metrics or other groups, use
+    `summarise`.
+
     Parameters
     ----------
     table : pandas.DataFrame
@@ -84,17 +95,17 @@ def sweep_summary(table: pd.DataFrame, *, levers: Sequence[str]) -> pd.DataFrame
     _check_levers(table, levers)
     rows = table[table["metric"].isin(HEADLINE_METRICS) & table["detector"].isin(["", "any"])]
     keys = [*levers, "definition", "metric"]
-    grouped = rows.groupby(keys, sort=False, dropna=False)["value"]
-    summary = grouped.agg(["mean", "std", "count"]).reset_index()
-    return summary.rename(columns={"count": "runs"})
+    statistics = group_statistics(rows, keys, 0.95)
+    return statistics[[*keys, "mean", "std", "n"]].rename(columns={"n": "runs"})
 
 
 def sweep_means(table: pd.DataFrame, *, levers: Sequence[str], definition: str) -> pd.DataFrame:
     """Return the headline metrics' means over seeds: a row per metric, a column per combination.
 
-    What ``kpmodel sweep --format table`` prints. Rows are the metrics under ``all`` (what no
-    definition changes) and under `definition`; columns are named by the lever values
-    joined with commas (``base`` when no lever was varied).
+    What ``kpmodel sweep --format table`` prints: the means of `sweep_summary`, pivoted.
+    Rows are the metrics under ``all`` (what no definition changes) and under `definition`;
+    columns are named by the lever values joined with commas (``base`` when no lever was
+    varied).
 
     Parameters
     ----------

@@ -76,7 +76,7 @@ def sweep(
         from another sweep, copied over another run, missing a column or edited by a
         single byte, is refused with the file named, and nothing is deleted.
     progress : bool, optional
-        Show a progress bar (needs ``tqdm``). By default, only in a notebook or on a
+        Show a progress bar (``tqdm.auto``). By default, only in a notebook or on a
         terminal, and only for sweeps that last more than a second.
     max_memory : int or str, optional
         The most memory the sweep's table and each of its runs may need (see `run`); the

@@ -740,8 +740,9 @@ def mirror_gap(
     --------
     >>> import pandas as pd
     >>> declared = pd.DataFrame({
-    ...     "date": ["2004-03-01"], "exporter": ["CG"], "importer": ["AE"],
-    ...     "carats": [2600000.0], "value_usd": [1.0e8]})
+    ...     "number": ["CG-1"], "issuing_country": ["CG"], "destination_country": ["AE"],
+    ...     "issued": ["2004-03-01"], "hs_code": "7102.10", "carats": [2600000.0],
+    ...     "value_usd": [1.0e8], "origin": "CG", "declared_origins": ""})
     >>> confirmed = declared.assign(carats=26000.0, value_usd=1.0e6)
     >>> stats = kp.statistics.KPStatistics.from_ledger(declared, imports=confirmed)
     >>> kp.statistics.mirror_gap(stats)[["participant", "partner", "year"]]

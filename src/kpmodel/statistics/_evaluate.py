@@ -8,9 +8,11 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from kpmodel._boundary import guarded
 from kpmodel.errors import InvalidArgumentError
 
 
+@guarded
 @attrs.frozen(kw_only=True, eq=False)
 class Evaluation:
     """How well flags match the truth.

@@ -18,6 +18,7 @@ from kpmodel._boundary import (
     MIN_YEAR,
     atomic_open,
     display_path,
+    guarded,
     is_participant_code,
     read_text,
     show,
@@ -56,6 +57,7 @@ def _check_table(instance: Any, attribute: Any, value: pd.DataFrame) -> None:
         raise InvalidArgumentError(msg)
 
 
+@guarded
 @attrs.frozen(kw_only=True, eq=False)
 class KPStatistics:
     """KP-style statistics: production, imports and exports per participant and half year.
@@ -256,29 +258,23 @@ class KPStatistics:
     ) -> KPStatistics:
         """Build statistics from a ledger of certificates and shipments, as the KP compiles them.
 
-        Every shipment counts once as an export of its exporter and once as an import of its
-        importer, in the half year of its date. Certificate counts are the number of distinct
-        certificates (or of rows, without a ``certificate`` column). Per-partner flows are
-        kept in `bilateral`, so `kpmodel.statistics.mirror` and the ``mirror_gap`` detector
-        can compare the two sides.
+        Every certificate counts once as an export of its issuing participant and once as an
+        import of its destination, in the half year of its date, with countries mapped to
+        their participant (Belgium to the EU). Certificate counts are the number of distinct
+        certificate numbers. Per-partner flows are kept in `bilateral`, so
+        `kpmodel.statistics.mirror` and the ``mirror_gap`` detector can compare the two sides.
 
         Parameters
         ----------
         shipments : kpmodel.Ledger, pandas.DataFrame or sequence of records
-            A `kpmodel.Ledger`: each certificate counts on its ``departed`` date where the
-            ledger has one, else on its date of issue, with countries mapped to their
-            participant (Belgium to the EU). Or a ledger of `kpmodel.certificates` records
+            A `kpmodel.Ledger` (read from a file, built from a DataFrame or simulated): each
+            certificate counts on its ``departed`` date where the ledger has one, else on
+            its date of issue (``issued``). A DataFrame is read as a ledger
+            (`kpmodel.Ledger.from_frame`: the canonical columns; for your own names, build
+            the ledger with ``columns=``). Or a sequence of `kpmodel.certificates` records
             (as `kpmodel.certificates.load` returns it): each `Shipment` counts on its
-            departure date, each `Certificate` that no shipment in the ledger carries
-            counts on its issue date, with countries
-            mapped to their participant (Belgium to the EU); import confirmations carry no
-            value and are left out. Or a DataFrame with
-            one row per certificate (or per parcel or shipment) as the exporting authority
-            declared it, with at least ``date`` (date or ISO string), ``exporter`` and
-            ``importer`` (participant codes), ``carats`` and ``value_usd``. Optional:
-            ``certificate`` (an id; rows sharing it count as one certificate), ``origin``
-            (accepted and ignored: KP statistics do not record origin, which is why mixed
-            origin is invisible in them) and ``replication``.
+            departure date, each `Certificate` that no shipment in it carries counts on its
+            issue date; import confirmations carry no value and are left out.
         imports : kpmodel.Ledger or pandas.DataFrame, optional
             The same, for imports as the importing authorities declared them (import
             confirmations). When given, imports come from here instead of from `shipments`,
@@ -295,20 +291,25 @@ class KPStatistics:
         ------
         kpmodel.errors.LoadError
             Listing every invalid cell with its row and column.
+        kpmodel.errors.InvalidArgumentError
+            For anything but a ledger, a DataFrame or records, and for a DataFrame in the
+            retired statistics vocabulary (``date``, ``exporter``, ``importer``,
+            ``certificate``): the message gives the ``columns=`` mapping to the ledger's.
 
         Examples
         --------
         >>> import pandas as pd
-        >>> ledger = pd.DataFrame({
-        ...     "date": ["2014-03-01", "2014-09-15"], "exporter": ["AE", "AE"],
-        ...     "importer": ["IN", "BE"], "carats": [1000.0, 500.0],
-        ...     "value_usd": [120000.0, 70000.0], "origin": ["mixed", "mixed"]})
+        >>> ledger = kp.Ledger.from_frame(pd.DataFrame({
+        ...     "number": ["AE-1", "AE-2"], "issuing_country": "AE",
+        ...     "destination_country": ["IN", "BE"], "issued": ["2014-03-01", "2014-09-15"],
+        ...     "hs_code": "7102.10", "carats": [1000.0, 500.0],
+        ...     "value_usd": [120000.0, 70000.0], "origin": "MIXED", "declared_origins": ""}))
         >>> stats = kp.statistics.KPStatistics.from_ledger(ledger)
         >>> stats.table[["participant", "half", "flow", "carats", "certificates"]]
           participant  half    flow  carats  certificates
         0          AE     1  export  1000.0           1.0
         1          AE     2  export   500.0           1.0
-        2          BE     2  import   500.0           1.0
+        2          EU     2  import   500.0           1.0
         3          IN     1  import  1000.0           1.0
 
         A ledger of records works the same way:
@@ -319,22 +320,29 @@ class KPStatistics:
           participant    flow  carats  certificates
         0          BW  export  1285.4           1.0
         1          EU  import  1285.4           1.0
-
-        And so does a `kpmodel.Ledger`, read from a file or simulated:
-
         >>> ledger = kp.Ledger.from_records([cert])
         >>> kp.statistics.KPStatistics.from_ledger(ledger).table.equals(stats.table)
         True
 
         .. versionadded:: 0.1
         """
+        if isinstance(shipments, pd.DataFrame):
+            shipments = _ledger_of(shipments, "shipments")
+        if isinstance(imports, pd.DataFrame):
+            imports = _ledger_of(imports, "imports")
         if isinstance(shipments, Ledger):
-            shipments = _ledger_frame(shipments)
-        elif not isinstance(shipments, pd.DataFrame):
-            shipments = _records_frame(shipments)
-        if isinstance(imports, Ledger):
-            imports = _ledger_frame(imports)
-        return _from_ledger(shipments, imports=imports, production=production)
+            frame = _ledger_frame(shipments)
+        else:
+            frame = _records_frame(shipments)
+        given: object = imports  # typed, but users pass anything
+        if given is not None and not isinstance(given, Ledger):
+            msg = (
+                "imports must be a kpmodel.Ledger or a DataFrame of one, "
+                f"got {type(imports).__name__}"
+            )
+            raise InvalidArgumentError(msg)
+        incoming = None if imports is None else _ledger_frame(imports)
+        return _from_ledger(frame, imports=incoming, production=production)
 
     # -- derived views --------------------------------------------------------------------
 
@@ -686,7 +694,7 @@ def _ledger_side(
     side["half"] = np.where(dates.dt.month <= 6, 1, 2).astype("int64")
     side["flow"] = flow
     ids = ledger["certificate"] if "certificate" in ledger.columns else pd.Series(ledger.index)
-    side["certificate_id"] = ids.to_numpy()
+    side["number"] = ids.to_numpy()
     return side
 
 
@@ -697,8 +705,8 @@ def _records_frame(records: Iterable[object]) -> pd.DataFrame:
 
     if isinstance(records, str | bytes) or not isinstance(records, Iterable):
         msg = (
-            "from_ledger takes a DataFrame or a sequence of kpmodel.certificates records, "
-            f"got {type(records).__name__}"
+            "from_ledger takes a kpmodel.Ledger, a DataFrame or a sequence of "
+            f"kpmodel.certificates records, got {type(records).__name__}"
         )
         raise InvalidArgumentError(msg)
     records = list(records)
@@ -735,6 +743,29 @@ def _records_frame(records: Iterable[object]) -> pd.DataFrame:
         )
     columns = ["date", "exporter", "importer", "carats", "value_usd", "certificate"]
     return pd.DataFrame(rows, columns=columns)
+
+
+# The columns of the statistics' own ledger frames before `Ledger`, and their ledger names.
+_RETIRED_COLUMNS = {
+    "date": "issued",
+    "exporter": "issuing_country",
+    "importer": "destination_country",
+    "certificate": "number",
+}
+
+
+def _ledger_of(frame: pd.DataFrame, name: str) -> Ledger:
+    """Return the `Ledger` of a DataFrame; the retired vocabulary gets its mapping."""
+    retired = {c: _RETIRED_COLUMNS[c] for c in frame.columns if c in _RETIRED_COLUMNS}
+    if retired:
+        msg = (
+            f"{name} has the columns {list(retired)}, which from_ledger no longer reads: it "
+            "reads a kpmodel.Ledger, one vocabulary for all paperwork. Build one with "
+            f"kp.Ledger.from_frame({name}, columns={retired!r}); a ledger also needs "
+            "'hs_code', 'origin' and 'declared_origins' (the last two may be empty)"
+        )
+        raise InvalidArgumentError(msg)
+    return Ledger.from_frame(frame)
 
 
 def _ledger_frame(ledger: Ledger) -> pd.DataFrame:
@@ -796,7 +827,7 @@ def _from_ledger(
     sides["replication"] = sides["replication"].astype("int64")
     grouped = sides.groupby(BILATERAL_KEY, sort=True)
     bilateral = grouped[MEASURES].sum().reset_index()
-    counts = sides.groupby(KEY, sort=True)["certificate_id"].nunique().astype("float64")
+    counts = sides.groupby(KEY, sort=True)["number"].nunique().astype("float64")
     totals = sides.groupby(KEY, sort=True)[MEASURES].sum()
     totals["certificates"] = counts
     table = totals.reset_index()

@@ -23,12 +23,44 @@ def scalars(values: pd.Series) -> pd.Series:
     pass over the column: such cells are then reported as bad values rather than crashing
     pandas (which cannot hash a list or parse a dict as a number).
     """
-    if values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) in _PLAIN:
-        return values  # the common case (text read from CSV) costs one C-speed pass
-    odd = values.map(lambda v: not isinstance(v, str | int | float | np.generic | type(None)))
+    if values.dtype != object:
+        return values
+    if pd.api.types.infer_dtype(values, skipna=True) in _PLAIN and _all_characters(values):
+        return values  # the common case (text read from CSV) costs a few C-speed passes
+    odd = values.map(_odd)
     if not odd.any():
         return values
-    return values.where(~odd, values[odd].map(lambda v: f"<{type(v).__name__}>"))
+    return values.where(~odd, values[odd].map(_shown))
+
+
+def _all_characters(values: pd.Series) -> bool:
+    """Whether the text in `values` holds no lone surrogate (which no text format can hold)."""
+    texts = [v for v in pd.unique(values) if isinstance(v, str)]
+    try:
+        "".join(texts).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _no_huge_int(value: object) -> object:
+    return None if isinstance(value, int) and abs(value) > 2**63 else value
+
+
+def _odd(value: object) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    return not isinstance(value, int | float | np.generic | type(None))
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, str):  # shown with its lone surrogates escaped, so never valid
+        return "<not text: " + value.encode("utf-8", "backslashreplace").decode("utf-8") + ">"
+    return f"<{type(value).__name__}>"
 
 
 def row_label(label: Hashable, *, csv_rows: bool) -> str:
@@ -97,7 +129,10 @@ def numbers(
     boundary layer's `MAX_QUANTITY`, so sums of millions of rows stay finite).
     """
     raw = scalars(frame[column])
-    values = pd.to_numeric(raw, errors="coerce").astype("float64")
+    try:
+        values = pd.to_numeric(raw, errors="coerce").astype("float64")
+    except OverflowError:  # an integer of hundreds of digits: no quantity, so a bad cell
+        values = pd.to_numeric(raw.map(_no_huge_int), errors="coerce").astype("float64")
     array = values.to_numpy()
     with np.errstate(invalid="ignore"):
         bad = ~np.isfinite(array) | (array < minimum) | (array > maximum)

@@ -1,0 +1,158 @@
+"""The fuzz suite for public constructors: any value in any field of any public record class
+gives a valid object or a KPModelError, never a raw TypeError, ValueError or worse.
+
+Valid instances of every public attrs class are collected from what kpmodel ships (the
+built-in scenarios, definitions, case book and register, the example certificate); each
+test replaces one field with a hostile value through `attrs.evolve`, which calls the
+public constructor.
+"""
+
+import datetime as dt
+import importlib
+import inspect
+from decimal import Decimal
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import kpmodel as kp
+from kpmodel.errors import InvalidArgumentError, KPModelError
+from kpmodel.testing.strategies import hostile_values
+
+PACKAGES = ("certificates", "participants", "provenance", "definitions", "statistics")
+PACKAGES += ("simulation", "rules", "ledger", "report")
+
+
+def public_record_classes():
+    """Every public attrs class of kpmodel's packages."""
+    found = {}
+    for name in PACKAGES:
+        package = importlib.import_module(f"kpmodel.{name}")
+        for attribute in package.__all__:
+            value = getattr(package, attribute)
+            if inspect.isclass(value) and attrs.has(value):
+                found[f"{name}.{attribute}"] = value
+    return found
+
+
+def _collect(value, into, depth=0):
+    if depth > 8:
+        return
+    if attrs.has(type(value)):
+        into.setdefault(type(value), value)
+        for field in attrs.fields(type(value)):
+            _collect(getattr(value, field.name), into, depth + 1)
+    elif isinstance(value, tuple | list | frozenset | set):
+        for item in value:
+            _collect(item, into, depth + 1)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _collect(item, into, depth + 1)
+
+
+def shipped_instances():
+    """One valid instance of each public record class reachable from kpmodel's own data."""
+    into = {}
+    for name in kp.simulation.builtins():
+        _collect(kp.simulation.builtin(name), into)
+    for name in kp.definitions.BUILTIN_NAMES:
+        _collect(getattr(kp.definitions, name), into)
+    _collect(kp.definitions.CaseBook.default(), into)
+    _collect(kp.participants.Register.default(), into)
+    certificate = kp.certificates.example_certificate()
+    _collect(certificate, into)
+    _collect(kp.certificates.DeclaredOrigin.parse("MIXED (BW, RU)"), into)
+    return into
+
+
+CLASSES = public_record_classes()
+INSTANCES = shipped_instances()
+#: The public classes the fuzz reaches, by qualified name ("simulation.Hub").
+REACHED = {name: cls for name, cls in CLASSES.items() if cls in INSTANCES}
+FIELDS = sorted(
+    (name, field.alias)
+    for name, cls in REACHED.items()
+    for field in attrs.fields(cls)
+    if field.init
+)
+
+
+def test_every_public_record_class_is_guarded():
+    """Each public attrs class refuses bad arguments with kpmodel's error (see `guarded`)."""
+    unguarded = [name for name, cls in CLASSES.items() if "__kpmodel_guarded__" not in vars(cls)]
+    assert unguarded == []
+
+
+def test_the_fuzz_reaches_the_records_users_build():
+    """The shipped data give an instance of every record a user builds by hand."""
+    built_by_users = {
+        "certificates.Certificate", "certificates.Parcel", "certificates.Party",
+        "certificates.DeclaredOrigin", "participants.Register", "participants.Participant",
+        "participants.StatusEvent", "definitions.Definition", "definitions.Clause",
+        "definitions.Case", "definitions.CaseBook", "definitions.Situation",
+        "definitions.Place", "definitions.Period", "simulation.Scenario",
+        "simulation.Producer", "simulation.Zone", "simulation.Hub", "simulation.Route",
+        "simulation.Controls",
+    }  # fmt: skip
+    assert built_by_users <= set(REACHED)
+
+
+@given(st.sampled_from(FIELDS), hostile_values())
+def test_any_value_in_any_field(field, value):
+    """One field replaced by a hostile value: a valid record or a KPModelError."""
+    class_name, alias = field
+    instance = INSTANCES[REACHED[class_name]]
+    message = "no error"
+    try:
+        attrs.evolve(instance, **{alias: value})
+    except KPModelError as error:
+        message = str(error)
+    except Exception as error:  # the failure this suite exists to find
+        pytest.fail(f"{class_name}({alias}={value!r}) raised a raw {type(error).__name__}")
+    assert message, f"{class_name}({alias}=...): an error without a message"
+
+
+def test_an_unknown_argument_is_kpmodels_error():
+    """A misspelt keyword is refused by kpmodel too, and is still a TypeError."""
+    with pytest.raises(InvalidArgumentError, match="Party") as raised:
+        kp.certificates.Party(name="A", address="B", country="BW", colour="red")
+    assert isinstance(raised.value, TypeError)
+
+
+FIXED_VALUES = [
+    None, "", " BW", "bw", "=cmd|' /C calc'!A0", "\ud800", "x" * 10_000, 0, -1, 10**400,
+    float("nan"), float("inf"), -0.0, 1e300, True, b"BW", [], {}, (), [None], {"a": 1},
+    object(), Decimal("sNaN"), dt.datetime(2013, 5, 23, 12),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("class_name", sorted(REACHED))
+def test_every_field_with_every_fixed_hostile_value(class_name):
+    """Exhaustively: each field of each record with each of a fixed set of hostile values."""
+    cls = REACHED[class_name]
+    raw = []
+    for field in attrs.fields(cls):
+        if not field.init:
+            continue
+        for value in FIXED_VALUES:
+            try:
+                attrs.evolve(INSTANCES[cls], **{field.alias: value})
+            except KPModelError:
+                pass
+            except Exception as error:
+                raw.append(f"{field.alias}={value!r:.40}: {type(error).__name__}")
+    assert raw == []
+
+
+@given(st.sampled_from(["parse", "single", "mixed"]), hostile_values())
+def test_declared_origin_from_anything(how, value):
+    """`DeclaredOrigin.parse`, `.single` and `.mixed`: a declared origin or a KPModelError."""
+    try:
+        origin = getattr(kp.certificates.DeclaredOrigin, how)(value)
+    except KPModelError:
+        return
+    except Exception as error:  # the failure this suite exists to find
+        pytest.fail(f"DeclaredOrigin.{how}({value!r}) raised a raw {type(error).__name__}")
+    assert kp.certificates.DeclaredOrigin.parse(str(origin)) == origin
