@@ -288,10 +288,20 @@ def origin_labels(graph: ProvenanceGraph, by: str) -> tuple[IntArray, list[str]]
     if by == "site":
         parts.append(graph._column("site")[produced])
     table = [*graph._strings, ""]
-    if len(parts) == 1:
-        unique_codes, inverse = np.unique(parts[0], return_inverse=True)
-        unique_keys = unique_codes[:, None]
-    else:
+    # One number per lot in mixed radix (codes shifted by one so that -1, none, sorts
+    # first): sorting numbers gives the order of sorting the rows of codes, much faster.
+    radix = [int(part.max(initial=-1)) + 2 for part in parts]
+    if float(np.prod(np.array(radix, dtype=np.float64))) < 2**62:
+        combined = np.zeros(produced.size, np.int64)
+        for part, base in zip(parts, radix, strict=True):
+            combined = combined * base + (part.astype(np.int64) + 1)
+        unique_combined, inverse = np.unique(combined, return_inverse=True)
+        columns = []
+        for base in radix[::-1]:
+            unique_combined, digit = np.divmod(unique_combined, base)
+            columns.append(digit - 1)
+        unique_keys = np.stack(columns[::-1], axis=1)
+    else:  # pragma: no cover - string tables beyond billions of entries
         unique_keys, inverse = np.unique(np.stack(parts, axis=1), axis=0, return_inverse=True)
     labels = ["/".join(table[c] for c in key).rstrip("/") for key in unique_keys.tolist()]
     # Different keys can only give one label if a zone or site name is empty; merge them.
