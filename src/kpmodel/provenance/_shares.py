@@ -902,7 +902,7 @@ def solve(system: _System, rule: MixingRule | None, bar: Any = None, capacity: i
 #: With `lots=` and mass balance, the shares are found backwards from the lots asked for
 #: when (lots asked) x (entries of the system) is at most this multiple of the forward
 #: propagation's work bound.
-REVERSE_AT = 2.0
+REVERSE_AT = 4.0
 
 #: The backward solve carries the lots asked for in groups, so that its scratch array
 #: (ancestry x group) stays under this many bytes (but takes at least 8 lots at a time).
@@ -1092,7 +1092,7 @@ def origin_shares(
     $x_i P$ with $x_i = e_i + x_i W$, which a walk down the levels of the ancestry
     solves for all the lots asked at once (one column per lot asked instead of one per
     origin); it is used when the lots asked times the ancestry's flows is below about
-    twice the forward propagation's bound on its work.
+    four times the forward propagation's bound on its work.
 
     Examples
     --------
