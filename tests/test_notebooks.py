@@ -43,6 +43,15 @@ g = kp.ProvenanceGraph()
 mine = g.produce(country="CF", carats=10, on="2014-01-01", zone="Nola")
 shipped = g.ship(g.smuggle(mine, to="CM", on="2014-02-01"), to="AE", on="2014-03-01",
                  certificate="CM-$1$")
+table = kp.simulation.sweep(
+    scenario, levers={"border_controls": [0.0, 0.5]}, seeds=2, progress=False
+)
+indices = kp.simulation.sensitivity(
+    kp.simulation.sweep(scenario, uncertainties={"controls.border_controls": (0.0, 0.6),
+                        "hubs[0].markup": (1.0, 1.5)}, design="sobol", samples=4,
+                        progress=False),
+    metric="seized_carats_border",
+)
 """
 
 # Cells whose last expression is a result: it must show as a compact table.
@@ -56,6 +65,8 @@ RESULTS = [
     "graph",
     "scenario",
     "kp.participants.Register.default()",
+    "kp.simulation.summarise(table)",
+    "kp.Ledger.read(kp.datasets.example_file('ledger-bw-2023.csv'))",
 ]
 
 # Cells that draw: each must show exactly one figure.
@@ -68,6 +79,8 @@ PLOTS = [
     "kp.statistics.plot_production(stats)",
     'kp.statistics.plot_value_per_carat(stats, kp.statistics.detect(stats), participants=["GN"])',
     "kp.statistics.plot_mirror_gap(kp.statistics.mirror(kp.datasets.trade_hs7102()))",
+    'kp.simulation.plot_summary(kp.simulation.summarise(table), metric="opacity")',
+    "kp.simulation.plot_sensitivity(indices)",
     # Two plots on axes of the user's own figure: still one image.
     "import matplotlib.pyplot as plt\n"
     "fig, (left, right) = plt.subplots(1, 2)\n"

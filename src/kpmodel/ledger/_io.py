@@ -153,6 +153,7 @@ def read_parquet(raw: bytes, source: str) -> pd.DataFrame:
         raise InvalidArgumentError(msg) from None
     try:
         table = pq.read_table(io.BytesIO(raw))
+        table.validate(full=True)  # text that is not UTF-8 fails here, not later in pandas
         frame: pd.DataFrame = table.to_pandas()
     except Exception as error:  # pyarrow's errors (ArrowInvalid, ...) on damaged files
         msg = f"not a readable Parquet file ({type(error).__name__}: {error})"

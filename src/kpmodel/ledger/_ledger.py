@@ -38,6 +38,18 @@ REQUIRED_COLUMNS: tuple[str, ...] = REQUIRED
 _SHOWN = 5  # rows in the HTML view
 
 
+#: Columns the JSON certificate format states for every certificate: a ledger without them
+#: cannot be written as JSON without inventing them.
+STATED_IN_JSON = (
+    "number_of_parcels",
+    "kp_statement",
+    "validated",
+    "language",
+    "english_translation",
+    "forgery_resistant",
+)
+
+
 class Ledger:
     """Paperwork: parcels shipped under KP certificates, one row per parcel, schema-checked.
 
@@ -473,9 +485,11 @@ class Ledger:
         numbers written exactly), ``.xlsx`` (needs the ``excel`` extra; text that looks
         like a formula stays text), ``.parquet`` (needs pyarrow) or ``.json`` (the
         certificate records, see `records`; a ledger with ``departed`` or ``received``
-        cannot be written as JSON). Reading the file back gives an equal ledger (for JSON,
-        when the ledger has every certificate column). The file appears complete or not
-        at all: nothing is written on failure.
+        cannot be written as JSON, nor one without the columns a certificate record states:
+        ``number_of_parcels``, ``kp_statement``, ``validated``, ``language``,
+        ``english_translation``, ``forgery_resistant``). Reading the file back gives an equal
+        ledger (for JSON, the columns the ledger lacked come back empty). The file appears
+        complete or not at all: nothing is written on failure.
 
         Raises
         ------
@@ -522,6 +536,15 @@ class Ledger:
             msg = (
                 f"the JSON certificate format has no place for the columns {kept}; write "
                 ".csv, .xlsx or .parquet to keep them"
+            )
+            raise InvalidArgumentError(msg)
+        # A record states these; writing the records' defaults would invent what the ledger
+        # does not say (that a certificate carried the KP statement, was validated, ...).
+        lacking = [name for name in STATED_IN_JSON if name not in self._frame.columns]
+        if lacking:
+            msg = (
+                f"the JSON certificate format states {lacking} for every certificate, and the "
+                "ledger lacks those columns; add them, or write .csv, .xlsx or .parquet"
             )
             raise InvalidArgumentError(msg)
         return dumps(self.records()).encode("utf-8")
