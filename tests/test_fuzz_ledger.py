@@ -141,8 +141,7 @@ def test_write_and_read_back_in_every_format(tmp_path_factory, ledger, kind):
     """Every valid ledger written in any format reads back equal.
 
     JSON is the certificate exchange format, whose keys are fixed: what it reads back has
-    every certificate column, those the ledger lacked as its records have them (empty, or
-    the record's default: parcels listed, statements true; see `Ledger.records`).
+    every certificate column, those the ledger lacked left empty.
     """
     path = tmp_path_factory.mktemp("ledger") / f"ledger.{kind}"
     try:
@@ -159,7 +158,7 @@ def test_write_and_read_back_in_every_format(tmp_path_factory, ledger, kind):
         return
     frame = back.to_frame()
     assert frame[list(ledger.columns)].equals(ledger.to_frame())
-    assert back == kp.Ledger.from_records(ledger.records())
+    assert frame.drop(columns=list(ledger.columns)).isna().all().all()
 
 
 def test_a_refused_write_leaves_no_file(tmp_path):
