@@ -12,9 +12,17 @@ call) and peak memory (tracemalloc, in a second call):
    against a hand trace: a per-lot dict of the production lots each lot came from, built
    parents-first, and every production lot judged anew.
 
-Run: python benchmarks/bench_definitions.py
+3. At scale (``--scale``, 100,000 and 1,000,000 lots by default; issue 12's target is about
+   3 s at 1M): `Lots.from_graph` then `kpmodel.compare` over every built-in definition and
+   its per-definition totals (`Comparison.summary`, which does not build the lot x
+   definition table), beside the tidy table of the same question
+   (`kpmodel.definitions.conflict_shares`: one row per lot and definition) timed in the
+   same run, and the totals of both checked equal.
+
+Run: python benchmarks/bench_definitions.py [--scale 100000,1000000] [--only-scale]
 """
 
+import argparse
 import importlib.util
 import sys
 import time
@@ -178,8 +186,67 @@ def graph_shares(graph: kp.ProvenanceGraph) -> pd.DataFrame:
 
 
 def main() -> None:
-    table_of_shares()
-    over_graphs()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="100000,1000000", help="lots of the scale table")
+    parser.add_argument("--only-scale", action="store_true", help="skip tables 1 and 2")
+    args = parser.parse_args()
+    if not args.only_scale:
+        table_of_shares()
+        over_graphs()
+    at_scale([int(n) for n in args.scale.split(",") if n])
+
+
+def at_scale(sizes: list[int]) -> None:
+    """Lots.from_graph + compare + summary over every built-in, beside the tidy table."""
+    names = list(d.BUILTIN_NAMES)
+    print(f"\nAt scale: Lots.from_graph + compare({len(names)} built-ins) + summary")
+    header = (
+        f"{'lots':>10} {'from_graph s':>13} {'compare s':>10} {'summary s':>10} "
+        f"{'total s':>8} {'peak MiB':>9} {'table s':>8} {'table MiB':>10} {'x table':>8}"
+    )
+    print(header)
+    for lots in sizes:
+        graph = random_graph(lots)
+
+        def question(graph=graph):
+            start = time.perf_counter()
+            judged = d.Lots.from_graph(graph, BOOK)
+            built = time.perf_counter()
+            comparison = kp.compare(names, judged)
+            compared = time.perf_counter()
+            summary = comparison.summary
+            done = time.perf_counter()
+            return summary, (built - start, compared - built, done - compared)
+
+        def table(graph=graph):
+            return d.conflict_shares(names, d.Lots.from_graph(graph, BOOK))
+
+        summary, (t_lots, t_compare, t_summary) = question()
+        total = t_lots + t_compare + t_summary
+        peak = peak_mib(question)
+        start = time.perf_counter()
+        tidy = table()
+        t_table = time.perf_counter() - start
+        table_peak = peak_mib(table)
+        totals = tidy.groupby("definition")[["in_carats", "undetermined_carats"]].sum()
+        np.testing.assert_allclose(
+            summary.loc[totals.index, ["in_carats", "undetermined_carats"]], totals, rtol=1e-9
+        )
+        del tidy
+        print(
+            f"{lots:>10,} {t_lots:13.2f} {t_compare:10.2f} {t_summary:10.2f} {total:8.2f} "
+            f"{peak:9.0f} {t_table:8.2f} {table_peak:10.0f} {t_table / total:8.1f}",
+            flush=True,
+        )
+
+
+def peak_mib(function):
+    """Return the peak MiB (tracemalloc) of a call."""
+    tracemalloc.start()
+    function()
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return peak
 
 
 def over_graphs() -> None:

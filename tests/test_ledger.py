@@ -450,6 +450,35 @@ class TestFiles:
             ledger.write(tmp_path / "no" / "ledger.csv")
         assert os.listdir(tmp_path) == []
 
+    @pytest.mark.parametrize("path", [None, 3, b"ledger.csv", "ledger\x00.csv"])
+    def test_what_is_no_path_is_refused(self, tmp_path, path):
+        """None, numbers, bytes and names with a NUL: InvalidArgumentError, nothing written."""
+        ledger = Ledger.from_frame(small_frame())
+        with pytest.raises(InvalidArgumentError, match="path must"):
+            ledger.write(path)
+        with pytest.raises(InvalidArgumentError, match="path must"):
+            Ledger.read(path)
+        assert os.listdir(tmp_path) == []
+
+    def test_a_folder_is_not_overwritten(self, tmp_path):
+        """Writing to the name of a folder is refused; the folder stays as it was."""
+        (tmp_path / "ledger.csv").mkdir()
+        with pytest.raises(InvalidArgumentError, match="it is a folder"):
+            Ledger.from_frame(small_frame()).write(tmp_path / "ledger.csv")
+        assert (tmp_path / "ledger.csv").is_dir()
+        assert os.listdir(tmp_path) == ["ledger.csv"]
+
+    def test_a_failing_disk_is_a_kpmodel_error(self, tmp_path, monkeypatch):
+        """An operating-system failure while writing is an InvalidArgumentError with its reason."""
+
+        def full(path, data):
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr("kpmodel.ledger._io.atomic_write", full)
+        with pytest.raises(InvalidArgumentError, match="No space left on device"):
+            Ledger.from_frame(small_frame()).write(tmp_path / "ledger.csv")
+        assert os.listdir(tmp_path) == []
+
     def test_nothing_written_on_failure(self, tmp_path, monkeypatch):
         """A failing write leaves the old file as it was and no temporary file behind."""
         path = tmp_path / "ledger.csv"
@@ -463,7 +492,7 @@ class TestFiles:
             raise OSError(msg)
 
         monkeypatch.setattr(os, "replace", broken)
-        with pytest.raises(OSError, match="disk full"):
+        with pytest.raises(InvalidArgumentError, match="disk full"):
             ledger.write(path)
         assert path.read_text(encoding="utf-8") == "old"
         assert sorted(os.listdir(tmp_path)) == ["ledger.csv"]

@@ -33,6 +33,35 @@ def test_shares_of_chosen_lots_are_rows_of_the_full_call(graph, by, mixing, data
     np.testing.assert_allclose(dense(part.values), expected, atol=1e-12, rtol=0)
 
 
+@given(provenance_graphs(), BY, st.data())
+def test_backward_and_forward_solves_of_chosen_lots_agree(monkeypatch_module, graph, by, data):
+    """Under mass balance, solving backwards from the lots asked for gives the forward rows."""
+    full = dense(origin_shares(graph, by=by).values)
+    ids = list(graph.lots)
+    chosen = data.draw(st.lists(st.sampled_from(ids), max_size=20))
+    rows = np.array([ids.index(lot) for lot in chosen], dtype=np.int64)
+    for at in (0.0, float("inf")):
+        with monkeypatch_module.context() as patch:
+            patch.setattr("kpmodel.provenance._shares.REVERSE_AT", at)
+            # A scratch of one lot's weights at a time: groups of the smallest size (8).
+            patch.setattr("kpmodel.provenance._shares._REVERSE_SCRATCH", 1)
+            part = origin_shares(graph, by=by, lots=chosen)
+        assert list(part.lots) == chosen
+        np.testing.assert_allclose(dense(part.values), full[rows], atol=1e-12, rtol=0)
+
+
+@given(provenance_graphs(), RULES)
+def test_large_arrays_mapped_with_small_pages_give_the_same_shares(
+    monkeypatch_module, graph, mixing
+):
+    """Mapping every array (as large ones are) changes no share."""
+    expected = dense(origin_shares(graph, mixing=mixing).values)
+    with monkeypatch_module.context() as patch:
+        patch.setattr("kpmodel.provenance._shares._MAPPED_FROM", 0)
+        mapped = origin_shares(graph, mixing=mixing, sparse=False).values
+    np.testing.assert_array_equal(mapped, expected)
+
+
 @given(provenance_graphs(), BY, RULES, st.sampled_from([0.0, 2.0]))
 def test_dense_and_sparse_storage_of_levels_agree(monkeypatch_module, graph, by, mixing, at):
     """Storing every level dense (or every level sparse) gives the adaptive result."""

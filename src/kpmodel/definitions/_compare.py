@@ -579,7 +579,9 @@ def compare(
         return Comparison(
             definitions=tuple(defs),
             baseline=name_of(defs[0]),
-            items=tuple(str(lot) for lot in subject.shares.index),
+            items=tuple(verdicts.lot_ids)
+            if isinstance(verdicts, LotVerdicts)
+            else tuple(str(lot) for lot in subject.shares.index),
             verdicts=verdicts,
             on=on,
             amounts=amounts,

@@ -6,6 +6,7 @@ import contextlib
 import csv
 import datetime as dt
 import io
+import os
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kpmodel._boundary import atomic_write, decode_text, display_path
+from kpmodel._boundary import atomic_write, decode_text, display_path, show
 from kpmodel._boundary import read_bytes as boundary_read_bytes
 from kpmodel._output import csv_restore, csv_safe
 from kpmodel.errors import InvalidArgumentError, LoadError, Problem
@@ -21,6 +22,17 @@ from kpmodel.errors import InvalidArgumentError, LoadError, Problem
 FORMATS = ("csv", "xlsx", "parquet", "json")
 EXCEL_ROWS = 1_048_576
 """Rows in one worksheet of an .xlsx workbook, the header included."""
+
+
+def path_of(path: object) -> Path:
+    """Return `path` as a `Path`, or raise `InvalidArgumentError` for what is no path."""
+    if not isinstance(path, str | os.PathLike) or isinstance(os.fspath(path), bytes):
+        msg = f"path must be a file name (str or pathlib.Path), got {show(path)}"
+        raise InvalidArgumentError(msg)
+    if "\x00" in os.fspath(path):
+        msg = f"path must not hold a NUL character, got {show(os.fspath(path))}"
+        raise InvalidArgumentError(msg)
+    return Path(path)
 
 
 def format_of(path: Path) -> str:
@@ -237,4 +249,11 @@ def write_atomic(path: Path, data: bytes) -> None:
     if not folder.is_dir():
         msg = f"cannot write {display_path(path)!r}: the folder does not exist"
         raise InvalidArgumentError(msg)
-    atomic_write(path, data)
+    if path.is_dir():
+        msg = f"cannot write {display_path(path)!r}: it is a folder; give a file name"
+        raise InvalidArgumentError(msg)
+    try:
+        atomic_write(path, data)  # the temporary file is removed on failure
+    except OSError as error:
+        msg = f"cannot write {display_path(path)!r}: {error.strerror or error}"
+        raise InvalidArgumentError(msg) from error

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, NoReturn
 
 import numpy as np
@@ -215,7 +214,7 @@ class Ledger:
         ...
         kpmodel.errors.InvalidArgumentError: cannot tell the format of '...ledger.txt' from ...
         """
-        target = Path(path)
+        target = _io.path_of(path)
         kind = _io.format_of(target)
         return cls.loads(_io.read_bytes(target), format=kind, columns=columns, source=str(target))
 
@@ -495,7 +494,8 @@ class Ledger:
         Raises
         ------
         kpmodel.errors.InvalidArgumentError
-            If the suffix is not one of these, the folder does not exist, or the ledger
+            If the suffix is not one of these, the folder does not exist, the path is a
+            folder, the file cannot be written (the system's reason is given), or the ledger
             does not fit the format.
 
         Examples
@@ -507,7 +507,7 @@ class Ledger:
         >>> kp.Ledger.read(path).to_frame().equals(ledger.to_frame())
         True
         """
-        target = Path(path)
+        target = _io.path_of(path)
         _io.write_atomic(target, self._bytes(_io.format_of(target)))
 
     def dumps(self, *, format: str = "csv") -> bytes:

@@ -45,7 +45,9 @@ def lot_carats(graph: ProvenanceGraph) -> FloatArray:
     return view
 
 
-def propagate(graph: ProvenanceGraph, initial: Any, *, restart: Any = None) -> FloatArray:
+def propagate(
+    graph: ProvenanceGraph, initial: Any, *, restart: Any = None, copy: bool = True
+) -> FloatArray:
     """Carry per-lot quantities through the graph by mass balance; return the result.
 
     Each lot ends with its own row of `initial` plus the carat-weighted average of what its
@@ -64,6 +66,9 @@ def propagate(graph: ProvenanceGraph, initial: Any, *, restart: Any = None) -> F
         One flag per lot: flagged lots keep their own row of `initial` and take nothing from
         their inputs (what they carry starts afresh there, as when a definition judges each
         shipment on its own date).
+    copy : bool, default True
+        With False, a float64 C-contiguous ``(len(graph), k)`` `initial` is overwritten
+        with the result and returned (no second array of its size).
 
     Returns
     -------
@@ -84,7 +89,7 @@ def propagate(graph: ProvenanceGraph, initial: Any, *, restart: Any = None) -> F
     >>> kp.provenance.propagate(g, [1.0, 0.0, 0.0]).tolist()
     [1.0, 0.0, 0.3]
     """
-    values = np.array(initial, dtype=np.float64, copy=True)
+    values = np.array(initial, dtype=np.float64, copy=True if copy else None)
     if values.ndim not in (1, 2) or values.shape[0] != len(graph):
         msg = (
             f"initial must have one row per lot ({len(graph)}, or ({len(graph)}, k)); "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import itertools
+import mmap
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -287,10 +288,20 @@ def origin_labels(graph: ProvenanceGraph, by: str) -> tuple[IntArray, list[str]]
     if by == "site":
         parts.append(graph._column("site")[produced])
     table = [*graph._strings, ""]
-    if len(parts) == 1:
-        unique_codes, inverse = np.unique(parts[0], return_inverse=True)
-        unique_keys = unique_codes[:, None]
-    else:
+    # One number per lot in mixed radix (codes shifted by one so that -1, none, sorts
+    # first): sorting numbers gives the order of sorting the rows of codes, much faster.
+    radix = [int(part.max(initial=-1)) + 2 for part in parts]
+    if float(np.prod(np.array(radix, dtype=np.float64))) < 2**62:
+        combined = np.zeros(produced.size, np.int64)
+        for part, base in zip(parts, radix, strict=True):
+            combined = combined * base + (part.astype(np.int64) + 1)
+        unique_combined, inverse = np.unique(combined, return_inverse=True)
+        columns = []
+        for base in radix[::-1]:
+            unique_combined, digit = np.divmod(unique_combined, base)
+            columns.append(digit - 1)
+        unique_keys = np.stack(columns[::-1], axis=1)
+    else:  # pragma: no cover - string tables beyond billions of entries
         unique_keys, inverse = np.unique(np.stack(parts, axis=1), axis=0, return_inverse=True)
     labels = ["/".join(table[c] for c in key).rstrip("/") for key in unique_keys.tolist()]
     # Different keys can only give one label if a zone or site name is empty; merge them.
@@ -437,6 +448,34 @@ DENSE_AT = 0.25
 SMALL_RESULT = 2**26
 
 
+#: Arrays larger than this many bytes are mapped by `zeros` with small pages.
+_MAPPED_FROM = 2**26
+
+
+def zeros(shape: int | tuple[int, ...], dtype: Any = np.float64) -> Any:
+    """Return a zero-filled array; a large one as an anonymous map of small pages.
+
+    numpy asks Linux for transparent huge pages on large allocations. On a virtual
+    machine that hands freed memory back to its host (free page reporting), touching
+    fresh huge pages costs several times more than small ones (measured here: 1.6 GB in
+    6-10 s with huge pages, 1.3-2.3 s without), and a dense result is touched whole. A
+    private anonymous map is zero by construction, so it is not zero-filled twice, and
+    pages never written cost nothing.
+    """
+    dims = (shape,) if isinstance(shape, int) else shape
+    item = np.dtype(dtype)
+    size = int(np.prod(dims, dtype=np.int64)) * item.itemsize
+    if size < max(_MAPPED_FROM, 1) or not hasattr(mmap, "MADV_NOHUGEPAGE"):
+        return np.zeros(dims, item)
+    try:
+        mapped = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    except OSError:  # pragma: no cover - out of address space: let numpy decide
+        return np.zeros(dims, item)
+    with contextlib.suppress(OSError):
+        mapped.madvise(mmap.MADV_NOHUGEPAGE)
+    return np.frombuffer(mapped, dtype=item).reshape(dims)
+
+
 def default_max_memory() -> int:
     """Return the default memory budget of `origin_shares`: the one kpmodel limit.
 
@@ -462,17 +501,26 @@ def _ranges(starts: IntArray, counts: IntArray) -> IntArray:
 
 
 def ancestry(graph: ProvenanceGraph, positions: IntArray, indptr: IntArray) -> IntArray:
-    """Return the sorted positions of `positions` and of every lot they draw from."""
+    """Return the sorted positions of `positions` and of every lot they draw from.
+
+    A breadth-first walk up the flows (CSR by receiving lot), one generation of parents
+    per step, each lot expanded once: the cost grows with the flows of the ancestry, not
+    with the graph (no sort: duplicates are dropped with a scratch array).
+    """
     source = graph._flow_column("source")
     seen = np.zeros(len(graph), bool)
-    frontier = np.unique(positions)
-    seen[frontier] = True
+    slot = np.empty(len(graph), np.int64)
+    frontier = positions[~seen[positions]]
     while frontier.size:
+        seen[frontier] = True
         starts = indptr[frontier]
         parents = source[_ranges(starts, indptr[frontier + 1] - starts)]
-        parents = np.unique(parents[~seen[parents]])
-        seen[parents] = True
-        frontier = parents
+        parents = parents[~seen[parents]]
+        # Keep the first occurrence of each parent: the last write to its slot wins, so a
+        # parent is kept at the one position whose index its slot holds.
+        order = np.arange(parents.size)
+        slot[parents] = order
+        frontier = parents[slot[parents] == order]
     return np.flatnonzero(seen)
 
 
@@ -581,32 +629,39 @@ def _select(
     return new_ptr, indices[keep], data[keep]
 
 
-def estimate_bytes(system: _System) -> tuple[int, int, int]:
-    """Return (bytes needed at most, the most share entries, those of sparse levels).
+def estimate_bytes(system: _System) -> tuple[int, int, int, int]:
+    """Return (bytes needed at most, the most share entries, those of sparse levels, work).
 
     A lot holds at most its own entries plus its inputs' entries, and never more than one
-    per origin: propagating that bound costs one pass of additions over the flows.
+    per origin: propagating that bound costs one pass of additions over the flows. The
+    work is the bound on the multiply-adds of the forward propagation (every input's
+    entries, summed over the lots).
     """
     k, m = system.k, system.positions.size
     bound = np.zeros(k + m, np.int64)
     bound[:k] = 1
     need = 0
     sparse_entries = 0
+    work = 0
     entry = system.indices.itemsize + 8
     for a, b in itertools.pairwise(system.bounds):
         ptr, cols, _ = _block(system, a, b)
-        rows = np.minimum(_row_sums(ptr, bound[cols]), k)
+        rows = _row_sums(ptr, bound[cols])
+        work += int(rows.sum())
+        np.minimum(rows, k, out=rows)
         bound[k + a : k + b] = rows
         total = int(rows.sum())
         if total > DENSE_AT * (b - a) * k:
             need += (b - a) * k * 8
+            # Dense rows are written whole, their pages touched on the way.
+            work += (b - a) * k
         else:
             need += total * entry
             sparse_entries += total
     entries = int(bound[k:].sum())
     matrix = system.indices.nbytes + system.data.nbytes + system.indptr.nbytes
     # The stored levels, the system itself, and the result when it is assembled.
-    return need + 2 * matrix + min(entries * entry, m * k * 8), entries, sparse_entries
+    return need + 2 * matrix + min(entries * entry, m * k * 8), entries, sparse_entries, work
 
 
 class _Store:
@@ -626,8 +681,8 @@ class _Store:
         self.ptr[1 : k + 1] = np.arange(1, k + 1)
         # Untouched capacity costs address space only; the estimate is an upper bound.
         capacity = max(k + capacity, 4 * k, 1024)
-        self.indices = np.empty(capacity, index_type)
-        self.data = np.empty(capacity)
+        self.indices: IntArray = zeros(capacity, index_type)
+        self.data: FloatArray = zeros(capacity)
         self.indices[:k] = np.arange(k)
         self.data[:k] = 1.0
         self.used = k
@@ -636,13 +691,15 @@ class _Store:
     def reserve(self, extra: int) -> None:
         if self.used + extra > self.indices.size:
             size = max(self.used + extra, 2 * self.indices.size)
-            self.indices = np.resize(self.indices, size)
-            self.data = np.resize(self.data, size)
+            indices, data = zeros(size, self.indices.dtype), zeros(size)
+            indices[: self.used] = self.indices[: self.used]
+            data[: self.used] = self.data[: self.used]
+            self.indices, self.data = indices, data
 
     def dense_array(self) -> FloatArray:
         if self.dense is None:
             # calloc'ed: the pages of rows never stored dense are never touched.
-            self.dense = np.zeros((self.m, self.k))
+            self.dense = zeros((self.m, self.k))
         return self.dense
 
     def product(
@@ -708,7 +765,7 @@ class _Store:
             r, c, v = self.sparse_rows(sparse)
             out[sparse[r], c] = v
             return out
-        out = np.zeros((rows.size, k))
+        out = cast(FloatArray, zeros((rows.size, k)))
         dense = np.flatnonzero(self.is_dense[k + rows])
         if dense.size:
             out[dense] = self.dense_array()[rows[dense]]
@@ -842,6 +899,80 @@ def solve(system: _System, rule: MixingRule | None, bar: Any = None, capacity: i
     return store
 
 
+#: With `lots=` and mass balance, the shares are found backwards from the lots asked for
+#: when (lots asked) x (entries of the system) is at most this multiple of the forward
+#: propagation's work bound.
+REVERSE_AT = 4.0
+
+#: The backward solve carries the lots asked for in groups, so that its scratch array
+#: (ancestry x group) stays under this many bytes (but takes at least 8 lots at a time).
+_REVERSE_SCRATCH = 2**26
+
+
+def solve_reverse(system: _System, rows: IntArray, bar: Any = None) -> FloatArray:
+    """Return the shares of the system's `rows` (processing order), solved backwards.
+
+    Under mass balance the shares are linear in the lots' own entries, S = (I - W)^-1 P,
+    so the row of lot i is x_i P where x_i (the weight of every ancestor's own entries
+    in lot i) solves x_i = e_i + x_i W. Going down the levels from the top, each lot's
+    weight is the sum over the lots it feeds of their weight times the flow's share:
+    one sparse-times-dense product per level over the transposed flows, carrying one
+    column per lot asked for instead of one per origin. It costs
+    O(flows of the ancestry x lots asked), and wins when few lots are asked of a graph
+    whose lots hold many origins.
+    """
+    k, m = system.k, system.positions.size
+    index_type = system.indptr.dtype
+    counts = np.diff(system.indptr)
+    is_flow = system.indices >= k
+    row_of = np.repeat(np.arange(m, dtype=index_type), counts)
+    # W transposed, as CSR with one row per input lot (listing the lots it feeds): the
+    # columns of W as CSC, by scipy's linear-time conversion.
+    flow_ptr = np.zeros(m + 1, index_type)
+    np.cumsum(_row_sums(system.indptr, is_flow.astype(np.int64)), out=flow_ptr[1:])
+    by_parent = sp.csr_array(
+        (system.data[is_flow], system.indices[is_flow] - k, flow_ptr), shape=(m, m)
+    ).tocsc()
+    t_ptr = by_parent.indptr.astype(index_type, copy=False)
+    t_idx = by_parent.indices.astype(index_type, copy=False)
+    t_val = by_parent.data
+    del by_parent, flow_ptr
+    # P transposed: one row per origin, the lots whose own entries hold it.
+    own = ~is_flow
+    p_t = sp.csr_array((system.data[own], (system.indices[own], row_of[own])), shape=(k, m))
+    del is_flow, own, row_of
+    out = np.zeros((rows.size, k))
+    group = int(min(max(_REVERSE_SCRATCH // (8 * max(m, 1)), 8), max(rows.size, 1)))
+    blocks = list(itertools.pairwise(system.bounds))[::-1]
+    # Lots asked for from the top level down, so that a group stops at its highest lot:
+    # the levels above it carry no weight to it.
+    order = np.argsort(-rows, kind="stable")
+    scratch: FloatArray | None = None
+    workers = min(os.cpu_count() or 1, 4) if m >= 2 * _ROWS_PER_THREAD else 1
+    with ThreadPoolExecutor(workers) if workers > 1 else contextlib.nullcontext() as pool:
+        for start in range(0, rows.size, group):
+            at = order[start : start + group]
+            chosen = rows[at]
+            top = int(chosen.max(initial=0))
+            if chosen.size < group:
+                weights = zeros((m, chosen.size))
+            elif scratch is None:
+                weights = scratch = zeros((m, group))
+            else:
+                weights = scratch
+                weights.fill(0.0)
+            weights[chosen, np.arange(chosen.size)] = 1.0
+            for a, b in blocks:
+                lo, hi = int(t_ptr[a]), int(t_ptr[b])
+                if hi > lo and a <= top:
+                    block = (t_ptr[a : b + 1] - lo, t_idx[lo:hi], t_val[lo:hi])
+                    _matvecs(*block, weights, weights[a:b], pool)
+            out[at] = (p_t @ weights).T
+            if bar is not None:
+                bar.update(chosen.size)
+    return out
+
+
 #: Above this many lots x origins, `origin_shares` returns a sparse matrix by default
 #: (a dense float64 one would take more than 2 GiB).
 DENSE_LIMIT = 2**28
@@ -917,7 +1048,8 @@ def origin_shares(
     lots : iterable of lot ids, optional
         Compute only these lots' shares, from their ancestry alone: the cost grows with
         the lots they draw from, not with the graph. The rows are those of a full call,
-        in the order asked for.
+        in the order asked for. Under mass balance, a few lots are solved backwards (see
+        Notes).
     sparse : bool, optional
         Return a ``scipy.sparse.csr_array`` (True) or a dense array (False). By default,
         dense when the result is small (under 64 MiB), or when it fits in `DENSE_LIMIT`
@@ -955,6 +1087,13 @@ def origin_shares(
     in-place sparse-times-dense product for the second). Memory stays close to the
     result's true size.
 
+    With `lots`, only their ancestry is solved (a breadth-first walk up the flows finds
+    it). Under `proportional`, the shares are linear in the lots' own entries: row i is
+    $x_i P$ with $x_i = e_i + x_i W$, which a walk down the levels of the ancestry
+    solves for all the lots asked at once (one column per lot asked instead of one per
+    origin); it is used when the lots asked times the ancestry's flows is below about
+    four times the forward propagation's bound on its work.
+
     Examples
     --------
     >>> g = kp.ProvenanceGraph()
@@ -988,7 +1127,19 @@ def origin_shares(
     else:
         ids, wanted = _wanted(graph, lots)
     system = _system(graph, code, k, wanted)
-    need, entries, sparse_entries = estimate_bytes(system)
+    need, entries, sparse_entries, work = estimate_bytes(system)
+    backwards = (
+        wanted is not None
+        and rule is proportional
+        and wanted.size * system.indices.size <= REVERSE_AT * work
+    )
+    if backwards and wanted is not None:
+        group = min(max(_REVERSE_SCRATCH // (8 * max(system.positions.size, 1)), 8), wanted.size)
+        need = (
+            2 * (system.indices.nbytes + system.data.nbytes)
+            + 8 * system.positions.size * (group + 1)
+            + 16 * wanted.size * k
+        )
     _limits.check_memory(
         need,
         what=(
@@ -1001,6 +1152,27 @@ def origin_shares(
         ),
         limit=max_memory,
     )
+    if backwards and wanted is not None:
+        renumber = np.full(len(graph), -1, np.int64)
+        renumber[system.positions] = np.arange(system.positions.size)
+        bar = _bar(progress, wanted.size, "origin shares (backwards)")
+        try:
+            solved = solve_reverse(system, renumber[wanted], bar)
+        finally:
+            if bar is not None:
+                bar.close()
+        if sparse is None:
+            size = solved.size
+            sparse = size > DENSE_LIMIT or (
+                size * 8 > SMALL_RESULT and 3 * int(np.count_nonzero(solved)) < size
+            )
+        return OriginShares(
+            values=sp.csr_array(solved) if sparse else solved,
+            lots=ids,
+            origins=pd.Index([*labels, UNKNOWN]),
+            by=by,
+            mixing=repr(rule),
+        )
     bar = _bar(progress, system.positions.size, "origin shares")
     try:
         capacity = min(sparse_entries, max_memory // (2 * (8 + system.indices.itemsize)))
