@@ -499,7 +499,8 @@ class TestFiles:
 
     def test_excel_from_a_person(self, tmp_path):
         """Dates as dates, an HS code typed as a number, a formula-looking number: as data."""
-        openpyxl = pytest.importorskip("openpyxl")
+        import openpyxl  # the excel extra, installed by make test
+
         book = openpyxl.Workbook()
         sheet = book.active
         sheet.append(["Cert", *REQUIRED_COLUMNS[1:], None])

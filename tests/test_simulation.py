@@ -415,7 +415,8 @@ def test_dask_cluster_gives_the_same_table(congo):
     The cluster's worker runs in this process (quicker to start); pickling to worker
     processes is covered by the process-pool test.
     """
-    distributed = pytest.importorskip("distributed")
+    import distributed  # the distributed extra, installed by make test
+
     levers = {"border_controls": [0.0, 0.3]}
     serial = kp.simulation.sweep(congo, levers=levers, seeds=2, progress=False)
     with (
