@@ -1146,10 +1146,7 @@ def origin_shares(
             f"origin_shares(by={by!r}) over {system.positions.size:,} lots x {k} origins "
             "(estimated before starting)"
         ),
-        change=(
-            "ask for fewer lots (lots=[...]: only their ancestry is computed), a coarser "
-            "origin (by='country') or a sparse result (sparse=True)"
-        ),
+        change=_remedies(by, sparse),
         limit=max_memory,
     )
     if backwards and wanted is not None:
@@ -1204,3 +1201,14 @@ def origin_shares(
         by=by,
         mixing=repr(rule),
     )
+
+
+def _remedies(by: str, sparse: bool | None) -> str:
+    """Say what to change when `origin_shares` would need too much memory (not what is set)."""
+    options = ["fewer lots (lots=[...]: only their ancestry is computed)"]
+    if by != "country":
+        options.append("a coarser origin (by='country')")
+    if sparse is not True:
+        options.append("a sparse result (sparse=True)")
+    *first, last = options
+    return "ask for " + (", ".join(first) + " or " if first else "") + last
