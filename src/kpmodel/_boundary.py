@@ -76,6 +76,7 @@ __all__ = [
     "finite_float",
     "guarded",
     "is_country_code",
+    "is_encodable",
     "is_participant_code",
     "join_path",
     "parse_json",
@@ -834,7 +835,15 @@ _SURROGATE_MESSAGE = (
 )
 
 
-def _encodable(value: object) -> bool:
+def is_encodable(value: object) -> bool:
+    r"""Whether `value`, if text, can be written as UTF-8 (it holds no lone surrogate).
+
+    Text from a file can never hold one; text built in Python can, and then breaks whatever
+    writes it. For many texts, one call on ``"".join(texts)`` checks them all.
+
+    >>> is_encodable("Berbérati"), is_encodable("\ud800")
+    (True, False)
+    """
     if not isinstance(value, str) or value.isascii():
         return True
     try:
@@ -868,7 +877,7 @@ def check_text(
     """
     if not isinstance(value, str):
         _fail(error, path, f"must be text, got {show(value)} (type={_type_name(value)})")
-    if not _encodable(value) or "\x00" in value:
+    if not is_encodable(value) or "\x00" in value:
         _fail(
             error,
             path,
@@ -912,7 +921,7 @@ def _walk(
                         )
                     )
             for key, item in reversed(value.items()):
-                if not _encodable(key):
+                if not is_encodable(key):
                     problems.append(Problem(path, _SURROGATE_MESSAGE.format(show(key))))
                     continue
                 stack.append((item, join_path(path, str(key)), depth + 1))
@@ -936,7 +945,7 @@ def _walk(
             problems.append(
                 Problem(path, f"{show(value)} is too large: integers must be below 2**64")
             )
-        elif isinstance(value, str) and not _encodable(value):
+        elif isinstance(value, str) and not is_encodable(value):
             problems.append(Problem(path, _SURROGATE_MESSAGE.format(show(value))))
     problems.sort(key=lambda p: p.path)
     return problems

@@ -29,6 +29,7 @@ from kpmodel._boundary import (
     country_code,
     finite_decimal,
     finite_float,
+    is_encodable,
     participant_code,
     whole_number,
 )
@@ -116,11 +117,7 @@ def _real(value: object) -> float | None:
 def _all_characters(texts: np.ndarray[Any, Any]) -> bool:
     """Whether `texts` need no more than stripping: no lone surrogate, CR or NUL."""
     joined = "".join(texts)
-    try:
-        joined.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return "\r" not in joined and "\x00" not in joined
+    return is_encodable(joined) and "\r" not in joined and "\x00" not in joined
 
 
 def _text(value: object) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Hashable, Iterable
 import numpy as np
 import pandas as pd
 
-from kpmodel._boundary import MAX_QUANTITY
+from kpmodel._boundary import MAX_QUANTITY, is_encodable
 from kpmodel.errors import LoadError, Problem
 
 FLOWS = ("production", "import", "export")
@@ -17,7 +17,8 @@ _PLAIN = {"string", "integer", "floating", "mixed-integer-float", "decimal", "bo
 
 
 def scalars(values: pd.Series) -> pd.Series:
-    """Return `values`, with cells that are not scalars (lists, dicts, objects) as text.
+    """Return `values`, with cells that are not scalars (lists, dicts, objects) or not text a
+    file can hold (lone surrogates) replaced by text that no check accepts.
 
     Only object columns are looked at, and only when they hold such cells, so the cost is one
     pass over the column: such cells are then reported as bad values rather than crashing
@@ -35,12 +36,7 @@ def scalars(values: pd.Series) -> pd.Series:
 
 def _all_characters(values: pd.Series) -> bool:
     """Whether the text in `values` holds no lone surrogate (which no text format can hold)."""
-    texts = [v for v in pd.unique(values) if isinstance(v, str)]
-    try:
-        "".join(texts).encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+    return is_encodable("".join(v for v in pd.unique(values) if isinstance(v, str)))
 
 
 def _no_huge_int(value: object) -> object:
@@ -49,11 +45,7 @@ def _no_huge_int(value: object) -> object:
 
 def _odd(value: object) -> bool:
     if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return True
-        return False
+        return not is_encodable(value)
     return not isinstance(value, int | float | np.generic | type(None))
 
 
