@@ -19,6 +19,7 @@ encoded; it is shown with backslash escapes instead).
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from typing import TYPE_CHECKING, Any
@@ -133,3 +134,25 @@ def display_path(path: str | bytes | os.PathLike[Any]) -> str:
     if shown.isprintable():
         return shown
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in shown)
+
+
+def plain_cell(value: Any) -> Any:
+    """Return plain Python for a table cell: numpy scalars unwrapped, NaN and NA as None.
+
+    Text tables and JSON output both show cells through this, so they agree.
+
+    >>> import numpy as np
+    >>> plain_cell(np.int64(3)), plain_cell(float("nan")), plain_cell(np.datetime64("2013-05-23"))
+    (3, None, '2013-05-23')
+    """
+    import pandas as pd
+
+    if hasattr(value, "item") and not isinstance(value, list | dict | str):
+        value = value.item()
+    if value is pd.NA or value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, int | float | str | bool):
+        return value
+    return str(value)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import math
 import textwrap
 from typing import Any
 
 import pandas as pd
+
+from kpmodel._output import plain_cell
 
 #: Terminal width the text tables fit in by default.
 WIDTH = 80
@@ -14,21 +15,8 @@ _GAP = "  "
 _NARROWEST = 8
 
 
-def plain(value: Any) -> Any:
-    """Return plain Python for a cell: numpy scalars unwrapped, NaN and NA as None."""
-    if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
-        value = value.item()
-    if value is pd.NA or value is None:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, (int, float, str, bool)):
-        return value
-    return str(value)
-
-
 def _cell(value: Any) -> str:
-    value = plain(value)
+    value = plain_cell(value)
     if value is None:
         return ""
     if isinstance(value, bool):
