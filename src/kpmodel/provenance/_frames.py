@@ -356,6 +356,11 @@ def _dates(raw: pd.Series) -> pd.Series:
     """
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):
         return raw
-    dated = raw.map(lambda v: isinstance(v, str | dt.date | np.datetime64))
-    cleaned = raw.where(dated.astype(bool), None).astype(object)
-    return pd.to_datetime(cleaned, errors="coerce", format="ISO8601")
+    if pd.api.types.infer_dtype(raw, skipna=True) not in _DATE_LIKE:  # a per-cell pass only here
+        dated = raw.map(lambda v: isinstance(v, str | dt.date | np.datetime64))
+        raw = raw.where(dated.astype(bool), None).astype(object)
+    return pd.to_datetime(raw, errors="coerce", format="ISO8601")
+
+
+#: What `pandas.api.types.infer_dtype` calls a column of dates or text (or of nothing).
+_DATE_LIKE = frozenset({"string", "date", "datetime", "datetime64", "empty"})
