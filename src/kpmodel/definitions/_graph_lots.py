@@ -813,6 +813,7 @@ class LotIds(Sequence[str]):
         self.ids = index
         self._numbers = pd.api.types.is_integer_dtype(index.dtype)
         self._row: dict[str, int] | None = None
+        self._array: np.ndarray[Any, Any] | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -869,8 +870,10 @@ class LotIds(Sequence[str]):
         return row
 
     def to_array(self) -> np.ndarray[Any, Any]:
-        """Return the ids as an object array of strings."""
-        return np.array(list(self), dtype=object)
+        """Return the ids as an object array of strings (made once, when first asked for)."""
+        if self._array is None:
+            self._array = np.array(list(self), dtype=object)
+        return self._array
 
 
 class LotVerdicts(Mapping[tuple[str, str], Verdict]):
