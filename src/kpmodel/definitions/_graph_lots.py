@@ -136,12 +136,19 @@ class _Frames:
         self._columns: dict[str, Any] = {}
         self.production: dict[str, tuple[np.ndarray[Any, Any], pd.DataFrame]] = {}
         self._items: LotIds | None = None
+        self._totals: FloatArray | None = None
 
     def column(self, name: str) -> Any:
         """Return one lot column (`kpmodel.provenance.lot_column`), read once."""
         if name not in self._columns:
             self._columns[name] = lot_column(self.graph, name)
         return self._columns[name]
+
+    def row_totals(self, lots: Lots) -> FloatArray:
+        """Return each lot's sum of shares (made once)."""
+        if self._totals is None:
+            self._totals = _row_totals(lots.shares)
+        return self._totals
 
     def items(self, lots: Lots) -> LotIds:
         """Return the lots' ids as text (the items of a comparison), each made when read."""
@@ -278,40 +285,61 @@ def _input_weights(graph: ProvenanceGraph, rows: np.ndarray[Any, Any]) -> sp.csr
     return weights
 
 
-def _by_origin(
+def _arrivals(
     graph: ProvenanceGraph,
     rows: np.ndarray[Any, Any],
     table: pd.DataFrame,
-    reset: Any,
-    evidence: list[Situation],
-) -> tuple[FloatArray, list[Place]]:
-    """Propagate, per origin place, the share and the value of carats (and unknown, valued).
+    moves: np.ndarray[Any, Any],
+    event: str,
+    places: list[Place],
+) -> tuple[tuple[np.ndarray[Any, Any], ...], FloatArray]:
+    """Return what each shipment carries from each of `places`, and unknown and valued.
 
-    Columns: k shares, k values, the unknown-source share, the share with a known value.
-    With `reset`, the flagged lots start empty (carats reaching them are cut off). Only
-    places in a country the evidence speaks of get columns: elsewhere every verdict is
-    OUT with no reason (see `origin_verdict`), which no shipment needs to carry.
+    Per place, the share and the value per carat of each shipment's carats from it (for
+    export, carats that no shipment carried before: propagation restarts at shipments);
+    returned as entries (shipment, place, share, value) whose share is above float noise,
+    sorted by shipment then place, and, per shipment, the unknown-source share and the
+    share with a known value. Places are propagated a chunk at a time (`CHUNK_BYTES`).
     """
     code = table["place_code"].to_numpy()
     distinct: list[Place] = table.attrs["places"]
-    countries = {s.place.country for s in evidence}
-    relevant = [j for j, place in enumerate(distinct) if place.country in countries]
-    places = [distinct[j] for j in relevant]
-    column = np.full(len(distinct) + 1, -1, np.int64)
-    column[relevant] = np.arange(len(relevant))
-    index = column[code]
-    k = len(places)
-    on = index >= 0
+    wanted = {place: i for i, place in enumerate(places)}
+    index = np.array([wanted.get(place, -1) for place in distinct] + [-1], np.int64)[code]
     known = table["value_per_carat"].notna().to_numpy()
     vpc = table["value_per_carat"].fillna(0.0).to_numpy()
-    initial = np.zeros((len(graph), 2 * k + 2))
-    initial[rows[on], index[on]] = 1.0
-    initial[rows[on], k + index[on]] = vpc[on]
-    initial[:, 2 * k] = unknown_fraction(graph)
-    initial[rows[known], 2 * k + 1] = 1.0
-    if reset is not None:
-        initial[reset] = 0.0
-    return propagate(graph, initial, restart=reset, copy=False), places
+    reset = None
+    if event == "export":
+        reset = np.zeros(len(graph), dtype=bool)
+        reset[moves] = True
+        weights = _input_weights(graph, moves)
+    k = len(places)
+    per_chunk = _per_chunk(len(graph))
+    found: list[tuple[np.ndarray[Any, Any], ...]] = []
+    extra = np.zeros((len(moves), 2))
+    for start in range(0, max(k, 1), per_chunk):
+        stop = min(start + per_chunk, k)
+        c, first = stop - start, start == 0
+        initial = np.zeros((len(graph), 2 * c + 2 * first))
+        on = (index >= start) & (index < stop)
+        initial[rows[on], index[on] - start] = 1.0
+        initial[rows[on], c + index[on] - start] = vpc[on]
+        if first:
+            initial[:, 2 * c] = unknown_fraction(graph)
+            initial[rows[known], 2 * c + 1] = 1.0
+        if reset is not None:
+            initial[reset] = 0.0
+        carried = propagate(graph, initial, restart=reset, copy=False)
+        at = carried[moves] if reset is None else weights @ carried
+        del carried, initial
+        move_of, origin = np.nonzero(at[:, :c] > _NOISE)
+        found.append((move_of, origin + start, at[move_of, origin], at[move_of, c + origin]))
+        if first:
+            extra[:] = at[:, 2 * c : 2 * c + 2]
+            if reset is not None:
+                extra[:, 0] += unknown_fraction(graph)[moves]
+    move_of, origin, share, value = (np.concatenate(part) for part in zip(*found, strict=True))
+    order = np.lexsort((origin, move_of))
+    return (move_of[order], origin[order], share[order], value[order]), extra
 
 
 def _event_verdicts(
@@ -385,33 +413,24 @@ def _event_verdicts(
 
     where = table["place_code"].to_numpy()
     produced = classes_of(table.attrs["places"], where, table["day64"].to_numpy())
-    composition = np.zeros((0, 0))
+    arrived = np.zeros((0, 2))
     places: list[Place] = []
     reset = None
     cells = np.zeros((0, 4))
     if event != "production":
         reset = np.zeros(n, dtype=bool)
         reset[moves] = True
-        if event == "import":
-            carried, places = _by_origin(graph, rows, table, None, evidence)
-            composition = carried[moves]
-        else:  # export: carats arriving at a shipment that no shipment carried before
-            carried, places = _by_origin(graph, rows, table, reset, evidence)
-            composition = _input_weights(graph, moves) @ carried
-            composition[:, -2] += unknown_fraction(graph)[moves]
-        k = len(places)
-        move_of, origin = np.nonzero(composition[:, :k] > _NOISE)
+        # Only places in a country the evidence speaks of, and where some definition's
+        # verdict is worth keeping on some day: elsewhere every verdict is OUT with no
+        # reason (see `origin_verdict`), which no shipment needs to carry.
+        places = [p for p in table.attrs["places"] if _worth_carrying(p, definitions, evidence)]
+        (move_of, origin, share, value), arrived = _arrivals(
+            graph, rows, table, moves, event, places
+        )
         shipped = classes_of(places, origin, move_days[move_of])
         # One cell per (move, origin, definition) whose verdict is worth keeping.
         item, col = np.nonzero(shipped >= 0)
-        cells = np.column_stack(
-            [
-                shipped[item, col],
-                move_of[item],
-                composition[move_of[item], origin[item]],
-                composition[move_of[item], k + origin[item]],
-            ]
-        )
+        cells = np.column_stack([shipped[item, col], move_of[item], share[item], value[item]])
     c = len(classes)
     names = [name_of(d) for d in definitions]
     owner = {name: d for d, name in enumerate(names)}
@@ -423,9 +442,9 @@ def _event_verdicts(
     slots = _slots(produced, cells, outcome_of, definition_of, len(names))
     slot_of = np.where(outcome_of >= 0, slots[definition_of, np.maximum(outcome_of, 0)], -1)
     valued = rows[table["value_per_carat"].notna().to_numpy()]
-    positions = graph.lots.get_indexer(lots.shares.index)
     # Every lot, in the graph's order: no copy.
-    every = len(positions) == n and bool(np.array_equal(positions, np.arange(n)))
+    every = lots.shares.index.equals(graph.lots)
+    positions = np.arange(n) if every else graph.lots.get_indexer(lots.shares.index)
     selected: np.ndarray[Any, Any] | None = None if every else positions
 
     def spread(share_col: Any, value_col: Any, columns: int, extra: bool) -> FloatArray:
@@ -449,7 +468,6 @@ def _event_verdicts(
         if event == "production":
             result = propagate(graph, initial, copy=False)
         else:
-            k = len(places)
             at_moves = np.zeros((len(moves), columns))
             j, i = cells[:, 0].astype(np.int64), cells[:, 1].astype(np.int64)
             keep = share_col[j] >= 0
@@ -457,8 +475,7 @@ def _event_verdicts(
             keep = value_col[j] >= 0
             np.add.at(at_moves, (i[keep], value_col[j[keep]]), cells[keep, 3])
             if extra:
-                at_moves[:, -2] = composition[:, 2 * k]
-                at_moves[:, -1] = composition[:, 2 * k + 1]
+                at_moves[:, -2:] = arrived
             if event == "import":
                 initial[moves] = at_moves
                 result = propagate(graph, initial, restart=reset, copy=False)
@@ -512,7 +529,7 @@ def _event_verdicts(
         slots,
         _Totals.of(amounts, unique, per_chunk, carats),
         carats,
-        _row_totals(lots.shares),
+        frames.row_totals(lots),
         amounts,
         presence,
     )
@@ -603,6 +620,30 @@ def _per_chunk(lots: int) -> int:
 def _dot(weights: FloatArray, column: FloatArray) -> float:
     """Return the sum of ``weights * column`` (a contiguous column: the same on any chunk)."""
     return float(np.dot(weights, np.ascontiguousarray(column)))
+
+
+def _worth_carrying(place: Place, definitions: list[Any], evidence: list[Situation]) -> bool:
+    """Return whether some definition's verdict on `place` is worth keeping on some day.
+
+    A verdict is worth keeping when it is not OUT, or OUT with reasons. A built-in
+    definition's verdicts change only at its epochs (`_epochs`), so one day per epoch (and
+    no day) tells; for any other definition every place is kept.
+    """
+    countries = {s.place.country for s in evidence}
+    if place.country not in countries:
+        return False
+    for definition in definitions:
+        bounds = _epochs(definition, evidence)
+        if bounds is None:
+            return True
+        days: list[dt.date | None] = [cast(dt.date, b.item()) for b in bounds]
+        if days:
+            days.append(days[0] - dt.timedelta(days=1))
+        for when in [None, *days]:
+            verdict = origin_verdict(definition, place, evidence, when)
+            if verdict.outcome is not OUT or verdict.reasons:
+                return True
+    return False
 
 
 def _day(day: Any) -> dt.date | None:
@@ -973,12 +1014,17 @@ class LotAmounts:
 
 
 def _row_totals(shares: pd.DataFrame) -> FloatArray:
-    """Return each lot's sum of shares, without densifying a sparse frame."""
+    """Return each lot's sum of shares, without densifying a sparse frame.
+
+    Summed column by column, left to right, as a row sum over the sparse rows does.
+    """
     if len(shares.columns) and all(
         isinstance(dtype, pd.SparseDtype) for dtype in shares.dtypes.tolist()
     ):
-        matrix = cast(Any, shares).sparse.to_coo().tocsr()
-        totals: FloatArray = np.asarray(matrix.sum(axis=1)).reshape(-1)
+        totals: FloatArray = np.zeros(len(shares))
+        for _, column in shares.items():
+            values = cast(Any, column).array
+            totals[values.sp_index.indices] += values.sp_values
         return totals
     dense: FloatArray = shares.to_numpy(dtype=np.float64).sum(axis=1)
     return dense
