@@ -68,6 +68,11 @@ LEVELS = ("country", "zone", "site")
 #: beyond it are propagated a chunk at a time, and read again from the graph when asked for.
 CHUNK_BYTES = 2**30
 
+#: The largest propagated table a comparison keeps for the per-lot amounts (bytes); a
+#: larger one is dropped once totalled, and a definition's columns propagated again when
+#: its per-lot amounts are read.
+KEPT = 2**28
+
 #: Below this, a propagated share is float noise, not carats (shares are fractions of 1).
 _NOISE = 1e-12
 
@@ -431,7 +436,6 @@ def _event_verdicts(
         # One cell per (move, origin, definition) whose verdict is worth keeping.
         item, col = np.nonzero(shipped >= 0)
         cells = np.column_stack([shipped[item, col], move_of[item], share[item], value[item]])
-    c = len(classes)
     names = [name_of(d) for d in definitions]
     owner = {name: d for d, name in enumerate(names)}
     outcome_of = np.array(
@@ -440,28 +444,31 @@ def _event_verdicts(
     ).reshape(-1)
     definition_of = np.array([owner[name] for name, _ in classes], dtype=np.int64).reshape(-1)
     slots = _slots(produced, cells, outcome_of, definition_of, len(names))
-    slot_of = np.where(outcome_of >= 0, slots[definition_of, np.maximum(outcome_of, 0)], -1)
     valued = rows[table["value_per_carat"].notna().to_numpy()]
     # Every lot, in the graph's order: no copy.
     every = lots.shares.index.equals(graph.lots)
     positions = np.arange(n) if every else graph.lots.get_indexer(lots.shares.index)
     selected: np.ndarray[Any, Any] | None = None if every else positions
 
-    def spread(share_col: Any, value_col: Any, columns: int, extra: bool) -> FloatArray:
-        """Propagate the classes' shares (and values) into the given columns, per event.
+    outcome_or_none = np.append(outcome_of, -1)  # a class code of -1 (none) reads -1
+    owner_or_none = np.append(definition_of, -1)
+    cell_class = cells[:, 0].astype(np.int64)
+    cell_move = cells[:, 1].astype(np.int64)
 
-        Class j adds its carats' share to column ``share_col[j]`` and their value per
-        carat to ``value_col[j]`` (-1: nowhere); with `extra`, the last two columns carry
+    def spread(entries: list[tuple[int, int, Any, Any]], columns: int, extra: bool) -> FloatArray:
+        """Propagate shares (and values) of chosen carats into the given columns, per event.
+
+        Each entry ``(share column, value column, production lots, cells)`` puts in its
+        share column 1 at the production lots flagged (a boolean per row of `rows`) and
+        the share of the shipment cells flagged (a boolean per cell), and in its value
+        column (-1: none) their value per carat; with `extra`, the last two columns carry
         the unknown-source share and the share with a known value.
         """
         initial = np.zeros((n, columns))
-        lot, col = np.nonzero(produced >= 0)
-        j = produced[lot, col]
-        target, value = share_col[j], value_col[j]
-        keep = target >= 0
-        initial[rows[lot[keep]], target[keep]] = 1.0
-        keep = value >= 0
-        initial[rows[lot[keep]], value[keep]] = vpc[lot[keep]]
+        for share_at, value_at, at_lots, _ in entries:
+            initial[rows[at_lots], share_at] = 1.0
+            if value_at >= 0:
+                initial[rows[at_lots], value_at] = vpc[at_lots]
         if extra:
             initial[:, -2] = unknown_fraction(graph)
             initial[valued, -1] = 1.0
@@ -469,11 +476,10 @@ def _event_verdicts(
             result = propagate(graph, initial, copy=False)
         else:
             at_moves = np.zeros((len(moves), columns))
-            j, i = cells[:, 0].astype(np.int64), cells[:, 1].astype(np.int64)
-            keep = share_col[j] >= 0
-            np.add.at(at_moves, (i[keep], share_col[j[keep]]), cells[keep, 2])
-            keep = value_col[j] >= 0
-            np.add.at(at_moves, (i[keep], value_col[j[keep]]), cells[keep, 3])
+            for share_at, value_at, _, at_cells in entries:
+                np.add.at(at_moves[:, share_at], cell_move[at_cells], cells[at_cells, 2])
+                if value_at >= 0:
+                    np.add.at(at_moves[:, value_at], cell_move[at_cells], cells[at_cells, 3])
             if extra:
                 at_moves[:, -2:] = arrived
             if event == "import":
@@ -493,11 +499,14 @@ def _event_verdicts(
         With `extra`, two more columns: the unknown-source share and the share with a known
         value. A slot's columns do not depend on the other slots propagated with it.
         """
-        column = np.full(int(slots.max(initial=-1)) + 2, -1, np.int64)
-        column[wanted] = 2 * np.arange(len(wanted))
-        share_col = column[slot_of]  # slot -1 reads the last entry, never wanted: -1
-        value_col = np.where(share_col >= 0, share_col + 1, -1)
-        result = spread(share_col, value_col, 2 * len(wanted) + 2 * extra, extra=extra)
+        entries = []
+        for i, slot in enumerate(wanted):
+            # The carats of a slot: those of any definition and outcome it stands for.
+            d, o = (int(x) for x in np.argwhere(slots == slot)[0])
+            at_lots = outcome_or_none[produced[:, d]] == o
+            at_cells = (owner_or_none[cell_class] == d) & (outcome_or_none[cell_class] == o)
+            entries.append((2 * i, 2 * i + 1, at_lots, at_cells))
+        result = spread(entries, 2 * len(wanted) + 2 * extra, extra=extra)
         for start in range(0, len(result), 2**20):  # a block at a time: no full-size mask
             block = result[start : start + 2**20]
             block[block < _NOISE] = 0.0
@@ -505,9 +514,9 @@ def _event_verdicts(
 
     def presence(name: str, mine: list[int]) -> FloatArray:
         """Return the lots' shares from each of `name`'s classes (one column each)."""
-        share_col = np.full(c, -1, np.int64)
-        share_col[mine] = np.arange(len(mine))
-        return spread(share_col, np.full(c, -1, np.int64), max(len(mine), 1), extra=False)
+        d = owner[name]
+        entries = [(i, -1, produced[:, d] == j, cell_class == j) for i, j in enumerate(mine)]
+        return spread(entries, max(len(mine), 1), extra=False)
 
     count = len(positions)
     unique = int(slots.max(initial=-1)) + 1
@@ -523,11 +532,12 @@ def _event_verdicts(
         keyword=False,
     )
     carats = _carats(graph) if selected is None else _carats(graph)[selected]
+    kept = unique <= per_chunk and 8 * count * (2 * unique + 2) <= KEPT
     judged = _Judged(
         classes,
         names,
         slots,
-        _Totals.of(amounts, unique, per_chunk, carats),
+        _Totals.of(amounts, unique, per_chunk, carats, keep=kept),
         carats,
         frames.row_totals(lots),
         amounts,
@@ -575,8 +585,8 @@ class _Totals:
     `positive[s]` flags the lots with carats from slot `s` (a share above float noise),
     `carats[s]` and `value[s]` total its carats and value over the lots (the value over
     lots whose value is known); `unknown` is each lot's unknown-source share. `kept` is
-    the whole propagated table when it fits in `CHUNK_BYTES` (columns then read from it),
-    else None (columns are propagated again when asked for).
+    the whole propagated table when it is one chunk of at most `KEPT` bytes (columns then
+    read from it), else None (columns are propagated again when asked for).
     """
 
     def __init__(self) -> None:
@@ -589,8 +599,13 @@ class _Totals:
         self.kept: FloatArray | None = None
 
     @classmethod
-    def of(cls, amounts: Any, count: int, per_chunk: int, carats: FloatArray) -> _Totals:
-        """Propagate `count` slots, `per_chunk` at a time, and keep what a comparison reads."""
+    def of(
+        cls, amounts: Any, count: int, per_chunk: int, carats: FloatArray, *, keep: bool
+    ) -> _Totals:
+        """Propagate `count` slots, `per_chunk` at a time, and keep what a comparison reads.
+
+        With `keep`, the propagated table (one chunk) is kept for the per-lot amounts.
+        """
         totals = cls()
         known = np.zeros(0)
         for start in range(0, max(count, 1), per_chunk):
@@ -601,7 +616,7 @@ class _Totals:
                 totals.value_known = result[:, -1] > 1 - 1e-9
                 totals.unknown_carats = _dot(carats, totals.unknown)
                 known = np.where(totals.value_known, carats, 0.0)
-                if count <= per_chunk:
+                if keep:
                     totals.kept = result
             for i in range(len(wanted)):
                 share = np.ascontiguousarray(result[:, 2 * i])
@@ -636,7 +651,7 @@ def _worth_carrying(place: Place, definitions: list[Any], evidence: list[Situati
         bounds = _epochs(definition, evidence)
         if bounds is None:
             return True
-        days: list[dt.date | None] = [cast(dt.date, b.item()) for b in bounds]
+        days: list[dt.date] = [cast(dt.date, b.item()) for b in bounds]
         if days:
             days.append(days[0] - dt.timedelta(days=1))
         for when in [None, *days]:
