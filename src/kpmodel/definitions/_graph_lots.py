@@ -395,7 +395,7 @@ def _event_verdicts(
         Items are judged once per place and epoch (the days between two dates where a
         definition's verdict can change), in the order they are met.
         """
-        out = np.full((where.size, len(definitions)), -1, np.int64)
+        out = np.full((where.size, len(definitions)), -1, np.int32)
         days = np.asarray(days, dtype="datetime64[D]")
         for col, definition in enumerate(definitions):
             if where.size == 0:
@@ -406,14 +406,14 @@ def _event_verdicts(
                 epoch = _epoch_of(epochs[name_of(definition)], days)
             span = int(epoch.max()) + 1
             keys = where.astype(np.int64) * span + epoch
-            _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+            first, inverse = _first_met(keys, len(places) * span)
             found = np.empty(first.size, np.int64)
             for u in np.argsort(first, kind="stable").tolist():
                 item = int(first[u])
                 when = on if on is not None else _day(days[item])
                 key = when if epochs[name_of(definition)] is None else int(epoch[item])
                 found[u] = class_of(definition, places[int(where[item])], when, key)
-            out[:, col] = found[inverse.reshape(-1)]
+            out[:, col] = found[inverse]
         return out
 
     where = table["place_code"].to_numpy()
@@ -659,6 +659,23 @@ def _worth_carrying(place: Place, definitions: list[Any], evidence: list[Situati
             if verdict.outcome is not OUT or verdict.reasons:
                 return True
     return False
+
+
+def _first_met(keys: np.ndarray[Any, Any], bound: int) -> tuple[Any, Any]:
+    """Return, per distinct key, the position of its first item, and each item's key number.
+
+    Keys are numbers in ``range(bound)``; when `bound` is small, a table over it replaces
+    the sort (one pass over the items).
+    """
+    if bound > max(2**22, keys.size):
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        return first, inverse.reshape(-1)
+    earliest = np.full(bound, keys.size, np.int64)
+    np.minimum.at(earliest, keys, np.arange(keys.size))
+    present = np.flatnonzero(earliest < keys.size)
+    number = np.empty(bound, np.int64)
+    number[present] = np.arange(present.size)
+    return earliest[present], number[keys]
 
 
 def _day(day: Any) -> dt.date | None:
