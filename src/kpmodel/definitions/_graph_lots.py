@@ -297,6 +297,7 @@ def _arrivals(
     moves: np.ndarray[Any, Any],
     event: str,
     places: list[Place],
+    unknown: FloatArray,
 ) -> tuple[tuple[np.ndarray[Any, Any], ...], FloatArray]:
     """Return what each shipment carries from each of `places`, and unknown and valued.
 
@@ -304,7 +305,8 @@ def _arrivals(
     export, carats that no shipment carried before: propagation restarts at shipments);
     returned as entries (shipment, place, share, value) whose share is above float noise,
     sorted by shipment then place, and, per shipment, the unknown-source share and the
-    share with a known value. Places are propagated a chunk at a time (`CHUNK_BYTES`).
+    share with a known value. Places are propagated a chunk at a time (`CHUNK_BYTES`),
+    each in the memory of the first; `unknown` is `unknown_fraction(graph)`.
     """
     code = table["place_code"].to_numpy()
     distinct: list[Place] = table.attrs["places"]
@@ -321,27 +323,28 @@ def _arrivals(
     per_chunk = _per_chunk(len(graph))
     found: list[tuple[np.ndarray[Any, Any], ...]] = []
     extra = np.zeros((len(moves), 2))
+    buffer = None
     for start in range(0, max(k, 1), per_chunk):
         stop = min(start + per_chunk, k)
         c, first = stop - start, start == 0
-        initial = np.zeros((len(graph), 2 * c + 2 * first))
+        initial, buffer = _scratch(buffer, (len(graph), 2 * c + 2 * first))
         on = (index >= start) & (index < stop)
         initial[rows[on], index[on] - start] = 1.0
         initial[rows[on], c + index[on] - start] = vpc[on]
         if first:
-            initial[:, 2 * c] = unknown_fraction(graph)
+            initial[:, 2 * c] = unknown
             initial[rows[known], 2 * c + 1] = 1.0
         if reset is not None:
             initial[reset] = 0.0
         carried = propagate(graph, initial, restart=reset, copy=False)
         at = carried[moves] if reset is None else weights @ carried
-        del carried, initial
+        del carried
         move_of, origin = np.nonzero(at[:, :c] > _NOISE)
         found.append((move_of, origin + start, at[move_of, origin], at[move_of, c + origin]))
         if first:
             extra[:] = at[:, 2 * c : 2 * c + 2]
             if reset is not None:
-                extra[:, 0] += unknown_fraction(graph)[moves]
+                extra[:, 0] += unknown[moves]
     move_of, origin, share, value = (np.concatenate(part) for part in zip(*found, strict=True))
     order = np.lexsort((origin, move_of))
     return (move_of[order], origin[order], share[order], value[order]), extra
@@ -430,12 +433,14 @@ def _event_verdicts(
         # reason (see `origin_verdict`), which no shipment needs to carry.
         places = [p for p in table.attrs["places"] if _worth_carrying(p, definitions, evidence)]
         (move_of, origin, share, value), arrived = _arrivals(
-            graph, rows, table, moves, event, places
+            graph, rows, table, moves, event, places, unknown_fraction(graph)
         )
         shipped = classes_of(places, origin, move_days[move_of])
         # One cell per (move, origin, definition) whose verdict is worth keeping.
         item, col = np.nonzero(shipped >= 0)
         cells = np.column_stack([shipped[item, col], move_of[item], share[item], value[item]])
+    # Kept for the amounts and reasons asked for later: in the smallest integers that fit.
+    produced = produced.astype(np.int16 if len(classes) < 2**15 else np.int32)
     names = [name_of(d) for d in definitions]
     owner = {name: d for d, name in enumerate(names)}
     outcome_of = np.array(
@@ -455,16 +460,24 @@ def _event_verdicts(
     cell_class = cells[:, 0].astype(np.int64)
     cell_move = cells[:, 1].astype(np.int64)
 
-    def spread(entries: list[tuple[int, int, Any, Any]], columns: int, extra: bool) -> FloatArray:
+    scratch: list[FloatArray | None] = [None]
+
+    def spread(
+        entries: list[tuple[int, int, Any, Any]], columns: int, extra: bool, reuse: bool = False
+    ) -> FloatArray:
         """Propagate shares (and values) of chosen carats into the given columns, per event.
 
         Each entry ``(share column, value column, production lots, cells)`` puts in its
         share column 1 at the production lots flagged (a boolean per row of `rows`) and
         the share of the shipment cells flagged (a boolean per cell), and in its value
         column (-1: none) their value per carat; with `extra`, the last two columns carry
-        the unknown-source share and the share with a known value.
+        the unknown-source share and the share with a known value. With `reuse`, the
+        table is made in the memory of the last one made so (`scratch`).
         """
-        initial = np.zeros((n, columns))
+        if reuse:
+            initial, scratch[0] = _scratch(scratch[0], (n, columns))
+        else:
+            initial = np.zeros((n, columns))
         for share_at, value_at, at_lots, _ in entries:
             initial[rows[at_lots], share_at] = 1.0
             if value_at >= 0:
@@ -493,11 +506,12 @@ def _event_verdicts(
                 result += propagate(graph, initial, copy=False)
         return result if selected is None else result[selected]
 
-    def amounts(wanted: list[int], extra: bool) -> FloatArray:
+    def amounts(wanted: list[int], extra: bool, reuse: bool = False) -> FloatArray:
         """Return, per slot in `wanted`, its share and value columns (2i, 2i + 1), denoised.
 
         With `extra`, two more columns: the unknown-source share and the share with a known
-        value. A slot's columns do not depend on the other slots propagated with it.
+        value. A slot's columns do not depend on the other slots propagated with it. With
+        `reuse`, in the memory of the last table made so.
         """
         entries = []
         for i, slot in enumerate(wanted):
@@ -506,7 +520,7 @@ def _event_verdicts(
             at_lots = outcome_or_none[produced[:, d]] == o
             at_cells = (owner_or_none[cell_class] == d) & (outcome_or_none[cell_class] == o)
             entries.append((2 * i, 2 * i + 1, at_lots, at_cells))
-        result = spread(entries, 2 * len(wanted) + 2 * extra, extra=extra)
+        result = spread(entries, 2 * len(wanted) + 2 * extra, extra=extra, reuse=reuse)
         for start in range(0, len(result), 2**20):  # a block at a time: no full-size mask
             block = result[start : start + 2**20]
             block[block < _NOISE] = 0.0
@@ -533,11 +547,13 @@ def _event_verdicts(
     )
     carats = _carats(graph) if selected is None else _carats(graph)[selected]
     kept = unique <= per_chunk and 8 * count * (2 * unique + 2) <= KEPT
+    totals = _Totals.of(amounts, unique, per_chunk, carats, keep=kept)
+    scratch[0] = None
     judged = _Judged(
         classes,
         names,
         slots,
-        _Totals.of(amounts, unique, per_chunk, carats, keep=kept),
+        totals,
         carats,
         frames.row_totals(lots),
         amounts,
@@ -610,18 +626,17 @@ class _Totals:
         known = np.zeros(0)
         for start in range(0, max(count, 1), per_chunk):
             wanted = list(range(start, min(start + per_chunk, count)))
-            result = amounts(wanted, extra=start == 0)
+            result = amounts(wanted, extra=start == 0, reuse=not keep)
             if start == 0:
                 totals.unknown = np.ascontiguousarray(result[:, -2])
                 totals.value_known = result[:, -1] > 1 - 1e-9
-                totals.unknown_carats = _dot(carats, totals.unknown)
+                totals.unknown_carats = _dot(carats, result[:, -2])
                 known = np.where(totals.value_known, carats, 0.0)
                 if keep:
                     totals.kept = result
             for i in range(len(wanted)):
-                share = np.ascontiguousarray(result[:, 2 * i])
-                totals.positive.append(share > 0)
-                totals.carats.append(_dot(carats, share))
+                totals.positive.append(result[:, 2 * i] > 0)
+                totals.carats.append(_dot(carats, result[:, 2 * i]))
                 totals.value.append(_dot(known, result[:, 2 * i + 1]))
             del result
         return totals
@@ -633,8 +648,27 @@ def _per_chunk(lots: int) -> int:
 
 
 def _dot(weights: FloatArray, column: FloatArray) -> float:
-    """Return the sum of ``weights * column`` (a contiguous column: the same on any chunk)."""
-    return float(np.dot(weights, np.ascontiguousarray(column)))
+    """Return the sum of ``weights * column``, a column of a table of two columns or more.
+
+    Such a column is strided, and BLAS sums a strided vector in one order whatever the
+    stride: the same total from a table of any width (a chunk or the whole).
+    """
+    assert column.strides[0] > column.itemsize
+    return float(np.dot(weights, column))
+
+
+def _scratch(buffer: FloatArray | None, shape: tuple[int, int]) -> tuple[FloatArray, FloatArray]:
+    """Return a zeroed C-contiguous table of `shape`, in `buffer` when it is large enough.
+
+    Also return the buffer to reuse next (a table made anew on a large machine costs its
+    page faults again).
+    """
+    size = shape[0] * shape[1]
+    if buffer is None or buffer.size < size:
+        buffer = np.zeros(size)
+    table = buffer[:size].reshape(shape)
+    table.fill(0.0)
+    return table, buffer
 
 
 def _worth_carrying(place: Place, definitions: list[Any], evidence: list[Situation]) -> bool:
