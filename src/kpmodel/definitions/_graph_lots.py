@@ -375,6 +375,9 @@ def _event_verdicts(
     index: dict[tuple[str, tuple[Any, ...]], int] = {}
     caches: dict[str, dict[tuple[Place, Any], Verdict]] = {}
     epochs = {name_of(d): _epochs(d, evidence) for d in definitions}
+    # Per class, where it was first met: (0, production lot) or (1, shipment, place), so
+    # that a definition's classes read in the order met however they were computed.
+    order: dict[int, tuple[int, int, int]] = {}
 
     def class_of(definition: Any, place: Place, when: Any, key: Any) -> int:
         name = name_of(definition)
@@ -392,11 +395,12 @@ def _event_verdicts(
             classes.append((name, verdict))
         return index[name, grounds]
 
-    def classes_of(places: list[Place], where: np.ndarray[Any, Any], days: Any) -> Any:
+    def classes_of(places: list[Place], where: np.ndarray[Any, Any], days: Any, met: Any) -> Any:
         """Return the class of each (place, day) item under each definition (items x defs).
 
         Items are judged once per place and epoch (the days between two dates where a
-        definition's verdict can change), in the order they are met.
+        definition's verdict can change), in the order they are met; ``met(item)`` says
+        where a class was first met.
         """
         out = np.full((where.size, len(definitions)), -1, np.int32)
         days = np.asarray(days, dtype="datetime64[D]")
@@ -416,29 +420,56 @@ def _event_verdicts(
                 when = on if on is not None else _day(days[item])
                 key = when if epochs[name_of(definition)] is None else int(epoch[item])
                 found[u] = class_of(definition, places[int(where[item])], when, key)
+                if found[u] >= 0 and int(found[u]) not in order:
+                    order[int(found[u])] = met(item)
             out[:, col] = found[inverse]
         return out
 
     where = table["place_code"].to_numpy()
-    produced = classes_of(table.attrs["places"], where, table["day64"].to_numpy())
-    arrived = np.zeros((0, 2))
-    places: list[Place] = []
+    produced = classes_of(
+        table.attrs["places"], where, table["day64"].to_numpy(), lambda item: (0, item, 0)
+    )
+    arrived = np.zeros((len(moves), 2))
+    worth: list[Place] = []
     reset = None
     cells = np.zeros((0, 4))
+
+    def arrive(chosen: list[int]) -> tuple[FloatArray, FloatArray]:
+        """Return what shipments carry from the places `chosen` (in `worth`), as cells.
+
+        Also return each shipment's unknown-source share and share with a known value.
+        """
+        (move_of, origin, share, value), extra = _arrivals(
+            graph, rows, table, moves, event, [worth[i] for i in chosen], unknown_fraction(graph)
+        )
+        origin = np.asarray(chosen, np.int64).reshape(-1)[origin]
+        shipped = classes_of(
+            worth,
+            origin,
+            move_days[move_of],
+            lambda item: (1, int(move_of[item]), int(origin[item])),
+        )
+        # One cell per (move, origin, definition) whose verdict is worth keeping.
+        item, col = np.nonzero(shipped >= 0)
+        made = np.column_stack([shipped[item, col], move_of[item], share[item], value[item]])
+        return extra, made
+
+    later: list[int] = []
     if event != "production":
         reset = np.zeros(n, dtype=bool)
         reset[moves] = True
         # Only places in a country the evidence speaks of, and where some definition's
         # verdict is worth keeping on some day: elsewhere every verdict is OUT with no
-        # reason (see `origin_verdict`), which no shipment needs to carry.
-        places = [p for p in table.attrs["places"] if _worth_carrying(p, definitions, evidence)]
-        (move_of, origin, share, value), arrived = _arrivals(
-            graph, rows, table, moves, event, places, unknown_fraction(graph)
-        )
-        shipped = classes_of(places, origin, move_days[move_of])
-        # One cell per (move, origin, definition) whose verdict is worth keeping.
-        item, col = np.nonzero(shipped >= 0)
-        cells = np.column_stack([shipped[item, col], move_of[item], share[item], value[item]])
+        # reason (see `origin_verdict`), which no shipment needs to carry. Places that are
+        # OUT on every day (with reasons) are carried only when the reasons are asked for.
+        worth = [p for p in table.attrs["places"] if _worth_carrying(p, definitions, evidence)]
+        now = [
+            i
+            for i, p in enumerate(worth)
+            if _worth_carrying(p, definitions, evidence, reasons=False)
+        ]
+        later = sorted(set(range(len(worth))) - set(now))
+        arrived, cells = arrive(now)
     # Kept for the amounts and reasons asked for later: in the smallest integers that fit.
     produced = produced.astype(np.int16 if len(classes) < 2**15 else np.int32)
     names = [name_of(d) for d in definitions]
@@ -459,6 +490,16 @@ def _event_verdicts(
     owner_or_none = np.append(definition_of, -1)
     cell_class = cells[:, 0].astype(np.int64)
     cell_move = cells[:, 1].astype(np.int64)
+
+    def complete() -> None:
+        """Carry the places left for the reasons (once), adding their classes and cells."""
+        nonlocal cells, cell_class, cell_move, later
+        if later:
+            _, more = arrive(later)
+            later = []
+            cells = np.concatenate([cells, more])
+            cell_class = cells[:, 0].astype(np.int64)
+            cell_move = cells[:, 1].astype(np.int64)
 
     scratch: list[FloatArray | None] = [None]
 
@@ -526,11 +567,16 @@ def _event_verdicts(
             block[block < _NOISE] = 0.0
         return result
 
-    def presence(name: str, mine: list[int]) -> FloatArray:
-        """Return the lots' shares from each of `name`'s classes (one column each)."""
+    def presence(name: str) -> tuple[list[int], FloatArray]:
+        """Return `name`'s classes, in the order met, and the lots' shares from each."""
+        complete()
         d = owner[name]
+        mine = sorted(
+            (j for j, (owner_, _) in enumerate(classes) if owner_ == name),
+            key=order.__getitem__,
+        )
         entries = [(i, -1, produced[:, d] == j, cell_class == j) for i, j in enumerate(mine)]
-        return spread(entries, max(len(mine), 1), extra=False)
+        return mine, spread(entries, max(len(mine), 1), extra=False)
 
     count = len(positions)
     unique = int(slots.max(initial=-1)) + 1
@@ -671,10 +717,13 @@ def _scratch(buffer: FloatArray | None, shape: tuple[int, int]) -> tuple[FloatAr
     return table, buffer
 
 
-def _worth_carrying(place: Place, definitions: list[Any], evidence: list[Situation]) -> bool:
+def _worth_carrying(
+    place: Place, definitions: list[Any], evidence: list[Situation], *, reasons: bool = True
+) -> bool:
     """Return whether some definition's verdict on `place` is worth keeping on some day.
 
-    A verdict is worth keeping when it is not OUT, or OUT with reasons. A built-in
+    A verdict is worth keeping when it is not OUT, or (with `reasons`) OUT with reasons. A
+    built-in
     definition's verdicts change only at its epochs (`_epochs`), so one day per epoch (and
     no day) tells; for any other definition every place is kept.
     """
@@ -690,7 +739,7 @@ def _worth_carrying(place: Place, definitions: list[Any], evidence: list[Situati
             days.append(days[0] - dt.timedelta(days=1))
         for when in [None, *days]:
             verdict = origin_verdict(definition, place, evidence, when)
-            if verdict.outcome is not OUT or verdict.reasons:
+            if verdict.outcome is not OUT or (reasons and verdict.reasons):
                 return True
     return False
 
@@ -840,8 +889,7 @@ class _Judged:
     def verdicts_of(self, name: str) -> tuple[list[Verdict], np.ndarray[Any, Any]]:
         """Return the distinct verdicts under `name` and, per lot, which one it has."""
         if name not in self._verdicts:
-            mine = [j for j, (owner, _) in enumerate(self.classes) if owner == name]
-            shares = self.presence(name, mine)
+            mine, shares = self.presence(name)
             # A class feeds a lot when some of its carats are there and (for IN and
             # UNDETERMINED) its outcome's share is above float noise, as in `codes`.
             gate = {IN: 0, UNDETERMINED: 1}
