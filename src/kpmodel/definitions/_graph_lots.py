@@ -141,19 +141,12 @@ class _Frames:
         self._columns: dict[str, Any] = {}
         self.production: dict[str, tuple[np.ndarray[Any, Any], pd.DataFrame]] = {}
         self._items: LotIds | None = None
-        self._totals: FloatArray | None = None
 
     def column(self, name: str) -> Any:
         """Return one lot column (`kpmodel.provenance.lot_column`), read once."""
         if name not in self._columns:
             self._columns[name] = lot_column(self.graph, name)
         return self._columns[name]
-
-    def row_totals(self, lots: Lots) -> FloatArray:
-        """Return each lot's sum of shares (made once)."""
-        if self._totals is None:
-            self._totals = _row_totals(lots.shares)
-        return self._totals
 
     def items(self, lots: Lots) -> LotIds:
         """Return the lots' ids as text (the items of a comparison), each made when read."""
@@ -601,7 +594,7 @@ def _event_verdicts(
         slots,
         totals,
         carats,
-        frames.row_totals(lots),
+        lambda: _row_totals(lots.shares),
         amounts,
         presence,
     )
@@ -646,7 +639,8 @@ class _Totals:
 
     `positive[s]` flags the lots with carats from slot `s` (a share above float noise),
     `carats[s]` and `value[s]` total its carats and value over the lots (the value over
-    lots whose value is known); `unknown` is each lot's unknown-source share. `kept` is
+    lots whose value is known); `unknown` flags the lots with carats of unknown source,
+    and `unknown_carats` totals those carats. `kept` is
     the whole propagated table when it is one chunk of at most `KEPT` bytes (columns then
     read from it), else None (columns are propagated again when asked for).
     """
@@ -655,7 +649,7 @@ class _Totals:
         self.positive: list[np.ndarray[Any, np.dtype[np.bool_]]] = []
         self.carats: list[float] = []
         self.value: list[float] = []
-        self.unknown: FloatArray = np.zeros(0)
+        self.unknown: np.ndarray[Any, np.dtype[np.bool_]] = np.zeros(0, bool)
         self.unknown_carats = 0.0
         self.value_known: np.ndarray[Any, np.dtype[np.bool_]] = np.zeros(0, bool)
         self.kept: FloatArray | None = None
@@ -674,7 +668,7 @@ class _Totals:
             wanted = list(range(start, min(start + per_chunk, count)))
             result = amounts(wanted, extra=start == 0, reuse=not keep)
             if start == 0:
-                totals.unknown = np.ascontiguousarray(result[:, -2])
+                totals.unknown = result[:, -2] > 0
                 totals.value_known = result[:, -1] > 1 - 1e-9
                 totals.unknown_carats = _dot(carats, result[:, -2])
                 known = np.where(totals.value_known, carats, 0.0)
@@ -837,12 +831,13 @@ class _Judged:
 
     Per definition d, `slots[d]` names the propagated columns of its IN and UNDETERMINED
     carats (-1: none); `totals` holds, per slot, which lots it feeds and its totals, with
-    each lot's unknown-source share. Outcome codes and totals come from them; the amounts
-    per lot from the slot's columns (kept when they fit, else propagated again by
-    `amounts`); the distinct verdicts (which need to know which classes of verdicts feed
-    each lot, for their reasons) from a propagation of that definition's classes alone,
-    run when first asked for, so nothing per lot x definition x class is built unless it
-    is used.
+    which lots hold carats of unknown source. Outcome codes and totals come from them; the
+    amounts per lot from the slot's columns (kept when they fit, else propagated again by
+    `amounts`, as the unknown-source shares and, from `total`, the lots' sums of origin
+    shares, when first read); the distinct verdicts (which need to know which classes of
+    verdicts feed each lot, for their reasons) from a propagation of that definition's
+    classes alone, run when first asked for, so nothing per lot x definition x class is
+    built unless it is used.
     """
 
     def __init__(
@@ -852,14 +847,16 @@ class _Judged:
         slots: np.ndarray[Any, Any],
         totals: _Totals,
         carats: FloatArray,
-        total: FloatArray,
+        total: Any,
         amounts: Any,
         presence: Any,
     ) -> None:
         self.classes, self.slots, self.totals = classes, slots, totals
-        self.carats, self.total, self.amounts, self.presence = carats, total, amounts, presence
+        self.carats, self.amounts, self.presence = carats, amounts, presence
+        self._row_totals, self._total = total, np.zeros(0)
         self.row = {name: d for d, name in enumerate(names)}
         self.unknown = totals.unknown
+        self._unknown_share: FloatArray | None = None
         self._verdicts: dict[str, tuple[list[Verdict], np.ndarray[Any, Any]]] = {}
         self._columns: dict[str, dict[str, FloatArray]] = {}
         self._codes: dict[str, np.ndarray[Any, Any]] = {}
@@ -877,7 +874,7 @@ class _Judged:
         """
         if name not in self._codes:
             fed_in, fed_open = self.fed(name, 0), self.fed(name, 1)
-            open_ = self.unknown > 0
+            open_ = self.unknown.copy()
             if fed_open is not None:
                 open_ |= fed_open
             codes = open_.astype(np.int8)
@@ -893,12 +890,12 @@ class _Judged:
             # A class feeds a lot when some of its carats are there and (for IN and
             # UNDETERMINED) its outcome's share is above float noise, as in `codes`.
             gate = {IN: 0, UNDETERMINED: 1}
-            fed = np.empty((len(self.unknown), len(mine) + 1), dtype=bool)
+            fed = np.empty((len(self.carats), len(mine) + 1), dtype=bool)
             for i, j in enumerate(mine):
                 outcome = self.classes[j][1].outcome
                 at = self.fed(name, gate[outcome]) if outcome in gate else None
                 fed[:, i] = (shares[:, i] > 0) & at if at is not None else shares[:, i] >= _NOISE
-            fed[:, -1] = self.unknown > 0
+            fed[:, -1] = self.unknown
             combos, which = _distinct_rows(fed)
             combined = [
                 kleene_any(
@@ -917,7 +914,7 @@ class _Judged:
         kept = self.totals.kept
         table = kept if kept is not None else self.amounts(wanted, extra=False)
         column = {s: 2 * s if kept is not None else 2 * i for i, s in enumerate(wanted)}
-        zero = np.zeros(len(self.unknown))
+        zero = np.zeros(len(self.carats))
         parts = []
         for slot in self.slots[self.row[name]].tolist():
             parts.append(table[:, column[slot]] if slot >= 0 else zero)
@@ -929,20 +926,34 @@ class _Judged:
         if name not in self._columns:
             carats = self.carats
             in_share, open_part, in_vpc, open_vpc = self._shares(name)
-            open_share = open_part + self.unknown
+            open_share = open_part + self.unknown_share()
             in_value = in_vpc * carats
             open_value = open_vpc * carats
             value_known = self.totals.value_known
             self._columns[name] = {
                 "in_share": np.array(in_share),
                 "undetermined_share": open_share,
-                "out_share": np.clip(self.total - in_share - open_share, 0.0, None),
+                "out_share": np.clip(self.total() - in_share - open_share, 0.0, None),
                 "in_carats": in_share * carats,
                 "undetermined_carats": open_share * carats,
                 "in_value_usd": np.where(value_known, in_value, np.nan),
                 "undetermined_value_usd": np.where(value_known, open_value, np.nan),
             }
         return self._columns[name]
+
+    def unknown_share(self) -> FloatArray:
+        """Return each lot's share of carats of unknown source (propagated when first read)."""
+        if self._unknown_share is None:
+            kept = self.totals.kept
+            table = kept if kept is not None else self.amounts([], extra=True)
+            self._unknown_share = np.ascontiguousarray(table[:, -2])
+        return self._unknown_share
+
+    def total(self) -> FloatArray:
+        """Return each lot's sum of origin shares (made when first read)."""
+        if len(self._total) != len(self.carats):
+            self._total = self._row_totals()
+        return self._total
 
     def totals_of(self, name: str) -> dict[str, float]:
         """Return the sums of the carat and value columns under `name`, without building them."""
