@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 from hypothesis import strategies as st
 
@@ -154,7 +155,7 @@ def provenance_frames(
     lots = lots.drop(columns=dropped)
     if draw(st.booleans()):  # where lots are, left out for some (production lots default)
         kept = draw(st.lists(st.booleans(), min_size=len(lots), max_size=len(lots)))
-        lots["country"] = lots["country"].where(kept, None)
+        lots["country"] = lots["country"].where(np.array(kept, dtype=bool), None)
     for name in _TEXT_COLUMNS:
         if name not in lots.columns:
             continue
