@@ -89,10 +89,18 @@ def storage_order(
     order: that is what keeps the memory traffic close to sequential on large graphs.
     """
     n = level.size
-    by_level = np.argsort(level, kind="stable")
-    bounds = np.searchsorted(level[by_level], np.arange(int(level.max(initial=0)) + 2))
-    flows_by_level = np.argsort(level[target], kind="stable")
-    flow_bounds = np.searchsorted(level[target][flows_by_level], np.arange(bounds.size))
+    depths = int(level.max(initial=0)) + 1
+    # Levels in the narrowest integers that hold them: numpy sorts 8- and 16-bit keys stably
+    # by radix, in linear time.
+    narrow = level.astype(np.min_scalar_type(-depths), copy=False)
+    by_level = np.argsort(narrow, kind="stable")
+    bounds = np.zeros(depths + 1, np.int64)
+    np.cumsum(np.bincount(level, minlength=depths), out=bounds[1:])
+    target_level = narrow[target]
+    flows_by_level = np.argsort(target_level, kind="stable")
+    flow_bounds = np.zeros(depths + 1, np.int64)
+    np.cumsum(np.bincount(target_level, minlength=depths), out=flow_bounds[1:])
+    del narrow, target_level
     new_position = np.empty(n, np.int64)
     order = np.empty(n, np.int64)
     key = np.full(n, n, np.int64)  # one array, reset after each level: deep graphs are cheap
