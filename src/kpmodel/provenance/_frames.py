@@ -376,6 +376,8 @@ def _lot_positions(index: pd.Index[Any], values: np.ndarray[Any, Any], n: int) -
         start = index[0] if n else 0
         if n and index[-1] - start == n - 1 and values.dtype.kind in "iu":
             positions = values.astype(np.int64) - start
+            if positions.size == 0 or (positions.min() >= 0 and positions.max() < n):
+                return positions  # the usual case: no second pass to mark dangling flows
             return np.where((positions >= 0) & (positions < n), positions, -1)
     return np.asarray(index.get_indexer(pd.Index(values)), dtype=np.int64)
 
