@@ -8,6 +8,7 @@ import itertools
 import mmap
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, cast
@@ -757,10 +758,16 @@ class _Store:
         self, k: int, m: int, index_type: Any, capacity: int = 0, *, whole: bool = False
     ) -> None:
         self.k, self.m = k, m
-        # Whether every row will be written dense (the result is dense): then the dense
-        # array's pages are filled at once when it is made.
-        self.whole = whole
         self.dense: FloatArray | None = None
+        self.filling: threading.Thread | None = None
+        if whole:
+            # Every row will be read back dense (the result is dense): fill the dense
+            # array's pages in the background while the first, sparse, levels are solved.
+            self.dense = zeros((m, k))
+            self.filling = threading.Thread(
+                target=populate, args=(self.dense, min(os.cpu_count() or 1, 4)), daemon=True
+            )
+            self.filling.start()
         self.is_dense = np.zeros(k + m, bool)
         self.entries = np.zeros(k + m, np.int64)
         self.entries[:k] = 1
@@ -792,8 +799,9 @@ class _Store:
         if self.dense is None:
             # calloc'ed: the pages of rows never stored dense are never touched.
             self.dense = zeros((self.m, self.k))
-            if self.whole:
-                populate(self.dense, threads=min(os.cpu_count() or 1, 4))
+        if self.filling is not None:
+            self.filling.join()
+            self.filling = None
         return self.dense
 
     def product(
