@@ -2,12 +2,14 @@
 
 import attrs
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kpmodel as kp
 from kpmodel import definitions as d
-from kpmodel.definitions._graph_lots import LotAmounts, LotVerdicts
+from kpmodel.definitions import _graph_lots
+from kpmodel.definitions._graph_lots import LotAmounts, LotIds, LotVerdicts
 from kpmodel.testing.strategies import provenance_graphs
 
 BOOK = d.CaseBook.default()
@@ -41,3 +43,78 @@ def test_unknown_keys_are_key_errors():
     assert ("nope", "EU_2023") not in c.verdicts
     assert ("0", "nope") not in c.verdicts
     assert "nope" not in c.verdicts
+
+
+@settings(max_examples=25, deadline=None)
+@given(provenance_graphs(max_lots=20), NAMES, st.sampled_from(["country", "zone"]))
+def test_chunked_propagation_gives_the_eager_results(graph, names, by):
+    """Columns propagated a slot at a time (as on a graph too big for one table) and read
+    again when asked for give exactly the totals, summary and table of one table kept."""
+    lots = d.Lots.from_graph(graph, BOOK, by=by)
+    eager = kp.compare(list(d.BUILTIN_NAMES), lots)
+    summary, table = eager.summary, eager.table
+    chunk = _graph_lots.CHUNK_BYTES
+    try:
+        _graph_lots.CHUNK_BYTES = 8  # one slot per propagation, nothing kept
+        chunked = kp.compare(list(d.BUILTIN_NAMES), lots)
+        assert all(
+            judged.totals.kept is None or len(judged.totals.positive) <= 1
+            for judged in chunked.verdicts.judged.values()
+        )
+        pd.testing.assert_frame_equal(chunked.summary, summary)
+        pd.testing.assert_frame_equal(chunked.table, table)
+    finally:
+        _graph_lots.CHUNK_BYTES = chunk
+
+
+def test_definitions_judging_the_same_carats_share_their_columns():
+    """Definitions whose verdicts (IN or open) cover the same carats propagate one column."""
+    g = kp.ProvenanceGraph()
+    marange = g.produce(country="ZW", zone="Marange", carats=30, on="2010-06-01")
+    bw = g.produce(country="BW", carats=70, on="2010-06-01")
+    g.mix([g.ship(marange, to="AE", on="2010-07-01"), g.ship(bw, to="AE", on="2010-07-01")])
+    names = ["CANADA_WDC_CSC_2018", "US_CHAIR_2012", "EU_2023"]
+    c = kp.compare(names, d.Lots.from_graph(g, BOOK))
+    judged = c.verdicts.judged["KPCS_2003"]
+    assert judged.slots.tolist() == [[-1, -1], [0, -1], [0, -1], [-1, 0]]
+    assert c.summary["in_carats"].tolist() == [0.0, 90.0, 90.0, 0.0]
+    assert c.summary["undetermined_carats"].tolist() == [0.0, 0.0, 0.0, 90.0]
+
+
+def test_lot_ids_read_as_text_without_a_table():
+    """A comparison's items read as the text of the lot ids, integer or not."""
+    g = kp.ProvenanceGraph()
+    g.produce(country="BW", carats=5, on="2020-01-01")
+    g.produce(country="BW", carats=5, on="2020-01-01")
+    items = kp.compare("EU_2023", d.Lots.from_graph(g, BOOK)).items
+    assert isinstance(items, LotIds)
+    assert list(items) == ["0", "1"] == items
+    assert items[-1] == "1"
+    assert items[:1] == ["0"]
+    assert "1" in items
+    assert "01" not in items
+    assert 1 not in items
+    assert "x" not in items
+    assert items.index("1") == 1
+    with pytest.raises(ValueError, match="not a lot id"):
+        items.index("2")
+    named = LotIds(pd.Index(["a", "b", "a"]))
+    assert named.position("a") == 2
+    assert named.position("c") is None
+    assert LotIds(pd.Index([3, 3])).position("3") == 1
+
+
+def test_lot_column_reads_the_frames_column():
+    """`lot_column` gives the values of the lots table's column; an unknown name is refused."""
+    g = kp.ProvenanceGraph()
+    lot = g.produce(country="CF", zone="Nola", carats=10, on="2014-01-01", value_usd=50)
+    g.ship(lot, to="CM", on="2014-02-01")
+    frame, _ = g.to_frames()
+    for name in ("kind", "origin", "country", "zone", "site", "certificate"):
+        column = kp.provenance.lot_column(g, name)
+        plain = [None if pd.isna(v) else v for v in frame[name].tolist()]
+        assert [None if pd.isna(v) else v for v in column] == plain, name
+    on = kp.provenance.lot_column(g, "on")
+    assert (on == frame["on"].to_numpy().astype("datetime64[D]")).all()
+    with pytest.raises(kp.errors.InvalidArgumentError, match="no lot column 'colour'"):
+        kp.provenance.lot_column(g, "colour")

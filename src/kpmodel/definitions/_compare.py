@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -89,7 +89,7 @@ class Comparison:
 
     definitions: tuple[Any, ...]
     baseline: str
-    items: tuple[str, ...]
+    items: Sequence[str]
     verdicts: Mapping[tuple[str, str], Verdict]
     situations: Mapping[str, Situation] = attrs.field(factory=dict)
     on: dt.date | Period | None = None
@@ -381,7 +381,7 @@ def _lot_table(verdicts: LotVerdicts, names: list[str]) -> pd.DataFrame:
     count = len(verdicts.lot_ids)
     return pd.DataFrame(
         {
-            "item": np.repeat(np.array(verdicts.lot_ids, dtype=object), len(names)),
+            "item": np.repeat(verdicts.lot_ids.to_array(), len(names)),
             "definition": np.tile(np.array(names, dtype=object), count),
             "verdict": np.column_stack(outcome).reshape(-1) if names else [],
             "reasons": np.column_stack(reasons).reshape(-1) if names else [],
@@ -579,7 +579,7 @@ def compare(
         return Comparison(
             definitions=tuple(defs),
             baseline=name_of(defs[0]),
-            items=tuple(verdicts.lot_ids)
+            items=verdicts.lot_ids
             if isinstance(verdicts, LotVerdicts)
             else tuple(str(lot) for lot in subject.shares.index),
             verdicts=verdicts,

@@ -17,8 +17,8 @@ keeps few columns.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast, overload
 
 import numpy as np
 import pandas as pd
@@ -48,7 +48,9 @@ from kpmodel.definitions._origins import (
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.provenance import (
     ProvenanceGraph,
+    input_shares,
     lot_carats,
+    lot_column,
     origin_shares,
     propagate,
     unknown_fraction,
@@ -58,6 +60,13 @@ if TYPE_CHECKING:
     from kpmodel.definitions._lots import Lots
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+
+#: The origin levels, coarsest first.
+LEVELS = ("country", "zone", "site")
+
+#: The most memory one propagation of a comparison's columns may take (bytes): columns
+#: beyond it are propagated a chunk at a time, and read again from the graph when asked for.
+CHUNK_BYTES = 2**30
 
 #: Below this, a propagated share is float noise, not carats (shares are fractions of 1).
 _NOISE = 1e-12
@@ -120,23 +129,24 @@ def _carats(graph: ProvenanceGraph) -> FloatArray:
 
 
 class _Frames:
-    """A graph's `to_frames()` and production table, built once for one computation."""
+    """The lot columns of a graph and its production table, each read once per computation."""
 
     def __init__(self, graph: ProvenanceGraph) -> None:
         self.graph = graph
-        self._frames: tuple[pd.DataFrame, pd.DataFrame] | None = None
+        self._columns: dict[str, Any] = {}
         self.production: dict[str, tuple[np.ndarray[Any, Any], pd.DataFrame]] = {}
-        self._items: list[str] | None = None
+        self._items: LotIds | None = None
 
-    def get(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        if self._frames is None:
-            self._frames = self.graph.to_frames()
-        return self._frames
+    def column(self, name: str) -> Any:
+        """Return one lot column (`kpmodel.provenance.lot_column`), read once."""
+        if name not in self._columns:
+            self._columns[name] = lot_column(self.graph, name)
+        return self._columns[name]
 
-    def items(self, lots: Lots) -> list[str]:
-        """Return the lots' ids as text (the items of a comparison), made once."""
+    def items(self, lots: Lots) -> LotIds:
+        """Return the lots' ids as text (the items of a comparison), each made when read."""
         if self._items is None:
-            self._items = list(map(str, lots.shares.index.tolist()))
+            self._items = LotIds(lots.shares.index)
         return self._items
 
 
@@ -151,45 +161,44 @@ def _production(
     frames = frames or _Frames(graph)
     if by in frames.production:
         return frames.production[by]
-    frame, _ = frames.get()
-    rows = np.flatnonzero((frame["kind"] == "produce").to_numpy() & frame["origin"].notna())
-    produced = frame.iloc[rows]
-    # Each part factorised on its own (missing zones and sites read as ""), the parts'
-    # codes combined into one number per lot, and each distinct place built once, in the
-    # order places are first met.
-    columns = ["origin", "zone", "site"][: {"country": 1, "zone": 2, "site": 3}[by]]
-    combined = np.zeros(len(produced), np.int64)
-    part_codes, values = [], []
-    for column in columns:
-        part, uniques = pd.factorize(produced[column].astype(object).fillna(""))
-        part_codes.append(part)
-        values.append(np.asarray(uniques, dtype=object))
-        combined = combined * (len(uniques) + 1) + part
+    origin = frames.column("origin")
+    rows = np.flatnonzero(np.asarray(frames.column("kind") == "produce") & (origin.codes >= 0))
+    # Each part's codes combined into one number per lot, and each distinct place built
+    # once, in the order places are first met (a missing and a blank zone are one place).
+    parts = [frames.column(c) for c in ["origin", "zone", "site"][: LEVELS.index(by) + 1]]
+    combined = np.zeros(rows.size, np.int64)
+    for part in parts:
+        combined = combined * (len(part.categories) + 1) + (part.codes[rows].astype(np.int64) + 1)
     _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")
-    rank = np.empty(order.size, np.int64)
-    rank[order] = np.arange(order.size)
-    made = [
-        Place(
-            *(
-                _text(values[i][part_codes[i][lot]]) if i else values[0][part_codes[0][lot]]
-                for i in range(len(columns))
-            )
-        )
-        for lot in first[order].tolist()
-    ]
+    made: list[Place] = []
+    number: dict[Place, int] = {}
+    rank = np.empty(first.size, np.int64)
+    for key in np.argsort(first, kind="stable").tolist():
+        lot = int(rows[first[key]])
+        values = [_text(part[lot]) for part in parts[1:]]
+        place = Place(str(parts[0][lot]), *values)
+        rank[key] = number.setdefault(place, len(made))
+        if rank[key] == len(made):
+            made.append(place)
     place_code = rank[inverse.reshape(-1)]
-    day64 = pd.to_datetime(produced["on"]).to_numpy().astype("datetime64[D]")
+    carats = _carats(graph)[rows]
     table = pd.DataFrame(
         {
             "place_code": place_code,
-            "day64": day64,
-            "value_per_carat": (produced["value_usd"] / produced["carats"]).to_numpy(),
+            "day64": np.asarray(frames.column("on"))[rows],
+            "value_per_carat": _ratio(np.asarray(frames.column("value_usd"))[rows], carats),
         }
     )
     table.attrs["places"] = made
     frames.production[by] = (rows, table)
     return rows, table
+
+
+def _ratio(value: FloatArray, carats: FloatArray) -> FloatArray:
+    """Return value / carats, NaN or infinite where carats are 0 (as pandas divides)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio: FloatArray = value / carats
+    return ratio
 
 
 def _text(value: Any) -> str | None:
@@ -257,25 +266,16 @@ def _moves(
     graph: ProvenanceGraph, frames: _Frames | None = None
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """Return the positions of shipment lots (shipped or smuggled) and their days (NaT)."""
-    frame, _ = (frames or _Frames(graph)).get()
-    kinds = frame["kind"].astype(str).to_numpy()
-    rows = np.flatnonzero((kinds == "ship") | (kinds == "smuggle"))
-    days = pd.to_datetime(frame["on"].iloc[rows]).to_numpy().astype("datetime64[D]")
-    return rows, days
+    frames = frames or _Frames(graph)
+    kinds = frames.column("kind")
+    rows = np.flatnonzero(np.asarray(kinds == "ship") | np.asarray(kinds == "smuggle"))
+    return rows, np.asarray(frames.column("on"))[rows]
 
 
-def _input_weights(
-    graph: ProvenanceGraph, rows: np.ndarray[Any, Any], frames: _Frames | None = None
-) -> sp.csr_array:
+def _input_weights(graph: ProvenanceGraph, rows: np.ndarray[Any, Any]) -> sp.csr_array:
     """Return, for `rows`, the share of each lot's carats that came from each other lot."""
-    _, flows = (frames or _Frames(graph)).get()
-    index = graph.lots
-    source = index.get_indexer(pd.Index(flows["source"], dtype=object))
-    target = index.get_indexer(pd.Index(flows["target"], dtype=object))
-    weight = flows["carats"].to_numpy(dtype=np.float64) / _carats(graph)[target]
-    n = len(graph)
-    matrix = sp.csr_array((weight, (target, source)), shape=(n, n))
-    return matrix[rows]
+    weights: sp.csr_array = input_shares(graph)[rows]
+    return weights
 
 
 def _by_origin(
@@ -397,7 +397,7 @@ def _event_verdicts(
             composition = carried[moves]
         else:  # export: carats arriving at a shipment that no shipment carried before
             carried, places = _by_origin(graph, rows, table, reset, evidence)
-            composition = _input_weights(graph, moves, frames) @ carried
+            composition = _input_weights(graph, moves) @ carried
             composition[:, -2] += unknown_fraction(graph)[moves]
         k = len(places)
         move_of, origin = np.nonzero(composition[:, :k] > _NOISE)
@@ -420,16 +420,8 @@ def _event_verdicts(
         dtype=np.int64,
     ).reshape(-1)
     definition_of = np.array([owner[name] for name, _ in classes], dtype=np.int64).reshape(-1)
-    width = 4 * len(names) + 2
-    # The propagation runs in place: its table, the rows kept (when not every lot), and
-    # the graph's flow weights.
-    check_memory(
-        (1.0 if len(lots.shares.index) == n else 2.0) * n * width * 8
-        + 24.0 * graph.number_of_flows,
-        what=f"judging {n} lots under {len(names)} definitions",
-        change="judge fewer definitions at a time, or a part of the graph",
-        keyword=False,
-    )
+    slots = _slots(produced, cells, outcome_of, definition_of, len(names))
+    slot_of = np.where(outcome_of >= 0, slots[definition_of, np.maximum(outcome_of, 0)], -1)
     valued = rows[table["value_per_carat"].notna().to_numpy()]
     positions = graph.lots.get_indexer(lots.shares.index)
     # Every lot, in the graph's order: no copy.
@@ -478,19 +470,21 @@ def _event_verdicts(
                 result += propagate(graph, initial, copy=False)
         return result if selected is None else result[selected]
 
-    # Eagerly, per definition: the IN and UNDETERMINED shares and values (a lot's amounts
-    # are sums over classes, so 4 columns per definition, whatever the classes).
-    base = 4 * definition_of
-    in_or_open = outcome_of >= 0
-    eager = spread(
-        np.where(in_or_open, base + outcome_of, -1),
-        np.where(in_or_open, base + 2 + outcome_of, -1),
-        width,
-        extra=True,
-    )
-    for start in range(0, len(eager), 2**20):  # a block at a time: no full-size mask
-        block = eager[start : start + 2**20]
-        block[block < _NOISE] = 0.0
+    def amounts(wanted: list[int], extra: bool) -> FloatArray:
+        """Return, per slot in `wanted`, its share and value columns (2i, 2i + 1), denoised.
+
+        With `extra`, two more columns: the unknown-source share and the share with a known
+        value. A slot's columns do not depend on the other slots propagated with it.
+        """
+        column = np.full(int(slots.max(initial=-1)) + 2, -1, np.int64)
+        column[wanted] = 2 * np.arange(len(wanted))
+        share_col = column[slot_of]  # slot -1 reads the last entry, never wanted: -1
+        value_col = np.where(share_col >= 0, share_col + 1, -1)
+        result = spread(share_col, value_col, 2 * len(wanted) + 2 * extra, extra=extra)
+        for start in range(0, len(result), 2**20):  # a block at a time: no full-size mask
+            block = result[start : start + 2**20]
+            block[block < _NOISE] = 0.0
+        return result
 
     def presence(name: str, mine: list[int]) -> FloatArray:
         """Return the lots' shares from each of `name`'s classes (one column each)."""
@@ -498,11 +492,117 @@ def _event_verdicts(
         share_col[mine] = np.arange(len(mine))
         return spread(share_col, np.full(c, -1, np.int64), max(len(mine), 1), extra=False)
 
+    count = len(positions)
+    unique = int(slots.max(initial=-1)) + 1
+    per_chunk = _per_chunk(count)
+    # The propagation runs in place: its table, the rows kept (when not every lot), and
+    # the graph's flow weights; then the shares, flags and weights kept per lot.
+    check_memory(
+        (1.0 if selected is None else 2.0) * n * (2 * min(unique, per_chunk) + 2) * 8
+        + 24.0 * graph.number_of_flows
+        + count * (8.0 * 3 + unique),
+        what=f"judging {count} lots under {len(names)} definitions",
+        change="judge fewer lots at a time (Lots.from_graph(lots=...))",
+        keyword=False,
+    )
     carats = _carats(graph) if selected is None else _carats(graph)[selected]
-    judged = _Judged(classes, names, eager, carats, _row_totals(lots.shares), presence)
+    judged = _Judged(
+        classes,
+        names,
+        slots,
+        _Totals.of(amounts, unique, per_chunk, carats),
+        carats,
+        _row_totals(lots.shares),
+        amounts,
+        presence,
+    )
     items = frames.items(lots)
     shared = dict.fromkeys(names, judged)
     return LotVerdicts(items, names, shared), LotAmounts(items, names, shared)
+
+
+def _slots(
+    produced: np.ndarray[Any, Any],
+    cells: FloatArray,
+    outcome_of: np.ndarray[Any, Any],
+    definition_of: np.ndarray[Any, Any],
+    count: int,
+) -> np.ndarray[Any, Any]:
+    """Return, per definition and outcome (IN, UNDETERMINED), the slot of its columns.
+
+    Each slot is one propagated share column and one value column. A definition with no
+    class of an outcome has none (-1: zero everywhere), and definitions whose classes of
+    an outcome start from the same carats (the same production lots, the same shipment
+    cells) share one, since a column's propagation does not depend on the others.
+    """
+    slots = np.full((count, 2), -1, np.int64)
+    outcome = np.append(outcome_of, -1)  # a code of -1 (no class) reads -1
+    owner = np.append(definition_of, -1)
+    cell_class = cells[:, 0].astype(np.int64)
+    seen: dict[bytes, int] = {}
+    for d in range(count):
+        fed = outcome[produced[:, d]] if produced.size else np.zeros(0, np.int64)
+        for o in (0, 1):
+            at_lots = fed == o
+            at_cells = (owner[cell_class] == d) & (outcome[cell_class] == o)
+            if not at_lots.any() and not at_cells.any():
+                continue
+            key = np.packbits(at_lots).tobytes() + cells[at_cells, 1:].tobytes()
+            slots[d, o] = seen.setdefault(key, len(seen))
+    return slots
+
+
+class _Totals:
+    """What the propagation says of every lot that a comparison keeps, slot by slot.
+
+    `positive[s]` flags the lots with carats from slot `s` (a share above float noise),
+    `carats[s]` and `value[s]` total its carats and value over the lots (the value over
+    lots whose value is known); `unknown` is each lot's unknown-source share. `kept` is
+    the whole propagated table when it fits in `CHUNK_BYTES` (columns then read from it),
+    else None (columns are propagated again when asked for).
+    """
+
+    def __init__(self) -> None:
+        self.positive: list[np.ndarray[Any, np.dtype[np.bool_]]] = []
+        self.carats: list[float] = []
+        self.value: list[float] = []
+        self.unknown: FloatArray = np.zeros(0)
+        self.unknown_carats = 0.0
+        self.value_known: np.ndarray[Any, np.dtype[np.bool_]] = np.zeros(0, bool)
+        self.kept: FloatArray | None = None
+
+    @classmethod
+    def of(cls, amounts: Any, count: int, per_chunk: int, carats: FloatArray) -> _Totals:
+        """Propagate `count` slots, `per_chunk` at a time, and keep what a comparison reads."""
+        totals = cls()
+        known = np.zeros(0)
+        for start in range(0, max(count, 1), per_chunk):
+            wanted = list(range(start, min(start + per_chunk, count)))
+            result = amounts(wanted, extra=start == 0)
+            if start == 0:
+                totals.unknown = np.ascontiguousarray(result[:, -2])
+                totals.value_known = result[:, -1] > 1 - 1e-9
+                totals.unknown_carats = _dot(carats, totals.unknown)
+                known = np.where(totals.value_known, carats, 0.0)
+                if count <= per_chunk:
+                    totals.kept = result
+            for i in range(len(wanted)):
+                share = np.ascontiguousarray(result[:, 2 * i])
+                totals.positive.append(share > 0)
+                totals.carats.append(_dot(carats, share))
+                totals.value.append(_dot(known, result[:, 2 * i + 1]))
+            del result
+        return totals
+
+
+def _per_chunk(lots: int) -> int:
+    """Return how many slots (two columns each) one propagation of `lots` lots may carry."""
+    return max((int(CHUNK_BYTES // (8 * max(lots, 1))) - 2) // 2, 1)
+
+
+def _dot(weights: FloatArray, column: FloatArray) -> float:
+    """Return the sum of ``weights * column`` (a contiguous column: the same on any chunk)."""
+    return float(np.dot(weights, np.ascontiguousarray(column)))
 
 
 def _day(day: Any) -> dt.date | None:
@@ -579,33 +679,39 @@ def _distinct_rows(
 class _Judged:
     """What the propagation says of every lot, per definition, read when first asked for.
 
-    `spread` has one row per lot and, per definition d, four columns: the share of the
-    lot's carats whose verdict is IN (4d) and UNDETERMINED (4d + 1), and their value per
-    carat of the lot (4d + 2, 4d + 3); then the unknown-source share and the share with a
-    known value. Outcome codes, amounts and totals come from it; the distinct verdicts
-    (which need to know which classes of verdicts feed each lot, for their reasons) come
-    from a propagation of that definition's classes alone, run when first asked for, so
-    nothing per lot x definition x class is built unless it is used.
+    Per definition d, `slots[d]` names the propagated columns of its IN and UNDETERMINED
+    carats (-1: none); `totals` holds, per slot, which lots it feeds and its totals, with
+    each lot's unknown-source share. Outcome codes and totals come from them; the amounts
+    per lot from the slot's columns (kept when they fit, else propagated again by
+    `amounts`); the distinct verdicts (which need to know which classes of verdicts feed
+    each lot, for their reasons) from a propagation of that definition's classes alone,
+    run when first asked for, so nothing per lot x definition x class is built unless it
+    is used.
     """
 
     def __init__(
         self,
         classes: list[tuple[str, Verdict]],
         names: list[str],
-        spread: FloatArray,
+        slots: np.ndarray[Any, Any],
+        totals: _Totals,
         carats: FloatArray,
         total: FloatArray,
+        amounts: Any,
         presence: Any,
     ) -> None:
-        self.classes, self.spread, self.carats, self.total = classes, spread, carats, total
-        self.column = {name: 4 * d for d, name in enumerate(names)}
-        self.presence = presence
-        self.unknown = spread[:, -2]
-        self.value_known = spread[:, -1] > 1 - 1e-9
+        self.classes, self.slots, self.totals = classes, slots, totals
+        self.carats, self.total, self.amounts, self.presence = carats, total, amounts, presence
+        self.row = {name: d for d, name in enumerate(names)}
+        self.unknown = totals.unknown
         self._verdicts: dict[str, tuple[list[Verdict], np.ndarray[Any, Any]]] = {}
         self._columns: dict[str, dict[str, FloatArray]] = {}
         self._codes: dict[str, np.ndarray[Any, Any]] = {}
-        self._sums: tuple[FloatArray, FloatArray] | None = None
+
+    def fed(self, name: str, outcome: int) -> np.ndarray[Any, np.dtype[np.bool_]] | None:
+        """Return which lots carry carats whose verdict under `name` is IN (0) or open (1)."""
+        slot = int(self.slots[self.row[name], outcome])
+        return None if slot < 0 else self.totals.positive[slot]
 
     def codes(self, name: str) -> np.ndarray[Any, Any]:
         """Return each lot's outcome under `name` (0 out, 1 undetermined, 2 in).
@@ -614,10 +720,13 @@ class _Judged:
         feed it, else UNDETERMINED if undetermined or unknown ones do, else OUT.
         """
         if name not in self._codes:
-            at = self.column[name]
-            fed_open = (self.spread[:, at + 1] > 0) | (self.unknown > 0)
-            codes = fed_open.astype(np.int8)
-            codes[self.spread[:, at] > 0] = 2
+            fed_in, fed_open = self.fed(name, 0), self.fed(name, 1)
+            open_ = self.unknown > 0
+            if fed_open is not None:
+                open_ |= fed_open
+            codes = open_.astype(np.int8)
+            if fed_in is not None:
+                codes[fed_in] = 2
             self._codes[name] = codes
         return self._codes[name]
 
@@ -626,18 +735,14 @@ class _Judged:
         if name not in self._verdicts:
             mine = [j for j, (owner, _) in enumerate(self.classes) if owner == name]
             shares = self.presence(name, mine)
-            at = self.column[name]
             # A class feeds a lot when some of its carats are there and (for IN and
             # UNDETERMINED) its outcome's share is above float noise, as in `codes`.
-            gate = {IN: self.spread[:, at] > 0, UNDETERMINED: self.spread[:, at + 1] > 0}
+            gate = {IN: 0, UNDETERMINED: 1}
             fed = np.empty((len(self.unknown), len(mine) + 1), dtype=bool)
             for i, j in enumerate(mine):
                 outcome = self.classes[j][1].outcome
-                fed[:, i] = (
-                    (shares[:, i] > 0) & gate[outcome]
-                    if outcome in gate
-                    else (shares[:, i] >= _NOISE)
-                )
+                at = self.fed(name, gate[outcome]) if outcome in gate else None
+                fed[:, i] = (shares[:, i] > 0) & at if at is not None else shares[:, i] >= _NOISE
             fed[:, -1] = self.unknown > 0
             combos, which = _distinct_rows(fed)
             combined = [
@@ -651,39 +756,124 @@ class _Judged:
             self._verdicts[name] = (combined, which.reshape(-1))
         return self._verdicts[name]
 
+    def _shares(self, name: str) -> tuple[FloatArray, ...]:
+        """Return the IN share, open share, IN value and open value per carat of each lot."""
+        wanted = [int(s) for s in self.slots[self.row[name]] if s >= 0]
+        kept = self.totals.kept
+        table = kept if kept is not None else self.amounts(wanted, extra=False)
+        column = {s: 2 * s if kept is not None else 2 * i for i, s in enumerate(wanted)}
+        zero = np.zeros(len(self.unknown))
+        parts = []
+        for slot in self.slots[self.row[name]].tolist():
+            parts.append(table[:, column[slot]] if slot >= 0 else zero)
+            parts.append(table[:, column[slot] + 1] if slot >= 0 else zero)
+        return parts[0], parts[2], parts[1], parts[3]
+
     def columns(self, name: str) -> dict[str, FloatArray]:
         """Return the per-lot amounts under `name` (the `LotAmounts.COLUMNS`)."""
         if name not in self._columns:
-            at, spread, carats = self.column[name], self.spread, self.carats
-            in_share = spread[:, at]
-            open_share = spread[:, at + 1] + self.unknown
-            in_value = spread[:, at + 2] * carats
-            open_value = spread[:, at + 3] * carats
+            carats = self.carats
+            in_share, open_part, in_vpc, open_vpc = self._shares(name)
+            open_share = open_part + self.unknown
+            in_value = in_vpc * carats
+            open_value = open_vpc * carats
+            value_known = self.totals.value_known
             self._columns[name] = {
-                "in_share": in_share,
+                "in_share": np.array(in_share),
                 "undetermined_share": open_share,
                 "out_share": np.clip(self.total - in_share - open_share, 0.0, None),
                 "in_carats": in_share * carats,
                 "undetermined_carats": open_share * carats,
-                "in_value_usd": np.where(self.value_known, in_value, np.nan),
-                "undetermined_value_usd": np.where(self.value_known, open_value, np.nan),
+                "in_value_usd": np.where(value_known, in_value, np.nan),
+                "undetermined_value_usd": np.where(value_known, open_value, np.nan),
             }
         return self._columns[name]
 
-    def totals(self, name: str) -> dict[str, float]:
+    def totals_of(self, name: str) -> dict[str, float]:
         """Return the sums of the carat and value columns under `name`, without building them."""
-        if self._sums is None:
-            # Each total is linear in one column: two products give them all.
-            known = np.where(self.value_known, self.carats, 0.0)
-            self._sums = (self.carats @ self.spread, known @ self.spread)
-        weighted, valued = self._sums
-        at = self.column[name]
+        totals = self.totals
+        in_slot, open_slot = self.slots[self.row[name]].tolist()
         return {
-            "in_carats": float(weighted[at]),
-            "undetermined_carats": float(weighted[at + 1] + weighted[-2]),
-            "in_value_usd": float(valued[at + 2]),
-            "undetermined_value_usd": float(valued[at + 3]),
+            "in_carats": totals.carats[in_slot] if in_slot >= 0 else 0.0,
+            "undetermined_carats": (totals.carats[open_slot] if open_slot >= 0 else 0.0)
+            + totals.unknown_carats,
+            "in_value_usd": totals.value[in_slot] if in_slot >= 0 else 0.0,
+            "undetermined_value_usd": totals.value[open_slot] if open_slot >= 0 else 0.0,
         }
+
+
+class LotIds(Sequence[str]):
+    """The ids of many lots as text, each made when read: the items of a comparison.
+
+    Reads as a sequence of strings (``str(lot_id)``) without building one string per lot;
+    `position` finds a lot's row from its text.
+    """
+
+    def __init__(self, index: pd.Index[Any]) -> None:
+        self.ids = index
+        self._numbers = pd.api.types.is_integer_dtype(index.dtype)
+        self._row: dict[str, int] | None = None
+        self._array: np.ndarray[Any, Any] | None = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, key: int) -> str: ...
+
+    @overload
+    def __getitem__(self, key: slice) -> list[str]: ...
+
+    def __getitem__(self, key: int | slice) -> str | list[str]:
+        if isinstance(key, slice):
+            return [str(lot) for lot in self.ids[key].tolist()]
+        return str(self.ids[key])
+
+    def __iter__(self) -> Iterator[str]:
+        for start in range(0, len(self.ids), 2**16):
+            yield from map(str, self.ids[start : start + 2**16].tolist())
+
+    def __contains__(self, item: object) -> bool:
+        return isinstance(item, str) and self.position(item) is not None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def position(self, item: str) -> int | None:
+        """Return the row of the lot whose id reads `item` (the last, if several), or None."""
+        if self._numbers:  # integer ids: read the number back, no table of every id
+            try:
+                number = int(item)
+            except ValueError:
+                return None
+            if str(number) != item:
+                return None
+            found = np.flatnonzero(self.ids == number) if not self.ids.is_unique else None
+            if found is not None:
+                return int(found[-1]) if found.size else None
+            row = self.ids.get_indexer(pd.Index([number]))[0]
+            return None if row < 0 else int(row)
+        if self._row is None:
+            self._row = {lot: row for row, lot in enumerate(self)}
+        return self._row.get(item)
+
+    def index(self, value: Any, start: int = 0, stop: int | None = None) -> int:
+        """Return the row of the lot whose id reads `value`; ValueError if none."""
+        row = self.position(value) if isinstance(value, str) else None
+        if row is None or row < start or (stop is not None and row >= stop):
+            msg = f"{value!r} is not a lot id here"
+            raise ValueError(msg)
+        return row
+
+    def to_array(self) -> np.ndarray[Any, Any]:
+        """Return the ids as an object array of strings (made once, when first asked for)."""
+        if self._array is None:
+            self._array = np.array(list(self), dtype=object)
+        return self._array
 
 
 class LotVerdicts(Mapping[tuple[str, str], Verdict]):
@@ -694,9 +884,8 @@ class LotVerdicts(Mapping[tuple[str, str], Verdict]):
     mapping ``{(lot, definition): Verdict}`` without building one entry per lot.
     """
 
-    def __init__(self, items: list[str], names: list[str], judged: dict[str, _Judged]) -> None:
+    def __init__(self, items: LotIds, names: list[str], judged: dict[str, _Judged]) -> None:
         self.lot_ids, self.names, self.judged = items, names, judged
-        self._row: dict[str, int] | None = None
 
     def __getitem__(self, key: tuple[str, str]) -> Verdict:
         try:
@@ -704,9 +893,7 @@ class LotVerdicts(Mapping[tuple[str, str], Verdict]):
             judged = self.judged[name]
         except (TypeError, ValueError, KeyError):
             raise KeyError(key) from None
-        if self._row is None:
-            self._row = {lot: row for row, lot in enumerate(self.lot_ids)}
-        row = self._row.get(item)
+        row = self.lot_ids.position(item) if isinstance(item, str) else None
         if row is None:
             raise KeyError(key)
         combined, which = judged.verdicts_of(name)
@@ -746,7 +933,7 @@ class LotAmounts:
         "undetermined_value_usd",
     )
 
-    def __init__(self, items: list[str], names: list[str], judged: dict[str, _Judged]) -> None:
+    def __init__(self, items: LotIds, names: list[str], judged: dict[str, _Judged]) -> None:
         self.items, self.names, self.judged = items, names, judged
         self._frame: pd.DataFrame | None = None
 
@@ -755,7 +942,11 @@ class LotAmounts:
         if self._frame is None:
             frames = [
                 pd.DataFrame(
-                    {"item": self.items, "definition": name, **self.judged[name].columns(name)}
+                    {
+                        "item": self.items.to_array(),
+                        "definition": name,
+                        **self.judged[name].columns(name),
+                    }
                 )
                 for name in self.names
             ]
@@ -764,7 +955,7 @@ class LotAmounts:
 
     def totals(self) -> pd.DataFrame:
         """Return, per definition, the sums of the carat and value columns."""
-        rows = {name: self.judged[name].totals(name) for name in self.names}
+        rows = {name: self.judged[name].totals_of(name) for name in self.names}
         frame = pd.DataFrame.from_dict(rows, orient="index")
         frame.index.name = "definition"
         return frame

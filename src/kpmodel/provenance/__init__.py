@@ -9,7 +9,13 @@ certificates along the chain show; `explain` gives the paths behind a share.
 from kpmodel.provenance._audit import Finding, audit, opacity
 from kpmodel.provenance._explain import Path, explain
 from kpmodel.provenance._graph import Kind, ProvenanceGraph
-from kpmodel.provenance._mass_balance import lot_carats, propagate, unknown_fraction
+from kpmodel.provenance._mass_balance import (
+    input_shares,
+    lot_carats,
+    lot_column,
+    propagate,
+    unknown_fraction,
+)
 from kpmodel.provenance._paperwork import MIXED, declare_origin, declared_origins
 from kpmodel.provenance._plot import plot_case, plot_flows, plot_shares
 from kpmodel.provenance._shares import (
@@ -36,7 +42,9 @@ __all__ = [  # noqa: RUF022 (plain sorted order, as tests/test_public_api.py che
     "declared_origins",
     "describe_lot",
     "explain",
+    "input_shares",
     "lot_carats",
+    "lot_column",
     "opacity",
     "origin_shares",
     "plot_case",

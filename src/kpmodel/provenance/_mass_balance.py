@@ -9,9 +9,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
+import scipy.sparse as sp
 
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.provenance import _shares
+from kpmodel.provenance._graph import KINDS
 
 if TYPE_CHECKING:
     from kpmodel.provenance._graph import ProvenanceGraph
@@ -43,6 +46,109 @@ def lot_carats(graph: ProvenanceGraph) -> FloatArray:
     view = carats.view()
     view.flags.writeable = False
     return view
+
+
+#: The text columns `lot_column` reads, by their name in ``to_frames()``.
+_TEXT_COLUMNS = {
+    "origin": "origin",
+    "country": "country",
+    "zone": "zone",
+    "site": "site",
+    "certificate": "certificate",
+    "declared_origin": "declared",
+}
+_OTHER_COLUMNS = ("kind", "on", "carats", "value_usd", "list_origins")
+
+
+def lot_column(graph: ProvenanceGraph, name: str) -> np.ndarray[Any, Any] | pd.Categorical:
+    """Return one column of the lots' table, in the order of ``graph.lots``, without the table.
+
+    The values are those of the column of ``graph.to_frames()[0]`` of that name, built
+    without converting every other column: on a graph of millions of lots, reading the
+    three or four columns a computation needs costs a fraction of the whole table.
+
+    Parameters
+    ----------
+    graph : ProvenanceGraph
+    name : str
+        ``"kind"`` and the text columns (``"origin"``, ``"country"``, ``"zone"``,
+        ``"site"``, ``"certificate"``, ``"declared_origin"``): a `pandas.Categorical`
+        (missing values NaN; the categories are the values the column holds); ``"on"``:
+        ``datetime64[D]`` (NaT where unknown); ``"carats"``, ``"value_usd"``,
+        ``"list_origins"``: a read-only numpy array.
+
+    Returns
+    -------
+    numpy.ndarray or pandas.Categorical
+
+    Raises
+    ------
+    kpmodel.errors.InvalidArgumentError
+        If `name` is not one of these columns.
+
+    Examples
+    --------
+    >>> g = kp.ProvenanceGraph()
+    >>> mine = g.produce(country="ZW", zone="Marange", carats=5, on="2010-06-01")
+    >>> _ = g.ship(mine, to="AE", on="2010-07-01")
+    >>> list(kp.provenance.lot_column(g, "kind"))
+    ['produce', 'ship']
+    >>> list(kp.provenance.lot_column(g, "zone"))
+    ['Marange', nan]
+    >>> kp.provenance.lot_column(g, "on").tolist()
+    [datetime.date(2010, 6, 1), datetime.date(2010, 7, 1)]
+    """
+    if name == "kind":
+        return _categorical(graph._column("kind"), [kind.value for kind in KINDS])
+    if name in _TEXT_COLUMNS:
+        codes = graph._column(_TEXT_COLUMNS[name])
+        # Only the strings this column uses become categories (the graph keeps one table
+        # of strings for all its columns, certificates included).
+        used = np.flatnonzero(np.bincount(codes + 1, minlength=1)[1:])
+        renumber = np.full(len(graph._strings) + 1, -1, np.int64)
+        renumber[used] = np.arange(used.size)
+        table = [graph._strings[code] for code in used.tolist()]
+        return _categorical(renumber[codes], table)
+    if name in _OTHER_COLUMNS:
+        return graph._column(name)
+    known = ", ".join(repr(c) for c in [*_OTHER_COLUMNS[:1], *_TEXT_COLUMNS, *_OTHER_COLUMNS[1:]])
+    msg = f"no lot column {name!r}; the columns are {known}"
+    raise InvalidArgumentError(msg)
+
+
+def _categorical(codes: np.ndarray[Any, Any], categories: list[str]) -> pd.Categorical:
+    """Return a Categorical of `codes` (-1: missing) into `categories`."""
+    dtype: Any = pd.CategoricalDtype(pd.Index(categories, dtype=object))
+    made: pd.Categorical = pd.Categorical.from_codes(codes, dtype=dtype)
+    return made
+
+
+def input_shares(graph: ProvenanceGraph) -> sp.csr_array:
+    """Return the share of each lot's carats that came from each other lot, as a matrix.
+
+    Row ``i``, column ``j`` holds the carats lot ``j`` gave lot ``i`` over lot ``i``'s
+    carats (both in the order of ``graph.lots``): the weights `propagate` carries
+    quantities with.
+
+    Parameters
+    ----------
+    graph : ProvenanceGraph
+
+    Returns
+    -------
+    scipy.sparse.csr_array
+        ``(len(graph), len(graph))``, one entry per flow.
+
+    Examples
+    --------
+    >>> g = kp.ProvenanceGraph()
+    >>> a = g.produce(country="BW", carats=30, on="2020-01-01")
+    >>> b = g.produce(country="BW", carats=10, on="2020-01-01")
+    >>> _ = g.mix([a, b])
+    >>> kp.provenance.input_shares(g).toarray().tolist()
+    [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.75, 0.25, 0.0]]
+    """
+    return _shares.share_weights(graph)
 
 
 def propagate(

@@ -28,6 +28,10 @@ _KINDS = pd.CategoricalDtype(["production", "pool", "parcel"])
 _FATES = pd.CategoricalDtype(["destination", "seized", "stock", "pooled", "split"])
 _SEIZED_BY = pd.CategoricalDtype(["", "border", "import_verification", "footprint", "import_ban"])
 _FLOW_KINDS = pd.CategoricalDtype(["mix", "split"])
+#: The kinds of `SimulationResult.provenance_frames`: the book's three, then the movements.
+_PROVENANCE_KINDS = pd.CategoricalDtype(["produce", "mix", "split", "ship", "smuggle", "seize"])
+#: The cached frames `SimulationResult.provenance_frames` reads.
+_FRAMES_CACHE = ("_legs", "_certified", "certificates")
 
 
 class SimulationResult:
@@ -159,7 +163,8 @@ class SimulationResult:
         certificate number and declared origin, and ``list_origins`` when the exporting hub
         lists origins), and every seizure a ``seize`` lot. Columns: ``lot_id, carats,
         origin, kind, on, country, zone, value_usd, certificate, declared_origin,
-        list_origins``, and ``simulated_lot`` (the lot of `lots` a row carries).
+        list_origins``, and ``simulated_lot`` (the lot of `lots` a row carries). The text
+        columns are categoricals (a few bytes a row, however many millions of rows).
 
         Examples
         --------
@@ -171,7 +176,7 @@ class SimulationResult:
         a = self._arrays
         b = a.book
         n_lots = b.carats.size
-        countries = np.array(a.net.countries, dtype=object)
+        countries = pd.CategoricalDtype(list(a.net.countries))
         dates = np.asarray(self._dates, dtype="datetime64[D]")
         # where each lot of the simulation sits before it moves
         place = b.location.copy()
@@ -188,78 +193,89 @@ class SimulationResult:
         parent[order] = np.where(first, leg_lot[order], np.r_[-1, leg_id[order][:-1]])
         tip = np.arange(n_lots)
         tip[leg_lot[order]] = leg_id[order]  # the last leg wins
+        del order, first
         certified = legs["certified"].to_numpy()
-        certificate = np.full(len(legs), None, dtype=object)
-        certificate[certified] = self.parcels["number"].to_numpy()
-        labels = {
-            int(x): self._label(int(x)) for x in np.unique(legs["label"]) if x >= -1 or x <= -3
-        }
-        text = {label: str(origin) for label, origin in labels.items()}
-        declared = np.array([text.get(int(x)) for x in legs["label"]], dtype=object)
-        listing = {
-            self._index(hub.country): self.scenario.controls.origin_listing_on_mixed
-            or hub.certifies == "list_origins"
-            for hub in self.scenario.hubs
-        }
-        exporter = legs["exporter"].to_numpy()
-        lists = np.array([listing.get(int(c), False) for c in exporter], dtype=bool) & certified
+        certificate = np.full(len(legs), -1, dtype=np.int64)
+        certificate[certified] = self._certified["certificate"].to_numpy()
+        label = legs["label"].to_numpy()
+        labels, label_code = np.unique(label, return_inverse=True)
+        texts = [None if x == en.UNDOCUMENTED else str(self._label(int(x))) for x in labels]
+        codes, declared_texts = pd.factorize(np.array(texts, dtype=object))
+        declared = pd.Categorical.from_codes(
+            codes[label_code], categories=pd.Index(declared_texts)
+        )
+        del label, label_code
+        listing = np.zeros(len(countries.categories), dtype=bool)
+        for hub in self.scenario.hubs:
+            listing[self._index(hub.country)] = (
+                self.scenario.controls.origin_listing_on_mixed or hub.certifies == "list_origins"
+            )
+        lists = listing[legs["exporter"].to_numpy()] & certified
 
         seized = np.flatnonzero(b.fate == en.SEIZED)
         seize_id = n_lots + len(legs) + np.arange(seized.size)
-        country_of = np.concatenate([place, legs["importer"].to_numpy()])
+        importer = legs["importer"].to_numpy()
+        country_of = np.concatenate([place, importer])
+        moved = len(legs) + seized.size
 
-        base = self.lots
-        kinds = np.array(["produce", "mix", "split"], dtype=object)[b.kind]
+        origin = np.full(n_lots + moved, -1)
+        origin[: b.n_production] = a.net.zone_country[a.zone]
+        zone = np.full(n_lots + moved, -1)
+        zone[: b.n_production] = a.zone
+        kind = np.concatenate([b.kind, np.where(certified, 3, 4), np.full(seized.size, 5)]).astype(
+            np.int8
+        )
         lots = pd.DataFrame(
             {
                 "lot_id": np.concatenate([np.arange(n_lots), leg_id, seize_id]),
                 "carats": np.concatenate([b.carats, b.carats[leg_lot], b.carats[seized]]),
-                "origin": np.concatenate(
-                    [
-                        base["origin"].astype(object).to_numpy(),
-                        np.full(len(legs) + seized.size, None),
-                    ]
-                ),
-                "kind": np.concatenate(
-                    [kinds, np.where(certified, "ship", "smuggle"), np.full(seized.size, "seize")]
-                ),
+                "origin": pd.Categorical.from_codes(origin, dtype=countries),
+                "kind": pd.Categorical.from_codes(kind, dtype=_PROVENANCE_KINDS),
                 "on": np.concatenate(
                     [dates[b.step], dates[b.step[leg_lot]], dates[b.step[seized]]]
                 ),
-                "country": countries[
-                    np.concatenate([place, legs["importer"].to_numpy(), country_of[tip[seized]]])
-                ],
-                "zone": np.concatenate(
-                    [
-                        base["zone"].astype(object).to_numpy(),
-                        np.full(len(legs) + seized.size, None),
-                    ]
+                "country": pd.Categorical.from_codes(
+                    np.concatenate([place, importer, country_of[tip[seized]]]), dtype=countries
                 ),
+                "zone": _zones(a.net, zone),
                 "value_usd": np.concatenate([b.value, b.value[leg_lot], b.value[seized]]),
-                "certificate": np.concatenate(
-                    [np.full(n_lots, None), certificate, np.full(seized.size, None)]
+                "certificate": pd.Categorical.from_codes(
+                    np.concatenate([np.full(n_lots, -1), certificate, np.full(seized.size, -1)]),
+                    categories=pd.Index(self.certificates["number"]),
                 ),
-                "declared_origin": np.concatenate(
-                    [np.full(n_lots, None), declared, np.full(seized.size, None)]
+                "declared_origin": pd.Categorical.from_codes(
+                    np.concatenate(
+                        [np.full(n_lots, -1), declared.codes, np.full(seized.size, -1)]
+                    ),
+                    dtype=declared.dtype,
                 ),
                 "list_origins": np.concatenate(
                     [np.zeros(n_lots, dtype=bool), lists, np.zeros(seized.size, dtype=bool)]
                 ),
                 "simulated_lot": np.concatenate([np.arange(n_lots), leg_lot, seized]),
-            }
+            },
+            copy=False,  # fresh arrays: no second copy of tens of millions of rows
         )
-        moves = self.flows
-        mixing = (moves["kind"] == "mix").to_numpy()
-        source = moves["source"].to_numpy().copy()
+        del origin, zone, kind, place, importer, country_of, certificate, declared, lists
+        book = a.book
+        parts = (book.flow_source, book.flow_target, book.flow_carats, book.flow_kind)
+        source, target, carats, flow_kind = (
+            np.concatenate(p) if p else np.zeros(0, dtype=np.int64) for p in parts
+        )
+        mixing = flow_kind == _FLOW_KINDS.categories.get_loc("mix")
+        del flow_kind
+        source = source.astype(np.int64)
         source[mixing] = tip[source[mixing]]  # goods are pooled where their last leg took them
+        del mixing
         flows = pd.DataFrame(
             {
                 "source": np.concatenate([parent, tip[seized], source]),
-                "target": np.concatenate([leg_id, seize_id, moves["target"].to_numpy()]),
+                "target": np.concatenate([leg_id, seize_id, target.astype(np.int64)]),
                 "carats": np.concatenate(
-                    [b.carats[leg_lot], b.carats[seized], moves["carats"].to_numpy()]
+                    [b.carats[leg_lot], b.carats[seized], carats.astype(np.float64)]
                 ),
-            }
+            },
+            copy=False,
         )
         return lots, flows
 
@@ -277,7 +293,12 @@ class SimulationResult:
         >>> len(result.provenance.lots) == len(result.provenance_frames()[0])
         True
         """
-        return ProvenanceGraph.from_frames(*self.provenance_frames())
+        cached = set(self.__dict__)
+        frames = self.provenance_frames()
+        for name in _FRAMES_CACHE:  # what building the frames cached, and nothing else needs
+            if name not in cached:
+                self.__dict__.pop(name, None)
+        return ProvenanceGraph.from_frames(*frames)
 
     # --- ledger ------------------------------------------------------------------------------
 
