@@ -1325,25 +1325,27 @@ def origin_shares(
             by=by,
             mixing=repr(rule),
         )
+    capacity = min(sparse_entries, max_memory // (2 * (8 + system.indices.itemsize)))
+    overhead = 2 * (system.indices.nbytes + system.data.nbytes) + 8 * system.positions.size
+
+    def guard(stored: int) -> None:
+        _limits.check_memory(
+            overhead + stored,
+            what=f"{task} (measured while solving: the mixing rule kept more origins "
+            "than mass balance would)",
+            change=_remedies(by, sparse),
+            limit=max_memory,
+        )
+
+    # The store's dense array is the result itself when every lot is asked in order.
+    in_order = wanted is None and bool(np.all(system.positions == np.arange(len(graph))))
+    dense_result = in_order and (
+        sparse is False
+        or (sparse is None and not _is_sparse_result(len(ids), k, int(support.sum())))
+    )
+    ruled = None if rule is proportional else rule
     bar = _bar(progress, system.positions.size, "origin shares")
     try:
-        capacity = min(sparse_entries, max_memory // (2 * (8 + system.indices.itemsize)))
-        overhead = 2 * (system.indices.nbytes + system.data.nbytes) + 8 * system.positions.size
-
-        def guard(stored: int) -> None:
-            _limits.check_memory(
-                overhead + stored,
-                what=f"{task} (measured while solving: the mixing rule kept more origins "
-                "than mass balance would)",
-                change=_remedies(by, sparse),
-                limit=max_memory,
-            )
-
-        ruled = None if rule is proportional else rule
-        dense_result = wanted is None and (
-            sparse is False
-            or (sparse is None and not _is_sparse_result(len(ids), k, int(support.sum())))
-        )
         store = solve(system, support, ruled, bar, capacity, guard, dense_result=dense_result)
     finally:
         if bar is not None:
@@ -1357,7 +1359,7 @@ def origin_shares(
         renumber = np.full(len(graph), -1, np.int64)
         renumber[system.positions] = np.arange(system.positions.size)
         rows: IntArray | None = renumber[wanted]
-    elif bool(np.all(system.positions == np.arange(len(graph)))):
+    elif in_order:
         rows = None
     else:
         rows = np.empty(len(graph), np.int64)
