@@ -221,3 +221,80 @@ def test_audit_agrees_with_the_reference(graph, register, limit):
         for path in finding.paths:
             assert path.lots[-1] == lot
             assert len(path.flows) == len(path.lots) - 1
+
+
+@given(provenance_graphs(), BY, st.booleans())
+def test_supports_bound_the_origins_each_lot_holds(monkeypatch_module, graph, by, as_bits):
+    """Each lot's counted support covers its non-zero shares; bit sets are the tighter count."""
+    from kpmodel.provenance import _shares
+
+    code, labels = _shares.origin_labels(graph, by)
+    system = _shares._system(graph, code, len(labels) + 1, None)
+    exact = _shares.supports(system)
+    with monkeypatch_module.context() as patch:
+        patch.setattr("kpmodel.provenance._shares._SUPPORT_WORDS", 32 if as_bits else 0)
+        counted = _shares.supports(system)
+    shares = dense(origin_shares(graph, by=by, sparse=False).values)
+    held = np.count_nonzero(shares, axis=1)[system.positions]  # in processing order
+    assert (counted >= held).all()
+    assert (counted >= exact).all()
+    assert (exact <= len(labels) + 1).all()
+
+
+def test_supports_are_exact_where_every_flow_carries_carats():
+    """Bit sets count exactly the origins a lot holds (no flow is empty here)."""
+    from kpmodel.provenance import _shares
+
+    g = local_graph()
+    code, labels = _shares.origin_labels(g, "country")
+    system = _shares._system(g, code, len(labels) + 1, None)
+    held = np.count_nonzero(dense(origin_shares(g, sparse=False).values), axis=1)
+    held = held[system.positions]  # in processing order
+    np.testing.assert_array_equal(_shares.supports(system), held)
+    assert _shares.supports(system, budget=0).sum() > held.sum()  # the bound, here loose
+
+
+@given(st.lists(st.integers(0, 2**64 - 1), min_size=0, max_size=24), st.integers(1, 4))
+def test_bits_counted_by_byte_agree_with_numpy(values, words):
+    """The numpy < 2.0 bit count gives numpy's."""
+    from kpmodel.provenance import _shares
+
+    rows = len(values) // words
+    array = np.array(values[: rows * words], dtype=np.uint64).reshape(rows, words)
+    expected = [sum(bin(int(v)).count("1") for v in row) for row in array]
+    assert _shares._count_bits_by_byte(array).tolist() == expected
+    assert _shares._count_bits(array).tolist() == expected
+
+
+def test_a_rule_that_fills_every_origin_is_stopped_by_the_memory_guard():
+    """A custom rule holding more origins than the estimate is refused while it solves."""
+    g = local_graph()
+
+    def everywhere(mixed):
+        return np.full_like(mixed, 1.0 / mixed.shape[1])
+
+    shares = origin_shares(g, mixing=everywhere, sparse=False).values
+    assert (shares[-1] > 0).all()
+    from kpmodel.provenance import _shares
+
+    code, labels = _shares.origin_labels(g, "country")
+    system = _shares._system(g, code, len(labels) + 1, None)
+    estimate = _shares.estimate_bytes(system, _shares.supports(system))[0]
+    with pytest.raises(kp.errors.SizeLimitError, match="measured while solving"):
+        origin_shares(g, mixing=everywhere, max_memory=estimate)
+
+
+def local_graph():
+    """Three hundred mines of ten countries in pairs, pairs of pairs, then all in one lot."""
+    rng = np.random.default_rng(0)
+    g = kp.ProvenanceGraph()
+    codes = ["BW", "CA", "RU", "AO", "CD", "ZA", "NA", "SL", "LS", "TZ"] * 30
+    chains = [
+        g.ship(g.produce(country=c, carats=float(rng.integers(1, 100)), on="2020-01-01"),
+               to="BE", on="2020-02-01")
+        for c in codes
+    ]  # fmt: skip
+    pairs = [g.mix([x, y]) for x, y in zip(chains[::2], chains[1::2], strict=True)]
+    quads = [g.mix([x, y]) for x, y in zip(pairs[::2], pairs[1::2], strict=True)]
+    g.mix(quads)
+    return g

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from kpmodel.certificates import DeclaredOrigin
@@ -22,6 +23,9 @@ from kpmodel.provenance._graph import (
 
 if TYPE_CHECKING:
     from kpmodel.provenance._graph import ProvenanceGraph
+
+#: Codes into a table of distinct values (-1 for missing), as text columns are kept.
+Codes = npt.NDArray[np.int32]
 
 #: How many problems an error message lists before it says "and N more".
 MAX_LISTED = 12
@@ -85,10 +89,18 @@ def storage_order(
     order: that is what keeps the memory traffic close to sequential on large graphs.
     """
     n = level.size
-    by_level = np.argsort(level, kind="stable")
-    bounds = np.searchsorted(level[by_level], np.arange(int(level.max(initial=0)) + 2))
-    flows_by_level = np.argsort(level[target], kind="stable")
-    flow_bounds = np.searchsorted(level[target][flows_by_level], np.arange(bounds.size))
+    depths = int(level.max(initial=0)) + 1
+    # Levels in the narrowest integers that hold them: numpy sorts 8- and 16-bit keys stably
+    # by radix, in linear time.
+    narrow = level.astype(np.min_scalar_type(-depths), copy=False)
+    by_level = np.argsort(narrow, kind="stable")
+    bounds = np.zeros(depths + 1, np.int64)
+    np.cumsum(np.bincount(level, minlength=depths), out=bounds[1:])
+    target_level = narrow[target]
+    flows_by_level = np.argsort(target_level, kind="stable")
+    flow_bounds = np.zeros(depths + 1, np.int64)
+    np.cumsum(np.bincount(target_level, minlength=depths), out=flow_bounds[1:])
+    del narrow, target_level
     new_position = np.empty(n, np.int64)
     order = np.empty(n, np.int64)
     key = np.full(n, n, np.int64)  # one array, reset after each level: deep graphs are cheap
@@ -116,41 +128,58 @@ def _listed(ids: np.ndarray[Any, Any], mask: np.ndarray[Any, Any], what: str) ->
     )
 
 
-def _strings(
-    frame: pd.DataFrame, name: str, coded: dict[str, tuple[Any, ...]] | None = None
-) -> np.ndarray[Any, Any]:
+def _coded(frame: pd.DataFrame, name: str) -> tuple[Codes, np.ndarray[Any, Any]]:
+    """Return a text column as codes (-1 for missing) and its distinct values.
+
+    The distinct values are in order of first appearance. No array of one object per row
+    is made: a categorical column costs no hashing of its texts at all, an Arrow-backed
+    one is factorised by Arrow, and each distinct text is converted to Python once.
+    """
     if name not in frame.columns:
-        return np.full(len(frame), None, dtype=object)
-    # Coded first: each distinct text is converted once (not once per row, as converting
-    # an Arrow-backed string column to objects would), and missing values become None.
-    # A categorical column costs no hashing of its texts at all.
+        return np.full(len(frame), -1, np.int32), np.zeros(0, object)
     codes, uniques = pd.factorize(frame[name], use_na_sentinel=True)
-    table = np.empty(len(uniques) + 1, dtype=object)
-    table[:-1] = list(uniques)
-    table[-1] = None
-    values: np.ndarray[Any, Any] = table[codes]
-    if coded is not None:  # kept, so that storing the column needs no second factorisation
-        coded[name] = (values, codes, table[:-1])
-    return values
+    return codes.astype(np.int32, copy=False), np.asarray(uniques, dtype=object)
 
 
-def _check_codes(columns: dict[str, np.ndarray[Any, Any]]) -> None:
-    unknown = []
-    for name in ("origin", "country"):
-        for code in pd.unique(columns[name][pd.notna(columns[name])]):
-            if not isinstance(code, str) or not _known_country(code):
-                unknown.append(f"{name} {code!r}")
-    declared = columns["declared"]
-    codes, values = pd.factorize(declared, use_na_sentinel=True)
-    canonical: list[str | None] = []
-    for value in values:
-        try:
-            canonical.append(str(DeclaredOrigin.parse(value)))
-        except KPModelError:
-            unknown.append(f"declared_origin {value!r}")
-            canonical.append(None)
-    # stored in its one text form
-    columns["declared"] = np.array([*canonical, None], dtype=object)[codes]
+def _recode(codes: Codes, table: npt.NDArray[np.integer[Any]]) -> Codes:
+    """Return ``table[codes]``, with -1 (missing) kept as -1."""
+    return np.append(table, -1).astype(np.int32)[codes]
+
+
+def _by_appearance(codes: Codes, values: np.ndarray[Any, Any]) -> tuple[Codes, Any]:
+    """Renumber `codes` (into `values`) by first appearance, as `pandas.factorize` would."""
+    new, used = pd.factorize(codes, use_na_sentinel=False)
+    missing = np.flatnonzero(used < 0)
+    if missing.size:  # -1 is a value for factorize: take it out again
+        gap = int(missing[0])
+        shift = np.arange(used.size, dtype=np.int32) - (np.arange(used.size) > gap)
+        shift[gap] = -1
+        return shift[new], values[np.delete(used, gap)]
+    return new.astype(np.int32, copy=False), values[used]
+
+
+def _country_codes(country: tuple[Codes, Any], origin: tuple[Codes, Any]) -> tuple[Codes, Any]:
+    """Return where each lot is, a production lot defaulting to its origin (as codes)."""
+    codes, values = country
+    origin_codes, origins = origin
+    fill = (codes < 0) & (origin_codes >= 0)
+    if not fill.any():
+        return codes, values
+    found = pd.Index(values, dtype=object).get_indexer(origins)
+    new = found < 0
+    found[new] = len(values) + np.arange(int(new.sum()))
+    merged = np.concatenate([values, origins[new]]).astype(object)
+    codes = np.where(fill, np.append(found, -1).astype(np.int32)[origin_codes], codes)
+    return _by_appearance(codes, merged)
+
+
+def _check_codes(origin: Any, country: Any, declared: list[str]) -> None:
+    unknown = [
+        f"{name} {code!r}"
+        for name, values in (("origin", origin), ("country", country))
+        for code in values
+        if not isinstance(code, str) or not _known_country(code)
+    ] + declared
     if unknown:
         msg = (
             "the lots frame has codes that are not ISO 3166-1 alpha-2 country codes "
@@ -159,8 +188,28 @@ def _check_codes(columns: dict[str, np.ndarray[Any, Any]]) -> None:
         raise UnknownCodeError(msg)
 
 
+def _declared_codes(declared: tuple[Codes, Any]) -> tuple[Codes, Any, list[str]]:
+    """Return declared origins in their one text form (as codes), and the unparsable ones."""
+    codes, values = declared
+    canonical: list[str | None] = []
+    unknown = []
+    for value in values:
+        try:
+            canonical.append(str(DeclaredOrigin.parse(value)))
+        except KPModelError:
+            unknown.append(f"declared_origin {value!r}")
+            canonical.append(None)
+    table, texts = pd.factorize(np.array(canonical, dtype=object), use_na_sentinel=True)
+    return _recode(codes, table), np.asarray(texts, dtype=object), unknown
+
+
 def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.DataFrame) -> None:
-    """Fill an empty `graph` from `lots` and `flows`; see `ProvenanceGraph.from_frames`."""
+    """Fill an empty `graph` from `lots` and `flows`; see `ProvenanceGraph.from_frames`.
+
+    Text columns are handled as codes into their distinct values throughout, and each
+    intermediate array is dropped as soon as it is used: the transient memory stays a
+    small multiple of the graph's own (tens of millions of lots fit).
+    """
     missing = [c for c in ("lot_id", "carats", "origin") if c not in lots.columns] + [
         f"flows.{c}" for c in ("source", "target", "carats") if c not in flows.columns
     ]
@@ -170,28 +219,28 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
     n = len(lots)
     ids = lots["lot_id"].to_numpy()
     problems: list[str] = []
-    index = pd.Index(ids)
+    index = pd.Index(ids, copy=False)
     if not index.is_unique:
         problems += _listed(ids, index.duplicated(keep="first"), "duplicate lot_id")
 
     carats = pd.to_numeric(lots["carats"], errors="coerce").to_numpy(np.float64)
     problems += _listed(ids, ~(np.isfinite(carats) & (carats > 0)), "carats must be > 0")
 
-    coded: dict[str, tuple[Any, ...]] = {}
-    text = {name: _strings(lots, name, coded) for name in ("origin", "country", "zone", "site")}
-    text["certificate"] = _strings(lots, "certificate", coded)
-    text["declared"] = _strings(lots, "declared_origin")
-    produced = pd.notna(text["origin"])
+    text = {name: _coded(lots, name) for name in ("origin", "country", "zone", "site")}
+    text["certificate"] = _coded(lots, "certificate")
+    produced = text["origin"][0] >= 0
     # A production lot is where it was mined unless the frame says otherwise.
-    text["country"] = np.where(
-        pd.isna(text["country"]) & produced, text["origin"], text["country"]
-    )
-    _check_codes(text)
+    text["country"] = _country_codes(text["country"], text["origin"])
+    declared, declared_values, unknown = _declared_codes(_coded(lots, "declared_origin"))
+    text["declared"] = declared, declared_values
+    _check_codes(text["origin"][1], text["country"][1], unknown)
 
     if "kind" in lots.columns:
-        names, kind_of_name = pd.factorize(_strings(lots, "kind"), use_na_sentinel=False)
+        names, kind_of_name = _coded(lots, "kind")
         known = {kind.value: KIND_CODE[kind] for kind in KINDS}
-        kind = np.array([known.get(k, -1) for k in kind_of_name], dtype=np.int8)[names]
+        kind = np.array([known.get(k, -1) for k in kind_of_name.tolist()], dtype=np.int8)
+        kind = np.append(kind, np.int8(-1))[names]
+        del names
         problems += _listed(ids, kind < 0, f"kind must be one of {sorted(known)!r}")
         problems += _listed(
             ids, (kind == KIND_CODE[Kind.PRODUCE]) != produced, "has an origin iff kind is produce"
@@ -204,6 +253,7 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
         parsed = _dates(raw_on)
         problems += _listed(ids, (parsed.isna() & raw_on.notna()).to_numpy(), "on is not a date")
         on = parsed.to_numpy().astype("datetime64[D]")
+        del parsed
     else:
         on = np.full(n, np.datetime64("NaT"), "datetime64[D]")
 
@@ -212,6 +262,7 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
     lookup = index if index.is_unique else index.drop_duplicates()
     source = _lot_positions(lookup, flows["source"].to_numpy(), n)
     target = _lot_positions(lookup, flows["target"].to_numpy(), n)
+    del lookup, index
     dangling = (source < 0) | (target < 0)
     if dangling.any():
         bad = flows.loc[dangling, ["source", "target"]].head(MAX_LISTED)
@@ -219,10 +270,12 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
             f"flow {s!r} -> {t!r}: refers to a lot that is not in the lots frame"
             for s, t in bad.itertuples(index=False)
         ]
+    del dangling
     bad_flow = ~(np.isfinite(flow_carats) & (flow_carats > 0))
     problems += [
         f"flow row {i}: carats must be > 0" for i in np.flatnonzero(bad_flow)[:MAX_LISTED]
     ]
+    del bad_flow
     if problems:
         _raise(problems)
 
@@ -234,15 +287,8 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
     )
     problems += _listed(ids, received > carats * (1 + CARAT_RTOL), "receives more than it holds")
     problems += _listed(ids, produced & (received > 0), "a production lot cannot have inputs")
-    known_dates = ~np.isnat(on[source]) & ~np.isnat(on[target])
-    late = known_dates & (on[target] < on[source])
-    if late.any():
-        problems += [
-            f"flow {_plain(ids[s])!r} -> {_plain(ids[t])!r}: dated {on[t]} before its source "
-            f"({on[s]}); "
-            "a movement never precedes the production it carries"
-            for s, t in zip(source[late][:MAX_LISTED], target[late][:MAX_LISTED], strict=True)
-        ]
+    del produced
+    problems += _time_travel(ids, on, source, target)
     level = topological_levels(n, source, target)
     problems += _listed(ids, level < 0, "lies on a cycle of flows (or downstream of one)")
     if problems:
@@ -262,37 +308,64 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
     # which lets origin attribution write each level's results in place.
     order, new_position = storage_order(level, source, target)
     identity = bool(np.all(order == np.arange(n)))
-    source, target = new_position[source], new_position[target]
+    source = new_position[source]
+    target = new_position[target]
+    del new_position
     by_target = np.argsort(target, kind="stable")
-
-    columns: dict[str, np.ndarray[Any, Any]] = {
-        "carats": carats,
-        "kind": kind,
-        "on": on,
-        "list_origins": list_origins,
-        "value_usd": value,
-        "level": level.astype(np.int32),
-        "given": given,
-        "received": received,
-    }
-    factorized = [
-        coded[name][1:]
-        if name in coded and coded[name][0] is text[name]
-        else pd.factorize(text[name], use_na_sentinel=True)
-        for name in _STRING_COLUMNS
-    ]
-    interned = graph._intern([np.asarray(u, dtype=object) for _, u in factorized])
-    for name, (codes, _), table in zip(_STRING_COLUMNS, factorized, interned, strict=True):
-        columns[name] = np.append(table, np.int32(-1))[codes]
-    graph._lots = {name: column[order] for name, column in columns.items()}
     graph._flows = {
         "source": source[by_target],
         "target": target[by_target],
         "carats": flow_carats[by_target],
     }
-    graph._n, graph._m = n, len(flow_carats)
+    del source, target, by_target
+    graph._m = len(flow_carats)
+
+    interned = graph._intern([text[name][1] for name in _STRING_COLUMNS])
+    columns: dict[str, Any] = {
+        "carats": carats,
+        "kind": kind,
+        "on": on,
+        "list_origins": list_origins,
+        "value_usd": value,
+        "level": level,
+        "given": given,
+        "received": received,
+        **{
+            name: (text.pop(name)[0], table)
+            for name, table in zip(_STRING_COLUMNS, interned, strict=True)
+        },
+    }
+    del carats, kind, on, list_origins, value, level, given, received
+    stored: dict[str, np.ndarray[Any, Any]] = {}
+    for name in list(columns):  # one column at a time: each unordered copy is freed at once
+        column = columns.pop(name)
+        if isinstance(column, tuple):
+            codes, table = column
+            stored[name] = _recode(codes[order], table)
+        elif name == "level":
+            stored[name] = column[order].astype(np.int32)
+        else:
+            stored[name] = column[order]
+        del column
+    graph._lots = stored
+    graph._n = n
     is_range = ids.dtype.kind in "iu" and bool(np.all(ids == np.arange(n)))
-    graph._ids = None if (is_range and identity) else pd.Index(ids[order])
+    graph._ids = None if (is_range and identity) else pd.Index(ids[order], copy=False)
+
+
+def _time_travel(ids: Any, on: Any, source: IntArray, target: IntArray) -> list[str]:
+    """List the flows dated before their source (a movement never precedes production)."""
+    if np.isnat(on).all():
+        return []
+    source_on, target_on = on[source], on[target]
+    late = np.flatnonzero(target_on < source_on)  # NaT compares False: unknown dates pass
+    del source_on, target_on
+    return [
+        f"flow {_plain(ids[s])!r} -> {_plain(ids[t])!r}: dated {on[t]} before its source "
+        f"({on[s]}); "
+        "a movement never precedes the production it carries"
+        for s, t in zip(source[late][:MAX_LISTED], target[late][:MAX_LISTED], strict=True)
+    ]
 
 
 def _lot_positions(index: pd.Index[Any], values: np.ndarray[Any, Any], n: int) -> IntArray:
@@ -303,6 +376,8 @@ def _lot_positions(index: pd.Index[Any], values: np.ndarray[Any, Any], n: int) -
         start = index[0] if n else 0
         if n and index[-1] - start == n - 1 and values.dtype.kind in "iu":
             positions = values.astype(np.int64) - start
+            if positions.size == 0 or (positions.min() >= 0 and positions.max() < n):
+                return positions  # the usual case: no second pass to mark dangling flows
             return np.where((positions >= 0) & (positions < n), positions, -1)
     return np.asarray(index.get_indexer(pd.Index(values)), dtype=np.int64)
 

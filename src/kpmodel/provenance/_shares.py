@@ -8,6 +8,7 @@ import itertools
 import mmap
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, cast
@@ -439,8 +440,8 @@ def unknown_fraction(graph: ProvenanceGraph) -> FloatArray:
 
 # -- the adaptive propagation ------------------------------------------------------------
 
-#: A level is stored dense when the measured bound on its share entries (each lot's own
-#: entries plus those of its inputs, at most one per origin) exceeds this fraction of
+#: A level is stored dense when its share entries (measured after a sparse product, or
+#: counted from its support when it draws on dense rows) exceed this fraction of
 #: lots x origins; below it, the level is kept as sparse rows.
 DENSE_AT = 0.25
 
@@ -474,6 +475,37 @@ def zeros(shape: int | tuple[int, ...], dtype: Any = np.float64) -> Any:
     with contextlib.suppress(OSError):
         mapped.madvise(mmap.MADV_NOHUGEPAGE)
     return np.frombuffer(mapped, dtype=item).reshape(dims)
+
+
+#: Linux's MADV_POPULATE_WRITE (Linux 5.14), which Python's mmap names only from 3.12.
+_POPULATE_WRITE: int | None = getattr(
+    mmap, "MADV_POPULATE_WRITE", 23 if sys.platform.startswith("linux") else None
+)
+
+
+def populate(array: Any, threads: int = 2) -> None:
+    """Fault in every page of an array made by `zeros` now, with a few threads.
+
+    A dense result is written whole. Asking the kernel to fill its pages, in one call per
+    thread over a share of the range, costs less than one fault per page as rows are
+    written (on this project's 2-core VM: 1.3-1.7 s against 2.1-2.3 s for 1.6 GB). Arrays
+    that are not mapped, or kernels without the call, are left as they are.
+    """
+    mapped = array
+    while mapped is not None and not isinstance(mapped, mmap.mmap):
+        mapped = getattr(mapped, "base", None)
+    if mapped is None or _POPULATE_WRITE is None:
+        return
+    size = len(mapped)
+    cuts = [size * i // threads // mmap.PAGESIZE * mmap.PAGESIZE for i in range(threads)]
+    cuts.append(size)
+
+    def fill(start: int, stop: int) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            mapped.madvise(_POPULATE_WRITE, start, stop - start)
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(fill, cuts[:-1], cuts[1:]))
 
 
 def default_max_memory() -> int:
@@ -629,39 +661,90 @@ def _select(
     return new_ptr, indices[keep], data[keep]
 
 
-def estimate_bytes(system: _System) -> tuple[int, int, int, int]:
-    """Return (bytes needed at most, the most share entries, those of sparse levels, work).
+#: Lots' sets of origins are tracked as bit sets (one 64-bit word per 64 origins) while
+#: they need at most this many words per lot; beyond it, a bound on their size is used.
+_SUPPORT_WORDS = 32
 
-    A lot holds at most its own entries plus its inputs' entries, and never more than one
-    per origin: propagating that bound costs one pass of additions over the flows. The
-    work is the bound on the multiply-adds of the forward propagation (every input's
-    entries, summed over the lots).
+#: The number of set bits of each byte, for numpy versions without ``bitwise_count``.
+_BITS_IN_BYTE = np.array([bin(i).count("1") for i in range(256)], np.int64)
+
+
+def _count_bits(words: npt.NDArray[np.uint64]) -> IntArray:
+    """Return the number of set bits in each row of `words` (rows x words)."""
+    if hasattr(np, "bitwise_count"):
+        return cast(IntArray, np.bitwise_count(words).sum(axis=1, dtype=np.int64))
+    return _count_bits_by_byte(words)  # pragma: no cover - numpy < 2.0
+
+
+def _count_bits_by_byte(words: npt.NDArray[np.uint64]) -> IntArray:
+    """`_count_bits` by a table of the bits in each byte (numpy < 2.0)."""
+    as_bytes = (
+        np.ascontiguousarray(words).view(np.uint8).reshape(words.shape[0], 8 * words.shape[1])
+    )
+    return cast(IntArray, _BITS_IN_BYTE[as_bytes].sum(axis=1))
+
+
+def supports(system: _System, budget: int = sys.maxsize) -> IntArray:
+    """Return how many origins each row's shares hold under mass balance (its support).
+
+    A lot holds the origins of its own entries and of its inputs: the union of their
+    sets. With up to ``64 * _SUPPORT_WORDS`` origins the sets are propagated as bit sets
+    (one OR per flow and word), so the counts are exact; beyond, each count is bounded by
+    the sum of its inputs' counts (at most one per origin). Rules other than mass balance
+    only drop entries (`taint`, `de_minimis`) or may change the support (a custom rule):
+    the counts decide storage and the memory estimate, never a share. The bit sets take
+    ``8 * words`` bytes per lot; above `budget` bytes, the bound is used.
     """
     k, m = system.k, system.positions.size
-    bound = np.zeros(k + m, np.int64)
-    bound[:k] = 1
-    need = 0
-    sparse_entries = 0
-    work = 0
-    entry = system.indices.itemsize + 8
+    words = -(-k // 64)
+    count = np.zeros(m, np.int64)
+    if words > _SUPPORT_WORDS or (k + m) * words * 8 > budget:
+        bound = np.ones(k + m, np.int64)
+        for a, b in itertools.pairwise(system.bounds):
+            ptr, cols, _ = _block(system, a, b)
+            bound[k + a : k + b] = np.minimum(_row_sums(ptr, bound[cols]), k)
+        return bound[k:]
+    bits = np.zeros((k + m, words), np.uint64)
+    origin = np.arange(k)
+    bits[origin, origin // 64] = np.left_shift(np.uint64(1), (origin % 64).astype(np.uint64))
     for a, b in itertools.pairwise(system.bounds):
         ptr, cols, _ = _block(system, a, b)
-        rows = _row_sums(ptr, bound[cols])
-        work += int(rows.sum())
-        np.minimum(rows, k, out=rows)
-        bound[k + a : k + b] = rows
-        total = int(rows.sum())
-        if total > DENSE_AT * (b - a) * k:
+        filled = np.flatnonzero(np.diff(ptr) > 0)
+        if filled.size:
+            gathered = bits[cols]
+            bits[k + a + filled] = np.bitwise_or.reduceat(gathered, ptr[filled], axis=0)
+        count[a:b] = _count_bits(bits[k + a : k + b])
+    return count
+
+
+def is_dense_level(support: IntArray, k: int) -> bool:
+    """Whether a level whose rows hold `support` origins is stored dense."""
+    return int(support.sum()) > DENSE_AT * support.size * k
+
+
+def estimate_bytes(system: _System, support: IntArray) -> tuple[int, int, int]:
+    """Return (bytes needed at most, entries of sparse levels, work) from the supports.
+
+    The work is the multiply-adds of the forward propagation (every input's entries,
+    summed over the lots), plus the entries written by dense levels.
+    """
+    k, m = system.k, system.positions.size
+    held = np.concatenate([np.ones(k, np.int64), support])
+    entry = system.indices.itemsize + 8
+    need = sparse_entries = 0
+    work = int(held[system.indices].sum())
+    for a, b in itertools.pairwise(system.bounds):
+        if is_dense_level(support[a:b], k):
             need += (b - a) * k * 8
-            # Dense rows are written whole, their pages touched on the way.
             work += (b - a) * k
         else:
+            total = int(support[a:b].sum())
             need += total * entry
             sparse_entries += total
-    entries = int(bound[k:].sum())
     matrix = system.indices.nbytes + system.data.nbytes + system.indptr.nbytes
-    # The stored levels, the system itself, and the result when it is assembled.
-    return need + 2 * matrix + min(entries * entry, m * k * 8), entries, sparse_entries, work
+    # The stored levels, the support counts, the system itself, and the assembled result.
+    result = min(int(support.sum()) * entry, m * k * 8)
+    return need + 2 * matrix + 8 * m + result, sparse_entries, work
 
 
 class _Store:
@@ -671,9 +754,20 @@ class _Store:
     used; sparse levels are CSR rows appended after k unit rows (one per origin).
     """
 
-    def __init__(self, k: int, m: int, index_type: Any, capacity: int = 0) -> None:
+    def __init__(
+        self, k: int, m: int, index_type: Any, capacity: int = 0, *, whole: bool = False
+    ) -> None:
         self.k, self.m = k, m
         self.dense: FloatArray | None = None
+        self.filling: threading.Thread | None = None
+        if whole:
+            # Every row will be read back dense (the result is dense): fill the dense
+            # array's pages in the background while the first, sparse, levels are solved.
+            self.dense = zeros((m, k))
+            self.filling = threading.Thread(
+                target=populate, args=(self.dense, min(os.cpu_count() or 1, 4)), daemon=True
+            )
+            self.filling.start()
         self.is_dense = np.zeros(k + m, bool)
         self.entries = np.zeros(k + m, np.int64)
         self.entries[:k] = 1
@@ -686,7 +780,12 @@ class _Store:
         self.indices[:k] = np.arange(k)
         self.data[:k] = 1.0
         self.used = k
+        self.dense_rows = 0
         self.levels: list[tuple[int, int, bool]] = []
+
+    def stored_bytes(self) -> int:
+        """Return the bytes the solved levels hold (dense rows and sparse entries)."""
+        return self.dense_rows * self.k * 8 + self.used * (self.indices.itemsize + 8)
 
     def reserve(self, extra: int) -> None:
         if self.used + extra > self.indices.size:
@@ -700,6 +799,9 @@ class _Store:
         if self.dense is None:
             # calloc'ed: the pages of rows never stored dense are never touched.
             self.dense = zeros((self.m, self.k))
+        if self.filling is not None:
+            self.filling.join()
+            self.filling = None
         return self.dense
 
     def product(
@@ -746,6 +848,7 @@ class _Store:
         assert self.dense is not None
         self.ptr[k + a + 1 : k + b + 1] = self.ptr[k + a]
         self.is_dense[k + a : k + b] = True
+        self.dense_rows += b - a
         self.entries[k + a : k + b] = np.count_nonzero(self.dense[a:b], axis=1)
         self.levels.append((a, b, True))
 
@@ -777,6 +880,14 @@ class _Store:
     def to_sparse(self, rows: IntArray | None) -> sp.csr_array:
         """Return the shares of `rows` (all rows when None) as a CSR array."""
         k = self.k
+        if not self.is_dense.any() and self.levels == sorted(self.levels):
+            # Sparse levels appended in order are already the CSR of every row.
+            shares = sp.csr_array(
+                (self.data[k : self.used], self.indices[k : self.used], self.ptr[k:] - k),
+                shape=(self.m, k),
+                copy=False,
+            )
+            return shares if rows is None else sp.csr_array(shares[rows])
         counts, indices, data = [], [], []
         for a, b, dense in sorted(self.levels):
             if dense:
@@ -860,43 +971,90 @@ def _matvecs(
         list(pool.map(run, cuts[:-1], cuts[1:]))
 
 
-def solve(system: _System, rule: MixingRule | None, bar: Any = None, capacity: int = 0) -> _Store:
-    """Solve the system level block by level block, storing each level dense or sparse."""
+def solve(
+    system: _System,
+    support: IntArray,
+    rule: MixingRule | None,
+    bar: Any = None,
+    capacity: int = 0,
+    guard: Callable[[int], None] | None = None,
+    *,
+    dense_result: bool = False,
+) -> _Store:
+    """Solve the system level block by level block, storing each level dense or sparse.
+
+    A level whose inputs are all stored sparse is first solved as sparse rows (a
+    sparse-times-sparse product, in place after the stored rows); it is kept that way
+    unless its measured entries make it dense. A level drawing on dense rows is solved
+    dense (an in-place sparse-times-dense product), and stored dense when its `support`
+    says so, else converted to sparse rows. `guard`, when given, is called with the
+    bytes stored after each level (a custom rule can hold more than the supports say).
+    `dense_result` says every row will be read back dense.
+    """
     k, m = system.k, system.positions.size
-    store = _Store(k, m, system.indices.dtype, capacity)
+    store = _Store(k, m, system.indices.dtype, capacity, whole=dense_result)
     workers = min(os.cpu_count() or 1, 4) if m >= 2 * _ROWS_PER_THREAD else 1
     with ThreadPoolExecutor(workers) if workers > 1 else contextlib.nullcontext() as pool:
         for a, b in itertools.pairwise(system.bounds):
             ptr, cols, vals = _block(system, a, b)
-            bound = int(np.minimum(_row_sums(ptr, store.entries[cols]), k).sum())
             on_dense = store.is_dense[cols]
-            any_dense = bool(on_dense.any())
-            sparse_part = _select(ptr, cols, vals, ~on_dense) if any_dense else (ptr, cols, vals)
-            keep_sparse = bound <= DENSE_AT * (b - a) * k and not any_dense
-            cp, cj, cx = store.product(*sparse_part, upto=k + a, into_store=keep_sparse)
-            if not keep_sparse:
-                out = store.dense_array()[a:b] if bound > DENSE_AT * (b - a) * k else None
-                dense_out = np.zeros((b - a, k)) if out is None else out
-                dense_out[np.repeat(np.arange(b - a), np.diff(cp)), cj] = cx
-                if any_dense:
-                    dp, dj, dx = _select(ptr, cols, vals, on_dense)
-                    _matvecs(dp, dj - k, dx, store.dense_array(), dense_out, pool)
-                if rule is not None:
-                    _apply_rule(rule, dense_out, slice(None))
-                if out is not None:
-                    store.mark_dense(a, b)
-                else:
-                    store.append_sparse(a, *_as_csr(dense_out, cp.dtype))
+            if on_dense.any():
+                _solve_on_dense(store, a, (ptr, cols, vals), on_dense, support[a:b], rule, pool)
             else:
-                if rule is not None:
-                    ruled = np.zeros((b - a, k))
-                    ruled[np.repeat(np.arange(b - a), np.diff(cp)), cj] = cx
-                    _apply_rule(rule, ruled, slice(None))
-                    cp, cj, cx = _as_csr(ruled, cp.dtype)
-                store.append_sparse(a, cp, cj, cx, in_place=rule is None)
+                _solve_on_sparse(store, a, (ptr, cols, vals), rule)
+            if guard is not None:
+                guard(store.stored_bytes())
             if bar is not None:
                 bar.update(b - a)
     return store
+
+
+_Block = tuple[IntArray, IntArray, FloatArray]
+
+
+def _solve_on_sparse(store: _Store, a: int, block: _Block, rule: MixingRule | None) -> None:
+    """Solve a level whose inputs are all sparse rows; store it by its measured density."""
+    k = store.k
+    rows = block[0].size - 1
+    cp, cj, cx = store.product(*block, upto=k + a, into_store=True)
+    if rule is None and cj.size <= DENSE_AT * rows * k:
+        store.append_sparse(a, cp, cj, cx, in_place=True)
+        return
+    solved = np.zeros((rows, k)) if rule is not None else store.dense_array()[a : a + rows]
+    solved[np.repeat(np.arange(rows), np.diff(cp)), cj] = cx
+    if rule is not None:
+        _apply_rule(rule, solved, slice(None))
+        if np.count_nonzero(solved) <= DENSE_AT * rows * k:
+            store.append_sparse(a, *_as_csr(solved, cp.dtype))
+            return
+        store.dense_array()[a : a + rows] = solved
+    store.mark_dense(a, a + rows)
+
+
+def _solve_on_dense(
+    store: _Store,
+    a: int,
+    block: _Block,
+    on_dense: npt.NDArray[np.bool_],
+    support: IntArray,
+    rule: MixingRule | None,
+    pool: ThreadPoolExecutor | None,
+) -> None:
+    """Solve a level that draws on dense rows; dense or sparse as its support says."""
+    k = store.k
+    rows = block[0].size - 1
+    keep_dense = is_dense_level(support, k)
+    solved = store.dense_array()[a : a + rows] if keep_dense else np.zeros((rows, k))
+    cp, cj, cx = store.product(*_select(*block, ~on_dense), upto=k + a, into_store=False)
+    solved[np.repeat(np.arange(rows), np.diff(cp)), cj] = cx
+    dp, dj, dx = _select(*block, on_dense)
+    _matvecs(dp, dj - k, dx, store.dense_array(), solved, pool)
+    if rule is not None:
+        _apply_rule(rule, solved, slice(None))
+    if keep_dense:
+        store.mark_dense(a, a + rows)
+    else:
+        store.append_sparse(a, *_as_csr(solved, cp.dtype))
 
 
 #: With `lots=` and mass balance, the shares are found backwards from the lots asked for
@@ -1127,7 +1285,8 @@ def origin_shares(
     else:
         ids, wanted = _wanted(graph, lots)
     system = _system(graph, code, k, wanted)
-    need, entries, sparse_entries, work = estimate_bytes(system)
+    support = supports(system, budget=max_memory // 4)
+    need, sparse_entries, work = estimate_bytes(system, support)
     backwards = (
         wanted is not None
         and rule is proportional
@@ -1140,12 +1299,10 @@ def origin_shares(
             + 8 * system.positions.size * (group + 1)
             + 16 * wanted.size * k
         )
+    task = f"origin_shares(by={by!r}) over {system.positions.size:,} lots x {k} origins"
     _limits.check_memory(
         need,
-        what=(
-            f"origin_shares(by={by!r}) over {system.positions.size:,} lots x {k} origins "
-            "(estimated before starting)"
-        ),
+        what=f"{task} (estimated before starting)",
         change=_remedies(by, sparse),
         limit=max_memory,
     )
@@ -1159,10 +1316,8 @@ def origin_shares(
             if bar is not None:
                 bar.close()
         if sparse is None:
-            size = solved.size
-            sparse = size > DENSE_LIMIT or (
-                size * 8 > SMALL_RESULT and 3 * int(np.count_nonzero(solved)) < size
-            )
+            rows_asked, origins = solved.shape
+            sparse = _is_sparse_result(rows_asked, origins, int(np.count_nonzero(solved)))
         return OriginShares(
             values=sp.csr_array(solved) if sparse else solved,
             lots=ids,
@@ -1170,24 +1325,41 @@ def origin_shares(
             by=by,
             mixing=repr(rule),
         )
+    capacity = min(sparse_entries, max_memory // (2 * (8 + system.indices.itemsize)))
+    overhead = 2 * (system.indices.nbytes + system.data.nbytes) + 8 * system.positions.size
+
+    def guard(stored: int) -> None:
+        _limits.check_memory(
+            overhead + stored,
+            what=f"{task} (measured while solving: the mixing rule kept more origins "
+            "than mass balance would)",
+            change=_remedies(by, sparse),
+            limit=max_memory,
+        )
+
+    # The store's dense array is the result itself when every lot is asked in order.
+    in_order = wanted is None and bool(np.all(system.positions == np.arange(len(graph))))
+    dense_result = in_order and (
+        sparse is False
+        or (sparse is None and not _is_sparse_result(len(ids), k, int(support.sum())))
+    )
+    ruled = None if rule is proportional else rule
     bar = _bar(progress, system.positions.size, "origin shares")
     try:
-        capacity = min(sparse_entries, max_memory // (2 * (8 + system.indices.itemsize)))
-        store = solve(system, None if rule is proportional else rule, bar, capacity)
+        store = solve(system, support, ruled, bar, capacity, guard, dense_result=dense_result)
     finally:
         if bar is not None:
             bar.close()
     rows_out = len(ids)
-    measured = int(store.entries[k:].sum()) if wanted is None else entries
+    measured = int(store.entries[k:].sum()) if wanted is None else int(support.sum())
     if sparse is None:
-        size = rows_out * k
-        sparse = size > DENSE_LIMIT or (size * 8 > SMALL_RESULT and 3 * measured < size)
+        sparse = _is_sparse_result(rows_out, k, measured)
     # The result's rows: every lot in storage order, or the lots asked for.
     if wanted is not None:
         renumber = np.full(len(graph), -1, np.int64)
         renumber[system.positions] = np.arange(system.positions.size)
         rows: IntArray | None = renumber[wanted]
-    elif bool(np.all(system.positions == np.arange(len(graph)))):
+    elif in_order:
         rows = None
     else:
         rows = np.empty(len(graph), np.int64)
@@ -1201,6 +1373,12 @@ def origin_shares(
         by=by,
         mixing=repr(rule),
     )
+
+
+def _is_sparse_result(rows: int, k: int, entries: int) -> bool:
+    """Whether a result of `rows` x `k` shares, `entries` of them non-zero, is sparse."""
+    size = rows * k
+    return size > DENSE_LIMIT or (size * 8 > SMALL_RESULT and 3 * entries < size)
 
 
 def _remedies(by: str, sparse: bool | None) -> str:

@@ -28,6 +28,8 @@ _KINDS = pd.CategoricalDtype(["production", "pool", "parcel"])
 _FATES = pd.CategoricalDtype(["destination", "seized", "stock", "pooled", "split"])
 _SEIZED_BY = pd.CategoricalDtype(["", "border", "import_verification", "footprint", "import_ban"])
 _FLOW_KINDS = pd.CategoricalDtype(["mix", "split"])
+#: The kinds of `SimulationResult.provenance_frames`: the book's three, then the movements.
+_PROVENANCE_KINDS = pd.CategoricalDtype(["produce", "mix", "split", "ship", "smuggle", "seize"])
 
 
 class SimulationResult:
@@ -159,7 +161,8 @@ class SimulationResult:
         certificate number and declared origin, and ``list_origins`` when the exporting hub
         lists origins), and every seizure a ``seize`` lot. Columns: ``lot_id, carats,
         origin, kind, on, country, zone, value_usd, certificate, declared_origin,
-        list_origins``, and ``simulated_lot`` (the lot of `lots` a row carries).
+        list_origins``, and ``simulated_lot`` (the lot of `lots` a row carries). The text
+        columns are categoricals (a few bytes a row, however many millions of rows).
 
         Examples
         --------
@@ -171,7 +174,7 @@ class SimulationResult:
         a = self._arrays
         b = a.book
         n_lots = b.carats.size
-        countries = np.array(a.net.countries, dtype=object)
+        countries = pd.CategoricalDtype(list(a.net.countries))
         dates = np.asarray(self._dates, dtype="datetime64[D]")
         # where each lot of the simulation sits before it moves
         place = b.location.copy()
@@ -179,87 +182,103 @@ class SimulationResult:
         parcels = np.flatnonzero(b.kind == en.PARCEL)
         place[parcels] = b.location[b.pool_lot[b.parent_pool[parcels]]]
 
-        legs = self._legs
-        leg_lot = legs["lot"].to_numpy()
-        leg_id = n_lots + np.arange(len(legs))
+        legs = a.legs
+        leg_lot = np.asarray(legs["lot"], dtype=np.int64)
+        leg_id = n_lots + np.arange(leg_lot.size)
         order = np.argsort(leg_lot, kind="stable")  # legs of one lot stay in time order
-        parent = np.empty(len(legs), dtype=np.int64)
+        parent = np.empty(leg_lot.size, dtype=np.int64)
         first = np.r_[True, leg_lot[order][1:] != leg_lot[order][:-1]]
         parent[order] = np.where(first, leg_lot[order], np.r_[-1, leg_id[order][:-1]])
         tip = np.arange(n_lots)
         tip[leg_lot[order]] = leg_id[order]  # the last leg wins
-        certified = legs["certified"].to_numpy()
-        certificate = np.full(len(legs), None, dtype=object)
-        certificate[certified] = self.parcels["number"].to_numpy()
-        labels = {
-            int(x): self._label(int(x)) for x in np.unique(legs["label"]) if x >= -1 or x <= -3
-        }
-        text = {label: str(origin) for label, origin in labels.items()}
-        declared = np.array([text.get(int(x)) for x in legs["label"]], dtype=object)
-        listing = {
-            self._index(hub.country): self.scenario.controls.origin_listing_on_mixed
-            or hub.certifies == "list_origins"
-            for hub in self.scenario.hubs
-        }
-        exporter = legs["exporter"].to_numpy()
-        lists = np.array([listing.get(int(c), False) for c in exporter], dtype=bool) & certified
+        del order, first
+        label = np.asarray(legs["label"], dtype=np.int64)
+        certified = label != en.UNDOCUMENTED
+        certificate, issuer, issued = self._certificate_index()
+        numbers = _numbers(
+            [a.net.countries[c] for c in issuer.tolist()],
+            [self._dates[d].year for d in issued.tolist()],
+            range(issuer.size),
+        )
+        low = int(label.min(initial=0))
+        present = np.flatnonzero(np.bincount(label - low)) if label.size else label
+        texts = [
+            None if x == en.UNDOCUMENTED else str(self._label(x)) for x in (present + low).tolist()
+        ]
+        codes, declared_texts = pd.factorize(np.array(texts, dtype=object))
+        table = np.full(present.size and int(present[-1]) + 1, -1, np.int64)
+        table[present] = codes
+        declared = table[label - low]
+        del label, table
+        listing = np.zeros(len(countries.categories), dtype=bool)
+        for hub in self.scenario.hubs:
+            listing[self._index(hub.country)] = (
+                self.scenario.controls.origin_listing_on_mixed or hub.certifies == "list_origins"
+            )
+        lists = listing[np.asarray(legs["exporter"])] & certified
 
         seized = np.flatnonzero(b.fate == en.SEIZED)
-        seize_id = n_lots + len(legs) + np.arange(seized.size)
-        country_of = np.concatenate([place, legs["importer"].to_numpy()])
+        seize_id = n_lots + leg_lot.size + np.arange(seized.size)
+        importer = np.asarray(legs["importer"], dtype=np.int64)
+        country_of = np.concatenate([place, importer])
+        moved = leg_lot.size + seized.size
 
-        base = self.lots
-        kinds = np.array(["produce", "mix", "split"], dtype=object)[b.kind]
+        origin = np.full(n_lots + moved, -1)
+        origin[: b.n_production] = a.net.zone_country[a.zone]
+        zone = np.full(n_lots + moved, -1)
+        zone[: b.n_production] = a.zone
+        kind = np.concatenate([b.kind, np.where(certified, 3, 4), np.full(seized.size, 5)]).astype(
+            np.int8
+        )
         lots = pd.DataFrame(
             {
                 "lot_id": np.concatenate([np.arange(n_lots), leg_id, seize_id]),
                 "carats": np.concatenate([b.carats, b.carats[leg_lot], b.carats[seized]]),
-                "origin": np.concatenate(
-                    [
-                        base["origin"].astype(object).to_numpy(),
-                        np.full(len(legs) + seized.size, None),
-                    ]
-                ),
-                "kind": np.concatenate(
-                    [kinds, np.where(certified, "ship", "smuggle"), np.full(seized.size, "seize")]
-                ),
+                "origin": pd.Categorical.from_codes(origin, dtype=countries),
+                "kind": pd.Categorical.from_codes(kind, dtype=_PROVENANCE_KINDS),
                 "on": np.concatenate(
                     [dates[b.step], dates[b.step[leg_lot]], dates[b.step[seized]]]
                 ),
-                "country": countries[
-                    np.concatenate([place, legs["importer"].to_numpy(), country_of[tip[seized]]])
-                ],
-                "zone": np.concatenate(
-                    [
-                        base["zone"].astype(object).to_numpy(),
-                        np.full(len(legs) + seized.size, None),
-                    ]
+                "country": pd.Categorical.from_codes(
+                    np.concatenate([place, importer, country_of[tip[seized]]]), dtype=countries
                 ),
+                "zone": _zones(a.net, zone),
                 "value_usd": np.concatenate([b.value, b.value[leg_lot], b.value[seized]]),
-                "certificate": np.concatenate(
-                    [np.full(n_lots, None), certificate, np.full(seized.size, None)]
+                "certificate": pd.Categorical.from_codes(
+                    np.concatenate([np.full(n_lots, -1), certificate, np.full(seized.size, -1)]),
+                    categories=pd.Index(numbers),
                 ),
-                "declared_origin": np.concatenate(
-                    [np.full(n_lots, None), declared, np.full(seized.size, None)]
+                "declared_origin": pd.Categorical.from_codes(
+                    np.concatenate([np.full(n_lots, -1), declared, np.full(seized.size, -1)]),
+                    categories=pd.Index(declared_texts),
                 ),
                 "list_origins": np.concatenate(
                     [np.zeros(n_lots, dtype=bool), lists, np.zeros(seized.size, dtype=bool)]
                 ),
                 "simulated_lot": np.concatenate([np.arange(n_lots), leg_lot, seized]),
-            }
+            },
+            copy=False,  # fresh arrays: no second copy of tens of millions of rows
         )
-        moves = self.flows
-        mixing = (moves["kind"] == "mix").to_numpy()
-        source = moves["source"].to_numpy().copy()
+        del origin, zone, kind, place, importer, country_of, certificate, declared, lists
+        book = a.book
+        parts = (book.flow_source, book.flow_target, book.flow_carats, book.flow_kind)
+        source, target, carats, flow_kind = (
+            np.concatenate(p) if p else np.zeros(0, dtype=np.int64) for p in parts
+        )
+        mixing = flow_kind == _FLOW_KINDS.categories.get_loc("mix")
+        del flow_kind
+        source = source.astype(np.int64)
         source[mixing] = tip[source[mixing]]  # goods are pooled where their last leg took them
+        del mixing
         flows = pd.DataFrame(
             {
                 "source": np.concatenate([parent, tip[seized], source]),
-                "target": np.concatenate([leg_id, seize_id, moves["target"].to_numpy()]),
+                "target": np.concatenate([leg_id, seize_id, target.astype(np.int64)]),
                 "carats": np.concatenate(
-                    [b.carats[leg_lot], b.carats[seized], moves["carats"].to_numpy()]
+                    [b.carats[leg_lot], b.carats[seized], carats.astype(np.float64)]
                 ),
-            }
+            },
+            copy=False,
         )
         return lots, flows
 
@@ -298,10 +317,37 @@ class SimulationResult:
     @functools.cached_property
     def _certified(self) -> pd.DataFrame:
         legs = self._legs[self._legs["certified"]].copy()
-        keys = ["exporter", "importer", "step", "label"]
-        number = legs.groupby(keys, sort=True).ngroup()
-        legs["certificate"] = number.to_numpy()
+        certificate, _, _ = self._certificate_index()
+        legs["certificate"] = certificate[legs.index.to_numpy()]
         return legs
+
+    def _certificate_index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return each leg's certificate, and each certificate's exporter and step.
+
+        A certificate covers the legs of one exporter, importer, step and declared label
+        (-1 for a smuggled leg); certificates are numbered in the order of those keys. One
+        hash of a combined key, then a sort of the certificates only.
+        """
+        a = self._arrays
+        lot, exporter, importer, label = (
+            np.asarray(a.legs[name], dtype=np.int64)
+            for name in ("lot", "exporter", "importer", "label")
+        )
+        certified = label != en.UNDOCUMENTED
+        countries, steps = len(a.net.countries), len(self._dates)
+        low = int(label.min(initial=0))
+        labels = int(label.max(initial=0)) - low + 1
+        key = ((exporter * countries + importer) * steps + a.book.step[lot]) * labels + (
+            label - low
+        )  # sorts as (exporter, importer, step, label) does
+        del lot, importer
+        codes, keys = pd.factorize(key[certified])
+        rank = np.empty(keys.size, np.int64)
+        rank[np.argsort(keys)] = np.arange(keys.size)
+        certificate = np.full(label.size, -1, np.int64)
+        certificate[certified] = rank[codes]
+        keys = np.sort(keys) // labels
+        return certificate, keys // (countries * steps), keys % steps
 
     @functools.cached_property
     def certificates(self) -> pd.DataFrame:
@@ -328,9 +374,7 @@ class SimulationResult:
         year = [self._dates[s].year for s in first["step"]]
         return pd.DataFrame(
             {
-                "number": [
-                    f"{c}-{y}-{i:06d}" for c, y, i in zip(exporter, year, first.index, strict=True)
-                ],
+                "number": _numbers(exporter, year, first.index),
                 "issuing_country": exporter,
                 "destination_country": [countries[i] for i in first["importer"]],
                 "issued": [self._dates[s] for s in first["step"]],
@@ -892,6 +936,11 @@ def _dot(a: Any, b: Any) -> float:
 
 def _ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator > 0 else math.nan
+
+
+def _numbers(exporters: Any, years: Any, index: Any) -> list[str]:
+    """Return the certificate numbers ``BW-2015-000042``: exporter, year, certificate index."""
+    return [f"{c}-{y}-{i:06d}" for c, y, i in zip(exporters, years, index, strict=True)]
 
 
 def _zones(net: en.Network, zone: np.ndarray) -> pd.Categorical:

@@ -5,11 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+import numpy as np
+import pandas as pd
 from hypothesis import strategies as st
 
 from kpmodel.provenance import ProvenanceGraph
 
-__all__ = ["provenance_graphs"]
+__all__ = ["provenance_frames", "provenance_graphs"]
+
+#: The text columns of a lots frame that `provenance_frames` may store in another form.
+_TEXT_COLUMNS = ("kind", "origin", "country", "zone", "site", "certificate", "declared_origin")
+#: The optional columns of a lots frame that `provenance_frames` may leave out.
+_OPTIONAL_COLUMNS = ("kind", "on", "zone", "site", "value_usd", "certificate", "list_origins")
 
 #: A few real producer, hub and neighbour countries; small, so that mixing happens often.
 DEFAULT_COUNTRIES = ("AE", "BE", "BW", "CF", "CM", "IN", "RU")
@@ -107,3 +114,56 @@ def provenance_graphs(
     flows["source"] = flows["source"].map(rename)
     flows["target"] = flows["target"].map(rename)
     return ProvenanceGraph.from_frames(lots, flows)
+
+
+@st.composite
+def provenance_frames(
+    draw: st.DrawFn, *, min_lots: int = 1, max_lots: int = 25
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Generate valid ``(lots, flows)`` frames for `ProvenanceGraph.from_frames`.
+
+    The frames of a graph from `provenance_graphs`, in the forms users give them: rows in
+    any order, integer or string lot ids, text columns as objects, pandas strings or
+    categoricals (with unused categories), optional columns left out, and the ``country``
+    of some lots or every ``declared_origin`` left out (for `from_frames` to derive).
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> from kpmodel.testing.strategies import provenance_frames
+    >>> @settings(max_examples=5)
+    ... @given(provenance_frames(max_lots=5))
+    ... def test_builds(frames):
+    ...     assert len(kp.ProvenanceGraph.from_frames(*frames)) == len(frames[0])
+    >>> test_builds()
+    """
+    graph = draw(provenance_graphs(min_lots=min_lots, max_lots=max_lots))
+    lots, flows = graph.to_frames()
+    if draw(st.booleans()):
+        order = draw(st.permutations(range(len(lots))))
+        lots = lots.iloc[list(order)].reset_index(drop=True)
+    if draw(st.booleans()) and lots["lot_id"].dtype.kind in "iu":
+        rename = {lot: f"lot {lot}" for lot in lots["lot_id"]}
+        lots["lot_id"] = lots["lot_id"].map(rename)
+        flows["source"] = flows["source"].map(rename)
+        flows["target"] = flows["target"].map(rename)
+    dropped = draw(st.lists(st.sampled_from(_OPTIONAL_COLUMNS), unique=True, max_size=3))
+    if "kind" in dropped and not lots["kind"].isin(["produce", "lot"]).all():
+        dropped.remove("kind")  # without a kind every lot would be "produce" or "lot"
+    if draw(st.booleans()):
+        dropped.append("declared_origin")
+    lots = lots.drop(columns=dropped)
+    if draw(st.booleans()):  # where lots are, left out for some (production lots default)
+        kept = draw(st.lists(st.booleans(), min_size=len(lots), max_size=len(lots)))
+        lots["country"] = lots["country"].where(np.array(kept, dtype=bool), None)
+    for name in _TEXT_COLUMNS:
+        if name not in lots.columns:
+            continue
+        form = draw(st.sampled_from(["object", "string", "category", "unused"]))
+        if form == "string":
+            lots[name] = lots[name].astype("string")
+        elif form != "object":
+            values = sorted(set(lots[name].dropna()))
+            extra = ["ZZ"] if form == "unused" else []  # not a code: never checked
+            lots[name] = pd.Categorical(lots[name], categories=[*extra, *values])
+    return lots, flows
