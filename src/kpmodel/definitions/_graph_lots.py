@@ -142,8 +142,15 @@ class _Frames:
         self.production: dict[str, tuple[np.ndarray[Any, Any], pd.DataFrame]] = {}
         self._items: LotIds | None = None
         self._unknown: FloatArray | None = None
+        self._weights: sp.csr_array | None = None
         #: A table's memory reused by the propagations of one computation.
         self.scratch: FloatArray | None = None
+
+    def weights(self) -> sp.csr_array:
+        """Return `input_shares` of the graph, made once for the propagations."""
+        if self._weights is None:
+            self._weights = input_shares(self.graph)
+        return self._weights
 
     def unknown(self) -> FloatArray:
         """Return `unknown_fraction` of the graph, made once."""
@@ -286,12 +293,6 @@ def _moves(
     return rows, np.asarray(frames.column("on"))[rows]
 
 
-def _input_weights(graph: ProvenanceGraph, rows: np.ndarray[Any, Any]) -> sp.csr_array:
-    """Return, for `rows`, the share of each lot's carats that came from each other lot."""
-    weights: sp.csr_array = input_shares(graph)[rows]
-    return weights
-
-
 def _arrivals(
     graph: ProvenanceGraph,
     rows: np.ndarray[Any, Any],
@@ -301,6 +302,7 @@ def _arrivals(
     places: list[Place],
     unknown: FloatArray,
     buffer: FloatArray | None = None,
+    flows: sp.csr_array | None = None,
 ) -> tuple[tuple[np.ndarray[Any, Any], ...], FloatArray, FloatArray | None]:
     """Return what each shipment carries from each of `places`, and unknown and valued.
 
@@ -310,7 +312,7 @@ def _arrivals(
     sorted by shipment then place, and, per shipment, the unknown-source share and the
     share with a known value. Places are propagated a chunk at a time (`CHUNK_BYTES`),
     each in the memory of the first (`buffer`, when given, returned to reuse); `unknown`
-    is `unknown_fraction(graph)`.
+    is `unknown_fraction(graph)`, `flows` (optional) `input_shares(graph)`.
     """
     code = table["place_code"].to_numpy()
     distinct: list[Place] = table.attrs["places"]
@@ -322,7 +324,7 @@ def _arrivals(
     if event == "export":
         reset = np.zeros(len(graph), dtype=bool)
         reset[moves] = True
-        weights = _input_weights(graph, moves)
+        weights = (flows if flows is not None else input_shares(graph))[moves]
     k = len(places)
     found: list[tuple[np.ndarray[Any, Any], ...]] = []
     extra = np.zeros((len(moves), 2))
@@ -337,7 +339,7 @@ def _arrivals(
             initial[rows[known], 2 * c + 1] = 1.0
         if reset is not None:
             initial[reset] = 0.0
-        carried = propagate(graph, initial, restart=reset, copy=False)
+        carried = propagate(graph, initial, restart=reset, copy=False, weights=flows)
         at = carried[moves] if reset is None else weights @ carried
         del carried
         move_of, origin = np.nonzero(at[:, :c] > _NOISE)
@@ -346,6 +348,8 @@ def _arrivals(
             extra[:] = at[:, 2 * c : 2 * c + 2]
             if reset is not None:
                 extra[:, 0] += unknown[moves]
+    if len(found) == 1:  # one chunk: already in order of shipment, then place
+        return found[0], extra, buffer
     move_of, origin, share, value = (np.concatenate(part) for part in zip(*found, strict=True))
     order = np.lexsort((origin, move_of))
     return (move_of[order], origin[order], share[order], value[order]), extra, buffer
@@ -440,6 +444,7 @@ def _event_verdicts(
     worth: list[Place] = []
     # Held while this comparison is computed, dropped after (see the end).
     unknown_now: list[FloatArray | None] = [frames.unknown()]
+    flows_now: list[sp.csr_array | None] = [frames.weights()]
     scratch: list[FloatArray | None] = [frames.scratch]
     reset = None
     cells = np.zeros((0, 4))
@@ -452,7 +457,7 @@ def _event_verdicts(
         chosen_places = [worth[i] for i in chosen]
         unknown = unknown_now[0] if unknown_now[0] is not None else unknown_fraction(graph)
         (move_of, origin, share, value), extra, scratch[0] = _arrivals(
-            graph, rows, table, moves, event, chosen_places, unknown, scratch[0]
+            graph, rows, table, moves, event, chosen_places, unknown, scratch[0], flows_now[0]
         )
         origin = np.asarray(chosen, np.int64).reshape(-1)[origin]
         shipped = classes_of(
@@ -538,8 +543,9 @@ def _event_verdicts(
                 unknown_now[0] if unknown_now[0] is not None else unknown_fraction(graph)
             )
             initial[valued, -1] = 1.0
+        flows = flows_now[0]
         if event == "production":
-            result = propagate(graph, initial, copy=False)
+            result = propagate(graph, initial, copy=False, weights=flows)
         else:
             at_moves = np.zeros((len(moves), columns))
             for share_at, value_at, _, at_cells in entries:
@@ -550,13 +556,13 @@ def _event_verdicts(
                 at_moves[:, -2:] = arrived
             if event == "import":
                 initial[moves] = at_moves
-                result = propagate(graph, initial, restart=reset, copy=False)
+                result = propagate(graph, initial, restart=reset, copy=False, weights=flows)
             else:
                 initial[moves] = 0.0
-                result = propagate(graph, initial, restart=reset)
+                result = propagate(graph, initial, restart=reset, weights=flows)
                 initial.fill(0.0)
                 initial[moves] = at_moves
-                result += propagate(graph, initial, copy=False)
+                result += propagate(graph, initial, copy=False, weights=flows)
         return result if selected is None else result[selected]
 
     def amounts(wanted: list[int], extra: bool, reuse: bool = False) -> FloatArray:
@@ -607,7 +613,7 @@ def _event_verdicts(
     carats = _carats(graph) if selected is None else _carats(graph)[selected]
     kept = len(chunks) == 1 and 8 * count * (2 * unique + 2) <= KEPT
     totals = _Totals.of(amounts, unique, chunks, carats, keep=kept)
-    frames.scratch, scratch[0], unknown_now[0] = scratch[0], None, None
+    frames.scratch, scratch[0], unknown_now[0], flows_now[0] = scratch[0], None, None, None
     judged = _Judged(
         classes,
         names,

@@ -152,7 +152,12 @@ def input_shares(graph: ProvenanceGraph) -> sp.csr_array:
 
 
 def propagate(
-    graph: ProvenanceGraph, initial: Any, *, restart: Any = None, copy: bool = True
+    graph: ProvenanceGraph,
+    initial: Any,
+    *,
+    restart: Any = None,
+    copy: bool = True,
+    weights: sp.csr_array | None = None,
 ) -> FloatArray:
     """Carry per-lot quantities through the graph by mass balance; return the result.
 
@@ -175,6 +180,9 @@ def propagate(
     copy : bool, default True
         With False, a float64 C-contiguous ``(len(graph), k)`` `initial` is overwritten
         with the result and returned (no second array of its size).
+    weights : scipy.sparse.csr_array, optional
+        ``input_shares(graph)``, when the caller already has it: several propagations
+        over one graph then build it once (it is not changed).
 
     Returns
     -------
@@ -184,7 +192,8 @@ def propagate(
     Raises
     ------
     kpmodel.errors.InvalidArgumentError
-        When `initial` does not have one row per lot.
+        When `initial` does not have one row per lot, or `weights` one row and one
+        column per lot.
 
     Examples
     --------
@@ -194,6 +203,12 @@ def propagate(
     >>> mixed = g.mix([orapa, jwaneng])
     >>> kp.provenance.propagate(g, [1.0, 0.0, 0.0]).tolist()
     [1.0, 0.0, 0.3]
+
+    Several propagations over one graph can share its weights:
+
+    >>> w = kp.provenance.input_shares(g)
+    >>> kp.provenance.propagate(g, [0.0, 1.0, 0.0], weights=w).tolist()
+    [0.0, 1.0, 0.7]
     """
     values = np.array(initial, dtype=np.float64, copy=True if copy else None)
     if values.ndim not in (1, 2) or values.shape[0] != len(graph):
@@ -210,7 +225,13 @@ def propagate(
         if flags.shape != (len(graph),):
             msg = f"restart must have one flag per lot ({len(graph)}); got shape {flags.shape}"
             raise InvalidArgumentError(msg)
-    result = _shares.propagate(graph, table, reset=flags)
+    if weights is not None and weights.shape != (len(graph), len(graph)):
+        msg = (
+            f"weights must be input_shares(graph), ({len(graph)}, {len(graph)}); "
+            f"got shape {weights.shape}"
+        )
+        raise InvalidArgumentError(msg)
+    result = _shares.propagate(graph, table, reset=flags, weights=weights)
     return result[:, 0] if column else result
 
 

@@ -392,17 +392,21 @@ def propagate(
     *,
     rule: MixingRule | None = None,
     reset: npt.NDArray[np.bool_] | None = None,
+    weights: sp.csr_array | None = None,
 ) -> FloatArray:
     """Return S with S = W S + initial, solved level by level (lots are parents-first).
 
     `initial` (lots x columns) is overwritten and returned. Lots in `reset` take their
     `initial` row and nothing from their inputs. `rule`, when given, is applied to the
-    rows of each level after mixing.
+    rows of each level after mixing. `weights`, when given, is W (`share_weights`, made
+    once for several calls; not changed).
     """
-    weights = share_weights(graph)
+    if weights is None:
+        weights = share_weights(graph)
     if reset is not None and reset.any():
         keep = np.repeat(~reset, np.diff(weights.indptr))
-        weights.data = np.where(keep, weights.data, 0.0)
+        data = np.where(keep, weights.data, 0.0)
+        weights = sp.csr_array((data, weights.indices, weights.indptr), shape=weights.shape)
     workers = min(os.cpu_count() or 1, 4) if len(graph) >= 2 * _ROWS_PER_THREAD else 1
     with ThreadPoolExecutor(workers) if workers > 1 else contextlib.nullcontext() as pool:
         for rows in level_blocks(graph):
