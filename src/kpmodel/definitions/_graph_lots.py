@@ -141,6 +141,15 @@ class _Frames:
         self._columns: dict[str, Any] = {}
         self.production: dict[str, tuple[np.ndarray[Any, Any], pd.DataFrame]] = {}
         self._items: LotIds | None = None
+        self._unknown: FloatArray | None = None
+        #: A table's memory reused by the propagations of one computation.
+        self.scratch: FloatArray | None = None
+
+    def unknown(self) -> FloatArray:
+        """Return `unknown_fraction` of the graph, made once."""
+        if self._unknown is None:
+            self._unknown = unknown_fraction(self.graph)
+        return self._unknown
 
     def column(self, name: str) -> Any:
         """Return one lot column (`kpmodel.provenance.lot_column`), read once."""
@@ -291,7 +300,8 @@ def _arrivals(
     event: str,
     places: list[Place],
     unknown: FloatArray,
-) -> tuple[tuple[np.ndarray[Any, Any], ...], FloatArray]:
+    buffer: FloatArray | None = None,
+) -> tuple[tuple[np.ndarray[Any, Any], ...], FloatArray, FloatArray | None]:
     """Return what each shipment carries from each of `places`, and unknown and valued.
 
     Per place, the share and the value per carat of each shipment's carats from it (for
@@ -299,7 +309,8 @@ def _arrivals(
     returned as entries (shipment, place, share, value) whose share is above float noise,
     sorted by shipment then place, and, per shipment, the unknown-source share and the
     share with a known value. Places are propagated a chunk at a time (`CHUNK_BYTES`),
-    each in the memory of the first; `unknown` is `unknown_fraction(graph)`.
+    each in the memory of the first (`buffer`, when given, returned to reuse); `unknown`
+    is `unknown_fraction(graph)`.
     """
     code = table["place_code"].to_numpy()
     distinct: list[Place] = table.attrs["places"]
@@ -313,12 +324,9 @@ def _arrivals(
         reset[moves] = True
         weights = _input_weights(graph, moves)
     k = len(places)
-    per_chunk = _per_chunk(len(graph))
     found: list[tuple[np.ndarray[Any, Any], ...]] = []
     extra = np.zeros((len(moves), 2))
-    buffer = None
-    for start in range(0, max(k, 1), per_chunk):
-        stop = min(start + per_chunk, k)
+    for start, stop in _chunks(k, len(graph)):
         c, first = stop - start, start == 0
         initial, buffer = _scratch(buffer, (len(graph), 2 * c + 2 * first))
         on = (index >= start) & (index < stop)
@@ -340,7 +348,7 @@ def _arrivals(
                 extra[:, 0] += unknown[moves]
     move_of, origin, share, value = (np.concatenate(part) for part in zip(*found, strict=True))
     order = np.lexsort((origin, move_of))
-    return (move_of[order], origin[order], share[order], value[order]), extra
+    return (move_of[order], origin[order], share[order], value[order]), extra, buffer
 
 
 def _event_verdicts(
@@ -397,16 +405,22 @@ def _event_verdicts(
         """
         out = np.full((where.size, len(definitions)), -1, np.int32)
         days = np.asarray(days, dtype="datetime64[D]")
+        # Definitions with the same epochs group the items alike: grouped once.
+        grouped: dict[bytes | None, tuple[Any, Any, Any]] = {}
         for col, definition in enumerate(definitions):
             if where.size == 0:
                 continue
-            if on is not None:
-                epoch = np.zeros(where.size, np.int64)
-            else:
-                epoch = _epoch_of(epochs[name_of(definition)], days)
-            span = int(epoch.max()) + 1
-            keys = where.astype(np.int64) * span + epoch
-            first, inverse = _first_met(keys, len(places) * span)
+            bounds = epochs[name_of(definition)] if on is None else np.zeros(0, "datetime64[D]")
+            token = None if bounds is None else bounds.tobytes()
+            if token not in grouped:
+                if on is not None:
+                    epoch = np.zeros(where.size, np.int64)
+                else:
+                    epoch = _epoch_of(bounds, days)
+                span = int(epoch.max()) + 1
+                keys = where.astype(np.int64) * span + epoch
+                grouped[token] = (epoch, *_first_met(keys, len(places) * span))
+            epoch, first, inverse = grouped[token]
             found = np.empty(first.size, np.int64)
             for u in np.argsort(first, kind="stable").tolist():
                 item = int(first[u])
@@ -424,6 +438,9 @@ def _event_verdicts(
     )
     arrived = np.zeros((len(moves), 2))
     worth: list[Place] = []
+    # Held while this comparison is computed, dropped after (see the end).
+    unknown_now: list[FloatArray | None] = [frames.unknown()]
+    scratch: list[FloatArray | None] = [frames.scratch]
     reset = None
     cells = np.zeros((0, 4))
 
@@ -432,8 +449,10 @@ def _event_verdicts(
 
         Also return each shipment's unknown-source share and share with a known value.
         """
-        (move_of, origin, share, value), extra = _arrivals(
-            graph, rows, table, moves, event, [worth[i] for i in chosen], unknown_fraction(graph)
+        chosen_places = [worth[i] for i in chosen]
+        unknown = unknown_now[0] if unknown_now[0] is not None else unknown_fraction(graph)
+        (move_of, origin, share, value), extra, scratch[0] = _arrivals(
+            graph, rows, table, moves, event, chosen_places, unknown, scratch[0]
         )
         origin = np.asarray(chosen, np.int64).reshape(-1)[origin]
         shipped = classes_of(
@@ -494,8 +513,6 @@ def _event_verdicts(
             cell_class = cells[:, 0].astype(np.int64)
             cell_move = cells[:, 1].astype(np.int64)
 
-    scratch: list[FloatArray | None] = [None]
-
     def spread(
         entries: list[tuple[int, int, Any, Any]], columns: int, extra: bool, reuse: bool = False
     ) -> FloatArray:
@@ -517,7 +534,9 @@ def _event_verdicts(
             if value_at >= 0:
                 initial[rows[at_lots], value_at] = vpc[at_lots]
         if extra:
-            initial[:, -2] = unknown_fraction(graph)
+            initial[:, -2] = (
+                unknown_now[0] if unknown_now[0] is not None else unknown_fraction(graph)
+            )
             initial[valued, -1] = 1.0
         if event == "production":
             result = propagate(graph, initial, copy=False)
@@ -573,11 +592,12 @@ def _event_verdicts(
 
     count = len(positions)
     unique = int(slots.max(initial=-1)) + 1
-    per_chunk = _per_chunk(count)
+    chunks = _chunks(unique, count)
+    widest = max(2 * (stop - start) + 2 * (start == 0) for start, stop in chunks)
     # The propagation runs in place: its table, the rows kept (when not every lot), and
     # the graph's flow weights; then the shares, flags and weights kept per lot.
     check_memory(
-        (1.0 if selected is None else 2.0) * n * (2 * min(unique, per_chunk) + 2) * 8
+        (1.0 if selected is None else 2.0) * n * widest * 8
         + 24.0 * graph.number_of_flows
         + count * (8.0 * 3 + unique),
         what=f"judging {count} lots under {len(names)} definitions",
@@ -585,9 +605,9 @@ def _event_verdicts(
         keyword=False,
     )
     carats = _carats(graph) if selected is None else _carats(graph)[selected]
-    kept = unique <= per_chunk and 8 * count * (2 * unique + 2) <= KEPT
-    totals = _Totals.of(amounts, unique, per_chunk, carats, keep=kept)
-    scratch[0] = None
+    kept = len(chunks) == 1 and 8 * count * (2 * unique + 2) <= KEPT
+    totals = _Totals.of(amounts, unique, chunks, carats, keep=kept)
+    frames.scratch, scratch[0], unknown_now[0] = scratch[0], None, None
     judged = _Judged(
         classes,
         names,
@@ -656,16 +676,22 @@ class _Totals:
 
     @classmethod
     def of(
-        cls, amounts: Any, count: int, per_chunk: int, carats: FloatArray, *, keep: bool
+        cls,
+        amounts: Any,
+        count: int,
+        chunks: list[tuple[int, int]],
+        carats: FloatArray,
+        *,
+        keep: bool,
     ) -> _Totals:
-        """Propagate `count` slots, `per_chunk` at a time, and keep what a comparison reads.
+        """Propagate `count` slots, by `chunks`, and keep what a comparison reads.
 
         With `keep`, the propagated table (one chunk) is kept for the per-lot amounts.
         """
         totals = cls()
         known = np.zeros(0)
-        for start in range(0, max(count, 1), per_chunk):
-            wanted = list(range(start, min(start + per_chunk, count)))
+        for start, stop in chunks:
+            wanted = list(range(start, stop))
             result = amounts(wanted, extra=start == 0, reuse=not keep)
             if start == 0:
                 totals.unknown = result[:, -2] > 0
@@ -682,9 +708,25 @@ class _Totals:
         return totals
 
 
-def _per_chunk(lots: int) -> int:
-    """Return how many slots (two columns each) one propagation of `lots` lots may carry."""
-    return max((int(CHUNK_BYTES // (8 * max(lots, 1))) - 2) // 2, 1)
+def _per_chunk(lots: int, *, extra: bool = True) -> int:
+    """Return how many slots (two columns each) one propagation of `lots` lots may carry.
+
+    With `extra`, the propagation also carries two columns more (the first chunk).
+    """
+    return max((int(CHUNK_BYTES // (8 * max(lots, 1))) - 2 * extra) // 2, 1)
+
+
+def _chunks(count: int, lots: int) -> list[tuple[int, int]]:
+    """Return the slots (or places) of each propagation: ``(start, stop)``, at least one.
+
+    The first carries the two extra columns, so fewer slots than the others.
+    """
+    stop = min(count, _per_chunk(lots))
+    chunks = [(0, stop)]
+    while stop < count:
+        start, stop = stop, min(count, stop + _per_chunk(lots, extra=False))
+        chunks.append((start, stop))
+    return chunks
 
 
 def _dot(weights: FloatArray, column: FloatArray) -> float:
@@ -706,6 +748,7 @@ def _scratch(buffer: FloatArray | None, shape: tuple[int, int]) -> tuple[FloatAr
     size = shape[0] * shape[1]
     if buffer is None or buffer.size < size:
         buffer = np.zeros(size)
+        return buffer.reshape(shape), buffer
     table = buffer[:size].reshape(shape)
     table.fill(0.0)
     return table, buffer
