@@ -296,7 +296,9 @@ class SimulationResult:
         >>> len(result.provenance.lots) == len(result.provenance_frames()[0])
         True
         """
-        return ProvenanceGraph.from_frames(*self.provenance_frames())
+        lots, flows = self.provenance_frames()
+        del lots["simulated_lot"]  # not read by from_frames: freed before the build
+        return ProvenanceGraph.from_frames(lots, flows)
 
     # --- ledger ------------------------------------------------------------------------------
 
