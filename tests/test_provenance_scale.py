@@ -62,14 +62,16 @@ def test_large_arrays_mapped_with_small_pages_give_the_same_shares(
     np.testing.assert_array_equal(mapped, expected)
 
 
-@given(provenance_graphs(), BY, RULES, st.sampled_from([0.0, 2.0]))
+@given(provenance_graphs(), BY, RULES, st.sampled_from([0.0, 0.25, 2.0]))
 def test_dense_and_sparse_storage_of_levels_agree(monkeypatch_module, graph, by, mixing, at):
-    """Storing every level dense (or every level sparse) gives the adaptive result."""
-    adaptive = dense(origin_shares(graph, by=by, mixing=mixing).values)
+    """Levels stored as their density says, all dense or all sparse: the dense result's."""
+    # A small result is dense and solved dense from the start; a sparse one is stored
+    # level by level as DENSE_AT says.
+    whole = dense(origin_shares(graph, by=by, mixing=mixing).values)
     with monkeypatch_module.context() as patch:
         patch.setattr("kpmodel.provenance._shares.DENSE_AT", at)
-        forced = dense(origin_shares(graph, by=by, mixing=mixing).values)
-    np.testing.assert_allclose(forced, adaptive, atol=1e-12, rtol=0)
+        stored = dense(origin_shares(graph, by=by, mixing=mixing, sparse=True).values)
+    np.testing.assert_allclose(stored, whole, atol=1e-12, rtol=0)
 
 
 @pytest.fixture(scope="module")
