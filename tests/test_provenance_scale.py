@@ -1,5 +1,7 @@
 """Origin attribution at scale: shares of chosen lots, adaptive storage, memory guard."""
 
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -300,3 +302,21 @@ def local_graph():
     quads = [g.mix([x, y]) for x, y in zip(pairs[::2], pairs[1::2], strict=True)]
     g.mix(quads)
     return g
+
+
+def resident_kib():
+    with open("/proc/self/status") as status:
+        return int(next(line for line in status if line.startswith("VmRSS:")).split()[1])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="memory maps are Linux's")
+def test_populate_fills_the_pages_of_a_mapped_array():
+    """A mapped array's pages become resident when filled ahead, and it stays zero."""
+    from kpmodel.provenance import _shares
+
+    array = _shares.zeros((2**23,))  # 64 MiB: at the size from which arrays are mapped
+    assert array.base is not None  # a map, not numpy's heap
+    before = resident_kib()
+    _shares.populate(array, threads=2)
+    assert resident_kib() - before >= 60 * 1024
+    assert not array.any()

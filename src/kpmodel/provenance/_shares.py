@@ -493,7 +493,8 @@ def populate(array: Any, threads: int = 2) -> None:
     """
     mapped = array
     while mapped is not None and not isinstance(mapped, mmap.mmap):
-        mapped = getattr(mapped, "base", None)
+        # numpy views name their owner `base`; the buffer of np.frombuffer is a memoryview.
+        mapped = mapped.obj if isinstance(mapped, memoryview) else getattr(mapped, "base", None)
     if mapped is None or _POPULATE_WRITE is None:
         return
     size = len(mapped)
