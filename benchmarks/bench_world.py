@@ -113,7 +113,11 @@ def main() -> None:
         row["after GiB"] = _status_gib("VmRSS")
         rows.append(row)
         bar.update()
-        say(pd.DataFrame(rows[-1:]).to_string(index=False, header=len(rows) == 1))
+        reference_s = f", kpmodel 0.1 {row['kpmodel 0.1 s']:.2f} s" if reference else ""
+        say(
+            f"{name:<16} {seconds:8.2f} s, peak {row['peak GiB']:5.2f} GiB, "
+            f"after {row['after GiB']:5.2f} GiB{reference_s}"
+        )
 
     stage("simulate", lambda: kp.simulation.run(scenario, seed=1, progress=args.progress))
     stage("graph", lambda: state["simulate"].provenance)

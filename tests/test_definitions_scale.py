@@ -53,18 +53,15 @@ def test_chunked_propagation_gives_the_eager_results(graph, names, by):
     lots = d.Lots.from_graph(graph, BOOK, by=by)
     eager = kp.compare(list(d.BUILTIN_NAMES), lots)
     summary, table = eager.summary, eager.table
-    chunk = _graph_lots.CHUNK_BYTES
+    chunk, kept = _graph_lots.CHUNK_BYTES, _graph_lots.KEPT
     try:
-        _graph_lots.CHUNK_BYTES = 8  # one slot per propagation, nothing kept
+        _graph_lots.CHUNK_BYTES, _graph_lots.KEPT = 8, 0  # one slot per propagation, none kept
         chunked = kp.compare(list(d.BUILTIN_NAMES), lots)
-        assert all(
-            judged.totals.kept is None or len(judged.totals.positive) <= 1
-            for judged in chunked.verdicts.judged.values()
-        )
+        assert all(judged.totals.kept is None for judged in chunked.verdicts.judged.values())
         pd.testing.assert_frame_equal(chunked.summary, summary)
         pd.testing.assert_frame_equal(chunked.table, table)
     finally:
-        _graph_lots.CHUNK_BYTES = chunk
+        _graph_lots.CHUNK_BYTES, _graph_lots.KEPT = chunk, kept
 
 
 def test_definitions_judging_the_same_carats_share_their_columns():
@@ -118,3 +115,23 @@ def test_lot_column_reads_the_frames_column():
     assert (on == frame["on"].to_numpy().astype("datetime64[D]")).all()
     with pytest.raises(kp.errors.InvalidArgumentError, match="no lot column 'colour'"):
         kp.provenance.lot_column(g, "colour")
+
+
+def test_origins_out_on_every_day_give_their_reasons_when_read():
+    """Carats a definition finds OUT on every day (with reasons) are not carried for the
+    counts and totals, but their reasons are there when the verdicts are read."""
+    g = kp.ProvenanceGraph()
+    nola = g.produce(country="CF", zone="Nola", carats=10, on="2014-01-01")
+    shipped = g.ship(nola, to="CM", on="2014-02-01")
+    russia = g.produce(country="RU", carats=30, on="2023-06-01")
+    g.ship(russia, to="BE", on="2024-02-01")
+    evidence = _graph_lots.situation_list(BOOK)
+    g7 = d.get("G7_RUSSIA_ORIGIN_2024")
+    place = d.Place("CF", "Nola")
+    assert _graph_lots._worth_carrying(place, [g7], evidence)
+    assert not _graph_lots._worth_carrying(place, [g7], evidence, reasons=False)
+    c = kp.compare(g7, d.Lots.from_graph(g, BOOK))
+    assert c.summary.loc["G7_RUSSIA_ORIGIN_2024", "in"] == 1
+    verdict = c.verdict(str(shipped), "G7_RUSSIA_ORIGIN_2024")
+    assert verdict.outcome is d.Outcome.OUT
+    assert any("CF lies outside" in r.detail for r in verdict.why_not)

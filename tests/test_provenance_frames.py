@@ -1,8 +1,9 @@
 """`ProvenanceGraph.from_frames` builds exactly what the build it replaced built.
 
 The reference is the build as it was before it kept text columns as codes (issue 12): one
-Python object per row for every text column. Both must give identical graphs (the same
-internal columns, strings and ids) on every valid frame, and the same error on bad ones.
+Python object per row for every text column, and levels sorted as 64-bit keys. Both must
+give identical graphs (the same internal columns, strings and ids) on every valid frame,
+and the same error on bad ones.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from kpmodel.provenance._frames import (
     _lot_positions,
     _plain,
     _raise,
-    storage_order,
     topological_levels,
 )
 from kpmodel.provenance._graph import (
@@ -32,10 +32,35 @@ from kpmodel.provenance._graph import (
     CARAT_RTOL,
     KIND_CODE,
     KINDS,
+    IntArray,
     Kind,
     _known_country,
 )
 from kpmodel.testing.strategies import provenance_frames
+
+
+def reference_storage_order(
+    level: IntArray, source: IntArray, target: IntArray
+) -> tuple[IntArray, IntArray]:
+    """The storage order as it was: levels sorted as int64, bounds by searchsorted."""
+    n = level.size
+    by_level = np.argsort(level, kind="stable")
+    bounds = np.searchsorted(level[by_level], np.arange(int(level.max(initial=0)) + 2))
+    flows_by_level = np.argsort(level[target], kind="stable")
+    flow_bounds = np.searchsorted(level[target][flows_by_level], np.arange(bounds.size))
+    new_position = np.empty(n, np.int64)
+    order = np.empty(n, np.int64)
+    key = np.full(n, n, np.int64)  # one array, reset after each level: deep graphs are cheap
+    for depth in range(bounds.size - 1):
+        lots = by_level[bounds[depth] : bounds[depth + 1]]
+        if depth:
+            flows = flows_by_level[flow_bounds[depth] : flow_bounds[depth + 1]]
+            np.minimum.at(key, target[flows], new_position[source[flows]])
+            lots = lots[np.argsort(key[lots], kind="stable")]
+            key[target[flows]] = n
+        order[bounds[depth] : bounds[depth + 1]] = lots
+        new_position[lots] = np.arange(bounds[depth], bounds[depth + 1])
+    return order, new_position
 
 
 def _strings(
@@ -182,7 +207,7 @@ def reference_build(graph, lots, flows):
     )
     # Store lots in level order: parents first, and each level a contiguous block of rows,
     # which lets origin attribution write each level's results in place.
-    order, new_position = storage_order(level, source, target)
+    order, new_position = reference_storage_order(level, source, target)
     identity = bool(np.all(order == np.arange(n)))
     source, target = new_position[source], new_position[target]
     by_target = np.argsort(target, kind="stable")
@@ -277,3 +302,19 @@ def test_simulated_frames_build_the_reference_graph():
     result = kp.simulation.run(kp.simulation.builtin("car-2013"), seed=1)
     frames = result.provenance_frames()
     assert_identical(result.provenance, reference_from_frames(*frames))
+
+
+def test_deep_graphs_build_the_reference_graph():
+    """Hundreds of levels (levels sorted as 16-bit keys) store lots as the reference does."""
+    rng = np.random.default_rng(12)
+    n = 700
+    parents = [rng.integers(max(0, i - 3), i, size=rng.integers(1, 3)) for i in range(1, n)]
+    source = np.concatenate(parents)
+    target = np.repeat(np.arange(1, n), [len(p) for p in parents])
+    lots = pd.DataFrame(
+        {"lot_id": np.arange(n)[::-1], "carats": 1e6, "origin": ["BW"] + [None] * (n - 1)}
+    )
+    flows = pd.DataFrame({"source": n - 1 - source, "target": n - 1 - target, "carats": 1.0})
+    graph = kp.ProvenanceGraph.from_frames(lots, flows)
+    assert graph._column("level").max() > 200
+    assert_identical(graph, reference_from_frames(lots, flows))

@@ -68,6 +68,11 @@ LEVELS = ("country", "zone", "site")
 #: beyond it are propagated a chunk at a time, and read again from the graph when asked for.
 CHUNK_BYTES = 2**30
 
+#: The largest propagated table a comparison keeps for the per-lot amounts (bytes); a
+#: larger one is dropped once totalled, and a definition's columns propagated again when
+#: its per-lot amounts are read.
+KEPT = 2**28
+
 #: Below this, a propagated share is float noise, not carats (shares are fractions of 1).
 _NOISE = 1e-12
 
@@ -136,6 +141,15 @@ class _Frames:
         self._columns: dict[str, Any] = {}
         self.production: dict[str, tuple[np.ndarray[Any, Any], pd.DataFrame]] = {}
         self._items: LotIds | None = None
+        self._unknown: FloatArray | None = None
+        #: A table's memory reused by the propagations of one computation.
+        self.scratch: FloatArray | None = None
+
+    def unknown(self) -> FloatArray:
+        """Return `unknown_fraction` of the graph, made once."""
+        if self._unknown is None:
+            self._unknown = unknown_fraction(self.graph)
+        return self._unknown
 
     def column(self, name: str) -> Any:
         """Return one lot column (`kpmodel.provenance.lot_column`), read once."""
@@ -278,40 +292,63 @@ def _input_weights(graph: ProvenanceGraph, rows: np.ndarray[Any, Any]) -> sp.csr
     return weights
 
 
-def _by_origin(
+def _arrivals(
     graph: ProvenanceGraph,
     rows: np.ndarray[Any, Any],
     table: pd.DataFrame,
-    reset: Any,
-    evidence: list[Situation],
-) -> tuple[FloatArray, list[Place]]:
-    """Propagate, per origin place, the share and the value of carats (and unknown, valued).
+    moves: np.ndarray[Any, Any],
+    event: str,
+    places: list[Place],
+    unknown: FloatArray,
+    buffer: FloatArray | None = None,
+) -> tuple[tuple[np.ndarray[Any, Any], ...], FloatArray, FloatArray | None]:
+    """Return what each shipment carries from each of `places`, and unknown and valued.
 
-    Columns: k shares, k values, the unknown-source share, the share with a known value.
-    With `reset`, the flagged lots start empty (carats reaching them are cut off). Only
-    places in a country the evidence speaks of get columns: elsewhere every verdict is
-    OUT with no reason (see `origin_verdict`), which no shipment needs to carry.
+    Per place, the share and the value per carat of each shipment's carats from it (for
+    export, carats that no shipment carried before: propagation restarts at shipments);
+    returned as entries (shipment, place, share, value) whose share is above float noise,
+    sorted by shipment then place, and, per shipment, the unknown-source share and the
+    share with a known value. Places are propagated a chunk at a time (`CHUNK_BYTES`),
+    each in the memory of the first (`buffer`, when given, returned to reuse); `unknown`
+    is `unknown_fraction(graph)`.
     """
     code = table["place_code"].to_numpy()
     distinct: list[Place] = table.attrs["places"]
-    countries = {s.place.country for s in evidence}
-    relevant = [j for j, place in enumerate(distinct) if place.country in countries]
-    places = [distinct[j] for j in relevant]
-    column = np.full(len(distinct) + 1, -1, np.int64)
-    column[relevant] = np.arange(len(relevant))
-    index = column[code]
-    k = len(places)
-    on = index >= 0
+    wanted = {place: i for i, place in enumerate(places)}
+    index = np.array([wanted.get(place, -1) for place in distinct] + [-1], np.int64)[code]
     known = table["value_per_carat"].notna().to_numpy()
     vpc = table["value_per_carat"].fillna(0.0).to_numpy()
-    initial = np.zeros((len(graph), 2 * k + 2))
-    initial[rows[on], index[on]] = 1.0
-    initial[rows[on], k + index[on]] = vpc[on]
-    initial[:, 2 * k] = unknown_fraction(graph)
-    initial[rows[known], 2 * k + 1] = 1.0
-    if reset is not None:
-        initial[reset] = 0.0
-    return propagate(graph, initial, restart=reset, copy=False), places
+    reset = None
+    if event == "export":
+        reset = np.zeros(len(graph), dtype=bool)
+        reset[moves] = True
+        weights = _input_weights(graph, moves)
+    k = len(places)
+    found: list[tuple[np.ndarray[Any, Any], ...]] = []
+    extra = np.zeros((len(moves), 2))
+    for start, stop in _chunks(k, len(graph)):
+        c, first = stop - start, start == 0
+        initial, buffer = _scratch(buffer, (len(graph), 2 * c + 2 * first))
+        on = (index >= start) & (index < stop)
+        initial[rows[on], index[on] - start] = 1.0
+        initial[rows[on], c + index[on] - start] = vpc[on]
+        if first:
+            initial[:, 2 * c] = unknown
+            initial[rows[known], 2 * c + 1] = 1.0
+        if reset is not None:
+            initial[reset] = 0.0
+        carried = propagate(graph, initial, restart=reset, copy=False)
+        at = carried[moves] if reset is None else weights @ carried
+        del carried
+        move_of, origin = np.nonzero(at[:, :c] > _NOISE)
+        found.append((move_of, origin + start, at[move_of, origin], at[move_of, c + origin]))
+        if first:
+            extra[:] = at[:, 2 * c : 2 * c + 2]
+            if reset is not None:
+                extra[:, 0] += unknown[moves]
+    move_of, origin, share, value = (np.concatenate(part) for part in zip(*found, strict=True))
+    order = np.lexsort((origin, move_of))
+    return (move_of[order], origin[order], share[order], value[order]), extra, buffer
 
 
 def _event_verdicts(
@@ -339,6 +376,9 @@ def _event_verdicts(
     index: dict[tuple[str, tuple[Any, ...]], int] = {}
     caches: dict[str, dict[tuple[Place, Any], Verdict]] = {}
     epochs = {name_of(d): _epochs(d, evidence) for d in definitions}
+    # Per class, where it was first met: (0, production lot) or (1, shipment, place), so
+    # that a definition's classes read in the order met however they were computed.
+    order: dict[int, tuple[int, int, int]] = {}
 
     def class_of(definition: Any, place: Place, when: Any, key: Any) -> int:
         name = name_of(definition)
@@ -356,63 +396,94 @@ def _event_verdicts(
             classes.append((name, verdict))
         return index[name, grounds]
 
-    def classes_of(places: list[Place], where: np.ndarray[Any, Any], days: Any) -> Any:
+    def classes_of(places: list[Place], where: np.ndarray[Any, Any], days: Any, met: Any) -> Any:
         """Return the class of each (place, day) item under each definition (items x defs).
 
         Items are judged once per place and epoch (the days between two dates where a
-        definition's verdict can change), in the order they are met.
+        definition's verdict can change), in the order they are met; ``met(item)`` says
+        where a class was first met.
         """
-        out = np.full((where.size, len(definitions)), -1, np.int64)
+        out = np.full((where.size, len(definitions)), -1, np.int32)
         days = np.asarray(days, dtype="datetime64[D]")
+        # Definitions with the same epochs group the items alike: grouped once.
+        grouped: dict[bytes | None, tuple[Any, Any, Any]] = {}
         for col, definition in enumerate(definitions):
             if where.size == 0:
                 continue
-            if on is not None:
-                epoch = np.zeros(where.size, np.int64)
-            else:
-                epoch = _epoch_of(epochs[name_of(definition)], days)
-            span = int(epoch.max()) + 1
-            keys = where.astype(np.int64) * span + epoch
-            _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+            bounds = epochs[name_of(definition)] if on is None else np.zeros(0, "datetime64[D]")
+            token = None if bounds is None else bounds.tobytes()
+            if token not in grouped:
+                if on is not None:
+                    epoch = np.zeros(where.size, np.int64)
+                else:
+                    epoch = _epoch_of(bounds, days)
+                span = int(epoch.max()) + 1
+                keys = where.astype(np.int64) * span + epoch
+                grouped[token] = (epoch, *_first_met(keys, len(places) * span))
+            epoch, first, inverse = grouped[token]
             found = np.empty(first.size, np.int64)
             for u in np.argsort(first, kind="stable").tolist():
                 item = int(first[u])
                 when = on if on is not None else _day(days[item])
                 key = when if epochs[name_of(definition)] is None else int(epoch[item])
                 found[u] = class_of(definition, places[int(where[item])], when, key)
-            out[:, col] = found[inverse.reshape(-1)]
+                if found[u] >= 0 and int(found[u]) not in order:
+                    order[int(found[u])] = met(item)
+            out[:, col] = found[inverse]
         return out
 
     where = table["place_code"].to_numpy()
-    produced = classes_of(table.attrs["places"], where, table["day64"].to_numpy())
-    composition = np.zeros((0, 0))
-    places: list[Place] = []
+    produced = classes_of(
+        table.attrs["places"], where, table["day64"].to_numpy(), lambda item: (0, item, 0)
+    )
+    arrived = np.zeros((len(moves), 2))
+    worth: list[Place] = []
+    # Held while this comparison is computed, dropped after (see the end).
+    unknown_now: list[FloatArray | None] = [frames.unknown()]
+    scratch: list[FloatArray | None] = [frames.scratch]
     reset = None
     cells = np.zeros((0, 4))
+
+    def arrive(chosen: list[int]) -> tuple[FloatArray, FloatArray]:
+        """Return what shipments carry from the places `chosen` (in `worth`), as cells.
+
+        Also return each shipment's unknown-source share and share with a known value.
+        """
+        chosen_places = [worth[i] for i in chosen]
+        unknown = unknown_now[0] if unknown_now[0] is not None else unknown_fraction(graph)
+        (move_of, origin, share, value), extra, scratch[0] = _arrivals(
+            graph, rows, table, moves, event, chosen_places, unknown, scratch[0]
+        )
+        origin = np.asarray(chosen, np.int64).reshape(-1)[origin]
+        shipped = classes_of(
+            worth,
+            origin,
+            move_days[move_of],
+            lambda item: (1, int(move_of[item]), int(origin[item])),
+        )
+        # One cell per (move, origin, definition) whose verdict is worth keeping.
+        item, col = np.nonzero(shipped >= 0)
+        made = np.column_stack([shipped[item, col], move_of[item], share[item], value[item]])
+        return extra, made
+
+    later: list[int] = []
     if event != "production":
         reset = np.zeros(n, dtype=bool)
         reset[moves] = True
-        if event == "import":
-            carried, places = _by_origin(graph, rows, table, None, evidence)
-            composition = carried[moves]
-        else:  # export: carats arriving at a shipment that no shipment carried before
-            carried, places = _by_origin(graph, rows, table, reset, evidence)
-            composition = _input_weights(graph, moves) @ carried
-            composition[:, -2] += unknown_fraction(graph)[moves]
-        k = len(places)
-        move_of, origin = np.nonzero(composition[:, :k] > _NOISE)
-        shipped = classes_of(places, origin, move_days[move_of])
-        # One cell per (move, origin, definition) whose verdict is worth keeping.
-        item, col = np.nonzero(shipped >= 0)
-        cells = np.column_stack(
-            [
-                shipped[item, col],
-                move_of[item],
-                composition[move_of[item], origin[item]],
-                composition[move_of[item], k + origin[item]],
-            ]
-        )
-    c = len(classes)
+        # Only places in a country the evidence speaks of, and where some definition's
+        # verdict is worth keeping on some day: elsewhere every verdict is OUT with no
+        # reason (see `origin_verdict`), which no shipment needs to carry. Places that are
+        # OUT on every day (with reasons) are carried only when the reasons are asked for.
+        worth = [p for p in table.attrs["places"] if _worth_carrying(p, definitions, evidence)]
+        now = [
+            i
+            for i, p in enumerate(worth)
+            if _worth_carrying(p, definitions, evidence, reasons=False)
+        ]
+        later = sorted(set(range(len(worth))) - set(now))
+        arrived, cells = arrive(now)
+    # Kept for the amounts and reasons asked for later: in the smallest integers that fit.
+    produced = produced.astype(np.int16 if len(classes) < 2**15 else np.int32)
     names = [name_of(d) for d in definitions]
     owner = {name: d for d, name in enumerate(names)}
     outcome_of = np.array(
@@ -421,44 +492,62 @@ def _event_verdicts(
     ).reshape(-1)
     definition_of = np.array([owner[name] for name, _ in classes], dtype=np.int64).reshape(-1)
     slots = _slots(produced, cells, outcome_of, definition_of, len(names))
-    slot_of = np.where(outcome_of >= 0, slots[definition_of, np.maximum(outcome_of, 0)], -1)
     valued = rows[table["value_per_carat"].notna().to_numpy()]
-    positions = graph.lots.get_indexer(lots.shares.index)
     # Every lot, in the graph's order: no copy.
-    every = len(positions) == n and bool(np.array_equal(positions, np.arange(n)))
+    every = lots.shares.index.equals(graph.lots)
+    positions = np.arange(n) if every else graph.lots.get_indexer(lots.shares.index)
     selected: np.ndarray[Any, Any] | None = None if every else positions
 
-    def spread(share_col: Any, value_col: Any, columns: int, extra: bool) -> FloatArray:
-        """Propagate the classes' shares (and values) into the given columns, per event.
+    outcome_or_none = np.append(outcome_of, -1)  # a class code of -1 (none) reads -1
+    owner_or_none = np.append(definition_of, -1)
+    cell_class = cells[:, 0].astype(np.int64)
+    cell_move = cells[:, 1].astype(np.int64)
 
-        Class j adds its carats' share to column ``share_col[j]`` and their value per
-        carat to ``value_col[j]`` (-1: nowhere); with `extra`, the last two columns carry
-        the unknown-source share and the share with a known value.
+    def complete() -> None:
+        """Carry the places left for the reasons (once), adding their classes and cells."""
+        nonlocal cells, cell_class, cell_move, later
+        if later:
+            _, more = arrive(later)
+            later = []
+            cells = np.concatenate([cells, more])
+            cell_class = cells[:, 0].astype(np.int64)
+            cell_move = cells[:, 1].astype(np.int64)
+
+    def spread(
+        entries: list[tuple[int, int, Any, Any]], columns: int, extra: bool, reuse: bool = False
+    ) -> FloatArray:
+        """Propagate shares (and values) of chosen carats into the given columns, per event.
+
+        Each entry ``(share column, value column, production lots, cells)`` puts in its
+        share column 1 at the production lots flagged (a boolean per row of `rows`) and
+        the share of the shipment cells flagged (a boolean per cell), and in its value
+        column (-1: none) their value per carat; with `extra`, the last two columns carry
+        the unknown-source share and the share with a known value. With `reuse`, the
+        table is made in the memory of the last one made so (`scratch`).
         """
-        initial = np.zeros((n, columns))
-        lot, col = np.nonzero(produced >= 0)
-        j = produced[lot, col]
-        target, value = share_col[j], value_col[j]
-        keep = target >= 0
-        initial[rows[lot[keep]], target[keep]] = 1.0
-        keep = value >= 0
-        initial[rows[lot[keep]], value[keep]] = vpc[lot[keep]]
+        if reuse:
+            initial, scratch[0] = _scratch(scratch[0], (n, columns))
+        else:
+            initial = np.zeros((n, columns))
+        for share_at, value_at, at_lots, _ in entries:
+            initial[rows[at_lots], share_at] = 1.0
+            if value_at >= 0:
+                initial[rows[at_lots], value_at] = vpc[at_lots]
         if extra:
-            initial[:, -2] = unknown_fraction(graph)
+            initial[:, -2] = (
+                unknown_now[0] if unknown_now[0] is not None else unknown_fraction(graph)
+            )
             initial[valued, -1] = 1.0
         if event == "production":
             result = propagate(graph, initial, copy=False)
         else:
-            k = len(places)
             at_moves = np.zeros((len(moves), columns))
-            j, i = cells[:, 0].astype(np.int64), cells[:, 1].astype(np.int64)
-            keep = share_col[j] >= 0
-            np.add.at(at_moves, (i[keep], share_col[j[keep]]), cells[keep, 2])
-            keep = value_col[j] >= 0
-            np.add.at(at_moves, (i[keep], value_col[j[keep]]), cells[keep, 3])
+            for share_at, value_at, _, at_cells in entries:
+                np.add.at(at_moves[:, share_at], cell_move[at_cells], cells[at_cells, 2])
+                if value_at >= 0:
+                    np.add.at(at_moves[:, value_at], cell_move[at_cells], cells[at_cells, 3])
             if extra:
-                at_moves[:, -2] = composition[:, 2 * k]
-                at_moves[:, -1] = composition[:, 2 * k + 1]
+                at_moves[:, -2:] = arrived
             if event == "import":
                 initial[moves] = at_moves
                 result = propagate(graph, initial, restart=reset, copy=False)
@@ -470,35 +559,45 @@ def _event_verdicts(
                 result += propagate(graph, initial, copy=False)
         return result if selected is None else result[selected]
 
-    def amounts(wanted: list[int], extra: bool) -> FloatArray:
+    def amounts(wanted: list[int], extra: bool, reuse: bool = False) -> FloatArray:
         """Return, per slot in `wanted`, its share and value columns (2i, 2i + 1), denoised.
 
         With `extra`, two more columns: the unknown-source share and the share with a known
-        value. A slot's columns do not depend on the other slots propagated with it.
+        value. A slot's columns do not depend on the other slots propagated with it. With
+        `reuse`, in the memory of the last table made so.
         """
-        column = np.full(int(slots.max(initial=-1)) + 2, -1, np.int64)
-        column[wanted] = 2 * np.arange(len(wanted))
-        share_col = column[slot_of]  # slot -1 reads the last entry, never wanted: -1
-        value_col = np.where(share_col >= 0, share_col + 1, -1)
-        result = spread(share_col, value_col, 2 * len(wanted) + 2 * extra, extra=extra)
+        entries = []
+        for i, slot in enumerate(wanted):
+            # The carats of a slot: those of any definition and outcome it stands for.
+            d, o = (int(x) for x in np.argwhere(slots == slot)[0])
+            at_lots = outcome_or_none[produced[:, d]] == o
+            at_cells = (owner_or_none[cell_class] == d) & (outcome_or_none[cell_class] == o)
+            entries.append((2 * i, 2 * i + 1, at_lots, at_cells))
+        result = spread(entries, 2 * len(wanted) + 2 * extra, extra=extra, reuse=reuse)
         for start in range(0, len(result), 2**20):  # a block at a time: no full-size mask
             block = result[start : start + 2**20]
             block[block < _NOISE] = 0.0
         return result
 
-    def presence(name: str, mine: list[int]) -> FloatArray:
-        """Return the lots' shares from each of `name`'s classes (one column each)."""
-        share_col = np.full(c, -1, np.int64)
-        share_col[mine] = np.arange(len(mine))
-        return spread(share_col, np.full(c, -1, np.int64), max(len(mine), 1), extra=False)
+    def presence(name: str) -> tuple[list[int], FloatArray]:
+        """Return `name`'s classes, in the order met, and the lots' shares from each."""
+        complete()
+        d = owner[name]
+        mine = sorted(
+            (j for j, (owner_, _) in enumerate(classes) if owner_ == name),
+            key=order.__getitem__,
+        )
+        entries = [(i, -1, produced[:, d] == j, cell_class == j) for i, j in enumerate(mine)]
+        return mine, spread(entries, max(len(mine), 1), extra=False)
 
     count = len(positions)
     unique = int(slots.max(initial=-1)) + 1
-    per_chunk = _per_chunk(count)
+    chunks = _chunks(unique, count)
+    widest = max(2 * (stop - start) + 2 * (start == 0) for start, stop in chunks)
     # The propagation runs in place: its table, the rows kept (when not every lot), and
     # the graph's flow weights; then the shares, flags and weights kept per lot.
     check_memory(
-        (1.0 if selected is None else 2.0) * n * (2 * min(unique, per_chunk) + 2) * 8
+        (1.0 if selected is None else 2.0) * n * widest * 8
         + 24.0 * graph.number_of_flows
         + count * (8.0 * 3 + unique),
         what=f"judging {count} lots under {len(names)} definitions",
@@ -506,13 +605,16 @@ def _event_verdicts(
         keyword=False,
     )
     carats = _carats(graph) if selected is None else _carats(graph)[selected]
+    kept = len(chunks) == 1 and 8 * count * (2 * unique + 2) <= KEPT
+    totals = _Totals.of(amounts, unique, chunks, carats, keep=kept)
+    frames.scratch, scratch[0], unknown_now[0] = scratch[0], None, None
     judged = _Judged(
         classes,
         names,
         slots,
-        _Totals.of(amounts, unique, per_chunk, carats),
+        totals,
         carats,
-        _row_totals(lots.shares),
+        lambda: _row_totals(lots.shares),
         amounts,
         presence,
     )
@@ -557,52 +659,143 @@ class _Totals:
 
     `positive[s]` flags the lots with carats from slot `s` (a share above float noise),
     `carats[s]` and `value[s]` total its carats and value over the lots (the value over
-    lots whose value is known); `unknown` is each lot's unknown-source share. `kept` is
-    the whole propagated table when it fits in `CHUNK_BYTES` (columns then read from it),
-    else None (columns are propagated again when asked for).
+    lots whose value is known); `unknown` flags the lots with carats of unknown source,
+    and `unknown_carats` totals those carats. `kept` is
+    the whole propagated table when it is one chunk of at most `KEPT` bytes (columns then
+    read from it), else None (columns are propagated again when asked for).
     """
 
     def __init__(self) -> None:
         self.positive: list[np.ndarray[Any, np.dtype[np.bool_]]] = []
         self.carats: list[float] = []
         self.value: list[float] = []
-        self.unknown: FloatArray = np.zeros(0)
+        self.unknown: np.ndarray[Any, np.dtype[np.bool_]] = np.zeros(0, bool)
         self.unknown_carats = 0.0
         self.value_known: np.ndarray[Any, np.dtype[np.bool_]] = np.zeros(0, bool)
         self.kept: FloatArray | None = None
 
     @classmethod
-    def of(cls, amounts: Any, count: int, per_chunk: int, carats: FloatArray) -> _Totals:
-        """Propagate `count` slots, `per_chunk` at a time, and keep what a comparison reads."""
+    def of(
+        cls,
+        amounts: Any,
+        count: int,
+        chunks: list[tuple[int, int]],
+        carats: FloatArray,
+        *,
+        keep: bool,
+    ) -> _Totals:
+        """Propagate `count` slots, by `chunks`, and keep what a comparison reads.
+
+        With `keep`, the propagated table (one chunk) is kept for the per-lot amounts.
+        """
         totals = cls()
         known = np.zeros(0)
-        for start in range(0, max(count, 1), per_chunk):
-            wanted = list(range(start, min(start + per_chunk, count)))
-            result = amounts(wanted, extra=start == 0)
+        for start, stop in chunks:
+            wanted = list(range(start, stop))
+            result = amounts(wanted, extra=start == 0, reuse=not keep)
             if start == 0:
-                totals.unknown = np.ascontiguousarray(result[:, -2])
+                totals.unknown = result[:, -2] > 0
                 totals.value_known = result[:, -1] > 1 - 1e-9
-                totals.unknown_carats = _dot(carats, totals.unknown)
+                totals.unknown_carats = _dot(carats, result[:, -2])
                 known = np.where(totals.value_known, carats, 0.0)
-                if count <= per_chunk:
+                if keep:
                     totals.kept = result
             for i in range(len(wanted)):
-                share = np.ascontiguousarray(result[:, 2 * i])
-                totals.positive.append(share > 0)
-                totals.carats.append(_dot(carats, share))
+                totals.positive.append(result[:, 2 * i] > 0)
+                totals.carats.append(_dot(carats, result[:, 2 * i]))
                 totals.value.append(_dot(known, result[:, 2 * i + 1]))
             del result
         return totals
 
 
-def _per_chunk(lots: int) -> int:
-    """Return how many slots (two columns each) one propagation of `lots` lots may carry."""
-    return max((int(CHUNK_BYTES // (8 * max(lots, 1))) - 2) // 2, 1)
+def _per_chunk(lots: int, *, extra: bool = True) -> int:
+    """Return how many slots (two columns each) one propagation of `lots` lots may carry.
+
+    With `extra`, the propagation also carries two columns more (the first chunk).
+    """
+    return max((int(CHUNK_BYTES // (8 * max(lots, 1))) - 2 * extra) // 2, 1)
+
+
+def _chunks(count: int, lots: int) -> list[tuple[int, int]]:
+    """Return the slots (or places) of each propagation: ``(start, stop)``, at least one.
+
+    The first carries the two extra columns, so fewer slots than the others.
+    """
+    stop = min(count, _per_chunk(lots))
+    chunks = [(0, stop)]
+    while stop < count:
+        start, stop = stop, min(count, stop + _per_chunk(lots, extra=False))
+        chunks.append((start, stop))
+    return chunks
 
 
 def _dot(weights: FloatArray, column: FloatArray) -> float:
-    """Return the sum of ``weights * column`` (a contiguous column: the same on any chunk)."""
-    return float(np.dot(weights, np.ascontiguousarray(column)))
+    """Return the sum of ``weights * column``, a column of a table of two columns or more.
+
+    Such a column is strided, and BLAS sums a strided vector in one order whatever the
+    stride: the same total from a table of any width (a chunk or the whole).
+    """
+    assert column.strides[0] > column.itemsize
+    return float(np.dot(weights, column))
+
+
+def _scratch(buffer: FloatArray | None, shape: tuple[int, int]) -> tuple[FloatArray, FloatArray]:
+    """Return a zeroed C-contiguous table of `shape`, in `buffer` when it is large enough.
+
+    Also return the buffer to reuse next (a table made anew on a large machine costs its
+    page faults again).
+    """
+    size = shape[0] * shape[1]
+    if buffer is None or buffer.size < size:
+        buffer = np.zeros(size)
+        return buffer.reshape(shape), buffer
+    table = buffer[:size].reshape(shape)
+    table.fill(0.0)
+    return table, buffer
+
+
+def _worth_carrying(
+    place: Place, definitions: list[Any], evidence: list[Situation], *, reasons: bool = True
+) -> bool:
+    """Return whether some definition's verdict on `place` is worth keeping on some day.
+
+    A verdict is worth keeping when it is not OUT, or (with `reasons`) OUT with reasons. A
+    built-in
+    definition's verdicts change only at its epochs (`_epochs`), so one day per epoch (and
+    no day) tells; for any other definition every place is kept.
+    """
+    countries = {s.place.country for s in evidence}
+    if place.country not in countries:
+        return False
+    for definition in definitions:
+        bounds = _epochs(definition, evidence)
+        if bounds is None:
+            return True
+        days: list[dt.date] = [cast(dt.date, b.item()) for b in bounds]
+        if days:
+            days.append(days[0] - dt.timedelta(days=1))
+        for when in [None, *days]:
+            verdict = origin_verdict(definition, place, evidence, when)
+            if verdict.outcome is not OUT or (reasons and verdict.reasons):
+                return True
+    return False
+
+
+def _first_met(keys: np.ndarray[Any, Any], bound: int) -> tuple[Any, Any]:
+    """Return, per distinct key, the position of its first item, and each item's key number.
+
+    Keys are numbers in ``range(bound)``; when `bound` is small, a table over it replaces
+    the sort (one pass over the items).
+    """
+    if bound > max(2**22, keys.size):
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        return first, inverse.reshape(-1)
+    earliest = np.full(bound, keys.size, np.int64)
+    np.minimum.at(earliest, keys, np.arange(keys.size))
+    present = np.flatnonzero(earliest < keys.size)
+    number = np.empty(bound, np.int64)
+    number[present] = np.arange(present.size)
+    return earliest[present], number[keys]
 
 
 def _day(day: Any) -> dt.date | None:
@@ -681,12 +874,13 @@ class _Judged:
 
     Per definition d, `slots[d]` names the propagated columns of its IN and UNDETERMINED
     carats (-1: none); `totals` holds, per slot, which lots it feeds and its totals, with
-    each lot's unknown-source share. Outcome codes and totals come from them; the amounts
-    per lot from the slot's columns (kept when they fit, else propagated again by
-    `amounts`); the distinct verdicts (which need to know which classes of verdicts feed
-    each lot, for their reasons) from a propagation of that definition's classes alone,
-    run when first asked for, so nothing per lot x definition x class is built unless it
-    is used.
+    which lots hold carats of unknown source. Outcome codes and totals come from them; the
+    amounts per lot from the slot's columns (kept when they fit, else propagated again by
+    `amounts`, as the unknown-source shares and, from `total`, the lots' sums of origin
+    shares, when first read); the distinct verdicts (which need to know which classes of
+    verdicts feed each lot, for their reasons) from a propagation of that definition's
+    classes alone, run when first asked for, so nothing per lot x definition x class is
+    built unless it is used.
     """
 
     def __init__(
@@ -696,14 +890,16 @@ class _Judged:
         slots: np.ndarray[Any, Any],
         totals: _Totals,
         carats: FloatArray,
-        total: FloatArray,
+        total: Any,
         amounts: Any,
         presence: Any,
     ) -> None:
         self.classes, self.slots, self.totals = classes, slots, totals
-        self.carats, self.total, self.amounts, self.presence = carats, total, amounts, presence
+        self.carats, self.amounts, self.presence = carats, amounts, presence
+        self._row_totals, self._total = total, np.zeros(0)
         self.row = {name: d for d, name in enumerate(names)}
         self.unknown = totals.unknown
+        self._unknown_share: FloatArray | None = None
         self._verdicts: dict[str, tuple[list[Verdict], np.ndarray[Any, Any]]] = {}
         self._columns: dict[str, dict[str, FloatArray]] = {}
         self._codes: dict[str, np.ndarray[Any, Any]] = {}
@@ -721,7 +917,7 @@ class _Judged:
         """
         if name not in self._codes:
             fed_in, fed_open = self.fed(name, 0), self.fed(name, 1)
-            open_ = self.unknown > 0
+            open_ = self.unknown.copy()
             if fed_open is not None:
                 open_ |= fed_open
             codes = open_.astype(np.int8)
@@ -733,17 +929,16 @@ class _Judged:
     def verdicts_of(self, name: str) -> tuple[list[Verdict], np.ndarray[Any, Any]]:
         """Return the distinct verdicts under `name` and, per lot, which one it has."""
         if name not in self._verdicts:
-            mine = [j for j, (owner, _) in enumerate(self.classes) if owner == name]
-            shares = self.presence(name, mine)
+            mine, shares = self.presence(name)
             # A class feeds a lot when some of its carats are there and (for IN and
             # UNDETERMINED) its outcome's share is above float noise, as in `codes`.
             gate = {IN: 0, UNDETERMINED: 1}
-            fed = np.empty((len(self.unknown), len(mine) + 1), dtype=bool)
+            fed = np.empty((len(self.carats), len(mine) + 1), dtype=bool)
             for i, j in enumerate(mine):
                 outcome = self.classes[j][1].outcome
                 at = self.fed(name, gate[outcome]) if outcome in gate else None
                 fed[:, i] = (shares[:, i] > 0) & at if at is not None else shares[:, i] >= _NOISE
-            fed[:, -1] = self.unknown > 0
+            fed[:, -1] = self.unknown
             combos, which = _distinct_rows(fed)
             combined = [
                 kleene_any(
@@ -762,7 +957,7 @@ class _Judged:
         kept = self.totals.kept
         table = kept if kept is not None else self.amounts(wanted, extra=False)
         column = {s: 2 * s if kept is not None else 2 * i for i, s in enumerate(wanted)}
-        zero = np.zeros(len(self.unknown))
+        zero = np.zeros(len(self.carats))
         parts = []
         for slot in self.slots[self.row[name]].tolist():
             parts.append(table[:, column[slot]] if slot >= 0 else zero)
@@ -774,20 +969,34 @@ class _Judged:
         if name not in self._columns:
             carats = self.carats
             in_share, open_part, in_vpc, open_vpc = self._shares(name)
-            open_share = open_part + self.unknown
+            open_share = open_part + self.unknown_share()
             in_value = in_vpc * carats
             open_value = open_vpc * carats
             value_known = self.totals.value_known
             self._columns[name] = {
                 "in_share": np.array(in_share),
                 "undetermined_share": open_share,
-                "out_share": np.clip(self.total - in_share - open_share, 0.0, None),
+                "out_share": np.clip(self.total() - in_share - open_share, 0.0, None),
                 "in_carats": in_share * carats,
                 "undetermined_carats": open_share * carats,
                 "in_value_usd": np.where(value_known, in_value, np.nan),
                 "undetermined_value_usd": np.where(value_known, open_value, np.nan),
             }
         return self._columns[name]
+
+    def unknown_share(self) -> FloatArray:
+        """Return each lot's share of carats of unknown source (propagated when first read)."""
+        if self._unknown_share is None:
+            kept = self.totals.kept
+            table = kept if kept is not None else self.amounts([], extra=True)
+            self._unknown_share = np.ascontiguousarray(table[:, -2])
+        return self._unknown_share
+
+    def total(self) -> FloatArray:
+        """Return each lot's sum of origin shares (made when first read)."""
+        if len(self._total) != len(self.carats):
+            self._total = self._row_totals()
+        return self._total
 
     def totals_of(self, name: str) -> dict[str, float]:
         """Return the sums of the carat and value columns under `name`, without building them."""
@@ -973,12 +1182,17 @@ class LotAmounts:
 
 
 def _row_totals(shares: pd.DataFrame) -> FloatArray:
-    """Return each lot's sum of shares, without densifying a sparse frame."""
+    """Return each lot's sum of shares, without densifying a sparse frame.
+
+    Summed column by column, left to right, as a row sum over the sparse rows does.
+    """
     if len(shares.columns) and all(
         isinstance(dtype, pd.SparseDtype) for dtype in shares.dtypes.tolist()
     ):
-        matrix = cast(Any, shares).sparse.to_coo().tocsr()
-        totals: FloatArray = np.asarray(matrix.sum(axis=1)).reshape(-1)
+        totals: FloatArray = np.zeros(len(shares))
+        for _, column in shares.items():
+            values = cast(Any, column).array
+            totals[values.sp_index.indices] += values.sp_values
         return totals
     dense: FloatArray = shares.to_numpy(dtype=np.float64).sum(axis=1)
     return dense

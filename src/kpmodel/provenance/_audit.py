@@ -9,6 +9,7 @@ from typing import Any, Literal, Protocol, overload
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from kpmodel._boundary import guarded
@@ -53,6 +54,8 @@ REFERENCES = {
         "Diamond Controls')"
     ),
 }
+
+BoolArray = npt.NDArray[np.bool_]
 
 #: Shares below this are float noise, not a finding.
 TOLERANCE = 1e-9
@@ -223,14 +226,14 @@ class _Flows:
 
 
 def top_paths(
-    flows: _Flows, lot: int, entering: FloatArray, carried: FloatArray, *, limit: int
+    flows: _Flows, lot: int, entering: BoolArray, carried: BoolArray, *, limit: int
 ) -> tuple[Path, ...]:
-    """Return the `limit` largest paths carrying carats from lots where `entering` > 0.
+    """Return the `limit` largest paths carrying carats from the lots where `entering`.
 
     Best first, backwards from `lot`: a partial path's weight (the fraction of `lot`'s
     carats it carries) only shrinks as it grows, so the complete paths come out of the
     priority queue largest first, and only the inputs that carry the origin
-    (``carried > 0``) are followed. No path is enumerated that is not among the largest,
+    (where `carried`) are followed. No path is enumerated that is not among the largest,
     unless very many paths tie (the search stops after `MAX_EXPANDED` steps).
     """
     graph, indptr, source, amount, carats = (
@@ -260,14 +263,12 @@ def top_paths(
                 )
             )
             continue
-        if entering[here] > 0:
-            heapq.heappush(
-                queue, (weight * float(entering[here]), next(tie), here, path, through, True)
-            )
+        if entering[here]:
+            heapq.heappush(queue, (weight, next(tie), here, path, through, True))
         held = float(carats[here])
         for f in range(int(indptr[here]), int(indptr[here + 1])):
             parent = int(source[f])
-            if carried[parent] > 0:
+            if carried[parent]:
                 moved = float(amount[f])
                 heapq.heappush(
                     queue,
@@ -327,7 +328,11 @@ class _Paths(Sequence[Path]):
 
 
 class _Columns:
-    """Where each offending origin enters the graph and what it carries into every lot."""
+    """Where each offending origin enters the graph and which lots carry it (as booleans).
+
+    The findings of an audit keep this object for the paths they find on demand: one byte
+    per lot and offending origin, not the eight of the propagated shares.
+    """
 
     def __init__(
         self,
@@ -339,17 +344,18 @@ class _Columns:
     ) -> None:
         # labels: {origin label: its code in `code`}, in the order of `carried`'s columns.
         self.column = {label: i for i, label in enumerate(labels)}
-        self.labels, self.code, self.carried = labels, code, carried
-        self.smuggle, self.smuggled = smuggle, smuggled
-        self.entering: dict[str, FloatArray] = {}
+        self.labels, self.code = labels, code
+        self.carries = [carried[:, i] > 0 for i in range(len(labels))]
+        self.smuggle, self.smuggled = smuggle > 0, smuggled > 0
+        self.entering: dict[str, BoolArray] = {}
 
-    def of(self, origin: str) -> tuple[FloatArray, FloatArray]:
+    def of(self, origin: str) -> tuple[BoolArray, BoolArray]:
         if origin == "smuggled":
             return self.smuggle, self.smuggled
         i = self.column[origin]
         if origin not in self.entering:
-            self.entering[origin] = (self.code == self.labels[origin]).astype(np.float64)
-        return self.entering[origin], self.carried[:, i]
+            self.entering[origin] = self.code == self.labels[origin]
+        return self.entering[origin], self.carries[i]
 
 
 def _day(value: np.datetime64) -> Any:

@@ -24,8 +24,9 @@ from kpmodel.provenance._graph import (
 if TYPE_CHECKING:
     from kpmodel.provenance._graph import ProvenanceGraph
 
-#: Codes into a table of distinct values (-1 for missing), as text columns are kept.
-Codes = npt.NDArray[np.int32]
+#: Codes into a table of distinct values (-1 for missing), as text columns are kept: in the
+#: narrowest signed integers that hold them (one byte a lot for a few countries).
+Codes = npt.NDArray[np.signedinteger[Any]]
 
 #: How many problems an error message lists before it says "and N more".
 MAX_LISTED = 12
@@ -89,10 +90,18 @@ def storage_order(
     order: that is what keeps the memory traffic close to sequential on large graphs.
     """
     n = level.size
-    by_level = np.argsort(level, kind="stable")
-    bounds = np.searchsorted(level[by_level], np.arange(int(level.max(initial=0)) + 2))
-    flows_by_level = np.argsort(level[target], kind="stable")
-    flow_bounds = np.searchsorted(level[target][flows_by_level], np.arange(bounds.size))
+    depths = int(level.max(initial=0)) + 1
+    # Levels in the narrowest integers that hold them: numpy sorts 8- and 16-bit keys stably
+    # by radix, in linear time.
+    narrow = level.astype(np.min_scalar_type(-depths), copy=False)
+    by_level = np.argsort(narrow, kind="stable")
+    bounds = np.zeros(depths + 1, np.int64)
+    np.cumsum(np.bincount(level, minlength=depths), out=bounds[1:])
+    target_level = narrow[target]
+    flows_by_level = np.argsort(target_level, kind="stable")
+    flow_bounds = np.zeros(depths + 1, np.int64)
+    np.cumsum(np.bincount(target_level, minlength=depths), out=flow_bounds[1:])
+    del narrow, target_level
     new_position = np.empty(n, np.int64)
     order = np.empty(n, np.int64)
     key = np.full(n, n, np.int64)  # one array, reset after each level: deep graphs are cheap
@@ -128,9 +137,15 @@ def _coded(frame: pd.DataFrame, name: str) -> tuple[Codes, np.ndarray[Any, Any]]
     one is factorised by Arrow, and each distinct text is converted to Python once.
     """
     if name not in frame.columns:
-        return np.full(len(frame), -1, np.int32), np.zeros(0, object)
+        return np.full(len(frame), -1, np.int8), np.zeros(0, object)
     codes, uniques = pd.factorize(frame[name], use_na_sentinel=True)
-    return codes.astype(np.int32, copy=False), np.asarray(uniques, dtype=object)
+    return _narrow(codes, len(uniques)), np.asarray(uniques, dtype=object)
+
+
+def _narrow(codes: npt.NDArray[np.integer[Any]], size: int) -> Codes:
+    """Return `codes` (-1 to ``size - 1``) in the narrowest signed integers that hold them."""
+    dtype = np.result_type(np.int8, np.min_scalar_type(size))
+    return codes.astype(dtype, copy=False)
 
 
 def _recode(codes: Codes, table: npt.NDArray[np.integer[Any]]) -> Codes:
@@ -146,8 +161,9 @@ def _by_appearance(codes: Codes, values: np.ndarray[Any, Any]) -> tuple[Codes, A
         gap = int(missing[0])
         shift = np.arange(used.size, dtype=np.int32) - (np.arange(used.size) > gap)
         shift[gap] = -1
-        return shift[new], values[np.delete(used, gap)]
-    return new.astype(np.int32, copy=False), values[used]
+        kept = np.delete(used, gap)
+        return _narrow(shift[new], kept.size), values[kept]
+    return _narrow(new, used.size), values[used]
 
 
 def _country_codes(country: tuple[Codes, Any], origin: tuple[Codes, Any]) -> tuple[Codes, Any]:
@@ -192,7 +208,7 @@ def _declared_codes(declared: tuple[Codes, Any]) -> tuple[Codes, Any, list[str]]
             unknown.append(f"declared_origin {value!r}")
             canonical.append(None)
     table, texts = pd.factorize(np.array(canonical, dtype=object), use_na_sentinel=True)
-    return _recode(codes, table), np.asarray(texts, dtype=object), unknown
+    return _narrow(_recode(codes, table), len(texts)), np.asarray(texts, dtype=object), unknown
 
 
 def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.DataFrame) -> None:
@@ -299,7 +315,7 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
     # Store lots in level order: parents first, and each level a contiguous block of rows,
     # which lets origin attribution write each level's results in place.
     order, new_position = storage_order(level, source, target)
-    identity = bool(np.all(order == np.arange(n)))
+    identity = bool(np.all(order[:-1] < order[1:]))  # a sorted permutation is the identity
     source = new_position[source]
     target = new_position[target]
     del new_position
@@ -368,6 +384,8 @@ def _lot_positions(index: pd.Index[Any], values: np.ndarray[Any, Any], n: int) -
         start = index[0] if n else 0
         if n and index[-1] - start == n - 1 and values.dtype.kind in "iu":
             positions = values.astype(np.int64) - start
+            if positions.size == 0 or (positions.min() >= 0 and positions.max() < n):
+                return positions  # the usual case: no second pass to mark dangling flows
             return np.where((positions >= 0) & (positions < n), positions, -1)
     return np.asarray(index.get_indexer(pd.Index(values)), dtype=np.int64)
 

@@ -264,7 +264,7 @@ class Book:
             return np.zeros(0, dtype=np.int64)
 
         # traders pool the goods of a step in random order, about `pool_carats` at a time
-        order = np.lexsort((u[4][keep], kept_step))
+        order = _by_step(kept_step, u[4][keep])
         kept, kept_carats, kept_step = kept[order], kept_carats[order], kept_step[order]
         before = np.cumsum(kept_carats) - kept_carats
         first = np.flatnonzero(np.diff(kept_step, prepend=-1))
@@ -577,6 +577,19 @@ def run_arrays(
         reported_production_value=reported_value,
         field_capacity=field_capacity,
     )
+
+
+def _by_step(step: IntArray, key: np.ndarray) -> IntArray:
+    """Return the order of `np.lexsort((key, step))`: by step, then by key, stably.
+
+    Two stable sorts (by `key`, then by step), the step sort on the narrowest integers that
+    hold the steps, which numpy sorts by radix in linear time.
+    """
+    by_key = np.argsort(key, kind="stable")
+    steps = step[by_key]
+    if steps.size and steps.min() >= 0 and steps.max() < np.iinfo(np.int16).max:
+        steps = steps.astype(np.int16)
+    return by_key[np.argsort(steps, kind="stable")]
 
 
 def _sum_by(keys: IntArray, weights: Any = None, minlength: int = 0) -> FloatArray:

@@ -30,8 +30,6 @@ _SEIZED_BY = pd.CategoricalDtype(["", "border", "import_verification", "footprin
 _FLOW_KINDS = pd.CategoricalDtype(["mix", "split"])
 #: The kinds of `SimulationResult.provenance_frames`: the book's three, then the movements.
 _PROVENANCE_KINDS = pd.CategoricalDtype(["produce", "mix", "split", "ship", "smuggle", "seize"])
-#: The cached frames `SimulationResult.provenance_frames` reads.
-_FRAMES_CACHE = ("_legs", "_certified", "certificates")
 
 
 class SimulationResult:
@@ -184,39 +182,46 @@ class SimulationResult:
         parcels = np.flatnonzero(b.kind == en.PARCEL)
         place[parcels] = b.location[b.pool_lot[b.parent_pool[parcels]]]
 
-        legs = self._legs
-        leg_lot = legs["lot"].to_numpy()
-        leg_id = n_lots + np.arange(len(legs))
+        legs = a.legs
+        leg_lot = np.asarray(legs["lot"], dtype=np.int64)
+        leg_id = n_lots + np.arange(leg_lot.size)
         order = np.argsort(leg_lot, kind="stable")  # legs of one lot stay in time order
-        parent = np.empty(len(legs), dtype=np.int64)
+        parent = np.empty(leg_lot.size, dtype=np.int64)
         first = np.r_[True, leg_lot[order][1:] != leg_lot[order][:-1]]
         parent[order] = np.where(first, leg_lot[order], np.r_[-1, leg_id[order][:-1]])
         tip = np.arange(n_lots)
         tip[leg_lot[order]] = leg_id[order]  # the last leg wins
         del order, first
-        certified = legs["certified"].to_numpy()
-        certificate = np.full(len(legs), -1, dtype=np.int64)
-        certificate[certified] = self._certified["certificate"].to_numpy()
-        label = legs["label"].to_numpy()
-        labels, label_code = np.unique(label, return_inverse=True)
-        texts = [None if x == en.UNDOCUMENTED else str(self._label(int(x))) for x in labels]
-        codes, declared_texts = pd.factorize(np.array(texts, dtype=object))
-        declared = pd.Categorical.from_codes(
-            codes[label_code], categories=pd.Index(declared_texts)
+        label = np.asarray(legs["label"], dtype=np.int64)
+        certified = label != en.UNDOCUMENTED
+        certificate, issuer, issued = self._certificate_index()
+        numbers = _numbers(
+            [a.net.countries[c] for c in issuer.tolist()],
+            [self._dates[d].year for d in issued.tolist()],
+            range(issuer.size),
         )
-        del label, label_code
+        low = int(label.min(initial=0))
+        present = np.flatnonzero(np.bincount(label - low)) if label.size else label
+        texts = [
+            None if x == en.UNDOCUMENTED else str(self._label(x)) for x in (present + low).tolist()
+        ]
+        codes, declared_texts = pd.factorize(np.array(texts, dtype=object))
+        table = np.full(present.size and int(present[-1]) + 1, -1, np.int64)
+        table[present] = codes
+        declared = table[label - low]
+        del label, table
         listing = np.zeros(len(countries.categories), dtype=bool)
         for hub in self.scenario.hubs:
             listing[self._index(hub.country)] = (
                 self.scenario.controls.origin_listing_on_mixed or hub.certifies == "list_origins"
             )
-        lists = listing[legs["exporter"].to_numpy()] & certified
+        lists = listing[np.asarray(legs["exporter"])] & certified
 
         seized = np.flatnonzero(b.fate == en.SEIZED)
-        seize_id = n_lots + len(legs) + np.arange(seized.size)
-        importer = legs["importer"].to_numpy()
+        seize_id = n_lots + leg_lot.size + np.arange(seized.size)
+        importer = np.asarray(legs["importer"], dtype=np.int64)
         country_of = np.concatenate([place, importer])
-        moved = len(legs) + seized.size
+        moved = leg_lot.size + seized.size
 
         origin = np.full(n_lots + moved, -1)
         origin[: b.n_production] = a.net.zone_country[a.zone]
@@ -241,13 +246,11 @@ class SimulationResult:
                 "value_usd": np.concatenate([b.value, b.value[leg_lot], b.value[seized]]),
                 "certificate": pd.Categorical.from_codes(
                     np.concatenate([np.full(n_lots, -1), certificate, np.full(seized.size, -1)]),
-                    categories=pd.Index(self.certificates["number"]),
+                    categories=pd.Index(numbers),
                 ),
                 "declared_origin": pd.Categorical.from_codes(
-                    np.concatenate(
-                        [np.full(n_lots, -1), declared.codes, np.full(seized.size, -1)]
-                    ),
-                    dtype=declared.dtype,
+                    np.concatenate([np.full(n_lots, -1), declared, np.full(seized.size, -1)]),
+                    categories=pd.Index(declared_texts),
                 ),
                 "list_origins": np.concatenate(
                     [np.zeros(n_lots, dtype=bool), lists, np.zeros(seized.size, dtype=bool)]
@@ -293,12 +296,9 @@ class SimulationResult:
         >>> len(result.provenance.lots) == len(result.provenance_frames()[0])
         True
         """
-        cached = set(self.__dict__)
-        frames = self.provenance_frames()
-        for name in _FRAMES_CACHE:  # what building the frames cached, and nothing else needs
-            if name not in cached:
-                self.__dict__.pop(name, None)
-        return ProvenanceGraph.from_frames(*frames)
+        lots, flows = self.provenance_frames()
+        del lots["simulated_lot"]  # not read by from_frames: freed before the build
+        return ProvenanceGraph.from_frames(lots, flows)
 
     # --- ledger ------------------------------------------------------------------------------
 
@@ -319,10 +319,37 @@ class SimulationResult:
     @functools.cached_property
     def _certified(self) -> pd.DataFrame:
         legs = self._legs[self._legs["certified"]].copy()
-        keys = ["exporter", "importer", "step", "label"]
-        number = legs.groupby(keys, sort=True).ngroup()
-        legs["certificate"] = number.to_numpy()
+        certificate, _, _ = self._certificate_index()
+        legs["certificate"] = certificate[legs.index.to_numpy()]
         return legs
+
+    def _certificate_index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return each leg's certificate, and each certificate's exporter and step.
+
+        A certificate covers the legs of one exporter, importer, step and declared label
+        (-1 for a smuggled leg); certificates are numbered in the order of those keys. One
+        hash of a combined key, then a sort of the certificates only.
+        """
+        a = self._arrays
+        lot, exporter, importer, label = (
+            np.asarray(a.legs[name], dtype=np.int64)
+            for name in ("lot", "exporter", "importer", "label")
+        )
+        certified = label != en.UNDOCUMENTED
+        countries, steps = len(a.net.countries), len(self._dates)
+        low = int(label.min(initial=0))
+        labels = int(label.max(initial=0)) - low + 1
+        key = ((exporter * countries + importer) * steps + a.book.step[lot]) * labels + (
+            label - low
+        )  # sorts as (exporter, importer, step, label) does
+        del lot, importer
+        codes, keys = pd.factorize(key[certified])
+        rank = np.empty(keys.size, np.int64)
+        rank[np.argsort(keys)] = np.arange(keys.size)
+        certificate = np.full(label.size, -1, np.int64)
+        certificate[certified] = rank[codes]
+        keys = np.sort(keys) // labels
+        return certificate, keys // (countries * steps), keys % steps
 
     @functools.cached_property
     def certificates(self) -> pd.DataFrame:
@@ -349,9 +376,7 @@ class SimulationResult:
         year = [self._dates[s].year for s in first["step"]]
         return pd.DataFrame(
             {
-                "number": [
-                    f"{c}-{y}-{i:06d}" for c, y, i in zip(exporter, year, first.index, strict=True)
-                ],
+                "number": _numbers(exporter, year, first.index),
                 "issuing_country": exporter,
                 "destination_country": [countries[i] for i in first["importer"]],
                 "issued": [self._dates[s] for s in first["step"]],
@@ -913,6 +938,11 @@ def _dot(a: Any, b: Any) -> float:
 
 def _ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator > 0 else math.nan
+
+
+def _numbers(exporters: Any, years: Any, index: Any) -> list[str]:
+    """Return the certificate numbers ``BW-2015-000042``: exporter, year, certificate index."""
+    return [f"{c}-{y}-{i:06d}" for c, y, i in zip(exporters, years, index, strict=True)]
 
 
 def _zones(net: en.Network, zone: np.ndarray) -> pd.Categorical:
