@@ -497,7 +497,8 @@ def populate(array: Any, threads: int = 2) -> None:
     """
     mapped = array
     while mapped is not None and not isinstance(mapped, mmap.mmap):
-        mapped = getattr(mapped, "base", None)
+        # numpy views name their owner `base`; the buffer of np.frombuffer is a memoryview.
+        mapped = mapped.obj if isinstance(mapped, memoryview) else getattr(mapped, "base", None)
     if mapped is None or _POPULATE_WRITE is None:
         return
     size = len(mapped)
@@ -763,10 +764,11 @@ class _Store:
     ) -> None:
         self.k, self.m = k, m
         self.dense: FloatArray | None = None
+        self.whole = whole
         self.filling: threading.Thread | None = None
         if whole:
             # Every row will be read back dense (the result is dense): fill the dense
-            # array's pages in the background while the first, sparse, levels are solved.
+            # array's pages in the background while the solve is prepared.
             self.dense = zeros((m, k))
             self.filling = threading.Thread(
                 target=populate, args=(self.dense, min(os.cpu_count() or 1, 4)), daemon=True
@@ -993,7 +995,8 @@ def solve(
     dense (an in-place sparse-times-dense product), and stored dense when its `support`
     says so, else converted to sparse rows. `guard`, when given, is called with the
     bytes stored after each level (a custom rule can hold more than the supports say).
-    `dense_result` says every row will be read back dense.
+    `dense_result` says every row will be read back dense: then every level is solved
+    and stored dense.
     """
     k, m = system.k, system.positions.size
     store = _Store(k, m, system.indices.dtype, capacity, whole=dense_result)
@@ -1002,8 +1005,11 @@ def solve(
         for a, b in itertools.pairwise(system.bounds):
             ptr, cols, vals = _block(system, a, b)
             on_dense = store.is_dense[cols]
-            if on_dense.any():
-                _solve_on_dense(store, a, (ptr, cols, vals), on_dense, support[a:b], rule, pool)
+            if store.whole or on_dense.any():
+                # A dense result is solved dense from the start: products of the few
+                # origins of early levels cost less than moving their rows in at the end.
+                keep_dense = store.whole or is_dense_level(support[a:b], k)
+                _solve_on_dense(store, a, (ptr, cols, vals), on_dense, keep_dense, rule, pool)
             else:
                 _solve_on_sparse(store, a, (ptr, cols, vals), rule)
             if guard is not None:
@@ -1040,14 +1046,13 @@ def _solve_on_dense(
     a: int,
     block: _Block,
     on_dense: npt.NDArray[np.bool_],
-    support: IntArray,
+    keep_dense: bool,
     rule: MixingRule | None,
     pool: ThreadPoolExecutor | None,
 ) -> None:
-    """Solve a level that draws on dense rows; dense or sparse as its support says."""
+    """Solve a level as dense rows; store them dense, or as sparse rows if not `keep_dense`."""
     k = store.k
     rows = block[0].size - 1
-    keep_dense = is_dense_level(support, k)
     solved = store.dense_array()[a : a + rows] if keep_dense else np.zeros((rows, k))
     cp, cj, cx = store.product(*_select(*block, ~on_dense), upto=k + a, into_store=False)
     solved[np.repeat(np.arange(rows), np.diff(cp)), cj] = cx
