@@ -135,3 +135,12 @@ def test_origins_out_on_every_day_give_their_reasons_when_read():
     verdict = c.verdict(str(shipped), "G7_RUSSIA_ORIGIN_2024")
     assert verdict.outcome is d.Outcome.OUT
     assert any("CF lies outside" in r.detail for r in verdict.why_not)
+
+
+def test_an_empty_graph_compares_to_nothing():
+    """A graph with no lots gives zero counts and totals, not an error."""
+    c = kp.compare(list(d.BUILTIN_NAMES), d.Lots.from_graph(kp.ProvenanceGraph(), BOOK))
+    assert (c.summary[["in", "undetermined", "out", "flips"]] == 0).all().all()
+    assert (c.summary["in_carats"] == 0.0).all()
+    assert len(c.table) == 0
+    assert len(c.items) == 0

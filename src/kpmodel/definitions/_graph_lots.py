@@ -741,7 +741,6 @@ def _dot(weights: FloatArray, column: FloatArray) -> float:
     Such a column is strided, and BLAS sums a strided vector in one order whatever the
     stride: the same total from a table of any width (a chunk or the whole).
     """
-    assert column.strides[0] > column.itemsize
     return float(np.dot(weights, column))
 
 

@@ -218,7 +218,7 @@ def propagate(
         )
         raise InvalidArgumentError(msg)
     column = values.ndim == 1
-    table = np.ascontiguousarray(values.reshape(len(graph), -1))
+    table = np.ascontiguousarray(values.reshape(len(graph), 1 if column else values.shape[1]))
     flags = None
     if restart is not None:
         flags = np.asarray(restart, dtype=bool)
