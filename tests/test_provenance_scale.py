@@ -66,14 +66,17 @@ def test_large_arrays_mapped_with_small_pages_give_the_same_shares(
 
 @given(provenance_graphs(), BY, RULES, st.sampled_from([0.0, 0.25, 2.0]))
 def test_dense_and_sparse_storage_of_levels_agree(monkeypatch_module, graph, by, mixing, at):
-    """Levels stored as their density says, all dense or all sparse: the dense result's."""
-    # A small result is dense and solved dense from the start; a sparse one is stored
-    # level by level as DENSE_AT says.
-    whole = dense(origin_shares(graph, by=by, mixing=mixing).values)
+    """Levels stored all dense, all sparse, or each as its density says agree."""
+    # A dense result is solved dense from the start, a sparse one sparse; lots asked for
+    # are solved with each level stored as DENSE_AT says.
+    whole = dense(origin_shares(graph, by=by, mixing=mixing, sparse=False).values)
+    in_sparse = dense(origin_shares(graph, by=by, mixing=mixing, sparse=True).values)
+    np.testing.assert_allclose(in_sparse, whole, atol=1e-12, rtol=0)
     with monkeypatch_module.context() as patch:
         patch.setattr("kpmodel.provenance._shares.DENSE_AT", at)
-        stored = dense(origin_shares(graph, by=by, mixing=mixing, sparse=True).values)
-    np.testing.assert_allclose(stored, whole, atol=1e-12, rtol=0)
+        patch.setattr("kpmodel.provenance._shares.REVERSE_AT", 0.0)  # forwards
+        asked = origin_shares(graph, by=by, mixing=mixing, lots=list(graph.lots)[::-1])
+    np.testing.assert_allclose(dense(asked.values), whole[::-1], atol=1e-12, rtol=0)
 
 
 @pytest.fixture(scope="module")
@@ -282,10 +285,11 @@ def test_a_rule_that_fills_every_origin_is_stopped_by_the_memory_guard():
     from kpmodel.provenance import _shares
 
     code, labels = _shares.origin_labels(g, "country")
-    system = _shares._system(g, code, len(labels) + 1, None)
-    estimate = _shares.estimate_bytes(system, _shares.supports(system))[0]
+    every = np.arange(len(g))
+    system = _shares._system(g, code, len(labels) + 1, every)
+    estimate = _shares.estimate_bytes(system, _shares.supports(system), "adaptive")[0]
     with pytest.raises(kp.errors.SizeLimitError, match="measured while solving"):
-        origin_shares(g, mixing=everywhere, max_memory=estimate)
+        origin_shares(g, mixing=everywhere, lots=list(g.lots), max_memory=estimate)
 
 
 def local_graph():

@@ -722,12 +722,23 @@ def supports(system: _System, budget: int = sys.maxsize) -> IntArray:
     return count
 
 
-def is_dense_level(support: IntArray, k: int) -> bool:
+Layout = Literal["dense", "sparse", "adaptive"]
+"""How levels are stored: all dense (the result is dense and is the store's own array),
+all sparse (the result is sparse: no level is converted at the end), or each level as its
+density says (`DENSE_AT`; lots asked for, or lots not in storage order)."""
+
+
+def dense_at(layout: Layout) -> float:
+    """Return the fraction of rows x origins above which a level of `layout` is dense."""
+    return {"dense": 0.0, "sparse": float("inf")}.get(layout, DENSE_AT)
+
+
+def is_dense_level(support: IntArray, k: int, layout: Layout) -> bool:
     """Whether a level whose rows hold `support` origins is stored dense."""
-    return int(support.sum()) > DENSE_AT * support.size * k
+    return int(support.sum()) > dense_at(layout) * support.size * k
 
 
-def estimate_bytes(system: _System, support: IntArray) -> tuple[int, int, int]:
+def estimate_bytes(system: _System, support: IntArray, layout: Layout) -> tuple[int, int, int]:
     """Return (bytes needed at most, entries of sparse levels, work) from the supports.
 
     The work is the multiply-adds of the forward propagation (every input's entries,
@@ -739,7 +750,7 @@ def estimate_bytes(system: _System, support: IntArray) -> tuple[int, int, int]:
     need = sparse_entries = 0
     work = int(held[system.indices].sum())
     for a, b in itertools.pairwise(system.bounds):
-        if is_dense_level(support[a:b], k):
+        if is_dense_level(support[a:b], k, layout):
             need += (b - a) * k * 8
             work += (b - a) * k
         else:
@@ -760,13 +771,13 @@ class _Store:
     """
 
     def __init__(
-        self, k: int, m: int, index_type: Any, capacity: int = 0, *, whole: bool = False
+        self, k: int, m: int, index_type: Any, capacity: int = 0, layout: Layout = "adaptive"
     ) -> None:
         self.k, self.m = k, m
+        self.layout = layout
         self.dense: FloatArray | None = None
-        self.whole = whole
         self.filling: threading.Thread | None = None
-        if whole:
+        if layout == "dense":
             # Every row will be read back dense (the result is dense): fill the dense
             # array's pages in the background while the solve is prepared.
             self.dense = zeros((m, k))
@@ -984,8 +995,7 @@ def solve(
     bar: Any = None,
     capacity: int = 0,
     guard: Callable[[int], None] | None = None,
-    *,
-    dense_result: bool = False,
+    layout: Layout = "adaptive",
 ) -> _Store:
     """Solve the system level block by level block, storing each level dense or sparse.
 
@@ -995,20 +1005,20 @@ def solve(
     dense (an in-place sparse-times-dense product), and stored dense when its `support`
     says so, else converted to sparse rows. `guard`, when given, is called with the
     bytes stored after each level (a custom rule can hold more than the supports say).
-    `dense_result` says every row will be read back dense: then every level is solved
-    and stored dense.
+    With the ``"dense"`` `layout` every level is solved and stored dense, with
+    ``"sparse"`` every level is stored sparse.
     """
     k, m = system.k, system.positions.size
-    store = _Store(k, m, system.indices.dtype, capacity, whole=dense_result)
+    store = _Store(k, m, system.indices.dtype, capacity, layout)
     workers = min(os.cpu_count() or 1, 4) if m >= 2 * _ROWS_PER_THREAD else 1
     with ThreadPoolExecutor(workers) if workers > 1 else contextlib.nullcontext() as pool:
         for a, b in itertools.pairwise(system.bounds):
             ptr, cols, vals = _block(system, a, b)
             on_dense = store.is_dense[cols]
-            if store.whole or on_dense.any():
+            if layout == "dense" or on_dense.any():
                 # A dense result is solved dense from the start: products of the few
                 # origins of early levels cost less than moving their rows in at the end.
-                keep_dense = store.whole or is_dense_level(support[a:b], k)
+                keep_dense = is_dense_level(support[a:b], k, layout)
                 _solve_on_dense(store, a, (ptr, cols, vals), on_dense, keep_dense, rule, pool)
             else:
                 _solve_on_sparse(store, a, (ptr, cols, vals), rule)
@@ -1027,14 +1037,15 @@ def _solve_on_sparse(store: _Store, a: int, block: _Block, rule: MixingRule | No
     k = store.k
     rows = block[0].size - 1
     cp, cj, cx = store.product(*block, upto=k + a, into_store=True)
-    if rule is None and cj.size <= DENSE_AT * rows * k:
+    limit = dense_at(store.layout) * rows * k
+    if rule is None and cj.size <= limit:
         store.append_sparse(a, cp, cj, cx, in_place=True)
         return
     solved = np.zeros((rows, k)) if rule is not None else store.dense_array()[a : a + rows]
     solved[np.repeat(np.arange(rows), np.diff(cp)), cj] = cx
     if rule is not None:
         _apply_rule(rule, solved, slice(None))
-        if np.count_nonzero(solved) <= DENSE_AT * rows * k:
+        if np.count_nonzero(solved) <= limit:
             store.append_sparse(a, *_as_csr(solved, cp.dtype))
             return
         store.dense_array()[a : a + rows] = solved
@@ -1295,7 +1306,14 @@ def origin_shares(
         ids, wanted = _wanted(graph, lots)
     system = _system(graph, code, k, wanted)
     support = supports(system, budget=max_memory // 4)
-    need, sparse_entries, work = estimate_bytes(system, support)
+    # Every lot asked, in storage order: the store is the result, so every level is stored
+    # the way the result will be (as the supports predict); otherwise as each level comes.
+    in_order = wanted is None and bool(np.all(system.positions == np.arange(len(graph))))
+    layout: Layout = "adaptive"
+    if in_order:
+        predicted = _is_sparse_result(len(ids), k, int(support.sum()))
+        layout = "sparse" if (predicted if sparse is None else sparse) else "dense"
+    need, sparse_entries, work = estimate_bytes(system, support, layout)
     backwards = (
         wanted is not None
         and rule is proportional
@@ -1346,16 +1364,10 @@ def origin_shares(
             limit=max_memory,
         )
 
-    # The store's dense array is the result itself when every lot is asked in order.
-    in_order = wanted is None and bool(np.all(system.positions == np.arange(len(graph))))
-    dense_result = in_order and (
-        sparse is False
-        or (sparse is None and not _is_sparse_result(len(ids), k, int(support.sum())))
-    )
     ruled = None if rule is proportional else rule
     bar = _bar(progress, system.positions.size, "origin shares")
     try:
-        store = solve(system, support, ruled, bar, capacity, guard, dense_result=dense_result)
+        store = solve(system, support, ruled, bar, capacity, guard, layout)
     finally:
         if bar is not None:
             bar.close()
