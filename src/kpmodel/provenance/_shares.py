@@ -738,21 +738,20 @@ def is_dense_level(support: IntArray, k: int, layout: Layout) -> bool:
     return int(support.sum()) > dense_at(layout) * support.size * k
 
 
-def estimate_bytes(system: _System, support: IntArray, layout: Layout) -> tuple[int, int, int]:
-    """Return (bytes needed at most, entries of sparse levels, work) from the supports.
+def forward_work(system: _System, support: IntArray) -> int:
+    """Return the multiply-adds of a forward solve: every input's entries, over the lots."""
+    held = np.concatenate([np.ones(system.k, np.int64), support])
+    return int(held[system.indices].sum())
 
-    The work is the multiply-adds of the forward propagation (every input's entries,
-    summed over the lots), plus the entries written by dense levels.
-    """
+
+def estimate_bytes(system: _System, support: IntArray, layout: Layout) -> tuple[int, int]:
+    """Return (bytes needed at most, entries of sparse levels) from the supports."""
     k, m = system.k, system.positions.size
-    held = np.concatenate([np.ones(k, np.int64), support])
     entry = system.indices.itemsize + 8
     need = sparse_entries = 0
-    work = int(held[system.indices].sum())
     for a, b in itertools.pairwise(system.bounds):
         if is_dense_level(support[a:b], k, layout):
             need += (b - a) * k * 8
-            work += (b - a) * k
         else:
             total = int(support[a:b].sum())
             need += total * entry
@@ -760,7 +759,7 @@ def estimate_bytes(system: _System, support: IntArray, layout: Layout) -> tuple[
     matrix = system.indices.nbytes + system.data.nbytes + system.indptr.nbytes
     # The stored levels, the support counts, the system itself, and the assembled result.
     result = min(int(support.sum()) * entry, m * k * 8)
-    return need + 2 * matrix + 8 * m + result, sparse_entries, work
+    return need + 2 * matrix + 8 * m + result, sparse_entries
 
 
 class _Store:
@@ -1079,8 +1078,10 @@ def _solve_on_dense(
 
 #: With `lots=` and mass balance, the shares are found backwards from the lots asked for
 #: when (lots asked) x (entries of the system) is at most this multiple of the forward
-#: propagation's work bound.
-REVERSE_AT = 4.0
+#: propagation's work bound (measured: 100 lots of the 1M-lot benchmark graphs sit near 6,
+#: where the backward solve takes half the forward one's time on the globally mixed shape
+#: and nine tenths on the locally mixed one).
+REVERSE_AT = 8.0
 
 #: The backward solve carries the lots asked for in groups, so that its scratch array
 #: (ancestry x group) stays under this many bytes (but takes at least 8 lots at a time).
@@ -1270,7 +1271,7 @@ def origin_shares(
     $x_i P$ with $x_i = e_i + x_i W$, which a walk down the levels of the ancestry
     solves for all the lots asked at once (one column per lot asked instead of one per
     origin); it is used when the lots asked times the ancestry's flows is below about
-    four times the forward propagation's bound on its work.
+    eight times the forward propagation's bound on its work.
 
     Examples
     --------
@@ -1305,19 +1306,13 @@ def origin_shares(
     else:
         ids, wanted = _wanted(graph, lots)
     system = _system(graph, code, k, wanted)
-    support = supports(system, budget=max_memory // 4)
-    # Every lot asked, in storage order: the store is the result, so every level is stored
-    # the way the result will be (as the supports predict); otherwise as each level comes.
-    in_order = wanted is None and bool(np.all(system.positions == np.arange(len(graph))))
-    layout: Layout = "adaptive"
-    if in_order:
-        predicted = _is_sparse_result(len(ids), k, int(support.sum()))
-        layout = "sparse" if (predicted if sparse is None else sparse) else "dense"
-    need, sparse_entries, work = estimate_bytes(system, support, layout)
+    # A few lots under mass balance are solved backwards, which needs no supports: the
+    # choice compares with a forward solve's work bounded by additive counts.
     backwards = (
         wanted is not None
         and rule is proportional
-        and wanted.size * system.indices.size <= REVERSE_AT * work
+        and wanted.size * system.indices.size
+        <= REVERSE_AT * forward_work(system, supports(system, budget=0))
     )
     if backwards and wanted is not None:
         group = min(max(_REVERSE_SCRATCH // (8 * max(system.positions.size, 1)), 8), wanted.size)
@@ -1326,6 +1321,17 @@ def origin_shares(
             + 8 * system.positions.size * (group + 1)
             + 16 * wanted.size * k
         )
+    else:
+        support = supports(system, budget=max_memory // 4)
+        # Every lot asked, in storage order: the store is the result, so every level is
+        # stored the way the result will be (as the supports predict); otherwise as each
+        # level comes.
+        in_order = wanted is None and bool(np.all(system.positions == np.arange(len(graph))))
+        layout: Layout = "adaptive"
+        if in_order:
+            predicted = _is_sparse_result(len(ids), k, int(support.sum()))
+            layout = "sparse" if (predicted if sparse is None else sparse) else "dense"
+        need, sparse_entries = estimate_bytes(system, support, layout)
     task = f"origin_shares(by={by!r}) over {system.positions.size:,} lots x {k} origins"
     _limits.check_memory(
         need,
