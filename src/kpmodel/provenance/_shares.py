@@ -821,9 +821,21 @@ class _Store:
         return self.dense
 
     def product(
-        self, ptr: IntArray, cols: IntArray, vals: FloatArray, upto: int, into_store: bool
+        self,
+        ptr: IntArray,
+        cols: IntArray,
+        vals: FloatArray,
+        upto: int,
+        into_store: bool,
+        most: IntArray | None = None,
+        pool: ThreadPoolExecutor | None = None,
     ) -> tuple[IntArray, IntArray, FloatArray]:
-        """Return (as CSR) the rows ``block @ sparse rows`` over stored rows below `upto`."""
+        """Return (as CSR) the rows ``block @ sparse rows`` over stored rows below `upto`.
+
+        `most`, when given, must bound each row's entries (the kernel writes without
+        checking); otherwise the bound is counted (a pass over the inputs' entries). With
+        `most` and a `pool`, parts of the rows are multiplied by separate threads.
+        """
         rows = ptr.size - 1
         bp = self.ptr[: upto + 1]
         bj, bx = self.indices[: self.used], self.data[: self.used]
@@ -831,7 +843,12 @@ class _Store:
             a = sp.csr_array((vals, cols, ptr), shape=(rows, upto))
             c = sp.csr_array(a @ sp.csr_array((bx, bj, bp), shape=(upto, self.k)))
             return c.indptr.astype(ptr.dtype), c.indices.astype(ptr.dtype), c.data
-        bound = _csr_matmat_maxnnz(rows, self.k, ptr, cols, bp, bj)
+        if most is not None and into_store and pool is not None:
+            return self._product_in_parts(ptr, cols, vals, bp, most, pool)
+        if most is None:
+            bound = _csr_matmat_maxnnz(rows, self.k, ptr, cols, bp, bj)
+        else:
+            bound = int(most.sum())
         cp = np.empty(rows + 1, ptr.dtype)
         if into_store:
             # Written straight after the stored rows: no copy when the level stays sparse.
@@ -845,6 +862,53 @@ class _Store:
         _csr_matmat(rows, self.k, ptr, cols, vals, bp, bj, bx, cp, cj, cx)
         end = int(cp[-1])
         return cp, cj[:end], cx[:end]
+
+    def _product_in_parts(
+        self,
+        ptr: IntArray,
+        cols: IntArray,
+        vals: FloatArray,
+        bp: IntArray,
+        most: IntArray,
+        pool: ThreadPoolExecutor,
+    ) -> tuple[IntArray, IntArray, FloatArray]:
+        """`product` into the store, with row ranges multiplied by the pool's threads.
+
+        Each range writes after the stored rows at an offset its rows' bound `most` leaves
+        free; the ranges' entries are then moved together (scipy's kernel releases the GIL).
+        """
+        rows = ptr.size - 1
+        parts = max(1, min(pool._max_workers, rows // _ROWS_PER_THREAD))
+        cuts = np.linspace(0, rows, parts + 1).astype(np.int64)
+        room = np.zeros(parts + 1, np.int64)
+        np.cumsum(_row_sums(np.asarray(cuts), most), out=room[1:])
+        self.reserve(int(room[-1]))
+        start = self.used
+        bj, bx = self.indices[:start], self.data[:start]
+        pointers = [np.empty(int(cuts[i + 1] - cuts[i]) + 1, ptr.dtype) for i in range(parts)]
+
+        def run(part: int) -> None:
+            lo, hi = int(cuts[part]), int(cuts[part + 1])
+            first, last = int(ptr[lo]), int(ptr[hi])
+            at = start + int(room[part])
+            _csr_matmat(
+                hi - lo, self.k, ptr[lo : hi + 1] - first, cols[first:last], vals[first:last],
+                bp, bj, bx, pointers[part], self.indices[at:], self.data[at:],
+            )  # fmt: skip
+
+        list(pool.map(run, range(parts)))
+        cp = np.zeros(rows + 1, ptr.dtype)
+        written = 0
+        for part, part_ptr in enumerate(pointers):
+            lo, hi = int(cuts[part]), int(cuts[part + 1])
+            at, count = start + int(room[part]), int(part_ptr[-1])
+            if at != start + written:  # move the part's entries next to the previous ones
+                moved = slice(start + written, start + written + count)
+                self.indices[moved] = self.indices[at : at + count]
+                self.data[moved] = self.data[at : at + count]
+            cp[lo + 1 : hi + 1] = part_ptr[1:] + written
+            written += count
+        return cp, self.indices[start : start + written], self.data[start : start + written]
 
     def append_sparse(
         self, a: int, cp: IntArray, cj: IntArray, cx: FloatArray, *, in_place: bool = False
@@ -1020,7 +1084,7 @@ def solve(
                 keep_dense = is_dense_level(support[a:b], k, layout)
                 _solve_on_dense(store, a, (ptr, cols, vals), on_dense, keep_dense, rule, pool)
             else:
-                _solve_on_sparse(store, a, (ptr, cols, vals), rule)
+                _solve_on_sparse(store, a, (ptr, cols, vals), support[a:b], rule, pool)
             if guard is not None:
                 guard(store.stored_bytes())
             if bar is not None:
@@ -1031,11 +1095,22 @@ def solve(
 _Block = tuple[IntArray, IntArray, FloatArray]
 
 
-def _solve_on_sparse(store: _Store, a: int, block: _Block, rule: MixingRule | None) -> None:
+def _solve_on_sparse(
+    store: _Store,
+    a: int,
+    block: _Block,
+    support: IntArray,
+    rule: MixingRule | None,
+    pool: ThreadPoolExecutor | None,
+) -> None:
     """Solve a level whose inputs are all sparse rows; store it by its measured density."""
     k = store.k
     rows = block[0].size - 1
-    cp, cj, cx = store.product(*block, upto=k + a, into_store=True)
+    # Under mass balance every stored row holds at most its support's origins (by
+    # induction over the levels: a product's entries are among its inputs' origins), so
+    # the supports bound the product; a rule may add entries, so then they are counted.
+    most = support if rule is None else None
+    cp, cj, cx = store.product(*block, upto=k + a, into_store=True, most=most, pool=pool)
     limit = dense_at(store.layout) * rows * k
     if rule is None and cj.size <= limit:
         store.append_sparse(a, cp, cj, cx, in_place=True)
