@@ -144,3 +144,54 @@ def test_an_empty_graph_compares_to_nothing():
     assert (c.summary["in_carats"] == 0.0).all()
     assert len(c.table) == 0
     assert len(c.items) == 0
+
+
+def _graph_of_many_places():
+    """A graph of lots mined where and when the case book's situations are, shipped twice."""
+    g = kp.ProvenanceGraph()
+    for country, zone, on in [
+        ("ZW", "Marange", "2010-01-01"),
+        ("CF", None, "2013-06-01"),
+        ("CI", None, "2010-01-01"),
+        ("VE", None, "2010-01-01"),
+        ("SL", None, "1995-01-01"),
+        ("RU", None, "2023-06-01"),
+    ]:
+        lot = g.produce(country=country, zone=zone, carats=10, on=on, value_usd=100)
+        g.ship(g.ship(lot, to="AE", on=on), to="BE", on="2024-02-01")
+    return g
+
+
+def test_a_subset_of_lots_is_propagated_in_tables_no_larger_than_a_chunk(monkeypatch):
+    """The tables propagated for a few lots span the whole graph, so their chunks are sized
+    by the graph's lots, not by the lots judged; the results are those of one table."""
+    g = _graph_of_many_places()
+    few = d.Lots.from_graph(g, BOOK, lots=[g.lots[-1]])
+    names = list(d.BUILTIN_NAMES)
+    eager = kp.compare(names, few)
+    summary, table = eager.summary, eager.table
+    sizes = []
+    plain = _graph_lots.propagate
+
+    def measured(graph, initial, *args, **kwargs):
+        sizes.append(initial.nbytes)
+        return plain(graph, initial, *args, **kwargs)
+
+    monkeypatch.setattr(_graph_lots, "propagate", measured)
+    monkeypatch.setattr(_graph_lots, "CHUNK_BYTES", 8 * len(g) * 4)  # two slots a table
+    chunked = kp.compare(names, few)
+    assert sizes
+    assert max(sizes) <= _graph_lots.CHUNK_BYTES
+    pd.testing.assert_frame_equal(chunked.summary, summary)
+    pd.testing.assert_frame_equal(chunked.table, table)
+
+
+def test_a_refused_comparison_advises_what_helps(monkeypatch):
+    """Judging fewer lots does not make the propagated tables smaller (they span the
+    graph): the advice is to compare fewer definitions at a time."""
+    g = _graph_of_many_places()
+    few = d.Lots.from_graph(g, BOOK, lots=[g.lots[-1]])
+    monkeypatch.setenv("KPMODEL_MAX_MEMORY", "100")
+    with pytest.raises(kp.errors.SizeLimitError, match="fewer definitions") as refused:
+        kp.compare(list(d.BUILTIN_NAMES), few)
+    assert "judge fewer lots" not in str(refused.value)

@@ -598,16 +598,21 @@ def _event_verdicts(
 
     count = len(positions)
     unique = int(slots.max(initial=-1)) + 1
-    chunks = _chunks(unique, count)
+    # Every table propagated spans the whole graph (n rows), however few lots are judged:
+    # the chunks are sized by n; `count` (the rows kept) decides only what is kept.
+    chunks = _chunks(unique, n)
     widest = max(2 * (stop - start) + 2 * (start == 0) for start, stop in chunks)
     # The propagation runs in place: its table, the rows kept (when not every lot), and
     # the graph's flow weights; then the shares, flags and weights kept per lot.
     check_memory(
-        (1.0 if selected is None else 2.0) * n * widest * 8
+        (n + (0 if selected is None else count)) * widest * 8.0
         + 24.0 * graph.number_of_flows
         + count * (8.0 * 3 + unique),
         what=f"judging {count} lots under {len(names)} definitions",
-        change="judge fewer lots at a time (Lots.from_graph(lots=...))",
+        change=(
+            "compare fewer definitions at a time (each table spans every lot of the graph, "
+            "so judging fewer lots saves little)"
+        ),
         keyword=False,
     )
     carats = _carats(graph) if selected is None else _carats(graph)[selected]
