@@ -195,3 +195,30 @@ def test_a_refused_comparison_advises_what_helps(monkeypatch):
     with pytest.raises(kp.errors.SizeLimitError, match="fewer definitions") as refused:
         kp.compare(list(d.BUILTIN_NAMES), few)
     assert "judge fewer lots" not in str(refused.value)
+
+
+def test_amounts_read_after_the_verdicts_of_a_chunked_comparison(monkeypatch):
+    """Places carried only for their reasons (OUT on every day) add verdict classes when
+    the verdicts are read; amounts propagated again afterwards still read them."""
+    g = _graph_of_many_places()
+    # CF and VE situations still running when the stones are imported in 2024: the import
+    # is judged on grounds (2024 is in the G7 ban's time) that production was not.
+    running = [
+        attrs.evolve(BOOK.situations()[key], period=d.Period("2010-01-01"))
+        for key in ("car-seleka-2013", "venezuela-2005-2016")
+    ]
+    lots = d.Lots.from_graph(g, [*BOOK.situations().values(), *running])
+    names = ["G7_RUSSIA_ORIGIN_2024", "EU_2023"]
+    eager = kp.compare(names, lots)
+    table, verdict = eager.table, eager.verdict(str(g.lots[-1]), names[0])
+    monkeypatch.setattr(_graph_lots, "CHUNK_BYTES", 8)  # one slot per propagation
+    monkeypatch.setattr(_graph_lots, "KEPT", 0)  # none kept: amounts propagated again
+    chunked = kp.compare(names, lots)
+    judged = chunked.verdicts.judged[names[0]]
+    assert judged.totals.kept is None
+    before = len(judged.classes)
+    assert chunked.verdict(str(g.lots[-1]), names[0]) == verdict  # verdicts first
+    assert len(judged.classes) >= before + 2  # two places' classes added when read
+    pd.testing.assert_frame_equal(chunked.table, table)
+    lot = str(g.lots[-1])
+    assert chunked.explain(lot) == eager.explain(lot)

@@ -491,32 +491,43 @@ def _event_verdicts(
     produced = produced.astype(np.int16 if len(classes) < 2**15 else np.int32)
     names = [name_of(d) for d in definitions]
     owner = {name: d for d, name in enumerate(names)}
-    outcome_of = np.array(
-        [0 if v.outcome is IN else 1 if v.outcome is UNDETERMINED else -1 for _, v in classes],
-        dtype=np.int64,
-    ).reshape(-1)
-    definition_of = np.array([owner[name] for name, _ in classes], dtype=np.int64).reshape(-1)
-    slots = _slots(produced, cells, outcome_of, definition_of, len(names))
+
+    def lookups() -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """Return per class its outcome (0 IN, 1 UNDETERMINED, -1 OUT) and its definition.
+
+        Each ends with -1, so that a class code of -1 (none) reads -1. Made again whenever
+        classes are added (`complete`).
+        """
+        outcome = [
+            0 if v.outcome is IN else 1 if v.outcome is UNDETERMINED else -1 for _, v in classes
+        ]
+        return (
+            np.array([*outcome, -1], dtype=np.int64),
+            np.array([*(owner[name] for name, _ in classes), -1], dtype=np.int64),
+        )
+
+    outcome_or_none, owner_or_none = lookups()
+    slots = _slots(produced, cells, outcome_or_none[:-1], owner_or_none[:-1], len(names))
     valued = rows[table["value_per_carat"].notna().to_numpy()]
     # Every lot, in the graph's order: no copy.
     every = lots.shares.index.equals(graph.lots)
     positions = np.arange(n) if every else graph.lots.get_indexer(lots.shares.index)
     selected: np.ndarray[Any, Any] | None = None if every else positions
 
-    outcome_or_none = np.append(outcome_of, -1)  # a class code of -1 (none) reads -1
-    owner_or_none = np.append(definition_of, -1)
     cell_class = cells[:, 0].astype(np.int64)
     cell_move = cells[:, 1].astype(np.int64)
 
     def complete() -> None:
         """Carry the places left for the reasons (once), adding their classes and cells."""
-        nonlocal cells, cell_class, cell_move, later
+        nonlocal cells, cell_class, cell_move, later, outcome_or_none, owner_or_none
         if later:
             _, more = arrive(later)
             later = []
             cells = np.concatenate([cells, more])
             cell_class = cells[:, 0].astype(np.int64)
             cell_move = cells[:, 1].astype(np.int64)
+            # The new classes (OUT, with reasons) read in `amounts` as of no slot.
+            outcome_or_none, owner_or_none = lookups()
 
     def spread(
         entries: list[tuple[int, int, Any, Any]], columns: int, extra: bool, reuse: bool = False
