@@ -222,3 +222,20 @@ def test_amounts_read_after_the_verdicts_of_a_chunked_comparison(monkeypatch):
     pd.testing.assert_frame_equal(chunked.table, table)
     lot = str(g.lots[-1])
     assert chunked.explain(lot) == eager.explain(lot)
+
+
+def test_a_missing_item_lists_a_few_items_and_the_count():
+    """A typo'd lot id is refused with the first few items and how many there are, not
+    every item of the comparison."""
+    g = kp.ProvenanceGraph()
+    for _ in range(30):
+        g.produce(country="BW", carats=5, on="2020-01-01")
+    c = kp.compare("EU_2023", d.Lots.from_graph(g, BOOK))
+    for call in (lambda: c.verdict("nope", "EU_2023"), lambda: c.explain("nope")):
+        with pytest.raises(kp.errors.InvalidArgumentError) as refused:
+            call()
+        message = str(refused.value)
+        assert "'0'" in message
+        assert "'29'" not in message
+        assert "30 items" in message
+    assert c.explain("7").startswith("Lot 7\nOrigins: BW 100%.")

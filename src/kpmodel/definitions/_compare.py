@@ -24,6 +24,9 @@ from kpmodel.errors import InvalidArgumentError
 
 IN, OUT, UNDETERMINED = Outcome.IN, Outcome.OUT, Outcome.UNDETERMINED
 
+#: How many items an error message lists (a comparison of lots may hold millions).
+MAX_LISTED = 10
+
 
 def _situations(subject: Any) -> tuple[dict[str, Situation], CaseBook | None]:
     if isinstance(subject, CaseBook):
@@ -162,7 +165,7 @@ class Comparison:
         except KeyError:
             msg = (
                 f"no verdict for item {item!r} under {definition!r}; items: "
-                f"{list(self.items)!r}, definitions: {self.names!r}"
+                f"{_listed(self.items)}, definitions: {self.names!r}"
             )
             raise InvalidArgumentError(msg) from None
 
@@ -297,7 +300,7 @@ class Comparison:
         ...
         """
         if item not in self.items:
-            msg = f"no item {item!r} in this comparison; items: {list(self.items)!r}"
+            msg = f"no item {item!r} in this comparison; items: {_listed(self.items)}"
             raise InvalidArgumentError(msg)
         if item not in self.situations:
             return _Text(_explain_lot(self, item))
@@ -330,11 +333,20 @@ class Comparison:
         return _Text("\n".join(lines))
 
 
+def _listed(items: Sequence[str]) -> str:
+    """Return the first `MAX_LISTED` items as text, with how many there are when more."""
+    first = list(items[:MAX_LISTED])
+    if len(items) <= MAX_LISTED:
+        return repr(first)
+    return f"{first!r} and {len(items) - MAX_LISTED} more ({len(items)} items)"
+
+
 def _explain_lot(self: Comparison, item: str) -> str:
     """Tell one lot's story: its origins, and each definition's verdict and reasons."""
     lines = [f"Lot {item}"]
     if self.lots is not None:
-        shares = self.lots.shares.loc[self.lots.shares.index.astype(str) == item].iloc[0]
+        # The items are the lots' ids as text, row by row (a lookup, not a string per lot).
+        shares = self.lots.shares.iloc[self.items.index(item)]
         parts = [f"{origin} {share:.0%}" for origin, share in shares.items() if share > 0]
         lines.append(f"Origins: {', '.join(parts) or 'none attributed'}.")
         if self.lots.graph is not None:
