@@ -61,8 +61,12 @@ STAGES = (
 
 
 def _status_gib(field: str) -> float:
-    with open("/proc/self/status") as status:
-        found = re.search(rf"^{field}:\s+(\d+) kB", status.read(), re.MULTILINE)
+    """A memory field of /proc/self/status in GiB (Linux), else NaN."""
+    try:
+        with open("/proc/self/status") as status:
+            found = re.search(rf"^{field}:\s+(\d+) kB", status.read(), re.MULTILINE)
+    except OSError:
+        return float("nan")
     return int(found.group(1)) / 2**20 if found else float("nan")
 
 

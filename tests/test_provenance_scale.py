@@ -66,7 +66,7 @@ def test_large_arrays_mapped_with_small_pages_give_the_same_shares(
 
 @given(provenance_graphs(), BY, RULES, st.sampled_from([0.0, 0.25, 2.0]))
 def test_dense_and_sparse_storage_of_levels_agree(monkeypatch_module, graph, by, mixing, at):
-    """Levels stored all dense, all sparse, or each as its density says agree."""
+    """Levels stored all dense, all sparse, or each as DENSE_AT says (lots= here) agree."""
     # A dense result is solved dense from the start, a sparse one sparse; lots asked for
     # are solved with each level stored as DENSE_AT says.
     whole = dense(origin_shares(graph, by=by, mixing=mixing, sparse=False).values)
@@ -336,3 +336,24 @@ def test_products_split_across_threads_agree(monkeypatch_module, graph, by, word
         patch.setattr("kpmodel.provenance._shares._SUPPORT_WORDS", words)
         split = origin_shares(graph, by=by, sparse=True).values
     np.testing.assert_array_equal(dense(split), one)
+
+
+def test_weights_other_than_the_graphs_csr_are_refused():
+    """propagate(weights=) takes input_shares(graph); a CSC or dense matrix is an error."""
+    g, _ = small_graph()
+    w = kp.provenance.input_shares(g)
+    table = np.eye(len(g))
+    expected = kp.provenance.propagate(g, table)
+    np.testing.assert_array_equal(kp.provenance.propagate(g, table, weights=w), expected)
+    for wrong in (w.tocsc(), w.toarray(), w.astype(np.float32), w[:2, :2]):
+        with pytest.raises(InvalidArgumentError, match="input_shares"):
+            kp.provenance.propagate(g, table, weights=wrong)
+
+
+def test_a_lot_column_is_named_by_text():
+    """lot_column names a column by its name; anything else is an error, not a TypeError."""
+    g, _ = small_graph()
+    with pytest.raises(InvalidArgumentError, match="name of a lot column"):
+        kp.provenance.lot_column(g, ["kind"])
+    with pytest.raises(InvalidArgumentError, match="no lot column"):
+        kp.provenance.lot_column(g, "colour")

@@ -6,7 +6,7 @@ lots of a `ProvenanceGraph` without reaching into its storage.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -98,6 +98,9 @@ def lot_column(graph: ProvenanceGraph, name: str) -> np.ndarray[Any, Any] | pd.C
     >>> kp.provenance.lot_column(g, "on").tolist()
     [datetime.date(2010, 6, 1), datetime.date(2010, 7, 1)]
     """
+    if not isinstance(cast(Any, name), str):
+        msg = f"name must be the name of a lot column (str); got {name!r}"
+        raise InvalidArgumentError(msg)
     if name == "kind":
         return _categorical(graph._column("kind"), [kind.value for kind in KINDS])
     if name in _TEXT_COLUMNS:
@@ -225,10 +228,16 @@ def propagate(
         if flags.shape != (len(graph),):
             msg = f"restart must have one flag per lot ({len(graph)}); got shape {flags.shape}"
             raise InvalidArgumentError(msg)
-    if weights is not None and weights.shape != (len(graph), len(graph)):
+    if weights is not None and not (
+        sp.issparse(weights)
+        and weights.format == "csr"
+        and weights.shape == (len(graph), len(graph))
+        and weights.dtype == np.float64
+    ):
+        shape = getattr(weights, "shape", None)
         msg = (
-            f"weights must be input_shares(graph), ({len(graph)}, {len(graph)}); "
-            f"got shape {weights.shape}"
+            f"weights must be input_shares(graph): a float64 CSR matrix of "
+            f"({len(graph)}, {len(graph)}); got {type(weights).__name__} of shape {shape}"
         )
         raise InvalidArgumentError(msg)
     result = _shares.propagate(graph, table, reset=flags, weights=weights)

@@ -8,7 +8,6 @@ import itertools
 import mmap
 import os
 import sys
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, cast
@@ -703,7 +702,9 @@ def supports(system: _System, budget: int = sys.maxsize) -> IntArray:
     k, m = system.k, system.positions.size
     words = -(-k // 64)
     count = np.zeros(m, np.int64)
-    if words > _SUPPORT_WORDS or (k + m) * words * 8 > budget:
+    # The bit sets, and a level's gathered sets and their union while it is reduced.
+    widest = int(np.diff(system.indptr[system.bounds]).max(initial=0))
+    if words > _SUPPORT_WORDS or (k + m + 2 * widest) * words * 8 > budget:
         bound = np.ones(k + m, np.int64)
         for a, b in itertools.pairwise(system.bounds):
             ptr, cols, _ = _block(system, a, b)
@@ -757,8 +758,9 @@ def estimate_bytes(system: _System, support: IntArray, layout: Layout) -> tuple[
             need += total * entry
             sparse_entries += total
     matrix = system.indices.nbytes + system.data.nbytes + system.indptr.nbytes
-    # The stored levels, the support counts, the system itself, and the assembled result.
-    result = min(int(support.sum()) * entry, m * k * 8)
+    # The stored levels, the support counts, the system itself, and the result when it is
+    # assembled from the store (with a layout of the result's own, the store is the result).
+    result = min(int(support.sum()) * entry, m * k * 8) if layout == "adaptive" else 0
     return need + 2 * matrix + 8 * m + result, sparse_entries
 
 
@@ -775,15 +777,6 @@ class _Store:
         self.k, self.m = k, m
         self.layout = layout
         self.dense: FloatArray | None = None
-        self.filling: threading.Thread | None = None
-        if layout == "dense":
-            # Every row will be read back dense (the result is dense): fill the dense
-            # array's pages in the background while the solve is prepared.
-            self.dense = zeros((m, k))
-            self.filling = threading.Thread(
-                target=populate, args=(self.dense, min(os.cpu_count() or 1, 4)), daemon=True
-            )
-            self.filling.start()
         self.is_dense = np.zeros(k + m, bool)
         self.entries = np.zeros(k + m, np.int64)
         self.entries[:k] = 1
@@ -813,11 +806,11 @@ class _Store:
 
     def dense_array(self) -> FloatArray:
         if self.dense is None:
-            # calloc'ed: the pages of rows never stored dense are never touched.
+            # calloc'ed: the pages of rows never stored dense are never touched, except
+            # when every row will be (the result is dense): then they are filled at once.
             self.dense = zeros((self.m, self.k))
-        if self.filling is not None:
-            self.filling.join()
-            self.filling = None
+            if self.layout == "dense":
+                populate(self.dense, threads=min(os.cpu_count() or 1, 4))
         return self.dense
 
     def product(
@@ -960,8 +953,8 @@ class _Store:
     def to_sparse(self, rows: IntArray | None) -> sp.csr_array:
         """Return the shares of `rows` (all rows when None) as a CSR array."""
         k = self.k
-        if not self.is_dense.any() and self.levels == sorted(self.levels):
-            # Sparse levels appended in order are already the CSR of every row.
+        if not self.is_dense.any():
+            # Sparse levels (solved, so appended, in order) are the CSR of every row.
             shares = sp.csr_array(
                 (self.data[k : self.used], self.indices[k : self.used], self.ptr[k:] - k),
                 shape=(self.m, k),
@@ -969,7 +962,7 @@ class _Store:
             )
             return shares if rows is None else sp.csr_array(shares[rows])
         counts, indices, data = [], [], []
-        for a, b, dense in sorted(self.levels):
+        for a, b, dense in self.levels:
             if dense:
                 block_counts, block_indices, block_data = _dense_to_csr(self.dense_array()[a:b])
                 counts.append(block_counts)
@@ -1310,8 +1303,8 @@ def origin_shares(
         entries and at least a third of them are non-zero; sparse otherwise.
     max_memory : int, optional
         The most bytes the computation may need, by an estimate made before it starts;
-        a larger estimate is refused with a `kpmodel.errors.InvalidArgumentError` that
-        says what to do. Default: 60% of the machine's memory.
+        a larger estimate is refused with a `kpmodel.errors.SizeLimitError` that says
+        what to do. Default: 60% of the machine's memory.
     progress : bool, optional
         Show a progress bar (``tqdm.auto``) over the lots solved. By
         default only in a notebook or on a terminal, once the work has lasted a second.
@@ -1326,8 +1319,11 @@ def origin_shares(
     Raises
     ------
     kpmodel.errors.InvalidArgumentError
-        For a lot that is not in the graph, a mixing rule that fails or returns an array
-        of another shape, or a computation estimated to need more than `max_memory`.
+        For a lot that is not in the graph, or a mixing rule that fails or returns an
+        array of another shape.
+    kpmodel.errors.SizeLimitError
+        For a computation estimated to need more than `max_memory`, or a custom mixing
+        rule found, while it solves, to hold more than that.
 
     Notes
     -----
@@ -1335,10 +1331,12 @@ def origin_shares(
     one-hot origins of production lots (plus the unknown remainder of lots that receive
     less than they hold), the shares solve S = W S + P. Lots are stored parents-first, so
     S is found one topological level at a time, $O(\text{flows} \times \text{origins})$ in
-    all. Each level is stored the way its measured density calls for: as sparse rows
-    while lots hold few origins (early in the trade, or where trade mixes locally), as
-    dense rows once they hold many (a sparse-times-sparse product for the first, an
-    in-place sparse-times-dense product for the second). Memory stays close to the
+    all. A first pass counts the origins each lot holds (bit sets over the flows), which
+    gives the memory estimate and the result's density. When every lot is asked, in
+    storage order, every level is stored the way the result will be: dense rows (an
+    in-place sparse-times-dense product per level) or sparse rows (a sparse-times-sparse
+    product, split across threads), so the result is the store itself. Otherwise each
+    level is stored the way its measured density calls for. Memory stays close to the
     result's true size.
 
     With `lots`, only their ancestry is solved (a breadth-first walk up the flows finds
@@ -1415,11 +1413,9 @@ def origin_shares(
         limit=max_memory,
     )
     if backwards and wanted is not None:
-        renumber = np.full(len(graph), -1, np.int64)
-        renumber[system.positions] = np.arange(system.positions.size)
         bar = _bar(progress, wanted.size, "origin shares (backwards)")
         try:
-            solved = solve_reverse(system, renumber[wanted], bar)
+            solved = solve_reverse(system, _processing_rows(graph, system)[wanted], bar)
         finally:
             if bar is not None:
                 bar.close()
@@ -1452,20 +1448,17 @@ def origin_shares(
     finally:
         if bar is not None:
             bar.close()
-    rows_out = len(ids)
-    measured = int(store.entries[k:].sum()) if wanted is None else int(support.sum())
-    if sparse is None:
-        sparse = _is_sparse_result(rows_out, k, measured)
     # The result's rows: every lot in storage order, or the lots asked for.
     if wanted is not None:
-        renumber = np.full(len(graph), -1, np.int64)
-        renumber[system.positions] = np.arange(system.positions.size)
-        rows: IntArray | None = renumber[wanted]
+        rows: IntArray | None = _processing_rows(graph, system)[wanted]
     elif in_order:
         rows = None
     else:
         rows = np.empty(len(graph), np.int64)
         rows[system.positions] = np.arange(len(graph))
+    if sparse is None:
+        held = store.entries[k:] if rows is None else store.entries[k + rows]
+        sparse = _is_sparse_result(len(ids), k, int(held.sum()))
     values: FloatArray | sp.csr_array
     values = store.to_sparse(rows) if sparse else store.to_dense(rows)
     return OriginShares(
@@ -1475,6 +1468,13 @@ def origin_shares(
         by=by,
         mixing=repr(rule),
     )
+
+
+def _processing_rows(graph: ProvenanceGraph, system: _System) -> IntArray:
+    """Return, for each lot of the graph, its row in `system` (-1 if not solved)."""
+    renumber = np.full(len(graph), -1, np.int64)
+    renumber[system.positions] = np.arange(system.positions.size)
+    return renumber
 
 
 def _is_sparse_result(rows: int, k: int, entries: int) -> bool:

@@ -324,11 +324,12 @@ class SimulationResult:
         return legs
 
     def _certificate_index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Return each leg's certificate, and each certificate's exporter and step.
+        """Return each leg's certificate (-1 for a smuggled leg), and each certificate's
+        exporter and step.
 
-        A certificate covers the legs of one exporter, importer, step and declared label
-        (-1 for a smuggled leg); certificates are numbered in the order of those keys. One
-        hash of a combined key, then a sort of the certificates only.
+        A certificate covers the legs of one exporter, importer, step and declared label;
+        certificates are numbered in the order of those keys. One hash of a combined key,
+        then a sort of the certificates only.
         """
         a = self._arrays
         lot, exporter, importer, label = (
