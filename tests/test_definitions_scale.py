@@ -10,6 +10,7 @@ import kpmodel as kp
 from kpmodel import definitions as d
 from kpmodel.definitions import _graph_lots
 from kpmodel.definitions._graph_lots import LotAmounts, LotIds, LotVerdicts
+from kpmodel.errors import InvalidArgumentError
 from kpmodel.testing.strategies import provenance_graphs
 
 BOOK = d.CaseBook.default()
@@ -239,3 +240,17 @@ def test_a_missing_item_lists_a_few_items_and_the_count():
         assert "'29'" not in message
         assert "30 items" in message
     assert c.explain("7").startswith("Lot 7\nOrigins: BW 100%.")
+
+
+def test_a_comparison_read_after_its_graph_grew_says_to_compare_again(monkeypatch):
+    """Per-lot amounts read lazily from a graph that has grown since are refused, clearly."""
+    monkeypatch.setattr(_graph_lots, "KEPT", 0)  # nothing kept: amounts propagate when read
+    g = kp.ProvenanceGraph()
+    mine = g.produce(country="CF", carats=10, on="2014-01-01", zone="Nola")
+    g.ship(mine, to="CM", on="2014-02-01")
+    c = kp.compare("EU_2023", d.Lots.from_graph(g, BOOK))
+    before = c.summary
+    g.produce(country="BW", carats=5, on="2014-03-01")
+    with pytest.raises(InvalidArgumentError, match="compare the lots again"):
+        _ = c.table
+    pd.testing.assert_frame_equal(c.summary, before)  # totals were made at compare time

@@ -368,6 +368,20 @@ def _event_verdicts(
     evidence = situation_list(lots.situations)
     rows, table = _production(graph, lots.by, frames)
     n = len(graph)
+    size_then = (n, graph.number_of_flows)
+
+    def unchanged() -> None:
+        """Refuse to read per-lot amounts or reasons lazily from a graph that has grown."""
+        size_now = (len(graph), graph.number_of_flows)
+        if size_now != size_then:
+            msg = (
+                f"the graph has changed since this comparison was made ({size_then[0]:,} lots "
+                f"and {size_then[1]:,} flows then, {size_now[0]:,} and {size_now[1]:,} now): "
+                "its per-lot amounts and reasons are read from the graph when first asked "
+                "for; compare the lots again (Lots.from_graph, then kp.compare)."
+            )
+            raise InvalidArgumentError(msg)
+
     vpc = table["value_per_carat"].fillna(0.0).to_numpy()
     if event != "production":
         moves, move_days = _moves(graph, frames)
@@ -520,6 +534,7 @@ def _event_verdicts(
     def complete() -> None:
         """Carry the places left for the reasons (once), adding their classes and cells."""
         nonlocal cells, cell_class, cell_move, later, outcome_or_none, owner_or_none
+        unchanged()
         if later:
             _, more = arrive(later)
             later = []
@@ -541,6 +556,7 @@ def _event_verdicts(
         the unknown-source share and the share with a known value. With `reuse`, the
         table is made in the memory of the last one made so (`scratch`).
         """
+        unchanged()
         if reuse:
             initial, scratch[0] = _scratch(scratch[0], (n, columns))
         else:
