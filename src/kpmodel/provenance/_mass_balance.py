@@ -73,7 +73,8 @@ def lot_column(graph: ProvenanceGraph, name: str) -> np.ndarray[Any, Any] | pd.C
     name : str
         ``"kind"`` and the text columns (``"origin"``, ``"country"``, ``"zone"``,
         ``"site"``, ``"certificate"``, ``"declared_origin"``): a `pandas.Categorical`
-        (missing values NaN; the categories are the values the column holds); ``"on"``:
+        (missing values NaN; the categories are the values a text column holds, and
+        every kind of lot for ``"kind"``); ``"on"``:
         ``datetime64[D]`` (NaT where unknown); ``"carats"``, ``"value_usd"``,
         ``"list_origins"``: a read-only numpy array.
 
