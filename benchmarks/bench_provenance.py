@@ -22,7 +22,8 @@ For each size and shape the table gives, each beside its reference timed in the 
 - ``lots=100 s``: the shares of 100 random lots (`origin_shares(..., lots=...)`), and
   ``lots=100 %``: that time as a share of the full call (target: <= 10%);
 - ``MiB``: peak memory of `origin_shares` and of the old call above the memory before the
-  call (resident peak, a second call);
+  call (resident peak, a second call: memory the process already holds, such as a small
+  result's worth of freed heap, is not counted again, so small sizes read near 0);
   ``nnz %``: the share of non-zero entries in the result;
 - ``max |diff|``: the largest difference from the old kernel and from networkx (40 lots).
 
@@ -380,7 +381,7 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - t0, out
 
 
-def _status_kib(field: str) -> int | None:
+def status_kib(field: str) -> int | None:
     """A memory field of /proc/self/status in KiB (Linux), else None."""
     try:
         with open("/proc/self/status") as status:
@@ -388,6 +389,16 @@ def _status_kib(field: str) -> int | None:
     except OSError:
         return None
     return int(found.group(1)) if found else None
+
+
+def reset_peak() -> bool:
+    """Reset the peak resident memory (``VmHWM``) to the current one; False off Linux."""
+    try:
+        with open("/proc/self/clear_refs", "w") as clear:
+            clear.write("5")
+    except OSError:
+        return False
+    return True
 
 
 def peak_mib(fn: Callable[[], Any]) -> float:
@@ -398,20 +409,15 @@ def peak_mib(fn: Callable[[], Any]) -> float:
     misses memory maps.
     """
     gc.collect()
-    before = _status_kib("VmRSS")
-    try:
-        with open("/proc/self/clear_refs", "w") as clear:
-            clear.write("5")
-    except OSError:
-        before = None
-    if before is None:
+    before = status_kib("VmRSS")
+    if before is None or not reset_peak():
         tracemalloc.start()
         fn()
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         return peak / 2**20
     fn()
-    return ((_status_kib("VmHWM") or before) - before) / 2**10
+    return ((status_kib("VmHWM") or before) - before) / 2**10
 
 
 def best_of(repeats: int, fn: Callable[[], Any]) -> float:

@@ -26,7 +26,6 @@ Run: ``.venv/bin/python benchmarks/bench_world.py [--years 1] [--reference] [--p
 from __future__ import annotations
 
 import argparse
-import re
 import resource
 import sys
 import time
@@ -62,25 +61,12 @@ STAGES = (
 
 def _status_gib(field: str) -> float:
     """A memory field of /proc/self/status in GiB (Linux), else NaN."""
-    try:
-        with open("/proc/self/status") as status:
-            found = re.search(rf"^{field}:\s+(\d+) kB", status.read(), re.MULTILINE)
-    except OSError:
-        return float("nan")
-    return int(found.group(1)) / 2**20 if found else float("nan")
-
-
-def reset_stage_peak() -> None:
-    """Reset the peak resident memory (``VmHWM``) to the current one (Linux)."""
-    try:
-        with open("/proc/self/clear_refs", "w") as clear:
-            clear.write("5")
-    except OSError:  # not Linux: the stage peaks become the process's peak so far
-        pass
+    kib = bp.status_kib(field)
+    return kib / 2**20 if kib is not None else float("nan")
 
 
 def stage_peak_gib() -> float:
-    """The peak resident memory since the last `reset_stage_peak`, in GiB."""
+    """The peak resident memory since the last `bench_provenance.reset_peak`, in GiB."""
     peak = _status_gib("VmHWM")
     if peak == peak:
         return peak
@@ -105,7 +91,7 @@ def main() -> None:
         name: str, fn: Callable[[], Any], reference: Callable[[], Any] | None = None
     ) -> None:
         bar.set_postfix_str(name)
-        reset_stage_peak()
+        bp.reset_peak()
         start = time.perf_counter()
         state[name] = fn()
         seconds = time.perf_counter() - start

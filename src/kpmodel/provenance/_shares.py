@@ -461,8 +461,10 @@ def zeros(shape: int | tuple[int, ...], dtype: Any = np.float64) -> Any:
 
     numpy asks Linux for transparent huge pages on large allocations. On a virtual
     machine that hands freed memory back to its host (free page reporting), touching
-    fresh huge pages costs several times more than small ones (measured here: 1.6 GB in
-    6-10 s with huge pages, 1.3-2.3 s without), and a dense result is touched whole. A
+    fresh huge pages costs several times more than small ones (``benchmarks/bench_pages.py``
+    on the project's 2-core VM: writing 1.6 GB fresh took 2.8 s with huge pages, 0.7 s
+    without; again in the same process 0.2 s and 0.8 s), and a dense result is touched
+    whole. A
     private anonymous map is zero by construction, so it is not zero-filled twice, and
     pages never written cost nothing.
     """
@@ -491,7 +493,8 @@ def populate(array: Any, threads: int = 2) -> None:
 
     A dense result is written whole. Asking the kernel to fill its pages, in one call per
     thread over a share of the range, costs less than one fault per page as rows are
-    written (on this project's 2-core VM: 1.3-1.7 s against 2.1-2.3 s for 1.6 GB). Arrays
+    written (``benchmarks/bench_pages.py`` on the project's 2-core VM: 1.6 GB filled and
+    written in 0.53 s against 0.69 s, medians of three fresh processes). Arrays
     that are not mapped, or kernels without the call, are left as they are.
     """
     mapped = array
@@ -578,6 +581,13 @@ class _System:
     k: int
 
 
+def processing_rows(lots: int, positions: IntArray) -> IntArray:
+    """Return, for each of `lots` graph positions, its row among `positions` (-1 if absent)."""
+    renumber = np.full(lots, -1, np.int64)
+    renumber[positions] = np.arange(positions.size)
+    return renumber
+
+
 def _system(graph: ProvenanceGraph, code: IntArray, k: int, wanted: IntArray | None) -> _System:
     n = len(graph)
     indptr_all = flow_index(graph)
@@ -599,8 +609,7 @@ def _system(graph: ProvenanceGraph, code: IntArray, k: int, wanted: IntArray | N
         renumber: IntArray | None = None
     else:
         picked = _ranges(starts, flow_count)
-        renumber = np.full(n, -1, np.int64)
-        renumber[rows] = np.arange(m)
+        renumber = processing_rows(n, rows)
     source = graph._flow_column("source")[picked]
     amount = graph._flow_column("carats")[picked]
     carats = graph._column("carats")
@@ -1413,9 +1422,10 @@ def origin_shares(
         limit=max_memory,
     )
     if backwards and wanted is not None:
+        asked = processing_rows(len(graph), system.positions)[wanted]
         bar = _bar(progress, wanted.size, "origin shares (backwards)")
         try:
-            solved = solve_reverse(system, _processing_rows(graph, system)[wanted], bar)
+            solved = solve_reverse(system, asked, bar)
         finally:
             if bar is not None:
                 bar.close()
@@ -1450,7 +1460,7 @@ def origin_shares(
             bar.close()
     # The result's rows: every lot in storage order, or the lots asked for.
     if wanted is not None:
-        rows: IntArray | None = _processing_rows(graph, system)[wanted]
+        rows: IntArray | None = processing_rows(len(graph), system.positions)[wanted]
     elif in_order:
         rows = None
     else:
@@ -1468,13 +1478,6 @@ def origin_shares(
         by=by,
         mixing=repr(rule),
     )
-
-
-def _processing_rows(graph: ProvenanceGraph, system: _System) -> IntArray:
-    """Return, for each lot of the graph, its row in `system` (-1 if not solved)."""
-    renumber = np.full(len(graph), -1, np.int64)
-    renumber[system.positions] = np.arange(system.positions.size)
-    return renumber
 
 
 def _is_sparse_result(rows: int, k: int, entries: int) -> bool:
