@@ -357,3 +357,15 @@ def test_a_lot_column_is_named_by_text():
         kp.provenance.lot_column(g, ["kind"])
     with pytest.raises(InvalidArgumentError, match="no lot column"):
         kp.provenance.lot_column(g, "colour")
+
+
+def test_hostile_requests_are_kpmodel_errors_or_right_answers():
+    """Ids beyond any integer, a rule giving NaN, and a lot asked twice (read with .of)."""
+    g, mixed = small_graph()
+    with pytest.raises(InvalidArgumentError, match="not lots of the graph"):
+        origin_shares(g, lots=[10**30, -(10**30)])
+    with pytest.raises(InvalidArgumentError, match="not finite"):
+        origin_shares(g, mixing=lambda shares: np.full_like(shares, np.nan))
+    for sparse in (False, True):
+        twice = origin_shares(g, lots=[mixed, mixed], sparse=sparse)
+        assert twice.of(mixed) == {"CF": 0.1, "CM": 0.9}

@@ -263,7 +263,13 @@ class OriginShares:
         >>> kp.origin_shares(g).of(lot)
         {'BW': 1.0}
         """
-        row = dense_row(self.values, int(cast(int, self.lots.get_loc(lot))))
+        found = self.lots.get_loc(lot)
+        # A lot asked for twice (lots=[a, a]) is found as a slice or a mask: its first row.
+        if isinstance(found, slice):
+            found = found.start
+        elif isinstance(found, np.ndarray):
+            found = int(np.flatnonzero(found)[0])
+        row = dense_row(self.values, int(cast(int, found)))
         return {str(self.origins[int(j)]): float(row[j]) for j in np.flatnonzero(row)}
 
 
@@ -426,6 +432,12 @@ def _apply_rule(rule: MixingRule, shares: FloatArray, rows: slice | IntArray) ->
         msg = (
             f"the mixing rule {rule!r} returned an array of shape {ruled.shape}; "
             f"it must return the shape it was given, {mixed.shape}."
+        )
+        raise InvalidArgumentError(msg)
+    if not np.isfinite(ruled).all():
+        msg = (
+            f"the mixing rule {rule!r} returned shares that are not finite numbers (NaN or "
+            "infinite); it must return a number for every origin of every lot."
         )
         raise InvalidArgumentError(msg)
     shares[rows] = ruled
@@ -1247,7 +1259,11 @@ def _wanted(graph: ProvenanceGraph, lots: Iterable[Any]) -> tuple[pd.Index[Any],
         else:
             positions = np.array(
                 [
-                    int(v) if isinstance(v, int | np.integer) and not isinstance(v, bool) else -1
+                    int(v)
+                    if isinstance(v, int | np.integer)
+                    and not isinstance(v, bool)
+                    and 0 <= v < len(graph)
+                    else -1
                     for v in values.tolist()
                 ],
                 dtype=np.int64,
