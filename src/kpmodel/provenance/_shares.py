@@ -709,6 +709,15 @@ def _count_bits_by_byte(words: npt.NDArray[np.uint64]) -> IntArray:
     return cast(IntArray, _BITS_IN_BYTE[as_bytes].sum(axis=1))
 
 
+def supports_are_exact(system: _System, budget: int = sys.maxsize) -> bool:
+    """Whether `supports` counts the origins exactly (bit sets) rather than bounding them."""
+    k, m = system.k, system.positions.size
+    words = -(-k // 64)
+    # The bit sets, and a level's gathered sets and their union while it is reduced.
+    widest = int(np.diff(system.indptr[system.bounds]).max(initial=0))
+    return words <= _SUPPORT_WORDS and (k + m + 2 * widest) * words * 8 <= budget
+
+
 def supports(system: _System, budget: int = sys.maxsize) -> IntArray:
     """Return how many origins each row's shares hold under mass balance (its support).
 
@@ -723,9 +732,7 @@ def supports(system: _System, budget: int = sys.maxsize) -> IntArray:
     k, m = system.k, system.positions.size
     words = -(-k // 64)
     count = np.zeros(m, np.int64)
-    # The bit sets, and a level's gathered sets and their union while it is reduced.
-    widest = int(np.diff(system.indptr[system.bounds]).max(initial=0))
-    if words > _SUPPORT_WORDS or (k + m + 2 * widest) * words * 8 > budget:
+    if not supports_are_exact(system, budget):
         bound = np.ones(k + m, np.int64)
         for a, b in itertools.pairwise(system.bounds):
             ptr, cols, _ = _block(system, a, b)
@@ -799,8 +806,6 @@ class _Store:
         self.layout = layout
         self.dense: FloatArray | None = None
         self.is_dense = np.zeros(k + m, bool)
-        self.entries = np.zeros(k + m, np.int64)
-        self.entries[:k] = 1
         self.ptr = np.zeros(k + m + 1, index_type)
         self.ptr[1 : k + 1] = np.arange(1, k + 1)
         # Untouched capacity costs address space only; the estimate is an upper bound.
@@ -934,7 +939,6 @@ class _Store:
             self.data[self.used : self.used + cj.size] = cx
         self.ptr[k + a + 1 : k + a + cp.size] = self.used + cp[1:]
         self.used += cj.size
-        self.entries[k + a : k + a + cp.size - 1] = np.diff(cp)
         self.levels.append((a, a + cp.size - 1, False))
 
     def mark_dense(self, a: int, b: int) -> None:
@@ -943,8 +947,20 @@ class _Store:
         self.ptr[k + a + 1 : k + b + 1] = self.ptr[k + a]
         self.is_dense[k + a : k + b] = True
         self.dense_rows += b - a
-        self.entries[k + a : k + b] = np.count_nonzero(self.dense[a:b], axis=1)
         self.levels.append((a, b, True))
+
+    def held_entries(self, rows: IntArray | None) -> int:
+        """Return how many shares of `rows` (all rows when None) are not zero."""
+        k = self.k
+        if rows is None:
+            dense = (self.dense_array()[a:b] for a, b, is_dense in self.levels if is_dense)
+            return int(self.ptr[-1]) - k + sum(int(np.count_nonzero(block)) for block in dense)
+        on_dense = self.is_dense[k + rows]
+        counts = self.ptr[k + rows + 1] - self.ptr[k + rows]
+        held = int(counts[~on_dense].sum())
+        if on_dense.any():
+            held += int(np.count_nonzero(self.dense_array()[rows[on_dense]]))
+        return held
 
     def sparse_rows(self, rows: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
         """Return (row of each entry, origin, share) of the sparse-stored `rows`."""
@@ -1421,6 +1437,8 @@ def origin_shares(
         )
     else:
         support = supports(system, budget=max_memory // 4)
+        # Under mass balance and taint the counts are the entries, when not bounded.
+        exact = rule in (proportional, taint) and supports_are_exact(system, max_memory // 4)
         # Every lot asked, in storage order: the store is the result, so every level is
         # stored the way the result will be (as the supports predict); otherwise as each
         # level comes.
@@ -1482,9 +1500,10 @@ def origin_shares(
     else:
         rows = np.empty(len(graph), np.int64)
         rows[system.positions] = np.arange(len(graph))
-    if sparse is None:
-        held = store.entries[k:] if rows is None else store.entries[k + rows]
-        sparse = _is_sparse_result(len(ids), k, int(held.sum()))
+    if sparse is None and layout != "adaptive" and exact:
+        sparse = layout == "sparse"  # as the supports predicted: they count the entries
+    elif sparse is None:
+        sparse = _is_sparse_result(len(ids), k, store.held_entries(rows))
     values: FloatArray | sp.csr_array
     values = store.to_sparse(rows) if sparse else store.to_dense(rows)
     return OriginShares(
