@@ -1060,7 +1060,6 @@ def _matvecs(
         return
     workers = 1 if pool is None else pool._max_workers
     parts = max(1, min(workers, rows // _ROWS_PER_THREAD))
-    cuts = np.linspace(0, rows, parts + 1).astype(np.int64).tolist()
 
     def run(start: int, stop: int) -> None:
         lo, hi = ptr[start], ptr[stop]
@@ -1078,6 +1077,7 @@ def _matvecs(
     if parts == 1 or pool is None:
         run(0, rows)
     else:
+        cuts = np.linspace(0, rows, parts + 1).astype(np.int64).tolist()
         list(pool.map(run, cuts[:-1], cuts[1:]))
 
 
@@ -1169,16 +1169,19 @@ def _solve_on_dense(
     k = store.k
     rows = block[0].size - 1
     solved = store.dense_array()[a : a + rows] if keep_dense else np.zeros((rows, k))
-    cp, cj, cx = store.product(*_select(*block, ~on_dense), upto=k + a, into_store=False)
-    solved[np.repeat(np.arange(rows), np.diff(cp)), cj] = cx
-    dp, dj, dx = _select(*block, on_dense)
+    # Deep, narrow graphs solve many small levels: skip the selections they do not need.
+    all_dense = bool(on_dense.all())
+    if not all_dense:
+        cp, cj, cx = store.product(*_select(*block, ~on_dense), upto=k + a, into_store=False)
+        solved[np.repeat(np.arange(rows), np.diff(cp)), cj] = cx
+    dp, dj, dx = block if all_dense else _select(*block, on_dense)
     _matvecs(dp, dj - k, dx, store.dense_array(), solved, pool)
     if rule is not None:
         _apply_rule(rule, solved, slice(None))
     if keep_dense:
         store.mark_dense(a, a + rows)
     else:
-        store.append_sparse(a, *_as_csr(solved, cp.dtype))
+        store.append_sparse(a, *_as_csr(solved, block[0].dtype))
 
 
 #: With `lots=` and mass balance, the shares are found backwards from the lots asked for
@@ -1488,7 +1491,11 @@ def origin_shares(
     ruled = None if rule is proportional else rule
     bar = _bar(progress, system.positions.size, "origin shares")
     try:
-        store = solve(system, support, ruled, bar, capacity, guard, layout)
+        # Under mass balance the store holds what the supports estimated; other rules are
+        # measured level by level.
+        store = solve(
+            system, support, ruled, bar, capacity, guard if ruled is not None else None, layout
+        )
     finally:
         if bar is not None:
             bar.close()
