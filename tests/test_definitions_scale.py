@@ -1,6 +1,9 @@
 """Comparisons over the lots of a provenance graph: compact verdicts, totals without the table."""
 
+import weakref
+
 import attrs
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -15,6 +18,35 @@ from kpmodel.testing.strategies import provenance_graphs
 
 BOOK = d.CaseBook.default()
 NAMES = st.lists(st.sampled_from(list(d.BUILTIN_NAMES)), min_size=1, max_size=3, unique=True)
+#: The built-ins judged at the carats' export instead (no built-in judges export).
+AT_EXPORT = [
+    attrs.evolve(d.get(name), name=f"{name}_AT_EXPORT", judges="export")
+    for name in d.BUILTIN_NAMES
+]
+#: The built-ins as they are (production, and import for the G7 ban), or judged at export.
+EVENTS = {"built-in": list(d.BUILTIN_NAMES), "at export": AT_EXPORT}
+
+
+def _watch_tables(monkeypatch):
+    """Record, at each propagation, the bytes of the propagated tables alive at once.
+
+    Those are the table propagated (twice that with ``copy=True``, which makes a second)
+    and the tables earlier propagations returned that are still held (and not the same
+    memory): what a comparison holds at once, whatever buffers it reuses.
+    """
+    held, peaks = [], []
+    plain = _graph_lots.propagate
+
+    def watched(graph, initial, *args, copy=True, **kwargs):
+        alive = [t for t in (ref() for ref in held) if t is not None]
+        others = sum(t.nbytes for t in alive if not np.may_share_memory(t, initial))
+        peaks.append(others + initial.nbytes * (2 if copy else 1))
+        result = plain(graph, initial, *args, copy=copy, **kwargs)
+        held.append(weakref.ref(result))
+        return result
+
+    monkeypatch.setattr(_graph_lots, "propagate", watched)
+    return peaks
 
 
 @settings(max_examples=25)
@@ -47,22 +79,56 @@ def test_unknown_keys_are_key_errors():
 
 
 @settings(max_examples=25, deadline=None)
-@given(provenance_graphs(max_lots=20), NAMES, st.sampled_from(["country", "zone"]))
-def test_chunked_propagation_gives_the_eager_results(graph, names, by):
+@given(
+    provenance_graphs(max_lots=20),
+    st.sampled_from(["country", "zone"]),
+    st.sampled_from(sorted(EVENTS)),
+)
+def test_chunked_propagation_gives_the_eager_results(graph, by, events):
     """Columns propagated a slot at a time (as on a graph too big for one table) and read
     again when asked for give exactly the totals, summary and table of one table kept."""
+    definitions = EVENTS[events]
     lots = d.Lots.from_graph(graph, BOOK, by=by)
-    eager = kp.compare(list(d.BUILTIN_NAMES), lots)
+    eager = kp.compare(definitions, lots)
     summary, table = eager.summary, eager.table
     chunk, kept = _graph_lots.CHUNK_BYTES, _graph_lots.KEPT
     try:
         _graph_lots.CHUNK_BYTES, _graph_lots.KEPT = 8, 0  # one slot per propagation, none kept
-        chunked = kp.compare(list(d.BUILTIN_NAMES), lots)
+        chunked = kp.compare(definitions, lots)
         assert all(judged.totals.kept is None for judged in chunked.verdicts.judged.values())
         pd.testing.assert_frame_equal(chunked.summary, summary)
         pd.testing.assert_frame_equal(chunked.table, table)
     finally:
         _graph_lots.CHUNK_BYTES, _graph_lots.KEPT = chunk, kept
+
+
+def test_an_export_comparison_holds_no_more_than_a_chunk_and_says_so(monkeypatch):
+    """Judging export propagates two tables at once (carats not yet shipped, and what each
+    shipment carries on): together they stay within a chunk, and the memory estimate counts
+    both, with the flow weights."""
+    g = _graph_of_many_places()
+    lots = d.Lots.from_graph(g, BOOK)
+    eager = kp.compare(AT_EXPORT, lots)
+    summary, table = eager.summary, eager.table
+    assert int(eager.verdicts.judged[AT_EXPORT[0].name].slots.max()) >= 2  # several chunks
+    estimates = []
+    plain_check = _graph_lots.check_memory
+
+    def recorded(estimate, **kwargs):
+        if "under 10 definitions" in kwargs["what"]:  # not the baseline's, at production
+            estimates.append(estimate)
+        return plain_check(estimate, **kwargs)
+
+    monkeypatch.setattr(_graph_lots, "check_memory", recorded)
+    peaks = _watch_tables(monkeypatch)
+    monkeypatch.setattr(_graph_lots, "CHUNK_BYTES", 8 * len(g) * 8)  # 8 columns in all
+    monkeypatch.setattr(_graph_lots, "KEPT", 0)
+    chunked = kp.compare(AT_EXPORT, lots)
+    assert max(peaks) <= _graph_lots.CHUNK_BYTES
+    assert len(estimates) == 1
+    assert estimates[0] >= max(peaks) + 24 * g.number_of_flows
+    pd.testing.assert_frame_equal(chunked.summary, summary)
+    pd.testing.assert_frame_equal(chunked.table, table)
 
 
 def test_definitions_judging_the_same_carats_share_their_columns():

@@ -544,8 +544,15 @@ def _event_verdicts(
             # The new classes (OUT, with reasons) read in `amounts` as of no slot.
             outcome_or_none, owner_or_none = lookups()
 
+    # The export event propagates two tables at once (see `spread`): its chunks are sized
+    # so that both fit where one table of any other event does.
+    tables = 2 if event == "export" else 1
+
     def spread(
-        entries: list[tuple[int, int, Any, Any]], columns: int, extra: bool, reuse: bool = False
+        entries: list[tuple[int, int, Any, Any]],
+        columns: int,
+        extra: bool,
+        reuse: list[FloatArray | None] | None = None,
     ) -> FloatArray:
         """Propagate shares (and values) of chosen carats into the given columns, per event.
 
@@ -553,14 +560,18 @@ def _event_verdicts(
         share column 1 at the production lots flagged (a boolean per row of `rows`) and
         the share of the shipment cells flagged (a boolean per cell), and in its value
         column (-1: none) their value per carat; with `extra`, the last two columns carry
-        the unknown-source share and the share with a known value. With `reuse`, the
-        table is made in the memory of the last one made so (`scratch`).
+        the unknown-source share and the share with a known value. With `reuse` (a holder
+        of one buffer, such as `scratch`), the tables are made in the memory of the last
+        ones made so. The export event needs `tables` (two) tables of ``(n, columns)``
+        at once, every other event one.
         """
         unchanged()
-        if reuse:
-            initial, scratch[0] = _scratch(scratch[0], (n, columns))
+        if reuse is not None:
+            both, reuse[0] = _scratch(reuse[0], (tables * n, columns))
+            initial, second = both[:n], both[n:]
         else:
             initial = np.zeros((n, columns))
+            second = np.zeros((n, columns)) if tables == 2 else initial[:0]
         for share_at, value_at, at_lots, _ in entries:
             initial[rows[at_lots], share_at] = 1.0
             if value_at >= 0:
@@ -573,23 +584,27 @@ def _event_verdicts(
         flows = flows_now[0]
         if event == "production":
             result = propagate(graph, initial, copy=False, weights=flows)
+            return result if selected is None else result[selected]
+        # What the shipment cells carry, written straight into the shipments' rows (of
+        # `initial` for import, of the second table for export), summed cell by cell.
+        at_moves = initial if event == "import" else second
+        at_moves[moves] = 0.0
+        for share_at, value_at, _, at_cells in entries:
+            np.add.at(at_moves[:, share_at], moves[cell_move[at_cells]], cells[at_cells, 2])
+            if value_at >= 0:
+                np.add.at(at_moves[:, value_at], moves[cell_move[at_cells]], cells[at_cells, 3])
+        if extra:
+            at_moves[moves, -2:] = arrived
+        if event == "import":
+            result = propagate(graph, initial, restart=reset, copy=False, weights=flows)
         else:
-            at_moves = np.zeros((len(moves), columns))
-            for share_at, value_at, _, at_cells in entries:
-                np.add.at(at_moves[:, share_at], cell_move[at_cells], cells[at_cells, 2])
-                if value_at >= 0:
-                    np.add.at(at_moves[:, value_at], cell_move[at_cells], cells[at_cells, 3])
-            if extra:
-                at_moves[:, -2:] = arrived
-            if event == "import":
-                initial[moves] = at_moves
-                result = propagate(graph, initial, restart=reset, copy=False, weights=flows)
-            else:
-                initial[moves] = 0.0
-                result = propagate(graph, initial, restart=reset, weights=flows)
-                initial.fill(0.0)
-                initial[moves] = at_moves
-                result += propagate(graph, initial, copy=False, weights=flows)
+            # Export: the carats not yet shipped (restarting at the shipments, with
+            # nothing there), plus what each shipment carries from its own date on (no
+            # restart); two propagations, each in its own table, then added.
+            initial[moves] = 0.0
+            result = propagate(graph, initial, restart=reset, copy=False, weights=flows)
+            result += propagate(graph, second, copy=False, weights=flows)
+        del second
         return result if selected is None else result[selected]
 
     def amounts(wanted: list[int], extra: bool, reuse: bool = False) -> FloatArray:
@@ -606,11 +621,27 @@ def _event_verdicts(
             at_lots = outcome_or_none[produced[:, d]] == o
             at_cells = (owner_or_none[cell_class] == d) & (outcome_or_none[cell_class] == o)
             entries.append((2 * i, 2 * i + 1, at_lots, at_cells))
-        result = spread(entries, 2 * len(wanted) + 2 * extra, extra=extra, reuse=reuse)
+        result = spread(
+            entries, 2 * len(wanted) + 2 * extra, extra=extra, reuse=scratch if reuse else None
+        )
         for start in range(0, len(result), 2**20):  # a block at a time: no full-size mask
             block = result[start : start + 2**20]
             block[block < _NOISE] = 0.0
         return result
+
+    def need(widest: int, kept: float) -> float:
+        """Return the bytes a propagation of `widest` columns needs, and `kept` per lot.
+
+        Its tables (`tables` of them, each spanning the graph), the rows kept of them when
+        not every lot is judged, the graph's flow weights (and their copy with the rows of
+        the shipments emptied, for the events that restart there), and `kept` bytes per
+        lot judged.
+        """
+        return (
+            (tables * n + (0 if selected is None else count)) * widest * 8.0
+            + (24.0 + 9.0 * (event != "production")) * graph.number_of_flows
+            + count * kept
+        )
 
     def presence(name: str) -> tuple[list[int], FloatArray]:
         """Return `name`'s classes, in the order met, and the lots' shares from each."""
@@ -626,15 +657,14 @@ def _event_verdicts(
     count = len(positions)
     unique = int(slots.max(initial=-1)) + 1
     # Every table propagated spans the whole graph (n rows), however few lots are judged:
-    # the chunks are sized by n; `count` (the rows kept) decides only what is kept.
-    chunks = _chunks(unique, n)
+    # the chunks are sized by n (twice n for export's two tables); `count` (the rows kept)
+    # decides only what is kept.
+    chunks = _chunks(unique, tables * n)
     widest = max(2 * (stop - start) + 2 * (start == 0) for start, stop in chunks)
-    # The propagation runs in place: its table, the rows kept (when not every lot), and
+    # The propagation runs in place: its tables, the rows kept (when not every lot), and
     # the graph's flow weights; then the shares, flags and weights kept per lot.
     check_memory(
-        (n + (0 if selected is None else count)) * widest * 8.0
-        + 24.0 * graph.number_of_flows
-        + count * (8.0 * 3 + unique),
+        need(widest, 8.0 * 3 + unique),
         what=f"judging {count} lots under {len(names)} definitions",
         change=(
             "compare fewer definitions at a time (each table spans every lot of the graph, "
