@@ -262,6 +262,80 @@ def test_a_refused_comparison_advises_what_helps(monkeypatch):
     with pytest.raises(kp.errors.SizeLimitError, match="fewer definitions") as refused:
         kp.compare(list(d.BUILTIN_NAMES), few)
     assert "judge fewer lots" not in str(refused.value)
+    assert "judging 1 lot under 9 definitions" in str(refused.value)  # G7 judges import
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    provenance_graphs(max_lots=20),
+    st.sampled_from(sorted(EVENTS)),
+    st.integers(1, 3),
+)
+def test_verdicts_read_a_chunk_of_classes_at_a_time(graph, events, columns):
+    """The lots' verdicts (which classes of verdicts feed each lot) are read from tables of
+    a few classes at a time, never one larger than a chunk, and are those of one table."""
+    definitions = EVENTS[events]
+    lots = d.Lots.from_graph(graph, BOOK)
+    names = [getattr(definition, "name", definition) for definition in definitions]
+    eager = kp.compare(definitions, lots)
+    expected = {name: eager.verdicts.verdicts_of(name) for name in names}
+    chunk, kept, plain = _graph_lots.CHUNK_BYTES, _graph_lots.KEPT, _graph_lots.propagate
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_graph_lots, "KEPT", 0)
+        chunked = kp.compare(definitions, lots)
+        # Places carried only for their reasons are carried first (once, in tables of at
+        # least one place and two columns more): not the verdicts' tables measured here.
+        for name in names:
+            chunked.verdicts.judged[name].presence(name)
+        peaks = _watch_tables(patch)
+        patch.setattr(_graph_lots, "CHUNK_BYTES", 8 * max(len(graph), 1) * columns)
+        for name in names:
+            combined, which = chunked.verdicts.verdicts_of(name)
+            assert combined == expected[name][0]
+            assert which.tolist() == expected[name][1].tolist()
+    assert (chunk, kept) == (_graph_lots.CHUNK_BYTES, _graph_lots.KEPT)
+    assert _graph_lots.propagate is plain
+    assert max(peaks, default=0) <= 8 * max(len(graph), 1) * columns
+
+
+def test_many_classes_are_read_in_chunks_within_the_memory_limit(monkeypatch):
+    """A definition with more classes than a chunk holds reads its verdicts a chunk at a
+    time; the tables, flags and weights needed are checked against the memory limit."""
+    g = _graph_of_many_places()
+    lots = d.Lots.from_graph(g, BOOK, lots=[g.lots[-1]])
+    eager = kp.compare("EU_2023", lots)
+    table, flips = eager.table, eager.flips
+    classes = sum(name == "EU_2023" for name, _ in eager.verdicts.judged["EU_2023"].classes)
+    assert classes >= 4
+    monkeypatch.setattr(_graph_lots, "KEPT", 0)
+    chunked = kp.compare("EU_2023", lots)
+    peaks = _watch_tables(monkeypatch)
+    monkeypatch.setattr(_graph_lots, "CHUNK_BYTES", 8 * len(g))  # one class a table
+    chunked.verdicts.verdicts_of("EU_2023")
+    assert len(peaks) >= classes
+    assert max(peaks) <= _graph_lots.CHUNK_BYTES
+    pd.testing.assert_frame_equal(chunked.table, table)
+    pd.testing.assert_frame_equal(chunked.flips, flips)
+    refused = kp.compare("EU_2023", lots)
+    monkeypatch.setenv("KPMODEL_MAX_MEMORY", "100")
+    assert refused.summary.loc["EU_2023", "in"] == eager.summary.loc["EU_2023", "in"]
+    with pytest.raises(kp.errors.SizeLimitError, match="reading the verdicts of 1 lot under"):
+        _ = refused.table
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(0, 30), st.integers(1, 70))
+def test_flag_rows_give_the_distinct_rows(seed, rows, columns):
+    """Rows filled a column at a time read back as their distinct rows, with or without
+    the matrix (more than 62 columns, or as one integer per row)."""
+    rng = np.random.default_rng(seed)
+    flags = rng.random((rows, columns)) < rng.random(columns)
+    filled = _graph_lots._FlagRows(rows, columns)
+    for column in rng.permutation(columns).tolist():
+        filled.set(column, flags[:, column])
+    distinct, which = filled.distinct()
+    assert distinct.dtype == bool
+    assert len({row.tobytes() for row in distinct}) == len(distinct)
+    assert (distinct[which.reshape(-1)] == flags).all()
 
 
 def test_amounts_read_after_the_verdicts_of_a_chunked_comparison(monkeypatch):

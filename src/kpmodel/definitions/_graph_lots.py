@@ -643,16 +643,51 @@ def _event_verdicts(
             + count * kept
         )
 
-    def presence(name: str) -> tuple[list[int], FloatArray]:
-        """Return `name`'s classes, in the order met, and the lots' shares from each."""
+    def presence(name: str) -> tuple[list[int], Iterator[tuple[int, FloatArray]]]:
+        """Return `name`'s classes, in the order met, and the lots' shares from each.
+
+        The shares come a chunk of classes at a time: ``(first, table)``, where column
+        ``i`` of `table` holds the shares from class ``first + i``; chunks are sized as
+        the slots' (`CHUNK_BYTES`), each in the memory of the first, so the propagated
+        tables never hold every class at once.
+        """
         complete()
         d = owner[name]
         mine = sorted(
             (j for j, (owner_, _) in enumerate(classes) if owner_ == name),
             key=order.__getitem__,
         )
-        entries = [(i, -1, produced[:, d] == j, cell_class == j) for i, j in enumerate(mine)]
-        return mine, spread(entries, max(len(mine), 1), extra=False)
+        width = min(len(mine), _columns_per_chunk(tables * n))
+        # Per lot judged: the flags of the classes feeding it (one integer, or a row of
+        # bools), and what finding the distinct ones takes (a sort, its order, which one).
+        keyed = len(mine) + 1 <= _FlagRows.KEYED
+        flags = count * (8.0 * 5 if keyed else 3.0 * (len(mine) + 1) + 8.0 * 3)
+        check_memory(
+            need(width, 0.0) + flags,
+            what=f"reading the verdicts of {_count_text(count, 'lot')} under {name}",
+            change=(
+                "read the counts and totals instead (Comparison.summary reads no per-lot "
+                "verdicts), or judge by a coarser origin level (by='country'), whose "
+                "fewer places make fewer distinct verdicts"
+            ),
+            keyword=False,
+        )
+
+        def chunks() -> Iterator[tuple[int, FloatArray]]:
+            buffer: list[FloatArray | None] = [None]
+            held = flows_now[0]
+            flows_now[0] = held if held is not None else input_shares(graph)
+            try:
+                for first in range(0, len(mine), max(width, 1)):
+                    part = mine[first : first + width]
+                    entries = [
+                        (i, -1, produced[:, d] == j, cell_class == j) for i, j in enumerate(part)
+                    ]
+                    yield first, spread(entries, len(part), extra=False, reuse=buffer)
+            finally:
+                flows_now[0] = held
+
+        return mine, chunks()
 
     count = len(positions)
     unique = int(slots.max(initial=-1)) + 1
@@ -665,7 +700,9 @@ def _event_verdicts(
     # the graph's flow weights; then the shares, flags and weights kept per lot.
     check_memory(
         need(widest, 8.0 * 3 + unique),
-        what=f"judging {count} lots under {len(names)} definitions",
+        what=(
+            f"judging {_count_text(count, 'lot')} under {_count_text(len(names), 'definition')}"
+        ),
         change=(
             "compare fewer definitions at a time (each table spans every lot of the graph, "
             "so judging fewer lots saves little)"
@@ -774,6 +811,16 @@ class _Totals:
                 totals.value.append(_dot(known, result[:, 2 * i + 1]))
             del result
         return totals
+
+
+def _columns_per_chunk(lots: int) -> int:
+    """Return how many columns a table of `lots` rows may hold within `CHUNK_BYTES` (1 or more)."""
+    return max(int(CHUNK_BYTES // (8 * max(lots, 1))), 1)
+
+
+def _count_text(count: int, noun: str) -> str:
+    """Return ``'1 lot'``, ``'1,000 lots'``: `count` of `noun`, in the singular for one."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def _per_chunk(lots: int, *, extra: bool = True) -> int:
@@ -924,16 +971,37 @@ def _grounds(verdict: Verdict) -> tuple[tuple[str, str, str, Any], ...]:
     return tuple((r.definition, r.clause, r.component, r.outcome) for r in verdict.reasons)
 
 
-def _distinct_rows(
-    flags: np.ndarray[Any, np.dtype[np.bool_]],
-) -> tuple[np.ndarray[Any, np.dtype[np.bool_]], np.ndarray[Any, Any]]:
-    """Return the distinct rows of a boolean matrix and, per row, which one it is."""
-    if flags.shape[1] > 62:
-        return np.unique(flags, axis=0, return_inverse=True)
-    # Few columns: one integer per row, so that the sort is over numbers, not rows.
-    keys = flags.astype(np.int64) @ (np.int64(1) << np.arange(flags.shape[1], dtype=np.int64))
-    _, first, which = np.unique(keys, return_index=True, return_inverse=True)
-    return flags[first], which
+class _FlagRows:
+    """A boolean matrix filled a column at a time, read as its distinct rows.
+
+    With at most `KEYED` columns the matrix is never built: each row is one integer (bit
+    ``i`` set when column ``i`` is), so that the distinct rows are a sort over numbers.
+    """
+
+    KEYED = 62
+
+    def __init__(self, rows: int, columns: int) -> None:
+        self.columns = columns
+        self.keys = np.zeros(rows, np.int64) if columns <= self.KEYED else None
+        self.flags = None if self.keys is not None else np.empty((rows, columns), bool)
+
+    def set(self, column: int, flags: np.ndarray[Any, np.dtype[np.bool_]]) -> None:
+        """Set column `column` (once) to `flags`, one per row."""
+        if self.keys is None:
+            assert self.flags is not None
+            self.flags[:, column] = flags
+        else:
+            np.bitwise_or(self.keys, np.int64(1) << column, out=self.keys, where=flags)
+
+    def distinct(self) -> tuple[np.ndarray[Any, np.dtype[np.bool_]], np.ndarray[Any, Any]]:
+        """Return the distinct rows and, per row, which one it is."""
+        if self.keys is None:
+            assert self.flags is not None
+            rows, which = np.unique(self.flags, axis=0, return_inverse=True)
+            return rows, which
+        _, first, which = np.unique(self.keys, return_index=True, return_inverse=True)
+        bits = np.arange(self.columns, dtype=np.int64)
+        return (self.keys[first][:, None] >> bits) & 1 == 1, which
 
 
 class _Judged:
@@ -996,17 +1064,20 @@ class _Judged:
     def verdicts_of(self, name: str) -> tuple[list[Verdict], np.ndarray[Any, Any]]:
         """Return the distinct verdicts under `name` and, per lot, which one it has."""
         if name not in self._verdicts:
-            mine, shares = self.presence(name)
+            mine, chunks = self.presence(name)
             # A class feeds a lot when some of its carats are there and (for IN and
             # UNDETERMINED) its outcome's share is above float noise, as in `codes`.
             gate = {IN: 0, UNDETERMINED: 1}
-            fed = np.empty((len(self.carats), len(mine) + 1), dtype=bool)
-            for i, j in enumerate(mine):
-                outcome = self.classes[j][1].outcome
-                at = self.fed(name, gate[outcome]) if outcome in gate else None
-                fed[:, i] = (shares[:, i] > 0) & at if at is not None else shares[:, i] >= _NOISE
-            fed[:, -1] = self.unknown
-            combos, which = _distinct_rows(fed)
+            fed = _FlagRows(len(self.carats), len(mine) + 1)
+            for first, shares in chunks:
+                for i in range(shares.shape[1]):
+                    outcome = self.classes[mine[first + i]][1].outcome
+                    at = self.fed(name, gate[outcome]) if outcome in gate else None
+                    share = shares[:, i]
+                    fed.set(first + i, (share > 0) & at if at is not None else share >= _NOISE)
+                del shares
+            fed.set(len(mine), self.unknown)
+            combos, which = fed.distinct()
             combined = [
                 kleene_any(
                     [*(self.classes[mine[j]][1] for j in np.flatnonzero(combo[:-1]))]
