@@ -1,5 +1,6 @@
 """Comparisons over the lots of a provenance graph: compact verdicts, totals without the table."""
 
+import math
 import weakref
 
 import attrs
@@ -86,7 +87,8 @@ def test_unknown_keys_are_key_errors():
 )
 def test_chunked_propagation_gives_the_eager_results(graph, by, events):
     """Columns propagated a slot at a time (as on a graph too big for one table) and read
-    again when asked for give exactly the totals, summary and table of one table kept."""
+    again when asked for give exactly the totals, summary and table of one table kept:
+    to the bit, totals included (they are summed in an order no BLAS decides)."""
     definitions = EVENTS[events]
     lots = d.Lots.from_graph(graph, BOOK, by=by)
     eager = kp.compare(definitions, lots)
@@ -96,10 +98,42 @@ def test_chunked_propagation_gives_the_eager_results(graph, by, events):
         _graph_lots.CHUNK_BYTES, _graph_lots.KEPT = 8, 0  # one slot per propagation, none kept
         chunked = kp.compare(definitions, lots)
         assert all(judged.totals.kept is None for judged in chunked.verdicts.judged.values())
-        pd.testing.assert_frame_equal(chunked.summary, summary)
-        pd.testing.assert_frame_equal(chunked.table, table)
+        pd.testing.assert_frame_equal(chunked.summary, summary, check_exact=True)
+        pd.testing.assert_frame_equal(chunked.table, table, check_exact=True)
     finally:
         _graph_lots.CHUNK_BYTES, _graph_lots.KEPT = chunk, kept
+
+
+@settings(max_examples=40)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(0, 40),
+    st.integers(1, 7),
+    st.integers(0, 6),
+    st.sampled_from([1, 2, 3, 8]),
+)
+def test_weighted_sums_do_not_depend_on_the_table(seed, rows, width, at, block):
+    """A column's weighted sum is the same, to the bit, in a table of any width and at any
+    position (a chunk or the whole table), and within float error of the exact sum."""
+    rng = np.random.default_rng(seed)
+    column = rng.random(rows) * (rng.random(rows) < 0.7) * 10.0 ** rng.integers(-3, 4, rows)
+    weights = rng.random(rows) * 100
+    at = min(at, width - 1)
+    table = rng.random((rows, width))
+    table[:, at] = column
+    alone = np.ascontiguousarray(column.reshape(rows, 1))
+    saved = _graph_lots._SUM_ROWS
+    try:
+        _graph_lots._SUM_ROWS = block  # several blocks of rows, as on a large graph
+        [wide] = _graph_lots._weighted_sums(table, [(at, weights)])
+        [narrow] = _graph_lots._weighted_sums(alone, [(0, weights)])
+        both = _graph_lots._weighted_sums(table, [(at, weights), (at, np.ones(rows))])
+    finally:
+        _graph_lots._SUM_ROWS = saved
+    assert wide == narrow == both[0]
+    products = (weights * column).tolist()
+    assert wide == pytest.approx(math.fsum(products), rel=1e-13, abs=1e-300)
+    assert both[1] == pytest.approx(math.fsum(column.tolist()), rel=1e-13, abs=1e-300)
 
 
 def test_an_export_comparison_holds_no_more_than_a_chunk_and_says_so(monkeypatch):
@@ -127,8 +161,8 @@ def test_an_export_comparison_holds_no_more_than_a_chunk_and_says_so(monkeypatch
     assert max(peaks) <= _graph_lots.CHUNK_BYTES
     assert len(estimates) == 1
     assert estimates[0] >= max(peaks) + 24 * g.number_of_flows
-    pd.testing.assert_frame_equal(chunked.summary, summary)
-    pd.testing.assert_frame_equal(chunked.table, table)
+    pd.testing.assert_frame_equal(chunked.summary, summary, check_exact=True)
+    pd.testing.assert_frame_equal(chunked.table, table, check_exact=True)
 
 
 def test_definitions_judging_the_same_carats_share_their_columns():
@@ -316,7 +350,7 @@ def test_many_classes_are_read_in_chunks_within_the_memory_limit(monkeypatch):
     chunked.verdicts.verdicts_of("EU_2023")
     assert len(peaks) >= classes
     assert max(peaks) <= _graph_lots.CHUNK_BYTES
-    pd.testing.assert_frame_equal(chunked.table, table)
+    pd.testing.assert_frame_equal(chunked.table, table, check_exact=True)
     pd.testing.assert_frame_equal(chunked.flips, flips)
     refused = kp.compare("EU_2023", lots)
     monkeypatch.setenv("KPMODEL_MAX_MEMORY", "100")

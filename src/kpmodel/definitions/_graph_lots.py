@@ -798,17 +798,22 @@ class _Totals:
         for start, stop in chunks:
             wanted = list(range(start, stop))
             result = amounts(wanted, extra=start == 0, reuse=not keep)
+            sums: list[tuple[int, FloatArray]] = []
             if start == 0:
                 totals.unknown = result[:, -2] > 0
                 totals.value_known = result[:, -1] > 1 - 1e-9
-                totals.unknown_carats = _dot(carats, result[:, -2])
                 known = np.where(totals.value_known, carats, 0.0)
+                sums.append((result.shape[1] - 2, carats))
                 if keep:
                     totals.kept = result
             for i in range(len(wanted)):
                 totals.positive.append(result[:, 2 * i] > 0)
-                totals.carats.append(_dot(carats, result[:, 2 * i]))
-                totals.value.append(_dot(known, result[:, 2 * i + 1]))
+                sums += [(2 * i, carats), (2 * i + 1, known)]
+            found = _weighted_sums(result, sums)
+            if start == 0:
+                totals.unknown_carats = found.pop(0)
+            totals.carats.extend(found[0::2])
+            totals.value.extend(found[1::2])
             del result
         return totals
 
@@ -844,13 +849,29 @@ def _chunks(count: int, lots: int) -> list[tuple[int, int]]:
     return chunks
 
 
-def _dot(weights: FloatArray, column: FloatArray) -> float:
-    """Return the sum of ``weights * column``, a column of a table of two columns or more.
+#: The rows of a table summed at once by `_weighted_sums`.
+_SUM_ROWS = 2**13
 
-    Such a column is strided, and BLAS sums a strided vector in one order whatever the
-    stride: the same total from a table of any width (a chunk or the whole).
+
+def _weighted_sums(table: FloatArray, sums: list[tuple[int, FloatArray]]) -> list[float]:
+    """Return, per ``(column, weights)`` in `sums`, the sum of ``weights * table[:, column]``.
+
+    Summed in an order that depends on neither the table's width nor the machine's BLAS
+    (which may sum a strided column in any order): `_SUM_ROWS` rows at a time, each
+    block's products (exact per element) summed by numpy's pairwise sum over one
+    contiguous buffer, the blocks' sums added in turn. So a column gives the same total,
+    to the bit, whether propagated in a chunk or in the whole table. One pass over the
+    table, a block of rows held in cache while its columns are read.
     """
-    return float(np.dot(weights, column))
+    found = [0.0] * len(sums)
+    buffer = np.empty(min(len(table), _SUM_ROWS))
+    for start in range(0, len(table), _SUM_ROWS):
+        block = table[start : start + _SUM_ROWS]
+        products = buffer[: len(block)]
+        for k, (column, weights) in enumerate(sums):
+            np.multiply(block[:, column], weights[start : start + _SUM_ROWS], out=products)
+            found[k] += float(np.add.reduce(products))
+    return found
 
 
 def _scratch(buffer: FloatArray | None, shape: tuple[int, int]) -> tuple[FloatArray, FloatArray]:
