@@ -430,3 +430,32 @@ def test_a_comparison_read_after_its_graph_grew_says_to_compare_again(monkeypatc
     with pytest.raises(InvalidArgumentError, match="compare the lots again"):
         _ = c.table
     pd.testing.assert_frame_equal(c.summary, before)  # totals were made at compare time
+
+
+@pytest.mark.parametrize("definitions", [["EU_2023"], [AT_EXPORT[5]]], ids=["built-in", "export"])
+def test_more_classes_than_one_integer_flags_are_read_in_chunks(monkeypatch, definitions):
+    """Seventy zones judged apart give a definition more classes of verdicts than one
+    integer per lot can flag: read a few classes at a time, they give the verdicts, table
+    and flips of one table."""
+    g = kp.ProvenanceGraph()
+    shipped = [
+        g.ship(
+            g.produce(country="CF", zone=f"Z{z}", carats=1 + z, on="2014-01-01"),
+            to="AE",
+            on="2014-02-01",
+        )
+        for z in range(70)
+    ]
+    g.ship(g.mix(shipped), to="BE", on="2024-03-01")
+    lots = d.Lots.from_graph(g, BOOK, by="zone")
+    eager = kp.compare(definitions, lots)
+    name = getattr(definitions[0], "name", definitions[0])
+    assert sum(owner == name for owner, _ in eager.verdicts.judged[name].classes) == 70
+    combined, which = eager.verdicts.verdicts_of(name)
+    monkeypatch.setattr(_graph_lots, "CHUNK_BYTES", 8 * len(g) * 8)
+    monkeypatch.setattr(_graph_lots, "KEPT", 0)
+    chunked = kp.compare(definitions, lots)
+    assert chunked.verdicts.verdicts_of(name)[0] == combined
+    assert chunked.verdicts.verdicts_of(name)[1].tolist() == which.tolist()
+    pd.testing.assert_frame_equal(chunked.table, eager.table, check_exact=True)
+    pd.testing.assert_frame_equal(chunked.flips, eager.flips)
