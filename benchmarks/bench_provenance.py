@@ -20,7 +20,9 @@ For each size and shape the table gives, each beside its reference timed in the 
   there), beside ``first old s`` and ``first from_frames s`` measured in that process
   (target: within about 1.5x of from_frames);
 - ``lots=100 s``: the shares of 100 random lots (`origin_shares(..., lots=...)`), and
-  ``lots=100 %``: that time as a share of the full call (target: <= 10%);
+  ``lots=100 %``: that time as a share of the full call (target: <= 10%), beside
+  ``ancestry %``: the share of the graph's lots that those lots draw on (found by scipy's
+  breadth-first search), which `lots=` must solve;
 - ``MiB``: peak memory of `origin_shares` and of the old call above the memory before the
   call (resident peak, a second call: memory the process already holds, such as a small
   result's worth of freed heap, is not counted again, so small sizes read near 0);
@@ -63,6 +65,7 @@ import numpy as np
 import pandas as pd
 import pycountry
 import scipy.sparse as sp
+from scipy.sparse import csgraph
 
 import kpmodel as kp
 
@@ -469,6 +472,16 @@ def first_call(n: int, k: int, seed: int, shape: str, *, old: bool) -> tuple[flo
     return build, call
 
 
+def ancestry_size(lots: pd.DataFrame, flows: pd.DataFrame, chosen: np.ndarray) -> int:
+    """Return how many lots `chosen` and the lots they draw on are (ids are positions)."""
+    n = len(lots)
+    # Edges from each lot to its inputs, and from a root (n) to the chosen lots.
+    head = np.concatenate([flows["target"].to_numpy(), np.full(chosen.size, n)])
+    tail = np.concatenate([flows["source"].to_numpy(), chosen])
+    edges = sp.csr_array((np.ones(head.size), (head, tail)), shape=(n + 1, n + 1))
+    return int(csgraph.breadth_first_order(edges, n, return_predecessors=False).size - 1)
+
+
 def run(n: int, n_origins: int, shape: str, *, huge: bool, ancestors: bool) -> dict[str, Any]:
     seed = n + n_origins
     lots, flows = random_frames(n, n_origins, seed=seed, shape=shape)
@@ -492,6 +505,7 @@ def run(n: int, n_origins: int, shape: str, *, huge: bool, ancestors: bool) -> d
         "shares s": t_shares,
         "lots=100 s": t_lots,
         "lots=100 %": 100 * t_lots / t_shares,
+        "ancestry %": 100 * ancestry_size(lots, flows, hundred) / n,
         "MiB": mem_shares,
         "nnz %": 100 * entries / (n * len(shares.origins)),
         "result": type(shares.values).__name__,

@@ -8,7 +8,7 @@ import itertools
 import mmap
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, cast
 
@@ -273,6 +273,13 @@ class OriginShares:
         return {str(self.origins[int(j)]): float(row[j]) for j in np.flatnonzero(row)}
 
 
+def require_graph(graph: object) -> None:
+    """Refuse anything but a `ProvenanceGraph` where a function takes a graph."""
+    if not isinstance(graph, ProvenanceGraph):
+        msg = f"graph must be a kpmodel.ProvenanceGraph; got {type(graph).__name__}."
+        raise InvalidArgumentError(msg)
+
+
 def dense_row(values: FloatArray | sp.csr_array, position: int) -> FloatArray:
     """Return row `position` of a dense or sparse shares matrix as a dense 1-D array."""
     row: FloatArray = (
@@ -424,20 +431,28 @@ def propagate(
 def _apply_rule(rule: MixingRule, shares: FloatArray, rows: slice | IntArray) -> None:
     mixed = shares[rows]
     try:
-        ruled = np.asarray(rule(mixed.copy()), dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        msg = f"the mixing rule {rule!r} failed on an array of shares: {exc}"
+        returned = np.asarray(rule(mixed.copy()))
+    except Exception as exc:  # the user's code: whatever it raises, say where it came from
+        msg = f"the mixing rule {rule!r} failed on an array of shares: {type(exc).__name__}: {exc}"
         raise InvalidArgumentError(msg) from exc
+    if returned.dtype.kind not in "biuf":
+        msg = (
+            f"the mixing rule {rule!r} returned {returned.dtype} values; it must return "
+            "real numbers (float), one per origin of every lot."
+        )
+        raise InvalidArgumentError(msg)
+    ruled = returned.astype(np.float64, copy=False)
     if ruled.shape != mixed.shape:
         msg = (
             f"the mixing rule {rule!r} returned an array of shape {ruled.shape}; "
             f"it must return the shape it was given, {mixed.shape}."
         )
         raise InvalidArgumentError(msg)
-    if not np.isfinite(ruled).all():
+    if not np.isfinite(ruled).all() or (ruled < 0).any():
         msg = (
-            f"the mixing rule {rule!r} returned shares that are not finite numbers (NaN or "
-            "infinite); it must return a number for every origin of every lot."
+            f"the mixing rule {rule!r} returned shares that are negative or not finite "
+            "numbers (NaN or infinite); it must return a share >= 0 for every origin of "
+            "every lot."
         )
         raise InvalidArgumentError(msg)
     shares[rows] = ruled
@@ -709,6 +724,15 @@ def _count_bits_by_byte(words: npt.NDArray[np.uint64]) -> IntArray:
     return cast(IntArray, _BITS_IN_BYTE[as_bytes].sum(axis=1))
 
 
+def supports_are_exact(system: _System, budget: int = sys.maxsize) -> bool:
+    """Whether `supports` counts the origins exactly (bit sets) rather than bounding them."""
+    k, m = system.k, system.positions.size
+    words = -(-k // 64)
+    # The bit sets, and a level's gathered sets and their union while it is reduced.
+    widest = int(np.diff(system.indptr[system.bounds]).max(initial=0))
+    return words <= _SUPPORT_WORDS and (k + m + 2 * widest) * words * 8 <= budget
+
+
 def supports(system: _System, budget: int = sys.maxsize) -> IntArray:
     """Return how many origins each row's shares hold under mass balance (its support).
 
@@ -723,9 +747,7 @@ def supports(system: _System, budget: int = sys.maxsize) -> IntArray:
     k, m = system.k, system.positions.size
     words = -(-k // 64)
     count = np.zeros(m, np.int64)
-    # The bit sets, and a level's gathered sets and their union while it is reduced.
-    widest = int(np.diff(system.indptr[system.bounds]).max(initial=0))
-    if words > _SUPPORT_WORDS or (k + m + 2 * widest) * words * 8 > budget:
+    if not supports_are_exact(system, budget):
         bound = np.ones(k + m, np.int64)
         for a, b in itertools.pairwise(system.bounds):
             ptr, cols, _ = _block(system, a, b)
@@ -799,8 +821,6 @@ class _Store:
         self.layout = layout
         self.dense: FloatArray | None = None
         self.is_dense = np.zeros(k + m, bool)
-        self.entries = np.zeros(k + m, np.int64)
-        self.entries[:k] = 1
         self.ptr = np.zeros(k + m + 1, index_type)
         self.ptr[1 : k + 1] = np.arange(1, k + 1)
         # Untouched capacity costs address space only; the estimate is an upper bound.
@@ -934,7 +954,6 @@ class _Store:
             self.data[self.used : self.used + cj.size] = cx
         self.ptr[k + a + 1 : k + a + cp.size] = self.used + cp[1:]
         self.used += cj.size
-        self.entries[k + a : k + a + cp.size - 1] = np.diff(cp)
         self.levels.append((a, a + cp.size - 1, False))
 
     def mark_dense(self, a: int, b: int) -> None:
@@ -943,8 +962,20 @@ class _Store:
         self.ptr[k + a + 1 : k + b + 1] = self.ptr[k + a]
         self.is_dense[k + a : k + b] = True
         self.dense_rows += b - a
-        self.entries[k + a : k + b] = np.count_nonzero(self.dense[a:b], axis=1)
         self.levels.append((a, b, True))
+
+    def held_entries(self, rows: IntArray | None) -> int:
+        """Return how many shares of `rows` (all rows when None) are not zero."""
+        k = self.k
+        if rows is None:
+            dense = (self.dense_array()[a:b] for a, b, is_dense in self.levels if is_dense)
+            return int(self.ptr[-1]) - k + sum(int(np.count_nonzero(block)) for block in dense)
+        on_dense = self.is_dense[k + rows]
+        counts = self.ptr[k + rows + 1] - self.ptr[k + rows]
+        held = int(counts[~on_dense].sum())
+        if on_dense.any():
+            held += int(np.count_nonzero(self.dense_array()[rows[on_dense]]))
+        return held
 
     def sparse_rows(self, rows: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
         """Return (row of each entry, origin, share) of the sparse-stored `rows`."""
@@ -1044,7 +1075,6 @@ def _matvecs(
         return
     workers = 1 if pool is None else pool._max_workers
     parts = max(1, min(workers, rows // _ROWS_PER_THREAD))
-    cuts = np.linspace(0, rows, parts + 1).astype(np.int64).tolist()
 
     def run(start: int, stop: int) -> None:
         lo, hi = ptr[start], ptr[stop]
@@ -1062,6 +1092,7 @@ def _matvecs(
     if parts == 1 or pool is None:
         run(0, rows)
     else:
+        cuts = np.linspace(0, rows, parts + 1).astype(np.int64).tolist()
         list(pool.map(run, cuts[:-1], cuts[1:]))
 
 
@@ -1153,16 +1184,19 @@ def _solve_on_dense(
     k = store.k
     rows = block[0].size - 1
     solved = store.dense_array()[a : a + rows] if keep_dense else np.zeros((rows, k))
-    cp, cj, cx = store.product(*_select(*block, ~on_dense), upto=k + a, into_store=False)
-    solved[np.repeat(np.arange(rows), np.diff(cp)), cj] = cx
-    dp, dj, dx = _select(*block, on_dense)
+    # Deep, narrow graphs solve many small levels: skip the selections they do not need.
+    all_dense = bool(on_dense.all())
+    if not all_dense:
+        cp, cj, cx = store.product(*_select(*block, ~on_dense), upto=k + a, into_store=False)
+        solved[np.repeat(np.arange(rows), np.diff(cp)), cj] = cx
+    dp, dj, dx = block if all_dense else _select(*block, on_dense)
     _matvecs(dp, dj - k, dx, store.dense_array(), solved, pool)
     if rule is not None:
         _apply_rule(rule, solved, slice(None))
     if keep_dense:
         store.mark_dense(a, a + rows)
     else:
-        store.append_sparse(a, *_as_csr(solved, cp.dtype))
+        store.append_sparse(a, *_as_csr(solved, block[0].dtype))
 
 
 #: With `lots=` and mass balance, the shares are found backwards from the lots asked for
@@ -1251,12 +1285,19 @@ def _wanted(graph: ProvenanceGraph, lots: Iterable[Any]) -> tuple[pd.Index[Any],
     if isinstance(lots, str | bytes) or not isinstance(lots, Iterable):
         msg = f"lots must be a list of lot ids of the graph; got {lots!r}."
         raise InvalidArgumentError(msg)
-    wanted = pd.Index(list(lots))
+    items = list(lots)
+    wanted = pd.Index(items, tupleize_cols=False)
+    if wanted.dtype == object:
+        unhashable = [v for v in items if not isinstance(v, Hashable)]
+        if unhashable:
+            shown = ", ".join(repr(v) for v in unhashable[:3])
+            msg = f"lots: lot ids are single values such as ints or text; got {shown}."
+            raise InvalidArgumentError(msg)
     if graph._ids is None:
-        values = wanted.to_numpy()
         if wanted.dtype.kind in "iu":
-            positions = values.astype(np.int64)
+            positions = wanted.to_numpy().astype(np.int64)
         else:
+            # The objects asked for, not numpy's view of them (dates would read as ints).
             positions = np.array(
                 [
                     int(v)
@@ -1264,7 +1305,7 @@ def _wanted(graph: ProvenanceGraph, lots: Iterable[Any]) -> tuple[pd.Index[Any],
                     and not isinstance(v, bool)
                     and 0 <= v < len(graph)
                     else -1
-                    for v in values.tolist()
+                    for v in items
                 ],
                 dtype=np.int64,
             )
@@ -1388,6 +1429,7 @@ def origin_shares(
     lot_id
     3       0.1  0.9      0.0
     """
+    require_graph(graph)
     rule = _mixing_rule(mixing)
     if sparse is not None and not isinstance(cast(Any, sparse), bool):
         msg = f"sparse must be True, False or None; got {sparse!r}."
@@ -1421,6 +1463,8 @@ def origin_shares(
         )
     else:
         support = supports(system, budget=max_memory // 4)
+        # Under mass balance and taint the counts are the entries, when not bounded.
+        exact = rule in (proportional, taint) and supports_are_exact(system, max_memory // 4)
         # Every lot asked, in storage order: the store is the result, so every level is
         # stored the way the result will be (as the supports predict); otherwise as each
         # level comes.
@@ -1470,7 +1514,11 @@ def origin_shares(
     ruled = None if rule is proportional else rule
     bar = _bar(progress, system.positions.size, "origin shares")
     try:
-        store = solve(system, support, ruled, bar, capacity, guard, layout)
+        # Under mass balance the store holds what the supports estimated; other rules are
+        # measured level by level.
+        store = solve(
+            system, support, ruled, bar, capacity, guard if ruled is not None else None, layout
+        )
     finally:
         if bar is not None:
             bar.close()
@@ -1482,9 +1530,10 @@ def origin_shares(
     else:
         rows = np.empty(len(graph), np.int64)
         rows[system.positions] = np.arange(len(graph))
-    if sparse is None:
-        held = store.entries[k:] if rows is None else store.entries[k + rows]
-        sparse = _is_sparse_result(len(ids), k, int(held.sum()))
+    if sparse is None and layout != "adaptive" and exact:
+        sparse = layout == "sparse"  # as the supports predicted: they count the entries
+    elif sparse is None:
+        sparse = _is_sparse_result(len(ids), k, store.held_entries(rows))
     values: FloatArray | sp.csr_array
     values = store.to_sparse(rows) if sparse else store.to_dense(rows)
     return OriginShares(
