@@ -1,6 +1,10 @@
 """Comparisons over the lots of a provenance graph: compact verdicts, totals without the table."""
 
+import math
+import weakref
+
 import attrs
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -15,6 +19,35 @@ from kpmodel.testing.strategies import provenance_graphs
 
 BOOK = d.CaseBook.default()
 NAMES = st.lists(st.sampled_from(list(d.BUILTIN_NAMES)), min_size=1, max_size=3, unique=True)
+#: The built-ins judged at the carats' export instead (no built-in judges export).
+AT_EXPORT = [
+    attrs.evolve(d.get(name), name=f"{name}_AT_EXPORT", judges="export")
+    for name in d.BUILTIN_NAMES
+]
+#: The built-ins as they are (production, and import for the G7 ban), or judged at export.
+EVENTS = {"built-in": list(d.BUILTIN_NAMES), "at export": AT_EXPORT}
+
+
+def _watch_tables(monkeypatch):
+    """Record, at each propagation, the bytes of the propagated tables alive at once.
+
+    Those are the table propagated (twice that with ``copy=True``, which makes a second)
+    and the tables earlier propagations returned that are still held (and not the same
+    memory): what a comparison holds at once, whatever buffers it reuses.
+    """
+    held, peaks = [], []
+    plain = _graph_lots.propagate
+
+    def watched(graph, initial, *args, copy=True, **kwargs):
+        alive = [t for t in (ref() for ref in held) if t is not None]
+        others = sum(t.nbytes for t in alive if not np.may_share_memory(t, initial))
+        peaks.append(others + initial.nbytes * (2 if copy else 1))
+        result = plain(graph, initial, *args, copy=copy, **kwargs)
+        held.append(weakref.ref(result))
+        return result
+
+    monkeypatch.setattr(_graph_lots, "propagate", watched)
+    return peaks
 
 
 @settings(max_examples=25)
@@ -47,22 +80,89 @@ def test_unknown_keys_are_key_errors():
 
 
 @settings(max_examples=25, deadline=None)
-@given(provenance_graphs(max_lots=20), NAMES, st.sampled_from(["country", "zone"]))
-def test_chunked_propagation_gives_the_eager_results(graph, names, by):
+@given(
+    provenance_graphs(max_lots=20),
+    st.sampled_from(["country", "zone"]),
+    st.sampled_from(sorted(EVENTS)),
+)
+def test_chunked_propagation_gives_the_eager_results(graph, by, events):
     """Columns propagated a slot at a time (as on a graph too big for one table) and read
-    again when asked for give exactly the totals, summary and table of one table kept."""
+    again when asked for give exactly the totals, summary and table of one table kept:
+    to the bit, totals included (they are summed in an order no BLAS decides)."""
+    definitions = EVENTS[events]
     lots = d.Lots.from_graph(graph, BOOK, by=by)
-    eager = kp.compare(list(d.BUILTIN_NAMES), lots)
+    eager = kp.compare(definitions, lots)
     summary, table = eager.summary, eager.table
     chunk, kept = _graph_lots.CHUNK_BYTES, _graph_lots.KEPT
     try:
         _graph_lots.CHUNK_BYTES, _graph_lots.KEPT = 8, 0  # one slot per propagation, none kept
-        chunked = kp.compare(list(d.BUILTIN_NAMES), lots)
+        chunked = kp.compare(definitions, lots)
         assert all(judged.totals.kept is None for judged in chunked.verdicts.judged.values())
-        pd.testing.assert_frame_equal(chunked.summary, summary)
-        pd.testing.assert_frame_equal(chunked.table, table)
+        pd.testing.assert_frame_equal(chunked.summary, summary, check_exact=True)
+        pd.testing.assert_frame_equal(chunked.table, table, check_exact=True)
     finally:
         _graph_lots.CHUNK_BYTES, _graph_lots.KEPT = chunk, kept
+
+
+@settings(max_examples=40)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(0, 40),
+    st.integers(1, 7),
+    st.integers(0, 6),
+    st.sampled_from([1, 2, 3, 8]),
+)
+def test_weighted_sums_do_not_depend_on_the_table(seed, rows, width, at, block):
+    """A column's weighted sum is the same, to the bit, in a table of any width and at any
+    position (a chunk or the whole table), and within float error of the exact sum."""
+    rng = np.random.default_rng(seed)
+    column = rng.random(rows) * (rng.random(rows) < 0.7) * 10.0 ** rng.integers(-3, 4, rows)
+    weights = rng.random(rows) * 100
+    at = min(at, width - 1)
+    table = rng.random((rows, width))
+    table[:, at] = column
+    alone = np.ascontiguousarray(column.reshape(rows, 1))
+    saved = _graph_lots._SUM_ROWS
+    try:
+        _graph_lots._SUM_ROWS = block  # several blocks of rows, as on a large graph
+        [wide] = _graph_lots._weighted_sums(table, [(at, weights)])
+        [narrow] = _graph_lots._weighted_sums(alone, [(0, weights)])
+        both = _graph_lots._weighted_sums(table, [(at, weights), (at, np.ones(rows))])
+    finally:
+        _graph_lots._SUM_ROWS = saved
+    assert wide == narrow == both[0]
+    products = (weights * column).tolist()
+    assert wide == pytest.approx(math.fsum(products), rel=1e-13, abs=1e-300)
+    assert both[1] == pytest.approx(math.fsum(column.tolist()), rel=1e-13, abs=1e-300)
+
+
+def test_an_export_comparison_holds_no_more_than_a_chunk_and_says_so(monkeypatch):
+    """Judging export propagates two tables at once (carats not yet shipped, and what each
+    shipment carries on): together they stay within a chunk, and the memory estimate counts
+    both, with the flow weights."""
+    g = _graph_of_many_places()
+    lots = d.Lots.from_graph(g, BOOK)
+    eager = kp.compare(AT_EXPORT, lots)
+    summary, table = eager.summary, eager.table
+    assert int(eager.verdicts.judged[AT_EXPORT[0].name].slots.max()) >= 2  # several chunks
+    estimates = []
+    plain_check = _graph_lots.check_memory
+
+    def recorded(estimate, **kwargs):
+        if "under 10 definitions" in kwargs["what"]:  # not the baseline's, at production
+            estimates.append(estimate)
+        return plain_check(estimate, **kwargs)
+
+    monkeypatch.setattr(_graph_lots, "check_memory", recorded)
+    peaks = _watch_tables(monkeypatch)
+    monkeypatch.setattr(_graph_lots, "CHUNK_BYTES", 8 * len(g) * 8)  # 8 columns in all
+    monkeypatch.setattr(_graph_lots, "KEPT", 0)
+    chunked = kp.compare(AT_EXPORT, lots)
+    assert max(peaks) <= _graph_lots.CHUNK_BYTES
+    assert len(estimates) == 1
+    assert estimates[0] >= max(peaks) + 24 * g.number_of_flows
+    pd.testing.assert_frame_equal(chunked.summary, summary, check_exact=True)
+    pd.testing.assert_frame_equal(chunked.table, table, check_exact=True)
 
 
 def test_definitions_judging_the_same_carats_share_their_columns():
@@ -196,6 +296,82 @@ def test_a_refused_comparison_advises_what_helps(monkeypatch):
     with pytest.raises(kp.errors.SizeLimitError, match="fewer definitions") as refused:
         kp.compare(list(d.BUILTIN_NAMES), few)
     assert "judge fewer lots" not in str(refused.value)
+    assert "judging 1 lot under 9 definitions" in str(refused.value)  # G7 judges import
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    provenance_graphs(max_lots=20),
+    st.sampled_from(sorted(EVENTS)),
+    st.integers(1, 3),
+)
+def test_verdicts_read_a_chunk_of_classes_at_a_time(graph, events, columns):
+    """The lots' verdicts (which classes of verdicts feed each lot) are read from tables of
+    a few classes at a time, never one larger than a chunk, and are those of one table."""
+    definitions = EVENTS[events]
+    lots = d.Lots.from_graph(graph, BOOK)
+    names = [getattr(definition, "name", definition) for definition in definitions]
+    eager = kp.compare(definitions, lots)
+    expected = {name: eager.verdicts.verdicts_of(name) for name in names}
+    chunk, kept, plain = _graph_lots.CHUNK_BYTES, _graph_lots.KEPT, _graph_lots.propagate
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_graph_lots, "KEPT", 0)
+        chunked = kp.compare(definitions, lots)
+        # Places carried only for their reasons are carried first (once, in tables of at
+        # least one place and two columns more): not the verdicts' tables measured here.
+        for name in names:
+            chunked.verdicts.judged[name].presence(name)
+        peaks = _watch_tables(patch)
+        # Export propagates two tables at once: a chunk holds `columns` columns of each.
+        chunk_bytes = 8 * max(len(graph), 1) * columns * (2 if events == "at export" else 1)
+        patch.setattr(_graph_lots, "CHUNK_BYTES", chunk_bytes)
+        for name in names:
+            combined, which = chunked.verdicts.verdicts_of(name)
+            assert combined == expected[name][0]
+            assert which.tolist() == expected[name][1].tolist()
+    assert (chunk, kept) == (_graph_lots.CHUNK_BYTES, _graph_lots.KEPT)
+    assert _graph_lots.propagate is plain
+    assert max(peaks, default=0) <= chunk_bytes
+
+
+def test_many_classes_are_read_in_chunks_within_the_memory_limit(monkeypatch):
+    """A definition with more classes than a chunk holds reads its verdicts a chunk at a
+    time; the tables, flags and weights needed are checked against the memory limit."""
+    g = _graph_of_many_places()
+    lots = d.Lots.from_graph(g, BOOK, lots=[g.lots[-1]])
+    eager = kp.compare("EU_2023", lots)
+    table, flips = eager.table, eager.flips
+    classes = sum(name == "EU_2023" for name, _ in eager.verdicts.judged["EU_2023"].classes)
+    assert classes >= 4
+    monkeypatch.setattr(_graph_lots, "KEPT", 0)
+    chunked = kp.compare("EU_2023", lots)
+    peaks = _watch_tables(monkeypatch)
+    monkeypatch.setattr(_graph_lots, "CHUNK_BYTES", 8 * len(g))  # one class a table
+    chunked.verdicts.verdicts_of("EU_2023")
+    assert len(peaks) >= classes
+    assert max(peaks) <= _graph_lots.CHUNK_BYTES
+    pd.testing.assert_frame_equal(chunked.table, table, check_exact=True)
+    pd.testing.assert_frame_equal(chunked.flips, flips)
+    refused = kp.compare("EU_2023", lots)
+    monkeypatch.setenv("KPMODEL_MAX_MEMORY", "100")
+    assert refused.summary.loc["EU_2023", "in"] == eager.summary.loc["EU_2023", "in"]
+    with pytest.raises(kp.errors.SizeLimitError, match="reading the verdicts of 1 lot under"):
+        _ = refused.table
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(0, 30), st.integers(1, 70))
+def test_flag_rows_give_the_distinct_rows(seed, rows, columns):
+    """Rows filled a column at a time read back as their distinct rows, with or without
+    the matrix (more than 62 columns, or as one integer per row)."""
+    rng = np.random.default_rng(seed)
+    flags = rng.random((rows, columns)) < rng.random(columns)
+    filled = _graph_lots._FlagRows(rows, columns)
+    for column in rng.permutation(columns).tolist():
+        filled.set(column, flags[:, column])
+    distinct, which = filled.distinct()
+    assert distinct.dtype == bool
+    assert len({row.tobytes() for row in distinct}) == len(distinct)
+    assert (distinct[which.reshape(-1)] == flags).all()
 
 
 def test_amounts_read_after_the_verdicts_of_a_chunked_comparison(monkeypatch):
@@ -254,3 +430,32 @@ def test_a_comparison_read_after_its_graph_grew_says_to_compare_again(monkeypatc
     with pytest.raises(InvalidArgumentError, match="compare the lots again"):
         _ = c.table
     pd.testing.assert_frame_equal(c.summary, before)  # totals were made at compare time
+
+
+@pytest.mark.parametrize("definitions", [["EU_2023"], [AT_EXPORT[5]]], ids=["built-in", "export"])
+def test_more_classes_than_one_integer_flags_are_read_in_chunks(monkeypatch, definitions):
+    """Seventy zones judged apart give a definition more classes of verdicts than one
+    integer per lot can flag: read a few classes at a time, they give the verdicts, table
+    and flips of one table."""
+    g = kp.ProvenanceGraph()
+    shipped = [
+        g.ship(
+            g.produce(country="CF", zone=f"Z{z}", carats=1 + z, on="2014-01-01"),
+            to="AE",
+            on="2014-02-01",
+        )
+        for z in range(70)
+    ]
+    g.ship(g.mix(shipped), to="BE", on="2024-03-01")
+    lots = d.Lots.from_graph(g, BOOK, by="zone")
+    eager = kp.compare(definitions, lots)
+    name = getattr(definitions[0], "name", definitions[0])
+    assert sum(owner == name for owner, _ in eager.verdicts.judged[name].classes) == 70
+    combined, which = eager.verdicts.verdicts_of(name)
+    monkeypatch.setattr(_graph_lots, "CHUNK_BYTES", 8 * len(g) * 8)
+    monkeypatch.setattr(_graph_lots, "KEPT", 0)
+    chunked = kp.compare(definitions, lots)
+    assert chunked.verdicts.verdicts_of(name)[0] == combined
+    assert chunked.verdicts.verdicts_of(name)[1].tolist() == which.tolist()
+    pd.testing.assert_frame_equal(chunked.table, eager.table, check_exact=True)
+    pd.testing.assert_frame_equal(chunked.flips, eager.flips)

@@ -204,9 +204,38 @@ def reference_audit(graph, register, limit):
             )
         for reason, origin, share, entering in sorted(offending, key=lambda o: (o[0], o[1])):
             carried = propagate(graph, entering.copy()[:, None], reset=entering > 0)[:, 0]
-            paths = paths_into(graph, position, entering, carried, limit=limit)
+            # Smuggled carats restart at each smuggle lot: their paths end at the first one.
+            enumerate_paths = paths_ending_at_entry if origin == "smuggled" else paths_into
+            paths = enumerate_paths(graph, position, entering, carried, limit=limit)
             out.append((graph._lot_id(position), reason, origin, share, declared, paths))
     return out
+
+
+def paths_ending_at_entry(graph, lot, entering, carried, *, limit):
+    """Every path into `lot` that starts at its first lot where `entering` (depth first)."""
+    from kpmodel.provenance import Path
+
+    frame = graph.to_frames()[1]
+    ids = list(graph.lots)
+    inputs = {}
+    for source, target, moved in frame[["source", "target", "carats"]].itertuples(index=False):
+        inputs.setdefault(ids.index(target), []).append((ids.index(source), moved))
+    carats = graph._column("carats")
+    found = []
+    stack = [(lot, (lot,), (), 1.0)]
+    while stack:
+        here, path, moved, weight = stack.pop()
+        if entering[here] > 0:
+            found.append(
+                Path(lots=tuple(ids[p] for p in path), flows=moved, carats=carats[lot] * weight)
+            )
+            continue
+        for parent, amount in inputs.get(here, []):
+            if carried[parent] > 0:
+                stack.append(
+                    (parent, (parent, *path), (amount, *moved), weight * amount / carats[here])
+                )
+    return tuple(sorted(found, key=lambda p: -p.carats)[:limit])
 
 
 @given(provenance_graphs(max_lots=30), st.sampled_from([None, DatedRegister()]), st.integers(1, 4))
@@ -231,6 +260,7 @@ def test_audit_agrees_with_the_reference(graph, register, limit):
         for path in finding.paths:
             assert path.lots[-1] == lot
             assert len(path.flows) == len(path.lots) - 1
+        assert sum(got) <= finding.carats * (1 + 1e-9) + 1e-9
 
 
 @given(provenance_graphs(), BY, st.booleans())
@@ -384,7 +414,13 @@ def test_weights_other_than_the_graphs_csr_are_refused():
     table = np.eye(len(g))
     expected = kp.provenance.propagate(g, table)
     np.testing.assert_array_equal(kp.provenance.propagate(g, table, weights=w), expected)
-    for wrong in (w.tocsc(), w.toarray(), w.astype(np.float32), w[:2, :2]):
+    # A copy is not marked as the graph's own: its pattern is checked, and it is right.
+    np.testing.assert_array_equal(kp.provenance.propagate(g, table, weights=w.copy()), expected)
+    other = kp.ProvenanceGraph()  # as many lots, other flows
+    for _ in range(len(g)):
+        other.produce(country="BW", carats=1.0, on="2014-01-01")
+    wrongs = (w.tocsc(), w.toarray(), w.astype(np.float32), w[:2, :2], sp.csr_array(w.T))
+    for wrong in (*wrongs, kp.provenance.input_shares(other)):
         with pytest.raises(InvalidArgumentError, match="input_shares"):
             kp.provenance.propagate(g, table, weights=wrong)
 
@@ -408,3 +444,137 @@ def test_hostile_requests_are_kpmodel_errors_or_right_answers():
     for sparse in (False, True):
         twice = origin_shares(g, lots=[mixed, mixed], sparse=sparse)
         assert twice.of(mixed) == {"CF": 0.1, "CM": 0.9}
+
+
+@pytest.mark.parametrize(
+    ("rule", "match"),
+    [
+        (lambda shares: shares + np.inf, "not finite"),
+        (lambda shares: 1 // 0, "ZeroDivisionError"),
+        (lambda shares: {}["missing"], "KeyError"),
+        (lambda shares: shares.astype(complex), "complex128"),
+        (lambda shares: -shares - 1, "negative"),
+        (lambda shares: shares.astype(str), "must return real numbers"),
+    ],
+)
+def test_a_mixing_rule_that_fails_or_returns_no_shares_is_named(rule, match):
+    """Whatever a custom rule raises or returns instead of shares, the error says so."""
+    g, _ = small_graph()
+    with pytest.raises(InvalidArgumentError, match=match):
+        origin_shares(g, mixing=rule)
+
+
+def test_lot_ids_are_asked_for_as_they_are():
+    """Dates are not lot numbers, and a list is not an id (both were read as lots or crashed)."""
+    g, mixed = small_graph()
+    for wrong in ([pd.Timestamp(mixed)], [pd.Timedelta(mixed)], [np.datetime64(mixed, "ns")]):
+        with pytest.raises(InvalidArgumentError, match="not lots of the graph"):
+            origin_shares(g, lots=wrong)
+    with pytest.raises(InvalidArgumentError, match="single values"):
+        origin_shares(g, lots=[[mixed]])
+    frames = g.to_frames()
+    named = kp.ProvenanceGraph.from_frames(
+        frames[0].assign(lot_id=[f"L{i}" for i in range(len(g))]),
+        frames[1].assign(source=lambda f: "L" + f["source"].astype(str),
+                         target=lambda f: "L" + f["target"].astype(str)),
+    )  # fmt: skip
+    with pytest.raises(InvalidArgumentError, match="single values"):
+        origin_shares(named, lots=[["L3"]])
+    assert origin_shares(named, lots=["L3"]).of("L3") == {"CF": 0.1, "CM": 0.9}
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda g: origin_shares(g),
+        lambda g: kp.provenance.audit(g, register=None),
+        lambda g: kp.provenance.opacity(g),
+        lambda g: kp.provenance.explain(g, 0, "CF"),
+        lambda g: kp.provenance.lot_column(g, "kind"),
+        lambda g: kp.provenance.input_shares(g),
+        lambda g: kp.provenance.propagate(g, [1.0]),
+    ],
+)
+def test_functions_of_a_graph_refuse_anything_else(call):
+    for wrong in (None, "graph", 3, pd.DataFrame()):
+        with pytest.raises(InvalidArgumentError, match=r"must be a kpmodel\.ProvenanceGraph"):
+            call(wrong)
+
+
+def test_audit_refuses_a_register_that_is_not_one():
+    g, _ = small_graph()
+    with pytest.raises(InvalidArgumentError, match="register must be"):
+        kp.provenance.audit(g, register=3)
+
+
+def test_propagate_takes_numbers_and_flags_only():
+    """Text, dates, complex numbers and huge integers are not quantities; "False" is not False."""
+    g, _ = small_graph()
+    n = len(g)
+    wrong_initial = (
+        ["a"] * n,
+        np.arange(n).astype("datetime64[D]"),
+        np.ones(n, complex),
+        [10**400] * n,
+        {0: 1.0},
+        sp.csr_array(np.eye(n)),
+    )
+    for initial in wrong_initial:
+        with pytest.raises(InvalidArgumentError, match="initial must be an array"):
+            kp.provenance.propagate(g, initial)
+    ones = np.ones(n)
+    for restart in (["False"] * n, [np.nan] * n, [2] * n):
+        with pytest.raises(InvalidArgumentError, match="restart must hold booleans"):
+            kp.provenance.propagate(g, ones, restart=restart)
+    np.testing.assert_array_equal(
+        kp.provenance.propagate(g, ones, restart=[1] * n),
+        kp.provenance.propagate(g, ones, restart=[True] * n),
+    )
+
+
+def test_paths_of_smuggled_carats_end_at_the_last_smuggling():
+    """Goods smuggled twice owe their smuggled carats to the last smuggling alone."""
+    g = kp.ProvenanceGraph()
+    first = g.smuggle(
+        g.produce(country="CF", carats=10, on="2014-01-01"), to="CM", on="2014-02-01"
+    )
+    second = g.smuggle(first, to="CG", on="2014-03-01")
+    out = g.ship(second, to="AE", on="2014-04-01", certificate="CG-0001")
+    (finding,) = kp.provenance.audit(g, register=None)
+    assert [(p.lots, p.carats) for p in finding.paths] == [((second, out), 10.0)]
+
+
+def test_the_largest_paths_are_found_among_exponentially_many():
+    """A hub splitting and re-mixing its stock 18 times makes 2**19 equal paths: the
+    search still names the largest ones (it named none before, stopped after 100,000 steps)."""
+    depth = 18
+    g = kp.ProvenanceGraph()
+    mine = g.produce(country="CF", carats=2.0**depth, on="2014-01-01")
+    a, b = g.split(
+        g.smuggle(mine, to="CM", on="2014-02-01"), [2.0 ** (depth - 1)] * 2, on="2014-02-02"
+    )
+    for _ in range(depth):
+        a1, a2 = g.split(a, [g.remaining(a) / 2] * 2, on="2014-02-03")
+        b1, b2 = g.split(b, [g.remaining(b) / 2] * 2, on="2014-02-03")
+        a, b = g.mix([a1, b1], on="2014-02-03"), g.mix([a2, b2], on="2014-02-03")
+    out = g.ship(g.mix([a, b], on="2014-02-04"), to="AE", on="2014-03-01", certificate="CM-1")
+    (finding,) = kp.provenance.audit(g, register=None, limit=3)
+    assert finding.share == pytest.approx(1.0)
+    assert [p.carats for p in finding.paths] == pytest.approx([0.5] * 3)
+    for path in finding.paths:
+        assert path.lots[-1] == out
+        # the smuggling, its split, a split and a mix per round, the last mix, the shipment
+        assert len(path.lots) == 2 * depth + 4
+
+
+def test_an_audit_against_a_register_needs_the_dates_of_shipments():
+    """Undated shipments cannot be judged against a register: they are named, with what to do."""
+    lots = pd.DataFrame(
+        {"lot_id": [0, 1], "carats": [10.0, 10.0], "origin": ["CF", None],
+         "kind": ["produce", "ship"], "country": ["CF", "AE"], "certificate": [None, "CF-1"]}
+    )  # fmt: skip
+    flows = pd.DataFrame({"source": [0], "target": [1], "carats": [10.0]})
+    g = kp.ProvenanceGraph.from_frames(lots, flows)
+    with pytest.raises(InvalidArgumentError, match=r"no date \(lot_id 1\).*register=None"):
+        kp.provenance.audit(g, register=kp.participants.Register.default())
+    assert kp.provenance.audit(g, register=None) == []

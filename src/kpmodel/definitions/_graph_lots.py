@@ -544,8 +544,15 @@ def _event_verdicts(
             # The new classes (OUT, with reasons) read in `amounts` as of no slot.
             outcome_or_none, owner_or_none = lookups()
 
+    # The export event propagates two tables at once (see `spread`): its chunks are sized
+    # so that both fit where one table of any other event does.
+    tables = 2 if event == "export" else 1
+
     def spread(
-        entries: list[tuple[int, int, Any, Any]], columns: int, extra: bool, reuse: bool = False
+        entries: list[tuple[int, int, Any, Any]],
+        columns: int,
+        extra: bool,
+        reuse: list[FloatArray | None] | None = None,
     ) -> FloatArray:
         """Propagate shares (and values) of chosen carats into the given columns, per event.
 
@@ -553,14 +560,18 @@ def _event_verdicts(
         share column 1 at the production lots flagged (a boolean per row of `rows`) and
         the share of the shipment cells flagged (a boolean per cell), and in its value
         column (-1: none) their value per carat; with `extra`, the last two columns carry
-        the unknown-source share and the share with a known value. With `reuse`, the
-        table is made in the memory of the last one made so (`scratch`).
+        the unknown-source share and the share with a known value. With `reuse` (a holder
+        of one buffer, such as `scratch`), the tables are made in the memory of the last
+        ones made so. The export event needs `tables` (two) tables of ``(n, columns)``
+        at once, every other event one.
         """
         unchanged()
-        if reuse:
-            initial, scratch[0] = _scratch(scratch[0], (n, columns))
+        if reuse is not None:
+            both, reuse[0] = _scratch(reuse[0], (tables * n, columns))
+            initial, second = both[:n], both[n:]
         else:
             initial = np.zeros((n, columns))
+            second = np.zeros((n, columns)) if tables == 2 else initial[:0]
         for share_at, value_at, at_lots, _ in entries:
             initial[rows[at_lots], share_at] = 1.0
             if value_at >= 0:
@@ -573,23 +584,27 @@ def _event_verdicts(
         flows = flows_now[0]
         if event == "production":
             result = propagate(graph, initial, copy=False, weights=flows)
+            return result if selected is None else result[selected]
+        # What the shipment cells carry, written straight into the shipments' rows (of
+        # `initial` for import, of the second table for export), summed cell by cell.
+        at_moves = initial if event == "import" else second
+        at_moves[moves] = 0.0
+        for share_at, value_at, _, at_cells in entries:
+            np.add.at(at_moves[:, share_at], moves[cell_move[at_cells]], cells[at_cells, 2])
+            if value_at >= 0:
+                np.add.at(at_moves[:, value_at], moves[cell_move[at_cells]], cells[at_cells, 3])
+        if extra:
+            at_moves[moves, -2:] = arrived
+        if event == "import":
+            result = propagate(graph, initial, restart=reset, copy=False, weights=flows)
         else:
-            at_moves = np.zeros((len(moves), columns))
-            for share_at, value_at, _, at_cells in entries:
-                np.add.at(at_moves[:, share_at], cell_move[at_cells], cells[at_cells, 2])
-                if value_at >= 0:
-                    np.add.at(at_moves[:, value_at], cell_move[at_cells], cells[at_cells, 3])
-            if extra:
-                at_moves[:, -2:] = arrived
-            if event == "import":
-                initial[moves] = at_moves
-                result = propagate(graph, initial, restart=reset, copy=False, weights=flows)
-            else:
-                initial[moves] = 0.0
-                result = propagate(graph, initial, restart=reset, weights=flows)
-                initial.fill(0.0)
-                initial[moves] = at_moves
-                result += propagate(graph, initial, copy=False, weights=flows)
+            # Export: the carats not yet shipped (restarting at the shipments, with
+            # nothing there), plus what each shipment carries from its own date on (no
+            # restart); two propagations, each in its own table, then added.
+            initial[moves] = 0.0
+            result = propagate(graph, initial, restart=reset, copy=False, weights=flows)
+            result += propagate(graph, second, copy=False, weights=flows)
+        del second
         return result if selected is None else result[selected]
 
     def amounts(wanted: list[int], extra: bool, reuse: bool = False) -> FloatArray:
@@ -606,36 +621,88 @@ def _event_verdicts(
             at_lots = outcome_or_none[produced[:, d]] == o
             at_cells = (owner_or_none[cell_class] == d) & (outcome_or_none[cell_class] == o)
             entries.append((2 * i, 2 * i + 1, at_lots, at_cells))
-        result = spread(entries, 2 * len(wanted) + 2 * extra, extra=extra, reuse=reuse)
+        result = spread(
+            entries, 2 * len(wanted) + 2 * extra, extra=extra, reuse=scratch if reuse else None
+        )
         for start in range(0, len(result), 2**20):  # a block at a time: no full-size mask
             block = result[start : start + 2**20]
             block[block < _NOISE] = 0.0
         return result
 
-    def presence(name: str) -> tuple[list[int], FloatArray]:
-        """Return `name`'s classes, in the order met, and the lots' shares from each."""
+    def need(widest: int, kept: float) -> float:
+        """Return the bytes a propagation of `widest` columns needs, and `kept` per lot.
+
+        Its tables (`tables` of them, each spanning the graph), the rows kept of them when
+        not every lot is judged, the graph's flow weights (and their copy with the rows of
+        the shipments emptied, for the events that restart there), and `kept` bytes per
+        lot judged.
+        """
+        return (
+            (tables * n + (0 if selected is None else count)) * widest * 8.0
+            + (24.0 + 9.0 * (event != "production")) * graph.number_of_flows
+            + count * kept
+        )
+
+    def presence(name: str) -> tuple[list[int], Iterator[tuple[int, FloatArray]]]:
+        """Return `name`'s classes, in the order met, and the lots' shares from each.
+
+        The shares come a chunk of classes at a time: ``(first, table)``, where column
+        ``i`` of `table` holds the shares from class ``first + i``; chunks are sized as
+        the slots' (`CHUNK_BYTES`), each in the memory of the first, so the propagated
+        tables never hold every class at once.
+        """
         complete()
         d = owner[name]
         mine = sorted(
             (j for j, (owner_, _) in enumerate(classes) if owner_ == name),
             key=order.__getitem__,
         )
-        entries = [(i, -1, produced[:, d] == j, cell_class == j) for i, j in enumerate(mine)]
-        return mine, spread(entries, max(len(mine), 1), extra=False)
+        width = min(len(mine), _columns_per_chunk(tables * n))
+        # Per lot judged: the flags of the classes feeding it (one integer, or a row of
+        # bools), and what finding the distinct ones takes (a sort, its order, which one).
+        keyed = len(mine) + 1 <= _FlagRows.KEYED
+        flags = count * (8.0 * 5 if keyed else 3.0 * (len(mine) + 1) + 8.0 * 3)
+        check_memory(
+            need(width, 0.0) + flags,
+            what=f"reading the verdicts of {_count_text(count, 'lot')} under {name}",
+            change=(
+                "read the counts and totals instead (Comparison.summary reads no per-lot "
+                "verdicts), or judge by a coarser origin level (by='country'), whose "
+                "fewer places make fewer distinct verdicts"
+            ),
+            keyword=False,
+        )
+
+        def chunks() -> Iterator[tuple[int, FloatArray]]:
+            buffer: list[FloatArray | None] = [None]
+            held = flows_now[0]
+            flows_now[0] = held if held is not None else input_shares(graph)
+            try:
+                for first in range(0, len(mine), max(width, 1)):
+                    part = mine[first : first + width]
+                    entries = [
+                        (i, -1, produced[:, d] == j, cell_class == j) for i, j in enumerate(part)
+                    ]
+                    yield first, spread(entries, len(part), extra=False, reuse=buffer)
+            finally:
+                flows_now[0] = held
+
+        return mine, chunks()
 
     count = len(positions)
     unique = int(slots.max(initial=-1)) + 1
     # Every table propagated spans the whole graph (n rows), however few lots are judged:
-    # the chunks are sized by n; `count` (the rows kept) decides only what is kept.
-    chunks = _chunks(unique, n)
+    # the chunks are sized by n (twice n for export's two tables); `count` (the rows kept)
+    # decides only what is kept.
+    chunks = _chunks(unique, tables * n)
     widest = max(2 * (stop - start) + 2 * (start == 0) for start, stop in chunks)
-    # The propagation runs in place: its table, the rows kept (when not every lot), and
+    # The propagation runs in place: its tables, the rows kept (when not every lot), and
     # the graph's flow weights; then the shares, flags and weights kept per lot.
     check_memory(
-        (n + (0 if selected is None else count)) * widest * 8.0
-        + 24.0 * graph.number_of_flows
-        + count * (8.0 * 3 + unique),
-        what=f"judging {count} lots under {len(names)} definitions",
+        need(widest, 8.0 * 3 + unique),
+        what=(
+            f"judging {_count_text(count, 'lot')} under {_count_text(len(names), 'definition')}"
+        ),
         change=(
             "compare fewer definitions at a time (each table spans every lot of the graph, "
             "so judging fewer lots saves little)"
@@ -731,19 +798,34 @@ class _Totals:
         for start, stop in chunks:
             wanted = list(range(start, stop))
             result = amounts(wanted, extra=start == 0, reuse=not keep)
+            sums: list[tuple[int, FloatArray]] = []
             if start == 0:
                 totals.unknown = result[:, -2] > 0
                 totals.value_known = result[:, -1] > 1 - 1e-9
-                totals.unknown_carats = _dot(carats, result[:, -2])
                 known = np.where(totals.value_known, carats, 0.0)
+                sums.append((result.shape[1] - 2, carats))
                 if keep:
                     totals.kept = result
             for i in range(len(wanted)):
                 totals.positive.append(result[:, 2 * i] > 0)
-                totals.carats.append(_dot(carats, result[:, 2 * i]))
-                totals.value.append(_dot(known, result[:, 2 * i + 1]))
+                sums += [(2 * i, carats), (2 * i + 1, known)]
+            found = _weighted_sums(result, sums)
+            if start == 0:
+                totals.unknown_carats = found.pop(0)
+            totals.carats.extend(found[0::2])
+            totals.value.extend(found[1::2])
             del result
         return totals
+
+
+def _columns_per_chunk(lots: int) -> int:
+    """Return how many columns a table of `lots` rows may hold within `CHUNK_BYTES` (1 or more)."""
+    return max(int(CHUNK_BYTES // (8 * max(lots, 1))), 1)
+
+
+def _count_text(count: int, noun: str) -> str:
+    """Return ``'1 lot'``, ``'1,000 lots'``: `count` of `noun`, in the singular for one."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def _per_chunk(lots: int, *, extra: bool = True) -> int:
@@ -767,13 +849,29 @@ def _chunks(count: int, lots: int) -> list[tuple[int, int]]:
     return chunks
 
 
-def _dot(weights: FloatArray, column: FloatArray) -> float:
-    """Return the sum of ``weights * column``, a column of a table of two columns or more.
+#: The rows of a table summed at once by `_weighted_sums`.
+_SUM_ROWS = 2**13
 
-    Such a column is strided, and BLAS sums a strided vector in one order whatever the
-    stride: the same total from a table of any width (a chunk or the whole).
+
+def _weighted_sums(table: FloatArray, sums: list[tuple[int, FloatArray]]) -> list[float]:
+    """Return, per ``(column, weights)`` in `sums`, the sum of ``weights * table[:, column]``.
+
+    Summed in an order that depends on neither the table's width nor the machine's BLAS
+    (which may sum a strided column in any order): `_SUM_ROWS` rows at a time, each
+    block's products (exact per element) summed by numpy's pairwise sum over one
+    contiguous buffer, the blocks' sums added in turn. So a column gives the same total,
+    to the bit, whether propagated in a chunk or in the whole table. One pass over the
+    table, a block of rows held in cache while its columns are read.
     """
-    return float(np.dot(weights, column))
+    found = [0.0] * len(sums)
+    buffer = np.empty(min(len(table), _SUM_ROWS))
+    for start in range(0, len(table), _SUM_ROWS):
+        block = table[start : start + _SUM_ROWS]
+        products = buffer[: len(block)]
+        for k, (column, weights) in enumerate(sums):
+            np.multiply(block[:, column], weights[start : start + _SUM_ROWS], out=products)
+            found[k] += float(np.add.reduce(products))
+    return found
 
 
 def _scratch(buffer: FloatArray | None, shape: tuple[int, int]) -> tuple[FloatArray, FloatArray]:
@@ -894,16 +992,37 @@ def _grounds(verdict: Verdict) -> tuple[tuple[str, str, str, Any], ...]:
     return tuple((r.definition, r.clause, r.component, r.outcome) for r in verdict.reasons)
 
 
-def _distinct_rows(
-    flags: np.ndarray[Any, np.dtype[np.bool_]],
-) -> tuple[np.ndarray[Any, np.dtype[np.bool_]], np.ndarray[Any, Any]]:
-    """Return the distinct rows of a boolean matrix and, per row, which one it is."""
-    if flags.shape[1] > 62:
-        return np.unique(flags, axis=0, return_inverse=True)
-    # Few columns: one integer per row, so that the sort is over numbers, not rows.
-    keys = flags.astype(np.int64) @ (np.int64(1) << np.arange(flags.shape[1], dtype=np.int64))
-    _, first, which = np.unique(keys, return_index=True, return_inverse=True)
-    return flags[first], which
+class _FlagRows:
+    """A boolean matrix filled a column at a time, read as its distinct rows.
+
+    With at most `KEYED` columns the matrix is never built: each row is one integer (bit
+    ``i`` set when column ``i`` is), so that the distinct rows are a sort over numbers.
+    """
+
+    KEYED = 62
+
+    def __init__(self, rows: int, columns: int) -> None:
+        self.columns = columns
+        self.keys = np.zeros(rows, np.int64) if columns <= self.KEYED else None
+        self.flags = None if self.keys is not None else np.empty((rows, columns), bool)
+
+    def set(self, column: int, flags: np.ndarray[Any, np.dtype[np.bool_]]) -> None:
+        """Set column `column` (once) to `flags`, one per row."""
+        if self.keys is None:
+            assert self.flags is not None
+            self.flags[:, column] = flags
+        else:
+            np.bitwise_or(self.keys, np.int64(1) << column, out=self.keys, where=flags)
+
+    def distinct(self) -> tuple[np.ndarray[Any, np.dtype[np.bool_]], np.ndarray[Any, Any]]:
+        """Return the distinct rows and, per row, which one it is."""
+        if self.keys is None:
+            assert self.flags is not None
+            rows, which = np.unique(self.flags, axis=0, return_inverse=True)
+            return rows, which
+        _, first, which = np.unique(self.keys, return_index=True, return_inverse=True)
+        bits = np.arange(self.columns, dtype=np.int64)
+        return (self.keys[first][:, None] >> bits) & 1 == 1, which
 
 
 class _Judged:
@@ -966,17 +1085,20 @@ class _Judged:
     def verdicts_of(self, name: str) -> tuple[list[Verdict], np.ndarray[Any, Any]]:
         """Return the distinct verdicts under `name` and, per lot, which one it has."""
         if name not in self._verdicts:
-            mine, shares = self.presence(name)
+            mine, chunks = self.presence(name)
             # A class feeds a lot when some of its carats are there and (for IN and
             # UNDETERMINED) its outcome's share is above float noise, as in `codes`.
             gate = {IN: 0, UNDETERMINED: 1}
-            fed = np.empty((len(self.carats), len(mine) + 1), dtype=bool)
-            for i, j in enumerate(mine):
-                outcome = self.classes[j][1].outcome
-                at = self.fed(name, gate[outcome]) if outcome in gate else None
-                fed[:, i] = (shares[:, i] > 0) & at if at is not None else shares[:, i] >= _NOISE
-            fed[:, -1] = self.unknown
-            combos, which = _distinct_rows(fed)
+            fed = _FlagRows(len(self.carats), len(mine) + 1)
+            for first, shares in chunks:
+                for i in range(shares.shape[1]):
+                    outcome = self.classes[mine[first + i]][1].outcome
+                    at = self.fed(name, gate[outcome]) if outcome in gate else None
+                    share = shares[:, i]
+                    fed.set(first + i, (share > 0) & at if at is not None else share >= _NOISE)
+                del shares
+            fed.set(len(mine), self.unknown)
+            combos, which = fed.distinct()
             combined = [
                 kleene_any(
                     [*(self.classes[mine[j]][1] for j in np.flatnonzero(combo[:-1]))]

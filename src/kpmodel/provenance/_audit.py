@@ -20,11 +20,13 @@ from kpmodel.provenance._graph import KIND_CODE, FloatArray, IntArray, Kind, Pro
 from kpmodel.provenance._paperwork import _Paperwork, shipments
 from kpmodel.provenance._shares import (
     _bar,
+    _ranges,
     dense_row,
     flow_index,
     origin_labels,
     origin_shares,
     propagate,
+    require_graph,
 )
 
 __all__ = ["Finding", "audit", "opacity"]
@@ -164,6 +166,7 @@ def opacity(
     >>> kp.provenance.opacity(g)["opacity"].to_dict()
     {'AE': 0.0, 'IN': 1.0}
     """
+    require_graph(graph)
     if per not in ("destination", "shipment"):
         msg = f"per must be 'destination' or 'shipment'; got {per!r}."
         raise InvalidArgumentError(msg)
@@ -210,7 +213,8 @@ def _problem(register: RegisterLike, country: str, zone: str | None, on: Any) ->
     return "suspended"
 
 
-#: The most partial paths `audit` examines to name one finding's largest paths.
+#: The most partial paths `audit` examines to name one finding's largest paths (a
+#: safeguard: each path found costs about as many steps as it has flows).
 MAX_EXPANDED = 100_000
 
 
@@ -223,18 +227,56 @@ class _Flows:
         self.source = graph._flow_column("source")
         self.amount = graph._flow_column("carats")
         self.carats = graph._column("carats")
+        self._levels: list[IntArray] | None = None
+
+    def levels(self) -> list[IntArray]:
+        """Return the lots of each topological level, parents' levels first."""
+        if self._levels is None:
+            level = self.graph._column("level")
+            order = np.argsort(level, kind="stable")
+            bounds = np.searchsorted(level[order], np.arange(int(level.max(initial=-1)) + 2))
+            self._levels = [order[a:b] for a, b in itertools.pairwise(bounds.tolist())]
+        return self._levels
+
+
+def best_completion(flows: _Flows, entering: BoolArray, carried: BoolArray) -> FloatArray:
+    """Return, for each lot, the largest fraction of its carats one path brings from a lot
+    where `entering` (1 there: a path stops at the first such lot), following the inputs
+    where `carried`; 0 for lots no such path reaches.
+    """
+    indptr, source, amount, carats = flows.indptr, flows.source, flows.amount, flows.carats
+    best = entering.astype(np.float64)
+    for lots in flows.levels():
+        lots = lots[carried[lots] & ~entering[lots]]
+        counts = indptr[lots + 1] - indptr[lots]
+        lots, counts = lots[counts > 0], counts[counts > 0]
+        if lots.size == 0:
+            continue
+        at = _ranges(indptr[lots], counts)
+        parents = source[at]
+        carry = amount[at] / np.repeat(carats[lots], counts) * best[parents] * carried[parents]
+        best[lots] = np.maximum.reduceat(carry, np.cumsum(counts) - counts)
+    return best
 
 
 def top_paths(
-    flows: _Flows, lot: int, entering: BoolArray, carried: BoolArray, *, limit: int
+    flows: _Flows,
+    lot: int,
+    entering: BoolArray,
+    carried: BoolArray,
+    best: FloatArray,
+    *,
+    limit: int,
 ) -> tuple[Path, ...]:
     """Return the `limit` largest paths carrying carats from the lots where `entering`.
 
-    Best first, backwards from `lot`: a partial path's weight (the fraction of `lot`'s
-    carats it carries) only shrinks as it grows, so the complete paths come out of the
-    priority queue largest first, and only the inputs that carry the origin
-    (where `carried`) are followed. No path is enumerated that is not among the largest,
-    unless very many paths tie (the search stops after `MAX_EXPANDED` steps).
+    Best first, backwards from `lot` (an A* search): a partial path is ordered by the
+    largest complete path it can still become, its weight (the fraction of `lot`'s carats
+    it carries) times the `best` completion of its first lot, so complete paths come out
+    of the priority queue largest first, each after about as many steps as it has flows
+    (ties go deepest first). Only inputs that carry the origin (where `carried`) are
+    followed, and a path stops at the first lot where `entering`: a column that restarts
+    there ("smuggled") owes its carats to that lot alone.
     """
     graph, indptr, source, amount, carats = (
         flows.graph,
@@ -243,45 +285,50 @@ def top_paths(
         flows.amount,
         flows.carats,
     )
+    # Partial paths as a tree: (lot, the node it feeds, the flow's carats); node 0 is `lot`.
+    nodes: list[tuple[int, int, float]] = [(lot, -1, 0.0)]
     tie = itertools.count()
-    # (-weight, tie, lot, path from it to `lot`, flows along it, complete?)
-    queue: list[tuple[float, int, int, tuple[int, ...], tuple[float, ...], bool]] = [
-        (-1.0, next(tie), lot, (lot,), (), False)
-    ]
+    # (-largest completion, -depth, -tie: the newest first, node, weight)
+    queue: list[tuple[float, int, int, int, float]] = [(-float(best[lot]), 0, 0, 0, 1.0)]
     found: list[Path] = []
     total = float(carats[lot])
     for _ in range(MAX_EXPANDED):
         if not queue or len(found) >= limit:
             break
-        weight, _, here, path, through, complete = heapq.heappop(queue)
-        if complete:
-            found.append(
-                Path(
-                    lots=tuple(graph._lot_id(p) for p in path),
-                    flows=through,
-                    carats=-weight * total,
-                )
-            )
-            continue
+        _, depth, _, node, weight = heapq.heappop(queue)
+        here = nodes[node][0]
         if entering[here]:
-            heapq.heappush(queue, (weight, next(tie), here, path, through, True))
+            found.append(_path(graph, nodes, node, weight * total))
+            continue
         held = float(carats[here])
         for f in range(int(indptr[here]), int(indptr[here + 1])):
             parent = int(source[f])
-            if carried[parent]:
+            if carried[parent] and best[parent] > 0:
                 moved = float(amount[f])
-                heapq.heappush(
-                    queue,
-                    (
-                        weight * moved / held,
-                        next(tie),
-                        parent,
-                        (parent, *path),
-                        (moved, *through),
-                        False,
-                    ),
+                grown = weight * moved / held
+                nodes.append((parent, node, moved))
+                entry = (
+                    -grown * float(best[parent]),
+                    depth - 1,
+                    -next(tie),
+                    len(nodes) - 1,
+                    grown,
                 )
-    return tuple(found)
+                heapq.heappush(queue, entry)
+    # Paths whose completions tied within rounding may come out in either order.
+    return tuple(sorted(found, key=lambda path: -path.carats))
+
+
+def _path(
+    graph: ProvenanceGraph, nodes: list[tuple[int, int, float]], node: int, carats: float
+) -> Path:
+    """Return the path from the lot of `node` down the tree to its root."""
+    lots, moved = [], []
+    while node >= 0:
+        here, node, flow = nodes[node]
+        lots.append(graph._lot_id(here))
+        moved.append(flow)
+    return Path(lots=tuple(lots), flows=tuple(moved[:-1]), carats=carats)
 
 
 class _Paths(Sequence[Path]):
@@ -296,8 +343,8 @@ class _Paths(Sequence[Path]):
     def _found(self) -> tuple[Path, ...]:
         if self._paths is None:
             flows, lot, columns, origin, limit = self._args
-            entering, carried = columns.of(origin)
-            self._paths = top_paths(flows, lot, entering, carried, limit=limit)
+            entering, carried, best = columns.of(origin, flows)
+            self._paths = top_paths(flows, lot, entering, carried, best, limit=limit)
         return self._paths
 
     @overload
@@ -331,7 +378,8 @@ class _Columns:
     """Where each offending origin enters the graph and which lots carry it (as booleans).
 
     The findings of an audit keep this object for the paths they find on demand: one byte
-    per lot and offending origin, not the eight of the propagated shares.
+    per lot and offending origin, not the eight of the propagated shares, and, for each
+    origin whose paths have been read, each lot's best completion (`best_completion`).
     """
 
     def __init__(
@@ -347,15 +395,18 @@ class _Columns:
         self.labels, self.code = labels, code
         self.carries = [carried[:, i] > 0 for i in range(len(labels))]
         self.smuggle, self.smuggled = smuggle > 0, smuggled > 0
-        self.entering: dict[str, BoolArray] = {}
+        self.found: dict[str, tuple[BoolArray, BoolArray, FloatArray]] = {}
 
-    def of(self, origin: str) -> tuple[BoolArray, BoolArray]:
-        if origin == "smuggled":
-            return self.smuggle, self.smuggled
-        i = self.column[origin]
-        if origin not in self.entering:
-            self.entering[origin] = self.code == self.labels[origin]
-        return self.entering[origin], self.carries[i]
+    def of(self, origin: str, flows: _Flows) -> tuple[BoolArray, BoolArray, FloatArray]:
+        """Return (where `origin` enters, which lots carry it, their best completions)."""
+        if origin not in self.found:
+            if origin == "smuggled":
+                entering, carried = self.smuggle, self.smuggled
+            else:
+                entering = self.code == self.labels[origin]
+                carried = self.carries[self.column[origin]]
+            self.found[origin] = (entering, carried, best_completion(flows, entering, carried))
+        return self.found[origin]
 
 
 def _day(value: np.datetime64) -> Any:
@@ -406,8 +457,17 @@ def audit(
     ...  for f in kp.provenance.audit(g, register=None)]
     [('CM-0042', 'CM', 'smuggled', 0.5)]
     """
+    require_graph(graph)
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         msg = f"limit must be a positive int; got {limit!r}."
+        raise InvalidArgumentError(msg)
+    needed = ("participant_of", "status", "may_trade")
+    if register is not None and not all(callable(getattr(register, m, None)) for m in needed):
+        msg = (
+            "register must be a kpmodel.participants.Register (or have participant_of, "
+            "status and may_trade), or None to look for smuggled carats only; got "
+            f"{type(register).__name__}."
+        )
         raise InvalidArgumentError(msg)
     paperwork = _Paperwork(graph)
     ships = shipments(graph)
@@ -418,6 +478,18 @@ def audit(
     smuggled = propagate(graph, smuggle.copy()[:, None], reset=smuggle > 0)[:, 0]
     zone_code, labels = origin_labels(graph, "zone")
     ship_days = graph._column("on")[ships]
+    if register is not None and np.isnat(ship_days).any():
+        undated = graph.lots[ships[np.isnat(ship_days)]]
+        listed = ", ".join(repr(lot) for lot in undated[:10]) + (
+            ", ..." if undated.size > 10 else ""
+        )
+        msg = (
+            f"audit judges each shipment against the register on its date, but {undated.size} "
+            f"shipment lot(s) have no date (lot_id {listed}); give their dates (the 'on' "
+            "column of the lots frame, or on= when shipping), or audit with register=None "
+            "to look for smuggled carats only."
+        )
+        raise InvalidArgumentError(msg)
     days, day_of_ship = np.unique(ship_days, return_inverse=True)
     dates = [_day(d) for d in days]
     # The verdict on each origin for each shipment day; an origin never offending on any

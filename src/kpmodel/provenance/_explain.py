@@ -10,7 +10,14 @@ import numpy as np
 from kpmodel._boundary import guarded
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.provenance._graph import FloatArray, ProvenanceGraph
-from kpmodel.provenance._shares import UNKNOWN, By, origin_labels, propagate, unknown_fraction
+from kpmodel.provenance._shares import (
+    UNKNOWN,
+    By,
+    origin_labels,
+    propagate,
+    require_graph,
+    unknown_fraction,
+)
 
 __all__ = ["Path", "explain"]
 
@@ -123,6 +130,7 @@ def explain(
     ...     print(path.lots, path.carats)
     (0, 2, 3) 10.0
     """
+    require_graph(graph)
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         msg = f"limit must be a positive int; got {limit!r}."
         raise InvalidArgumentError(msg)

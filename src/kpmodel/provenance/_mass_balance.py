@@ -6,6 +6,7 @@ lots of a `ProvenanceGraph` without reaching into its storage.
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from kpmodel.provenance._graph import ProvenanceGraph
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
 
 
 def lot_carats(graph: ProvenanceGraph) -> FloatArray:
@@ -99,6 +101,7 @@ def lot_column(graph: ProvenanceGraph, name: str) -> np.ndarray[Any, Any] | pd.C
     >>> kp.provenance.lot_column(g, "on").tolist()
     [datetime.date(2010, 6, 1), datetime.date(2010, 7, 1)]
     """
+    _shares.require_graph(graph)
     if not isinstance(cast(Any, name), str):
         msg = f"name must be the name of a lot column (str); got {name!r}"
         raise InvalidArgumentError(msg)
@@ -152,7 +155,11 @@ def input_shares(graph: ProvenanceGraph) -> sp.csr_array:
     >>> kp.provenance.input_shares(g).toarray().tolist()
     [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.75, 0.25, 0.0]]
     """
-    return _shares.share_weights(graph)
+    _shares.require_graph(graph)
+    weights = _shares.share_weights(graph)
+    # Marked as this graph's (as it is now), so that `propagate` need not check its pattern.
+    vars(weights)["_kpmodel_made_for"] = (weakref.ref(graph), graph.number_of_flows)
+    return weights
 
 
 def propagate(
@@ -196,8 +203,9 @@ def propagate(
     Raises
     ------
     kpmodel.errors.InvalidArgumentError
-        When `initial` does not have one row per lot, or `weights` one row and one
-        column per lot.
+        When `graph` is not a graph, `initial` is not real numbers with one row per lot,
+        `restart` is not one boolean per lot, or `weights` is not the graph's
+        `input_shares` (another matrix, a transposed one or one of another graph).
 
     Examples
     --------
@@ -214,7 +222,8 @@ def propagate(
     >>> kp.provenance.propagate(g, [0.0, 1.0, 0.0], weights=w).tolist()
     [0.0, 1.0, 0.7]
     """
-    values = np.array(initial, dtype=np.float64, copy=True if copy else None)
+    _shares.require_graph(graph)
+    values = _numbers(initial, "initial", copy=copy)
     if values.ndim not in (1, 2) or values.shape[0] != len(graph):
         msg = (
             f"initial must have one row per lot ({len(graph)}, or ({len(graph)}, k)); "
@@ -225,7 +234,7 @@ def propagate(
     table = np.ascontiguousarray(values.reshape(len(graph), 1 if column else values.shape[1]))
     flags = None
     if restart is not None:
-        flags = np.asarray(restart, dtype=bool)
+        flags = _flags(restart)
         if flags.shape != (len(graph),):
             msg = f"restart must have one flag per lot ({len(graph)}); got shape {flags.shape}"
             raise InvalidArgumentError(msg)
@@ -234,6 +243,7 @@ def propagate(
         and weights.format == "csr"
         and weights.shape == (len(graph), len(graph))
         and weights.dtype == np.float64
+        and _is_flow_pattern(graph, weights)
     ):
         shape = getattr(weights, "shape", None)
         msg = (
@@ -243,6 +253,55 @@ def propagate(
         raise InvalidArgumentError(msg)
     result = _shares.propagate(graph, table, reset=flags, weights=weights)
     return result[:, 0] if column else result
+
+
+def _numbers(values: Any, name: str, *, copy: bool) -> FloatArray:
+    """Return `values` as float64 (a copy unless `copy` is False), refusing anything but
+    real numbers: text, dates, complex or Python integers beyond float64.
+    """
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError, OverflowError) as exc:
+        got = type(values).__name__
+        msg = f"{name} must be an array of numbers, one row per lot; got {got}: {exc}"
+        raise InvalidArgumentError(msg) from exc
+    if array.dtype.kind not in "biuf":
+        what = f"{array.dtype} values" if array.ndim else f"a {type(values).__name__}"
+        msg = (
+            f"{name} must be an array of real numbers, one row per lot; got {what} "
+            "(a sparse matrix: pass .toarray())."
+        )
+        raise InvalidArgumentError(msg)
+    return np.array(array, dtype=np.float64, copy=True if copy else None)
+
+
+def _flags(restart: Any) -> BoolArray:
+    """Return `restart` as booleans, refusing text and numbers other than 0 and 1."""
+    flags = np.asarray(restart)
+    if flags.dtype.kind in "iuf":
+        if not np.isin(flags, (0, 1)).all():
+            msg = "restart must hold booleans (True/False or 1/0); got other numbers (or NaN)."
+            raise InvalidArgumentError(msg)
+        flags = flags.astype(bool)
+    if flags.dtype.kind != "b":
+        msg = f"restart must hold booleans (True/False or 1/0); got {flags.dtype} values."
+        raise InvalidArgumentError(msg)
+    return flags
+
+
+def _is_flow_pattern(graph: ProvenanceGraph, weights: sp.csr_array) -> bool:
+    """Whether `weights` has an entry for each flow, by receiving lot, as `input_shares`
+    has (a transposed matrix or one of another graph does not).
+    """
+    made_for = getattr(weights, "_kpmodel_made_for", None)
+    if made_for is not None and made_for[0]() is graph and made_for[1] == graph.number_of_flows:
+        return True
+    counts = np.bincount(graph._flow_column("target"), minlength=len(graph))
+    return bool(
+        weights.indices.size == counts.sum()
+        and np.array_equal(np.diff(weights.indptr), counts)
+        and np.array_equal(weights.indices, graph._flow_column("source"))
+    )
 
 
 def unknown_fraction(graph: ProvenanceGraph) -> FloatArray:

@@ -8,7 +8,7 @@ import itertools
 import mmap
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, cast
 
@@ -273,6 +273,13 @@ class OriginShares:
         return {str(self.origins[int(j)]): float(row[j]) for j in np.flatnonzero(row)}
 
 
+def require_graph(graph: object) -> None:
+    """Refuse anything but a `ProvenanceGraph` where a function takes a graph."""
+    if not isinstance(graph, ProvenanceGraph):
+        msg = f"graph must be a kpmodel.ProvenanceGraph; got {type(graph).__name__}."
+        raise InvalidArgumentError(msg)
+
+
 def dense_row(values: FloatArray | sp.csr_array, position: int) -> FloatArray:
     """Return row `position` of a dense or sparse shares matrix as a dense 1-D array."""
     row: FloatArray = (
@@ -424,20 +431,28 @@ def propagate(
 def _apply_rule(rule: MixingRule, shares: FloatArray, rows: slice | IntArray) -> None:
     mixed = shares[rows]
     try:
-        ruled = np.asarray(rule(mixed.copy()), dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        msg = f"the mixing rule {rule!r} failed on an array of shares: {exc}"
+        returned = np.asarray(rule(mixed.copy()))
+    except Exception as exc:  # the user's code: whatever it raises, say where it came from
+        msg = f"the mixing rule {rule!r} failed on an array of shares: {type(exc).__name__}: {exc}"
         raise InvalidArgumentError(msg) from exc
+    if returned.dtype.kind not in "biuf":
+        msg = (
+            f"the mixing rule {rule!r} returned {returned.dtype} values; it must return "
+            "real numbers (float), one per origin of every lot."
+        )
+        raise InvalidArgumentError(msg)
+    ruled = returned.astype(np.float64, copy=False)
     if ruled.shape != mixed.shape:
         msg = (
             f"the mixing rule {rule!r} returned an array of shape {ruled.shape}; "
             f"it must return the shape it was given, {mixed.shape}."
         )
         raise InvalidArgumentError(msg)
-    if not np.isfinite(ruled).all():
+    if not np.isfinite(ruled).all() or (ruled < 0).any():
         msg = (
-            f"the mixing rule {rule!r} returned shares that are not finite numbers (NaN or "
-            "infinite); it must return a number for every origin of every lot."
+            f"the mixing rule {rule!r} returned shares that are negative or not finite "
+            "numbers (NaN or infinite); it must return a share >= 0 for every origin of "
+            "every lot."
         )
         raise InvalidArgumentError(msg)
     shares[rows] = ruled
@@ -1270,12 +1285,19 @@ def _wanted(graph: ProvenanceGraph, lots: Iterable[Any]) -> tuple[pd.Index[Any],
     if isinstance(lots, str | bytes) or not isinstance(lots, Iterable):
         msg = f"lots must be a list of lot ids of the graph; got {lots!r}."
         raise InvalidArgumentError(msg)
-    wanted = pd.Index(list(lots))
+    items = list(lots)
+    wanted = pd.Index(items, tupleize_cols=False)
+    if wanted.dtype == object:
+        unhashable = [v for v in items if not isinstance(v, Hashable)]
+        if unhashable:
+            shown = ", ".join(repr(v) for v in unhashable[:3])
+            msg = f"lots: lot ids are single values such as ints or text; got {shown}."
+            raise InvalidArgumentError(msg)
     if graph._ids is None:
-        values = wanted.to_numpy()
         if wanted.dtype.kind in "iu":
-            positions = values.astype(np.int64)
+            positions = wanted.to_numpy().astype(np.int64)
         else:
+            # The objects asked for, not numpy's view of them (dates would read as ints).
             positions = np.array(
                 [
                     int(v)
@@ -1283,7 +1305,7 @@ def _wanted(graph: ProvenanceGraph, lots: Iterable[Any]) -> tuple[pd.Index[Any],
                     and not isinstance(v, bool)
                     and 0 <= v < len(graph)
                     else -1
-                    for v in values.tolist()
+                    for v in items
                 ],
                 dtype=np.int64,
             )
@@ -1407,6 +1429,7 @@ def origin_shares(
     lot_id
     3       0.1  0.9      0.0
     """
+    require_graph(graph)
     rule = _mixing_rule(mixing)
     if sparse is not None and not isinstance(cast(Any, sparse), bool):
         msg = f"sparse must be True, False or None; got {sparse!r}."
