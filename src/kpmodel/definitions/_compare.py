@@ -563,7 +563,8 @@ def compare(
     ------
     kpmodel.errors.InvalidArgumentError
         If a definition is not callable, returns something other than a Verdict, or the
-        subject holds something other than situations.
+        subject holds something other than situations (lots listing a lot twice, or two
+        lot ids that read the same as text, are refused when the `Lots` are built).
     kpmodel.errors.UnknownCodeError
         If a name is not a registered definition.
 
