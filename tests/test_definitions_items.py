@@ -1,4 +1,6 @@
-"""Comparisons of lots: each lot one item, told apart by its text."""
+"""Comparisons of lots: each lot one item, told apart by its text; unknown values not zero."""
+
+import math
 
 import numpy as np
 import pandas as pd
@@ -134,6 +136,83 @@ def test_lots_from_a_table_refuse_ids_that_read_the_same():
     shares.index = pd.Index([1, "1"], dtype=object)
     with pytest.raises(InvalidArgumentError, match="read the same as text"):
         d.Lots(shares=shares, situations=BOOK)
+
+
+# -- what a lot is worth when its value is not known --------------------------------------------
+
+
+@st.composite
+def valued_graphs(draw):
+    """A graph whose production lots have a value, or none (NaN), or no value column."""
+    graph = draw(provenance_graphs(max_lots=15))
+    lots, flows = graph.to_frames()
+    produced = (lots["kind"] == "produce").to_numpy()
+    how = draw(st.sampled_from(["some", "none", "all", "no column"]))
+    if how == "no column":
+        lots = lots.drop(columns="value_usd")
+    else:
+        known = draw(st.lists(st.booleans(), min_size=len(lots), max_size=len(lots)))
+        known = np.array(known, dtype=bool) if how == "some" else np.full(len(lots), how == "all")
+        value = np.where(known & produced, lots["carats"].to_numpy() * 50.0, np.nan)
+        lots["value_usd"] = value
+    return kp.ProvenanceGraph.from_frames(lots, flows)
+
+
+@settings(max_examples=40, deadline=None)
+@given(valued_graphs(), NAMES, st.sampled_from(["country", "zone"]))
+def test_value_totals_never_show_an_unknown_value_as_zero(graph, names, by):
+    """Per definition, a value total sums the known values of the lots holding its
+    carats; the lots holding them with no known value are counted beside it, and the
+    total is NaN when none of those lots has a known value (never 0.0 for unknown)."""
+    c = kp.compare(names, d.Lots.from_graph(graph, BOOK, by=by))
+    table, summary = c.table, c.summary
+    for name in c.names:
+        rows = table[table.definition == name]
+        for prefix in ("in", "undetermined"):
+            held = rows[f"{prefix}_share"] > 0
+            value = rows[f"{prefix}_value_usd"]
+            unknown = int((held & value.isna()).sum())
+            known = int((held & value.notna()).sum())
+            total = summary.loc[name, f"{prefix}_value_usd"]
+            assert summary.loc[name, f"{prefix}_value_unknown_lots"] == unknown
+            if unknown and not known:
+                assert math.isnan(total)
+            else:
+                assert total == pytest.approx(value[held].sum(), rel=1e-9, abs=1e-6)
+
+
+def test_the_hostile_reproducer_of_values_not_known():
+    """The hostile tester's case: a Marange lot of no recorded value was summed as 0 USD;
+    the KPCS, with no lot IN, truly covers nothing (0.0)."""
+    lots = pd.DataFrame(
+        {
+            "lot_id": [0, 1],
+            "carats": [30.0, 70.0],
+            "origin": ["ZW", "BW"],
+            "zone": ["Marange", None],
+            "on": ["2010-06-01"] * 2,
+        }
+    )
+    g = kp.ProvenanceGraph.from_frames(lots, pd.DataFrame(columns=["source", "target", "carats"]))
+    summary = kp.compare("CANADA_WDC_CSC_2018", d.Lots.from_graph(g, BOOK)).summary
+    assert math.isnan(summary.loc["CANADA_WDC_CSC_2018", "in_value_usd"])
+    assert summary.loc["CANADA_WDC_CSC_2018", "in_value_unknown_lots"] == 1
+    assert summary.loc["KPCS_2003", "in_value_usd"] == 0.0
+    assert summary.loc["KPCS_2003", "in_value_unknown_lots"] == 0
+
+
+def test_lots_from_a_table_count_values_not_known():
+    """Lots from a table with a value missing for a lot IN: the same columns and rules."""
+    lots = d.Lots(
+        shares=pd.DataFrame({"ZW/Marange": [1.0, 1.0]}, index=["a", "b"]),
+        situations=BOOK,
+        carats=pd.Series([10.0, 5.0], index=["a", "b"]),
+        value_usd=pd.Series([1000.0, np.nan], index=["a", "b"]),
+        produced=pd.Series(["2010-06-01"] * 2, index=["a", "b"]),
+    )
+    summary = kp.compare("CANADA_WDC_CSC_2018", lots).summary
+    assert summary.loc["CANADA_WDC_CSC_2018", "in_value_usd"] == pytest.approx(1000.0)
+    assert summary.loc["CANADA_WDC_CSC_2018", "in_value_unknown_lots"] == 1
 
 
 # -- bad arguments to Lots.from_graph -----------------------------------------------------------

@@ -1208,16 +1208,52 @@ class _Judged:
         return self._total
 
     def totals_of(self, name: str) -> dict[str, float]:
-        """Return the sums of the carat and value columns under `name`, without building them."""
+        """Return the sums of the carat and value columns under `name`, without building them.
+
+        A value total sums the lots whose value is known; the lots holding such carats
+        whose value is not known are counted apart (``*_value_unknown_lots``), and the
+        total is NaN when none of the lots holding them has a known value.
+        """
         totals = self.totals
         in_slot, open_slot = self.slots[self.row[name]].tolist()
+        held_in = totals.positive[in_slot] if in_slot >= 0 else None
+        held_open = totals.unknown
+        if open_slot >= 0:
+            held_open = totals.positive[open_slot] | held_open
+        in_value, in_unknown = _value_total(
+            totals.value[in_slot] if in_slot >= 0 else 0.0, held_in, totals.value_known
+        )
+        open_value, open_unknown = _value_total(
+            totals.value[open_slot] if open_slot >= 0 else 0.0, held_open, totals.value_known
+        )
         return {
             "in_carats": totals.carats[in_slot] if in_slot >= 0 else 0.0,
             "undetermined_carats": (totals.carats[open_slot] if open_slot >= 0 else 0.0)
             + totals.unknown_carats,
-            "in_value_usd": totals.value[in_slot] if in_slot >= 0 else 0.0,
-            "undetermined_value_usd": totals.value[open_slot] if open_slot >= 0 else 0.0,
+            "in_value_usd": in_value,
+            "undetermined_value_usd": open_value,
+            "in_value_unknown_lots": in_unknown,
+            "undetermined_value_unknown_lots": open_unknown,
         }
+
+
+def _value_total(
+    known_sum: float,
+    held: np.ndarray[Any, np.dtype[np.bool_]] | None,
+    value_known: np.ndarray[Any, np.dtype[np.bool_]],
+) -> tuple[float, int]:
+    """Return a value total and how many lots holding the carats have no known value.
+
+    `known_sum` sums the value over the lots whose value is known, `held` flags the lots
+    holding the carats (None: none does). The total is NaN when some lots hold them and
+    none of those has a known value: an unknown value is not zero dollars.
+    """
+    if held is None:
+        return known_sum, 0
+    unknown = int(np.count_nonzero(held & ~value_known))
+    if unknown and not np.count_nonzero(held & value_known):
+        return float("nan"), unknown
+    return known_sum, unknown
 
 
 class LotIds(Sequence[str]):

@@ -247,7 +247,9 @@ class Lots:
         Carats are each lot's carats in the graph. Values are production values carried
         with the carats: each production lot's value per carat, averaged by mass balance
         (NaN where some carats come from a lot with no recorded value, or of unknown
-        source); values recorded on later lots (hub prices) are not used.
+        source; `Comparison.summary` counts such lots apart from its value totals, and a
+        total none of whose lots has a known value is NaN, not 0); values recorded on
+        later lots (hub prices) are not used.
 
         Parameters
         ----------
