@@ -253,11 +253,36 @@ class Comparison:
     def summary(self) -> pd.DataFrame:
         """Per definition: how many items are in, out and undetermined, and flips vs baseline.
 
+        For lots, the totals of the `amounts` follow: ``in_carats`` and
+        ``undetermined_carats`` (and, when the lots have a value, ``in_value_usd`` and
+        ``undetermined_value_usd``), summed over the lots. A lot whose value is not known
+        (no recorded production value for some of its carats, or carats of unknown
+        source) adds nothing to a value total: ``in_value_unknown_lots`` and
+        ``undetermined_value_unknown_lots`` count the lots holding such carats (a share
+        above 0) whose value is not known, so a total is a lower bound when its count is
+        above 0, and it is NaN when none of those lots has a known value (an unknown value
+        is not zero dollars). A definition with no lot holding such carats totals 0.0.
+
         Examples
         --------
         >>> s = kp.compare("G7_RUSSIA_ORIGIN_2024", kp.definitions.CaseBook.default()).summary
         >>> s.loc["G7_RUSSIA_ORIGIN_2024"].to_dict()
         {'in': 1, 'undetermined': 0, 'out': 14, 'flips': 7}
+
+        Marange carats with a recorded value, and Marange carats without one:
+
+        >>> g = kp.ProvenanceGraph()
+        >>> _ = g.produce(country="ZW", zone="Marange", carats=30, on="2010-06-01",
+        ...               value_usd=1500)
+        >>> _ = g.produce(country="ZW", zone="Marange", carats=10, on="2010-06-01")
+        >>> lots = kp.definitions.Lots.from_graph(g, kp.definitions.CaseBook.default())
+        >>> s = kp.compare("CANADA_WDC_CSC_2018", lots).summary
+        >>> s[["in", "in_carats", "in_value_usd", "in_value_unknown_lots"]]
+        ... # doctest: +NORMALIZE_WHITESPACE
+                             in  in_carats  in_value_usd  in_value_unknown_lots
+        definition
+        KPCS_2003             0        0.0           0.0                      0
+        CANADA_WDC_CSC_2018   2       40.0        1500.0                      1
         """
         if isinstance(self.verdicts, LotVerdicts):
             frame = _lot_summary(self.verdicts, self.names, self.baseline)
@@ -266,8 +291,7 @@ class Comparison:
         else:
             frame = self._summary()
         if self.amounts is not None:
-            amounts = [c for c in self.amounts.columns if c.endswith(("_carats", "_value_usd"))]
-            frame = frame.join(self.amounts.groupby("definition")[amounts].sum())
+            frame = frame.join(_amount_totals(self.amounts))
         return frame
 
     def _summary(self) -> pd.DataFrame:
@@ -331,6 +355,29 @@ class Comparison:
                     f"{expected.reader}{note}."
                 )
         return _Text("\n".join(lines))
+
+
+def _amount_totals(amounts: pd.DataFrame) -> pd.DataFrame:
+    """Return, per definition, the sums of the carat and value columns of a tidy table.
+
+    As `LotAmounts.totals` reads them from the propagation: a value total sums the lots
+    whose value is known; ``*_value_unknown_lots`` counts the lots holding such carats
+    (a share above 0) whose value is not known, and the total is NaN when none of the
+    lots holding them has a known value.
+    """
+    columns = [c for c in amounts.columns if c.endswith(("_carats", "_value_usd"))]
+    definition = amounts["definition"]
+    totals = amounts.groupby(definition)[columns].sum()
+    for prefix in ("in", "undetermined"):
+        value, share = f"{prefix}_value_usd", f"{prefix}_share"
+        if value not in amounts.columns or share not in amounts.columns:
+            continue
+        held = amounts[share] > 0
+        unknown = (held & amounts[value].isna()).groupby(definition).sum()
+        known = (held & amounts[value].notna()).groupby(definition).sum()
+        totals[value] = totals[value].where((unknown == 0) | (known > 0))
+        totals[f"{prefix}_value_unknown_lots"] = unknown.astype(np.int64)
+    return totals
 
 
 def _listed(items: Sequence[str]) -> str:
@@ -547,7 +594,9 @@ def compare(
         the lots of a provenance graph, each origin judged as of its production date) the
         items are the lots, a lot is IN when part of it comes from an origin that is IN, and
         the table adds the shares, carats and value covered (``in_*``) and undetermined
-        (``undetermined_*``), which `summary` totals per definition.
+        (``undetermined_*``), which `summary` totals per definition (counting apart the
+        lots whose value is not known: see `Comparison.summary`). Each lot is one item,
+        named by the text of its id.
     baseline : Definition or str, optional
         The definition flips are measured against; `KPCS_2003` (the one in force) by default.
         It is always included, first.
@@ -563,7 +612,8 @@ def compare(
     ------
     kpmodel.errors.InvalidArgumentError
         If a definition is not callable, returns something other than a Verdict, or the
-        subject holds something other than situations.
+        subject holds something other than situations (lots listing a lot twice, or two
+        lot ids that read the same as text, are refused when the `Lots` are built).
     kpmodel.errors.UnknownCodeError
         If a name is not a registered definition.
 

@@ -99,6 +99,8 @@ def graph_lots(
         msg = f"graph must be a kpmodel.ProvenanceGraph; got {type(graph).__name__}"
         raise InvalidArgumentError(msg)
     check_by(None, None, by)
+    if isinstance(situations, Iterator):  # read once here, and again by compare()
+        situations = tuple(situations)
     situation_list(situations)  # checked now, so that compare() cannot fail on it later
     rows = _selected(graph, lots)
     if lots is None:  # every lot: the frame as it is, not a copy of every row
@@ -117,16 +119,64 @@ def graph_lots(
     )
 
 
+#: How many lots an error message about `lots=` lists.
+MAX_LISTED = 10
+
+
 def _selected(graph: ProvenanceGraph, lots: Iterable[Any] | None) -> np.ndarray[Any, Any]:
+    """Return the positions of the lots asked for (all when None), each lot once.
+
+    A lot named twice (or by two ids of the same lot, such as ``4`` and ``4.0``) is
+    refused: a comparison would judge it twice and count its carats twice.
+    """
     if lots is None:
         return np.arange(len(graph))
+    if isinstance(lots, str | bytes) or not isinstance(lots, Iterable):
+        msg = (
+            f"lots must be an iterable of lot ids of the graph (a list, an array, a pandas "
+            f"Index); got {lots!r}: pass [{lots!r}] for one lot, or leave lots out for all"
+        )
+        raise InvalidArgumentError(msg)
     wanted = list(lots)
-    rows = graph.lots.get_indexer(pd.Index(wanted, dtype=object))
+    try:
+        rows = graph.lots.get_indexer(pd.Index(wanted, dtype=object, tupleize_cols=False))
+    except TypeError:  # an id that cannot be looked up: a list, a dict, an array
+        unhashable = [f"lots[{i}] = {lot!r}" for i, lot in enumerate(wanted) if not _hashable(lot)]
+        msg = (
+            f"lots must hold single lot ids (ints or text, as the graph returned them); got "
+            f"{', '.join(unhashable[:MAX_LISTED]) or repr(wanted[:MAX_LISTED])}: pass the "
+            "ids themselves, not lists of them"
+        )
+        raise InvalidArgumentError(msg) from None
     missing = [lot for lot, row in zip(wanted, rows, strict=True) if row < 0]
     if missing:
         msg = f"lots {missing!r} are not in the graph; pass ids the graph returned"
         raise InvalidArgumentError(msg)
+    _, first, count = np.unique(rows, return_index=True, return_counts=True)
+    if (count > 1).any():
+        repeated = []
+        for row in rows[np.sort(first[count > 1])][:MAX_LISTED].tolist():
+            at = np.flatnonzero(rows == row).tolist()
+            given = ", ".join(f"lots[{i}] = {wanted[i]!r}" for i in at)
+            repeated.append(f"lot {graph.lots[row]!r} ({given})")
+        more = int((count > 1).sum()) - len(repeated)
+        msg = (
+            f"lots names the same lot more than once: {'; '.join(repeated)}"
+            f"{f' and {more} more' if more > 0 else ''}. A comparison judges each lot once "
+            "(a lot listed twice would count its carats twice): pass each lot once, for "
+            "example list(dict.fromkeys(lots))"
+        )
+        raise InvalidArgumentError(msg)
     return rows
+
+
+def _hashable(value: Any) -> bool:
+    """Return whether `value` can be a lot id (a single hashable value)."""
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def _carats(graph: ProvenanceGraph) -> FloatArray:
@@ -1158,16 +1208,52 @@ class _Judged:
         return self._total
 
     def totals_of(self, name: str) -> dict[str, float]:
-        """Return the sums of the carat and value columns under `name`, without building them."""
+        """Return the sums of the carat and value columns under `name`, without building them.
+
+        A value total sums the lots whose value is known; the lots holding such carats
+        whose value is not known are counted apart (``*_value_unknown_lots``), and the
+        total is NaN when none of the lots holding them has a known value.
+        """
         totals = self.totals
         in_slot, open_slot = self.slots[self.row[name]].tolist()
+        held_in = totals.positive[in_slot] if in_slot >= 0 else None
+        held_open = totals.unknown
+        if open_slot >= 0:
+            held_open = totals.positive[open_slot] | held_open
+        in_value, in_unknown = _value_total(
+            totals.value[in_slot] if in_slot >= 0 else 0.0, held_in, totals.value_known
+        )
+        open_value, open_unknown = _value_total(
+            totals.value[open_slot] if open_slot >= 0 else 0.0, held_open, totals.value_known
+        )
         return {
             "in_carats": totals.carats[in_slot] if in_slot >= 0 else 0.0,
             "undetermined_carats": (totals.carats[open_slot] if open_slot >= 0 else 0.0)
             + totals.unknown_carats,
-            "in_value_usd": totals.value[in_slot] if in_slot >= 0 else 0.0,
-            "undetermined_value_usd": totals.value[open_slot] if open_slot >= 0 else 0.0,
+            "in_value_usd": in_value,
+            "undetermined_value_usd": open_value,
+            "in_value_unknown_lots": in_unknown,
+            "undetermined_value_unknown_lots": open_unknown,
         }
+
+
+def _value_total(
+    known_sum: float,
+    held: np.ndarray[Any, np.dtype[np.bool_]] | None,
+    value_known: np.ndarray[Any, np.dtype[np.bool_]],
+) -> tuple[float, int]:
+    """Return a value total and how many lots holding the carats have no known value.
+
+    `known_sum` sums the value over the lots whose value is known, `held` flags the lots
+    holding the carats (None: none does). The total is NaN when some lots hold them and
+    none of those has a known value: an unknown value is not zero dollars.
+    """
+    if held is None:
+        return known_sum, 0
+    unknown = int(np.count_nonzero(held & ~value_known))
+    if unknown and not np.count_nonzero(held & value_known):
+        return float("nan"), unknown
+    return known_sum, unknown
 
 
 class LotIds(Sequence[str]):

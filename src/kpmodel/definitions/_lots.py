@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -102,6 +102,61 @@ def _outcome_vectors(
     return is_in, is_open
 
 
+#: How many lots an error message lists.
+_LISTED = 10
+
+
+def _check_items(instance: Any, attribute: Any, shares: Any) -> None:
+    """Refuse lots a comparison could not tell apart: each lot once, each id its own text.
+
+    A comparison names its items by the text of the lot ids (``str(lot)``): two rows of
+    the same lot would be judged and counted twice, and two ids with the same text (the
+    int ``1`` and the text ``"1"``) would have their amounts matched to the wrong verdicts.
+    A frame that is not a DataFrame is refused when the lots are judged.
+    """
+    if not isinstance(shares, pd.DataFrame):
+        return
+    index = shares.index
+    # Distinct ints, or distinct strings, read differently as text: no text to make.
+    if index.is_unique and index.inferred_type in ("integer", "string", "empty"):
+        return
+    if not index.is_unique:
+        repeated = index[index.duplicated()].unique()
+        shown = ", ".join(repr(lot) for lot in repeated[:_LISTED].tolist())
+        more = f" and {len(repeated) - _LISTED} more" if len(repeated) > _LISTED else ""
+        msg = (
+            f"Lots: shares lists a lot more than once: {shown}{more}. A comparison judges "
+            "each lot once (a lot listed twice would count its carats twice): keep one row "
+            "per lot, for example shares[~shares.index.duplicated()]"
+        )
+        raise InvalidArgumentError(msg)
+    text = pd.Index([str(lot) for lot in index.tolist()], dtype=object)
+    clashing = text.duplicated(keep=False)
+    if clashing.any():
+        groups: dict[str, list[Any]] = {}
+        for lot, label in zip(index[clashing].tolist(), text[clashing].tolist(), strict=True):
+            groups.setdefault(label, []).append(lot)
+        shown = "; ".join(
+            f"{' and '.join(f'{lot!r} ({type(lot).__name__})' for lot in lots)} read {label!r}"
+            for label, lots in list(groups.items())[:_LISTED]
+        )
+        more = f" and {len(groups) - _LISTED} more" if len(groups) > _LISTED else ""
+        msg = (
+            f"Lots: different lot ids read the same as text: {shown}{more}. A comparison "
+            "names each lot by its text (Comparison.items, verdict(), explain()), so it "
+            "could not tell them apart: give the lots ids that read differently (for a "
+            "provenance graph, read every lot_id as text, or rename the clashing ones, "
+            "before ProvenanceGraph.from_frames), or judge only one of each (lots= of "
+            "Lots.from_graph)"
+        )
+        raise InvalidArgumentError(msg)
+
+
+def _kept(situations: Any) -> Any:
+    """Return `situations`, a one-shot iterator read into a tuple (it is read at each use)."""
+    return tuple(situations) if isinstance(situations, Iterator) else situations
+
+
 @guarded
 @attrs.frozen(kw_only=True, eq=False)
 class Lots:
@@ -115,11 +170,14 @@ class Lots:
     ----------
     shares : pandas.DataFrame
         Lots by origins, as `conflict_shares` reads them (what provenance origin attribution
-        produces).
+        produces), one row per lot. A comparison names each lot by the text of its id, so
+        a lot listed twice, or two ids that read the same as text (the int ``1`` and the
+        text ``"1"``), are refused.
     situations : CaseBook, mapping or iterable of Situation
-        The evidence about the origins.
+        The evidence about the origins (an iterator is read once, into a tuple).
     carats, value_usd : pandas.Series, optional
-        Weight and value of each lot, indexed like `shares`.
+        Weight and value of each lot, indexed like `shares` (a value not known is NaN:
+        `Comparison.summary` counts those lots apart from its value totals).
     produced : pandas.Series, optional
         Production date of each lot (every origin of a lot is judged on that date).
     graph : kpmodel.ProvenanceGraph, optional
@@ -128,6 +186,12 @@ class Lots:
         first export, or their latest import), and `produced` is not used.
     by : {"country", "zone", "site"}
         The origin level of the production lots (with `graph`).
+
+    Raises
+    ------
+    kpmodel.errors.InvalidArgumentError
+        If `shares` lists a lot twice or two lot ids read the same as text, or `by` or
+        `graph` is not one.
 
     Examples
     --------
@@ -147,8 +211,8 @@ class Lots:
     .. versionadded:: 0.1
     """
 
-    shares: pd.DataFrame
-    situations: Any
+    shares: pd.DataFrame = attrs.field(validator=_check_items)
+    situations: Any = attrs.field(converter=_kept)
     carats: pd.Series | None = None
     value_usd: pd.Series | None = None
     produced: pd.Series | None = None
@@ -183,7 +247,9 @@ class Lots:
         Carats are each lot's carats in the graph. Values are production values carried
         with the carats: each production lot's value per carat, averaged by mass balance
         (NaN where some carats come from a lot with no recorded value, or of unknown
-        source); values recorded on later lots (hub prices) are not used.
+        source; `Comparison.summary` counts such lots apart from its value totals, and a
+        total none of whose lots has a known value is NaN, not 0); values recorded on
+        later lots (hub prices) are not used.
 
         Parameters
         ----------
@@ -195,8 +261,11 @@ class Lots:
             judges production recorded in that zone, and makes production recorded only
             for the country UNDETERMINED.
         lots : iterable of lot ids, optional
-            The lots to judge (for example those reaching their destinations); all by
-            default.
+            The lots to judge (for example those reaching their destinations), each once;
+            all by default. A lot listed twice (or by two ids of the same lot, such as
+            ``4`` and ``4.0``) is refused rather than dropped: a comparison would count
+            its carats twice, and a list with repeats is often a mistake upstream; pass
+            ``list(dict.fromkeys(lots))`` to keep the first of each.
 
         Returns
         -------
@@ -205,8 +274,12 @@ class Lots:
         Raises
         ------
         kpmodel.errors.InvalidArgumentError
-            If `graph` is not a ProvenanceGraph, `by` is not a level, or a lot id is not
-            in the graph.
+            If `graph` is not a ProvenanceGraph, `situations` are not situations, `by` is
+            not a level, `lots` is not an iterable of single ids, a lot id is not in the
+            graph or is listed twice, or two of the lots judged have ids that read the
+            same as text (the int ``1`` and the text ``"1"``, which
+            `ProvenanceGraph.from_frames` accepts as two lots: a comparison names its
+            items by that text, so it could not tell them apart).
 
         Examples
         --------
@@ -241,6 +314,14 @@ class Lots:
         >>> g7 = c.table[c.table.definition == "G7_RUSSIA_ORIGIN_2024"]
         >>> g7[["verdict", "in_share"]].to_dict("records")
         [{'verdict': 'out', 'in_share': 0.0}, {'verdict': 'in', 'in_share': 0.25}]
+
+        Each lot is judged once:
+
+        >>> kp.definitions.Lots.from_graph(g, kp.definitions.CaseBook.default(),
+        ...                                lots=[dubai, antwerp, dubai])
+        Traceback (most recent call last):
+        ...
+        kpmodel.errors.InvalidArgumentError: lots names the same lot more than once: ...
         """
         return graph_lots(cls, graph, situations, by=by, lots=lots)
 

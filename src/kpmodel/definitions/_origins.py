@@ -29,8 +29,15 @@ def situation_list(situations: Any) -> list[Situation]:
         items = situations.values()
     elif isinstance(situations, Situation):
         items = [situations]
-    else:
+    elif isinstance(situations, Iterable) and not isinstance(situations, str | bytes):
         items = situations
+    else:
+        msg = (
+            "situations must be a CaseBook, a mapping or an iterable of "
+            f"kpmodel.definitions.Situation; got {situations!r}: pass "
+            "kpmodel.definitions.CaseBook.default() for the shipped case book"
+        )
+        raise InvalidArgumentError(msg)
     out = list(items)
     for i, s in enumerate(out):
         if not isinstance(s, Situation):

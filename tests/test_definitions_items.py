@@ -1,0 +1,254 @@
+"""Comparisons of lots: each lot one item, told apart by its text; unknown values not zero."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import kpmodel as kp
+from kpmodel import definitions as d
+from kpmodel.errors import InvalidArgumentError
+from kpmodel.testing.strategies import provenance_graphs
+
+BOOK = d.CaseBook.default()
+NAMES = st.lists(st.sampled_from(list(d.BUILTIN_NAMES)), min_size=1, max_size=3, unique=True)
+
+
+def marange_and_botswana():
+    """A Dubai lot of 30 ct from Marange (2010) and 70 ct from Botswana, and its graph."""
+    g = kp.ProvenanceGraph()
+    m = g.produce(country="ZW", zone="Marange", carats=30, on="2010-06-01")
+    bw = g.produce(country="BW", carats=70, on="2010-06-01")
+    return g, g.mix([g.ship(m, to="AE", on="2010-07-01"), g.ship(bw, to="AE", on="2010-07-01")])
+
+
+@st.composite
+def clashing_graphs(draw):
+    """A graph whose lot ids are its ints, one of them renamed to another's text.
+
+    The ids stay distinct (``1`` and ``"1"``), as `ProvenanceGraph.from_frames` accepts
+    them; returns the graph and the two ids that read the same.
+    """
+    graph = draw(provenance_graphs(min_lots=2, max_lots=12, unknown_sources=False))
+    lots, flows = graph.to_frames()
+    n = len(lots)
+    renamed, twin = draw(st.lists(st.integers(0, n - 1), min_size=2, max_size=2, unique=True))
+    rename = {lot: lot for lot in range(n)} | {renamed: str(twin)}
+    lots["lot_id"] = pd.Series([rename[x] for x in lots["lot_id"]], dtype=object)
+    flows["source"] = pd.Series([rename[x] for x in flows["source"]], dtype=object)
+    flows["target"] = pd.Series([rename[x] for x in flows["target"]], dtype=object)
+    return kp.ProvenanceGraph.from_frames(lots, flows), (twin, str(twin))
+
+
+# -- each lot once ------------------------------------------------------------------------------
+
+
+@settings(max_examples=30, deadline=None)
+@given(provenance_graphs(max_lots=15), st.data())
+def test_a_lot_listed_twice_is_refused_and_each_lot_once_counts_once(graph, data):
+    """`lots=` naming a lot twice is refused (it would be judged and counted twice); the
+    lots listed once give one row per lot and definition, and totals that are the sums
+    of those rows."""
+    chosen = data.draw(st.lists(st.sampled_from(list(graph.lots)), min_size=1, unique=True))
+    again = data.draw(st.sampled_from(chosen))
+    at = data.draw(st.integers(0, len(chosen)))
+    with pytest.raises(InvalidArgumentError, match="more than once") as error:
+        d.Lots.from_graph(graph, BOOK, lots=[*chosen[:at], again, *chosen[at:]])
+    assert repr(again) in str(error.value)
+    c = kp.compare("CANADA_WDC_CSC_2018", d.Lots.from_graph(graph, BOOK, lots=chosen))
+    assert len(c.table) == 2 * len(chosen)
+    assert c.table.groupby("definition").size().tolist() == [len(chosen)] * 2
+    for name in c.names:
+        rows = c.table[c.table.definition == name]
+        assert c.summary.loc[name, "in_carats"] == pytest.approx(rows["in_carats"].sum())
+        assert c.summary.loc[name, "in"] == (rows["verdict"] == "in").sum()
+
+
+def test_the_same_lot_by_two_ids_is_refused():
+    """4 and 4.0 (or numpy's 4) name the same lot of a graph: listed together, refused."""
+    g, mx = marange_and_botswana()
+    for twice in ([mx, float(mx)], [np.int64(mx), mx]):
+        with pytest.raises(InvalidArgumentError, match=rf"lot {mx} \(lots\[0\]"):
+            d.Lots.from_graph(g, BOOK, lots=twice)
+
+
+def test_the_hostile_reproducer_of_a_lot_listed_twice():
+    """The hostile tester's case: ``lots=[mx, mx]`` doubled the rows and the carats IN."""
+    g, mx = marange_and_botswana()
+    with pytest.raises(InvalidArgumentError, match=r"list\(dict\.fromkeys\(lots\)\)"):
+        d.Lots.from_graph(g, BOOK, lots=[mx, mx])
+    c = kp.compare("CANADA_WDC_CSC_2018", d.Lots.from_graph(g, BOOK, lots=[mx]))
+    assert len(c.table) == 2
+    assert c.summary.loc["CANADA_WDC_CSC_2018", "in_carats"] == pytest.approx(30.0)
+
+
+def test_lots_from_a_table_refuse_a_lot_listed_twice():
+    """A shares table listing a lot twice is refused: its verdicts would collide."""
+    shares = pd.DataFrame({"ZW/Marange": [1.0, 0.0], "BW": [0.0, 1.0]}, index=["a", "a"])
+    with pytest.raises(InvalidArgumentError, match="more than once: 'a'"):
+        d.Lots(shares=shares, situations=BOOK)
+
+
+# -- each lot its own text ----------------------------------------------------------------------
+
+
+@settings(max_examples=25, deadline=None)
+@given(clashing_graphs())
+def test_lot_ids_that_read_the_same_are_refused(case):
+    """Ids such as 1 and "1" are different lots of a graph but the same item of a
+    comparison: building Lots of both is refused, naming both; either one alone is
+    judged as the comparison of every other lot says."""
+    graph, (number, text) = case
+    with pytest.raises(InvalidArgumentError, match="read the same as text") as error:
+        d.Lots.from_graph(graph, BOOK)
+    assert f"{number!r} (int)" in str(error.value)
+    assert f"{text!r} (str)" in str(error.value)
+    for one in (number, text):
+        c = kp.compare("CANADA_WDC_CSC_2018", d.Lots.from_graph(graph, BOOK, lots=[one]))
+        assert list(c.items) == [text]
+        assert len(c.table) == 2
+        assert c.verdict(text, "CANADA_WDC_CSC_2018").outcome.value == c.table["verdict"].iloc[1]
+
+
+def test_the_hostile_reproducer_of_ids_that_read_the_same():
+    """The hostile tester's case: lots 1 (Marange) and "1" (Botswana) crossed the table's
+    amounts with the verdicts, and verdict("1") picked one of them."""
+    lots = pd.DataFrame(
+        {
+            "lot_id": pd.Series([1, "1"], dtype=object),
+            "carats": [10.0, 10.0],
+            "origin": ["ZW", "BW"],
+            "zone": ["Marange", None],
+            "on": ["2010-06-01"] * 2,
+        }
+    )
+    g = kp.ProvenanceGraph.from_frames(lots, pd.DataFrame(columns=["source", "target", "carats"]))
+    with pytest.raises(InvalidArgumentError, match=r"1 \(int\) and '1' \(str\) read '1'"):
+        d.Lots.from_graph(g, BOOK)
+
+
+def test_lots_from_a_table_refuse_ids_that_read_the_same():
+    """A shares table indexed by 1 and "1" is refused too (the table's items are text)."""
+    shares = pd.DataFrame({"ZW/Marange": [1.0, 0.0], "BW": [0.0, 1.0]})
+    shares.index = pd.Index([1, "1"], dtype=object)
+    with pytest.raises(InvalidArgumentError, match="read the same as text"):
+        d.Lots(shares=shares, situations=BOOK)
+
+
+# -- what a lot is worth when its value is not known --------------------------------------------
+
+
+@st.composite
+def valued_graphs(draw):
+    """A graph whose production lots have a value, or none (NaN), or no value column."""
+    graph = draw(provenance_graphs(max_lots=15))
+    lots, flows = graph.to_frames()
+    produced = (lots["kind"] == "produce").to_numpy()
+    how = draw(st.sampled_from(["some", "none", "all", "no column"]))
+    if how == "no column":
+        lots = lots.drop(columns="value_usd")
+    else:
+        known = draw(st.lists(st.booleans(), min_size=len(lots), max_size=len(lots)))
+        known = np.array(known, dtype=bool) if how == "some" else np.full(len(lots), how == "all")
+        value = np.where(known & produced, lots["carats"].to_numpy() * 50.0, np.nan)
+        lots["value_usd"] = value
+    return kp.ProvenanceGraph.from_frames(lots, flows)
+
+
+@settings(max_examples=40, deadline=None)
+@given(valued_graphs(), NAMES, st.sampled_from(["country", "zone"]))
+def test_value_totals_never_show_an_unknown_value_as_zero(graph, names, by):
+    """Per definition, a value total sums the known values of the lots holding its
+    carats; the lots holding them with no known value are counted beside it, and the
+    total is NaN when none of those lots has a known value (never 0.0 for unknown)."""
+    c = kp.compare(names, d.Lots.from_graph(graph, BOOK, by=by))
+    table, summary = c.table, c.summary
+    for name in c.names:
+        rows = table[table.definition == name]
+        for prefix in ("in", "undetermined"):
+            held = rows[f"{prefix}_share"] > 0
+            value = rows[f"{prefix}_value_usd"]
+            unknown = int((held & value.isna()).sum())
+            known = int((held & value.notna()).sum())
+            total = summary.loc[name, f"{prefix}_value_usd"]
+            assert summary.loc[name, f"{prefix}_value_unknown_lots"] == unknown
+            if unknown and not known:
+                assert math.isnan(total)
+            else:
+                assert total == pytest.approx(value[held].sum(), rel=1e-9, abs=1e-6)
+
+
+def test_the_hostile_reproducer_of_values_not_known():
+    """The hostile tester's case: a Marange lot of no recorded value was summed as 0 USD;
+    the KPCS, with no lot IN, truly covers nothing (0.0)."""
+    lots = pd.DataFrame(
+        {
+            "lot_id": [0, 1],
+            "carats": [30.0, 70.0],
+            "origin": ["ZW", "BW"],
+            "zone": ["Marange", None],
+            "on": ["2010-06-01"] * 2,
+        }
+    )
+    g = kp.ProvenanceGraph.from_frames(lots, pd.DataFrame(columns=["source", "target", "carats"]))
+    summary = kp.compare("CANADA_WDC_CSC_2018", d.Lots.from_graph(g, BOOK)).summary
+    assert math.isnan(summary.loc["CANADA_WDC_CSC_2018", "in_value_usd"])
+    assert summary.loc["CANADA_WDC_CSC_2018", "in_value_unknown_lots"] == 1
+    assert summary.loc["KPCS_2003", "in_value_usd"] == 0.0
+    assert summary.loc["KPCS_2003", "in_value_unknown_lots"] == 0
+
+
+def test_lots_from_a_table_count_values_not_known():
+    """Lots from a table with a value missing for a lot IN: the same columns and rules."""
+    lots = d.Lots(
+        shares=pd.DataFrame({"ZW/Marange": [1.0, 1.0]}, index=["a", "b"]),
+        situations=BOOK,
+        carats=pd.Series([10.0, 5.0], index=["a", "b"]),
+        value_usd=pd.Series([1000.0, np.nan], index=["a", "b"]),
+        produced=pd.Series(["2010-06-01"] * 2, index=["a", "b"]),
+    )
+    summary = kp.compare("CANADA_WDC_CSC_2018", lots).summary
+    assert summary.loc["CANADA_WDC_CSC_2018", "in_value_usd"] == pytest.approx(1000.0)
+    assert summary.loc["CANADA_WDC_CSC_2018", "in_value_unknown_lots"] == 1
+
+
+# -- bad arguments to Lots.from_graph -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("situations", "lots", "message"),
+    [
+        (None, None, r"situations must be a CaseBook.*got None.*CaseBook.default\(\)"),
+        (3, None, "situations must be a CaseBook"),
+        ("zimbabwe-marange", None, "situations must be a CaseBook"),
+        (BOOK, 4, r"got 4: pass \[4\] for one lot"),
+        (BOOK, "0", "lots must be an iterable"),
+        (BOOK, [[4]], r"lots\[0\] = \[4\]: pass the ids themselves"),
+        (BOOK, [0, {"a": 1}], r"lots\[1\] = \{'a': 1\}"),
+    ],
+)
+def test_bad_arguments_to_from_graph_are_kpmodel_errors(situations, lots, message):
+    """What the hostile tester passed (None, 4, [[4]]) raised TypeError: now a KPModelError
+    saying what to pass."""
+    g, _ = marange_and_botswana()
+    with pytest.raises(InvalidArgumentError, match=message):
+        d.Lots.from_graph(g, situations, lots=lots)
+
+
+def test_situations_given_as_an_iterator_are_read_once_and_kept():
+    """A generator of situations was read by the check and found empty by compare: every
+    lot came out OUT. It is kept as a tuple and judged like the case book."""
+    g, _ = marange_and_botswana()
+    expected = kp.compare("CANADA_WDC_CSC_2018", d.Lots.from_graph(g, BOOK)).summary
+    once = d.Lots.from_graph(g, iter(BOOK.situations().values()))
+    pd.testing.assert_frame_equal(kp.compare("CANADA_WDC_CSC_2018", once).summary, expected)
+    assert expected.loc["CANADA_WDC_CSC_2018", "in"] > 0
+    table = d.Lots(
+        shares=pd.DataFrame({"ZW/Marange": [1.0]}),
+        situations=iter(BOOK.situations().values()),
+        produced=pd.Series(["2010-06-01"]),
+    )
+    assert kp.compare("CANADA_WDC_CSC_2018", table).summary.loc["CANADA_WDC_CSC_2018", "in"] == 1
