@@ -543,8 +543,10 @@ ONE_INPUT = st.sampled_from(["split", "ship", "smuggle", "seize"])
 
 @given(provenance_frames(), st.data())
 def test_kinds_with_the_wrong_number_of_inputs_are_refused(frames, data):
-    """A lot relabelled split/ship/smuggle/seize builds iff it has exactly one input (as the
-    incremental API makes them), and then audit and opacity read its paperwork."""
+    """A lot relabelled split/ship/smuggle/seize builds iff it has exactly one input, and a
+    mix iff it has one or more (as the incremental API makes them); then audit and opacity
+    read its paperwork. Half the time the lot is also cut off from its inputs (it then
+    holds carats of unknown source, which a lot of kind "lot" may)."""
     lots, flows = frames
     if "kind" not in lots.columns:
         return
@@ -555,9 +557,9 @@ def test_kinds_with_the_wrong_number_of_inputs_are_refused(frames, data):
     kind = data.draw(ONE_INPUT | st.just("mix"))
     lots["kind"] = lots["kind"].astype(object)
     lots.loc[row, "kind"] = kind
-    if kind == "ship" and "certificate" in lots.columns:
-        lots["certificate"] = lots["certificate"].astype(object)
     lot = _plain(lots.at[row, "lot_id"])
+    if data.draw(st.booleans()):
+        flows = flows[flows["target"] != lot].reset_index(drop=True)
     inputs = int((flows["target"] == lot).sum())
     allowed = inputs >= 1 if kind == "mix" else inputs == 1
     if not allowed:
@@ -597,12 +599,16 @@ def test_a_moved_lot_with_no_input_or_two_is_refused(kind, sources):
 INT_IDS = st.sampled_from([np.int64, np.uint64, np.int32, np.uint32])
 
 
-@given(provenance_frames(), INT_IDS, INT_IDS, st.sampled_from([0, 7, "huge"]))
-def test_integer_ids_of_any_width_and_sign_build_the_same_graph(frames, lot_type, flow_type, base):
+@given(provenance_frames(), INT_IDS, INT_IDS, st.sampled_from([0, 7, "huge"]), st.booleans())
+def test_integer_ids_of_any_width_and_sign_build_the_same_graph(
+    frames, lot_type, flow_type, base, sort
+):
     """uint64 lot ids with int64 flows (Parquet files hold such) build what int64 ids build."""
     lots, flows = frames
     if lots["lot_id"].dtype.kind != "i":
         return
+    if sort:  # ids in order: the fast lookup (positions by subtraction) is taken
+        lots = lots.sort_values("lot_id", ignore_index=True)
     if base == "huge":  # ids beyond int64: only uint64 holds them
         lot_type = flow_type = np.uint64
         base = 2**63 + 5
