@@ -12,12 +12,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import kpmodel as kp
 from kpmodel.certificates import DeclaredOrigin
-from kpmodel.errors import InvalidGraphError, KPModelError, UnknownCodeError
+from kpmodel.errors import InvalidArgumentError, InvalidGraphError, KPModelError, UnknownCodeError
 from kpmodel.provenance._frames import (
     MAX_LISTED,
     _dates,
@@ -242,8 +243,97 @@ def reference_build(graph, lots, flows):
     graph._ids = None if (is_range and identity) else pd.Index(ids[order])
 
 
-BROKEN_COLUMNS = ["origin", "country", "declared_origin", "kind", "carats", "on", "lot_id"]
-BAD_VALUES = [None, "ZZ", "bw", "MIXED (XX)", "ship", -1.0, "not a date", 3]
+BROKEN_COLUMNS = [
+    "origin",
+    "country",
+    "declared_origin",
+    "kind",
+    "carats",
+    "on",
+    "lot_id",
+    "list_origins",
+    "value_usd",
+    "zone",
+    "site",
+]
+BAD_VALUES = [None, "ZZ", "bw", "MIXED (XX)", "ship", -1.0, "not a date", 3, "False", "A/B"]
+
+#: What `list_origins` may hold besides booleans, and the flag each text means.
+FLAG_TEXTS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
+def strict_flag(value: Any) -> bool | None:
+    """The flag `value` stands for (missing is False), or None: an obviously correct reading."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return False
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | float | np.integer | np.floating) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        return FLAG_TEXTS.get(value.strip().lower())
+    return None
+
+
+def is_missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+def strictly_refused(lots: pd.DataFrame, flows: pd.DataFrame, *, built: bool) -> list[str]:
+    """What the stricter build refuses that the reference let through, one row at a time.
+
+    The start of each problem line the build must list. The numbers of inputs are checked
+    only when the reference `built` a graph (its other checks come first).
+    """
+    ids = lots["lot_id"].tolist()
+    lines = [
+        f"lots row {row}: lot_id is missing" for row, lot in enumerate(ids) if is_missing(lot)
+    ]
+    if "list_origins" in lots.columns:
+        lines += [
+            f"lot {lot!r}: list_origins must be a boolean, got {value!r}"
+            for lot, value in zip(ids, lots["list_origins"].tolist(), strict=True)
+            if strict_flag(value) is None
+        ]
+    if "value_usd" in lots.columns:
+        for lot, value in zip(ids, lots["value_usd"].tolist(), strict=True):
+            if is_missing(value):
+                continue
+            try:
+                number = float(value)
+            except ValueError:
+                number = np.nan
+            if not (np.isfinite(number) and number >= 0):
+                lines.append(f"lot {lot!r}: value_usd must be a number >= 0")
+    for name in ("zone", "site"):
+        if name in lots.columns:
+            lines += [
+                f"lot {lot!r}: {name} {value!r} contains '/'"
+                for lot, value in zip(ids, lots[name].tolist(), strict=True)
+                if isinstance(value, str) and "/" in value
+            ]
+    if built and "kind" in lots.columns:
+        inputs = dict.fromkeys(ids, 0)
+        for target in flows["target"].tolist():
+            inputs[target] += 1
+        verbs = {"split": "splits", "ship": "ships", "smuggle": "smuggles", "seize": "seizes"}
+        for lot, kind in zip(ids, lots["kind"].astype(object).tolist(), strict=True):
+            if kind in verbs and inputs[lot] != 1:
+                lines.append(
+                    f"lot {lot!r}: kind {kind!r} needs exactly one input (the lot it "
+                    f"{verbs[kind]}); it has {inputs[lot]}"
+                )
+            elif kind == "mix" and inputs[lot] == 0:
+                lines.append(f"lot {lot!r}: kind 'mix' needs at least one input")
+    return lines
+
+
+def adapted(lots: pd.DataFrame) -> pd.DataFrame:
+    """The lots as the reference must see them: `list_origins` as the booleans they mean."""
+    if "list_origins" not in lots.columns:
+        return lots
+    flags = [strict_flag(value) for value in lots["list_origins"].tolist()]
+    return lots.assign(list_origins=np.array(flags, dtype=bool))
 
 
 def reference_from_frames(lots: pd.DataFrame, flows: pd.DataFrame) -> kp.ProvenanceGraph:
@@ -281,7 +371,13 @@ def test_the_build_is_the_reference_build(frames):
 
 @given(provenance_frames(), st.data())
 def test_bad_frames_fail_as_in_the_reference(frames, data):
-    """Broken frames raise the same error, with the same message, as the reference."""
+    """Broken frames raise the same error, with the same message, as the reference.
+
+    Where the build is stricter than the reference (missing lot ids, `list_origins` that
+    are not booleans, `value_usd` that is not a number >= 0, a '/' in a zone or site, a
+    kind with the wrong number of inputs), it lists those problems besides every problem
+    the reference lists; and the reference reads `list_origins` as the booleans they mean.
+    """
     lots, flows = frames
     row = data.draw(st.integers(0, len(lots) - 1))
     column = data.draw(st.sampled_from(BROKEN_COLUMNS))
@@ -290,8 +386,18 @@ def test_bad_frames_fail_as_in_the_reference(frames, data):
         lots[column] = lots[column].astype(object)
         lots.loc[row, column] = value
     ours = outcome(kp.ProvenanceGraph.from_frames, lots, flows)
-    theirs = outcome(reference_from_frames, lots, flows)
-    if isinstance(theirs, kp.ProvenanceGraph):
+    theirs = outcome(reference_from_frames, adapted(lots), flows)
+    refused = strictly_refused(lots, flows, built=isinstance(theirs, kp.ProvenanceGraph))
+    if refused and (isinstance(theirs, kp.ProvenanceGraph) or theirs[0] is InvalidGraphError):
+        assert isinstance(ours, tuple), refused
+        kind, message = ours
+        assert kind is InvalidGraphError
+        listed = message.split("\n  ")[1:]
+        their_lines = [] if isinstance(theirs, kp.ProvenanceGraph) else theirs[1].split("\n  ")[1:]
+        for line in refused:
+            assert any(problem.startswith(line) for problem in listed), (line, message)
+        assert set(their_lines) <= set(listed)
+    elif isinstance(theirs, kp.ProvenanceGraph):
         assert_identical(ours, theirs)
     else:
         assert ours == theirs
@@ -318,3 +424,303 @@ def test_deep_graphs_build_the_reference_graph():
     graph = kp.ProvenanceGraph.from_frames(lots, flows)
     assert graph._column("level").max() > 200
     assert_identical(graph, reference_from_frames(lots, flows))
+
+
+# -- what the build refuses, or reads strictly, that the reference did not ----------------
+
+NO_FLOWS = pd.DataFrame(columns=["source", "target", "carats"])
+
+SUSPENDED_CF = """lot_id,kind,carats,origin,on,country,certificate,list_origins
+0,produce,10,CF,2012-01-01,CF,,False
+1,ship,10,,2012-02-01,AE,CF-0001,False
+2,produce,10,BW,2014-01-01,BW,,False
+3,ship,10,,2014-02-01,AE,BW-0001,False
+4,mix,20,,2014-02-02,AE,,False
+5,ship,20,,2014-03-01,IN,AE-0042,False
+"""
+
+
+def test_list_origins_read_from_text_finds_what_the_audit_should():
+    """Read as text, "False" is False: the mixed certificate hides the suspended CF goods."""
+    import io
+
+    flows = pd.DataFrame(
+        {"source": ["0", "1", "2", "3", "4"], "target": ["1", "4", "3", "4", "5"], "carats": 10.0}
+    )
+    flows.loc[4, "carats"] = 20.0
+    lots = pd.read_csv(io.StringIO(SUSPENDED_CF), dtype=str)
+    graph = kp.ProvenanceGraph.from_frames(lots, flows)
+    assert not kp.provenance.lot_column(graph, "list_origins").any()
+    findings = kp.provenance.audit(graph, register=kp.participants.Register.default())
+    assert [(f.lot, f.reason, f.origin) for f in findings] == [("5", "suspended", "CF")]
+
+
+TEXTS = {
+    True: ["true", "True", " TRUE ", "yes", "Yes", "1", " 1"],
+    False: ["false", "FALSE", "no", " No ", "0", None],
+}
+SPELLINGS = {
+    True: [True, np.True_, 1, 1.0, *TEXTS[True]],
+    False: [False, np.False_, 0, 0.0, np.nan, pd.NA, *TEXTS[False]],
+}
+
+
+@given(provenance_frames(), st.data())
+def test_list_origins_in_any_accepted_spelling_builds_the_same_graph(frames, data):
+    """Booleans, 0/1, true/false, yes/no, 1/0 (any case, padded) or missing: the same graph."""
+    lots, flows = frames
+    if "list_origins" not in lots.columns:
+        lots["list_origins"] = False
+    expected = kp.ProvenanceGraph.from_frames(lots, flows)
+    form = data.draw(st.sampled_from(["object", "string", "category"]))
+    spellings = SPELLINGS if form == "object" else TEXTS  # else pandas strings or categoricals
+    spelled = [data.draw(st.sampled_from(spellings[bool(flag)])) for flag in lots["list_origins"]]
+    column = pd.Series(spelled, dtype={"object": object, "string": "string"}.get(form, "category"))
+    assert_identical(
+        kp.ProvenanceGraph.from_frames(lots.assign(list_origins=column), flows), expected
+    )
+
+
+@given(provenance_frames(), st.data())
+def test_list_origins_that_are_not_booleans_are_refused_listing_every_lot(frames, data):
+    lots, flows = frames
+    rows = data.draw(st.lists(st.integers(0, len(lots) - 1), min_size=1, unique=True))
+    bad = data.draw(st.sampled_from(["False ish", "", "n", "TRUE!", 2, -1, 0.5, "2", "ja"]))
+    column = pd.Series([False] * len(lots), dtype=object)
+    column[rows] = bad
+    with pytest.raises(InvalidGraphError, match="list_origins must be a boolean") as error:
+        kp.ProvenanceGraph.from_frames(lots.assign(list_origins=column), flows)
+    for lot in lots["lot_id"].iloc[sorted(rows)][:MAX_LISTED]:
+        assert f"lot {lot!r}: list_origins must be a boolean, got {bad!r}" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("values", "refused"),
+    [
+        (["1,500", "$2000"], [0, 1]),
+        (["12.5", "cheap"], [1]),
+        ([-1.0, 3.0], [0]),
+        ([np.inf, 3.0], [0]),
+        ([1.0, -np.inf], [1]),
+        (pd.Series(["7", "-0.5"], dtype="string"), [1]),
+        (pd.Categorical(["7", "seven"]), [1]),
+        ([1 + 2j, 3.0], [0]),
+        ([[1], 3.0], [0]),
+    ],
+)
+def test_value_usd_that_is_not_a_number_at_least_zero_is_refused(values, refused):
+    lots = pd.DataFrame(
+        {"lot_id": ["a", "b"], "carats": [30.0, 70.0], "origin": ["ZW", "BW"], "value_usd": values}
+    )
+    with pytest.raises(InvalidGraphError) as error:
+        kp.ProvenanceGraph.from_frames(lots, NO_FLOWS)
+    message = str(error.value)
+    assert message.count("value_usd must be a number >= 0") == len(refused)
+    for row in refused:
+        assert f"lot {'ab'[row]!r}: value_usd must be a number >= 0" in message
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["1500", None],
+        [1500, np.nan],
+        pd.Series(["1500", pd.NA], dtype="string"),
+        pd.array([1500.0, None], dtype="Float64"),
+        pd.Categorical(["1500", None]),
+    ],
+)
+def test_value_usd_numbers_are_read_and_missing_values_stay_missing(values):
+    lots = pd.DataFrame(
+        {"lot_id": [0, 1], "carats": [30.0, 70.0], "origin": ["ZW", "BW"], "value_usd": values}
+    )
+    graph = kp.ProvenanceGraph.from_frames(lots, NO_FLOWS)
+    np.testing.assert_array_equal(kp.provenance.lot_column(graph, "value_usd"), [1500.0, np.nan])
+
+
+ONE_INPUT = st.sampled_from(["split", "ship", "smuggle", "seize"])
+
+
+@given(provenance_frames(), st.data())
+def test_kinds_with_the_wrong_number_of_inputs_are_refused(frames, data):
+    """A lot relabelled split/ship/smuggle/seize builds iff it has exactly one input (as the
+    incremental API makes them), and then audit and opacity read its paperwork."""
+    lots, flows = frames
+    if "kind" not in lots.columns:
+        return
+    traded = lots.index[lots["kind"].astype(object) != "produce"].tolist()
+    if not traded:
+        return
+    row = data.draw(st.sampled_from(traded))
+    kind = data.draw(ONE_INPUT | st.just("mix"))
+    lots["kind"] = lots["kind"].astype(object)
+    lots.loc[row, "kind"] = kind
+    if kind == "ship" and "certificate" in lots.columns:
+        lots["certificate"] = lots["certificate"].astype(object)
+    lot = _plain(lots.at[row, "lot_id"])
+    inputs = int((flows["target"] == lot).sum())
+    allowed = inputs >= 1 if kind == "mix" else inputs == 1
+    if not allowed:
+        with pytest.raises(InvalidGraphError) as error:
+            kp.ProvenanceGraph.from_frames(lots, flows)
+        assert f"lot {lot!r}: kind {kind!r} needs" in str(error.value)
+        return
+    graph = kp.ProvenanceGraph.from_frames(lots, flows)
+    kp.provenance.audit(graph, register=None)
+    kp.provenance.opacity(graph)
+
+
+@pytest.mark.parametrize("kind", ["split", "ship", "smuggle", "seize", "mix"])
+@pytest.mark.parametrize("sources", [[], [0, 1]])
+def test_a_moved_lot_with_no_input_or_two_is_refused(kind, sources):
+    lots = pd.DataFrame(
+        {
+            "lot_id": [0, 1, 2],
+            "carats": [10.0, 10.0, 10.0],
+            "origin": ["CF", "BW", None],
+            "kind": ["produce", "produce", kind],
+            "country": ["CF", "BW", "AE"],
+            "certificate": [None, None, "BW-1" if kind == "ship" else None],
+            "on": ["2014-01-01"] * 3,
+        }
+    )
+    flows = pd.DataFrame({"source": sources, "target": [2] * len(sources), "carats": 5.0})
+    if kind == "mix" and sources:
+        kp.ProvenanceGraph.from_frames(lots, flows)  # mixing two lots is what mix is for
+        return
+    with pytest.raises(
+        InvalidGraphError, match=rf"lot 2: kind '{kind}' needs .*it has {len(sources)}"
+    ):
+        kp.ProvenanceGraph.from_frames(lots, flows)
+
+
+INT_IDS = st.sampled_from([np.int64, np.uint64, np.int32, np.uint32])
+
+
+@given(provenance_frames(), INT_IDS, INT_IDS, st.sampled_from([0, 7, "huge"]))
+def test_integer_ids_of_any_width_and_sign_build_the_same_graph(frames, lot_type, flow_type, base):
+    """uint64 lot ids with int64 flows (Parquet files hold such) build what int64 ids build."""
+    lots, flows = frames
+    if lots["lot_id"].dtype.kind != "i":
+        return
+    if base == "huge":  # ids beyond int64: only uint64 holds them
+        lot_type = flow_type = np.uint64
+        base = 2**63 + 5
+    expected = kp.ProvenanceGraph.from_frames(lots, flows)
+
+    def shifted(ids: pd.Series, dtype: Any) -> np.ndarray[Any, Any]:
+        return (ids.to_numpy().astype(np.uint64) + np.uint64(base)).astype(dtype)
+
+    lots["lot_id"] = shifted(lots["lot_id"], lot_type)
+    flows["source"] = shifted(flows["source"], flow_type)
+    flows["target"] = shifted(flows["target"], flow_type)
+    graph = kp.ProvenanceGraph.from_frames(lots, flows)
+    for name in expected._lots:
+        np.testing.assert_array_equal(graph._column(name), expected._column(name), err_msg=name)
+    for name in expected._flows:
+        np.testing.assert_array_equal(graph._flow_column(name), expected._flow_column(name))
+    assert [int(lot) - base for lot in graph.lots] == [int(lot) for lot in expected.lots]
+
+
+def test_uint64_lot_ids_with_int64_flows():
+    lots = pd.DataFrame(
+        {
+            "lot_id": np.array([1, 2, 3], np.uint64),
+            "carats": [10.0, 30.0, 40.0],
+            "origin": ["BW", "RU", None],
+        }
+    )
+    flows = pd.DataFrame({"source": [1, 2], "target": [3, 3], "carats": [10.0, 30.0]})
+    shares = kp.origin_shares(kp.ProvenanceGraph.from_frames(lots, flows)).to_frame()
+    assert shares.loc[3].to_dict() == {"BW": 0.25, "RU": 0.75, "unknown": 0.0}
+
+
+@pytest.mark.parametrize("name", ["zone", "site"])
+def test_a_slash_in_a_zone_or_site_name_is_refused(name):
+    """'A/B' and zone 'A' with site 'B' would both be the origin 'CF/A/B'."""
+    lots = pd.DataFrame(
+        {
+            "lot_id": [1, 2, 3],
+            "carats": [1.0, 1.0, 2.0],
+            "origin": ["CF", "CF", None],
+            "zone": ["A", "A", None],
+            "site": [None, "B", None],
+        }
+    )
+    lots.loc[[0, 2] if name == "zone" else [0], name] = "A/B"
+    flows = pd.DataFrame({"source": [1, 2], "target": [3, 3], "carats": [1.0, 1.0]})
+    with pytest.raises(InvalidGraphError) as error:
+        kp.ProvenanceGraph.from_frames(lots, flows)
+    message = str(error.value)
+    assert f"lot 1: {name} 'A/B' contains '/'" in message
+    assert ("lot 3:" in message) is (name == "zone")
+    assert "merge two places" in message
+    graph = kp.ProvenanceGraph()
+    with pytest.raises(InvalidArgumentError, match=f"{name} must not contain '/'"):
+        graph.produce(country="CF", carats=1, on="2014-01-01", **{name: "A/B"})
+    assert len(graph) == 0
+
+
+VALID_LOTS = pd.DataFrame({"lot_id": [1, 2], "carats": [1.0, 1.0], "origin": ["BW", None]})
+VALID_FLOWS = pd.DataFrame({"source": [1], "target": [2], "carats": [1.0]})
+
+
+@pytest.mark.parametrize(
+    "argument", [VALID_LOTS.to_dict("list"), [[1, 1.0, "BW"]], VALID_LOTS["lot_id"], 3, None]
+)
+@pytest.mark.parametrize("which", ["lots", "flows"])
+def test_arguments_that_are_not_dataframes_are_refused(argument, which):
+    frames = {"lots": VALID_LOTS, "flows": VALID_FLOWS, which: argument}
+    with pytest.raises(InvalidArgumentError, match=f"{which} must be a pandas.DataFrame"):
+        kp.ProvenanceGraph.from_frames(frames["lots"], frames["flows"])
+
+
+@pytest.mark.parametrize("which", ["lots", "flows"])
+def test_a_column_named_twice_is_refused(which):
+    frames = {"lots": VALID_LOTS, "flows": VALID_FLOWS}
+    frames[which] = pd.concat([frames[which], frames[which][["carats"]]], axis=1)
+    with pytest.raises(
+        InvalidArgumentError, match=rf"{which} has columns named more than once: \['carats'\]"
+    ):
+        kp.ProvenanceGraph.from_frames(frames["lots"], frames["flows"])
+
+
+@pytest.mark.parametrize("where", ["lot_id", "source", "target"])
+def test_unhashable_lot_ids_are_refused(where):
+    lots, flows = VALID_LOTS.copy(), VALID_FLOWS.copy()
+    frame = lots if where == "lot_id" else flows
+    frame[where] = frame[where].astype(object)
+    frame.at[0, where] = [1]
+    expected = r"row 0: \[1\] is not a valid value .*lot ids are"
+    with pytest.raises(InvalidGraphError, match=expected):
+        kp.ProvenanceGraph.from_frames(lots, flows)
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        pd.Series([1, np.nan, 3, np.nan], dtype=object),
+        pd.Series([1, None, 3, None], dtype=object),
+        pd.Series(["a", pd.NA, "c", None], dtype=object),
+        pd.Series(["a", None, "c", pd.NA], dtype="string"),
+        pd.Series([1.0, np.nan, 3.0, np.nan]),
+        pd.array([1, None, 3, None], dtype="Int64"),
+        pd.Categorical(["a", None, "c", None]),
+    ],
+)
+def test_missing_lot_ids_are_refused(ids):
+    lots = pd.DataFrame({"lot_id": ids, "carats": 1.0, "origin": "BW"})
+    with pytest.raises(InvalidGraphError) as error:
+        kp.ProvenanceGraph.from_frames(lots, NO_FLOWS)
+    message = str(error.value)
+    assert "lots row 1: lot_id is missing" in message
+    assert "lots row 3: lot_id is missing" in message
+    assert "duplicate" not in message
+
+
+@pytest.mark.parametrize("name", ["origin", "kind", "zone", "site", "certificate", "list_origins"])
+def test_unhashable_cells_of_other_columns_are_refused(name):
+    lots = VALID_LOTS.assign(**{name: pd.Series([["x"], None], dtype=object)})
+    expected = rf"lots.{name} row 0: \['x'\] is not a valid value"
+    with pytest.raises(InvalidGraphError, match=expected):
+        kp.ProvenanceGraph.from_frames(lots, VALID_FLOWS)

@@ -96,6 +96,15 @@ class TestScenario:
             "hubs[1].exports",
         }
 
+    def test_a_slash_in_a_zone_name_is_refused(self):
+        """'CF/west/Nola' would read as zone 'west', site 'Nola' in origin labels."""
+        text = builtin_text("car-2013").replace('"west"', '"west/Nola"')
+        with pytest.raises(LoadError) as info:
+            kp.simulation.Scenario.from_toml_text(text)
+        (problem,) = info.value.problems
+        assert problem.path.endswith(".name")
+        assert "must not contain '/'" in problem.message
+
     def test_bad_toml_and_missing_file(self, tmp_path):
         """Unparsable text and unreadable files are LoadErrors, not other exceptions."""
         with pytest.raises(LoadError, match="not valid TOML"):

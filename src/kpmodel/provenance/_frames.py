@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+import numbers
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from kpmodel._boundary import show
 from kpmodel.certificates import DeclaredOrigin
-from kpmodel.errors import InvalidGraphError, KPModelError, UnknownCodeError
+from kpmodel.errors import (
+    InvalidArgumentError,
+    InvalidGraphError,
+    KPModelError,
+    UnknownCodeError,
+)
 from kpmodel.provenance._graph import (
     _STRING_COLUMNS,
     CARAT_RTOL,
@@ -37,14 +45,17 @@ MAX_LISTED = 12
 SCANNED_LEVELS = 32
 
 
-def topological_levels(n: int, source: IntArray, target: IntArray) -> IntArray:
+def topological_levels(
+    n: int, source: IntArray, target: IntArray, inputs: IntArray | None = None
+) -> IntArray:
     """Return each lot's level (longest path from a lot with no inputs); -1 on a cycle.
 
     Kahn's algorithm, one frontier at a time, vectorised. The flows leaving a frontier are
     found by scanning all flows for the first `SCANNED_LEVELS` levels (no sort needed),
-    then through an index of flows by source.
+    then through an index of flows by source. `inputs`, when given, is each lot's number
+    of inputs (``np.bincount(target, minlength=n)``), which the caller already counted.
     """
-    indegree = np.bincount(target, minlength=n)
+    indegree = np.bincount(target, minlength=n) if inputs is None else inputs.copy()
     level = np.full(n, -1, np.int64)
     frontier = np.flatnonzero(indegree == 0)
     out_ptr: IntArray | None = None
@@ -129,6 +140,169 @@ def _listed(ids: np.ndarray[Any, Any], mask: np.ndarray[Any, Any], what: str) ->
     )
 
 
+def _listed_each(
+    ids: np.ndarray[Any, Any], mask: np.ndarray[Any, Any], what: Callable[[int], str], rest: str
+) -> list[str]:
+    """Like `_listed`, with a message per lot: ``what(row)`` (and `rest` for the unlisted)."""
+    rows = np.flatnonzero(mask)
+    return [f"lot {_plain(ids[row])!r}: {what(int(row))}" for row in rows[:MAX_LISTED]] + (
+        [f"... and {rows.size - MAX_LISTED} more lots: {rest}"] if rows.size > MAX_LISTED else []
+    )
+
+
+def _check_frame_types(lots: object, flows: object) -> None:
+    """Refuse arguments that are not DataFrames, and frames with a column named twice."""
+    for name, frame in (("lots", lots), ("flows", flows)):
+        if not isinstance(frame, pd.DataFrame):
+            msg = (
+                f"{name} must be a pandas.DataFrame with one row per "
+                f"{'lot' if name == 'lots' else 'flow'}; got {show(frame)} "
+                f"(type {type(frame).__name__}). Build one with pandas.DataFrame(...); see "
+                "ProvenanceGraph.from_frames for the columns."
+            )
+            raise InvalidArgumentError(msg)
+        twice = frame.columns[frame.columns.duplicated()].unique().tolist()
+        if twice:
+            msg = (
+                f"{name} has columns named more than once: {twice!r}; each column must "
+                "appear once. Rename or drop the copies."
+            )
+            raise InvalidArgumentError(msg)
+
+
+def _unhashable(
+    values: np.ndarray[Any, Any], what: str, expected: str = "lot ids are ints or strings"
+) -> list[str]:
+    """List the rows of `values` that cannot be hashed (an error path: one pass per row)."""
+    rows = [row for row, value in enumerate(values.tolist()) if not _hashable(value)]
+    return [
+        f"{what} row {row}: {show(_plain(values[row]))} is not a valid value (not hashable); "
+        f"{expected}"
+        for row in rows[:MAX_LISTED]
+    ] + ([f"... and {len(rows) - MAX_LISTED} more such rows"] if len(rows) > MAX_LISTED else [])
+
+
+def _factorized(column: pd.Series, what: str, expected: str) -> tuple[Any, Any]:
+    """Return `pandas.factorize` of `column`, refusing cells that cannot be hashed (lists)."""
+    try:
+        return pd.factorize(column, use_na_sentinel=True)
+    except TypeError:
+        _raise(_unhashable(column.to_numpy(dtype=object), what, expected))
+
+
+def _to_float(raw: pd.Series) -> npt.NDArray[np.float64]:
+    """Return `raw` as float64: NaN for what is not a real number (text, complex, missing)."""
+    numbers = pd.to_numeric(raw, errors="coerce")
+    if numbers.dtype.kind == "c":  # a complex value is not a quantity: NaN unless it is real
+        values = numbers.to_numpy()
+        return np.where(values.imag == 0, values.real, np.nan)
+    return numbers.to_numpy(np.float64)
+
+
+def _hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _missing_ids(column: pd.Series) -> np.ndarray[Any, Any]:
+    """Return where `column` (lot ids) is missing: NaN, None, pandas.NA or NaT."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iub":  # (not Int64)
+        return np.zeros(len(column), bool)
+    return column.isna().to_numpy(bool)
+
+
+#: The texts `list_origins` may hold (stripped, any case), and the flag each means.
+_FLAG_TEXTS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
+def _flag(value: object) -> bool | None:
+    """Return the flag `value` stands for, or None if it is not a boolean."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, numbers.Real) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        return _FLAG_TEXTS.get(value.strip().lower())
+    return None
+
+
+def _flags(
+    lots: pd.DataFrame, ids: np.ndarray[Any, Any]
+) -> tuple[np.ndarray[Any, Any], list[str]]:
+    """Read `list_origins` strictly (missing is False); return it and the lots refused."""
+    if "list_origins" not in lots.columns:
+        return np.zeros(len(lots), bool), []
+    column = lots["list_origins"]
+    if column.dtype == np.bool_:
+        return column.to_numpy(bool), []
+    codes, uniques = _factorized(column, "lots.list_origins", _FLAG_HINT)
+    values = list(uniques)
+    flags = [_flag(value) for value in values]
+    table = np.array([bool(f) for f in flags] + [False])
+    bad = np.array([f is None for f in flags] + [False])
+    refused = bad[codes]
+    return table[codes], _listed_each(
+        ids,
+        refused,
+        lambda row: (
+            f"list_origins must be a boolean, got {show(_plain(values[codes[row]]))}; "
+            + _FLAG_HINT
+        ),
+        _FLAG_HINT,
+    )
+
+
+_FLAG_HINT = (
+    "give True/False, 1/0 or the texts 'true'/'false', 'yes'/'no', '1'/'0' (missing means False)"
+)
+
+
+def _values_usd(
+    lots: pd.DataFrame, ids: np.ndarray[Any, Any]
+) -> tuple[np.ndarray[Any, Any], list[str]]:
+    """Read `value_usd` (missing stays NaN); return it and the lots refused."""
+    if "value_usd" not in lots.columns:
+        return np.full(len(lots), np.nan), []
+    raw = lots["value_usd"]
+    value = _to_float(raw)
+    unread = np.isnan(value)
+    if unread.any() and raw.dtype.kind != "f":  # texts that are not numbers
+        unread &= raw.notna().to_numpy(bool)
+    else:
+        unread[:] = False
+    refused = unread | np.isinf(value) | (value < 0)
+    hint = "value_usd must be a number >= 0 (US dollars) or missing"
+    return value, _listed_each(
+        ids, refused, lambda row: f"{hint}, got {show(_plain(raw.iloc[row]))}", hint
+    )
+
+
+def _slashed(
+    ids: np.ndarray[Any, Any], name: str, coded: tuple[Codes, np.ndarray[Any, Any]]
+) -> list[str]:
+    """List the lots whose `name` (zone or site) holds a ``/``, which origin labels use."""
+    codes, values = coded
+    bad = np.array(["/" in str(value) for value in values.tolist()] + [False])
+    if not bad.any():
+        return []
+    return _listed_each(
+        ids,
+        bad[codes],
+        lambda row: f"{name} {values[codes[row]]!r} contains '/'; " + _slash_hint(name),
+        f"{name} contains '/'; " + _slash_hint(name),
+    )
+
+
+def _slash_hint(name: str) -> str:
+    return (
+        f"origin labels join country, zone and site with '/' (such as 'CF/A/B'), so a '/' "
+        f"in a {name} name would merge two places into one origin. Replace it (with '-', say)"
+    )
+
+
 def _coded(frame: pd.DataFrame, name: str) -> tuple[Codes, np.ndarray[Any, Any]]:
     """Return a text column as codes (-1 for missing) and its distinct values.
 
@@ -138,7 +312,7 @@ def _coded(frame: pd.DataFrame, name: str) -> tuple[Codes, np.ndarray[Any, Any]]
     """
     if name not in frame.columns:
         return np.full(len(frame), -1, np.int8), np.zeros(0, object)
-    codes, uniques = pd.factorize(frame[name], use_na_sentinel=True)
+    codes, uniques = _factorized(frame[name], f"lots.{name}", "give text (or leave it missing)")
     return _narrow(codes, len(uniques)), np.asarray(uniques, dtype=object)
 
 
@@ -218,6 +392,7 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
     intermediate array is dropped as soon as it is used: the transient memory stays a
     small multiple of the graph's own (tens of millions of lots fit).
     """
+    _check_frame_types(lots, flows)
     missing = [c for c in ("lot_id", "carats", "origin") if c not in lots.columns] + [
         f"flows.{c}" for c in ("source", "target", "carats") if c not in flows.columns
     ]
@@ -228,10 +403,25 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
     ids = lots["lot_id"].to_numpy()
     problems: list[str] = []
     index = pd.Index(ids, copy=False)
-    if not index.is_unique:
-        problems += _listed(ids, index.duplicated(keep="first"), "duplicate lot_id")
+    try:
+        unique = index.is_unique
+    except TypeError:  # ids such as lists: no lookup can be built
+        _raise(_unhashable(ids, "lots"))
+    no_id = _missing_ids(lots["lot_id"])
+    if no_id.any():
+        problems += [
+            f"lots row {row}: lot_id is missing ({show(_plain(ids[row]))}); every lot needs an id "
+            "(an int or a string) that flows can name"
+            for row in np.flatnonzero(no_id)[:MAX_LISTED]
+        ] + (
+            [f"... and {int(no_id.sum()) - MAX_LISTED} more lots with no lot_id"]
+            if no_id.sum() > MAX_LISTED
+            else []
+        )
+    if not unique:
+        problems += _listed(ids, index.duplicated(keep="first") & ~no_id, "duplicate lot_id")
 
-    carats = pd.to_numeric(lots["carats"], errors="coerce").to_numpy(np.float64)
+    carats = _to_float(lots["carats"])
     problems += _listed(ids, ~(np.isfinite(carats) & (carats > 0)), "carats must be > 0")
 
     text = {name: _coded(lots, name) for name in ("origin", "country", "zone", "site")}
@@ -242,6 +432,11 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
     declared, declared_values, unknown = _declared_codes(_coded(lots, "declared_origin"))
     text["declared"] = declared, declared_values
     _check_codes(text["origin"][1], text["country"][1], unknown)
+    problems += _slashed(ids, "zone", text["zone"]) + _slashed(ids, "site", text["site"])
+    list_origins, refused = _flags(lots, ids)
+    problems += refused
+    value, refused = _values_usd(lots, ids)
+    problems += refused
 
     if "kind" in lots.columns:
         names, kind_of_name = _coded(lots, "kind")
@@ -265,11 +460,11 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
     else:
         on = np.full(n, np.datetime64("NaT"), "datetime64[D]")
 
-    flow_carats = pd.to_numeric(flows["carats"], errors="coerce").to_numpy(np.float64)
+    flow_carats = _to_float(flows["carats"])
     # With duplicate ids the problem is already listed; map flows to the first of each id.
-    lookup = index if index.is_unique else index.drop_duplicates()
-    source = _lot_positions(lookup, flows["source"].to_numpy(), n)
-    target = _lot_positions(lookup, flows["target"].to_numpy(), n)
+    lookup = index if unique else index.drop_duplicates()
+    source = _lot_positions(lookup, flows["source"].to_numpy(), n, "flows.source")
+    target = _lot_positions(lookup, flows["target"].to_numpy(), n, "flows.target")
     del lookup, index
     dangling = (source < 0) | (target < 0)
     if dangling.any():
@@ -297,21 +492,15 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
     problems += _listed(ids, produced & (received > 0), "a production lot cannot have inputs")
     del produced
     problems += _time_travel(ids, on, source, target)
-    level = topological_levels(n, source, target)
+    inputs = np.bincount(target, minlength=n)
+    if "kind" in lots.columns:
+        problems += _inputs_by_kind(ids, kind, inputs)
+    level = topological_levels(n, source, target, inputs)
+    del inputs
     problems += _listed(ids, level < 0, "lies on a cycle of flows (or downstream of one)")
     if problems:
         _raise(problems)
 
-    list_origins = (
-        lots["list_origins"].fillna(False).to_numpy(bool)
-        if "list_origins" in lots.columns
-        else np.zeros(n, bool)
-    )
-    value = (
-        pd.to_numeric(lots["value_usd"], errors="coerce").to_numpy(np.float64)
-        if "value_usd" in lots.columns
-        else np.full(n, np.nan)
-    )
     # Store lots in level order: parents first, and each level a contiguous block of rows,
     # which lets origin attribution write each level's results in place.
     order, new_position = storage_order(level, source, target)
@@ -376,21 +565,65 @@ def _time_travel(ids: Any, on: Any, source: IntArray, target: IntArray) -> list[
     ]
 
 
-def _lot_positions(index: pd.Index[Any], values: np.ndarray[Any, Any], n: int) -> IntArray:
+#: The kinds of lot that take exactly one input (the lot they split, move or seize).
+_ONE_INPUT = {
+    KIND_CODE[Kind.SPLIT]: "splits",
+    KIND_CODE[Kind.SHIP]: "ships",
+    KIND_CODE[Kind.SMUGGLE]: "smuggles",
+    KIND_CODE[Kind.SEIZE]: "seizes",
+}
+_TAKES_ONE = np.isin(np.arange(len(KINDS)), list(_ONE_INPUT))
+
+
+def _inputs_by_kind(ids: np.ndarray[Any, Any], kind: Any, inputs: IntArray) -> list[str]:
+    """List the lots whose number of inputs their kind does not allow (as the API builds)."""
+    one = _TAKES_ONE[kind] & (inputs != 1)
+    empty_mix = (kind == KIND_CODE[Kind.MIX]) & (inputs == 0)
+    return _listed_each(
+        ids,
+        one,
+        lambda row: (
+            f"kind {KINDS[kind[row]].value!r} needs exactly one input (the lot it "
+            f"{_ONE_INPUT[int(kind[row])]}); it has {int(inputs[row])}"
+        ),
+        "kinds 'split', 'ship', 'smuggle' and 'seize' need exactly one input",
+    ) + _listed(
+        ids, empty_mix, "kind 'mix' needs at least one input (the lots it mixes); it has 0"
+    )
+
+
+def _lot_positions(
+    index: pd.Index[Any], values: np.ndarray[Any, Any], n: int, what: str = "flows"
+) -> IntArray:
+    """Return the position of each id of `values` in `index` (-1 for ids not there)."""
     if len(index) == n and (
         isinstance(index, pd.RangeIndex)
         or (index.dtype.kind in "iu" and index.is_monotonic_increasing)
     ):
-        start = index[0] if n else 0
-        if n and index[-1] - start == n - 1 and values.dtype.kind in "iu":
+        # Python ints: an unsigned start would turn int64 positions into floats.
+        start, end = (int(index[0]), int(index[-1])) if n else (0, 0)
+        if (
+            n
+            and end - start == n - 1
+            and _INT64.min <= start
+            and end <= _INT64.max
+            and values.dtype.kind in "iu"
+            and (values.dtype.kind == "i" or values.size == 0 or values.max() <= _INT64.max)
+        ):
             positions = values.astype(np.int64) - start
             if positions.size == 0 or (positions.min() >= 0 and positions.max() < n):
                 return positions  # the usual case: no second pass to mark dangling flows
             return np.where((positions >= 0) & (positions < n), positions, -1)
-    return np.asarray(index.get_indexer(pd.Index(values)), dtype=np.int64)
+    try:
+        return np.asarray(index.get_indexer(pd.Index(values)), dtype=np.int64)
+    except TypeError:  # ids such as lists
+        _raise(_unhashable(values, what))
 
 
-def _raise(problems: list[str]) -> None:
+_INT64 = np.iinfo(np.int64)
+
+
+def _raise(problems: list[str]) -> NoReturn:
     count = len(problems)
     msg = (
         f"the frames do not make a valid provenance graph ({count} problem"

@@ -393,6 +393,9 @@ class ProvenanceGraph:
     ) -> Any:
         """Record diamonds mined in `country` (optionally a `zone` and `site`) on `on`.
 
+        Zone and site names may not contain ``"/"``: origin labels join country, zone and
+        site with it (``"CF/west/Nola"``), so it would merge two places into one origin.
+
         Returns
         -------
         lot id
@@ -405,8 +408,8 @@ class ProvenanceGraph:
         0
         """
         check_country(country, path="country")
-        _check_text(zone, path="zone")
-        _check_text(site, path="site")
+        _check_place(zone, path="zone")
+        _check_place(site, path="site")
         amount = to_carats(carats, path="carats")
         value = (
             math.nan
@@ -702,15 +705,21 @@ class ProvenanceGraph:
         Parameters
         ----------
         lots : pandas.DataFrame
-            One row per lot. Required columns: ``lot_id`` (unique; ints or strings),
-            ``carats`` (> 0) and ``origin`` (the country code of production lots, missing
-            for every other lot). Optional columns: ``kind`` (one of `Kind`'s values;
-            default ``"produce"`` for lots with an origin, else ``"lot"``), ``on`` (date),
+            One row per lot, each column named once. Required columns: ``lot_id`` (unique
+            and never missing; ints of any width and sign, or strings), ``carats`` (> 0)
+            and ``origin`` (the country code of production lots, missing for every other
+            lot). Optional columns: ``kind`` (one of `Kind`'s values; default
+            ``"produce"`` for lots with an origin, else ``"lot"``; as the incremental API
+            makes them, a ``"split"``, ``"ship"``, ``"smuggle"`` or ``"seize"`` lot has
+            exactly one input and a ``"mix"`` lot at least one), ``on`` (date),
             ``country`` (where the lot is; defaults to the origin for production lots),
-            ``zone`` and ``site`` (of production lots), ``value_usd``, ``certificate``
-            (number, for shipped lots), ``declared_origin`` (what the certificate
-            declares; derived by `kpmodel.provenance.declare_origin` when missing) and
-            ``list_origins`` (bool).
+            ``zone`` and ``site`` (of production lots; no ``"/"``, which joins country,
+            zone and site in origin labels), ``value_usd`` (a number >= 0, or numeric
+            text; missing when unknown), ``certificate`` (number, for shipped lots),
+            ``declared_origin`` (what the certificate declares; derived by
+            `kpmodel.provenance.declare_origin` when missing) and ``list_origins``
+            (booleans, 0/1, or the texts ``true``/``false``, ``yes``/``no``, ``1``/``0`` in
+            any case; missing means False).
         flows : pandas.DataFrame
             One row per flow, columns ``source``, ``target`` (lot ids) and ``carats`` (> 0).
 
@@ -721,9 +730,13 @@ class ProvenanceGraph:
 
         Raises
         ------
+        kpmodel.errors.InvalidArgumentError
+            If `lots` or `flows` is not a DataFrame, or names a column twice.
         kpmodel.errors.InvalidGraphError
-            Listing every problem found: missing columns, duplicate ids, non-positive
-            carats, dangling flows, cycles, over-drawn or over-filled lots, time travel.
+            Listing every problem found: missing columns, missing, duplicate or unhashable
+            ids, non-positive carats, values or flags that cannot be read, a ``"/"`` in a
+            zone or site, a kind with the wrong number of inputs, dangling flows, cycles,
+            over-drawn or over-filled lots, time travel.
         kpmodel.errors.UnknownCodeError
             For country codes that are not ISO 3166-1 alpha-2.
 
@@ -948,6 +961,18 @@ def _check_text(value: object, *, path: str) -> None:
         raise InvalidArgumentError(msg)
     if value is not None:
         check_text(value, path=path, empty=True, error=InvalidArgumentError)
+
+
+def _check_place(value: object, *, path: str) -> None:
+    """Refuse a zone or site name that is not text, or that holds a ``/``."""
+    _check_text(value, path=path)
+    if isinstance(value, str) and "/" in value:
+        msg = (
+            f"{path} must not contain '/'; got {value!r}. Origin labels join country, zone "
+            f"and site with '/' (such as 'CF/A/B'), so a '/' in a {path} name would merge two "
+            "places into one origin. Replace it (with '-', say)."
+        )
+        raise InvalidArgumentError(msg)
 
 
 def _declared(declared: object) -> str:

@@ -246,9 +246,13 @@ def propagate(
         and _is_flow_pattern(graph, weights)
     ):
         shape = getattr(weights, "shape", None)
+        got = f"{type(weights).__name__} of shape {shape}"
+        if getattr(weights, "format", None) == "csr" and shape == (len(graph), len(graph)):
+            got += " whose entries are not the graph's flows (transposed, or another graph's)"
         msg = (
             f"weights must be input_shares(graph): a float64 CSR matrix of "
-            f"({len(graph)}, {len(graph)}); got {type(weights).__name__} of shape {shape}"
+            f"({len(graph)}, {len(graph)}) with an entry per flow; got {got}. Pass "
+            "kp.provenance.input_shares(graph), or leave weights out."
         )
         raise InvalidArgumentError(msg)
     result = _shares.propagate(graph, table, reset=flags, weights=weights)

@@ -756,13 +756,23 @@ def supports(system: _System, budget: int = sys.maxsize) -> IntArray:
     bits = np.zeros((k + m, words), np.uint64)
     origin = np.arange(k)
     bits[origin, origin // 64] = np.left_shift(np.uint64(1), (origin % 64).astype(np.uint64))
+    # A lot with an input that holds every origin holds every origin: its set is not
+    # gathered (lots a few steps from the mines of a globally mixed trade hold them all).
+    full = np.zeros(k + m, bool)
     for a, b in itertools.pairwise(system.bounds):
         ptr, cols, _ = _block(system, a, b)
-        filled = np.flatnonzero(np.diff(ptr) > 0)
-        if filled.size:
-            gathered = bits[cols]
-            bits[k + a + filled] = np.bitwise_or.reduceat(gathered, ptr[filled], axis=0)
+        inputs = np.diff(ptr)
+        fed_full = _row_sums(ptr, full[cols].view(np.int8)) > 0
+        todo = np.flatnonzero((inputs > 0) & ~fed_full)
+        if todo.size and fed_full.any():
+            at = _ranges(ptr[todo].astype(np.int64), inputs[todo].astype(np.int64))
+            starts = np.cumsum(inputs[todo]) - inputs[todo]
+            bits[k + a + todo] = np.bitwise_or.reduceat(bits[cols[at]], starts, axis=0)
+        elif todo.size:
+            bits[k + a + todo] = np.bitwise_or.reduceat(bits[cols], ptr[todo], axis=0)
         count[a:b] = _count_bits(bits[k + a : k + b])
+        count[a:b][fed_full] = k
+        full[k + a : k + b] = count[a:b] == k
     return count
 
 

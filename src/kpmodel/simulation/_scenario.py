@@ -213,7 +213,8 @@ class Zone:
     Parameters
     ----------
     name : str
-        Zone name, unique within its producer.
+        Zone name, unique within its producer, without ``"/"`` (origin labels join country
+        and zone with it).
     annual_carats : Decimal
         Carats produced per year.
     value_per_carat : ValuePerCarat
@@ -884,6 +885,12 @@ def _scenario_problems(s: Scenario) -> list[Problem]:
         for j, zone in enumerate(producer.zones):
             if names.index(zone.name) != j:
                 fail(f"{path}.zones[{j}].name", f"{zone.name!r} is used twice")
+            if "/" in zone.name:
+                fail(
+                    f"{path}.zones[{j}].name",
+                    f"must not contain '/' (origin labels join country and zone with it, as "
+                    f"in 'CF/west'), got {zone.name!r}; use '-' instead",
+                )
             check_sources(f"{path}.zones[{j}]", zone.sources)
         certified = any(zone.certified for zone in producer.zones)
         if certified and not producer.exports:
