@@ -117,8 +117,11 @@ def _check_items(instance: Any, attribute: Any, shares: Any) -> None:
     if not isinstance(shares, pd.DataFrame):
         return
     index = shares.index
-    # Distinct ints, or distinct strings, read differently as text: no text to make.
-    if index.is_unique and index.inferred_type in ("integer", "string", "empty"):
+    # Distinct ints, or distinct strings, read differently as text: no text to make. A
+    # graph's own ids are distinct (no hashing of every id of a big graph to check it).
+    graph = getattr(instance, "graph", None)
+    own = isinstance(graph, ProvenanceGraph) and index is graph.lots
+    if (own or index.is_unique) and index.inferred_type in ("integer", "string", "empty"):
         return
     if not index.is_unique:
         repeated = index[index.duplicated()].unique()
