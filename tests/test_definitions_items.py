@@ -252,3 +252,52 @@ def test_situations_given_as_an_iterator_are_read_once_and_kept():
         produced=pd.Series(["2010-06-01"]),
     )
     assert kp.compare("CANADA_WDC_CSC_2018", table).summary.loc["CANADA_WDC_CSC_2018", "in"] == 1
+
+
+# -- carats, values and dates of lots from a table ------------------------------------------------
+
+TWO = ["a", "b"]
+
+
+def table_lots(**given):
+    """Lots a (Marange) and b (Botswana) from a table, judged as of 2010, with `given`."""
+    given.setdefault("produced", pd.Series(["2010-06-01"] * 2, index=TWO))
+    return d.Lots(
+        shares=pd.DataFrame({"ZW/Marange": [1.0, 0.0], "BW": [0.0, 1.0]}, index=TWO),
+        situations=BOOK,
+        **given,
+    )
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"carats": pd.Series([-1.0, 2.0], index=TWO)}, r"carats must .* lot 'a': -1\.0"),
+        ({"carats": pd.Series([1.0, np.inf], index=TWO)}, r"lot 'b': inf"),
+        ({"carats": pd.Series([1.0, np.nan], index=TWO)}, r"every lot in shares; got lot 'b'"),
+        ({"carats": pd.Series(["1", "x"], index=TWO)}, r"lot 'b': 'x'"),
+        ({"carats": [1.0, 2.0]}, r"carats must be a pandas Series .* got list"),
+        ({"carats": pd.Series([1.0], index=["a"])}, r"none for lots \['b'\]"),
+        ({"carats": pd.Series([1.0, 2.0, 3.0], index=["a", "a", "b"])}, "more than once"),
+        ({"value_usd": pd.Series([-5.0, 2.0], index=TWO)}, r"value_usd must .* lot 'a': -5\.0"),
+        ({"value_usd": pd.Series(["1,500", 2.0], index=TWO)}, r"lot 'a': '1,500'"),
+        ({"produced": pd.Series(["2010-06-01", "nope"], index=TWO)}, r"lot 'b': 'nope'"),
+        ({"produced": "2010-06-01"}, "produced must be a pandas Series"),
+    ],
+)
+def test_bad_carats_values_and_dates_of_lots_are_refused(given, message):
+    """Negative carats gave negative carats IN (exit 0); text, lists and bad dates raised
+    ValueError or AttributeError. Each is refused, naming the lot."""
+    with pytest.raises(InvalidArgumentError, match=message):
+        kp.compare("CANADA_WDC_CSC_2018", table_lots(**given))
+
+
+def test_a_value_not_known_is_nan_and_counted():
+    """NaN is a value not known (not a bad value): allowed, and counted in the summary."""
+    lots = table_lots(
+        carats=pd.Series([10.0, 5.0], index=TWO), value_usd=pd.Series([np.nan, 50.0], index=TWO)
+    )
+    summary = kp.compare("CANADA_WDC_CSC_2018", lots).summary
+    assert math.isnan(summary.loc["CANADA_WDC_CSC_2018", "in_value_usd"])
+    assert summary.loc["CANADA_WDC_CSC_2018", "in_value_unknown_lots"] == 1
+    assert summary.loc["CANADA_WDC_CSC_2018", "in_carats"] == pytest.approx(10.0)

@@ -117,8 +117,11 @@ def _check_items(instance: Any, attribute: Any, shares: Any) -> None:
     if not isinstance(shares, pd.DataFrame):
         return
     index = shares.index
-    # Distinct ints, or distinct strings, read differently as text: no text to make.
-    if index.is_unique and index.inferred_type in ("integer", "string", "empty"):
+    # Distinct ints, or distinct strings, read differently as text: no text to make. A
+    # graph's own ids are distinct (no hashing of every id of a big graph to check it).
+    graph = getattr(instance, "graph", None)
+    own = isinstance(graph, ProvenanceGraph) and index is graph.lots
+    if (own or index.is_unique) and index.inferred_type in ("integer", "string", "empty"):
         return
     if not index.is_unique:
         repeated = index[index.duplicated()].unique()
@@ -176,8 +179,9 @@ class Lots:
     situations : CaseBook, mapping or iterable of Situation
         The evidence about the origins (an iterator is read once, into a tuple).
     carats, value_usd : pandas.Series, optional
-        Weight and value of each lot, indexed like `shares` (a value not known is NaN:
-        `Comparison.summary` counts those lots apart from its value totals).
+        Weight and value of each lot, indexed like `shares`: finite numbers >= 0 (a value
+        not known is NaN: `Comparison.summary` counts those lots apart from its value
+        totals). Checked when the lots are judged.
     produced : pandas.Series, optional
         Production date of each lot (every origin of a lot is judged on that date).
     graph : kpmodel.ProvenanceGraph, optional
@@ -407,8 +411,9 @@ def conflict_shares(
         Production date of each lot (indexed like `shares`); when given, each lot is judged
         on its own production date, overriding `on`.
     carats, value_usd : pandas.Series, optional
-        Weight and value of each lot (indexed like `shares`): adds the carats and value
-        covered (IN) and undetermined.
+        Weight and value of each lot (indexed like `shares`, an entry for every lot):
+        adds the carats and value covered (IN) and undetermined. Finite numbers >= 0; a
+        value not known is NaN (its lot's value columns are then NaN).
 
     Returns
     -------
@@ -419,7 +424,10 @@ def conflict_shares(
     Raises
     ------
     kpmodel.errors.InvalidArgumentError
-        If a share is negative, a row sums to more than 1, or a column is not an origin.
+        If a share is negative, a row sums to more than 1, or a column is not an origin;
+        if `carats`, `value_usd` or `produced` is not a Series with an entry for every
+        lot, or holds a negative, infinite or non-numeric amount, a missing carat weight
+        or a date that cannot be read (every such lot is named).
 
     Examples
     --------
@@ -473,16 +481,15 @@ def conflict_shares(
     values = _check_shares(shares)
     places = _origin_places(shares.columns)
     evidence = situation_list(situations)
-    extras = {"carats": carats, "value_usd": value_usd}
+    extras = {
+        "carats": _per_lot("carats", carats, shares.index),
+        "value_usd": _per_lot("value_usd", value_usd, shares.index),
+    }
     for label, series in extras.items():
-        if series is not None and not series.index.equals(shares.index):
-            series = series.reindex(shares.index)
-            if series.isna().any():
-                msg = f"{label} must give a number for every lot in shares"
-                raise InvalidArgumentError(msg)
-            extras[label] = series
+        if series is not None:
+            extras[label] = _check_amounts(label, series, unknown=label == "value_usd")
     if produced is not None:
-        when = pd.to_datetime(produced.reindex(shares.index))
+        when = _dates(_per_lot("produced", produced, shares.index))
         if when.isna().any():
             msg = "produced must give a production date for every lot in shares"
             raise InvalidArgumentError(msg)
@@ -516,6 +523,87 @@ def conflict_shares(
                 frame[f"undetermined_{label}"] = open_share * amount
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+def _per_lot(label: str, series: Any, index: pd.Index[Any]) -> pd.Series | None:
+    """Return `series` (one entry per lot) in the order of `index`, or None when not given.
+
+    Every lot of `index` must have an entry (NaN, for a value not known, is an entry).
+    """
+    if series is None:
+        return None
+    if not isinstance(series, pd.Series):
+        msg = (
+            f"{label} must be a pandas Series indexed like shares (one entry per lot); got "
+            f"{type(series).__name__}: pass pd.Series(values, index=shares.index)"
+        )
+        raise InvalidArgumentError(msg)
+    if series.index.equals(index):
+        return series
+    if not series.index.is_unique:
+        repeated = series.index[series.index.duplicated()].unique()[:_LISTED].tolist()
+        msg = f"{label} lists a lot more than once: {repeated!r}; give one entry per lot"
+        raise InvalidArgumentError(msg)
+    missing = ~index.isin(series.index)
+    if missing.any():
+        absent = index[missing][:_LISTED].tolist()
+        more = f" and {int(missing.sum()) - _LISTED} more" if missing.sum() > _LISTED else ""
+        msg = (
+            f"{label} must give an entry for every lot in shares (indexed by the same lot "
+            f"ids); none for lots {absent!r}{more}"
+        )
+        raise InvalidArgumentError(msg)
+    return series.reindex(index)
+
+
+def _check_amounts(label: str, series: pd.Series, *, unknown: bool) -> pd.Series:
+    """Return per-lot amounts as floats; refuse any not a finite number >= 0 (NaN if `unknown`).
+
+    Every bad lot is named: text that is not a number, a negative or infinite amount, or
+    (unless `unknown`: a value not known) a missing one.
+    """
+    numbers = pd.to_numeric(series, errors="coerce").astype(np.float64)
+    given = series.notna().to_numpy()
+    values = numbers.to_numpy()
+    bad = (given & np.isnan(values)) | np.isinf(values) | (values < 0)
+    if not unknown:
+        bad |= np.isnan(values)
+    if bad.any():
+        shown = ", ".join(
+            f"lot {lot!r}: {value!r}"
+            for lot, value in zip(
+                series.index[bad][:_LISTED].tolist(), series[bad][:_LISTED].tolist(), strict=True
+            )
+        )
+        more = f" and {int(bad.sum()) - _LISTED} more" if bad.sum() > _LISTED else ""
+        missing = "" if unknown else " for every lot in shares"
+        msg = (
+            f"{label} must give a finite number >= 0{missing}"
+            f"{' (NaN where not known)' if unknown else ''}; got {shown}{more}"
+        )
+        raise InvalidArgumentError(msg)
+    return numbers
+
+
+def _dates(series: pd.Series | None) -> pd.Series:
+    """Return production dates as timestamps (NaT where missing), naming a lot's bad date."""
+    assert series is not None
+    try:
+        return pd.to_datetime(series)
+    except (TypeError, ValueError, OverflowError):
+        pass
+    bad = []
+    for lot, value in series.items():
+        try:
+            pd.to_datetime(value)
+        except (TypeError, ValueError, OverflowError):
+            bad.append(f"lot {lot!r}: {value!r}")
+    shown = ", ".join(bad[:_LISTED]) or "dates pandas cannot read together"
+    msg = (
+        "produced must give a production date for every lot in shares (a date, or ISO text "
+        f"such as '2010-06-01'); got {shown}"
+    )
+    raise InvalidArgumentError(msg)
 
 
 _STATS_COLUMNS = ("participant", "year", "carats", "value_usd")
