@@ -478,8 +478,9 @@ def test_lot_ids_are_asked_for_as_they_are():
         frames[1].assign(source=lambda f: "L" + f["source"].astype(str),
                          target=lambda f: "L" + f["target"].astype(str)),
     )  # fmt: skip
-    with pytest.raises(InvalidArgumentError, match="single values"):
-        origin_shares(named, lots=[["L3"]])
+    for unhashable in (["L3"], ("L3", ["x"])):  # a tuple holding a list cannot be a key
+        with pytest.raises(InvalidArgumentError, match="single values"):
+            origin_shares(named, lots=[unhashable])
     assert origin_shares(named, lots=["L3"]).of("L3") == {"CF": 0.1, "CM": 0.9}
 
 

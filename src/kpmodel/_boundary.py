@@ -77,6 +77,7 @@ __all__ = [
     "guarded",
     "is_country_code",
     "is_encodable",
+    "is_hashable",
     "is_participant_code",
     "join_path",
     "parse_json",
@@ -307,6 +308,21 @@ def _iso_codes() -> frozenset[str]:
     import pycountry  # imported on first use: it loads its database
 
     return frozenset(str(country.alpha_2) for country in pycountry.countries)
+
+
+def is_hashable(value: object) -> bool:
+    """Return whether `value` can be a key, such as a lot id (a tuple holding a list cannot).
+
+    Examples
+    --------
+    >>> is_hashable("L4"), is_hashable([4]), is_hashable((1, [2]))
+    (True, False, False)
+    """
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def is_country_code(value: object) -> bool:

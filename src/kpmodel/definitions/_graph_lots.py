@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from kpmodel._boundary import is_hashable
 from kpmodel._limits import check_memory
 from kpmodel.definitions._calling import name_of
 from kpmodel.definitions._definition import (
@@ -141,7 +142,9 @@ def _selected(graph: ProvenanceGraph, lots: Iterable[Any] | None) -> np.ndarray[
     try:
         rows = graph.lots.get_indexer(pd.Index(wanted, dtype=object, tupleize_cols=False))
     except TypeError:  # an id that cannot be looked up: a list, a dict, an array
-        unhashable = [f"lots[{i}] = {lot!r}" for i, lot in enumerate(wanted) if not _hashable(lot)]
+        unhashable = [
+            f"lots[{i}] = {lot!r}" for i, lot in enumerate(wanted) if not is_hashable(lot)
+        ]
         msg = (
             f"lots must hold single lot ids (ints or text, as the graph returned them); got "
             f"{', '.join(unhashable[:MAX_LISTED]) or repr(wanted[:MAX_LISTED])}: pass the "
@@ -168,15 +171,6 @@ def _selected(graph: ProvenanceGraph, lots: Iterable[Any] | None) -> np.ndarray[
         )
         raise InvalidArgumentError(msg)
     return rows
-
-
-def _hashable(value: Any) -> bool:
-    """Return whether `value` can be a lot id (a single hashable value)."""
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
 
 
 def _carats(graph: ProvenanceGraph) -> FloatArray:

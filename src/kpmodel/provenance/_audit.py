@@ -23,6 +23,7 @@ from kpmodel.provenance._shares import (
     _ranges,
     dense_row,
     flow_index,
+    level_blocks,
     origin_labels,
     origin_shares,
     propagate,
@@ -227,16 +228,6 @@ class _Flows:
         self.source = graph._flow_column("source")
         self.amount = graph._flow_column("carats")
         self.carats = graph._column("carats")
-        self._levels: list[IntArray] | None = None
-
-    def levels(self) -> list[IntArray]:
-        """Return the lots of each topological level, parents' levels first."""
-        if self._levels is None:
-            level = self.graph._column("level")
-            order = np.argsort(level, kind="stable")
-            bounds = np.searchsorted(level[order], np.arange(int(level.max(initial=-1)) + 2))
-            self._levels = [order[a:b] for a, b in itertools.pairwise(bounds.tolist())]
-        return self._levels
 
 
 def best_completion(flows: _Flows, entering: BoolArray, carried: BoolArray) -> FloatArray:
@@ -246,7 +237,8 @@ def best_completion(flows: _Flows, entering: BoolArray, carried: BoolArray) -> F
     """
     indptr, source, amount, carats = flows.indptr, flows.source, flows.amount, flows.carats
     best = entering.astype(np.float64)
-    for lots in flows.levels():
+    for block in level_blocks(flows.graph):
+        lots = np.arange(block.start, block.stop) if isinstance(block, slice) else block
         lots = lots[carried[lots] & ~entering[lots]]
         counts = indptr[lots + 1] - indptr[lots]
         lots, counts = lots[counts > 0], counts[counts > 0]

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from kpmodel._boundary import show
+from kpmodel._boundary import is_hashable, show
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import (
     InvalidArgumentError,
@@ -174,7 +174,7 @@ def _unhashable(
     values: np.ndarray[Any, Any], what: str, expected: str = "lot ids are ints or strings"
 ) -> list[str]:
     """List the rows of `values` that cannot be hashed (an error path: one pass per row)."""
-    rows = [row for row, value in enumerate(values.tolist()) if not _hashable(value)]
+    rows = [row for row, value in enumerate(values.tolist()) if not is_hashable(value)]
     return [
         f"{what} row {row}: {show(_plain(values[row]))} is not a valid value (not hashable); "
         f"{expected}"
@@ -197,14 +197,6 @@ def _to_float(raw: pd.Series) -> npt.NDArray[np.float64]:
         values = numbers.to_numpy()
         return np.where(values.imag == 0, values.real, np.nan)
     return numbers.to_numpy(np.float64)
-
-
-def _hashable(value: object) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
 
 
 def _missing_ids(column: pd.Series) -> np.ndarray[Any, Any]:

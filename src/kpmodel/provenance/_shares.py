@@ -8,7 +8,7 @@ import itertools
 import mmap
 import os
 import sys
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, cast
 
@@ -19,7 +19,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from kpmodel import _limits
-from kpmodel._boundary import guarded
+from kpmodel._boundary import guarded, is_hashable
 from kpmodel._display import View
 from kpmodel._progress import progress_bar
 from kpmodel.errors import InvalidArgumentError
@@ -338,7 +338,7 @@ def share_weights(graph: ProvenanceGraph) -> sp.csr_array:
 
 
 def level_blocks(graph: ProvenanceGraph) -> Iterator[slice | IntArray]:
-    """Yield the lots of each topological level after the first, as a slice when contiguous."""
+    """Yield the lots of each topological level, parents first, as a slice when contiguous."""
     level = graph._column("level")
     if level.size == 0:
         return
@@ -1298,7 +1298,7 @@ def _wanted(graph: ProvenanceGraph, lots: Iterable[Any]) -> tuple[pd.Index[Any],
     items = list(lots)
     wanted = pd.Index(items, tupleize_cols=False)
     if wanted.dtype == object:
-        unhashable = [v for v in items if not isinstance(v, Hashable)]
+        unhashable = [v for v in items if not is_hashable(v)]
         if unhashable:
             shown = ", ".join(repr(v) for v in unhashable[:3])
             msg = f"lots: lot ids are single values such as ints or text; got {shown}."
