@@ -579,3 +579,30 @@ def test_an_audit_against_a_register_needs_the_dates_of_shipments():
     with pytest.raises(InvalidArgumentError, match=r"no date \(lot_id 1\).*register=None"):
         kp.provenance.audit(g, register=kp.participants.Register.default())
     assert kp.provenance.audit(g, register=None) == []
+
+
+@given(provenance_graphs(max_lots=15), st.data())
+def test_nan_in_initial_marks_every_lot_downstream_and_no_other(graph, data):
+    """An unknown quantity (NaN) stays unknown: every lot that draws on it, by any chain of
+    flows, carries NaN; every other lot carries the finite result it carries without it.
+    """
+    unknown = data.draw(st.integers(0, len(graph) - 1))
+    initial = np.arange(1.0, len(graph) + 1.0)
+    finite = kp.provenance.propagate(graph, initial)
+    initial[unknown] = np.nan
+    result = kp.provenance.propagate(graph, initial)
+    flows = graph.to_frames()[1]
+    position = {lot: i for i, lot in enumerate(graph.lots)}
+    children: dict[int, list[int]] = {}
+    for source, target in zip(flows["source"], flows["target"], strict=True):
+        children.setdefault(position[source], []).append(position[target])
+    downstream, todo = {unknown}, [unknown]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in downstream:
+                downstream.add(child)
+                todo.append(child)
+    marked = np.zeros(len(graph), bool)
+    marked[sorted(downstream)] = True
+    np.testing.assert_array_equal(np.isnan(result), marked)
+    np.testing.assert_array_equal(result[~marked], finite[~marked])

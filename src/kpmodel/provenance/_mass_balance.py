@@ -183,7 +183,8 @@ def propagate(
     graph : ProvenanceGraph
     initial : array-like
         ``(len(graph),)`` or ``(len(graph), k)`` numbers, in the order of ``graph.lots``;
-        not changed.
+        not changed. NaN marks a quantity not known: every lot that draws on that lot,
+        through any chain of flows (up to a lot of `restart`), carries NaN in that column.
     restart : array-like of bool, optional
         One flag per lot: flagged lots keep their own row of `initial` and take nothing from
         their inputs (what they carry starts afresh there, as when a definition judges each
