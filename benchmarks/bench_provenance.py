@@ -34,6 +34,10 @@ Audit (``--audit car-2013``): the simulated run's graph built by ``from_frames``
 reading every finding's paths (``all paths s``), beside the audit of kpmodel 0.1 (copied
 below as `old_audit`, which enumerated every path of every finding).
 
+Deep, narrow graphs (``--chain 10000``): a hub's stock re-mixed with one new production lot
+at each step, every mix a topological level of its own (2 x steps + 1 lots), `origin_shares`
+(best of 3) beside the old kernel and the networkx propagation, timed in the same run.
+
 At ``--huge`` sizes (10M lots by default) only kpmodel runs (the old kernel and networkx
 would need tens of GB): the full call, lots=100 and their peak memory.
 
@@ -153,6 +157,71 @@ def random_frames(
     lots.loc[: n_prod - 1, "country"] = origin[:n_prod]
     flows = pd.DataFrame({"source": source, "target": target, "carats": flow_carats})
     return lots, flows
+
+
+def chain_frames(steps: int, n_origins: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (lots, flows) of a stock re-mixed `steps` times, one new mine lot each time.
+
+    Lots 0..steps are production lots (lot 0 starts the stock); mix i (lot steps + i) takes
+    90 % of the previous stock and all of production lot i, so each mix is a level of its
+    own: the deepest, narrowest graph of its size.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    codes = np.array([c.alpha_2 for c in pycountry.countries][:n_origins], dtype=object)
+    produced = steps + 1
+    carats = np.zeros(produced + steps)
+    carats[:produced] = rng.lognormal(3.0, 1.0, produced)
+    stock = np.r_[0, np.arange(produced, produced + steps - 1)]  # the stock each mix draws on
+    kept = np.zeros(steps)
+    for i in range(steps):  # each stock's carats depend on the previous one's
+        kept[i] = 0.9 * carats[stock[i]]
+        carats[produced + i] = kept[i] + carats[i + 1]
+    mixes = np.arange(produced, produced + steps)
+    origin = np.full(carats.size, None, dtype=object)
+    origin[:produced] = codes[rng.integers(0, n_origins, produced)]
+    kind = np.array(["produce"] * produced + ["mix"] * steps, dtype=object)
+    day = np.r_[np.zeros(produced, np.int64), np.arange(1, steps + 1)]
+    lots = pd.DataFrame(
+        {
+            "lot_id": np.arange(carats.size),
+            "carats": carats,
+            "origin": origin,
+            "kind": kind,
+            "on": np.datetime64("2020-01-01") + day.astype("timedelta64[D]"),
+            "country": np.r_[origin[:produced], codes[rng.integers(0, n_origins, steps)]],
+        }
+    )
+    flows = pd.DataFrame(
+        {
+            "source": np.r_[stock, np.arange(1, produced)],
+            "target": np.r_[mixes, mixes],
+            "carats": np.r_[kept, carats[1:produced]],
+        }
+    )
+    return lots, flows
+
+
+def chain_row(steps: int, n_origins: int) -> dict[str, Any]:
+    """`origin_shares` on a chain of `steps` mixes, beside the old kernel and networkx."""
+    lots, flows = chain_frames(steps, n_origins, seed=steps + n_origins)
+    graph = kp.ProvenanceGraph.from_frames(lots, flows)
+    t_shares = best_of(3, lambda: kp.origin_shares(graph))
+    t_old = best_of(3, lambda: old_origin_shares(graph))
+    nx_graph = networkx_graph(lots, flows)
+    t_nx, reference = timed(lambda: networkx_propagation(nx_graph, set(lots["lot_id"])))
+    shares = kp.origin_shares(graph)
+    return {
+        "chain": steps,
+        "lots": len(graph),
+        "levels": sum(1 for _ in kp.provenance._shares.level_blocks(graph)),
+        "origins": n_origins,
+        "shares s": t_shares,
+        "old s": t_old,
+        "nx s": t_nx,
+        "x nx": t_nx / t_shares,
+        "max |diff| nx": max_difference(shares, reference),
+        "max |diff| old": float(np.abs(dense(shares.values) - old_origin_shares(graph)).max()),
+    }
 
 
 def networkx_graph(lots: pd.DataFrame, flows: pd.DataFrame) -> nx.DiGraph[Any]:
@@ -610,7 +679,10 @@ def main() -> None:
     parser.add_argument("--ancestors-up-to", type=int, default=10_000)
     parser.add_argument("--audit", default="car-2013", help="scenarios to audit ('' for none)")
     parser.add_argument("--no-old-audit", action="store_true", help="skip the old audit")
+    parser.add_argument("--chain", default="10000", help="mixes of deep chains ('' for none)")
     args = parser.parse_args()
+    for steps in (int(s) for s in args.chain.split(",") if s):
+        print(pd.DataFrame([chain_row(steps, 200)]).to_string(index=False), flush=True)
     audits = []
     for scenario in (s for s in args.audit.split(",") if s):
         audits.append(audit_row(scenario, reference=not args.no_old_audit))

@@ -606,3 +606,25 @@ def test_nan_in_initial_marks_every_lot_downstream_and_no_other(graph, data):
     marked[sorted(downstream)] = True
     np.testing.assert_array_equal(np.isnan(result), marked)
     np.testing.assert_array_equal(result[~marked], finite[~marked])
+
+
+@given(provenance_graphs(), RULES)
+def test_a_small_result_is_solved_dense_without_counting_origins(
+    monkeypatch_module, graph, mixing
+):
+    """A result under SMALL_RESULT is dense whatever it holds: its shares are solved dense
+    without the per-level count of origins (which deep, narrow graphs pay level by level),
+    and equal those of the counted, adaptive path."""
+    with monkeypatch_module.context() as patch:
+        patch.setattr("kpmodel.provenance._shares.SMALL_RESULT", 0)
+        counted = origin_shares(graph, mixing=mixing, sparse=False).values
+
+    def no_counts(*args, **kwargs):
+        msg = "supports() counted origins for a small result"
+        raise AssertionError(msg)
+
+    with monkeypatch_module.context() as patch:
+        patch.setattr("kpmodel.provenance._shares.supports", no_counts)
+        small = origin_shares(graph, mixing=mixing).values
+    assert isinstance(small, np.ndarray)
+    np.testing.assert_array_equal(small, counted)

@@ -1472,18 +1472,27 @@ def origin_shares(
             + 16 * wanted.size * k
         )
     else:
-        support = supports(system, budget=max_memory // 4)
-        # Under mass balance and taint the counts are the entries, when not bounded.
-        exact = rule in (proportional, taint) and supports_are_exact(system, max_memory // 4)
         # Every lot asked, in storage order: the store is the result, so every level is
         # stored the way the result will be (as the supports predict); otherwise as each
         # level comes.
         in_order = wanted is None and bool(np.all(system.positions == np.arange(len(graph))))
         layout: Layout = "adaptive"
-        if in_order:
+        small = wanted is None and sparse is not True and len(ids) * k * 8 <= SMALL_RESULT
+        if small:
+            # A small result is dense whatever it holds: the supports, a pass per level
+            # that deep, narrow graphs pay for level by level, would decide nothing.
+            support = np.full(system.positions.size, k, np.int64)
+            exact, layout, sparse = False, "dense", False
+        else:
+            support = supports(system, budget=max_memory // 4)
+            # Under mass balance and taint the counts are the entries, when not bounded.
+            exact = rule in (proportional, taint) and supports_are_exact(system, max_memory // 4)
+        if in_order and layout == "adaptive":
             predicted = _is_sparse_result(len(ids), k, int(support.sum()))
             layout = "sparse" if (predicted if sparse is None else sparse) else "dense"
         need, sparse_entries = estimate_bytes(system, support, layout)
+        if small and not in_order:
+            need += len(ids) * k * 8  # the result, put in the lots' order from the store
     task = f"origin_shares(by={by!r}) over {system.positions.size:,} lots x {k} origins"
     _limits.check_memory(
         need,
