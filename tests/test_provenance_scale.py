@@ -628,3 +628,28 @@ def test_a_small_result_is_solved_dense_without_counting_origins(
         small = origin_shares(graph, mixing=mixing).values
     assert isinstance(small, np.ndarray)
     np.testing.assert_array_equal(small, counted)
+
+
+@given(provenance_graphs(), BY, st.sampled_from(["dense", "sparse", "adaptive"]))
+def test_the_memory_estimate_is_the_sum_over_levels(graph, by, layout):
+    """estimate_bytes, computed for all levels at once, is the per-level sum it stands for:
+    dense levels at 8 bytes per lot and origin, sparse ones at their supports' entries."""
+    from kpmodel.provenance import _shares
+
+    code, labels = _shares.origin_labels(graph, by)
+    k = len(labels) + 1
+    system = _shares._system(graph, code, k, None)
+    support = _shares.supports(system)
+    entry = system.indices.itemsize + 8
+    need = sparse_entries = 0
+    for a, b in zip(system.bounds, system.bounds[1:]):
+        if _shares.is_dense_level(support[a:b], k, layout):
+            need += (b - a) * k * 8
+        else:
+            need += int(support[a:b].sum()) * entry
+            sparse_entries += int(support[a:b].sum())
+    matrix = system.indices.nbytes + system.data.nbytes + system.indptr.nbytes
+    fixed = 2 * matrix + 8 * system.positions.size  # the system and the support counts
+    got, got_entries = _shares.estimate_bytes(system, support, layout)
+    result = min(int(support.sum()) * entry, support.size * k * 8) if layout == "adaptive" else 0
+    assert (got, got_entries) == (need + fixed + result, sparse_entries)

@@ -802,14 +802,13 @@ def estimate_bytes(system: _System, support: IntArray, layout: Layout) -> tuple[
     """Return (bytes needed at most, entries of sparse levels) from the supports."""
     k, m = system.k, system.positions.size
     entry = system.indices.itemsize + 8
-    need = sparse_entries = 0
-    for a, b in itertools.pairwise(system.bounds):
-        if is_dense_level(support[a:b], k, layout):
-            need += (b - a) * k * 8
-        else:
-            total = int(support[a:b].sum())
-            need += total * entry
-            sparse_entries += total
+    # Each level as `is_dense_level` decides, all levels at once (deep graphs have many).
+    starts = np.asarray(system.bounds[:-1], np.int64)
+    rows = np.diff(np.asarray(system.bounds, np.int64))
+    held = np.add.reduceat(support, starts) if starts.size else np.zeros(0, np.int64)
+    dense = held > dense_at(layout) * rows * k
+    sparse_entries = int(held[~dense].sum())
+    need = int(rows[dense].sum()) * k * 8 + sparse_entries * entry
     matrix = system.indices.nbytes + system.data.nbytes + system.indptr.nbytes
     # The stored levels, the support counts, the system itself, and the result when it is
     # assembled from the store (with a layout of the result's own, the store is the result).
@@ -1130,6 +1129,9 @@ def solve(
     store = _Store(k, m, system.indices.dtype, capacity, layout)
     workers = min(os.cpu_count() or 1, 4) if m >= 2 * _ROWS_PER_THREAD else 1
     with ThreadPoolExecutor(workers) if workers > 1 else contextlib.nullcontext() as pool:
+        if layout == "dense":
+            _solve_all_dense(system, store, rule, bar, guard, pool)
+            return store
         for a, b in itertools.pairwise(system.bounds):
             ptr, cols, vals = _block(system, a, b)
             on_dense = store.is_dense[cols]
@@ -1148,6 +1150,46 @@ def solve(
 
 
 _Block = tuple[IntArray, IntArray, FloatArray]
+
+
+def _solve_all_dense(
+    system: _System,
+    store: _Store,
+    rule: MixingRule | None,
+    bar: Any,
+    guard: Callable[[int], None] | None,
+    pool: ThreadPoolExecutor | None,
+) -> None:
+    """Solve every level dense, straight into the store's dense array.
+
+    The lots' own entries are written first, all at once; each level then adds its
+    flows' products (the order in which the level-by-level path adds them, so the shares
+    are the same to the bit) with one compiled call and no per-level selection: deep,
+    narrow graphs pay little per level.
+    """
+    k, m = system.k, system.positions.size
+    shares = store.dense_array()
+    counts = np.diff(system.indptr)
+    own = system.indices < k
+    row = np.repeat(np.arange(m), counts)
+    shares[row[own], system.indices[own]] = system.data[own]
+    flows = ~own
+    flow_ptr = np.zeros(m + 1, np.int64)
+    np.cumsum(_row_sums(system.indptr, flows.astype(np.int64)), out=flow_ptr[1:])
+    sources, weights = system.indices[flows] - k, system.data[flows]
+    del counts, own, row, flows
+    store.mark_dense(0, m)
+    for a, b in itertools.pairwise(system.bounds):
+        lo, hi = int(flow_ptr[a]), int(flow_ptr[b])
+        if hi > lo:
+            block = (flow_ptr[a : b + 1] - lo, sources[lo:hi], weights[lo:hi])
+            _matvecs(*block, shares, shares[a:b], pool)
+        if rule is not None:
+            _apply_rule(rule, shares, slice(a, b))
+        if guard is not None:
+            guard(store.stored_bytes())
+        if bar is not None:
+            bar.update(b - a)
 
 
 def _solve_on_sparse(
