@@ -1,5 +1,6 @@
 """Origin attribution at scale: shares of chosen lots, adaptive storage, memory guard."""
 
+import itertools
 import os
 import re
 import sys
@@ -642,7 +643,7 @@ def test_the_memory_estimate_is_the_sum_over_levels(graph, by, layout):
     support = _shares.supports(system)
     entry = system.indices.itemsize + 8
     need = sparse_entries = 0
-    for a, b in zip(system.bounds, system.bounds[1:]):
+    for a, b in itertools.pairwise(system.bounds):
         if _shares.is_dense_level(support[a:b], k, layout):
             need += (b - a) * k * 8
         else:
