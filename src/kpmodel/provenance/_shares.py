@@ -319,7 +319,8 @@ def origin_labels(graph: ProvenanceGraph, by: str) -> tuple[IntArray, list[str]]
     labels = ["/".join(table[c] for c in key).rstrip("/") for key in unique_keys.tolist()]
     # Different keys can only give one label if a zone or site name is empty; merge them.
     distinct = sorted(set(labels))
-    column_of_key = np.array([distinct.index(label) for label in labels], dtype=np.int64)
+    column = {label: i for i, label in enumerate(distinct)}
+    column_of_key = np.array([column[label] for label in labels], dtype=np.int64)
     code = np.full(len(graph), -1, np.int64)
     code[produced] = column_of_key[inverse.reshape(-1)]
     return code, distinct
