@@ -307,21 +307,21 @@ def test_bits_counted_by_byte_agree_with_numpy(values, words):
     assert _shares._count_bits(array).tolist() == expected
 
 
-def test_a_rule_that_fills_every_origin_is_stopped_by_the_memory_guard():
+def test_a_rule_that_fills_every_origin_is_stopped_by_the_memory_guard(monkeypatch):
     """A custom rule holding more origins than the estimate is refused while it solves."""
     g = local_graph()
+    # Chunks of 4 rows whatever the limit, so that the estimate does not depend on it.
+    monkeypatch.setattr("kpmodel.provenance._shares.SCRATCH_BYTES", 4 * 11 * 8)
 
     def everywhere(mixed):
         return np.full_like(mixed, 1.0 / mixed.shape[1])
 
     shares = origin_shares(g, mixing=everywhere, sparse=False).values
     assert (shares[-1] > 0).all()
-    from kpmodel.provenance import _shares
-
-    code, labels = _shares.origin_labels(g, "country")
-    every = np.arange(len(g))
-    system = _shares._system(g, code, len(labels) + 1, every)
-    estimate = _shares.estimate_bytes(system, _shares.supports(system), "adaptive")[0]
+    with pytest.raises(kp.errors.SizeLimitError, match="estimated before starting") as refused:
+        # Above the ids' own cost (checked first), below the estimate.
+        origin_shares(g, mixing=everywhere, lots=list(g.lots), max_memory=64 * len(g))
+    estimate = int(refused.value.estimate)  # what it would accept
     with pytest.raises(kp.errors.SizeLimitError, match="measured while solving"):
         origin_shares(g, mixing=everywhere, lots=list(g.lots), max_memory=estimate)
 
@@ -634,7 +634,8 @@ def test_a_small_result_is_solved_dense_without_counting_origins(
 @given(provenance_graphs(), BY, st.sampled_from(["dense", "sparse", "adaptive"]))
 def test_the_memory_estimate_is_the_sum_over_levels(graph, by, layout):
     """estimate_bytes, computed for all levels at once, is the per-level sum it stands for:
-    dense levels at 8 bytes per lot and origin, sparse ones at their supports' entries."""
+    dense levels at 8 bytes per lot and origin, sparse ones at their supports' entries, and
+    the scratch of a chunk of the widest level (1 array, or 3 under a rule)."""
     from kpmodel.provenance import _shares
 
     code, labels = _shares.origin_labels(graph, by)
@@ -651,6 +652,103 @@ def test_the_memory_estimate_is_the_sum_over_levels(graph, by, layout):
             sparse_entries += int(support[a:b].sum())
     matrix = system.indices.nbytes + system.data.nbytes + system.indptr.nbytes
     fixed = 2 * matrix + 8 * system.positions.size  # the system and the support counts
-    got, got_entries = _shares.estimate_bytes(system, support, layout)
-    result = min(int(support.sum()) * entry, support.size * k * 8) if layout == "adaptive" else 0
-    assert (got, got_entries) == (need + fixed + result, sparse_entries)
+    widest = max((b - a for a, b in itertools.pairwise(system.bounds)), default=0)
+    chunk = min(widest, _shares.scratch_rows(k, 1000)) * k * 8  # a level through scratch
+    for copies in (1, 3):
+        got = _shares.estimate_bytes(system, support, layout, copies, 1000)
+        scratch = 0 if layout == "dense" else copies * chunk
+        assert got == (need + fixed + scratch, sparse_entries, need)
+
+
+def test_a_share_exactly_at_the_de_minimis_threshold_is_kept_however_it_was_summed():
+    """T holds 10.4 of 104 ct from AO (exactly 10 %) through three inputs; the full call and
+    lots= sum them in different orders (an ulp apart), and both keep AO."""
+    mines = ["AO", "AU", "BW", "CA", "CD", "LS", "NA", "RU", "SL", "ZA"]
+    lots = pd.DataFrame(
+        {
+            "lot_id": [*mines, "B", "A1", "A", "C1", "C", "T"],
+            "carats": [100.0] * 10 + [50.0, 20, 20, 20, 20, 104],
+            "origin": [*mines, None, None, None, None, None, None],
+        }
+    )
+    flows = pd.DataFrame(
+        {
+            "source": [*mines, "AO", "A1", "AO", "C1", "A", "B", "C", "RU"],
+            "target": ["B"] * 10 + ["A1", "A", "C1", "C", "T", "T", "T", "T"],
+            "carats": [5.0] * 10 + [20, 20, 20, 20, 1, 4, 9, 90],
+        }
+    )
+    g = kp.ProvenanceGraph.from_frames(lots, flows)
+    rule = de_minimis(0.1)
+    for shares in (origin_shares(g, mixing=rule), origin_shares(g, mixing=rule, lots=["T"])):
+        assert shares.of("T")["AO"] == pytest.approx(10.4 / 100.8)  # AO kept, renormalised
+    assert de_minimis(0.1)(np.array([[0.1 * (1 - 1e-15), 0.9]]))[0, 0] > 0
+
+
+def test_lots_are_asked_for_by_ids_of_their_kind():
+    """A lot is asked for by an id of its kind: 10.0, True, Decimal(10) or 10+0j equal 10 but
+    are not lot 10, whether the graph numbers its lots or keeps ids; a table, a 0-d or 2-d
+    array is not a list of ids (refused, never a raw TypeError or the table's column names)."""
+    from decimal import Decimal
+
+    numbered = kp.ProvenanceGraph()
+    for _ in range(12):
+        numbered.produce(country="BW", carats=1.0, on="2020-01-01")
+    lots = pd.DataFrame({"lot_id": [10, "a", 2, "b"], "carats": 1.0, "origin": "BW"})
+    no_flows = pd.DataFrame(columns=["source", "target", "carats"])
+    kept = kp.ProvenanceGraph.from_frames(lots, no_flows)
+    ints = pd.DataFrame({"lot_id": [10, 20], "carats": 1.0, "origin": "BW"})
+    int_ids = kp.ProvenanceGraph.from_frames(ints, no_flows)
+    for graph in (numbered, kept, int_ids):
+        assert origin_shares(graph, lots=[10]).lots.tolist() == [10]
+        assert origin_shares(graph, lots=np.array([10])).lots.tolist() == [10]
+        for foreign in (10.0, True, Decimal(10), 10 + 0j, np.float64(10)):
+            with pytest.raises(InvalidArgumentError, match="not lots of the graph"):
+                origin_shares(graph, lots=[foreign])
+    table = pd.DataFrame({"a": [2]})
+    for not_a_list in (np.array(10), np.array([[10]]), table):
+        with pytest.raises(InvalidArgumentError, match="list of lot ids"):
+            origin_shares(kept, lots=not_a_list)
+
+
+@given(provenance_graphs(), BY, RULES, st.sampled_from([1, 24, 200]))
+def test_levels_solved_a_chunk_of_rows_at_a_time_give_the_same_shares(
+    monkeypatch_module, graph, by, mixing, scratch
+):
+    """Levels solved through scratch (stored sparse though drawing on dense rows, or under a
+    rule) give the same shares, to the bit, a few rows at a time as all at once."""
+    asked = list(graph.lots)[::-1]  # not in storage order: each level as its density says
+    with monkeypatch_module.context() as patch:
+        patch.setattr("kpmodel.provenance._shares.REVERSE_AT", 0.0)  # forwards
+        whole = dense(origin_shares(graph, by=by, mixing=mixing, lots=asked).values)
+        patch.setattr("kpmodel.provenance._shares.SCRATCH_BYTES", scratch)  # 1-3 rows
+        chunked = dense(origin_shares(graph, by=by, mixing=mixing, lots=asked).values)
+    np.testing.assert_array_equal(chunked, whole)
+
+
+def test_a_sparse_level_drawing_on_a_dense_one_is_solved_a_chunk_at_a_time(monkeypatch):
+    """A hub holding every origin shares a level with a big lot of one origin, so the level
+    is stored dense; the next level (the hub shipped on, the big lot split in 60) draws on it
+    but is sparse: it is solved through scratch, a few rows at a time, to the same shares."""
+    codes = ["AO", "AU", "BW", "CA", "CD", "LS", "NA", "RU", "SL", "ZA", "GN", "TZ"]
+    g = kp.ProvenanceGraph()
+    ships = [
+        g.ship(g.produce(country=c, carats=1, on="2020-01-01"), to="AE", on="2020-02-01")
+        for c in codes
+    ]
+    hub = g.mix(ships, on="2020-03-01")
+    big = g.produce(country="BW", carats=60, on="2020-01-01")
+    big = g.ship(g.ship(big, to="ZA", on="2020-02-01"), to="AE", on="2020-03-01")
+    g.ship(hub, to="IN", on="2020-04-01")
+    g.split(big, [1.0] * 60, on="2020-04-01")
+    whole = dense(origin_shares(g, sparse=True).values)
+    calls = []
+    real = kp.provenance._shares._as_csr
+    monkeypatch.setattr(
+        "kpmodel.provenance._shares._as_csr", lambda b, t: calls.append(len(b)) or real(b, t)
+    )
+    monkeypatch.setattr("kpmodel.provenance._shares.SCRATCH_BYTES", 8 * 13 * 7)  # 7 rows
+    chunked = dense(origin_shares(g, sparse=True).values)
+    np.testing.assert_array_equal(chunked, whole)
+    assert max(calls) == 7  # the level's 61 rows, 7 at a time
+    assert sum(calls) >= 61

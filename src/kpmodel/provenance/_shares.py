@@ -8,7 +8,7 @@ import itertools
 import mmap
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, cast
 
@@ -22,7 +22,7 @@ from kpmodel import _limits
 from kpmodel._boundary import guarded, is_hashable
 from kpmodel._display import View
 from kpmodel._progress import progress_bar
-from kpmodel.errors import InvalidArgumentError
+from kpmodel.errors import InvalidArgumentError, SizeLimitError
 from kpmodel.provenance._graph import KIND_CODE, FloatArray, IntArray, Kind, ProvenanceGraph
 
 # The in-place CSR x dense kernel that scipy uses for `csr @ ndarray`; see _accumulate.
@@ -92,6 +92,10 @@ class _Taint:
         return "taint"
 
 
+#: The relative margin by which a share below a `de_minimis` threshold still reaches it.
+TOLERANCE = 1e-12
+
+
 @attrs.frozen
 class _DeMinimis:
     """De minimis: drop shares below `threshold` and renormalise (see `de_minimis`).
@@ -105,7 +109,10 @@ class _DeMinimis:
     threshold: float
 
     def __call__(self, mixed: FloatArray) -> FloatArray:
-        kept = np.where(mixed >= self.threshold, mixed, 0.0)
+        # A share that reaches the threshold in exact arithmetic can land an ulp below it,
+        # depending on the order its inputs were summed in (a full call and `lots=` sum
+        # them in different orders): within TOLERANCE of the threshold counts as reaching it.
+        kept = np.where(mixed >= self.threshold * (1 - TOLERANCE), mixed, 0.0)
         # A lot whose every share is below the threshold keeps its largest one.
         empty = ~kept.any(axis=1)
         if empty.any():
@@ -132,7 +139,9 @@ def de_minimis(threshold: float) -> MixingRule:
     """Return the rule that disregards origins below `threshold` of a lot, at every mixing.
 
     Shares below `threshold` are dropped and the rest renormalised to sum to 1, each time
-    lots are formed (so an origin diluted below the threshold is gone for good).
+    lots are formed (so an origin diluted below the threshold is gone for good). A share
+    within a relative 1e-12 below the threshold counts as reaching it: 10.4 ct of 104 ct is
+    10 % however the carats were summed.
 
     Examples
     --------
@@ -433,6 +442,13 @@ def _apply_rule(rule: MixingRule, shares: FloatArray, rows: slice | IntArray) ->
     mixed = shares[rows]
     try:
         returned = np.asarray(rule(mixed.copy()))
+    except MemoryError as exc:  # not the rule's fault: the machine's
+        msg = (
+            f"the mixing rule {rule!r} ran out of memory on {mixed.shape[0]:,} lots x "
+            f"{mixed.shape[1]:,} origins of shares; ask for fewer lots (lots=[...]) or a "
+            "coarser origin (by='country'), or free memory"
+        )
+        raise SizeLimitError(msg) from exc
     except Exception as exc:  # the user's code: whatever it raises, say where it came from
         msg = f"the mixing rule {rule!r} failed on an array of shares: {type(exc).__name__}: {exc}"
         raise InvalidArgumentError(msg) from exc
@@ -799,8 +815,20 @@ def forward_work(system: _System, support: IntArray) -> int:
     return int(held[system.indices].sum())
 
 
-def estimate_bytes(system: _System, support: IntArray, layout: Layout) -> tuple[int, int]:
-    """Return (bytes needed at most, entries of sparse levels) from the supports."""
+def estimate_bytes(
+    system: _System,
+    support: IntArray,
+    layout: Layout,
+    copies: int = 1,
+    scratch: int = 2**26,
+) -> tuple[int, int, int]:
+    """Return (bytes needed at most, entries of sparse levels, bytes of the levels stored).
+
+    The store, the system, the supports and the scratch of levels solved through dense
+    chunks (`copies` arrays of a chunk of at most `scratch` bytes at once: 1 under mass
+    balance, 3 under a rule, which is given a copy and returns an array); not the result,
+    when it is not the store.
+    """
     k, m = system.k, system.positions.size
     entry = system.indices.itemsize + 8
     # Each level as `is_dense_level` decides, all levels at once (deep graphs have many).
@@ -811,10 +839,23 @@ def estimate_bytes(system: _System, support: IntArray, layout: Layout) -> tuple[
     sparse_entries = int(held[~dense].sum())
     need = int(rows[dense].sum()) * k * 8 + sparse_entries * entry
     matrix = system.indices.nbytes + system.data.nbytes + system.indptr.nbytes
-    # The stored levels, the support counts, the system itself, and the result when it is
-    # assembled from the store (with a layout of the result's own, the store is the result).
-    result = min(int(support.sum()) * entry, m * k * 8) if layout == "adaptive" else 0
-    return need + 2 * matrix + 8 * m + result, sparse_entries
+    widest = int(rows.max(initial=0))
+    chunk = min(widest, scratch_rows(k, scratch)) * k * 8
+    return (
+        need + 2 * matrix + 8 * m + (0 if layout == "dense" else copies * chunk),
+        sparse_entries,
+        need,
+    )
+
+
+def result_bytes(rows: int, k: int, entries: int, sparse: bool | None, index_size: int) -> int:
+    """Return the bytes of a result of `rows` x `k` shares holding `entries` (at most) that
+    are not zero, dense or sparse as `sparse` asks (None: as `origin_shares` decides).
+    """
+    as_sparse = entries * (8 + index_size) + 8 * (rows + 1)
+    if sparse is None:
+        sparse = _is_sparse_result(rows, k, entries)
+    return as_sparse if sparse else rows * k * 8
 
 
 class _Store:
@@ -825,10 +866,20 @@ class _Store:
     """
 
     def __init__(
-        self, k: int, m: int, index_type: Any, capacity: int = 0, layout: Layout = "adaptive"
+        self,
+        k: int,
+        m: int,
+        index_type: Any,
+        capacity: int = 0,
+        layout: Layout = "adaptive",
+        scratch: int = 2**26,
     ) -> None:
         self.k, self.m = k, m
         self.layout = layout
+        # Levels solved through dense rows x origins arrays outside the store (a level that
+        # draws on dense rows but is stored sparse, or any level under a rule other than
+        # mass balance) are solved in chunks of rows of at most this many bytes.
+        self.scratch = scratch
         self.dense: FloatArray | None = None
         self.is_dense = np.zeros(k + m, bool)
         self.ptr = np.zeros(k + m + 1, index_type)
@@ -1114,6 +1165,7 @@ def solve(
     capacity: int = 0,
     guard: Callable[[int], None] | None = None,
     layout: Layout = "adaptive",
+    scratch: int = 2**26,
 ) -> _Store:
     """Solve the system level block by level block, storing each level dense or sparse.
 
@@ -1127,18 +1179,18 @@ def solve(
     ``"sparse"`` every level is stored sparse.
     """
     k, m = system.k, system.positions.size
-    store = _Store(k, m, system.indices.dtype, capacity, layout)
+    store = _Store(k, m, system.indices.dtype, capacity, layout, scratch)
     workers = min(os.cpu_count() or 1, 4) if m >= 2 * _ROWS_PER_THREAD else 1
     with ThreadPoolExecutor(workers) if workers > 1 else contextlib.nullcontext() as pool:
         if layout == "dense":
+            # A dense result is solved dense from the start: products of the few origins
+            # of early levels cost less than moving their rows in at the end.
             _solve_all_dense(system, store, rule, bar, guard, pool)
             return store
         for a, b in itertools.pairwise(system.bounds):
             ptr, cols, vals = _block(system, a, b)
             on_dense = store.is_dense[cols]
-            if layout == "dense" or on_dense.any():
-                # A dense result is solved dense from the start: products of the few
-                # origins of early levels cost less than moving their rows in at the end.
+            if on_dense.any():
                 keep_dense = is_dense_level(support[a:b], k, layout)
                 _solve_on_dense(store, a, (ptr, cols, vals), on_dense, keep_dense, rule, pool)
             else:
@@ -1193,6 +1245,30 @@ def _solve_all_dense(
             bar.update(b - a)
 
 
+#: The most bytes of a chunk of scratch (see `_Store`): dense rows x origins solved outside
+#: the store.
+SCRATCH_BYTES = 2**26
+
+
+def scratch_rows(k: int, scratch: int) -> int:
+    """Return how many rows of `k` origins `scratch` bytes hold (at least one)."""
+    return max(1, scratch // (8 * k))
+
+
+def _chunks(rows: int, store: _Store) -> Iterator[tuple[int, int]]:
+    """Yield (start, stop) row ranges that fit in the store's `scratch` bytes."""
+    step = scratch_rows(store.k, store.scratch)
+    for start in range(0, rows, step):
+        yield start, min(rows, start + step)
+
+
+def _rows_of(block: _Block, start: int, stop: int) -> _Block:
+    """Return the CSR rows start..stop-1 of `block`."""
+    ptr, cols, vals = block
+    lo, hi = int(ptr[start]), int(ptr[stop])
+    return ptr[start : stop + 1] - lo, cols[lo:hi], vals[lo:hi]
+
+
 def _solve_on_sparse(
     store: _Store,
     a: int,
@@ -1201,27 +1277,45 @@ def _solve_on_sparse(
     rule: MixingRule | None,
     pool: ThreadPoolExecutor | None,
 ) -> None:
-    """Solve a level whose inputs are all sparse rows; store it by its measured density."""
+    """Solve a level whose inputs are all sparse rows; store it by its measured density.
+
+    Under a rule, the rule sees the rows a chunk at a time (rules treat rows on their own),
+    and each chunk is stored by its density after the rule.
+    """
     k = store.k
     rows = block[0].size - 1
     # Under mass balance every stored row holds at most its support's origins (by
     # induction over the levels: a product's entries are among its inputs' origins), so
     # the supports bound the product; a rule may add entries, so then they are counted.
     most = support if rule is None else None
-    cp, cj, cx = store.product(*block, upto=k + a, into_store=True, most=most, pool=pool)
-    limit = dense_at(store.layout) * rows * k
-    if rule is None and cj.size <= limit:
-        store.append_sparse(a, cp, cj, cx, in_place=True)
+    into_store = rule is None
+    cp, cj, cx = store.product(*block, upto=k + a, into_store=into_store, most=most, pool=pool)
+    if rule is None:
+        if cj.size <= dense_at(store.layout) * rows * k:
+            store.append_sparse(a, cp, cj, cx, in_place=True)
+        else:
+            solved = store.dense_array()[a : a + rows]
+            solved[np.repeat(np.arange(rows), np.diff(cp)), cj] = cx
+            store.mark_dense(a, a + rows)
         return
-    solved = np.zeros((rows, k)) if rule is not None else store.dense_array()[a : a + rows]
-    solved[np.repeat(np.arange(rows), np.diff(cp)), cj] = cx
-    if rule is not None:
-        _apply_rule(rule, solved, slice(None))
-        if np.count_nonzero(solved) <= limit:
-            store.append_sparse(a, *_as_csr(solved, cp.dtype))
-            return
+    for start, stop in _chunks(rows, store):
+        chunk = np.zeros((stop - start, k))
+        lo, hi = int(cp[start]), int(cp[stop])
+        chunk[np.repeat(np.arange(stop - start), np.diff(cp[start : stop + 1])), cj[lo:hi]] = cx[
+            lo:hi
+        ]
+        _apply_rule(rule, chunk, slice(None))
+        _store_rows(store, a + start, chunk, cp.dtype)
+
+
+def _store_rows(store: _Store, a: int, solved: FloatArray, index_type: Any) -> None:
+    """Store rows solved dense from row `a` on: dense, or sparse if their density says so."""
+    rows, k = solved.shape
+    if np.count_nonzero(solved) <= dense_at(store.layout) * rows * k:
+        store.append_sparse(a, *_as_csr(solved, index_type))
+    else:
         store.dense_array()[a : a + rows] = solved
-    store.mark_dense(a, a + rows)
+        store.mark_dense(a, a + rows)
 
 
 def _solve_on_dense(
@@ -1233,10 +1327,35 @@ def _solve_on_dense(
     rule: MixingRule | None,
     pool: ThreadPoolExecutor | None,
 ) -> None:
-    """Solve a level as dense rows; store them dense, or as sparse rows if not `keep_dense`."""
+    """Solve a level as dense rows; store them dense, or as sparse rows if not `keep_dense`
+    (then a chunk of rows at a time, through scratch arrays of the store's `scratch` bytes).
+    """
+    rows = block[0].size - 1
+    if keep_dense:
+        solved = store.dense_array()[a : a + rows]
+        _dense_rows(store, a, block, on_dense, solved, rule, pool)
+        store.mark_dense(a, a + rows)
+        return
+    for start, stop in _chunks(rows, store):
+        part = _rows_of(block, start, stop)
+        first, last = int(block[0][start]), int(block[0][stop])
+        solved = np.zeros((stop - start, store.k))
+        _dense_rows(store, a, part, on_dense[first:last], solved, rule, pool)
+        store.append_sparse(a + start, *_as_csr(solved, block[0].dtype))
+
+
+def _dense_rows(
+    store: _Store,
+    a: int,
+    block: _Block,
+    on_dense: npt.NDArray[np.bool_],
+    solved: FloatArray,
+    rule: MixingRule | None,
+    pool: ThreadPoolExecutor | None,
+) -> None:
+    """Solve `block`'s rows (of the level starting at row `a`) into the dense `solved`."""
     k = store.k
     rows = block[0].size - 1
-    solved = store.dense_array()[a : a + rows] if keep_dense else np.zeros((rows, k))
     # Deep, narrow graphs solve many small levels: skip the selections they do not need.
     all_dense = bool(on_dense.all())
     if not all_dense:
@@ -1246,10 +1365,6 @@ def _solve_on_dense(
     _matvecs(dp, dj - k, dx, store.dense_array(), solved, pool)
     if rule is not None:
         _apply_rule(rule, solved, slice(None))
-    if keep_dense:
-        store.mark_dense(a, a + rows)
-    else:
-        store.append_sparse(a, *_as_csr(solved, block[0].dtype))
 
 
 #: With `lots=` and mass balance, the shares are found backwards from the lots asked for
@@ -1334,14 +1449,27 @@ DENSE_LIMIT = 2**28
 
 
 def _wanted(graph: ProvenanceGraph, lots: Iterable[Any]) -> tuple[pd.Index[Any], IntArray]:
-    """Return the requested lot ids and their positions; every unknown id is an error."""
-    if isinstance(lots, str | bytes) or not isinstance(lots, Iterable):
-        msg = f"lots must be a list of lot ids of the graph; got {lots!r}."
+    """Return the requested lot ids and their positions; every unknown id is an error.
+
+    Arrays, Series and Indexes of integers are read as they are (no Python object per
+    id). An id matches a lot only if it is of the lot id's kind (an int for an int id,
+    text for a text id): 10.0, True or Decimal(10) equal 10 but are not lot 10.
+    """
+    if (
+        isinstance(lots, str | bytes | pd.DataFrame)
+        or not isinstance(lots, Iterable)
+        or (isinstance(lots, np.ndarray) and lots.ndim != 1)
+    ):
+        hint = " (a table: pass one of its columns)" if isinstance(lots, pd.DataFrame) else ""
+        msg = f"lots must be a list of lot ids of the graph{hint}; got {_short(lots)}."
         raise InvalidArgumentError(msg)
-    items = list(lots)
-    wanted = pd.Index(items, tupleize_cols=False)
-    if wanted.dtype == object:
-        unhashable = [v for v in items if not is_hashable(v)]
+    items: list[Any] | None = None
+    if isinstance(lots, np.ndarray | pd.Index | pd.Series) and lots.dtype.kind in "iu":
+        wanted = pd.Index(np.asarray(lots))
+    else:
+        items = list(lots)
+        wanted = pd.Index(items, tupleize_cols=False)
+        unhashable = [v for v in items if not is_hashable(v)] if wanted.dtype == object else []
         if unhashable:
             shown = ", ".join(repr(v) for v in unhashable[:3])
             msg = f"lots: lot ids are single values such as ints or text; got {shown}."
@@ -1352,19 +1480,18 @@ def _wanted(graph: ProvenanceGraph, lots: Iterable[Any]) -> tuple[pd.Index[Any],
         else:
             # The objects asked for, not numpy's view of them (dates would read as ints).
             positions = np.array(
-                [
-                    int(v)
-                    if isinstance(v, int | np.integer)
-                    and not isinstance(v, bool)
-                    and 0 <= v < len(graph)
-                    else -1
-                    for v in items
-                ],
+                [v if _id_kind(v) is int and 0 <= v < len(graph) else -1 for v in wanted],
                 dtype=np.int64,
             )
         positions = np.where((positions >= 0) & (positions < len(graph)), positions, -1)
     else:
         positions = graph._ids.get_indexer(wanted).astype(np.int64)
+        if items is not None or graph._ids.dtype.kind not in "iu":
+            # Hashing matched equal values; a lot is only asked for by an id of its kind.
+            ids = graph._ids
+            for i, (value, at) in enumerate(zip(wanted, positions.tolist(), strict=True)):
+                if at >= 0 and _id_kind(value) is not _id_kind(ids[at]):
+                    positions[i] = -1
     missing = wanted[positions < 0]
     if len(missing):
         shown = ", ".join(repr(v) for v in missing[:10].tolist())
@@ -1375,6 +1502,29 @@ def _wanted(graph: ProvenanceGraph, lots: Iterable[Any]) -> tuple[pd.Index[Any],
         )
         raise InvalidArgumentError(msg)
     return wanted, positions
+
+
+def _length(lots: object) -> int | None:
+    """Return how many ids `lots` holds, when it says so without being read (else None)."""
+    if not isinstance(lots, Sized):
+        return None
+    try:
+        return len(lots)
+    except TypeError:  # a 0-d array
+        return None
+
+
+def _id_kind(value: Any) -> type:
+    """Return int for an integer (numpy's included, bool not), str for text, else the type."""
+    if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
+        return int
+    return str if isinstance(value, str) else type(value)
+
+
+def _short(value: Any) -> str:
+    """Return a short repr of `value` for a message (tables and arrays can be huge)."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _bar(progress: bool | None, total: int, desc: str) -> Any:
@@ -1393,7 +1543,7 @@ def origin_shares(
     mixing: MixingRule | str = proportional,
     lots: Iterable[Any] | None = None,
     sparse: bool | None = None,
-    max_memory: int | None = None,
+    max_memory: int | float | str | None = None,
     progress: bool | None = None,
 ) -> OriginShares:
     r"""Return the share of every lot's carats (or of the `lots` asked for) from each origin.
@@ -1420,10 +1570,11 @@ def origin_shares(
         Return a ``scipy.sparse.csr_array`` (True) or a dense array (False). By default,
         dense when the result is small (under 64 MiB), or when it fits in `DENSE_LIMIT`
         entries and at least a third of them are non-zero; sparse otherwise.
-    max_memory : int, optional
-        The most bytes the computation may need, by an estimate made before it starts;
-        a larger estimate is refused with a `kpmodel.errors.SizeLimitError` that says
-        what to do. Default: 60% of the machine's memory.
+    max_memory : int or str, optional
+        The most bytes the computation may need (or a size such as ``"8 GiB"``; ``"none"``
+        for no limit), by an estimate made before it starts, the result included; a
+        larger estimate is refused with a `kpmodel.errors.SizeLimitError` that says what
+        to do. Default: ``KPMODEL_MAX_MEMORY``, else 60% of the machine's memory.
     progress : bool, optional
         Show a progress bar (``tqdm.auto``) over the lots solved. By
         default only in a notebook or on a terminal, once the work has lasted a second.
@@ -1487,16 +1638,22 @@ def origin_shares(
     if sparse is not None and not isinstance(cast(Any, sparse), bool):
         msg = f"sparse must be True, False or None; got {sparse!r}."
         raise InvalidArgumentError(msg)
-    if max_memory is None:
-        max_memory = default_max_memory()
-    elif isinstance(max_memory, bool) or not isinstance(max_memory, int) or max_memory <= 0:
-        msg = f"max_memory must be a positive number of bytes (int); got {max_memory!r}."
-        raise InvalidArgumentError(msg)
+    max_memory = _limits.resolve_limit(max_memory) or sys.maxsize
     code, labels = origin_labels(graph, by)
     k = len(labels) + 1
     if lots is None:
         ids, wanted = graph.lots, None
     else:
+        count = _length(lots)
+        if count is not None:
+            # Each lot asked for costs its id, its position and a result row at the least:
+            # a huge request is refused before its ids are read.
+            _limits.check_memory(
+                32 * count,
+                what=f"origin_shares of {count:,} lots asked for",
+                change="ask for fewer lots",
+                limit=max_memory,
+            )
         ids, wanted = _wanted(graph, lots)
     system = _system(graph, code, k, wanted)
     # A few lots under mass balance are solved backwards, which needs no supports: the
@@ -1533,9 +1690,18 @@ def origin_shares(
         if in_order and layout == "adaptive":
             predicted = _is_sparse_result(len(ids), k, int(support.sum()))
             layout = "sparse" if (predicted if sparse is None else sparse) else "dense"
-        need, sparse_entries = estimate_bytes(system, support, layout)
-        if small and not in_order:
-            need += len(ids) * k * 8  # the result, put in the lots' order from the store
+        # Chunks of scratch within a sixteenth of the budget.
+        scratch = min(SCRATCH_BYTES, max_memory // 16)
+        need, sparse_entries, stored = estimate_bytes(
+            system, support, layout, 1 if rule is proportional else 3, scratch
+        )
+        if not in_order:  # the result is not the store: its rows are gathered from it
+            held = (
+                support
+                if wanted is None
+                else support[processing_rows(len(graph), system.positions)[wanted]]
+            )
+            need += result_bytes(len(ids), k, int(held.sum()), sparse, system.indices.itemsize)
     task = f"origin_shares(by={by!r}) over {system.positions.size:,} lots x {k} origins"
     _limits.check_memory(
         need,
@@ -1562,7 +1728,8 @@ def origin_shares(
             mixing=repr(rule),
         )
     capacity = min(sparse_entries, max_memory // (2 * (8 + system.indices.itemsize)))
-    overhead = 2 * (system.indices.nbytes + system.data.nbytes) + 8 * system.positions.size
+    # What the estimate holds beside the stored levels (the system, scratch, the result).
+    overhead = need - stored
 
     def guard(stored: int) -> None:
         _limits.check_memory(
@@ -1579,7 +1746,14 @@ def origin_shares(
         # Under mass balance the store holds what the supports estimated; other rules are
         # measured level by level.
         store = solve(
-            system, support, ruled, bar, capacity, guard if ruled is not None else None, layout
+            system,
+            support,
+            ruled,
+            bar,
+            capacity,
+            guard if ruled is not None else None,
+            layout,
+            scratch,
         )
     finally:
         if bar is not None:
