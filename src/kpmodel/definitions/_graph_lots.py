@@ -187,6 +187,7 @@ class _Frames:
         self._items: LotIds | None = None
         self._unknown: FloatArray | None = None
         self._weights: sp.csr_array | None = None
+        self.moves: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None = None
         #: A table's memory reused by the propagations of one computation.
         self.scratch: FloatArray | None = None
 
@@ -312,11 +313,33 @@ def graph_verdicts(
     events = {name_of(d): judged_event(d) for d in definitions}
     if on is not None:
         events = dict.fromkeys(events, "production")
-    frames = _Frames(lots.graph) if lots.graph is not None else None
-    parts = [
-        _event_verdicts(group, lots, on, event, frames)
+    graph = lots.graph
+    assert graph is not None  # only called for lots built from a graph
+    frames = _Frames(graph)
+    groups = [
+        (event, group)
         for event in EVENTS
         if (group := [d for d in definitions if events[name_of(d)] == event])
+    ]
+    evidence = situation_list(lots.situations)
+    carried = {
+        event: _carried_places(_production(graph, lots.by, frames)[1], group, evidence)
+        for event, group in groups
+        if event != "production"
+    }
+    # One check for everything asked, before any table (or the shipments' arrivals) is made.
+    check_memory(
+        _compare_need(graph, lots, groups, carried, frames),
+        what=f"judging {_count_text(len(lots.shares), 'lot')} under {_asked_text(groups)}",
+        change=(
+            "compare fewer definitions at a time (each table spans every lot of the graph, "
+            "so judging fewer lots saves little)"
+        ),
+        keyword=False,
+    )
+    parts = [
+        _event_verdicts(group, lots, on, event, frames, carried.get(event))
+        for event, group in groups
     ]
     if len(parts) == 1:
         return parts[0]
@@ -327,14 +350,105 @@ def graph_verdicts(
     return LotVerdicts(items, names, chosen), LotAmounts(items, names, chosen)
 
 
+def _asked_text(groups: list[tuple[str, list[Any]]]) -> str:
+    """Return the definitions asked for, in all and by the event they judge, as text.
+
+    Such as ``'10 definitions (9 judging production: KPCS_2003, ...; 1 judging import:
+    G7_RUSSIA_ORIGIN_2024)'``; each group names its first `MAX_LISTED` definitions.
+    """
+    parts = []
+    for event, group in groups:
+        names = [name_of(d) for d in group]
+        more = f" and {len(names) - MAX_LISTED} more" if len(names) > MAX_LISTED else ""
+        parts.append(f"{len(names)} judging {event}: {', '.join(names[:MAX_LISTED])}{more}")
+    total = sum(len(group) for _, group in groups)
+    return f"{_count_text(total, 'definition')} ({'; '.join(parts)})"
+
+
+def _carried_places(
+    table: pd.DataFrame, definitions: list[Any], evidence: list[Situation]
+) -> tuple[list[Place], list[int], list[int]]:
+    """Return the places shipments carry for `definitions`, and which of them when.
+
+    The places (of the production `table`) in a country the evidence speaks of, where some
+    definition's verdict is worth keeping on some day: elsewhere every verdict is OUT with
+    no reason (see `origin_verdict`), which no shipment needs to carry. Then the positions
+    (in the places returned) of those carried when the comparison is made, and of those
+    (OUT on every day, with reasons) carried only when the reasons are asked for.
+    """
+    worth = [p for p in table.attrs["places"] if _worth_carrying(p, definitions, evidence)]
+    now = [
+        i for i, p in enumerate(worth) if _worth_carrying(p, definitions, evidence, reasons=False)
+    ]
+    later = sorted(set(range(len(worth))) - set(now))
+    return worth, now, later
+
+
+def _widest(chunks: list[tuple[int, int]], extra: bool = True) -> int:
+    """Return the most columns one propagation of `chunks` holds (two per slot or place).
+
+    With `extra`, the first also carries two columns more.
+    """
+    return max(2 * (stop - start) + 2 * (extra and start == 0) for start, stop in chunks)
+
+
+def _arrivals_need(lots: int, moves: int, places: int, event: str, flows: int) -> float:
+    """Return the bytes `_arrivals` needs to carry `places` to `moves` shipments.
+
+    Its table (a chunk of places and two columns more, for every lot of the graph) and,
+    twice, the shipments' rows of it (read, then their entries above float noise); for
+    export, the rows of the flow weights at the shipments (at most every flow).
+    """
+    widest = _widest(_chunks(places, lots))
+    return 8.0 * widest * (lots + 2 * moves) + 12.0 * flows * (event == "export")
+
+
+def _compare_need(
+    graph: ProvenanceGraph,
+    lots: Lots,
+    groups: list[tuple[str, list[Any]]],
+    carried: dict[str, tuple[list[Place], list[int], list[int]]],
+    frames: _Frames,
+) -> float:
+    """Return the bytes comparing the `groups` of definitions (by event) needs, at most.
+
+    Per group: its propagated tables (two for export), each spanning the graph, with as
+    many slots as the definitions may have (two each: IN and UNDETERMINED), in chunks of
+    `CHUNK_BYTES`, the rows kept of them when not every lot is judged, and per lot judged
+    the flags and totals kept; each production lot's class under each definition; for
+    export and import, the shipments' arrivals (`_arrivals_need`). Once: the graph's flow
+    weights (and their copy with the shipments' rows emptied, when a group restarts
+    there). The groups run one after the other, reusing memory: their sum is an upper
+    bound, reached when each keeps its table.
+    """
+    n, flows = len(graph), graph.number_of_flows
+    count = len(lots.shares)
+    rows = 0 if lots.shares.index.equals(graph.lots) else count
+    restarts = any(event != "production" for event, _ in groups)
+    total = (24.0 + 9.0 * restarts) * flows
+    produced = len(_production(graph, lots.by, frames)[0])
+    for event, group in groups:
+        tables = 2 if event == "export" else 1
+        slots = 2 * len(group)
+        widest = _widest(_chunks(slots, tables * n))
+        total += (tables * n + rows) * widest * 8.0 + count * (8.0 * 3 + slots)
+        total += produced * (6.0 * len(group) + 32.0)
+        if event != "production":
+            moves = len(_moves(graph, frames)[0])
+            total += _arrivals_need(n, moves, len(carried[event][1]), event, flows)
+    return total
+
+
 def _moves(
     graph: ProvenanceGraph, frames: _Frames | None = None
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """Return the positions of shipment lots (shipped or smuggled) and their days (NaT)."""
     frames = frames or _Frames(graph)
-    kinds = frames.column("kind")
-    rows = np.flatnonzero(np.asarray(kinds == "ship") | np.asarray(kinds == "smuggle"))
-    return rows, np.asarray(frames.column("on"))[rows]
+    if frames.moves is None:
+        kinds = frames.column("kind")
+        rows = np.flatnonzero(np.asarray(kinds == "ship") | np.asarray(kinds == "smuggle"))
+        frames.moves = rows, np.asarray(frames.column("on"))[rows]
+    return frames.moves
 
 
 def _arrivals(
@@ -405,7 +519,13 @@ def _event_verdicts(
     on: dt.date | Period | None,
     event: str,
     frames: _Frames | None = None,
+    carried: tuple[list[Place], list[int], list[int]] | None = None,
 ) -> tuple[LotVerdicts, LotAmounts]:
+    """Judge `lots` under `definitions`, which all judge `event` (see `graph_verdicts`).
+
+    `carried` gives the places shipments carry (`_carried_places`), when already found.
+    The caller has checked the memory this needs (`_compare_need`).
+    """
     graph = lots.graph
     assert graph is not None  # only called for lots built from a graph
     frames = frames or _Frames(graph)
@@ -533,17 +653,9 @@ def _event_verdicts(
     if event != "production":
         reset = np.zeros(n, dtype=bool)
         reset[moves] = True
-        # Only places in a country the evidence speaks of, and where some definition's
-        # verdict is worth keeping on some day: elsewhere every verdict is OUT with no
-        # reason (see `origin_verdict`), which no shipment needs to carry. Places that are
-        # OUT on every day (with reasons) are carried only when the reasons are asked for.
-        worth = [p for p in table.attrs["places"] if _worth_carrying(p, definitions, evidence)]
-        now = [
-            i
-            for i, p in enumerate(worth)
-            if _worth_carrying(p, definitions, evidence, reasons=False)
-        ]
-        later = sorted(set(range(len(worth))) - set(now))
+        # Places that are OUT on every day (with reasons) are carried only when the
+        # reasons are asked for.
+        worth, now, later = carried or _carried_places(table, definitions, evidence)
         arrived, cells = arrive(now)
     # Kept for the amounts and reasons asked for later: in the smallest integers that fit.
     produced = produced.astype(np.int16 if len(classes) < 2**15 else np.int32)
@@ -695,6 +807,18 @@ def _event_verdicts(
         the slots' (`CHUNK_BYTES`), each in the memory of the first, so the propagated
         tables never hold every class at once.
         """
+        if later:  # the places carried for their reasons, checked before they are
+            check_memory(
+                _arrivals_need(n, len(moves), len(later), event, graph.number_of_flows)
+                + 33.0 * graph.number_of_flows,
+                what=(
+                    f"reading the verdicts of {_count_text(count, 'lot')} under {name} (carrying "
+                    f"{_count_text(len(later), 'place')} more to the shipments, for the reasons)"
+                ),
+                change="read the counts and totals instead (Comparison.summary reads no "
+                "per-lot verdicts)",
+                keyword=False,
+            )
         complete()
         d = owner[name]
         mine = sorted(
@@ -739,20 +863,6 @@ def _event_verdicts(
     # the chunks are sized by n (twice n for export's two tables); `count` (the rows kept)
     # decides only what is kept.
     chunks = _chunks(unique, tables * n)
-    widest = max(2 * (stop - start) + 2 * (start == 0) for start, stop in chunks)
-    # The propagation runs in place: its tables, the rows kept (when not every lot), and
-    # the graph's flow weights; then the shares, flags and weights kept per lot.
-    check_memory(
-        need(widest, 8.0 * 3 + unique),
-        what=(
-            f"judging {_count_text(count, 'lot')} under {_count_text(len(names), 'definition')}"
-        ),
-        change=(
-            "compare fewer definitions at a time (each table spans every lot of the graph, "
-            "so judging fewer lots saves little)"
-        ),
-        keyword=False,
-    )
     carats = _carats(graph) if selected is None else _carats(graph)[selected]
     kept = len(chunks) == 1 and 8 * count * (2 * unique + 2) <= KEPT
     totals = _Totals.of(amounts, unique, chunks, carats, keep=kept)
