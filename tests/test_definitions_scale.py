@@ -565,3 +565,67 @@ def test_reasons_read_later_are_refused_before_their_places_are_carried(monkeypa
     monkeypatch.delenv("KPMODEL_MAX_MEMORY")
     assert c.verdict(str(shipped), "G7_RUSSIA_ORIGIN_2024").outcome is d.Outcome.OUT
     assert calls[0] == "_arrivals"
+
+
+@settings(max_examples=25, deadline=None)
+@given(provenance_graphs(max_lots=20), st.sampled_from(sorted(EVENTS)))
+def test_amounts_read_later_are_propagated_a_slot_at_a_time(graph, events):
+    """The per-lot amounts read after a comparison (its table, `explain`) are propagated
+    again a slot (share and value) at a time when a chunk holds no more, never in a table
+    larger than a chunk, and are those of one table, to the bit."""
+    definitions = EVENTS[events]
+    lots = d.Lots.from_graph(graph, BOOK)
+    eager = kp.compare(definitions, lots)
+    amounts = eager.amounts
+    told = {item: eager.explain(item) for item in eager.items[:2]}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_graph_lots, "KEPT", 0)  # nothing kept: propagated again when read
+        chunked = kp.compare(definitions, lots)
+        for name in chunked.names:  # the verdicts first: their tables are not measured here
+            chunked.verdicts.verdicts_of(name)
+        peaks = _watch_tables(patch)
+        tables = 2 if events == "at export" else 1
+        chunk_bytes = 8 * max(len(graph), 1) * 2 * tables  # one slot: two columns a table
+        patch.setattr(_graph_lots, "CHUNK_BYTES", chunk_bytes)
+        pd.testing.assert_frame_equal(chunked.amounts, amounts, check_exact=True)
+        for item, text in told.items():
+            assert chunked.explain(item) == text
+    assert max(peaks, default=0) <= chunk_bytes
+
+
+def test_amounts_of_two_slots_are_read_in_two_tables(monkeypatch):
+    """A definition with carats IN and undetermined (two slots) reads its per-lot amounts
+    in two tables when a chunk holds one slot; a read above the memory limit is refused
+    with the memory it needs and what to do, before any table is made."""
+    g = _graph_of_many_places()
+    lots = d.Lots.from_graph(g, BOOK)
+    eager = kp.compare(AT_EXPORT, lots)
+    amounts = eager.amounts
+    monkeypatch.setattr(_graph_lots, "KEPT", 0)
+    chunked = kp.compare(AT_EXPORT, lots)
+    judged = chunked.verdicts.judged[AT_EXPORT[0].name]
+    both = [name for name, row in judged.row.items() if min(judged.slots[row]) >= 0]
+    assert both  # some definition has both slots
+    for name in chunked.names:
+        chunked.verdicts.verdicts_of(name)
+    refused = kp.compare(AT_EXPORT, lots)
+    for name in refused.names:
+        refused.verdicts.verdicts_of(name)
+    peaks = _watch_tables(monkeypatch)
+    monkeypatch.setattr(_graph_lots, "CHUNK_BYTES", 8 * len(g) * 2 * 2)  # one slot, export
+    pd.testing.assert_frame_equal(chunked.amounts, amounts, check_exact=True)
+    assert max(peaks) <= _graph_lots.CHUNK_BYTES
+    assert len(peaks) >= 2 * len(both) + 1  # one table a slot, and the unknown shares
+    calls = _record_calls(monkeypatch, "propagate")
+    monkeypatch.setenv("KPMODEL_MAX_MEMORY", "100")
+    with pytest.raises(kp.errors.SizeLimitError) as error:
+        refused.explain(str(g.lots[-1]))
+    message = str(error.value)
+    assert f"reading the per-lot amounts of 18 lots under {refused.names[0]} needs" in message
+    assert "read the totals instead (Comparison.summary" in message
+    with pytest.raises(kp.errors.SizeLimitError) as error:
+        _ = refused.amounts
+    message = str(error.value)
+    assert "tabulating the per-lot amounts of 18 lots under 11 definitions (198 rows)" in message
+    assert "or judge fewer lots (Lots.from_graph(..., lots=...))" in message
+    assert calls == []

@@ -763,12 +763,15 @@ def _event_verdicts(
         del second
         return result if selected is None else result[selected]
 
-    def amounts(wanted: list[int], extra: bool, reuse: bool = False) -> FloatArray:
+    def amounts(
+        wanted: list[int], extra: bool, reuse: bool | list[FloatArray | None] = False
+    ) -> FloatArray:
         """Return, per slot in `wanted`, its share and value columns (2i, 2i + 1), denoised.
 
         With `extra`, two more columns: the unknown-source share and the share with a known
         value. A slot's columns do not depend on the other slots propagated with it. With
-        `reuse`, in the memory of the last table made so.
+        `reuse`, in the memory of the last table made so (in `scratch`, or in the holder
+        of one buffer given).
         """
         entries = []
         for i, slot in enumerate(wanted):
@@ -777,9 +780,8 @@ def _event_verdicts(
             at_lots = outcome_or_none[produced[:, d]] == o
             at_cells = (owner_or_none[cell_class] == d) & (outcome_or_none[cell_class] == o)
             entries.append((2 * i, 2 * i + 1, at_lots, at_cells))
-        result = spread(
-            entries, 2 * len(wanted) + 2 * extra, extra=extra, reuse=scratch if reuse else None
-        )
+        holder = reuse if isinstance(reuse, list) else scratch if reuse else None
+        result = spread(entries, 2 * len(wanted) + 2 * extra, extra=extra, reuse=holder)
         for start in range(0, len(result), 2**20):  # a block at a time: no full-size mask
             block = result[start : start + 2**20]
             block[block < _NOISE] = 0.0
@@ -798,6 +800,45 @@ def _event_verdicts(
             + (24.0 + 9.0 * (event != "production")) * graph.number_of_flows
             + count * kept
         )
+
+    def read(name: str, wanted: list[int], extra: bool) -> list[FloatArray]:
+        """Return, per slot in `wanted`, its share and value per carat of each lot judged.
+
+        As `amounts` gives them (columns ``2i`` and ``2i + 1``), then, with `extra`, the
+        unknown-source share. The slots are propagated a chunk at a time (`CHUNK_BYTES`,
+        export counted as two tables, one slot at least), each in the memory of the
+        first, after checking the memory the largest needs, with the flow weights made
+        once for them all.
+        """
+        parts = _chunks(len(wanted), tables * n, extra=extra)
+        check_memory(
+            need(_widest(parts, extra), 8.0 * (2 * len(wanted) + extra + 8)),
+            what=f"reading the per-lot amounts of {_count_text(count, 'lot')} under {name}",
+            change=(
+                "read the totals instead (Comparison.summary reads no per-lot amounts); the "
+                "tables propagated span every lot of the graph, so judging fewer lots saves "
+                "little"
+            ),
+            keyword=False,
+        )
+        found: list[FloatArray] = []
+        unknown: list[FloatArray] = []
+        buffer: list[FloatArray | None] = [None]
+        held = flows_now[0]
+        flows_now[0] = held if held is not None else input_shares(graph)
+        try:
+            for start, stop in parts:
+                first = extra and start == 0
+                table = amounts(wanted[start:stop], extra=first, reuse=buffer)
+                # Columns copied out of the buffer the next chunk reuses (views of one).
+                taken = np.array if len(parts) > 1 else np.asarray
+                found.extend(taken(table[:, j]) for j in range(2 * (stop - start)))
+                if first:
+                    unknown.append(taken(table[:, -2]))
+                del table
+        finally:
+            flows_now[0] = held
+        return found + unknown
 
     def presence(name: str) -> tuple[list[int], Iterator[tuple[int, FloatArray]]]:
         """Return `name`'s classes, in the order met, and the lots' shares from each.
@@ -874,7 +915,7 @@ def _event_verdicts(
         totals,
         carats,
         lambda: _row_totals(lots.shares),
-        amounts,
+        read,
         presence,
     )
     items = frames.items(lots)
@@ -990,12 +1031,12 @@ def _per_chunk(lots: int, *, extra: bool = True) -> int:
     return max((int(CHUNK_BYTES // (8 * max(lots, 1))) - 2 * extra) // 2, 1)
 
 
-def _chunks(count: int, lots: int) -> list[tuple[int, int]]:
+def _chunks(count: int, lots: int, *, extra: bool = True) -> list[tuple[int, int]]:
     """Return the slots (or places) of each propagation: ``(start, stop)``, at least one.
 
-    The first carries the two extra columns, so fewer slots than the others.
+    With `extra`, the first carries the two extra columns, so fewer slots than the others.
     """
-    stop = min(count, _per_chunk(lots))
+    stop = min(count, _per_chunk(lots, extra=extra))
     chunks = [(0, stop)]
     while stop < count:
         start, stop = stop, min(count, stop + _per_chunk(lots, extra=False))
@@ -1201,11 +1242,11 @@ class _Judged:
         totals: _Totals,
         carats: FloatArray,
         total: Any,
-        amounts: Any,
+        read: Any,
         presence: Any,
     ) -> None:
         self.classes, self.slots, self.totals = classes, slots, totals
-        self.carats, self.amounts, self.presence = carats, amounts, presence
+        self.carats, self.read, self.presence = carats, read, presence
         self._row_totals, self._total = total, np.zeros(0)
         self.row = {name: d for d, name in enumerate(names)}
         self.unknown = totals.unknown
@@ -1265,24 +1306,29 @@ class _Judged:
         return self._verdicts[name]
 
     def _shares(self, name: str) -> tuple[FloatArray, ...]:
-        """Return the IN share, open share, IN value and open value per carat of each lot."""
-        wanted = [int(s) for s in self.slots[self.row[name]] if s >= 0]
+        """Return the IN share, open share, IN value and open value per carat of each lot.
+
+        From the table kept, else propagated again (`read`, a chunk of slots at a time).
+        """
+        slots = [int(s) for s in self.slots[self.row[name]]]
+        wanted = [s for s in slots if s >= 0]
         kept = self.totals.kept
-        table = kept if kept is not None else self.amounts(wanted, extra=False)
-        column = {s: 2 * s if kept is not None else 2 * i for i, s in enumerate(wanted)}
+        found: dict[int, tuple[FloatArray, FloatArray]] = {}
+        if kept is not None:
+            found = {s: (kept[:, 2 * s], kept[:, 2 * s + 1]) for s in wanted}
+        elif wanted:
+            got = self.read(name, wanted, False)
+            found = {s: (got[2 * i], got[2 * i + 1]) for i, s in enumerate(wanted)}
         zero = np.zeros(len(self.carats))
-        parts = []
-        for slot in self.slots[self.row[name]].tolist():
-            parts.append(table[:, column[slot]] if slot >= 0 else zero)
-            parts.append(table[:, column[slot] + 1] if slot >= 0 else zero)
-        return parts[0], parts[2], parts[1], parts[3]
+        (in_share, in_vpc), (open_share, open_vpc) = (found.get(s, (zero, zero)) for s in slots)
+        return in_share, open_share, in_vpc, open_vpc
 
     def columns(self, name: str) -> dict[str, FloatArray]:
         """Return the per-lot amounts under `name` (the `LotAmounts.COLUMNS`)."""
         if name not in self._columns:
             carats = self.carats
             in_share, open_part, in_vpc, open_vpc = self._shares(name)
-            open_share = open_part + self.unknown_share()
+            open_share = open_part + self.unknown_share(name)
             in_value = in_vpc * carats
             open_value = open_vpc * carats
             value_known = self.totals.value_known
@@ -1297,12 +1343,17 @@ class _Judged:
             }
         return self._columns[name]
 
-    def unknown_share(self) -> FloatArray:
-        """Return each lot's share of carats of unknown source (propagated when first read)."""
+    def unknown_share(self, name: str) -> FloatArray:
+        """Return each lot's share of carats of unknown source (propagated when first read).
+
+        `name` is the definition whose amounts are read (for a refusal's message).
+        """
         if self._unknown_share is None:
             kept = self.totals.kept
-            table = kept if kept is not None else self.amounts([], extra=True)
-            self._unknown_share = np.ascontiguousarray(table[:, -2])
+            if kept is not None:
+                self._unknown_share = np.ascontiguousarray(kept[:, -2])
+            else:
+                self._unknown_share = np.array(self.read(name, [], True)[-1])  # not a view
         return self._unknown_share
 
     def total(self) -> FloatArray:
@@ -1496,8 +1547,26 @@ class LotAmounts:
         self._frame: pd.DataFrame | None = None
 
     def frame(self) -> pd.DataFrame:
-        """Return the tidy table: item, definition, then the amounts (built once)."""
+        """Return the tidy table: item, definition, then the amounts (built once).
+
+        The memory the table needs is checked first: per lot and definition, its row
+        (seven amounts and two references) made twice (per definition, then joined), and
+        the amounts kept per definition; per lot, its id as text.
+        """
         if self._frame is None:
+            rows = len(self.items) * len(self.names)
+            check_memory(
+                rows * (7 * 8.0 + 2 * (7 * 8.0 + 16.0)) + len(self.items) * 64.0,
+                what=(
+                    f"tabulating the per-lot amounts of {_count_text(len(self.items), 'lot')} "
+                    f"under {_count_text(len(self.names), 'definition')} ({rows:,} rows)"
+                ),
+                change=(
+                    "read the totals instead (Comparison.summary needs no table), or judge "
+                    "fewer lots (Lots.from_graph(..., lots=...)) or compare fewer definitions"
+                ),
+                keyword=False,
+            )
             frames = [
                 pd.DataFrame(
                     {
