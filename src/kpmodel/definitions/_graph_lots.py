@@ -1329,17 +1329,19 @@ class _Judged:
             carats = self.carats
             in_share, open_part, in_vpc, open_vpc = self._shares(name)
             open_share = open_part + self.unknown_share(name)
-            in_value = in_vpc * carats
-            open_value = open_vpc * carats
-            value_known = self.totals.value_known
+            # A value is not known only where some of the carats are (zero carats of
+            # anything are worth 0 USD), as `totals_of` counts them.
+            unvalued, some = ~self.totals.value_known, self.carats > 0
             self._columns[name] = {
                 "in_share": np.array(in_share),
                 "undetermined_share": open_share,
                 "out_share": np.clip(self.total() - in_share - open_share, 0.0, None),
                 "in_carats": in_share * carats,
                 "undetermined_carats": open_share * carats,
-                "in_value_usd": np.where(value_known, in_value, np.nan),
-                "undetermined_value_usd": np.where(value_known, open_value, np.nan),
+                "in_value_usd": _value_column(in_vpc * carats, (in_share > 0) & some, unvalued),
+                "undetermined_value_usd": _value_column(
+                    open_vpc * carats, (open_share > 0) & some, unvalued
+                ),
             }
         return self._columns[name]
 
@@ -1375,11 +1377,17 @@ class _Judged:
         held_open = totals.unknown
         if open_slot >= 0:
             held_open = totals.positive[open_slot] | held_open
+        # Lots of no carats hold nothing: their value is 0 USD, known or not.
+        some = self.carats > 0
         in_value, in_unknown = _value_total(
-            totals.value[in_slot] if in_slot >= 0 else 0.0, held_in, totals.value_known
+            totals.value[in_slot] if in_slot >= 0 else 0.0,
+            held_in & some if held_in is not None else None,
+            totals.value_known,
         )
         open_value, open_unknown = _value_total(
-            totals.value[open_slot] if open_slot >= 0 else 0.0, held_open, totals.value_known
+            totals.value[open_slot] if open_slot >= 0 else 0.0,
+            held_open & some,
+            totals.value_known,
         )
         return {
             "in_carats": totals.carats[in_slot] if in_slot >= 0 else 0.0,
@@ -1390,6 +1398,23 @@ class _Judged:
             "in_value_unknown_lots": in_unknown,
             "undetermined_value_unknown_lots": open_unknown,
         }
+
+
+def _value_column(
+    value: FloatArray,
+    held: np.ndarray[Any, np.dtype[np.bool_]],
+    unvalued: np.ndarray[Any, np.dtype[np.bool_]],
+) -> FloatArray:
+    """Return the value of some carats per lot: NaN only where it is not known.
+
+    `value` is their known value per lot, `held` flags the lots holding some of them
+    (a share above 0 of carats above 0), `unvalued` the lots whose value is not known.
+    A lot of unknown value holding none of the carats holds 0 USD of them (as its value
+    totals count), not NaN: zero carats of anything are worth nothing.
+    """
+    column: FloatArray = np.where(unvalued, 0.0, value)
+    column[held & unvalued] = np.nan
+    return column
 
 
 def _value_total(
