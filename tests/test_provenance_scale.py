@@ -579,3 +579,32 @@ def test_an_audit_against_a_register_needs_the_dates_of_shipments():
     with pytest.raises(InvalidArgumentError, match=r"no date \(lot_id 1\).*register=None"):
         kp.provenance.audit(g, register=kp.participants.Register.default())
     assert kp.provenance.audit(g, register=None) == []
+
+
+@given(
+    provenance_graphs(max_lots=30),
+    st.sampled_from([None, DatedRegister()]),
+    st.integers(1, 4),
+    st.data(),
+)
+def test_paths_read_after_the_graph_grew_are_those_of_the_audit(graph, register, limit, data):
+    """A finding's paths, read after the graph has grown, are those read right after the
+    audit (they once raised a raw IndexError: the search walked the grown graph's levels)."""
+    read_at_once = kp.provenance.audit(graph, register=register, limit=limit)
+    expected = [tuple(finding.paths) for finding in read_at_once]
+    read_later = kp.provenance.audit(graph, register=register, limit=limit)
+    day = "2030-01-01"
+    for _ in range(data.draw(st.integers(1, 6))):
+        open_lots = [lot for lot in graph.lots if graph.remaining(lot) > 1e-6]
+        step = data.draw(st.sampled_from(["produce", "smuggle", "mix"]))
+        if step == "produce" or not open_lots:
+            graph.produce(country="CF", carats=5, on=day, zone="Bria")
+            continue
+        lot = data.draw(st.sampled_from(open_lots))
+        if step == "smuggle":
+            graph.smuggle(lot, to="CM", on=day)
+        else:
+            here = graph.location(lot)
+            mates = sorted({o for o in open_lots if graph.location(o) == here} | {lot}, key=str)
+            graph.mix(mates, on=day)
+    assert [tuple(finding.paths) for finding in read_later] == expected

@@ -220,10 +220,16 @@ MAX_EXPANDED = 100_000
 
 
 class _Flows:
-    """The flows into each lot (CSR by receiving lot), shared by the paths of an audit."""
+    """The flows into each lot (CSR by receiving lot), shared by the paths of an audit.
+
+    A snapshot of the graph as audited: its first `n` lots. The graph may grow after the
+    audit (lots and flows are only ever appended, so the columns read here keep their
+    values); the paths read later walk only these lots.
+    """
 
     def __init__(self, graph: ProvenanceGraph) -> None:
         self.graph = graph
+        self.n = len(graph)
         self.indptr = flow_index(graph)
         self.source = graph._flow_column("source")
         self.amount = graph._flow_column("carats")
@@ -237,8 +243,13 @@ def best_completion(flows: _Flows, entering: BoolArray, carried: BoolArray) -> F
     """
     indptr, source, amount, carats = flows.indptr, flows.source, flows.amount, flows.carats
     best = entering.astype(np.float64)
+    n = flows.n
     for block in level_blocks(flows.graph):
-        lots = np.arange(block.start, block.stop) if isinstance(block, slice) else block
+        # Lots added after the audit (positions n and above) are not part of it.
+        if isinstance(block, slice):
+            lots = np.arange(block.start, min(block.stop, n))
+        else:
+            lots = block[block < n]
         lots = lots[carried[lots] & ~entering[lots]]
         counts = indptr[lots + 1] - indptr[lots]
         lots, counts = lots[counts > 0], counts[counts > 0]
