@@ -100,6 +100,10 @@ class Finding:
     paths : sequence of Path
         The largest paths (by carats) that carry `origin` into the shipment, largest
         first (see `explain`). `audit` finds them on demand, the first time they are read.
+        The sequence `audit` attaches also has ``truncated``: True when the search for
+        the largest paths stopped after `MAX_EXPANDED` partial paths, before finding
+        `limit` of them, so that more paths exist than are listed; and ``carats``: the
+        carats the listed paths carry (the finding's `carats` when every path is listed).
     reference : str
         The KPCS text the finding rests on, with its source.
 
@@ -270,8 +274,9 @@ def top_paths(
     best: FloatArray,
     *,
     limit: int,
-) -> tuple[Path, ...]:
-    """Return the `limit` largest paths carrying carats from the lots where `entering`.
+) -> tuple[tuple[Path, ...], bool]:
+    """Return the `limit` largest paths carrying carats from the lots where `entering`,
+    and whether the search stopped on `MAX_EXPANDED` before finding them all.
 
     Best first, backwards from `lot` (an A* search): a partial path is ordered by the
     largest complete path it can still become, its weight (the fraction of `lot`'s carats
@@ -279,7 +284,9 @@ def top_paths(
     of the priority queue largest first, each after about as many steps as it has flows
     (ties go deepest first). Only inputs that carry the origin (where `carried`) are
     followed, and a path stops at the first lot where `entering`: a column that restarts
-    there ("smuggled") owes its carats to that lot alone.
+    there ("smuggled") owes its carats to that lot alone. The search stops after
+    `MAX_EXPANDED` partial paths: when it does so with fewer than `limit` paths found and
+    partial paths still queued, the second value is True (more paths exist).
     """
     graph, indptr, source, amount, carats = (
         flows.graph,
@@ -318,8 +325,10 @@ def top_paths(
                     grown,
                 )
                 heapq.heappush(queue, entry)
+    # Stopped on MAX_EXPANDED (neither the queue emptied nor `limit` paths were found).
+    truncated = bool(queue) and len(found) < limit
     # Paths whose completions tied within rounding may come out in either order.
-    return tuple(sorted(found, key=lambda path: -path.carats))
+    return tuple(sorted(found, key=lambda path: -path.carats)), truncated
 
 
 def _path(
@@ -335,20 +344,39 @@ def _path(
 
 
 class _Paths(Sequence[Path]):
-    """The largest paths of one finding, found the first time they are read."""
+    """The largest paths of one finding, found the first time they are read.
+
+    Besides the paths, `truncated` says whether the search stopped on `MAX_EXPANDED`
+    before `limit` paths (more paths exist than are listed), and `carats` how many of the
+    finding's carats the listed paths carry.
+    """
 
     def __init__(
         self, flows: _Flows, lot: int, columns: _Columns, origin: str, limit: int
     ) -> None:
         self._args = (flows, lot, columns, origin, limit)
         self._paths: tuple[Path, ...] | None = None
+        self._truncated = False
 
     def _found(self) -> tuple[Path, ...]:
         if self._paths is None:
             flows, lot, columns, origin, limit = self._args
             entering, carried, best = columns.of(origin, flows)
-            self._paths = top_paths(flows, lot, entering, carried, best, limit=limit)
+            self._paths, self._truncated = top_paths(
+                flows, lot, entering, carried, best, limit=limit
+            )
         return self._paths
+
+    @property
+    def truncated(self) -> bool:
+        """Whether the search stopped on `MAX_EXPANDED` with fewer than `limit` paths."""
+        self._found()
+        return self._truncated
+
+    @property
+    def carats(self) -> float:
+        """The carats the listed paths carry (the finding's carats when all are listed)."""
+        return float(sum(path.carats for path in self._found()))
 
     @overload
     def __getitem__(self, index: int) -> Path: ...
@@ -439,7 +467,10 @@ def audit(
         The register of participants (anything with ``participant_of``, ``status`` and
         ``may_trade``). None checks smuggled carats only.
     limit : int
-        The most paths to attach to a finding.
+        The most paths to attach to a finding. The search for them examines at most
+        `MAX_EXPANDED` (100,000) partial paths per finding; a finding whose paths it cut
+        short lists fewer than `limit` and says so (``finding.paths.truncated``, with the
+        carats they cover in ``finding.paths.carats``).
     progress : bool, optional
         Show a progress bar over the shipments (``tqdm``): by default only in a notebook or
         on a terminal, and only when the audit lasts more than a second.
