@@ -1,5 +1,6 @@
 """Origin attribution at scale: shares of chosen lots, adaptive storage, memory guard."""
 
+import datetime
 import os
 import re
 import sys
@@ -685,3 +686,109 @@ def test_opacity_refuses_in_its_own_words_and_takes_max_memory(monkeypatch):
         "AE": 0.0,
         "IN": 1.0,
     }
+
+
+_CODES = ("BW", "CF", "VE", "ZW", "EU")
+D = datetime.date
+
+
+@st.composite
+def registers(draw):
+    """Registers of a few participants with random status histories and EU memberships."""
+    from kpmodel.participants import Membership, Participant, Register, Status, StatusEvent
+
+    participants = []
+    for code in _CODES:
+        days = draw(st.lists(st.dates(D(2000, 1, 1), D(2030, 1, 1)), max_size=5, unique=True))
+        events = []
+        for on in sorted(days):
+            status = draw(st.sampled_from(list(Status)))
+            zones = draw(st.sets(st.sampled_from(["Nola", "Marange", "Orapa"]), max_size=2))
+            events.append(
+                StatusEvent(
+                    on=on,
+                    status=status,
+                    summary="",
+                    sources=(),
+                    zones=zones if status is Status.RESTRICTED else frozenset(),
+                    excluded_zones=zones if status is Status.PARTICIPANT else frozenset(),
+                )
+            )
+        members = []
+        if code == "EU":
+            for country in ("BE", "DE"):
+                start, end = sorted(draw(st.lists(st.dates(D(2000, 1, 1), D(2030, 1, 1)),
+                                                  min_size=2, max_size=2)))  # fmt: skip
+                members.append(
+                    Membership(
+                        country=country,
+                        start=draw(st.none() | st.just(start)),
+                        end=draw(st.none() | st.just(end)),
+                    )
+                )
+        kind = "union" if code == "EU" else "state"
+        participants.append(
+            Participant(code=code, name=code, kind=kind, events=events, members=members)
+        )
+    return Register(participants=participants)
+
+
+@given(
+    registers() | st.just(kp.participants.Register.default()),
+    st.lists(
+        st.tuples(st.sampled_from(["BE", "BW", "CF", "DE", "VE", "ZW", "CM"]),
+                  st.sampled_from(["", "Nola", "Marange", "Orapa"])),
+        min_size=1, max_size=8, unique=True,
+    ),
+    st.lists(st.dates(D(1999, 1, 1), D(2031, 1, 1)), min_size=1, max_size=30, unique=True),
+)  # fmt: skip
+def test_verdicts_per_status_interval_are_those_of_every_day(register, origins, days):
+    """Judging each origin once per interval between the register's changes (and once per
+    country where the zone cannot matter) gives the verdict of asking about every day."""
+    from kpmodel.provenance._audit import _problem, _verdicts
+
+    labels = [f"{country}/{zone}" if zone else country for country, zone in origins]
+    dates = sorted(days)
+    expected = {}
+    for j, (country, zone) in enumerate(origins):
+        for d, date in enumerate(dates):
+            reason = _problem(register, country, zone or None, date)
+            if reason is not None:
+                expected[j, d] = reason
+    assert _verdicts(register, labels, dates) == expected
+
+
+@given(provenance_graphs(max_lots=30, countries=("AE", "BE", "BW", "CF", "CM", "VE", "ZW")))
+def test_audit_with_the_shipped_register_agrees_with_judging_every_day(monkeypatch_module, graph):
+    """The audit's findings under the shipped register are those of asking it about every
+    origin on every shipment day."""
+    register = kp.participants.Register.default()
+    fast = kp.provenance.audit(graph, register=register)
+    with monkeypatch_module.context() as patch:
+        patch.setattr("kpmodel.provenance._audit._is_plain_register", lambda register: False)
+        slow = kp.provenance.audit(graph, register=register)
+    assert [(f.lot, f.reason, f.origin, f.share) for f in fast] == [
+        (f.lot, f.reason, f.origin, f.share) for f in slow
+    ]
+
+
+def test_the_audit_asks_the_register_per_status_interval_not_per_day(monkeypatch):
+    """Forty zones shipped on a hundred days of 2015 cost a few register questions, not
+    4,000 (14-hostile #20: 23.5 s for 500 zones on 730 days)."""
+    from kpmodel.provenance import _audit
+
+    g = kp.ProvenanceGraph()
+    mines = [g.produce(country="BW", zone=f"zone {i}", carats=10, on="2014-12-01")
+             for i in range(40)]  # fmt: skip
+    for day in range(100):
+        lot = g.split(mines[day % 40], [0.01], on="2014-12-02")[0]
+        g.ship(lot, to="AE", on=str(np.datetime64("2015-01-01") + day), certificate=f"BW-{day}")
+    asked = []
+    problem = _audit._problem
+    monkeypatch.setattr(_audit, "_problem", lambda *args: asked.append(args) or problem(*args))
+    assert kp.provenance.audit(g, register=kp.participants.Register.default()) == []
+    changes = _audit._change_dates(kp.participants.Register.default())
+    days = [D(2015, 1, 1) + datetime.timedelta(days=day) for day in range(100)]
+    intervals = len({sum(change <= day for change in changes) for day in days})
+    assert len(asked) == intervals  # one question per interval: Botswana's zones never matter
+    assert len(asked) < 10

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import datetime as dt
 import heapq
 import itertools
 from collections.abc import Iterator, Sequence
@@ -16,6 +18,7 @@ from kpmodel import _limits
 from kpmodel._boundary import guarded
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import InvalidArgumentError, SizeLimitError
+from kpmodel.participants import Register, Status
 from kpmodel.provenance._explain import Path
 from kpmodel.provenance._graph import KIND_CODE, FloatArray, IntArray, Kind, ProvenanceGraph
 from kpmodel.provenance._paperwork import _Paperwork, shipments
@@ -238,6 +241,80 @@ def _problem(register: RegisterLike, country: str, zone: str | None, on: Any) ->
     if status == "not-participant":
         return "not-participant"
     return "suspended"
+
+
+def _is_plain_register(register: object) -> bool:
+    """Whether `register` answers as `kpmodel.participants.Register` does (not a lookalike
+    or a subclass that overrides how it answers).
+    """
+    answers = ("participant_of", "status", "may_trade", "event", "_event")
+    return isinstance(register, Register) and all(
+        getattr(type(register), name) is getattr(Register, name) for name in answers
+    )
+
+
+def _change_dates(register: Register) -> list[dt.date]:
+    """Return the dates on which `register`'s answers may change, sorted.
+
+    Between two of them, who governs each country (the unions' memberships), each
+    participant's status event and so every verdict of `_problem` are the same.
+    """
+    changes: set[dt.date] = set()
+    for participant in register.participants:
+        changes.update(event.on for event in participant.events)
+        for member in participant.members:
+            if member.start is not None:
+                changes.add(member.start)
+            if member.end is not None:
+                changes.add(member.end + dt.timedelta(days=1))  # the end is inclusive
+    return sorted(changes)
+
+
+def _verdicts(
+    register: RegisterLike, labels: Sequence[str], dates: Sequence[Any]
+) -> dict[tuple[int, int], str]:
+    """Return why the register forbids origin ``labels[j]`` on ``dates[d]``, by (j, d),
+    for the pairs it forbids: `_problem` of each pair.
+
+    A `kpmodel.participants.Register` is asked once per interval between the dates its
+    answers may change (`_change_dates`), not once per date, and once per country where
+    the zone cannot matter (neither a restricted participant nor one with barred zones).
+    Any other register is asked about every pair.
+    """
+    verdict: dict[tuple[int, int], str] = {}
+    parts = [label.partition("/") for label in labels]
+    if not isinstance(register, Register) or not _is_plain_register(register):
+        for j, (country, _, zone) in enumerate(parts):
+            for d, date in enumerate(dates):
+                reason = _problem(register, country, zone or None, date)
+                if reason is not None:
+                    verdict[j, d] = reason
+        return verdict
+    changes = _change_dates(register)
+    intervals: dict[int, list[int]] = {}
+    for d, date in enumerate(dates):
+        intervals.setdefault(bisect.bisect_right(changes, date), []).append(d)
+    by_country: dict[str, list[tuple[int, str | None]]] = {}
+    for j, (country, _, zone) in enumerate(parts):
+        by_country.setdefault(country, []).append((j, zone or None))
+    for days in intervals.values():
+        date = dates[days[0]]
+        for country, zones in by_country.items():
+            participant = register.participant_of(country, on=date)
+            event = None if participant is None else register.event(participant, on=date)
+            zoned = event is not None and (
+                event.status is Status.RESTRICTED or bool(event.excluded_zones)
+            )
+            if zoned:
+                answers = [(j, _problem(register, country, zone, date)) for j, zone in zones]
+            else:
+                reason = _problem(register, country, None, date)
+                answers = [(j, reason) for j, _ in zones]
+            for j, found in answers:
+                if found is not None:
+                    for d in days:
+                        verdict[j, d] = found
+    return verdict
 
 
 #: The most partial paths `audit` examines to name one finding's largest paths (a
@@ -479,8 +556,10 @@ def audit(
     offending origin of its carats: a participant that may not trade on the shipment's
     date (suspended, removed, or no participant at all), a zone outside the compliant
     zones of a restricted participant, or carats that crossed a border with no certificate
-    (``"smuggled"``). Origins are judged on the date of the shipment. Each finding carries
-    the paths that explain it and the KPCS reference.
+    (``"smuggled"``). Origins are judged on the date of the shipment (a
+    `kpmodel.participants.Register` is asked once per origin and per interval between the
+    dates its statuses and memberships change, not once per shipment day). Each finding
+    carries the paths that explain it and the KPCS reference.
 
     Parameters
     ----------
@@ -550,17 +629,8 @@ def audit(
     dates = [_day(d) for d in days]
     # The verdict on each origin for each shipment day; an origin never offending on any
     # of them is not propagated at all.
-    verdict: dict[tuple[int, int], str] = {}
-    offending: list[int] = []
-    if register is not None:
-        for j, label in enumerate(labels):
-            country, _, zone = label.partition("/")
-            for d, date in enumerate(dates):
-                reason = _problem(register, country, zone or None, date)
-                if reason is not None:
-                    verdict[j, d] = reason
-            if any((j, d) in verdict for d in range(len(dates))):
-                offending.append(j)
+    verdict = {} if register is None else _verdicts(register, labels, dates)
+    offending = sorted({j for j, _ in verdict})
     column_of = np.full(len(labels) + 1, -1, np.int64)
     column_of[offending] = np.arange(len(offending))
     entering = np.zeros((n, len(offending)))
