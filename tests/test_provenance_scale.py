@@ -549,16 +549,7 @@ def test_the_largest_paths_are_found_among_exponentially_many():
     """A hub splitting and re-mixing its stock 18 times makes 2**19 equal paths: the
     search still names the largest ones (it named none before, stopped after 100,000 steps)."""
     depth = 18
-    g = kp.ProvenanceGraph()
-    mine = g.produce(country="CF", carats=2.0**depth, on="2014-01-01")
-    a, b = g.split(
-        g.smuggle(mine, to="CM", on="2014-02-01"), [2.0 ** (depth - 1)] * 2, on="2014-02-02"
-    )
-    for _ in range(depth):
-        a1, a2 = g.split(a, [g.remaining(a) / 2] * 2, on="2014-02-03")
-        b1, b2 = g.split(b, [g.remaining(b) / 2] * 2, on="2014-02-03")
-        a, b = g.mix([a1, b1], on="2014-02-03"), g.mix([a2, b2], on="2014-02-03")
-    out = g.ship(g.mix([a, b], on="2014-02-04"), to="AE", on="2014-03-01", certificate="CM-1")
+    g, out = _lattice(depth)
     (finding,) = kp.provenance.audit(g, register=None, limit=3)
     assert finding.share == pytest.approx(1.0)
     assert [p.carats for p in finding.paths] == pytest.approx([0.5] * 3)
@@ -621,15 +612,15 @@ def _lattice(depth):
         a1, a2 = g.split(a, [g.remaining(a) / 2] * 2, on="2014-02-03")
         b1, b2 = g.split(b, [g.remaining(b) / 2] * 2, on="2014-02-03")
         a, b = g.mix([a1, b1], on="2014-02-03"), g.mix([a2, b2], on="2014-02-03")
-    g.ship(g.mix([a, b], on="2014-02-04"), to="AE", on="2014-03-01", certificate="CM-1")
-    return g
+    out = g.ship(g.mix([a, b], on="2014-02-04"), to="AE", on="2014-03-01", certificate="CM-1")
+    return g, out
 
 
 def test_a_search_for_paths_cut_short_says_so(monkeypatch):
     """When the search stops on MAX_EXPANDED before `limit` paths, the paths say so and
     how many carats they cover (14-hostile #8: 19,996 paths covering 7.6 % of the carats,
     silently)."""
-    g = _lattice(6)
+    g, _ = _lattice(6)
     (whole,) = kp.provenance.audit(g, register=None, limit=10**6)
     assert len(whole.paths) == 2**7
     assert not whole.paths.truncated
@@ -652,3 +643,45 @@ def test_paths_not_cut_short_carry_the_findings_carats(graph, register):
     for finding in kp.provenance.audit(graph, register=register, limit=10**6):
         assert not finding.paths.truncated
         assert finding.paths.carats == pytest.approx(finding.carats, rel=1e-9)
+
+
+@given(provenance_graphs(max_lots=30))
+def test_opacity_reads_the_shipments_rows_of_a_full_call(graph):
+    """Opacity computes only the shipments' origin shares, and they are the full call's."""
+    frame = kp.provenance.opacity(graph, per="shipment")
+    full = origin_shares(graph)
+    declared = kp.provenance.declared_origins(graph).set_index("lot_id")["declared_origin"]
+    ids = list(graph.lots)
+    origins = [str(o) for o in full.origins]
+    assert list(frame.index) == list(declared.index)
+    for lot, origin in declared.items():
+        row = dense(full.values)[ids.index(lot)]
+        share = sum(row[origins.index(c)] for c in origin.countries if c in origins)
+        carats = graph._column("carats")[ids.index(lot)]
+        assert frame.loc[lot, "readable_carats"] == pytest.approx(carats * share, abs=1e-9)
+        assert frame.loc[lot, "carats"] == carats
+
+
+def test_opacity_refuses_in_its_own_words_and_takes_max_memory(monkeypatch):
+    """Opacity's size refusal speaks of opacity and of what its caller can change
+    (14-hostile #18: it named origin_shares' lots= and sparse=, which opacity lacks)."""
+    g = kp.ProvenanceGraph()
+    bw = g.ship(g.produce(country="BW", carats=30, on="2023-01-01"), to="AE", on="2023-02-01")
+    ru = g.ship(g.produce(country="RU", carats=10, on="2023-01-01"), to="AE", on="2023-02-01")
+    g.ship(g.mix([bw, ru]), to="IN", on="2023-03-01")
+    with pytest.raises(kp.errors.SizeLimitError) as refused:
+        kp.provenance.opacity(g, max_memory=100)
+    message = str(refused.value)
+    assert message.startswith("opacity over 3 shipments needs about")
+    assert "max_memory=" in message
+    assert "KPMODEL_MAX_MEMORY" in message
+    assert "lots=" not in message
+    assert "sparse=" not in message
+    assert refused.value.limit == 100
+    monkeypatch.setenv("KPMODEL_MAX_MEMORY", "100")
+    with pytest.raises(kp.errors.SizeLimitError, match=r"^opacity over 3 shipments"):
+        kp.provenance.opacity(g)
+    assert kp.provenance.opacity(g, max_memory=1 << 30)["opacity"].to_dict() == {
+        "AE": 0.0,
+        "IN": 1.0,
+    }

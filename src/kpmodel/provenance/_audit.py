@@ -12,9 +12,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from kpmodel import _limits
 from kpmodel._boundary import guarded
 from kpmodel.certificates import DeclaredOrigin
-from kpmodel.errors import InvalidArgumentError
+from kpmodel.errors import InvalidArgumentError, SizeLimitError
 from kpmodel.provenance._explain import Path
 from kpmodel.provenance._graph import KIND_CODE, FloatArray, IntArray, Kind, ProvenanceGraph
 from kpmodel.provenance._paperwork import _Paperwork, shipments
@@ -139,6 +140,7 @@ def opacity(
     graph: ProvenanceGraph,
     *,
     per: Literal["destination", "shipment"] = "destination",
+    max_memory: int | None = None,
     progress: bool | None = None,
 ) -> pd.DataFrame:
     """Return the share of certified carats whose true origin cannot be read from the certificate.
@@ -152,8 +154,13 @@ def opacity(
     graph : ProvenanceGraph
     per : {"destination", "shipment"}
         Aggregate by importing country (default) or give one row per shipment.
+    max_memory : int, optional
+        The most bytes the origin shares of the shipments may need, by an estimate made
+        before they are computed (as for `origin_shares`); a larger estimate is refused
+        with a `kpmodel.errors.SizeLimitError`. Default: the environment variable
+        ``KPMODEL_MAX_MEMORY``, else 60% of the machine's memory.
     progress : bool, optional
-        Show a progress bar while the origin shares of every lot are computed (see
+        Show a progress bar while the origin shares of the shipments are computed (see
         `origin_shares`): by default only in a notebook or on a terminal.
 
     Returns
@@ -177,14 +184,29 @@ def opacity(
         raise InvalidArgumentError(msg)
     paperwork = _Paperwork(graph)
     ships = shipments(graph)
-    shares = origin_shares(graph, progress=progress)
+    # Only the shipments' rows are read: their ancestry is all that is solved.
+    try:
+        shares = origin_shares(
+            graph, lots=graph.lots[ships], max_memory=max_memory, progress=progress
+        )
+    except SizeLimitError as error:
+        msg = (
+            f"opacity over {ships.size:,} shipments needs about "
+            f"{_limits.format_size(error.estimate)} of memory for the origin shares of the "
+            f"shipped lots (estimated before starting), above the limit of "
+            f"{_limits.format_size(error.limit)}; raise the limit with max_memory= or the "
+            f"environment variable {_limits.ENVIRONMENT_VARIABLE} (such as "
+            f"{_limits.ENVIRONMENT_VARIABLE}='64 GiB'), or compute it on a graph of fewer "
+            "shipments (a shorter period)"
+        )
+        raise SizeLimitError(msg, estimate=error.estimate, limit=error.limit) from None
     column = {str(o): j for j, o in enumerate(shares.origins)}
     carats = graph._column("carats")[ships]
     readable = np.zeros(ships.size)
     for i, position in enumerate(ships.tolist()):
         declared = _declared_countries(paperwork.declared(position))
         cols = [column[c] for c in declared if c in column]
-        readable[i] = carats[i] * float(dense_row(shares.values, position)[cols].sum())
+        readable[i] = carats[i] * float(dense_row(shares.values, i)[cols].sum())
     table = np.array([*graph._strings, None], dtype=object)
     frame = pd.DataFrame(
         {
