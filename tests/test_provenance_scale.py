@@ -792,3 +792,29 @@ def test_the_audit_asks_the_register_per_status_interval_not_per_day(monkeypatch
     intervals = len({sum(change <= day for change in changes) for day in days})
     assert len(asked) == intervals  # one question per interval: Botswana's zones never matter
     assert len(asked) < 10
+
+
+def test_the_audit_estimates_its_memory_before_propagating_offending_origins(monkeypatch):
+    """The offending origins' columns are estimated first, and refused above the limit with
+    the estimate and what to do (14-hostile #10: a raw MemoryError from numpy)."""
+    g = kp.ProvenanceGraph()
+    mines = [g.produce(country="CF", zone=f"zone {i}", carats=1, on="2013-06-01")
+             for i in range(20)]  # fmt: skip
+    smuggled = g.smuggle(g.mix(mines, on="2013-07-01"), to="CM", on="2013-08-01")
+    g.ship(smuggled, to="AE", on="2014-01-01", certificate="CM-0001")
+    register = kp.participants.Register.default()
+    assert len(kp.provenance.audit(g, register=register)) == 21  # 20 zones, smuggled
+    with pytest.raises(kp.errors.SizeLimitError) as refused:
+        kp.provenance.audit(g, register=register, max_memory=1000)
+    message = str(refused.value)
+    assert message.startswith("audit over 23 lots x 20 offending zone-level origins")
+    assert "audit a graph of fewer lots" in message
+    assert "max_memory=" in message
+    assert refused.value.estimate >= 23 * 20 * 9
+    monkeypatch.setenv("KPMODEL_MAX_MEMORY", "1000")
+    with pytest.raises(kp.errors.SizeLimitError, match=r"^audit over 23 lots"):
+        kp.provenance.audit(g, register=register)
+    # Smuggled carats alone need no offending columns.
+    assert [f.reason for f in kp.provenance.audit(g, register=None)] == ["smuggled"]
+    with pytest.raises(InvalidArgumentError, match="max_memory must be a positive"):
+        kp.provenance.audit(g, register=register, max_memory=0)

@@ -548,6 +548,7 @@ def audit(
     *,
     register: RegisterLike | None,
     limit: int = 20,
+    max_memory: int | None = None,
     progress: bool | None = None,
 ) -> list[Finding]:
     """Find shipments whose certificate looks clean while their true origins are not.
@@ -572,6 +573,12 @@ def audit(
         `MAX_EXPANDED` (100,000) partial paths per finding; a finding whose paths it cut
         short lists fewer than `limit` and says so (``finding.paths.truncated``, with the
         carats they cover in ``finding.paths.carats``).
+    max_memory : int, optional
+        The most bytes the audit may need for the offending origins' columns (eight bytes
+        and one per lot and offending zone-level origin), by an estimate made once the
+        offending origins are known and before any is propagated; a larger estimate is
+        refused with a `kpmodel.errors.SizeLimitError` that says what to do. Default: the
+        environment variable ``KPMODEL_MAX_MEMORY``, else 60% of the machine's memory.
     progress : bool, optional
         Show a progress bar over the shipments (``tqdm``): by default only in a notebook or
         on a terminal, and only when the audit lasts more than a second.
@@ -595,6 +602,11 @@ def audit(
     require_graph(graph)
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         msg = f"limit must be a positive int; got {limit!r}."
+        raise InvalidArgumentError(msg)
+    if max_memory is not None and (
+        isinstance(max_memory, bool) or not isinstance(max_memory, int) or max_memory <= 0
+    ):
+        msg = f"max_memory must be a positive number of bytes (int); got {max_memory!r}."
         raise InvalidArgumentError(msg)
     needed = ("participant_of", "status", "may_trade")
     if register is not None and not all(callable(getattr(register, m, None)) for m in needed):
@@ -631,6 +643,21 @@ def audit(
     # of them is not propagated at all.
     verdict = {} if register is None else _verdicts(register, labels, dates)
     offending = sorted({j for j, _ in verdict})
+    # The offending columns: float64 shares of every lot, their one-byte copies kept for
+    # the paths, and the shipments' rows.
+    k = len(offending)
+    _limits.check_memory(
+        float(n) * k * 9 + float(ships.size) * k * 8,
+        what=(
+            f"audit over {n:,} lots x {k:,} offending zone-level origins (estimated before "
+            "propagating them)"
+        ),
+        change=(
+            "audit a graph of fewer lots (a shorter period), or a register under which "
+            "fewer zone-level origins offend"
+        ),
+        limit=max_memory,
+    )
     column_of = np.full(len(labels) + 1, -1, np.int64)
     column_of[offending] = np.arange(len(offending))
     entering = np.zeros((n, len(offending)))
