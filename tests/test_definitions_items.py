@@ -181,6 +181,33 @@ def test_value_totals_never_show_an_unknown_value_as_zero(graph, names, by):
                 assert total == pytest.approx(value[held].sum(), rel=1e-9, abs=1e-6)
 
 
+@settings(max_examples=40, deadline=None)
+@given(valued_graphs(), NAMES, st.sampled_from(["country", "zone"]), st.booleans())
+def test_a_value_is_nan_only_where_carats_of_unknown_value_are(graph, names, by, from_table):
+    """Per lot, a value column is NaN only where the lot holds some of those carats (and
+    has carats) and its value is not known: a lot of unknown value holding none of them
+    holds 0 USD of them. The summary counts exactly the lots shown NaN. The same for lots
+    of a graph and lots from a table."""
+    lots = d.Lots.from_graph(graph, BOOK, by=by)
+    if from_table:
+        lots = d.Lots(
+            shares=lots.shares, situations=BOOK, carats=lots.carats, value_usd=lots.value_usd
+        )
+    c = kp.compare(names, lots)
+    amounts, summary = c.amounts, c.summary
+    unknown = lots.value_usd.isna().to_numpy()
+    some = lots.carats.to_numpy() > 0
+    for name in c.names:
+        rows = amounts[amounts.definition == name]
+        for prefix in ("in", "undetermined"):
+            value = rows[f"{prefix}_value_usd"].to_numpy()
+            held = rows[f"{prefix}_share"].to_numpy() > 0
+            assert (np.isnan(value) == (held & some & unknown)).all(), (name, prefix)
+            assert (value[~held & unknown] == 0.0).all()  # zero carats of it: 0 USD
+            count = summary.loc[name, f"{prefix}_value_unknown_lots"]
+            assert count == np.isnan(value).sum()
+
+
 def test_the_hostile_reproducer_of_values_not_known():
     """The hostile tester's case: a Marange lot of no recorded value was summed as 0 USD;
     the KPCS, with no lot IN, truly covers nothing (0.0)."""

@@ -149,7 +149,7 @@ def test_an_export_comparison_holds_no_more_than_a_chunk_and_says_so(monkeypatch
     plain_check = _graph_lots.check_memory
 
     def recorded(estimate, **kwargs):
-        if "under 10 definitions" in kwargs["what"]:  # not the baseline's, at production
+        if kwargs["what"].startswith("judging"):  # compare's: all groups, the baseline too
             estimates.append(estimate)
         return plain_check(estimate, **kwargs)
 
@@ -295,8 +295,61 @@ def test_a_refused_comparison_advises_what_helps(monkeypatch):
     monkeypatch.setenv("KPMODEL_MAX_MEMORY", "100")
     with pytest.raises(kp.errors.SizeLimitError, match="fewer definitions") as refused:
         kp.compare(list(d.BUILTIN_NAMES), few)
-    assert "judge fewer lots" not in str(refused.value)
-    assert "judging 1 lot under 9 definitions" in str(refused.value)  # G7 judges import
+    message = str(refused.value)
+    assert "judge fewer lots" not in message
+    assert "judging 1 lot under 10 definitions (9 judging production: KPCS_2003, " in message
+    assert "; 1 judging import: G7_RUSSIA_ORIGIN_2024)" in message
+
+
+def _name(definition):
+    return getattr(definition, "name", definition)
+
+
+def _event(definition):
+    return _graph_lots.judged_event(
+        d.get(definition) if isinstance(definition, str) else definition
+    )
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([*d.BUILTIN_NAMES, *AT_EXPORT]), min_size=1, max_size=6, unique_by=_name
+    )
+)
+def test_a_refusal_counts_and_names_every_definition_asked(definitions):
+    """A comparison too large for the memory limit is refused once, for everything asked:
+    every definition counted and named, by the event it judges (the baseline too), with
+    the memory all the groups need (more than without any one of them)."""
+    g = _graph_of_many_places()
+    lots = d.Lots.from_graph(g, BOOK, lots=[g.lots[-1]])
+    asked = [d.get("KPCS_2003"), *(x for x in definitions if _name(x) != "KPCS_2003")]
+    groups = {}
+    for definition in asked:
+        groups.setdefault(_event(definition), []).append(_name(definition))
+
+    def refusal(chosen):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("KPMODEL_MAX_MEMORY", "100")
+            with pytest.raises(kp.errors.SizeLimitError) as refused:
+                kp.compare(chosen, lots)
+        return refused.value
+
+    refused = refusal(definitions)
+    message = str(refused)
+    listed = "; ".join(
+        f"{len(names)} judging {event}: {', '.join(names)}"
+        for event, names in (
+            (event, groups[event]) for event in _graph_lots.EVENTS if event in groups
+        )
+    )
+    count = f"{len(asked)} definition{'s' if len(asked) > 1 else ''}"
+    assert f"judging 1 lot under {count} ({listed}) needs about" in message
+    assert "compare fewer definitions at a time" in message
+    for event in groups:
+        if event != "production":
+            fewer = [x for x in definitions if _event(x) != event] or ["KPCS_2003"]
+            assert refused.estimate > refusal(fewer).estimate, event
 
 
 @settings(max_examples=25, deadline=None)
@@ -356,7 +409,7 @@ def test_many_classes_are_read_in_chunks_within_the_memory_limit(monkeypatch):
     monkeypatch.setenv("KPMODEL_MAX_MEMORY", "100")
     assert refused.summary.loc["EU_2023", "in"] == eager.summary.loc["EU_2023", "in"]
     with pytest.raises(kp.errors.SizeLimitError, match="reading the verdicts of 1 lot under"):
-        _ = refused.table
+        _ = refused.flips  # the table checks its own memory first
 
 
 @given(st.integers(0, 2**32 - 1), st.integers(0, 30), st.integers(1, 70))
@@ -459,3 +512,150 @@ def test_more_classes_than_one_integer_flags_are_read_in_chunks(monkeypatch, def
     assert chunked.verdicts.verdicts_of(name)[1].tolist() == which.tolist()
     pd.testing.assert_frame_equal(chunked.table, eager.table, check_exact=True)
     pd.testing.assert_frame_equal(chunked.flips, eager.flips)
+
+
+def _record_calls(patch, *names):
+    """Record the calls of `_graph_lots` functions (by name), which still run."""
+    calls = []
+    for name in names:
+        plain = getattr(_graph_lots, name)
+
+        def recorded(*args, _plain=plain, _name=name, **kwargs):
+            calls.append(_name)
+            return _plain(*args, **kwargs)
+
+        patch.setattr(_graph_lots, name, recorded)
+    return calls
+
+
+@pytest.mark.parametrize(
+    "definitions",
+    [list(d.BUILTIN_NAMES), ["G7_RUSSIA_ORIGIN_2024"], AT_EXPORT[:3]],
+    ids=["built-ins", "import", "export"],
+)
+def test_a_refused_comparison_is_refused_before_it_carries_anything(monkeypatch, definitions):
+    """The memory check comes first: a comparison that must be refused neither carries
+    what the shipments import or export (their arrivals) nor makes the flow weights or
+    propagates any table."""
+    g = _graph_of_many_places()
+    lots = d.Lots.from_graph(g, BOOK)
+    calls = _record_calls(monkeypatch, "_arrivals", "propagate", "input_shares")
+    monkeypatch.setenv("KPMODEL_MAX_MEMORY", "100")
+    with pytest.raises(kp.errors.SizeLimitError, match="judging 18 lots under"):
+        kp.compare(definitions, lots)
+    assert calls == []
+    monkeypatch.delenv("KPMODEL_MAX_MEMORY")
+    kp.compare(definitions, lots)
+    assert "propagate" in calls  # the same comparison, allowed, does carry and propagate
+
+
+def test_reasons_read_later_are_refused_before_their_places_are_carried(monkeypatch):
+    """Places carried only for their reasons (OUT on every day) are carried when the
+    verdicts are read: a read too large for the memory limit is refused before that."""
+    g = kp.ProvenanceGraph()
+    nola = g.produce(country="CF", zone="Nola", carats=10, on="2014-01-01")
+    shipped = g.ship(nola, to="CM", on="2014-02-01")
+    g.ship(g.produce(country="RU", carats=30, on="2023-06-01"), to="BE", on="2024-02-01")
+    c = kp.compare("G7_RUSSIA_ORIGIN_2024", d.Lots.from_graph(g, BOOK))
+    calls = _record_calls(monkeypatch, "_arrivals", "propagate")
+    monkeypatch.setenv("KPMODEL_MAX_MEMORY", "100")
+    with pytest.raises(kp.errors.SizeLimitError, match=r"carrying 1 place more .* reasons"):
+        c.verdict(str(shipped), "G7_RUSSIA_ORIGIN_2024")
+    assert calls == []
+    monkeypatch.delenv("KPMODEL_MAX_MEMORY")
+    assert c.verdict(str(shipped), "G7_RUSSIA_ORIGIN_2024").outcome is d.Outcome.OUT
+    assert calls[0] == "_arrivals"
+
+
+@settings(max_examples=25, deadline=None)
+@given(provenance_graphs(max_lots=20), st.sampled_from(sorted(EVENTS)))
+def test_amounts_read_later_are_propagated_a_slot_at_a_time(graph, events):
+    """The per-lot amounts read after a comparison (its table, `explain`) are propagated
+    again a slot (share and value) at a time when a chunk holds no more, never in a table
+    larger than a chunk, and are those of one table, to the bit."""
+    definitions = EVENTS[events]
+    lots = d.Lots.from_graph(graph, BOOK)
+    eager = kp.compare(definitions, lots)
+    amounts = eager.amounts
+    told = {item: eager.explain(item) for item in eager.items[:2]}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_graph_lots, "KEPT", 0)  # nothing kept: propagated again when read
+        chunked = kp.compare(definitions, lots)
+        for name in chunked.names:  # the verdicts first: their tables are not measured here
+            chunked.verdicts.verdicts_of(name)
+        peaks = _watch_tables(patch)
+        tables = 2 if events == "at export" else 1
+        chunk_bytes = 8 * max(len(graph), 1) * 2 * tables  # one slot: two columns a table
+        patch.setattr(_graph_lots, "CHUNK_BYTES", chunk_bytes)
+        pd.testing.assert_frame_equal(chunked.amounts, amounts, check_exact=True)
+        for item, text in told.items():
+            assert chunked.explain(item) == text
+    assert max(peaks, default=0) <= chunk_bytes
+
+
+def test_amounts_of_two_slots_are_read_in_two_tables(monkeypatch):
+    """A definition with carats IN and undetermined (two slots) reads its per-lot amounts
+    in two tables when a chunk holds one slot; a read above the memory limit is refused
+    with the memory it needs and what to do, before any table is made."""
+    g = _graph_of_many_places()
+    lots = d.Lots.from_graph(g, BOOK)
+    eager = kp.compare(AT_EXPORT, lots)
+    amounts = eager.amounts
+    monkeypatch.setattr(_graph_lots, "KEPT", 0)
+    chunked = kp.compare(AT_EXPORT, lots)
+    judged = chunked.verdicts.judged[AT_EXPORT[0].name]
+    both = [name for name, row in judged.row.items() if min(judged.slots[row]) >= 0]
+    assert both  # some definition has both slots
+    for name in chunked.names:
+        chunked.verdicts.verdicts_of(name)
+    refused = kp.compare(AT_EXPORT, lots)
+    for name in refused.names:
+        refused.verdicts.verdicts_of(name)
+    peaks = _watch_tables(monkeypatch)
+    monkeypatch.setattr(_graph_lots, "CHUNK_BYTES", 8 * len(g) * 2 * 2)  # one slot, export
+    pd.testing.assert_frame_equal(chunked.amounts, amounts, check_exact=True)
+    assert max(peaks) <= _graph_lots.CHUNK_BYTES
+    assert len(peaks) >= 2 * len(both) + 1  # one table a slot, and the unknown shares
+    calls = _record_calls(monkeypatch, "propagate")
+    monkeypatch.setenv("KPMODEL_MAX_MEMORY", "100")
+    with pytest.raises(kp.errors.SizeLimitError) as error:
+        refused.explain(str(g.lots[-1]))
+    message = str(error.value)
+    assert f"reading the per-lot amounts of 18 lots under {refused.names[0]} needs" in message
+    assert "read the totals instead (Comparison.summary" in message
+    with pytest.raises(kp.errors.SizeLimitError) as error:
+        _ = refused.amounts
+    message = str(error.value)
+    assert "tabulating the per-lot amounts of 18 lots under 11 definitions (198 rows)" in message
+    assert "or judge fewer lots (Lots.from_graph(..., lots=...))" in message
+    assert calls == []
+
+
+def test_a_table_too_large_is_refused_before_any_of_it_is_made(monkeypatch):
+    """The tidy table of every lot and definition (and the matrix made from it) checks
+    the memory its rows need before reading a verdict or propagating an amount, and says
+    what to do."""
+    g = _graph_of_many_places()
+    c = kp.compare(AT_EXPORT, d.Lots.from_graph(g, BOOK))
+    calls = _record_calls(monkeypatch, "propagate", "_arrivals")
+    read = []
+    plain = _graph_lots._Judged.verdicts_of
+    monkeypatch.setattr(
+        _graph_lots._Judged,
+        "verdicts_of",
+        lambda self, name: read.append(name) or plain(self, name),
+    )
+    monkeypatch.setenv("KPMODEL_MAX_MEMORY", "100")
+    for table in (lambda: c.table, lambda: c.matrix):
+        with pytest.raises(kp.errors.SizeLimitError) as refused:
+            table()
+        message = str(refused.value)
+        assert (
+            "tabulating the verdicts and per-lot amounts of 18 lots under 11 definitions"
+            in message
+        )
+        assert "(198 rows) needs about" in message
+        assert "read the totals instead (Comparison.summary needs no table)" in message
+    assert calls == read == []
+    monkeypatch.delenv("KPMODEL_MAX_MEMORY")
+    assert len(c.table) == 198

@@ -17,6 +17,11 @@ Hierarchy::
     ├── SweepError (RuntimeError)            # runs of a sweep failed; the others were kept
     └── ConformanceError (AssertionError)    # a plug-in breaks its contract (kpmodel.testing)
 
+Warnings::
+
+    KPModelWarning (UserWarning)
+    └── IncompleteResultWarning              # a safeguard on work cut a result short
+
 .. versionadded:: 0.1
 """
 
@@ -35,10 +40,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ConformanceError",
+    "IncompleteResultWarning",
     "InvalidArgumentError",
     "InvalidGraphError",
     "InvalidRecordError",
     "KPModelError",
+    "KPModelWarning",
     "LoadError",
     "PluginError",
     "Problem",
@@ -290,3 +297,38 @@ class SweepError(KPModelError, RuntimeError):
     def __reduce__(self) -> tuple[object, ...]:
         # picklable (a sweep inside a worker may raise it): rebuilt from the failures
         return (type(self), (self.failures,), {"table": self.table})
+
+
+class KPModelWarning(UserWarning):
+    """Root of every warning kpmodel emits on purpose.
+
+    Filter it to silence (or turn into errors) anything kpmodel warns about.
+
+    Examples
+    --------
+    >>> issubclass(kp.errors.IncompleteResultWarning, kp.errors.KPModelWarning)
+    True
+
+    .. versionadded:: 0.2
+    """
+
+
+class IncompleteResultWarning(KPModelWarning):
+    """A result was cut short by a safeguard on work; what it holds is right but partial.
+
+    Emitted, for instance, by `kpmodel.provenance.explain` when it stops searching a
+    lattice of very many near-equal paths: the paths it returns are the largest, but
+    fewer than asked for. The message says what is missing and what to change.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> g = kp.ProvenanceGraph()
+    >>> mine = g.produce(country="BW", carats=1, on="2020-01-01")
+    >>> with warnings.catch_warnings():  # an error, not a warning, if a result is partial
+    ...     warnings.simplefilter("error", kp.errors.IncompleteResultWarning)
+    ...     kp.provenance.explain(g, mine, "BW")
+    (Path(lots=(0,), flows=(), carats=1.0),)
+
+    .. versionadded:: 0.2
+    """

@@ -17,7 +17,7 @@ from kpmodel.definitions._casebook import CaseBook
 from kpmodel.definitions._catalogue import KPCS_2003
 from kpmodel.definitions._definition import Definition, Reason, Verdict, _words
 from kpmodel.definitions._evidence import Period, Situation
-from kpmodel.definitions._graph_lots import LotAmounts, LotVerdicts
+from kpmodel.definitions._graph_lots import LotAmounts, LotVerdicts, check_table
 from kpmodel.definitions._lots import Lots, lot_verdicts
 from kpmodel.definitions._vocabulary import Outcome
 from kpmodel.errors import InvalidArgumentError
@@ -129,12 +129,33 @@ class Comparison:
         """Per item and definition, the shares, carats and value in and undetermined (lots).
 
         None when the items are situations. For the lots of a provenance graph the table
-        is built the first time it is read; `summary` totals it without building it.
+        is built the first time it is read (after checking the memory it needs: a
+        `kpmodel.errors.SizeLimitError` says how much, when above the limit); `summary`
+        totals it without building it. A value is NaN only where the lot holds some of
+        those carats and its value is not known: a lot holding none of them holds 0 USD.
 
         Examples
         --------
         >>> kp.compare("EU_2023", kp.definitions.CaseBook.default()).amounts is None
         True
+
+        Botswana carats and Marange carats, neither with a recorded value: the Marange lot
+        is IN, of a value not known; the Botswana lot holds no carats IN, worth 0 USD.
+
+        >>> g = kp.ProvenanceGraph()
+        >>> _ = g.produce(country="BW", carats=10, on="2010-06-01")
+        >>> _ = g.produce(country="ZW", zone="Marange", carats=30, on="2010-06-01")
+        >>> lots = kp.definitions.Lots.from_graph(g, kp.definitions.CaseBook.default())
+        >>> amounts = kp.compare("CANADA_WDC_CSC_2018", lots).amounts
+        >>> amounts[["item", "definition", "in_carats", "in_value_usd"]]
+          item           definition  in_carats  in_value_usd
+        0    0            KPCS_2003        0.0           0.0
+        1    1            KPCS_2003        0.0           0.0
+        2    0  CANADA_WDC_CSC_2018        0.0           0.0
+        3    1  CANADA_WDC_CSC_2018       30.0           NaN
+
+        .. versionchanged:: 0.2
+           A lot holding none of the carats shows 0.0, not NaN, when its value is not known.
         """
         if isinstance(self._amounts, LotAmounts):
             return self._amounts.frame()
@@ -173,6 +194,11 @@ class Comparison:
     def table(self) -> pd.DataFrame:
         """Tidy table: item, definition, verdict (``in``/``out``/``undetermined``), reasons.
 
+        For lots, the amounts follow (see `amounts`). For the lots of a provenance graph
+        the memory the table needs (one row per lot and definition) is checked before any
+        of it is made: a `kpmodel.errors.SizeLimitError` says how much, when above the
+        limit (`summary` needs no table).
+
         Examples
         --------
         >>> t = kp.compare("EU_2023", kp.definitions.CaseBook.default()).table
@@ -180,6 +206,8 @@ class Comparison:
         ['item', 'definition', 'verdict', 'reasons']
         """
         if isinstance(self.verdicts, LotVerdicts):
+            # Its memory checked before any of it is made (the amounts' too).
+            check_table(len(self.items), len(self.names), verdicts=True)
             table = _lot_table(self.verdicts, self.names)
         else:
             rows = [
@@ -362,8 +390,8 @@ def _amount_totals(amounts: pd.DataFrame) -> pd.DataFrame:
 
     As `LotAmounts.totals` reads them from the propagation: a value total sums the lots
     whose value is known; ``*_value_unknown_lots`` counts the lots holding such carats
-    (a share above 0) whose value is not known, and the total is NaN when none of the
-    lots holding them has a known value.
+    (a share above 0, of carats above 0 when the table has them) whose value is not
+    known, and the total is NaN when none of the lots holding them has a known value.
     """
     columns = [c for c in amounts.columns if c.endswith(("_carats", "_value_usd"))]
     definition = amounts["definition"]
@@ -373,6 +401,9 @@ def _amount_totals(amounts: pd.DataFrame) -> pd.DataFrame:
         if value not in amounts.columns or share not in amounts.columns:
             continue
         held = amounts[share] > 0
+        carats = f"{prefix}_carats"
+        if carats in amounts.columns:  # zero carats of anything are worth 0 USD
+            held &= amounts[carats] > 0
         unknown = (held & amounts[value].isna()).groupby(definition).sum()
         known = (held & amounts[value].notna()).groupby(definition).sum()
         totals[value] = totals[value].where((unknown == 0) | (known > 0))

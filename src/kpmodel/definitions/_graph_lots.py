@@ -187,6 +187,7 @@ class _Frames:
         self._items: LotIds | None = None
         self._unknown: FloatArray | None = None
         self._weights: sp.csr_array | None = None
+        self.moves: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None = None
         #: A table's memory reused by the propagations of one computation.
         self.scratch: FloatArray | None = None
 
@@ -312,11 +313,33 @@ def graph_verdicts(
     events = {name_of(d): judged_event(d) for d in definitions}
     if on is not None:
         events = dict.fromkeys(events, "production")
-    frames = _Frames(lots.graph) if lots.graph is not None else None
-    parts = [
-        _event_verdicts(group, lots, on, event, frames)
+    graph = lots.graph
+    assert graph is not None  # only called for lots built from a graph
+    frames = _Frames(graph)
+    groups = [
+        (event, group)
         for event in EVENTS
         if (group := [d for d in definitions if events[name_of(d)] == event])
+    ]
+    evidence = situation_list(lots.situations)
+    carried = {
+        event: _carried_places(_production(graph, lots.by, frames)[1], group, evidence)
+        for event, group in groups
+        if event != "production"
+    }
+    # One check for everything asked, before any table (or the shipments' arrivals) is made.
+    check_memory(
+        _compare_need(graph, lots, groups, carried, frames),
+        what=f"judging {_count_text(len(lots.shares), 'lot')} under {_asked_text(groups)}",
+        change=(
+            "compare fewer definitions at a time (each table spans every lot of the graph, "
+            "so judging fewer lots saves little)"
+        ),
+        keyword=False,
+    )
+    parts = [
+        _event_verdicts(group, lots, on, event, frames, carried.get(event))
+        for event, group in groups
     ]
     if len(parts) == 1:
         return parts[0]
@@ -327,14 +350,105 @@ def graph_verdicts(
     return LotVerdicts(items, names, chosen), LotAmounts(items, names, chosen)
 
 
+def _asked_text(groups: list[tuple[str, list[Any]]]) -> str:
+    """Return the definitions asked for, in all and by the event they judge, as text.
+
+    Such as ``'10 definitions (9 judging production: KPCS_2003, ...; 1 judging import:
+    G7_RUSSIA_ORIGIN_2024)'``; each group names its first `MAX_LISTED` definitions.
+    """
+    parts = []
+    for event, group in groups:
+        names = [name_of(d) for d in group]
+        more = f" and {len(names) - MAX_LISTED} more" if len(names) > MAX_LISTED else ""
+        parts.append(f"{len(names)} judging {event}: {', '.join(names[:MAX_LISTED])}{more}")
+    total = sum(len(group) for _, group in groups)
+    return f"{_count_text(total, 'definition')} ({'; '.join(parts)})"
+
+
+def _carried_places(
+    table: pd.DataFrame, definitions: list[Any], evidence: list[Situation]
+) -> tuple[list[Place], list[int], list[int]]:
+    """Return the places shipments carry for `definitions`, and which of them when.
+
+    The places (of the production `table`) in a country the evidence speaks of, where some
+    definition's verdict is worth keeping on some day: elsewhere every verdict is OUT with
+    no reason (see `origin_verdict`), which no shipment needs to carry. Then the positions
+    (in the places returned) of those carried when the comparison is made, and of those
+    (OUT on every day, with reasons) carried only when the reasons are asked for.
+    """
+    worth = [p for p in table.attrs["places"] if _worth_carrying(p, definitions, evidence)]
+    now = [
+        i for i, p in enumerate(worth) if _worth_carrying(p, definitions, evidence, reasons=False)
+    ]
+    later = sorted(set(range(len(worth))) - set(now))
+    return worth, now, later
+
+
+def _widest(chunks: list[tuple[int, int]], extra: bool = True) -> int:
+    """Return the most columns one propagation of `chunks` holds (two per slot or place).
+
+    With `extra`, the first also carries two columns more.
+    """
+    return max(2 * (stop - start) + 2 * (extra and start == 0) for start, stop in chunks)
+
+
+def _arrivals_need(lots: int, moves: int, places: int, event: str, flows: int) -> float:
+    """Return the bytes `_arrivals` needs to carry `places` to `moves` shipments.
+
+    Its table (a chunk of places and two columns more, for every lot of the graph) and,
+    twice, the shipments' rows of it (read, then their entries above float noise); for
+    export, the rows of the flow weights at the shipments (at most every flow).
+    """
+    widest = _widest(_chunks(places, lots))
+    return 8.0 * widest * (lots + 2 * moves) + 12.0 * flows * (event == "export")
+
+
+def _compare_need(
+    graph: ProvenanceGraph,
+    lots: Lots,
+    groups: list[tuple[str, list[Any]]],
+    carried: dict[str, tuple[list[Place], list[int], list[int]]],
+    frames: _Frames,
+) -> float:
+    """Return the bytes comparing the `groups` of definitions (by event) needs, at most.
+
+    Per group: its propagated tables (two for export), each spanning the graph, with as
+    many slots as the definitions may have (two each: IN and UNDETERMINED), in chunks of
+    `CHUNK_BYTES`, the rows kept of them when not every lot is judged, and per lot judged
+    the flags and totals kept; each production lot's class under each definition; for
+    export and import, the shipments' arrivals (`_arrivals_need`). Once: the graph's flow
+    weights (and their copy with the shipments' rows emptied, when a group restarts
+    there). The groups run one after the other, reusing memory: their sum is an upper
+    bound, reached when each keeps its table.
+    """
+    n, flows = len(graph), graph.number_of_flows
+    count = len(lots.shares)
+    rows = 0 if lots.shares.index.equals(graph.lots) else count
+    restarts = any(event != "production" for event, _ in groups)
+    total = (24.0 + 9.0 * restarts) * flows
+    produced = len(_production(graph, lots.by, frames)[0])
+    for event, group in groups:
+        tables = 2 if event == "export" else 1
+        slots = 2 * len(group)
+        widest = _widest(_chunks(slots, tables * n))
+        total += (tables * n + rows) * widest * 8.0 + count * (8.0 * 3 + slots)
+        total += produced * (6.0 * len(group) + 32.0)
+        if event != "production":
+            moves = len(_moves(graph, frames)[0])
+            total += _arrivals_need(n, moves, len(carried[event][1]), event, flows)
+    return total
+
+
 def _moves(
     graph: ProvenanceGraph, frames: _Frames | None = None
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """Return the positions of shipment lots (shipped or smuggled) and their days (NaT)."""
     frames = frames or _Frames(graph)
-    kinds = frames.column("kind")
-    rows = np.flatnonzero(np.asarray(kinds == "ship") | np.asarray(kinds == "smuggle"))
-    return rows, np.asarray(frames.column("on"))[rows]
+    if frames.moves is None:
+        kinds = frames.column("kind")
+        rows = np.flatnonzero(np.asarray(kinds == "ship") | np.asarray(kinds == "smuggle"))
+        frames.moves = rows, np.asarray(frames.column("on"))[rows]
+    return frames.moves
 
 
 def _arrivals(
@@ -405,7 +519,13 @@ def _event_verdicts(
     on: dt.date | Period | None,
     event: str,
     frames: _Frames | None = None,
+    carried: tuple[list[Place], list[int], list[int]] | None = None,
 ) -> tuple[LotVerdicts, LotAmounts]:
+    """Judge `lots` under `definitions`, which all judge `event` (see `graph_verdicts`).
+
+    `carried` gives the places shipments carry (`_carried_places`), when already found.
+    The caller has checked the memory this needs (`_compare_need`).
+    """
     graph = lots.graph
     assert graph is not None  # only called for lots built from a graph
     frames = frames or _Frames(graph)
@@ -533,17 +653,9 @@ def _event_verdicts(
     if event != "production":
         reset = np.zeros(n, dtype=bool)
         reset[moves] = True
-        # Only places in a country the evidence speaks of, and where some definition's
-        # verdict is worth keeping on some day: elsewhere every verdict is OUT with no
-        # reason (see `origin_verdict`), which no shipment needs to carry. Places that are
-        # OUT on every day (with reasons) are carried only when the reasons are asked for.
-        worth = [p for p in table.attrs["places"] if _worth_carrying(p, definitions, evidence)]
-        now = [
-            i
-            for i, p in enumerate(worth)
-            if _worth_carrying(p, definitions, evidence, reasons=False)
-        ]
-        later = sorted(set(range(len(worth))) - set(now))
+        # Places that are OUT on every day (with reasons) are carried only when the
+        # reasons are asked for.
+        worth, now, later = carried or _carried_places(table, definitions, evidence)
         arrived, cells = arrive(now)
     # Kept for the amounts and reasons asked for later: in the smallest integers that fit.
     produced = produced.astype(np.int16 if len(classes) < 2**15 else np.int32)
@@ -651,12 +763,15 @@ def _event_verdicts(
         del second
         return result if selected is None else result[selected]
 
-    def amounts(wanted: list[int], extra: bool, reuse: bool = False) -> FloatArray:
+    def amounts(
+        wanted: list[int], extra: bool, reuse: bool | list[FloatArray | None] = False
+    ) -> FloatArray:
         """Return, per slot in `wanted`, its share and value columns (2i, 2i + 1), denoised.
 
         With `extra`, two more columns: the unknown-source share and the share with a known
         value. A slot's columns do not depend on the other slots propagated with it. With
-        `reuse`, in the memory of the last table made so.
+        `reuse`, in the memory of the last table made so (in `scratch`, or in the holder
+        of one buffer given).
         """
         entries = []
         for i, slot in enumerate(wanted):
@@ -665,9 +780,8 @@ def _event_verdicts(
             at_lots = outcome_or_none[produced[:, d]] == o
             at_cells = (owner_or_none[cell_class] == d) & (outcome_or_none[cell_class] == o)
             entries.append((2 * i, 2 * i + 1, at_lots, at_cells))
-        result = spread(
-            entries, 2 * len(wanted) + 2 * extra, extra=extra, reuse=scratch if reuse else None
-        )
+        holder = reuse if isinstance(reuse, list) else scratch if reuse else None
+        result = spread(entries, 2 * len(wanted) + 2 * extra, extra=extra, reuse=holder)
         for start in range(0, len(result), 2**20):  # a block at a time: no full-size mask
             block = result[start : start + 2**20]
             block[block < _NOISE] = 0.0
@@ -687,6 +801,45 @@ def _event_verdicts(
             + count * kept
         )
 
+    def read(name: str, wanted: list[int], extra: bool) -> list[FloatArray]:
+        """Return, per slot in `wanted`, its share and value per carat of each lot judged.
+
+        As `amounts` gives them (columns ``2i`` and ``2i + 1``), then, with `extra`, the
+        unknown-source share. The slots are propagated a chunk at a time (`CHUNK_BYTES`,
+        export counted as two tables, one slot at least), each in the memory of the
+        first, after checking the memory the largest needs, with the flow weights made
+        once for them all.
+        """
+        parts = _chunks(len(wanted), tables * n, extra=extra)
+        check_memory(
+            need(_widest(parts, extra), 8.0 * (2 * len(wanted) + extra + 8)),
+            what=f"reading the per-lot amounts of {_count_text(count, 'lot')} under {name}",
+            change=(
+                "read the totals instead (Comparison.summary reads no per-lot amounts); the "
+                "tables propagated span every lot of the graph, so judging fewer lots saves "
+                "little"
+            ),
+            keyword=False,
+        )
+        found: list[FloatArray] = []
+        unknown: list[FloatArray] = []
+        buffer: list[FloatArray | None] = [None]
+        held = flows_now[0]
+        flows_now[0] = held if held is not None else input_shares(graph)
+        try:
+            for start, stop in parts:
+                first = extra and start == 0
+                table = amounts(wanted[start:stop], extra=first, reuse=buffer)
+                # Columns copied out of the buffer the next chunk reuses (views of one).
+                taken = np.array if len(parts) > 1 else np.asarray
+                found.extend(taken(table[:, j]) for j in range(2 * (stop - start)))
+                if first:
+                    unknown.append(taken(table[:, -2]))
+                del table
+        finally:
+            flows_now[0] = held
+        return found + unknown
+
     def presence(name: str) -> tuple[list[int], Iterator[tuple[int, FloatArray]]]:
         """Return `name`'s classes, in the order met, and the lots' shares from each.
 
@@ -695,6 +848,18 @@ def _event_verdicts(
         the slots' (`CHUNK_BYTES`), each in the memory of the first, so the propagated
         tables never hold every class at once.
         """
+        if later:  # the places carried for their reasons, checked before they are
+            check_memory(
+                _arrivals_need(n, len(moves), len(later), event, graph.number_of_flows)
+                + 33.0 * graph.number_of_flows,
+                what=(
+                    f"reading the verdicts of {_count_text(count, 'lot')} under {name} (carrying "
+                    f"{_count_text(len(later), 'place')} more to the shipments, for the reasons)"
+                ),
+                change="read the counts and totals instead (Comparison.summary reads no "
+                "per-lot verdicts)",
+                keyword=False,
+            )
         complete()
         d = owner[name]
         mine = sorted(
@@ -739,20 +904,6 @@ def _event_verdicts(
     # the chunks are sized by n (twice n for export's two tables); `count` (the rows kept)
     # decides only what is kept.
     chunks = _chunks(unique, tables * n)
-    widest = max(2 * (stop - start) + 2 * (start == 0) for start, stop in chunks)
-    # The propagation runs in place: its tables, the rows kept (when not every lot), and
-    # the graph's flow weights; then the shares, flags and weights kept per lot.
-    check_memory(
-        need(widest, 8.0 * 3 + unique),
-        what=(
-            f"judging {_count_text(count, 'lot')} under {_count_text(len(names), 'definition')}"
-        ),
-        change=(
-            "compare fewer definitions at a time (each table spans every lot of the graph, "
-            "so judging fewer lots saves little)"
-        ),
-        keyword=False,
-    )
     carats = _carats(graph) if selected is None else _carats(graph)[selected]
     kept = len(chunks) == 1 and 8 * count * (2 * unique + 2) <= KEPT
     totals = _Totals.of(amounts, unique, chunks, carats, keep=kept)
@@ -764,7 +915,7 @@ def _event_verdicts(
         totals,
         carats,
         lambda: _row_totals(lots.shares),
-        amounts,
+        read,
         presence,
     )
     items = frames.items(lots)
@@ -880,12 +1031,12 @@ def _per_chunk(lots: int, *, extra: bool = True) -> int:
     return max((int(CHUNK_BYTES // (8 * max(lots, 1))) - 2 * extra) // 2, 1)
 
 
-def _chunks(count: int, lots: int) -> list[tuple[int, int]]:
+def _chunks(count: int, lots: int, *, extra: bool = True) -> list[tuple[int, int]]:
     """Return the slots (or places) of each propagation: ``(start, stop)``, at least one.
 
-    The first carries the two extra columns, so fewer slots than the others.
+    With `extra`, the first carries the two extra columns, so fewer slots than the others.
     """
-    stop = min(count, _per_chunk(lots))
+    stop = min(count, _per_chunk(lots, extra=extra))
     chunks = [(0, stop)]
     while stop < count:
         start, stop = stop, min(count, stop + _per_chunk(lots, extra=False))
@@ -1091,11 +1242,11 @@ class _Judged:
         totals: _Totals,
         carats: FloatArray,
         total: Any,
-        amounts: Any,
+        read: Any,
         presence: Any,
     ) -> None:
         self.classes, self.slots, self.totals = classes, slots, totals
-        self.carats, self.amounts, self.presence = carats, amounts, presence
+        self.carats, self.read, self.presence = carats, read, presence
         self._row_totals, self._total = total, np.zeros(0)
         self.row = {name: d for d, name in enumerate(names)}
         self.unknown = totals.unknown
@@ -1155,44 +1306,56 @@ class _Judged:
         return self._verdicts[name]
 
     def _shares(self, name: str) -> tuple[FloatArray, ...]:
-        """Return the IN share, open share, IN value and open value per carat of each lot."""
-        wanted = [int(s) for s in self.slots[self.row[name]] if s >= 0]
+        """Return the IN share, open share, IN value and open value per carat of each lot.
+
+        From the table kept, else propagated again (`read`, a chunk of slots at a time).
+        """
+        slots = [int(s) for s in self.slots[self.row[name]]]
+        wanted = [s for s in slots if s >= 0]
         kept = self.totals.kept
-        table = kept if kept is not None else self.amounts(wanted, extra=False)
-        column = {s: 2 * s if kept is not None else 2 * i for i, s in enumerate(wanted)}
+        found: dict[int, tuple[FloatArray, FloatArray]] = {}
+        if kept is not None:
+            found = {s: (kept[:, 2 * s], kept[:, 2 * s + 1]) for s in wanted}
+        elif wanted:
+            got = self.read(name, wanted, False)
+            found = {s: (got[2 * i], got[2 * i + 1]) for i, s in enumerate(wanted)}
         zero = np.zeros(len(self.carats))
-        parts = []
-        for slot in self.slots[self.row[name]].tolist():
-            parts.append(table[:, column[slot]] if slot >= 0 else zero)
-            parts.append(table[:, column[slot] + 1] if slot >= 0 else zero)
-        return parts[0], parts[2], parts[1], parts[3]
+        (in_share, in_vpc), (open_share, open_vpc) = (found.get(s, (zero, zero)) for s in slots)
+        return in_share, open_share, in_vpc, open_vpc
 
     def columns(self, name: str) -> dict[str, FloatArray]:
         """Return the per-lot amounts under `name` (the `LotAmounts.COLUMNS`)."""
         if name not in self._columns:
             carats = self.carats
             in_share, open_part, in_vpc, open_vpc = self._shares(name)
-            open_share = open_part + self.unknown_share()
-            in_value = in_vpc * carats
-            open_value = open_vpc * carats
-            value_known = self.totals.value_known
+            open_share = open_part + self.unknown_share(name)
+            # A value is not known only where some of the carats are (zero carats of
+            # anything are worth 0 USD), as `totals_of` counts them.
+            unvalued, some = ~self.totals.value_known, self.carats > 0
             self._columns[name] = {
                 "in_share": np.array(in_share),
                 "undetermined_share": open_share,
                 "out_share": np.clip(self.total() - in_share - open_share, 0.0, None),
                 "in_carats": in_share * carats,
                 "undetermined_carats": open_share * carats,
-                "in_value_usd": np.where(value_known, in_value, np.nan),
-                "undetermined_value_usd": np.where(value_known, open_value, np.nan),
+                "in_value_usd": _value_column(in_vpc * carats, (in_share > 0) & some, unvalued),
+                "undetermined_value_usd": _value_column(
+                    open_vpc * carats, (open_share > 0) & some, unvalued
+                ),
             }
         return self._columns[name]
 
-    def unknown_share(self) -> FloatArray:
-        """Return each lot's share of carats of unknown source (propagated when first read)."""
+    def unknown_share(self, name: str) -> FloatArray:
+        """Return each lot's share of carats of unknown source (propagated when first read).
+
+        `name` is the definition whose amounts are read (for a refusal's message).
+        """
         if self._unknown_share is None:
             kept = self.totals.kept
-            table = kept if kept is not None else self.amounts([], extra=True)
-            self._unknown_share = np.ascontiguousarray(table[:, -2])
+            if kept is not None:
+                self._unknown_share = np.ascontiguousarray(kept[:, -2])
+            else:
+                self._unknown_share = np.array(self.read(name, [], True)[-1])  # not a view
         return self._unknown_share
 
     def total(self) -> FloatArray:
@@ -1214,11 +1377,17 @@ class _Judged:
         held_open = totals.unknown
         if open_slot >= 0:
             held_open = totals.positive[open_slot] | held_open
+        # Lots of no carats hold nothing: their value is 0 USD, known or not.
+        some = self.carats > 0
         in_value, in_unknown = _value_total(
-            totals.value[in_slot] if in_slot >= 0 else 0.0, held_in, totals.value_known
+            totals.value[in_slot] if in_slot >= 0 else 0.0,
+            held_in & some if held_in is not None else None,
+            totals.value_known,
         )
         open_value, open_unknown = _value_total(
-            totals.value[open_slot] if open_slot >= 0 else 0.0, held_open, totals.value_known
+            totals.value[open_slot] if open_slot >= 0 else 0.0,
+            held_open & some,
+            totals.value_known,
         )
         return {
             "in_carats": totals.carats[in_slot] if in_slot >= 0 else 0.0,
@@ -1229,6 +1398,23 @@ class _Judged:
             "in_value_unknown_lots": in_unknown,
             "undetermined_value_unknown_lots": open_unknown,
         }
+
+
+def _value_column(
+    value: FloatArray,
+    held: np.ndarray[Any, np.dtype[np.bool_]],
+    unvalued: np.ndarray[Any, np.dtype[np.bool_]],
+) -> FloatArray:
+    """Return the value of some carats per lot: NaN only where it is not known.
+
+    `value` is their known value per lot, `held` flags the lots holding some of them
+    (a share above 0 of carats above 0), `unvalued` the lots whose value is not known.
+    A lot of unknown value holding none of the carats holds 0 USD of them (as its value
+    totals count), not NaN: zero carats of anything are worth nothing.
+    """
+    column: FloatArray = np.where(unvalued, 0.0, value)
+    column[held & unvalued] = np.nan
+    return column
 
 
 def _value_total(
@@ -1364,6 +1550,33 @@ class LotVerdicts(Mapping[tuple[str, str], Verdict]):
         return self.judged[name].verdicts_of(name)
 
 
+def check_table(lots: int, definitions: int, *, verdicts: bool) -> None:
+    """Refuse a tidy table of `lots` x `definitions` rows above the memory limit.
+
+    Per row: the per-lot amounts (seven columns kept per definition, then made twice:
+    per definition, then joined, with two references), and with `verdicts` the verdict
+    columns (four references, made three times: per definition, stacked, framed) and the
+    table joining both (eleven columns, made twice by the merge); per lot, its id as text.
+    """
+    rows = lots * definitions
+    need = rows * (7 * 8.0 + 2 * (7 * 8.0 + 16.0)) + lots * 64.0
+    if verdicts:
+        need += rows * (3 * 4 * 8.0 + 2 * 11 * 8.0)
+    what = "the verdicts and per-lot amounts" if verdicts else "the per-lot amounts"
+    check_memory(
+        need,
+        what=(
+            f"tabulating {what} of {_count_text(lots, 'lot')} under "
+            f"{_count_text(definitions, 'definition')} ({rows:,} rows)"
+        ),
+        change=(
+            "read the totals instead (Comparison.summary needs no table), or judge fewer lots "
+            "(Lots.from_graph(..., lots=...)) or compare fewer definitions"
+        ),
+        keyword=False,
+    )
+
+
 class LotAmounts:
     """The shares, carats and values of many lots under several definitions, as columns.
 
@@ -1386,8 +1599,14 @@ class LotAmounts:
         self._frame: pd.DataFrame | None = None
 
     def frame(self) -> pd.DataFrame:
-        """Return the tidy table: item, definition, then the amounts (built once)."""
+        """Return the tidy table: item, definition, then the amounts (built once).
+
+        The memory the table needs is checked first: per lot and definition, its row
+        (seven amounts and two references) made twice (per definition, then joined), and
+        the amounts kept per definition; per lot, its id as text.
+        """
         if self._frame is None:
+            check_table(len(self.items), len(self.names), verdicts=False)
             frames = [
                 pd.DataFrame(
                     {

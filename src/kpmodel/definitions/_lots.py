@@ -15,6 +15,7 @@ from kpmodel.definitions._calling import judge, name_of, resolve_all
 from kpmodel.definitions._definition import Verdict
 from kpmodel.definitions._evidence import Period, Place, Situation
 from kpmodel.definitions._graph_lots import (
+    FloatArray,
     LotAmounts,
     LotVerdicts,
     check_by,
@@ -498,6 +499,8 @@ def conflict_shares(
         }
     else:
         groups = {on: np.arange(len(shares))}
+    carats_given = extras["carats"]
+    weight = None if carats_given is None else carats_given.to_numpy(dtype=np.float64)
     frames = []
     for definition in resolve_all(definitions):
         in_share = np.zeros(len(shares))
@@ -519,10 +522,27 @@ def conflict_shares(
         for label, series in extras.items():
             if series is not None:
                 amount = series.to_numpy(dtype=np.float64)
-                frame[f"in_{label}"] = in_share * amount
-                frame[f"undetermined_{label}"] = open_share * amount
+                for prefix, share in (("in", in_share), ("undetermined", open_share)):
+                    frame[f"{prefix}_{label}"] = _held_amount(share, amount, carats=weight)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+def _held_amount(
+    share: FloatArray, amount: FloatArray, *, carats: FloatArray | None
+) -> FloatArray:
+    """Return each lot's `share` of its `amount` (carats or value), NaN only if not known.
+
+    An amount not known (NaN) leaves the lot's part NaN only when the lot holds some of
+    the carats (a share above 0, of `carats` above 0 when given): zero carats of anything
+    are worth 0 USD.
+    """
+    part: FloatArray = share * np.where(np.isnan(amount), 0.0, amount)
+    held = share > 0
+    if carats is not None:
+        held &= carats > 0
+    part[held & np.isnan(amount)] = np.nan
+    return part
 
 
 def _per_lot(label: str, series: Any, index: pd.Index[Any]) -> pd.Series | None:

@@ -113,29 +113,44 @@ class _Paperwork:
         return self.source[self.indptr[position] : self.indptr[position + 1]]
 
     def declared(self, shipment: int) -> DeclaredOrigin:
-        """Return the declared origin of ship lot `shipment` (stored override, or the rule)."""
-        if shipment in self.memo:
-            return self.memo[shipment]
-        text = self.graph._string(int(self.graph._column("declared")[shipment]))
-        if text is not None:
-            stored = DeclaredOrigin.parse(text)
-        else:
-            (parent,) = self.parents(shipment)
-            inputs, undocumented = self.inputs(int(parent))
-            exporter = self.graph._string(int(self.country[parent]))
-            stored = declare_origin(
-                inputs,
-                exporter=exporter,
-                undocumented=undocumented,
-                list_origins=bool(self.graph._column("list_origins")[shipment]),
-            )
-        self.memo[shipment] = stored
-        return stored
+        """Return the declared origin of ship lot `shipment` (stored override, or the rule).
 
-    def inputs(self, start: int) -> tuple[set[DeclaredOrigin], bool]:
-        """Walk back from `start` through the lots held in its country, to where carats entered."""
+        Iterative, with an explicit stack of the shipments still to derive: a shipment's
+        origin depends on the earlier shipments its goods came through, and a chain of
+        thousands of re-exports must not recurse thousands of frames deep.
+        """
+        stack = [shipment]
+        while stack:
+            here = stack[-1]
+            if here in self.memo:
+                stack.pop()
+                continue
+            text = self.graph._string(int(self.graph._column("declared")[here]))
+            if text is not None:
+                self.memo[here] = DeclaredOrigin.parse(text)
+                stack.pop()
+                continue
+            (parent,) = self.parents(here)
+            inputs, undocumented, pending = self._walk(int(parent))
+            if pending:  # derive the earlier shipments first, then come back to this one
+                stack.extend(pending)
+                continue
+            self.memo[here] = declare_origin(
+                inputs,
+                exporter=self.graph._string(int(self.country[parent])),
+                undocumented=undocumented,
+                list_origins=bool(self.graph._column("list_origins")[here]),
+            )
+            stack.pop()
+        return self.memo[shipment]
+
+    def _walk(self, start: int) -> tuple[set[DeclaredOrigin], bool, list[int]]:
+        """Return (the declared inputs, whether some entered undocumented, the shipments
+        reached whose origin is not derived yet: the inputs are complete only without them).
+        """
         place = self.country[start]
         inputs: set[DeclaredOrigin] = set()
+        pending: list[int] = []
         undocumented = False
         stack, seen = [start], {start}
         while stack:
@@ -150,14 +165,17 @@ class _Paperwork:
                 else:
                     inputs.add(DeclaredOrigin.single(origin))
             elif kind == _SHIP:
-                inputs.add(self.declared(lot))
+                if lot in self.memo:
+                    inputs.add(self.memo[lot])
+                else:
+                    pending.append(lot)
             else:
                 undocumented = undocumented or self.unknown[lot] > 0
                 for parent in self.parents(lot).tolist():
                     if parent not in seen:
                         seen.add(parent)
                         stack.append(parent)
-        return inputs, undocumented
+        return inputs, undocumented, pending
 
 
 def shipments(graph: ProvenanceGraph) -> np.ndarray[Any, Any]:
