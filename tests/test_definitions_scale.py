@@ -409,7 +409,7 @@ def test_many_classes_are_read_in_chunks_within_the_memory_limit(monkeypatch):
     monkeypatch.setenv("KPMODEL_MAX_MEMORY", "100")
     assert refused.summary.loc["EU_2023", "in"] == eager.summary.loc["EU_2023", "in"]
     with pytest.raises(kp.errors.SizeLimitError, match="reading the verdicts of 1 lot under"):
-        _ = refused.table
+        _ = refused.flips  # the table checks its own memory first
 
 
 @given(st.integers(0, 2**32 - 1), st.integers(0, 30), st.integers(1, 70))
@@ -629,3 +629,33 @@ def test_amounts_of_two_slots_are_read_in_two_tables(monkeypatch):
     assert "tabulating the per-lot amounts of 18 lots under 11 definitions (198 rows)" in message
     assert "or judge fewer lots (Lots.from_graph(..., lots=...))" in message
     assert calls == []
+
+
+def test_a_table_too_large_is_refused_before_any_of_it_is_made(monkeypatch):
+    """The tidy table of every lot and definition (and the matrix made from it) checks
+    the memory its rows need before reading a verdict or propagating an amount, and says
+    what to do."""
+    g = _graph_of_many_places()
+    c = kp.compare(AT_EXPORT, d.Lots.from_graph(g, BOOK))
+    calls = _record_calls(monkeypatch, "propagate", "_arrivals")
+    read = []
+    plain = _graph_lots._Judged.verdicts_of
+    monkeypatch.setattr(
+        _graph_lots._Judged,
+        "verdicts_of",
+        lambda self, name: read.append(name) or plain(self, name),
+    )
+    monkeypatch.setenv("KPMODEL_MAX_MEMORY", "100")
+    for table in (lambda: c.table, lambda: c.matrix):
+        with pytest.raises(kp.errors.SizeLimitError) as refused:
+            table()
+        message = str(refused.value)
+        assert (
+            "tabulating the verdicts and per-lot amounts of 18 lots under 11 definitions"
+            in message
+        )
+        assert "(198 rows) needs about" in message
+        assert "read the totals instead (Comparison.summary needs no table)" in message
+    assert calls == read == []
+    monkeypatch.delenv("KPMODEL_MAX_MEMORY")
+    assert len(c.table) == 198

@@ -1,5 +1,6 @@
 """Origin attribution at scale: shares of chosen lots, adaptive storage, memory guard."""
 
+import datetime
 import os
 import re
 import sys
@@ -549,16 +550,7 @@ def test_the_largest_paths_are_found_among_exponentially_many():
     """A hub splitting and re-mixing its stock 18 times makes 2**19 equal paths: the
     search still names the largest ones (it named none before, stopped after 100,000 steps)."""
     depth = 18
-    g = kp.ProvenanceGraph()
-    mine = g.produce(country="CF", carats=2.0**depth, on="2014-01-01")
-    a, b = g.split(
-        g.smuggle(mine, to="CM", on="2014-02-01"), [2.0 ** (depth - 1)] * 2, on="2014-02-02"
-    )
-    for _ in range(depth):
-        a1, a2 = g.split(a, [g.remaining(a) / 2] * 2, on="2014-02-03")
-        b1, b2 = g.split(b, [g.remaining(b) / 2] * 2, on="2014-02-03")
-        a, b = g.mix([a1, b1], on="2014-02-03"), g.mix([a2, b2], on="2014-02-03")
-    out = g.ship(g.mix([a, b], on="2014-02-04"), to="AE", on="2014-03-01", certificate="CM-1")
+    g, out = _lattice(depth)
     (finding,) = kp.provenance.audit(g, register=None, limit=3)
     assert finding.share == pytest.approx(1.0)
     assert [p.carats for p in finding.paths] == pytest.approx([0.5] * 3)
@@ -621,15 +613,15 @@ def _lattice(depth):
         a1, a2 = g.split(a, [g.remaining(a) / 2] * 2, on="2014-02-03")
         b1, b2 = g.split(b, [g.remaining(b) / 2] * 2, on="2014-02-03")
         a, b = g.mix([a1, b1], on="2014-02-03"), g.mix([a2, b2], on="2014-02-03")
-    g.ship(g.mix([a, b], on="2014-02-04"), to="AE", on="2014-03-01", certificate="CM-1")
-    return g
+    out = g.ship(g.mix([a, b], on="2014-02-04"), to="AE", on="2014-03-01", certificate="CM-1")
+    return g, out
 
 
 def test_a_search_for_paths_cut_short_says_so(monkeypatch):
     """When the search stops on MAX_EXPANDED before `limit` paths, the paths say so and
     how many carats they cover (14-hostile #8: 19,996 paths covering 7.6 % of the carats,
     silently)."""
-    g = _lattice(6)
+    g, _ = _lattice(6)
     (whole,) = kp.provenance.audit(g, register=None, limit=10**6)
     assert len(whole.paths) == 2**7
     assert not whole.paths.truncated
@@ -652,3 +644,177 @@ def test_paths_not_cut_short_carry_the_findings_carats(graph, register):
     for finding in kp.provenance.audit(graph, register=register, limit=10**6):
         assert not finding.paths.truncated
         assert finding.paths.carats == pytest.approx(finding.carats, rel=1e-9)
+
+
+@given(provenance_graphs(max_lots=30))
+def test_opacity_reads_the_shipments_rows_of_a_full_call(graph):
+    """Opacity computes only the shipments' origin shares, and they are the full call's."""
+    frame = kp.provenance.opacity(graph, per="shipment")
+    full = origin_shares(graph)
+    declared = kp.provenance.declared_origins(graph).set_index("lot_id")["declared_origin"]
+    ids = list(graph.lots)
+    origins = [str(o) for o in full.origins]
+    assert list(frame.index) == list(declared.index)
+    for lot, origin in declared.items():
+        row = dense(full.values)[ids.index(lot)]
+        share = sum(row[origins.index(c)] for c in origin.countries if c in origins)
+        carats = graph._column("carats")[ids.index(lot)]
+        assert frame.loc[lot, "readable_carats"] == pytest.approx(carats * share, abs=1e-9)
+        assert frame.loc[lot, "carats"] == carats
+
+
+def test_opacity_refuses_in_its_own_words_and_takes_max_memory(monkeypatch):
+    """Opacity's size refusal speaks of opacity and of what its caller can change
+    (14-hostile #18: it named origin_shares' lots= and sparse=, which opacity lacks)."""
+    g = kp.ProvenanceGraph()
+    bw = g.ship(g.produce(country="BW", carats=30, on="2023-01-01"), to="AE", on="2023-02-01")
+    ru = g.ship(g.produce(country="RU", carats=10, on="2023-01-01"), to="AE", on="2023-02-01")
+    g.ship(g.mix([bw, ru]), to="IN", on="2023-03-01")
+    with pytest.raises(kp.errors.SizeLimitError) as refused:
+        kp.provenance.opacity(g, max_memory=100)
+    message = str(refused.value)
+    assert message.startswith("opacity over 3 shipments needs about")
+    assert "max_memory=" in message
+    assert "KPMODEL_MAX_MEMORY" in message
+    assert "lots=" not in message
+    assert "sparse=" not in message
+    assert refused.value.limit == 100
+    monkeypatch.setenv("KPMODEL_MAX_MEMORY", "100")
+    with pytest.raises(kp.errors.SizeLimitError, match=r"^opacity over 3 shipments"):
+        kp.provenance.opacity(g)
+    assert kp.provenance.opacity(g, max_memory=1 << 30)["opacity"].to_dict() == {
+        "AE": 0.0,
+        "IN": 1.0,
+    }
+
+
+_CODES = ("BW", "CF", "VE", "ZW", "EU")
+D = datetime.date
+
+
+@st.composite
+def registers(draw):
+    """Registers of a few participants with random status histories and EU memberships."""
+    from kpmodel.participants import Membership, Participant, Register, Status, StatusEvent
+
+    participants = []
+    for code in _CODES:
+        days = draw(st.lists(st.dates(D(2000, 1, 1), D(2030, 1, 1)), max_size=5, unique=True))
+        events = []
+        for on in sorted(days):
+            status = draw(st.sampled_from(list(Status)))
+            zones = draw(st.sets(st.sampled_from(["Nola", "Marange", "Orapa"]), max_size=2))
+            events.append(
+                StatusEvent(
+                    on=on,
+                    status=status,
+                    summary="",
+                    sources=(),
+                    zones=zones if status is Status.RESTRICTED else frozenset(),
+                    excluded_zones=zones if status is Status.PARTICIPANT else frozenset(),
+                )
+            )
+        members = []
+        if code == "EU":
+            for country in ("BE", "DE"):
+                start, end = sorted(draw(st.lists(st.dates(D(2000, 1, 1), D(2030, 1, 1)),
+                                                  min_size=2, max_size=2)))  # fmt: skip
+                members.append(
+                    Membership(
+                        country=country,
+                        start=draw(st.none() | st.just(start)),
+                        end=draw(st.none() | st.just(end)),
+                    )
+                )
+        kind = "union" if code == "EU" else "state"
+        participants.append(
+            Participant(code=code, name=code, kind=kind, events=events, members=members)
+        )
+    return Register(participants=participants)
+
+
+@given(
+    registers() | st.just(kp.participants.Register.default()),
+    st.lists(
+        st.tuples(st.sampled_from(["BE", "BW", "CF", "DE", "VE", "ZW", "CM"]),
+                  st.sampled_from(["", "Nola", "Marange", "Orapa"])),
+        min_size=1, max_size=8, unique=True,
+    ),
+    st.lists(st.dates(D(1999, 1, 1), D(2031, 1, 1)), min_size=1, max_size=30, unique=True),
+)  # fmt: skip
+def test_verdicts_per_status_interval_are_those_of_every_day(register, origins, days):
+    """Judging each origin once per interval between the register's changes (and once per
+    country where the zone cannot matter) gives the verdict of asking about every day."""
+    from kpmodel.provenance._audit import _problem, _verdicts
+
+    labels = [f"{country}/{zone}" if zone else country for country, zone in origins]
+    dates = sorted(days)
+    expected = {}
+    for j, (country, zone) in enumerate(origins):
+        for d, date in enumerate(dates):
+            reason = _problem(register, country, zone or None, date)
+            if reason is not None:
+                expected[j, d] = reason
+    assert _verdicts(register, labels, dates) == expected
+
+
+@given(provenance_graphs(max_lots=30, countries=("AE", "BE", "BW", "CF", "CM", "VE", "ZW")))
+def test_audit_with_the_shipped_register_agrees_with_judging_every_day(monkeypatch_module, graph):
+    """The audit's findings under the shipped register are those of asking it about every
+    origin on every shipment day."""
+    register = kp.participants.Register.default()
+    fast = kp.provenance.audit(graph, register=register)
+    with monkeypatch_module.context() as patch:
+        patch.setattr("kpmodel.provenance._audit._is_plain_register", lambda register: False)
+        slow = kp.provenance.audit(graph, register=register)
+    assert [(f.lot, f.reason, f.origin, f.share) for f in fast] == [
+        (f.lot, f.reason, f.origin, f.share) for f in slow
+    ]
+
+
+def test_the_audit_asks_the_register_per_status_interval_not_per_day(monkeypatch):
+    """Forty zones shipped on a hundred days of 2015 cost a few register questions, not
+    4,000 (14-hostile #20: 23.5 s for 500 zones on 730 days)."""
+    from kpmodel.provenance import _audit
+
+    g = kp.ProvenanceGraph()
+    mines = [g.produce(country="BW", zone=f"zone {i}", carats=10, on="2014-12-01")
+             for i in range(40)]  # fmt: skip
+    for day in range(100):
+        lot = g.split(mines[day % 40], [0.01], on="2014-12-02")[0]
+        g.ship(lot, to="AE", on=str(np.datetime64("2015-01-01") + day), certificate=f"BW-{day}")
+    asked = []
+    problem = _audit._problem
+    monkeypatch.setattr(_audit, "_problem", lambda *args: asked.append(args) or problem(*args))
+    assert kp.provenance.audit(g, register=kp.participants.Register.default()) == []
+    changes = _audit._change_dates(kp.participants.Register.default())
+    days = [D(2015, 1, 1) + datetime.timedelta(days=day) for day in range(100)]
+    intervals = len({sum(change <= day for change in changes) for day in days})
+    assert len(asked) == intervals  # one question per interval: Botswana's zones never matter
+    assert len(asked) < 10
+
+
+def test_the_audit_estimates_its_memory_before_propagating_offending_origins(monkeypatch):
+    """The offending origins' columns are estimated first, and refused above the limit with
+    the estimate and what to do (14-hostile #10: a raw MemoryError from numpy)."""
+    g = kp.ProvenanceGraph()
+    mines = [g.produce(country="CF", zone=f"zone {i}", carats=1, on="2013-06-01")
+             for i in range(20)]  # fmt: skip
+    smuggled = g.smuggle(g.mix(mines, on="2013-07-01"), to="CM", on="2013-08-01")
+    g.ship(smuggled, to="AE", on="2014-01-01", certificate="CM-0001")
+    register = kp.participants.Register.default()
+    assert len(kp.provenance.audit(g, register=register)) == 21  # 20 zones, smuggled
+    with pytest.raises(kp.errors.SizeLimitError) as refused:
+        kp.provenance.audit(g, register=register, max_memory=1000)
+    message = str(refused.value)
+    assert message.startswith("audit over 23 lots x 20 offending zone-level origins")
+    assert "audit a graph of fewer lots" in message
+    assert "max_memory=" in message
+    assert refused.value.estimate >= 23 * 20 * 9
+    monkeypatch.setenv("KPMODEL_MAX_MEMORY", "1000")
+    with pytest.raises(kp.errors.SizeLimitError, match=r"^audit over 23 lots"):
+        kp.provenance.audit(g, register=register)
+    # Smuggled carats alone need no offending columns.
+    assert [f.reason for f in kp.provenance.audit(g, register=None)] == ["smuggled"]
+    with pytest.raises(InvalidArgumentError, match="max_memory must be a positive"):
+        kp.provenance.audit(g, register=register, max_memory=0)

@@ -17,7 +17,7 @@ from kpmodel.definitions._casebook import CaseBook
 from kpmodel.definitions._catalogue import KPCS_2003
 from kpmodel.definitions._definition import Definition, Reason, Verdict, _words
 from kpmodel.definitions._evidence import Period, Situation
-from kpmodel.definitions._graph_lots import LotAmounts, LotVerdicts
+from kpmodel.definitions._graph_lots import LotAmounts, LotVerdicts, check_table
 from kpmodel.definitions._lots import Lots, lot_verdicts
 from kpmodel.definitions._vocabulary import Outcome
 from kpmodel.errors import InvalidArgumentError
@@ -194,6 +194,11 @@ class Comparison:
     def table(self) -> pd.DataFrame:
         """Tidy table: item, definition, verdict (``in``/``out``/``undetermined``), reasons.
 
+        For lots, the amounts follow (see `amounts`). For the lots of a provenance graph
+        the memory the table needs (one row per lot and definition) is checked before any
+        of it is made: a `kpmodel.errors.SizeLimitError` says how much, when above the
+        limit (`summary` needs no table).
+
         Examples
         --------
         >>> t = kp.compare("EU_2023", kp.definitions.CaseBook.default()).table
@@ -201,6 +206,8 @@ class Comparison:
         ['item', 'definition', 'verdict', 'reasons']
         """
         if isinstance(self.verdicts, LotVerdicts):
+            # Its memory checked before any of it is made (the amounts' too).
+            check_table(len(self.items), len(self.names), verdicts=True)
             table = _lot_table(self.verdicts, self.names)
         else:
             rows = [

@@ -1550,6 +1550,33 @@ class LotVerdicts(Mapping[tuple[str, str], Verdict]):
         return self.judged[name].verdicts_of(name)
 
 
+def check_table(lots: int, definitions: int, *, verdicts: bool) -> None:
+    """Refuse a tidy table of `lots` x `definitions` rows above the memory limit.
+
+    Per row: the per-lot amounts (seven columns kept per definition, then made twice:
+    per definition, then joined, with two references), and with `verdicts` the verdict
+    columns (four references, made three times: per definition, stacked, framed) and the
+    table joining both (eleven columns, made twice by the merge); per lot, its id as text.
+    """
+    rows = lots * definitions
+    need = rows * (7 * 8.0 + 2 * (7 * 8.0 + 16.0)) + lots * 64.0
+    if verdicts:
+        need += rows * (3 * 4 * 8.0 + 2 * 11 * 8.0)
+    what = "the verdicts and per-lot amounts" if verdicts else "the per-lot amounts"
+    check_memory(
+        need,
+        what=(
+            f"tabulating {what} of {_count_text(lots, 'lot')} under "
+            f"{_count_text(definitions, 'definition')} ({rows:,} rows)"
+        ),
+        change=(
+            "read the totals instead (Comparison.summary needs no table), or judge fewer lots "
+            "(Lots.from_graph(..., lots=...)) or compare fewer definitions"
+        ),
+        keyword=False,
+    )
+
+
 class LotAmounts:
     """The shares, carats and values of many lots under several definitions, as columns.
 
@@ -1579,19 +1606,7 @@ class LotAmounts:
         the amounts kept per definition; per lot, its id as text.
         """
         if self._frame is None:
-            rows = len(self.items) * len(self.names)
-            check_memory(
-                rows * (7 * 8.0 + 2 * (7 * 8.0 + 16.0)) + len(self.items) * 64.0,
-                what=(
-                    f"tabulating the per-lot amounts of {_count_text(len(self.items), 'lot')} "
-                    f"under {_count_text(len(self.names), 'definition')} ({rows:,} rows)"
-                ),
-                change=(
-                    "read the totals instead (Comparison.summary needs no table), or judge "
-                    "fewer lots (Lots.from_graph(..., lots=...)) or compare fewer definitions"
-                ),
-                keyword=False,
-            )
+            check_table(len(self.items), len(self.names), verdicts=False)
             frames = [
                 pd.DataFrame(
                     {

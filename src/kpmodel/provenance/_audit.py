@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import datetime as dt
 import heapq
 import itertools
 from collections.abc import Iterator, Sequence
@@ -12,9 +14,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from kpmodel import _limits
 from kpmodel._boundary import guarded
 from kpmodel.certificates import DeclaredOrigin
-from kpmodel.errors import InvalidArgumentError
+from kpmodel.errors import InvalidArgumentError, SizeLimitError
+from kpmodel.participants import Register, Status
 from kpmodel.provenance._explain import Path
 from kpmodel.provenance._graph import KIND_CODE, FloatArray, IntArray, Kind, ProvenanceGraph
 from kpmodel.provenance._paperwork import _Paperwork, shipments
@@ -139,6 +143,7 @@ def opacity(
     graph: ProvenanceGraph,
     *,
     per: Literal["destination", "shipment"] = "destination",
+    max_memory: int | None = None,
     progress: bool | None = None,
 ) -> pd.DataFrame:
     """Return the share of certified carats whose true origin cannot be read from the certificate.
@@ -152,8 +157,13 @@ def opacity(
     graph : ProvenanceGraph
     per : {"destination", "shipment"}
         Aggregate by importing country (default) or give one row per shipment.
+    max_memory : int, optional
+        The most bytes the origin shares of the shipments may need, by an estimate made
+        before they are computed (as for `origin_shares`); a larger estimate is refused
+        with a `kpmodel.errors.SizeLimitError`. Default: the environment variable
+        ``KPMODEL_MAX_MEMORY``, else 60% of the machine's memory.
     progress : bool, optional
-        Show a progress bar while the origin shares of every lot are computed (see
+        Show a progress bar while the origin shares of the shipments are computed (see
         `origin_shares`): by default only in a notebook or on a terminal.
 
     Returns
@@ -177,14 +187,29 @@ def opacity(
         raise InvalidArgumentError(msg)
     paperwork = _Paperwork(graph)
     ships = shipments(graph)
-    shares = origin_shares(graph, progress=progress)
+    # Only the shipments' rows are read: their ancestry is all that is solved.
+    try:
+        shares = origin_shares(
+            graph, lots=graph.lots[ships], max_memory=max_memory, progress=progress
+        )
+    except SizeLimitError as error:
+        msg = (
+            f"opacity over {ships.size:,} shipments needs about "
+            f"{_limits.format_size(error.estimate)} of memory for the origin shares of the "
+            f"shipped lots (estimated before starting), above the limit of "
+            f"{_limits.format_size(error.limit)}; raise the limit with max_memory= or the "
+            f"environment variable {_limits.ENVIRONMENT_VARIABLE} (such as "
+            f"{_limits.ENVIRONMENT_VARIABLE}='64 GiB'), or compute it on a graph of fewer "
+            "shipments (a shorter period)"
+        )
+        raise SizeLimitError(msg, estimate=error.estimate, limit=error.limit) from None
     column = {str(o): j for j, o in enumerate(shares.origins)}
     carats = graph._column("carats")[ships]
     readable = np.zeros(ships.size)
     for i, position in enumerate(ships.tolist()):
         declared = _declared_countries(paperwork.declared(position))
         cols = [column[c] for c in declared if c in column]
-        readable[i] = carats[i] * float(dense_row(shares.values, position)[cols].sum())
+        readable[i] = carats[i] * float(dense_row(shares.values, i)[cols].sum())
     table = np.array([*graph._strings, None], dtype=object)
     frame = pd.DataFrame(
         {
@@ -216,6 +241,80 @@ def _problem(register: RegisterLike, country: str, zone: str | None, on: Any) ->
     if status == "not-participant":
         return "not-participant"
     return "suspended"
+
+
+def _is_plain_register(register: object) -> bool:
+    """Whether `register` answers as `kpmodel.participants.Register` does (not a lookalike
+    or a subclass that overrides how it answers).
+    """
+    answers = ("participant_of", "status", "may_trade", "event", "_event")
+    return isinstance(register, Register) and all(
+        getattr(type(register), name) is getattr(Register, name) for name in answers
+    )
+
+
+def _change_dates(register: Register) -> list[dt.date]:
+    """Return the dates on which `register`'s answers may change, sorted.
+
+    Between two of them, who governs each country (the unions' memberships), each
+    participant's status event and so every verdict of `_problem` are the same.
+    """
+    changes: set[dt.date] = set()
+    for participant in register.participants:
+        changes.update(event.on for event in participant.events)
+        for member in participant.members:
+            if member.start is not None:
+                changes.add(member.start)
+            if member.end is not None:
+                changes.add(member.end + dt.timedelta(days=1))  # the end is inclusive
+    return sorted(changes)
+
+
+def _verdicts(
+    register: RegisterLike, labels: Sequence[str], dates: Sequence[Any]
+) -> dict[tuple[int, int], str]:
+    """Return why the register forbids origin ``labels[j]`` on ``dates[d]``, by (j, d),
+    for the pairs it forbids: `_problem` of each pair.
+
+    A `kpmodel.participants.Register` is asked once per interval between the dates its
+    answers may change (`_change_dates`), not once per date, and once per country where
+    the zone cannot matter (neither a restricted participant nor one with barred zones).
+    Any other register is asked about every pair.
+    """
+    verdict: dict[tuple[int, int], str] = {}
+    parts = [label.partition("/") for label in labels]
+    if not isinstance(register, Register) or not _is_plain_register(register):
+        for j, (country, _, zone) in enumerate(parts):
+            for d, date in enumerate(dates):
+                reason = _problem(register, country, zone or None, date)
+                if reason is not None:
+                    verdict[j, d] = reason
+        return verdict
+    changes = _change_dates(register)
+    intervals: dict[int, list[int]] = {}
+    for d, date in enumerate(dates):
+        intervals.setdefault(bisect.bisect_right(changes, date), []).append(d)
+    by_country: dict[str, list[tuple[int, str | None]]] = {}
+    for j, (country, _, zone) in enumerate(parts):
+        by_country.setdefault(country, []).append((j, zone or None))
+    for days in intervals.values():
+        date = dates[days[0]]
+        for country, zones in by_country.items():
+            participant = register.participant_of(country, on=date)
+            event = None if participant is None else register.event(participant, on=date)
+            zoned = event is not None and (
+                event.status is Status.RESTRICTED or bool(event.excluded_zones)
+            )
+            if zoned:
+                answers = [(j, _problem(register, country, zone, date)) for j, zone in zones]
+            else:
+                reason = _problem(register, country, None, date)
+                answers = [(j, reason) for j, _ in zones]
+            for j, found in answers:
+                if found is not None:
+                    for d in days:
+                        verdict[j, d] = found
+    return verdict
 
 
 #: The most partial paths `audit` examines to name one finding's largest paths (a
@@ -449,6 +548,7 @@ def audit(
     *,
     register: RegisterLike | None,
     limit: int = 20,
+    max_memory: int | None = None,
     progress: bool | None = None,
 ) -> list[Finding]:
     """Find shipments whose certificate looks clean while their true origins are not.
@@ -457,8 +557,10 @@ def audit(
     offending origin of its carats: a participant that may not trade on the shipment's
     date (suspended, removed, or no participant at all), a zone outside the compliant
     zones of a restricted participant, or carats that crossed a border with no certificate
-    (``"smuggled"``). Origins are judged on the date of the shipment. Each finding carries
-    the paths that explain it and the KPCS reference.
+    (``"smuggled"``). Origins are judged on the date of the shipment (a
+    `kpmodel.participants.Register` is asked once per origin and per interval between the
+    dates its statuses and memberships change, not once per shipment day). Each finding
+    carries the paths that explain it and the KPCS reference.
 
     Parameters
     ----------
@@ -471,6 +573,12 @@ def audit(
         `MAX_EXPANDED` (100,000) partial paths per finding; a finding whose paths it cut
         short lists fewer than `limit` and says so (``finding.paths.truncated``, with the
         carats they cover in ``finding.paths.carats``).
+    max_memory : int, optional
+        The most bytes the audit may need for the offending origins' columns (eight bytes
+        and one per lot and offending zone-level origin), by an estimate made once the
+        offending origins are known and before any is propagated; a larger estimate is
+        refused with a `kpmodel.errors.SizeLimitError` that says what to do. Default: the
+        environment variable ``KPMODEL_MAX_MEMORY``, else 60% of the machine's memory.
     progress : bool, optional
         Show a progress bar over the shipments (``tqdm``): by default only in a notebook or
         on a terminal, and only when the audit lasts more than a second.
@@ -494,6 +602,11 @@ def audit(
     require_graph(graph)
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         msg = f"limit must be a positive int; got {limit!r}."
+        raise InvalidArgumentError(msg)
+    if max_memory is not None and (
+        isinstance(max_memory, bool) or not isinstance(max_memory, int) or max_memory <= 0
+    ):
+        msg = f"max_memory must be a positive number of bytes (int); got {max_memory!r}."
         raise InvalidArgumentError(msg)
     needed = ("participant_of", "status", "may_trade")
     if register is not None and not all(callable(getattr(register, m, None)) for m in needed):
@@ -528,17 +641,23 @@ def audit(
     dates = [_day(d) for d in days]
     # The verdict on each origin for each shipment day; an origin never offending on any
     # of them is not propagated at all.
-    verdict: dict[tuple[int, int], str] = {}
-    offending: list[int] = []
-    if register is not None:
-        for j, label in enumerate(labels):
-            country, _, zone = label.partition("/")
-            for d, date in enumerate(dates):
-                reason = _problem(register, country, zone or None, date)
-                if reason is not None:
-                    verdict[j, d] = reason
-            if any((j, d) in verdict for d in range(len(dates))):
-                offending.append(j)
+    verdict = {} if register is None else _verdicts(register, labels, dates)
+    offending = sorted({j for j, _ in verdict})
+    # The offending columns: float64 shares of every lot, their one-byte copies kept for
+    # the paths, and the shipments' rows.
+    k = len(offending)
+    _limits.check_memory(
+        float(n) * k * 9 + float(ships.size) * k * 8,
+        what=(
+            f"audit over {n:,} lots x {k:,} offending zone-level origins (estimated before "
+            "propagating them)"
+        ),
+        change=(
+            "audit a graph of fewer lots (a shorter period), or a register under which "
+            "fewer zone-level origins offend"
+        ),
+        limit=max_memory,
+    )
     column_of = np.full(len(labels) + 1, -1, np.int64)
     column_of[offending] = np.arange(len(offending))
     entering = np.zeros((n, len(offending)))
