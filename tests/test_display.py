@@ -6,9 +6,13 @@ promises are checked object by object, and against hostile strings.
 
 import ast
 import inspect
+import io
 import subprocess
 import sys
+import types
+import warnings
 from pathlib import Path
+from typing import Any, ClassVar
 
 import html5lib
 import matplotlib
@@ -347,6 +351,30 @@ def test_progress_is_on_in_a_jupyter_kernel(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "IPython", IPython)
     assert _progress.interactive()
+
+
+def test_a_notebook_without_ipywidgets_gets_a_text_bar_and_no_warning(monkeypatch):
+    """In a Jupyter kernel without ipywidgets, tqdm.auto warned "IProgress not found"."""
+    import IPython
+    from tqdm.std import tqdm as text_bar
+
+    class ZMQInteractiveShell:  # what tqdm.auto looks for: a notebook's kernel
+        config: ClassVar[dict[str, Any]] = {"IPKernelApp": {}}
+
+    monkeypatch.setattr(IPython, "get_ipython", ZMQInteractiveShell)
+    monkeypatch.setitem(sys.modules, "ipykernel.zmqshell", types.ModuleType("zmqshell"))
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # not installed: imports fail
+    for name in ("tqdm.auto", "tqdm.autonotebook", "tqdm.notebook"):  # imported afresh
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    assert _progress.interactive()
+    # Recorded, not raised: tqdm.auto catches what it raises while it imports.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        bar = _progress.progress_bar(3, enabled=None, file=io.StringIO())
+        bar.update(3)
+        bar.close()
+    assert [str(w.message) for w in caught] == []
+    assert type(bar) is text_bar
 
 
 def test_long_calls_take_progress():

@@ -153,6 +153,30 @@ def test_progress_shows_as_a_notebook_widget(displayed):
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
 
 
+WITHOUT_IPYWIDGETS = """\
+import sys
+for name in [name for name in sys.modules if name.partition(".")[0] == "ipywidgets"]:
+    del sys.modules[name]
+sys.modules["ipywidgets"] = None  # as in a kernel without it: imports fail"""
+SHARES_WITH_A_BAR = """\
+import kpmodel as kp
+g = kp.ProvenanceGraph()
+mine = g.produce(country="BW", carats=10, on="2024-01-01")
+_ = kp.origin_shares(g, progress=True)"""
+
+
+def test_progress_without_ipywidgets_is_a_text_bar_with_no_warning(tmp_path):
+    """tqdm.auto warned "IProgress not found" in a kernel without ipywidgets; no more."""
+    cells = [nbformat.v4.new_code_cell(code) for code in (WITHOUT_IPYWIDGETS, SHARES_WITH_A_BAR)]
+    blocked, shares = execute(nbformat.v4.new_notebook(cells=cells), tmp_path).cells
+    assert blocked.outputs == []
+    assert [o.output_type for o in shares.outputs] == ["stream"] * len(shares.outputs)
+    text = "".join(o.text for o in shares.outputs)
+    assert "origin shares: 100%" in text
+    assert "IProgress" not in text
+    assert "Warning" not in text
+
+
 def test_a_report_leaves_the_notebook_backend_alone_and_shows_nothing(displayed):
     outputs = outputs_of(displayed, REPORT)
     assert [o.output_type for o in outputs] == ["execute_result"]

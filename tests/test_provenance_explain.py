@@ -137,6 +137,7 @@ def audited_case():
         (None, "country", r"origin must be an origin label \(str\).*got None"),
         (3, "country", r"got 3 \(type int\)"),
         (b"CF", "country", r"must be an origin label"),
+        ("unknown", "mine", r"by must be 'country', 'zone' or 'site'; got 'mine'"),
     ],
 )
 def test_an_origin_that_is_no_label_of_the_graph_is_refused(origin, by, match):

@@ -8,6 +8,9 @@ and the same error on bad ones.
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -17,6 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import kpmodel as kp
+from kpmodel._boundary import show
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import InvalidArgumentError, InvalidGraphError, KPModelError, UnknownCodeError
 from kpmodel.provenance._frames import (
@@ -288,6 +292,10 @@ def strictly_refused(lots: pd.DataFrame, flows: pd.DataFrame, *, built: bool) ->
     ids = lots["lot_id"].tolist()
     lines = [
         f"lots row {row}: lot_id is missing" for row, lot in enumerate(ids) if is_missing(lot)
+    ] + [
+        f"lots row {row}: lot_id {lot!r} is a float"
+        for row, lot in enumerate(ids)
+        if isinstance(lot, float) and not is_missing(lot)
     ]
     if "list_origins" in lots.columns:
         lines += [
@@ -373,7 +381,7 @@ def test_the_build_is_the_reference_build(frames):
 def test_bad_frames_fail_as_in_the_reference(frames, data):
     """Broken frames raise the same error, with the same message, as the reference.
 
-    Where the build is stricter than the reference (missing lot ids, `list_origins` that
+    Where the build is stricter than the reference (missing or float lot ids, `list_origins` that
     are not booleans, `value_usd` that is not a number >= 0, a '/' in a zone or site, a
     kind with the wrong number of inputs), it lists those problems besides every problem
     the reference lists; and the reference reads `list_origins` as the booleans they mean.
@@ -730,3 +738,176 @@ def test_unhashable_cells_of_other_columns_are_refused(name):
     expected = rf"lots.{name} row 0: \['x'\] is not a valid value"
     with pytest.raises(InvalidGraphError, match=expected):
         kp.ProvenanceGraph.from_frames(lots, VALID_FLOWS)
+
+
+# -- booleans where numbers belong, and values that cannot be lot ids ----------------------
+
+#: The quantities of the frames, as field paths.
+QUANTITIES = st.sampled_from(["lots.carats", "lots.value_usd", "flows.carats"])
+
+
+@given(provenance_frames(), QUANTITIES, st.booleans(), st.data())
+def test_booleans_where_numbers_belong_are_refused(frames, field, whole, data):
+    """True/False as carats or value_usd (a misaligned file) is refused, not read as 1/0.
+
+    A column of booleans is refused once, by its field path; a boolean among numbers (an
+    object column) is refused with its lot or flow row, as other unreadable values are.
+    """
+    lots, flows = frames
+    table, name = field.split(".")
+    frame = lots if table == "lots" else flows
+    if len(frame) == 0:  # a graph of one lot has no flows
+        return
+    if name not in frame.columns:  # value_usd is optional
+        frame[name] = 1000.0
+    if whole:
+        flags = data.draw(st.lists(st.booleans(), min_size=len(frame), max_size=len(frame)))
+        form = data.draw(st.sampled_from(["bool", "boolean", "object", "category"]))
+        frame[name] = pd.Series(flags, index=frame.index).astype(form)
+    else:
+        row = data.draw(st.integers(0, len(frame) - 1))
+        frame[name] = frame[name].astype(object)
+        frame.loc[row, name] = data.draw(st.sampled_from([True, False, np.True_]))
+        whole = len(frame) == 1
+    with pytest.raises(InvalidGraphError) as error:
+        kp.ProvenanceGraph.from_frames(lots, flows)
+    message = str(error.value)
+    if whole:
+        assert f"{field} holds booleans (True/False) in every row, not numbers" in message
+        assert "check its header and column order" in message
+    elif table == "lots":
+        lot = _plain(lots.at[row, "lot_id"])
+        assert f"lot {lot!r}: {name} must be a number" in message
+        assert "(a boolean)" in message
+    else:
+        assert f"flow row {row}: carats must be a number > 0, got " in message
+        assert "(a boolean)" in message
+
+
+def test_numbers_are_still_read_as_numbers():
+    """Ints, floats, nullable floats and numeric text in object columns are not refused."""
+    lots = pd.DataFrame(
+        {
+            "lot_id": [0, 1, 2],
+            "carats": pd.Series([10, 20.5, "30"], dtype=object),
+            "origin": ["BW", "RU", None],
+            "value_usd": pd.array([100.0, None, 3.0], dtype="Float64"),
+        }
+    )
+    flows = pd.DataFrame({"source": [0, 1], "target": [2, 2], "carats": [10, 20]})
+    graph = kp.ProvenanceGraph.from_frames(lots, flows)
+    np.testing.assert_array_equal(kp.provenance.lot_column(graph, "carats"), [10, 20.5, 30])
+
+
+#: Whole columns of lot ids in a type that is not ints or text, and what the message says.
+ID_COLUMNS = {
+    "float64": (lambda ids: ids.astype(np.float64), "floats"),
+    "Float64": (lambda ids: ids.astype("Float64"), "floats"),
+    "float32": (lambda ids: ids.astype(np.float32), "floats"),
+    "datetime64": (lambda ids: pd.to_datetime(ids, unit="D"), "dates or times"),
+    "datetime64 UTC": (lambda ids: pd.to_datetime(ids, unit="D", utc=True), "dates or times"),
+    "period": (
+        lambda ids: pd.Series(pd.PeriodIndex.from_ordinals(ids, freq="D"), index=ids.index),
+        "dates or times",
+    ),
+    "timedelta64": (lambda ids: pd.to_timedelta(ids, unit="D"), "durations"),
+    "bool": (lambda ids: ids == ids.min(), "booleans"),
+}
+
+
+@given(provenance_frames(), st.sampled_from(sorted(ID_COLUMNS)))
+def test_lot_ids_that_are_floats_dates_durations_or_booleans_are_refused(frames, form):
+    """A column of float, date, duration or boolean ids is refused by its field path.
+
+    The build used to accept them (1.0 is the same key as 1; a date column read as ids
+    made Timestamp lots). Each of ``lots.lot_id``, ``flows.source`` and ``flows.target``
+    is named, with a remedy; flows may still name int lots by whole floats.
+    """
+    lots, flows = frames
+    if lots["lot_id"].dtype.kind != "i":  # integer ids to start from
+        return
+    convert, noun = ID_COLUMNS[form]
+    lots["lot_id"] = convert(lots["lot_id"])
+    fields = ["lots.lot_id"]
+    if len(flows):
+        flows["source"] = convert(flows["source"])
+        flows["target"] = convert(flows["target"])
+        fields += ["flows.source", "flows.target"]
+    with pytest.raises(InvalidGraphError) as error:
+        kp.ProvenanceGraph.from_frames(lots, flows)
+    message = str(error.value)
+    for field in fields:
+        named = f"{field} holds {noun} (dtype " in message
+        assert named is (field == "lots.lot_id" or noun != "floats"), field
+    assert "lot ids must be ints or strings" in message
+
+
+#: Single cells of an object column of ids that cannot be lot ids, and what each is called.
+ID_CELLS = [
+    (1.5, "a float"),
+    (np.float64(7.0), "a float"),
+    (True, "a boolean"),
+    (np.False_, "a boolean"),
+    (pd.Timestamp("2024-01-05"), "a date or time"),
+    (dt.date(2024, 1, 5), "a date or time"),
+    (dt.datetime(2024, 1, 5, 12), "a date or time"),
+    (np.datetime64("2024-01-05"), "a date or time"),
+    (pd.Period("2024-01", freq="M"), "a date or time"),
+    (pd.Timedelta(days=2), "a duration"),
+    (dt.timedelta(days=2), "a duration"),
+    (np.timedelta64(2, "D"), "a duration"),
+    (Decimal("7"), "a decimal"),
+    (Fraction(1, 2), "a fraction"),
+    (1 + 2j, "a complex number"),
+]
+
+
+@given(provenance_frames(), st.sampled_from(ID_CELLS), st.data())
+def test_a_lot_id_that_is_a_float_date_duration_or_boolean_is_refused_by_row(frames, cell, data):
+    """One odd id among ints or texts (and in every flow naming that lot) is refused by row."""
+    lots, flows = frames
+    value, what = cell
+    row = data.draw(st.integers(0, len(lots) - 1))
+    old = lots.at[row, "lot_id"]
+    lots["lot_id"] = lots["lot_id"].astype(object)
+    lots.at[row, "lot_id"] = value
+    named = {}
+    for end in ("source", "target"):
+        ends = flows[end].tolist()
+        named[end] = [flow for flow, lot in enumerate(ends) if lot == old]
+        flows[end] = pd.Series([value if lot == old else lot for lot in ends], dtype=object)
+    with pytest.raises(InvalidGraphError) as error:
+        kp.ProvenanceGraph.from_frames(lots, flows)
+    message = str(error.value)
+    assert f"lots row {row}: lot_id {show(_plain(value))} is {what}; " in message
+    for end in ("source", "target"):
+        for flow in named[end][:MAX_LISTED] if what != "a float" else []:
+            assert f"flows.{end} row {flow}: {show(_plain(value))} is {what}; " in message
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        pd.Series([3, 1, 2]),
+        pd.Series([3, 1, 2], dtype=np.uint8),
+        pd.array([3, 1, 2], dtype="Int64"),
+        pd.Series(["c", "a", "b"]),
+        pd.Series(["c", "a", "b"], dtype=object),
+        pd.Series([3, "a", "b"], dtype=object),
+        pd.Series([(3, 1), (1, 1), (2, 1)], dtype=object),
+        pd.Categorical(["c", "a", "b"]),
+    ],
+)
+def test_int_text_and_tuple_ids_are_still_accepted(ids):
+    """Ids of every form accepted before (ints of any width, text, mixed, tuples) still build."""
+    lots = pd.DataFrame({"lot_id": ids, "carats": [2.0, 1.0, 1.0], "origin": [None, "BW", "RU"]})
+    values = list(lots["lot_id"])
+    flows = pd.DataFrame(
+        {
+            "source": pd.Series(values[1:], dtype=object),
+            "target": pd.Series([values[0]] * 2, dtype=object),
+            "carats": [1.0, 1.0],
+        }
+    )
+    graph = kp.ProvenanceGraph.from_frames(lots, flows)
+    assert kp.origin_shares(graph).of(values[0]) == {"BW": 0.5, "RU": 0.5}

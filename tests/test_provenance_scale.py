@@ -801,7 +801,8 @@ def test_a_search_for_paths_cut_short_says_so(monkeypatch):
     assert whole.paths.carats == pytest.approx(whole.carats)
     monkeypatch.setattr("kpmodel.provenance._audit.MAX_EXPANDED", 60)
     (cut,) = kp.provenance.audit(g, register=None, limit=10**6)
-    assert 0 < len(cut.paths) < 2**7
+    with pytest.warns(kp.errors.IncompleteResultWarning, match=r"found \d+ of the 1000000"):
+        assert 0 < len(cut.paths) < 2**7
     assert cut.paths.truncated
     assert cut.paths.carats == pytest.approx(sum(p.carats for p in cut.paths))
     assert cut.paths.carats < cut.carats
@@ -991,3 +992,100 @@ def test_the_audit_estimates_its_memory_before_propagating_offending_origins(mon
     assert [f.reason for f in kp.provenance.audit(g, register=None)] == ["smuggled"]
     with pytest.raises(InvalidArgumentError, match="max_memory must be a positive"):
         kp.provenance.audit(g, register=register, max_memory=0)
+
+
+def _laundered(country, zone, on):
+    """Goods of `country` (`zone`) smuggled into ZA, mixed with Botswana's and re-exported."""
+    g = kp.ProvenanceGraph()
+    day = datetime.date.fromisoformat(on)
+    mine = g.produce(country=country, zone=zone, carats=30, on=day)
+    bw = g.produce(country="BW", carats=70, on=day)
+    later = day + datetime.timedelta(days=30)
+    mix = g.mix(
+        [g.smuggle(mine, to="ZA", on=later), g.ship(bw, to="ZA", on=later, certificate="BW-1")],
+        on=later,
+    )
+    g.ship(mix, to="AE", on=later + datetime.timedelta(days=30), certificate="ZA-1")
+    return g
+
+
+@pytest.mark.parametrize(
+    ("country", "zone", "on", "reason", "cited"),
+    [
+        ("ZW", "Marange", "2010-06-01", "barred-zone", "Marange"),
+        ("VE", None, "2012-06-01", "self-suspended", "Venezuela"),
+        ("CG", None, "2005-06-01", "removed", "Republic of Congo"),
+        ("CF", "Nola", "2014-01-01", "suspended", "Central African Republic of 23 May 2013"),
+        ("CF", "Bria", "2016-01-01", "non-compliant-zone", "compliant zones"),
+    ],
+)
+def test_each_reason_the_register_gives_has_its_own_reference(country, zone, on, reason, cited):
+    """Marange goods of a participant in good standing are a barred zone, self-suspended
+    and removed participants are not "suspended", and each cites its own decision
+    (14-hostile #4: all were "suspended", citing the CAR suspension)."""
+    g = _laundered(country, zone, on)
+    found = kp.provenance.audit(g, register=kp.participants.Register.default())
+    (finding,) = [f for f in found if f.reason != "smuggled"]
+    assert finding.reason == reason
+    assert cited in finding.reference
+    if reason != "suspended":
+        assert "Central African Republic of 23 May 2013" not in finding.reference
+
+
+def test_an_embargo_recorded_as_a_status_is_its_own_reason():
+    """The status kept for kpmodel 0.1 registers is reported as "embargoed"."""
+    from kpmodel.participants import Participant, Register, StatusEvent
+
+    def events(*steps):
+        return [StatusEvent(on=datetime.date.fromisoformat(on), status=status, summary="",
+                            sources=()) for on, status in steps]  # fmt: skip
+
+    register = Register(
+        participants=[
+            Participant(code="CI", name="CI", events=events(("2003-01-01", "embargoed"))),
+            Participant(code="BW", name="BW", events=events(("2003-01-01", "participant"))),
+            Participant(code="ZA", name="ZA", events=events(("2003-01-01", "participant"))),
+            Participant(code="AE", name="AE", events=events(("2003-01-01", "participant"))),
+        ]
+    )
+    found = kp.provenance.audit(_laundered("CI", None, "2010-01-01"), register=register)
+    assert [(f.reason, f.origin) for f in found] == [("embargoed", "CI"), ("smuggled", "smuggled")]
+    assert "kpmodel 0.1" in found[0].reference
+
+
+@given(
+    registers() | st.just(kp.participants.Register.default()),
+    st.sampled_from(["BE", "BW", "CF", "DE", "VE", "ZW", "CM"]),
+    st.sampled_from([None, "Nola", "Marange", "Orapa"]),
+    st.dates(D(1999, 1, 1), D(2031, 1, 1)),
+)
+def test_every_reason_is_documented_and_cites_its_own_reference(register, country, zone, on):
+    """Whatever the register says, a reason has a reference of its own and is documented."""
+    from kpmodel.provenance._audit import REFERENCES, _problem
+
+    reason = _problem(register, country, zone, on)
+    if reason is not None:
+        assert reason in REFERENCES
+        assert f'``"{reason}"``' in kp.provenance.Finding.__doc__
+    assert len(set(REFERENCES.values())) == len(REFERENCES)
+
+
+def test_shipments_before_the_register_starts_are_not_judged():
+    """Trade before the register's first date (1 January 2003, when international
+    implementation of the KPCS started) is skipped with a warning saying how many shipments
+    and from when (14-hostile #7: every 1999 re-export was "not-participant")."""
+    g = kp.ProvenanceGraph()
+    ru = g.ship(g.produce(country="RU", carats=10, on="1999-01-01"), to="BE", on="1999-02-01")
+    ca = g.ship(g.produce(country="CA", carats=10, on="1999-01-01"), to="BE", on="1999-02-01")
+    g.ship(g.mix([ru, ca]), to="IN", on="1999-03-01", certificate="BE-1")
+    register = kp.participants.Register.default()
+    with pytest.warns(kp.errors.KPModelWarning, match=r"3 shipment\(s\) dated before 2003-01-01"):
+        assert kp.provenance.audit(g, register=register) == []
+    # Later shipments of the same graph are judged; the early ones still warn.
+    car = g.smuggle(g.produce(country="CF", carats=10, on="2014-01-01"), to="CM", on="2014-02-01")
+    late = g.ship(car, to="AE", on="2014-03-01", certificate="CM-1")
+    with pytest.warns(kp.errors.KPModelWarning, match=r"3 shipment\(s\)"):
+        found = kp.provenance.audit(g, register=register)
+    assert [(f.lot, f.reason) for f in found] == [(late, "smuggled"), (late, "suspended")]
+    # Without a register, smuggled carats are looked for at any date, with no warning.
+    assert [f.lot for f in kp.provenance.audit(g, register=None)] == [late]

@@ -4,12 +4,16 @@ Long calls take ``progress: bool | None = None``. True shows a bar, False never 
 (the default) shows one only where someone is watching: in a Jupyter kernel or when standard
 error is a terminal, never in a pipe, a log file or CI, and only once the work has lasted
 a second, so short calls stay silent. Bars come from ``tqdm.auto``: a widget in notebooks
-(with ``ipywidgets``, the ``notebook`` extra), text on terminals. The ``kpmodel`` command
-uses the same bars (`track`), so there is one progress convention, not two.
+(with ``ipywidgets``, the ``notebook`` extra), text on terminals. Without ``ipywidgets``
+bars are tqdm's text bars everywhere, notebooks included, with no warning (``tqdm.auto``
+would warn "IProgress not found" in a notebook, then draw the same text bar). The
+``kpmodel`` command uses the same bars (`track`), so there is one progress convention,
+not two.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from collections.abc import Iterable, Iterator, Sized
 from typing import Any, TypeVar
@@ -45,9 +49,26 @@ def progress_bar(
         raise InvalidArgumentError(msg)
     if enabled is False or (enabled is None and not interactive()):
         return None
-    from tqdm.auto import tqdm  # type: ignore[import-untyped]  # imported when a bar is shown
+    return bar_class()(total=total, initial=initial, delay=0 if enabled else 1.0, **options)
 
-    return tqdm(total=total, initial=initial, delay=0 if enabled else 1.0, **options)
+
+def bar_class() -> Any:
+    """Return the class of the bars: ``tqdm.auto``'s, or tqdm's text bar without ipywidgets.
+
+    Imported when a bar is first shown. ``ipywidgets`` is looked up, not imported (on a
+    terminal ``tqdm.auto`` never imports it).
+    """
+    try:
+        widgets = importlib.util.find_spec("ipywidgets")
+    except (ImportError, ValueError):  # a finder that refuses it, or a half-imported module
+        widgets = None
+    if widgets is None:
+        from tqdm.std import tqdm  # type: ignore[import-untyped]
+
+        return tqdm
+    from tqdm.auto import tqdm as auto  # type: ignore[import-untyped]
+
+    return auto
 
 
 def track(

@@ -6,6 +6,7 @@ import bisect
 import datetime as dt
 import heapq
 import itertools
+import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any, Literal, Protocol, overload
 
@@ -17,7 +18,12 @@ import pandas as pd
 from kpmodel import _limits
 from kpmodel._boundary import guarded
 from kpmodel.certificates import DeclaredOrigin
-from kpmodel.errors import InvalidArgumentError, SizeLimitError
+from kpmodel.errors import (
+    IncompleteResultWarning,
+    InvalidArgumentError,
+    KPModelWarning,
+    SizeLimitError,
+)
 from kpmodel.participants import Register, Status
 from kpmodel.provenance._explain import Path
 from kpmodel.provenance._graph import KIND_CODE, FloatArray, IntArray, Kind, ProvenanceGraph
@@ -45,6 +51,31 @@ REFERENCES = {
         f"a non-Participant ({_KPCS}); a suspended participant may not trade (e.g. the "
         "Administrative Decision on the Central African Republic of 23 May 2013)"
     ),
+    "self-suspended": (
+        "A participant that has voluntarily suspended its trade in rough diamonds may not "
+        "trade while the self-suspension lasts: e.g. the US Department of State's list of "
+        "KPCS participants maintained the 'temporary self-suspension of Venezuela from trade "
+        "under the Kimberley Process as of November 4, 2010' (Department of State, 'List of "
+        "... Participating Countries and Entities in the Kimberley Process Certification "
+        "Scheme ...', "
+        "Federal Register notice 2015-12001, 18 May 2015, "
+        "http://federal.elaws.us/fr/5/18/2015/2015-12001)"
+    ),
+    "removed": (
+        "KPCS Section III(c): no shipment of rough diamonds is imported from or exported to "
+        f"a non-Participant ({_KPCS}); a participant removed from the list is no longer one: "
+        "e.g. the KP Chair's notice of 9 July 2004 issued a revised list of participants from "
+        "which the Republic of Congo was removed, and participants were to advise their "
+        "customs not to accept its certificates (Rapaport News, 11 July 2004, title not "
+        "confirmed, "
+        "https://rapaportfairtrade.com/2004/07/11/republic-of-congo-off-kp-list/)"
+    ),
+    "embargoed": (
+        "A trade embargo recorded as a participant's status (registers written by kpmodel "
+        "0.1): its goods may not be traded while it lasts. The embargo rests on its own "
+        "instrument (such as a UN Security Council resolution), which the register's sources "
+        "name, not on a KPCS section"
+    ),
     "not-participant": (
         "KPCS Section III(c): no shipment of rough diamonds is imported from or exported to "
         f"a non-Participant ({_KPCS})"
@@ -53,6 +84,18 @@ REFERENCES = {
         "KP Administrative Decision on the Central African Republic as amended in July 2015: "
         "exports only from compliant zones under the Operational Framework "
         "(https://gems2jewellery.com/ban-on-car-diamonds-partially-lifted/)"
+    ),
+    "barred-zone": (
+        "A KP Administrative Decision barring the goods of a zone of a participant in good "
+        "standing: the Seventh Plenary (Swakopmund, 2-5 November 2009) adopted an "
+        "Administrative Decision on a joint work plan for Zimbabwe's diamond trade (A. "
+        "Chikane, KP Monitor for Marange, 'Kimberley Process Certification Scheme, Fact "
+        "Finding Mission', 21 March 2010, https://vdocuments.mx/kimberley-process-"
+        "certification-scheme-fact-finding-monitorx27s-fact-finding.html), under which "
+        "an export ban was imposed on diamonds from Marange in November 2009 (T. Vircoulon, "
+        "International Crisis Group, 'Time to Rethink the Kimberley Process: The Zimbabwe "
+        "Case', 4 November 2010, https://docslib.org/doc/1299046/time-to-rethink-the-"
+        "kimberley-process-the-zimbabwe-case-international-crisis-group)"
     ),
     "smuggled": (
         "KPCS Section III(a)-(b): every shipment crosses borders with a duly validated "
@@ -96,7 +139,25 @@ class Finding:
     declared_origin : kpmodel.certificates.DeclaredOrigin
         What the certificate declares.
     reason : str
-        ``"suspended"``, ``"not-participant"``, ``"non-compliant-zone"`` or ``"smuggled"``.
+        Why `origin` may not be traded on the shipment's date, under the register:
+
+        - ``"suspended"``: its participant is suspended (the Central African Republic
+          from 23 May 2013);
+        - ``"self-suspended"``: its participant has voluntarily suspended its trade
+          (Venezuela 2008-2016);
+        - ``"removed"``: its participant was removed from the list of participants (the
+          Republic of Congo 2004-2007);
+        - ``"embargoed"``: its participant is under an embargo recorded as a status
+          (registers written by kpmodel 0.1);
+        - ``"not-participant"``: no participant governs its country on that date;
+        - ``"non-compliant-zone"``: a zone outside the compliant zones of a restricted
+          participant (the Central African Republic 2015-2024);
+        - ``"barred-zone"``: a zone a KP decision bars, of a participant in good standing
+          (Marange, Zimbabwe, 2009-2011);
+        - ``"smuggled"``: carats that crossed a border with no certificate.
+
+        Earlier versions reported self-suspended, removed and embargoed participants and
+        barred zones as ``"suspended"``.
     origin : str
         The offending origin (``"CF"`` or ``"CF/Nola"``), or ``"smuggled"``.
     share, carats : float
@@ -109,7 +170,8 @@ class Finding:
         `limit` of them, so that more paths exist than are listed; and ``carats``: the
         carats the listed paths carry (the finding's `carats` when every path is listed).
     reference : str
-        The KPCS text the finding rests on, with its source.
+        The KPCS text or KP decision the finding rests on, with its public source (one
+        per reason).
 
     Examples
     --------
@@ -228,6 +290,12 @@ def opacity(
     return frame
 
 
+#: Statuses that bar a participant's trade, each its own reason.
+_STATUS_REASONS = frozenset(
+    {"suspended", "self-suspended", "removed", "embargoed", "not-participant"}
+)
+
+
 def _problem(register: RegisterLike, country: str, zone: str | None, on: Any) -> str | None:
     """Return why the register forbids goods of `country` (`zone`) on `on`, or None."""
     participant = register.participant_of(country, on=on)
@@ -238,9 +306,11 @@ def _problem(register: RegisterLike, country: str, zone: str | None, on: Any) ->
     status = str(getattr(register.status(participant, on=on), "value", ""))
     if status == "restricted":
         return "non-compliant-zone"
-    if status == "not-participant":
-        return "not-participant"
-    return "suspended"
+    if status == "participant":
+        return "barred-zone"  # in good standing, but its goods from `zone` are barred
+    if status in _STATUS_REASONS:
+        return status
+    return "suspended"  # a status this version does not know: it may not trade
 
 
 def _is_plain_register(register: object) -> bool:
@@ -251,6 +321,13 @@ def _is_plain_register(register: object) -> bool:
     return isinstance(register, Register) and all(
         getattr(type(register), name) is getattr(Register, name) for name in answers
     )
+
+
+def _register_start(register: object) -> dt.date | None:
+    """Return the first date of a `Register` (its first status event), else None."""
+    if not isinstance(register, Register):
+        return None
+    return min((e.on for p in register.participants for e in p.events), default=None)
 
 
 def _change_dates(register: Register) -> list[dt.date]:
@@ -464,6 +541,16 @@ class _Paths(Sequence[Path]):
             self._paths, self._truncated = top_paths(
                 flows, lot, entering, carried, best, limit=limit
             )
+            if self._truncated:
+                msg = (
+                    f"audit examined {MAX_EXPANDED:,} partial paths for the finding on lot "
+                    f"{flows.graph._lot_id(lot)!r} ({origin}) and found {len(self._paths)} of "
+                    f"the {limit} paths asked for: the largest ones, carrying "
+                    f"{sum(p.carats for p in self._paths):.6g} ct, but the rest were not "
+                    "searched (finding.paths.truncated). Ask for fewer paths (limit=), or "
+                    "raise kpmodel.provenance._audit.MAX_EXPANDED."
+                )
+                warnings.warn(msg, IncompleteResultWarning, stacklevel=3)
         return self._paths
 
     @property
@@ -555,9 +642,10 @@ def audit(
 
     A shipment is reported when its certificate's declared origin does not name an
     offending origin of its carats: a participant that may not trade on the shipment's
-    date (suspended, removed, or no participant at all), a zone outside the compliant
-    zones of a restricted participant, or carats that crossed a border with no certificate
-    (``"smuggled"``). Origins are judged on the date of the shipment (a
+    date (suspended, self-suspended, removed, or no participant at all), a zone outside the
+    compliant zones of a restricted participant, a zone a KP decision bars, or carats that
+    crossed a border with no certificate (``"smuggled"``); `Finding.reason` lists the
+    reasons. Origins are judged on the date of the shipment (a
     `kpmodel.participants.Register` is asked once per origin and per interval between the
     dates its statuses and memberships change, not once per shipment day). Each finding
     carries the paths that explain it and the KPCS reference.
@@ -587,6 +675,24 @@ def audit(
     -------
     list of Finding
         In shipment order; within a shipment, by reason then origin.
+
+    Raises
+    ------
+    kpmodel.errors.InvalidArgumentError
+        For an argument of the wrong kind, or undated shipments under a register.
+    kpmodel.errors.SizeLimitError
+        For offending origins' columns estimated to need more than `max_memory`.
+
+    Warns
+    -----
+    kpmodel.errors.KPModelWarning
+        With a `kpmodel.participants.Register`, shipments dated before its first date (1
+        January 2003 in the shipped register, when international implementation of the
+        KPCS started) are not audited: the warning says how many, and the register's
+        first date.
+    kpmodel.errors.IncompleteResultWarning
+        When a finding's paths are read and their search stopped on `MAX_EXPANDED` (see
+        `limit`).
 
     Examples
     --------
@@ -637,6 +743,21 @@ def audit(
             "to look for smuggled carats only."
         )
         raise InvalidArgumentError(msg)
+    start = _register_start(register)
+    early = ship_days < np.datetime64(start) if start is not None else None
+    if early is not None and early.any():
+        msg = (
+            f"audit did not judge {int(early.sum()):,} shipment(s) dated before "
+            f"{start}, the register's first date (in the shipped register, the day "
+            "international implementation of the KPCS started): the register has no "
+            "participant to judge them against before it, so none of their findings "
+            "(smuggled carats included) is reported. Audit with register=None to look "
+            "for smuggled carats at any date."
+        )
+        warnings.warn(msg, KPModelWarning, stacklevel=2)
+        ships, ship_days = ships[~early], ship_days[~early]
+        if ships.size == 0:
+            return []
     days, day_of_ship = np.unique(ship_days, return_inverse=True)
     dates = [_day(d) for d in days]
     # The verdict on each origin for each shipment day; an origin never offending on any

@@ -82,10 +82,10 @@ def entry_column(graph: ProvenanceGraph, origin: str, *, by: By) -> tuple[FloatA
             f"got {origin!r} (type {type(origin).__name__})."
         )
         raise InvalidArgumentError(msg)
+    code, labels = origin_labels(graph, by)  # refuses a `by` it does not know
     if origin == UNKNOWN:
         entering = unknown_fraction(graph)
     else:
-        code, labels = origin_labels(graph, by)
         column = bisect.bisect_left(labels, origin)  # the labels are sorted
         if column == len(labels) or labels[column] != origin:
             raise InvalidArgumentError(_unknown_label(origin, labels, by))

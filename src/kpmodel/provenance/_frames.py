@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import numbers
 from collections.abc import Callable
+from decimal import Decimal
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
@@ -199,6 +201,189 @@ def _to_float(raw: pd.Series) -> npt.NDArray[np.float64]:
     return numbers.to_numpy(np.float64)
 
 
+#: What a lot id must not be although it hashes, by numpy dtype kind: a column of these is
+#: refused whole. What each is called, and what to do about it.
+_NOT_IDS = {
+    "f": "floats",
+    "c": "complex numbers",
+    "b": "booleans",
+    "M": "dates or times",
+    "m": "durations",
+}
+_NOT_ID_REMEDY = {
+    "floats": "a float id such as 1.0 is the same key as the int 1, and NaN is no id: "
+    "convert the ids to int (.astype('int64')) if they are whole numbers, else to text",
+    "complex numbers": "convert the ids to int or to text",
+    "booleans": "True is the same key as the int 1, and flags are not ids (a misaligned "
+    "file?): check which column holds the lot ids, or convert them to int or text",
+    "dates or times": "dates are not ids (a date column read as lot ids?): check which "
+    "column holds the lot ids; if dates really name the lots, convert them to text "
+    "(.astype(str))",
+    "durations": "durations are not ids (a misaligned file?): check which column holds "
+    "the lot ids, or convert them to int or text",
+    "decimals": "Decimal('1') is the same key as the int 1: convert the ids to int or text",
+    "fractions": "Fraction(1) is the same key as the int 1: convert the ids to int or text",
+}
+#: Each kind of cell of an object column that cannot be a lot id (checked in this order:
+#: a pandas Timestamp is a datetime, numpy's timedelta64 an integer).
+_NOT_ID_TYPES: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    ((bool, np.bool_), "booleans"),
+    ((dt.date, dt.time, np.datetime64, pd.Period), "dates or times"),
+    ((dt.timedelta, np.timedelta64), "durations"),
+    (numbers.Integral, ""),
+    ((float, np.floating), "floats"),
+    (Decimal, "decimals"),
+    (Fraction, "fractions"),
+    (numbers.Number, "complex numbers"),
+)
+_ONE = {
+    "floats": "a float",
+    "complex numbers": "a complex number",
+    "booleans": "a boolean",
+    "dates or times": "a date or time",
+    "durations": "a duration",
+    "decimals": "a decimal",
+    "fractions": "a fraction",
+}
+
+
+def _not_an_id(kind: type) -> str:
+    """Return what cells of type `kind` are if they cannot be lot ids ("floats"), else ''."""
+    for types, what in _NOT_ID_TYPES:
+        if issubclass(kind, types):
+            return what
+    return ""
+
+
+def _not_ids(
+    frame: pd.DataFrame, table: str, name: str, lot_ids: pd.Index[Any], missing: Any = None
+) -> list[str]:
+    """List what in ``frame[name]`` cannot be a lot id although it hashes (floats, dates...).
+
+    Such ids would build, but as keys that are almost surely mistakes: 1.0 is the same key
+    as 1, and a column of dates or flags read as ids is a misaligned file. Flows may name
+    int lots by whole floats, as before (pandas turns ints into floats at the first gap or
+    row-wise operation), so floats are refused in ``lots.lot_id`` only.
+
+    Int and text columns cost one dtype check. An object column costs the inferred type
+    of `lot_ids` (the index of the lots' ids, which pandas computes once, in C); only an
+    object column of other types than ints or texts is read cell by cell. When every lot
+    id is text, the cells of object flows are not read: nothing but text names a lot, and
+    a flow naming none is refused as dangling. `missing` ids (a mask) are not listed
+    again: they are refused as missing.
+    """
+    column = frame[name]
+    dtype = column.dtype
+    if len(column) == 0 or dtype.kind in "iuSU" or isinstance(dtype, pd.StringDtype):
+        return []
+    what = _NOT_IDS.get(dtype.kind, "dates or times" if isinstance(dtype, pd.PeriodDtype) else "")
+    if what == "floats" and table == "flows":
+        return []
+    if what:
+        present = column.dropna()
+        such = f", such as {show(_plain(present.iloc[0]))}" if len(present) else ""
+        return [
+            f"{table}.{name} holds {what} (dtype {dtype}{such}); lot ids must be "
+            f"ints or strings: {_NOT_ID_REMEDY[what]}"
+        ]
+    if isinstance(dtype, pd.CategoricalDtype):
+        kinds = np.array([_not_an_id(type(v)) for v in dtype.categories.tolist()] + [""], object)
+        row_kinds = kinds[column.cat.codes.to_numpy()]
+    else:
+        inferred = lot_ids.inferred_type
+        if table == "lots" and inferred in ("string", "integer", "empty"):
+            return []
+        if table == "flows" and (
+            inferred == "string"
+            or pd.api.types.infer_dtype(column, skipna=True) in ("string", "integer", "empty")
+        ):
+            return []
+        values = column.to_numpy(dtype=object)
+        types = pd.Series(np.frompyfunc(type, 1, 1)(values), dtype=object)
+        found = {kind: _not_an_id(kind) for kind in types.unique().tolist()}
+        row_kinds = types.map(found).to_numpy(dtype=object)
+    if table == "flows":
+        row_kinds[row_kinds == "floats"] = ""
+    bad = (row_kinds != "") & (~missing if missing is not None else column.notna().to_numpy())
+    rows = np.flatnonzero(bad)
+    if rows.size == 0:
+        return []
+    values = column.to_numpy(dtype=object)
+    label = "lots row {row}: lot_id " if table == "lots" else f"{table}.{name} row {{row}}: "
+    return [
+        label.format(row=row)
+        + f"{show(_plain(values[row]))} is {_ONE[row_kinds[row]]}; lot ids must be ints or "
+        f"strings: {_NOT_ID_REMEDY[row_kinds[row]]}"
+        for row in rows[:MAX_LISTED].tolist()
+    ] + (
+        [f"... and {rows.size - MAX_LISTED} more such rows in {table}.{name}"]
+        if rows.size > MAX_LISTED
+        else []
+    )
+
+
+def _boolean_cells(raw: pd.Series) -> np.ndarray[Any, Any] | None:
+    """Return where `raw`, a column of numbers, holds booleans; None if it holds none.
+
+    Numeric and text columns cost one dtype check (the usual case); an object column one
+    pass in C (`pandas.api.types.infer_dtype`), and a pass per cell only if it mixes types.
+    """
+    dtype = raw.dtype
+    if dtype.kind == "b":
+        return raw.notna().to_numpy(bool)  # (a nullable boolean column may hold NA)
+    if len(raw) == 0 or dtype.kind != "O" or isinstance(dtype, pd.StringDtype):
+        return None
+    if isinstance(dtype, pd.CategoricalDtype):
+        flags = _boolean_cells(pd.Series(dtype.categories))
+        if flags is None:
+            return None
+        return np.append(flags, False)[raw.cat.codes.to_numpy()]
+    if pd.api.types.infer_dtype(raw, skipna=True) not in ("boolean", "mixed", "mixed-integer"):
+        return None
+    values = raw.to_numpy(dtype=object)
+    flags = np.fromiter((isinstance(v, bool | np.bool_) for v in values), bool, len(values))
+    return flags if flags.any() else None
+
+
+#: What to do about booleans where numbers belong.
+_BOOLEANS_HINT = (
+    "True/False where numbers belong usually means the file's columns are misaligned: "
+    "check its header and column order"
+)
+
+
+def _quantities(
+    raw: pd.Series, field: str, expected: str, row_of: Callable[[int], str]
+) -> tuple[npt.NDArray[np.float64], np.ndarray[Any, Any] | None, list[str]]:
+    """Read a column of numbers as float64, refusing booleans (never read as 1.0 and 0.0).
+
+    Returns the numbers (NaN where booleans were), where booleans are (None if nowhere)
+    and the problems: one for a column of booleans, named by its `field` path, or one
+    per boolean among numbers, named by ``row_of(row)`` (the lot, or the flow row).
+    `expected` says what each cell must be ("carats must be a number > 0").
+    """
+    values = _to_float(raw)
+    flags = _boolean_cells(raw)
+    if flags is None:
+        return values, None, []
+    values = np.where(flags, np.nan, values)
+    if flags.all():
+        problems = [
+            f"{field} holds booleans (True/False) in every row, not numbers: {expected}. "
+            + _BOOLEANS_HINT
+        ]
+        return values, flags, problems
+    rows = np.flatnonzero(flags)
+    cells = raw.to_numpy(dtype=object)
+    problems = [
+        f"{row_of(row)}: {expected}, got {show(_plain(cells[row]))} (a boolean)"
+        for row in rows[:MAX_LISTED].tolist()
+    ]
+    if rows.size > MAX_LISTED:
+        problems.append(f"... and {rows.size - MAX_LISTED} more booleans in {field}: {expected}")
+    return values, flags, problems
+
+
 def _missing_ids(column: pd.Series) -> np.ndarray[Any, Any]:
     """Return where `column` (lot ids) is missing: NaN, None, pandas.NA or NaT."""
     if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iub":  # (not Int64)
@@ -259,15 +444,21 @@ def _values_usd(
     if "value_usd" not in lots.columns:
         return np.full(len(lots), np.nan), []
     raw = lots["value_usd"]
-    value = _to_float(raw)
+    hint = "value_usd must be a number >= 0 (US dollars) or missing"
+    value, flags, problems = _quantities(
+        raw, "lots.value_usd", hint, lambda row: f"lot {_plain(ids[row])!r}"
+    )
+    if flags is not None and flags.all():
+        return value, problems
     unread = np.isnan(value)
     if unread.any() and raw.dtype.kind != "f":  # texts that are not numbers
         unread &= raw.notna().to_numpy(bool)
     else:
         unread[:] = False
     refused = unread | np.isinf(value) | (value < 0)
-    hint = "value_usd must be a number >= 0 (US dollars) or missing"
-    return value, _listed_each(
+    if flags is not None:
+        refused &= ~flags
+    return value, problems + _listed_each(
         ids, refused, lambda row: f"{hint}, got {show(_plain(raw.iloc[row]))}", hint
     )
 
@@ -412,9 +603,22 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
         )
     if not unique:
         problems += _listed(ids, index.duplicated(keep="first") & ~no_id, "duplicate lot_id")
+    problems += _not_ids(lots, "lots", "lot_id", index, no_id)
+    problems += _not_ids(flows, "flows", "source", index)
+    problems += _not_ids(flows, "flows", "target", index)
 
-    carats = _to_float(lots["carats"])
-    problems += _listed(ids, ~(np.isfinite(carats) & (carats > 0)), "carats must be > 0")
+    carats, flags, refused = _quantities(
+        lots["carats"],
+        "lots.carats",
+        "carats must be a number > 0",
+        lambda r: f"lot {_plain(ids[r])!r}",
+    )
+    problems += refused
+    if flags is None or not flags.all():
+        positive = np.isfinite(carats) & (carats > 0)
+        problems += _listed(
+            ids, ~positive if flags is None else ~positive & ~flags, "carats must be > 0"
+        )
 
     text = {name: _coded(lots, name) for name in ("origin", "country", "zone", "site")}
     text["certificate"] = _coded(lots, "certificate")
@@ -452,7 +656,10 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
     else:
         on = np.full(n, np.datetime64("NaT"), "datetime64[D]")
 
-    flow_carats = _to_float(flows["carats"])
+    flow_carats, flow_flags, refused = _quantities(
+        flows["carats"], "flows.carats", "carats must be a number > 0", lambda r: f"flow row {r}"
+    )
+    problems += refused
     # With duplicate ids the problem is already listed; map flows to the first of each id.
     lookup = index if unique else index.drop_duplicates()
     source = _lot_positions(lookup, flows["source"].to_numpy(), n, "flows.source")
@@ -467,6 +674,8 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
         ]
     del dangling
     bad_flow = ~(np.isfinite(flow_carats) & (flow_carats > 0))
+    if flow_flags is not None:  # booleans are refused above
+        bad_flow &= ~flow_flags
     problems += [
         f"flow row {i}: carats must be > 0" for i in np.flatnonzero(bad_flow)[:MAX_LISTED]
     ]

@@ -706,7 +706,10 @@ class ProvenanceGraph:
         ----------
         lots : pandas.DataFrame
             One row per lot, each column named once. Required columns: ``lot_id`` (unique
-            and never missing; ints of any width and sign, or strings), ``carats`` (> 0)
+            and never missing; ints of any width and sign, or strings: floats, booleans,
+            dates, times, durations and decimals are refused, since ``1.0`` and ``True``
+            are the same key as ``1`` and a date column read as ids is a misaligned file),
+            ``carats`` (numbers > 0; booleans are refused, never read as 1 and 0)
             and ``origin`` (the country code of production lots, missing for every other
             lot). Optional columns: ``kind`` (one of `Kind`'s values; default
             ``"produce"`` for lots with an origin, else ``"lot"``; as the incremental API
@@ -715,13 +718,17 @@ class ProvenanceGraph:
             ``country`` (where the lot is; defaults to the origin for production lots),
             ``zone`` and ``site`` (of production lots; no ``"/"``, which joins country,
             zone and site in origin labels), ``value_usd`` (a number >= 0, or numeric
-            text; missing when unknown), ``certificate`` (number, for shipped lots),
+            text, never a boolean; missing when unknown), ``certificate`` (number, for
+            shipped lots),
             ``declared_origin`` (what the certificate declares; derived by
             `kpmodel.provenance.declare_origin` when missing) and ``list_origins``
             (booleans, 0/1, or the texts ``true``/``false``, ``yes``/``no``, ``1``/``0`` in
             any case; missing means False).
         flows : pandas.DataFrame
-            One row per flow, columns ``source``, ``target`` (lot ids) and ``carats`` (> 0).
+            One row per flow, columns ``source``, ``target`` (lot ids) and ``carats``
+            (numbers > 0). Flows may name int lots by whole floats (pandas makes a column
+            of ints float at its first missing value); booleans, dates, times, durations
+            and decimals are refused here too.
 
         Returns
         -------
@@ -734,7 +741,9 @@ class ProvenanceGraph:
             If `lots` or `flows` is not a DataFrame, or names a column twice.
         kpmodel.errors.InvalidGraphError
             Listing every problem found: missing columns, missing, duplicate or unhashable
-            ids, non-positive carats, values or flags that cannot be read, a ``"/"`` in a
+            ids, ids of the types refused above (each column by its field path, such as
+            ``lots.lot_id``, or each odd cell by its row), booleans where numbers belong,
+            non-positive carats, values or flags that cannot be read, a ``"/"`` in a
             zone or site, a kind with the wrong number of inputs, dangling flows, cycles,
             over-drawn or over-filled lots, time travel.
         kpmodel.errors.UnknownCodeError
@@ -749,6 +758,23 @@ class ProvenanceGraph:
         >>> g = kp.ProvenanceGraph.from_frames(lots, flows)
         >>> list(g.lots)
         ['mine', 'hub']
+
+        A date column read as lot ids, or True/False read as carats, is refused:
+
+        >>> dated = lots.assign(lot_id=pd.to_datetime(["2024-01-01", "2024-01-02"]))
+        >>> kp.ProvenanceGraph.from_frames(dated, flows)
+        Traceback (most recent call last):
+        ...
+        kpmodel.errors.InvalidGraphError: the frames do not make a valid provenance graph ...
+          lots.lot_id holds dates or times (dtype datetime64[...], such as ...); lot ids must
+          be ints or strings: ...
+        >>> kp.ProvenanceGraph.from_frames(lots.assign(carats=[True, True]), flows)
+        Traceback (most recent call last):
+        ...
+        kpmodel.errors.InvalidGraphError: the frames do not make a valid provenance graph ...
+          lots.carats holds booleans (True/False) in every row, not numbers: carats must be a
+          number > 0. True/False where numbers belong usually means the file's columns are
+          misaligned: check its header and column order
         """
         from kpmodel.provenance._frames import build_from_frames
 

@@ -6,7 +6,10 @@ lots of a `ProvenanceGraph` without reaching into its storage.
 
 from __future__ import annotations
 
+import numbers
+import reprlib
 import weakref
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -157,9 +160,38 @@ def input_shares(graph: ProvenanceGraph) -> sp.csr_array:
     """
     _shares.require_graph(graph)
     weights = _shares.share_weights(graph)
-    # Marked as this graph's (as it is now), so that `propagate` need not check its pattern.
-    vars(weights)["_kpmodel_made_for"] = (weakref.ref(graph), graph.number_of_flows)
+    _mark(weights, graph)  # this graph's, as it is now: `propagate` need not check it
     return weights
+
+
+#: The matrices `input_shares` returned, by ``id``: (a weak reference to the matrix, one to
+#: its graph, the graph's number of flows then). Kept here rather than on the matrix, so
+#: that the matrix pickles (a weak reference cannot); an entry goes with its matrix, and
+#: the reference to the matrix tells a reused ``id`` from it.
+_MADE: dict[int, tuple[weakref.ReferenceType[Any], weakref.ReferenceType[Any], int]] = {}
+
+
+def _mark(weights: sp.csr_array, graph: ProvenanceGraph) -> None:
+    """Record `weights` as `input_shares(graph)` for the graph as it is now."""
+    key = id(weights)
+
+    def forget(ref: weakref.ReferenceType[Any]) -> None:
+        entry = _MADE.get(key)
+        if entry is not None and entry[0] is ref:
+            _MADE.pop(key, None)
+
+    _MADE[key] = (weakref.ref(weights, forget), weakref.ref(graph), graph.number_of_flows)
+
+
+def _made_for(weights: Any, graph: ProvenanceGraph) -> bool:
+    """Whether `weights` is a matrix `input_shares(graph)` returned, the graph unchanged since."""
+    entry = _MADE.get(id(weights))
+    return (
+        entry is not None
+        and entry[0]() is weights
+        and entry[1]() is graph
+        and entry[2] == graph.number_of_flows
+    )
 
 
 def propagate(
@@ -190,11 +222,17 @@ def propagate(
         their inputs (what they carry starts afresh there, as when a definition judges each
         shipment on its own date).
     copy : bool, default True
-        With False, a float64 C-contiguous ``(len(graph), k)`` `initial` is overwritten
-        with the result and returned (no second array of its size).
+        With False, a float64 C-contiguous ``(len(graph), k)`` (or ``(len(graph),)``)
+        `initial` that can be written is overwritten with the result and returned (no
+        second array of its size). Any other `initial` (read-only, as `lot_carats`
+        returns, of another dtype, not C-contiguous, or not a numpy array) is copied, as
+        with True.
     weights : scipy.sparse.csr_array, optional
         ``input_shares(graph)``, when the caller already has it: several propagations
-        over one graph then build it once (it is not changed).
+        over one graph then build it once (it is not changed). A matrix `input_shares`
+        returned for this graph (unchanged since) is used as it is; any other (a copy, one
+        loaded from a file or unpickled) is checked first: one entry per flow, by receiving
+        lot, each the flow's carats over the receiving lot's (to a relative 1e-9).
 
     Returns
     -------
@@ -204,9 +242,13 @@ def propagate(
     Raises
     ------
     kpmodel.errors.InvalidArgumentError
-        When `graph` is not a graph, `initial` is not real numbers with one row per lot,
-        `restart` is not one boolean per lot, or `weights` is not the graph's
-        `input_shares` (another matrix, a transposed one or one of another graph).
+        When `graph` is not a graph; `initial` is not real numbers with one row per lot
+        (text, dates, complex numbers, values beyond float64, a sparse matrix, or a masked
+        array with masked entries: propagate reads no masks, so fill them first, e.g.
+        ``initial.filled(0.0)``; object arrays of real numbers, `decimal.Decimal` included,
+        are read as float64); `restart` is not one boolean per lot; or `weights` is not
+        the graph's `input_shares` (another matrix, a transposed one, or one of another
+        graph, even with the same flows between the same lots but other carats).
 
     Examples
     --------
@@ -249,7 +291,10 @@ def propagate(
         shape = getattr(weights, "shape", None)
         got = f"{type(weights).__name__} of shape {shape}"
         if getattr(weights, "format", None) == "csr" and shape == (len(graph), len(graph)):
-            got += " whose entries are not the graph's flows (transposed, or another graph's)"
+            got += (
+                " whose entries are not the graph's flows and their shares of the receiving "
+                "lots' carats (transposed, or another graph's)"
+            )
         msg = (
             f"weights must be input_shares(graph): a float64 CSR matrix of "
             f"({len(graph)}, {len(graph)}) with an entry per flow; got {got}. Pass "
@@ -261,23 +306,76 @@ def propagate(
 
 
 def _numbers(values: Any, name: str, *, copy: bool) -> FloatArray:
-    """Return `values` as float64 (a copy unless `copy` is False), refusing anything but
-    real numbers: text, dates, complex or Python integers beyond float64.
+    """Return `values` as float64 (a copy unless `copy` is False and `values` is a writable
+    float64 array), refusing anything but real numbers: text, dates, complex, values
+    beyond float64, sparse matrices and masked arrays with masked entries.
     """
+    expected = f"{name} must be an array of real numbers, one row per lot"
+    if sp.issparse(values):
+        msg = f"{expected}; got a scipy sparse {type(values).__name__}: pass .toarray()."
+        raise InvalidArgumentError(msg)
+    mask = np.ma.getmaskarray(values) if isinstance(values, np.ma.MaskedArray) else None
+    if mask is not None and mask.any():
+        msg = (
+            f"{expected}; got a masked array with {int(mask.sum())} masked "
+            f"entr{'y' if int(mask.sum()) == 1 else 'ies'}, and "
+            f"propagate reads no masks. Pass {name}.filled(value), with the value a masked "
+            "entry should carry (0.0 for nothing)."
+        )
+        raise InvalidArgumentError(msg)
     try:
         array = np.asarray(values)
     except (TypeError, ValueError, OverflowError) as exc:
         got = type(values).__name__
-        msg = f"{name} must be an array of numbers, one row per lot; got {got}: {exc}"
+        msg = f"{expected}; got {got}: {exc}"
         raise InvalidArgumentError(msg) from exc
+    if array.dtype == object and array.ndim:
+        array = _real_objects(array, expected)
     if array.dtype.kind not in "biuf":
         what = f"{array.dtype} values" if array.ndim else f"a {type(values).__name__}"
-        msg = (
-            f"{name} must be an array of real numbers, one row per lot; got {what} "
-            "(a sparse matrix: pass .toarray())."
-        )
+        msg = f"{expected}; got {what}."
         raise InvalidArgumentError(msg)
-    return np.array(array, dtype=np.float64, copy=True if copy else None)
+    if array.dtype.kind == "f" and array.dtype.itemsize > 8:  # long double
+        with np.errstate(over="ignore"):  # values beyond float64 are refused just below
+            converted = array.astype(np.float64)
+        beyond = np.isinf(converted) & np.isfinite(array)
+        if beyond.any():
+            raise InvalidArgumentError(_beyond_float64(expected, array[beyond][0]))
+        array = converted
+    result: FloatArray = np.array(array, dtype=np.float64, copy=True if copy else None)
+    if not result.flags.writeable:  # copy=False on a read-only array: it cannot be overwritten
+        result = result.copy()
+    return result
+
+
+def _real_objects(array: np.ndarray[Any, Any], expected: str) -> FloatArray:
+    """Return an object array holding only real numbers (Decimal too) as float64."""
+    flat = array.ravel()
+    converted = np.empty(flat.size, np.float64)
+    for i, value in enumerate(flat.tolist()):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real | Decimal):
+            msg = (
+                f"{expected}; got object values such as {value!r} (type "
+                f"{type(value).__name__}). Pass numbers (float, int or Decimal)."
+            )
+            raise InvalidArgumentError(msg)
+        try:
+            converted[i] = float(value)
+        except OverflowError:
+            raise InvalidArgumentError(_beyond_float64(expected, value)) from None
+        if np.isinf(converted[i]) and not (
+            value.is_infinite() if isinstance(value, Decimal) else np.isinf(cast(Any, value))
+        ):
+            raise InvalidArgumentError(_beyond_float64(expected, value))
+    return converted.reshape(array.shape)
+
+
+def _beyond_float64(expected: str, value: Any) -> str:
+    return (
+        f"{expected}, each within float64's range (about 1.8e308); got "
+        f"{reprlib.repr(value)}, which float64 cannot hold. Scale the values down "
+        "(thousands of carats, say)."
+    )
 
 
 def _flags(restart: Any) -> BoolArray:
@@ -295,18 +393,22 @@ def _flags(restart: Any) -> BoolArray:
 
 
 def _is_flow_pattern(graph: ProvenanceGraph, weights: sp.csr_array) -> bool:
-    """Whether `weights` has an entry for each flow, by receiving lot, as `input_shares`
-    has (a transposed matrix or one of another graph does not).
+    """Whether `weights` is `input_shares(graph)`: an entry for each flow, by receiving lot
+    (a transposed matrix or one of another graph has others), each the flow's carats over
+    the receiving lot's (another graph with the same flows may have other carats).
     """
-    made_for = getattr(weights, "_kpmodel_made_for", None)
-    if made_for is not None and made_for[0]() is graph and made_for[1] == graph.number_of_flows:
+    if _made_for(weights, graph):
         return True
-    counts = np.bincount(graph._flow_column("target"), minlength=len(graph))
-    return bool(
+    target = graph._flow_column("target")
+    counts = np.bincount(target, minlength=len(graph))
+    if not (
         weights.indices.size == counts.sum()
         and np.array_equal(np.diff(weights.indptr), counts)
         and np.array_equal(weights.indices, graph._flow_column("source"))
-    )
+    ):
+        return False
+    expected = graph._flow_column("carats") / graph._column("carats")[target]
+    return bool(np.all(np.abs(weights.data - expected) <= 1e-9 * expected))
 
 
 def unknown_fraction(graph: ProvenanceGraph) -> FloatArray:
