@@ -422,7 +422,10 @@ def test_deep_graphs_build_the_reference_graph():
     """Hundreds of levels (levels sorted as 16-bit keys) store lots as the reference does."""
     rng = np.random.default_rng(12)
     n = 700
-    parents = [rng.integers(max(0, i - 3), i, size=rng.integers(1, 3)) for i in range(1, n)]
+    # Distinct parents: from_frames merges parallel flows, which the reference keeps.
+    parents = [
+        np.unique(rng.integers(max(0, i - 3), i, size=rng.integers(1, 3))) for i in range(1, n)
+    ]
     source = np.concatenate(parents)
     target = np.repeat(np.arange(1, n), [len(p) for p in parents])
     lots = pd.DataFrame(

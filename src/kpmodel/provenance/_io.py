@@ -62,6 +62,10 @@ def to_networkx(graph: ProvenanceGraph) -> nx.DiGraph[Any]:
         digraph.add_node(
             _plain(lot), **{str(k): v for k, v in attributes.items() if v is not None}
         )
+    if flows.duplicated(["source", "target"]).any():
+        # One edge per pair of lots: parallel flows (which `from_frames` merges, so no
+        # graph should hold them) are summed into it, never overwritten.
+        flows = flows.groupby(["source", "target"], sort=False, as_index=False)[["carats"]].sum()
     digraph.add_edges_from(
         (_plain(s), _plain(t), {"carats": float(c)}) for s, t, c in flows.itertuples(index=False)
     )
