@@ -24,7 +24,7 @@ from kpmodel.provenance import (
     origin_shares,
     taint,
 )
-from kpmodel.testing.strategies import provenance_graphs
+from kpmodel.testing.strategies import provenance_frames, provenance_graphs
 
 BY = st.sampled_from(["country", "zone", "site"])
 
@@ -520,3 +520,160 @@ def test_bad_graphml_file_is_a_kpmodel_error(tmp_path):
         kp.ProvenanceGraph.read_graphml(damaged)
     with pytest.raises(kp.errors.LoadError, match=r"missing\.graphml"):
         kp.ProvenanceGraph.read_graphml(tmp_path / "missing.graphml")
+
+
+def _shares_frame(graph, by="country"):
+    frame = origin_shares(graph, by=by).to_frame()
+    frame = frame.loc[:, (frame != 0).any()]  # an origin of no carats may be listed or not
+    return frame.sort_index(axis=1).sort_index(key=lambda ids: ids.map(repr))
+
+
+@st.composite
+def frames_with_parallel_flows(draw):
+    """Valid frames whose flows are cut into two or three deliveries between the same lots."""
+    lots, flows = draw(provenance_frames(max_lots=15))
+    rows = []
+    for source, target, carats in flows.itertuples(index=False):
+        parts = draw(st.lists(st.integers(1, 9), min_size=1, max_size=3))
+        rows += [(source, target, carats * part / sum(parts)) for part in parts]
+    cut = pd.DataFrame(rows, columns=["source", "target", "carats"])
+    order = draw(st.permutations(range(len(cut))))
+    return lots, flows, cut.iloc[list(order)].reset_index(drop=True)
+
+
+class TestParallelFlows:
+    @given(frames_with_parallel_flows(), BY)
+    def test_shares_survive_networkx_node_link_and_graphml(self, frames, by):
+        """Parallel flows are merged: round trips keep every carat, and the shares."""
+        lots, flows, cut = frames
+        graph = kp.ProvenanceGraph.from_frames(lots, cut)
+        assert graph.number_of_flows == len(flows)
+        expected = _shares_frame(graph, by)
+        data = json.loads(json.dumps(graph.to_node_link()))
+        for copy in (
+            kp.ProvenanceGraph.from_node_link(data),
+            kp.ProvenanceGraph.from_networkx(graph.to_networkx()),
+        ):
+            pd.testing.assert_frame_equal(_shares_frame(copy, by), expected, atol=1e-12)
+        unsplit = kp.ProvenanceGraph.from_frames(lots, flows)
+        pd.testing.assert_frame_equal(_shares_frame(unsplit, by), expected, atol=1e-9)
+
+    def test_two_deliveries_are_one_flow_in_every_view(self, tmp_path):
+        """The hostile reproducer: 5 + 5 ct of CF stay 50 % through JSON and GraphML."""
+        lots = pd.DataFrame(
+            {
+                "lot_id": ["mine", "other", "hub"],
+                "carats": [10.0, 10.0, 20.0],
+                "origin": ["CF", "BW", None],
+            }
+        )
+        flows = pd.DataFrame(
+            {
+                "source": ["mine", "mine", "other"],
+                "target": ["hub", "hub", "hub"],
+                "carats": [5.0, 5.0, 10.0],
+            }
+        )
+        graph = kp.ProvenanceGraph.from_frames(lots, flows)
+        assert graph.number_of_flows == 2
+        assert graph.to_networkx().edges["mine", "hub"] == {"carats": 10.0}
+        path = tmp_path / "graph.graphml"
+        graph.write_graphml(path)
+        data = json.loads(json.dumps(graph.to_node_link()))
+        for copy in (
+            graph,
+            kp.ProvenanceGraph.from_node_link(data),
+            kp.ProvenanceGraph.read_graphml(path),
+        ):
+            assert origin_shares(copy).of("hub") == {"BW": 0.5, "CF": 0.5}
+        assert len(kp.provenance.explain(graph, "hub", "CF")) == 1
+
+
+NO_FLOWS = pd.DataFrame(columns=["source", "target", "carats"])
+
+
+def _produced(ids, dtype):
+    """A graph of one production lot (1 ct, Botswana) per id, the ids kept as `dtype`."""
+    lots = pd.DataFrame({"lot_id": np.array(ids, dtype), "carats": 10.0, "origin": "BW"})
+    return kp.ProvenanceGraph.from_frames(lots, NO_FLOWS)
+
+
+@st.composite
+def ids_at_the_ends(draw):
+    """Distinct ids of an integer type, often its largest and smallest values."""
+    dtype = draw(st.sampled_from([np.int64, np.uint64, np.int8]))
+    info = np.iinfo(dtype)
+    ends = draw(st.sets(st.sampled_from([int(info.max), int(info.min)])))
+    others = draw(st.sets(st.integers(int(info.min), int(info.max)), max_size=5))
+    return dtype, sorted(ends | others, key=lambda i: (i % 7, i)) or [int(info.max)]
+
+
+class TestAppendToLoadedGraph:
+    @given(ids_at_the_ends(), st.lists(st.sampled_from(["produce", "split", "mix"]), max_size=6))
+    def test_ids_before_are_kept_and_new_lots_are_found(self, case, steps):
+        """Appending never changes the loaded ids (values or type); each new id is found."""
+        dtype, ids = case
+        graph = _produced(ids, dtype)
+        before = graph.lots.copy()
+        new = []
+        for step in steps:
+            lot = new[-1] if new else ids[0]
+            if step == "produce":
+                new.append(graph.produce(country="BW", carats=1, on="2020-01-01"))
+            elif step == "split" and graph.remaining(lot) > 1e-6:
+                new.append(graph.split(lot, [graph.remaining(lot) / 2])[0])
+            elif step == "mix" and graph.remaining(lot) > 1e-6:
+                new.append(graph.mix([lot]))
+            if new:  # seen at once, before the ids are read as an Index
+                assert graph.remaining(new[-1]) >= 0
+        assert graph.lots.dtype == before.dtype
+        pd.testing.assert_index_equal(graph.lots[: len(before)], before)
+        assert graph.lots.is_unique
+        assert graph.lots[len(before) :].tolist() == new
+        for lot in new:
+            assert graph.lots[graph.lots.get_loc(lot)] == lot
+            assert sum(origin_shares(graph, lots=[lot]).of(lot).values()) == pytest.approx(1)
+
+    def test_after_the_largest_int64_id(self):
+        """The hostile reproducer: a split of lot 2**63 - 1 takes a free id below it."""
+        graph = _produced([2**63 - 1], np.int64)
+        (new,) = graph.split(2**63 - 1, [5.0], on="2020-01-01")
+        assert graph.lots.tolist() == [2**63 - 1, new]
+        assert graph.lots.dtype == np.int64
+        assert graph.remaining(new) == 5.0
+        assert origin_shares(graph, lots=[new]).of(new) == {"BW": 1.0}
+
+    def test_a_type_with_no_free_id_is_refused(self):
+        """When the ids take every value of their type the append is refused, graph intact."""
+        graph = _produced(np.arange(-128, 128), np.int8)
+        with pytest.raises(InvalidGraphError, match=r"no lot id is free.*int8.*renumber"):
+            graph.produce(country="BW", carats=1, on="2020-01-01")
+        assert len(graph) == 256
+        assert graph.lots.dtype == np.int8
+
+    @given(provenance_frames(max_lots=12), st.lists(st.integers(0, 2), max_size=8))
+    def test_extended_lot_by_lot_is_the_graph_built_in_one_go(self, frames, steps):
+        """Lots appended one by one to a loaded graph: the same ids (the next free int, as
+        before), lots and shares as the graph built from the final frames at once."""
+        lots, flows = frames
+        graph = kp.ProvenanceGraph.from_frames(lots, flows)
+        ids = graph.lots.tolist()
+        integer = graph.lots.dtype.kind in "iu"
+        for step in steps:
+            expected = max(ids) + 1 if integer else len(ids)
+            while expected in ids:
+                expected += 1
+            ids.append(expected)
+            last = graph.lots[-1] if step else None
+            if step == 1 and graph.remaining(last) > 1e-6:
+                new = graph.split(last, [graph.remaining(last) / 3])[0]
+            elif step == 2 and graph.remaining(last) > 1e-6:
+                new = graph.ship(last, to="BE", on="2030-01-01")
+            else:
+                new = graph.produce(country="CF", carats=2, on="2030-01-01")
+            assert new == expected
+            assert graph.remaining(new) >= 0  # found at once
+        assert graph.lots.tolist() == ids
+        at_once = kp.ProvenanceGraph.from_frames(*graph.to_frames())
+        assert sorted(at_once.lots.tolist(), key=repr) == sorted(ids, key=repr)
+        pd.testing.assert_frame_equal(_shares_frame(graph), _shares_frame(at_once))

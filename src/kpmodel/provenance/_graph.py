@@ -176,7 +176,8 @@ class ProvenanceGraph:
 
     Lot ids are 0, 1, 2, ... in a graph built with these methods; a graph built by
     `from_frames` keeps the frame's ids, and lots appended to it later take the next free
-    integer id.
+    integer id: above the largest id, of the ids' integer type (below the smallest when
+    the largest is that type's maximum); never changing the ids already there.
 
     The truth is kept in columnar numpy arrays, one entry per lot and per flow; see
     `to_frames`, `to_networkx` and `from_frames` for the views and the bulk constructor.
@@ -209,13 +210,38 @@ class ProvenanceGraph:
         self._flows = _empty_flows(16)
         self._strings: list[str] = []
         self._string_code: dict[str, int] = {}
-        # None while lot ids are the positions 0..n-1; a pandas Index otherwise.
-        self._ids: pd.Index[Any] | None = None
+        # None while lot ids are the positions 0..n-1; a pandas Index otherwise (see `_ids`).
+        self._id_index: pd.Index[Any] | None = None
+        # Ids of lots appended since `_id_index` was last built, with their positions: the
+        # Index is rebuilt only when it is read, never once per appended lot.
+        self._added_ids: list[Any] = []
+        self._added_at: dict[Any, int] = {}
+        # The next id `_free_id` tries and the way it moves: +1 above every id, -1 below
+        # every id, 0 to search upwards for an unused one; None until the first append.
+        self._next_id: int | None = None
+        self._id_step = 1
 
     # -- basic views -------------------------------------------------------------------
 
     def __len__(self) -> int:
         return self._n
+
+    @property
+    def _ids(self) -> pd.Index[Any] | None:
+        """The lot ids (None while they are the positions 0..n-1), appended ones included."""
+        if self._added_ids:
+            index = cast("pd.Index[Any]", self._id_index)
+            dtype: Any = index.dtype if index.dtype.kind in "iu" else object
+            added = np.array(self._added_ids, dtype=dtype)
+            self._id_index = index.append(pd.Index(added, copy=False))
+            self._added_ids, self._added_at = [], {}
+        return self._id_index
+
+    @_ids.setter
+    def _ids(self, ids: pd.Index[Any] | None) -> None:
+        self._id_index = ids
+        self._added_ids, self._added_at = [], {}
+        self._next_id, self._id_step = None, 1
 
     def _view(self) -> View:
         def by_kind() -> pd.DataFrame:
@@ -263,9 +289,10 @@ class ProvenanceGraph:
         >>> list(g.lots)
         [0]
         """
-        if self._ids is None:
+        ids = self._ids
+        if ids is None:
             return pd.RangeIndex(self._n)
-        return self._ids
+        return ids
 
     def remaining(self, lot: Any) -> float:
         """Return the carats of `lot` not yet given to other lots.
@@ -356,13 +383,20 @@ class ProvenanceGraph:
         return out
 
     def _position(self, lot: Any) -> int:
-        if self._ids is None:
+        if self._id_index is None:
             is_int = isinstance(lot, int | np.integer) and not isinstance(lot, bool)
             if is_int and 0 <= lot < self._n:
                 return int(lot)
         else:
+            if self._added_at and not isinstance(lot, bool | np.bool_):
+                try:  # keys equal as an Index finds them: 5, np.int64(5) and 5.0
+                    added = self._added_at.get(lot)
+                except TypeError:  # unhashable
+                    added = None
+                if added is not None:
+                    return added
             try:
-                position = self._ids.get_loc(lot)
+                position = self._id_index.get_loc(lot)  # appended ids are in `_added_at`
             except (KeyError, TypeError, pd.errors.InvalidIndexError):
                 pass
             else:
@@ -377,7 +411,11 @@ class ProvenanceGraph:
 
     def _lot_id(self, position: int) -> Any:
         """Return the id of the lot stored at `position`."""
-        return position if self._ids is None else self._ids[position]
+        if self._id_index is None:
+            return position
+        if position >= len(self._id_index):
+            return cast("pd.Index[Any]", self._ids)[position]
+        return self._id_index[position]
 
     # -- incremental API -----------------------------------------------------------------
 
@@ -658,16 +696,14 @@ class ProvenanceGraph:
         declared: str | None = None,
         list_origins: bool = False,
     ) -> Any:
-        # Every check has passed: from here on nothing can fail, so the graph stays valid.
         position = self._n
         new_id: Any = position
-        if self._ids is not None:
-            # Ids loaded from frames are kept; a new lot takes the next free integer id.
-            ids = self._ids
-            new_id = int(ids.max()) + 1 if ids.dtype.kind in "iu" and len(ids) else position
-            while new_id in ids:
-                new_id += 1
-            self._ids = ids.append(pd.Index([new_id]))
+        if self._id_index is not None:
+            # Ids loaded from frames are kept; a new lot takes a free integer id.
+            new_id = self._free_id()
+            self._added_at[new_id] = position
+            self._added_ids.append(new_id)
+        # Every check has passed: from here on nothing can fail, so the graph stays valid.
         _grow(self._lots, position + 1)
         _grow(self._flows, self._m + len(parents))
         lots = self._lots
@@ -694,6 +730,51 @@ class ProvenanceGraph:
             lots["given"][parent] += amount
             self._m += 1
         self._n += 1
+        return new_id
+
+    def _free_id(self) -> int:
+        """Return an unused integer id for a lot appended to a graph with loaded ids.
+
+        Above every id while there is room in the ids' integer type (so ids only grow, as
+        they always did), else below every id, else the first unused id from 0 up, then
+        from -1 down; for ids of other types (strings), the first unused int from the
+        number of lots up. A counter keeps the place, so an append costs O(1), not a pass
+        over the ids (as a search does only once the ids fill their type's ends).
+        """
+        index = cast("pd.Index[Any]", self._id_index)
+        integer = index.dtype.kind in "iu"
+        low, high = -(2**63), 2**63 - 1  # ids of other types: ints, as lot ids are
+        if integer:
+            info = np.iinfo(cast(Any, index.dtype))
+            low, high = int(info.min), int(info.max)
+        if self._next_id is None:
+            if not (integer and len(index)):
+                self._next_id, self._id_step = self._n, 2
+            elif (top := int(index.max())) < high:
+                self._next_id, self._id_step = top + 1, 1
+            elif (bottom := int(index.min())) > low:
+                self._next_id, self._id_step = bottom - 1, -1
+            else:
+                self._next_id, self._id_step = max(low, 0), 2
+        new_id, step = self._next_id, self._id_step
+        if not low <= new_id <= high and step in (1, -1):  # no room left at that end
+            new_id, step = max(low, 0), 2
+        if step in (2, -2):  # search for an unused id: up from 0, then down from -1
+            while True:
+                if step == 2 and new_id > high:
+                    new_id, step = min(-1, high), -2
+                if step == -2 and new_id < low:
+                    msg = (
+                        f"no lot id is free: the graph's {len(self)} lot ids take every value "
+                        f"of their type ({index.dtype}), so a new lot has no id; renumber the "
+                        "lots (to_frames(), then lot_id 0..n-1 as int64 and the flows' "
+                        "source and target to match, then from_frames()) and append to that."
+                    )
+                    raise InvalidGraphError(msg)
+                if new_id not in self._added_at and new_id not in index:
+                    break
+                new_id += step // 2
+        self._next_id, self._id_step = new_id + step // abs(step), step
         return new_id
 
     # -- bulk construction and views -----------------------------------------------------
@@ -728,7 +809,11 @@ class ProvenanceGraph:
             One row per flow, columns ``source``, ``target`` (lot ids) and ``carats``
             (numbers > 0). Flows may name int lots by whole floats (pandas makes a column
             of ints float at its first missing value); booleans, dates, times, durations
-            and decimals are refused here too.
+            and decimals are refused here too. Rows between the same two lots (two
+            deliveries from one lot to another) are merged into one flow carrying their
+            summed carats, as `mix` makes one flow per parent: the mass balance and the
+            shares are the same, and `to_networkx`, `to_node_link` and `write_graphml`
+            (one edge per pair of lots) keep every carat.
 
         Returns
         -------
@@ -758,6 +843,14 @@ class ProvenanceGraph:
         >>> g = kp.ProvenanceGraph.from_frames(lots, flows)
         >>> list(g.lots)
         ['mine', 'hub']
+
+        Two deliveries from ``mine`` to ``hub`` are one flow of their summed carats:
+
+        >>> twice = pd.DataFrame({"source": ["mine", "mine"], "target": ["hub", "hub"],
+        ...                       "carats": [4.0, 6.0]})
+        >>> merged = kp.ProvenanceGraph.from_frames(lots, twice)
+        >>> merged.number_of_flows, merged.to_frames()[1]["carats"].tolist()
+        (1, [10.0])
 
         A date column read as lot ids, or True/False read as carats, is refused:
 
