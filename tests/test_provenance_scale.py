@@ -992,6 +992,11 @@ def test_the_audit_estimates_its_memory_before_propagating_offending_origins(mon
     assert [f.reason for f in kp.provenance.audit(g, register=None)] == ["smuggled"]
     with pytest.raises(InvalidArgumentError, match="max_memory must be a positive"):
         kp.provenance.audit(g, register=register, max_memory=0)
+    # Sizes as origin_shares takes them.
+    with pytest.raises(kp.errors.SizeLimitError, match=r"^audit over 23 lots"):
+        kp.provenance.audit(g, register=register, max_memory="1 KiB")
+    assert len(kp.provenance.audit(g, register=register, max_memory="none")) == 21
+    assert len(kp.provenance.opacity(g, max_memory="1 GiB")) == 1
 
 
 def _laundered(country, zone, on):
