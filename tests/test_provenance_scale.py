@@ -456,6 +456,7 @@ def test_hostile_requests_are_kpmodel_errors_or_right_answers():
         (lambda shares: {}["missing"], "KeyError"),
         (lambda shares: shares.astype(complex), "complex128"),
         (lambda shares: -shares - 1, "negative"),
+        (lambda shares: 5 * shares, "above 1"),
         (lambda shares: shares.astype(str), "must return real numbers"),
     ],
 )

@@ -465,11 +465,12 @@ def _apply_rule(rule: MixingRule, shares: FloatArray, rows: slice | IntArray) ->
             f"it must return the shape it was given, {mixed.shape}."
         )
         raise InvalidArgumentError(msg)
-    if not np.isfinite(ruled).all() or (ruled < 0).any():
+    # A share is at most the whole lot (1, give or take float noise in a rule's sums).
+    if not np.isfinite(ruled).all() or (ruled < 0).any() or (ruled > 1 + 1e-9).any():
         msg = (
-            f"the mixing rule {rule!r} returned shares that are negative or not finite "
-            "numbers (NaN or infinite); it must return a share >= 0 for every origin of "
-            "every lot."
+            f"the mixing rule {rule!r} returned shares that are negative, above 1 or not "
+            "finite numbers (NaN or infinite); it must return a share between 0 and 1 for "
+            "every origin of every lot."
         )
         raise InvalidArgumentError(msg)
     shares[rows] = ruled
@@ -1590,7 +1591,7 @@ def origin_shares(
     ------
     kpmodel.errors.InvalidArgumentError
         For a lot that is not in the graph, or a mixing rule that fails or returns an
-        array of another shape.
+        array of another shape, or shares that are not numbers between 0 and 1.
     kpmodel.errors.SizeLimitError
         For a computation estimated to need more than `max_memory`, or a custom mixing
         rule found, while it solves, to hold more than that.
