@@ -93,7 +93,7 @@ class _Taint:
 
 
 #: The relative margin by which a share below a `de_minimis` threshold still reaches it.
-TOLERANCE = 1e-12
+DE_MINIMIS_TOLERANCE = 1e-12
 
 
 @attrs.frozen
@@ -111,8 +111,8 @@ class _DeMinimis:
     def __call__(self, mixed: FloatArray) -> FloatArray:
         # A share that reaches the threshold in exact arithmetic can land an ulp below it,
         # depending on the order its inputs were summed in (a full call and `lots=` sum
-        # them in different orders): within TOLERANCE of the threshold counts as reaching it.
-        kept = np.where(mixed >= self.threshold * (1 - TOLERANCE), mixed, 0.0)
+        # them in different orders): within the tolerance, a share reaches the threshold.
+        kept = np.where(mixed >= self.threshold * (1 - DE_MINIMIS_TOLERANCE), mixed, 0.0)
         # A lot whose every share is below the threshold keeps its largest one.
         empty = ~kept.any(axis=1)
         if empty.any():
@@ -842,8 +842,10 @@ def estimate_bytes(
     matrix = system.indices.nbytes + system.data.nbytes + system.indptr.nbytes
     widest = int(rows.max(initial=0))
     chunk = min(widest, scratch_rows(k, scratch)) * k * 8
+    # A dense layout under mass balance solves in the store itself, with no scratch.
+    extra = 0 if layout == "dense" and copies == 1 else copies * chunk
     return (
-        need + 2 * matrix + 8 * m + (0 if layout == "dense" else copies * chunk),
+        need + 2 * matrix + 8 * m + extra,
         sparse_entries,
         need,
     )
@@ -1238,8 +1240,9 @@ def _solve_all_dense(
         if hi > lo:
             block = (flow_ptr[a : b + 1] - lo, sources[lo:hi], weights[lo:hi])
             _matvecs(*block, shares, shares[a:b], pool)
-        if rule is not None:
-            _apply_rule(rule, shares, slice(a, b))
+        if rule is not None:  # a chunk at a time: the rule is given a copy, returns another
+            for start, stop in _chunks(b - a, store):
+                _apply_rule(rule, shares, slice(a + start, a + stop))
         if guard is not None:
             guard(store.stored_bytes())
         if bar is not None:
@@ -1302,9 +1305,8 @@ def _solve_on_sparse(
     for start, stop in _chunks(rows, store):
         chunk = np.zeros((stop - start, k))
         lo, hi = int(cp[start]), int(cp[stop])
-        chunk[np.repeat(np.arange(stop - start), np.diff(cp[start : stop + 1])), cj[lo:hi]] = cx[
-            lo:hi
-        ]
+        row_of_entry = np.repeat(np.arange(stop - start), np.diff(cp[start : stop + 1]))
+        chunk[row_of_entry, cj[lo:hi]] = cx[lo:hi]
         _apply_rule(rule, chunk, slice(None))
         _store_rows(store, a + start, chunk, cp.dtype)
 
