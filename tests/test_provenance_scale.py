@@ -456,6 +456,7 @@ def test_hostile_requests_are_kpmodel_errors_or_right_answers():
         (lambda shares: {}["missing"], "KeyError"),
         (lambda shares: shares.astype(complex), "complex128"),
         (lambda shares: -shares - 1, "negative"),
+        (lambda shares: 5 * shares, "above 1"),
         (lambda shares: shares.astype(str), "must return real numbers"),
     ],
 )
@@ -648,7 +649,7 @@ def test_the_memory_estimate_is_the_sum_over_levels(graph, by, layout):
     chunk = min(widest, _shares.scratch_rows(k, 1000)) * k * 8  # a level through scratch
     for copies in (1, 3):
         got = _shares.estimate_bytes(system, support, layout, copies, 1000)
-        scratch = 0 if layout == "dense" else copies * chunk
+        scratch = 0 if layout == "dense" and copies == 1 else copies * chunk
         assert got == (need + fixed + scratch, sparse_entries, need)
 
 
@@ -713,9 +714,12 @@ def test_levels_solved_a_chunk_of_rows_at_a_time_give_the_same_shares(
     with monkeypatch_module.context() as patch:
         patch.setattr("kpmodel.provenance._shares.REVERSE_AT", 0.0)  # forwards
         whole = dense(origin_shares(graph, by=by, mixing=mixing, lots=asked).values)
+        every = dense(origin_shares(graph, by=by, mixing=mixing).values)  # dense layout
         patch.setattr("kpmodel.provenance._shares.SCRATCH_BYTES", scratch)  # 1-3 rows
         chunked = dense(origin_shares(graph, by=by, mixing=mixing, lots=asked).values)
+        every_chunked = dense(origin_shares(graph, by=by, mixing=mixing).values)
     np.testing.assert_array_equal(chunked, whole)
+    np.testing.assert_array_equal(every_chunked, every)
 
 
 def test_a_sparse_level_drawing_on_a_dense_one_is_solved_a_chunk_at_a_time(monkeypatch):
@@ -992,6 +996,11 @@ def test_the_audit_estimates_its_memory_before_propagating_offending_origins(mon
     assert [f.reason for f in kp.provenance.audit(g, register=None)] == ["smuggled"]
     with pytest.raises(InvalidArgumentError, match="max_memory must be a positive"):
         kp.provenance.audit(g, register=register, max_memory=0)
+    # Sizes as origin_shares takes them.
+    with pytest.raises(kp.errors.SizeLimitError, match=r"^audit over 23 lots"):
+        kp.provenance.audit(g, register=register, max_memory="1 KiB")
+    assert len(kp.provenance.audit(g, register=register, max_memory="none")) == 21
+    assert len(kp.provenance.opacity(g, max_memory="1 GiB")) == 1
 
 
 def _laundered(country, zone, on):

@@ -205,7 +205,7 @@ def opacity(
     graph: ProvenanceGraph,
     *,
     per: Literal["destination", "shipment"] = "destination",
-    max_memory: int | None = None,
+    max_memory: int | float | str | None = None,
     progress: bool | None = None,
 ) -> pd.DataFrame:
     """Return the share of certified carats whose true origin cannot be read from the certificate.
@@ -219,10 +219,11 @@ def opacity(
     graph : ProvenanceGraph
     per : {"destination", "shipment"}
         Aggregate by importing country (default) or give one row per shipment.
-    max_memory : int, optional
-        The most bytes the origin shares of the shipments may need, by an estimate made
-        before they are computed (as for `origin_shares`); a larger estimate is refused
-        with a `kpmodel.errors.SizeLimitError`. Default: the environment variable
+    max_memory : int or str, optional
+        The most bytes the origin shares of the shipments may need (or a size such as
+        ``"8 GiB"``; ``"none"`` for no limit), by an estimate made before they are computed
+        (as for `origin_shares`); a larger estimate is refused with a
+        `kpmodel.errors.SizeLimitError`. Default: the environment variable
         ``KPMODEL_MAX_MEMORY``, else 60% of the machine's memory.
     progress : bool, optional
         Show a progress bar while the origin shares of the shipments are computed (see
@@ -635,7 +636,7 @@ def audit(
     *,
     register: RegisterLike | None,
     limit: int = 20,
-    max_memory: int | None = None,
+    max_memory: int | float | str | None = None,
     progress: bool | None = None,
 ) -> list[Finding]:
     """Find shipments whose certificate looks clean while their true origins are not.
@@ -661,9 +662,10 @@ def audit(
         `MAX_EXPANDED` (100,000) partial paths per finding; a finding whose paths it cut
         short lists fewer than `limit` and says so (``finding.paths.truncated``, with the
         carats they cover in ``finding.paths.carats``).
-    max_memory : int, optional
+    max_memory : int or str, optional
         The most bytes the audit may need for the offending origins' columns (eight bytes
-        and one per lot and offending zone-level origin), by an estimate made once the
+        and one per lot and offending zone-level origin; or a size such as ``"8 GiB"``,
+        ``"none"`` for no limit), by an estimate made once the
         offending origins are known and before any is propagated; a larger estimate is
         refused with a `kpmodel.errors.SizeLimitError` that says what to do. Default: the
         environment variable ``KPMODEL_MAX_MEMORY``, else 60% of the machine's memory.
@@ -709,11 +711,7 @@ def audit(
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         msg = f"limit must be a positive int; got {limit!r}."
         raise InvalidArgumentError(msg)
-    if max_memory is not None and (
-        isinstance(max_memory, bool) or not isinstance(max_memory, int) or max_memory <= 0
-    ):
-        msg = f"max_memory must be a positive number of bytes (int); got {max_memory!r}."
-        raise InvalidArgumentError(msg)
+    _limits.resolve_limit(max_memory)  # a size, or an InvalidArgumentError before any work
     needed = ("participant_of", "status", "may_trade")
     if register is not None and not all(callable(getattr(register, m, None)) for m in needed):
         msg = (

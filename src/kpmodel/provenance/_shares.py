@@ -93,7 +93,7 @@ class _Taint:
 
 
 #: The relative margin by which a share below a `de_minimis` threshold still reaches it.
-TOLERANCE = 1e-12
+DE_MINIMIS_TOLERANCE = 1e-12
 
 
 @attrs.frozen
@@ -111,8 +111,8 @@ class _DeMinimis:
     def __call__(self, mixed: FloatArray) -> FloatArray:
         # A share that reaches the threshold in exact arithmetic can land an ulp below it,
         # depending on the order its inputs were summed in (a full call and `lots=` sum
-        # them in different orders): within TOLERANCE of the threshold counts as reaching it.
-        kept = np.where(mixed >= self.threshold * (1 - TOLERANCE), mixed, 0.0)
+        # them in different orders): within the tolerance, a share reaches the threshold.
+        kept = np.where(mixed >= self.threshold * (1 - DE_MINIMIS_TOLERANCE), mixed, 0.0)
         # A lot whose every share is below the threshold keeps its largest one.
         empty = ~kept.any(axis=1)
         if empty.any():
@@ -465,11 +465,12 @@ def _apply_rule(rule: MixingRule, shares: FloatArray, rows: slice | IntArray) ->
             f"it must return the shape it was given, {mixed.shape}."
         )
         raise InvalidArgumentError(msg)
-    if not np.isfinite(ruled).all() or (ruled < 0).any():
+    # A share is at most the whole lot (1, give or take float noise in a rule's sums).
+    if not np.isfinite(ruled).all() or (ruled < 0).any() or (ruled > 1 + 1e-9).any():
         msg = (
-            f"the mixing rule {rule!r} returned shares that are negative or not finite "
-            "numbers (NaN or infinite); it must return a share >= 0 for every origin of "
-            "every lot."
+            f"the mixing rule {rule!r} returned shares that are negative, above 1 or not "
+            "finite numbers (NaN or infinite); it must return a share between 0 and 1 for "
+            "every origin of every lot."
         )
         raise InvalidArgumentError(msg)
     shares[rows] = ruled
@@ -841,8 +842,10 @@ def estimate_bytes(
     matrix = system.indices.nbytes + system.data.nbytes + system.indptr.nbytes
     widest = int(rows.max(initial=0))
     chunk = min(widest, scratch_rows(k, scratch)) * k * 8
+    # A dense layout under mass balance solves in the store itself, with no scratch.
+    extra = 0 if layout == "dense" and copies == 1 else copies * chunk
     return (
-        need + 2 * matrix + 8 * m + (0 if layout == "dense" else copies * chunk),
+        need + 2 * matrix + 8 * m + extra,
         sparse_entries,
         need,
     )
@@ -1237,8 +1240,9 @@ def _solve_all_dense(
         if hi > lo:
             block = (flow_ptr[a : b + 1] - lo, sources[lo:hi], weights[lo:hi])
             _matvecs(*block, shares, shares[a:b], pool)
-        if rule is not None:
-            _apply_rule(rule, shares, slice(a, b))
+        if rule is not None:  # a chunk at a time: the rule is given a copy, returns another
+            for start, stop in _chunks(b - a, store):
+                _apply_rule(rule, shares, slice(a + start, a + stop))
         if guard is not None:
             guard(store.stored_bytes())
         if bar is not None:
@@ -1301,9 +1305,8 @@ def _solve_on_sparse(
     for start, stop in _chunks(rows, store):
         chunk = np.zeros((stop - start, k))
         lo, hi = int(cp[start]), int(cp[stop])
-        chunk[np.repeat(np.arange(stop - start), np.diff(cp[start : stop + 1])), cj[lo:hi]] = cx[
-            lo:hi
-        ]
+        row_of_entry = np.repeat(np.arange(stop - start), np.diff(cp[start : stop + 1]))
+        chunk[row_of_entry, cj[lo:hi]] = cx[lo:hi]
         _apply_rule(rule, chunk, slice(None))
         _store_rows(store, a + start, chunk, cp.dtype)
 
@@ -1590,7 +1593,7 @@ def origin_shares(
     ------
     kpmodel.errors.InvalidArgumentError
         For a lot that is not in the graph, or a mixing rule that fails or returns an
-        array of another shape.
+        array of another shape, or shares that are not numbers between 0 and 1.
     kpmodel.errors.SizeLimitError
         For a computation estimated to need more than `max_memory`, or a custom mixing
         rule found, while it solves, to hold more than that.
