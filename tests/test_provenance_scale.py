@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import kpmodel as kp
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.provenance import de_minimis, origin_shares
-from kpmodel.testing.strategies import provenance_graphs
+from kpmodel.testing.strategies import provenance_graphs, registers
 
 BY = st.sampled_from(["country", "zone", "site"])
 RULES = st.sampled_from(["proportional", "taint", de_minimis(0.2)])
@@ -866,49 +866,7 @@ def test_opacity_refuses_in_its_own_words_and_takes_max_memory(monkeypatch):
     }
 
 
-_CODES = ("BW", "CF", "VE", "ZW", "EU")
 D = datetime.date
-
-
-@st.composite
-def registers(draw):
-    """Registers of a few participants with random status histories and EU memberships."""
-    from kpmodel.participants import Membership, Participant, Register, Status, StatusEvent
-
-    participants = []
-    for code in _CODES:
-        days = draw(st.lists(st.dates(D(2000, 1, 1), D(2030, 1, 1)), max_size=5, unique=True))
-        events = []
-        for on in sorted(days):
-            status = draw(st.sampled_from(list(Status)))
-            zones = draw(st.sets(st.sampled_from(["Nola", "Marange", "Orapa"]), max_size=2))
-            events.append(
-                StatusEvent(
-                    on=on,
-                    status=status,
-                    summary="",
-                    sources=(),
-                    zones=zones if status is Status.RESTRICTED else frozenset(),
-                    excluded_zones=zones if status is Status.PARTICIPANT else frozenset(),
-                )
-            )
-        members = []
-        if code == "EU":
-            for country in ("BE", "DE"):
-                start, end = sorted(draw(st.lists(st.dates(D(2000, 1, 1), D(2030, 1, 1)),
-                                                  min_size=2, max_size=2)))  # fmt: skip
-                members.append(
-                    Membership(
-                        country=country,
-                        start=draw(st.none() | st.just(start)),
-                        end=draw(st.none() | st.just(end)),
-                    )
-                )
-        kind = "union" if code == "EU" else "state"
-        participants.append(
-            Participant(code=code, name=code, kind=kind, events=events, members=members)
-        )
-    return Register(participants=participants)
 
 
 @given(
