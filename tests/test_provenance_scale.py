@@ -1056,3 +1056,47 @@ def test_shipments_before_the_register_starts_are_not_judged():
     assert [(f.lot, f.reason) for f in found] == [(late, "smuggled"), (late, "suspended")]
     # Without a register, smuggled carats are looked for at any date, with no warning.
     assert [f.lot for f in kp.provenance.audit(g, register=None)] == [late]
+
+
+def test_finding_paths_are_a_public_sequence_with_their_truncation_and_carats():
+    """`Finding.paths` is a `FindingPaths`: a sequence of paths that also says whether the
+    search was cut short and the carats the paths carry, and that users can build."""
+    from kpmodel.provenance import FindingPaths, Path
+
+    found = kp.provenance.audit(
+        _laundered("CF", "Nola", "2014-01-01"), register=kp.participants.Register.default()
+    )
+    assert sorted(f.reason for f in found) == ["smuggled", "suspended"]
+    for finding in found:
+        assert isinstance(finding.paths, FindingPaths)
+        assert not finding.paths.truncated
+        assert finding.paths.carats == pytest.approx(finding.carats)
+        copy = FindingPaths(finding.paths)
+        assert copy == finding.paths == tuple(finding.paths)
+        assert hash(copy) == hash(finding.paths)
+    paths = [
+        Path(lots=(0, 2), flows=(3.0,), carats=3.0),
+        Path(lots=(1, 2), flows=(1.0,), carats=1.0),
+    ]
+    built = FindingPaths(paths, truncated=True)
+    assert built.truncated
+    assert built.carats == 4.0
+    assert (len(built), built[0], built[:1], list(built)) == (2, paths[0], (paths[0],), paths)
+    assert built == paths
+    assert built != FindingPaths(paths[:1])
+    assert repr(built) == repr(tuple(paths))
+    empty = FindingPaths()
+    assert (len(empty), empty.truncated, empty.carats) == (0, False, 0.0)
+    with pytest.raises(InvalidArgumentError, match=r"^FindingPaths: paths\[1\] must be a kpmodel"):
+        FindingPaths([paths[0], (0, 2)])
+    with pytest.raises(InvalidArgumentError, match=r"^FindingPaths: paths must be an iterable"):
+        FindingPaths(5)
+    with pytest.raises(InvalidArgumentError, match=r"^FindingPaths: truncated must be True or"):
+        FindingPaths(paths, truncated="yes")
+    # A finding built by hand still takes any sequence, as before.
+    mine = kp.provenance.Finding(
+        lot=3, certificate=None, on=None, exporter="CM", importer="AE",
+        declared_origin=kp.certificates.DeclaredOrigin.single("CM"), reason="smuggled",
+        origin="smuggled", share=1.0, carats=1.0, paths=(), reference="",
+    )  # fmt: skip
+    assert mine.paths == ()

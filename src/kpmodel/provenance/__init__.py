@@ -6,7 +6,7 @@ were mined; `declared_origins`, `opacity` and `audit` compare that truth with wh
 certificates along the chain show; `explain` gives the paths behind a share.
 """
 
-from kpmodel.provenance._audit import Finding, audit, opacity
+from kpmodel.provenance._audit import Finding, FindingPaths, audit, opacity
 from kpmodel.provenance._explain import Path, explain
 from kpmodel.provenance._graph import Kind, ProvenanceGraph
 from kpmodel.provenance._mass_balance import (
@@ -30,6 +30,7 @@ from kpmodel.provenance._trace import describe_lot, read_graph, trace
 
 __all__ = [  # noqa: RUF022 (plain sorted order, as tests/test_public_api.py checks)
     "Finding",
+    "FindingPaths",
     "Kind",
     "MIXED",
     "OriginShares",

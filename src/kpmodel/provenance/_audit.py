@@ -7,8 +7,8 @@ import datetime as dt
 import heapq
 import itertools
 import warnings
-from collections.abc import Iterator, Sequence
-from typing import Any, Literal, Protocol, overload
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Literal, Protocol, cast, overload
 
 import attrs
 import numpy as np
@@ -121,6 +121,110 @@ class RegisterLike(Protocol):
     def participant_of(self, country: str, *, on: Any = None) -> str | None: ...
 
 
+class FindingPaths(Sequence[Path]):
+    """The largest paths of a finding (`Finding.paths`): a sequence of `Path`, largest first.
+
+    Besides the paths, it says whether they are all the paths asked for and how many carats
+    they carry. `audit` attaches one to each finding and searches for its paths the first
+    time they are read; build one yourself only to make a `Finding` of your own.
+
+    Parameters
+    ----------
+    paths : iterable of Path
+        The paths, largest first.
+    truncated : bool
+        Whether the search for the paths stopped early (see the attribute).
+
+    Attributes
+    ----------
+    truncated : bool
+        True when the search for the largest paths stopped after `MAX_EXPANDED` partial
+        paths, before finding the `limit` paths asked for, so that more paths exist than
+        are listed. Reading the paths of such a finding warns with
+        `IncompleteResultWarning`.
+    carats : float
+        The carats the listed paths carry (the finding's `carats` when every path is
+        listed).
+
+    Examples
+    --------
+    >>> g = kp.ProvenanceGraph()
+    >>> mine = g.produce(country="CF", carats=10, on="2014-01-01")
+    >>> out = g.ship(g.smuggle(mine, to="CM", on="2014-02-01"), to="AE", on="2014-03-01",
+    ...              certificate="CM-1")
+    >>> (finding,) = kp.provenance.audit(g, register=None)
+    >>> finding.paths
+    (Path(lots=(1, 2), flows=(10.0,), carats=10.0),)
+    >>> finding.paths.truncated, finding.paths.carats
+    (False, 10.0)
+    >>> kp.provenance.FindingPaths(finding.paths) == finding.paths
+    True
+    """
+
+    def __init__(self, paths: Iterable[Path] = (), *, truncated: bool = False) -> None:
+        try:
+            listed = tuple(paths)
+        except TypeError as error:
+            msg = (
+                f"FindingPaths: paths must be an iterable of kpmodel.provenance.Path; got "
+                f"{paths!r} (type {type(paths).__name__}). Pass a list or tuple of paths."
+            )
+            raise InvalidArgumentError(msg) from error
+        for i, path in enumerate(listed):
+            if not isinstance(cast(Any, path), Path):
+                msg = (
+                    f"FindingPaths: paths[{i}] must be a kpmodel.provenance.Path; got "
+                    f"{path!r} (type {type(path).__name__}). Pass the paths explain() or "
+                    "a finding gives."
+                )
+                raise InvalidArgumentError(msg)
+        if not isinstance(cast(Any, truncated), bool):
+            msg = f"FindingPaths: truncated must be True or False; got {truncated!r}."
+            raise InvalidArgumentError(msg)
+        self._paths: tuple[Path, ...] | None = listed
+        self._truncated = truncated
+
+    def _found(self) -> tuple[Path, ...]:
+        return self._paths or ()
+
+    @property
+    def truncated(self) -> bool:
+        """Whether the search stopped on `MAX_EXPANDED` with fewer than `limit` paths."""
+        self._found()
+        return self._truncated
+
+    @property
+    def carats(self) -> float:
+        """The carats the listed paths carry (the finding's carats when all are listed)."""
+        return float(sum(path.carats for path in self._found()))
+
+    @overload
+    def __getitem__(self, index: int) -> Path: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Path, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Path | tuple[Path, ...]:
+        return self._found()[index]
+
+    def __len__(self) -> int:
+        return len(self._found())
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self._found())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FindingPaths | tuple | list):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._found())
+
+    def __repr__(self) -> str:
+        return repr(self._found())
+
+
 @guarded
 @attrs.frozen(kw_only=True)
 class Finding:
@@ -162,13 +266,13 @@ class Finding:
         The offending origin (``"CF"`` or ``"CF/Nola"``), or ``"smuggled"``.
     share, carats : float
         The share and carats of the shipment that come from `origin`.
-    paths : sequence of Path
+    paths : FindingPaths
         The largest paths (by carats) that carry `origin` into the shipment, largest
         first (see `explain`). `audit` finds them on demand, the first time they are read.
-        The sequence `audit` attaches also has ``truncated``: True when the search for
-        the largest paths stopped after `MAX_EXPANDED` partial paths, before finding
-        `limit` of them, so that more paths exist than are listed; and ``carats``: the
-        carats the listed paths carry (the finding's `carats` when every path is listed).
+        Besides the paths, ``paths.truncated`` is True when the search for the largest
+        paths stopped after `MAX_EXPANDED` partial paths, before finding `limit` of them,
+        so that more paths exist than are listed; and ``paths.carats`` gives the carats the
+        listed paths carry (the finding's `carats` when every path is listed).
     reference : str
         The KPCS text or KP decision the finding rests on, with its public source (one
         per reason).
@@ -178,7 +282,7 @@ class Finding:
     >>> f = kp.provenance.Finding(lot=3, certificate="CM-1", on=None, exporter="CM",
     ...     importer="AE", declared_origin=kp.certificates.DeclaredOrigin.single("CM"),
     ...     reason="smuggled", origin="smuggled",
-    ...     share=0.5, carats=5.0, paths=(), reference="...")
+    ...     share=0.5, carats=5.0, paths=kp.provenance.FindingPaths(), reference="...")
     >>> f.reason
     'smuggled'
     """
@@ -193,7 +297,7 @@ class Finding:
     origin: str
     share: float
     carats: float
-    paths: Sequence[Path]
+    paths: FindingPaths
     reference: str
 
 
@@ -520,20 +624,15 @@ def _path(
     return Path(lots=tuple(lots), flows=tuple(moved[:-1]), carats=carats)
 
 
-class _Paths(Sequence[Path]):
-    """The largest paths of one finding, found the first time they are read.
-
-    Besides the paths, `truncated` says whether the search stopped on `MAX_EXPANDED`
-    before `limit` paths (more paths exist than are listed), and `carats` how many of the
-    finding's carats the listed paths carry.
-    """
+class _Paths(FindingPaths):
+    """The largest paths of one finding, found the first time they are read."""
 
     def __init__(
         self, flows: _Flows, lot: int, columns: _Columns, origin: str, limit: int
     ) -> None:
+        super().__init__()
         self._args = (flows, lot, columns, origin, limit)
-        self._paths: tuple[Path, ...] | None = None
-        self._truncated = False
+        self._paths = None
 
     def _found(self) -> tuple[Path, ...]:
         if self._paths is None:
@@ -553,43 +652,6 @@ class _Paths(Sequence[Path]):
                 )
                 warnings.warn(msg, IncompleteResultWarning, stacklevel=3)
         return self._paths
-
-    @property
-    def truncated(self) -> bool:
-        """Whether the search stopped on `MAX_EXPANDED` with fewer than `limit` paths."""
-        self._found()
-        return self._truncated
-
-    @property
-    def carats(self) -> float:
-        """The carats the listed paths carry (the finding's carats when all are listed)."""
-        return float(sum(path.carats for path in self._found()))
-
-    @overload
-    def __getitem__(self, index: int) -> Path: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> tuple[Path, ...]: ...
-
-    def __getitem__(self, index: int | slice) -> Path | tuple[Path, ...]:
-        return self._found()[index]
-
-    def __len__(self) -> int:
-        return len(self._found())
-
-    def __iter__(self) -> Iterator[Path]:
-        return iter(self._found())
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, _Paths | tuple | list):
-            return tuple(self) == tuple(other)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._found())
-
-    def __repr__(self) -> str:
-        return repr(self._found())
 
 
 class _Columns:
