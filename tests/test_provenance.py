@@ -588,6 +588,21 @@ class TestParallelFlows:
             assert origin_shares(copy).of("hub") == {"BW": 0.5, "CF": 0.5}
         assert len(kp.provenance.explain(graph, "hub", "CF")) == 1
 
+    def test_networkx_view_sums_parallel_flows_it_is_given(self):
+        """Should a graph hold two flows between the same lots, its views sum them."""
+        graph = kp.ProvenanceGraph()
+        mine = graph.produce(country="CF", carats=10, on="2014-01-01")
+        hub = graph.mix([mine], on="2014-02-01")
+        # A second flow mine -> hub (4 ct), written past the checks: the edge carries 14 ct.
+        flows = graph._flows
+        for name in flows:
+            flows[name] = np.append(flows[name][: graph._m], flows[name][graph._m - 1])
+        flows["carats"][-1] = 4.0
+        graph._m += 1
+        assert graph.to_networkx().edges[mine, hub] == {"carats": 14.0}
+        (edge,) = graph.to_node_link()["edges"]
+        assert edge["carats"] == 14.0
+
 
 NO_FLOWS = pd.DataFrame(columns=["source", "target", "carats"])
 
