@@ -1,6 +1,7 @@
 """Comparisons of lots: each lot one item, told apart by its text; unknown values not zero."""
 
 import math
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -68,11 +69,59 @@ def test_a_lot_listed_twice_is_refused_and_each_lot_once_counts_once(graph, data
 
 
 def test_the_same_lot_by_two_ids_is_refused():
-    """4 and 4.0 (or numpy's 4) name the same lot of a graph: listed together, refused."""
+    """4 and numpy's 4 name the same lot of a graph: listed together, refused."""
     g, mx = marange_and_botswana()
-    for twice in ([mx, float(mx)], [np.int64(mx), mx]):
-        with pytest.raises(InvalidArgumentError, match=rf"lot {mx} \(lots\[0\]"):
-            d.Lots.from_graph(g, BOOK, lots=twice)
+    with pytest.raises(InvalidArgumentError, match=rf"lot {mx} \(lots\[0\]"):
+        d.Lots.from_graph(g, BOOK, lots=[np.int64(mx), mx])
+
+
+#: Ids of another kind than the lot id's, most equal to it (4.0, Decimal(4), True for 1).
+ALIENS = {
+    "float": float,
+    "numpy float": np.float64,
+    "decimal": Decimal,
+    "timestamp": pd.Timestamp,
+    "bool": lambda lot: bool(lot) if lot in (0, 1) else float(lot),
+}
+
+
+@pytest.mark.parametrize("alien", list(ALIENS))
+def test_ids_not_of_the_lot_ids_kind_are_not_lots(alien):
+    """4.0, Decimal(4), a Timestamp equal to 4 or True for 1 equal a lot's id but are not
+    lots of the graph, as for origin_shares: refused, naming them and what to pass."""
+    g, mx = marange_and_botswana()
+    for lot in (mx, 1):
+        other = ALIENS[alien](lot)
+        with pytest.raises(InvalidArgumentError, match="not in the graph") as error:
+            d.Lots.from_graph(g, BOOK, lots=[mx, other])
+        assert f"lots {other!r} are not in the graph" in str(error.value)
+        assert "ProvenanceGraph.lots" in str(error.value)
+        with pytest.raises(InvalidArgumentError, match="not lots of the graph"):
+            kp.origin_shares(g, lots=[mx, other])
+    assert d.Lots.from_graph(g, BOOK, lots=[np.int64(mx), np.uint8(1)]).shares.index.tolist() == [
+        mx,
+        1,
+    ]
+
+
+@settings(max_examples=30, deadline=None)
+@given(clashing_graphs(), st.data())
+def test_from_graph_takes_the_ids_origin_shares_takes(case, data):
+    """On graphs of int and text ids, Lots.from_graph accepts an id exactly when
+    origin_shares does: an id of the lot id's kind (numpy's ints included), not another
+    value equal to it (4.0, True, Decimal(4), "4" for 4)."""
+    graph, _ = case
+    lot = data.draw(st.sampled_from(graph.lots.tolist()))
+    changes = [float, Decimal, np.int64, str, lambda x: x == 1 if x in (0, 1) else x]
+    asked = data.draw(st.sampled_from(changes))(lot) if isinstance(lot, int) else lot
+    try:
+        kp.origin_shares(graph, lots=[asked])
+    except InvalidArgumentError:
+        with pytest.raises(InvalidArgumentError, match="not in the graph"):
+            d.Lots.from_graph(graph, BOOK, lots=[asked])
+    else:
+        got = d.Lots.from_graph(graph, BOOK, lots=[asked]).shares.index.tolist()
+        assert got == [asked]
 
 
 def test_the_hostile_reproducer_of_a_lot_listed_twice():

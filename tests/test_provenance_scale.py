@@ -1100,3 +1100,16 @@ def test_finding_paths_are_a_public_sequence_with_their_truncation_and_carats():
         origin="smuggled", share=1.0, carats=1.0, paths=(), reference="",
     )  # fmt: skip
     assert mine.paths == ()
+
+
+def test_an_audit_limit_may_be_a_numpy_integer():
+    """limit=np.int64(2), as numpy code gives it, is 2 (it was refused); True is not a limit."""
+    g, _ = small_graph()
+    g.ship(list(g.lots)[-1], to="AE", on="2014-03-01", certificate="CM-0042")
+    register = kp.participants.Register.default()
+    by_numpy = kp.provenance.audit(g, register=register, limit=np.int64(2))
+    by_int = kp.provenance.audit(g, register=register, limit=2)
+    assert by_numpy
+    assert [list(f.paths) for f in by_numpy] == [list(f.paths) for f in by_int]
+    with pytest.raises(InvalidArgumentError, match="limit must be a positive int"):
+        kp.provenance.audit(g, register=register, limit=True)

@@ -21,6 +21,8 @@ input is accepted or refused the same way everywhere, with the same kind of mess
 - `atomic_write` and `atomic_open` write a temporary file in the target's folder, give it
   the permissions the umask allows (0644 under umask 022), fsync it and rename it over the
   target; the temporary file is removed on any error.
+- `is_hashable` and `id_kind` check lot ids: an id names a lot only if it is of the lot id's
+  kind (``4.0`` and ``True`` equal ``4`` but are not lot 4).
 - `show` and `display_path` describe values and file names safely in messages, whatever
   their size or encoding.
 - `guarded` makes a public record class refuse bad arguments with an `InvalidArgumentError`
@@ -75,6 +77,7 @@ __all__ = [
     "finite_decimal",
     "finite_float",
     "guarded",
+    "id_kind",
     "is_country_code",
     "is_encodable",
     "is_hashable",
@@ -323,6 +326,24 @@ def is_hashable(value: object) -> bool:
     except TypeError:
         return False
     return True
+
+
+def id_kind(value: object) -> type:
+    """Return a lot id's kind: int for an integer (numpy's too, bool not), str for text.
+
+    Any other value's kind is its type. An id names a lot only if it is of the lot id's kind:
+    ``4.0``, ``True`` and ``Decimal(4)`` equal ``4`` (and hash alike) but are not lot 4.
+
+    Examples
+    --------
+    >>> import decimal
+    >>> id_kind(4), id_kind("L4"), id_kind(4.0), id_kind(True), id_kind(decimal.Decimal(4))
+    (<class 'int'>, <class 'str'>, <class 'float'>, <class 'bool'>, <class 'decimal.Decimal'>)
+    """
+    if isinstance(value, bool | str):
+        return bool if isinstance(value, bool) else str
+    # numpy's integers are Integral; numpy's bool_ is not
+    return int if isinstance(value, numbers.Integral) else type(value)
 
 
 def is_country_code(value: object) -> bool:

@@ -392,9 +392,25 @@ def _names(given: str | None) -> list[str]:
 
 
 def graph_lots(graph: kp.ProvenanceGraph) -> kp.definitions.Lots:
-    """Return the shipped lots of `graph`, judged by zone on the shipped case book."""
+    """Return the shipped lots of `graph`, judged by zone on the shipped case book.
+
+    Lots whose ids read the same as text (``1`` and ``"1"``) are refused here, with what a
+    user of the command can do: `Lots` would suggest ``lots=``, which the command has not.
+    """
     lots = graph.to_frames()[0]
-    shipped = lots.loc[lots["kind"] == "ship", "lot_id"].tolist()
+    ids = lots.loc[lots["kind"] == "ship", "lot_id"]
+    clashing = ids[ids.astype(str).duplicated(keep=False)].tolist()
+    if clashing:
+        shown = ", ".join(f"{lot!r} ({type(lot).__name__})" for lot in clashing[:10])
+        more = f" and {len(clashing) - 10} more" if len(clashing) > 10 else ""
+        msg = (
+            f"shipped lots {shown}{more} have ids that read the same as text, so the "
+            "comparison could not tell them apart: give them ids that read differently in "
+            "the graph file (rename them, or write every lot id as text), then run the "
+            "command again"
+        )
+        raise Failure(msg)
+    shipped = ids.tolist()
     return kp.definitions.Lots.from_graph(
         graph, kp.definitions.CaseBook.default(), by="zone", lots=shipped or None
     )

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from kpmodel._boundary import is_hashable
+from kpmodel._boundary import id_kind, is_hashable
 from kpmodel._limits import check_memory
 from kpmodel.definitions._calling import name_of
 from kpmodel.definitions._definition import (
@@ -127,8 +127,11 @@ MAX_LISTED = 10
 def _selected(graph: ProvenanceGraph, lots: Iterable[Any] | None) -> np.ndarray[Any, Any]:
     """Return the positions of the lots asked for (all when None), each lot once.
 
-    A lot named twice (or by two ids of the same lot, such as ``4`` and ``4.0``) is
-    refused: a comparison would judge it twice and count its carats twice.
+    An id names a lot only if it is of the lot id's kind (`id_kind`: an int for an int
+    id, text for a text id): ``4.0``, ``True`` or ``Decimal(4)`` equal ``4`` but are not
+    lot 4, as for `origin_shares`. A lot named twice (or by two ids of the same lot, such
+    as ``4`` and ``numpy.int64(4)``) is refused: a comparison would judge it twice and
+    count its carats twice.
     """
     if lots is None:
         return np.arange(len(graph))
@@ -151,9 +154,23 @@ def _selected(graph: ProvenanceGraph, lots: Iterable[Any] | None) -> np.ndarray[
             "ids themselves, not lists of them"
         )
         raise InvalidArgumentError(msg) from None
+    if not (
+        graph.lots.dtype.kind in "iu"
+        and pd.api.types.infer_dtype(wanted, skipna=False) == "integer"
+    ):  # ints asked of int ids are of their kind; otherwise check each id found
+        found = np.flatnonzero(rows >= 0)
+        for i, own in zip(found.tolist(), graph.lots[rows[found]].tolist(), strict=True):
+            if id_kind(wanted[i]) is not id_kind(own):
+                rows[i] = -1
     missing = [lot for lot, row in zip(wanted, rows, strict=True) if row < 0]
     if missing:
-        msg = f"lots {missing!r} are not in the graph; pass ids the graph returned"
+        shown = ", ".join(repr(lot) for lot in missing[:MAX_LISTED])
+        others = f" and {len(missing) - MAX_LISTED} more" if len(missing) > MAX_LISTED else ""
+        msg = (
+            f"lots {shown}{others} are not in the graph; pass ids the graph returned "
+            "(ProvenanceGraph.lots), each of the lot id's kind: an int for an int id, text "
+            "for a text id (4.0, True or Decimal(4) equal 4 but are not lot 4)"
+        )
         raise InvalidArgumentError(msg)
     _, first, count = np.unique(rows, return_index=True, return_counts=True)
     if (count > 1).any():

@@ -25,7 +25,7 @@ from kpmodel.errors import (
     SizeLimitError,
 )
 from kpmodel.participants import Register, Status
-from kpmodel.provenance._explain import Path
+from kpmodel.provenance._explain import Path, positive_limit
 from kpmodel.provenance._graph import KIND_CODE, FloatArray, IntArray, Kind, ProvenanceGraph
 from kpmodel.provenance._paperwork import _Paperwork, shipments
 from kpmodel.provenance._shares import (
@@ -770,9 +770,7 @@ def audit(
     [('CM-0042', 'CM', 'smuggled', 0.5)]
     """
     require_graph(graph)
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        msg = f"limit must be a positive int; got {limit!r}."
-        raise InvalidArgumentError(msg)
+    limit = positive_limit(limit)
     _limits.resolve_limit(max_memory)  # a size, or an InvalidArgumentError before any work
     needed = ("participant_of", "status", "may_trade")
     if register is not None and not all(callable(getattr(register, m, None)) for m in needed):

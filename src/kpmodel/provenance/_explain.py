@@ -291,7 +291,7 @@ def explain(
     kpmodel.errors.InvalidArgumentError: origin 'CF/Nola' is not an origin ... pass by='zone'...
     """
     require_graph(graph)
-    count = _limit(limit)
+    count = positive_limit(limit)
     position = graph._positions([lot])[0]
     entering, share = entry_column(graph, origin, by=by)
     if share[position] <= 0:
@@ -299,7 +299,7 @@ def explain(
     return paths_into(graph, int(position), entering, share, limit=count)
 
 
-def _limit(limit: object) -> int:
+def positive_limit(limit: object) -> int:
     """Return `limit` as an int (numpy integers too), refusing bools and numbers < 1."""
     try:
         count = operator.index(cast(Any, limit))

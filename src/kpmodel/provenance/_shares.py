@@ -19,7 +19,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from kpmodel import _limits
-from kpmodel._boundary import guarded, is_hashable
+from kpmodel._boundary import guarded, id_kind, is_hashable
 from kpmodel._display import View
 from kpmodel._progress import progress_bar
 from kpmodel.errors import InvalidArgumentError, SizeLimitError
@@ -1483,7 +1483,7 @@ def _wanted(graph: ProvenanceGraph, lots: Iterable[Any]) -> tuple[pd.Index[Any],
         else:
             # The objects asked for, not numpy's view of them (dates would read as ints).
             positions = np.array(
-                [v if _id_kind(v) is int and 0 <= v < len(graph) else -1 for v in wanted],
+                [v if id_kind(v) is int and 0 <= v < len(graph) else -1 for v in wanted],
                 dtype=np.int64,
             )
         positions = np.where((positions >= 0) & (positions < len(graph)), positions, -1)
@@ -1493,7 +1493,7 @@ def _wanted(graph: ProvenanceGraph, lots: Iterable[Any]) -> tuple[pd.Index[Any],
             # Hashing matched equal values; a lot is only asked for by an id of its kind.
             ids = graph._ids
             for i, (value, at) in enumerate(zip(wanted, positions.tolist(), strict=True)):
-                if at >= 0 and _id_kind(value) is not _id_kind(ids[at]):
+                if at >= 0 and id_kind(value) is not id_kind(ids[at]):
                     positions[i] = -1
     missing = wanted[positions < 0]
     if len(missing):
@@ -1515,13 +1515,6 @@ def _length(lots: object) -> int | None:
         return len(lots)
     except TypeError:  # a 0-d array
         return None
-
-
-def _id_kind(value: Any) -> type:
-    """Return int for an integer (numpy's included, bool not), str for text, else the type."""
-    if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
-        return int
-    return str if isinstance(value, str) else type(value)
 
 
 def _short(value: Any) -> str:
