@@ -383,7 +383,14 @@ def _accumulate(
     copy it; calling its kernel directly accumulates straight into the output rows.
     """
     if not isinstance(rows, slice) or _csr_matvecs is None:
-        shares[rows] += weights[rows] @ shares
+        # By blocks of at most 1/64 of the lots, so that the copies this makes (the product
+        # and the rows it is added to) stay small however wide the level: callers' memory
+        # estimates count the shares, not two more copies of a level of them.
+        whole = np.arange(rows.start, rows.stop) if isinstance(rows, slice) else rows
+        size = max(1, min(_ROWS_PER_THREAD, shares.shape[0] // 64))
+        for start in range(0, whole.size, size):
+            block = whole[start : start + size]
+            shares[block] += weights[block] @ shares
         return
     workers = 1 if pool is None else pool._max_workers
     parts = max(1, min(workers, (rows.stop - rows.start) // _ROWS_PER_THREAD))
