@@ -1113,3 +1113,10 @@ def test_an_audit_limit_may_be_a_numpy_integer():
     assert [list(f.paths) for f in by_numpy] == [list(f.paths) for f in by_int]
     with pytest.raises(InvalidArgumentError, match="limit must be a positive int"):
         kp.provenance.audit(g, register=register, limit=True)
+
+
+def test_a_limit_below_one_byte_is_refused_not_lifted():
+    """max_memory=0.5 is not a limit anyone means: refused (it read as 0, then as no limit)."""
+    g, _ = small_graph()
+    with pytest.raises(InvalidArgumentError, match="max_memory must be a positive"):
+        origin_shares(g, max_memory=0.5)
