@@ -1037,10 +1037,12 @@ def test_every_reason_is_documented_and_cites_its_own_reference(register, countr
     assert len(set(REFERENCES.values())) == len(REFERENCES)
 
 
-def test_shipments_before_the_register_starts_are_not_judged():
+def test_shipments_before_the_register_starts_are_judged_for_smuggled_carats_only():
     """Trade before the register's first date (1 January 2003, when international
-    implementation of the KPCS started) is skipped with a warning saying how many shipments
-    and from when (14-hostile #7: every 1999 re-export was "not-participant")."""
+    implementation of the KPCS started) gets no register-based finding, with a warning
+    saying how many shipments and from when (14-hostile #7: every 1999 re-export was
+    "not-participant"); but its smuggled carats, which need no register, are still found
+    (14-review #4: they were dropped)."""
     g = kp.ProvenanceGraph()
     ru = g.ship(g.produce(country="RU", carats=10, on="1999-01-01"), to="BE", on="1999-02-01")
     ca = g.ship(g.produce(country="CA", carats=10, on="1999-01-01"), to="BE", on="1999-02-01")
@@ -1048,14 +1050,24 @@ def test_shipments_before_the_register_starts_are_not_judged():
     register = kp.participants.Register.default()
     with pytest.warns(kp.errors.KPModelWarning, match=r"3 shipment\(s\) dated before 2003-01-01"):
         assert kp.provenance.audit(g, register=register) == []
-    # Later shipments of the same graph are judged; the early ones still warn.
+    # Smuggled carats shipped in 2002 are found under the register as without one.
+    cf = g.smuggle(g.produce(country="CF", carats=10, on="2002-06-01"), to="CM", on="2002-07-01")
+    early = g.ship(cf, to="AE", on="2002-08-01", certificate="CM-0")
+    # Later shipments of the same graph are judged against the register.
     car = g.smuggle(g.produce(country="CF", carats=10, on="2014-01-01"), to="CM", on="2014-02-01")
     late = g.ship(car, to="AE", on="2014-03-01", certificate="CM-1")
-    with pytest.warns(kp.errors.KPModelWarning, match=r"3 shipment\(s\)"):
+    with pytest.warns(kp.errors.KPModelWarning, match=r"4 shipment\(s\).*smuggled carats only"):
         found = kp.provenance.audit(g, register=register)
-    assert [(f.lot, f.reason) for f in found] == [(late, "smuggled"), (late, "suspended")]
-    # Without a register, smuggled carats are looked for at any date, with no warning.
-    assert [f.lot for f in kp.provenance.audit(g, register=None)] == [late]
+    assert [(f.lot, f.reason) for f in found] == [
+        (early, "smuggled"),
+        (late, "smuggled"),
+        (late, "suspended"),
+    ]
+    # Without a register, smuggled carats are looked for at any date, with no warning;
+    # they are the same findings.
+    without = kp.provenance.audit(g, register=None)
+    assert [(f.lot, f.reason) for f in without] == [(early, "smuggled"), (late, "smuggled")]
+    assert [f for f in found if f.reason == "smuggled"] == without
 
 
 def test_finding_paths_are_a_public_sequence_with_their_truncation_and_carats():
@@ -1113,3 +1125,10 @@ def test_an_audit_limit_may_be_a_numpy_integer():
     assert [list(f.paths) for f in by_numpy] == [list(f.paths) for f in by_int]
     with pytest.raises(InvalidArgumentError, match="limit must be a positive int"):
         kp.provenance.audit(g, register=register, limit=True)
+
+
+def test_a_limit_below_one_byte_is_refused_not_lifted():
+    """max_memory=0.5 is not a limit anyone means: refused (it read as 0, then as no limit)."""
+    g, _ = small_graph()
+    with pytest.raises(InvalidArgumentError, match="max_memory must be a positive"):
+        origin_shares(g, max_memory=0.5)

@@ -752,8 +752,9 @@ def audit(
     kpmodel.errors.KPModelWarning
         With a `kpmodel.participants.Register`, shipments dated before its first date (1
         January 2003 in the shipped register, when international implementation of the
-        KPCS started) are not audited: the warning says how many, and the register's
-        first date.
+        KPCS started) are judged for smuggled carats only, as with ``register=None``:
+        the register-based reasons (all but ``"smuggled"``) are not looked for on them.
+        The warning says how many, and the register's first date.
     kpmodel.errors.IncompleteResultWarning
         When a finding's paths are read and their search stopped on `MAX_EXPANDED` (see
         `limit`).
@@ -801,26 +802,31 @@ def audit(
             "to look for smuggled carats only."
         )
         raise InvalidArgumentError(msg)
-    start = _register_start(register)
-    early = ship_days < np.datetime64(start) if start is not None else None
-    if early is not None and early.any():
-        msg = (
-            f"audit did not judge {int(early.sum()):,} shipment(s) dated before "
-            f"{start}, the register's first date (in the shipped register, the day "
-            "international implementation of the KPCS started): the register has no "
-            "participant to judge them against before it, so none of their findings "
-            "(smuggled carats included) is reported. Audit with register=None to look "
-            "for smuggled carats at any date."
-        )
-        warnings.warn(msg, KPModelWarning, stacklevel=2)
-        ships, ship_days = ships[~early], ship_days[~early]
-        if ships.size == 0:
-            return []
     days, day_of_ship = np.unique(ship_days, return_inverse=True)
     dates = [_day(d) for d in days]
+    # Shipment days before the register's first date get no verdict from it: those
+    # shipments are judged for smuggled carats only (as with register=None).
+    start = _register_start(register)
+    first = int(np.searchsorted(days, np.datetime64(start))) if start is not None else 0
+    if first:
+        early = int(np.count_nonzero(day_of_ship < first))
+        msg = (
+            f"audit judged {early:,} shipment(s) dated before {start}, the register's "
+            "first date (in the shipped register, the day international implementation of "
+            "the KPCS started), for smuggled carats only: the register has no participant "
+            "to judge their origins against before it."
+        )
+        warnings.warn(msg, KPModelWarning, stacklevel=2)
     # The verdict on each origin for each shipment day; an origin never offending on any
     # of them is not propagated at all.
-    verdict = {} if register is None else _verdicts(register, labels, dates)
+    verdict = (
+        {}
+        if register is None
+        else {
+            (j, d + first): reason
+            for (j, d), reason in _verdicts(register, labels, dates[first:]).items()
+        }
+    )
     offending = sorted({j for j, _ in verdict})
     # The offending columns: float64 shares of every lot, their one-byte copies kept for
     # the paths, and the shipments' rows.
