@@ -50,7 +50,7 @@ class TestSetting:
         assert _limits.parse_size(text) == size
 
     @pytest.mark.parametrize(
-        "bad", ["", "lots", "-1 GiB", "8 XB", 0, -5, float("nan"), float("inf"), True, [1]]
+        "bad", ["", "lots", "-1 GiB", "8 XB", 0, 0.5, -5, float("nan"), float("inf"), True, [1]]
     )
     def test_bad_sizes_are_refused(self, bad):
         with pytest.raises(InvalidArgumentError, match="max_memory must be a positive"):

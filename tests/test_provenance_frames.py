@@ -9,6 +9,7 @@ and the same error on bad ones.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -914,3 +915,51 @@ def test_int_text_and_tuple_ids_are_still_accepted(ids):
     )
     graph = kp.ProvenanceGraph.from_frames(lots, flows)
     assert kp.origin_shares(graph).of(values[0]) == {"BW": 0.5, "RU": 0.5}
+
+
+def _int_id_graph(loaded: bool) -> tuple[kp.ProvenanceGraph, int]:
+    if loaded:
+        lots = pd.DataFrame(
+            {
+                "lot_id": [10, 20, 30],
+                "carats": [10.0, 10.0, 20.0],
+                "origin": ["BW", "RU", None],
+                "country": ["BW", "RU", "BE"],
+            }
+        )
+        flows = pd.DataFrame({"source": [10, 20], "target": [30, 30], "carats": [10.0, 10.0]})
+        graph = kp.ProvenanceGraph.from_frames(lots, flows)
+        return graph, 10
+    graph = kp.ProvenanceGraph()
+    lot = graph.produce(country="BW", carats=10, on="2014-01-01")
+    graph.produce(country="RU", carats=10, on="2014-01-01")
+    return graph, lot
+
+
+@pytest.mark.parametrize("loaded", [True, False])
+@pytest.mark.parametrize("other", [float, Decimal, Fraction, complex])
+def test_an_id_of_another_kind_names_no_lot(loaded, other):
+    """10.0 equals lot 10 but is no lot id, whichever call is given it (as in origin_shares)."""
+    graph, lot = _int_id_graph(loaded)
+    graph.produce(country="BW", carats=1, on="2014-01-01")  # an appended lot too
+    wrong = other(lot)
+    assert wrong == lot
+    for call in (
+        lambda: graph.remaining(wrong),
+        lambda: kp.provenance.explain(graph, wrong, "BW"),
+        lambda: graph.split(wrong, [1.0]),
+        lambda: kp.origin_shares(graph, lots=[wrong]),
+    ):
+        with pytest.raises(KPModelError, match=r"not (in the graph|lots of the graph)"):
+            call()
+    with pytest.raises(InvalidGraphError, match=re.escape(f"lot {wrong!r} is not in the graph")):
+        graph.remaining(wrong)
+    for good in (lot, np.int64(lot), np.uint8(lot)):
+        assert graph.remaining(good) == graph.remaining(lot)
+        assert kp.provenance.explain(graph, good, "BW")
+    appended = graph.produce(country="BW", carats=2, on="2014-01-01")
+    assert graph.remaining(np.int64(appended)) == 2
+    with pytest.raises(InvalidGraphError, match="is not in the graph"):
+        graph.remaining(float(appended))
+    with pytest.raises(InvalidGraphError, match="is not in the graph"):
+        graph.remaining(True)  # equals lot 1 of a positional graph, appended or not

@@ -1150,3 +1150,10 @@ def test_the_audit_needs_no_more_memory_than_it_estimates():
         tracemalloc.stop()
     assert {f.reason for f in found} == {"smuggled", "suspended"}
     assert peak < 10 * len(g) * k
+
+
+def test_a_limit_below_one_byte_is_refused_not_lifted():
+    """max_memory=0.5 is not a limit anyone means: refused (it read as 0, then as no limit)."""
+    g, _ = small_graph()
+    with pytest.raises(InvalidArgumentError, match="max_memory must be a positive"):
+        origin_shares(g, max_memory=0.5)

@@ -55,7 +55,7 @@ def parse_size(value: object, *, source: str = "max_memory") -> int | None:
     if isinstance(value, bool):
         value = repr(value)  # not a size: fall through to the error below
     if isinstance(value, int | float) and not isinstance(value, bool):
-        if math.isfinite(value) and value > 0:
+        if math.isfinite(value) and value >= 1:  # less than a byte is no limit anyone means
             return int(value)
     elif isinstance(value, str):
         if value.strip().lower() in ("none", "unlimited", "off"):

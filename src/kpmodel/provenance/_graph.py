@@ -19,6 +19,7 @@ from kpmodel._boundary import (
     as_date,
     check_text,
     finite_float,
+    id_kind,
     is_participant_code,
     participant_code,
     show,
@@ -383,24 +384,37 @@ class ProvenanceGraph:
         return out
 
     def _position(self, lot: Any) -> int:
+        """Return the storage position of the lot `lot` names, raising if it names none.
+
+        An id names a lot only if it is of the lot id's kind (`id_kind`, the rule
+        `origin_shares` and `Lots.from_graph` apply): 11.0 and True equal 11 and 1 but name
+        no lot, on a graph with positional ids or with loaded ones.
+        """
         if self._id_index is None:
             is_int = isinstance(lot, int | np.integer) and not isinstance(lot, bool)
             if is_int and 0 <= lot < self._n:
                 return int(lot)
         else:
-            if self._added_at and not isinstance(lot, bool | np.bool_):
-                try:  # keys equal as an Index finds them: 5, np.int64(5) and 5.0
+            kind = int if type(lot) is int else str if type(lot) is str else id_kind(lot)
+            if self._added_at and kind is int:  # appended lots take int ids
+                try:
                     added = self._added_at.get(lot)
                 except TypeError:  # unhashable
                     added = None
                 if added is not None:
                     return added
+            index = self._id_index
             try:
-                position = self._id_index.get_loc(lot)  # appended ids are in `_added_at`
+                position = index.get_loc(lot)  # appended ids are in `_added_at`
             except (KeyError, TypeError, pd.errors.InvalidIndexError):
                 pass
             else:
-                if isinstance(position, int):
+                # Hashing matches equal values; a lot is only named by an id of its kind.
+                # Loaded ids are never floats, Decimals, bools ... (`from_frames` refuses
+                # them), so an int or a str matches only an id of its kind.
+                if isinstance(position, int) and (
+                    kind is int or kind is str or kind is id_kind(index[position])
+                ):
                     return position
         msg = f"lot {lot!r} is not in the graph; use an id returned by produce(), split(), ..."
         raise InvalidGraphError(msg)

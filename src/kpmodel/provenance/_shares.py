@@ -507,6 +507,10 @@ SMALL_RESULT = 2**26
 #: Arrays larger than this many bytes are mapped by `zeros` with small pages.
 _MAPPED_FROM = 2**26
 
+#: The most bytes of a chunk of scratch (see `_Store`): dense rows x origins solved outside
+#: the store.
+SCRATCH_BYTES = 2**26
+
 
 def zeros(shape: int | tuple[int, ...], dtype: Any = np.float64) -> Any:
     """Return a zero-filled array; a large one as an anonymous map of small pages.
@@ -573,7 +577,8 @@ def default_max_memory() -> int:
     The environment variable ``KPMODEL_MAX_MEMORY``, else 60% of the machine's memory (see
     `kpmodel.errors.SizeLimitError`); ``"none"`` lifts it.
     """
-    return _limits.resolve_limit() or sys.maxsize
+    limit = _limits.resolve_limit()
+    return sys.maxsize if limit is None else limit
 
 
 def flow_index(graph: ProvenanceGraph) -> IntArray:
@@ -828,7 +833,7 @@ def estimate_bytes(
     support: IntArray,
     layout: Layout,
     copies: int = 1,
-    scratch: int = 2**26,
+    scratch: int = SCRATCH_BYTES,
 ) -> tuple[int, int, int]:
     """Return (bytes needed at most, entries of sparse levels, bytes of the levels stored).
 
@@ -882,7 +887,7 @@ class _Store:
         index_type: Any,
         capacity: int = 0,
         layout: Layout = "adaptive",
-        scratch: int = 2**26,
+        scratch: int = SCRATCH_BYTES,
     ) -> None:
         self.k, self.m = k, m
         self.layout = layout
@@ -1175,7 +1180,7 @@ def solve(
     capacity: int = 0,
     guard: Callable[[int], None] | None = None,
     layout: Layout = "adaptive",
-    scratch: int = 2**26,
+    scratch: int = SCRATCH_BYTES,
 ) -> _Store:
     """Solve the system level block by level block, storing each level dense or sparse.
 
@@ -1254,11 +1259,6 @@ def _solve_all_dense(
             guard(store.stored_bytes())
         if bar is not None:
             bar.update(b - a)
-
-
-#: The most bytes of a chunk of scratch (see `_Store`): dense rows x origins solved outside
-#: the store.
-SCRATCH_BYTES = 2**26
 
 
 def scratch_rows(k: int, scratch: int) -> int:
@@ -1343,7 +1343,10 @@ def _solve_on_dense(
     rows = block[0].size - 1
     if keep_dense:
         solved = store.dense_array()[a : a + rows]
-        _dense_rows(store, a, block, on_dense, solved, rule, pool)
+        _dense_rows(store, a, block, on_dense, solved, None, pool)
+        if rule is not None:  # a chunk at a time: the rule is given a copy, returns another
+            for start, stop in _chunks(rows, store):
+                _apply_rule(rule, solved, slice(start, stop))
         store.mark_dense(a, a + rows)
         return
     for start, stop in _chunks(rows, store):
@@ -1573,7 +1576,7 @@ def origin_shares(
         Return a ``scipy.sparse.csr_array`` (True) or a dense array (False). By default,
         dense when the result is small (under 64 MiB), or when it fits in `DENSE_LIMIT`
         entries and at least a third of them are non-zero; sparse otherwise.
-    max_memory : int or str, optional
+    max_memory : int, float or str, optional
         The most bytes the computation may need (or a size such as ``"8 GiB"``; ``"none"``
         for no limit), by an estimate made before it starts, the result included; a
         larger estimate is refused with a `kpmodel.errors.SizeLimitError` that says what
@@ -1641,7 +1644,8 @@ def origin_shares(
     if sparse is not None and not isinstance(cast(Any, sparse), bool):
         msg = f"sparse must be True, False or None; got {sparse!r}."
         raise InvalidArgumentError(msg)
-    max_memory = _limits.resolve_limit(max_memory) or sys.maxsize
+    limit = _limits.resolve_limit(max_memory)
+    max_memory = sys.maxsize if limit is None else limit
     code, labels = origin_labels(graph, by)
     k = len(labels) + 1
     if lots is None:
