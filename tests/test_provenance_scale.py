@@ -6,6 +6,7 @@ import os
 import re
 import sys
 
+import attrs
 import numpy as np
 import pandas as pd
 import pytest
@@ -1157,3 +1158,35 @@ def test_a_limit_below_one_byte_is_refused_not_lifted():
     g, _ = small_graph()
     with pytest.raises(InvalidArgumentError, match="max_memory must be a positive"):
         origin_shares(g, max_memory=0.5)
+
+
+def test_a_finding_made_with_paths_of_another_kind_has_finding_paths():
+    """`Finding(paths=())` (what 0.1 code passes) gets a `FindingPaths`, so `paths.truncated`
+    and `paths.carats` work (14-review #1: a raw AttributeError); non-paths are refused, and
+    audit's own lazy paths are kept as they are."""
+    from kpmodel.provenance import FindingPaths, Path
+
+    fields = {
+        "lot": 3,
+        "certificate": "CM-1",
+        "on": None,
+        "exporter": "CM",
+        "importer": "AE",
+        "declared_origin": kp.certificates.DeclaredOrigin.single("CM"),
+        "reason": "smuggled",
+        "origin": "smuggled",
+        "share": 0.5,
+        "carats": 5.0,
+        "reference": "...",
+    }
+    path = Path(lots=(0, 2), flows=(5.0,), carats=5.0)
+    for paths in ((), [path], (p for p in [path])):
+        finding = kp.provenance.Finding(**fields, paths=paths)
+        assert isinstance(finding.paths, FindingPaths)
+        assert finding.paths.truncated is False
+        assert finding.paths.carats == (5.0 if len(finding.paths) else 0.0)
+    with pytest.raises(InvalidArgumentError, match=r"paths\[0\] must be"):
+        kp.provenance.Finding(**fields, paths=[1])
+    (found,) = kp.provenance.audit(_laundered("CF", "Nola", "2014-01-01"), register=None)
+    assert type(attrs.evolve(found, reason="smuggled").paths) is type(found.paths)
+    assert type(found.paths) is not FindingPaths  # still found on demand

@@ -225,6 +225,13 @@ class FindingPaths(Sequence[Path]):
         return repr(self._found())
 
 
+def _as_finding_paths(value: Iterable[Path]) -> FindingPaths:
+    """Return `value` if it is a `FindingPaths` (kept as it is: audit's lazy paths), else
+    a `FindingPaths` of its paths (an InvalidArgumentError for anything but paths).
+    """
+    return value if isinstance(value, FindingPaths) else FindingPaths(value)
+
+
 @guarded
 @attrs.frozen(kw_only=True)
 class Finding:
@@ -268,7 +275,8 @@ class Finding:
         The share and carats of the shipment that come from `origin`.
     paths : FindingPaths
         The largest paths (by carats) that carry `origin` into the shipment, largest
-        first (see `explain`). `audit` finds them on demand, the first time they are read.
+        first (see `explain`); any other iterable of `Path` given is made a
+        `FindingPaths` (not truncated). `audit` finds them on demand, the first time they are read.
         Besides the paths, ``paths.truncated`` is True when the search for the largest
         paths stopped after `MAX_EXPANDED` partial paths, before finding `limit` of them,
         so that more paths exist than are listed; and ``paths.carats`` gives the carats the
@@ -297,7 +305,7 @@ class Finding:
     origin: str
     share: float
     carats: float
-    paths: FindingPaths
+    paths: FindingPaths = attrs.field(converter=_as_finding_paths)
     reference: str
 
 
