@@ -1190,3 +1190,25 @@ def test_a_finding_made_with_paths_of_another_kind_has_finding_paths():
     (found,) = kp.provenance.audit(_laundered("CF", "Nola", "2014-01-01"), register=None)
     assert type(attrs.evolve(found, reason="smuggled").paths) is type(found.paths)
     assert type(found.paths) is not FindingPaths  # still found on demand
+
+
+def test_the_self_suspended_reference_dates_venezuela_as_the_register_does():
+    """The register dates Venezuela's self-suspension from June 2008 (its first source);
+    the US notice says "as of November 4, 2010": the reference gives both and says the
+    sources disagree (14-review #7: it quoted only the 2010 date)."""
+    import importlib.resources
+    import json
+
+    data = json.loads(
+        (importlib.resources.files("kpmodel.participants") / "data" / "register.json").read_text()
+    )
+    (event,) = (
+        e
+        for e in kp.participants.Register.default().events("VE")
+        if e.status.value == "self-suspended"
+    )
+    reference = kp.provenance._audit.REFERENCES["self-suspended"]
+    assert event.on.strftime("%B %Y") in reference
+    assert data["sources"][event.sources[0]] in reference
+    assert "as of November 4, 2010" in reference
+    assert "sources disagree on the date" in reference

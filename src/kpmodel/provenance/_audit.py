@@ -53,13 +53,14 @@ REFERENCES = {
     ),
     "self-suspended": (
         "A participant that has voluntarily suspended its trade in rough diamonds may not "
-        "trade while the self-suspension lasts: e.g. the US Department of State's list of "
-        "KPCS participants maintained the 'temporary self-suspension of Venezuela from trade "
-        "under the Kimberley Process as of November 4, 2010' (Department of State, 'List of "
-        "... Participating Countries and Entities in the Kimberley Process Certification "
-        "Scheme ...', "
-        "Federal Register notice 2015-12001, 18 May 2015, "
-        "http://federal.elaws.us/fr/5/18/2015/2015-12001)"
+        "trade while the self-suspension lasts: e.g. Venezuela, whose voluntary withdrawal "
+        "the register dates from the New Delhi intersessional of June 2008 (day not "
+        "confirmed; GemTradeNet, June 2008, "
+        "http://gemtradenet.blogspot.com/2008/06/venezuela-voluntarily-withdraws-from.html), "
+        "while the US Department of State's list of KPCS participants gives the 'temporary "
+        "self-suspension of Venezuela from trade under the Kimberley Process as of November "
+        "4, 2010' (Federal Register notice 2015-12001, 18 May 2015, "
+        "http://federal.elaws.us/fr/5/18/2015/2015-12001): sources disagree on the date"
     ),
     "removed": (
         "KPCS Section III(c): no shipment of rough diamonds is imported from or exported to "
