@@ -232,6 +232,22 @@ def test_compare_a_graph_whose_shipped_lots_read_the_same(tmp_path):
     assert "lots=" not in result.stderr
 
 
+def test_compare_a_graph_of_no_shipments_whose_lots_read_the_same(tmp_path):
+    """With no shipment every lot is judged: lots 1 and "1" get the same advice (rename them
+    in the file), not ``lots=`` of Lots.from_graph, which the command has not."""
+    graph = kp.ProvenanceGraph()
+    mined = [graph.produce(country=c, carats=10, on="2010-06-01") for c in ("ZW", "BW")]
+    data = graph.to_node_link()
+    rename = {mined[0]: 1, mined[1]: "1"}
+    for node in data["nodes"]:
+        node["id"] = rename[node["id"]]
+    path = tmp_path / "clash.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    result = invoke("compare", path)
+    assert_unusable(result, "1 (int), '1' (str)", "read the same as text", "graph file")
+    assert "lots=" not in result.stderr
+
+
 def test_compare_unusable_input(tmp_path):
     assert_unusable(invoke("compare", "--definitions", "NOPE"), "NOPE", "available")
     assert_unusable(invoke("compare", "--definitions", ","), "--definitions")

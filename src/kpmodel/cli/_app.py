@@ -399,12 +399,15 @@ def graph_lots(graph: kp.ProvenanceGraph) -> kp.definitions.Lots:
     """
     lots = graph.to_frames()[0]
     ids = lots.loc[lots["kind"] == "ship", "lot_id"]
-    clashing = ids[ids.astype(str).duplicated(keep=False)].tolist()
+    # With no shipment every lot is judged: its ids are the ones that must not clash.
+    judged = ids if len(ids) else lots["lot_id"]
+    clashing = judged[judged.astype(str).duplicated(keep=False)].tolist()
     if clashing:
         shown = ", ".join(f"{lot!r} ({type(lot).__name__})" for lot in clashing[:10])
         more = f" and {len(clashing) - 10} more" if len(clashing) > 10 else ""
+        what = "shipped lots" if len(ids) else "lots"
         msg = (
-            f"shipped lots {shown}{more} have ids that read the same as text, so the "
+            f"{what} {shown}{more} have ids that read the same as text, so the "
             "comparison could not tell them apart: give them ids that read differently in "
             "the graph file (rename them, or write every lot id as text), then run the "
             "command again"
