@@ -213,34 +213,22 @@ def test_compare_a_case_book_file_and_a_graph(tmp_path, car_graph):
         assert str(shipments["AE -> IN"]) in items
 
 
-def test_compare_a_graph_whose_shipped_lots_read_the_same(tmp_path):
-    """Shipped lots 1 and "1" of a node-link graph: the command says what its user can do
-    (rename them in the file), not ``lots=`` of Lots.from_graph, which the command has not."""
+@pytest.mark.parametrize("shipped", [True, False])
+def test_compare_a_graph_whose_judged_lots_read_the_same(tmp_path, shipped):
+    """Lots 1 and "1" of a node-link graph, shipped (only they are judged) or not (every lot
+    is): the command says what its user can do (rename them in the file), not ``lots=`` of
+    Lots.from_graph, which the command has not."""
     graph = kp.ProvenanceGraph()
     mined = [graph.produce(country=c, carats=10, on="2010-06-01") for c in ("ZW", "BW")]
-    shipped = [graph.ship(lot, to="AE", on="2010-07-01") for lot in mined]
+    rename = {mined[0]: 1, mined[1]: "1"}
+    if shipped:
+        ships = [graph.ship(lot, to="AE", on="2010-07-01") for lot in mined]
+        rename = {mined[0]: "a", mined[1]: "b", ships[0]: 1, ships[1]: "1"}
     data = graph.to_node_link()
-    rename = {mined[0]: "a", mined[1]: "b", shipped[0]: 1, shipped[1]: "1"}
     for node in data["nodes"]:
         node["id"] = rename[node["id"]]
     for link in data["edges"]:
         link["source"], link["target"] = rename[link["source"]], rename[link["target"]]
-    path = tmp_path / "clash.json"
-    path.write_text(json.dumps(data), encoding="utf-8")
-    result = invoke("compare", path)
-    assert_unusable(result, "1 (int), '1' (str)", "read the same as text", "graph file")
-    assert "lots=" not in result.stderr
-
-
-def test_compare_a_graph_of_no_shipments_whose_lots_read_the_same(tmp_path):
-    """With no shipment every lot is judged: lots 1 and "1" get the same advice (rename them
-    in the file), not ``lots=`` of Lots.from_graph, which the command has not."""
-    graph = kp.ProvenanceGraph()
-    mined = [graph.produce(country=c, carats=10, on="2010-06-01") for c in ("ZW", "BW")]
-    data = graph.to_node_link()
-    rename = {mined[0]: 1, mined[1]: "1"}
-    for node in data["nodes"]:
-        node["id"] = rename[node["id"]]
     path = tmp_path / "clash.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     result = invoke("compare", path)

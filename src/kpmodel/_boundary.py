@@ -346,6 +346,24 @@ def id_kind(value: object) -> type:
     return int if isinstance(value, numbers.Integral) else type(value)
 
 
+def of_other_kinds(asked: Iterable[object], found: Iterable[object]) -> list[int]:
+    """Return the indices i where ``asked[i]`` is not of the kind of the lot id ``found[i]``.
+
+    Looking ids up by hashing matches equal values (`id_kind`: 4.0 finds lot 4); the ids at
+    these indices name no lot.
+
+    Examples
+    --------
+    >>> of_other_kinds([4, 4.0, "a", True], [4, 4, "a", 1])
+    [1, 3]
+    """
+    return [
+        i
+        for i, (value, own) in enumerate(zip(asked, found, strict=True))
+        if id_kind(value) is not id_kind(own)
+    ]
+
+
 def is_country_code(value: object) -> bool:
     """Tell whether `value` is an upper-case ISO 3166-1 alpha-2 code.
 

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from kpmodel._boundary import id_kind, is_hashable
+from kpmodel._boundary import is_hashable, of_other_kinds
 from kpmodel._limits import check_memory
 from kpmodel.definitions._calling import name_of
 from kpmodel.definitions._definition import (
@@ -159,9 +159,8 @@ def _selected(graph: ProvenanceGraph, lots: Iterable[Any] | None) -> np.ndarray[
         and pd.api.types.infer_dtype(wanted, skipna=False) == "integer"
     ):  # ints asked of int ids are of their kind; otherwise check each id found
         found = np.flatnonzero(rows >= 0)
-        for i, own in zip(found.tolist(), graph.lots[rows[found]].tolist(), strict=True):
-            if id_kind(wanted[i]) is not id_kind(own):
-                rows[i] = -1
+        asked = [wanted[i] for i in found.tolist()]
+        rows[found[of_other_kinds(asked, graph.lots[rows[found]].tolist())]] = -1
     missing = [lot for lot, row in zip(wanted, rows, strict=True) if row < 0]
     if missing:
         shown = ", ".join(repr(lot) for lot in missing[:MAX_LISTED])

@@ -25,7 +25,7 @@ from kpmodel.errors import (
     SizeLimitError,
 )
 from kpmodel.participants import Register, Status
-from kpmodel.provenance._explain import Path, positive_limit
+from kpmodel.provenance._explain import Path, path_of, positive_limit
 from kpmodel.provenance._graph import KIND_CODE, FloatArray, IntArray, Kind, ProvenanceGraph
 from kpmodel.provenance._paperwork import _Paperwork, shipments
 from kpmodel.provenance._shares import (
@@ -598,7 +598,7 @@ def top_paths(
         _, depth, _, node, weight = heapq.heappop(queue)
         here = nodes[node][0]
         if entering[here]:
-            found.append(_path(graph, nodes, node, weight * total))
+            found.append(path_of(graph, nodes, node, weight * total))
             continue
         held = float(carats[here])
         for f in range(int(indptr[here]), int(indptr[here + 1])):
@@ -619,18 +619,6 @@ def top_paths(
     truncated = bool(queue) and len(found) < limit
     # Paths whose completions tied within rounding may come out in either order.
     return tuple(sorted(found, key=lambda path: -path.carats)), truncated
-
-
-def _path(
-    graph: ProvenanceGraph, nodes: list[tuple[int, int, float]], node: int, carats: float
-) -> Path:
-    """Return the path from the lot of `node` down the tree to its root."""
-    lots, moved = [], []
-    while node >= 0:
-        here, node, flow = nodes[node]
-        lots.append(graph._lot_id(here))
-        moved.append(flow)
-    return Path(lots=tuple(lots), flows=tuple(moved[:-1]), carats=carats)
 
 
 class _Paths(FindingPaths):

@@ -181,7 +181,7 @@ def paths_into(
     while queue and len(found) < limit:
         _, partial, depth, _, node, weight = heapq.heappop(queue)
         if not partial:
-            found.append(_path(graph, nodes, node, weight * total))
+            found.append(path_of(graph, nodes, node, weight * total))
             continue
         if expanded == MAX_EXPANDED:
             _warn_incomplete(len(found), limit)
@@ -216,7 +216,7 @@ def _warn_incomplete(found: int, limit: int) -> None:
     warnings.warn(msg, IncompleteResultWarning, stacklevel=4)
 
 
-def _path(
+def path_of(
     graph: ProvenanceGraph, nodes: list[tuple[int, int, float]], node: int, carats: float
 ) -> Path:
     """Return the path from the lot of `node` down the tree to its root."""

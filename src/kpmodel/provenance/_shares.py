@@ -19,7 +19,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from kpmodel import _limits
-from kpmodel._boundary import guarded, id_kind, is_hashable
+from kpmodel._boundary import guarded, id_kind, is_hashable, of_other_kinds
 from kpmodel._display import View
 from kpmodel._progress import progress_bar
 from kpmodel.errors import InvalidArgumentError, SizeLimitError
@@ -1501,10 +1501,9 @@ def _wanted(graph: ProvenanceGraph, lots: Iterable[Any]) -> tuple[pd.Index[Any],
         positions = graph._ids.get_indexer(wanted).astype(np.int64)
         if items is not None or graph._ids.dtype.kind not in "iu":
             # Hashing matched equal values; a lot is only asked for by an id of its kind.
-            ids = graph._ids
-            for i, (value, at) in enumerate(zip(wanted, positions.tolist(), strict=True)):
-                if at >= 0 and id_kind(value) is not id_kind(ids[at]):
-                    positions[i] = -1
+            found = np.flatnonzero(positions >= 0)
+            asked, own = wanted[found].tolist(), graph._ids[positions[found]].tolist()
+            positions[found[of_other_kinds(asked, own)]] = -1
     missing = wanted[positions < 0]
     if len(missing):
         shown = ", ".join(repr(v) for v in missing[:10].tolist())
