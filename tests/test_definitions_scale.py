@@ -855,3 +855,25 @@ def test_graphs_of_no_lots_or_no_shipments_are_judged_within_their_estimate(grap
         assert _traced_peak(functools.partial(compare_under, limit)) <= limit
         assert len(c.table) == len(lots.shares) * len(c.names)
         assert c.summary["in_carats"].sum() >= 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    provenance_graphs(max_lots=30),
+    st.sampled_from(sorted(EVENTS)),
+    st.sampled_from([None, dt.date(2024, 6, 1)]),
+)
+def test_verdicts_judged_for_the_estimate_are_those_the_comparison_judges(graph, events, on):
+    """The memory estimate judges the production lots' places (once per epoch, on the
+    first lot's day) and the comparison reuses those verdicts: its verdicts and reasons
+    are those it judges with none judged before."""
+    lots = d.Lots.from_graph(graph, BOOK)
+    definitions = EVENTS[events]
+    shared = kp.compare(definitions, lots, on=on)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_graph_lots, "JUDGED_AT_MOST", -1)  # the estimate judges nothing
+        alone = kp.compare(definitions, lots, on=on)
+    assert dict(shared.verdicts.items()) == dict(alone.verdicts.items())
+    pd.testing.assert_frame_equal(shared.table, alone.table)
+    for item in shared.items[:3]:
+        assert shared.explain(item) == alone.explain(item)

@@ -220,6 +220,8 @@ class _Frames:
         self.moves: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None = None
         #: A table's memory reused by the propagations of one computation.
         self.scratch: FloatArray | None = None
+        #: Per definition, the verdict on each place and epoch (or day), judged once.
+        self.verdicts: dict[str, dict[tuple[Place, Any], Verdict]] = {}
 
     def weights(self) -> sp.csr_array:
         """Return `input_shares` of the graph, made once for the propagations."""
@@ -524,7 +526,7 @@ def _compare_need(
             assert moves is not None
             places = carried[event]
             carrying = ([places[0][i] for i in places[1]], moves[1])
-        slots, verdicts = _slot_bound(table, group, evidence, on, carrying)
+        slots, verdicts = _slot_bound(table, group, evidence, on, carrying, frames.verdicts)
         total += verdicts
         widest = _widest(_chunks(slots, tables * n))
         total += (tables * n + rows) * widest * 8.0 + count * (8.0 * 3 + slots)
@@ -541,6 +543,7 @@ def _slot_bound(
     evidence: list[Situation],
     on: dt.date | Period | None,
     carrying: tuple[list[Place], np.ndarray[Any, Any]] | None,
+    cache: dict[str, dict[tuple[Place, Any], Verdict]] | None = None,
 ) -> tuple[int, float]:
     """Return the most slots (propagated share columns) `definitions` may need, and the
     bytes of the verdicts judging the lots takes (`VERDICT_BYTES`), at most.
@@ -553,25 +556,37 @@ def _slot_bound(
     `_slots`; an outcome some shipment may carry counts one slot of its own. A definition
     whose verdicts change on no known dates (a user's callable), or with more than
     `JUDGED_AT_MOST` verdicts with reasons to judge, counts two, unjudged.
+
+    The production lots' verdicts of a built-in definition are judged on the day of the
+    first lot met at each place and epoch, as `_event_verdicts` judges them, and kept in
+    `cache` (per definition name, by place and epoch) for it to reuse.
     """
     places: list[Place] = table.attrs["places"]
     countries = {s.place.country for s in evidence}
     reasoned = np.array([place.country in countries for place in places], bool)
-    # Each distinct (place, day) of a production lot judged once per epoch.
-    days, day_of = np.unique(
-        table["day64"].to_numpy().astype("datetime64[D]"), return_inverse=True
+    # Each distinct (place, day) of a production lot judged once per epoch: one number per
+    # lot (its day since the first, NaT first, times the places, plus its place).
+    number = table["day64"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    unknown = number == np.iinfo(np.int64).min
+    low = int(number[~unknown].min()) - 1 if not unknown.all() else 0
+    number = np.where(unknown, 0, number - low) * (len(places) + 1)
+    number += table["place_code"].to_numpy().astype(np.int64)
+    first_lot, _ = _first_met(number, int(number.max(initial=0)) + 1)
+    pairs = number[first_lot]
+    # In the order their first lots are met, so each epoch's first is the first lot met.
+    met = np.argsort(first_lot, kind="stable")
+    pair_place = pairs[met] % (len(places) + 1)
+    pair_day = np.where(
+        pairs[met] < len(places) + 1,
+        np.datetime64("NaT", "D"),
+        (pairs[met] // (len(places) + 1) + low).astype("datetime64[D]"),
     )
-    span = max(days.size, 1)
-    key = table["place_code"].to_numpy().astype(np.int64) * span + day_of.reshape(-1)
-    pairs, inverse = np.unique(key, return_inverse=True)
-    pair_place, pair_day = pairs // span, days[pairs % span]
-    inverse = inverse.reshape(-1)
     shipped_days = np.zeros(0, "datetime64[D]")
     at_shipments = np.zeros(0, np.int64)
     if carrying is not None:
         shipped_days = np.unique(np.asarray(carrying[1], dtype="datetime64[D]"))
-        number = {place: i for i, place in enumerate(places)}
-        at_shipments = np.array([number[place] for place in carrying[0]], np.int64)
+        position = {place: i for i, place in enumerate(places)}
+        at_shipments = np.array([position[place] for place in carrying[0]], np.int64)
     shipped_at = np.repeat(at_shipments, shipped_days.size)
     shipped_on = np.tile(shipped_days, at_shipments.size)
     seen: set[bytes] = set()
@@ -582,8 +597,9 @@ def _slot_bound(
             count += 2
             verdicts += VERDICT_BYTES[1] * (pairs.size + shipped_at.size)
             continue
+        kept = None if cache is None else cache.setdefault(name_of(definition), {})
         fed, made = _outcomes(
-            definition, places, reasoned, pair_place, pair_day, bounds, evidence, on
+            definition, places, reasoned, pair_place, pair_day, bounds, evidence, on, kept
         )
         shipped, more = _outcomes(
             definition, places, reasoned, shipped_at, shipped_on, bounds, evidence, on
@@ -592,8 +608,9 @@ def _slot_bound(
         if fed is None or shipped is None:
             count += 2
             continue
-        fed = fed[inverse]
         for o in (0, 1):
+            # The production lots of an outcome, as the (place, day) pairs they are (a
+            # pair's lots share its outcome): the same pairs, the same lots.
             at_lots = fed == o
             if (shipped == o).any():
                 count += 1
@@ -621,6 +638,7 @@ def _outcomes(
     bounds: np.ndarray[Any, Any],
     evidence: list[Situation],
     on: dt.date | Period | None,
+    cache: dict[tuple[Place, Any], Verdict] | None = None,
 ) -> tuple[np.ndarray[Any, Any] | None, float]:
     """Return the outcome of each (place, day) under `definition`: 0 IN, 1 UNDETERMINED, -1.
 
@@ -628,7 +646,8 @@ def _outcomes(
     epoch between `bounds` (on its day, or `on` when given: once per place). Also return
     the bytes of the verdicts a comparison caches for them (`VERDICT_BYTES`: `reasoned`
     flags the places some situation speaks of); the outcomes are None, unjudged, for more
-    than `JUDGED_AT_MOST` verdicts with reasons.
+    than `JUDGED_AT_MOST` verdicts with reasons. Each place and epoch is judged on the
+    day of its first item; with `cache`, its verdict is kept there (by place and epoch).
     """
     epoch = _epoch_of(bounds, days) if on is None else np.zeros(at.size, np.int64)
     span = int(epoch.max(initial=0)) + 1
@@ -638,15 +657,18 @@ def _outcomes(
     if heavy > JUDGED_AT_MOST:
         return None, made
     codes = {IN: 0, UNDETERMINED: 1}
-    found = [
-        codes.get(
-            origin_verdict(
-                definition, places[int(at[i])], evidence, on if on is not None else _day(days[i])
-            ).outcome,
-            -1,
+    found = []
+    for i in first.tolist():
+        if not reasoned[at[i]]:  # no situation speaks of the place: OUT (`origin_verdict`)
+            found.append(-1)
+            continue
+        place = places[int(at[i])]
+        verdict = origin_verdict(
+            definition, place, evidence, on if on is not None else _day(days[i])
         )
-        for i in first.tolist()
-    ]
+        if cache is not None:
+            cache.setdefault((place, int(epoch[i])), verdict)
+        found.append(codes.get(verdict.outcome, -1))
     return np.array([*found, -1], np.int64)[which.reshape(-1)], made
 
 
@@ -779,7 +801,7 @@ def _event_verdicts(
     # and the share of carats with a recorded value.
     classes: list[tuple[str, Verdict]] = []
     index: dict[tuple[str, tuple[Any, ...]], int] = {}
-    caches: dict[str, dict[tuple[Place, Any], Verdict]] = {}
+    caches = frames.verdicts  # some judged already by the memory estimate (`_slot_bound`)
     epochs = {name_of(d): _epochs(d, evidence) for d in definitions}
     # Per class, where it was first met: (0, production lot) or (1, shipment, place), so
     # that a definition's classes read in the order met however they were computed.
