@@ -804,7 +804,7 @@ def test_a_search_for_paths_cut_short_says_so(monkeypatch):
     assert len(whole.paths) == 2**7
     assert not whole.paths.truncated
     assert whole.paths.carats == pytest.approx(whole.carats)
-    monkeypatch.setattr("kpmodel.provenance._audit.MAX_EXPANDED", 60)
+    monkeypatch.setattr("kpmodel.provenance._explain.MAX_EXPANDED", 60)
     (cut,) = kp.provenance.audit(g, register=None, limit=10**6)
     with pytest.warns(kp.errors.IncompleteResultWarning, match=r"found \d+ of the 1000000"):
         assert 0 < len(cut.paths) < 2**7
