@@ -17,8 +17,8 @@ from kpmodel import _limits
 from kpmodel._boundary import guarded
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import (
+    IncompleteResultWarning,
     InvalidArgumentError,
-    KPModelWarning,
     SizeLimitError,
 )
 from kpmodel.participants import Register, Status
@@ -630,14 +630,13 @@ def audit(
 
     Warns
     -----
-    kpmodel.errors.KPModelWarning
+    kpmodel.errors.IncompleteResultWarning
         With a `kpmodel.participants.Register`, shipments dated before its first date (1
         January 2003 in the shipped register, when international implementation of the
         KPCS started) are judged for smuggled carats only, as with ``register=None``:
         the register-based reasons (all but ``"smuggled"``) are not looked for on them.
         The warning says how many, and the register's first date.
-    kpmodel.errors.IncompleteResultWarning
-        When a finding's paths are read and their search stopped on its cap (see
+        Also when a finding's paths are read and their search stopped on its cap (see
         `limit`).
 
     Examples
@@ -695,9 +694,10 @@ def audit(
             f"audit judged {early:,} shipment(s) dated before {start}, the register's "
             "first date (in the shipped register, the day international implementation of "
             "the KPCS started), for smuggled carats only: the register has no participant "
-            "to judge their origins against before it."
+            "to judge their origins against before it. To judge them, audit with a register "
+            "whose statuses start earlier."
         )
-        warnings.warn(msg, KPModelWarning, stacklevel=2)
+        warnings.warn(msg, IncompleteResultWarning, stacklevel=2)
     # The verdict on each origin for each shipment day; an origin never offending on any
     # of them is not propagated at all.
     verdict = (
