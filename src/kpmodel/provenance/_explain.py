@@ -41,6 +41,9 @@ MAX_EXPANDED = 1_000_000
 #: Queue ranks per unit of log2(fraction): fractions closer than about one part in 10**9 tie.
 _TIES = 2.0**30
 
+#: A path's weight below this is rescaled into its exponent (float64 stays normal).
+_SMALL = 2.0**-500
+
 #: How many labels a message about an unknown origin lists.
 LABELS_SHOWN = 8
 
@@ -182,14 +185,6 @@ def best_completion(
     return best
 
 
-def _rank(log2_fraction: float) -> int:
-    """Return the queue rank of a path's (bound on its) fraction, given in log2: larger
-    first, and fractions closer than about one part in 10**9 tie (rounding must not order
-    equal paths).
-    """
-    return -round(log2_fraction * _TIES)
-
-
 def largest_paths(
     flows: Flows,
     lot: int,
@@ -216,9 +211,11 @@ def largest_paths(
     first. The returned paths are sorted by their exact fractions, largest first (paths of
     equal fractions in the order they were found).
 
-    Fractions are carried as a float mantissa and an integer exponent (``math.frexp``), so
-    that a path through thousands of splits keeps its place in the order; its `carats`
-    are computed as ``fraction * carats of lot`` and are 0.0 when that underflows float64.
+    A path's fraction is carried as a float weight times a power of two (the weight is
+    rescaled into the exponent when it falls below ``2**-500``), and `best` is in log2, so
+    that a path through thousands of splits is still found and keeps its place in the
+    order; its `carats` are ``fraction * carats of lot`` (the same float as a plain product
+    wherever that does not underflow), 0.0 when that underflows float64.
 
     The search examines at most `MAX_EXPANDED` partial paths: the second value is True
     when it stopped there before finding `limit` paths (more paths exist).
@@ -235,30 +232,32 @@ def largest_paths(
     # Partial paths as a tree: (lot, the node it feeds, the flow's carats); node 0 is `lot`.
     nodes: list[tuple[int, int, float]] = [(lot, -1, 0.0)]
     tie = itertools.count()
-    # (rank, 0 if complete, -depth, tie: the oldest first, node, mantissa, exponent): the
-    # path's fraction of `lot` is mantissa * 2**exponent, mantissa in [0.5, 1).
-    queue = [(_rank(float(best[lot])), 1, 0, next(tie), 0, 0.5, 1)]
+    # (rank, 0 if complete, -depth, tie: the oldest first, node, weight, exponent): the
+    # path's fraction of `lot` is weight * 2**exponent.
+    queue = [(_rank(float(best[lot])), 1, 0, next(tie), 0, 1.0, 0)]
     found: list[tuple[int, float, Path]] = []
     total = float(carats[lot])
     expanded = 0
     truncated = False
+    # Local names: this loop runs up to MAX_EXPANDED times.
+    pop, push, log2, ties, small = heapq.heappop, heapq.heappush, math.log2, _TIES, _SMALL
     while queue and len(found) < limit:
-        _, partial, depth, _, node, mantissa, exponent = heapq.heappop(queue)
+        _, partial, depth, _, node, weight, exponent = pop(queue)
         if not partial:
-            share = math.ldexp(mantissa * total, exponent)
-            found.append((exponent, mantissa, path_of(graph, nodes, node, share)))
+            found.append(_complete(graph, nodes, node, weight, exponent, total))
             continue
         if expanded == MAX_EXPANDED:
             truncated = True
             break
         expanded += 1
         here = nodes[node][0]
-        if entering[here] > 0:
-            m, e = math.frexp(mantissa * float(entering[here]))
-            e += exponent
-            heapq.heappush(queue, (_rank(e + math.log2(m)), 0, depth, next(tie), node, m, e))
-            if stop:
+        entered = entering[here]
+        if entered:
+            w, e = _scaled(weight * float(entered), exponent)
+            if stop:  # complete: its rank is the bound it was popped with, the best queued
+                found.append(_complete(graph, nodes, node, w, e, total))
                 continue
+            push(queue, (-int((e + log2(w)) * ties), 0, depth, next(tie), node, w, e))
         held = float(carats[here])
         for f in range(int(indptr[here]), int(indptr[here + 1])):
             parent = int(source[f])
@@ -266,14 +265,46 @@ def largest_paths(
             if completion == -math.inf:
                 continue
             moved = float(amount[f])
-            m, e = math.frexp(mantissa * moved / held)
-            if m > 0:
-                e += exponent
-                nodes.append((parent, node, moved))
-                rank = _rank(e + math.log2(m) + completion)
-                heapq.heappush(queue, (rank, 1, depth - 1, next(tie), len(nodes) - 1, m, e))
+            w, e = weight * moved / held, exponent
+            if w < small:  # rarely: keep the weight in float64's normal range
+                if w <= 0:
+                    continue
+                w, e = _scaled(w, e)
+            nodes.append((parent, node, moved))
+            rank = -int((e + log2(w) + completion) * ties)
+            push(queue, (rank, 1, depth - 1, next(tie), len(nodes) - 1, w, e))
     found.sort(key=lambda item: (-item[0], -item[1]))  # stable: equal fractions keep order
     return tuple(path for *_, path in found), truncated
+
+
+def _rank(log2_fraction: float) -> int:
+    """Return the queue rank of a path's (bound on its) fraction, given in log2: larger
+    first, and fractions closer than about one part in 10**9 tie (rounding must not order
+    equal paths). `largest_paths` writes it out inline.
+    """
+    return -int(log2_fraction * _TIES)
+
+
+def _scaled(weight: float, exponent: int) -> tuple[float, int]:
+    """Return ``weight * 2**exponent`` as (mantissa in [0.5, 1), exponent), or (0.0, 0)."""
+    mantissa, shift = math.frexp(weight)
+    return mantissa, exponent + shift
+
+
+def _complete(
+    graph: ProvenanceGraph,
+    nodes: list[tuple[int, int, float]],
+    node: int,
+    weight: float,
+    exponent: int,
+    total: float,
+) -> tuple[int, float, Path]:
+    """Return (exponent, mantissa, path) for the complete path ending at `node`, carrying
+    ``weight * 2**exponent`` of `total` carats (0.0 when that underflows float64).
+    """
+    mantissa, exponent = _scaled(weight, exponent)
+    carats = math.ldexp(mantissa * total, exponent)
+    return exponent, mantissa, path_of(graph, nodes, node, carats)
 
 
 def paths_into(
