@@ -16,6 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from kpmodel._boundary import (
+    MAX_QUANTITY,
     as_date,
     check_text,
     finite_float,
@@ -37,6 +38,16 @@ __all__ = ["Kind", "ProvenanceGraph"]
 
 #: Relative tolerance when comparing carat sums (float64 arithmetic on sums of flows).
 CARAT_RTOL = 1e-9
+#: Smallest carat amount a lot or a flow may hold: numpy's float64 ``tiny``, about 2.2e-308.
+#: A positive amount below it is a subnormal float, which no scale measures, and its
+#: weight in the lot it flows into (flow carats / lot carats) underflows to 0, so `taint`
+#: would miss that input.
+MIN_CARATS = float(np.finfo(np.float64).tiny)
+#: Largest carat amount a lot or a flow may hold: 10**15 (the boundary layer's
+#: ``MAX_QUANTITY``; world production is about 10**8 carats a year). With `MIN_CARATS` it
+#: keeps every flow's weight at least MIN_CARATS / MAX_CARATS (about 2.2e-323), above 0:
+#: a normal 1e-300 ct into a lot of 1e30 ct would underflow too.
+MAX_CARATS = float(MAX_QUANTITY)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -131,13 +142,40 @@ def check_country(code: object, *, path: str) -> str:
 
 
 def to_carats(value: object, *, path: str) -> float:
-    """Convert a carat amount given as a number or Decimal to a positive float."""
+    """Convert a carat amount given as a number or Decimal to a float within carat bounds."""
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal | np.number):
         msg = f"{path} must be a number of carats (int, float or Decimal); got {show(value)}."
         raise InvalidArgumentError(msg)
-    return finite_float(
-        value, path=path, minimum=0, exclusive_minimum=True, error=InvalidGraphError
+    amount = finite_float(
+        value, path=path, minimum=0, exclusive_minimum=True, maximum=None, error=InvalidGraphError
     )
+    problem = carats_problem(amount)
+    if problem:
+        raise InvalidGraphError(f"{path}: {problem}")
+    return amount
+
+
+def carats_problem(amount: float) -> str | None:
+    """Say what is wrong with a positive carat `amount` outside the carat bounds, or None."""
+    if amount < MIN_CARATS:
+        return f"must be at least {MIN_CARATS!r} carats, got {amount!r}: {TOO_FEW_CARATS}"
+    if amount > MAX_CARATS:
+        return f"must be at most {MAX_CARATS:g} carats, got {amount!r}: {TOO_MANY_CARATS}"
+    return None
+
+
+#: Why amounts below `MIN_CARATS` are refused, and what to do.
+TOO_FEW_CARATS = (
+    "a positive amount below numpy's float64 tiny is a subnormal float, not a measurement, "
+    "and its weight in the lot it flows into would underflow to 0 (taint would miss it); "
+    "give at least that amount, or leave it out"
+)
+#: Why amounts above `MAX_CARATS` are refused, and what to do.
+TOO_MANY_CARATS = (
+    "no lot holds that much (world production is about 1e8 carats a year), and a small "
+    "flow into such a lot would weigh 0 (taint would miss it); check the unit (carats) "
+    "or scale the amounts down"
+)
 
 
 def to_day(value: object, *, path: str) -> np.datetime64:
@@ -553,6 +591,13 @@ class ProvenanceGraph:
             raise InvalidGraphError(msg)
         amounts = [self._remaining_at(p) for p in parents]
         self._check_can_give(parents, amounts)
+        if sum(amounts) > MAX_CARATS:
+            msg = (
+                f"mixing lots {[self._lot_id(p) for p in parents]!r} would make a lot of "
+                f"{sum(amounts)!r} carats; a lot must hold at most {MAX_CARATS:g} carats: "
+                f"{TOO_MANY_CARATS}, or mix fewer lots."
+            )
+            raise InvalidGraphError(msg)
         return self._append(
             kind=Kind.MIX,
             carats=sum(amounts),
@@ -670,11 +715,26 @@ class ProvenanceGraph:
         for parent, amount in zip(parents, amounts, strict=True):
             held = float(self._lots["carats"][parent])
             left = held - float(self._lots["given"][parent])
-            if amount > left + CARAT_RTOL * held or amount <= CARAT_RTOL * held:
+            if amount <= CARAT_RTOL * held:
+                msg = (
+                    f"lot {self._lot_id(parent)!r} holds {held:.6g} carats; it cannot give "
+                    f"{amount!r}, a part of at most {CARAT_RTOL:g} of it, within the rounding "
+                    "of its carat sums: give more, or leave it in the lot."
+                )
+                raise InvalidGraphError(msg)
+            if amount > left + CARAT_RTOL * held:
                 msg = (
                     f"lot {self._lot_id(parent)!r} holds {max(left, 0.0):.6g} carats not yet "
                     f"given away; it cannot give {amount:.6g}. A lot never gives more than it "
                     "holds: split or mix only what remains."
+                )
+                raise InvalidGraphError(msg)
+            if amount < MIN_CARATS:
+                msg = (
+                    f"lot {self._lot_id(parent)!r} would give {amount!r} carats (what "
+                    f"remains of it); a lot or flow must hold at least {MIN_CARATS!r} "
+                    f"carats: {TOO_FEW_CARATS} (split it so that nothing or at least that "
+                    "much remains)."
                 )
                 raise InvalidGraphError(msg)
 
