@@ -226,6 +226,10 @@ class ProvenanceGraph:
 
     - no cycles (flows always go from an older lot to a newer one);
     - a lot never gives more carats than it holds, and never receives more than it holds;
+    - every lot and flow holds from numpy's float64 ``tiny`` (about 2.2e-308) to 10**15
+      carats, so no flow weighs 0 in the lot it flows into (``produce``, ``split`` and
+      ``from_frames`` refuse other amounts, ``mix`` a lot beyond 10**15, and no lot gives
+      a subnormal remainder);
     - a movement never precedes the production it carries (dates never decrease
       along a flow);
     - every flow refers to existing lots.
@@ -864,7 +868,9 @@ class ProvenanceGraph:
             and never missing; ints of any width and sign, or strings: floats, booleans,
             dates, times, durations and decimals are refused, since ``1.0`` and ``True``
             are the same key as ``1`` and a date column read as ids is a misaligned file),
-            ``carats`` (numbers > 0; booleans are refused, never read as 1 and 0)
+            ``carats`` (numbers from numpy's float64 ``tiny``, about 2.2e-308, to 10**15:
+            a subnormal amount, or a small one into a lot beyond 10**15, would weigh 0 in
+            the lot it flows into; booleans are refused, never read as 1 and 0)
             and ``origin`` (the country code of production lots, missing for every other
             lot). Optional columns: ``kind`` (one of `Kind`'s values; default
             ``"produce"`` for lots with an origin, else ``"lot"``; as the incremental API
@@ -880,14 +886,14 @@ class ProvenanceGraph:
             (booleans, 0/1, or the texts ``true``/``false``, ``yes``/``no``, ``1``/``0`` in
             any case; missing means False).
         flows : pandas.DataFrame
-            One row per flow, columns ``source``, ``target`` (lot ids) and ``carats``
-            (numbers > 0). Flows may name int lots by whole floats (pandas makes a column
-            of ints float at its first missing value); booleans, dates, times, durations
-            and decimals are refused here too. Rows between the same two lots (two
-            deliveries from one lot to another) are merged into one flow carrying their
-            summed carats, as `mix` makes one flow per parent: the mass balance and the
-            shares are the same, and `to_networkx`, `to_node_link` and `write_graphml`
-            (one edge per pair of lots) keep every carat.
+            One row per flow, columns ``source``, ``target`` (lot ids) and ``carats`` (numbers from
+            about 2.2e-308 to 10**15, as for lots). Flows may name int lots by whole floats (pandas
+            makes a column of ints float at its first missing value); booleans, dates, times,
+            durations and decimals are refused here too. Rows between the same two lots (two
+            deliveries from one lot to another) are merged into one flow carrying their summed
+            carats, as `mix` makes one flow per parent: the mass balance and the shares are the
+            same, and `to_networkx`, `to_node_link` and `write_graphml` (one edge per pair of lots)
+            keep every carat.
 
         Returns
         -------
@@ -902,7 +908,7 @@ class ProvenanceGraph:
             Listing every problem found: missing columns, missing, duplicate or unhashable
             ids, ids of the types refused above (each column by its field path, such as
             ``lots.lot_id``, or each odd cell by its row), booleans where numbers belong,
-            non-positive carats, values or flags that cannot be read, a ``"/"`` in a
+            carats out of the bounds above, values or flags that cannot be read, a ``"/"`` in a
             zone or site, a kind with the wrong number of inputs, dangling flows, cycles,
             over-drawn or over-filled lots, time travel.
         kpmodel.errors.UnknownCodeError
@@ -1091,6 +1097,16 @@ class ProvenanceGraph:
 
     def write_graphml(self, path: str | os.PathLike[str]) -> None:
         """Write the graph to a GraphML file (atomically: a temporary file, then a rename).
+
+        GraphML node ids are text: lot ids that are ints, strings or both read back as
+        they were (the file says which are ints).
+
+        Raises
+        ------
+        kpmodel.errors.InvalidGraphError
+            If an int and a string lot id have the same text (``1`` and ``"1"``): they
+            would be one node. Nothing is written; rename one of them, or save with
+            `to_node_link`, which keeps them apart.
 
         Examples
         --------
