@@ -1,5 +1,6 @@
 """The one search for the largest paths, behind `explain` and the paths of an audit's findings."""
 
+import pickle
 from collections import defaultdict
 
 import numpy as np
@@ -142,7 +143,29 @@ def test_a_search_cut_short_says_so_the_same_way_for_explain_and_the_audit(monke
     with pytest.warns(IncompleteResultWarning, match=message):
         cut = explain(g, lot, "CF", limit=50)
     assert 0 < len(cut) < 50
+    assert cut.truncated
+    assert cut.carats == pytest.approx(sum(p.carats for p in cut))
     (finding,) = kp.provenance.audit(g, register=None, limit=50)
     with pytest.warns(IncompleteResultWarning, match=r"for the finding on lot .*" + message):
         assert 0 < len(finding.paths) < 50
     assert finding.paths.truncated
+
+
+def test_explain_says_whether_its_paths_are_all_and_stays_a_tuple():
+    """explain's result is the tuple of its paths with `truncated` and `carats`, as an
+    audit's `FindingPaths` has them, and keeps them through a pickle."""
+    g, _, lot = lattice(4)
+    paths = explain(g, lot, "CF", limit=10**6)
+    assert isinstance(paths, tuple)
+    assert paths == tuple(paths)
+    assert not paths.truncated
+    assert paths.carats == pytest.approx(2.0)
+    assert type(paths[:2]) is tuple
+    cut = kp.provenance.Explanation(paths[:2], truncated=True)
+    again = pickle.loads(pickle.dumps(cut))
+    assert again == paths[:2]
+    assert again.truncated
+    with pytest.raises(kp.errors.InvalidArgumentError, match=r"Explanation: paths\[1\] must be"):
+        kp.provenance.Explanation([paths[0], "path"])
+    with pytest.raises(kp.errors.InvalidArgumentError, match="truncated must be True or False"):
+        kp.provenance.Explanation(paths, truncated="no")

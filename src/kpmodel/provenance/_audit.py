@@ -6,7 +6,7 @@ import bisect
 import datetime as dt
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, Literal, Protocol, cast, overload
+from typing import Any, Literal, Protocol, overload
 
 import attrs
 import numpy as np
@@ -26,6 +26,7 @@ from kpmodel.provenance._explain import (
     Flows,
     Path,
     best_completion,
+    checked_paths,
     largest_paths,
     positive_limit,
     warn_cut_short,
@@ -164,25 +165,7 @@ class FindingPaths(Sequence[Path]):
     """
 
     def __init__(self, paths: Iterable[Path] = (), *, truncated: bool = False) -> None:
-        try:
-            listed = tuple(paths)
-        except TypeError as error:
-            msg = (
-                f"FindingPaths: paths must be an iterable of kpmodel.provenance.Path; got "
-                f"{paths!r} (type {type(paths).__name__}). Pass a list or tuple of paths."
-            )
-            raise InvalidArgumentError(msg) from error
-        for i, path in enumerate(listed):
-            if not isinstance(cast(Any, path), Path):
-                msg = (
-                    f"FindingPaths: paths[{i}] must be a kpmodel.provenance.Path; got "
-                    f"{path!r} (type {type(path).__name__}). Pass the paths explain() or "
-                    "a finding gives."
-                )
-                raise InvalidArgumentError(msg)
-        if not isinstance(cast(Any, truncated), bool):
-            msg = f"FindingPaths: truncated must be True or False; got {truncated!r}."
-            raise InvalidArgumentError(msg)
+        listed = checked_paths("FindingPaths", paths, truncated)
         self._paths: tuple[Path, ...] | None = listed
         self._truncated = truncated
 

@@ -8,6 +8,7 @@ import itertools
 import math
 import operator
 import warnings
+from collections.abc import Iterable
 from typing import Any, cast
 
 import attrs
@@ -29,7 +30,7 @@ from kpmodel.provenance._shares import (
     unknown_fraction,
 )
 
-__all__ = ["Path", "explain"]
+__all__ = ["Explanation", "Path", "explain"]
 
 #: The most partial paths one search for the largest paths examines, in `explain` and in
 #: the paths of an audit's findings alike (a safeguard on time and memory: each path found
@@ -77,6 +78,88 @@ class Path:
     lots: tuple[Any, ...]
     flows: tuple[float, ...]
     carats: float
+
+
+class Explanation(tuple[Path, ...]):
+    """The paths `explain` returns: a tuple of `Path`, largest first, that also says whether
+    the search for them was cut short and how many carats they carry.
+
+    In every other way it is the tuple of its paths (it compares, hashes, indexes, slices
+    and unpacks as one; a slice or a sum of it is a plain tuple). An audit's findings give
+    the same two attributes on their paths (`FindingPaths`).
+
+    Parameters
+    ----------
+    paths : iterable of Path
+        What `explain` found, the largest path first; anything else is refused.
+    truncated : bool
+        Whether `explain`'s search was cut short (default False).
+
+    Attributes
+    ----------
+    truncated : bool
+        True when `explain` hit its cap (1,000,000 partial paths examined) with fewer
+        than `limit` paths found: more paths carry the origin than are listed. `explain`
+        warns with `kpmodel.errors.IncompleteResultWarning` too.
+    carats : float
+        The sum of the listed paths' carats; the lot's carats times its share from the
+        origin when no path is left out.
+
+    Examples
+    --------
+    >>> g = kp.ProvenanceGraph()
+    >>> mine = g.produce(country="CF", carats=10, on="2014-01-01")
+    >>> paths = kp.provenance.explain(g, g.smuggle(mine, to="CM", on="2014-02-01"), "CF")
+    >>> paths
+    (Path(lots=(0, 1), flows=(10.0,), carats=10.0),)
+    >>> paths.truncated, paths.carats
+    (False, 10.0)
+    >>> isinstance(paths, tuple) and paths == kp.provenance.Explanation(paths)
+    True
+    """
+
+    _truncated: bool
+
+    def __new__(cls, paths: Iterable[Path] = (), *, truncated: bool = False) -> Explanation:
+        self = super().__new__(cls, checked_paths("Explanation", paths, truncated))
+        self._truncated = truncated
+        return self
+
+    @property
+    def truncated(self) -> bool:
+        """Whether the search stopped on its cap with fewer than `limit` paths."""
+        return self._truncated
+
+    @property
+    def carats(self) -> float:
+        """The carats the listed paths carry."""
+        return float(sum(path.carats for path in self))
+
+
+def checked_paths(owner: str, paths: Iterable[Path], truncated: object) -> tuple[Path, ...]:
+    """Return `paths` as a tuple; an `InvalidArgumentError` naming `owner` for anything but
+    an iterable of `Path`, or a `truncated` that is not a bool.
+    """
+    try:
+        listed = tuple(paths)
+    except TypeError as error:
+        msg = (
+            f"{owner}: paths must be an iterable of kpmodel.provenance.Path; got "
+            f"{paths!r} (type {type(paths).__name__}). Pass a list or tuple of paths."
+        )
+        raise InvalidArgumentError(msg) from error
+    for i, path in enumerate(listed):
+        if not isinstance(cast(Any, path), Path):
+            msg = (
+                f"{owner}: paths[{i}] must be a kpmodel.provenance.Path; got "
+                f"{path!r} (type {type(path).__name__}). Pass the paths explain() or "
+                "a finding gives."
+            )
+            raise InvalidArgumentError(msg)
+    if not isinstance(truncated, bool):
+        msg = f"{owner}: truncated must be True or False; got {truncated!r}."
+        raise InvalidArgumentError(msg)
+    return listed
 
 
 def entry_column(graph: ProvenanceGraph, origin: str, *, by: By) -> tuple[FloatArray, FloatArray]:
@@ -314,18 +397,18 @@ def paths_into(
     share: FloatArray,
     *,
     limit: int,
-) -> tuple[Path, ...]:
+) -> Explanation:
     """Return the `limit` largest paths into position `lot` from lots where `entering` > 0
     (`largest_paths` over the lots where `share` > 0, a path going on through a lot where
-    the origin enters). Warns (`IncompleteResultWarning`) when the search stopped on
-    `MAX_EXPANDED` before finding `limit` paths.
+    the origin enters). When the search stopped on `MAX_EXPANDED` before finding `limit`
+    paths, they say so (`Explanation.truncated`) and it warns (`IncompleteResultWarning`).
     """
     flows = Flows(graph)
     best = best_completion(flows, entering, share > 0, stop=False)
     paths, truncated = largest_paths(flows, lot, entering, best, stop=False, limit=limit)
     if truncated:
         warn_cut_short("explain", paths, limit, stacklevel=4)
-    return paths
+    return Explanation(paths, truncated=truncated)
 
 
 def warn_cut_short(subject: str, paths: tuple[Path, ...], limit: int, *, stacklevel: int) -> None:
@@ -356,7 +439,7 @@ def path_of(
 
 def explain(
     graph: ProvenanceGraph, lot: Any, origin: str, *, by: By = "country", limit: int = 100
-) -> tuple[Path, ...]:
+) -> Explanation:
     """Return the `limit` largest paths that carry carats of `origin` into `lot`, largest
     first.
 
@@ -374,8 +457,9 @@ def explain(
     through thousands of splits are still found and ordered; carats too few for float64
     (below about 1e-308) are given as 0.0. As a safeguard, the search examines at most
     1,000,000 partial paths; if it stops there (only on lattices of very many near-equal
-    paths), it returns the paths found so far, which are the largest, and warns with
-    `kpmodel.errors.IncompleteResultWarning`, naming the cap.
+    paths), it returns the paths found so far, which are the largest, says so
+    (``paths.truncated``) and warns with `kpmodel.errors.IncompleteResultWarning`, naming
+    the cap.
 
     Parameters
     ----------
@@ -390,8 +474,10 @@ def explain(
 
     Returns
     -------
-    tuple of Path
-        Largest first; empty when `lot` holds no carats of `origin`.
+    Explanation
+        A tuple of `Path`, largest first; empty when `lot` holds no carats of `origin`.
+        Besides the paths, ``truncated`` says whether the search was cut short and
+        ``carats`` gives the carats the paths carry.
 
     Raises
     ------
@@ -424,7 +510,7 @@ def explain(
     position = graph._positions([lot])[0]
     entering, share = entry_column(graph, origin, by=by)
     if share[position] <= 0:
-        return ()
+        return Explanation()
     return paths_into(graph, int(position), entering, share, limit=count)
 
 
