@@ -128,6 +128,21 @@ def test_an_audits_paths_through_a_thousand_splits_are_found():
     assert [path.lots[0] for path in finding.paths] == [big] * 3
 
 
+def test_a_tiny_share_through_hundreds_of_splits_is_explained():
+    """A flow of 1e-300 of a lot, then 600 splits: the path's weight underflows at the
+    tiny flow itself, and the path is still found (it was dropped, and the search ran to
+    its cap over the 2**600 paths that end there)."""
+    g = kp.ProvenanceGraph()
+    tiny = g.produce(country="BW", zone="Jwaneng", carats=1e-300, on="2014-01-01")
+    x = g.mix([tiny, g.produce(country="BW", zone="Orapa", carats=1.0, on="2014-01-01")])
+    for _ in range(600):
+        a, b = g.split(x, [g.remaining(x) / 2] * 2)
+        x = g.mix([a, b])
+    paths = explain(g, x, "BW/Jwaneng", by="zone", limit=2)
+    assert [p.lots[0] for p in paths] == [tiny, tiny]
+    assert not paths.truncated
+
+
 def lattice(depth):
     """A 2-ct lot of CF carats smuggled to Cameroon, split and re-mixed `depth` times."""
     return deep(depth, ship=True)

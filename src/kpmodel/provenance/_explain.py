@@ -350,9 +350,9 @@ def largest_paths(
             moved = float(amount[f])
             w, e = weight * moved / held, exponent
             if w < small:  # rarely: keep the weight in float64's normal range
+                w, e = _ratio(weight, moved, held, exponent)
                 if w <= 0:
-                    continue
-                w, e = _scaled(w, e)
+                    continue  # a flow of no carats
             nodes.append((parent, node, moved))
             rank = -int((e + log2(w) + completion) * ties)
             push(queue, (rank, 1, depth - 1, next(tie), len(nodes) - 1, w, e))
@@ -372,6 +372,14 @@ def _scaled(weight: float, exponent: int) -> tuple[float, int]:
     """Return ``weight * 2**exponent`` as (mantissa in [0.5, 1), exponent), or (0.0, 0)."""
     mantissa, shift = math.frexp(weight)
     return mantissa, exponent + shift
+
+
+def _ratio(weight: float, moved: float, held: float, exponent: int) -> tuple[float, int]:
+    """Return ``weight * 2**exponent * moved / held`` as `_scaled` does, with no underflow
+    on the way (a tiny weight, or a flow of subnormal carats).
+    """
+    (w, shift), (m, up), (h, down) = math.frexp(weight), math.frexp(moved), math.frexp(held)
+    return _scaled(w * m / h, exponent + shift + up - down)
 
 
 def _complete(
@@ -417,7 +425,7 @@ def warn_cut_short(subject: str, paths: tuple[Path, ...], limit: int, *, stackle
     """
     msg = (
         f"{subject} examined {MAX_EXPANDED:,} partial paths, the cap on one search for "
-        f"paths, and found {len(paths)} of the {limit} paths asked for: these are the "
+        f"paths, and found {len(paths)} of the {limit} paths asked for: those found are the "
         f"largest paths (largest first), carrying {sum(p.carats for p in paths):.6g} ct, but "
         "the rest were not searched, so their carats do not add up to the lot's share of "
         "the origin. Ask for fewer paths (limit=); origin_shares gives the whole share."
