@@ -336,7 +336,9 @@ def largest_paths(
         here = nodes[node][0]
         entered = entering[here]
         if entered:
-            w, e = _scaled(weight * float(entered), exponent)
+            w, e = weight * float(entered), exponent
+            if w < small:
+                w, e = _ratio(weight, float(entered), 1.0, exponent)
             if stop:  # complete: its rank is the bound it was popped with, the best queued
                 found.append(_complete(graph, nodes, node, w, e, total))
                 continue
