@@ -121,7 +121,7 @@ def test_kernels_compile_without_a_writable_cache(monkeypatch):
     flows = (flow_index(g), g._flow_column("source"), g._flow_column("carats"))
     lots = (g._column("carats"), code, unknown_fraction(g))
     counts = np.zeros(2, np.int64)
-    scratch = (np.zeros(n), np.full(n, -1, np.int64), np.zeros(n, np.int64), np.empty(n, np.int64))
+    scratch = (np.zeros(n), np.zeros(n, np.int64), np.zeros(n, np.int64), np.empty(n, np.int64))
     scratch = (*scratch, np.zeros(n, bool))
     position = np.array([list(g.lots).index(mixed)], np.int64)
     row = np.zeros(1, np.int64)

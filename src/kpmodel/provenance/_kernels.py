@@ -60,11 +60,12 @@ def backward_shares(
     the row. The cost grows with the flows of the lot's ancestry, not with the graph.
 
     `flows` is (indptr, source, carats), `lots` is (carats, code, unknown). `scratch` is
-    (weight, stamp, waiting, queue, reached, counts): one entry per lot, zero, -1, zero,
+    (weight, stamp, waiting, queue, reached, counts): one entry per lot, zero, zero, zero,
     anything and False before the first call and left so after each, except `reached`
     (the lots any walk has reached) and `counts` (the flows walked, and the flows out of
     the lots reached), which add up across calls; `first` numbers the lots asked across
-    calls, so that `stamp` needs no reset.
+    calls, so that `stamp` needs no reset (lot j of a call marks the lots its walk
+    reaches with first + j + 1; 0 is no walk).
 
     Returns False, leaving the rows incomplete, once the flows walked pass `ratio` times
     the flows of the lots reached (where solving those lots forwards would cost less).
@@ -74,7 +75,7 @@ def backward_shares(
     weight, stamp, waiting, queue, reached, counts = scratch
     unknown_column = out.shape[1] - 1
     for j in range(asked.size):
-        lot, row, mark = asked[j], rows[j], first + j
+        lot, row, mark = asked[j], rows[j], first + j + 1
         # The ancestry, counting the flows out of each ancestor within it.
         stamp[lot] = mark
         queue[0] = lot

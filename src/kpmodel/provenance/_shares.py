@@ -1452,9 +1452,10 @@ def solve_by_walks(
     given_up = threading.Event()
 
     def walk(thread: int) -> bool:
+        # Zeros (numpy's calloc): pages the walks never reach are never touched.
         scratch = (
             np.zeros(n),
-            np.full(n, -1, np.int64),
+            np.zeros(n, np.int64),
             np.zeros(n, np.int64),
             np.empty(n, np.int64),
             np.zeros(n, np.bool_),
