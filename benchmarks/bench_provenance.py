@@ -22,7 +22,10 @@ For each size and shape the table gives, each beside its reference timed in the 
 - ``lots=100 s``: the shares of 100 random lots (`origin_shares(..., lots=...)`), and
   ``lots=100 %``: that time as a share of the full call (target: <= 10%), beside
   ``ancestry %``: the share of the graph's lots that those lots draw on (found by scipy's
-  breadth-first search), which `lots=` must solve;
+  breadth-first search), which `lots=` must solve; ``lots=100 forwards s``: the same lots
+  solved forwards over their ancestry, level by level (the compiled walks switched off);
+  ``first lots=100 s``: the lots=100 call first in a fresh process (numba's import and the
+  walks read from its disk cache included);
 - ``MiB``: peak memory of `origin_shares` and of the old call above the memory before the
   call (resident peak, a second call: memory the process already holds, such as a small
   result's worth of freed heap, is not counted again, so small sizes read near 0);
@@ -72,6 +75,7 @@ import scipy.sparse as sp
 from scipy.sparse import csgraph
 
 import kpmodel as kp
+from kpmodel.provenance import _shares as kp_shares
 
 GENERATIONS = 16
 SAMPLE = 40
@@ -520,8 +524,11 @@ import kpmodel as kp
 lots, flows = b.random_frames({n}, {k}, seed={seed}, shape={shape!r})
 t0 = time.perf_counter(); graph = kp.ProvenanceGraph.from_frames(lots, flows)
 t1 = time.perf_counter()
-if {old}:
+if {call!r} == "old":
     b.old_origin_shares(graph)
+elif {call!r} == "lots":
+    hundred = b.np.random.default_rng(0).choice(lots["lot_id"].to_numpy(), 100, replace=False)
+    kp.origin_shares(graph, lots=hundred)
 else:
     kp.origin_shares(graph)
 t2 = time.perf_counter()
@@ -529,10 +536,25 @@ print(json.dumps([t1 - t0, t2 - t1]))
 """
 
 
-def first_call(n: int, k: int, seed: int, shape: str, *, old: bool) -> tuple[float, float]:
-    """Return (from_frames, first shares call) timed in a fresh Python process."""
+@contextlib.contextmanager
+def walks_off() -> Iterator[None]:
+    """Solve `lots=` forwards over the ancestry (the compiled walks switched off)."""
+    saved = kp_shares.WALK_BUDGET
+    kp_shares.WALK_BUDGET = 0.0
+    try:
+        yield
+    finally:
+        kp_shares.WALK_BUDGET = saved
+
+
+def first_call(n: int, k: int, seed: int, shape: str, *, call: str) -> tuple[float, float]:
+    """Return (from_frames, first shares call) timed in a fresh Python process.
+
+    `call` is "new" (every lot), "lots" (the 100 lots of `run`: numba's import and its
+    compiled walks read from the disk cache count) or "old" (kpmodel 0.1's kernel).
+    """
     code = FIRST_CALL.format(
-        here=str(Path(__file__).parent), n=n, k=k, seed=seed, shape=shape, old=old
+        here=str(Path(__file__).parent), n=n, k=k, seed=seed, shape=shape, call=call
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
@@ -559,6 +581,9 @@ def run(n: int, n_origins: int, shape: str, *, huge: bool, ancestors: bool) -> d
     hundred = rng.choice(lots["lot_id"].to_numpy(), size=100, replace=False)
     t_shares = best_of(2, lambda: kp.origin_shares(graph))
     t_lots = best_of(3, lambda: kp.origin_shares(graph, lots=hundred))
+    # The same lots solved forwards over their ancestry (no compiled walks).
+    with walks_off():
+        t_lots_forwards = best_of(3, lambda: kp.origin_shares(graph, lots=hundred))
     mem_shares = peak_mib(lambda: kp.origin_shares(graph))
     shares = kp.origin_shares(graph)
     entries = shares.values.nnz if sp.issparse(shares.values) else np.count_nonzero(shares.values)
@@ -574,6 +599,7 @@ def run(n: int, n_origins: int, shape: str, *, huge: bool, ancestors: bool) -> d
         "shares s": t_shares,
         "lots=100 s": t_lots,
         "lots=100 %": 100 * t_lots / t_shares,
+        "lots=100 forwards s": t_lots_forwards,
         "ancestry %": 100 * ancestry_size(lots, flows, hundred) / n,
         "MiB": mem_shares,
         "nnz %": 100 * entries / (n * len(shares.origins)),
@@ -591,8 +617,9 @@ def run(n: int, n_origins: int, shape: str, *, huge: bool, ancestors: bool) -> d
     old_error = float(np.abs(dense(shares.values) - old).max())
     del old
     gc.collect()
-    build_first, t_first = first_call(n, n_origins, seed, shape, old=False)
-    _, t_first_old = first_call(n, n_origins, seed, shape, old=True)
+    build_first, t_first = first_call(n, n_origins, seed, shape, call="new")
+    _, t_first_old = first_call(n, n_origins, seed, shape, call="old")
+    _, t_first_lots = first_call(n, n_origins, seed, shape, call="lots")
     sample = set(rng.choice(lots["lot_id"].to_numpy(), size=SAMPLE, replace=False).tolist())
     nx_graph = networkx_graph(lots, flows)
     t_nx, reference = timed(lambda: networkx_propagation(nx_graph, sample))
@@ -611,6 +638,7 @@ def run(n: int, n_origins: int, shape: str, *, huge: bool, ancestors: bool) -> d
             "first old s": t_first_old,
             "first from_frames s": build_first,
             "first / from_frames": t_first / build_first,
+            "first lots=100 s": t_first_lots,
             "old MiB": mem_old,
             "max |diff| old": old_error,
             "max |diff| nx": nx_error,

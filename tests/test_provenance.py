@@ -528,24 +528,12 @@ def _shares_frame(graph, by="country"):
     return frame.sort_index(axis=1).sort_index(key=lambda ids: ids.map(repr))
 
 
-@st.composite
-def frames_with_parallel_flows(draw):
-    """Valid frames whose flows are cut into two or three deliveries between the same lots."""
-    lots, flows = draw(provenance_frames(max_lots=15))
-    rows = []
-    for source, target, carats in flows.itertuples(index=False):
-        parts = draw(st.lists(st.integers(1, 9), min_size=1, max_size=3))
-        rows += [(source, target, carats * part / sum(parts)) for part in parts]
-    cut = pd.DataFrame(rows, columns=["source", "target", "carats"])
-    order = draw(st.permutations(range(len(cut))))
-    return lots, flows, cut.iloc[list(order)].reset_index(drop=True)
-
-
 class TestParallelFlows:
-    @given(frames_with_parallel_flows(), BY)
+    @given(provenance_frames(max_lots=15, parallel_flows=True), BY)
     def test_shares_survive_networkx_node_link_and_graphml(self, frames, by):
         """Parallel flows are merged: round trips keep every carat, and the shares."""
-        lots, flows, cut = frames
+        lots, cut = frames
+        flows = cut.groupby(["source", "target"], sort=False, as_index=False)[["carats"]].sum()
         graph = kp.ProvenanceGraph.from_frames(lots, cut)
         assert graph.number_of_flows == len(flows)
         expected = _shares_frame(graph, by)

@@ -963,3 +963,49 @@ def test_an_id_of_another_kind_names_no_lot(loaded, other):
         graph.remaining(float(appended))
     with pytest.raises(InvalidGraphError, match="is not in the graph"):
         graph.remaining(True)  # equals lot 1 of a positional graph, appended or not
+
+
+def _merged_by_hand(flows: pd.DataFrame) -> pd.DataFrame:
+    """One row per pair of lots, carrying the pair's summed carats (in first-row order)."""
+    return flows.groupby(["source", "target"], sort=False, as_index=False)[["carats"]].sum()
+
+
+@given(
+    provenance_frames(max_lots=15, parallel_flows=True),
+    st.sampled_from(["country", "zone", "site"]),
+)
+def test_parallel_flows_are_the_flows_merged_by_hand(frames, by):
+    """Frames with parallel flows (the public strategy's option) build the graph of the
+    flows merged by hand: the same lots and flows, and the same shares, by mass balance
+    (to float rounding: the sums are added in other orders) and by taint (exactly)."""
+    lots, flows = frames
+    pairs = flows[["source", "target"]].drop_duplicates()
+    assert flows.empty or len(pairs) < len(flows)  # the option did cut a flow
+    graph = kp.ProvenanceGraph.from_frames(lots, flows)
+    merged = kp.ProvenanceGraph.from_frames(lots, _merged_by_hand(flows))
+    assert graph.number_of_flows == merged.number_of_flows == len(pairs)
+    (lots_a, flows_a), (lots_b, flows_b) = graph.to_frames(), merged.to_frames()
+    pd.testing.assert_frame_equal(lots_a, lots_b)
+    pd.testing.assert_frame_equal(flows_a, flows_b, check_exact=False, rtol=1e-12)
+    for mixing, atol in (("proportional", 1e-12), ("taint", 0.0)):
+        a = kp.origin_shares(graph, by=by, mixing=mixing)
+        b = kp.origin_shares(merged, by=by, mixing=mixing)
+        pd.testing.assert_frame_equal(a.to_frame(), b.to_frame(), rtol=0, atol=atol)
+
+
+@given(provenance_frames(max_lots=8, parallel_flows=True), st.data())
+def test_parallel_flows_in_any_row_order(frames, data):
+    """Where the rows of the parallel flows are, the graph is the same."""
+    lots, flows = frames
+    order = data.draw(st.permutations(range(len(flows))))
+    shuffled = flows.iloc[list(order)].reset_index(drop=True)
+    a = kp.origin_shares(kp.ProvenanceGraph.from_frames(lots, flows))
+    b = kp.origin_shares(kp.ProvenanceGraph.from_frames(lots, shuffled))
+    pd.testing.assert_frame_equal(a.to_frame(), b.to_frame(), rtol=0, atol=1e-12)
+
+
+@given(st.data())
+def test_parallel_flows_must_be_a_flag(data):
+    """parallel_flows=1 (or any non-bool) is refused when drawn, naming the option."""
+    with pytest.raises(InvalidArgumentError, match=r"parallel_flows=\.\.\.\): must be True or"):
+        data.draw(provenance_frames(parallel_flows=1))

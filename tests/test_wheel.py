@@ -5,7 +5,7 @@ hatchling), creates an empty virtual environment in a temporary folder, installs
 there with pip (the dependencies come from pip's cache or index, as a user's would: nothing
 from the dev environment is visible), and runs ``kpmodel demo`` in an empty folder. A data
 file missing from the wheel, an undeclared dependency or a path into the source tree fails
-it. It takes some tens of seconds, most of them installing numpy, scipy and pandas.
+it. It takes some tens of seconds, most of them installing numpy, scipy, pandas and numba.
 """
 
 import os
@@ -92,4 +92,17 @@ def test_installed_wheel_runs_the_demo_in_an_empty_folder(tmp_path):
     assert "Report written to" in demo.stdout
     assert "certificate-valid-bw-be-2023.json" in demo.stdout
     assert "Traceback" not in demo.stderr
+    assert sorted(p.name for p in empty.iterdir()) == ["kpmodel-demo"]
+
+    # The compiled walks of origin_shares(lots=) (numba, switched on for a small graph)
+    # compile and cache in the installed package, and give the mix's shares.
+    walks = (
+        "import sys, kpmodel as kp; from kpmodel.provenance import _shares; "
+        "_shares.WALKS_FROM_NS = 0; g = kp.ProvenanceGraph(); "
+        "a = g.produce(country='CF', zone='A', carats=10, on='2014-01-01'); "
+        "b = g.produce(country='CF', zone='B', carats=30, on='2014-01-01'); m = g.mix([a, b]); "
+        "print(kp.origin_shares(g, by='zone', lots=[m]).of(m), 'numba' in sys.modules)"
+    )
+    walked = run([python, "-I", "-c", walks], cwd=empty, env=env)
+    assert walked.stdout.strip() == "{'CF/A': 0.25, 'CF/B': 0.75} True"
     assert sorted(p.name for p in empty.iterdir()) == ["kpmodel-demo"]

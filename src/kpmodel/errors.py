@@ -20,7 +20,7 @@ Hierarchy::
 Warnings::
 
     KPModelWarning (UserWarning)
-    └── IncompleteResultWarning              # a safeguard on work cut a result short
+    └── IncompleteResultWarning              # a result was cut short; what it holds is right
 
 .. versionadded:: 0.1
 """
@@ -314,11 +314,15 @@ class KPModelWarning(UserWarning):
 
 
 class IncompleteResultWarning(KPModelWarning):
-    """A result was cut short by a safeguard on work; what it holds is right but partial.
+    """A result was cut short; what it holds is right but partial.
 
-    Emitted, for instance, by `kpmodel.provenance.explain` when it stops searching a
-    lattice of very many near-equal paths: the paths it returns are the largest, but
-    fewer than asked for. The message says what is missing and what to change.
+    Emitted when a safeguard on work stops a search: `kpmodel.provenance.explain`, or the
+    paths of an audit's finding (``finding.paths.truncated``), when the one search for the
+    largest paths stops on its cap in a lattice of very many near-equal paths (the paths
+    returned are the largest, but fewer than asked for). Emitted too when the inputs
+    answer only part of the question: `kpmodel.provenance.audit` judges shipments dated
+    before its register's first date for smuggled carats only. The message says what is
+    missing and what to change.
 
     Examples
     --------

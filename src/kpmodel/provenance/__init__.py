@@ -7,7 +7,7 @@ certificates along the chain show; `explain` gives the paths behind a share.
 """
 
 from kpmodel.provenance._audit import Finding, FindingPaths, audit, opacity
-from kpmodel.provenance._explain import Path, explain
+from kpmodel.provenance._explain import Explanation, Path, explain
 from kpmodel.provenance._graph import Kind, ProvenanceGraph
 from kpmodel.provenance._mass_balance import (
     input_shares,
@@ -29,6 +29,7 @@ from kpmodel.provenance._shares import (
 from kpmodel.provenance._trace import describe_lot, read_graph, trace
 
 __all__ = [  # noqa: RUF022 (plain sorted order, as tests/test_public_api.py checks)
+    "Explanation",
     "Finding",
     "FindingPaths",
     "Kind",

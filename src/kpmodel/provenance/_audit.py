@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import heapq
-import itertools
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, Literal, Protocol, cast, overload
+from typing import Any, Literal, Protocol, overload
 
 import attrs
 import numpy as np
@@ -21,19 +19,23 @@ from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import (
     IncompleteResultWarning,
     InvalidArgumentError,
-    KPModelWarning,
     SizeLimitError,
 )
 from kpmodel.participants import Register, Status
-from kpmodel.provenance._explain import Path, path_of, positive_limit
+from kpmodel.provenance._explain import (
+    Flows,
+    Path,
+    best_completion,
+    checked_paths,
+    largest_paths,
+    positive_limit,
+    warn_cut_short,
+)
 from kpmodel.provenance._graph import KIND_CODE, FloatArray, IntArray, Kind, ProvenanceGraph
 from kpmodel.provenance._paperwork import _Paperwork, shipments
 from kpmodel.provenance._shares import (
     _bar,
-    _ranges,
     dense_row,
-    flow_index,
-    level_blocks,
     origin_labels,
     origin_shares,
     propagate,
@@ -139,10 +141,10 @@ class FindingPaths(Sequence[Path]):
     Attributes
     ----------
     truncated : bool
-        True when the search for the largest paths stopped after `MAX_EXPANDED` partial
-        paths, before finding the `limit` paths asked for, so that more paths exist than
-        are listed. Reading the paths of such a finding warns with
-        `IncompleteResultWarning`.
+        True when the search for the largest paths stopped on its cap (1,000,000 partial
+        paths examined, as for `explain`), before finding the `limit` paths asked for, so
+        that more paths exist than are listed. Reading the paths of such a finding warns
+        with `IncompleteResultWarning`.
     carats : float
         The carats the listed paths carry (the finding's `carats` when every path is
         listed).
@@ -163,25 +165,7 @@ class FindingPaths(Sequence[Path]):
     """
 
     def __init__(self, paths: Iterable[Path] = (), *, truncated: bool = False) -> None:
-        try:
-            listed = tuple(paths)
-        except TypeError as error:
-            msg = (
-                f"FindingPaths: paths must be an iterable of kpmodel.provenance.Path; got "
-                f"{paths!r} (type {type(paths).__name__}). Pass a list or tuple of paths."
-            )
-            raise InvalidArgumentError(msg) from error
-        for i, path in enumerate(listed):
-            if not isinstance(cast(Any, path), Path):
-                msg = (
-                    f"FindingPaths: paths[{i}] must be a kpmodel.provenance.Path; got "
-                    f"{path!r} (type {type(path).__name__}). Pass the paths explain() or "
-                    "a finding gives."
-                )
-                raise InvalidArgumentError(msg)
-        if not isinstance(cast(Any, truncated), bool):
-            msg = f"FindingPaths: truncated must be True or False; got {truncated!r}."
-            raise InvalidArgumentError(msg)
+        listed = checked_paths("FindingPaths", paths, truncated)
         self._paths: tuple[Path, ...] | None = listed
         self._truncated = truncated
 
@@ -190,7 +174,7 @@ class FindingPaths(Sequence[Path]):
 
     @property
     def truncated(self) -> bool:
-        """Whether the search stopped on `MAX_EXPANDED` with fewer than `limit` paths."""
+        """Whether the search stopped on its cap with fewer than `limit` paths."""
         self._found()
         return self._truncated
 
@@ -279,7 +263,7 @@ class Finding:
         first (see `explain`); any other iterable of `Path` given is made a
         `FindingPaths` (not truncated). `audit` finds them on demand, the first time they are read.
         Besides the paths, ``paths.truncated`` is True when the search for the largest
-        paths stopped after `MAX_EXPANDED` partial paths, before finding `limit` of them,
+        paths stopped on its cap (see `audit`'s `limit`), before finding `limit` of them,
         so that more paths exist than are listed; and ``paths.carats`` gives the carats the
         listed paths carry (the finding's `carats` when every path is listed).
     reference : str
@@ -508,125 +492,10 @@ def _verdicts(
     return verdict
 
 
-#: The most partial paths `audit` examines to name one finding's largest paths (a
-#: safeguard: each path found costs about as many steps as it has flows).
-MAX_EXPANDED = 100_000
-
-
-class _Flows:
-    """The flows into each lot (CSR by receiving lot), shared by the paths of an audit.
-
-    A snapshot of the graph as audited: its first `n` lots. The graph may grow after the
-    audit (lots and flows are only ever appended, so the columns read here keep their
-    values); the paths read later walk only these lots.
-    """
-
-    def __init__(self, graph: ProvenanceGraph) -> None:
-        self.graph = graph
-        self.n = len(graph)
-        self.indptr = flow_index(graph)
-        self.source = graph._flow_column("source")
-        self.amount = graph._flow_column("carats")
-        self.carats = graph._column("carats")
-
-
-def best_completion(flows: _Flows, entering: BoolArray, carried: BoolArray) -> FloatArray:
-    """Return, for each lot, the largest fraction of its carats one path brings from a lot
-    where `entering` (1 there: a path stops at the first such lot), following the inputs
-    where `carried`; 0 for lots no such path reaches.
-    """
-    indptr, source, amount, carats = flows.indptr, flows.source, flows.amount, flows.carats
-    best = entering.astype(np.float64)
-    n = flows.n
-    for block in level_blocks(flows.graph):
-        # Lots added after the audit (positions n and above) are not part of it.
-        if isinstance(block, slice):
-            lots = np.arange(block.start, min(block.stop, n))
-        else:
-            lots = block[block < n]
-        lots = lots[carried[lots] & ~entering[lots]]
-        counts = indptr[lots + 1] - indptr[lots]
-        lots, counts = lots[counts > 0], counts[counts > 0]
-        if lots.size == 0:
-            continue
-        at = _ranges(indptr[lots], counts)
-        parents = source[at]
-        carry = amount[at] / np.repeat(carats[lots], counts) * best[parents] * carried[parents]
-        best[lots] = np.maximum.reduceat(carry, np.cumsum(counts) - counts)
-    return best
-
-
-def top_paths(
-    flows: _Flows,
-    lot: int,
-    entering: BoolArray,
-    carried: BoolArray,
-    best: FloatArray,
-    *,
-    limit: int,
-) -> tuple[tuple[Path, ...], bool]:
-    """Return the `limit` largest paths carrying carats from the lots where `entering`,
-    and whether the search stopped on `MAX_EXPANDED` before finding them all.
-
-    Best first, backwards from `lot` (an A* search): a partial path is ordered by the
-    largest complete path it can still become, its weight (the fraction of `lot`'s carats
-    it carries) times the `best` completion of its first lot, so complete paths come out
-    of the priority queue largest first, each after about as many steps as it has flows
-    (ties go deepest first). Only inputs that carry the origin (where `carried`) are
-    followed, and a path stops at the first lot where `entering`: a column that restarts
-    there ("smuggled") owes its carats to that lot alone. The search stops after
-    `MAX_EXPANDED` partial paths: when it does so with fewer than `limit` paths found and
-    partial paths still queued, the second value is True (more paths exist).
-    """
-    graph, indptr, source, amount, carats = (
-        flows.graph,
-        flows.indptr,
-        flows.source,
-        flows.amount,
-        flows.carats,
-    )
-    # Partial paths as a tree: (lot, the node it feeds, the flow's carats); node 0 is `lot`.
-    nodes: list[tuple[int, int, float]] = [(lot, -1, 0.0)]
-    tie = itertools.count()
-    # (-largest completion, -depth, -tie: the newest first, node, weight)
-    queue: list[tuple[float, int, int, int, float]] = [(-float(best[lot]), 0, 0, 0, 1.0)]
-    found: list[Path] = []
-    total = float(carats[lot])
-    for _ in range(MAX_EXPANDED):
-        if not queue or len(found) >= limit:
-            break
-        _, depth, _, node, weight = heapq.heappop(queue)
-        here = nodes[node][0]
-        if entering[here]:
-            found.append(path_of(graph, nodes, node, weight * total))
-            continue
-        held = float(carats[here])
-        for f in range(int(indptr[here]), int(indptr[here + 1])):
-            parent = int(source[f])
-            if carried[parent] and best[parent] > 0:
-                moved = float(amount[f])
-                grown = weight * moved / held
-                nodes.append((parent, node, moved))
-                entry = (
-                    -grown * float(best[parent]),
-                    depth - 1,
-                    -next(tie),
-                    len(nodes) - 1,
-                    grown,
-                )
-                heapq.heappush(queue, entry)
-    # Stopped on MAX_EXPANDED (neither the queue emptied nor `limit` paths were found).
-    truncated = bool(queue) and len(found) < limit
-    # Paths whose completions tied within rounding may come out in either order.
-    return tuple(sorted(found, key=lambda path: -path.carats)), truncated
-
-
 class _Paths(FindingPaths):
     """The largest paths of one finding, found the first time they are read."""
 
-    def __init__(
-        self, flows: _Flows, lot: int, columns: _Columns, origin: str, limit: int
-    ) -> None:
+    def __init__(self, flows: Flows, lot: int, columns: _Columns, origin: str, limit: int) -> None:
         super().__init__()
         self._args = (flows, lot, columns, origin, limit)
         self._paths = None
@@ -634,20 +503,16 @@ class _Paths(FindingPaths):
     def _found(self) -> tuple[Path, ...]:
         if self._paths is None:
             flows, lot, columns, origin, limit = self._args
-            entering, carried, best = columns.of(origin, flows)
-            self._paths, self._truncated = top_paths(
-                flows, lot, entering, carried, best, limit=limit
+            entering, best = columns.of(origin, flows)
+            self._paths, self._truncated = largest_paths(
+                flows, lot, entering, best, stop=True, limit=limit
             )
             if self._truncated:
-                msg = (
-                    f"audit examined {MAX_EXPANDED:,} partial paths for the finding on lot "
-                    f"{flows.graph._lot_id(lot)!r} ({origin}) and found {len(self._paths)} of "
-                    f"the {limit} paths asked for: the largest ones, carrying "
-                    f"{sum(p.carats for p in self._paths):.6g} ct, but the rest were not "
-                    "searched (finding.paths.truncated). Ask for fewer paths (limit=), or "
-                    "raise kpmodel.provenance._audit.MAX_EXPANDED."
+                subject = (
+                    f"audit, for the finding on lot {flows.graph._lot_id(lot)!r} ({origin}), "
+                    "(finding.paths.truncated is True)"
                 )
-                warnings.warn(msg, IncompleteResultWarning, stacklevel=3)
+                warn_cut_short(subject, self._paths, limit, stacklevel=4)
         return self._paths
 
 
@@ -672,17 +537,18 @@ class _Columns:
         self.labels, self.code = labels, code
         self.carries = [carried[:, i] > 0 for i in range(len(labels))]
         self.smuggle, self.smuggled = smuggle > 0, smuggled > 0
-        self.found: dict[str, tuple[BoolArray, BoolArray, FloatArray]] = {}
+        self.found: dict[str, tuple[BoolArray, FloatArray]] = {}
 
-    def of(self, origin: str, flows: _Flows) -> tuple[BoolArray, BoolArray, FloatArray]:
-        """Return (where `origin` enters, which lots carry it, their best completions)."""
+    def of(self, origin: str, flows: Flows) -> tuple[BoolArray, FloatArray]:
+        """Return (where `origin` enters, the log2 best completion of each lot)."""
         if origin not in self.found:
             if origin == "smuggled":
                 entering, carried = self.smuggle, self.smuggled
             else:
                 entering = self.code == self.labels[origin]
                 carried = self.carries[self.column[origin]]
-            self.found[origin] = (entering, carried, best_completion(flows, entering, carried))
+            best = best_completion(flows, entering, carried, stop=True)
+            self.found[origin] = (entering, best)
         return self.found[origin]
 
 
@@ -717,10 +583,11 @@ def audit(
         The register of participants (anything with ``participant_of``, ``status`` and
         ``may_trade``). None checks smuggled carats only.
     limit : int
-        The most paths to attach to a finding. The search for them examines at most
-        `MAX_EXPANDED` (100,000) partial paths per finding; a finding whose paths it cut
-        short lists fewer than `limit` and says so (``finding.paths.truncated``, with the
-        carats they cover in ``finding.paths.carats``).
+        The most paths to attach to a finding. They are found as `explain` finds its
+        paths (the same search, with the same cap of 1,000,000 partial paths examined per
+        finding); a finding whose paths it cut short lists fewer than `limit` and says so
+        (``finding.paths.truncated``, with the carats they cover in
+        ``finding.paths.carats``).
     max_memory : int or str, optional
         The most bytes the audit may need for the offending origins' columns (eight bytes
         and one per lot and offending zone-level origin; or a size such as ``"8 GiB"``,
@@ -746,14 +613,13 @@ def audit(
 
     Warns
     -----
-    kpmodel.errors.KPModelWarning
+    kpmodel.errors.IncompleteResultWarning
         With a `kpmodel.participants.Register`, shipments dated before its first date (1
         January 2003 in the shipped register, when international implementation of the
         KPCS started) are judged for smuggled carats only, as with ``register=None``:
         the register-based reasons (all but ``"smuggled"``) are not looked for on them.
         The warning says how many, and the register's first date.
-    kpmodel.errors.IncompleteResultWarning
-        When a finding's paths are read and their search stopped on `MAX_EXPANDED` (see
+        Also when a finding's paths are read and their search stopped on its cap (see
         `limit`).
 
     Examples
@@ -811,9 +677,10 @@ def audit(
             f"audit judged {early:,} shipment(s) dated before {start}, the register's "
             "first date (in the shipped register, the day international implementation of "
             "the KPCS started), for smuggled carats only: the register has no participant "
-            "to judge their origins against before it."
+            "to judge their origins against before it. To judge them, audit with a register "
+            "whose statuses start earlier."
         )
-        warnings.warn(msg, KPModelWarning, stacklevel=2)
+        warnings.warn(msg, IncompleteResultWarning, stacklevel=2)
     # The verdict on each origin for each shipment day; an origin never offending on any
     # of them is not propagated at all.
     verdict = (
@@ -848,7 +715,7 @@ def audit(
     entering[produced[hit >= 0], hit[hit >= 0]] = 1.0
     carried = propagate(graph, entering) if offending else entering
     columns = _Columns({labels[j]: j for j in offending}, zone_code, carried, smuggle, smuggled)
-    flows = _Flows(graph)
+    flows = Flows(graph)
     at_ships = carried[ships]
     smuggled_at = smuggled[ships]
     ship_rows, ship_columns = np.nonzero(at_ships > TOLERANCE)

@@ -26,9 +26,12 @@ from kpmodel.provenance._graph import (
     CARAT_RTOL,
     KIND_CODE,
     KINDS,
+    MAX_CARATS,
+    MIN_CARATS,
     IntArray,
     Kind,
     _known_country,
+    carats_problem,
 )
 
 if TYPE_CHECKING:
@@ -384,6 +387,27 @@ def _quantities(
     return values, flags, problems
 
 
+def _out_of_bounds(
+    carats: npt.NDArray[np.float64], positive: np.ndarray[Any, Any]
+) -> np.ndarray[Any, Any]:
+    """Where positive finite `carats` lie outside ``MIN_CARATS .. MAX_CARATS``.
+
+    Below, a weight of a flow (its carats over the receiving lot's) could underflow to 0;
+    see `kpmodel.provenance._graph.MIN_CARATS`.
+    """
+    with np.errstate(invalid="ignore"):
+        return positive & ((carats < MIN_CARATS) | (carats > MAX_CARATS))
+
+
+def _bounds_message(carats: npt.NDArray[np.float64]) -> Callable[[int], str]:
+    """Return what `_listed_each` says of the lot in `row` with carats out of bounds."""
+
+    def message(row: int) -> str:
+        return f"carats {carats_problem(float(carats[row]))}"
+
+    return message
+
+
 def _missing_ids(column: pd.Series) -> np.ndarray[Any, Any]:
     """Return where `column` (lot ids) is missing: NaN, None, pandas.NA or NaT."""
     if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iub":  # (not Int64)
@@ -619,6 +643,12 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
         problems += _listed(
             ids, ~positive if flags is None else ~positive & ~flags, "carats must be > 0"
         )
+        problems += _listed_each(
+            ids,
+            _out_of_bounds(carats, positive),
+            _bounds_message(carats),
+            f"carats must be from {MIN_CARATS!r} to {MAX_CARATS:g}",
+        )
 
     text = {name: _coded(lots, name) for name in ("origin", "country", "zone", "site")}
     text["certificate"] = _coded(lots, "certificate")
@@ -679,7 +709,19 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
     problems += [
         f"flow row {i}: carats must be > 0" for i in np.flatnonzero(bad_flow)[:MAX_LISTED]
     ]
-    del bad_flow
+    outside = np.flatnonzero(_out_of_bounds(flow_carats, ~bad_flow))
+    problems += [
+        f"flow row {i}: carats {carats_problem(float(flow_carats[i]))}"
+        for i in outside[:MAX_LISTED].tolist()
+    ] + (
+        [
+            f"... and {outside.size - MAX_LISTED} more flows: carats must be from "
+            f"{MIN_CARATS!r} to {MAX_CARATS:g}"
+        ]
+        if outside.size > MAX_LISTED
+        else []
+    )
+    del bad_flow, outside
     if problems:
         _raise(problems)
 

@@ -16,6 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from kpmodel._boundary import (
+    MAX_QUANTITY,
     as_date,
     check_text,
     finite_float,
@@ -37,6 +38,16 @@ __all__ = ["Kind", "ProvenanceGraph"]
 
 #: Relative tolerance when comparing carat sums (float64 arithmetic on sums of flows).
 CARAT_RTOL = 1e-9
+#: Smallest carat amount a lot or a flow may hold: numpy's float64 ``tiny``, about 2.2e-308.
+#: A positive amount below it is a subnormal float, which no scale measures, and its
+#: weight in the lot it flows into (flow carats / lot carats) underflows to 0, so `taint`
+#: would miss that input.
+MIN_CARATS = float(np.finfo(np.float64).tiny)
+#: Largest carat amount a lot or a flow may hold: 10**15 (the boundary layer's
+#: ``MAX_QUANTITY``; world production is about 10**8 carats a year). With `MIN_CARATS` it
+#: keeps every flow's weight at least MIN_CARATS / MAX_CARATS (about 2.2e-323), above 0:
+#: a normal 1e-300 ct into a lot of 1e30 ct would underflow too.
+MAX_CARATS = float(MAX_QUANTITY)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -131,13 +142,40 @@ def check_country(code: object, *, path: str) -> str:
 
 
 def to_carats(value: object, *, path: str) -> float:
-    """Convert a carat amount given as a number or Decimal to a positive float."""
+    """Convert a carat amount given as a number or Decimal to a float within carat bounds."""
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal | np.number):
         msg = f"{path} must be a number of carats (int, float or Decimal); got {show(value)}."
         raise InvalidArgumentError(msg)
-    return finite_float(
-        value, path=path, minimum=0, exclusive_minimum=True, error=InvalidGraphError
+    amount = finite_float(
+        value, path=path, minimum=0, exclusive_minimum=True, maximum=None, error=InvalidGraphError
     )
+    problem = carats_problem(amount)
+    if problem:
+        raise InvalidGraphError(f"{path}: {problem}")
+    return amount
+
+
+def carats_problem(amount: float) -> str | None:
+    """Say what is wrong with a positive carat `amount` outside the carat bounds, or None."""
+    if amount < MIN_CARATS:
+        return f"must be at least {MIN_CARATS!r} carats, got {amount!r}: {TOO_FEW_CARATS}"
+    if amount > MAX_CARATS:
+        return f"must be at most {MAX_CARATS:g} carats, got {amount!r}: {TOO_MANY_CARATS}"
+    return None
+
+
+#: Why amounts below `MIN_CARATS` are refused, and what to do.
+TOO_FEW_CARATS = (
+    "a positive amount below numpy's float64 tiny is a subnormal float, not a measurement, "
+    "and its weight in the lot it flows into would underflow to 0 (taint would miss it); "
+    "give at least that amount, or leave it out"
+)
+#: Why amounts above `MAX_CARATS` are refused, and what to do.
+TOO_MANY_CARATS = (
+    "no lot holds that much (world production is about 1e8 carats a year), and a small "
+    "flow into such a lot would weigh 0 (taint would miss it); check the unit (carats) "
+    "or scale the amounts down"
+)
 
 
 def to_day(value: object, *, path: str) -> np.datetime64:
@@ -188,6 +226,10 @@ class ProvenanceGraph:
 
     - no cycles (flows always go from an older lot to a newer one);
     - a lot never gives more carats than it holds, and never receives more than it holds;
+    - every lot and flow holds from numpy's float64 ``tiny`` (about 2.2e-308) to 10**15
+      carats, so no flow weighs 0 in the lot it flows into (``produce``, ``split`` and
+      ``from_frames`` refuse other amounts, ``mix`` a lot beyond 10**15, and no lot gives
+      a subnormal remainder);
     - a movement never precedes the production it carries (dates never decrease
       along a flow);
     - every flow refers to existing lots.
@@ -553,6 +595,13 @@ class ProvenanceGraph:
             raise InvalidGraphError(msg)
         amounts = [self._remaining_at(p) for p in parents]
         self._check_can_give(parents, amounts)
+        if sum(amounts) > MAX_CARATS:
+            msg = (
+                f"mixing lots {[self._lot_id(p) for p in parents]!r} would make a lot of "
+                f"{sum(amounts)!r} carats; a lot must hold at most {MAX_CARATS:g} carats: "
+                f"{TOO_MANY_CARATS}, or mix fewer lots."
+            )
+            raise InvalidGraphError(msg)
         return self._append(
             kind=Kind.MIX,
             carats=sum(amounts),
@@ -670,11 +719,26 @@ class ProvenanceGraph:
         for parent, amount in zip(parents, amounts, strict=True):
             held = float(self._lots["carats"][parent])
             left = held - float(self._lots["given"][parent])
-            if amount > left + CARAT_RTOL * held or amount <= CARAT_RTOL * held:
+            if amount <= CARAT_RTOL * held:
+                msg = (
+                    f"lot {self._lot_id(parent)!r} holds {held:.6g} carats; it cannot give "
+                    f"{amount!r}, a part of at most {CARAT_RTOL:g} of it, within the rounding "
+                    "of its carat sums: give more, or leave it in the lot."
+                )
+                raise InvalidGraphError(msg)
+            if amount > left + CARAT_RTOL * held:
                 msg = (
                     f"lot {self._lot_id(parent)!r} holds {max(left, 0.0):.6g} carats not yet "
                     f"given away; it cannot give {amount:.6g}. A lot never gives more than it "
                     "holds: split or mix only what remains."
+                )
+                raise InvalidGraphError(msg)
+            if amount < MIN_CARATS:
+                msg = (
+                    f"lot {self._lot_id(parent)!r} would give {amount!r} carats (what "
+                    f"remains of it); a lot or flow must hold at least {MIN_CARATS!r} "
+                    f"carats: {TOO_FEW_CARATS} (split it so that nothing or at least that "
+                    "much remains)."
                 )
                 raise InvalidGraphError(msg)
 
@@ -804,7 +868,9 @@ class ProvenanceGraph:
             and never missing; ints of any width and sign, or strings: floats, booleans,
             dates, times, durations and decimals are refused, since ``1.0`` and ``True``
             are the same key as ``1`` and a date column read as ids is a misaligned file),
-            ``carats`` (numbers > 0; booleans are refused, never read as 1 and 0)
+            ``carats`` (numbers from numpy's float64 ``tiny``, about 2.2e-308, to 10**15:
+            a subnormal amount, or a small one into a lot beyond 10**15, would weigh 0 in
+            the lot it flows into; booleans are refused, never read as 1 and 0)
             and ``origin`` (the country code of production lots, missing for every other
             lot). Optional columns: ``kind`` (one of `Kind`'s values; default
             ``"produce"`` for lots with an origin, else ``"lot"``; as the incremental API
@@ -820,14 +886,14 @@ class ProvenanceGraph:
             (booleans, 0/1, or the texts ``true``/``false``, ``yes``/``no``, ``1``/``0`` in
             any case; missing means False).
         flows : pandas.DataFrame
-            One row per flow, columns ``source``, ``target`` (lot ids) and ``carats``
-            (numbers > 0). Flows may name int lots by whole floats (pandas makes a column
-            of ints float at its first missing value); booleans, dates, times, durations
-            and decimals are refused here too. Rows between the same two lots (two
-            deliveries from one lot to another) are merged into one flow carrying their
-            summed carats, as `mix` makes one flow per parent: the mass balance and the
-            shares are the same, and `to_networkx`, `to_node_link` and `write_graphml`
-            (one edge per pair of lots) keep every carat.
+            One row per flow, columns ``source``, ``target`` (lot ids) and ``carats`` (numbers from
+            about 2.2e-308 to 10**15, as for lots). Flows may name int lots by whole floats (pandas
+            makes a column of ints float at its first missing value); booleans, dates, times,
+            durations and decimals are refused here too. Rows between the same two lots (two
+            deliveries from one lot to another) are merged into one flow carrying their summed
+            carats, as `mix` makes one flow per parent: the mass balance and the shares are the
+            same, and `to_networkx`, `to_node_link` and `write_graphml` (one edge per pair of lots)
+            keep every carat.
 
         Returns
         -------
@@ -842,7 +908,7 @@ class ProvenanceGraph:
             Listing every problem found: missing columns, missing, duplicate or unhashable
             ids, ids of the types refused above (each column by its field path, such as
             ``lots.lot_id``, or each odd cell by its row), booleans where numbers belong,
-            non-positive carats, values or flags that cannot be read, a ``"/"`` in a
+            carats out of the bounds above, values or flags that cannot be read, a ``"/"`` in a
             zone or site, a kind with the wrong number of inputs, dangling flows, cycles,
             over-drawn or over-filled lots, time travel.
         kpmodel.errors.UnknownCodeError
@@ -1031,6 +1097,16 @@ class ProvenanceGraph:
 
     def write_graphml(self, path: str | os.PathLike[str]) -> None:
         """Write the graph to a GraphML file (atomically: a temporary file, then a rename).
+
+        GraphML node ids are text: lot ids that are ints, strings or both read back as
+        they were (the file says which are ints).
+
+        Raises
+        ------
+        kpmodel.errors.InvalidGraphError
+            If an int and a string lot id have the same text (``1`` and ``"1"``): they
+            would be one node. Nothing is written; rename one of them, or save with
+            `to_node_link`, which keeps them apart.
 
         Examples
         --------

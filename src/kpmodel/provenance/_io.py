@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
@@ -174,13 +175,50 @@ def from_node_link(data: dict[str, Any]) -> ProvenanceGraph:
     return from_networkx(digraph)
 
 
+#: The node attribute that marks integer lot ids in a GraphML file whose ids are of both
+#: kinds (``lot_id_type="mixed"``): GraphML node ids are text.
+INT_ID_ATTRIBUTE = "lot_id_is_int"
+#: An integer as `write_graphml` writes it (``str(int)``): the only text read back as one.
+_INT_TEXT = re.compile(r"0|-?[1-9][0-9]*")
+
+
 def write_graphml(graph: ProvenanceGraph, path: str | os.PathLike[str]) -> None:
-    """Write `graph` to a GraphML file, atomically."""
+    """Write `graph` to a GraphML file, atomically.
+
+    GraphML node ids are text: the graph records whether the lot ids are ints (``int``),
+    strings (``str``) or both (``mixed``, each node marked by `INT_ID_ATTRIBUTE`), so they
+    read back as they were; an int and a string id with the same text (``1`` and
+    ``"1"``) cannot both be written, and are refused before anything is written.
+    """
     digraph = to_networkx(graph)
     ids = list(digraph.nodes)
-    digraph.graph["lot_id_type"] = "int" if all(isinstance(i, int) for i in ids) else "str"
+    ints = [isinstance(i, int) for i in ids]
+    _refuse_clashing_ids(ids, ints)
+    kind = "int" if all(ints) else "str" if not any(ints) else "mixed"
+    digraph.graph["lot_id_type"] = kind
+    if kind == "mixed":
+        nx.set_node_attributes(digraph, dict(zip(ids, ints, strict=True)), INT_ID_ATTRIBUTE)
     with atomic_open(path, "wb") as file:
         nx.write_graphml(digraph, file)
+
+
+def _refuse_clashing_ids(ids: list[Any], ints: list[bool]) -> None:
+    """Refuse lot ids that would be one GraphML node id: an int and a string of its text."""
+    texts = {str(i) for i, is_int in zip(ids, ints, strict=True) if not is_int}
+    clashes = [i for i, is_int in zip(ids, ints, strict=True) if is_int and str(i) in texts]
+    if clashes:
+        pairs = ", ".join(f"{i!r} and {str(i)!r}" for i in clashes[:_MAX_LISTED])
+        more = len(clashes) - _MAX_LISTED
+        if more > 0:
+            pairs += f" (and {more} more pairs)"
+        msg = (
+            f"cannot write GraphML: lot ids {pairs}"
+            " would be the same GraphML node id (GraphML node ids are text), so reading the "
+            "file back would merge two lots. Rename one lot of each pair (to_frames(), "
+            "change its lot_id and the flows' source and target, then from_frames()), or "
+            "save the graph with to_node_link(), which keeps 1 and '1' apart."
+        )
+        raise InvalidGraphError(msg)
 
 
 def read_graphml(path: str | os.PathLike[str]) -> ProvenanceGraph:
@@ -188,11 +226,27 @@ def read_graphml(path: str | os.PathLike[str]) -> ProvenanceGraph:
     raw = read_bytes(path)  # a LoadError naming the file when it cannot be read
     try:
         digraph = nx.read_graphml(io.BytesIO(raw))
-        if digraph.graph.get("lot_id_type") == "int":
-            digraph = nx.relabel_nodes(digraph, {n: int(n) for n in digraph.nodes})
     except (ElementTree.ParseError, nx.NetworkXError, ValueError, KeyError, TypeError) as exc:
         msg = f"{display_path(path)} is not a GraphML file as write_graphml() writes: {exc}"
         raise InvalidGraphError(msg) from exc
+    kind = digraph.graph.get("lot_id_type")
+    if kind in ("int", "mixed"):
+        marked = [
+            node
+            for node, data in digraph.nodes(data=True)
+            if kind == "int" or data.pop(INT_ID_ATTRIBUTE, False) is True
+        ]
+        odd = [node for node in marked if not _INT_TEXT.fullmatch(str(node))]
+        if odd:
+            listed = ", ".join(show(node) for node in odd[:_MAX_LISTED])
+            msg = (
+                f"{display_path(path)}: GraphML node ids {listed} are marked as integer lot "
+                "ids but are not integers as write_graphml() writes them (digits, a '-' for "
+                "negatives, no leading zeros or spaces), so two of them could stand for one "
+                f"lot; write them that way (or set lot_id_type to 'str' to keep ids as text)."
+            )
+            raise InvalidGraphError(msg)
+        digraph = nx.relabel_nodes(digraph, {node: int(node) for node in marked})
     return from_networkx(nx.DiGraph(digraph))
 
 

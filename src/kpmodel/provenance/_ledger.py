@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from kpmodel._boundary import show
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.ledger import Ledger
@@ -117,6 +118,7 @@ def build_from_ledger(ledger: object, *, production: Any = None) -> ProvenanceGr
     )
     exporter, importer, producer = names[:n], names[n : 2 * n], names[2 * n :]
     carats = frame["carats"].to_numpy(dtype=np.float64)
+    _check_carats(carats, frame["number"].to_numpy(dtype=object))
     issued = frame["issued"].to_numpy(dtype="datetime64[D]").astype(np.int64)
     arrival = issued
     if "received" in frame.columns:
@@ -274,6 +276,27 @@ def _graph(
     flows = pd.DataFrame({"source": source, "target": target, "carats": carats})
     graph: ProvenanceGraph = cls.from_frames(lots, flows)
     return graph
+
+
+def _check_carats(carats: np.ndarray[Any, Any], numbers: np.ndarray[Any, Any]) -> None:
+    """Refuse parcels of fewer carats than a graph's lots may hold (`MIN_CARATS`).
+
+    A ledger keeps any positive amount; the graph's weights would underflow (see
+    `kpmodel.provenance._graph.MIN_CARATS`), so say which rows, before building anything.
+    """
+    from kpmodel.provenance._graph import MIN_CARATS, TOO_FEW_CARATS
+
+    rows = np.flatnonzero(carats < MIN_CARATS)
+    if rows.size:
+        listed = ", ".join(
+            f"row {row} (certificate {show(numbers[row])}): {float(carats[row])!r}"
+            for row in rows[:10].tolist()
+        ) + (f" and {rows.size - 10} more" if rows.size > 10 else "")
+        msg = (
+            f"ledger carats must be at least {MIN_CARATS!r} to build a provenance graph; "
+            f"got {listed}: {TOO_FEW_CARATS}"
+        )
+        raise InvalidArgumentError(msg)
 
 
 def _coded(codes: np.ndarray[Any, Any], categories: Any) -> pd.Categorical:

@@ -8,6 +8,7 @@ import itertools
 import mmap
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sized
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, cast
@@ -1380,80 +1381,107 @@ def _dense_rows(
         _apply_rule(rule, solved, slice(None))
 
 
-#: With `lots=` and mass balance, the shares are found backwards from the lots asked for
-#: when (lots asked) x (entries of the system) is at most this multiple of the forward
-#: propagation's work bound (measured: 100 lots of the 1M-lot benchmark graphs sit near 6,
-#: where the backward solve takes half the forward one's time on the globally mixed shape
-#: and nine tenths on the locally mixed one).
-REVERSE_AT = 8.0
+#: With `lots=` and mass balance, the lots asked for are solved by compiled walks up their
+#: ancestries (`kpmodel.provenance._kernels.backward_shares`) unless the walks cost more
+#: than solving forwards the lots they reached. Costs measured on the benchmark's 1M-lot
+#: graphs (``benchmarks/bench_provenance.py``, 2 cores), in nanoseconds: solving forwards
+#: pays about 65 per flow of the ancestry (setting up its system) and 1.2 per flow and
+#: origin (the products); the walks about 50 per flow walked, which is each lot's own
+#: ancestry (lots asked together walk their common ancestors once each).
+_FORWARD_NS_PER_FLOW = 65.0
+_FORWARD_NS_PER_SHARE = 1.2
+_WALK_NS_PER_FLOW = 50.0
 
-#: The backward solve carries the lots asked for in groups, so that its scratch array
-#: (ancestry x group) stays under this many bytes (but takes at least 8 lots at a time).
-_REVERSE_SCRATCH = 2**26
+#: A multiplier of how many flows the walks may walk before they give up (see
+#: `walk_ratio`); 0 solves every `lots=` call forwards.
+WALK_BUDGET = 1.0
+
+#: The walks are tried only on graphs whose full forward solve would take at least this
+#: long (ns, by the costs above): about what loading numba and the walks from its disk
+#: cache costs a fresh process, so that small graphs never wait for it.
+WALKS_FROM_NS = 2e8
+
+#: Threads walking up the ancestries of the lots asked for (each holds five arrays of one
+#: entry per lot) and the most lots one compiled call takes (between calls the progress
+#: bar moves, and a thread stops if another has given up).
+_WALK_THREADS = 2
+_WALK_CALL = 16
 
 
-def solve_reverse(system: _System, rows: IntArray, bar: Any = None) -> FloatArray:
-    """Return the shares of the system's `rows` (processing order), solved backwards.
+def forward_ns(flows: int, k: int) -> float:
+    """Return the nanoseconds a forward solve over `flows` flows and `k` origins takes."""
+    return flows * (_FORWARD_NS_PER_FLOW + k * _FORWARD_NS_PER_SHARE)
 
-    Under mass balance the shares are linear in the lots' own entries, S = (I - W)^-1 P,
-    so the row of lot i is x_i P where x_i (the weight of every ancestor's own entries
-    in lot i) solves x_i = e_i + x_i W. Going down the levels from the top, each lot's
-    weight is the sum over the lots it feeds of their weight times the flow's share:
-    one sparse-times-dense product per level over the transposed flows, carrying one
-    column per lot asked for instead of one per origin. It costs
-    O(flows of the ancestry x lots asked), and wins when few lots are asked of a graph
-    whose lots hold many origins.
+
+def walk_ratio(k: int) -> float:
+    """Return how many flows the walks may walk per flow of the lots they reach, with `k`
+    origins, before solving those lots forwards would cost less.
     """
-    k, m = system.k, system.positions.size
-    index_type = system.indptr.dtype
-    counts = np.diff(system.indptr)
-    is_flow = system.indices >= k
-    row_of = np.repeat(np.arange(m, dtype=index_type), counts)
-    # W transposed, as CSR with one row per input lot (listing the lots it feeds): the
-    # columns of W as CSC, by scipy's linear-time conversion.
-    flow_ptr = np.zeros(m + 1, index_type)
-    np.cumsum(_row_sums(system.indptr, is_flow.astype(np.int64)), out=flow_ptr[1:])
-    by_parent = sp.csr_array(
-        (system.data[is_flow], system.indices[is_flow] - k, flow_ptr), shape=(m, m)
-    ).tocsc()
-    t_ptr = by_parent.indptr.astype(index_type, copy=False)
-    t_idx = by_parent.indices.astype(index_type, copy=False)
-    t_val = by_parent.data
-    del by_parent, flow_ptr
-    # P transposed: one row per origin, the lots whose own entries hold it.
-    own = ~is_flow
-    p_t = sp.csr_array((system.data[own], (system.indices[own], row_of[own])), shape=(k, m))
-    del is_flow, own, row_of
-    out = np.zeros((rows.size, k))
-    group = int(min(max(_REVERSE_SCRATCH // (8 * max(m, 1)), 8), max(rows.size, 1)))
-    blocks = list(itertools.pairwise(system.bounds))[::-1]
-    # Lots asked for from the top level down, so that a group stops at its highest lot:
-    # the levels above it carry no weight to it.
-    order = np.argsort(-rows, kind="stable")
-    scratch: FloatArray | None = None
-    workers = min(os.cpu_count() or 1, 4) if m >= 2 * _ROWS_PER_THREAD else 1
-    with ThreadPoolExecutor(workers) if workers > 1 else contextlib.nullcontext() as pool:
-        for start in range(0, rows.size, group):
-            at = order[start : start + group]
-            chosen = rows[at]
-            top = int(chosen.max(initial=0))
-            if chosen.size < group:
-                weights = zeros((m, chosen.size))
-            elif scratch is None:
-                weights = scratch = zeros((m, group))
-            else:
-                weights = scratch
-                weights.fill(0.0)
-            weights[chosen, np.arange(chosen.size)] = 1.0
-            for a, b in blocks:
-                lo, hi = int(t_ptr[a]), int(t_ptr[b])
-                if hi > lo and a <= top:
-                    block = (t_ptr[a : b + 1] - lo, t_idx[lo:hi], t_val[lo:hi])
-                    _matvecs(*block, weights, weights[a:b], pool)
-            out[at] = (p_t @ weights).T
+    return WALK_BUDGET * forward_ns(1, k) / _WALK_NS_PER_FLOW
+
+
+def walk_bytes(lots: int, asked: int, k: int) -> int:
+    """Return the bytes `solve_by_walks` needs for `asked` lots of a graph of `lots`."""
+    threads = min(_WALK_THREADS, max(asked, 1))
+    # Per thread: weight, stamp, waiting, the queue and the lots reached; the flow
+    # index, the unknown fractions and the result.
+    return 33 * lots * threads + 16 * lots + 8 * asked * k
+
+
+def solve_by_walks(
+    graph: ProvenanceGraph, asked: IntArray, code: IntArray, k: int, bar: Any = None
+) -> FloatArray | None:
+    """Return the mass-balance shares of the lots at positions `asked`, or None once the
+    walks up their ancestries cost more than a forward solve would (see `walk_ratio`).
+
+    The lots are dealt to `_WALK_THREADS` threads (alternately, so that each gets lots of
+    every size), each running the compiled walks (which release the GIL) a few lots per
+    call.
+    """
+    # Compiled on first use (and cached on disk): imported here so that importing
+    # kpmodel does not load numba.
+    from kpmodel.provenance import _kernels
+
+    n = len(graph)
+    flows = (flow_index(graph), graph._flow_column("source"), graph._flow_column("carats"))
+    lots = (graph._column("carats"), code, unknown_fraction(graph))
+    out = np.zeros((asked.size, k))
+    threads = min(_WALK_THREADS, asked.size)
+    ratio = walk_ratio(k)
+    lock = threading.Lock()
+    given_up = threading.Event()
+
+    def walk(thread: int) -> bool:
+        # Zeros (numpy's calloc): pages the walks never reach are never touched.
+        scratch = (
+            np.zeros(n),
+            np.zeros(n, np.int64),
+            np.zeros(n, np.int64),
+            np.empty(n, np.int64),
+            np.zeros(n, np.bool_),
+            np.zeros(2, np.int64),
+        )
+        mine = np.arange(thread, asked.size, threads)
+        for start in range(0, mine.size, _WALK_CALL):
+            part = mine[start : start + _WALK_CALL]
+            if given_up.is_set():
+                return False
+            if not _kernels.backward_shares(
+                asked[part], part, flows, lots, out, scratch, start, ratio
+            ):
+                given_up.set()
+                return False
             if bar is not None:
-                bar.update(chosen.size)
-    return out
+                with lock:
+                    bar.update(part.size)
+        return True
+
+    if threads <= 1:
+        done = walk(0) if threads else True
+    else:
+        with ThreadPoolExecutor(threads) as pool:
+            done = all(pool.map(walk, range(threads)))
+    return out if done else None
 
 
 #: Above this many lots x origins, `origin_shares` returns a sparse matrix by default
@@ -1569,8 +1597,8 @@ def origin_shares(
     lots : iterable of lot ids, optional
         Compute only these lots' shares, from their ancestry alone: the cost grows with
         the lots they draw from, not with the graph. The rows are those of a full call,
-        in the order asked for. Under mass balance, a few lots are solved backwards (see
-        Notes).
+        in the order asked for. Under mass balance, each lot is found by a compiled walk
+        up its ancestry (see Notes).
     sparse : bool, optional
         Return a ``scipy.sparse.csr_array`` (True) or a dense array (False). By default,
         dense when the result is small (under 64 MiB), or when it fits in `DENSE_LIMIT`
@@ -1614,12 +1642,16 @@ def origin_shares(
     level is stored the way its measured density calls for. Memory stays close to the
     result's true size.
 
-    With `lots`, only their ancestry is solved (a breadth-first walk up the flows finds
-    it). Under `proportional`, the shares are linear in the lots' own entries: row i is
-    $x_i P$ with $x_i = e_i + x_i W$, which a walk down the levels of the ancestry
-    solves for all the lots asked at once (one column per lot asked instead of one per
-    origin); it is used when the lots asked times the ancestry's flows is below about
-    eight times the forward propagation's bound on its work.
+    With `lots`, only their ancestry is solved. Under `proportional`, the shares are
+    linear in the lots' own entries: row i is $x_i P$ with $x_i = e_i + x_i W$, the
+    weight of each ancestor in lot i. A compiled walk (numba, two threads) collects each
+    lot's ancestry and passes the weights up it, children before parents, in time
+    proportional to the flows of that ancestry. The walks give up once they cost more
+    than solving forwards the lots they have reached would (`walk_ratio`), as when many
+    lots with overlapping ancestries are asked, or the graph has few origins; the lots are
+    then solved forwards over their ancestry, level by level, as under the other rules
+    (a breadth-first walk up the flows finds it), as are lots of graphs small enough to
+    be solved whole in about 0.2 s (`WALKS_FROM_NS`), faster than numba loads.
 
     Examples
     --------
@@ -1661,53 +1693,64 @@ def origin_shares(
                 limit=max_memory,
             )
         ids, wanted = _wanted(graph, lots)
-    system = _system(graph, code, k, wanted)
-    # A few lots under mass balance are solved backwards, which needs no supports: the
-    # choice compares with a forward solve's work bounded by additive counts.
-    backwards = (
+    # A few lots of a big graph under mass balance: compiled walks up their ancestries,
+    # while their dense result and scratch fit (else, and if they give up, forwards, with
+    # its own estimate).
+    if (
         wanted is not None
         and rule is proportional
-        and wanted.size * system.indices.size
-        <= REVERSE_AT * forward_work(system, supports(system, budget=0))
-    )
-    if backwards and wanted is not None:
-        group = min(max(_REVERSE_SCRATCH // (8 * max(system.positions.size, 1)), 8), wanted.size)
-        need = (
-            2 * (system.indices.nbytes + system.data.nbytes)
-            + 8 * system.positions.size * (group + 1)
-            + 16 * wanted.size * k
-        )
-    else:
-        # Every lot asked, in storage order: the store is the result, so every level is
-        # stored the way the result will be (as the supports predict); otherwise as each
-        # level comes.
-        in_order = wanted is None and bool(np.all(system.positions == np.arange(len(graph))))
-        layout: Layout = "adaptive"
-        small = wanted is None and sparse is not True and len(ids) * k * 8 <= SMALL_RESULT
-        if small:
-            # A small result is dense whatever it holds: the supports, a pass per level
-            # that deep, narrow graphs pay for level by level, would decide nothing.
-            support = np.full(system.positions.size, k, np.int64)
-            exact, layout, sparse = False, "dense", False
-        else:
-            support = supports(system, budget=max_memory // 4)
-            # Under mass balance and taint the counts are the entries, when not bounded.
-            exact = rule in (proportional, taint) and supports_are_exact(system, max_memory // 4)
-        if in_order and layout == "adaptive":
-            predicted = _is_sparse_result(len(ids), k, int(support.sum()))
-            layout = "sparse" if (predicted if sparse is None else sparse) else "dense"
-        # Chunks of scratch within a sixteenth of the budget.
-        scratch = min(SCRATCH_BYTES, max_memory // 16)
-        need, sparse_entries, stored = estimate_bytes(
-            system, support, layout, 1 if rule is proportional else 3, scratch
-        )
-        if not in_order:  # the result is not the store: its rows are gathered from it
-            held = (
-                support
-                if wanted is None
-                else support[processing_rows(len(graph), system.positions)[wanted]]
+        and WALK_BUDGET > 0
+        and forward_ns(graph.number_of_flows, k) >= WALKS_FROM_NS
+        and wanted.size * k <= DENSE_LIMIT
+        and walk_bytes(len(graph), wanted.size, k) <= max_memory
+    ):
+        bar = _bar(progress, wanted.size, "origin shares")
+        try:
+            walked = solve_by_walks(graph, wanted, code, k, bar)
+        finally:
+            if bar is not None:
+                bar.close()
+        if walked is not None:
+            if sparse is None:
+                sparse = _is_sparse_result(wanted.size, k, int(np.count_nonzero(walked)))
+            return OriginShares(
+                values=sp.csr_array(walked) if sparse else walked,
+                lots=ids,
+                origins=pd.Index([*labels, UNKNOWN]),
+                by=by,
+                mixing=repr(rule),
             )
-            need += result_bytes(len(ids), k, int(held.sum()), sparse, system.indices.itemsize)
+    system = _system(graph, code, k, wanted)
+    # Every lot asked, in storage order: the store is the result, so every level is
+    # stored the way the result will be (as the supports predict); otherwise as each
+    # level comes.
+    in_order = wanted is None and bool(np.all(system.positions == np.arange(len(graph))))
+    layout: Layout = "adaptive"
+    small = wanted is None and sparse is not True and len(ids) * k * 8 <= SMALL_RESULT
+    if small:
+        # A small result is dense whatever it holds: the supports, a pass per level
+        # that deep, narrow graphs pay for level by level, would decide nothing.
+        support = np.full(system.positions.size, k, np.int64)
+        exact, layout, sparse = False, "dense", False
+    else:
+        support = supports(system, budget=max_memory // 4)
+        # Under mass balance and taint the counts are the entries, when not bounded.
+        exact = rule in (proportional, taint) and supports_are_exact(system, max_memory // 4)
+    if in_order and layout == "adaptive":
+        predicted = _is_sparse_result(len(ids), k, int(support.sum()))
+        layout = "sparse" if (predicted if sparse is None else sparse) else "dense"
+    # Chunks of scratch within a sixteenth of the budget.
+    scratch = min(SCRATCH_BYTES, max_memory // 16)
+    need, sparse_entries, stored = estimate_bytes(
+        system, support, layout, 1 if rule is proportional else 3, scratch
+    )
+    if not in_order:  # the result is not the store: its rows are gathered from it
+        held = (
+            support
+            if wanted is None
+            else support[processing_rows(len(graph), system.positions)[wanted]]
+        )
+        need += result_bytes(len(ids), k, int(held.sum()), sparse, system.indices.itemsize)
     task = f"origin_shares(by={by!r}) over {system.positions.size:,} lots x {k} origins"
     _limits.check_memory(
         need,
@@ -1715,24 +1758,6 @@ def origin_shares(
         change=_remedies(by, sparse),
         limit=max_memory,
     )
-    if backwards and wanted is not None:
-        asked = processing_rows(len(graph), system.positions)[wanted]
-        bar = _bar(progress, wanted.size, "origin shares (backwards)")
-        try:
-            solved = solve_reverse(system, asked, bar)
-        finally:
-            if bar is not None:
-                bar.close()
-        if sparse is None:
-            rows_asked, origins = solved.shape
-            sparse = _is_sparse_result(rows_asked, origins, int(np.count_nonzero(solved)))
-        return OriginShares(
-            values=sp.csr_array(solved) if sparse else solved,
-            lots=ids,
-            origins=pd.Index([*labels, UNKNOWN]),
-            by=by,
-            mixing=repr(rule),
-        )
     capacity = min(sparse_entries, max_memory // (2 * (8 + system.indices.itemsize)))
     # What the estimate holds beside the stored levels (the system, scratch, the result).
     overhead = need - stored

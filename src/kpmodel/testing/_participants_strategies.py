@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NoReturn
 
 from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument
 
+from kpmodel._boundary import participant_code, show
+from kpmodel.errors import InvalidArgumentError
 from kpmodel.participants import Membership, Participant, Register, Status, StatusEvent
 
 __all__ = ["registers"]
 
 #: A union of two member states, to exercise memberships that start and end.
 _UNIONS: Mapping[str, Sequence[str]] = MappingProxyType({"EU": ("BE", "DE")})
+#: The most status events per participant that `registers` accepts.
+MAX_EVENTS = 1_000
 
 
-@st.composite
 def registers(
-    draw: st.DrawFn,
     *,
     states: Sequence[str] = ("BW", "CF", "VE", "ZW"),
     unions: Mapping[str, Sequence[str]] = _UNIONS,
@@ -28,7 +30,7 @@ def registers(
     min_date: dt.date = dt.date(2000, 1, 1),
     max_date: dt.date = dt.date(2030, 1, 1),
     max_events: int = 5,
-) -> Register:
+) -> st.SearchStrategy[Register]:
     """Generate registers of a few participants with random status histories.
 
     Each participant (every code of `states`, then every union of `unions`) gets up to
@@ -42,15 +44,25 @@ def registers(
     Parameters
     ----------
     states : sequence of str
-        The country codes of the participants that are states.
+        The country codes of the participants that are states (distinct ISO 3166-1
+        alpha-2 codes, in capitals).
     unions : mapping of str to sequence of str
         Each union's code and the country codes of its members (none of `states`).
     zones : sequence of str
-        The zones that status events may name.
+        The zones that status events may name (non-empty text).
     min_date, max_date : datetime.date
-        The range of event and membership dates.
+        The range of event and membership dates (dates, not datetimes).
     max_events : int
-        The most status events of one participant (it may have none).
+        The most status events of one participant (it may have none), at most 1,000.
+
+    Raises
+    ------
+    kpmodel.errors.InvalidArgumentError
+        When the strategy is made (not when it is drawn from), for arguments it cannot
+        use: a text where a sequence of codes belongs (``states="BW"`` would be the codes
+        ``"B"`` and ``"W"``), codes that are not participant codes or given twice, a union
+        code among `states`, zones that are not text, dates that are not
+        ``datetime.date`` or out of order, a `max_events` that is not an int from 0 to 1,000.
 
     Examples
     --------
@@ -62,13 +74,98 @@ def registers(
     ...     assert [p.code for p in register.participants] == ["BW", "CF", "EU"]
     ...     assert isinstance(register.may_trade("CF", on="2015-06-01"), bool)
     >>> test_codes()
+    >>> registers(states="BW")
+    Traceback (most recent call last):
+    ...
+    kpmodel.errors.InvalidArgumentError: registers(states=...): must be a sequence of ...
     """
+    states = tuple(_codes(states, "states"))
+    unions = _unions(unions, states)
+    zones = _zones(zones)
+    for name, day in (("min_date", min_date), ("max_date", max_date)):
+        if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+            _refuse(name, f"must be a datetime.date (not a datetime or text), got {show(day)}")
     if min_date > max_date:
-        msg = f"registers: min_date={min_date!r} is after max_date={max_date!r}"
-        raise InvalidArgument(msg)
-    if max_events < 0:
-        msg = f"registers: max_events must be at least 0 (got {max_events!r})"
-        raise InvalidArgument(msg)
+        _refuse("min_date", f"{min_date!r} is after max_date={max_date!r}; swap them")
+    events: object = max_events  # any value a caller passes, whatever the annotation says
+    if (
+        isinstance(events, bool)
+        or not isinstance(events, numbers.Integral)
+        or not 0 <= int(events) <= MAX_EVENTS
+    ):
+        _refuse(
+            "max_events",
+            f"must be an int from 0 to {MAX_EVENTS:,} (a Hypothesis example holds a few "
+            f"thousand values at most), got {show(max_events)}",
+        )
+    return _registers(
+        states=states,
+        unions=unions,
+        zones=zones,
+        min_date=min_date,
+        max_date=max_date,
+        max_events=int(max_events),
+    )
+
+
+def _refuse(name: str, problem: str) -> NoReturn:
+    raise InvalidArgumentError(f"registers({name}=...): {problem}.")
+
+
+def _sequence(value: object, name: str, what: str) -> list[Any]:
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        _refuse(
+            name,
+            f"must be a sequence of {what} such as a tuple (a text is not: each character "
+            f"would be one), got {show(value)}",
+        )
+    return list(value)
+
+
+def _codes(value: object, name: str) -> list[str]:
+    codes = _sequence(value, name, "participant codes ('BW')")
+    for i, code in enumerate(codes):
+        try:
+            participant_code(code, path=f"{name}[{i}]", error=InvalidArgumentError)
+        except InvalidArgumentError as error:
+            _refuse(name, str(error))
+    twice = sorted({code for code in codes if codes.count(code) > 1})
+    if twice:
+        _refuse(name, f"codes must be distinct, got {twice!r} more than once")
+    return codes
+
+
+def _unions(value: object, states: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, Mapping):
+        _refuse("unions", f"must be a mapping of union code to member codes, got {show(value)}")
+    unions = {}
+    for code, members in value.items():
+        _codes([code], "unions")
+        if code in states:
+            _refuse("unions", f"{code!r} is a union and one of states; give it once")
+        unions[code] = tuple(_codes(members, f"unions[{code!r}]"))
+    return unions
+
+
+def _zones(value: object) -> tuple[str, ...]:
+    zones = _sequence(value, "zones", "zone names")
+    odd = [zone for zone in zones if not isinstance(zone, str) or not zone.strip()]
+    if odd:
+        _refuse("zones", f"must be non-empty text, got {show(odd)}")
+    return tuple(zones)
+
+
+@st.composite
+def _registers(
+    draw: st.DrawFn,
+    *,
+    states: tuple[str, ...],
+    unions: Mapping[str, Sequence[str]],
+    zones: tuple[str, ...],
+    min_date: dt.date,
+    max_date: dt.date,
+    max_events: int,
+) -> Register:
     dates = st.dates(min_date, max_date)
     # attrs' mypy plugin types the tuple and frozenset converters' argument as an unsolved
     # Iterable[_T_co] that no value matches; the register's own reader passes Any too.

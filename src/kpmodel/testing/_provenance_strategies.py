@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from hypothesis import strategies as st
 
+from kpmodel.errors import InvalidArgumentError
 from kpmodel.provenance import ProvenanceGraph
 
 __all__ = ["provenance_frames", "provenance_graphs"]
@@ -118,7 +119,7 @@ def provenance_graphs(
 
 @st.composite
 def provenance_frames(
-    draw: st.DrawFn, *, min_lots: int = 1, max_lots: int = 25
+    draw: st.DrawFn, *, min_lots: int = 1, max_lots: int = 25, parallel_flows: bool = False
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Generate valid ``(lots, flows)`` frames for `ProvenanceGraph.from_frames`.
 
@@ -126,6 +127,17 @@ def provenance_frames(
     any order, integer or string lot ids, text columns as objects, pandas strings or
     categoricals (with unused categories), optional columns left out, and the ``country``
     of some lots or every ``declared_origin`` left out (for `from_frames` to derive).
+
+    Parameters
+    ----------
+    min_lots, max_lots : int
+        Bounds on the number of lots, as for `provenance_graphs`.
+    parallel_flows : bool, default False
+        Cut flows into parallel flows: two or three rows between the same two lots (two or
+        three deliveries), whose carats add up to the flow's (to float64 rounding), with
+        the flow rows shuffled. Each flow is cut with chance one half, and at least one
+        flow of a graph that has flows is. `from_frames` merges them back into one flow
+        each, summing their carats, so the graph is the one of the uncut frames.
 
     Examples
     --------
@@ -136,9 +148,25 @@ def provenance_frames(
     ... def test_builds(frames):
     ...     assert len(kp.ProvenanceGraph.from_frames(*frames)) == len(frames[0])
     >>> test_builds()
+
+    With parallel flows, the graph holds one flow per pair of lots:
+
+    >>> @settings(max_examples=5)
+    ... @given(provenance_frames(max_lots=6, parallel_flows=True))
+    ... def test_merged(frames):
+    ...     lots, flows = frames
+    ...     pairs = flows[["source", "target"]].drop_duplicates()
+    ...     assert kp.ProvenanceGraph.from_frames(lots, flows).number_of_flows == len(pairs)
+    >>> test_merged()
     """
+    flag: object = parallel_flows  # any value a caller passes, whatever the annotation says
+    if not isinstance(flag, bool):
+        msg = f"provenance_frames(parallel_flows=...): must be True or False, got {flag!r}."
+        raise InvalidArgumentError(msg)
     graph = draw(provenance_graphs(min_lots=min_lots, max_lots=max_lots))
     lots, flows = graph.to_frames()
+    if parallel_flows and len(flows):
+        flows = draw(_cut(flows))
     if draw(st.booleans()):
         order = draw(st.permutations(range(len(lots))))
         lots = lots.iloc[list(order)].reset_index(drop=True)
@@ -167,3 +195,18 @@ def provenance_frames(
             extra = ["ZZ"] if form == "unused" else []  # not a code: never checked
             lots[name] = pd.Categorical(lots[name], categories=[*extra, *values])
     return lots, flows
+
+
+@st.composite
+def _cut(draw: st.DrawFn, flows: pd.DataFrame) -> pd.DataFrame:
+    """Cut each flow, with chance a half (and at least one), into 2 or 3 parallel flows."""
+    cut = draw(st.lists(st.booleans(), min_size=len(flows), max_size=len(flows)))
+    cut[draw(st.integers(0, len(flows) - 1))] = True
+    rows = []
+    for (source, target, carats), cutting in zip(flows.itertuples(index=False), cut, strict=True):
+        parts = draw(st.lists(st.integers(1, 9), min_size=2, max_size=3)) if cutting else [1]
+        rows += [(source, target, carats * part / sum(parts)) for part in parts]
+    order = draw(st.permutations(range(len(rows))))
+    return pd.DataFrame([rows[i] for i in order], columns=list(flows.columns)).astype(
+        flows.dtypes.to_dict()
+    )
