@@ -6,8 +6,10 @@ import os
 import resource
 import tracemalloc
 from decimal import Decimal
+from fractions import Fraction
 
 import attrs
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -44,13 +46,35 @@ class TestSetting:
             (2.5e9, 2_500_000_000),
             ("none", None),
             ("Unlimited", None),
+            (np.int64(2**33), 2**33),
+            (np.float32(2**20), 2**20),
+            (Fraction(3, 2) * 2**30, 3 * 2**29),
+            (2**200, 2**200),
         ],
     )
     def test_sizes_parse(self, text, size):
         assert _limits.parse_size(text) == size
 
     @pytest.mark.parametrize(
-        "bad", ["", "lots", "-1 GiB", "8 XB", 0, 0.5, -5, float("nan"), float("inf"), True, [1]]
+        "bad",
+        [
+            "",
+            "lots",
+            "-1 GiB",
+            "8 XB",
+            0,
+            0.5,
+            -5,
+            float("nan"),
+            float("inf"),
+            True,
+            [1],
+            np.bool_(True),
+            np.int64(-1),
+            np.float64("nan"),
+            Fraction(1, 2),
+            Fraction(10**400, 3),
+        ],
     )
     def test_bad_sizes_are_refused(self, bad):
         with pytest.raises(InvalidArgumentError, match="max_memory must be a positive"):

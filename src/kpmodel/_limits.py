@@ -9,8 +9,8 @@ above the limit. The limit is, in this order:
 2. the environment variable ``KPMODEL_MAX_MEMORY``;
 3. `default_limit`: 60% of the machine's physical memory (16 GiB where it cannot be read).
 
-A limit is a number of bytes (``8000000000``) or a number with a unit (``"8 GB"``,
-``"16GiB"``, ``"512 MiB"``); ``"none"`` turns the guard off.
+A limit is a number of bytes (``8000000000``, a numpy number too) or a number with a unit
+(``"8 GB"``, ``"16GiB"``, ``"512 MiB"``); ``"none"`` turns the guard off.
 
 >>> from kpmodel._limits import parse_size
 >>> parse_size("1.5 GiB")
@@ -20,6 +20,7 @@ A limit is a number of bytes (``8000000000``) or a number with a unit (``"8 GB"`
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import re
 
@@ -54,6 +55,13 @@ def parse_size(value: object, *, source: str = "max_memory") -> int | None:
     """
     if isinstance(value, bool):
         value = repr(value)  # not a size: fall through to the error below
+    elif isinstance(value, numbers.Integral):  # numpy's integers too (not numpy's bool)
+        value = int(value)
+    elif isinstance(value, numbers.Real):  # numpy's floats, fractions
+        try:
+            value = float(value)
+        except OverflowError:  # a fraction beyond float64: no size, refused below
+            value = math.inf
     if isinstance(value, int | float) and not isinstance(value, bool):
         if math.isfinite(value) and value >= 1:  # less than a byte is no limit anyone means
             return int(value)
