@@ -21,7 +21,12 @@ from typing import Any
 
 import numba
 
-__all__ = ["backward_shares"]
+__all__ = ["backward_shares", "jit_disabled"]
+
+
+def jit_disabled() -> bool:
+    """Whether numba runs functions as plain Python (``NUMBA_DISABLE_JIT=1``)."""
+    return bool(getattr(numba.config, "DISABLE_JIT", False))
 
 
 def compiled(function: Callable[..., Any]) -> Any:
@@ -44,7 +49,7 @@ def backward_shares(
     flows: tuple[Any, Any, Any],
     lots: tuple[Any, Any, Any],
     out: Any,
-    scratch: tuple[Any, Any, Any, Any, Any, Any],
+    scratch: tuple[Any, Any, Any, Any, Any],
     first: int,
     ratio: float,
 ) -> bool:
@@ -60,37 +65,37 @@ def backward_shares(
     the row. The cost grows with the flows of the lot's ancestry, not with the graph.
 
     `flows` is (indptr, source, carats), `lots` is (carats, code, unknown). `scratch` is
-    (weight, stamp, waiting, queue, reached, counts): one entry per lot, zero, zero, zero,
-    anything and False before the first call and left so after each, except `reached`
-    (the lots any walk has reached) and `counts` (the flows walked, and the flows out of
-    the lots reached), which add up across calls; `first` numbers the lots asked across
-    calls, so that `stamp` needs no reset (lot j of a call marks the lots its walk
-    reaches with first + j + 1; 0 is no walk).
+    (weight, stamp, waiting, queue, counts): one entry per lot, all zero before the first
+    call (the queue anything) and left so after each, except `stamp` (lot j of a call
+    marks the lots its walk reaches with first + j + 1, so that it needs no reset, and a
+    lot no walk has reached is 0) and `counts` (the flows walked, and the flows out of
+    the lots reached), which add up across calls.
 
     Returns False, leaving the rows incomplete, once the flows walked pass `ratio` times
-    the flows of the lots reached (where solving those lots forwards would cost less).
+    the flows out of the lots reached (where solving those lots forwards would cost less).
     """
     indptr, source, amount = flows
     carats, code, unknown = lots
-    weight, stamp, waiting, queue, reached, counts = scratch
+    weight, stamp, waiting, queue, counts = scratch
     unknown_column = out.shape[1] - 1
+    walked, reached = counts[0], counts[1]
     for j in range(asked.size):
         lot, row, mark = asked[j], rows[j], first + j + 1
         # The ancestry, counting the flows out of each ancestor within it.
+        if stamp[lot] == 0:
+            reached += indptr[lot + 1] - indptr[lot]
         stamp[lot] = mark
         queue[0] = lot
         head, tail = 0, 1
         while head < tail:
             here = queue[head]
             head += 1
-            inputs = indptr[here + 1] - indptr[here]
-            counts[0] += inputs
-            if not reached[here]:
-                reached[here] = True
-                counts[1] += inputs
+            walked += indptr[here + 1] - indptr[here]
             for flow in range(indptr[here], indptr[here + 1]):
                 parent = source[flow]
                 if stamp[parent] != mark:
+                    if stamp[parent] == 0:
+                        reached += indptr[parent + 1] - indptr[parent]
                     stamp[parent] = mark
                     queue[tail] = parent
                     tail += 1
@@ -116,6 +121,8 @@ def backward_shares(
                 if waiting[parent] == 0:
                     queue[tail] = parent
                     tail += 1
-        if counts[0] > ratio * counts[1]:
+        if walked > ratio * reached:
+            counts[0], counts[1] = walked, reached
             return False
+    counts[0], counts[1] = walked, reached
     return True
