@@ -23,11 +23,11 @@ from kpmodel.errors import InvalidArgumentError
 from kpmodel.provenance import _kernels, de_minimis, origin_shares
 from kpmodel.provenance._shares import (
     compiled_walks,
-    flow_index,
     origin_labels,
     solve_by_walks,
-    unknown_fraction,
     walk_bytes,
+    walk_inputs,
+    walk_scratch,
 )
 from kpmodel.testing.strategies import provenance_graphs, registers
 
@@ -121,16 +121,12 @@ def test_kernels_compile_without_a_writable_cache(monkeypatch):
     g, mixed = small_graph()
     code, labels = origin_labels(g, "country")
     out = np.zeros((1, len(labels) + 1))
-    n = len(g)
-    flows = (flow_index(g), g._flow_column("source"), g._flow_column("carats"))
-    lots = (g._column("carats"), code, unknown_fraction(g))
-    counts = np.zeros(2, np.int64)
-    scratch = (np.zeros(n), np.zeros(n, np.int64), np.zeros(n, np.int64), np.empty(n, np.int64))
+    flows, lots = walk_inputs(g, code)
+    scratch = walk_scratch(len(g), lots[-1].size - 1)
     position = np.array([list(g.lots).index(mixed)], np.int64)
     row = np.zeros(1, np.int64)
-    done = uncached.backward_shares(position, row, flows, lots, out, (*scratch, counts), 0, 1.0)
-    assert done
-    assert counts.tolist() == [3, 3]  # the mix's two inputs, and the smuggled lot's one
+    assert uncached.backward_shares(position, row, flows, lots, out, scratch, 0, 1.0)
+    assert scratch[-1].tolist() == [3, 3]  # the mix's two inputs, and the smuggled lot's one
     np.testing.assert_allclose(out, [[0.1, 0.9, 0.0]], atol=1e-15)
 
 

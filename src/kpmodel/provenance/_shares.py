@@ -1385,24 +1385,26 @@ def _dense_rows(
 #: With `lots=` and mass balance, the lots asked for are solved by compiled walks up their
 #: ancestries (`kpmodel.provenance._kernels.backward_shares`) unless the walks cost more
 #: than solving forwards the lots they reached. Costs measured on the benchmark's 1M-lot
-#: graphs (``benchmarks/bench_provenance.py``, 2 cores), in nanoseconds: solving forwards
-#: pays about 65 per flow of the ancestry (setting up its system) and 1.2 per flow and
-#: origin (the products); the walks about 50 per flow walked, which is each lot's own
-#: ancestry (lots asked together walk their common ancestors once each).
+#: graphs (``benchmarks/bench_provenance.py``: 10, 100 and 1,000 random
+#: lots, 2 cores, one of them busy), in nanoseconds: solving forwards pays about 200-600
+#: per flow of the ancestry at 201 origins (modelled as 65 per flow to set up its system
+#: and 1.2 per flow and origin for the products); the walks 53-76 per flow walked, which
+#: is each lot's own ancestry (lots asked together walk their common ancestors once each).
 _FORWARD_NS_PER_FLOW = 65.0
 _FORWARD_NS_PER_SHARE = 1.2
-_WALK_NS_PER_FLOW = 50.0
+_WALK_NS_PER_FLOW = 70.0
 
 #: A multiplier of how many flows the walks may walk before they give up (see
 #: `walk_ratio`); 0 solves every `lots=` call forwards.
 WALK_BUDGET = 1.0
 
 #: The walks are tried only on graphs whose full forward solve would take at least this
-#: long (ns, by the costs above): about what loading numba and the walks from its disk
-#: cache costs a fresh process, so that small graphs never wait for it.
-WALKS_FROM_NS = 2e8
+#: long (ns, by the costs above): about what importing numba and loading the walks from
+#: its disk cache costs a fresh process (0.5-0.7 s measured), so that small graphs never
+#: wait for it.
+WALKS_FROM_NS = 5e8
 
-#: Threads walking up the ancestries of the lots asked for (each holds four arrays of one
+#: Threads walking up the ancestries of the lots asked for (each holds three arrays of one
 #: entry per lot) and the most lots one compiled call takes (between calls the progress
 #: bar moves, and a thread stops if another has given up).
 _WALK_THREADS = 2
@@ -1477,9 +1479,9 @@ def compiled_walks() -> Any:
                     one,
                     one,
                     (np.zeros(2, np.int64), one, np.ones(1)),
-                    (np.ones(1), one, np.zeros(1)),
+                    (np.ones(1), one, np.zeros(1), one, np.array([0, 1])),
                     np.zeros((1, 1)),
-                    (np.zeros(1), one.copy(), one.copy(), one.copy(), np.zeros(2, np.int64)),
+                    walk_scratch(1, 1),
                     0,
                     1.0,
                 )
@@ -1505,6 +1507,31 @@ def _cache_folder() -> str:
     return os.path.join(os.path.dirname(__file__), "__pycache__")
 
 
+def walk_inputs(graph: ProvenanceGraph, code: IntArray) -> tuple[Any, Any]:
+    """Return the graph's arrays that `kpmodel.provenance._kernels.backward_shares` reads:
+    (indptr, source, carats) of the flows and (carats, code, unknown, level, level_start)
+    of the lots.
+    """
+    level = graph._column("level")
+    level_start = np.zeros(int(level.max(initial=0)) + 2, np.int64)
+    np.cumsum(np.bincount(level, minlength=level_start.size - 1), out=level_start[1:])
+    flows = (flow_index(graph), graph._flow_column("source"), graph._flow_column("carats"))
+    return flows, (graph._column("carats"), code, unknown_fraction(graph), level, level_start)
+
+
+def walk_scratch(lots: int, levels: int) -> tuple[Any, ...]:
+    """Return one thread's scratch for the walks over a graph of `lots` lots and `levels`
+    topological levels (zeros, numpy's calloc: pages the walks never reach are never
+    touched).
+    """
+    return (
+        np.zeros((lots, 2)),
+        np.empty(lots, np.int64),
+        np.zeros(levels, np.int64),
+        np.zeros(2, np.int64),
+    )
+
+
 def solve_by_walks(
     graph: ProvenanceGraph, asked: IntArray, code: IntArray, k: int, bar: Any = None
 ) -> FloatArray | None:
@@ -1518,9 +1545,7 @@ def solve_by_walks(
     backward_shares = compiled_walks()
     if backward_shares is None:
         return None
-    n = len(graph)
-    flows = (flow_index(graph), graph._flow_column("source"), graph._flow_column("carats"))
-    lots = (graph._column("carats"), code, unknown_fraction(graph))
+    flows, lots = walk_inputs(graph, code)
     out = np.zeros((asked.size, k))
     threads = min(_WALK_THREADS, asked.size)
     ratio = walk_ratio(k)
@@ -1528,14 +1553,7 @@ def solve_by_walks(
     given_up = threading.Event()
 
     def walk(thread: int) -> bool:
-        # Zeros (numpy's calloc): pages the walks never reach are never touched.
-        scratch = (
-            np.zeros(n),
-            np.zeros(n, np.int64),
-            np.zeros(n, np.int64),
-            np.empty(n, np.int64),
-            np.zeros(2, np.int64),
-        )
+        scratch = walk_scratch(len(graph), lots[-1].size - 1)
         mine = np.arange(thread, asked.size, threads)
         for start in range(0, mine.size, _WALK_CALL):
             part = mine[start : start + _WALK_CALL]
@@ -1717,14 +1735,14 @@ def origin_shares(
 
     With `lots`, only their ancestry is solved. Under `proportional`, the shares are
     linear in the lots' own entries: row i is $x_i P$ with $x_i = e_i + x_i W$, the
-    weight of each ancestor in lot i. A compiled walk (numba, two threads) collects each
-    lot's ancestry and passes the weights up it, children before parents, in time
+    weight of each ancestor in lot i. A compiled walk (numba, two threads) goes up each
+    lot's ancestry a topological level at a time, passing the weights on, in time
     proportional to the flows of that ancestry. The walks give up once they cost more
     than solving forwards the lots they have reached would (`walk_ratio`), as when many
     lots with overlapping ancestries are asked, or the graph has few origins; the lots are
     then solved forwards over their ancestry, level by level, as under the other rules
     (a breadth-first walk up the flows finds it), as are lots of graphs small enough to
-    be solved whole in about 0.2 s (`WALKS_FROM_NS`), faster than numba loads.
+    be solved whole in about 0.5 s (`WALKS_FROM_NS`), faster than numba loads.
 
     Examples
     --------
