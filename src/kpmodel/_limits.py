@@ -103,7 +103,7 @@ def format_size(size: float) -> str:
 
 
 def check_memory(
-    estimate: float, *, what: str, change: str, limit: Limit = None, keyword: bool = True
+    estimate: float, *, what: str, change: str, limit: Limit = None, keyword: bool | str = True
 ) -> None:
     """Raise `SizeLimitError` when `estimate` bytes is above the memory limit.
 
@@ -119,13 +119,15 @@ def check_memory(
         annual_carats or raise lot_carats"``.
     limit : int, float, str or None
         The caller's ``max_memory=`` keyword.
-    keyword : bool
-        Whether the caller has a ``max_memory=`` keyword (the message then names it).
+    keyword : bool or str
+        Whether the caller has a ``max_memory=`` keyword (the message then names it), or
+        the keyword to name, where it belongs to another function (such as ``"the
+        max_memory= of kpmodel.compare"`` for work done later, when a result is read).
     """
     allowed = resolve_limit(limit)
     if allowed is None or estimate <= allowed:
         return
-    how = "max_memory= or " if keyword else ""
+    how = f"{keyword} or " if isinstance(keyword, str) else "max_memory= or " if keyword else ""
     msg = (
         f"{what} needs about {format_size(estimate)} of memory, above the limit of"
         f" {format_size(allowed)}; {change}, or raise the limit with {how}the environment"

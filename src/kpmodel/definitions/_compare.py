@@ -12,6 +12,7 @@ import pandas as pd
 
 from kpmodel._boundary import guarded
 from kpmodel._display import View
+from kpmodel._limits import resolve_limit
 from kpmodel.definitions._calling import judge, name_of, resolve_all
 from kpmodel.definitions._casebook import CaseBook
 from kpmodel.definitions._catalogue import KPCS_2003
@@ -207,7 +208,7 @@ class Comparison:
         """
         if isinstance(self.verdicts, LotVerdicts):
             # Its memory checked before any of it is made (the amounts' too).
-            check_table(len(self.items), len(self.names), verdicts=True)
+            check_table(len(self.items), len(self.names), verdicts=True, limit=self.verdicts.limit)
             table = _lot_table(self.verdicts, self.names)
         else:
             rows = [
@@ -612,6 +613,7 @@ def compare(
     *,
     baseline: Any = KPCS_2003,
     on: dt.date | Period | None = None,
+    max_memory: int | float | str | None = None,
 ) -> Comparison:
     """Judge `subject` under each definition and under the baseline, side by side.
 
@@ -634,6 +636,14 @@ def compare(
     on : datetime.date, str or Period, optional
         Judge every situation as of this time. Default: each situation as of its own
         period, with the designations and rules in force then.
+    max_memory : int, float or str, optional
+        The most bytes the computation may need (or a size such as ``"8 GiB"``; ``"none"``
+        for no limit), by an estimate made before it starts, the result included; a
+        larger estimate is refused with a `kpmodel.errors.SizeLimitError` that says what
+        to do. Default: ``KPMODEL_MAX_MEMORY``, else 60% of the machine's memory.
+        For the lots of a provenance graph it also limits what is read from the
+        comparison later (its `Comparison.table`, `amounts`, verdicts and reasons), each
+        checked when first read; other subjects need no estimate.
 
     Returns
     -------
@@ -642,11 +652,15 @@ def compare(
     Raises
     ------
     kpmodel.errors.InvalidArgumentError
-        If a definition is not callable, returns something other than a Verdict, or the
-        subject holds something other than situations (lots listing a lot twice, or two
-        lot ids that read the same as text, are refused when the `Lots` are built).
+        If `max_memory` is not a size, a definition is not callable, returns something
+        other than a Verdict, or the subject holds something other than situations (lots
+        listing a lot twice, or two lot ids that read the same as text, are refused when
+        the `Lots` are built).
     kpmodel.errors.UnknownCodeError
         If a name is not a registered definition.
+    kpmodel.errors.SizeLimitError
+        For the lots of a provenance graph, if judging them is estimated to need more than
+        `max_memory`.
 
     See Also
     --------
@@ -665,10 +679,11 @@ def compare(
 
     .. versionadded:: 0.1
     """
+    resolve_limit(max_memory)  # a size, or an InvalidArgumentError before any work
     more = [definitions] if isinstance(definitions, (str, Definition)) else definitions
     defs = resolve_all([baseline, *(more if isinstance(more, Iterable) else [more])])
     if isinstance(subject, Lots):
-        verdicts, amounts = lot_verdicts(defs, subject, on)
+        verdicts, amounts = lot_verdicts(defs, subject, on, max_memory)
         return Comparison(
             definitions=tuple(defs),
             baseline=name_of(defs[0]),

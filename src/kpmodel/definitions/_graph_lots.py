@@ -17,6 +17,7 @@ keeps few columns.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast, overload
 
@@ -25,7 +26,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from kpmodel._boundary import is_hashable, of_other_kinds
-from kpmodel._limits import check_memory
+from kpmodel._limits import Limit, check_memory, resolve_limit
 from kpmodel.definitions._calling import name_of
 from kpmodel.definitions._definition import (
     EVENTS,
@@ -74,6 +75,9 @@ CHUNK_BYTES = 2**30
 #: its per-lot amounts are read.
 KEPT = 2**28
 
+#: The keyword that sets the memory limit of what is read from a comparison after it is made.
+LATER = "the max_memory= of kpmodel.compare"
+
 #: Below this, a propagated share is float noise, not carats (shares are fractions of 1).
 _NOISE = 1e-12
 
@@ -93,9 +97,16 @@ def check_by(instance: Any, attribute: Any, value: Any) -> None:
 
 
 def graph_lots(
-    cls: type[Lots], graph: Any, situations: Any, *, by: str, lots: Iterable[Any] | None
+    cls: type[Lots],
+    graph: Any,
+    situations: Any,
+    *,
+    by: str,
+    lots: Iterable[Any] | None,
+    max_memory: Limit = None,
 ) -> Lots:
     """Build `Lots` from a provenance graph (the body of `Lots.from_graph`)."""
+    resolve_limit(max_memory)  # a size, or an InvalidArgumentError before any work
     if not isinstance(graph, ProvenanceGraph):
         msg = f"graph must be a kpmodel.ProvenanceGraph; got {type(graph).__name__}"
         raise InvalidArgumentError(msg)
@@ -105,9 +116,12 @@ def graph_lots(
     situation_list(situations)  # checked now, so that compare() cannot fail on it later
     rows = _selected(graph, lots)
     if lots is None:  # every lot: the frame as it is, not a copy of every row
-        shares = origin_shares(graph, by=cast(Any, by)).to_frame()
+        shares = origin_shares(graph, by=cast(Any, by), max_memory=max_memory).to_frame()
     else:
-        shares = origin_shares(graph, by=cast(Any, by), lots=graph.lots[rows]).to_frame()
+        asked = graph.lots[rows]
+        shares = origin_shares(
+            graph, by=cast(Any, by), lots=asked, max_memory=max_memory
+        ).to_frame()
     carats = pd.Series(_carats(graph)[rows], index=shares.index, name="carats")
     value = _carried_value(graph)[rows]
     return cls(
@@ -206,6 +220,8 @@ class _Frames:
         self.moves: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None = None
         #: A table's memory reused by the propagations of one computation.
         self.scratch: FloatArray | None = None
+        #: Per definition, the verdict on each place and epoch (or day), judged once.
+        self.verdicts: dict[str, dict[tuple[Place, Any], Verdict]] = {}
 
     def weights(self) -> sp.csr_array:
         """Return `input_shares` of the graph, made once for the propagations."""
@@ -318,7 +334,7 @@ def judged_event(definition: Any) -> str:
 
 
 def graph_verdicts(
-    definitions: list[Any], lots: Lots, on: dt.date | Period | None
+    definitions: list[Any], lots: Lots, on: dt.date | Period | None, max_memory: Limit = None
 ) -> tuple[LotVerdicts, LotAmounts]:
     """Return a verdict per lot and definition, and the tidy shares, carats and value.
 
@@ -343,18 +359,16 @@ def graph_verdicts(
         for event, group in groups
         if event != "production"
     }
-    # One check for everything asked, before any table (or the shipments' arrivals) is made.
-    check_memory(
-        _compare_need(graph, lots, groups, carried, frames),
+    # One check for everything asked, before any table (or the shipments' arrivals) is made;
+    # the arrivals' entries, whose number only the arrivals tell, are checked when counted.
+    budget = _Budget(
+        need=_compare_need(graph, lots, groups, carried, frames, on),
         what=f"judging {_count_text(len(lots.shares), 'lot')} under {_asked_text(groups)}",
-        change=(
-            "compare fewer definitions at a time (each table spans every lot of the graph, "
-            "so judging fewer lots saves little)"
-        ),
-        keyword=False,
+        limit=max_memory,
     )
+    budget.check(0.0)
     parts = [
-        _event_verdicts(group, lots, on, event, frames, carried.get(event))
+        _event_verdicts(group, lots, on, event, frames, carried.get(event), budget)
         for event, group in groups
     ]
     if len(parts) == 1:
@@ -363,7 +377,47 @@ def graph_verdicts(
     names = [name_of(d) for d in definitions]
     chosen = {name: part[0].judged[name] for part in parts for name in part[0].names}
     items = parts[0][0].lot_ids
-    return LotVerdicts(items, names, chosen), LotAmounts(items, names, chosen)
+    return (
+        LotVerdicts(items, names, chosen, max_memory),
+        LotAmounts(items, names, chosen, max_memory),
+    )
+
+
+class _Budget:
+    """The memory a comparison was checked for, and the limit to check what it adds.
+
+    `need` is the estimate made before any table (`_compare_need`), `what` the work
+    named in a refusal, `limit` the ``max_memory=`` of `kpmodel.compare` (None: the
+    environment's), also used for what is read from the comparison later.
+    """
+
+    #: Bytes per entry of the arrivals (a shipment carrying a place) and per definition
+    #: judging it, at most: the entries (four numbers, copied when in several chunks),
+    #: their places and days, the classes found for them, and the cells made of those.
+    PER_ENTRY, PER_CELL = 160.0, 72.0
+
+    def __init__(
+        self, *, need: float, what: str, limit: Limit, change: str = "", keyword: bool | str = True
+    ) -> None:
+        self.need, self.what, self.limit, self.keyword = need, what, limit, keyword
+        self.change = change or (
+            "compare fewer definitions at a time (each table spans every lot of the graph, so "
+            "judging fewer lots saves little)"
+        )
+
+    def check(self, more: float) -> None:
+        """Refuse when the estimate plus `more` bytes is above the limit."""
+        check_memory(
+            self.need + more,
+            what=self.what,
+            change=self.change,
+            limit=self.limit,
+            keyword=self.keyword,
+        )
+
+    def entries(self, count: int, definitions: int) -> None:
+        """Refuse `count` entries of the arrivals, for `definitions`, above the limit."""
+        self.check(count * (self.PER_ENTRY + self.PER_CELL * definitions))
 
 
 def _asked_text(groups: list[tuple[str, list[Any]]]) -> str:
@@ -419,40 +473,203 @@ def _arrivals_need(lots: int, moves: int, places: int, event: str, flows: int) -
     return 8.0 * widest * (lots + 2 * moves) + 12.0 * flows * (event == "export")
 
 
+#: Bytes a comparison allocates per lot of the graph whatever it asks, at most: the lot
+#: columns read (kinds, places, days, values, carats), the unknown-source fraction (and
+#: its making), the flags and sums of the totals, and one column of the propagation.
+PER_LOT = 64.0
+
+#: Bytes allocated per flow, at most: the flow weights and their making (24), and their
+#: copy with the shipments' rows emptied (9), for a group that restarts there.
+PER_FLOW, PER_RESTART_FLOW = 24.0, 9.0
+
+#: Bytes per distinct place of the production lots: the place, its text, its lookups.
+PER_PLACE = 1024.0
+
+#: Bytes allocated whatever the size: the verdicts, classes, frames and lookups.
+FIXED = 2.0**19
+
+
 def _compare_need(
     graph: ProvenanceGraph,
     lots: Lots,
     groups: list[tuple[str, list[Any]]],
     carried: dict[str, tuple[list[Place], list[int], list[int]]],
     frames: _Frames,
+    on: dt.date | Period | None = None,
 ) -> float:
     """Return the bytes comparing the `groups` of definitions (by event) needs, at most.
 
     Per group: its propagated tables (two for export), each spanning the graph, with as
-    many slots as the definitions may have (two each: IN and UNDETERMINED), in chunks of
-    `CHUNK_BYTES`, the rows kept of them when not every lot is judged, and per lot judged
-    the flags and totals kept; each production lot's class under each definition; for
-    export and import, the shipments' arrivals (`_arrivals_need`). Once: the graph's flow
-    weights (and their copy with the shipments' rows emptied, when a group restarts
-    there). The groups run one after the other, reusing memory: their sum is an upper
-    bound, reached when each keeps its table.
+    many slots as the production lots' and shipments' verdicts may feed (`_slot_bound`),
+    in chunks of `CHUNK_BYTES`, the rows kept of them when not every lot is judged, and
+    per lot judged the flags and totals kept; each production lot's class under each
+    definition; for export and import, the shipments' arrivals (`_arrivals_need`; their
+    entries are checked when counted). Once: what every comparison reads per lot
+    (`PER_LOT`) and per flow (`PER_FLOW`, with `PER_RESTART_FLOW` when a group restarts
+    at the shipments), and `FIXED`. The groups run one after the other, reusing memory:
+    their sum is an upper bound, reached when each keeps its table.
     """
     n, flows = len(graph), graph.number_of_flows
     count = len(lots.shares)
     rows = 0 if lots.shares.index.equals(graph.lots) else count
     restarts = any(event != "production" for event, _ in groups)
-    total = (24.0 + 9.0 * restarts) * flows
-    produced = len(_production(graph, lots.by, frames)[0])
+    total = FIXED + PER_LOT * n + (PER_FLOW + PER_RESTART_FLOW * restarts) * flows
+    table = _production(graph, lots.by, frames)[1]
+    total += PER_PLACE * len(table.attrs["places"])
+    produced = len(table)
+    evidence = situation_list(lots.situations)
+    moves = _moves(graph, frames) if restarts else None
     for event, group in groups:
         tables = 2 if event == "export" else 1
-        slots = 2 * len(group)
+        carrying = None
+        if event != "production":
+            assert moves is not None
+            places = carried[event]
+            carrying = ([places[0][i] for i in places[1]], moves[1])
+        slots, verdicts = _slot_bound(table, group, evidence, on, carrying, frames.verdicts)
+        total += verdicts
         widest = _widest(_chunks(slots, tables * n))
         total += (tables * n + rows) * widest * 8.0 + count * (8.0 * 3 + slots)
         total += produced * (6.0 * len(group) + 32.0)
         if event != "production":
-            moves = len(_moves(graph, frames)[0])
-            total += _arrivals_need(n, moves, len(carried[event][1]), event, flows)
+            assert moves is not None
+            total += _arrivals_need(n, len(moves[0]), len(carried[event][1]), event, flows)
     return total
+
+
+def _slot_bound(
+    table: pd.DataFrame,
+    definitions: list[Any],
+    evidence: list[Situation],
+    on: dt.date | Period | None,
+    carrying: tuple[list[Place], np.ndarray[Any, Any]] | None,
+    cache: dict[str, dict[tuple[Place, Any], Verdict]] | None = None,
+) -> tuple[int, float]:
+    """Return the most slots (propagated share columns) `definitions` may need, and the
+    bytes of the verdicts judging the lots takes (`VERDICT_BYTES`), at most.
+
+    A definition needs a slot per outcome (IN, UNDETERMINED) that some carats' verdict
+    has: the production lots', each judged at its place on its day (`on`, when given),
+    and, with `carrying` (the places shipments carry and the shipments' days), a
+    shipment's, judged on its day. Production lots are judged once per place and epoch
+    (`_epochs`), and outcomes fed by the same production lots share a slot, as in
+    `_slots`; an outcome some shipment may carry counts one slot of its own. A definition
+    whose verdicts change on no known dates (a user's callable), or with more than
+    `JUDGED_AT_MOST` verdicts with reasons to judge, counts two, unjudged.
+
+    The production lots' verdicts of a built-in definition are judged on the day of the
+    first lot met at each place and epoch, as `_event_verdicts` judges them, and kept in
+    `cache` (per definition name, by place and epoch) for it to reuse.
+    """
+    places: list[Place] = table.attrs["places"]
+    countries = {s.place.country for s in evidence}
+    reasoned = np.array([place.country in countries for place in places], bool)
+    # Each distinct (place, day) of a production lot judged once per epoch: one number per
+    # lot (its day since the first, NaT first, times the places, plus its place).
+    number = table["day64"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    unknown = number == np.iinfo(np.int64).min
+    low = int(number[~unknown].min()) - 1 if not unknown.all() else 0
+    number = np.where(unknown, 0, number - low) * (len(places) + 1)
+    number += table["place_code"].to_numpy().astype(np.int64)
+    first_lot, _ = _first_met(number, int(number.max(initial=0)) + 1)
+    pairs = number[first_lot]
+    # In the order their first lots are met, so each epoch's first is the first lot met.
+    met = np.argsort(first_lot, kind="stable")
+    pair_place = pairs[met] % (len(places) + 1)
+    pair_day = np.where(
+        pairs[met] < len(places) + 1,
+        np.datetime64("NaT", "D"),
+        (pairs[met] // (len(places) + 1) + low).astype("datetime64[D]"),
+    )
+    shipped_days = np.zeros(0, "datetime64[D]")
+    at_shipments = np.zeros(0, np.int64)
+    if carrying is not None:
+        shipped_days = np.unique(np.asarray(carrying[1], dtype="datetime64[D]"))
+        position = {place: i for i, place in enumerate(places)}
+        at_shipments = np.array([position[place] for place in carrying[0]], np.int64)
+    shipped_at = np.repeat(at_shipments, shipped_days.size)
+    shipped_on = np.tile(shipped_days, at_shipments.size)
+    seen: set[bytes] = set()
+    count, verdicts = 0, 0.0
+    for definition in definitions:
+        bounds = _epochs(definition, evidence) if on is None else np.zeros(0, "datetime64[D]")
+        if bounds is None:  # judged once per place and day: any verdict may have reasons
+            count += 2
+            verdicts += VERDICT_BYTES[1] * (pairs.size + shipped_at.size)
+            continue
+        kept = None if cache is None else cache.setdefault(name_of(definition), {})
+        fed, made = _outcomes(
+            definition, places, reasoned, pair_place, pair_day, bounds, evidence, on, kept
+        )
+        shipped, more = _outcomes(
+            definition, places, reasoned, shipped_at, shipped_on, bounds, evidence, on
+        )
+        verdicts += made + more
+        if fed is None or shipped is None:
+            count += 2
+            continue
+        for o in (0, 1):
+            # The production lots of an outcome, as the (place, day) pairs they are (a
+            # pair's lots share its outcome): the same pairs, the same lots.
+            at_lots = fed == o
+            if (shipped == o).any():
+                count += 1
+            elif at_lots.any() and (bits := np.packbits(at_lots).tobytes()) not in seen:
+                seen.add(bits)
+                count += 1
+    return count, verdicts
+
+
+#: Bytes a verdict cached for a comparison takes, at most: without reasons (a place no
+#: situation speaks of), and with them (a Verdict, its reasons and their text).
+VERDICT_BYTES = (384.0, 4096.0)
+
+#: The most verdicts with reasons `_slot_bound` judges per definition; beyond, it counts
+#: two slots without judging (the comparison judges them once more).
+JUDGED_AT_MOST = 1024
+
+
+def _outcomes(
+    definition: Any,
+    places: list[Place],
+    reasoned: np.ndarray[Any, np.dtype[np.bool_]],
+    at: np.ndarray[Any, Any],
+    days: np.ndarray[Any, Any],
+    bounds: np.ndarray[Any, Any],
+    evidence: list[Situation],
+    on: dt.date | Period | None,
+    cache: dict[tuple[Place, Any], Verdict] | None = None,
+) -> tuple[np.ndarray[Any, Any] | None, float]:
+    """Return the outcome of each (place, day) under `definition`: 0 IN, 1 UNDETERMINED, -1.
+
+    `at` gives the positions of the places in `places`; each place is judged once per
+    epoch between `bounds` (on its day, or `on` when given: once per place). Also return
+    the bytes of the verdicts a comparison caches for them (`VERDICT_BYTES`: `reasoned`
+    flags the places some situation speaks of); the outcomes are None, unjudged, for more
+    than `JUDGED_AT_MOST` verdicts with reasons. Each place and epoch is judged on the
+    day of its first item; with `cache`, its verdict is kept there (by place and epoch).
+    """
+    epoch = _epoch_of(bounds, days) if on is None else np.zeros(at.size, np.int64)
+    span = int(epoch.max(initial=0)) + 1
+    _, first, which = np.unique(at * span + epoch, return_index=True, return_inverse=True)
+    heavy = int(np.count_nonzero(reasoned[at[first]]))
+    made = VERDICT_BYTES[0] * (first.size - heavy) + VERDICT_BYTES[1] * heavy
+    if heavy > JUDGED_AT_MOST:
+        return None, made
+    codes = {IN: 0, UNDETERMINED: 1}
+    found = []
+    for i in first.tolist():
+        if not reasoned[at[i]]:  # no situation speaks of the place: OUT (`origin_verdict`)
+            found.append(-1)
+            continue
+        place = places[int(at[i])]
+        verdict = origin_verdict(
+            definition, place, evidence, on if on is not None else _day(days[i])
+        )
+        if cache is not None:
+            cache.setdefault((place, int(epoch[i])), verdict)
+        found.append(codes.get(verdict.outcome, -1))
+    return np.array([*found, -1], np.int64)[which.reshape(-1)], made
 
 
 def _moves(
@@ -477,6 +694,7 @@ def _arrivals(
     unknown: FloatArray,
     buffer: FloatArray | None = None,
     flows: sp.csr_array | None = None,
+    counted: Any = None,
 ) -> tuple[tuple[np.ndarray[Any, Any], ...], FloatArray, FloatArray | None]:
     """Return what each shipment carries from each of `places`, and unknown and valued.
 
@@ -486,7 +704,9 @@ def _arrivals(
     sorted by shipment then place, and, per shipment, the unknown-source share and the
     share with a known value. Places are propagated a chunk at a time (`CHUNK_BYTES`),
     each in the memory of the first (`buffer`, when given, returned to reuse); `unknown`
-    is `unknown_fraction(graph)`, `flows` (optional) `input_shares(graph)`.
+    is `unknown_fraction(graph)`, `flows` (optional) `input_shares(graph)`. `counted`
+    (optional) is called with the number of entries found so far, before they are made
+    (to refuse them above the memory limit).
     """
     code = table["place_code"].to_numpy()
     distinct: list[Place] = table.attrs["places"]
@@ -502,6 +722,7 @@ def _arrivals(
     k = len(places)
     found: list[tuple[np.ndarray[Any, Any], ...]] = []
     extra = np.zeros((len(moves), 2))
+    entries = 0
     for start, stop in _chunks(k, len(graph)):
         c, first = stop - start, start == 0
         initial, buffer = _scratch(buffer, (len(graph), 2 * c + 2 * first))
@@ -516,7 +737,12 @@ def _arrivals(
         carried = propagate(graph, initial, restart=reset, copy=False, weights=flows)
         at = carried[moves] if reset is None else weights @ carried
         del carried
-        move_of, origin = np.nonzero(at[:, :c] > _NOISE)
+        above = at[:, :c] > _NOISE
+        entries += int(np.count_nonzero(above))
+        if counted is not None:
+            counted(entries)
+        move_of, origin = np.nonzero(above)
+        del above
         found.append((move_of, origin + start, at[move_of, origin], at[move_of, c + origin]))
         if first:
             extra[:] = at[:, 2 * c : 2 * c + 2]
@@ -536,11 +762,13 @@ def _event_verdicts(
     event: str,
     frames: _Frames | None = None,
     carried: tuple[list[Place], list[int], list[int]] | None = None,
+    budget: _Budget | None = None,
 ) -> tuple[LotVerdicts, LotAmounts]:
     """Judge `lots` under `definitions`, which all judge `event` (see `graph_verdicts`).
 
     `carried` gives the places shipments carry (`_carried_places`), when already found.
-    The caller has checked the memory this needs (`_compare_need`).
+    The caller has checked the memory this needs (`_compare_need`, in `budget`, which
+    checks the arrivals' entries when counted and holds the limit for later reads).
     """
     graph = lots.graph
     assert graph is not None  # only called for lots built from a graph
@@ -548,6 +776,7 @@ def _event_verdicts(
     evidence = situation_list(lots.situations)
     rows, table = _production(graph, lots.by, frames)
     n = len(graph)
+    limit = budget.limit if budget is not None else None
     size_then = (n, graph.number_of_flows)
 
     def unchanged() -> None:
@@ -572,7 +801,7 @@ def _event_verdicts(
     # and the share of carats with a recorded value.
     classes: list[tuple[str, Verdict]] = []
     index: dict[tuple[str, tuple[Any, ...]], int] = {}
-    caches: dict[str, dict[tuple[Place, Any], Verdict]] = {}
+    caches = frames.verdicts  # some judged already by the memory estimate (`_slot_bound`)
     epochs = {name_of(d): _epochs(d, evidence) for d in definitions}
     # Per class, where it was first met: (0, production lot) or (1, shipment, place), so
     # that a definition's classes read in the order met however they were computed.
@@ -643,15 +872,28 @@ def _event_verdicts(
     reset = None
     cells = np.zeros((0, 4))
 
-    def arrive(chosen: list[int]) -> tuple[FloatArray, FloatArray]:
+    def arrive(chosen: list[int], checked: _Budget | None) -> tuple[FloatArray, FloatArray]:
         """Return what shipments carry from the places `chosen` (in `worth`), as cells.
 
         Also return each shipment's unknown-source share and share with a known value.
+        `checked` (the memory checked for this) refuses the entries found above the limit.
         """
         chosen_places = [worth[i] for i in chosen]
         unknown = unknown_now[0] if unknown_now[0] is not None else unknown_fraction(graph)
+        counted = None
+        if checked is not None:
+            counted = functools.partial(checked.entries, definitions=len(definitions))
         (move_of, origin, share, value), extra, scratch[0] = _arrivals(
-            graph, rows, table, moves, event, chosen_places, unknown, scratch[0], flows_now[0]
+            graph,
+            rows,
+            table,
+            moves,
+            event,
+            chosen_places,
+            unknown,
+            scratch[0],
+            flows_now[0],
+            counted,
         )
         origin = np.asarray(chosen, np.int64).reshape(-1)[origin]
         shipped = classes_of(
@@ -672,7 +914,7 @@ def _event_verdicts(
         # Places that are OUT on every day (with reasons) are carried only when the
         # reasons are asked for.
         worth, now, later = carried or _carried_places(table, definitions, evidence)
-        arrived, cells = arrive(now)
+        arrived, cells = arrive(now, budget)
     # Kept for the amounts and reasons asked for later: in the smallest integers that fit.
     produced = produced.astype(np.int16 if len(classes) < 2**15 else np.int32)
     names = [name_of(d) for d in definitions]
@@ -703,12 +945,16 @@ def _event_verdicts(
     cell_class = cells[:, 0].astype(np.int64)
     cell_move = cells[:, 1].astype(np.int64)
 
-    def complete() -> None:
-        """Carry the places left for the reasons (once), adding their classes and cells."""
+    def complete(checked: _Budget | None = None) -> None:
+        """Carry the places left for the reasons (once), adding their classes and cells.
+
+        `checked` (the memory checked for this) refuses the arrivals' entries above the
+        limit.
+        """
         nonlocal cells, cell_class, cell_move, later, outcome_or_none, owner_or_none
         unchanged()
         if later:
-            _, more = arrive(later)
+            _, more = arrive(later, checked)
             later = []
             cells = np.concatenate([cells, more])
             cell_class = cells[:, 0].astype(np.int64)
@@ -835,7 +1081,8 @@ def _event_verdicts(
                 "tables propagated span every lot of the graph, so judging fewer lots saves "
                 "little"
             ),
-            keyword=False,
+            limit=limit,
+            keyword=LATER,
         )
         found: list[FloatArray] = []
         unknown: list[FloatArray] = []
@@ -864,9 +1111,10 @@ def _event_verdicts(
         the slots' (`CHUNK_BYTES`), each in the memory of the first, so the propagated
         tables never hold every class at once.
         """
+        carrying = None
         if later:  # the places carried for their reasons, checked before they are
-            check_memory(
-                _arrivals_need(n, len(moves), len(later), event, graph.number_of_flows)
+            carrying = _Budget(
+                need=_arrivals_need(n, len(moves), len(later), event, graph.number_of_flows)
                 + 33.0 * graph.number_of_flows,
                 what=(
                     f"reading the verdicts of {_count_text(count, 'lot')} under {name} (carrying "
@@ -874,9 +1122,11 @@ def _event_verdicts(
                 ),
                 change="read the counts and totals instead (Comparison.summary reads no "
                 "per-lot verdicts)",
-                keyword=False,
+                limit=limit,
+                keyword=LATER,
             )
-        complete()
+            carrying.check(0.0)
+        complete(carrying)
         d = owner[name]
         mine = sorted(
             (j for j, (owner_, _) in enumerate(classes) if owner_ == name),
@@ -895,7 +1145,8 @@ def _event_verdicts(
                 "verdicts), or judge by a coarser origin level (by='country'), whose "
                 "fewer places make fewer distinct verdicts"
             ),
-            keyword=False,
+            limit=limit,
+            keyword=LATER,
         )
 
         def chunks() -> Iterator[tuple[int, FloatArray]]:
@@ -936,7 +1187,7 @@ def _event_verdicts(
     )
     items = frames.items(lots)
     shared = dict.fromkeys(names, judged)
-    return LotVerdicts(items, names, shared), LotAmounts(items, names, shared)
+    return LotVerdicts(items, names, shared, limit), LotAmounts(items, names, shared, limit)
 
 
 def _slots(
@@ -1534,8 +1785,12 @@ class LotVerdicts(Mapping[tuple[str, str], Verdict]):
     mapping ``{(lot, definition): Verdict}`` without building one entry per lot.
     """
 
-    def __init__(self, items: LotIds, names: list[str], judged: dict[str, _Judged]) -> None:
+    def __init__(
+        self, items: LotIds, names: list[str], judged: dict[str, _Judged], limit: Limit = None
+    ) -> None:
         self.lot_ids, self.names, self.judged = items, names, judged
+        #: The ``max_memory=`` of the comparison, for the tables read from it.
+        self.limit = limit
 
     def __getitem__(self, key: tuple[str, str]) -> Verdict:
         try:
@@ -1566,8 +1821,10 @@ class LotVerdicts(Mapping[tuple[str, str], Verdict]):
         return self.judged[name].verdicts_of(name)
 
 
-def check_table(lots: int, definitions: int, *, verdicts: bool) -> None:
+def check_table(lots: int, definitions: int, *, verdicts: bool, limit: Limit = None) -> None:
     """Refuse a tidy table of `lots` x `definitions` rows above the memory limit.
+
+    `limit` is the ``max_memory=`` given to `kpmodel.compare` (None: the environment's).
 
     Per row: the per-lot amounts (seven columns kept per definition, then made twice:
     per definition, then joined, with two references), and with `verdicts` the verdict
@@ -1589,7 +1846,8 @@ def check_table(lots: int, definitions: int, *, verdicts: bool) -> None:
             "read the totals instead (Comparison.summary needs no table), or judge fewer lots "
             "(Lots.from_graph(..., lots=...)) or compare fewer definitions"
         ),
-        keyword=False,
+        limit=limit,
+        keyword=LATER,
     )
 
 
@@ -1610,8 +1868,12 @@ class LotAmounts:
         "undetermined_value_usd",
     )
 
-    def __init__(self, items: LotIds, names: list[str], judged: dict[str, _Judged]) -> None:
+    def __init__(
+        self, items: LotIds, names: list[str], judged: dict[str, _Judged], limit: Limit = None
+    ) -> None:
         self.items, self.names, self.judged = items, names, judged
+        #: The ``max_memory=`` of the comparison, for the table read from it.
+        self.limit = limit
         self._frame: pd.DataFrame | None = None
 
     def frame(self) -> pd.DataFrame:
@@ -1622,7 +1884,7 @@ class LotAmounts:
         the amounts kept per definition; per lot, its id as text.
         """
         if self._frame is None:
-            check_table(len(self.items), len(self.names), verdicts=False)
+            check_table(len(self.items), len(self.names), verdicts=False, limit=self.limit)
             frames = [
                 pd.DataFrame(
                     {

@@ -232,6 +232,7 @@ class Lots:
         *,
         by: str = "zone",
         lots: Iterable[Any] | None = None,
+        max_memory: int | float | str | None = None,
     ) -> Lots:
         """Return the lots of a provenance graph with the evidence about their origins.
 
@@ -271,6 +272,13 @@ class Lots:
             ``4`` and ``4.0``) is refused rather than dropped: a comparison would count
             its carats twice, and a list with repeats is often a mistake upstream; pass
             ``list(dict.fromkeys(lots))`` to keep the first of each.
+        max_memory : int, float or str, optional
+            The most bytes the computation may need (or a size such as ``"8 GiB"``; ``"none"``
+            for no limit), by an estimate made before it starts, the result included; a
+            larger estimate is refused with a `kpmodel.errors.SizeLimitError` that says what
+            to do. Default: ``KPMODEL_MAX_MEMORY``, else 60% of the machine's memory.
+            It limits the origin attribution (`kpmodel.origin_shares`); `kpmodel.compare`
+            takes its own.
 
         Returns
         -------
@@ -284,7 +292,10 @@ class Lots:
             graph or is listed twice, or two of the lots judged have ids that read the
             same as text (the int ``1`` and the text ``"1"``, which
             `ProvenanceGraph.from_frames` accepts as two lots: a comparison names its
-            items by that text, so it could not tell them apart).
+            items by that text, so it could not tell them apart), or `max_memory` is not a
+            size.
+        kpmodel.errors.SizeLimitError
+            If the origin attribution is estimated to need more than `max_memory`.
 
         Examples
         --------
@@ -328,11 +339,14 @@ class Lots:
         ...
         kpmodel.errors.InvalidArgumentError: lots names the same lot more than once: ...
         """
-        return graph_lots(cls, graph, situations, by=by, lots=lots)
+        return graph_lots(cls, graph, situations, by=by, lots=lots, max_memory=max_memory)
 
 
 def lot_verdicts(
-    definitions: list[Any], lots: Lots, on: dt.date | Period | None
+    definitions: list[Any],
+    lots: Lots,
+    on: dt.date | Period | None,
+    max_memory: int | float | str | None = None,
 ) -> tuple[dict[tuple[str, str], Verdict] | LotVerdicts, pd.DataFrame | LotAmounts]:
     """Return a verdict per lot and definition, and the tidy shares, carats and value.
 
@@ -340,7 +354,7 @@ def lot_verdicts(
     but some comes from an origin that is UNDETERMINED (or unknown), and OUT otherwise.
     """
     if lots.graph is not None:
-        return graph_verdicts(definitions, lots, on)
+        return graph_verdicts(definitions, lots, on, max_memory)
     amounts = conflict_shares(
         definitions,
         lots.shares,
