@@ -1,5 +1,6 @@
 """Origin attribution at scale: shares of chosen lots, adaptive storage, memory guard."""
 
+import contextlib
 import datetime
 import importlib.util
 import itertools
@@ -7,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import warnings
 
 import attrs
 import numpy as np
@@ -20,10 +22,12 @@ import kpmodel as kp
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.provenance import _kernels, de_minimis, origin_shares
 from kpmodel.provenance._shares import (
-    flow_index,
+    compiled_walks,
     origin_labels,
     solve_by_walks,
-    unknown_fraction,
+    walk_bytes,
+    walk_inputs,
+    walk_scratch,
 )
 from kpmodel.testing.strategies import provenance_graphs, registers
 
@@ -117,18 +121,102 @@ def test_kernels_compile_without_a_writable_cache(monkeypatch):
     g, mixed = small_graph()
     code, labels = origin_labels(g, "country")
     out = np.zeros((1, len(labels) + 1))
-    n = len(g)
-    flows = (flow_index(g), g._flow_column("source"), g._flow_column("carats"))
-    lots = (g._column("carats"), code, unknown_fraction(g))
-    counts = np.zeros(2, np.int64)
-    scratch = (np.zeros(n), np.zeros(n, np.int64), np.zeros(n, np.int64), np.empty(n, np.int64))
-    scratch = (*scratch, np.zeros(n, bool))
+    flows, lots = walk_inputs(g, code)
+    scratch = walk_scratch(len(g), lots[-1].size - 1)
     position = np.array([list(g.lots).index(mixed)], np.int64)
     row = np.zeros(1, np.int64)
-    done = uncached.backward_shares(position, row, flows, lots, out, (*scratch, counts), 0, 1.0)
-    assert done
-    assert counts.tolist() == [3, 3]  # the mix's two inputs, and the smuggled lot's one
+    assert uncached.backward_shares(position, row, flows, lots, out, scratch, 0, 1.0)
+    assert scratch[-1].tolist() == [3, 3]  # the mix's two inputs, and the smuggled lot's one
     np.testing.assert_allclose(out, [[0.1, 0.9, 0.0]], atol=1e-15)
+
+
+def test_walks_that_cannot_load_warn_once_and_leave_the_forward_solve_to_answer(monkeypatch):
+    """A numba that fails to load the walks (a cache file cut short, a full disk, a numba
+    that does not import beside this numpy) is warned about once; the shares come from
+    the forward solve."""
+
+    def broken(*args):
+        msg = "Ran out of input"
+        raise EOFError(msg)
+
+    g, mixed = small_graph()
+    monkeypatch.setattr("kpmodel.provenance._shares.WALKS_FROM_NS", 0.0)
+    monkeypatch.setattr("kpmodel.provenance._shares._walks", None)
+    monkeypatch.setattr(_kernels, "backward_shares", broken)
+    with pytest.warns(kp.errors.KPModelWarning, match=r"EOFError: Ran out of input.*forwards"):
+        shares = origin_shares(g, lots=[mixed])
+    assert shares.of(mixed) == {"CF": 0.1, "CM": 0.9}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert origin_shares(g, lots=[mixed]).of(mixed) == {"CF": 0.1, "CM": 0.9}
+
+
+FORK_WHILE_LOADING = """
+import os, sys, threading
+import kpmodel as kp
+from kpmodel.provenance import _shares
+_shares.WALKS_FROM_NS = 0
+g = kp.ProvenanceGraph()
+a = g.produce(country="CF", carats=10, on="2014-01-01")
+b = g.produce(country="CM", carats=90, on="2014-01-01")
+cm = g.mix([g.smuggle(a, to="CM", on="2014-02-01"), b])
+# A thread loading the walks (as numba does for a second or two) when the process forks.
+_shares._walks_lock.acquire()
+_shares._loading = True
+child = os.fork()
+if child == 0:
+    print(kp.origin_shares(g, lots=[cm]).of(cm), flush=True)
+    os._exit(0)
+os.waitpid(child, 0)
+"""
+
+
+def test_a_process_forked_while_the_walks_load_solves_forwards():
+    """The thread loading the walks does not exist in a forked child, but the locks it
+    held stay held there: the child solves forwards instead of waiting for ever."""
+    done = subprocess.run(
+        [sys.executable, "-c", FORK_WHILE_LOADING],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.strip() == "{'CF': 0.1, 'CM': 0.9}"
+
+
+def test_walks_are_not_run_as_python(monkeypatch):
+    """Under NUMBA_DISABLE_JIT the walks would run as Python, far slower than the forward
+    solve: it answers instead, without a warning."""
+    from numba.core import config
+
+    g, mixed = small_graph()
+    monkeypatch.setattr("kpmodel.provenance._shares.WALKS_FROM_NS", 0.0)
+    monkeypatch.setattr("kpmodel.provenance._shares._walks", None)
+    monkeypatch.setattr(config, "DISABLE_JIT", True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert origin_shares(g, lots=[mixed]).of(mixed) == {"CF": 0.1, "CM": 0.9}
+    assert compiled_walks() is None
+
+
+def test_walks_count_a_sparse_result_in_their_memory(monkeypatch):
+    """The walks build a dense result; made sparse, its conversion is counted, so at a
+    limit that fits the dense result alone they leave the call to the forward solve."""
+    g, mixed = small_graph()
+    k = len(origin_shares(g).origins)
+    monkeypatch.setattr("kpmodel.provenance._shares.WALKS_FROM_NS", 0.0)
+    called = []
+    monkeypatch.setattr(
+        "kpmodel.provenance._shares.solve_by_walks", lambda *a: called.append(a) or None
+    )
+    dense_only = walk_bytes(len(g), 1, k, False)
+    assert walk_bytes(len(g), 1, k, True) > dense_only
+    with contextlib.suppress(kp.errors.SizeLimitError):
+        origin_shares(g, lots=[mixed], sparse=True, max_memory=dense_only)
+    assert called == []
+    with contextlib.suppress(kp.errors.SizeLimitError):  # the spy leaves it to forwards
+        origin_shares(g, lots=[mixed], sparse=False, max_memory=dense_only)
+    assert len(called) == 1
 
 
 def test_numba_is_loaded_only_for_walks_on_big_graphs():

@@ -21,7 +21,12 @@ from typing import Any
 
 import numba
 
-__all__ = ["backward_shares"]
+__all__ = ["backward_shares", "jit_disabled"]
+
+
+def jit_disabled() -> bool:
+    """Whether numba runs functions as plain Python (``NUMBA_DISABLE_JIT=1``)."""
+    return bool(getattr(numba.config, "DISABLE_JIT", False))
 
 
 def compiled(function: Callable[..., Any]) -> Any:
@@ -42,9 +47,9 @@ def backward_shares(
     asked: Any,
     rows: Any,
     flows: tuple[Any, Any, Any],
-    lots: tuple[Any, Any, Any],
+    lots: tuple[Any, Any, Any, Any, Any],
     out: Any,
-    scratch: tuple[Any, Any, Any, Any, Any, Any],
+    scratch: tuple[Any, Any, Any, Any],
     first: int,
     ratio: float,
 ) -> bool:
@@ -53,69 +58,64 @@ def backward_shares(
     Under mass balance a lot's shares are the weights of its ancestors' own entries
     (production origin, unknown remainder): with x the weight of each ancestor in the lot
     (x = e + x W, W the flows' carats over the receiving lot's carats), the lot's row is
-    x P. Per lot asked, a walk up the flows collects its ancestry and counts, for each
-    ancestor, the flows out of it within the ancestry; a second walk then takes each
-    ancestor once every lot drawing on it has passed its weight on (children before
-    parents), passes the ancestor's weight on to its inputs and adds its own entries to
-    the row. The cost grows with the flows of the lot's ancestry, not with the graph.
+    x P. Per lot asked, one walk up the flows takes its ancestors a topological level at
+    a time, from the lot's level down: a flow always comes from a lower level, so every
+    lot drawing on an ancestor has passed its weight on before the ancestor is taken.
+    Each ancestor adds its own entries to the row and passes its weight on to its inputs,
+    queueing those not yet reached in their level's queue. The cost grows with the flows
+    of the lot's ancestry, not with the graph.
 
-    `flows` is (indptr, source, carats), `lots` is (carats, code, unknown). `scratch` is
-    (weight, stamp, waiting, queue, reached, counts): one entry per lot, zero, zero, zero,
-    anything and False before the first call and left so after each, except `reached`
-    (the lots any walk has reached) and `counts` (the flows walked, and the flows out of
-    the lots reached), which add up across calls; `first` numbers the lots asked across
-    calls, so that `stamp` needs no reset (lot j of a call marks the lots its walk
-    reaches with first + j + 1; 0 is no walk).
+    `flows` is (indptr, source, carats); `lots` is (carats, code, unknown, level,
+    level_start), level_start[v] being where level v's queue starts in `queue` (the
+    lots at levels below v: a level's ancestors are at most its lots). `scratch` is
+    (marks, queue, filled, counts): marks is (lots x 2), a lot's walk stamp and weight,
+    all zero before the first call and left so after each except the stamps (lot j of a
+    call stamps what its walk reaches with first + j + 1, so that they need no reset; 0
+    is a lot no walk has reached); queue has one entry per lot (anything), filled one
+    per level (zero); counts (the flows walked, and the flows out of the lots reached)
+    add up across calls.
 
     Returns False, leaving the rows incomplete, once the flows walked pass `ratio` times
-    the flows of the lots reached (where solving those lots forwards would cost less).
+    the flows out of the lots reached (where solving those lots forwards would cost less).
     """
     indptr, source, amount = flows
-    carats, code, unknown = lots
-    weight, stamp, waiting, queue, reached, counts = scratch
+    carats, code, unknown, level, level_start = lots
+    marks, queue, filled, counts = scratch
     unknown_column = out.shape[1] - 1
+    walked, reached = counts[0], counts[1]
     for j in range(asked.size):
-        lot, row, mark = asked[j], rows[j], first + j + 1
-        # The ancestry, counting the flows out of each ancestor within it.
-        stamp[lot] = mark
-        queue[0] = lot
-        head, tail = 0, 1
-        while head < tail:
-            here = queue[head]
-            head += 1
-            inputs = indptr[here + 1] - indptr[here]
-            counts[0] += inputs
-            if not reached[here]:
-                reached[here] = True
-                counts[1] += inputs
-            for flow in range(indptr[here], indptr[here + 1]):
-                parent = source[flow]
-                if stamp[parent] != mark:
-                    stamp[parent] = mark
-                    queue[tail] = parent
-                    tail += 1
-                waiting[parent] += 1
-        # The weights passed up, a lot taken once every lot drawing on it has passed its
-        # weight on (a topological order of the ancestry, children first).
-        weight[lot] = 1.0
-        queue[0] = lot
-        head, tail = 0, 1
-        while head < tail:
-            here = queue[head]
-            head += 1
-            share = weight[here]
-            weight[here] = 0.0
-            if code[here] >= 0:
-                out[row, code[here]] += share
-            if unknown[here] > 0.0:
-                out[row, unknown_column] += share * unknown[here]
-            for flow in range(indptr[here], indptr[here + 1]):
-                parent = source[flow]
-                weight[parent] += share * (amount[flow] / carats[here])
-                waiting[parent] -= 1
-                if waiting[parent] == 0:
-                    queue[tail] = parent
-                    tail += 1
-        if counts[0] > ratio * counts[1]:
+        lot, row, mark = asked[j], rows[j], float(first + j + 1)
+        if marks[lot, 0] == 0.0:
+            reached += indptr[lot + 1] - indptr[lot]
+        marks[lot, 0] = mark
+        marks[lot, 1] = 1.0
+        top = level[lot]
+        queue[level_start[top]] = lot
+        filled[top] = 1
+        for at in range(top, -1, -1):
+            start = level_start[at]
+            for i in range(start, start + filled[at]):
+                here = queue[i]
+                share = marks[here, 1]
+                marks[here, 1] = 0.0
+                if code[here] >= 0:
+                    out[row, code[here]] += share
+                if unknown[here] > 0.0:
+                    out[row, unknown_column] += share * unknown[here]
+                walked += indptr[here + 1] - indptr[here]
+                for flow in range(indptr[here], indptr[here + 1]):
+                    parent = source[flow]
+                    if marks[parent, 0] != mark:
+                        if marks[parent, 0] == 0.0:
+                            reached += indptr[parent + 1] - indptr[parent]
+                        marks[parent, 0] = mark
+                        below = level[parent]
+                        queue[level_start[below] + filled[below]] = parent
+                        filled[below] += 1
+                    marks[parent, 1] += share * (amount[flow] / carats[here])
+            filled[at] = 0
+        if walked > ratio * reached:
+            counts[0], counts[1] = walked, reached
             return False
+    counts[0], counts[1] = walked, reached
     return True

@@ -9,6 +9,7 @@ import mmap
 import os
 import sys
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sized
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, cast
@@ -23,7 +24,7 @@ from kpmodel import _limits
 from kpmodel._boundary import guarded, id_kind, is_hashable, of_other_kinds
 from kpmodel._display import View
 from kpmodel._progress import progress_bar
-from kpmodel.errors import InvalidArgumentError, SizeLimitError
+from kpmodel.errors import InvalidArgumentError, KPModelWarning, SizeLimitError
 from kpmodel.provenance._graph import KIND_CODE, FloatArray, IntArray, Kind, ProvenanceGraph
 
 # The in-place CSR x dense kernel that scipy uses for `csr @ ndarray`; see _accumulate.
@@ -1384,24 +1385,26 @@ def _dense_rows(
 #: With `lots=` and mass balance, the lots asked for are solved by compiled walks up their
 #: ancestries (`kpmodel.provenance._kernels.backward_shares`) unless the walks cost more
 #: than solving forwards the lots they reached. Costs measured on the benchmark's 1M-lot
-#: graphs (``benchmarks/bench_provenance.py``, 2 cores), in nanoseconds: solving forwards
-#: pays about 65 per flow of the ancestry (setting up its system) and 1.2 per flow and
-#: origin (the products); the walks about 50 per flow walked, which is each lot's own
-#: ancestry (lots asked together walk their common ancestors once each).
+#: graphs (``benchmarks/bench_provenance.py``: 10, 100 and 1,000 random
+#: lots, 2 cores, one of them busy), in nanoseconds: solving forwards pays about 200-600
+#: per flow of the ancestry at 201 origins (modelled as 65 per flow to set up its system
+#: and 1.2 per flow and origin for the products); the walks 53-76 per flow walked, which
+#: is each lot's own ancestry (lots asked together walk their common ancestors once each).
 _FORWARD_NS_PER_FLOW = 65.0
 _FORWARD_NS_PER_SHARE = 1.2
-_WALK_NS_PER_FLOW = 50.0
+_WALK_NS_PER_FLOW = 70.0
 
 #: A multiplier of how many flows the walks may walk before they give up (see
 #: `walk_ratio`); 0 solves every `lots=` call forwards.
 WALK_BUDGET = 1.0
 
 #: The walks are tried only on graphs whose full forward solve would take at least this
-#: long (ns, by the costs above): about what loading numba and the walks from its disk
-#: cache costs a fresh process, so that small graphs never wait for it.
-WALKS_FROM_NS = 2e8
+#: long (ns, by the costs above): about what importing numba and loading the walks from
+#: its disk cache costs a fresh process (0.5-0.7 s measured), so that small graphs never
+#: wait for it.
+WALKS_FROM_NS = 5e8
 
-#: Threads walking up the ancestries of the lots asked for (each holds five arrays of one
+#: Threads walking up the ancestries of the lots asked for (each holds three arrays of one
 #: entry per lot) and the most lots one compiled call takes (between calls the progress
 #: bar moves, and a thread stops if another has given up).
 _WALK_THREADS = 2
@@ -1420,12 +1423,113 @@ def walk_ratio(k: int) -> float:
     return WALK_BUDGET * forward_ns(1, k) / _WALK_NS_PER_FLOW
 
 
-def walk_bytes(lots: int, asked: int, k: int) -> int:
-    """Return the bytes `solve_by_walks` needs for `asked` lots of a graph of `lots`."""
+def walk_bytes(lots: int, asked: int, k: int, sparse: bool | None) -> int:
+    """Return the bytes `solve_by_walks` needs for `asked` lots of a graph of `lots`, and
+    the result's conversion to a sparse matrix unless `sparse` is False.
+    """
     threads = min(_WALK_THREADS, max(asked, 1))
-    # Per thread: weight, stamp, waiting, the queue and the lots reached; the flow
-    # index, the unknown fractions and the result.
-    return 33 * lots * threads + 16 * lots + 8 * asked * k
+    # Per thread: weight, stamp, waiting and the queue; the flow index, the unknown
+    # fractions and the dense result; scipy's conversion holds coordinates and values of
+    # every entry beside it (int64, int64, float64 and the CSR's copy: about 36 bytes).
+    conversion = 0 if sparse is False else 36 * asked * k
+    return 32 * lots * threads + 16 * lots + 8 * asked * k + conversion
+
+
+#: The compiled walks once loaded (a function), or False once they could not be; whether
+#: a thread is loading them now.
+_walks: Any = None
+_walks_lock = threading.Lock()
+_loading = False
+
+
+def _after_fork_in_child() -> None:
+    """In a process forked while a thread was loading the walks, solve forwards.
+
+    The loading thread does not exist in the child, but the locks it held (this module's
+    and numba's compiler lock) stay held there for ever: the child must not wait on them.
+    """
+    global _walks_lock, _walks
+    _walks_lock = threading.Lock()
+    if _loading:
+        _walks = False
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def compiled_walks() -> Any:
+    """Return `kpmodel.provenance._kernels.backward_shares`, compiled, or None.
+
+    numba is imported here, on first use, so that importing kpmodel does not load it. The
+    walks are tried once on a graph of one lot: numba loads them from its disk cache (or
+    compiles and caches them) then, and a failure (numba that does not import beside
+    this numpy, a cache file cut short, a full disk) is warned about once, after which
+    `lots=` is solved forwards. None too under ``NUMBA_DISABLE_JIT`` (the walks would run
+    as Python, far slower than the forward solve).
+    """
+    global _walks, _loading
+    with _walks_lock:
+        if _walks is None:
+            _loading = True
+            try:
+                kernels = importlib.import_module("kpmodel.provenance._kernels")
+                one = np.zeros(1, np.int64)
+                kernels.backward_shares(
+                    one,
+                    one,
+                    (np.zeros(2, np.int64), one, np.ones(1)),
+                    (np.ones(1), one, np.zeros(1), one, np.array([0, 1])),
+                    np.zeros((1, 1)),
+                    walk_scratch(1, 1),
+                    0,
+                    1.0,
+                )
+                _walks = False if kernels.jit_disabled() else kernels.backward_shares
+            except Exception as error:  # any failure to load falls back to forwards
+                _walks = False
+                msg = (
+                    "origin_shares(lots=...) could not load its compiled walks (numba): "
+                    f"{type(error).__name__}: {error}. The lots asked for are solved "
+                    "forwards instead (the same shares, more slowly). To restore them, "
+                    "install a numba that supports this numpy, or delete the files "
+                    f"_kernels*.nbi and _kernels*.nbc under {_cache_folder()} (or set "
+                    "NUMBA_CACHE_DIR to a writable directory)."
+                )
+                warnings.warn(msg, KPModelWarning, stacklevel=5)
+            finally:
+                _loading = False
+        return _walks or None
+
+
+def _cache_folder() -> str:
+    """Return where numba caches the walks by default: the package's __pycache__."""
+    return os.path.join(os.path.dirname(__file__), "__pycache__")
+
+
+def walk_inputs(graph: ProvenanceGraph, code: IntArray) -> tuple[Any, Any]:
+    """Return the graph's arrays that `kpmodel.provenance._kernels.backward_shares` reads:
+    (indptr, source, carats) of the flows and (carats, code, unknown, level, level_start)
+    of the lots.
+    """
+    level = graph._column("level")
+    level_start = np.zeros(int(level.max(initial=0)) + 2, np.int64)
+    np.cumsum(np.bincount(level, minlength=level_start.size - 1), out=level_start[1:])
+    flows = (flow_index(graph), graph._flow_column("source"), graph._flow_column("carats"))
+    return flows, (graph._column("carats"), code, unknown_fraction(graph), level, level_start)
+
+
+def walk_scratch(lots: int, levels: int) -> tuple[Any, ...]:
+    """Return one thread's scratch for the walks over a graph of `lots` lots and `levels`
+    topological levels (zeros, numpy's calloc: pages the walks never reach are never
+    touched).
+    """
+    return (
+        np.zeros((lots, 2)),
+        np.empty(lots, np.int64),
+        np.zeros(levels, np.int64),
+        np.zeros(2, np.int64),
+    )
 
 
 def solve_by_walks(
@@ -1438,13 +1542,10 @@ def solve_by_walks(
     every size), each running the compiled walks (which release the GIL) a few lots per
     call.
     """
-    # Compiled on first use (and cached on disk): imported here so that importing
-    # kpmodel does not load numba.
-    from kpmodel.provenance import _kernels
-
-    n = len(graph)
-    flows = (flow_index(graph), graph._flow_column("source"), graph._flow_column("carats"))
-    lots = (graph._column("carats"), code, unknown_fraction(graph))
+    backward_shares = compiled_walks()
+    if backward_shares is None:
+        return None
+    flows, lots = walk_inputs(graph, code)
     out = np.zeros((asked.size, k))
     threads = min(_WALK_THREADS, asked.size)
     ratio = walk_ratio(k)
@@ -1452,23 +1553,13 @@ def solve_by_walks(
     given_up = threading.Event()
 
     def walk(thread: int) -> bool:
-        # Zeros (numpy's calloc): pages the walks never reach are never touched.
-        scratch = (
-            np.zeros(n),
-            np.zeros(n, np.int64),
-            np.zeros(n, np.int64),
-            np.empty(n, np.int64),
-            np.zeros(n, np.bool_),
-            np.zeros(2, np.int64),
-        )
+        scratch = walk_scratch(len(graph), lots[-1].size - 1)
         mine = np.arange(thread, asked.size, threads)
         for start in range(0, mine.size, _WALK_CALL):
             part = mine[start : start + _WALK_CALL]
             if given_up.is_set():
                 return False
-            if not _kernels.backward_shares(
-                asked[part], part, flows, lots, out, scratch, start, ratio
-            ):
+            if not backward_shares(asked[part], part, flows, lots, out, scratch, start, ratio):
                 given_up.set()
                 return False
             if bar is not None:
@@ -1644,14 +1735,14 @@ def origin_shares(
 
     With `lots`, only their ancestry is solved. Under `proportional`, the shares are
     linear in the lots' own entries: row i is $x_i P$ with $x_i = e_i + x_i W$, the
-    weight of each ancestor in lot i. A compiled walk (numba, two threads) collects each
-    lot's ancestry and passes the weights up it, children before parents, in time
+    weight of each ancestor in lot i. A compiled walk (numba, two threads) goes up each
+    lot's ancestry a topological level at a time, passing the weights on, in time
     proportional to the flows of that ancestry. The walks give up once they cost more
     than solving forwards the lots they have reached would (`walk_ratio`), as when many
     lots with overlapping ancestries are asked, or the graph has few origins; the lots are
     then solved forwards over their ancestry, level by level, as under the other rules
     (a breadth-first walk up the flows finds it), as are lots of graphs small enough to
-    be solved whole in about 0.2 s (`WALKS_FROM_NS`), faster than numba loads.
+    be solved whole in about 0.5 s (`WALKS_FROM_NS`), faster than numba loads.
 
     Examples
     --------
@@ -1694,15 +1785,15 @@ def origin_shares(
             )
         ids, wanted = _wanted(graph, lots)
     # A few lots of a big graph under mass balance: compiled walks up their ancestries,
-    # while their dense result and scratch fit (else, and if they give up, forwards, with
-    # its own estimate).
+    # while their dense result is small and it and the scratch fit (else, and if they
+    # give up, forwards, with its own estimate).
     if (
         wanted is not None
         and rule is proportional
         and WALK_BUDGET > 0
         and forward_ns(graph.number_of_flows, k) >= WALKS_FROM_NS
-        and wanted.size * k <= DENSE_LIMIT
-        and walk_bytes(len(graph), wanted.size, k) <= max_memory
+        and 8 * wanted.size * k <= SMALL_RESULT
+        and walk_bytes(len(graph), wanted.size, k, sparse) <= max_memory
     ):
         bar = _bar(progress, wanted.size, "origin shares")
         try:
