@@ -877,3 +877,20 @@ def test_verdicts_judged_for_the_estimate_are_those_the_comparison_judges(graph,
     pd.testing.assert_frame_equal(shared.table, alone.table)
     for item in shared.items[:3]:
         assert shared.explain(item) == alone.explain(item)
+
+
+def test_the_shipments_entries_are_checked_when_counted(monkeypatch):
+    """The shipments' entries (which shipment carries which place), known only once the
+    arrivals are propagated, are checked when counted: a comparison allowed the memory
+    of its estimate is refused there, asking for more, before their cells are made."""
+    lots = d.Lots.from_graph(_graph_of_many_places(), BOOK)
+    with pytest.raises(kp.errors.SizeLimitError) as first:
+        kp.compare("G7_RUSSIA_ORIGIN_2024", lots, max_memory=1)
+    calls = _record_calls(monkeypatch, "_arrivals", "_slots")
+    with pytest.raises(kp.errors.SizeLimitError) as counted:
+        kp.compare("G7_RUSSIA_ORIGIN_2024", lots, max_memory=math.ceil(first.value.estimate))
+    assert counted.value.estimate > first.value.estimate
+    assert "judging 18 lots under 2 definitions" in str(counted.value)
+    # The baseline's production group, then the import group carried and refused there:
+    # no cell made, no column of its propagated.
+    assert calls == ["_slots", "_arrivals"]

@@ -391,10 +391,11 @@ class _Budget:
     environment's), also used for what is read from the comparison later.
     """
 
-    #: Bytes per entry of the arrivals (a shipment carrying a place) and per definition
-    #: judging it, at most: the entries (four numbers, copied when in several chunks),
-    #: their places and days, the classes found for them, and the cells made of those.
-    PER_ENTRY, PER_CELL = 160.0, 72.0
+    #: Bytes per entry of the arrivals (a shipment carrying a place), at most: the entries
+    #: (four numbers, copied when in several chunks), their places and days; per entry and
+    #: definition, the class found (with each definition's epochs and key numbers); per
+    #: cell (an entry whose verdict under a definition is worth keeping), the cell made.
+    PER_ENTRY, PER_CLASS, PER_CELL = 160.0, 24.0, 72.0
 
     def __init__(
         self, *, need: float, what: str, limit: Limit, change: str = "", keyword: bool | str = True
@@ -415,9 +416,11 @@ class _Budget:
             keyword=self.keyword,
         )
 
-    def entries(self, count: int, definitions: int) -> None:
-        """Refuse `count` entries of the arrivals, for `definitions`, above the limit."""
-        self.check(count * (self.PER_ENTRY + self.PER_CELL * definitions))
+    def entries(self, count: int, definitions: int, cells: int = 0) -> None:
+        """Refuse `count` entries of the arrivals judged under `definitions`, and `cells`
+        made of them, above the limit.
+        """
+        self.check(count * (self.PER_ENTRY + self.PER_CLASS * definitions) + cells * self.PER_CELL)
 
 
 def _asked_text(groups: list[tuple[str, list[Any]]]) -> str:
@@ -903,7 +906,11 @@ def _event_verdicts(
             lambda item: (1, int(move_of[item]), int(origin[item])),
         )
         # One cell per (move, origin, definition) whose verdict is worth keeping.
-        item, col = np.nonzero(shipped >= 0)
+        kept = shipped >= 0
+        if checked is not None:
+            checked.entries(len(move_of), len(definitions), int(np.count_nonzero(kept)))
+        item, col = np.nonzero(kept)
+        del kept
         made = np.column_stack([shipped[item, col], move_of[item], share[item], value[item]])
         return extra, made
 
