@@ -1,8 +1,10 @@
 """The one search for the largest paths, behind `explain` and the paths of an audit's findings."""
 
+import copy
 import pickle
 from collections import defaultdict
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import given
@@ -11,7 +13,7 @@ from hypothesis import strategies as st
 import kpmodel as kp
 from kpmodel.errors import IncompleteResultWarning
 from kpmodel.provenance import explain
-from kpmodel.provenance._explain import Flows, best_completion, largest_paths
+from kpmodel.provenance._explain import MAX_EXPANDED, Flows, best_completion, largest_paths
 from kpmodel.provenance._shares import propagate
 from kpmodel.testing.strategies import provenance_graphs
 
@@ -66,7 +68,9 @@ def test_the_search_returns_the_largest_paths_of_a_brute_force_enumeration(searc
     flows = Flows(graph)
     best = best_completion(flows, entering, carried, stop=stop)
     every = every_path(graph, lot, entering, stop=stop)
-    paths, truncated = largest_paths(flows, lot, entering, best, stop=stop, limit=limit)
+    paths, truncated = largest_paths(
+        flows, lot, entering, best, stop=stop, limit=limit, cap=MAX_EXPANDED
+    )
     assert not truncated
     got = [path.carats for path in paths]
     assert got == sorted(got, reverse=True)
@@ -75,7 +79,9 @@ def test_the_search_returns_the_largest_paths_of_a_brute_force_enumeration(searc
     for path in paths:
         assert every[(path.lots, path.flows)] == pytest.approx(path.carats, rel=1e-9)
     assert len({(path.lots, path.flows) for path in paths}) == len(paths)
-    whole, truncated = largest_paths(flows, lot, entering, best, stop=stop, limit=10**6)
+    whole, truncated = largest_paths(
+        flows, lot, entering, best, stop=stop, limit=10**6, cap=MAX_EXPANDED
+    )
     assert not truncated
     assert {(path.lots, path.flows) for path in whole} == set(every)
 
@@ -149,11 +155,12 @@ def lattice(depth):
 
 
 def test_a_search_cut_short_says_so_the_same_way_for_explain_and_the_audit(monkeypatch):
-    """One cap and one convention: at the cap the result is the largest paths found, an
+    """One search and one convention: at its cap the result is the largest paths found, an
     `IncompleteResultWarning` names the cap and what to do, and an audit's paths also say
     so in `truncated`."""
     g, _, lot = lattice(6)
     monkeypatch.setattr("kpmodel.provenance._explain.MAX_EXPANDED", 40)
+    monkeypatch.setattr("kpmodel.provenance._audit.FINDING_MAX_EXPANDED", 40)
     message = r"examined 40 partial paths, the cap on one search.*Ask for fewer paths \(limit=\)"
     with pytest.warns(IncompleteResultWarning, match=message):
         cut = explain(g, lot, "CF", limit=50)
@@ -184,3 +191,48 @@ def test_explain_says_whether_its_paths_are_all_and_stays_a_tuple():
         kp.provenance.Explanation([paths[0], "path"])
     with pytest.raises(kp.errors.InvalidArgumentError, match="truncated must be True or False"):
         kp.provenance.Explanation(paths, truncated="no")
+
+
+def test_an_audits_findings_search_with_a_lower_cap_than_explain(monkeypatch):
+    """An audit reads the paths of many findings: their search stops at 100,000 partial
+    paths, explain's at 1,000,000 (15-review #13: the findings' cap went from 100,000 to
+    1,000,000, +92 MiB and 3x the time for one finding on a 16-round lattice)."""
+    from kpmodel.provenance import _audit
+
+    assert _audit.FINDING_MAX_EXPANDED == 100_000 < MAX_EXPANDED
+    g, _, lot = lattice(6)  # 128 paths
+    monkeypatch.setattr("kpmodel.provenance._audit.FINDING_MAX_EXPANDED", 60)
+    (finding,) = kp.provenance.audit(g, register=None, limit=10**6)
+    with pytest.warns(IncompleteResultWarning, match="examined 60 partial paths"):
+        assert 0 < len(finding.paths) < 2**7
+    assert finding.paths.truncated
+    whole = explain(g, lot, "CF", limit=10**6)  # explain's own cap
+    assert len(whole) == 2**7
+    assert not whole.truncated
+
+
+def test_an_explanation_cannot_be_changed_and_its_repr_says_when_it_was_cut_short():
+    """An Explanation is frozen like the records (15-review #12: ``e._truncated = False``
+    turned a truncated explanation into a complete one), keeps `truncated` through every
+    pickle protocol and copy, and its repr names `truncated` when it is True."""
+    g, _, lot = lattice(2)
+    paths = explain(g, lot, "CF", limit=10**6)
+    cut = kp.provenance.Explanation(paths[:2], truncated=True)
+    for name in ("_truncated", "truncated", "carats", "other"):
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            setattr(cut, name, False)
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            delattr(cut, name)
+    assert cut.truncated
+    assert repr(paths) == repr(tuple(paths))  # as before: doctests show the plain tuple
+    assert repr(cut) == f"Explanation({tuple(cut)!r}, truncated=True)"
+    path = kp.provenance.Path
+    assert eval(repr(cut), {"Explanation": kp.provenance.Explanation, "Path": path}) == cut
+    copies = [pickle.loads(pickle.dumps(cut, protocol)) for protocol in range(6)]
+    for again in [*copies, copy.copy(cut), copy.deepcopy(cut)]:
+        assert type(again) is kp.provenance.Explanation
+        assert again == cut
+        assert again.truncated
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            again._truncated = False
+    assert not copy.deepcopy(paths).truncated

@@ -969,7 +969,7 @@ def _lattice(depth):
 
 
 def test_a_search_for_paths_cut_short_says_so(monkeypatch):
-    """When the search stops on MAX_EXPANDED before `limit` paths, the paths say so and
+    """When the search stops on its cap before `limit` paths, the paths say so and
     how many carats they cover (14-hostile #8: 19,996 paths covering 7.6 % of the carats,
     silently)."""
     g, _ = _lattice(6)
@@ -977,7 +977,7 @@ def test_a_search_for_paths_cut_short_says_so(monkeypatch):
     assert len(whole.paths) == 2**7
     assert not whole.paths.truncated
     assert whole.paths.carats == pytest.approx(whole.carats)
-    monkeypatch.setattr("kpmodel.provenance._explain.MAX_EXPANDED", 60)
+    monkeypatch.setattr("kpmodel.provenance._audit.FINDING_MAX_EXPANDED", 60)
     (cut,) = kp.provenance.audit(g, register=None, limit=10**6)
     with pytest.warns(kp.errors.IncompleteResultWarning, match=r"found \d+ of the 1000000"):
         assert 0 < len(cut.paths) < 2**7

@@ -44,6 +44,15 @@ from kpmodel.provenance._shares import (
 
 __all__ = ["Finding", "audit", "opacity"]
 
+#: The most partial paths the search for one finding's paths examines (`largest_paths`,
+#: the search `explain` uses with its cap of `MAX_EXPANDED`, 1,000,000). Lower than
+#: explain's: an audit has a finding per offending shipment and origin, whose paths are
+#: read in bulk, and `max_memory` does not cover the search's queue. On a 16-round
+#: split/mix lattice (65,536 paths asked for, 15-review #13) one finding's paths took
+#: 1.6-2.2 s and +92 MiB of peak RSS at 1,000,000 (all listed); 0.6-0.8 s and +35 MiB at
+#: this cap (24,996 paths listed, `truncated`).
+FINDING_MAX_EXPANDED = 100_000
+
 #: The KPCS references a finding cites, by reason, with their public sources.
 _KPCS = "KPCS as Annex I of Reg. (EC) 2368/2002, legislation.gov.uk"
 
@@ -141,8 +150,9 @@ class FindingPaths(Sequence[Path]):
     Attributes
     ----------
     truncated : bool
-        True when the search for the largest paths stopped on its cap (1,000,000 partial
-        paths examined, as for `explain`), before finding the `limit` paths asked for, so
+        True when the search for the largest paths stopped on its cap (100,000 partial
+        paths examined per finding, `explain`'s search with a lower cap), before finding
+        the `limit` paths asked for, so
         that more paths exist than are listed. Reading the paths of such a finding warns
         with `IncompleteResultWarning`.
     carats : float
@@ -504,15 +514,16 @@ class _Paths(FindingPaths):
         if self._paths is None:
             flows, lot, columns, origin, limit = self._args
             entering, best = columns.of(origin, flows)
+            cap = FINDING_MAX_EXPANDED
             self._paths, self._truncated = largest_paths(
-                flows, lot, entering, best, stop=True, limit=limit
+                flows, lot, entering, best, stop=True, limit=limit, cap=cap
             )
             if self._truncated:
                 subject = (
                     f"audit, for the finding on lot {flows.graph._lot_id(lot)!r} ({origin}), "
                     "(finding.paths.truncated is True)"
                 )
-                warn_cut_short(subject, self._paths, limit, stacklevel=4)
+                warn_cut_short(subject, self._paths, limit, cap=cap, stacklevel=4)
         return self._paths
 
 
@@ -584,8 +595,9 @@ def audit(
         ``may_trade``). None checks smuggled carats only.
     limit : int
         The most paths to attach to a finding. They are found as `explain` finds its
-        paths (the same search, with the same cap of 1,000,000 partial paths examined per
-        finding); a finding whose paths it cut short lists fewer than `limit` and says so
+        paths (the same search, with a cap of 100,000 partial paths examined per finding
+        where `explain` has 1,000,000: an audit reads many findings' paths); a finding
+        whose paths it cut short lists fewer than `limit` and says so
         (``finding.paths.truncated``, with the carats they cover in
         ``finding.paths.carats``).
     max_memory : int or str, optional

@@ -32,11 +32,12 @@ from kpmodel.provenance._shares import (
 
 __all__ = ["Explanation", "Path", "explain"]
 
-#: The most partial paths one search for the largest paths examines, in `explain` and in
-#: the paths of an audit's findings alike (a safeguard on time and memory: each path found
-#: costs about as many as it has flows, but a lattice of very many near-equal paths can
-#: make the search examine many more). When it stops there, the result says so
-#: (`FindingPaths.truncated`) and an `IncompleteResultWarning` names the cap.
+#: The most partial paths `explain`'s search for the largest paths examines (a safeguard
+#: on time and memory: each path found costs about as many as it has flows, but a lattice
+#: of very many near-equal paths can make the search examine many more, each queueing its
+#: inputs). When it stops there, the result says so (`Explanation.truncated`) and an
+#: `IncompleteResultWarning` names the cap. An audit's findings use the same search with a
+#: lower cap (`kpmodel.provenance._audit.FINDING_MAX_EXPANDED`).
 MAX_EXPANDED = 1_000_000
 
 #: Queue ranks per unit of log2(fraction): fractions closer than about one part in 10**9 tie.
@@ -85,8 +86,10 @@ class Explanation(tuple[Path, ...]):
     the search for them was cut short and how many carats they carry.
 
     In every other way it is the tuple of its paths (it compares, hashes, indexes, slices
-    and unpacks as one; a slice or a sum of it is a plain tuple). An audit's findings give
-    the same two attributes on their paths (`FindingPaths`).
+    and unpacks as one; a slice or a sum of it is a plain tuple). Like the tuple, it cannot
+    be changed: setting or deleting an attribute raises `attrs.exceptions.FrozenInstanceError`.
+    Its repr is the plain tuple's, with ``truncated=True`` added when the search was cut
+    short. An audit's findings give the same two attributes on their paths (`FindingPaths`).
 
     Parameters
     ----------
@@ -116,14 +119,32 @@ class Explanation(tuple[Path, ...]):
     (False, 10.0)
     >>> isinstance(paths, tuple) and paths == kp.provenance.Explanation(paths)
     True
+    >>> kp.provenance.Explanation(paths, truncated=True)
+    Explanation((Path(lots=(0, 1), flows=(10.0,), carats=10.0),), truncated=True)
     """
 
     _truncated: bool
 
     def __new__(cls, paths: Iterable[Path] = (), *, truncated: bool = False) -> Explanation:
         self = super().__new__(cls, checked_paths("Explanation", paths, truncated))
-        self._truncated = truncated
+        object.__setattr__(self, "_truncated", truncated)
         return self
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise attrs.exceptions.FrozenInstanceError
+
+    def __delattr__(self, name: str) -> None:
+        raise attrs.exceptions.FrozenInstanceError
+
+    def __reduce__(self) -> tuple[Any, tuple[tuple[Path, ...], bool]]:
+        # Rebuilt through __new__ (every pickle protocol, copy and deepcopy), not by
+        # writing into the instance's __dict__.
+        return _explanation, (tuple(self), self._truncated)
+
+    def __repr__(self) -> str:
+        if not self._truncated:
+            return tuple.__repr__(self)
+        return f"Explanation({tuple.__repr__(self)}, truncated=True)"
 
     @property
     def truncated(self) -> bool:
@@ -134,6 +155,11 @@ class Explanation(tuple[Path, ...]):
     def carats(self) -> float:
         """The carats the listed paths carry."""
         return float(sum(path.carats for path in self))
+
+
+def _explanation(paths: tuple[Path, ...], truncated: bool) -> Explanation:
+    """Rebuild a pickled `Explanation`."""
+    return Explanation(paths, truncated=truncated)
 
 
 def checked_paths(owner: str, paths: Iterable[Path], truncated: object) -> tuple[Path, ...]:
@@ -276,9 +302,10 @@ def largest_paths(
     *,
     stop: bool,
     limit: int,
+    cap: int,
 ) -> tuple[tuple[Path, ...], bool]:
     """Return the `limit` largest paths into position `lot` from lots where `entering` > 0,
-    largest first, and whether the search stopped on `MAX_EXPANDED` with more to find.
+    largest first, and whether the search stopped on `cap` with more to find.
 
     The one search for paths, for `explain` and for an audit's findings. Best first,
     backwards from `lot` (an A* search): a partial path is ordered by the largest complete
@@ -300,8 +327,9 @@ def largest_paths(
     order; its `carats` are ``fraction * carats of lot`` (the same float as a plain product
     wherever that does not underflow), 0.0 when that underflows float64.
 
-    The search examines at most `MAX_EXPANDED` partial paths: the second value is True
-    when it stopped there before finding `limit` paths (more paths exist).
+    The search examines at most `cap` partial paths (`MAX_EXPANDED` for `explain`, a lower
+    cap for an audit's findings): the second value is True when it stopped there before
+    finding `limit` paths (more paths exist).
     """
     graph, indptr, source, amount, carats = (
         flows.graph,
@@ -322,14 +350,14 @@ def largest_paths(
     total = float(carats[lot])
     expanded = 0
     truncated = False
-    # Local names: this loop runs up to MAX_EXPANDED times.
+    # Local names: this loop runs up to `cap` times.
     pop, push, log2, ties, small = heapq.heappop, heapq.heappush, math.log2, _TIES, _SMALL
     while queue and len(found) < limit:
         _, partial, depth, _, node, weight, exponent = pop(queue)
         if not partial:
             found.append(_complete(graph, nodes, node, weight, exponent, total))
             continue
-        if expanded == MAX_EXPANDED:
+        if expanded == cap:
             truncated = True
             break
         expanded += 1
@@ -371,7 +399,9 @@ def _rank(log2_fraction: float) -> int:
 
 
 def _scaled(weight: float, exponent: int) -> tuple[float, int]:
-    """Return ``weight * 2**exponent`` as (mantissa in [0.5, 1), exponent), or (0.0, 0)."""
+    """Return ``weight * 2**exponent`` as (mantissa in [0.5, 1), exponent); a zero weight
+    gives (0.0, exponent).
+    """
     mantissa, shift = math.frexp(weight)
     return mantissa, exponent + shift
 
@@ -415,18 +445,21 @@ def paths_into(
     """
     flows = Flows(graph)
     best = best_completion(flows, entering, share > 0, stop=False)
-    paths, truncated = largest_paths(flows, lot, entering, best, stop=False, limit=limit)
+    cap = MAX_EXPANDED
+    paths, truncated = largest_paths(flows, lot, entering, best, stop=False, limit=limit, cap=cap)
     if truncated:
-        warn_cut_short("explain", paths, limit, stacklevel=4)
+        warn_cut_short("explain", paths, limit, cap=cap, stacklevel=4)
     return Explanation(paths, truncated=truncated)
 
 
-def warn_cut_short(subject: str, paths: tuple[Path, ...], limit: int, *, stacklevel: int) -> None:
+def warn_cut_short(
+    subject: str, paths: tuple[Path, ...], limit: int, *, cap: int, stacklevel: int
+) -> None:
     """Warn (`IncompleteResultWarning`) that `subject`'s search for `limit` paths stopped
-    on `MAX_EXPANDED` with only `paths` found.
+    on its `cap` with only `paths` found.
     """
     msg = (
-        f"{subject} examined {MAX_EXPANDED:,} partial paths, the cap on one search for "
+        f"{subject} examined {cap:,} partial paths, the cap on one search for "
         f"paths, and found {len(paths)} of the {limit} paths asked for: those found are the "
         f"largest paths (largest first), carrying {sum(p.carats for p in paths):.6g} ct, but "
         "the rest were not searched, so their carats do not add up to the lot's share of "
