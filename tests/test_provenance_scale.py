@@ -54,29 +54,35 @@ def test_shares_of_chosen_lots_are_rows_of_the_full_call(graph, by, mixing, data
 
 
 @given(provenance_graphs(), BY, st.data())
-def test_backward_and_forward_solves_of_chosen_lots_agree(monkeypatch_module, graph, by, data):
+def test_walks_backward_and_forward_solves_of_chosen_lots_agree(
+    monkeypatch_module, graph, by, data
+):
     """Under mass balance, the compiled walks up the ancestries of the lots asked for (one
-    lot per call, two threads) give the forward rows."""
+    lot per call, two threads), the backward solve (groups of the smallest size) and the
+    forward solve give the full call's rows."""
     full = dense(origin_shares(graph, by=by).values)
     ids = list(graph.lots)
     chosen = data.draw(st.lists(st.sampled_from(ids), max_size=20))
     rows = np.array([ids.index(lot) for lot in chosen], dtype=np.int64)
-    # Forwards; walks that give up on the first lot with flows (the rows written so far
-    # are dropped); walks to the end.
-    for at in (0.0, 1e-300, float("inf")):
+    # Walks to the end; walks that give up on the first lot with flows (the rows written
+    # so far are dropped) for the backward solve; no walks, forwards.
+    for budget, reverse_at in ((float("inf"), 0.0), (1e-9, float("inf")), (0.0, 0.0)):
         with monkeypatch_module.context() as patch:
-            patch.setattr("kpmodel.provenance._shares.WALK_BUDGET", at)
-            patch.setattr("kpmodel.provenance._shares.WALKS_FROM_NS", 0.0)  # however small
+            patch.setattr("kpmodel.provenance._shares.WALK_BUDGET", budget)
+            patch.setattr("kpmodel.provenance._shares.walks_worth_loading", lambda *a: True)
+            patch.setattr("kpmodel.provenance._shares.REVERSE_AT", reverse_at)
             # One lot per compiled call: the scratch arrays are reused across calls.
             patch.setattr("kpmodel.provenance._shares._WALK_CALL", 1)
+            # A scratch of one lot's weights at a time: groups of the smallest size (8).
+            patch.setattr("kpmodel.provenance._shares._REVERSE_SCRATCH", 1)
             part = origin_shares(graph, by=by, lots=chosen)
         assert list(part.lots) == chosen
         np.testing.assert_allclose(dense(part.values), full[rows], atol=1e-12, rtol=0)
 
 
-def test_walks_that_give_up_leave_the_forward_solve_to_answer(monkeypatch):
+def test_walks_that_give_up_leave_another_solve_to_answer(monkeypatch):
     """Walks over budget return None after writing some rows; origin_shares then answers
-    forwards, with the full call's rows (not the walks' partial ones)."""
+    backwards or forwards, with the full call's rows (not the walks' partial ones)."""
     g = kp.ProvenanceGraph()
     mines = [g.produce(country="CD", zone=z, carats=10, on="2014-01-01") for z in "ABC"]
     first = g.mix(mines[:2])
@@ -91,9 +97,9 @@ def test_walks_that_give_up_leave_the_forward_solve_to_answer(monkeypatch):
     monkeypatch.setattr("kpmodel.provenance._shares._WALK_THREADS", 1)
     # Lot 3 walks its 2 flows (2 flows reached), lot 4 its 4 (2 of them new): 6 walked
     # is more than 1.25 x the 4 reached.
-    monkeypatch.setattr("kpmodel.provenance._shares.walk_ratio", lambda k: 1.25)
+    monkeypatch.setattr("kpmodel.provenance._shares.walk_ratio", lambda k, asked: 1.25)
     assert solve_by_walks(g, positions, code, len(labels) + 1) is None
-    monkeypatch.setattr("kpmodel.provenance._shares.WALKS_FROM_NS", 0.0)
+    monkeypatch.setattr("kpmodel.provenance._shares.walks_worth_loading", lambda *a: True)
     given_up = []
 
     def spy(*args):
@@ -130,7 +136,7 @@ def test_kernels_compile_without_a_writable_cache(monkeypatch):
     np.testing.assert_allclose(out, [[0.1, 0.9, 0.0]], atol=1e-15)
 
 
-def test_walks_that_cannot_load_warn_once_and_leave_the_forward_solve_to_answer(monkeypatch):
+def test_walks_that_cannot_load_warn_once_and_leave_another_solve_to_answer(monkeypatch):
     """A numba that fails to load the walks (a cache file cut short, a full disk, a numba
     that does not import beside this numpy) is warned about once; the shares come from
     the forward solve."""
@@ -140,11 +146,14 @@ def test_walks_that_cannot_load_warn_once_and_leave_the_forward_solve_to_answer(
         raise EOFError(msg)
 
     g, mixed = small_graph()
-    monkeypatch.setattr("kpmodel.provenance._shares.WALKS_FROM_NS", 0.0)
+    monkeypatch.setattr("kpmodel.provenance._shares.walks_worth_loading", lambda *a: True)
     monkeypatch.setattr("kpmodel.provenance._shares._walks", None)
     monkeypatch.setattr(_kernels, "backward_shares", broken)
-    with pytest.warns(kp.errors.KPModelWarning, match=r"EOFError: Ran out of input.*forwards"):
+    with pytest.warns(
+        kp.errors.KPModelWarning, match=r"EOFError: Ran out of input.*without"
+    ) as seen:
         shares = origin_shares(g, lots=[mixed])
+    assert seen[0].filename == __file__  # the user's line, not kpmodel's
     assert shares.of(mixed) == {"CF": 0.1, "CM": 0.9}
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -155,7 +164,7 @@ FORK_WHILE_LOADING = """
 import os, sys, threading
 import kpmodel as kp
 from kpmodel.provenance import _shares
-_shares.WALKS_FROM_NS = 0
+_shares.walks_worth_loading = lambda *a: True
 g = kp.ProvenanceGraph()
 a = g.produce(country="CF", carats=10, on="2014-01-01")
 b = g.produce(country="CM", carats=90, on="2014-01-01")
@@ -190,7 +199,7 @@ def test_walks_are_not_run_as_python(monkeypatch):
     from numba.core import config
 
     g, mixed = small_graph()
-    monkeypatch.setattr("kpmodel.provenance._shares.WALKS_FROM_NS", 0.0)
+    monkeypatch.setattr("kpmodel.provenance._shares.walks_worth_loading", lambda *a: True)
     monkeypatch.setattr("kpmodel.provenance._shares._walks", None)
     monkeypatch.setattr(config, "DISABLE_JIT", True)
     with warnings.catch_warnings():
@@ -204,13 +213,13 @@ def test_walks_count_a_sparse_result_in_their_memory(monkeypatch):
     limit that fits the dense result alone they leave the call to the forward solve."""
     g, mixed = small_graph()
     k = len(origin_shares(g).origins)
-    monkeypatch.setattr("kpmodel.provenance._shares.WALKS_FROM_NS", 0.0)
+    monkeypatch.setattr("kpmodel.provenance._shares.walks_worth_loading", lambda *a: True)
     called = []
     monkeypatch.setattr(
         "kpmodel.provenance._shares.solve_by_walks", lambda *a: called.append(a) or None
     )
-    dense_only = walk_bytes(len(g), 1, k, False)
-    assert walk_bytes(len(g), 1, k, True) > dense_only
+    dense_only = walk_bytes(len(g), 3, 1, k, False)
+    assert walk_bytes(len(g), 3, 1, k, True) > dense_only
     with contextlib.suppress(kp.errors.SizeLimitError):
         origin_shares(g, lots=[mixed], sparse=True, max_memory=dense_only)
     assert called == []

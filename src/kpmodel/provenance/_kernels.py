@@ -72,11 +72,11 @@ def backward_shares(
     all zero before the first call and left so after each except the stamps (lot j of a
     call stamps what its walk reaches with first + j + 1, so that they need no reset; 0
     is a lot no walk has reached); queue has one entry per lot (anything), filled one
-    per level (zero); counts (the flows walked, and the flows out of the lots reached)
+    per level (zero); counts (the flows walked, and the flows into the lots reached)
     add up across calls.
 
     Returns False, leaving the rows incomplete, once the flows walked pass `ratio` times
-    the flows out of the lots reached (where solving those lots forwards would cost less).
+    the flows into the lots reached (where solving those lots another way would cost less).
     """
     indptr, source, amount = flows
     carats, code, unknown, level, level_start = lots

@@ -1382,57 +1382,152 @@ def _dense_rows(
         _apply_rule(rule, solved, slice(None))
 
 
-#: With `lots=` and mass balance, the lots asked for are solved by compiled walks up their
-#: ancestries (`kpmodel.provenance._kernels.backward_shares`) unless the walks cost more
-#: than solving forwards the lots they reached. Costs measured on the benchmark's 1M-lot
-#: graphs (``benchmarks/bench_provenance.py``: 10, 100 and 1,000 random
-#: lots, 2 cores, one of them busy), in nanoseconds: solving forwards pays about 200-600
-#: per flow of the ancestry at 201 origins (modelled as 65 per flow to set up its system
-#: and 1.2 per flow and origin for the products); the walks 53-76 per flow walked, which
-#: is each lot's own ancestry (lots asked together walk their common ancestors once each).
-_FORWARD_NS_PER_FLOW = 65.0
+#: With `lots=` and mass balance, the shares are found backwards from the lots asked for
+#: when (lots asked) x (entries of the system) is at most this multiple of the forward
+#: propagation's work bound (measured: 100 lots of the 1M-lot benchmark graphs sit near 6,
+#: where the backward solve takes half the forward one's time on the globally mixed shape
+#: and nine tenths on the locally mixed one).
+REVERSE_AT = 8.0
+
+#: The backward solve carries the lots asked for in groups, so that its scratch array
+#: (ancestry x group) stays under this many bytes (but takes at least 8 lots at a time).
+_REVERSE_SCRATCH = 2**26
+
+
+def solve_reverse(system: _System, rows: IntArray, bar: Any = None) -> FloatArray:
+    """Return the shares of the system's `rows` (processing order), solved backwards.
+
+    Under mass balance the shares are linear in the lots' own entries, S = (I - W)^-1 P,
+    so the row of lot i is x_i P where x_i (the weight of every ancestor's own entries
+    in lot i) solves x_i = e_i + x_i W. Going down the levels from the top, each lot's
+    weight is the sum over the lots it feeds of their weight times the flow's share:
+    one sparse-times-dense product per level over the transposed flows, carrying one
+    column per lot asked for instead of one per origin. It costs
+    O(flows of the ancestry x lots asked), and wins when few lots are asked of a graph
+    whose lots hold many origins.
+    """
+    k, m = system.k, system.positions.size
+    index_type = system.indptr.dtype
+    counts = np.diff(system.indptr)
+    is_flow = system.indices >= k
+    row_of = np.repeat(np.arange(m, dtype=index_type), counts)
+    # W transposed, as CSR with one row per input lot (listing the lots it feeds): the
+    # columns of W as CSC, by scipy's linear-time conversion.
+    flow_ptr = np.zeros(m + 1, index_type)
+    np.cumsum(_row_sums(system.indptr, is_flow.astype(np.int64)), out=flow_ptr[1:])
+    by_parent = sp.csr_array(
+        (system.data[is_flow], system.indices[is_flow] - k, flow_ptr), shape=(m, m)
+    ).tocsc()
+    t_ptr = by_parent.indptr.astype(index_type, copy=False)
+    t_idx = by_parent.indices.astype(index_type, copy=False)
+    t_val = by_parent.data
+    del by_parent, flow_ptr
+    # P transposed: one row per origin, the lots whose own entries hold it.
+    own = ~is_flow
+    p_t = sp.csr_array((system.data[own], (system.indices[own], row_of[own])), shape=(k, m))
+    del is_flow, own, row_of
+    out = np.zeros((rows.size, k))
+    group = int(min(max(_REVERSE_SCRATCH // (8 * max(m, 1)), 8), max(rows.size, 1)))
+    blocks = list(itertools.pairwise(system.bounds))[::-1]
+    # Lots asked for from the top level down, so that a group stops at its highest lot:
+    # the levels above it carry no weight to it.
+    order = np.argsort(-rows, kind="stable")
+    scratch: FloatArray | None = None
+    workers = min(os.cpu_count() or 1, 4) if m >= 2 * _ROWS_PER_THREAD else 1
+    with ThreadPoolExecutor(workers) if workers > 1 else contextlib.nullcontext() as pool:
+        for start in range(0, rows.size, group):
+            at = order[start : start + group]
+            chosen = rows[at]
+            top = int(chosen.max(initial=0))
+            if chosen.size < group:
+                weights = zeros((m, chosen.size))
+            elif scratch is None:
+                weights = scratch = zeros((m, group))
+            else:
+                weights = scratch
+                weights.fill(0.0)
+            weights[chosen, np.arange(chosen.size)] = 1.0
+            for a, b in blocks:
+                lo, hi = int(t_ptr[a]), int(t_ptr[b])
+                if hi > lo and a <= top:
+                    block = (t_ptr[a : b + 1] - lo, t_idx[lo:hi], t_val[lo:hi])
+                    _matvecs(*block, weights, weights[a:b], pool)
+            out[at] = (p_t @ weights).T
+            if bar is not None:
+                bar.update(chosen.size)
+    return out
+
+
+#: With `lots=` and mass balance, the lots asked for are first solved by compiled walks up
+#: their ancestries (`kpmodel.provenance._kernels.backward_shares`), which give up when
+#: they cost more than the solve that would replace them: backwards (`solve_reverse`) or
+#: forwards over the ancestry. Costs measured on the benchmark's 1M-lot graphs
+#: (``benchmarks/bench_provenance.py``: 10, 100 and 1,000 random lots, 201 origins, 2
+#: cores), in nanoseconds: either solve sets up its system at about 65 per flow of the
+#: ancestry; the forward products cost about 1.2 per flow and origin, the backward ones
+#: about 1.6 per flow and lot asked, and each topological level about 20,000 (a chain of
+#: 100,000 levels took 2.1 s backwards); the walks cost 53-76 per flow walked, which is
+#: each lot's own ancestry (lots asked together walk their common ancestors once each).
+_SETUP_NS_PER_FLOW = 65.0
 _FORWARD_NS_PER_SHARE = 1.2
+_BACKWARD_NS_PER_SHARE = 1.6
+_NS_PER_LEVEL = 20_000.0
 _WALK_NS_PER_FLOW = 70.0
 
 #: A multiplier of how many flows the walks may walk before they give up (see
-#: `walk_ratio`); 0 solves every `lots=` call forwards.
+#: `walk_ratio`); 0 turns them off.
 WALK_BUDGET = 1.0
 
-#: The walks are tried only on graphs whose full forward solve would take at least this
-#: long (ns, by the costs above): about what importing numba and loading the walks from
-#: its disk cache costs a fresh process (0.5-0.7 s measured), so that small graphs never
-#: wait for it.
+#: The walks are tried only where the solve that would replace them is expected to take
+#: at least this long (ns, by the costs above, over the whole graph): about what importing
+#: numba and loading the walks from its disk cache costs a fresh process (0.5-0.7 s
+#: measured), so that small graphs never wait for it.
 WALKS_FROM_NS = 5e8
 
-#: Threads walking up the ancestries of the lots asked for (each holds three arrays of one
-#: entry per lot) and the most lots one compiled call takes (between calls the progress
-#: bar moves, and a thread stops if another has given up).
+#: Threads walking up the ancestries of the lots asked for (each holds a lot's stamp and
+#: weight, and a queue entry, per lot) and the most lots one compiled call takes (between
+#: calls the progress bar moves, and a thread stops if another has given up).
 _WALK_THREADS = 2
 _WALK_CALL = 16
 
 
-def forward_ns(flows: int, k: int) -> float:
-    """Return the nanoseconds a forward solve over `flows` flows and `k` origins takes."""
-    return flows * (_FORWARD_NS_PER_FLOW + k * _FORWARD_NS_PER_SHARE)
-
-
-def walk_ratio(k: int) -> float:
-    """Return how many flows the walks may walk per flow of the lots they reach, with `k`
-    origins, before solving those lots forwards would cost less.
+def solve_ns_per_flow(k: int, asked: int) -> float:
+    """Return the nanoseconds per flow of the ancestry of the cheaper of the backward
+    and forward solves, for `asked` lots and `k` origins.
     """
-    return WALK_BUDGET * forward_ns(1, k) / _WALK_NS_PER_FLOW
+    products = min(k * _FORWARD_NS_PER_SHARE, asked * _BACKWARD_NS_PER_SHARE)
+    return _SETUP_NS_PER_FLOW + products
 
 
-def walk_bytes(lots: int, asked: int, k: int, sparse: bool | None) -> int:
-    """Return the bytes `solve_by_walks` needs for `asked` lots of a graph of `lots`, and
-    the result's conversion to a sparse matrix unless `sparse` is False.
+def walks_worth_loading(graph: ProvenanceGraph, k: int, asked: int) -> bool:
+    """Whether the solve that the walks would replace is expected to take `WALKS_FROM_NS`
+    or more, and the walks may walk more than the flows of one ancestry.
+    """
+    levels = _levels(graph)
+    solve = graph.number_of_flows * solve_ns_per_flow(k, asked) + levels * _NS_PER_LEVEL
+    return solve >= WALKS_FROM_NS and walk_ratio(k, asked) > 1
+
+
+def walk_ratio(k: int, asked: int) -> float:
+    """Return how many flows the walks may walk per flow of the lots they reach, for
+    `asked` lots and `k` origins, before the solve that would replace them costs less.
+    """
+    return WALK_BUDGET * solve_ns_per_flow(k, asked) / _WALK_NS_PER_FLOW
+
+
+def walk_bytes(lots: int, levels: int, asked: int, k: int, sparse: bool | None) -> int:
+    """Return the bytes `solve_by_walks` needs for `asked` lots of a graph of `lots` in
+    `levels` topological levels, and the result's conversion to a sparse matrix unless
+    `sparse` is False.
     """
     threads = min(_WALK_THREADS, max(asked, 1))
-    # Per thread: weight, stamp, waiting and the queue; the flow index, the unknown
-    # fractions and the dense result; scipy's conversion holds coordinates and values of
-    # every entry beside it (int64, int64, float64 and the CSR's copy: about 36 bytes).
+    # Per thread: each lot's stamp and weight and a queue entry, each level's queue
+    # length; the flow index, the unknown fractions, where each level's queue starts and
+    # the dense result; scipy's conversion holds coordinates and values of every entry
+    # beside it (int64, int64, float64 and the CSR's copy: about 36 bytes).
     conversion = 0 if sparse is False else 36 * asked * k
-    return 32 * lots * threads + 16 * lots + 8 * asked * k + conversion
+    scratch = 24 * lots + 8 * (levels + 2)
+    return threads * scratch + 16 * lots + 8 * (levels + 2) + 8 * asked * k + conversion
 
 
 #: The compiled walks once loaded (a function), or False once they could not be; whether
@@ -1443,7 +1538,7 @@ _loading = False
 
 
 def _after_fork_in_child() -> None:
-    """In a process forked while a thread was loading the walks, solve forwards.
+    """In a process forked while a thread was loading the walks, solve without them.
 
     The loading thread does not exist in the child, but the locks it held (this module's
     and numba's compiler lock) stay held there for ever: the child must not wait on them.
@@ -1462,11 +1557,11 @@ def compiled_walks() -> Any:
     """Return `kpmodel.provenance._kernels.backward_shares`, compiled, or None.
 
     numba is imported here, on first use, so that importing kpmodel does not load it. The
-    walks are tried once on a graph of one lot: numba loads them from its disk cache (or
-    compiles and caches them) then, and a failure (numba that does not import beside
-    this numpy, a cache file cut short, a full disk) is warned about once, after which
-    `lots=` is solved forwards. None too under ``NUMBA_DISABLE_JIT`` (the walks would run
-    as Python, far slower than the forward solve).
+    walks are tried once on a graph of one lot, with arrays of the types a real call
+    passes: numba loads them from its disk cache (or compiles and caches them) then. A
+    failure (numba that does not import beside this numpy, a cache file cut short, a full
+    disk) is warned about once, after which `lots=` is solved without them. None too
+    under ``NUMBA_DISABLE_JIT`` (the walks would run as Python, far slower).
     """
     global _walks, _loading
     with _walks_lock:
@@ -1474,37 +1569,52 @@ def compiled_walks() -> Any:
             _loading = True
             try:
                 kernels = importlib.import_module("kpmodel.provenance._kernels")
-                one = np.zeros(1, np.int64)
-                kernels.backward_shares(
-                    one,
-                    one,
-                    (np.zeros(2, np.int64), one, np.ones(1)),
-                    (np.ones(1), one, np.zeros(1), one, np.array([0, 1])),
-                    np.zeros((1, 1)),
-                    walk_scratch(1, 1),
-                    0,
-                    1.0,
-                )
-                _walks = False if kernels.jit_disabled() else kernels.backward_shares
-            except Exception as error:  # any failure to load falls back to forwards
+                if kernels.jit_disabled():
+                    _walks = False
+                else:
+                    one = ProvenanceGraph()
+                    one.produce(country="BW", carats=1, on="2003-01-01")
+                    code, labels = origin_labels(one, "country")
+                    first = np.zeros(1, np.int64)
+                    _walk(kernels.backward_shares, one, first, code, len(labels) + 1)
+                    _walks = kernels.backward_shares
+            except Exception as error:  # any failure to load: solve without the walks
                 _walks = False
-                msg = (
-                    "origin_shares(lots=...) could not load its compiled walks (numba): "
-                    f"{type(error).__name__}: {error}. The lots asked for are solved "
-                    "forwards instead (the same shares, more slowly). To restore them, "
-                    "install a numba that supports this numpy, or delete the files "
-                    f"_kernels*.nbi and _kernels*.nbc under {_cache_folder()} (or set "
-                    "NUMBA_CACHE_DIR to a writable directory)."
-                )
-                warnings.warn(msg, KPModelWarning, stacklevel=5)
+                warn_walks_failed(error)
             finally:
                 _loading = False
         return _walks or None
 
 
-def _cache_folder() -> str:
-    """Return where numba caches the walks by default: the package's __pycache__."""
-    return os.path.join(os.path.dirname(__file__), "__pycache__")
+def warn_walks_failed(error: Exception) -> None:
+    """Warn, from the caller of `origin_shares`, that the walks could not run."""
+    numba = sys.modules.get("numba")  # None if it could not be imported
+    folder = getattr(getattr(numba, "config", None), "CACHE_DIR", "") or os.path.join(
+        os.path.dirname(__file__), "__pycache__"
+    )
+    msg = (
+        "origin_shares(lots=...) could not run its compiled walks (numba): "
+        f"{type(error).__name__}: {error}. The lots asked for are solved without them (the "
+        "same shares, more slowly). To restore them, install a numba that supports this "
+        f"numpy, or delete the files _kernels*.nbi and _kernels*.nbc under {folder} (or "
+        "set NUMBA_CACHE_DIR to a writable directory)."
+    )
+    warnings.warn(msg, KPModelWarning, stacklevel=_caller_level())
+
+
+def _caller_level() -> int:
+    """Return the stack level of the first frame outside kpmodel (for warnings.warn)."""
+    frame: Any = sys._getframe(1)
+    level = 1
+    package = os.path.dirname(os.path.dirname(__file__))
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _levels(graph: ProvenanceGraph) -> int:
+    """Return how many topological levels the graph's lots are in."""
+    return int(graph._column("level").max(initial=0)) + 1
 
 
 def walk_inputs(graph: ProvenanceGraph, code: IntArray) -> tuple[Any, Any]:
@@ -1535,20 +1645,38 @@ def walk_scratch(lots: int, levels: int) -> tuple[Any, ...]:
 def solve_by_walks(
     graph: ProvenanceGraph, asked: IntArray, code: IntArray, k: int, bar: Any = None
 ) -> FloatArray | None:
-    """Return the mass-balance shares of the lots at positions `asked`, or None once the
-    walks up their ancestries cost more than a forward solve would (see `walk_ratio`).
-
-    The lots are dealt to `_WALK_THREADS` threads (alternately, so that each gets lots of
-    every size), each running the compiled walks (which release the GIL) a few lots per
-    call.
+    """Return the mass-balance shares of the lots at positions `asked`, or None if the
+    walks up their ancestries cannot run or give up (see `walk_ratio`).
     """
+    global _walks
     backward_shares = compiled_walks()
     if backward_shares is None:
         return None
+    try:
+        return _walk(backward_shares, graph, asked, code, k, bar)
+    except Exception as error:  # numba's (the walks raise nothing): solve without them
+        _walks = False
+        warn_walks_failed(error)
+        return None
+
+
+def _walk(
+    backward_shares: Any,
+    graph: ProvenanceGraph,
+    asked: IntArray,
+    code: IntArray,
+    k: int,
+    bar: Any = None,
+) -> FloatArray | None:
+    """Run the compiled walks for the lots at positions `asked` (None if they give up).
+
+    The lots are dealt to `_WALK_THREADS` threads (alternately, so that each gets lots of
+    every size), each running the walks (which release the GIL) a few lots per call.
+    """
     flows, lots = walk_inputs(graph, code)
     out = np.zeros((asked.size, k))
     threads = min(_WALK_THREADS, asked.size)
-    ratio = walk_ratio(k)
+    ratio = walk_ratio(k, asked.size)
     lock = threading.Lock()
     given_up = threading.Event()
 
@@ -1738,11 +1866,14 @@ def origin_shares(
     weight of each ancestor in lot i. A compiled walk (numba, two threads) goes up each
     lot's ancestry a topological level at a time, passing the weights on, in time
     proportional to the flows of that ancestry. The walks give up once they cost more
-    than solving forwards the lots they have reached would (`walk_ratio`), as when many
-    lots with overlapping ancestries are asked, or the graph has few origins; the lots are
-    then solved forwards over their ancestry, level by level, as under the other rules
-    (a breadth-first walk up the flows finds it), as are lots of graphs small enough to
-    be solved whole in about 0.5 s (`WALKS_FROM_NS`), faster than numba loads.
+    than the solve that replaces them would (`walk_ratio`), as when many lots with
+    overlapping ancestries are asked; so are they not tried where that solve takes less
+    than numba takes to load (`WALKS_FROM_NS`, about 0.5 s). That solve is found on the
+    ancestry (a breadth-first walk up the flows finds it): backwards for all the lots
+    asked at once (one column per lot asked instead of one per origin, a walk down the
+    levels), when the lots asked times the ancestry's flows is below about eight times
+    the forward solve's bound on its work; else forwards, level by level, as under the
+    other rules.
 
     Examples
     --------
@@ -1786,14 +1917,14 @@ def origin_shares(
         ids, wanted = _wanted(graph, lots)
     # A few lots of a big graph under mass balance: compiled walks up their ancestries,
     # while their dense result is small and it and the scratch fit (else, and if they
-    # give up, forwards, with its own estimate).
+    # give up, backwards or forwards, with their own estimate).
     if (
         wanted is not None
         and rule is proportional
         and WALK_BUDGET > 0
-        and forward_ns(graph.number_of_flows, k) >= WALKS_FROM_NS
         and 8 * wanted.size * k <= SMALL_RESULT
-        and walk_bytes(len(graph), wanted.size, k, sparse) <= max_memory
+        and walks_worth_loading(graph, k, wanted.size)
+        and walk_bytes(len(graph), _levels(graph), wanted.size, k, sparse) <= max_memory
     ):
         bar = _bar(progress, wanted.size, "origin shares")
         try:
@@ -1802,46 +1933,54 @@ def origin_shares(
             if bar is not None:
                 bar.close()
         if walked is not None:
-            if sparse is None:
-                sparse = _is_sparse_result(wanted.size, k, int(np.count_nonzero(walked)))
-            return OriginShares(
-                values=sp.csr_array(walked) if sparse else walked,
-                lots=ids,
-                origins=pd.Index([*labels, UNKNOWN]),
-                by=by,
-                mixing=repr(rule),
-            )
+            return _asked_shares(walked, ids, labels, by, rule, sparse)
     system = _system(graph, code, k, wanted)
-    # Every lot asked, in storage order: the store is the result, so every level is
-    # stored the way the result will be (as the supports predict); otherwise as each
-    # level comes.
-    in_order = wanted is None and bool(np.all(system.positions == np.arange(len(graph))))
-    layout: Layout = "adaptive"
-    small = wanted is None and sparse is not True and len(ids) * k * 8 <= SMALL_RESULT
-    if small:
-        # A small result is dense whatever it holds: the supports, a pass per level
-        # that deep, narrow graphs pay for level by level, would decide nothing.
-        support = np.full(system.positions.size, k, np.int64)
-        exact, layout, sparse = False, "dense", False
-    else:
-        support = supports(system, budget=max_memory // 4)
-        # Under mass balance and taint the counts are the entries, when not bounded.
-        exact = rule in (proportional, taint) and supports_are_exact(system, max_memory // 4)
-    if in_order and layout == "adaptive":
-        predicted = _is_sparse_result(len(ids), k, int(support.sum()))
-        layout = "sparse" if (predicted if sparse is None else sparse) else "dense"
-    # Chunks of scratch within a sixteenth of the budget.
-    scratch = min(SCRATCH_BYTES, max_memory // 16)
-    need, sparse_entries, stored = estimate_bytes(
-        system, support, layout, 1 if rule is proportional else 3, scratch
+    # A few lots under mass balance are solved backwards, which needs no supports: the
+    # choice compares with a forward solve's work bounded by additive counts.
+    backwards = (
+        wanted is not None
+        and rule is proportional
+        and wanted.size * system.indices.size
+        <= REVERSE_AT * forward_work(system, supports(system, budget=0))
     )
-    if not in_order:  # the result is not the store: its rows are gathered from it
-        held = (
-            support
-            if wanted is None
-            else support[processing_rows(len(graph), system.positions)[wanted]]
+    if backwards and wanted is not None:
+        group = min(max(_REVERSE_SCRATCH // (8 * max(system.positions.size, 1)), 8), wanted.size)
+        need = (
+            2 * (system.indices.nbytes + system.data.nbytes)
+            + 8 * system.positions.size * (group + 1)
+            + 16 * wanted.size * k
         )
-        need += result_bytes(len(ids), k, int(held.sum()), sparse, system.indices.itemsize)
+    else:
+        # Every lot asked, in storage order: the store is the result, so every level is
+        # stored the way the result will be (as the supports predict); otherwise as each
+        # level comes.
+        in_order = wanted is None and bool(np.all(system.positions == np.arange(len(graph))))
+        layout: Layout = "adaptive"
+        small = wanted is None and sparse is not True and len(ids) * k * 8 <= SMALL_RESULT
+        if small:
+            # A small result is dense whatever it holds: the supports, a pass per level
+            # that deep, narrow graphs pay for level by level, would decide nothing.
+            support = np.full(system.positions.size, k, np.int64)
+            exact, layout, sparse = False, "dense", False
+        else:
+            support = supports(system, budget=max_memory // 4)
+            # Under mass balance and taint the counts are the entries, when not bounded.
+            exact = rule in (proportional, taint) and supports_are_exact(system, max_memory // 4)
+        if in_order and layout == "adaptive":
+            predicted = _is_sparse_result(len(ids), k, int(support.sum()))
+            layout = "sparse" if (predicted if sparse is None else sparse) else "dense"
+        # Chunks of scratch within a sixteenth of the budget.
+        scratch = min(SCRATCH_BYTES, max_memory // 16)
+        need, sparse_entries, stored = estimate_bytes(
+            system, support, layout, 1 if rule is proportional else 3, scratch
+        )
+        if not in_order:  # the result is not the store: its rows are gathered from it
+            held = (
+                support
+                if wanted is None
+                else support[processing_rows(len(graph), system.positions)[wanted]]
+            )
+            need += result_bytes(len(ids), k, int(held.sum()), sparse, system.indices.itemsize)
     task = f"origin_shares(by={by!r}) over {system.positions.size:,} lots x {k} origins"
     _limits.check_memory(
         need,
@@ -1849,6 +1988,15 @@ def origin_shares(
         change=_remedies(by, sparse),
         limit=max_memory,
     )
+    if backwards and wanted is not None:
+        asked = processing_rows(len(graph), system.positions)[wanted]
+        bar = _bar(progress, wanted.size, "origin shares (backwards)")
+        try:
+            solved = solve_reverse(system, asked, bar)
+        finally:
+            if bar is not None:
+                bar.close()
+        return _asked_shares(solved, ids, labels, by, rule, sparse)
     capacity = min(sparse_entries, max_memory // (2 * (8 + system.indices.itemsize)))
     # What the estimate holds beside the stored levels (the system, scratch, the result).
     overhead = need - stored
@@ -1896,6 +2044,27 @@ def origin_shares(
     values = store.to_sparse(rows) if sparse else store.to_dense(rows)
     return OriginShares(
         values=values,
+        lots=ids,
+        origins=pd.Index([*labels, UNKNOWN]),
+        by=by,
+        mixing=repr(rule),
+    )
+
+
+def _asked_shares(
+    solved: FloatArray,
+    ids: pd.Index[Any],
+    labels: list[str],
+    by: str,
+    rule: MixingRule,
+    sparse: bool | None,
+) -> OriginShares:
+    """Return the dense rows `solved` of the lots asked for, sparse if asked or if few."""
+    if sparse is None:
+        rows, origins = solved.shape
+        sparse = _is_sparse_result(rows, origins, int(np.count_nonzero(solved)))
+    return OriginShares(
+        values=sp.csr_array(solved) if sparse else solved,
         lots=ids,
         origins=pd.Index([*labels, UNKNOWN]),
         by=by,
