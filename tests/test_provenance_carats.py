@@ -299,3 +299,123 @@ class TestWhereCaratsEnter:
         )
         with pytest.raises(InvalidArgumentError, match=r"row 0 \(certificate 'BW-1'\): 5e-324"):
             kp.ProvenanceGraph.from_ledger(ledger)
+
+    @staticmethod
+    def _ledger(rows: list[tuple[str, str, str, str, float, str]]) -> Ledger:
+        frame = pd.DataFrame(
+            rows,
+            columns=[
+                "number",
+                "issuing_country",
+                "destination_country",
+                "issued",
+                "carats",
+                "origin",
+            ],
+        )
+        return Ledger.from_frame(
+            frame.assign(hs_code="7102.31", value_usd=1.0, declared_origins="")
+        )
+
+    def test_ledger_stock_beyond_the_largest_lot(self):
+        """Two parcels within bounds can fill a stock beyond 10**15 ct: refused up front,
+        naming the importer, the day and the certificate, not an internal lot."""
+        ledger = self._ledger(
+            [
+                ("BW-1", "BW", "BE", "2023-03-01", 9e14, "BW"),
+                ("BW-2", "BW", "BE", "2023-04-01", 9e14, "BW"),
+            ]
+        )
+        with pytest.raises(InvalidArgumentError) as error:
+            kp.ProvenanceGraph.from_ledger(ledger)
+        message = str(error.value)
+        assert message.startswith(
+            "from_ledger: the stock of 'BE' would hold 1.8e+15 carats at the end of 2023-04-01 "
+            "(it held 9e+14 before) when certificate 'BW-2' (row 1) arrives; "
+        )
+        assert "at most 1e+15 carats" in message
+        assert "check the unit" in message
+        assert "lot 4" not in message
+
+    @pytest.mark.parametrize(
+        ("rows", "said"),
+        [
+            (
+                [
+                    ("BW-1", "BW", "BE", "2023-03-01", 9e14, "BW"),
+                    ("BW-2", "BW", "BE", "2023-03-01", 9e14, "BW"),
+                ],
+                "the exports of 'BW' on 2023-03-01 would draw on one lot (its own production) "
+                "of 1.8e+15 carats when certificates 'BW-1' (row 0), 'BW-2' (row 1) leave",
+            ),
+            (
+                [
+                    ("BW-1", "BW", "BE", "2023-03-01", 9e14, "BW"),
+                    ("BE-1", "BE", "IN", "2023-04-01", 9e14, "MIXED"),
+                    ("BE-2", "BE", "IN", "2023-04-01", 9e14, "MIXED"),
+                ],
+                "the exports of 'BE' on 2023-04-01 would draw on one lot (its stock and unknown "
+                "origin) of 1.8e+15 carats when certificates 'BE-1' (row 1), 'BE-2' (row 2) leave",
+            ),
+        ],
+    )
+    def test_ledger_exports_of_a_day_beyond_the_largest_lot(self, rows, said):
+        with pytest.raises(InvalidArgumentError) as error:
+            kp.ProvenanceGraph.from_ledger(self._ledger(rows))
+        assert said in str(error.value)
+
+    def test_ledger_stock_drawn_down_builds(self):
+        """Exports empty the stock between the arrivals: it never passes the bound."""
+        ledger = self._ledger(
+            [
+                ("BW-1", "BW", "BE", "2023-03-01", 9e14, "BW"),
+                ("BE-1", "BE", "IN", "2023-03-02", 9e14, "MIXED"),
+                ("BW-2", "BW", "BE", "2023-04-01", 9e14, "BW"),
+            ]
+        )
+        graph = kp.ProvenanceGraph.from_ledger(ledger)
+        assert graph.to_frames()[0]["carats"].max() <= MAX_CARATS
+        assert kp.origin_shares(graph).of(1) == {"BW": 1.0}
+
+
+class TestUsedUpLots:
+    """A lot with nothing left says so; a tiny part given by the caller says it is tiny."""
+
+    def test_giving_a_used_up_lot(self):
+        graph = kp.ProvenanceGraph()
+        a = graph.produce(country="CF", carats=10, on="2014-01-01")
+        b = graph.produce(country="CF", carats=10, on="2014-01-01")
+        graph.mix([a, b])
+        c = graph.produce(country="CF", carats=5, on="2014-01-01")
+        size = len(graph)
+        for give in (
+            lambda: graph.mix([a, c]),
+            lambda: graph.ship(a, to="AE", on="2014-03-01"),
+            lambda: graph.smuggle(a, to="CM", on="2014-03-01"),
+            lambda: graph.split(a, [1], on="2014-03-01"),
+        ):
+            with pytest.raises(InvalidGraphError) as error:
+                give()
+            assert str(error.value).startswith(
+                "lot 0 holds 0 carats not yet given away; it cannot"
+            )
+            assert "split or mix only what remains" in str(error.value)
+        assert len(graph) == size
+
+    def test_giving_a_tiny_part(self):
+        graph = kp.ProvenanceGraph()
+        a = graph.produce(country="CF", carats=10, on="2014-01-01")
+        with pytest.raises(
+            InvalidGraphError, match=r"lot 0 holds 10 carats; it cannot give 1e-09"
+        ):
+            graph.split(a, [1e-9])
+
+
+def test_world_production_is_cited_from_the_shipped_statistics():
+    """The refusal's world production figure is the shipped KP statistics' 2023 total."""
+    from kpmodel.provenance._graph import TOO_MANY_CARATS
+
+    production = kp.datasets.kp_production()
+    world = production.loc[production["year"] == 2023, "carats"].sum()
+    assert f"{world / 1e8:.2f}e8 carats in 2023" in TOO_MANY_CARATS
+    assert "kpmodel.datasets.kp_production" in TOO_MANY_CARATS

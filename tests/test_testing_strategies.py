@@ -9,16 +9,18 @@ checks them up front and raises `InvalidArgumentError` naming the argument.
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
 
 import kpmodel as kp
 from kpmodel.errors import InvalidArgumentError, KPModelError
-from kpmodel.testing.strategies import hostile_values, registers
+from kpmodel.testing.strategies import InvalidStrategyArgumentError, hostile_values, registers
 
 #: The arguments of `registers`, with values it must take.
 GOOD: dict[str, Any] = {
@@ -96,3 +98,30 @@ def test_errors_are_kpmodel_errors():
         registers(states="BW")
     with pytest.raises(ValueError, match="registers"):
         registers(max_events=-1)
+
+
+@pytest.mark.parametrize(("name", "value", "said"), ODD)
+def test_refusals_are_also_hypothesis_invalid_argument(name, value, said):
+    """Handlers of Hypothesis' InvalidArgument (what the old strategy raised) still catch it."""
+    with pytest.raises(InvalidArgument) as error:
+        registers(**{**GOOD, name: value})
+    assert isinstance(error.value, InvalidStrategyArgumentError)
+    assert isinstance(error.value, InvalidArgumentError)
+    assert said in str(error.value)
+
+
+def test_the_refusal_pickles():
+    with pytest.raises(InvalidStrategyArgumentError) as error:
+        registers(states="BW")
+    again = pickle.loads(pickle.dumps(error.value))
+    assert type(again) is InvalidStrategyArgumentError
+    assert str(again) == str(error.value)
+
+
+def test_a_bad_union_code_is_named_as_a_key():
+    """A bad union code is a key of `unions`, not an item of a list."""
+    with pytest.raises(InvalidArgumentError) as error:
+        registers(unions={"EU": ("BE",), "XU": ("DE",)})
+    message = str(error.value)
+    assert message.startswith("registers(unions=...): unions key 'XU': must be an ISO")
+    assert "unions[0]" not in message

@@ -44,7 +44,9 @@ CARAT_RTOL = 1e-9
 #: would miss that input.
 MIN_CARATS = float(np.finfo(np.float64).tiny)
 #: Largest carat amount a lot or a flow may hold: 10**15 (the boundary layer's
-#: ``MAX_QUANTITY``; world production is about 10**8 carats a year). With `MIN_CARATS` it
+#: ``MAX_QUANTITY``; world production was 1.12e8 carats in 2023, 112.07 Mct in the KP
+#: production statistics shipped as `kpmodel.datasets.kp_production`, an export of the KP
+#: public statistics: see "The shipped statistics" in the docs). With `MIN_CARATS` it
 #: keeps every flow's weight at least MIN_CARATS / MAX_CARATS (about 2.2e-323), above 0:
 #: a normal 1e-300 ct into a lot of 1e30 ct would underflow too.
 MAX_CARATS = float(MAX_QUANTITY)
@@ -172,7 +174,8 @@ TOO_FEW_CARATS = (
 )
 #: Why amounts above `MAX_CARATS` are refused, and what to do.
 TOO_MANY_CARATS = (
-    "no lot holds that much (world production is about 1e8 carats a year), and a small "
+    "no lot holds that much (world production was 1.12e8 carats in 2023 by the KP "
+    "statistics in kpmodel.datasets.kp_production), and a small "
     "flow into such a lot would weigh 0 (taint would miss it); check the unit (carats) "
     "or scale the amounts down"
 )
@@ -719,6 +722,14 @@ class ProvenanceGraph:
         for parent, amount in zip(parents, amounts, strict=True):
             held = float(self._lots["carats"][parent])
             left = held - float(self._lots["given"][parent])
+            if left <= CARAT_RTOL * held:
+                # Used up (what remains is within the rounding of its carat sums).
+                msg = (
+                    f"lot {self._lot_id(parent)!r} holds 0 carats not yet given away; it "
+                    f"cannot give {amount:.6g}. A lot never gives more than it holds: split "
+                    "or mix only what remains."
+                )
+                raise InvalidGraphError(msg)
             if amount <= CARAT_RTOL * held:
                 msg = (
                     f"lot {self._lot_id(parent)!r} holds {held:.6g} carats; it cannot give "
@@ -987,6 +998,16 @@ class ProvenanceGraph:
             Lots ``0 .. len(ledger) - 1`` are the parcels, in ledger order; stock pools
             (``mix``), production (``produce``) and carats of unknown origin (``lot``)
             follow.
+
+        Raises
+        ------
+        kpmodel.errors.InvalidArgumentError
+            If `ledger` is not a `kpmodel.Ledger`, if a parcel holds less than numpy's
+            float64 ``tiny`` (about 2.2e-308 carats), or if a lot the graph would need holds
+            more than 10**15 carats: a country's stock (its imports not yet exported,
+            which may pass the bound although each parcel is within it) or the lot a
+            country's exports of a day draw on. The message names the country, the day and
+            the certificates that push it over the bound.
 
         Examples
         --------

@@ -229,6 +229,7 @@ def build_from_ledger(ledger: object, *, production: Any = None) -> ProvenanceGr
             built.add_flows(sources[entering], ids[slot[inverse[entering]]], amounts[entering])
             pool[held] = ids
             left[held] = before[merged] + totals[merged]
+    _check_stock(built, frame, arrival, countries)
     return _graph(ProvenanceGraph, frame, stored, countries, importer, built)
 
 
@@ -297,6 +298,66 @@ def _check_carats(carats: np.ndarray[Any, Any], numbers: np.ndarray[Any, Any]) -
             f"got {listed}: {TOO_FEW_CARATS}"
         )
         raise InvalidArgumentError(msg)
+
+
+def _check_stock(built: _Builder, frame: pd.DataFrame, arrival: Any, places: Any) -> None:
+    """Refuse a ledger whose stock, or a day's exports, would make a lot above `MAX_CARATS`.
+
+    Each parcel is within bounds (the ledger's own), but a stock adds up every arrival not
+    yet exported, and a day's exports of a country are drawn from one lot. A graph's lots hold
+    at most `MAX_CARATS`: beyond it, a parcel of `MIN_CARATS` flowing into such a lot would
+    weigh less than MIN_CARATS / MAX_CARATS and could underflow to 0, and the graph could not
+    be read back from its own frames. So name the first such lot by the country, the day and
+    the certificates that make it, before building the graph.
+    """
+    from kpmodel.provenance._graph import MAX_CARATS
+
+    if not built.lots:
+        return
+    kind, day, country, amount, _ = (
+        np.concatenate(part) for part in zip(*built.lots, strict=True)
+    )
+    over = np.flatnonzero(amount > MAX_CARATS)
+    if not over.size:
+        return
+    source, target, _ = (np.concatenate(part) for part in zip(*built.flows, strict=True))
+    n = len(frame)
+    first = int(over[np.argmin(day[over])])  # the earliest such lot
+    place = show(str(places[country[first]]))
+    on = str(np.datetime64(int(day[first]), "D"))
+    lot = n + first
+    numbers = frame["number"].to_numpy(dtype=object)
+    total = float(amount[first])
+    if kind[first] == _MIX:
+        rows = source[(target == lot) & (source < n)]
+        rows = np.sort(rows[arrival[rows] == day[first]])  # not the stock it held before
+        before = total - float(frame["carats"].to_numpy(np.float64)[rows].sum())
+        what = f"the stock of {place} would hold {total:g} carats at the end of {on}"
+        what += f" (it held {before:g} before)" if before > 0 and rows.size else ""
+        verb = "arrive"
+    else:
+        rows = np.sort(target[(source == lot) & (target < n)])
+        drawn = "its own production" if kind[first] == _PRODUCE else "its stock and unknown origin"
+        what = (
+            f"the exports of {place} on {on} would draw on one lot ({drawn}) of {total:g} carats"
+        )
+        verb = "leave"
+    listed = ", ".join(f"{show(numbers[row])} (row {row})" for row in rows[:10].tolist()) + (
+        f" and {rows.size - 10} more" if rows.size > 10 else ""
+    )
+    certificates = (
+        f"certificate{'s' if rows.size > 1 else ''} {listed} {verb}{'s' if rows.size == 1 else ''}"
+        if rows.size
+        else "its production enters"
+    )
+    msg = (
+        f"from_ledger: {what} when {certificates}; a provenance graph's lots hold at most "
+        f"{MAX_CARATS:g} carats (no stock holds that much, and a small parcel flowing into such "
+        "a lot would weigh 0 in it): check the unit of the ledger's carats, or build graphs "
+        "from shorter periods of the ledger (Ledger.from_frame of its to_frame() rows issued "
+        "in the period), each starting with empty stocks"
+    )
+    raise InvalidArgumentError(msg)
 
 
 def _coded(codes: np.ndarray[Any, Any], categories: Any) -> pd.Categorical:

@@ -9,17 +9,43 @@ from types import MappingProxyType
 from typing import Any, NoReturn
 
 from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
 
 from kpmodel._boundary import participant_code, show
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.participants import Membership, Participant, Register, Status, StatusEvent
 
-__all__ = ["registers"]
+__all__ = ["InvalidStrategyArgumentError", "registers"]
 
 #: A union of two member states, to exercise memberships that start and end.
 _UNIONS: Mapping[str, Sequence[str]] = MappingProxyType({"EU": ("BE", "DE")})
 #: The most status events per participant that `registers` accepts.
 MAX_EVENTS = 1_000
+
+
+class InvalidStrategyArgumentError(InvalidArgumentError, InvalidArgument):
+    """A strategy was made with an argument it cannot use.
+
+    It is both a `kpmodel.errors.InvalidArgumentError` (kpmodel's error for a bad option)
+    and a ``hypothesis.errors.InvalidArgument`` (Hypothesis' error for a strategy's bad
+    arguments, a TypeError), so either ``except`` catches it. `registers` raised
+    ``hypothesis.errors.InvalidArgument`` before it checked its arguments up front.
+
+    Examples
+    --------
+    >>> from hypothesis.errors import InvalidArgument
+    >>> from kpmodel.testing.strategies import InvalidStrategyArgumentError, registers
+    >>> try:
+    ...     registers(max_events=-1)
+    ... except InvalidArgument as error:
+    ...     print(isinstance(error, kp.errors.InvalidArgumentError))
+    True
+    >>> issubclass(InvalidStrategyArgumentError, TypeError)
+    True
+    """
+
+    # Shown, and pickled, under the public module that exports it.
+    __module__ = "kpmodel.testing.strategies"
 
 
 def registers(
@@ -57,12 +83,15 @@ def registers(
 
     Raises
     ------
-    kpmodel.errors.InvalidArgumentError
+    InvalidStrategyArgumentError
         When the strategy is made (not when it is drawn from), for arguments it cannot
         use: a text where a sequence of codes belongs (``states="BW"`` would be the codes
         ``"B"`` and ``"W"``), codes that are not participant codes or given twice, a union
         code among `states`, zones that are not text, dates that are not
         ``datetime.date`` or out of order, a `max_events` that is not an int from 0 to 1,000.
+        It is both a `kpmodel.errors.InvalidArgumentError` and a
+        ``hypothesis.errors.InvalidArgument``: until this check, out-of-order dates failed
+        with Hypothesis' InvalidArgument when drawn, and handlers of either still catch it.
 
     Examples
     --------
@@ -77,7 +106,7 @@ def registers(
     >>> registers(states="BW")
     Traceback (most recent call last):
     ...
-    kpmodel.errors.InvalidArgumentError: registers(states=...): must be a sequence of ...
+    kpmodel.testing.strategies.InvalidStrategyArgumentError: registers(states=...): must be a ...
     """
     states = tuple(_codes(states, "states"))
     unions = _unions(unions, states)
@@ -109,7 +138,7 @@ def registers(
 
 
 def _refuse(name: str, problem: str) -> NoReturn:
-    raise InvalidArgumentError(f"registers({name}=...): {problem}.")
+    raise InvalidStrategyArgumentError(f"registers({name}=...): {problem}.")
 
 
 def _sequence(value: object, name: str, what: str) -> list[Any]:
@@ -140,7 +169,10 @@ def _unions(value: object, states: tuple[str, ...]) -> dict[str, tuple[str, ...]
         _refuse("unions", f"must be a mapping of union code to member codes, got {show(value)}")
     unions = {}
     for code, members in value.items():
-        _codes([code], "unions")
+        try:
+            participant_code(code, path=f"unions key {show(code)}", error=InvalidArgumentError)
+        except InvalidArgumentError as error:
+            _refuse("unions", str(error))
         if code in states:
             _refuse("unions", f"{code!r} is a union and one of states; give it once")
         unions[code] = tuple(_codes(members, f"unions[{code!r}]"))

@@ -40,13 +40,14 @@ from kpmodel.testing._hostile_strategies import (
     hostile_values,
 )
 from kpmodel.testing._ledger_strategies import declared_origins, ledger_tables
-from kpmodel.testing._participants_strategies import registers
+from kpmodel.testing._participants_strategies import InvalidStrategyArgumentError, registers
 from kpmodel.testing._provenance_strategies import provenance_frames, provenance_graphs
 from kpmodel.testing._simulation_strategies import lever_values, scenarios
 from kpmodel.testing._statistics_strategies import statistics_frames, statistics_tables
 
 __all__ = [
     "DEFECTS",
+    "InvalidStrategyArgumentError",
     "certificates",
     "clauses",
     "declared_origins",
