@@ -1461,14 +1461,16 @@ def solve_reverse(system: _System, rows: IntArray, bar: Any = None) -> FloatArra
 #: With `lots=` and mass balance, the lots asked for are first solved by compiled walks up
 #: their ancestries (`kpmodel.provenance._kernels.backward_shares`), which give up when
 #: they cost more than the solve that would replace them: backwards (`solve_reverse`) or
-#: forwards over the ancestry. Costs measured on the benchmark's 1M-lot graphs
-#: (``benchmarks/bench_provenance.py``: 10, 100 and 1,000 random lots, 201 origins, 2
-#: cores), in nanoseconds: either solve sets up its system at about 65 per flow of the
-#: ancestry; the forward products cost about 1.2 per flow and origin, the backward ones
-#: about 1.6 per flow and lot asked, and each topological level about 20,000 (a chain of
-#: 100,000 levels took 2.1 s backwards); the walks cost 53-76 per flow walked, which is
-#: each lot's own ancestry (lots asked together walk their common ancestors once each).
-_SETUP_NS_PER_FLOW = 65.0
+#: forwards over the ancestry. Costs measured on the benchmark's graphs
+#: (``benchmarks/bench_provenance.py``, 100 random lots, 2 cores), in nanoseconds: either
+#: solve sets up its system at about 65 per flow of the ancestry at 1M lots and about
+#: twice that at 10M (arrays beyond the caches: 130 is taken, so that the walks are kept
+#: where they win at 10M); the forward products cost about 1.2 per flow and origin, the
+#: backward ones about 1.6 per flow and lot asked, and each topological level about
+#: 20,000 (a chain of 100,000 levels took 2.1 s backwards); the walks cost 53-76 per flow
+#: walked at 1M lots and about 146 at 10M, which is each lot's own ancestry (lots asked
+#: together walk their common ancestors once each).
+_SETUP_NS_PER_FLOW = 130.0
 _FORWARD_NS_PER_SHARE = 1.2
 _BACKWARD_NS_PER_SHARE = 1.6
 _NS_PER_LEVEL = 20_000.0
