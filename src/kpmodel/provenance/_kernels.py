@@ -4,14 +4,16 @@ Vectorised numpy passes cost in proportion to the arrays they touch; a question 
 hundred lots of a million-lot graph touches a few of each array's entries at random, where
 a compiled loop pays per entry touched. The functions here are compiled on first use and
 cached on disk (``cache=True``), and release the GIL (``nogil=True``) so that callers can
-split work across threads. Graphs are stored parents first: a flow's source always sits at
-a lower position than its target, so descending positions are a reverse topological order.
+split work across threads. A flow always comes from a lower topological level than the
+lot it flows into, so a walk that takes a lot's ancestors a level at a time, from the lot's
+level down, takes each ancestor after every lot of the ancestry drawing on it.
 
-The arrays are a graph's columns: ``indptr`` the CSR row pointer of the flows by receiving
-lot (`kpmodel.provenance._shares.flow_index`), ``source`` and ``amount`` each flow's input
-lot and carats, ``carats`` each lot's carats, ``code`` each lot's origin column (-1 unless
-a production lot) and ``unknown`` the fraction of each lot's carats with no documented
-source (`kpmodel.provenance._shares.unknown_fraction`).
+The arrays are a graph's columns (`kpmodel.provenance._shares.walk_inputs`): ``indptr``
+the CSR row pointer of the flows by receiving lot, ``source`` and ``amount`` each flow's
+input lot and carats, ``carats`` each lot's carats, ``code`` each lot's origin column (-1
+unless a production lot), ``unknown`` the fraction of each lot's carats with no documented
+source, ``level`` each lot's topological level and ``level_start`` where each level's
+queue starts in a queue of one entry per lot.
 """
 
 from __future__ import annotations
