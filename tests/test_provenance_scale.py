@@ -65,7 +65,7 @@ def test_walks_backward_and_forward_solves_of_chosen_lots_agree(
     chosen = data.draw(st.lists(st.sampled_from(ids), max_size=20))
     rows = np.array([ids.index(lot) for lot in chosen], dtype=np.int64)
     # Walks to the end; walks that give up on the first lot with flows (the rows written
-    # so far are dropped) for the backward solve; no walks, forwards.
+    # so far are dropped) for the backward solve, and for the forward solve.
     for budget, reverse_at in ((float("inf"), 0.0), (1e-9, float("inf")), (0.0, 0.0)):
         with monkeypatch_module.context() as patch:
             patch.setattr("kpmodel.provenance._shares.WALK_BUDGET", budget)

@@ -1501,12 +1501,12 @@ def solve_ns_per_flow(k: int, asked: int) -> float:
     return _SETUP_NS_PER_FLOW + products
 
 
-def walks_worth_loading(graph: ProvenanceGraph, k: int, asked: int) -> bool:
-    """Whether the solve that the walks would replace is expected to take `WALKS_FROM_NS`
-    or more, and the walks may walk more than the flows of one ancestry.
+def walks_worth_loading(flows: int, levels: int, k: int, asked: int) -> bool:
+    """Whether the solve that the walks would replace, on a graph of `flows` flows and
+    `levels` topological levels, is expected to take `WALKS_FROM_NS` or more, and the
+    walks may walk more than the flows of one ancestry (`WALK_BUDGET` 0 turns them off).
     """
-    levels = _levels(graph)
-    solve = graph.number_of_flows * solve_ns_per_flow(k, asked) + levels * _NS_PER_LEVEL
+    solve = flows * solve_ns_per_flow(k, asked) + levels * _NS_PER_LEVEL
     return solve >= WALKS_FROM_NS and walk_ratio(k, asked) > 1
 
 
@@ -1625,7 +1625,7 @@ def walk_inputs(graph: ProvenanceGraph, code: IntArray) -> tuple[Any, Any]:
     of the lots.
     """
     level = graph._column("level")
-    level_start = np.zeros(int(level.max(initial=0)) + 2, np.int64)
+    level_start = np.zeros(_levels(graph) + 1, np.int64)
     np.cumsum(np.bincount(level, minlength=level_start.size - 1), out=level_start[1:])
     flows = (flow_index(graph), graph._flow_column("source"), graph._flow_column("carats"))
     return flows, (graph._column("carats"), code, unknown_fraction(graph), level, level_start)
@@ -1920,22 +1920,20 @@ def origin_shares(
     # A few lots of a big graph under mass balance: compiled walks up their ancestries,
     # while their dense result is small and it and the scratch fit (else, and if they
     # give up, backwards or forwards, with their own estimate).
-    if (
-        wanted is not None
-        and rule is proportional
-        and WALK_BUDGET > 0
-        and 8 * wanted.size * k <= SMALL_RESULT
-        and walks_worth_loading(graph, k, wanted.size)
-        and walk_bytes(len(graph), _levels(graph), wanted.size, k, sparse) <= max_memory
-    ):
-        bar = _bar(progress, wanted.size, "origin shares")
-        try:
-            walked = solve_by_walks(graph, wanted, code, k, bar)
-        finally:
-            if bar is not None:
-                bar.close()
-        if walked is not None:
-            return _asked_shares(walked, ids, labels, by, rule, sparse)
+    if wanted is not None and rule is proportional and 8 * wanted.size * k <= SMALL_RESULT:
+        levels = _levels(graph)
+        if (
+            walks_worth_loading(graph.number_of_flows, levels, k, wanted.size)
+            and walk_bytes(len(graph), levels, wanted.size, k, sparse) <= max_memory
+        ):
+            bar = _bar(progress, wanted.size, "origin shares")
+            try:
+                walked = solve_by_walks(graph, wanted, code, k, bar)
+            finally:
+                if bar is not None:
+                    bar.close()
+            if walked is not None:
+                return _asked_shares(walked, ids, labels, by, rule, sparse)
     system = _system(graph, code, k, wanted)
     # A few lots under mass balance are solved backwards, which needs no supports: the
     # choice compares with a forward solve's work bounded by additive counts.
