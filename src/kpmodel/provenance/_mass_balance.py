@@ -407,7 +407,7 @@ def _is_flow_pattern(graph: ProvenanceGraph, weights: sp.csr_array) -> bool:
         and np.array_equal(weights.indices, graph._flow_column("source"))
     ):
         return False
-    expected = graph._flow_column("carats") / graph._column("carats")[target]
+    expected = _shares.flow_weights(graph)
     return bool(np.all(np.abs(weights.data - expected) <= 1e-9 * expected))
 
 

@@ -337,12 +337,20 @@ def origin_labels(graph: ProvenanceGraph, by: str) -> tuple[IntArray, list[str]]
     return code, distinct
 
 
+def flow_weights(graph: ProvenanceGraph) -> FloatArray:
+    """Return each flow's weight: its carats over the carats of the lot it flows into."""
+    weight: FloatArray = (
+        graph._flow_column("carats") / graph._column("carats")[graph._flow_column("target")]
+    )
+    return weight
+
+
 def share_weights(graph: ProvenanceGraph) -> sp.csr_array:
     """Return W, the (lots x lots) matrix of the share of row lot's carats from column lot."""
     n = len(graph)
     target = graph._flow_column("target")
     source = graph._flow_column("source")
-    weight = graph._flow_column("carats") / graph._column("carats")[target]
+    weight = flow_weights(graph)
     index_type = np.int32 if n < 2**31 - 1 else np.int64
     indptr = np.zeros(n + 1, index_type)
     np.cumsum(np.bincount(target, minlength=n), out=indptr[1:])
