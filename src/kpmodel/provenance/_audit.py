@@ -6,7 +6,7 @@ import bisect
 import datetime as dt
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, Literal, Protocol, overload
+from typing import Any, Literal, Protocol, TypeGuard, overload
 
 import attrs
 import numpy as np
@@ -421,7 +421,7 @@ def _problem(register: RegisterLike, country: str, zone: str | None, on: Any) ->
     return "suspended"  # a status this version does not know: it may not trade
 
 
-def _is_plain_register(register: object) -> bool:
+def _is_plain_register(register: object) -> TypeGuard[Register]:
     """Whether `register` answers as `kpmodel.participants.Register` does (not a lookalike
     or a subclass that overrides how it answers).
     """
@@ -468,7 +468,7 @@ def _verdicts(
     """
     verdict: dict[tuple[int, int], str] = {}
     parts = [label.partition("/") for label in labels]
-    if not isinstance(register, Register) or not _is_plain_register(register):
+    if not _is_plain_register(register):
         for j, (country, _, zone) in enumerate(parts):
             for d, date in enumerate(dates):
                 reason = _problem(register, country, zone or None, date)
