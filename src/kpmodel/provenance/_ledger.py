@@ -314,12 +314,13 @@ def _check_stock(built: _Builder, frame: pd.DataFrame, arrival: Any, places: Any
 
     if not built.lots:
         return
-    kind, day, country, amount, _ = (
-        np.concatenate(part) for part in zip(*built.lots, strict=True)
-    )
+    # Only the amounts first (each part is kind, day, country, amount, origin): the other
+    # columns and the flows are read only to name a lot over the bound.
+    amount = np.concatenate([part[3] for part in built.lots])
     over = np.flatnonzero(amount > MAX_CARATS)
     if not over.size:
         return
+    kind, day, country = (np.concatenate([part[i] for part in built.lots]) for i in range(3))
     source, target, _ = (np.concatenate(part) for part in zip(*built.flows, strict=True))
     n = len(frame)
     first = int(over[np.argmin(day[over])])  # the earliest such lot
