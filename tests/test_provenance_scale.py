@@ -466,6 +466,30 @@ def test_supports_bound_the_origins_each_lot_holds(monkeypatch_module, graph, by
     assert (exact <= len(labels) + 1).all()
 
 
+def _origin_sets(system):
+    """Each row's set of origins (slow reference): its own entries and its inputs' sets."""
+    k = system.k
+    sets = []
+    for row in range(system.positions.size):
+        entries = system.indices[system.indptr[row] : system.indptr[row + 1]]
+        held = {int(e) for e in entries if e < k}
+        for parent in entries[entries >= k]:
+            held |= sets[int(parent) - k]
+        sets.append(held)
+    return sets
+
+
+@given(provenance_graphs(max_lots=40, countries=["CF", "CM", "BW"]), BY)
+def test_supports_count_each_lots_origins_as_a_set_union_does(graph, by):
+    """The bit sets count the union of a lot's own origins and its inputs' origins."""
+    from kpmodel.provenance import _shares
+
+    code, labels = _shares.origin_labels(graph, by)
+    system = _shares._system(graph, code, len(labels) + 1, None)
+    expected = [len(held) for held in _origin_sets(system)]
+    assert _shares.supports(system).tolist() == expected
+
+
 def test_supports_are_exact_where_every_flow_carries_carats():
     """Bit sets count exactly the origins a lot holds (no flow is empty here)."""
     from kpmodel.provenance import _shares

@@ -926,6 +926,14 @@ def _lot_positions(
         return np.asarray(index.get_indexer(pd.Index(values)), dtype=np.int64)
     except TypeError:  # ids such as lists
         _raise(_unhashable(values, what))
+    except pd.errors.InvalidIndexError:
+        # pandas' object hash table counts some ids of other kinds as repeats of ints
+        # (np.timedelta64(2, "D") == 2) where `drop_duplicates` does not: such ids are
+        # refused already, so map by Python's own equality, the first of each id.
+        first: dict[Any, int] = {}
+        for position, lot in enumerate(index.tolist()):
+            first.setdefault(lot, position)
+        return np.array([first.get(lot, -1) for lot in values.tolist()], dtype=np.int64)
 
 
 _INT64 = np.iinfo(np.int64)
