@@ -1114,7 +1114,13 @@ def test_opacity_refuses_in_its_own_words_and_takes_max_memory(monkeypatch):
     with pytest.raises(kp.errors.SizeLimitError) as refused:
         kp.provenance.opacity(g, max_memory=100)
     message = str(refused.value)
-    assert message.startswith("opacity over 3 shipments needs about")
+    assert message.startswith(
+        "opacity over 3 shipments (the origin shares of the shipped lots, estimated before "
+        "starting) needs about"
+    )
+    assert "compute it on a graph of fewer shipments (a shorter period)" in message
+    assert refused.value.__cause__ is None
+    assert refused.value.__suppress_context__
     assert "max_memory=" in message
     assert "KPMODEL_MAX_MEMORY" in message
     assert "lots=" not in message
