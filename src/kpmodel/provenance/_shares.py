@@ -1684,7 +1684,7 @@ def walk_inputs(graph: ProvenanceGraph, code: IntArray) -> tuple[Any, Any]:
 
 
 #: Arrays derived from each graph's columns (see `derived`), while the graph lives.
-_DERIVED: weakref.WeakKeyDictionary[ProvenanceGraph, dict[str, tuple[Any, ...]]] = (
+_DERIVED: weakref.WeakKeyDictionary[ProvenanceGraph, dict[str, tuple[Any, Any, Any, Any]]] = (
     weakref.WeakKeyDictionary()
 )
 _derived_lock = threading.Lock()
@@ -1701,19 +1701,22 @@ def derived(graph: ProvenanceGraph, compute: Callable[[ProvenanceGraph], Any]) -
     Python gave again. Each array costs 8 bytes per lot at most, for a pass over the
     graph per question saved (about 10 ms at 1M lots: a fifth of asking for a few lots).
     """
-    state = (len(graph), graph.number_of_flows, graph._lots, graph._flows)
+    sizes = (len(graph), graph.number_of_flows)
     with _derived_lock:
         kept = _DERIVED.setdefault(graph, {}).get(compute.__name__)
-    if (
-        kept is not None
-        and kept[:2] == state[:2]
-        and all(old is new for old, new in zip(kept[2:4], state[2:], strict=True))
-    ):
-        return kept[4]
+    if kept is not None:
+        kept_sizes, lots, flows, value = kept
+        if kept_sizes == sizes and lots is graph._lots and flows is graph._flows:
+            return value
     value = compute(graph)
     value.flags.writeable = False
     with _derived_lock:
-        _DERIVED.setdefault(graph, {})[compute.__name__] = (*state, value)
+        _DERIVED.setdefault(graph, {})[compute.__name__] = (
+            sizes,
+            graph._lots,
+            graph._flows,
+            value,
+        )
     return value
 
 
