@@ -889,6 +889,20 @@ def test_a_lot_id_that_is_a_float_date_duration_or_boolean_is_refused_by_row(fra
             assert f"flows.{end} row {flow}: {show(_plain(value))} is {what}; " in message
 
 
+def test_a_duration_id_equal_to_an_int_id_is_refused_not_a_pandas_error():
+    """np.timedelta64(2, "D") == 2: pandas' lookup calls the ids repeats; refused by row."""
+    lots = pd.DataFrame(
+        {
+            "lot_id": pd.Series([0, np.timedelta64(2, "D"), 2], dtype=object),
+            "carats": [1.0, 1.0, 1.0],
+            "origin": ["CF", "CF", None],
+        }
+    )
+    flows = pd.DataFrame({"source": [0], "target": [2], "carats": [1.0]})
+    with pytest.raises(InvalidGraphError, match=r"lots row 1: lot_id .* is a duration; "):
+        kp.ProvenanceGraph.from_frames(lots, flows)
+
+
 @pytest.mark.parametrize(
     "ids",
     [

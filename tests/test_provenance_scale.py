@@ -466,6 +466,30 @@ def test_supports_bound_the_origins_each_lot_holds(monkeypatch_module, graph, by
     assert (exact <= len(labels) + 1).all()
 
 
+def _origin_sets(system):
+    """Each row's set of origins (slow reference): its own entries and its inputs' sets."""
+    k = system.k
+    sets = []
+    for row in range(system.positions.size):
+        entries = system.indices[system.indptr[row] : system.indptr[row + 1]]
+        held = {int(e) for e in entries if e < k}
+        for parent in entries[entries >= k]:
+            held |= sets[int(parent) - k]
+        sets.append(held)
+    return sets
+
+
+@given(provenance_graphs(max_lots=40, countries=["CF", "CM", "BW"]), BY)
+def test_supports_count_each_lots_origins_as_a_set_union_does(graph, by):
+    """The bit sets count the union of a lot's own origins and its inputs' origins."""
+    from kpmodel.provenance import _shares
+
+    code, labels = _shares.origin_labels(graph, by)
+    system = _shares._system(graph, code, len(labels) + 1, None)
+    expected = [len(held) for held in _origin_sets(system)]
+    assert _shares.supports(system).tolist() == expected
+
+
 def test_supports_are_exact_where_every_flow_carries_carats():
     """Bit sets count exactly the origins a lot holds (no flow is empty here)."""
     from kpmodel.provenance import _shares
@@ -477,6 +501,62 @@ def test_supports_are_exact_where_every_flow_carries_carats():
     held = held[system.positions]  # in processing order
     np.testing.assert_array_equal(_shares.supports(system), held)
     assert _shares.supports(system, budget=0).sum() > held.sum()  # the bound, here loose
+
+
+@given(provenance_graphs(max_lots=15), st.data())
+def test_shares_after_the_graph_grew_are_those_of_the_grown_graph(graph, data):
+    """Arrays kept from a graph (flow index, unknown fractions) follow its appends."""
+    from kpmodel.provenance import _shares
+
+    origin_shares(graph)  # keeps the flow index of the graph as it was
+    _shares.walk_inputs(graph, _shares.origin_labels(graph, "country")[0])
+    open_lots = [lot for lot in graph.lots if graph.remaining(lot) > 1e-6]
+    last = graph.to_frames()[0]["on"].max().date()
+    # A mine's lot mixed into a lot held at one place (a lot appended with an inflow).
+    lot = data.draw(st.sampled_from(open_lots)) if open_lots else None
+    place = "BW" if lot is None else graph.location(lot)
+    mine = graph.produce(country=place, carats=5, on=last)
+    if lot is not None:
+        graph.mix([lot, mine], on=last)
+    rebuilt = kp.ProvenanceGraph.from_frames(*graph.to_frames())
+    grown, fresh = origin_shares(graph), origin_shares(rebuilt)
+    assert list(grown.origins) == list(fresh.origins)
+    rows = grown.lots.get_indexer(fresh.lots)  # from_frames may order the lots otherwise
+    np.testing.assert_array_equal(dense(grown.values)[rows], dense(fresh.values))
+    for compute in (_shares.flow_index, _shares.unknown_fraction, _shares.level_starts):
+        np.testing.assert_array_equal(_shares.derived(graph, compute), compute(graph))
+
+
+def test_arrays_kept_from_a_graph_are_read_only_and_go_with_it():
+    """A kept array cannot be changed by a caller, and is dropped with its graph."""
+    import gc
+
+    from kpmodel.provenance import _shares
+
+    g = local_graph()
+    indptr = _shares.derived(g, _shares.flow_index)
+    assert _shares.derived(g, _shares.flow_index) is indptr  # kept, not computed again
+    with pytest.raises(ValueError, match="read-only"):
+        indptr[0] = 1
+    assert g in _shares._DERIVED
+    del g
+    gc.collect()
+    assert len([graph for graph in _shares._DERIVED if len(graph) == 0]) == 0
+    assert all(len(graph) > 0 for graph in list(_shares._DERIVED))
+
+
+@given(st.lists(st.integers(0, 3000), max_size=50), st.integers(0, 3000))
+def test_unique_numbers_agree_with_numpy_unique(values, extra):
+    """The table of numbers seen gives np.unique's values and inverse, on both paths."""
+    from kpmodel.provenance import _shares
+
+    numbers = np.array(values, dtype=np.int64)
+    expected, inverse = np.unique(numbers, return_inverse=True)
+    span = int(numbers.max(initial=-1)) + 1 + extra  # at most 4 x size + 1024 or beyond
+    got, got_inverse = _shares._unique_numbers(numbers, span)
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(got_inverse, inverse)
+    assert got_inverse.shape == numbers.shape
 
 
 @given(st.lists(st.integers(0, 2**64 - 1), min_size=0, max_size=24), st.integers(1, 4))
@@ -1034,7 +1114,13 @@ def test_opacity_refuses_in_its_own_words_and_takes_max_memory(monkeypatch):
     with pytest.raises(kp.errors.SizeLimitError) as refused:
         kp.provenance.opacity(g, max_memory=100)
     message = str(refused.value)
-    assert message.startswith("opacity over 3 shipments needs about")
+    assert message.startswith(
+        "opacity over 3 shipments (the origin shares of the shipped lots, estimated before "
+        "starting) needs about"
+    )
+    assert "compute it on a graph of fewer shipments (a shorter period)" in message
+    assert refused.value.__cause__ is None
+    assert refused.value.__suppress_context__
     assert "max_memory=" in message
     assert "KPMODEL_MAX_MEMORY" in message
     assert "lots=" not in message

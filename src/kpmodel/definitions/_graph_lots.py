@@ -391,6 +391,7 @@ class _Budget:
     environment's), also used for what is read from the comparison later.
     """
 
+    # Measured with `PER_LOT` and the bytes beside it (see there).
     #: Bytes per entry of the arrivals (a shipment carrying a place), at most: the entries
     #: (four numbers, copied when in several chunks), their places and days; per entry and
     #: definition, the class found (with each definition's epochs and key numbers); per
@@ -475,6 +476,15 @@ def _arrivals_need(lots: int, moves: int, places: int, event: str, flows: int) -
     widest = _widest(_chunks(places, lots))
     return 8.0 * widest * (lots + 2 * moves) + 12.0 * flows * (event == "export")
 
+
+# Where these bytes (and `_Budget`'s per entry, class and cell, and `VERDICT_BYTES`) come
+# from: tracemalloc peaks of kpmodel.compare, measured in November 2026 on a simulated year
+# of world-baseline trade (2015, lots of 1x and 20x the built-in carats), on the random
+# graphs of benchmarks/bench_definitions.py (100,000 and 1,000,000 lots) and on 20,000
+# distinct sites in one country (`VERDICT_BYTES`). With them the smallest max_memory=
+# compare accepts was 1.3-2.3x the traced peak there; tests/test_definitions_scale.py checks
+# the estimate against the traced peak (never below it on generated graphs, and at most
+# 2.5x it on a simulated year). Measure again when what a comparison allocates changes.
 
 #: Bytes a comparison allocates per lot of the graph whatever it asks, at most: the lot
 #: columns read (kinds, places, days, values, carats), the unknown-source fraction (and
@@ -623,6 +633,7 @@ def _slot_bound(
     return count, verdicts
 
 
+# Measured with `PER_LOT` and the bytes beside it (see there).
 #: Bytes a verdict cached for a comparison takes, at most: without reasons (a place no
 #: situation speaks of), and with them (a Verdict, its reasons and their text).
 VERDICT_BYTES = (384.0, 4096.0)
@@ -1839,6 +1850,8 @@ def check_table(lots: int, definitions: int, *, verdicts: bool, limit: Limit = N
     table joining both (eleven columns, made twice by the merge); per lot, its id as text.
     """
     rows = lots * definitions
+    # Rough estimates, counted from the columns made (as the docstring lists them), not
+    # measured against a traced peak as the bytes of `_compare_need` were.
     need = rows * (7 * 8.0 + 2 * (7 * 8.0 + 16.0)) + lots * 64.0
     if verdicts:
         need += rows * (3 * 4 * 8.0 + 2 * 11 * 8.0)

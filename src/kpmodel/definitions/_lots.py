@@ -18,6 +18,7 @@ from kpmodel.definitions._graph_lots import (
     FloatArray,
     LotAmounts,
     LotVerdicts,
+    _value_column,
     check_by,
     check_graph,
     graph_lots,
@@ -549,14 +550,13 @@ def _held_amount(
 
     An amount not known (NaN) leaves the lot's part NaN only when the lot holds some of
     the carats (a share above 0, of `carats` above 0 when given): zero carats of anything
-    are worth 0 USD.
+    are worth 0 USD, the rule `_value_column` applies to a graph's lots.
     """
-    part: FloatArray = share * np.where(np.isnan(amount), 0.0, amount)
+    unknown = np.isnan(amount)
     held = share > 0
     if carats is not None:
         held &= carats > 0
-    part[held & np.isnan(amount)] = np.nan
-    return part
+    return _value_column(share * np.where(unknown, 0.0, amount), held, unknown)
 
 
 def _per_lot(label: str, series: Any, index: pd.Index[Any]) -> pd.Series | None:

@@ -6,7 +6,7 @@ import bisect
 import datetime as dt
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, Literal, Protocol, overload
+from typing import Any, Literal, Protocol, TypeGuard, overload
 
 import attrs
 import numpy as np
@@ -363,16 +363,20 @@ def opacity(
             graph, lots=graph.lots[ships], max_memory=max_memory, progress=progress
         )
     except SizeLimitError as error:
-        msg = (
-            f"opacity over {ships.size:,} shipments needs about "
-            f"{_limits.format_size(error.estimate)} of memory for the origin shares of the "
-            f"shipped lots (estimated before starting), above the limit of "
-            f"{_limits.format_size(error.limit)}; raise the limit with max_memory= or the "
-            f"environment variable {_limits.ENVIRONMENT_VARIABLE} (such as "
-            f"{_limits.ENVIRONMENT_VARIABLE}='64 GiB'), or compute it on a graph of fewer "
-            "shipments (a shorter period)"
-        )
-        raise SizeLimitError(msg, estimate=error.estimate, limit=error.limit) from None
+        # The same refusal (the same estimate against the same limit), in opacity's words.
+        try:
+            _limits.check_memory(
+                error.estimate,
+                what=(
+                    f"opacity over {ships.size:,} shipments (the origin shares of the shipped "
+                    "lots, estimated before starting)"
+                ),
+                change="compute it on a graph of fewer shipments (a shorter period)",
+                limit=error.limit,
+            )
+        except SizeLimitError as refusal:
+            raise refusal from None
+        raise
     column = {str(o): j for j, o in enumerate(shares.origins)}
     carats = graph._column("carats")[ships]
     readable = np.zeros(ships.size)
@@ -421,7 +425,7 @@ def _problem(register: RegisterLike, country: str, zone: str | None, on: Any) ->
     return "suspended"  # a status this version does not know: it may not trade
 
 
-def _is_plain_register(register: object) -> bool:
+def _is_plain_register(register: object) -> TypeGuard[Register]:
     """Whether `register` answers as `kpmodel.participants.Register` does (not a lookalike
     or a subclass that overrides how it answers).
     """
@@ -468,7 +472,7 @@ def _verdicts(
     """
     verdict: dict[tuple[int, int], str] = {}
     parts = [label.partition("/") for label in labels]
-    if not isinstance(register, Register) or not _is_plain_register(register):
+    if not _is_plain_register(register):
         for j, (country, _, zone) in enumerate(parts):
             for d, date in enumerate(dates):
                 reason = _problem(register, country, zone or None, date)

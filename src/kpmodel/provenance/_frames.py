@@ -146,12 +146,23 @@ def _listed(ids: np.ndarray[Any, Any], mask: np.ndarray[Any, Any], what: str) ->
 
 
 def _listed_each(
-    ids: np.ndarray[Any, Any], mask: np.ndarray[Any, Any], what: Callable[[int], str], rest: str
+    ids: np.ndarray[Any, Any] | range,
+    mask: np.ndarray[Any, Any],
+    what: Callable[[int], str],
+    rest: str,
+    label: tuple[str, str] = ("lot", "lots"),
 ) -> list[str]:
-    """Like `_listed`, with a message per lot: ``what(row)`` (and `rest` for the unlisted)."""
+    """Like `_listed`, with a message per row: ``what(row)`` (and `rest` for the unlisted).
+
+    `label` names one row and several: ``("flow row", "flows")`` with
+    ``range(len(flows))`` as `ids` lists flows by their row.
+    """
+    one, several = label
     rows = np.flatnonzero(mask)
-    return [f"lot {_plain(ids[row])!r}: {what(int(row))}" for row in rows[:MAX_LISTED]] + (
-        [f"... and {rows.size - MAX_LISTED} more lots: {rest}"] if rows.size > MAX_LISTED else []
+    return [f"{one} {_plain(ids[row])!r}: {what(int(row))}" for row in rows[:MAX_LISTED]] + (
+        [f"... and {rows.size - MAX_LISTED} more {several}: {rest}"]
+        if rows.size > MAX_LISTED
+        else []
     )
 
 
@@ -400,7 +411,7 @@ def _out_of_bounds(
 
 
 def _bounds_message(carats: npt.NDArray[np.float64]) -> Callable[[int], str]:
-    """Return what `_listed_each` says of the lot in `row` with carats out of bounds."""
+    """Return what `_listed_each` says of the lot (or flow) in `row` with carats out of bounds."""
 
     def message(row: int) -> str:
         return f"carats {carats_problem(float(carats[row]))}"
@@ -709,19 +720,14 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
     problems += [
         f"flow row {i}: carats must be > 0" for i in np.flatnonzero(bad_flow)[:MAX_LISTED]
     ]
-    outside = np.flatnonzero(_out_of_bounds(flow_carats, ~bad_flow))
-    problems += [
-        f"flow row {i}: carats {carats_problem(float(flow_carats[i]))}"
-        for i in outside[:MAX_LISTED].tolist()
-    ] + (
-        [
-            f"... and {outside.size - MAX_LISTED} more flows: carats must be from "
-            f"{MIN_CARATS!r} to {MAX_CARATS:g}"
-        ]
-        if outside.size > MAX_LISTED
-        else []
+    problems += _listed_each(
+        range(flow_carats.size),
+        _out_of_bounds(flow_carats, ~bad_flow),
+        _bounds_message(flow_carats),
+        f"carats must be from {MIN_CARATS!r} to {MAX_CARATS:g}",
+        ("flow row", "flows"),
     )
-    del bad_flow, outside
+    del bad_flow
     if problems:
         _raise(problems)
 
@@ -920,6 +926,14 @@ def _lot_positions(
         return np.asarray(index.get_indexer(pd.Index(values)), dtype=np.int64)
     except TypeError:  # ids such as lists
         _raise(_unhashable(values, what))
+    except pd.errors.InvalidIndexError:
+        # pandas' object hash table counts some ids of other kinds as repeats of ints
+        # (np.timedelta64(2, "D") == 2) where `drop_duplicates` does not: such ids are
+        # refused already, so map by Python's own equality, the first of each id.
+        first: dict[Any, int] = {}
+        for position, lot in enumerate(index.tolist()):
+            first.setdefault(lot, position)
+        return np.array([first.get(lot, -1) for lot in values.tolist()], dtype=np.int64)
 
 
 _INT64 = np.iinfo(np.int64)

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 
 _DAY = np.timedelta64(1, "D")
 
+#: How many rows (parcels, certificates) an error message lists before "and N more".
+MAX_LISTED = 10
+
 
 def _production_arrivals(production: Any) -> pd.DataFrame:
     """Production per participant and half year, entering stock before the half year starts."""
@@ -291,8 +294,8 @@ def _check_carats(carats: np.ndarray[Any, Any], numbers: np.ndarray[Any, Any]) -
     if rows.size:
         listed = ", ".join(
             f"row {row} (certificate {show(numbers[row])}): {float(carats[row])!r}"
-            for row in rows[:10].tolist()
-        ) + (f" and {rows.size - 10} more" if rows.size > 10 else "")
+            for row in rows[:MAX_LISTED].tolist()
+        ) + (f" and {rows.size - MAX_LISTED} more" if rows.size > MAX_LISTED else "")
         msg = (
             f"ledger carats must be at least {MIN_CARATS!r} to build a provenance graph; "
             f"got {listed}: {TOO_FEW_CARATS}"
@@ -314,12 +317,13 @@ def _check_stock(built: _Builder, frame: pd.DataFrame, arrival: Any, places: Any
 
     if not built.lots:
         return
-    kind, day, country, amount, _ = (
-        np.concatenate(part) for part in zip(*built.lots, strict=True)
-    )
+    # Only the amounts first (each part is kind, day, country, amount, origin): the other
+    # columns and the flows are read only to name a lot over the bound.
+    amount = np.concatenate([part[3] for part in built.lots])
     over = np.flatnonzero(amount > MAX_CARATS)
     if not over.size:
         return
+    kind, day, country = (np.concatenate([part[i] for part in built.lots]) for i in range(3))
     source, target, _ = (np.concatenate(part) for part in zip(*built.flows, strict=True))
     n = len(frame)
     first = int(over[np.argmin(day[over])])  # the earliest such lot
@@ -342,9 +346,9 @@ def _check_stock(built: _Builder, frame: pd.DataFrame, arrival: Any, places: Any
             f"the exports of {place} on {on} would draw on one lot ({drawn}) of {total:g} carats"
         )
         verb = "leave"
-    listed = ", ".join(f"{show(numbers[row])} (row {row})" for row in rows[:10].tolist()) + (
-        f" and {rows.size - 10} more" if rows.size > 10 else ""
-    )
+    listed = ", ".join(
+        f"{show(numbers[row])} (row {row})" for row in rows[:MAX_LISTED].tolist()
+    ) + (f" and {rows.size - MAX_LISTED} more" if rows.size > MAX_LISTED else "")
     certificates = (
         f"certificate{'s' if rows.size > 1 else ''} {listed} {verb}{'s' if rows.size == 1 else ''}"
         if rows.size
