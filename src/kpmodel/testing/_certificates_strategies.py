@@ -24,6 +24,7 @@ from kpmodel.certificates import (
     Shipment,
 )
 from kpmodel.rules import ORIGIN_LISTING_START, default_register
+from kpmodel.testing._arguments import size_bounds
 
 __all__ = [
     "DEFECTS",
@@ -506,7 +507,5 @@ def ledgers(
     ...     assert kp.check(ledger).ok
     >>> test_valid()
     """
-    if not 0 <= min_size <= max_size:
-        msg = f"need 0 <= min_size <= max_size, got min_size={min_size}, max_size={max_size}"
-        raise InvalidArgument(msg)
-    return _ledger(min_size=min_size, max_size=max_size, register=_register(register))
+    least, most = size_bounds("ledgers", ("min_size", "max_size"), (min_size, max_size), low=0)
+    return _ledger(min_size=least, max_size=most, register=_register(register))

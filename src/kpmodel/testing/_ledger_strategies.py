@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument
 
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.ledger import Ledger
+from kpmodel.testing._arguments import size_bounds
 from kpmodel.testing._certificates_strategies import _ORIGINS, ledgers
 
 __all__ = ["declared_origins", "ledger_tables"]
@@ -94,7 +94,7 @@ def ledger_tables(
     ...     assert len(ledger.records()) == ledger.number_of_certificates
     >>> test_records()
     """
-    if not 0 <= min_size <= max_size:
-        msg = f"need 0 <= min_size <= max_size, got min_size={min_size}, max_size={max_size}"
-        raise InvalidArgument(msg)
-    return _table(min_size=min_size, max_size=max_size, register=register)
+    least, most = size_bounds(
+        "ledger_tables", ("min_size", "max_size"), (min_size, max_size), low=0
+    )
+    return _table(min_size=least, max_size=most, register=register)
