@@ -1529,9 +1529,10 @@ WALKS_FROM_NS = 5e8
 
 #: Threads walking up the ancestries of the lots asked for (each holds a lot's stamp and
 #: weight, and a queue entry, per lot) and the most lots one compiled call takes (between
-#: calls the progress bar moves, and a thread stops if another has given up).
+#: calls the progress bar moves, a thread stops if another has given up, and Ctrl-C is
+#: seen; few, so that the threads finish together).
 _WALK_THREADS = 2
-_WALK_CALL = 16
+_WALK_CALL = 4
 
 
 def solve_ns_per_flow(k: int, asked: int) -> float:
@@ -1765,30 +1766,37 @@ def _walk(
 ) -> FloatArray | None:
     """Run the compiled walks for the lots at positions `asked` (None if they give up).
 
-    The lots are dealt to `_WALK_THREADS` threads (alternately, so that each gets lots of
-    every size), each running the walks (which release the GIL) a few lots per call.
+    `_WALK_THREADS` threads run the walks (which release the GIL), each taking the next
+    `_WALK_CALL` lots in turn, the lots of the highest levels first: those have the
+    largest ancestries, so the threads finish together (lots dealt alternately left one
+    thread with 14-22 % more flows to walk than the other, on the benchmark's graphs).
     """
     flows, lots = walk_inputs(graph, code)
     out = np.zeros((asked.size, k))
     threads = min(_WALK_THREADS, asked.size)
     ratio = walk_ratio(k, asked.size)
+    order = np.argsort(-graph._column("level")[asked], kind="stable")
     lock = threading.Lock()
+    taken = [0]  # lots of `order` taken by a thread so far
     given_up = threading.Event()
 
     def walk(thread: int) -> bool:
         scratch = walk_scratch(len(graph), lots[-1].size - 1)
-        mine = np.arange(thread, asked.size, threads)
-        for start in range(0, mine.size, _WALK_CALL):
-            part = mine[start : start + _WALK_CALL]
-            if given_up.is_set():
-                return False
+        while not given_up.is_set():
+            with lock:
+                start = taken[0]
+                taken[0] += _WALK_CALL
+            part = order[start : start + _WALK_CALL]
+            if part.size == 0:
+                return True
+            # Lot j of the call is stamped start + j + 1: a stamp no other lot has.
             if not backward_shares(asked[part], part, flows, lots, out, scratch, start, ratio):
                 given_up.set()
                 return False
             if bar is not None:
                 with lock:
                     bar.update(part.size)
-        return True
+        return False
 
     if threads <= 1:
         done = walk(0) if threads else True
