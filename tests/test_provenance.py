@@ -73,6 +73,11 @@ def snapshot(graph):
     )
 
 
+def assert_same_frames(frames, expected):
+    for frame, want in zip(frames, expected, strict=True):
+        pd.testing.assert_frame_equal(frame, want)
+
+
 def assert_same_graph(a, b):
     (lots_a, flows_a), (lots_b, flows_b) = snapshot(a), snapshot(b)
     pd.testing.assert_frame_equal(lots_a, lots_b)
@@ -645,6 +650,59 @@ class TestAppendToLoadedGraph:
         assert graph.lots.dtype == np.int64
         assert graph.remaining(new) == 5.0
         assert origin_shares(graph, lots=[new]).of(new) == {"BW": 1.0}
+
+    def test_a_split_with_too_few_free_ids_adds_no_part(self):
+        """The hostile reproducer: with one uint8 id free, a split into two parts is
+        refused before the first part is written, and can then be made with one part."""
+        graph = _produced(np.arange(1, 256), np.uint8)
+        before = graph.to_frames()
+        with pytest.raises(InvalidGraphError, match=r"no lot id is free.*graph is unchanged"):
+            graph.split(np.uint8(3), [2, 3])
+        assert_same_frames(graph.to_frames(), before)
+        assert graph.remaining(np.uint8(3)) == 10.0
+        assert graph.split(np.uint8(3), [2]) == [0]
+
+    def test_the_ids_of_one_split_are_distinct(self):
+        """Ids found for a split's parts count as taken before they are appended: with
+        uint8 ids 1..253, three parts take 254, 255 and 0, and a fourth part has none."""
+        graph = _produced(np.arange(1, 254), np.uint8)
+        before = graph.to_frames()
+        with pytest.raises(InvalidGraphError, match=r"253 lot ids and the 3 found"):
+            graph.split(1, [1, 1, 1, 1])
+        assert_same_frames(graph.to_frames(), before)
+        assert graph.split(1, [1, 1, 1]) == [254, 255, 0]
+
+    @given(st.sampled_from([np.uint8, np.int8]), st.data())
+    def test_a_call_refused_for_want_of_ids_changes_nothing(self, dtype, data):
+        """With a few ids free, a split into more parts, or any append once they are taken,
+        is refused and changes nothing: the calls after it take the ids they would have."""
+        info = np.iinfo(dtype)
+        low, high = int(info.min), int(info.max)
+        near_ends = st.sampled_from(sorted({low, low + 1, max(low, -1), 0, 1, high - 1, high}))
+        free = data.draw(st.sets(near_ends | st.integers(low, high), max_size=3))
+        # From the top down: uint8 ids 0..255 in order would be read as positions.
+        ids = [i for i in range(high, low - 1, -1) if i not in free]
+        graph, twin = _produced(ids, dtype), _produced(ids, dtype)
+        lot = data.draw(st.sampled_from(ids))
+        call = data.draw(st.sampled_from(["split", "produce", "mix", "ship", "smuggle", "seize"]))
+        if call != "split" and free:  # take the free ids first, in both graphs
+            assert graph.split(lot, [0.5] * len(free)) == twin.split(lot, [0.5] * len(free))
+        parts = len(free) + data.draw(st.integers(1, 3))
+        before = graph.to_frames()
+        refused = {
+            "split": lambda: graph.split(lot, [0.5] * parts),
+            "produce": lambda: graph.produce(country="BW", carats=1, on="2020-01-01"),
+            "mix": lambda: graph.mix([lot]),
+            "ship": lambda: graph.ship(lot, to="BE", on="2030-01-01"),
+            "smuggle": lambda: graph.smuggle(lot, to="CM", on="2030-01-01"),
+            "seize": lambda: graph.seize(lot, on=None),
+        }[call]
+        with pytest.raises(InvalidGraphError, match="no lot id is free"):
+            refused()
+        assert_same_frames(graph.to_frames(), before)
+        if call == "split" and free:
+            assert graph.split(lot, [0.5] * len(free)) == twin.split(lot, [0.5] * len(free))
+        assert_same_graph(graph, twin)
 
     def test_a_type_with_no_free_id_is_refused(self):
         """When the ids take every value of their type the append is refused, graph intact."""

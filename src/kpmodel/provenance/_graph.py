@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, cast
 
@@ -552,17 +552,18 @@ class ProvenanceGraph:
         self._check_can_give([parent], [sum(amounts)])
         day = self._day_after([parent], on)
         country = self._string(int(self._lots["country"][parent]))
-        ids = []
-        for amount in amounts:
-            ids.append(
-                self._append(
-                    kind=Kind.SPLIT,
-                    carats=amount,
-                    on=day,
-                    country=country,
-                    parents=[parent],
-                    amounts=[amount],
-                )
+        # Every part's id is found before the first part is written, so a split refused
+        # for want of ids leaves no part behind.
+        ids = self._new_ids(len(amounts))
+        for lot_id, amount in zip(ids, amounts, strict=True):
+            self._append(
+                kind=Kind.SPLIT,
+                carats=amount,
+                on=day,
+                country=country,
+                parents=[parent],
+                amounts=[amount],
+                lot_id=lot_id,
             )
         return ids
 
@@ -784,14 +785,19 @@ class ProvenanceGraph:
         certificate: str | None = None,
         declared: str | None = None,
         list_origins: bool = False,
+        lot_id: Any = None,
     ) -> Any:
+        """Append one lot and its inflows, with the id `lot_id` (None: the next free one).
+
+        Callers check everything first, and find every id before their first append
+        (`_new_ids`): nothing may fail once a call has written.
+        """
         position = self._n
-        new_id: Any = position
+        if lot_id is None:
+            (lot_id,) = self._new_ids(1)
         if self._id_index is not None:
-            # Ids loaded from frames are kept; a new lot takes a free integer id.
-            new_id = self._free_id()
-            self._added_at[new_id] = position
-            self._added_ids.append(new_id)
+            self._added_at[lot_id] = position
+            self._added_ids.append(lot_id)
         # Every check has passed: from here on nothing can fail, so the graph stays valid.
         _grow(self._lots, position + 1)
         _grow(self._flows, self._m + len(parents))
@@ -819,16 +825,36 @@ class ProvenanceGraph:
             lots["given"][parent] += amount
             self._m += 1
         self._n += 1
-        return new_id
+        return lot_id
 
-    def _free_id(self) -> int:
+    def _new_ids(self, count: int) -> list[Any]:
+        """Return the ids of the next `count` lots to append, taking none of them yet.
+
+        Positions on a graph with positional ids; free integer ids (`_free_id`) on one
+        with loaded ids. If there are not `count` free ids this raises, leaving the graph
+        as it was (the counter included).
+        """
+        if self._id_index is None:
+            return list(range(self._n, self._n + count))
+        counter = (self._next_id, self._id_step)
+        ids: dict[int, None] = {}  # a dict: ordered, and quick to search for an id
+        try:
+            for _ in range(count):
+                ids[self._free_id(taken=ids)] = None
+        except InvalidGraphError:
+            self._next_id, self._id_step = counter
+            raise
+        return list(ids)
+
+    def _free_id(self, *, taken: Collection[int] = ()) -> int:
         """Return an unused integer id for a lot appended to a graph with loaded ids.
 
         Above every id while there is room in the ids' integer type (so ids only grow, as
         they always did), else below every id, else the first unused id from 0 up, then
         from -1 down; for ids of other types (strings), the first unused int from the
         number of lots up. A counter keeps the place, so an append costs O(1), not a pass
-        over the ids (as a search does only once the ids fill their type's ends).
+        over the ids (as a search does only once the ids fill their type's ends). The ids
+        in `taken` are not yet appended but are not free either (`_new_ids` finds them).
         """
         index = cast("pd.Index[Any]", self._id_index)
         integer = index.dtype.kind in "iu"
@@ -853,14 +879,17 @@ class ProvenanceGraph:
                 if step == 2 and new_id > high:
                     new_id, step = min(-1, high), -2
                 if step == -2 and new_id < low:
+                    also = f" and the {len(taken)} found for this call's other new lots"
                     msg = (
-                        f"no lot id is free: the graph's {len(self)} lot ids take every value "
-                        f"of their type ({index.dtype}), so a new lot has no id; renumber the "
-                        "lots (to_frames(), then lot_id 0..n-1 as int64 and the flows' "
-                        "source and target to match, then from_frames()) and append to that."
+                        f"no lot id is free: the graph's {len(self)} lot ids"
+                        f"{also if taken else ''} take every value of their type "
+                        f"({index.dtype}), so a new lot has no id (the graph is unchanged); "
+                        "renumber the lots (to_frames(), then lot_id 0..n-1 as int64 and the "
+                        "flows' source and target to match, then from_frames()) and append to "
+                        "that."
                     )
                     raise InvalidGraphError(msg)
-                if new_id not in self._added_at and new_id not in index:
+                if new_id not in self._added_at and new_id not in taken and new_id not in index:
                     break
                 new_id += step // 2
         self._next_id, self._id_step = new_id + step // abs(step), step
