@@ -1,7 +1,9 @@
 """Provenance graphs: invariants, origin attribution, paperwork, audits and exchange formats."""
 
+import copy
 import functools
 import json
+import pickle
 import types
 from collections import defaultdict
 
@@ -543,11 +545,11 @@ class TestParallelFlows:
         assert graph.number_of_flows == len(flows)
         expected = _shares_frame(graph, by)
         data = json.loads(json.dumps(graph.to_node_link()))
-        for copy in (
+        for rebuilt in (
             kp.ProvenanceGraph.from_node_link(data),
             kp.ProvenanceGraph.from_networkx(graph.to_networkx()),
         ):
-            pd.testing.assert_frame_equal(_shares_frame(copy, by), expected, atol=1e-12)
+            pd.testing.assert_frame_equal(_shares_frame(rebuilt, by), expected, atol=1e-12)
         unsplit = kp.ProvenanceGraph.from_frames(lots, flows)
         pd.testing.assert_frame_equal(_shares_frame(unsplit, by), expected, atol=1e-9)
 
@@ -573,12 +575,12 @@ class TestParallelFlows:
         path = tmp_path / "graph.graphml"
         graph.write_graphml(path)
         data = json.loads(json.dumps(graph.to_node_link()))
-        for copy in (
+        for rebuilt in (
             graph,
             kp.ProvenanceGraph.from_node_link(data),
             kp.ProvenanceGraph.read_graphml(path),
         ):
-            assert origin_shares(copy).of("hub") == {"BW": 0.5, "CF": 0.5}
+            assert origin_shares(rebuilt).of("hub") == {"BW": 0.5, "CF": 0.5}
         assert len(kp.provenance.explain(graph, "hub", "CF")) == 1
 
     def test_networkx_view_sums_parallel_flows_it_is_given(self):
@@ -738,3 +740,53 @@ class TestAppendToLoadedGraph:
         at_once = kp.ProvenanceGraph.from_frames(*graph.to_frames())
         assert sorted(at_once.lots.tolist(), key=repr) == sorted(ids, key=repr)
         pd.testing.assert_frame_equal(_shares_frame(graph), _shares_frame(at_once))
+
+
+#: Ways to copy a graph, by name.
+COPIES = {
+    "copy.copy": copy.copy,
+    "copy.deepcopy": copy.deepcopy,
+    "pickle": lambda graph: pickle.loads(pickle.dumps(graph)),
+}
+
+
+def _mine_mixed_in(graph, lot, *, carats, on):
+    """Append a mine's lot at `lot`'s place (BW without one) and mix `lot` into it."""
+    place = "BW" if lot is None else graph.location(lot)
+    mine = graph.produce(country=place, carats=carats, on=on)
+    return mine if lot is None else graph.mix([lot, mine], on=on)
+
+
+class TestCopies:
+    @given(provenance_graphs(max_lots=15), st.sampled_from(sorted(COPIES)), st.data())
+    def test_a_copy_and_its_original_grow_apart(self, graph, how, data):
+        """A copy and its original, grown differently in turns, each grow as a graph of
+        their own would: as a twin rebuilt from the frames before the copy, given the same
+        steps, and with the shares of the graph their own frames rebuild."""
+        frames = graph.to_frames()
+        twins = [kp.ProvenanceGraph.from_frames(*frames) for _ in range(2)]
+        last = frames[0]["on"].max().date()
+        copied = COPIES[how](graph)
+        for step in range(4):
+            grown, twin = ((graph, twins[0]), (copied, twins[1]))[step % 2]
+            lots = open_lots(grown)
+            lot = data.draw(st.sampled_from(lots)) if lots else None
+            carats = 5 if grown is graph else 7
+            made = _mine_mixed_in(grown, lot, carats=carats, on=last)
+            assert made == _mine_mixed_in(twin, lot, carats=carats, on=last)
+        for grown, twin in ((graph, twins[0]), (copied, twins[1])):
+            assert_same_graph(grown, twin)
+            rebuilt = kp.ProvenanceGraph.from_frames(*grown.to_frames())
+            pd.testing.assert_frame_equal(_shares_frame(grown), _shares_frame(rebuilt))
+
+    def test_a_copy_keeps_nothing_an_append_writes_to(self):
+        """The hostile reproducer: a copy's appends never reach the original's lots."""
+        graph = kp.ProvenanceGraph()
+        mine = graph.produce(country="BW", carats=10, on="2020-01-01")
+        copied = copy.copy(graph)
+        copied.ship(mine, to="BE", on="2020-02-01")
+        graph.produce(country="RU", carats=7, on="2020-01-01")
+        assert graph.remaining(mine) == 10.0
+        assert copied.remaining(mine) == 0.0
+        assert origin_shares(copied).of(1) == {"BW": 1.0}
+        assert origin_shares(graph).of(1) == {"RU": 1.0}

@@ -237,6 +237,11 @@ class ProvenanceGraph:
       along a flow);
     - every flow refers to existing lots.
 
+    Notes
+    -----
+    ``copy.copy(graph)`` (like ``copy.deepcopy`` and pickle) gives an independent graph:
+    lots appended to the copy or to the original never change the other.
+
     Examples
     --------
     >>> g = kp.ProvenanceGraph()
@@ -247,6 +252,14 @@ class ProvenanceGraph:
     (4, 3)
     >>> g.remaining(mine)
     0.0
+
+    A copy grows on its own:
+
+    >>> import copy
+    >>> h = copy.copy(g)
+    >>> _ = h.smuggle(b, to="CM", on="2014-04-02")
+    >>> len(h), len(g), g.remaining(b)
+    (5, 4, 40.0)
     """
 
     def __init__(self) -> None:
@@ -266,6 +279,20 @@ class ProvenanceGraph:
         # every id, 0 to search upwards for an unused one; None until the first append.
         self._next_id: int | None = None
         self._id_step = 1
+
+    def __copy__(self) -> ProvenanceGraph:
+        copied = type(self).__new__(type(self))
+        copied.__dict__.update(self.__dict__)
+        # Appends write into the column stores, the strings table and the added ids in
+        # place: shared, an append to one graph would overwrite the other's lots. The id
+        # Index is never changed in place (`_ids` replaces it), so it may be shared.
+        copied._lots = {name: column[: self._n].copy() for name, column in self._lots.items()}
+        copied._flows = {name: column[: self._m].copy() for name, column in self._flows.items()}
+        copied._strings = list(self._strings)
+        copied._string_code = dict(self._string_code)
+        copied._added_ids = list(self._added_ids)
+        copied._added_at = dict(self._added_at)
+        return copied
 
     # -- basic views -------------------------------------------------------------------
 
