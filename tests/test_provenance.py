@@ -4,6 +4,7 @@ import copy
 import functools
 import json
 import pickle
+import threading
 import types
 from collections import defaultdict
 
@@ -761,11 +762,16 @@ class TestCopies:
     @given(provenance_graphs(max_lots=15), st.sampled_from(sorted(COPIES)), st.data())
     def test_a_copy_and_its_original_grow_apart(self, graph, how, data):
         """A copy and its original, grown differently in turns, each grow as a graph of
-        their own would: as a twin rebuilt from the frames before the copy, given the same
-        steps, and with the shares of the graph their own frames rebuild."""
+        their own would: as a twin rebuilt from the frames, given the same steps, and with
+        the shares of the graph their own frames rebuild."""
         frames = graph.to_frames()
         twins = [kp.ProvenanceGraph.from_frames(*frames) for _ in range(2)]
         last = frames[0]["on"].max().date()
+        # A lot appended before the copy: its id is not yet in the ids' Index.
+        lots = open_lots(graph)
+        lot = data.draw(st.sampled_from(lots)) if lots else None
+        for grown in (graph, *twins):
+            _mine_mixed_in(grown, lot, carats=3, on=last)
         copied = COPIES[how](graph)
         for step in range(4):
             grown, twin = ((graph, twins[0]), (copied, twins[1]))[step % 2]
@@ -790,3 +796,34 @@ class TestCopies:
         assert copied.remaining(mine) == 0.0
         assert origin_shares(copied).of(1) == {"BW": 1.0}
         assert origin_shares(graph).of(1) == {"RU": 1.0}
+
+
+class TestThreads:
+    def test_two_readers_at_once_both_see_every_lot(self, monkeypatch):
+        """A graph may be read by many threads at once: a reader that reads the ids while
+        another is half-way through folding in the ids of appended lots sees them all,
+        and so does the graph after them."""
+        lots = pd.DataFrame({"lot_id": ["a", "b"], "carats": 10.0, "origin": "BW"})
+        graph = kp.ProvenanceGraph.from_frames(lots, NO_FLOWS)
+        new = graph.produce(country="BW", carats=1, on="2020-01-01")
+        inside, done = threading.Event(), threading.Event()
+        dtype = pd.Index.__dict__["dtype"]
+
+        def paused_dtype(index):
+            # The first dtype the other reader asks for (with the Index in hand, before it
+            # reads the added ids): wait there while this thread reads the ids.
+            if threading.current_thread() is other and not inside.is_set():
+                inside.set()
+                done.wait(timeout=0.5)  # the time it takes if this thread must wait
+            return dtype.__get__(index, type(index))
+
+        seen = []
+        other = threading.Thread(target=lambda: seen.append(graph.lots.tolist()))
+        monkeypatch.setattr(pd.Index, "dtype", property(paused_dtype))
+        other.start()
+        assert inside.wait(timeout=5)
+        seen.append(graph.lots.tolist())
+        done.set()
+        other.join()
+        assert seen == [["a", "b", new]] * 2
+        assert graph.lots.tolist() == ["a", "b", new]

@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 import math
 import os
+import threading
 from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, cast
@@ -50,6 +51,9 @@ MIN_CARATS = float(np.finfo(np.float64).tiny)
 #: keeps every flow's weight at least MIN_CARATS / MAX_CARATS (about 2.2e-323), above 0:
 #: a normal 1e-300 ct into a lot of 1e30 ct would underflow too.
 MAX_CARATS = float(MAX_QUANTITY)
+
+#: Held while a graph folds the ids of appended lots into its Index (`ProvenanceGraph._ids`).
+_FOLDING = threading.Lock()
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -282,7 +286,7 @@ class ProvenanceGraph:
 
     def __copy__(self) -> ProvenanceGraph:
         copied = type(self).__new__(type(self))
-        copied.__dict__.update(self.__dict__)
+        copied.__dict__.update(self.__getstate__())
         # Appends write into the column stores, the strings table and the added ids in
         # place: shared, an append to one graph would overwrite the other's lots. The id
         # Index is never changed in place (`_ids` replaces it), so it may be shared.
@@ -290,9 +294,15 @@ class ProvenanceGraph:
         copied._flows = {name: column[: self._m].copy() for name, column in self._flows.items()}
         copied._strings = list(self._strings)
         copied._string_code = dict(self._string_code)
-        copied._added_ids = list(self._added_ids)
-        copied._added_at = dict(self._added_at)
+        copied._added_ids, copied._added_at = [], {}  # none: `__getstate__` folded them in
         return copied
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The ids of appended lots folded in first (`_ids`), so that a copy or a pickle
+        # never catches another reader folding them: the Index of one moment with the
+        # added ids of another.
+        _ = self._ids
+        return dict(self.__dict__)
 
     # -- basic views -------------------------------------------------------------------
 
@@ -303,11 +313,17 @@ class ProvenanceGraph:
     def _ids(self) -> pd.Index[Any] | None:
         """The lot ids (None while they are the positions 0..n-1), appended ones included."""
         if self._added_ids:
-            index = cast("pd.Index[Any]", self._id_index)
-            dtype: Any = index.dtype if index.dtype.kind in "iu" else object
-            added = np.array(self._added_ids, dtype=dtype)
-            self._id_index = index.append(pd.Index(added, copy=False))
-            self._added_ids, self._added_at = [], {}
+            # Readers fold the added ids in one at a time (a graph may be read by many
+            # threads at once): one that read the Index before another folded them, and
+            # the added ids after, would put back the Index without them.
+            with _FOLDING:
+                if self._added_ids:
+                    index = cast("pd.Index[Any]", self._id_index)
+                    dtype: Any = index.dtype if index.dtype.kind in "iu" else object
+                    added = np.array(self._added_ids, dtype=dtype)
+                    # The new Index first: a reader that finds no added ids finds it.
+                    self._id_index = index.append(pd.Index(added, copy=False))
+                    self._added_ids, self._added_at = [], {}
         return self._id_index
 
     @_ids.setter
