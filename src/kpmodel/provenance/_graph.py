@@ -246,6 +246,13 @@ class ProvenanceGraph:
     ``copy.copy(graph)`` (like ``copy.deepcopy`` and pickle) gives an independent graph:
     lots appended to the copy or to the original never change the other.
 
+    A graph may be read (`kpmodel.origin_shares`, `to_frames` ...) by many threads at
+    once, but must not be read while another thread changes it: appends are not locked,
+    so a reader could see the graph half changed, and fail with a bare numpy error or,
+    rarely, return wrong shares. Finish building the graph before other threads read it,
+    or have the thread that appends give them ``copy.copy(graph)``, a snapshot, and go
+    on appending to the original.
+
     Examples
     --------
     >>> g = kp.ProvenanceGraph()
