@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import resource
 import tracemalloc
 from decimal import Decimal
@@ -16,8 +18,10 @@ from hypothesis import strategies as st
 
 import kpmodel as kp
 from kpmodel import _limits
+from kpmodel._boundary import show
 from kpmodel.errors import InvalidArgumentError, InvalidRecordError, SizeLimitError
 from kpmodel.simulation import _size
+from kpmodel.testing.strategies import hostile_values
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +99,173 @@ class TestSetting:
     def test_sizes_format_whatever_their_magnitude(self, size):
         text = _limits.format_size(size)
         assert text.endswith(("bytes", "iB", "amount"))
+
+
+class TestSpellings:
+    """Scientific notation, Decimals and numpy numbers are sizes; what is not says why."""
+
+    @pytest.mark.parametrize(
+        ("value", "size"),
+        [
+            ("1e3 GiB", 1000 * 2**30),
+            ("1E3gib", 1000 * 2**30),
+            ("1.5e9", 1_500_000_000),
+            ("1.5e+9 B", 1_500_000_000),
+            ("2.5e-1 KiB", 256),
+            ("+8 GiB", 8 * 2**30),
+            ("1e+03 KiB", 1000 * 2**10),  # what format_size writes from 1000 KiB on
+            ("3.20e+06 TiB", int(3.2e6 * 2**40)),
+            ("512 bytes", 512),  # what format_size writes below 1 KiB
+            ("1 byte", 1),
+            (Decimal("1e3"), 1000),
+            (Decimal("1.5E9"), 1_500_000_000),
+            (Decimal("2.7"), 2),
+            (np.uint64(2**40), 2**40),
+            (np.int8(100), 100),
+            (np.float16(2048), 2048),
+            (10**400, 10**400),  # an int is any size (it raised OverflowError)
+        ],
+    )
+    def test_sizes_in_every_spelling(self, value, size):
+        assert _limits.parse_size(value) == size
+
+    @pytest.mark.parametrize(
+        ("bad", "why"),
+        [
+            (True, "a bool is not a size"),
+            (np.bool_(False), "a bool is not a size"),
+            (Decimal("NaN"), "not a number"),
+            (Decimal("sNaN"), "not a number"),
+            (Decimal("Infinity"), "not finite"),
+            (Decimal("-1e3"), "it is negative"),
+            (Decimal("0.5"), "less than one byte"),
+            (Decimal("1e400"), "more bytes than a float holds"),
+            (Fraction(10**400, 3), "more bytes than a float holds"),
+            ("1e400 GiB", "more bytes than a float holds"),
+            ("1e-3", "less than one byte"),
+            ("1e-400", "less than one byte"),
+            ("0", "less than one byte"),
+            ("-1e3 GiB", "it is negative"),
+            ("1e GiB", "not a number followed by a unit"),
+            ("nan", "not a number followed by a unit"),
+            ("1e3 XB", "'XB' is not a unit"),
+            ("1eb", "'eb' is not a unit"),
+            (float("-inf"), "it is negative"),
+            (float("inf"), "not finite"),
+            (np.float64("nan"), "not a number"),
+            (-(10**5000), "it is negative"),  # its repr would raise: the message shows it
+            (b"8 GiB", "a bytes is not a size"),
+        ],
+        ids=show,
+    )
+    def test_refusals_name_the_value_why_and_what_to_write(self, bad, why):
+        with pytest.raises(InvalidArgumentError) as refused:
+            _limits.parse_size(bad)
+        message = str(refused.value)
+        assert message.startswith("max_memory must be a positive number of bytes")
+        assert f"got {show(bad)} ({why}); write a number of bytes such as 8000000000" in message
+        assert "'1.5e3 MiB'" in message
+        assert "'none' for no limit" in message
+
+    def test_the_environment_variable_takes_scientific_notation(self, monkeypatch):
+        monkeypatch.setenv(_limits.ENVIRONMENT_VARIABLE, "1.5e3 MiB")
+        assert _limits.resolve_limit() == 1500 * 2**20
+        monkeypatch.setenv(_limits.ENVIRONMENT_VARIABLE, "1e3 parsecs")
+        with pytest.raises(InvalidArgumentError, match=r"KPMODEL_MAX_MEMORY must be .*'parsecs'"):
+            _limits.resolve_limit()
+
+    @given(st.integers(min_value=1, max_value=2**100))
+    def test_what_format_size_writes_reads_back(self, size):
+        """format_size's text reads back to within 0.5 % and a byte (3 significant digits,
+        then cut to whole bytes), and the size read formats to the same text."""
+        text = _limits.format_size(size)
+        read = _limits.parse_size(text)
+        assert read is not None
+        assert abs(read - size) <= 0.005 * size + 1
+        assert _limits.format_size(read) == text
+
+    @given(
+        mantissa=st.integers(min_value=0, max_value=10**6),
+        exponent=st.integers(min_value=-8, max_value=12),
+        unit=st.sampled_from(sorted(_limits._UNITS)),
+        upper=st.booleans(),
+    )
+    def test_equivalent_spellings_agree(self, mantissa, exponent, unit, upper):
+        """m·10^e written in scientific notation, in plain digits, in capitals or as a
+        Decimal times the unit: one size, or the same refusal."""
+        number = Decimal(mantissa).scaleb(exponent)
+        spellings = [f"{mantissa}e{exponent} {unit}", f"{number:f}{unit}"]
+        if upper:
+            spellings.append(spellings[0].upper())
+        if _limits._UNITS[unit] == 1:
+            spellings.append(number)  # a number is bytes
+        outcomes = set()
+        for spelling in spellings:
+            try:
+                outcomes.add(_limits.parse_size(spelling))
+            except InvalidArgumentError as error:
+                outcomes.add(str(error).split(" (", 1)[1].split(")", 1)[0])  # the reason
+        assert len(outcomes) == 1, (spellings, outcomes)
+
+    @given(st.integers(min_value=1, max_value=2**53))
+    def test_an_int_in_any_type_is_the_same_size(self, size):
+        spellings = [size, str(size), float(size), np.int64(size), Decimal(size), f"{size:e}"]
+        sizes = {_limits.parse_size(spelling) for spelling in spellings[:5]}
+        assert sizes == {size}
+        # "%e" keeps 7 digits: the same size to that precision
+        assert _limits.parse_size(spellings[5]) == int(float(f"{size:e}"))
+
+    @given(
+        st.from_regex(
+            re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(|b|kb|mb|gb|tb|kib|mib|gib|tib)\s*", re.I),
+            fullmatch=True,
+        )
+    )
+    def test_what_was_accepted_is_read_as_before(self, text):
+        """Text of the old grammar (digits, a unit) reads as the old code read it: the float
+        of the digits times the unit, cut to whole bytes, refused below one byte."""
+        match = re.fullmatch(r"\s*(\S+?)\s*([a-z]*)\s*", text, re.I)
+        assert match is not None
+        old = float(match.group(1)) * _limits._UNITS[match.group(2).lower()]
+        if old >= 1:
+            assert _limits.parse_size(text) == int(old)
+        else:
+            with pytest.raises(InvalidArgumentError, match="less than one byte"):
+                _limits.parse_size(text)
+
+    @given(
+        st.one_of(
+            st.floats(max_value=1, exclude_max=True),
+            st.floats(min_value=1e309, allow_infinity=True) | st.just(math.nan),
+            st.decimals(max_value=Decimal(1), places=3, allow_nan=False).filter(lambda d: d < 1),
+            st.decimals(allow_nan=True, allow_infinity=True).filter(lambda d: not d.is_finite()),
+            st.integers(max_value=0),
+            st.booleans(),
+            st.text().filter(lambda t: not re.search(r"\d", t)),
+        )
+    )
+    def test_what_is_not_a_size_is_refused_naming_it(self, bad):
+        """NaN, infinities, negatives, less than a byte, bools and text without a number."""
+        if isinstance(bad, str) and bad.strip().lower() in ("none", "unlimited", "off"):
+            return  # the three spellings of no limit
+        with pytest.raises(InvalidArgumentError) as refused:
+            _limits.parse_size(bad, source="KPMODEL_MAX_MEMORY")
+        message = str(refused.value)
+        assert message.startswith("KPMODEL_MAX_MEMORY must be a positive number of bytes")
+        assert f"got {show(bad)} (" in message
+        assert "write a number of bytes" in message
+
+    @given(hostile_values())
+    def test_any_value_is_a_size_none_or_refused(self, value):
+        """Never a raw error: a whole number of bytes, None, or InvalidArgumentError."""
+        try:
+            size = _limits.parse_size(value)
+        except InvalidArgumentError as error:
+            size = str(error)
+        if isinstance(size, str):
+            assert "write a number of bytes" in size
+        else:
+            assert size is None or (type(size) is int and size >= 1)
 
 
 class TestScenario:

@@ -889,6 +889,76 @@ def test_a_lot_id_that_is_a_float_date_duration_or_boolean_is_refused_by_row(fra
             assert f"flows.{end} row {flow}: {show(_plain(value))} is {what}; " in message
 
 
+def _frames_of(ids, source, target, *, id_dtype=None, flow_dtype=None):
+    """Frames of one production lot and lots of no origin, with the ids and flows given."""
+    lots = pd.DataFrame(
+        {
+            "lot_id": pd.Series(ids, dtype=id_dtype),
+            "carats": 10.0,
+            "origin": ["CF"] + [None] * (len(ids) - 1),
+        }
+    )
+    flows = pd.DataFrame(
+        {
+            "source": pd.Series(source, dtype=flow_dtype),
+            "target": pd.Series(target, dtype=flow_dtype),
+            "carats": 1.0,
+        }
+    )
+    return lots, flows
+
+
+@given(st.integers(2**53, 2**64), st.booleans(), st.sampled_from(["source", "target"]))
+def test_a_flow_id_that_is_a_float_of_2_53_or_more_is_refused(big, negative, end):
+    """Floats from 2**53 up skip whole numbers: such a flow id could name the wrong lot."""
+    value = float(-big if negative else big)
+    lots, flows = _frames_of([0, 1, -big if negative else big], [0], [1])
+    flows[end] = pd.Series([value], dtype=float)
+    with pytest.raises(InvalidGraphError) as error:
+        kp.ProvenanceGraph.from_frames(lots, flows)
+    assert f"flows.{end} row 0: {value!r} is a float of 2**53 or more; " in str(error.value)
+    flows[end] = pd.Series([value], dtype=object)  # among ints, in an object column
+    flows.loc[len(flows)] = [0, 1, 1.0]
+    with pytest.raises(InvalidGraphError, match=r"is a float of 2\*\*53 or more"):
+        kp.ProvenanceGraph.from_frames(lots, flows)
+
+
+@given(st.integers(-(2**53) + 1, 2**53 - 1))
+def test_a_whole_float_below_2_53_names_its_int_lot(lot):
+    """Below 2**53 a whole float is exactly one int: it names that lot (pandas' gaps)."""
+    lots, flows = _frames_of([lot + 1 if lot == 0 else 0, lot], [float(lot)], [0 if lot else 1])
+    lots.loc[0, "origin"], lots.loc[1, "origin"] = None, "CF"
+    graph = kp.ProvenanceGraph.from_frames(lots, flows)
+    assert graph.to_frames()[1]["source"].tolist() == [lot]
+
+
+@pytest.mark.parametrize(
+    ("ids", "flow", "refused"),
+    [
+        # Decimal(0) == np.int64(0) raises in numpy 2.4; pandas calls them one id.
+        ([Decimal("0"), np.int64(0)], (Decimal("0"), np.int64(0)), "lots row 0: lot_id"),
+        # pandas cannot hash ints beyond 64 bits beside durations.
+        ([np.timedelta64(1, "D"), 2**70], (np.timedelta64(1, "D"), 2**70), "lots row 0: lot_id"),
+        ([0, 2**70, np.timedelta64(1, "D")], (0, 2**70), "lots row 2: lot_id"),
+    ],
+)
+def test_ids_pandas_cannot_look_up_together_are_refused_by_row(ids, flow, refused):
+    """Ids that break pandas' lookup give kpmodel's error naming the odd row."""
+    lots, flows = _frames_of(ids, [flow[0]], [flow[1]], id_dtype=object, flow_dtype=object)
+    with pytest.raises(InvalidGraphError, match=refused):
+        kp.ProvenanceGraph.from_frames(lots, flows)
+
+
+def test_half_precision_ids_are_read_like_other_floats():
+    """pandas has no float16 index: such flows name int lots, such lot ids are refused."""
+    lots, flows = _frames_of([0, 1], [0], [1])
+    flows[["source", "target"]] = flows[["source", "target"]].astype(np.float16)
+    assert kp.ProvenanceGraph.from_frames(lots, flows).number_of_flows == 1
+    lots["lot_id"] = lots["lot_id"].astype(np.float16)
+    with pytest.raises(InvalidGraphError, match=r"lots\.lot_id holds floats"):
+        kp.ProvenanceGraph.from_frames(lots, flows)
+
+
 def test_a_duration_id_equal_to_an_int_id_is_refused_not_a_pandas_error():
     """np.timedelta64(2, "D") == 2: pandas' lookup calls the ids repeats; refused by row."""
     lots = pd.DataFrame(

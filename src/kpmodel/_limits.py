@@ -9,8 +9,9 @@ above the limit. The limit is, in this order:
 2. the environment variable ``KPMODEL_MAX_MEMORY``;
 3. `default_limit`: 60% of the machine's physical memory (16 GiB where it cannot be read).
 
-A limit is a number of bytes (``8000000000``, a numpy number too) or a number with a unit
-(``"8 GB"``, ``"16GiB"``, ``"512 MiB"``); ``"none"`` turns the guard off.
+A limit is a number of bytes (``8000000000``, ``8e9``, a Decimal or numpy number too) or a
+number with a unit (``"8 GB"``, ``"16GiB"``, ``"512 MiB"``, ``"1.5e3 MiB"``); ``"none"`` turns
+the guard off. What `format_size` writes (in error messages) reads back as a limit.
 
 >>> from kpmodel._limits import parse_size
 >>> parse_size("1.5 GiB")
@@ -23,7 +24,11 @@ import math
 import numbers
 import os
 import re
+from decimal import Decimal
 
+import numpy as np
+
+from kpmodel._boundary import show
 from kpmodel.errors import InvalidArgumentError, SizeLimitError
 
 ENVIRONMENT_VARIABLE = "KPMODEL_MAX_MEMORY"
@@ -33,6 +38,8 @@ DEFAULT_SHARE = 0.6
 _UNITS = {
     "": 1,
     "b": 1,
+    "byte": 1,
+    "bytes": 1,
     "kb": 10**3,
     "mb": 10**6,
     "gb": 10**9,
@@ -42,7 +49,17 @@ _UNITS = {
     "gib": 2**30,
     "tib": 2**40,
 }
-_SIZE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]*)\s*", re.IGNORECASE)
+# A decimal number, in scientific notation too ("1e3", "1.5E+9"), then a unit. The exponent
+# needs a digit, so "1eb" is the number 1 and the unit "eb" (refused), never 1e0 bytes.
+_SIZE = re.compile(
+    r"\s*(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)\s*(?P<unit>[a-z]*)\s*",
+    re.IGNORECASE,
+)
+_NO_LIMIT = ("none", "unlimited", "off")
+_WHAT_TO_WRITE = (
+    "write a number of bytes such as 8000000000 or 8e9, a size such as '8 GiB', '512 MB' or"
+    " '1.5e3 MiB' (units B, KB, MB, GB, TB, KiB, MiB, GiB, TiB), or 'none' for no limit"
+)
 
 # A limit given as a keyword: a size, or None for "not given here".
 Limit = int | float | str | None
@@ -51,33 +68,81 @@ Limit = int | float | str | None
 def parse_size(value: object, *, source: str = "max_memory") -> int | None:
     """Return `value` (bytes, or text such as ``"8 GiB"``) as bytes; None for ``"none"``.
 
+    A size is a number of bytes (an int, float, `~decimal.Decimal`, fraction or numpy
+    number; a fractional byte count is cut to whole bytes) or text: a number, in scientific
+    notation too, then a unit (none means bytes). It must be finite and at least one byte.
     `source` names where the value came from, for the error message.
+
+    Examples
+    --------
+    >>> from decimal import Decimal
+    >>> from kpmodel._limits import parse_size
+    >>> parse_size("1e3 GiB") == parse_size("1000 GiB") == 1000 * 2**30
+    True
+    >>> parse_size("1.5e9"), parse_size(Decimal("8e9")), parse_size("none")
+    (1500000000, 8000000000, None)
+    >>> parse_size("-5 GiB")
+    Traceback (most recent call last):
+    ...
+    kpmodel.errors.InvalidArgumentError: max_memory must be a positive number of bytes or a size
+    with a unit, got '-5 GiB' (it is negative); write a number of bytes such as 8000000000 ...
     """
-    if isinstance(value, bool):
-        value = repr(value)  # not a size: fall through to the error below
-    elif isinstance(value, numbers.Integral):  # numpy's integers too (not numpy's bool)
-        value = int(value)
-    elif isinstance(value, numbers.Real):  # numpy's floats, fractions
-        try:
-            value = float(value)
-        except OverflowError:  # a fraction beyond float64: no size, refused below
-            value = math.inf
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if math.isfinite(value) and value >= 1:  # less than a byte is no limit anyone means
-            return int(value)
-    elif isinstance(value, str):
-        if value.strip().lower() in ("none", "unlimited", "off"):
-            return None
-        match = _SIZE.fullmatch(value)
-        if match and match.group(2).lower() in _UNITS:
-            size = float(match.group(1)) * _UNITS[match.group(2).lower()]
-            if math.isfinite(size) and size >= 1:
-                return int(size)
+    if isinstance(value, str) and value.strip().lower() in _NO_LIMIT:
+        return None
+    size, problem = _bytes(value)
+    if size is not None:
+        return size
     msg = (
-        f"{source} must be a positive number of bytes or a size such as '8 GiB' or '512 MB'"
-        f" (or 'none' for no limit), got {value!r}"
+        f"{source} must be a positive number of bytes or a size with a unit, got {show(value)}"
+        f" ({problem}); {_WHAT_TO_WRITE}"
     )
     raise InvalidArgumentError(msg)
+
+
+def _bytes(value: object) -> tuple[int, str] | tuple[None, str]:
+    """Return `value` as whole bytes, or None and what is wrong with it."""
+    # Beyond float64, a number is refused; "more bytes than a float holds" unless it was
+    # infinite to begin with.
+    huge = "more bytes than a float holds"
+    if isinstance(value, str):
+        match = _SIZE.fullmatch(value)
+        if match is None:
+            return None, "not a number followed by a unit"
+        unit = match["unit"].lower()
+        if unit not in _UNITS:
+            return None, f"{match['unit']!r} is not a unit"
+        amount = float(match["number"]) * _UNITS[unit]
+    elif isinstance(value, bool | np.bool_):
+        return None, "a bool is not a size"
+    elif isinstance(value, numbers.Integral):  # numpy's integers too; any size, never a float
+        whole = int(value)
+        if whole >= 1:
+            return whole, ""
+        return None, "it is negative" if whole < 0 else "less than one byte"
+    elif isinstance(value, Decimal):
+        if value.is_nan():  # float() refuses a signaling NaN
+            return None, "not a number"
+        amount = float(value)  # beyond float64: inf
+        if value.is_infinite():
+            huge = "not finite"
+    elif isinstance(value, numbers.Real):  # floats, numpy's floats, fractions
+        try:
+            amount = float(value)
+        except OverflowError:  # a fraction beyond float64
+            amount = math.inf
+        if not isinstance(value, numbers.Rational):
+            huge = "not finite"
+    else:
+        return None, f"a {type(value).__name__} is not a size"
+    if math.isnan(amount):
+        return None, "not a number"
+    if amount < 0:
+        return None, "it is negative"
+    if math.isinf(amount):
+        return None, huge
+    if amount < 1:  # less than a byte is no limit anyone means
+        return None, "less than one byte"
+    return int(amount), ""
 
 
 def default_limit() -> int:

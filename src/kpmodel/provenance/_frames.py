@@ -198,6 +198,26 @@ def _unhashable(
     ] + ([f"... and {len(rows) - MAX_LISTED} more such rows"] if len(rows) > MAX_LISTED else [])
 
 
+def _indexable(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Return `values`, half-precision floats widened (pandas has no float16 index)."""
+    return values.astype(np.float32) if values.dtype == np.float16 else values
+
+
+def _unindexable(values: np.ndarray[Any, Any], error: Exception) -> list[str]:
+    """List why ids that pandas cannot index together (`error`) are refused, row by row."""
+    rows = [(row, _not_an_id(type(value))) for row, value in enumerate(values.tolist())]
+    odd = [(row, kind) for row, kind in rows if kind]
+    listed = [
+        f"lots row {row}: lot_id {show(_plain(values[row]))} is {_ONE[kind]}; lot ids must be "
+        f"ints or strings: {_NOT_ID_REMEDY[kind]}"
+        for row, kind in odd[:MAX_LISTED]
+    ] + ([f"... and {len(odd) - MAX_LISTED} more such rows"] if len(odd) > MAX_LISTED else [])
+    return listed or [
+        f"lots.lot_id: these ids cannot be looked up together ({type(error).__name__}: "
+        f"{error}); lot ids must be ints or strings: convert them to text (.astype(str))"
+    ]
+
+
 def _factorized(column: pd.Series, what: str, expected: str) -> tuple[Any, Any]:
     """Return `pandas.factorize` of `column`, refusing cells that cannot be hashed (lists)."""
     try:
@@ -237,7 +257,12 @@ _NOT_ID_REMEDY = {
     "the lot ids, or convert them to int or text",
     "decimals": "Decimal('1') is the same key as the int 1: convert the ids to int or text",
     "fractions": "Fraction(1) is the same key as the int 1: convert the ids to int or text",
+    "big floats": "floats from 2**53 up skip whole numbers, so such a float can name the "
+    "wrong lot: store the ids as ints (.astype('int64'), or 'Int64' where some are missing)",
 }
+#: Whole floats below this size (2**53) are each exactly one int; from it up, floats skip
+#: whole numbers (and pandas compares int ids with floats as floats).
+_EXACT_FLOATS = 2.0**53
 #: Each kind of cell of an object column that cannot be a lot id (checked in this order:
 #: a pandas Timestamp is a datetime, numpy's timedelta64 an integer).
 _NOT_ID_TYPES: tuple[tuple[type | tuple[type, ...], str], ...] = (
@@ -258,6 +283,7 @@ _ONE = {
     "durations": "a duration",
     "decimals": "a decimal",
     "fractions": "a fraction",
+    "big floats": "a float of 2**53 or more",
 }
 
 
@@ -292,7 +318,8 @@ def _not_ids(
         return []
     what = _NOT_IDS.get(dtype.kind, "dates or times" if isinstance(dtype, pd.PeriodDtype) else "")
     if what == "floats" and table == "flows":
-        return []
+        big = _big_floats(column.to_numpy())
+        return _listed_rows(column, table, name, np.where(big, "big floats", ""), None)
     if what:
         present = column.dropna()
         such = f", such as {show(_plain(present.iloc[0]))}" if len(present) else ""
@@ -317,7 +344,22 @@ def _not_ids(
         found = {kind: _not_an_id(kind) for kind in types.unique().tolist()}
         row_kinds = types.map(found).to_numpy(dtype=object)
     if table == "flows":
-        row_kinds[row_kinds == "floats"] = ""
+        floats = np.flatnonzero(row_kinds == "floats")
+        big = _big_floats(column.to_numpy(dtype=object)[floats])
+        row_kinds[floats] = np.where(big, "big floats", "")
+    return _listed_rows(column, table, name, row_kinds, missing)
+
+
+def _big_floats(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Return where `values` (floats) are finite and of 2**53 or more in size."""
+    magnitude = np.abs(np.asarray(values, dtype=np.float64))
+    return np.isfinite(magnitude) & (magnitude >= _EXACT_FLOATS)
+
+
+def _listed_rows(
+    column: pd.Series, table: str, name: str, row_kinds: np.ndarray[Any, Any], missing: Any
+) -> list[str]:
+    """List the rows of ``{table}.{name}`` whose kind of id (`row_kinds`) is refused."""
     bad = (row_kinds != "") & (~missing if missing is not None else column.notna().to_numpy())
     rows = np.flatnonzero(bad)
     if rows.size == 0:
@@ -618,13 +660,16 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
         msg = f"the frames lack required columns {missing!r}; see from_frames for the format."
         raise InvalidGraphError(msg)
     n = len(lots)
-    ids = lots["lot_id"].to_numpy()
+    ids = _indexable(lots["lot_id"].to_numpy())
     problems: list[str] = []
     index = pd.Index(ids, copy=False)
     try:
         unique = index.is_unique
     except TypeError:  # ids such as lists: no lookup can be built
         _raise(_unhashable(ids, "lots"))
+    except (OverflowError, ValueError) as error:
+        # pandas cannot index ints beyond 64 bits beside durations or dates: refused.
+        _raise(_unindexable(ids, error))
     no_id = _missing_ids(lots["lot_id"])
     if no_id.any():
         problems += [
@@ -923,17 +968,26 @@ def _lot_positions(
                 return positions  # the usual case: no second pass to mark dangling flows
             return np.where((positions >= 0) & (positions < n), positions, -1)
     try:
-        return np.asarray(index.get_indexer(pd.Index(values)), dtype=np.int64)
+        return np.asarray(index.get_indexer(pd.Index(_indexable(values))), dtype=np.int64)
     except TypeError:  # ids such as lists
         _raise(_unhashable(values, what))
-    except pd.errors.InvalidIndexError:
+    except (pd.errors.InvalidIndexError, OverflowError):
         # pandas' object hash table counts some ids of other kinds as repeats of ints
-        # (np.timedelta64(2, "D") == 2) where `drop_duplicates` does not: such ids are
-        # refused already, so map by Python's own equality, the first of each id.
+        # (np.timedelta64(2, "D") == 2) where `drop_duplicates` does not, or cannot hash
+        # ints beyond 64 bits beside them: such ids are refused already, so map by Python's
+        # own equality (the first of each id), or, where even that fails, map none.
+        return _positions_by_python(index, values)
+
+
+def _positions_by_python(index: pd.Index[Any], values: np.ndarray[Any, Any]) -> IntArray:
+    """`_lot_positions` by a Python dict; every id unmapped (-1) if the ids cannot be keys."""
+    try:
         first: dict[Any, int] = {}
         for position, lot in enumerate(index.tolist()):
             first.setdefault(lot, position)
         return np.array([first.get(lot, -1) for lot in values.tolist()], dtype=np.int64)
+    except Exception:  # comparisons that raise (Decimal against numpy ints, numpy 2.4)
+        return np.full(len(values), -1, dtype=np.int64)
 
 
 _INT64 = np.iinfo(np.int64)

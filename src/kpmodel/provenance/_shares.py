@@ -1683,10 +1683,9 @@ def walk_inputs(graph: ProvenanceGraph, code: IntArray) -> tuple[Any, Any]:
     return flows, (*lots, derived(graph, level_starts))
 
 
-#: Arrays derived from each graph's columns (see `derived`), while the graph lives.
-_DERIVED: weakref.WeakKeyDictionary[ProvenanceGraph, dict[str, tuple[Any, ...]]] = (
-    weakref.WeakKeyDictionary()
-)
+#: Arrays derived from each graph's columns (see `derived`), by the graph's id while the
+#: graph lives (by id, not by the graph: a subclass may define equality and no hash).
+_DERIVED: dict[int, dict[str, tuple[Any, Any, Any, Any]]] = {}
 _derived_lock = threading.Lock()
 
 
@@ -1697,24 +1696,32 @@ def derived(graph: ProvenanceGraph, compute: Callable[[ProvenanceGraph], Any]) -
     carats, kind, level and what it received) or a flow never changes afterwards (only what
     a lot has given does, which nothing derived here reads). So an array derived from a
     graph with as many lots and flows, in the same column stores, is still right. The
-    stores are kept with it: a graph whose stores were replaced never matches by an id
-    Python gave again. Each array costs 8 bytes per lot at most, for a pass over the
-    graph per question saved (about 10 ms at 1M lots: a fifth of asking for a few lots).
+    stores are kept with it, so a graph whose stores were replaced never matches, and the
+    entry is dropped when the graph is (before Python can give its id to another object).
+    Each array costs 8 bytes per lot at most, for a pass over the graph per question saved
+    (about 10 ms at 1M lots: a fifth of asking for a few lots).
     """
-    state = (len(graph), graph.number_of_flows, graph._lots, graph._flows)
+    sizes = (len(graph), graph.number_of_flows)
     with _derived_lock:
-        kept = _DERIVED.setdefault(graph, {}).get(compute.__name__)
-    if (
-        kept is not None
-        and kept[:2] == state[:2]
-        and all(old is new for old, new in zip(kept[2:4], state[2:], strict=True))
-    ):
-        return kept[4]
+        kept = _DERIVED.get(id(graph), {}).get(compute.__name__)
+    if kept is not None:
+        kept_sizes, lots, flows, value = kept
+        if kept_sizes == sizes and lots is graph._lots and flows is graph._flows:
+            return value
     value = compute(graph)
     value.flags.writeable = False
     with _derived_lock:
-        _DERIVED.setdefault(graph, {})[compute.__name__] = (*state, value)
+        if id(graph) not in _DERIVED:
+            _DERIVED[id(graph)] = {}
+            weakref.finalize(graph, _forget, id(graph))
+        _DERIVED[id(graph)][compute.__name__] = (sizes, graph._lots, graph._flows, value)
     return value
+
+
+def _forget(graph_id: int) -> None:
+    """Drop what was derived from a graph that is being deleted."""
+    with _derived_lock:
+        _DERIVED.pop(graph_id, None)
 
 
 def walk_scratch(lots: int, levels: int) -> tuple[Any, ...]:

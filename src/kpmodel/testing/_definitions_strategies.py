@@ -7,6 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from kpmodel._boundary import show
 from kpmodel.definitions import (
     BUILTIN_NAMES,
     Actor,
@@ -32,6 +33,7 @@ from kpmodel.definitions import (
     scale_in,
     target_in,
 )
+from kpmodel.testing._arguments import flag, refuse, whole
 
 # A few real codes and zones, enough to make geography tests hit and miss.
 _COUNTRIES = ("ZW", "CF", "RU", "CD", "AO", "SL", "CI", "VE", "BW")
@@ -143,12 +145,19 @@ def _component_tests() -> st.SearchStrategy[Any]:
 def clauses(*, name: str = "clause") -> st.SearchStrategy[Clause]:
     """Return a strategy for `Clause`: an AND of one to four component tests.
 
+    Parameters
+    ----------
+    name : str, default "clause"
+        The clauses' name (non-empty text); checked when the strategy is made.
+
     Examples
     --------
     >>> from hypothesis import given
     >>> @given(kp.testing.strategies.clauses())
     ... def test(c): assert c.tests
     """
+    if not isinstance(name, str) or not name:
+        refuse("clauses", "name", f"must be a non-empty text, got {show(name)}")
     return st.lists(_component_tests(), min_size=1, max_size=4).map(
         lambda tests: Clause(name=name, tests=tuple(tests))
     )
@@ -178,13 +187,27 @@ def definitions(*, max_clauses: int = 3, negation: bool = True) -> st.SearchStra
     every generated definition is monotone in its actor sets). Shrinks towards a single
     built-in definition.
 
+    Parameters
+    ----------
+    max_clauses : int, default 3
+        The most clauses of a generated definition (at least 1).
+    negation : bool, default True
+        Whether combinations may negate a definition.
+
+    Raises
+    ------
+    InvalidStrategyArgumentError
+        When the strategy is made (not when it is drawn from), for a `max_clauses` that is
+        not an int of at least 1 and a `negation` that is not a bool.
+
     Examples
     --------
     >>> from hypothesis import given
     >>> @given(kp.testing.strategies.definitions(negation=False))
     ... def test(d): assert d.name
     """
-    base = _plain_definitions(max_clauses)
+    base = _plain_definitions(whole("definitions", "max_clauses", max_clauses, low=1, high=None))
+    negation = flag("definitions", "negation", negation)
 
     def extend(children: st.SearchStrategy[Definition]) -> st.SearchStrategy[Definition]:
         pairs = st.tuples(children, children)

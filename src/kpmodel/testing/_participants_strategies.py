@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import numbers
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, NoReturn
 
 from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument
 
 from kpmodel._boundary import participant_code, show
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.participants import Membership, Participant, Register, Status, StatusEvent
+from kpmodel.testing._arguments import InvalidStrategyArgumentError, codes, refuse, sequence, whole
 
 __all__ = ["InvalidStrategyArgumentError", "registers"]
 
@@ -21,31 +20,6 @@ __all__ = ["InvalidStrategyArgumentError", "registers"]
 _UNIONS: Mapping[str, Sequence[str]] = MappingProxyType({"EU": ("BE", "DE")})
 #: The most status events per participant that `registers` accepts.
 MAX_EVENTS = 1_000
-
-
-class InvalidStrategyArgumentError(InvalidArgumentError, InvalidArgument):
-    """A strategy was made with an argument it cannot use.
-
-    It is both a `kpmodel.errors.InvalidArgumentError` (kpmodel's error for a bad option)
-    and a ``hypothesis.errors.InvalidArgument`` (Hypothesis' error for a strategy's bad
-    arguments, a TypeError), so either ``except`` catches it. `registers` raised
-    ``hypothesis.errors.InvalidArgument`` before it checked its arguments up front.
-
-    Examples
-    --------
-    >>> from hypothesis.errors import InvalidArgument
-    >>> from kpmodel.testing.strategies import InvalidStrategyArgumentError, registers
-    >>> try:
-    ...     registers(max_events=-1)
-    ... except InvalidArgument as error:
-    ...     print(isinstance(error, kp.errors.InvalidArgumentError))
-    True
-    >>> issubclass(InvalidStrategyArgumentError, TypeError)
-    True
-    """
-
-    # Shown, and pickled, under the public module that exports it.
-    __module__ = "kpmodel.testing.strategies"
 
 
 def registers(
@@ -116,52 +90,30 @@ def registers(
             _refuse(name, f"must be a datetime.date (not a datetime or text), got {show(day)}")
     if min_date > max_date:
         _refuse("min_date", f"{min_date!r} is after max_date={max_date!r}; swap them")
-    events: object = max_events  # any value a caller passes, whatever the annotation says
-    if (
-        isinstance(events, bool)
-        or not isinstance(events, numbers.Integral)
-        or not 0 <= int(events) <= MAX_EVENTS
-    ):
-        _refuse(
-            "max_events",
-            f"must be an int from 0 to {MAX_EVENTS:,} (a Hypothesis example holds a few "
-            f"thousand values at most), got {show(max_events)}",
-        )
+    events = whole(
+        "registers",
+        "max_events",
+        max_events,
+        low=0,
+        high=MAX_EVENTS,
+        why=" (a Hypothesis example holds a few thousand values at most)",
+    )
     return _registers(
         states=states,
         unions=unions,
         zones=zones,
         min_date=min_date,
         max_date=max_date,
-        max_events=int(max_events),
+        max_events=events,
     )
 
 
 def _refuse(name: str, problem: str) -> NoReturn:
-    raise InvalidStrategyArgumentError(f"registers({name}=...): {problem}.")
-
-
-def _sequence(value: object, name: str, what: str) -> list[Any]:
-    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
-        _refuse(
-            name,
-            f"must be a sequence of {what} such as a tuple (a text is not: each character "
-            f"would be one), got {show(value)}",
-        )
-    return list(value)
+    refuse("registers", name, problem)
 
 
 def _codes(value: object, name: str) -> list[str]:
-    codes = _sequence(value, name, "participant codes ('BW')")
-    for i, code in enumerate(codes):
-        try:
-            participant_code(code, path=f"{name}[{i}]", error=InvalidArgumentError)
-        except InvalidArgumentError as error:
-            _refuse(name, str(error))
-    twice = sorted({code for code in codes if codes.count(code) > 1})
-    if twice:
-        _refuse(name, f"codes must be distinct, got {twice!r} more than once")
-    return codes
+    return codes("registers", name, value, distinct=True)
 
 
 def _unions(value: object, states: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
@@ -180,7 +132,7 @@ def _unions(value: object, states: tuple[str, ...]) -> dict[str, tuple[str, ...]
 
 
 def _zones(value: object) -> tuple[str, ...]:
-    zones = _sequence(value, "zones", "zone names")
+    zones = sequence("registers", "zones", value, "zone names")
     odd = [zone for zone in zones if not isinstance(zone, str) or not zone.strip()]
     if odd:
         _refuse("zones", f"must be non-empty text, got {show(odd)}")

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 from hypothesis import strategies as st
 
-from kpmodel.errors import InvalidArgumentError
 from kpmodel.provenance import ProvenanceGraph
+from kpmodel.testing._arguments import codes, flag, refuse, size_bounds
 
 __all__ = ["provenance_frames", "provenance_graphs"]
 
@@ -21,17 +21,19 @@ _OPTIONAL_COLUMNS = ("kind", "on", "zone", "site", "value_usd", "certificate", "
 
 #: A few real producer, hub and neighbour countries; small, so that mixing happens often.
 DEFAULT_COUNTRIES = ("AE", "BE", "BW", "CF", "CM", "IN", "RU")
+#: The most lots `provenance_graphs` and `provenance_frames` accept as bounds: about ten
+#: choices a lot, and a Hypothesis example holds a few thousand (500 lots took minutes to
+#: fit, 1,000 never did).
+MAX_LOTS = 300
 
 
-@st.composite
 def provenance_graphs(
-    draw: st.DrawFn,
     *,
     min_lots: int = 1,
     max_lots: int = 25,
     countries: Sequence[str] = DEFAULT_COUNTRIES,
     unknown_sources: bool = True,
-) -> ProvenanceGraph:
+) -> st.SearchStrategy[ProvenanceGraph]:
     """Generate valid provenance graphs, built by construction through the public API.
 
     Each step produces, splits, mixes, ships, smuggles or seizes what remains of lots, on
@@ -43,11 +45,20 @@ def provenance_graphs(
     Parameters
     ----------
     min_lots, max_lots : int
-        Bounds on the number of lots (a split may overshoot `max_lots` by up to 3).
+        Bounds on the number of lots, from 0 to 300 (a split may overshoot `max_lots` by
+        up to 3).
     countries : sequence of str
-        The country codes to draw from.
+        The country codes to draw from (ISO 3166-1 alpha-2 codes or ``"EU"``, at least one).
     unknown_sources : bool
         Whether to include carats of no documented source.
+
+    Raises
+    ------
+    InvalidStrategyArgumentError
+        When the strategy is made (not when it is drawn from), for arguments it cannot
+        use: bounds that are not ints from 0 to 300 or out of order, `countries` that is a
+        text, empty or holds something other than a code, an `unknown_sources` that is
+        not a bool.
 
     Examples
     --------
@@ -58,11 +69,42 @@ def provenance_graphs(
     ... def test_sizes(graph):
     ...     assert 1 <= len(graph) <= 8
     >>> test_sizes()
+    >>> provenance_graphs(min_lots=10, max_lots=5)
+    Traceback (most recent call last):
+    ...
+    kpmodel.testing.strategies.InvalidStrategyArgumentError: provenance_graphs(min_lots=...): ...
     """
+    least, most = _lots_bounds("provenance_graphs", min_lots, max_lots)
+    found = codes("provenance_graphs", "countries", countries, distinct=False)
+    if not found:
+        refuse("provenance_graphs", "countries", "must hold at least one code, got none")
+    return _graphs(
+        min_lots=least,
+        max_lots=most,
+        countries=tuple(found),
+        unknown_sources=flag("provenance_graphs", "unknown_sources", unknown_sources),
+    )
+
+
+def _lots_bounds(strategy: str, min_lots: object, max_lots: object) -> tuple[int, int]:
+    why = " (a Hypothesis example holds a few thousand choices, about ten a lot)"
+    names = ("min_lots", "max_lots")
+    return size_bounds(strategy, names, (min_lots, max_lots), low=0, high=MAX_LOTS, why=why)
+
+
+@st.composite
+def _graphs(
+    draw: st.DrawFn,
+    *,
+    min_lots: int,
+    max_lots: int,
+    countries: tuple[str, ...],
+    unknown_sources: bool,
+) -> ProvenanceGraph:
     graph = ProvenanceGraph()
     day = dt.date(2013, 1, 1)
-    target = draw(st.integers(min_lots, max(min_lots, max_lots)))
-    place = st.sampled_from(list(countries))
+    target = draw(st.integers(min_lots, max_lots))
+    place = st.sampled_from(countries)
     while len(graph) < target:
         day += dt.timedelta(days=draw(st.integers(0, 60)))
         open_lots = [lot for lot in graph.lots if graph.remaining(lot) > 1e-6]
@@ -117,10 +159,9 @@ def provenance_graphs(
     return ProvenanceGraph.from_frames(lots, flows)
 
 
-@st.composite
 def provenance_frames(
-    draw: st.DrawFn, *, min_lots: int = 1, max_lots: int = 25, parallel_flows: bool = False
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+    *, min_lots: int = 1, max_lots: int = 25, parallel_flows: bool = False
+) -> st.SearchStrategy[tuple[pd.DataFrame, pd.DataFrame]]:
     """Generate valid ``(lots, flows)`` frames for `ProvenanceGraph.from_frames`.
 
     The frames of a graph from `provenance_graphs`, in the forms users give them: rows in
@@ -138,6 +179,12 @@ def provenance_frames(
         the flow rows shuffled. Each flow is cut with chance one half, and at least one
         flow of a graph that has flows is. `from_frames` merges them back into one flow
         each, summing their carats, so the graph is the one of the uncut frames.
+
+    Raises
+    ------
+    InvalidStrategyArgumentError
+        When the strategy is made (not when it is drawn from), for bounds that are not
+        ints from 0 to 300 or out of order and a `parallel_flows` that is not a bool.
 
     Examples
     --------
@@ -159,11 +206,16 @@ def provenance_frames(
     ...     assert kp.ProvenanceGraph.from_frames(lots, flows).number_of_flows == len(pairs)
     >>> test_merged()
     """
-    flag: object = parallel_flows  # any value a caller passes, whatever the annotation says
-    if not isinstance(flag, bool):
-        msg = f"provenance_frames(parallel_flows=...): must be True or False, got {flag!r}."
-        raise InvalidArgumentError(msg)
-    graph = draw(provenance_graphs(min_lots=min_lots, max_lots=max_lots))
+    least, most = _lots_bounds("provenance_frames", min_lots, max_lots)
+    cut = flag("provenance_frames", "parallel_flows", parallel_flows)
+    return _frames(provenance_graphs(min_lots=least, max_lots=most), parallel_flows=cut)
+
+
+@st.composite
+def _frames(
+    draw: st.DrawFn, graphs: st.SearchStrategy[ProvenanceGraph], *, parallel_flows: bool
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    graph = draw(graphs)
     lots, flows = graph.to_frames()
     if parallel_flows and len(flows):
         flows = draw(_cut(flows))

@@ -19,6 +19,7 @@ from kpmodel.simulation import (
     ValuePerCarat,
     Zone,
 )
+from kpmodel.testing._arguments import whole
 
 # Distinct real country codes, so every generated scenario names valid countries.
 _COUNTRIES = ("CF", "CM", "CD", "CG", "BW", "RU", "AO", "ZA", "NA", "LS", "SL", "GN")
@@ -65,8 +66,7 @@ def lever_values() -> st.SearchStrategy[dict[str, object]]:
     )
 
 
-@st.composite
-def scenarios(draw: Any, *, max_producers: int = 3) -> Scenario:
+def scenarios(*, max_producers: int = 3) -> st.SearchStrategy[Scenario]:
     """Return a strategy for small, valid simulation scenarios.
 
     Scenarios have 1 to `max_producers` producers with one or two zones (some of them not
@@ -77,13 +77,36 @@ def scenarios(draw: Any, *, max_producers: int = 3) -> Scenario:
     one producer, no hub, no route and no situation. Lot sizes keep each scenario under a
     few thousand lots.
 
+    Parameters
+    ----------
+    max_producers : int, default 3
+        The most producers, from 1 to 12 (the producers' distinct countries are drawn from
+        twelve).
+
+    Raises
+    ------
+    InvalidStrategyArgumentError
+        When the strategy is made (not when it is drawn from), for a `max_producers` that
+        is not an int from 1 to 12.
+
     Examples
     --------
     >>> from hypothesis import given
     >>> @given(kp.testing.strategies.scenarios())
     ... def test(scenario):
     ...     assert kp.simulation.run(scenario, seed=0).conservation()[0] > 0
+    >>> kp.testing.strategies.scenarios(max_producers=0)
+    Traceback (most recent call last):
+    ...
+    kpmodel.testing.strategies.InvalidStrategyArgumentError: scenarios(max_producers=...): ...
     """
+    why = f" (the producers' distinct countries are drawn from {len(_COUNTRIES)})"
+    most = whole("scenarios", "max_producers", max_producers, low=1, high=len(_COUNTRIES), why=why)
+    return _scenarios(max_producers=most)
+
+
+@st.composite
+def _scenarios(draw: Any, *, max_producers: int) -> Scenario:
     countries = draw(st.permutations(_COUNTRIES))
     n_producers = draw(st.integers(1, max_producers))
     n_neighbours = draw(st.integers(0, 2))

@@ -8,11 +8,16 @@ import numpy as np
 import pandas as pd
 from hypothesis import strategies as st
 
+from kpmodel._boundary import show
 from kpmodel.statistics import KPStatistics
+from kpmodel.testing._arguments import refuse, sequence, size_bounds, whole
 
 #: Participant codes the strategies draw from (ISO 3166-1 alpha-2, plus the EU).
 CODES = ("AE", "AO", "BW", "CA", "CD", "CF", "CG", "EU", "GN", "IN", "LS", "NA", "RU", "ZA")
 _FLOWS = ("production", "import", "export")
+#: The most half years and replications the strategies accept, so that a frame stays small.
+MAX_PERIODS = 200
+MAX_REPLICATIONS = 100
 
 
 @st.composite
@@ -90,9 +95,18 @@ def statistics_frames(
     min_participants, max_participants : int
         Between 1 and 14.
     min_periods, max_periods : int
-        Half years, starting with H1 of a year between 2003 and 2020.
+        Half years, starting with H1 of a year between 2003 and 2020; at most 200.
     flows : sequence of str, default ("production",)
+        Some of ``"production"``, ``"import"`` and ``"export"``.
     replications : int, default 1
+        From 1 to 100.
+
+    Raises
+    ------
+    InvalidStrategyArgumentError
+        When the strategy is made, for bounds that are not ints in their ranges or out of
+        order, `flows` that is a text, empty or names another flow, and `replications`
+        that is not an int from 1 to 100. It is a ValueError, as these refusals were.
 
     Examples
     --------
@@ -103,18 +117,14 @@ def statistics_frames(
     ...     assert kp.statistics.detect(stats).empty
     >>> test_no_flags()
     """
-    if not 1 <= min_participants <= max_participants <= len(CODES):
-        msg = f"need 1 <= min_participants <= max_participants <= {len(CODES)}"
-        raise ValueError(msg)
-    if not 1 <= min_periods <= max_periods:
-        msg = "need 1 <= min_periods <= max_periods"
-        raise ValueError(msg)
-    unknown = set(flows) - set(_FLOWS)
-    if unknown or not flows:
-        msg = f"flows must be a non-empty subset of {_FLOWS!r}; got {tuple(flows)!r}"
-        raise ValueError(msg)
     return _frames(
-        min_participants, max_participants, min_periods, max_periods, tuple(flows), replications
+        *_checked(
+            "statistics_frames",
+            (min_participants, max_participants),
+            (min_periods, max_periods),
+            flows,
+            replications,
+        )
     )
 
 
@@ -129,6 +139,8 @@ def statistics_tables(
 ) -> st.SearchStrategy[KPStatistics]:
     """Return a strategy for clean `KPStatistics` objects (see `statistics_frames`).
 
+    Its arguments are those of `statistics_frames`, checked in the same way.
+
     Examples
     --------
     >>> from hypothesis import given
@@ -139,11 +151,40 @@ def statistics_tables(
     ...     assert math.isclose(world["carats"].sum(), stats.table["carats"].sum())
     >>> test_world_total()
     """
-    return statistics_frames(
-        min_participants=min_participants,
-        max_participants=max_participants,
-        min_periods=min_periods,
-        max_periods=max_periods,
-        flows=flows,
-        replications=replications,
+    return _frames(
+        *_checked(
+            "statistics_tables",
+            (min_participants, max_participants),
+            (min_periods, max_periods),
+            flows,
+            replications,
+        )
     ).map(KPStatistics.from_frame)
+
+
+def _checked(
+    strategy: str,
+    participants: tuple[object, object],
+    periods: tuple[object, object],
+    flows: object,
+    replications: object,
+) -> tuple[int, int, int, int, tuple[str, ...], int]:
+    """Return the arguments of `_frames`, checked; refuse those it cannot use."""
+    least, most = size_bounds(
+        strategy,
+        ("min_participants", "max_participants"),
+        participants,
+        low=1,
+        high=len(CODES),
+        why=f" (participants are drawn from {len(CODES)} codes)",
+    )
+    why = " (frames of 14 participants, 200 half years, 3 flows and 100 replications hold"
+    why += " 840,000 rows)"
+    first, last = size_bounds(
+        strategy, ("min_periods", "max_periods"), periods, low=1, high=MAX_PERIODS, why=why
+    )
+    kinds = tuple(sequence(strategy, "flows", flows, "flow names"))
+    if not kinds or any(not isinstance(kind, str) or kind not in _FLOWS for kind in kinds):
+        refuse(strategy, "flows", f"must be a non-empty subset of {_FLOWS!r}, got {show(kinds)}")
+    runs = whole(strategy, "replications", replications, low=1, high=MAX_REPLICATIONS, why=why)
+    return least, most, first, last, kinds, runs

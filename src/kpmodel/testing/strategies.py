@@ -12,6 +12,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     msg = "kpmodel.testing.strategies needs Hypothesis: pip install 'kpmodel[testing]'"
     raise ImportError(msg) from exc
 
+from kpmodel.testing._arguments import InvalidStrategyArgumentError
 from kpmodel.testing._certificates_strategies import (
     DEFECTS,
     certificates,
@@ -40,7 +41,7 @@ from kpmodel.testing._hostile_strategies import (
     hostile_values,
 )
 from kpmodel.testing._ledger_strategies import declared_origins, ledger_tables
-from kpmodel.testing._participants_strategies import InvalidStrategyArgumentError, registers
+from kpmodel.testing._participants_strategies import registers
 from kpmodel.testing._provenance_strategies import provenance_frames, provenance_graphs
 from kpmodel.testing._simulation_strategies import lever_values, scenarios
 from kpmodel.testing._statistics_strategies import statistics_frames, statistics_tables
