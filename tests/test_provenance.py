@@ -1,7 +1,10 @@
 """Provenance graphs: invariants, origin attribution, paperwork, audits and exchange formats."""
 
+import copy
 import functools
 import json
+import pickle
+import threading
 import types
 from collections import defaultdict
 
@@ -71,6 +74,11 @@ def snapshot(graph):
         .sort_values(["source", "target"])
         .reset_index(drop=True)
     )
+
+
+def assert_same_frames(frames, expected):
+    for frame, want in zip(frames, expected, strict=True):
+        pd.testing.assert_frame_equal(frame, want)
 
 
 def assert_same_graph(a, b):
@@ -538,11 +546,11 @@ class TestParallelFlows:
         assert graph.number_of_flows == len(flows)
         expected = _shares_frame(graph, by)
         data = json.loads(json.dumps(graph.to_node_link()))
-        for copy in (
+        for rebuilt in (
             kp.ProvenanceGraph.from_node_link(data),
             kp.ProvenanceGraph.from_networkx(graph.to_networkx()),
         ):
-            pd.testing.assert_frame_equal(_shares_frame(copy, by), expected, atol=1e-12)
+            pd.testing.assert_frame_equal(_shares_frame(rebuilt, by), expected, atol=1e-12)
         unsplit = kp.ProvenanceGraph.from_frames(lots, flows)
         pd.testing.assert_frame_equal(_shares_frame(unsplit, by), expected, atol=1e-9)
 
@@ -568,12 +576,12 @@ class TestParallelFlows:
         path = tmp_path / "graph.graphml"
         graph.write_graphml(path)
         data = json.loads(json.dumps(graph.to_node_link()))
-        for copy in (
+        for rebuilt in (
             graph,
             kp.ProvenanceGraph.from_node_link(data),
             kp.ProvenanceGraph.read_graphml(path),
         ):
-            assert origin_shares(copy).of("hub") == {"BW": 0.5, "CF": 0.5}
+            assert origin_shares(rebuilt).of("hub") == {"BW": 0.5, "CF": 0.5}
         assert len(kp.provenance.explain(graph, "hub", "CF")) == 1
 
     def test_networkx_view_sums_parallel_flows_it_is_given(self):
@@ -646,6 +654,59 @@ class TestAppendToLoadedGraph:
         assert graph.remaining(new) == 5.0
         assert origin_shares(graph, lots=[new]).of(new) == {"BW": 1.0}
 
+    def test_a_split_with_too_few_free_ids_adds_no_part(self):
+        """The hostile reproducer: with one uint8 id free, a split into two parts is
+        refused before the first part is written, and can then be made with one part."""
+        graph = _produced(np.arange(1, 256), np.uint8)
+        before = graph.to_frames()
+        with pytest.raises(InvalidGraphError, match=r"no lot id is free.*graph is unchanged"):
+            graph.split(np.uint8(3), [2, 3])
+        assert_same_frames(graph.to_frames(), before)
+        assert graph.remaining(np.uint8(3)) == 10.0
+        assert graph.split(np.uint8(3), [2]) == [0]
+
+    def test_the_ids_of_one_split_are_distinct(self):
+        """Ids found for a split's parts count as taken before they are appended: with
+        uint8 ids 1..253, three parts take 254, 255 and 0, and a fourth part has none."""
+        graph = _produced(np.arange(1, 254), np.uint8)
+        before = graph.to_frames()
+        with pytest.raises(InvalidGraphError, match=r"253 lot ids and the 3 found"):
+            graph.split(1, [1, 1, 1, 1])
+        assert_same_frames(graph.to_frames(), before)
+        assert graph.split(1, [1, 1, 1]) == [254, 255, 0]
+
+    @given(st.sampled_from([np.uint8, np.int8]), st.data())
+    def test_a_call_refused_for_want_of_ids_changes_nothing(self, dtype, data):
+        """With a few ids free, a split into more parts, or any append once they are taken,
+        is refused and changes nothing: the calls after it take the ids they would have."""
+        info = np.iinfo(dtype)
+        low, high = int(info.min), int(info.max)
+        near_ends = st.sampled_from(sorted({low, low + 1, max(low, -1), 0, 1, high - 1, high}))
+        free = data.draw(st.sets(near_ends | st.integers(low, high), max_size=3))
+        # From the top down: uint8 ids 0..255 in order would be read as positions.
+        ids = [i for i in range(high, low - 1, -1) if i not in free]
+        graph, twin = _produced(ids, dtype), _produced(ids, dtype)
+        lot = data.draw(st.sampled_from(ids))
+        call = data.draw(st.sampled_from(["split", "produce", "mix", "ship", "smuggle", "seize"]))
+        if call != "split" and free:  # take the free ids first, in both graphs
+            assert graph.split(lot, [0.5] * len(free)) == twin.split(lot, [0.5] * len(free))
+        parts = len(free) + data.draw(st.integers(1, 3))
+        before = graph.to_frames()
+        refused = {
+            "split": lambda: graph.split(lot, [0.5] * parts),
+            "produce": lambda: graph.produce(country="BW", carats=1, on="2020-01-01"),
+            "mix": lambda: graph.mix([lot]),
+            "ship": lambda: graph.ship(lot, to="BE", on="2030-01-01"),
+            "smuggle": lambda: graph.smuggle(lot, to="CM", on="2030-01-01"),
+            "seize": lambda: graph.seize(lot, on=None),
+        }[call]
+        with pytest.raises(InvalidGraphError, match="no lot id is free"):
+            refused()
+        assert_same_frames(graph.to_frames(), before)
+        if call == "split" and free:
+            assert graph.split(lot, [0.5] * len(free)) == twin.split(lot, [0.5] * len(free))
+        assert_same_graph(graph, twin)
+
     def test_a_type_with_no_free_id_is_refused(self):
         """When the ids take every value of their type the append is refused, graph intact."""
         graph = _produced(np.arange(-128, 128), np.int8)
@@ -680,3 +741,89 @@ class TestAppendToLoadedGraph:
         at_once = kp.ProvenanceGraph.from_frames(*graph.to_frames())
         assert sorted(at_once.lots.tolist(), key=repr) == sorted(ids, key=repr)
         pd.testing.assert_frame_equal(_shares_frame(graph), _shares_frame(at_once))
+
+
+#: Ways to copy a graph, by name.
+COPIES = {
+    "copy.copy": copy.copy,
+    "copy.deepcopy": copy.deepcopy,
+    "pickle": lambda graph: pickle.loads(pickle.dumps(graph)),
+}
+
+
+def _mine_mixed_in(graph, lot, *, carats, on):
+    """Append a mine's lot at `lot`'s place (BW without one) and mix `lot` into it."""
+    place = "BW" if lot is None else graph.location(lot)
+    mine = graph.produce(country=place, carats=carats, on=on)
+    return mine if lot is None else graph.mix([lot, mine], on=on)
+
+
+class TestCopies:
+    @given(provenance_graphs(max_lots=15), st.sampled_from(sorted(COPIES)), st.data())
+    def test_a_copy_and_its_original_grow_apart(self, graph, how, data):
+        """A copy and its original, grown differently in turns, each grow as a graph of
+        their own would: as a twin rebuilt from the frames, given the same steps, and with
+        the shares of the graph their own frames rebuild."""
+        frames = graph.to_frames()
+        twins = [kp.ProvenanceGraph.from_frames(*frames) for _ in range(2)]
+        last = frames[0]["on"].max().date()
+        # A lot appended before the copy: its id is not yet in the ids' Index.
+        lots = open_lots(graph)
+        lot = data.draw(st.sampled_from(lots)) if lots else None
+        for grown in (graph, *twins):
+            _mine_mixed_in(grown, lot, carats=3, on=last)
+        copied = COPIES[how](graph)
+        for step in range(4):
+            grown, twin = ((graph, twins[0]), (copied, twins[1]))[step % 2]
+            lots = open_lots(grown)
+            lot = data.draw(st.sampled_from(lots)) if lots else None
+            carats = 5 if grown is graph else 7
+            made = _mine_mixed_in(grown, lot, carats=carats, on=last)
+            assert made == _mine_mixed_in(twin, lot, carats=carats, on=last)
+        for grown, twin in ((graph, twins[0]), (copied, twins[1])):
+            assert_same_graph(grown, twin)
+            rebuilt = kp.ProvenanceGraph.from_frames(*grown.to_frames())
+            pd.testing.assert_frame_equal(_shares_frame(grown), _shares_frame(rebuilt))
+
+    def test_a_copy_keeps_nothing_an_append_writes_to(self):
+        """The hostile reproducer: a copy's appends never reach the original's lots."""
+        graph = kp.ProvenanceGraph()
+        mine = graph.produce(country="BW", carats=10, on="2020-01-01")
+        copied = copy.copy(graph)
+        copied.ship(mine, to="BE", on="2020-02-01")
+        graph.produce(country="RU", carats=7, on="2020-01-01")
+        assert graph.remaining(mine) == 10.0
+        assert copied.remaining(mine) == 0.0
+        assert origin_shares(copied).of(1) == {"BW": 1.0}
+        assert origin_shares(graph).of(1) == {"RU": 1.0}
+
+
+class TestThreads:
+    def test_two_readers_at_once_both_see_every_lot(self, monkeypatch):
+        """A graph may be read by many threads at once: a reader that reads the ids while
+        another is half-way through folding in the ids of appended lots sees them all,
+        and so does the graph after them."""
+        lots = pd.DataFrame({"lot_id": ["a", "b"], "carats": 10.0, "origin": "BW"})
+        graph = kp.ProvenanceGraph.from_frames(lots, NO_FLOWS)
+        new = graph.produce(country="BW", carats=1, on="2020-01-01")
+        inside, done = threading.Event(), threading.Event()
+        dtype = pd.Index.__dict__["dtype"]
+
+        def paused_dtype(index):
+            # The first dtype the other reader asks for (with the Index in hand, before it
+            # reads the added ids): wait there while this thread reads the ids.
+            if threading.current_thread() is other and not inside.is_set():
+                inside.set()
+                done.wait(timeout=0.5)  # the time it takes if this thread must wait
+            return dtype.__get__(index, type(index))
+
+        seen = []
+        other = threading.Thread(target=lambda: seen.append(graph.lots.tolist()))
+        monkeypatch.setattr(pd.Index, "dtype", property(paused_dtype))
+        other.start()
+        assert inside.wait(timeout=5)
+        seen.append(graph.lots.tolist())
+        done.set()
+        other.join()
+        assert seen == [["a", "b", new]] * 2
+        assert graph.lots.tolist() == ["a", "b", new]

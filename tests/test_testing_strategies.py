@@ -5,7 +5,8 @@ from it, so ``registers(states="BW")`` or ``registers(min_date="2000-01-01")`` f
 the user's test with a raw TypeError or a record error about a participant ``"B"``. It now
 checks them up front and raises `InvalidArgumentError` naming the argument. So do the other
 strategies with arguments (`provenance_graphs`, `provenance_frames`, `scenarios`,
-`definitions`, `ledgers`, `ledger_tables`, `statistics_frames`, `statistics_tables`).
+`definitions`, `ledgers`, `ledger_tables`, `statistics_frames`, `statistics_tables`), and
+those that take a register, another strategy or a document to corrupt.
 """
 
 from __future__ import annotations
@@ -22,20 +23,9 @@ from hypothesis.errors import InvalidArgument
 
 import kpmodel as kp
 from kpmodel.errors import InvalidArgumentError, KPModelError
+from kpmodel.testing import strategies as kps
 from kpmodel.testing._provenance_strategies import MAX_LOTS
-from kpmodel.testing.strategies import (
-    InvalidStrategyArgumentError,
-    definitions,
-    hostile_values,
-    ledger_tables,
-    ledgers,
-    provenance_frames,
-    provenance_graphs,
-    registers,
-    scenarios,
-    statistics_frames,
-    statistics_tables,
-)
+from kpmodel.testing.strategies import InvalidStrategyArgumentError, hostile_values, registers
 
 #: The arguments of `registers`, with values it must take.
 GOOD: dict[str, Any] = {
@@ -146,49 +136,81 @@ def test_a_bad_union_code_is_named_as_a_key():
 #: of what the error must say. All were composites (or checked too little) and failed only
 #: when drawn, if at all: ``provenance_graphs(min_lots=10, max_lots=5)`` drew 10 lots.
 ODD_CALLS: list[tuple[Any, dict[str, object], str, str]] = [
-    (provenance_graphs, {"min_lots": -1}, "min_lots", "an int from 0 to 300"),
-    (provenance_graphs, {"max_lots": 301}, "max_lots", "an int from 0 to 300"),
-    (provenance_graphs, {"max_lots": 10**100}, "max_lots", "an integer of 101 digits"),
-    (provenance_graphs, {"min_lots": 2.0}, "min_lots", "got 2.0"),
-    (provenance_graphs, {"min_lots": "3"}, "min_lots", "got '3'"),
-    (provenance_graphs, {"max_lots": None}, "max_lots", "got None"),
-    (provenance_graphs, {"max_lots": True}, "max_lots", "got True"),
-    (provenance_graphs, {"min_lots": 10, "max_lots": 5}, "min_lots", "10 is above max_lots=5"),
-    (provenance_graphs, {"countries": "BW"}, "countries", "a text is not"),
-    (provenance_graphs, {"countries": ()}, "countries", "at least one code"),
-    (provenance_graphs, {"countries": ("bw",)}, "countries", "in capitals"),
-    (provenance_graphs, {"countries": None}, "countries", "must be a sequence"),
-    (provenance_graphs, {"unknown_sources": "no"}, "unknown_sources", "True or False"),
-    (provenance_frames, {"min_lots": -1}, "min_lots", "an int from 0 to 300"),
-    (provenance_frames, {"max_lots": 1000}, "max_lots", "an int from 0 to 300"),
-    (provenance_frames, {"max_lots": 2.5}, "max_lots", "got 2.5"),
-    (provenance_frames, {"min_lots": 6, "max_lots": 5}, "min_lots", "6 is above max_lots=5"),
-    (provenance_frames, {"parallel_flows": 1}, "parallel_flows", "True or False"),
-    (scenarios, {"max_producers": 0}, "max_producers", "an int from 1 to 12"),
-    (scenarios, {"max_producers": 13}, "max_producers", "drawn from 12"),
-    (scenarios, {"max_producers": "2"}, "max_producers", "got '2'"),
-    (definitions, {"max_clauses": 0}, "max_clauses", "an int of at least 1"),
-    (definitions, {"max_clauses": 1.5}, "max_clauses", "got 1.5"),
-    (definitions, {"negation": None}, "negation", "True or False"),
-    (ledgers, {"min_size": -1}, "min_size", "an int of at least 0"),
-    (ledgers, {"min_size": "1"}, "min_size", "got '1'"),
-    (ledgers, {"min_size": 4, "max_size": 3}, "min_size", "4 is above max_size=3"),
-    (ledger_tables, {"max_size": None}, "max_size", "got None"),
-    (ledger_tables, {"min_size": 2, "max_size": 1}, "min_size", "2 is above max_size=1"),
-    (statistics_frames, {"min_participants": 0}, "min_participants", "an int from 1 to 14"),
-    (statistics_frames, {"max_participants": 15}, "max_participants", "from 14 codes"),
-    (statistics_frames, {"min_periods": 3, "max_periods": 2}, "min_periods", "above max_periods"),
-    (statistics_frames, {"max_periods": 201}, "max_periods", "an int from 1 to 200"),
-    (statistics_frames, {"min_periods": "1"}, "min_periods", "got '1'"),
-    (statistics_frames, {"flows": "production"}, "flows", "a text is not"),
-    (statistics_frames, {"flows": ()}, "flows", "non-empty subset"),
-    (statistics_frames, {"flows": ("sales",)}, "flows", "got ('sales',)"),
-    (statistics_frames, {"flows": ([1],)}, "flows", "got ([1],)"),
-    (statistics_frames, {"replications": 0}, "replications", "an int from 1 to 100"),
-    (statistics_frames, {"replications": -1}, "replications", "got -1"),
-    (statistics_frames, {"replications": 10**9}, "replications", "an int from 1 to 100"),
-    (statistics_tables, {"max_periods": 0}, "max_periods", "an int from 1 to 200"),
-    (statistics_tables, {"replications": 2.0}, "replications", "got 2.0"),
+    (kps.provenance_graphs, {"min_lots": -1}, "min_lots", "an int from 0 to 300"),
+    (kps.provenance_graphs, {"max_lots": 301}, "max_lots", "an int from 0 to 300"),
+    (kps.provenance_graphs, {"max_lots": 10**100}, "max_lots", "an integer of 101 digits"),
+    (kps.provenance_graphs, {"min_lots": 2.0}, "min_lots", "got 2.0"),
+    (kps.provenance_graphs, {"min_lots": "3"}, "min_lots", "got '3'"),
+    (kps.provenance_graphs, {"max_lots": None}, "max_lots", "got None"),
+    (kps.provenance_graphs, {"max_lots": True}, "max_lots", "got True"),
+    (kps.provenance_graphs, {"min_lots": 10, "max_lots": 5}, "min_lots", "10 is above max_lots=5"),
+    (kps.provenance_graphs, {"countries": "BW"}, "countries", "a text is not"),
+    (kps.provenance_graphs, {"countries": ()}, "countries", "at least one code"),
+    (kps.provenance_graphs, {"countries": ("bw",)}, "countries", "in capitals"),
+    (kps.provenance_graphs, {"countries": None}, "countries", "must be a sequence"),
+    (kps.provenance_graphs, {"unknown_sources": "no"}, "unknown_sources", "True or False"),
+    (kps.provenance_frames, {"min_lots": -1}, "min_lots", "an int from 0 to 300"),
+    (kps.provenance_frames, {"max_lots": 1000}, "max_lots", "an int from 0 to 300"),
+    (kps.provenance_frames, {"max_lots": 2.5}, "max_lots", "got 2.5"),
+    (kps.provenance_frames, {"min_lots": 6, "max_lots": 5}, "min_lots", "6 is above max_lots=5"),
+    (kps.provenance_frames, {"parallel_flows": 1}, "parallel_flows", "True or False"),
+    (kps.scenarios, {"max_producers": 0}, "max_producers", "an int from 1 to 12"),
+    (kps.scenarios, {"max_producers": 13}, "max_producers", "drawn from 12"),
+    (kps.scenarios, {"max_producers": "2"}, "max_producers", "got '2'"),
+    (kps.definitions, {"max_clauses": 0}, "max_clauses", "an int of at least 1"),
+    (kps.definitions, {"max_clauses": 1.5}, "max_clauses", "got 1.5"),
+    (kps.definitions, {"negation": None}, "negation", "True or False"),
+    (kps.ledgers, {"min_size": -1}, "min_size", "an int of at least 0"),
+    (kps.ledgers, {"min_size": "1"}, "min_size", "got '1'"),
+    (kps.ledgers, {"min_size": 4, "max_size": 3}, "min_size", "4 is above max_size=3"),
+    (kps.ledger_tables, {"max_size": None}, "max_size", "got None"),
+    (kps.ledger_tables, {"min_size": 2, "max_size": 1}, "min_size", "2 is above max_size=1"),
+    (kps.statistics_frames, {"min_participants": 0}, "min_participants", "an int from 1 to 14"),
+    (kps.statistics_frames, {"max_participants": 15}, "max_participants", "from 14 codes"),
+    (
+        kps.statistics_frames,
+        {"min_periods": 3, "max_periods": 2},
+        "min_periods",
+        "above max_periods",
+    ),
+    (kps.statistics_frames, {"max_periods": 201}, "max_periods", "an int from 1 to 200"),
+    (kps.statistics_frames, {"min_periods": "1"}, "min_periods", "got '1'"),
+    (kps.statistics_frames, {"flows": "production"}, "flows", "a text is not"),
+    (kps.statistics_frames, {"flows": ()}, "flows", "non-empty subset"),
+    (kps.statistics_frames, {"flows": ("sales",)}, "flows", "got ('sales',)"),
+    (kps.statistics_frames, {"flows": ([1],)}, "flows", "got ([1],)"),
+    (kps.statistics_frames, {"replications": 0}, "replications", "an int from 1 to 100"),
+    (kps.statistics_frames, {"replications": -1}, "replications", "got -1"),
+    (kps.statistics_frames, {"replications": 10**9}, "replications", "an int from 1 to 100"),
+    (kps.statistics_tables, {"max_periods": 0}, "max_periods", "an int from 1 to 200"),
+    (kps.statistics_tables, {"replications": 2.0}, "replications", "got 2.0"),
+    # Arguments that are a register, another strategy or a document to corrupt.
+    (kps.participants, {"on": dt.date(2020, 1, 1), "register": "x"}, "register", "got 'x'"),
+    (kps.participants, {"on": dt.date(1990, 1, 1)}, "on", "no country may trade"),
+    (kps.certificates, {"register": 5}, "register", "kpmodel.participants.Register"),
+    (kps.certificates, {"dates": "2020-01-01"}, "dates", "a Hypothesis strategy"),
+    (kps.defective_certificates, {"defect": "nope"}, "defect", "must be one of"),
+    (kps.defective_certificates, {"defect": ["parcel_count"]}, "defect", "must be one of"),
+    (kps.defective_certificates, {"register": {}}, "register", "got {}"),
+    (kps.shipments, {"certificates": 5}, "certificates", "a Hypothesis strategy"),
+    (kps.shipments, {"register": "BW"}, "register", "got 'BW'"),
+    (kps.ledgers, {"register": 5}, "register", "got 5"),
+    (kps.ledger_tables, {"register": 5}, "register", "got 5"),
+    (kps.parties, {"countries": "BW"}, "countries", "got 'BW'"),
+    (kps.declared_origins, {"countries": ["BW"]}, "countries", "got ['BW']"),
+    (kps.parcels, {"list_mixed_origins": "yes"}, "list_mixed_origins", "True, False or None"),
+    (kps.clauses, {"name": ""}, "name", "a non-empty text"),
+    (kps.clauses, {"name": 5}, "name", "got 5"),
+    (kps.hostile_bytes, {"text": 5}, "text", "a text (str) or None"),
+    (kps.hostile_toml, {"text": b"a = 1"}, "text", "got b'a = 1'"),
+    (kps.hostile_json, {"document": object()}, "document", "plain JSON data"),
+    (kps.hostile_documents, {"leaves": 5}, "leaves", "a Hypothesis strategy"),
+    (kps.hostile_documents, {"document": {1j: 2}}, "document", "plain JSON data"),
+    (kps.hostile_csv, {"header": "ab", "rows": []}, "header", "a text is not"),
+    (kps.hostile_csv, {"header": ["a"], "rows": 5}, "rows", "got 5"),
+    (kps.hostile_csv, {"header": ["a"], "rows": ["x"]}, "rows[0]", "a text is not"),
+    (kps.hostile_frames, {"frame": 5}, "frame", "a DataFrame or a mapping"),
+    (kps.hostile_frames, {"frame": {"a": [1], "b": [1, 2]}}, "frame", "pandas:"),
 ]
 
 
@@ -217,11 +239,18 @@ def test_strategies_refuse_odd_arguments_when_made(strategy, kwargs, name, said)
 
 #: Strategies whose draws are quick enough to fuzz, with arguments they must take.
 FUZZED: dict[Any, dict[str, object]] = {
-    provenance_graphs: {"min_lots": 0, "max_lots": 4, "countries": ("BW",)},
-    provenance_frames: {"min_lots": 1, "max_lots": 4, "parallel_flows": True},
-    scenarios: {"max_producers": 2},
-    definitions: {"max_clauses": 2, "negation": False},
-    statistics_frames: {"max_periods": 3, "flows": ("production",), "replications": 2},
+    kps.provenance_graphs: {"min_lots": 0, "max_lots": 4, "countries": ("BW",)},
+    kps.provenance_frames: {"min_lots": 1, "max_lots": 4, "parallel_flows": True},
+    kps.scenarios: {"max_producers": 2},
+    kps.definitions: {"max_clauses": 2, "negation": False},
+    kps.statistics_frames: {"max_periods": 3, "flows": ("production",), "replications": 2},
+    kps.parcels: {"list_mixed_origins": None},
+    kps.parties: {"countries": st.just("BW")},
+    kps.clauses: {"name": "c"},
+    kps.hostile_bytes: {"text": "{}"},
+    kps.hostile_toml: {"text": "a = 1"},
+    kps.hostile_json: {"document": {"a": [1]}},
+    kps.hostile_documents: {"document": {"a": 1}, "leaves": st.integers()},
 }
 
 
@@ -245,10 +274,19 @@ def test_strategies_never_fail_raw(strategy, value, data):
 @given(data=st.data())
 def test_the_bounds_themselves_are_taken(data):
     """0 lots (an empty graph), NumPy ints, and the largest bounds are accepted."""
-    graph = data.draw(provenance_graphs(min_lots=np.int64(0), max_lots=0))
+    graph = data.draw(kps.provenance_graphs(min_lots=np.int64(0), max_lots=0))
     assert len(graph) == 0
-    lots, _ = data.draw(provenance_frames(min_lots=0, max_lots=np.int32(0)))
+    lots, _ = data.draw(kps.provenance_frames(min_lots=0, max_lots=np.int32(0)))
     assert lots.empty
-    provenance_frames(min_lots=MAX_LOTS, max_lots=MAX_LOTS)  # made, not drawn: slow to draw
-    scenarios(max_producers=np.int8(12))
-    statistics_frames(max_participants=14, max_periods=200, replications=100)
+    kps.provenance_frames(min_lots=MAX_LOTS, max_lots=MAX_LOTS)  # made, not drawn: slow to draw
+    kps.scenarios(max_producers=np.int8(12))
+    kps.statistics_frames(max_participants=14, max_periods=200, replications=100)
+
+
+@settings(max_examples=20)
+@given(data=st.data(), document=st.sampled_from([0, "text", None, 1.5, True]))
+def test_a_document_of_one_value_is_replaced_whole(data, document):
+    """A JSON document that is one value has nothing inside to corrupt: a leaf replaces it
+    (kps.hostile_json(0) raised a raw TypeError when drawn)."""
+    assert isinstance(data.draw(kps.hostile_json(document)), str)
+    data.draw(kps.hostile_documents(document, leaves=st.just("leaf")))

@@ -6,7 +6,8 @@ import datetime as dt
 import enum
 import math
 import os
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, cast
 
@@ -50,6 +51,9 @@ MIN_CARATS = float(np.finfo(np.float64).tiny)
 #: keeps every flow's weight at least MIN_CARATS / MAX_CARATS (about 2.2e-323), above 0:
 #: a normal 1e-300 ct into a lot of 1e30 ct would underflow too.
 MAX_CARATS = float(MAX_QUANTITY)
+
+#: Held while a graph folds the ids of appended lots into its Index (`ProvenanceGraph._ids`).
+_FOLDING = threading.Lock()
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -237,6 +241,18 @@ class ProvenanceGraph:
       along a flow);
     - every flow refers to existing lots.
 
+    Notes
+    -----
+    ``copy.copy(graph)`` (like ``copy.deepcopy`` and pickle) gives an independent graph:
+    lots appended to the copy or to the original never change the other.
+
+    A graph may be read (`kpmodel.origin_shares`, `to_frames` ...) by many threads at
+    once, but must not be read while another thread changes it: appends are not locked,
+    so a reader could see the graph half changed, and fail with a bare numpy error or,
+    rarely, return wrong shares. Finish building the graph before other threads read it,
+    or have the thread that appends give them ``copy.copy(graph)``, a snapshot, and go
+    on appending to the original.
+
     Examples
     --------
     >>> g = kp.ProvenanceGraph()
@@ -247,6 +263,14 @@ class ProvenanceGraph:
     (4, 3)
     >>> g.remaining(mine)
     0.0
+
+    A copy grows on its own:
+
+    >>> import copy
+    >>> h = copy.copy(g)
+    >>> _ = h.smuggle(b, to="CM", on="2014-04-02")
+    >>> len(h), len(g), g.remaining(b)
+    (5, 4, 40.0)
     """
 
     def __init__(self) -> None:
@@ -267,6 +291,26 @@ class ProvenanceGraph:
         self._next_id: int | None = None
         self._id_step = 1
 
+    def __copy__(self) -> ProvenanceGraph:
+        copied = type(self).__new__(type(self))
+        copied.__dict__.update(self.__getstate__())
+        # Appends write into the column stores, the strings table and the added ids in
+        # place: shared, an append to one graph would overwrite the other's lots. The id
+        # Index is never changed in place (`_ids` replaces it), so it may be shared.
+        copied._lots = {name: column[: self._n].copy() for name, column in self._lots.items()}
+        copied._flows = {name: column[: self._m].copy() for name, column in self._flows.items()}
+        copied._strings = list(self._strings)
+        copied._string_code = dict(self._string_code)
+        copied._added_ids, copied._added_at = [], {}  # none: `__getstate__` folded them in
+        return copied
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The ids of appended lots folded in first (`_ids`), so that a copy or a pickle
+        # never catches another reader folding them: the Index of one moment with the
+        # added ids of another.
+        _ = self._ids
+        return dict(self.__dict__)
+
     # -- basic views -------------------------------------------------------------------
 
     def __len__(self) -> int:
@@ -276,11 +320,17 @@ class ProvenanceGraph:
     def _ids(self) -> pd.Index[Any] | None:
         """The lot ids (None while they are the positions 0..n-1), appended ones included."""
         if self._added_ids:
-            index = cast("pd.Index[Any]", self._id_index)
-            dtype: Any = index.dtype if index.dtype.kind in "iu" else object
-            added = np.array(self._added_ids, dtype=dtype)
-            self._id_index = index.append(pd.Index(added, copy=False))
-            self._added_ids, self._added_at = [], {}
+            # Readers fold the added ids in one at a time (a graph may be read by many
+            # threads at once): one that read the Index before another folded them, and
+            # the added ids after, would put back the Index without them.
+            with _FOLDING:
+                if self._added_ids:
+                    index = cast("pd.Index[Any]", self._id_index)
+                    dtype: Any = index.dtype if index.dtype.kind in "iu" else object
+                    added = np.array(self._added_ids, dtype=dtype)
+                    # The new Index first: a reader that finds no added ids finds it.
+                    self._id_index = index.append(pd.Index(added, copy=False))
+                    self._added_ids, self._added_at = [], {}
         return self._id_index
 
     @_ids.setter
@@ -552,17 +602,18 @@ class ProvenanceGraph:
         self._check_can_give([parent], [sum(amounts)])
         day = self._day_after([parent], on)
         country = self._string(int(self._lots["country"][parent]))
-        ids = []
-        for amount in amounts:
-            ids.append(
-                self._append(
-                    kind=Kind.SPLIT,
-                    carats=amount,
-                    on=day,
-                    country=country,
-                    parents=[parent],
-                    amounts=[amount],
-                )
+        # Every part's id is found before the first part is written, so a split refused
+        # for want of ids leaves no part behind.
+        ids = self._new_ids(len(amounts))
+        for lot_id, amount in zip(ids, amounts, strict=True):
+            self._append(
+                kind=Kind.SPLIT,
+                carats=amount,
+                on=day,
+                country=country,
+                parents=[parent],
+                amounts=[amount],
+                lot_id=lot_id,
             )
         return ids
 
@@ -784,14 +835,19 @@ class ProvenanceGraph:
         certificate: str | None = None,
         declared: str | None = None,
         list_origins: bool = False,
+        lot_id: Any = None,
     ) -> Any:
+        """Append one lot and its inflows, with the id `lot_id` (None: the next free one).
+
+        Callers check everything first, and find every id before their first append
+        (`_new_ids`): nothing may fail once a call has written.
+        """
         position = self._n
-        new_id: Any = position
+        if lot_id is None:
+            (lot_id,) = self._new_ids(1)
         if self._id_index is not None:
-            # Ids loaded from frames are kept; a new lot takes a free integer id.
-            new_id = self._free_id()
-            self._added_at[new_id] = position
-            self._added_ids.append(new_id)
+            self._added_at[lot_id] = position
+            self._added_ids.append(lot_id)
         # Every check has passed: from here on nothing can fail, so the graph stays valid.
         _grow(self._lots, position + 1)
         _grow(self._flows, self._m + len(parents))
@@ -819,16 +875,36 @@ class ProvenanceGraph:
             lots["given"][parent] += amount
             self._m += 1
         self._n += 1
-        return new_id
+        return lot_id
 
-    def _free_id(self) -> int:
+    def _new_ids(self, count: int) -> list[Any]:
+        """Return the ids of the next `count` lots to append, taking none of them yet.
+
+        Positions on a graph with positional ids; free integer ids (`_free_id`) on one
+        with loaded ids. If there are not `count` free ids this raises, leaving the graph
+        as it was (the counter included).
+        """
+        if self._id_index is None:
+            return list(range(self._n, self._n + count))
+        counter = (self._next_id, self._id_step)
+        ids: dict[int, None] = {}  # a dict: ordered, and quick to search for an id
+        try:
+            for _ in range(count):
+                ids[self._free_id(taken=ids)] = None
+        except InvalidGraphError:
+            self._next_id, self._id_step = counter
+            raise
+        return list(ids)
+
+    def _free_id(self, *, taken: Collection[int] = ()) -> int:
         """Return an unused integer id for a lot appended to a graph with loaded ids.
 
         Above every id while there is room in the ids' integer type (so ids only grow, as
         they always did), else below every id, else the first unused id from 0 up, then
         from -1 down; for ids of other types (strings), the first unused int from the
         number of lots up. A counter keeps the place, so an append costs O(1), not a pass
-        over the ids (as a search does only once the ids fill their type's ends).
+        over the ids (as a search does only once the ids fill their type's ends). The ids
+        in `taken` are not yet appended but are not free either (`_new_ids` finds them).
         """
         index = cast("pd.Index[Any]", self._id_index)
         integer = index.dtype.kind in "iu"
@@ -853,14 +929,17 @@ class ProvenanceGraph:
                 if step == 2 and new_id > high:
                     new_id, step = min(-1, high), -2
                 if step == -2 and new_id < low:
+                    also = f" and the {len(taken)} found for this call's other new lots"
                     msg = (
-                        f"no lot id is free: the graph's {len(self)} lot ids take every value "
-                        f"of their type ({index.dtype}), so a new lot has no id; renumber the "
-                        "lots (to_frames(), then lot_id 0..n-1 as int64 and the flows' "
-                        "source and target to match, then from_frames()) and append to that."
+                        f"no lot id is free: the graph's {len(self)} lot ids"
+                        f"{also if taken else ''} take every value of their type "
+                        f"({index.dtype}), so a new lot has no id (the graph is unchanged); "
+                        "renumber the lots (to_frames(), then lot_id 0..n-1 as int64 and the "
+                        "flows' source and target to match, then from_frames()) and append to "
+                        "that."
                     )
                     raise InvalidGraphError(msg)
-                if new_id not in self._added_at and new_id not in index:
+                if new_id not in self._added_at and new_id not in taken and new_id not in index:
                     break
                 new_id += step // 2
         self._next_id, self._id_step = new_id + step // abs(step), step

@@ -12,10 +12,13 @@ import numbers
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from kpmodel._boundary import participant_code, show
 from kpmodel.errors import InvalidArgumentError
+from kpmodel.participants import Register
+from kpmodel.rules import default_register
 
 __all__ = ["InvalidStrategyArgumentError"]
 
@@ -29,7 +32,9 @@ class InvalidStrategyArgumentError(InvalidArgumentError, InvalidArgument):
     arguments (`registers`, `provenance_graphs`, `provenance_frames`, `scenarios`,
     `definitions`, `ledgers`, `ledger_tables`, `statistics_frames`, `statistics_tables`)
     raise it when they are made, not when a test draws from them; before, some raised
-    ``hypothesis.errors.InvalidArgument`` or ValueError, which it still is.
+    ``hypothesis.errors.InvalidArgument`` or ValueError, which it still is. So do the
+    strategies that take a register, another strategy or a document to corrupt
+    (`certificates`, `shipments`, `parties`, `hostile_json`, ...).
 
     Examples
     --------
@@ -122,3 +127,37 @@ def codes(strategy: str, name: str, value: object, *, distinct: bool) -> list[st
     if distinct and twice:
         refuse(strategy, name, f"codes must be distinct, got {twice!r} more than once")
     return found
+
+
+def strategy_or_none(strategy: str, name: str, value: object) -> Any:
+    """Return `value` if it is a Hypothesis strategy or None, else refuse."""
+    if value is not None and not isinstance(value, st.SearchStrategy):
+        refuse(
+            strategy,
+            name,
+            f"must be a Hypothesis strategy (such as st.just(...) or st.sampled_from(...)) or"
+            f" None, got {show(value)}",
+        )
+    return value
+
+
+def text_or_none(strategy: str, name: str, value: object) -> str | None:
+    """Return `value` if it is a text or None, else refuse."""
+    if value is not None and not isinstance(value, str):
+        refuse(strategy, name, f"must be a text (str) or None, got {show(value)}")
+    return value
+
+
+def register_or_default(strategy: str, value: object) -> Register:
+    """Return `value` if it is a `Register`, the shipped register for None, else refuse."""
+    if value is None:
+        shipped: Register = default_register()
+        return shipped
+    if not isinstance(value, Register):
+        refuse(
+            strategy,
+            "register",
+            "must be a kpmodel.participants.Register (such as"
+            f" kp.participants.Register.default()) or None for the shipped one, got {show(value)}",
+        )
+    return value

@@ -14,6 +14,7 @@ import pycountry
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from kpmodel._boundary import show
 from kpmodel.certificates import (
     MIXED,
     Certificate,
@@ -23,8 +24,13 @@ from kpmodel.certificates import (
     Party,
     Shipment,
 )
-from kpmodel.rules import ORIGIN_LISTING_START, default_register
-from kpmodel.testing._arguments import size_bounds
+from kpmodel.rules import ORIGIN_LISTING_START
+from kpmodel.testing._arguments import (
+    refuse,
+    register_or_default,
+    size_bounds,
+    strategy_or_none,
+)
 
 __all__ = [
     "DEFECTS",
@@ -129,10 +135,6 @@ def _not_trading(register: Any, on: date) -> tuple[str, ...]:
     )
 
 
-def _register(register: Any) -> Any:
-    return default_register() if register is None else register
-
-
 def participants(*, on: date, register: Any = None) -> st.SearchStrategy[str]:
     """Return a strategy for ISO country codes that may trade rough diamonds on `on`.
 
@@ -156,10 +158,11 @@ def participants(*, on: date, register: Any = None) -> st.SearchStrategy[str]:
     ...     assert code != "CF"  # suspended then
     >>> test_not_car()
     """
-    pairs = _trading(_register(register), on)
+    pairs = _trading(register_or_default("participants", register), on)
     if not pairs:
-        msg = f"no country may trade rough diamonds on {on} in this register"
-        raise InvalidArgument(msg)
+        refuse(
+            "participants", "on", f"no country may trade rough diamonds on {on} in this register"
+        )
     return st.sampled_from([country for country, _ in pairs])
 
 
@@ -180,7 +183,9 @@ def parties(*, countries: st.SearchStrategy[str] | None = None) -> st.SearchStra
     ...     assert party.country == "BW"
     >>> test_country()
     """
-    countries = countries if countries is not None else st.sampled_from(sorted(_iso_codes()))
+    countries = strategy_or_none("parties", "countries", countries)
+    if countries is None:
+        countries = st.sampled_from(sorted(_iso_codes()))
     names = st.tuples(*(st.sampled_from(part) for part in _NAME_PARTS)).map(" ".join)
     addresses = st.builds(
         "{} Example Street, Unit {}".format, st.integers(1, 999), st.integers(1, 99)
@@ -232,6 +237,9 @@ def parcels(*, list_mixed_origins: bool | None = None) -> st.SearchStrategy[Parc
     ...     assert not parcel.is_mixed or len(parcel.declared_origins) >= 2
     >>> test_listed()
     """
+    listed: object = list_mixed_origins  # any value a caller passes, whatever the annotation
+    if listed is not None and not isinstance(listed, bool):
+        refuse("parcels", "list_mixed_origins", f"must be True, False or None, got {show(listed)}")
     return _parcel(list_mixed_origins=list_mixed_origins)
 
 
@@ -291,8 +299,10 @@ def certificates(
     ...     assert kp.check(cert).findings == ()
     >>> test_valid()
     """
-    dates = dates if dates is not None else st.dates(FIRST_DAY, LAST_DAY)
-    return _certificate(dates=dates, register=_register(register))
+    register = register_or_default("certificates", register)
+    given = strategy_or_none("certificates", "dates", dates)
+    days = given if given is not None else st.dates(FIRST_DAY, LAST_DAY)
+    return _certificate(dates=days, register=register)
 
 
 def _some_parcel(
@@ -363,8 +373,9 @@ def defective_certificates(
 
     Raises
     ------
-    hypothesis.errors.InvalidArgument
-        If `defect` is not a known kind.
+    InvalidStrategyArgumentError
+        If `defect` is not a known kind or `register` not a register, when the strategy is
+        made (it is a ``hypothesis.errors.InvalidArgument``, as the error raised before).
 
     Examples
     --------
@@ -376,10 +387,15 @@ def defective_certificates(
     ...     assert {f.rule for f in kp.check(cert).findings} == {DEFECTS[defect]}
     >>> test_found()
     """
-    if defect is not None and defect not in DEFECTS:
-        msg = f"defect must be one of {sorted(DEFECTS)} or None, got {defect!r}"
-        raise InvalidArgument(msg)
-    return _defective(defect=defect, register=_register(register))
+    if defect is not None and (not isinstance(defect, str) or defect not in DEFECTS):
+        refuse(
+            "defective_certificates",
+            "defect",
+            f"must be one of {sorted(DEFECTS)} or None, got {show(defect)}",
+        )
+    return _defective(
+        defect=defect, register=register_or_default("defective_certificates", register)
+    )
 
 
 @st.composite
@@ -431,12 +447,10 @@ def shipments(
     ...     assert kp.check(shipment).ok
     >>> test_valid()
     """
-    register = _register(register)
-    source = (
-        certificates
-        if certificates is not None
-        else _certificate(dates=st.dates(FIRST_DAY, LAST_DAY), register=register)
-    )
+    register = register_or_default("shipments", register)
+    source = strategy_or_none("shipments", "certificates", certificates)
+    if source is None:
+        source = _certificate(dates=st.dates(FIRST_DAY, LAST_DAY), register=register)
     return _shipment(certificates=source, register=register)
 
 
@@ -508,4 +522,6 @@ def ledgers(
     >>> test_valid()
     """
     least, most = size_bounds("ledgers", ("min_size", "max_size"), (min_size, max_size), low=0)
-    return _ledger(min_size=least, max_size=most, register=_register(register))
+    return _ledger(
+        min_size=least, max_size=most, register=register_or_default("ledgers", register)
+    )

@@ -7,6 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from kpmodel._boundary import show
 from kpmodel.definitions import (
     BUILTIN_NAMES,
     Actor,
@@ -32,7 +33,7 @@ from kpmodel.definitions import (
     scale_in,
     target_in,
 )
-from kpmodel.testing._arguments import flag, whole
+from kpmodel.testing._arguments import flag, refuse, whole
 
 # A few real codes and zones, enough to make geography tests hit and miss.
 _COUNTRIES = ("ZW", "CF", "RU", "CD", "AO", "SL", "CI", "VE", "BW")
@@ -144,12 +145,19 @@ def _component_tests() -> st.SearchStrategy[Any]:
 def clauses(*, name: str = "clause") -> st.SearchStrategy[Clause]:
     """Return a strategy for `Clause`: an AND of one to four component tests.
 
+    Parameters
+    ----------
+    name : str, default "clause"
+        The clauses' name (non-empty text); checked when the strategy is made.
+
     Examples
     --------
     >>> from hypothesis import given
     >>> @given(kp.testing.strategies.clauses())
     ... def test(c): assert c.tests
     """
+    if not isinstance(name, str) or not name:
+        refuse("clauses", "name", f"must be a non-empty text, got {show(name)}")
     return st.lists(_component_tests(), min_size=1, max_size=4).map(
         lambda tests: Clause(name=name, tests=tuple(tests))
     )

@@ -21,6 +21,9 @@ import hypothesis.strategies as st
 import numpy as np
 import pandas as pd
 
+from kpmodel._boundary import show
+from kpmodel.testing._arguments import refuse, sequence, strategy_or_none, text_or_none
+
 __all__ = [
     "hostile_bytes",
     "hostile_csv",
@@ -172,7 +175,8 @@ def _mutate(draw: st.DrawFn, document: object, leaves: st.SearchStrategy[Any]) -
     document = json.loads(json.dumps(document))  # a deep copy with plain types
     # Collect every container slot: (container, key).
     slots: list[tuple[Any, Any]] = []
-    stack: list[Any] = [document]
+    # A document that is one value (a number, a text) has no slots: it is replaced whole.
+    stack: list[Any] = [document] if isinstance(document, dict | list) else []
     while stack:
         node = stack.pop()
         items = node.items() if isinstance(node, dict) else enumerate(node)
@@ -212,7 +216,8 @@ def hostile_documents(
     Parameters
     ----------
     document : object, optional
-        A valid document to corrupt.
+        A valid document to corrupt: plain data that JSON can hold (checked when the
+        strategy is made).
     leaves : SearchStrategy, optional
         The values put in; by default JSON values with hostile text and numbers.
 
@@ -226,7 +231,9 @@ def hostile_documents(
     ... def test_node_link(data):
     ...     ...
     """
-    values = leaves if leaves is not None else _json_leaves()
+    given = strategy_or_none("hostile_documents", "leaves", leaves)
+    values = given if given is not None else _json_leaves()
+    _check_document("hostile_documents", document)
     if document is None:
         return st.recursive(
             values,
@@ -237,6 +244,15 @@ def hostile_documents(
             max_leaves=8,
         )
     return _mutate(document, values)
+
+
+def _check_document(strategy: str, document: object) -> None:
+    # The document is copied through JSON when drawn: what JSON cannot hold is refused now.
+    try:
+        json.dumps(document)
+    except (TypeError, ValueError, RecursionError) as error:
+        problem = "must be plain JSON data (dicts, lists, text, numbers, booleans, None),"
+        refuse(strategy, "document", f"{problem} got {show(document)}: {error}")
 
 
 _SPECIAL_JSON = (
@@ -289,6 +305,7 @@ def hostile_json(document: object = None) -> st.SearchStrategy[str]:
     ... def test_register_loads(text):
     ...     ...
     """
+    _check_document("hostile_json", document)
     return _json_text(document)
 
 
@@ -377,7 +394,7 @@ def hostile_toml(text: str | None = None) -> st.SearchStrategy[str]:
     ... def test_scenario_loads(text):
     ...     ...
     """
-    return _toml_text(text)
+    return _toml_text(text_or_none("hostile_toml", "text", text))
 
 
 @st.composite
@@ -425,7 +442,11 @@ def hostile_csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> st.S
     ... def test_statistics_csv(text):
     ...     ...
     """
-    return _csv_text(header, [[str(v) for v in row] for row in rows])
+    names = sequence("hostile_csv", "header", header, "column names")
+    table = sequence("hostile_csv", "rows", rows, "rows")
+    for i, row in enumerate(table):
+        sequence("hostile_csv", f"rows[{i}]", row, "cells")
+    return _csv_text([str(name) for name in names], [[str(v) for v in row] for row in table])
 
 
 _ENCODINGS = ("utf-16", "utf-16-le", "utf-16-be", "utf-32", "latin-1", "cp1252", "utf-8-sig")
@@ -466,7 +487,7 @@ def hostile_bytes(text: str | None = None) -> st.SearchStrategy[bytes]:
     ... def test_case_book_load(raw):
     ...     ...
     """
-    return _bytes(text)
+    return _bytes(text_or_none("hostile_bytes", "text", text))
 
 
 @st.composite
@@ -508,4 +529,9 @@ def hostile_frames(
     ... def test_statistics_frame(frame):
     ...     ...
     """
-    return _frame(pd.DataFrame(frame))
+    try:
+        table = pd.DataFrame(frame)
+    except (TypeError, ValueError) as error:  # such as columns of different lengths
+        problem = f"must be a DataFrame or a mapping of column name to values, got {show(frame)}"
+        refuse("hostile_frames", "frame", f"{problem} (pandas: {error})")
+    return _frame(table)

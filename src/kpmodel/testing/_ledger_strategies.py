@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.ledger import Ledger
-from kpmodel.testing._arguments import size_bounds
+from kpmodel.testing._arguments import register_or_default, size_bounds, strategy_or_none
 from kpmodel.testing._certificates_strategies import _ORIGINS, ledgers
 
 __all__ = ["declared_origins", "ledger_tables"]
@@ -52,7 +52,9 @@ def declared_origins(
     ...     assert kp.certificates.DeclaredOrigin.parse(str(origin)) == origin
     >>> test_text_round_trip()
     """
-    codes = countries if countries is not None else st.sampled_from(_ORIGINS)
+    codes = strategy_or_none("declared_origins", "countries", countries)
+    if codes is None:
+        codes = st.sampled_from(_ORIGINS)
     return st.one_of(
         codes.map(DeclaredOrigin.single),
         st.lists(codes, max_size=4, unique=True).map(DeclaredOrigin.mixed),
@@ -97,4 +99,6 @@ def ledger_tables(
     least, most = size_bounds(
         "ledger_tables", ("min_size", "max_size"), (min_size, max_size), low=0
     )
-    return _table(min_size=least, max_size=most, register=register)
+    return _table(
+        min_size=least, max_size=most, register=register_or_default("ledger_tables", register)
+    )
