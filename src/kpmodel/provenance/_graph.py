@@ -977,8 +977,9 @@ class ProvenanceGraph:
             any case; missing means False).
         flows : pandas.DataFrame
             One row per flow, columns ``source``, ``target`` (lot ids) and ``carats`` (numbers from
-            about 2.2e-308 to 10**15, as for lots). Flows may name int lots by whole floats (pandas
-            makes a column of ints float at its first missing value); booleans, dates, times,
+            about 2.2e-308 to 10**15, as for lots). Flows may name int lots by whole floats below
+            2**53 (pandas makes a column of ints float at its first missing value; from 2**53
+            up floats skip whole numbers, so they are refused); booleans, dates, times,
             durations and decimals are refused here too. Rows between the same two lots (two
             deliveries from one lot to another) are merged into one flow carrying their summed
             carats, as `mix` makes one flow per parent: the mass balance and the shares are the
