@@ -545,6 +545,42 @@ def test_arrays_kept_from_a_graph_are_read_only_and_go_with_it():
     assert graph_id not in _shares._DERIVED
 
 
+def test_a_graph_freed_by_a_collection_inside_derived_does_not_hang_it():
+    """A collection run while `derived` holds its lock may free another graph (one in a
+    reference cycle), whose finalizer takes the same lock: it must not wait on itself."""
+    import gc
+    import threading
+
+    from kpmodel.provenance import _shares
+
+    def small_graph():
+        g = kp.ProvenanceGraph()
+        g.mix([g.produce(country="BW", carats=c, on="2014-01-01") for c in (10, 5)])
+        return g
+
+    def attempt(allocations):
+        gc.disable()
+        cyclic = small_graph()
+        cyclic.me = cyclic  # freed only by a collection
+        _shares.derived(cyclic, _shares.flow_index)  # registers its finalizer
+        fresh = small_graph()
+        del cyclic
+        threshold = gc.get_threshold()
+        gc.set_threshold(gc.get_count()[0] + allocations, 10**6, 10**6)
+        gc.enable()
+        try:
+            _shares.derived(fresh, _shares.flow_index)
+        finally:
+            gc.set_threshold(*threshold)
+
+    for allocations in range(1, 40):  # a collection at each step of the call in turn
+        thread = threading.Thread(target=attempt, args=(allocations,), daemon=True)
+        thread.start()
+        thread.join(5)
+        assert not thread.is_alive(), f"derived hung (collection after {allocations} steps)"
+        gc.collect()
+
+
 def test_a_graph_subclass_with_its_own_equality_is_attributed():
     """Arrays are kept by the graph's id: a subclass defining __eq__ (so no hash) works."""
 

@@ -702,7 +702,7 @@ def _system(graph: ProvenanceGraph, code: IntArray, k: int, wanted: IntArray | N
     column = source if renumber is None else renumber[source]
     # The lots' own entries: production origin, then the unknown remainder.
     own_code = code[rows]
-    unknown = unknown_fraction(graph)[rows]
+    unknown = derived(graph, unknown_fraction)[rows]
     produced = np.flatnonzero(own_code >= 0)
     entering = np.flatnonzero(unknown > 0)
     own_count = (own_code >= 0).astype(np.int64) + (unknown > 0)
@@ -817,8 +817,9 @@ def supports(system: _System, budget: int = sys.maxsize) -> IntArray:
             bound[k + a : k + b] = np.minimum(_row_sums(ptr, bound[cols]), k)
         return bound[k:]
     bits = np.zeros((k + m, words), np.uint64)
-    # Rows are gathered by np.take and written by np.put, on a view of each row as one
-    # item: several times faster than numpy's row indexing (numpy 2.x, 1M-lot graphs).
+    # Rows are gathered with np.take(axis=0) and written with np.put on a view of each row
+    # as one item: 2.5-4.5x faster than numpy's row indexing once rows span several words
+    # (numpy 2.4, 1M rows of 4 words).
     rows = bits.view(np.dtype((np.void, 8 * words))).reshape(-1)
     origin = np.arange(k)
     bits[origin, origin // 64] = np.left_shift(np.uint64(1), (origin % 64).astype(np.uint64))
@@ -1687,7 +1688,7 @@ def walk_inputs(graph: ProvenanceGraph, code: IntArray) -> tuple[Any, Any]:
 #: Arrays derived from each graph's columns (see `derived`), by the graph's id while the
 #: graph lives (by id, not by the graph: a subclass may define equality and no hash).
 _DERIVED: dict[int, dict[str, tuple[Any, Any, Any, Any]]] = {}
-_derived_lock = threading.Lock()
+_derived_lock = threading.RLock()
 
 
 def derived(graph: ProvenanceGraph, compute: Callable[[ProvenanceGraph], Any]) -> Any:
@@ -1699,8 +1700,9 @@ def derived(graph: ProvenanceGraph, compute: Callable[[ProvenanceGraph], Any]) -
     graph with as many lots and flows, in the same column stores, is still right. The
     stores are kept with it, so a graph whose stores were replaced never matches, and the
     entry is dropped when the graph is (before Python can give its id to another object).
-    Each array costs 8 bytes per lot at most, for a pass over the graph per question saved
-    (about 10 ms at 1M lots: a fifth of asking for a few lots).
+    Each array costs 8 bytes per lot at most; at 1M lots the three arrays the walks read
+    take 8 ms to derive (``benchmarks/bench_provenance.py``'s locally mixed graph, November
+    2026), a third of asking for a few lots.
     """
     sizes = (len(graph), graph.number_of_flows)
     with _derived_lock:
@@ -1711,18 +1713,22 @@ def derived(graph: ProvenanceGraph, compute: Callable[[ProvenanceGraph], Any]) -
             return value
     value = compute(graph)
     value.flags.writeable = False
-    with _derived_lock:
-        if id(graph) not in _DERIVED:
-            _DERIVED[id(graph)] = {}
-            weakref.finalize(graph, _forget, id(graph))
-        _DERIVED[id(graph)][compute.__name__] = (sizes, graph._lots, graph._flows, value)
+    with _derived_lock:  # reentrant: a collection may run `_forget` of another graph here
+        first = id(graph) not in _DERIVED
+        _DERIVED.setdefault(id(graph), {})[compute.__name__] = (
+            sizes,
+            graph._lots,
+            graph._flows,
+            value,
+        )
+    if first:
+        weakref.finalize(graph, _forget, id(graph))
     return value
 
 
 def _forget(graph_id: int) -> None:
-    """Drop what was derived from a graph that is being deleted."""
-    with _derived_lock:
-        _DERIVED.pop(graph_id, None)
+    """Drop what was derived from a graph that is being deleted (run by its finalizer)."""
+    _DERIVED.pop(graph_id, None)  # one dict operation: atomic, so no lock is needed
 
 
 def walk_scratch(lots: int, levels: int) -> tuple[Any, ...]:
