@@ -257,12 +257,10 @@ _NOT_ID_REMEDY = {
     "the lot ids, or convert them to int or text",
     "decimals": "Decimal('1') is the same key as the int 1: convert the ids to int or text",
     "fractions": "Fraction(1) is the same key as the int 1: convert the ids to int or text",
-    "big floats": "floats from 2**53 up skip whole numbers, so such a float can name the "
-    "wrong lot: store the ids as ints (.astype('int64'), or 'Int64' where some are missing)",
+    "big floats": "floats skip whole numbers from 2**53 in size (2**24 for float32, 2**11 "
+    "for float16), so such a float can name the wrong lot: store the ids as ints "
+    "(.astype('int64'), or 'Int64' where some are missing)",
 }
-#: Whole floats below this size (2**53) are each exactly one int; from it up, floats skip
-#: whole numbers (and pandas compares int ids with floats as floats).
-_EXACT_FLOATS = 2.0**53
 #: Each kind of cell of an object column that cannot be a lot id (checked in this order:
 #: a pandas Timestamp is a datetime, numpy's timedelta64 an integer).
 _NOT_ID_TYPES: tuple[tuple[type | tuple[type, ...], str], ...] = (
@@ -283,7 +281,7 @@ _ONE = {
     "durations": "a duration",
     "decimals": "a decimal",
     "fractions": "a fraction",
-    "big floats": "a float of 2**53 or more",
+    "big floats": "a float too large to be exactly one whole number",
 }
 
 
@@ -351,9 +349,20 @@ def _not_ids(
 
 
 def _big_floats(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """Return where `values` (floats) are finite and of 2**53 or more in size."""
+    """Return where `values` (floats, or cells of an object column) are finite floats so
+    large that their type skips whole numbers: from 2**53 in size for float64 (2**24 for
+    float32, 2**11 for float16), where a float is no longer exactly one int (and pandas
+    compares int ids with floats as floats).
+    """
+    kinds = [values.dtype.type] if values.dtype != object else [type(v) for v in values]
+    exact = np.array([2.0 ** (np.finfo(_float_type(kind)).nmant + 1) for kind in kinds])
     magnitude = np.abs(np.asarray(values, dtype=np.float64))
-    return np.isfinite(magnitude) & (magnitude >= _EXACT_FLOATS)
+    return np.isfinite(magnitude) & (magnitude >= exact)
+
+
+def _float_type(kind: type) -> Any:
+    """Return the numpy float type of a float type (Python's float is float64)."""
+    return kind if issubclass(kind, np.floating) else np.float64
 
 
 def _listed_rows(
@@ -751,6 +760,9 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
     source = _lot_positions(lookup, flows["source"].to_numpy(), n, "flows.source")
     target = _lot_positions(lookup, flows["target"].to_numpy(), n, "flows.target")
     del lookup, index
+    if source is None or target is None:
+        # No lookup can hold these ids; their rows are refused above: flows name no lot.
+        _raise(problems or ["lots.lot_id: these ids cannot be looked up; use ints or text"])
     dangling = (source < 0) | (target < 0)
     if dangling.any():
         bad = flows.loc[dangling, ["source", "target"]].head(MAX_LISTED)
@@ -947,8 +959,10 @@ def _inputs_by_kind(ids: np.ndarray[Any, Any], kind: Any, inputs: IntArray) -> l
 
 def _lot_positions(
     index: pd.Index[Any], values: np.ndarray[Any, Any], n: int, what: str = "flows"
-) -> IntArray:
-    """Return the position of each id of `values` in `index` (-1 for ids not there)."""
+) -> IntArray | None:
+    """Return the position of each id of `values` in `index` (-1 for ids not there), or
+    None where the ids cannot be looked up together (ids already refused by row).
+    """
     if len(index) == n and (
         isinstance(index, pd.RangeIndex)
         or (index.dtype.kind in "iu" and index.is_monotonic_increasing)
@@ -979,15 +993,15 @@ def _lot_positions(
         return _positions_by_python(index, values)
 
 
-def _positions_by_python(index: pd.Index[Any], values: np.ndarray[Any, Any]) -> IntArray:
-    """`_lot_positions` by a Python dict; every id unmapped (-1) if the ids cannot be keys."""
+def _positions_by_python(index: pd.Index[Any], values: np.ndarray[Any, Any]) -> IntArray | None:
+    """`_lot_positions` by a Python dict; None if the ids cannot be its keys."""
     try:
         first: dict[Any, int] = {}
         for position, lot in enumerate(index.tolist()):
             first.setdefault(lot, position)
         return np.array([first.get(lot, -1) for lot in values.tolist()], dtype=np.int64)
     except Exception:  # comparisons that raise (Decimal against numpy ints, numpy 2.4)
-        return np.full(len(values), -1, dtype=np.int64)
+        return None
 
 
 _INT64 = np.iinfo(np.int64)
