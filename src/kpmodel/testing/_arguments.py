@@ -96,6 +96,27 @@ def size_bounds(
     return least, most
 
 
+def drawable_bounds(
+    strategy: str,
+    names: tuple[str, str],
+    values: tuple[object, object],
+    *,
+    min_high: int,
+    high: int,
+    what: str,
+) -> tuple[int, int]:
+    """Return ``(min, max)`` as `size_bounds` does, with the minimum at most `min_high`.
+
+    Every example must hold the minimum, so above `min_high` Hypothesis' health check fails
+    the test; the maximum only bounds what is drawn from the examples that fit, so `high`
+    can be far larger. `what` names what is drawn (``"graphs"``).
+    """
+    why = " (larger minimums fail Hypothesis' health check: too large a smallest example)"
+    whole(strategy, names[0], values[0], low=0, high=min_high, why=why)
+    why = f" (drawn {what} stay far smaller: larger ones do not fit in a Hypothesis example)"
+    return size_bounds(strategy, names, values, low=0, high=high, why=why)
+
+
 def flag(strategy: str, name: str, value: object) -> bool:
     """Return `value` if it is True or False, else refuse (a text such as "no" is truthy)."""
     if not isinstance(value, bool):

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.ledger import Ledger
-from kpmodel.testing._arguments import register_or_default, size_bounds, strategy_or_none
-from kpmodel.testing._certificates_strategies import _ORIGINS, ledgers
+from kpmodel.testing._arguments import register_or_default, strategy_or_none
+from kpmodel.testing._certificates_strategies import _ORIGINS, ledger_bounds, ledgers
 
 __all__ = ["declared_origins", "ledger_tables"]
 
@@ -84,8 +84,15 @@ def ledger_tables(
     Parameters
     ----------
     min_size, max_size : int
-        Bounds on the number of certificates.
+        Bounds on the number of certificates, as for `ledgers`.
     register : kpmodel.participants.Register, optional
+
+    Raises
+    ------
+    InvalidStrategyArgumentError
+        When the strategy is made (not when it is drawn from), for bounds that are not
+        ints in the ranges of `ledgers` or out of order and a `register` that is not a
+        `kpmodel.participants.Register`.
 
     Examples
     --------
@@ -96,9 +103,7 @@ def ledger_tables(
     ...     assert len(ledger.records()) == ledger.number_of_certificates
     >>> test_records()
     """
-    least, most = size_bounds(
-        "ledger_tables", ("min_size", "max_size"), (min_size, max_size), low=0
-    )
+    least, most = ledger_bounds("ledger_tables", min_size, max_size)
     return _table(
         min_size=least, max_size=most, register=register_or_default("ledger_tables", register)
     )
