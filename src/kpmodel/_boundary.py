@@ -61,6 +61,7 @@ from kpmodel.errors import (
 __all__ = [
     "MAX_CHARS",
     "MAX_DEPTH",
+    "MAX_LISTED",
     "MAX_NUMBER_CHARS",
     "MAX_QUANTITY",
     "MAX_YEAR",
@@ -93,6 +94,9 @@ __all__ = [
     "year",
 ]
 
+#: How many items (rows, lots, problems) an error message lists before "and N more": enough
+#: to see a pattern, few enough that a message about a million rows stays readable.
+MAX_LISTED = 10
 #: Deepest nesting of lists and objects (tables) that `parse_json` and `parse_toml` accept.
 MAX_DEPTH = 64
 #: Longest text, in characters, that `parse_json` and `parse_toml` accept (256 MiB of text).

@@ -10,7 +10,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from kpmodel._boundary import guarded
+from kpmodel._boundary import MAX_LISTED, guarded
 from kpmodel._display import View
 from kpmodel._limits import resolve_limit
 from kpmodel.definitions._calling import judge, name_of, resolve_all
@@ -24,9 +24,6 @@ from kpmodel.definitions._vocabulary import Outcome
 from kpmodel.errors import InvalidArgumentError
 
 IN, OUT, UNDETERMINED = Outcome.IN, Outcome.OUT, Outcome.UNDETERMINED
-
-#: How many items an error message lists (a comparison of lots may hold millions).
-MAX_LISTED = 10
 
 
 def _situations(subject: Any) -> tuple[dict[str, Situation], CaseBook | None]:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from kpmodel._boundary import is_hashable, of_other_kinds
+from kpmodel._boundary import MAX_LISTED, is_hashable, of_other_kinds
 from kpmodel._limits import Limit, check_memory, resolve_limit
 from kpmodel.definitions._calling import name_of
 from kpmodel.definitions._definition import (
@@ -132,10 +132,6 @@ def graph_lots(
         graph=graph,
         by=by,
     )
-
-
-#: How many lots an error message about `lots=` lists.
-MAX_LISTED = 10
 
 
 def _selected(graph: ProvenanceGraph, lots: Iterable[Any] | None) -> np.ndarray[Any, Any]:

@@ -12,7 +12,14 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from kpmodel._boundary import atomic_open, check_text, display_path, read_bytes, show
+from kpmodel._boundary import (
+    MAX_LISTED,
+    atomic_open,
+    check_text,
+    display_path,
+    read_bytes,
+    show,
+)
 from kpmodel._limits import check_memory
 from kpmodel.errors import InvalidGraphError, KPModelError
 
@@ -111,8 +118,6 @@ def from_networkx(digraph: nx.DiGraph[Any]) -> ProvenanceGraph:
 
 _NUMBERS = ("carats", "value_usd")
 _FLAGS = ("list_origins",)
-#: Type problems listed by name before the rest are counted.
-_MAX_LISTED = 10
 
 
 def _saveable(value: object) -> bool:
@@ -150,8 +155,8 @@ def _check_attribute_types(digraph: nx.DiGraph[Any]) -> None:
                 f"got {show(carats)}"
             )
     if problems:
-        more = len(problems) - _MAX_LISTED
-        listed = problems[:_MAX_LISTED] + ([f"... and {more} more"] if more > 0 else [])
+        more = len(problems) - MAX_LISTED
+        listed = problems[:MAX_LISTED] + ([f"... and {more} more"] if more > 0 else [])
         msg = "the graph data has values of the wrong type:\n  " + "\n  ".join(listed)
         raise InvalidGraphError(msg)
 
@@ -207,8 +212,8 @@ def _refuse_clashing_ids(ids: list[Any], ints: list[bool]) -> None:
     texts = {str(i) for i, is_int in zip(ids, ints, strict=True) if not is_int}
     clashes = [i for i, is_int in zip(ids, ints, strict=True) if is_int and str(i) in texts]
     if clashes:
-        pairs = ", ".join(f"{i!r} and {str(i)!r}" for i in clashes[:_MAX_LISTED])
-        more = len(clashes) - _MAX_LISTED
+        pairs = ", ".join(f"{i!r} and {str(i)!r}" for i in clashes[:MAX_LISTED])
+        more = len(clashes) - MAX_LISTED
         if more > 0:
             pairs += f" (and {more} more pairs)"
         msg = (
@@ -238,7 +243,7 @@ def read_graphml(path: str | os.PathLike[str]) -> ProvenanceGraph:
         ]
         odd = [node for node in marked if not _INT_TEXT.fullmatch(str(node))]
         if odd:
-            listed = ", ".join(show(node) for node in odd[:_MAX_LISTED])
+            listed = ", ".join(show(node) for node in odd[:MAX_LISTED])
             msg = (
                 f"{display_path(path)}: GraphML node ids {listed} are marked as integer lot "
                 "ids but are not integers as write_graphml() writes them (digits, a '-' for "

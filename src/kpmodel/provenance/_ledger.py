@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from kpmodel._boundary import show
+from kpmodel._boundary import MAX_LISTED, show
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.ledger import Ledger
@@ -16,9 +16,6 @@ if TYPE_CHECKING:
     from kpmodel.provenance._graph import ProvenanceGraph
 
 _DAY = np.timedelta64(1, "D")
-
-#: How many rows (parcels, certificates) an error message lists before "and N more".
-MAX_LISTED = 10
 
 
 def _production_arrivals(production: Any) -> pd.DataFrame:
@@ -43,12 +40,22 @@ def _production_arrivals(production: Any) -> pd.DataFrame:
     )
 
 
+class _LotPart(NamedTuple):
+    """Lots of one kind and day, as columns: what `_Builder.add_lots` appends."""
+
+    kind: np.ndarray[Any, Any]
+    day: np.ndarray[Any, Any]
+    country: np.ndarray[Any, Any]
+    amount: np.ndarray[Any, Any]
+    origin: np.ndarray[Any, Any]
+
+
 class _Builder:
     """New lots and flows, appended a day at a time as arrays."""
 
     def __init__(self, first_id: int) -> None:
         self.next_id = first_id
-        self.lots: list[tuple[np.ndarray[Any, Any], ...]] = []
+        self.lots: list[_LotPart] = []
         self.flows: list[tuple[np.ndarray[Any, Any], ...]] = []
 
     def add_lots(self, kind: int, day: int, country: Any, carats: Any, origin: Any) -> Any:
@@ -57,12 +64,12 @@ class _Builder:
         ids = self.next_id + np.arange(count)
         self.next_id += count
         self.lots.append(
-            (
-                np.full(count, kind, np.int8),
-                np.full(count, day, np.int64),
-                np.asarray(country, np.int64),
-                np.asarray(carats, np.float64),
-                np.asarray(origin, np.int64),
+            _LotPart(
+                kind=np.full(count, kind, np.int8),
+                day=np.full(count, day, np.int64),
+                country=np.asarray(country, np.int64),
+                amount=np.asarray(carats, np.float64),
+                origin=np.asarray(origin, np.int64),
             )
         )
         return ids
@@ -240,9 +247,10 @@ def _graph(
     cls: Any, frame: pd.DataFrame, stored: Any, countries: Any, importer: Any, built: _Builder
 ) -> ProvenanceGraph:
     n = len(frame)
-    parts = list(zip(*built.lots, strict=True)) if built.lots else [np.zeros(0)] * 5
     kind, day, country, amount, origin = (
-        np.concatenate(part) if built.lots else np.zeros(0, np.int64) for part in parts
+        _LotPart(*(np.concatenate(column) for column in zip(*built.lots, strict=True)))
+        if built.lots
+        else _LotPart(*[np.zeros(0, np.int64)] * len(_LotPart._fields))
     )
     m = len(kind)
     # Text columns as categoricals built from codes: from_frames then reads each distinct
@@ -317,13 +325,15 @@ def _check_stock(built: _Builder, frame: pd.DataFrame, arrival: Any, places: Any
 
     if not built.lots:
         return
-    # Only the amounts first (each part is kind, day, country, amount, origin): the other
-    # columns and the flows are read only to name a lot over the bound.
-    amount = np.concatenate([part[3] for part in built.lots])
+    # Only the amounts first: the other columns and the flows are read only to name a lot
+    # over the bound.
+    amount = np.concatenate([part.amount for part in built.lots])
     over = np.flatnonzero(amount > MAX_CARATS)
     if not over.size:
         return
-    kind, day, country = (np.concatenate([part[i] for part in built.lots]) for i in range(3))
+    kind = np.concatenate([part.kind for part in built.lots])
+    day = np.concatenate([part.day for part in built.lots])
+    country = np.concatenate([part.country for part in built.lots])
     source, target, _ = (np.concatenate(part) for part in zip(*built.flows, strict=True))
     n = len(frame)
     first = int(over[np.argmin(day[over])])  # the earliest such lot
