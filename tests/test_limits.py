@@ -98,7 +98,15 @@ class TestSetting:
     @given(st.floats(min_value=0, allow_nan=False))
     def test_sizes_format_whatever_their_magnitude(self, size):
         text = _limits.format_size(size)
-        assert text.endswith(("bytes", "iB", "amount"))
+        assert text.endswith(("byte", "bytes", "iB", "amount"))
+
+    @pytest.mark.parametrize(
+        ("size", "text"),
+        [(0, "0 bytes"), (1, "1 byte"), (1.9, "1 byte"), (2, "2 bytes"), (1023, "1023 bytes")],
+    )
+    def test_one_byte_is_singular(self, size, text):
+        """One byte is '1 byte', not '1 bytes' (16-review 11); other counts are plural."""
+        assert _limits.format_size(size) == text
 
 
 class TestSpellings:

@@ -1186,6 +1186,30 @@ def test_opacity_refuses_in_its_own_words_and_takes_max_memory(monkeypatch):
     }
 
 
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        kp.errors.SizeLimitError("out of memory in a mixing rule"),
+        kp.errors.SizeLimitError("no limit known", estimate=1e12, limit=0),
+    ],
+    ids=["no estimate", "no limit"],
+)
+def test_opacity_passes_on_a_size_refusal_it_cannot_recheck(monkeypatch, refusal):
+    """A SizeLimitError without an estimate or a positive limit reaches the caller as it was
+    (16-review 7: re-checking it against limit 0 raised an InvalidArgumentError about a
+    max_memory of 0 that the caller never gave)."""
+    g = kp.ProvenanceGraph()
+    g.ship(g.produce(country="BW", carats=30, on="2023-01-01"), to="AE", on="2023-02-01")
+
+    def refuse(*args, **kwargs):
+        raise refusal
+
+    monkeypatch.setattr("kpmodel.provenance._audit.origin_shares", refuse)
+    with pytest.raises(kp.errors.SizeLimitError) as raised:
+        kp.provenance.opacity(g)
+    assert raised.value is refusal
+
+
 D = datetime.date
 
 

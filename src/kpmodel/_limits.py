@@ -62,7 +62,7 @@ _WHAT_TO_WRITE = (
 )
 
 # A limit given as a keyword: a size, or None for "not given here".
-Limit = int | float | str | None
+Limit = int | float | Decimal | str | None
 
 
 def parse_size(value: object, *, source: str = "max_memory") -> int | None:
@@ -164,15 +164,26 @@ def resolve_limit(limit: Limit = None) -> int | None:
     return parse_size(text, source=f"the environment variable {ENVIRONMENT_VARIABLE}")
 
 
+def resolved(limit: Limit = None) -> int | str:
+    """Return the limit in force now (`resolve_limit`) as a ``max_memory=`` value to pass on.
+
+    The bytes, or ``"none"`` for no limit: work handed on (to `origin_shares`, or to a sweep's
+    workers, whose environment may differ) then has the limit read here, once.
+    """
+    allowed = resolve_limit(limit)
+    return "none" if allowed is None else allowed
+
+
 def format_size(size: float) -> str:
-    """Return `size` bytes as short text: ``'1.5 GiB'``, ``'3.2e+06 TiB'``."""
+    """Return `size` bytes as short text: ``'1.5 GiB'``, ``'3.2e+06 TiB'``, ``'1 byte'``."""
     if not math.isfinite(size):
         return "an unbounded amount"
     for unit, scale in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if size >= scale:
             amount = size / scale
             return f"{amount:.3g} {unit}" if amount < 1e6 else f"{amount:.2e} {unit}"
-    return f"{int(size)} bytes"
+    whole = int(size)
+    return "1 byte" if whole == 1 else f"{whole} bytes"
 
 
 def check_memory(
@@ -190,7 +201,7 @@ def check_memory(
     change : str
         What in the input to change to make it smaller, such as ``"lower the zones'
         annual_carats or raise lot_carats"``.
-    limit : int, float, str or None
+    limit : int, float, Decimal, str or None
         The caller's ``max_memory=`` keyword.
     keyword : bool or str
         Whether the caller has a ``max_memory=`` keyword (the message then names it), or

@@ -12,7 +12,7 @@ import pandas as pd
 
 from kpmodel._boundary import MAX_LISTED, guarded
 from kpmodel._display import View
-from kpmodel._limits import resolve_limit
+from kpmodel._limits import Limit, resolve_limit
 from kpmodel.definitions._calling import judge, name_of, resolve_all
 from kpmodel.definitions._casebook import CaseBook
 from kpmodel.definitions._catalogue import KPCS_2003
@@ -610,7 +610,7 @@ def compare(
     *,
     baseline: Any = KPCS_2003,
     on: dt.date | Period | None = None,
-    max_memory: int | float | str | None = None,
+    max_memory: Limit = None,
 ) -> Comparison:
     """Judge `subject` under each definition and under the baseline, side by side.
 
@@ -633,11 +633,13 @@ def compare(
     on : datetime.date, str or Period, optional
         Judge every situation as of this time. Default: each situation as of its own
         period, with the designations and rules in force then.
-    max_memory : int, float or str, optional
-        The most bytes the computation may need (or a size such as ``"8 GiB"``; ``"none"``
-        for no limit), by an estimate made before it starts, the result included; a
-        larger estimate is refused with a `kpmodel.errors.SizeLimitError` that says what
-        to do. Default: ``KPMODEL_MAX_MEMORY``, else 60% of the machine's memory.
+    max_memory : int, float, Decimal or str, optional
+        The most memory the computation may need, by an estimate made before it starts,
+        the result included; a larger estimate is refused with a
+        `kpmodel.errors.SizeLimitError` that says what to do.
+        A number of bytes (an int, float or Decimal), a size such as ``"64 GiB"`` or
+        ``"1e3 MiB"``, or ``"none"`` for no limit. Default (None): the environment variable
+        ``KPMODEL_MAX_MEMORY``, else 60% of the machine's memory.
         For the lots of a provenance graph it also limits what is read from the
         comparison later (its `Comparison.table`, `amounts`, verdicts and reasons), each
         checked when first read; other subjects need no estimate.

@@ -26,7 +26,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from kpmodel._boundary import MAX_LISTED, is_hashable, of_other_kinds
-from kpmodel._limits import Limit, check_memory, resolve_limit
+from kpmodel._limits import Limit, check_memory, resolved
 from kpmodel.definitions._calling import name_of
 from kpmodel.definitions._definition import (
     EVENTS,
@@ -106,7 +106,7 @@ def graph_lots(
     max_memory: Limit = None,
 ) -> Lots:
     """Build `Lots` from a provenance graph (the body of `Lots.from_graph`)."""
-    resolve_limit(max_memory)  # a size, or an InvalidArgumentError before any work
+    limit = resolved(max_memory)  # a size, or an InvalidArgumentError before any work
     if not isinstance(graph, ProvenanceGraph):
         msg = f"graph must be a kpmodel.ProvenanceGraph; got {type(graph).__name__}"
         raise InvalidArgumentError(msg)
@@ -116,12 +116,10 @@ def graph_lots(
     situation_list(situations)  # checked now, so that compare() cannot fail on it later
     rows = _selected(graph, lots)
     if lots is None:  # every lot: the frame as it is, not a copy of every row
-        shares = origin_shares(graph, by=cast(Any, by), max_memory=max_memory).to_frame()
+        shares = origin_shares(graph, by=cast(Any, by), max_memory=limit).to_frame()
     else:
         asked = graph.lots[rows]
-        shares = origin_shares(
-            graph, by=cast(Any, by), lots=asked, max_memory=max_memory
-        ).to_frame()
+        shares = origin_shares(graph, by=cast(Any, by), lots=asked, max_memory=limit).to_frame()
     carats = pd.Series(_carats(graph)[rows], index=shares.index, name="carats")
     value = _carried_value(graph)[rows]
     return cls(

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from kpmodel._boundary import MAX_QUANTITY, MAX_YEAR, MIN_YEAR, guarded, participant_code
+from kpmodel._limits import Limit
 from kpmodel.definitions._calling import judge, name_of, resolve_all
 from kpmodel.definitions._definition import Verdict
 from kpmodel.definitions._evidence import Period, Place, Situation
@@ -233,7 +234,7 @@ class Lots:
         *,
         by: str = "zone",
         lots: Iterable[Any] | None = None,
-        max_memory: int | float | str | None = None,
+        max_memory: Limit = None,
     ) -> Lots:
         """Return the lots of a provenance graph with the evidence about their origins.
 
@@ -273,11 +274,13 @@ class Lots:
             ``4`` and ``4.0``) is refused rather than dropped: a comparison would count
             its carats twice, and a list with repeats is often a mistake upstream; pass
             ``list(dict.fromkeys(lots))`` to keep the first of each.
-        max_memory : int, float or str, optional
-            The most bytes the computation may need (or a size such as ``"8 GiB"``; ``"none"``
-            for no limit), by an estimate made before it starts, the result included; a
-            larger estimate is refused with a `kpmodel.errors.SizeLimitError` that says what
-            to do. Default: ``KPMODEL_MAX_MEMORY``, else 60% of the machine's memory.
+        max_memory : int, float, Decimal or str, optional
+            The most memory the computation may need, by an estimate made before it starts,
+            the result included; a larger estimate is refused with a
+            `kpmodel.errors.SizeLimitError` that says what to do.
+            A number of bytes (an int, float or Decimal), a size such as ``"64 GiB"`` or
+            ``"1e3 MiB"``, or ``"none"`` for no limit. Default (None): the environment variable
+            ``KPMODEL_MAX_MEMORY``, else 60% of the machine's memory.
             It limits the origin attribution (`kpmodel.origin_shares`); `kpmodel.compare`
             takes its own.
 
@@ -347,7 +350,7 @@ def lot_verdicts(
     definitions: list[Any],
     lots: Lots,
     on: dt.date | Period | None,
-    max_memory: int | float | str | None = None,
+    max_memory: Limit = None,
 ) -> tuple[dict[tuple[str, str], Verdict] | LotVerdicts, pd.DataFrame | LotAmounts]:
     """Return a verdict per lot and definition, and the tidy shares, carats and value.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import math
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Literal, Protocol, TypeGuard, overload
@@ -15,6 +16,7 @@ import pandas as pd
 
 from kpmodel import _limits
 from kpmodel._boundary import guarded
+from kpmodel._limits import Limit
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import (
     IncompleteResultWarning,
@@ -312,7 +314,7 @@ def opacity(
     graph: ProvenanceGraph,
     *,
     per: Literal["destination", "shipment"] = "destination",
-    max_memory: int | float | str | None = None,
+    max_memory: Limit = None,
     progress: bool | None = None,
 ) -> pd.DataFrame:
     """Return the share of certified carats whose true origin cannot be read from the certificate.
@@ -326,11 +328,12 @@ def opacity(
     graph : ProvenanceGraph
     per : {"destination", "shipment"}
         Aggregate by importing country (default) or give one row per shipment.
-    max_memory : int or str, optional
-        The most bytes the origin shares of the shipments may need (or a size such as
-        ``"8 GiB"``; ``"none"`` for no limit), by an estimate made before they are computed
-        (as for `origin_shares`); a larger estimate is refused with a
-        `kpmodel.errors.SizeLimitError`. Default: the environment variable
+    max_memory : int, float, Decimal or str, optional
+        The most memory the origin shares of the shipments may need, by an estimate made
+        before they are computed (as for `origin_shares`); a larger estimate is refused
+        with a `kpmodel.errors.SizeLimitError`.
+        A number of bytes (an int, float or Decimal), a size such as ``"64 GiB"`` or
+        ``"1e3 MiB"``, or ``"none"`` for no limit. Default (None): the environment variable
         ``KPMODEL_MAX_MEMORY``, else 60% of the machine's memory.
     progress : bool, optional
         Show a progress bar while the origin shares of the shipments are computed (see
@@ -355,15 +358,18 @@ def opacity(
     if per not in ("destination", "shipment"):
         msg = f"per must be 'destination' or 'shipment'; got {per!r}."
         raise InvalidArgumentError(msg)
+    limit = _limits.resolved(max_memory)  # a size, or an InvalidArgumentError before any work
     paperwork = _Paperwork(graph)
     ships = shipments(graph)
     # Only the shipments' rows are read: their ancestry is all that is solved.
     try:
-        shares = origin_shares(
-            graph, lots=graph.lots[ships], max_memory=max_memory, progress=progress
-        )
+        shares = origin_shares(graph, lots=graph.lots[ships], max_memory=limit, progress=progress)
     except SizeLimitError as error:
         # The same refusal (the same estimate against the same limit), in opacity's words.
+        # One without an estimate or a limit (a mixing rule out of memory) has nothing to
+        # re-check: checking it against limit 0 would blame a max_memory never given.
+        if math.isnan(error.estimate) or error.limit <= 0:
+            raise
         try:
             _limits.check_memory(
                 error.estimate,
@@ -576,7 +582,7 @@ def audit(
     *,
     register: RegisterLike | None,
     limit: int = 20,
-    max_memory: int | float | str | None = None,
+    max_memory: Limit = None,
     progress: bool | None = None,
 ) -> list[Finding]:
     """Find shipments whose certificate looks clean while their true origins are not.
@@ -604,13 +610,14 @@ def audit(
         whose paths it cut short lists fewer than `limit` and says so
         (``finding.paths.truncated``, with the carats they cover in
         ``finding.paths.carats``).
-    max_memory : int or str, optional
-        The most bytes the audit may need for the offending origins' columns (eight bytes
-        and one per lot and offending zone-level origin; or a size such as ``"8 GiB"``,
-        ``"none"`` for no limit), by an estimate made once the
+    max_memory : int, float, Decimal or str, optional
+        The most memory the audit may need for the offending origins' columns (eight bytes
+        and one per lot and offending zone-level origin), by an estimate made once the
         offending origins are known and before any is propagated; a larger estimate is
-        refused with a `kpmodel.errors.SizeLimitError` that says what to do. Default: the
-        environment variable ``KPMODEL_MAX_MEMORY``, else 60% of the machine's memory.
+        refused with a `kpmodel.errors.SizeLimitError` that says what to do.
+        A number of bytes (an int, float or Decimal), a size such as ``"64 GiB"`` or
+        ``"1e3 MiB"``, or ``"none"`` for no limit. Default (None): the environment variable
+        ``KPMODEL_MAX_MEMORY``, else 60% of the machine's memory.
     progress : bool, optional
         Show a progress bar over the shipments (``tqdm``): by default only in a notebook or
         on a terminal, and only when the audit lasts more than a second.

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from kpmodel._display import View
+from kpmodel._limits import Limit
 from kpmodel._progress import progress_bar
 from kpmodel.certificates import Certificate, DeclaredOrigin, Parcel, Party
 from kpmodel.errors import InvalidArgumentError
@@ -967,7 +968,7 @@ def run(
     *,
     seed: int | None = None,
     progress: bool | None = None,
-    max_memory: int | str | None = None,
+    max_memory: Limit = None,
 ) -> SimulationResult:
     """Simulate `scenario` once and return the result.
 
@@ -982,10 +983,11 @@ def run(
     progress : bool, optional
         Show the stages on a progress bar (``tqdm.auto``). By default only in a notebook
         or on a terminal, and only when the run lasts more than a second.
-    max_memory : int or str, optional
-        The most memory the run may need, in bytes or as text such as ``"16 GiB"``
-        (``"none"``: no limit). By default the environment variable ``KPMODEL_MAX_MEMORY``,
-        else 60% of the machine's memory (see `kpmodel.errors.SizeLimitError`).
+    max_memory : int, float, Decimal or str, optional
+        The most memory the run may need (see `kpmodel.errors.SizeLimitError`).
+        A number of bytes (an int, float or Decimal), a size such as ``"64 GiB"`` or
+        ``"1e3 MiB"``, or ``"none"`` for no limit. Default (None): the environment variable
+        ``KPMODEL_MAX_MEMORY``, else 60% of the machine's memory.
 
     Raises
     ------

@@ -33,7 +33,7 @@ def sweep(
     executor: Executor | None = None,
     checkpoint: str | os.PathLike[str] | None = None,
     progress: bool | None = None,
-    max_memory: int | str | None = None,
+    max_memory: Limit = None,
 ) -> pd.DataFrame:
     """Run `scenario` over lever values, a design over uncertain inputs, and seeds.
 
@@ -78,11 +78,13 @@ def sweep(
     progress : bool, optional
         Show a progress bar (``tqdm.auto``). By default, only in a notebook or on a
         terminal, and only for sweeps that last more than a second.
-    max_memory : int or str, optional
+    max_memory : int, float, Decimal or str, optional
         The most memory the sweep's table and each of its runs may need (see `run`); the
         sweep is refused before any run when its plan, its table or one of its runs would
-        need more. By default the environment variable ``KPMODEL_MAX_MEMORY``, else 60% of
-        the machine's memory.
+        need more.
+        A number of bytes (an int, float or Decimal), a size such as ``"64 GiB"`` or
+        ``"1e3 MiB"``, or ``"none"`` for no limit. Default (None): the environment variable
+        ``KPMODEL_MAX_MEMORY``, else 60% of the machine's memory.
 
     Returns
     -------
@@ -134,7 +136,7 @@ def sweep(
     if levers is None:
         levers = {}
     plan, inputs = _plan(scenario, levers, seeds, uncertainties, design, samples, max_memory)
-    limit = _resolved(max_memory)
+    limit = _limits.resolved(max_memory)  # for the runs in workers, whose environment may differ
     store = _open_checkpoint(checkpoint, scenario, plan) if checkpoint is not None else None
     frames = store.finished() if store is not None else {}
     todo = [(run_id, values, seed) for run_id, values, seed in plan if run_id not in frames]
@@ -217,12 +219,6 @@ def _empty(levers: Mapping[str, Sequence[object]], inputs: Mapping[str, object])
     design = ["sample", *inputs] if inputs else []
     columns = ["run_id", "seed", *levers, *design, *METRIC_COLUMNS]
     return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
-
-
-def _resolved(max_memory: int | str | None) -> int | str:
-    """Return the limit resolved here, for the runs in workers (whose environment may differ)."""
-    limit = _limits.resolve_limit(max_memory)
-    return "none" if limit is None else limit
 
 
 def _open_checkpoint(
