@@ -27,10 +27,11 @@ DEFAULT_COUNTRIES = ("AE", "BE", "BW", "CF", "CM", "IN", "RU")
 #: large_base_example health check failed the test at once ("the smallest natural input for
 #: this test is very large").
 MAX_MIN_LOTS = 300
-#: The largest `max_lots` they accept. Drawn graphs stop growing at about 600-760 lots, where
-#: an example runs out of choices and is discarded: max_lots=10,000 and 100,000 drew 100
-#: examples in 26 and 33 s, while at 1,000,000 most examples ran out of choices and the
-#: data_too_large health check failed the test (same version and date).
+#: The largest `max_lots` they accept. Drawn graphs stop growing at a few hundred lots, where
+#: an example runs out of choices and is discarded: max_lots=1,000, 10,000 and 100,000 drew
+#: 100 examples in 24, 26 and 33 s, the largest holding 560-760 lots, while at 1,000,000
+#: most examples ran out of choices and the data_too_large health check failed the test
+#: (same version and date).
 MAX_LOTS = 10_000
 
 
