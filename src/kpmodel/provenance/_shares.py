@@ -1904,7 +1904,7 @@ def origin_shares(
     mixing: MixingRule | str = proportional,
     lots: Iterable[Any] | None = None,
     sparse: bool | None = None,
-    max_memory: int | float | str | None = None,
+    max_memory: _limits.Limit = None,
     progress: bool | None = None,
 ) -> OriginShares:
     r"""Return the share of every lot's carats (or of the `lots` asked for) from each origin.
@@ -1931,11 +1931,13 @@ def origin_shares(
         Return a ``scipy.sparse.csr_array`` (True) or a dense array (False). By default,
         dense when the result is small (under 64 MiB), or when it fits in `DENSE_LIMIT`
         entries and at least a third of them are non-zero; sparse otherwise.
-    max_memory : int, float or str, optional
-        The most bytes the computation may need (or a size such as ``"8 GiB"``; ``"none"``
-        for no limit), by an estimate made before it starts, the result included; a
-        larger estimate is refused with a `kpmodel.errors.SizeLimitError` that says what
-        to do. Default: ``KPMODEL_MAX_MEMORY``, else 60% of the machine's memory.
+    max_memory : int, float, Decimal or str, optional
+        The most bytes the computation may need, by an estimate made before it starts,
+        the result included: a number of bytes (an int, float or Decimal), a size such as
+        ``"64 GiB"`` or ``"1e3 MiB"``, or ``"none"`` for no limit. A larger estimate is
+        refused with a `kpmodel.errors.SizeLimitError` that says what to do. Default
+        (None): the environment variable ``KPMODEL_MAX_MEMORY``, else 60% of the
+        machine's memory.
     progress : bool, optional
         Show a progress bar (``tqdm.auto``) over the lots solved. By
         default only in a notebook or on a terminal, once the work has lasted a second.
