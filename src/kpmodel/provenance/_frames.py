@@ -203,16 +203,10 @@ def _indexable(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return values.astype(np.float32) if values.dtype == np.float16 else values
 
 
-def _unindexable(values: np.ndarray[Any, Any], error: Exception) -> list[str]:
+def _unindexable(ids: pd.Series, error: Exception) -> list[str]:
     """List why ids that pandas cannot index together (`error`) are refused, row by row."""
-    rows = [(row, _not_an_id(type(value))) for row, value in enumerate(values.tolist())]
-    odd = [(row, kind) for row, kind in rows if kind]
-    listed = [
-        f"lots row {row}: lot_id {show(_plain(values[row]))} is {_ONE[kind]}; lot ids must be "
-        f"ints or strings: {_NOT_ID_REMEDY[kind]}"
-        for row, kind in odd[:MAX_LISTED]
-    ] + ([f"... and {len(odd) - MAX_LISTED} more such rows"] if len(odd) > MAX_LISTED else [])
-    return listed or [
+    kinds = np.array([_not_an_id(type(value)) for value in ids.tolist()], dtype=object)
+    return _listed_rows(ids, "lots", "lot_id", kinds, None) or [
         f"lots.lot_id: these ids cannot be looked up together ({type(error).__name__}: "
         f"{error}); lot ids must be ints or strings: convert them to text (.astype(str))"
     ]
@@ -678,7 +672,7 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
         _raise(_unhashable(ids, "lots"))
     except (OverflowError, ValueError) as error:
         # pandas cannot index ints beyond 64 bits beside durations or dates: refused.
-        _raise(_unindexable(ids, error))
+        _raise(_unindexable(lots["lot_id"], error))
     no_id = _missing_ids(lots["lot_id"])
     if no_id.any():
         problems += [

@@ -597,16 +597,6 @@ def populate(array: Any, threads: int = 2) -> None:
         list(pool.map(fill, cuts[:-1], cuts[1:]))
 
 
-def default_max_memory() -> int:
-    """Return the default memory budget of `origin_shares`: the one kpmodel limit.
-
-    The environment variable ``KPMODEL_MAX_MEMORY``, else 60% of the machine's memory (see
-    `kpmodel.errors.SizeLimitError`); ``"none"`` lifts it.
-    """
-    limit = _limits.resolve_limit()
-    return sys.maxsize if limit is None else limit
-
-
 def flow_index(graph: ProvenanceGraph) -> IntArray:
     """Return the CSR row pointer of the flows by receiving lot (flows are sorted by target)."""
     indptr = np.zeros(len(graph) + 1, np.int64)
@@ -1786,7 +1776,7 @@ def _walk(
     taken = [0]  # lots of `order` taken by a thread so far
     given_up = threading.Event()
 
-    def walk(thread: int) -> bool:
+    def walk() -> bool:
         scratch = walk_scratch(len(graph), lots[-1].size - 1)
         while not given_up.is_set():
             with lock:
@@ -1805,10 +1795,12 @@ def _walk(
         return False
 
     if threads <= 1:
-        done = walk(0) if threads else True
+        done = walk() if threads else True
     else:
         with ThreadPoolExecutor(threads) as pool:
-            done = all(pool.map(walk, range(threads)))
+            running = [pool.submit(walk) for _ in range(threads)]
+            results = [thread.result() for thread in running]  # each thread's error raised
+            done = all(results)
     return out if done else None
 
 
@@ -1891,10 +1883,6 @@ def _short(value: Any) -> str:
 def _bar(progress: bool | None, total: int, desc: str) -> Any:
     """Return a tqdm.auto progress bar, or None (the `kpmodel._progress` convention)."""
     return progress_bar(total, enabled=progress, desc=desc, unit="lot", unit_scale=True)
-
-
-def _gib(size: float) -> str:
-    return f"{size / 2**30:.1f} GiB"
 
 
 def origin_shares(
