@@ -959,9 +959,10 @@ class ProvenanceGraph:
         ----------
         lots : pandas.DataFrame
             One row per lot, each column named once. Required columns: ``lot_id`` (unique
-            and never missing; ints of any width and sign, or strings: floats, booleans,
-            dates, times, durations and decimals are refused, since ``1.0`` and ``True``
-            are the same key as ``1`` and a date column read as ids is a misaligned file),
+            and never missing; ints of any width and sign, numpy's too, or strings: floats,
+            booleans, dates, times, durations and decimals are refused, since ``1.0`` and
+            ``True`` are the same key as ``1`` and a date column read as ids is a
+            misaligned file, and so are bytes, tuples, frozensets and every other type),
             ``carats`` (numbers from numpy's float64 ``tiny``, about 2.2e-308, to 10**15:
             a subnormal amount, or a small one into a lot beyond 10**15, would weigh 0 in
             the lot it flows into; booleans are refused, never read as 1 and 0)
@@ -1001,7 +1002,7 @@ class ProvenanceGraph:
             If `lots` or `flows` is not a DataFrame, or names a column twice.
         kpmodel.errors.InvalidGraphError
             Listing every problem found: missing columns, missing, duplicate or unhashable
-            ids, ids of the types refused above (each column by its field path, such as
+            ids, ids that are not ints or strings (each column by its field path, such as
             ``lots.lot_id``, or each odd cell by its row), booleans where numbers belong,
             carats out of the bounds above, values or flags that cannot be read, a ``"/"`` in a
             zone or site, a kind with the wrong number of inputs, dangling flows, cycles,
@@ -1158,6 +1159,16 @@ class ProvenanceGraph:
     def from_networkx(cls, digraph: nx.DiGraph[Any]) -> ProvenanceGraph:
         """Build a graph from a networkx DiGraph with the attributes `to_networkx` writes.
 
+        Nodes are lots: each must be named by an int (numpy's too, never a bool) or text,
+        the lot ids `from_frames` reads.
+
+        Raises
+        ------
+        kpmodel.errors.InvalidGraphError
+            Naming each node whose id is not an int or text (a tuple, bytes ...:
+            ``networkx.relabel_nodes(digraph, str)`` makes every id text), or whose
+            attributes are of the wrong type; and as `from_frames` does.
+
         Examples
         --------
         >>> g = kp.ProvenanceGraph()
@@ -1188,6 +1199,12 @@ class ProvenanceGraph:
     @classmethod
     def from_node_link(cls, data: dict[str, Any]) -> ProvenanceGraph:
         """Build a graph from node-link data written by `to_node_link`.
+
+        Raises
+        ------
+        kpmodel.errors.InvalidGraphError
+            If `data` is not node-link data, and as `from_networkx` does (a node named by
+            a JSON list is refused: lot ids are ints or text).
 
         Examples
         --------
