@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import kpmodel as kp
-from kpmodel._boundary import show
+from kpmodel._boundary import is_lot_id, show
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import InvalidArgumentError, InvalidGraphError, KPModelError, UnknownCodeError
 from kpmodel.provenance._frames import (
@@ -42,7 +42,7 @@ from kpmodel.provenance._graph import (
     Kind,
     _known_country,
 )
-from kpmodel.testing.strategies import provenance_frames
+from kpmodel.testing.strategies import hostile_values, provenance_frames
 
 
 def reference_storage_order(
@@ -1062,6 +1062,31 @@ def test_an_id_of_another_kind_names_no_lot(loaded, other):
         graph.remaining(float(appended))
     with pytest.raises(InvalidGraphError, match="is not in the graph"):
         graph.remaining(True)  # equals lot 1 of a positional graph, appended or not
+
+
+@pytest.mark.parametrize("loaded", [True, False])
+@given(
+    st.one_of(
+        hostile_values(),
+        st.sampled_from([np.timedelta64(10, "D"), np.timedelta64(1, "D"), (10,), b"10"]),
+    ).filter(lambda value: not is_lot_id(value))
+)
+def test_what_is_no_lot_id_names_no_lot(loaded, value):
+    """Tuples, bytes, frozensets, numpy durations (2 days == 2 to numpy; a bare TypeError
+    on a graph with positional ids) ... are refused by every call that takes a lot, with
+    the rule that lot ids are ints or text."""
+    graph, _ = _int_id_graph(loaded)
+    graph.produce(country="BW", carats=1, on="2014-01-01")  # an appended lot too
+    for call in (
+        lambda: graph.remaining(value),
+        lambda: graph.location(value),
+        lambda: graph.split(value, [1.0]),
+        lambda: graph.mix([value]),
+        lambda: graph.ship(value, to="BE", on="2014-02-01"),
+        lambda: kp.provenance.explain(graph, value, "BW"),
+    ):
+        with pytest.raises(InvalidGraphError, match="lot ids are ints or text, never "):
+            call()
 
 
 def _merged_by_hand(flows: pd.DataFrame) -> pd.DataFrame:

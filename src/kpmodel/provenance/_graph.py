@@ -485,16 +485,22 @@ class ProvenanceGraph:
         `origin_shares` and `Lots.from_graph` apply): 11.0 and True equal 11 and 1 but name
         no lot, on a graph with positional ids or with loaded ones.
         """
+        kind = int if type(lot) is int else str if type(lot) is str else id_kind(lot)
+        if kind is not int and kind is not str:
+            msg = (
+                f"lot {show(lot)} is not in the graph: lot ids are ints or text, never "
+                f"{type(lot).__name__}; use an id returned by produce(), split(), ... or "
+                "listed in graph.lots"
+            )
+            raise InvalidGraphError(msg)
         if self._id_index is None:
-            is_int = isinstance(lot, int | np.integer) and not isinstance(lot, bool)
-            if is_int and 0 <= lot < self._n:
+            if kind is int and 0 <= lot < self._n:
                 return int(lot)
         else:
-            kind = int if type(lot) is int else str if type(lot) is str else id_kind(lot)
             if self._added_at and kind is int:  # appended lots take int ids
                 try:
                     added = self._added_at.get(lot)
-                except TypeError:  # unhashable
+                except TypeError:  # an unhashable Integral
                     added = None
                 if added is not None:
                     return added
@@ -504,14 +510,12 @@ class ProvenanceGraph:
             except (KeyError, TypeError, pd.errors.InvalidIndexError):
                 pass
             else:
-                # Hashing matches equal values; a lot is only named by an id of its kind.
-                # Loaded ids are never floats, Decimals, bools ... (`from_frames` refuses
-                # them), so an int or a str matches only an id of its kind.
-                if isinstance(position, int) and (
-                    kind is int or kind is str or kind is id_kind(index[position])
-                ):
+                # Hashing matches equal values, but loaded ids are only ints and text
+                # (`from_frames` refuses other kinds), so an int or a str matches only an
+                # id of its kind.
+                if isinstance(position, int):
                     return position
-        msg = f"lot {lot!r} is not in the graph; use an id returned by produce(), split(), ..."
+        msg = f"lot {show(lot)} is not in the graph; use an id returned by produce(), split(), ..."
         raise InvalidGraphError(msg)
 
     def _positions(self, lots: Iterable[Any]) -> IntArray:
