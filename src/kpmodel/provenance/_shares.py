@@ -11,7 +11,7 @@ import sys
 import threading
 import warnings
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Sized
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sized
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, cast
 
@@ -301,10 +301,20 @@ def dense_row(values: FloatArray | sp.csr_array, position: int) -> FloatArray:
 
 
 def origin_labels(graph: ProvenanceGraph, by: str) -> tuple[IntArray, list[str]]:
-    """Return, for each lot, the code of its origin label (-1 if not a production lot)."""
+    """Return, for each lot, the code of its origin label (-1 if not a production lot).
+
+    The codes (read-only) are kept with the graph (`derived`): a question about a few lots
+    of a million-lot graph spent about 2 ms of its 35 computing them again.
+    """
     if by not in ("country", "zone", "site"):
         msg = f"by must be 'country', 'zone' or 'site'; got {by!r}."
         raise InvalidArgumentError(msg)
+    code, labels = derived(graph, _origin_labels, by)
+    return code, list(labels)
+
+
+def _origin_labels(graph: ProvenanceGraph, by: str) -> tuple[IntArray, tuple[str, ...]]:
+    """Compute `origin_labels` (the labels as a tuple, which no caller can change)."""
     origin = graph._column("origin")
     produced = np.flatnonzero(origin >= 0)
     parts = [origin[produced]]
@@ -335,7 +345,7 @@ def origin_labels(graph: ProvenanceGraph, by: str) -> tuple[IntArray, list[str]]
     column_of_key = np.array([column[label] for label in labels], dtype=np.int64)
     code = np.full(len(graph), -1, np.int64)
     code[produced] = column_of_key[inverse.reshape(-1)]
-    return code, distinct
+    return code, tuple(distinct)
 
 
 def _unique_numbers(numbers: IntArray, span: int) -> tuple[IntArray, IntArray]:
@@ -1677,35 +1687,41 @@ def walk_inputs(graph: ProvenanceGraph, code: IntArray) -> tuple[Any, Any]:
 
 #: Arrays derived from each graph's columns (see `derived`), by the graph's id while the
 #: graph lives (by id, not by the graph: a subclass may define equality and no hash).
-_DERIVED: dict[int, dict[str, tuple[Any, Any, Any, Any]]] = {}
+_DERIVED: dict[int, dict[tuple[Hashable, ...], tuple[Any, Any, Any, Any]]] = {}
 _derived_lock = threading.RLock()
 
 
-def derived(graph: ProvenanceGraph, compute: Callable[[ProvenanceGraph], Any]) -> Any:
-    """Return ``compute(graph)`` (read-only), computed again only once the graph has grown.
+def derived(graph: ProvenanceGraph, compute: Callable[..., Any], *args: Hashable) -> Any:
+    """Return ``compute(graph, *args)`` (its arrays read-only), computed again only once
+    the graph has grown.
 
     A graph only grows: lots and flows are appended, and what is written for a lot (its
-    carats, kind, level and what it received) or a flow never changes afterwards (only what
-    a lot has given does, which nothing derived here reads). So an array derived from a
+    carats, kind, level, origin and what it received) or a flow never changes afterwards
+    (only what a lot has given does, which nothing derived here reads), nor does the text
+    a string code stands for. So an array derived from a
     graph with as many lots and flows, in the same column stores, is still right. The
     stores are kept with it, so a graph whose stores were replaced never matches, and the
     entry is dropped when the graph is (before Python can give its id to another object).
-    Each array costs 8 bytes per lot at most; at 1M lots the three arrays the walks read
-    take 8 ms to derive (``benchmarks/bench_provenance.py``'s locally mixed graph, November
-    2026), a third of asking for a few lots.
+    `args` (hashable) are passed on and kept apart: ``derived(graph, f, "zone")`` is not
+    ``derived(graph, f, "site")``. Each array costs 8 bytes per lot at most; at 1M lots
+    the three arrays the walks read take 8 ms to derive (``benchmarks/bench_provenance.py``'s
+    locally mixed graph, November 2026), a third of asking for a few lots.
     """
     sizes = (len(graph), graph.number_of_flows)
+    key = (compute.__name__, *args)
     with _derived_lock:
-        kept = _DERIVED.get(id(graph), {}).get(compute.__name__)
+        kept = _DERIVED.get(id(graph), {}).get(key)
     if kept is not None:
         kept_sizes, lots, flows, value = kept
         if kept_sizes == sizes and lots is graph._lots and flows is graph._flows:
             return value
-    value = compute(graph)
-    value.flags.writeable = False
+    value = compute(graph, *args)
+    for array in value if isinstance(value, tuple) else (value,):
+        if isinstance(array, np.ndarray):
+            array.flags.writeable = False
     with _derived_lock:  # reentrant: a collection may run `_forget` of another graph here
         first = id(graph) not in _DERIVED
-        _DERIVED.setdefault(id(graph), {})[compute.__name__] = (
+        _DERIVED.setdefault(id(graph), {})[key] = (
             sizes,
             graph._lots,
             graph._flows,
