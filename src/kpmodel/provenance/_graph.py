@@ -584,12 +584,24 @@ class ProvenanceGraph:
         """Split `lot` into new lots of the given carat amounts, at the same place.
 
         The amounts may add up to less than the lot holds (the rest stays in `lot`),
-        never to more.
+        never to more. Each amount must be more than a billionth (1e-9) of what `lot`
+        holds: a smaller part is within the rounding of the lot's carat sums, as a
+        remainder that small counts as nothing left.
 
         Returns
         -------
         list of lot ids
             One new lot per amount, in the order given.
+
+        Raises
+        ------
+        kpmodel.errors.InvalidGraphError
+            If `lot` is not in the graph, if the amounts add up to more than it has not
+            yet given away, if an amount is out of the carat bounds or at most 1e-9 of
+            the lot (naming it, such as ``carats[1]``), or if `on` precedes the lot's
+            date. The graph is left unchanged.
+        kpmodel.errors.InvalidArgumentError
+            If `carats` is not a non-empty list of numbers.
 
         Examples
         --------
@@ -597,6 +609,12 @@ class ProvenanceGraph:
         >>> mine = g.produce(country="BW", carats=10, on="2023-05-01")
         >>> g.split(mine, [4, 6])
         [1, 2]
+
+        A part of at most a billionth of the lot is refused, whatever the other parts:
+
+        >>> g.split(g.produce(country="BW", carats=10, on="2023-05-01"), [9, 1e-9])
+        Traceback (most recent call last):
+        kpmodel.errors.InvalidGraphError: carats[1]: lot 3 holds 10 carats; it cannot give 1e-09...
         """
         parent = self._position(lot)
         if isinstance(carats, str | bytes) or not isinstance(carats, Sequence) or not carats:
@@ -604,6 +622,12 @@ class ProvenanceGraph:
             raise InvalidArgumentError(msg)
         amounts = [to_carats(c, path=f"carats[{i}]") for i, c in enumerate(carats)]
         self._check_can_give([parent], [sum(amounts)])
+        # Each part is a flow out of `lot`: none may be within the rounding of its sums,
+        # which the sum alone does not show (9 and 1e-9 of 10 carats).
+        held = float(self._lots["carats"][parent])
+        for i, amount in enumerate(amounts):
+            if amount <= CARAT_RTOL * held:
+                raise InvalidGraphError(f"carats[{i}]: {self._tiny_part(parent, amount)}")
         day = self._day_after([parent], on)
         country = self._string(int(self._lots["country"][parent]))
         # Every part's id is found before the first part is written, so a split refused
@@ -786,12 +810,7 @@ class ProvenanceGraph:
                 )
                 raise InvalidGraphError(msg)
             if amount <= CARAT_RTOL * held:
-                msg = (
-                    f"lot {self._lot_id(parent)!r} holds {held:.6g} carats; it cannot give "
-                    f"{amount!r}, a part of at most {CARAT_RTOL:g} of it, within the rounding "
-                    "of its carat sums: give more, or leave it in the lot."
-                )
-                raise InvalidGraphError(msg)
+                raise InvalidGraphError(self._tiny_part(parent, amount))
             if amount > left + CARAT_RTOL * held:
                 msg = (
                     f"lot {self._lot_id(parent)!r} holds {max(left, 0.0):.6g} carats not yet "
@@ -807,6 +826,15 @@ class ProvenanceGraph:
                     "much remains)."
                 )
                 raise InvalidGraphError(msg)
+
+    def _tiny_part(self, parent: int, amount: float) -> str:
+        """Say why the lot at `parent` cannot give `amount`, at most CARAT_RTOL of it."""
+        held = float(self._lots["carats"][parent])
+        return (
+            f"lot {self._lot_id(parent)!r} holds {held:.6g} carats; it cannot give "
+            f"{amount!r}, a part of at most {CARAT_RTOL:g} of it, within the rounding "
+            "of its carat sums: give more, or leave it in the lot."
+        )
 
     def _day_after(self, parents: Sequence[int], on: Any) -> np.datetime64:
         dates = self._lots["on"][list(parents)]
