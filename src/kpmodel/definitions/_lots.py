@@ -270,9 +270,12 @@ class Lots:
             for the country UNDETERMINED.
         lots : iterable of lot ids, optional
             The lots to judge (for example those reaching their destinations), each once;
-            all by default. A lot listed twice (or by two ids of the same lot, such as
-            ``4`` and ``4.0``) is refused rather than dropped: a comparison would count
-            its carats twice, and a list with repeats is often a mistake upstream; pass
+            all by default. The ids are read as `kpmodel.origin_shares` reads its
+            ``lots=``, and refused with the same messages: each must be of the lot id's
+            kind (``4.0`` is not lot 4). A lot listed twice (or by two ids of the same lot,
+            such as ``4`` and ``numpy.int64(4)``) is refused rather than dropped, though
+            `origin_shares` gives it twice: a comparison would count its carats twice, and a
+            list with repeats is often a mistake upstream; pass
             ``list(dict.fromkeys(lots))`` to keep the first of each.
         max_memory : int, float, Decimal or str, optional
             The most memory the computation may need, by an estimate made before it starts,
