@@ -572,12 +572,17 @@ def test_shares_after_the_graph_grew_are_those_of_the_grown_graph(graph, data):
 
     origin_shares(graph)  # keeps the flow index of the graph as it was
     _shares.walk_inputs(graph, _shares.origin_labels(graph, "country")[0])
+    for by in ("zone", "site"):
+        _shares.origin_labels(graph, by)
     open_lots = [lot for lot in graph.lots if graph.remaining(lot) > 1e-6]
     last = graph.to_frames()[0]["on"].max().date()
-    # A mine's lot mixed into a lot held at one place (a lot appended with an inflow).
+    # A mine's lot mixed into a lot held at one place (a lot appended with an inflow),
+    # from a mine that may be a new origin label.
     lot = data.draw(st.sampled_from(open_lots)) if open_lots else None
     place = "BW" if lot is None else graph.location(lot)
-    mine = graph.produce(country=place, carats=5, on=last)
+    zone = data.draw(st.sampled_from([None, "Kasai", "Orapa"]))
+    site = None if zone is None else data.draw(st.sampled_from([None, "pit 7"]))
+    mine = graph.produce(country=place, carats=5, on=last, zone=zone, site=site)
     if lot is not None:
         graph.mix([lot, mine], on=last)
     rebuilt = kp.ProvenanceGraph.from_frames(*graph.to_frames())
@@ -587,6 +592,11 @@ def test_shares_after_the_graph_grew_are_those_of_the_grown_graph(graph, data):
     np.testing.assert_array_equal(dense(grown.values)[rows], dense(fresh.values))
     for compute in (_shares.flow_index, _shares.unknown_fraction, _shares.level_starts):
         np.testing.assert_array_equal(_shares.derived(graph, compute), compute(graph))
+    for by in ("country", "zone", "site"):
+        code, labels = _shares.origin_labels(graph, by)
+        fresh_code, fresh_labels = _shares._origin_labels(graph, by)
+        np.testing.assert_array_equal(code, fresh_code)
+        assert labels == list(fresh_labels)
 
 
 def test_arrays_kept_from_a_graph_are_read_only_and_go_with_it():
@@ -600,9 +610,14 @@ def test_arrays_kept_from_a_graph_are_read_only_and_go_with_it():
     assert _shares.derived(g, _shares.flow_index) is indptr  # kept, not computed again
     with pytest.raises(ValueError, match="read-only"):
         indptr[0] = 1
+    code, labels = _shares.origin_labels(g, "country")
+    with pytest.raises(ValueError, match="read-only"):
+        code[0] = 1
+    labels.append("XX")  # the caller's own list: the next call's labels are unchanged
+    assert _shares.origin_labels(g, "country")[1] == labels[:-1]
     graph_id = id(g)
     assert graph_id in _shares._DERIVED
-    del g, indptr
+    del g, indptr, code
     gc.collect()
     assert graph_id not in _shares._DERIVED
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import importlib
 import itertools
 import mmap
@@ -11,7 +12,7 @@ import sys
 import threading
 import warnings
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Sized
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sized
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, cast
 
@@ -302,10 +303,20 @@ def dense_row(values: FloatArray | sp.csr_array, position: int) -> FloatArray:
 
 
 def origin_labels(graph: ProvenanceGraph, by: str) -> tuple[IntArray, list[str]]:
-    """Return, for each lot, the code of its origin label (-1 if not a production lot)."""
+    """Return, for each lot, the code of its origin label (-1 if not a production lot).
+
+    The codes (read-only) are kept with the graph (`derived`): a question about a few lots
+    of a million-lot graph spent about 2 ms of its 35 computing them again.
+    """
     if by not in ("country", "zone", "site"):
         msg = f"by must be 'country', 'zone' or 'site'; got {by!r}."
         raise InvalidArgumentError(msg)
+    code, labels = derived(graph, _origin_labels, by)
+    return code, list(labels)
+
+
+def _origin_labels(graph: ProvenanceGraph, by: str) -> tuple[IntArray, tuple[str, ...]]:
+    """Compute `origin_labels` (the labels as a tuple, which no caller can change)."""
     origin = graph._column("origin")
     produced = np.flatnonzero(origin >= 0)
     parts = [origin[produced]]
@@ -336,7 +347,7 @@ def origin_labels(graph: ProvenanceGraph, by: str) -> tuple[IntArray, list[str]]
     column_of_key = np.array([column[label] for label in labels], dtype=np.int64)
     code = np.full(len(graph), -1, np.int64)
     code[produced] = column_of_key[inverse.reshape(-1)]
-    return code, distinct
+    return code, tuple(distinct)
 
 
 def _unique_numbers(numbers: IntArray, span: int) -> tuple[IntArray, IntArray]:
@@ -571,28 +582,47 @@ _POPULATE_WRITE: int | None = getattr(
 )
 
 
+def _libc_madvise() -> Callable[[int, int, int], int] | None:
+    """Return the C library's ``madvise`` (None where it cannot be loaded).
+
+    Called through ctypes, which lets other threads run meanwhile: ``mmap.madvise`` holds
+    the GIL for the whole call, so threads each filling a share of a map take turns.
+    """
+    try:
+        function = ctypes.CDLL(None, use_errno=True).madvise
+    except (OSError, AttributeError):  # pragma: no cover - no C library to load
+        return None
+    function.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    function.restype = ctypes.c_int
+    return cast(Callable[[int, int, int], int], function)
+
+
+_madvise = _libc_madvise() if sys.platform.startswith("linux") else None
+
+
 def populate(array: Any, threads: int = 2) -> None:
     """Fault in every page of an array made by `zeros` now, with a few threads.
 
     A dense result is written whole. Asking the kernel to fill its pages, in one call per
     thread over a share of the range, costs less than one fault per page as rows are
-    written (``benchmarks/bench_pages.py`` on the project's 2-core VM: 1.6 GB filled and
-    written in 0.53 s against 0.69 s, medians of three fresh processes). Arrays
-    that are not mapped, or kernels without the call, are left as they are.
+    written (``benchmarks/bench_pages.py`` on the project's 2-core VM). Arrays that are
+    not mapped, or kernels without the call, are left as they are (their pages are filled
+    as they are written).
     """
     mapped = array
     while mapped is not None and not isinstance(mapped, mmap.mmap):
         # numpy views name their owner `base`; the buffer of np.frombuffer is a memoryview.
         mapped = mapped.obj if isinstance(mapped, memoryview) else getattr(mapped, "base", None)
-    if mapped is None or _POPULATE_WRITE is None:
+    if mapped is None or _POPULATE_WRITE is None or _madvise is None:
         return
+    address = np.frombuffer(mapped, np.uint8).ctypes.data
     size = len(mapped)
     cuts = [size * i // threads // mmap.PAGESIZE * mmap.PAGESIZE for i in range(threads)]
     cuts.append(size)
 
     def fill(start: int, stop: int) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            mapped.madvise(_POPULATE_WRITE, start, stop - start)
+        # A refusal (an old kernel: EINVAL) leaves the pages to be filled as written.
+        _madvise(address + start, stop - start, _POPULATE_WRITE)
 
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(fill, cuts[:-1], cuts[1:]))
@@ -1678,35 +1708,41 @@ def walk_inputs(graph: ProvenanceGraph, code: IntArray) -> tuple[Any, Any]:
 
 #: Arrays derived from each graph's columns (see `derived`), by the graph's id while the
 #: graph lives (by id, not by the graph: a subclass may define equality and no hash).
-_DERIVED: dict[int, dict[str, tuple[Any, Any, Any, Any]]] = {}
+_DERIVED: dict[int, dict[tuple[Hashable, ...], tuple[Any, Any, Any, Any]]] = {}
 _derived_lock = threading.RLock()
 
 
-def derived(graph: ProvenanceGraph, compute: Callable[[ProvenanceGraph], Any]) -> Any:
-    """Return ``compute(graph)`` (read-only), computed again only once the graph has grown.
+def derived(graph: ProvenanceGraph, compute: Callable[..., Any], *args: Hashable) -> Any:
+    """Return ``compute(graph, *args)`` (its arrays read-only), computed again only once
+    the graph has grown.
 
     A graph only grows: lots and flows are appended, and what is written for a lot (its
-    carats, kind, level and what it received) or a flow never changes afterwards (only what
-    a lot has given does, which nothing derived here reads). So an array derived from a
+    carats, kind, level, origin and what it received) or a flow never changes afterwards
+    (only what a lot has given does, which nothing derived here reads), nor does the text
+    a string code stands for. So an array derived from a
     graph with as many lots and flows, in the same column stores, is still right. The
     stores are kept with it, so a graph whose stores were replaced never matches, and the
     entry is dropped when the graph is (before Python can give its id to another object).
-    Each array costs 8 bytes per lot at most; at 1M lots the three arrays the walks read
-    take 8 ms to derive (``benchmarks/bench_provenance.py``'s locally mixed graph, November
-    2026), a third of asking for a few lots.
+    `args` (hashable) are passed on and kept apart: ``derived(graph, f, "zone")`` is not
+    ``derived(graph, f, "site")``. Each array costs 8 bytes per lot at most; at 1M lots
+    the three arrays the walks read take 8 ms to derive (``benchmarks/bench_provenance.py``'s
+    locally mixed graph, November 2026), a third of asking for a few lots.
     """
     sizes = (len(graph), graph.number_of_flows)
+    key = (compute.__name__, *args)
     with _derived_lock:
-        kept = _DERIVED.get(id(graph), {}).get(compute.__name__)
+        kept = _DERIVED.get(id(graph), {}).get(key)
     if kept is not None:
         kept_sizes, lots, flows, value = kept
         if kept_sizes == sizes and lots is graph._lots and flows is graph._flows:
             return value
-    value = compute(graph)
-    value.flags.writeable = False
+    value = compute(graph, *args)
+    for array in value if isinstance(value, tuple) else (value,):
+        if isinstance(array, np.ndarray):
+            array.flags.writeable = False
     with _derived_lock:  # reentrant: a collection may run `_forget` of another graph here
         first = id(graph) not in _DERIVED
-        _DERIVED.setdefault(id(graph), {})[compute.__name__] = (
+        _DERIVED.setdefault(id(graph), {})[key] = (
             sizes,
             graph._lots,
             graph._flows,
