@@ -59,7 +59,8 @@ def test_a_lot_listed_twice_is_refused_and_each_lot_once_counts_once(graph, data
     at = data.draw(st.integers(0, len(chosen)))
     with pytest.raises(InvalidArgumentError, match="more than once") as error:
         d.Lots.from_graph(graph, BOOK, lots=[*chosen[:at], again, *chosen[at:]])
-    assert repr(again) in str(error.value)
+    plain = again.item() if isinstance(again, np.generic) else again
+    assert f"lot {plain!r} (lots[" in str(error.value)
     c = kp.compare("CANADA_WDC_CSC_2018", d.Lots.from_graph(graph, BOOK, lots=chosen))
     assert len(c.table) == 2 * len(chosen)
     assert c.table.groupby("definition").size().tolist() == [len(chosen)] * 2
@@ -74,6 +75,12 @@ def test_the_same_lot_by_two_ids_is_refused():
     g, mx = marange_and_botswana()
     with pytest.raises(InvalidArgumentError, match=rf"lot {mx} \(lots\[0\]"):
         d.Lots.from_graph(g, BOOK, lots=[np.int64(mx), mx])
+    lots = pd.DataFrame({"lot_id": [10, 20], "carats": 1.0, "origin": "BW"})
+    kept = kp.ProvenanceGraph.from_frames(
+        lots, pd.DataFrame(columns=["source", "target", "carats"])
+    )
+    with pytest.raises(InvalidArgumentError, match=r"lot 10 \(lots\[0\] = 10, lots\[2\] = 10\)\."):
+        d.Lots.from_graph(kept, BOOK, lots=[10, 20, np.int64(10)])
 
 
 #: Ids of another kind than the lot id's, most equal to it (4.0, Decimal(4), True for 1).

@@ -155,7 +155,7 @@ def _selected(graph: ProvenanceGraph, lots: Iterable[Any] | None) -> np.ndarray[
                 f"lots[{i}] = {show(lot)}"
                 for i, lot in zip(at.tolist(), wanted[at].tolist(), strict=True)
             )
-            repeated.append(f"lot {show(graph.lots[row])} ({given})")
+            repeated.append(f"lot {show(graph.lots[row : row + 1].tolist()[0])} ({given})")
         more = int((count > 1).sum()) - len(repeated)
         msg = (
             f"lots names the same lot more than once: {'; '.join(repeated)}"
