@@ -21,11 +21,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import kpmodel as kp
-from kpmodel._boundary import is_lot_id, show
+from kpmodel._boundary import MAX_LISTED, is_lot_id, show
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import InvalidArgumentError, InvalidGraphError, KPModelError, UnknownCodeError
 from kpmodel.provenance._frames import (
-    MAX_LISTED,
     _dates,
     _listed,
     _lot_positions,

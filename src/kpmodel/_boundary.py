@@ -98,7 +98,11 @@ __all__ = [
 ]
 
 #: How many items (rows, lots, problems) an error message lists before "and N more": enough
-#: to see a pattern, few enough that a message about a million rows stays readable.
+#: to see a pattern, few enough that a message about a million rows stays readable. Every
+#: list of refused items uses it. Lists of other things keep their own numbers: a ledger's
+#: LoadError holds one problem per bad cell, up to 1,000 (ledger/_parse.py MAX_PROBLEMS);
+#: the command prints the first 8 problems of a LoadError; a SweepError shows 5 failed runs,
+#: a line each with its settings; an unknown origin's message lists 8 of the graph's labels.
 MAX_LISTED = 10
 #: Deepest nesting of lists and objects (tables) that `parse_json` and `parse_toml` accept.
 MAX_DEPTH = 64

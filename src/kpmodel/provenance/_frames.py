@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from kpmodel._boundary import is_hashable, show
+from kpmodel._boundary import MAX_LISTED, is_hashable, show
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import (
     InvalidArgumentError,
@@ -40,10 +40,6 @@ if TYPE_CHECKING:
 #: Codes into a table of distinct values (-1 for missing), as text columns are kept: in the
 #: narrowest signed integers that hold them (one byte a lot for a few countries).
 Codes = npt.NDArray[np.signedinteger[Any]]
-
-#: How many problems an error message lists before it says "and N more".
-MAX_LISTED = 12
-
 
 #: Levels found by scanning every flow (cheap for the shallow graphs of real trade) before
 #: switching to a by-source index (cheap for deep graphs, but it costs a sort).

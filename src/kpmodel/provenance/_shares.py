@@ -23,8 +23,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from kpmodel import _limits
-from kpmodel._boundary import guarded, id_kind, is_hashable, of_other_kinds
+from kpmodel._boundary import guarded
 from kpmodel._display import View
+from kpmodel._lot_ids import lot_positions
 from kpmodel._progress import progress_bar
 from kpmodel.errors import InvalidArgumentError, KPModelWarning, SizeLimitError
 from kpmodel.provenance._graph import KIND_CODE, FloatArray, IntArray, Kind, ProvenanceGraph
@@ -1845,61 +1846,6 @@ def _walk(
 DENSE_LIMIT = 2**28
 
 
-def _wanted(graph: ProvenanceGraph, lots: Iterable[Any]) -> tuple[pd.Index[Any], IntArray]:
-    """Return the requested lot ids and their positions; every unknown id is an error.
-
-    Arrays, Series and Indexes of integers are read as they are (no Python object per
-    id). An id matches a lot only if it is of the lot id's kind (an int for an int id,
-    text for a text id): 10.0, True or Decimal(10) equal 10 but are not lot 10.
-    """
-    if (
-        isinstance(lots, str | bytes | pd.DataFrame)
-        or not isinstance(lots, Iterable)
-        or (isinstance(lots, np.ndarray) and lots.ndim != 1)
-    ):
-        hint = " (a table: pass one of its columns)" if isinstance(lots, pd.DataFrame) else ""
-        msg = f"lots must be a list of lot ids of the graph{hint}; got {_short(lots)}."
-        raise InvalidArgumentError(msg)
-    items: list[Any] | None = None
-    if isinstance(lots, np.ndarray | pd.Index | pd.Series) and lots.dtype.kind in "iu":
-        wanted = pd.Index(np.asarray(lots))
-    else:
-        items = list(lots)
-        wanted = pd.Index(items, tupleize_cols=False)
-        unhashable = [v for v in items if not is_hashable(v)] if wanted.dtype == object else []
-        if unhashable:
-            shown = ", ".join(repr(v) for v in unhashable[:3])
-            msg = f"lots: lot ids are single values such as ints or text; got {shown}."
-            raise InvalidArgumentError(msg)
-    if graph._ids is None:
-        if wanted.dtype.kind in "iu":
-            positions = wanted.to_numpy().astype(np.int64)
-        else:
-            # The objects asked for, not numpy's view of them (dates would read as ints).
-            positions = np.array(
-                [v if id_kind(v) is int and 0 <= v < len(graph) else -1 for v in wanted],
-                dtype=np.int64,
-            )
-        positions = np.where((positions >= 0) & (positions < len(graph)), positions, -1)
-    else:
-        positions = graph._ids.get_indexer(wanted).astype(np.int64)
-        if items is not None or graph._ids.dtype.kind not in "iu":
-            # Hashing matched equal values; a lot is only asked for by an id of its kind.
-            found = np.flatnonzero(positions >= 0)
-            asked, own = wanted[found].tolist(), graph._ids[positions[found]].tolist()
-            positions[found[of_other_kinds(asked, own)]] = -1
-    missing = wanted[positions < 0]
-    if len(missing):
-        shown = ", ".join(repr(v) for v in missing[:10].tolist())
-        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
-        msg = (
-            f"lots: {len(missing)} of the {len(wanted)} ids asked for are not lots of the "
-            f"graph: {shown}{more}. Pass ids the graph returned (ProvenanceGraph.lots)."
-        )
-        raise InvalidArgumentError(msg)
-    return wanted, positions
-
-
 def _length(lots: object) -> int | None:
     """Return how many ids `lots` holds, when it says so without being read (else None)."""
     if not isinstance(lots, Sized):
@@ -1908,12 +1854,6 @@ def _length(lots: object) -> int | None:
         return len(lots)
     except TypeError:  # a 0-d array
         return None
-
-
-def _short(value: Any) -> str:
-    """Return a short repr of `value` for a message (tables and arrays can be huge)."""
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _bar(progress: bool | None, total: int, desc: str) -> Any:
@@ -2049,7 +1989,7 @@ def origin_shares(
                 change="ask for fewer lots",
                 limit=max_memory,
             )
-        ids, wanted = _wanted(graph, lots)
+        ids, wanted = lot_positions(lots, graph.lots)
     # A few lots of a big graph under mass balance: compiled walks up their ancestries,
     # while their dense result is small and it and the scratch fit (else, and if they
     # give up, backwards or forwards, with their own estimate).
