@@ -270,20 +270,36 @@ class OriginShares:
     def of(self, lot: Any) -> dict[str, float]:
         """Return the non-zero shares of one lot, as ``{origin: share}``.
 
+        `lot` is found among `lots` as ``origin_shares(graph, lots=[lot])`` finds it: an
+        id names a lot only if it is of the lot id's kind (``1.0`` and ``True`` equal ``1``
+        but are not lot 1). A lot asked for twice has two equal rows; this is the first.
+
+        Raises
+        ------
+        kpmodel.errors.InvalidArgumentError
+            If `lot` names none of `lots`, or is not a single id (a list, say), with the
+            message `origin_shares` gives for ``lots=[lot]``.
+
         Examples
         --------
         >>> g = kp.ProvenanceGraph()
         >>> lot = g.produce(country="BW", carats=30, on="2023-01-01")
         >>> kp.origin_shares(g).of(lot)
         {'BW': 1.0}
+        >>> kp.origin_shares(g).of(0.0)
+        Traceback (most recent call last):
+        ...
+        kpmodel.errors.InvalidArgumentError: lots: 1 of the 1 ids asked for is not in the graph...
         """
-        found = self.lots.get_loc(lot)
-        # A lot asked for twice (lots=[a, a]) is found as a slice or a mask: its first row.
-        if isinstance(found, slice):
-            found = found.start
-        elif isinstance(found, np.ndarray):
-            found = int(np.flatnonzero(found)[0])
-        row = dense_row(self.values, int(cast(int, found)))
+        ids = self.lots
+        first: IntArray | None = None
+        if not ids.is_unique:  # lots=[a, a] gave `a` two rows: look among first rows only
+            first = np.flatnonzero(~ids.duplicated())
+            ids = ids[first]
+        found = int(lot_positions([lot], ids)[1][0])
+        if first is not None:
+            found = int(first[found])
+        row = dense_row(self.values, found)
         return {str(self.origins[int(j)]): float(row[j]) for j in np.flatnonzero(row)}
 
 
