@@ -321,8 +321,10 @@ def dense_row(values: FloatArray | sp.csr_array, position: int) -> FloatArray:
 def origin_labels(graph: ProvenanceGraph, by: str) -> tuple[IntArray, list[str]]:
     """Return, for each lot, the code of its origin label (-1 if not a production lot).
 
-    The codes (read-only) are kept with the graph (`derived`): a question about a few lots
-    of a million-lot graph spent about 2 ms of its 35 computing them again.
+    The codes (read-only, 8 bytes a lot) are kept with the graph (`derived`), one array per
+    `by` asked for: on the 1,000,000-lot graphs of ``benchmarks/bench_provenance.py``
+    computing them took 1.2 ms (November 2026), most of a question about a few lots whose
+    ancestry is small, and 3 % of one about 100 random lots.
     """
     if by not in ("country", "zone", "site"):
         msg = f"by must be 'country', 'zone' or 'site'; got {by!r}."
@@ -1740,9 +1742,12 @@ def derived(graph: ProvenanceGraph, compute: Callable[..., Any], *args: Hashable
     stores are kept with it, so a graph whose stores were replaced never matches, and the
     entry is dropped when the graph is (before Python can give its id to another object).
     `args` (hashable) are passed on and kept apart: ``derived(graph, f, "zone")`` is not
-    ``derived(graph, f, "site")``. Each array costs 8 bytes per lot at most; at 1M lots
-    the three arrays the walks read take 8 ms to derive (``benchmarks/bench_provenance.py``'s
-    locally mixed graph, November 2026), a third of asking for a few lots.
+    ``derived(graph, f, "site")``. Each array costs 8 bytes per lot at most, kept while the
+    graph lives (the flow index, unknown fractions and level starts the walks read, and the
+    origin codes of each `by` asked for: at most 40 bytes a lot, beside the graph's own 100
+    or so); at 1M lots the three arrays the walks read take 8 ms to derive
+    (``benchmarks/bench_provenance.py``'s locally mixed graph, November 2026), a third of
+    asking for a few lots.
     """
     sizes = (len(graph), graph.number_of_flows)
     key = (compute.__name__, *args)
