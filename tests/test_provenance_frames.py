@@ -1135,6 +1135,21 @@ def test_shares_of_a_lot_find_it_as_origin_shares_lots_does(loaded):
         assert str(read.value) == str(asked.value)
 
 
+def test_messages_and_paths_name_loaded_int_lots_as_ints():
+    """On a graph of loaded int ids, refusals and explained paths say lot 10, not
+    np.int64(10) (the ids are stored in an int64 Index)."""
+    graph, _ = _int_id_graph(loaded=True)  # 10 and 20 flow whole into 30
+    with pytest.raises(InvalidGraphError, match=r"^lot 30 holds 20 carats not yet given"):
+        graph.split(30, [21])
+    with pytest.raises(InvalidGraphError, match=r"^lot 10 holds 0 carats not yet given"):
+        graph.split(10, [1])
+    with pytest.raises(InvalidGraphError, match=r"^carats\[1\]: lot 30 holds 20 carats"):
+        graph.split(30, [1, 1e-12])
+    (path,) = kp.provenance.explain(graph, 30, "BW")
+    assert path.lots == (10, 30)
+    assert {type(lot) for lot in path.lots} == {int}
+
+
 def _merged_by_hand(flows: pd.DataFrame) -> pd.DataFrame:
     """One row per pair of lots, carrying the pair's summed carats (in first-row order)."""
     return flows.groupby(["source", "target"], sort=False, as_index=False)[["carats"]].sum()

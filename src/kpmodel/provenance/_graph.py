@@ -523,12 +523,16 @@ class ProvenanceGraph:
         return np.array([self._position(lot) for lot in lots], dtype=np.int64)
 
     def _lot_id(self, position: int) -> Any:
-        """Return the id of the lot stored at `position`."""
+        """Return the id of the lot stored at `position`, a Python int or str.
+
+        Never a numpy scalar, so that messages and paths read ``lot 10``, not
+        ``lot np.int64(10)``, on a graph of loaded int ids.
+        """
         if self._id_index is None:
-            return position
-        if position >= len(self._id_index):
-            return cast("pd.Index[Any]", self._ids)[position]
-        return self._id_index[position]
+            return int(position)
+        ids = self._id_index if position < len(self._id_index) else self._ids
+        lot = cast("pd.Index[Any]", ids)[position]
+        return lot.item() if isinstance(lot, np.generic) else lot
 
     # -- incremental API -----------------------------------------------------------------
 
