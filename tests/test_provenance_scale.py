@@ -298,7 +298,8 @@ def test_only_the_ids_that_are_no_lots_are_listed_as_given():
     ValueError while being shown. Each id is now looked up, and shown, as it was given."""
     g, mixed = small_graph()
     with pytest.raises(
-        InvalidArgumentError, match=r"1 of the 2 ids asked for is not in the graph: 5\.0\. "
+        InvalidArgumentError,
+        match=r"1 of the 2 ids asked for is not in the graph: 5\.0\. ",
     ):
         origin_shares(g, lots=[mixed, 5.0])
     frames = g.to_frames()
@@ -307,7 +308,10 @@ def test_only_the_ids_that_are_no_lots_are_listed_as_given():
         frames[0].assign(lot_id=frames[0]["lot_id"].map(big)),
         frames[1].assign(source=frames[1]["source"].map(big), target=frames[1]["target"].map(big)),
     )
-    with pytest.raises(InvalidArgumentError, match=rf"2 of the 2 .*: {2**53 + 1}, 0\.5\. "):
+    with pytest.raises(
+        InvalidArgumentError,
+        match=rf"2 of the 2 .*: {2**53 + 1}, 0\.5\. ",
+    ):
         origin_shares(huge, lots=[2**53 + 1, 0.5])
     assert origin_shares(huge, lots=[2**53 + 6, 2**53]).lots.tolist() == [2**53 + 6, 2**53]
     with pytest.raises(InvalidArgumentError, match="an integer of 5001 digits"):
