@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 import kpmodel as kp
 from kpmodel import _boundary as b
 from kpmodel.errors import InvalidArgumentError, InvalidRecordError, KPModelError, LoadError
+from kpmodel.testing.strategies import hostile_values
 
 
 class TestProblems:
@@ -438,3 +439,28 @@ class TestTextValues:
         error = LoadError([kp.errors.Problem(chr(0xD800), "bad key")])
         str(error).encode("utf-8")
         str(InvalidRecordError("bad", path=chr(0xDC00))).encode("utf-8")
+
+
+class TestLotIds:
+    @given(
+        st.one_of(
+            hostile_values(),
+            st.sampled_from(
+                [np.int8(-3), np.uint64(2**64 - 1), np.str_("L1"), np.timedelta64(2, "D")]
+            ),
+        )
+    )
+    def test_a_lot_id_is_an_int_or_text(self, value):
+        """Ints (numpy's too, never booleans or durations) and text are lot ids; tuples,
+        bytes, frozensets, floats, dates ... are not."""
+        is_int = isinstance(value, int | np.integer) and not isinstance(
+            value, bool | np.timedelta64
+        )
+        assert b.is_lot_id(value) is (is_int or isinstance(value, str))
+        if is_int:
+            assert b.id_kind(value) is int
+
+    def test_a_duration_is_not_of_the_int_kind(self):
+        """numpy counts timedelta64 as an integer (2 days == 2), but it names no int lot."""
+        assert b.id_kind(np.timedelta64(2, "D")) is np.timedelta64
+        assert not b.is_lot_id(np.timedelta64(2, "D"))

@@ -1,6 +1,7 @@
 """Comparisons of lots: each lot one item, told apart by its text; unknown values not zero."""
 
 import math
+import re
 from decimal import Decimal
 
 import numpy as np
@@ -58,7 +59,8 @@ def test_a_lot_listed_twice_is_refused_and_each_lot_once_counts_once(graph, data
     at = data.draw(st.integers(0, len(chosen)))
     with pytest.raises(InvalidArgumentError, match="more than once") as error:
         d.Lots.from_graph(graph, BOOK, lots=[*chosen[:at], again, *chosen[at:]])
-    assert repr(again) in str(error.value)
+    plain = again.item() if isinstance(again, np.generic) else again
+    assert f"lot {plain!r} (lots[" in str(error.value)
     c = kp.compare("CANADA_WDC_CSC_2018", d.Lots.from_graph(graph, BOOK, lots=chosen))
     assert len(c.table) == 2 * len(chosen)
     assert c.table.groupby("definition").size().tolist() == [len(chosen)] * 2
@@ -73,6 +75,12 @@ def test_the_same_lot_by_two_ids_is_refused():
     g, mx = marange_and_botswana()
     with pytest.raises(InvalidArgumentError, match=rf"lot {mx} \(lots\[0\]"):
         d.Lots.from_graph(g, BOOK, lots=[np.int64(mx), mx])
+    lots = pd.DataFrame({"lot_id": [10, 20], "carats": 1.0, "origin": "BW"})
+    kept = kp.ProvenanceGraph.from_frames(
+        lots, pd.DataFrame(columns=["source", "target", "carats"])
+    )
+    with pytest.raises(InvalidArgumentError, match=r"lot 10 \(lots\[0\] = 10, lots\[2\] = 10\)\."):
+        d.Lots.from_graph(kept, BOOK, lots=[10, 20, np.int64(10)])
 
 
 #: Ids of another kind than the lot id's, most equal to it (4.0, Decimal(4), True for 1).
@@ -94,9 +102,9 @@ def test_ids_not_of_the_lot_ids_kind_are_not_lots(alien):
         other = ALIENS[alien](lot)
         with pytest.raises(InvalidArgumentError, match="not in the graph") as error:
             d.Lots.from_graph(g, BOOK, lots=[mx, other])
-        assert f"lots {other!r} are not in the graph" in str(error.value)
+        assert f"is not in the graph: {other!r}." in str(error.value)
         assert "ProvenanceGraph.lots" in str(error.value)
-        with pytest.raises(InvalidArgumentError, match="not lots of the graph"):
+        with pytest.raises(InvalidArgumentError, match="not in the graph"):
             kp.origin_shares(g, lots=[mx, other])
     assert d.Lots.from_graph(g, BOOK, lots=[np.int64(mx), np.uint8(1)]).shares.index.tolist() == [
         mx,
@@ -122,6 +130,94 @@ def test_from_graph_takes_the_ids_origin_shares_takes(case, data):
     else:
         got = d.Lots.from_graph(graph, BOOK, lots=[asked]).shares.index.tolist()
         assert got == [asked]
+
+
+#: Ways to pass the same ids: each makes a fresh container (an iterator is read once).
+CONTAINERS = {
+    "list": list,
+    "tuple": tuple,
+    "iterator": iter,
+    "array": np.array,
+    "object array": lambda ids: np.array([*ids, None], dtype=object)[:-1],
+    "Index": lambda ids: pd.Index(ids, tupleize_cols=False),
+    "Series": lambda ids: pd.Series(ids, dtype=object if not ids else None),
+}
+
+#: What is not a list of ids, whatever the graph.
+NOT_LISTS = [4, "ab", b"ab", np.array(3), np.array([[0, 1]]), pd.DataFrame({"lot_id": [0]})]
+
+
+def _asked(lot):
+    """Values equal, or not, to the id `lot`: the id, another of its kind, or of another kind."""
+    changes = [
+        lambda x: x,
+        lambda x: np.int64(x) if isinstance(x, int) else x,
+        lambda x: float(x) if isinstance(x, int) else x,
+        lambda x: Decimal(x) if isinstance(x, int) else x,
+        lambda x: x == 1 if x in (0, 1) else x,
+        str,
+        lambda x: [x],
+        lambda x: (x, [x]),
+    ]
+    return st.sampled_from(changes).map(lambda change: change(lot))
+
+
+@st.composite
+def lots_arguments(draw, graph):
+    """A ``lots=`` argument for `graph`: ids of it, values like them, others, not a list."""
+    if draw(st.integers(0, 9)) == 5:  # now and then (draws favour the ends of a range)
+        not_a_list = draw(st.sampled_from(NOT_LISTS))
+        return lambda: not_a_list
+    lot = st.sampled_from(graph.lots.tolist())
+    ids = draw(st.lists(lot, min_size=1, max_size=5))  # lots, some of them named twice
+    odd = st.one_of(
+        lot.flatmap(_asked),
+        st.integers(-2, len(graph) + 2),
+        st.sampled_from([2**53 + 1, 2**63, -(2**63) - 1, 10**30, 10**5000, np.uint64(2**64 - 1)]),
+        st.sampled_from([None, float("nan"), True, 2.5, "x", pd.Timestamp(1)]),
+    )
+    for at, value in draw(st.lists(st.tuples(st.integers(0, 5), odd), max_size=3)):
+        ids.insert(at, value)
+    how = draw(st.sampled_from(list(CONTAINERS)))
+    try:
+        CONTAINERS[how](ids)
+    except (ValueError, TypeError):  # a ragged array, say: not a container of these ids
+        how = "list"
+    return lambda: CONTAINERS[how](ids)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(provenance_graphs(max_lots=8), clashing_graphs().map(lambda c: c[0])), st.data())
+def test_from_graph_and_origin_shares_accept_and_refuse_the_same_ids(graph, data):
+    """Lots.from_graph and origin_shares find ``lots=`` by one lookup: given the same
+    argument, both accept it (the same lots, in the same order) or both refuse it with the
+    same message, whatever the ids and their container. What differs is Lots' own rule:
+    a lot named twice (given twice by origin_shares: it would be counted twice) and lots
+    whose ids read the same as text (1 and "1": a comparison names lots by their text) are
+    refused by Lots.from_graph."""
+    lots = data.draw(lots_arguments(graph))
+    try:
+        shares = kp.origin_shares(graph, by="zone", lots=lots())
+    except InvalidArgumentError as error:
+        refusal = str(error)
+    else:
+        refusal = None
+    if refusal is not None:
+        with pytest.raises(InvalidArgumentError, match=f"^{re.escape(refusal)}$"):
+            d.Lots.from_graph(graph, BOOK, lots=lots())
+        return
+    asked = shares.lots.tolist()
+    if len(set(asked)) < len(asked):
+        with pytest.raises(InvalidArgumentError, match="more than once"):
+            d.Lots.from_graph(graph, BOOK, lots=lots())
+        return
+    if len(set(map(str, asked))) < len(asked):  # 1 and "1": Lots name lots by their text
+        with pytest.raises(InvalidArgumentError, match="read the same as text"):
+            d.Lots.from_graph(graph, BOOK, lots=lots())
+        return
+    got = d.Lots.from_graph(graph, BOOK, lots=lots())
+    assert got.shares.index.tolist() == asked
+    np.testing.assert_array_equal(got.shares.to_numpy(), shares.to_frame().to_numpy())
 
 
 def test_the_hostile_reproducer_of_a_lot_listed_twice():
@@ -304,6 +400,8 @@ def test_lots_from_a_table_count_values_not_known():
         (BOOK, "0", "lots must be an iterable"),
         (BOOK, [[4]], r"lots\[0\] = \[4\]: pass the ids themselves"),
         (BOOK, [0, {"a": 1}], r"lots\[1\] = \{'a': 1\}"),
+        (BOOK, np.array(0), r"an array of 0 dimensions, array\(0\)"),
+        (BOOK, np.array([[0, 1]]), "an array of 2 dimensions"),
     ],
 )
 def test_bad_arguments_to_from_graph_are_kpmodel_errors(situations, lots, message):
@@ -312,6 +410,21 @@ def test_bad_arguments_to_from_graph_are_kpmodel_errors(situations, lots, messag
     g, _ = marange_and_botswana()
     with pytest.raises(InvalidArgumentError, match=message):
         d.Lots.from_graph(g, situations, lots=lots)
+
+
+def test_a_table_is_not_a_list_of_lots():
+    """A table given as ``lots=`` was read as its column names: a column named like a lot
+    judged that lot, silently. It is refused, as origin_shares refuses it."""
+    lots = pd.DataFrame({"lot_id": ["a", "b"], "carats": 1.0, "origin": "ZW"})
+    g = kp.ProvenanceGraph.from_frames(lots, pd.DataFrame(columns=["source", "target", "carats"]))
+    table = pd.DataFrame({"a": ["b"]})
+    for call in (
+        lambda: d.Lots.from_graph(g, BOOK, lots=table),
+        lambda: kp.origin_shares(g, lots=table),
+    ):
+        with pytest.raises(InvalidArgumentError, match="got a table: pass one of its columns"):
+            call()
+    assert d.Lots.from_graph(g, BOOK, lots=table["a"]).shares.index.tolist() == ["b"]
 
 
 def test_situations_given_as_an_iterator_are_read_once_and_kept():

@@ -21,11 +21,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import kpmodel as kp
-from kpmodel._boundary import show
+from kpmodel._boundary import MAX_LISTED, is_lot_id, show
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import InvalidArgumentError, InvalidGraphError, KPModelError, UnknownCodeError
 from kpmodel.provenance._frames import (
-    MAX_LISTED,
     _dates,
     _listed,
     _lot_positions,
@@ -42,7 +41,7 @@ from kpmodel.provenance._graph import (
     Kind,
     _known_country,
 )
-from kpmodel.testing.strategies import provenance_frames
+from kpmodel.testing.strategies import hostile_values, provenance_frames
 
 
 def reference_storage_order(
@@ -816,12 +815,16 @@ ID_COLUMNS = {
     ),
     "timedelta64": (lambda ids: pd.to_timedelta(ids, unit="D"), "durations"),
     "bool": (lambda ids: ids == ids.min(), "booleans"),
+    "bytes": (
+        lambda ids: pd.Series(ids.to_numpy().astype(str).astype("S"), index=ids.index),
+        "bytes",
+    ),
 }
 
 
 @given(provenance_frames(), st.sampled_from(sorted(ID_COLUMNS)))
 def test_lot_ids_that_are_floats_dates_durations_or_booleans_are_refused(frames, form):
-    """A column of float, date, duration or boolean ids is refused by its field path.
+    """A column of float, date, duration, boolean or bytes ids is refused by its field path.
 
     The build used to accept them (1.0 is the same key as 1; a date column read as ids
     made Timestamp lots). Each of ``lots.lot_id``, ``flows.source`` and ``flows.target``
@@ -863,12 +866,21 @@ ID_CELLS = [
     (Decimal("7"), "a decimal"),
     (Fraction(1, 2), "a fraction"),
     (1 + 2j, "a complex number"),
+    # accepted before session 8, although lot ids were documented as ints or strings
+    ((3, 1), "of type tuple"),
+    (b"L3", "bytes, not text"),
+    (np.bytes_(b"L3"), "bytes, not text"),
+    (frozenset({3}), "of type frozenset"),
+    (range(3), "of type range"),
+    (object, "of type type"),
 ]
 
 
 @given(provenance_frames(), st.sampled_from(ID_CELLS), st.data())
 def test_a_lot_id_that_is_a_float_date_duration_or_boolean_is_refused_by_row(frames, cell, data):
-    """One odd id among ints or texts (and in every flow naming that lot) is refused by row."""
+    """One odd id among ints or texts (and in every flow naming that lot) is refused by row:
+    a float, a date, a duration, a boolean, and (since session 8) a tuple, bytes, a
+    frozenset or any other value that is neither an int nor text."""
     lots, flows = frames
     value, what = cell
     row = data.draw(st.integers(0, len(lots) - 1))
@@ -997,12 +1009,13 @@ def test_a_duration_id_equal_to_an_int_id_is_refused_not_a_pandas_error():
         pd.Series(["c", "a", "b"]),
         pd.Series(["c", "a", "b"], dtype=object),
         pd.Series([3, "a", "b"], dtype=object),
-        pd.Series([(3, 1), (1, 1), (2, 1)], dtype=object),
+        pd.Series([np.int8(3), np.str_("a"), 2**70], dtype=object),
         pd.Categorical(["c", "a", "b"]),
+        pd.Categorical([3, 1, 2]),
     ],
 )
-def test_int_text_and_tuple_ids_are_still_accepted(ids):
-    """Ids of every form accepted before (ints of any width, text, mixed, tuples) still build."""
+def test_int_and_text_ids_are_accepted(ids):
+    """Ids of every documented form (ints of any width, numpy's too, text, both) build."""
     lots = pd.DataFrame({"lot_id": ids, "carats": [2.0, 1.0, 1.0], "origin": [None, "BW", "RU"]})
     values = list(lots["lot_id"])
     flows = pd.DataFrame(
@@ -1062,6 +1075,31 @@ def test_an_id_of_another_kind_names_no_lot(loaded, other):
         graph.remaining(float(appended))
     with pytest.raises(InvalidGraphError, match="is not in the graph"):
         graph.remaining(True)  # equals lot 1 of a positional graph, appended or not
+
+
+@pytest.mark.parametrize("loaded", [True, False])
+@given(
+    st.one_of(
+        hostile_values(),
+        st.sampled_from([np.timedelta64(10, "D"), np.timedelta64(1, "D"), (10,), b"10"]),
+    ).filter(lambda value: not is_lot_id(value))
+)
+def test_what_is_no_lot_id_names_no_lot(loaded, value):
+    """Tuples, bytes, frozensets, numpy durations (2 days == 2 to numpy; a bare TypeError
+    on a graph with positional ids) ... are refused by every call that takes a lot, with
+    the rule that lot ids are ints or text."""
+    graph, _ = _int_id_graph(loaded)
+    graph.produce(country="BW", carats=1, on="2014-01-01")  # an appended lot too
+    for call in (
+        lambda: graph.remaining(value),
+        lambda: graph.location(value),
+        lambda: graph.split(value, [1.0]),
+        lambda: graph.mix([value]),
+        lambda: graph.ship(value, to="BE", on="2014-02-01"),
+        lambda: kp.provenance.explain(graph, value, "BW"),
+    ):
+        with pytest.raises(InvalidGraphError, match="lot ids are ints or text, never "):
+            call()
 
 
 def _merged_by_hand(flows: pd.DataFrame) -> pd.DataFrame:

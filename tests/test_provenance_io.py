@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 
+import networkx as nx
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import kpmodel as kp
+from kpmodel._boundary import is_hashable, is_lot_id, show
 from kpmodel.errors import InvalidGraphError
-from kpmodel.testing.strategies import provenance_frames
+from kpmodel.testing.strategies import hostile_values, provenance_frames
 
 
 def _renamed(frames: tuple[pd.DataFrame, pd.DataFrame], rename: dict) -> kp.ProvenanceGraph:
@@ -119,3 +122,45 @@ class TestGraphMLIds:
         path.write_text(text.replace('"1"', f'"{odd}"'), encoding="utf-8")
         with pytest.raises(InvalidGraphError, match="marked as integer lot ids but are not"):
             kp.ProvenanceGraph.read_graphml(path)
+
+
+class TestNetworkxIds:
+    @given(
+        st.data(),
+        st.one_of(
+            hostile_values(),
+            st.sampled_from([np.int64(7), np.uint8(7), np.int8(-7), np.timedelta64(7, "D")]),
+        ),
+    )
+    def test_a_node_is_read_if_its_id_is_an_int_or_text(self, data, odd):
+        """networkx and node-link nodes named by numpy ints read as int lots (refused
+        before); nodes named by tuples, bytes, frozensets, floats ... are refused, each by
+        its id, with a way to relabel them."""
+        lots, flows = data.draw(st.builds(_int_ids_of, provenance_frames(max_lots=6)))
+        digraph = kp.ProvenanceGraph.from_frames(lots, flows).to_networkx()
+        old = data.draw(st.sampled_from(sorted(digraph.nodes)))
+        if odd is None or not is_hashable(odd) or odd in digraph:
+            return  # no networkx node can be named by it, or it names another node already
+        renamed = nx.relabel_nodes(digraph, {old: odd})
+        reads = (
+            lambda: kp.ProvenanceGraph.from_networkx(renamed),
+            lambda: kp.ProvenanceGraph.from_node_link(nx.node_link_data(renamed, edges="edges")),
+        )
+        expected = kp.origin_shares(kp.ProvenanceGraph.from_networkx(digraph)).of(old)
+        for read in reads:
+            if is_lot_id(odd):
+                assert kp.origin_shares(read()).of(odd) == expected
+            else:
+                with pytest.raises(InvalidGraphError) as error:
+                    read()
+                assert f"lot id {show(odd)}: must be an int or text, not " in str(error.value)
+                assert "networkx.relabel_nodes(digraph, str)" in str(error.value)
+
+
+def _int_ids_of(frames: tuple[pd.DataFrame, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    lots, flows = frames
+    back = {lot: i for i, lot in enumerate(lots["lot_id"])}
+    return (
+        lots.assign(lot_id=lots["lot_id"].map(back)),
+        flows.assign(source=flows["source"].map(back), target=flows["target"].map(back)),
+    )

@@ -15,10 +15,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import kpmodel as kp
+from kpmodel._boundary import MAX_LISTED, id_kind
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.provenance import _kernels, de_minimis, origin_shares
 from kpmodel.provenance._shares import (
@@ -291,6 +292,67 @@ def test_lots_not_in_the_graph_are_named():
     assert origin_shares(g, lots=[]).values.shape == (0, 3)
 
 
+def test_only_the_ids_that_are_no_lots_are_listed_as_given():
+    """[4, 5.0] listed 4.0 and 5.0 as missing (the list was read as floats), though 4 is a
+    lot; 2**53 + 1 beside a float was read (and shown) as 2**53; an id of 5,001 digits raised
+    ValueError while being shown. Each id is now looked up, and shown, as it was given."""
+    g, mixed = small_graph()
+    with pytest.raises(
+        InvalidArgumentError, match=r"1 of the 2 ids asked for is not in the graph: 5\.0\. "
+    ):
+        origin_shares(g, lots=[mixed, 5.0])
+    frames = g.to_frames()
+    big = {lot: 2**53 + 2 * lot for lot in range(len(g))}  # 2**53 + 1 is no lot
+    huge = kp.ProvenanceGraph.from_frames(
+        frames[0].assign(lot_id=frames[0]["lot_id"].map(big)),
+        frames[1].assign(source=frames[1]["source"].map(big), target=frames[1]["target"].map(big)),
+    )
+    with pytest.raises(InvalidArgumentError, match=rf"2 of the 2 .*: {2**53 + 1}, 0\.5\. "):
+        origin_shares(huge, lots=[2**53 + 1, 0.5])
+    assert origin_shares(huge, lots=[2**53 + 6, 2**53]).lots.tolist() == [2**53 + 6, 2**53]
+    with pytest.raises(InvalidArgumentError, match="an integer of 5001 digits"):
+        origin_shares(g, lots=[10**5000])
+
+
+def test_a_long_list_of_ids_not_in_the_graph_names_the_first_few():
+    """The message lists the first MAX_LISTED ids that are no lots, and how many more."""
+    g, _ = small_graph()
+    with pytest.raises(InvalidArgumentError) as error:
+        origin_shares(g, lots=np.arange(4, 4 + MAX_LISTED + 7))
+    listed = ", ".join(str(lot) for lot in range(4, 4 + MAX_LISTED))
+    assert f"{MAX_LISTED + 7} of the {MAX_LISTED + 7} ids asked for" in str(error.value)
+    assert f": {listed} and 7 more. " in str(error.value)
+
+
+@given(provenance_graphs(max_lots=8), st.data())
+def test_ids_read_the_same_in_any_container(graph, data):
+    """A list, a tuple, an iterator, an array, an Index or a Series of the same ids give the
+    same rows, or the same refusal: an array of ints is read without a Python object per id,
+    as a list is read one id at a time."""
+    lot = st.sampled_from(graph.lots.tolist())
+    odd = st.sampled_from([-1, len(graph), 2**63, "x", 1.0, True, None])
+    ids = data.draw(st.lists(st.one_of(lot, lot, odd), max_size=5))
+    how = data.draw(st.sampled_from([tuple, iter, np.array, pd.Index, pd.Series]))
+
+    def shares(lots):
+        try:
+            return origin_shares(graph, lots=lots).to_frame()
+        except InvalidArgumentError as error:
+            return str(error)
+
+    try:
+        held = list(how(ids))
+    except (TypeError, ValueError):  # no array of these ids (ints beyond int64, say)
+        return
+    # numpy may convert what it holds (0 and "x" to text, True to 1): those are other ids.
+    assume(all(id_kind(a) is id_kind(b) and a == b for a, b in zip(held, ids, strict=True)))
+    expected, got = shares(ids), shares(how(ids))
+    if isinstance(expected, str) or isinstance(got, str):
+        assert got == expected
+    else:
+        pd.testing.assert_frame_equal(got, expected, check_index_type=False)
+
+
 def test_too_much_memory_is_refused_with_the_estimate_and_what_to_do():
     """A computation estimated beyond max_memory is refused before it starts."""
     g, mixed = small_graph()
@@ -510,12 +572,17 @@ def test_shares_after_the_graph_grew_are_those_of_the_grown_graph(graph, data):
 
     origin_shares(graph)  # keeps the flow index of the graph as it was
     _shares.walk_inputs(graph, _shares.origin_labels(graph, "country")[0])
+    for by in ("zone", "site"):
+        _shares.origin_labels(graph, by)
     open_lots = [lot for lot in graph.lots if graph.remaining(lot) > 1e-6]
     last = graph.to_frames()[0]["on"].max().date()
-    # A mine's lot mixed into a lot held at one place (a lot appended with an inflow).
+    # A mine's lot mixed into a lot held at one place (a lot appended with an inflow),
+    # from a mine that may be a new origin label.
     lot = data.draw(st.sampled_from(open_lots)) if open_lots else None
     place = "BW" if lot is None else graph.location(lot)
-    mine = graph.produce(country=place, carats=5, on=last)
+    zone = data.draw(st.sampled_from([None, "Kasai", "Orapa"]))
+    site = None if zone is None else data.draw(st.sampled_from([None, "pit 7"]))
+    mine = graph.produce(country=place, carats=5, on=last, zone=zone, site=site)
     if lot is not None:
         graph.mix([lot, mine], on=last)
     rebuilt = kp.ProvenanceGraph.from_frames(*graph.to_frames())
@@ -525,6 +592,11 @@ def test_shares_after_the_graph_grew_are_those_of_the_grown_graph(graph, data):
     np.testing.assert_array_equal(dense(grown.values)[rows], dense(fresh.values))
     for compute in (_shares.flow_index, _shares.unknown_fraction, _shares.level_starts):
         np.testing.assert_array_equal(_shares.derived(graph, compute), compute(graph))
+    for by in ("country", "zone", "site"):
+        code, labels = _shares.origin_labels(graph, by)
+        fresh_code, fresh_labels = _shares._origin_labels(graph, by)
+        np.testing.assert_array_equal(code, fresh_code)
+        assert labels == list(fresh_labels)
 
 
 def test_arrays_kept_from_a_graph_are_read_only_and_go_with_it():
@@ -538,9 +610,14 @@ def test_arrays_kept_from_a_graph_are_read_only_and_go_with_it():
     assert _shares.derived(g, _shares.flow_index) is indptr  # kept, not computed again
     with pytest.raises(ValueError, match="read-only"):
         indptr[0] = 1
+    code, labels = _shares.origin_labels(g, "country")
+    with pytest.raises(ValueError, match="read-only"):
+        code[0] = 1
+    labels.append("XX")  # the caller's own list: the next call's labels are unchanged
+    assert _shares.origin_labels(g, "country")[1] == labels[:-1]
     graph_id = id(g)
     assert graph_id in _shares._DERIVED
-    del g, indptr
+    del g, indptr, code
     gc.collect()
     assert graph_id not in _shares._DERIVED
 
@@ -753,7 +830,7 @@ def test_a_lot_column_is_named_by_text():
 def test_hostile_requests_are_kpmodel_errors_or_right_answers():
     """Ids beyond any integer, a rule giving NaN, and a lot asked twice (read with .of)."""
     g, mixed = small_graph()
-    with pytest.raises(InvalidArgumentError, match="not lots of the graph"):
+    with pytest.raises(InvalidArgumentError, match="not in the graph"):
         origin_shares(g, lots=[10**30, -(10**30)])
     with pytest.raises(InvalidArgumentError, match="not finite"):
         origin_shares(g, mixing=lambda shares: np.full_like(shares, np.nan))
@@ -785,7 +862,7 @@ def test_lot_ids_are_asked_for_as_they_are():
     """Dates are not lot numbers, and a list is not an id (both were read as lots or crashed)."""
     g, mixed = small_graph()
     for wrong in ([pd.Timestamp(mixed)], [pd.Timedelta(mixed)], [np.datetime64(mixed, "ns")]):
-        with pytest.raises(InvalidArgumentError, match="not lots of the graph"):
+        with pytest.raises(InvalidArgumentError, match="not in the graph"):
             origin_shares(g, lots=wrong)
     with pytest.raises(InvalidArgumentError, match="single values"):
         origin_shares(g, lots=[[mixed]])
@@ -1010,7 +1087,7 @@ def test_lots_are_asked_for_by_ids_of_their_kind():
         assert origin_shares(graph, lots=[10]).lots.tolist() == [10]
         assert origin_shares(graph, lots=np.array([10])).lots.tolist() == [10]
         for foreign in (10.0, True, Decimal(10), 10 + 0j, np.float64(10)):
-            with pytest.raises(InvalidArgumentError, match="not lots of the graph"):
+            with pytest.raises(InvalidArgumentError, match="not in the graph"):
                 origin_shares(graph, lots=[foreign])
     table = pd.DataFrame({"a": [2]})
     for not_a_list in (np.array(10), np.array([[10]]), table):

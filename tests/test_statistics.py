@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kpmodel as kp
+from kpmodel._boundary import MAX_LISTED
 from kpmodel.statistics import KPStatistics
 from kpmodel.testing.strategies import statistics_frames, statistics_tables
 
@@ -157,6 +158,27 @@ class TestViews:
         assert len(table) == 1
         assert table["carats"].iloc[0] == 6960.65 + 2749.88
         assert table["certificates"].iloc[0] == 1
+
+    def test_many_repeated_rows_list_the_first_few(self):
+        """Repeated rows are listed as every error lists refused items: the first
+        MAX_LISTED, then how many more."""
+        n = MAX_LISTED + 5
+        frame = pd.DataFrame(
+            {
+                "participant": "ID",
+                "year": 2007,
+                "half": 1,
+                "flow": "production",
+                "carats": 1.0,
+                "value_usd": 1.0,
+            },
+            index=range(n + 1),
+        )
+        with pytest.raises(kp.errors.LoadError) as error:
+            KPStatistics.from_frame(frame)
+        repeats = [p for p in error.value.problems if "repeats row 0" in p.message]
+        assert len(repeats) == MAX_LISTED
+        assert "... and 5 more repeated rows" in str(error.value)
 
     def test_replications_are_kept(self):
         """A replication column is kept in every output."""

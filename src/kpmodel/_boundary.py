@@ -21,8 +21,9 @@ input is accepted or refused the same way everywhere, with the same kind of mess
 - `atomic_write` and `atomic_open` write a temporary file in the target's folder, give it
   the permissions the umask allows (0644 under umask 022), fsync it and rename it over the
   target; the temporary file is removed on any error.
-- `is_hashable` and `id_kind` check lot ids: an id names a lot only if it is of the lot id's
-  kind (``4.0`` and ``True`` equal ``4`` but are not lot 4).
+- `is_hashable`, `id_kind` and `is_lot_id` check lot ids: a lot id is an int or text, and
+  an id names a lot only if it is of the lot id's kind (``4.0`` and ``True`` equal ``4``
+  but are not lot 4).
 - `show` and `display_path` describe values and file names safely in messages, whatever
   their size or encoding.
 - `guarded` makes a public record class refuse bad arguments with an `InvalidArgumentError`
@@ -42,6 +43,7 @@ import math
 import numbers
 import os
 import re
+import sys
 import tempfile
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
@@ -82,6 +84,7 @@ __all__ = [
     "is_country_code",
     "is_encodable",
     "is_hashable",
+    "is_lot_id",
     "is_participant_code",
     "join_path",
     "parse_json",
@@ -95,7 +98,11 @@ __all__ = [
 ]
 
 #: How many items (rows, lots, problems) an error message lists before "and N more": enough
-#: to see a pattern, few enough that a message about a million rows stays readable.
+#: to see a pattern, few enough that a message about a million rows stays readable. Every
+#: list of refused items uses it. Lists of other things keep their own numbers: a ledger's
+#: LoadError holds one problem per bad cell, up to 1,000 (ledger/_parse.py MAX_PROBLEMS);
+#: the command prints the first 8 problems of a LoadError; a SweepError shows 5 failed runs,
+#: a line each with its settings; an unknown origin's message lists 8 of the graph's labels.
 MAX_LISTED = 10
 #: Deepest nesting of lists and objects (tables) that `parse_json` and `parse_toml` accept.
 MAX_DEPTH = 64
@@ -336,7 +343,8 @@ def is_hashable(value: object) -> bool:
 def id_kind(value: object) -> type:
     """Return a lot id's kind: int for an integer (numpy's too, bool not), str for text.
 
-    Any other value's kind is its type. An id names a lot only if it is of the lot id's kind:
+    Any other value's kind is its type (numpy's durations are integers to numpy, but their
+    kind is `numpy.timedelta64`). An id names a lot only if it is of the lot id's kind:
     ``4.0``, ``True`` and ``Decimal(4)`` equal ``4`` (and hash alike) but are not lot 4.
 
     Examples
@@ -347,8 +355,25 @@ def id_kind(value: object) -> type:
     """
     if isinstance(value, bool | str):
         return bool if isinstance(value, bool) else str
-    # numpy's integers are Integral; numpy's bool_ is not
-    return int if isinstance(value, numbers.Integral) else type(value)
+    if not isinstance(value, numbers.Integral):  # numpy's bool_ is not Integral
+        return type(value)
+    # numpy's timedelta64 is a numpy integer (2 days == 2); numpy is loaded if one exists
+    numpy = sys.modules.get("numpy")
+    return type(value) if numpy is not None and isinstance(value, numpy.timedelta64) else int
+
+
+def is_lot_id(value: object) -> bool:
+    """Tell whether `value` may be a lot id: an int (numpy's too, bool not) or text.
+
+    The rule every reader of lot ids applies (`id_kind`): a tuple, bytes, a float, a date
+    ... is refused, never kept as a key that a later lookup could not tell from another.
+
+    Examples
+    --------
+    >>> is_lot_id(4), is_lot_id("L4"), is_lot_id(True), is_lot_id((4, 1)), is_lot_id(b"L4")
+    (True, True, False, False, False)
+    """
+    return id_kind(value) in (int, str)
 
 
 def of_other_kinds(asked: Iterable[object], found: Iterable[object]) -> list[int]:

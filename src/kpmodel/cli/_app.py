@@ -17,7 +17,7 @@ import pandas as pd
 
 import kpmodel as kp
 from kpmodel import report
-from kpmodel._boundary import as_date, parse_json, read_text
+from kpmodel._boundary import MAX_LISTED, as_date, parse_json, read_text
 from kpmodel._output import display_path, printable
 from kpmodel._progress import track
 from kpmodel.cli._inputs import (
@@ -403,8 +403,8 @@ def graph_lots(graph: kp.ProvenanceGraph) -> kp.definitions.Lots:
     judged = ids if len(ids) else lots["lot_id"]
     clashing = judged[judged.astype(str).duplicated(keep=False)].tolist()
     if clashing:
-        shown = ", ".join(f"{lot!r} ({type(lot).__name__})" for lot in clashing[:10])
-        more = f" and {len(clashing) - 10} more" if len(clashing) > 10 else ""
+        shown = ", ".join(f"{lot!r} ({type(lot).__name__})" for lot in clashing[:MAX_LISTED])
+        more = f" and {len(clashing) - MAX_LISTED} more" if len(clashing) > MAX_LISTED else ""
         what = "shipped lots" if len(ids) else "lots"
         msg = (
             f"{what} {shown}{more} have ids that read the same as text, so the "

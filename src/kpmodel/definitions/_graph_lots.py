@@ -25,8 +25,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from kpmodel._boundary import MAX_LISTED, is_hashable, of_other_kinds
+from kpmodel._boundary import MAX_LISTED, show
 from kpmodel._limits import Limit, check_memory, resolved
+from kpmodel._lot_ids import lot_positions
 from kpmodel.definitions._calling import name_of
 from kpmodel.definitions._definition import (
     EVENTS,
@@ -135,57 +136,26 @@ def graph_lots(
 def _selected(graph: ProvenanceGraph, lots: Iterable[Any] | None) -> np.ndarray[Any, Any]:
     """Return the positions of the lots asked for (all when None), each lot once.
 
-    An id names a lot only if it is of the lot id's kind (`id_kind`: an int for an int
-    id, text for a text id): ``4.0``, ``True`` or ``Decimal(4)`` equal ``4`` but are not
-    lot 4, as for `origin_shares`. A lot named twice (or by two ids of the same lot, such
-    as ``4`` and ``numpy.int64(4)``) is refused: a comparison would judge it twice and
-    count its carats twice.
+    The ids are checked and found as `origin_shares` finds them (`lot_positions`): an id
+    names a lot only if it is of the lot id's kind (`id_kind`: an int for an int id, text
+    for a text id), so ``4.0``, ``True`` or ``Decimal(4)`` equal ``4`` but are not lot 4.
+    Unlike `origin_shares`, a lot named twice (or by two ids of the same lot, such as ``4``
+    and ``numpy.int64(4)``) is refused: a comparison would judge it twice and count its
+    carats twice.
     """
     if lots is None:
         return np.arange(len(graph))
-    if isinstance(lots, str | bytes) or not isinstance(lots, Iterable):
-        msg = (
-            f"lots must be an iterable of lot ids of the graph (a list, an array, a pandas "
-            f"Index); got {lots!r}: pass [{lots!r}] for one lot, or leave lots out for all"
-        )
-        raise InvalidArgumentError(msg)
-    wanted = list(lots)
-    try:
-        rows = graph.lots.get_indexer(pd.Index(wanted, dtype=object, tupleize_cols=False))
-    except TypeError:  # an id that cannot be looked up: a list, a dict, an array
-        unhashable = [
-            f"lots[{i}] = {lot!r}" for i, lot in enumerate(wanted) if not is_hashable(lot)
-        ]
-        msg = (
-            f"lots must hold single lot ids (ints or text, as the graph returned them); got "
-            f"{', '.join(unhashable[:MAX_LISTED]) or repr(wanted[:MAX_LISTED])}: pass the "
-            "ids themselves, not lists of them"
-        )
-        raise InvalidArgumentError(msg) from None
-    if not (
-        graph.lots.dtype.kind in "iu"
-        and pd.api.types.infer_dtype(wanted, skipna=False) == "integer"
-    ):  # ints asked of int ids are of their kind; otherwise check each id found
-        found = np.flatnonzero(rows >= 0)
-        asked = [wanted[i] for i in found.tolist()]
-        rows[found[of_other_kinds(asked, graph.lots[rows[found]].tolist())]] = -1
-    missing = [lot for lot, row in zip(wanted, rows, strict=True) if row < 0]
-    if missing:
-        shown = ", ".join(repr(lot) for lot in missing[:MAX_LISTED])
-        others = f" and {len(missing) - MAX_LISTED} more" if len(missing) > MAX_LISTED else ""
-        msg = (
-            f"lots {shown}{others} are not in the graph; pass ids the graph returned "
-            "(ProvenanceGraph.lots), each of the lot id's kind: an int for an int id, text "
-            "for a text id (4.0, True or Decimal(4) equal 4 but are not lot 4)"
-        )
-        raise InvalidArgumentError(msg)
+    wanted, rows = lot_positions(lots, graph.lots)
     _, first, count = np.unique(rows, return_index=True, return_counts=True)
     if (count > 1).any():
         repeated = []
         for row in rows[np.sort(first[count > 1])][:MAX_LISTED].tolist():
-            at = np.flatnonzero(rows == row).tolist()
-            given = ", ".join(f"lots[{i}] = {wanted[i]!r}" for i in at)
-            repeated.append(f"lot {graph.lots[row]!r} ({given})")
+            at = np.flatnonzero(rows == row)
+            given = ", ".join(
+                f"lots[{i}] = {show(lot)}"
+                for i, lot in zip(at.tolist(), wanted[at].tolist(), strict=True)
+            )
+            repeated.append(f"lot {show(graph.lots[row : row + 1].tolist()[0])} ({given})")
         more = int((count > 1).sum()) - len(repeated)
         msg = (
             f"lots names the same lot more than once: {'; '.join(repeated)}"

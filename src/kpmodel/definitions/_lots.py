@@ -10,7 +10,14 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from kpmodel._boundary import MAX_QUANTITY, MAX_YEAR, MIN_YEAR, guarded, participant_code
+from kpmodel._boundary import (
+    MAX_LISTED,
+    MAX_QUANTITY,
+    MAX_YEAR,
+    MIN_YEAR,
+    guarded,
+    participant_code,
+)
 from kpmodel._limits import Limit
 from kpmodel.definitions._calling import judge, name_of, resolve_all
 from kpmodel.definitions._definition import Verdict
@@ -105,10 +112,6 @@ def _outcome_vectors(
     return is_in, is_open
 
 
-#: How many lots an error message lists.
-_LISTED = 10
-
-
 def _check_items(instance: Any, attribute: Any, shares: Any) -> None:
     """Refuse lots a comparison could not tell apart: each lot once, each id its own text.
 
@@ -128,8 +131,8 @@ def _check_items(instance: Any, attribute: Any, shares: Any) -> None:
         return
     if not index.is_unique:
         repeated = index[index.duplicated()].unique()
-        shown = ", ".join(repr(lot) for lot in repeated[:_LISTED].tolist())
-        more = f" and {len(repeated) - _LISTED} more" if len(repeated) > _LISTED else ""
+        shown = ", ".join(repr(lot) for lot in repeated[:MAX_LISTED].tolist())
+        more = f" and {len(repeated) - MAX_LISTED} more" if len(repeated) > MAX_LISTED else ""
         msg = (
             f"Lots: shares lists a lot more than once: {shown}{more}. A comparison judges "
             "each lot once (a lot listed twice would count its carats twice): keep one row "
@@ -144,9 +147,9 @@ def _check_items(instance: Any, attribute: Any, shares: Any) -> None:
             groups.setdefault(label, []).append(lot)
         shown = "; ".join(
             f"{' and '.join(f'{lot!r} ({type(lot).__name__})' for lot in lots)} read {label!r}"
-            for label, lots in list(groups.items())[:_LISTED]
+            for label, lots in list(groups.items())[:MAX_LISTED]
         )
-        more = f" and {len(groups) - _LISTED} more" if len(groups) > _LISTED else ""
+        more = f" and {len(groups) - MAX_LISTED} more" if len(groups) > MAX_LISTED else ""
         msg = (
             f"Lots: different lot ids read the same as text: {shown}{more}. A comparison "
             "names each lot by its text (Comparison.items, verdict(), explain()), so it "
@@ -270,9 +273,12 @@ class Lots:
             for the country UNDETERMINED.
         lots : iterable of lot ids, optional
             The lots to judge (for example those reaching their destinations), each once;
-            all by default. A lot listed twice (or by two ids of the same lot, such as
-            ``4`` and ``4.0``) is refused rather than dropped: a comparison would count
-            its carats twice, and a list with repeats is often a mistake upstream; pass
+            all by default. The ids are read as `kpmodel.origin_shares` reads its
+            ``lots=``, and refused with the same messages: each must be of the lot id's
+            kind (``4.0`` is not lot 4). A lot listed twice (or by two ids of the same lot,
+            such as ``4`` and ``numpy.int64(4)``) is refused rather than dropped, though
+            `origin_shares` gives it twice: a comparison would count its carats twice, and a
+            list with repeats is often a mistake upstream; pass
             ``list(dict.fromkeys(lots))`` to keep the first of each.
         max_memory : int, float, Decimal or str, optional
             The most memory the computation may need, by an estimate made before it starts,
@@ -578,13 +584,13 @@ def _per_lot(label: str, series: Any, index: pd.Index[Any]) -> pd.Series | None:
     if series.index.equals(index):
         return series
     if not series.index.is_unique:
-        repeated = series.index[series.index.duplicated()].unique()[:_LISTED].tolist()
+        repeated = series.index[series.index.duplicated()].unique()[:MAX_LISTED].tolist()
         msg = f"{label} lists a lot more than once: {repeated!r}; give one entry per lot"
         raise InvalidArgumentError(msg)
     missing = ~index.isin(series.index)
     if missing.any():
-        absent = index[missing][:_LISTED].tolist()
-        more = f" and {int(missing.sum()) - _LISTED} more" if missing.sum() > _LISTED else ""
+        absent = index[missing][:MAX_LISTED].tolist()
+        more = f" and {int(missing.sum()) - MAX_LISTED} more" if missing.sum() > MAX_LISTED else ""
         msg = (
             f"{label} must give an entry for every lot in shares (indexed by the same lot "
             f"ids); none for lots {absent!r}{more}"
@@ -609,10 +615,12 @@ def _check_amounts(label: str, series: pd.Series, *, unknown: bool) -> pd.Series
         shown = ", ".join(
             f"lot {lot!r}: {value!r}"
             for lot, value in zip(
-                series.index[bad][:_LISTED].tolist(), series[bad][:_LISTED].tolist(), strict=True
+                series.index[bad][:MAX_LISTED].tolist(),
+                series[bad][:MAX_LISTED].tolist(),
+                strict=True,
             )
         )
-        more = f" and {int(bad.sum()) - _LISTED} more" if bad.sum() > _LISTED else ""
+        more = f" and {int(bad.sum()) - MAX_LISTED} more" if bad.sum() > MAX_LISTED else ""
         missing = "" if unknown else " for every lot in shares"
         msg = (
             f"{label} must give a finite number >= 0{missing}"
@@ -635,7 +643,7 @@ def _dates(series: pd.Series | None) -> pd.Series:
             pd.to_datetime(value)
         except (TypeError, ValueError, OverflowError):
             bad.append(f"lot {lot!r}: {value!r}")
-    shown = ", ".join(bad[:_LISTED]) or "dates pandas cannot read together"
+    shown = ", ".join(bad[:MAX_LISTED]) or "dates pandas cannot read together"
     msg = (
         "produced must give a production date for every lot in shares (a date, or ISO text "
         f"such as '2010-06-01'); got {shown}"

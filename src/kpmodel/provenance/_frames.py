@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from kpmodel._boundary import is_hashable, show
+from kpmodel._boundary import MAX_LISTED, is_hashable, show
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import (
     InvalidArgumentError,
@@ -40,10 +40,6 @@ if TYPE_CHECKING:
 #: Codes into a table of distinct values (-1 for missing), as text columns are kept: in the
 #: narrowest signed integers that hold them (one byte a lot for a few countries).
 Codes = npt.NDArray[np.signedinteger[Any]]
-
-#: How many problems an error message lists before it says "and N more".
-MAX_LISTED = 12
-
 
 #: Levels found by scanning every flow (cheap for the shallow graphs of real trade) before
 #: switching to a by-source index (cheap for deep graphs, but it costs a sort).
@@ -237,6 +233,7 @@ _NOT_IDS = {
     "b": "booleans",
     "M": "dates or times",
     "m": "durations",
+    "S": "bytes",
 }
 _NOT_ID_REMEDY = {
     "floats": "a float id such as 1.0 is the same key as the int 1, and NaN is no id: "
@@ -254,18 +251,25 @@ _NOT_ID_REMEDY = {
     "big floats": "floats skip whole numbers from 2**53 in size (2**24 for float32, 2**11 "
     "for float16), so such a float can name the wrong lot: store the ids as ints "
     "(.astype('int64'), or 'Int64' where some are missing)",
+    "bytes": "decode them to text, in lot_id, source and target alike (.str.decode('utf-8') "
+    "on each column)",
+    "other": "convert the ids to text, in lot_id, source and target alike (.astype(str) on "
+    "each column, or str() of each id), or number the lots with ints",
 }
-#: Each kind of cell of an object column that cannot be a lot id (checked in this order:
-#: a pandas Timestamp is a datetime, numpy's timedelta64 an integer).
+#: Each kind of cell of an object column, and what it is if it cannot be a lot id (checked
+#: in this order: a pandas Timestamp is a datetime, numpy's timedelta64 an integer). Ints
+#: and text are lot ids; a cell of any type not listed is "other" (a tuple, a frozenset
+#: ...), refused too.
 _NOT_ID_TYPES: tuple[tuple[type | tuple[type, ...], str], ...] = (
     ((bool, np.bool_), "booleans"),
     ((dt.date, dt.time, np.datetime64, pd.Period), "dates or times"),
     ((dt.timedelta, np.timedelta64), "durations"),
-    (numbers.Integral, ""),
+    ((numbers.Integral, str), ""),
     ((float, np.floating), "floats"),
     (Decimal, "decimals"),
     (Fraction, "fractions"),
     (numbers.Number, "complex numbers"),
+    ((bytes, bytearray, memoryview), "bytes"),
 )
 _ONE = {
     "floats": "a float",
@@ -276,37 +280,45 @@ _ONE = {
     "decimals": "a decimal",
     "fractions": "a fraction",
     "big floats": "a float too large to be exactly one whole number",
+    "bytes": "bytes, not text",
 }
 
 
 def _not_an_id(kind: type) -> str:
-    """Return what cells of type `kind` are if they cannot be lot ids ("floats"), else ''."""
+    """Return what cells of type `kind` are if they cannot be lot ids ("floats"), else ''.
+
+    Only ints (numpy's too) and text are lot ids: any type not in `_NOT_ID_TYPES` is
+    "other". Missing cells (None, NaN, pandas.NA) are found by the callers' masks.
+    """
     for types, what in _NOT_ID_TYPES:
         if issubclass(kind, types):
             return what
-    return ""
+    return "other"
 
 
 def _not_ids(
     frame: pd.DataFrame, table: str, name: str, lot_ids: pd.Index[Any], missing: Any = None
 ) -> list[str]:
-    """List what in ``frame[name]`` cannot be a lot id although it hashes (floats, dates...).
+    """List what in ``frame[name]`` cannot be a lot id although it hashes: anything but an
+    int or text (floats, dates, bytes, tuples ...).
 
     Such ids would build, but as keys that are almost surely mistakes: 1.0 is the same key
-    as 1, and a column of dates or flags read as ids is a misaligned file. Flows may name
-    int lots by whole floats, as before (pandas turns ints into floats at the first gap or
-    row-wise operation), so floats are refused in ``lots.lot_id`` only.
+    as 1, a column of dates or flags read as ids is a misaligned file, and the documented
+    lot ids are ints and text (views, files and lookups handle no other kind). Flows may
+    name int lots by whole floats, as before (pandas turns ints into floats at the first
+    gap or row-wise operation), so floats are refused in ``lots.lot_id`` only.
 
     Int and text columns cost one dtype check. An object column costs the inferred type
     of `lot_ids` (the index of the lots' ids, which pandas computes once, in C); only an
-    object column of other types than ints or texts is read cell by cell. When every lot
+    object column of other types than ints or texts alone is read cell by cell: the type
+    of each cell, and, if a type is refused, the rows of that type. When every lot
     id is text, the cells of object flows are not read: nothing but text names a lot, and
     a flow naming none is refused as dangling. `missing` ids (a mask) are not listed
     again: they are refused as missing.
     """
     column = frame[name]
     dtype = column.dtype
-    if len(column) == 0 or dtype.kind in "iuSU" or isinstance(dtype, pd.StringDtype):
+    if len(column) == 0 or dtype.kind in "iuU" or isinstance(dtype, pd.StringDtype):
         return []
     what = _NOT_IDS.get(dtype.kind, "dates or times" if isinstance(dtype, pd.PeriodDtype) else "")
     if what == "floats" and table == "flows":
@@ -331,10 +343,12 @@ def _not_ids(
             or pd.api.types.infer_dtype(column, skipna=True) in ("string", "integer", "empty")
         ):
             return []
-        values = column.to_numpy(dtype=object)
-        types = pd.Series(np.frompyfunc(type, 1, 1)(values), dtype=object)
-        found = {kind: _not_an_id(kind) for kind in types.unique().tolist()}
-        row_kinds = types.map(found).to_numpy(dtype=object)
+        types = np.frompyfunc(type, 1, 1)(column.to_numpy(dtype=object))
+        found = [_not_an_id(kind) for kind in pd.unique(types).tolist()]
+        if not any(found):  # ints and text (the usual mixed column): no cell is refused
+            return []
+        codes, kinds = pd.factorize(types)
+        row_kinds = np.array([_not_an_id(kind) for kind in kinds.tolist()], object)[codes]
     if table == "flows":
         floats = np.flatnonzero(row_kinds == "floats")
         big = _big_floats(column.to_numpy(dtype=object)[floats])
@@ -359,6 +373,11 @@ def _float_type(kind: type) -> Any:
     return kind if issubclass(kind, np.floating) else np.float64
 
 
+def _one(kind: str, value: object) -> str:
+    """Say what one refused id of `kind` is: "a float", "a tuple" (for "other")."""
+    return _ONE[kind] if kind in _ONE else f"of type {type(value).__name__}"
+
+
 def _listed_rows(
     column: pd.Series, table: str, name: str, row_kinds: np.ndarray[Any, Any], missing: Any
 ) -> list[str]:
@@ -371,8 +390,8 @@ def _listed_rows(
     label = "lots row {row}: lot_id " if table == "lots" else f"{table}.{name} row {{row}}: "
     return [
         label.format(row=row)
-        + f"{show(_plain(values[row]))} is {_ONE[row_kinds[row]]}; lot ids must be ints or "
-        f"strings: {_NOT_ID_REMEDY[row_kinds[row]]}"
+        + f"{show(_plain(values[row]))} is {_one(row_kinds[row], values[row])}; lot ids must "
+        f"be ints or strings: {_NOT_ID_REMEDY[row_kinds[row]]}"
         for row in rows[:MAX_LISTED].tolist()
     ] + (
         [f"... and {rows.size - MAX_LISTED} more such rows in {table}.{name}"]

@@ -485,16 +485,22 @@ class ProvenanceGraph:
         `origin_shares` and `Lots.from_graph` apply): 11.0 and True equal 11 and 1 but name
         no lot, on a graph with positional ids or with loaded ones.
         """
+        kind = int if type(lot) is int else str if type(lot) is str else id_kind(lot)
+        if kind is not int and kind is not str:
+            msg = (
+                f"lot {show(lot)} is not in the graph: lot ids are ints or text, never "
+                f"{type(lot).__name__}; use an id returned by produce(), split(), ... or "
+                "listed in graph.lots"
+            )
+            raise InvalidGraphError(msg)
         if self._id_index is None:
-            is_int = isinstance(lot, int | np.integer) and not isinstance(lot, bool)
-            if is_int and 0 <= lot < self._n:
+            if kind is int and 0 <= lot < self._n:
                 return int(lot)
         else:
-            kind = int if type(lot) is int else str if type(lot) is str else id_kind(lot)
             if self._added_at and kind is int:  # appended lots take int ids
                 try:
                     added = self._added_at.get(lot)
-                except TypeError:  # unhashable
+                except TypeError:  # an unhashable Integral
                     added = None
                 if added is not None:
                     return added
@@ -504,14 +510,12 @@ class ProvenanceGraph:
             except (KeyError, TypeError, pd.errors.InvalidIndexError):
                 pass
             else:
-                # Hashing matches equal values; a lot is only named by an id of its kind.
-                # Loaded ids are never floats, Decimals, bools ... (`from_frames` refuses
-                # them), so an int or a str matches only an id of its kind.
-                if isinstance(position, int) and (
-                    kind is int or kind is str or kind is id_kind(index[position])
-                ):
+                # Hashing matches equal values, but loaded ids are only ints and text
+                # (`from_frames` refuses other kinds), so an int or a str matches only an
+                # id of its kind.
+                if isinstance(position, int):
                     return position
-        msg = f"lot {lot!r} is not in the graph; use an id returned by produce(), split(), ..."
+        msg = f"lot {show(lot)} is not in the graph; use an id returned by produce(), split(), ..."
         raise InvalidGraphError(msg)
 
     def _positions(self, lots: Iterable[Any]) -> IntArray:
@@ -580,12 +584,24 @@ class ProvenanceGraph:
         """Split `lot` into new lots of the given carat amounts, at the same place.
 
         The amounts may add up to less than the lot holds (the rest stays in `lot`),
-        never to more.
+        never to more. Each amount must be more than a billionth (1e-9) of what `lot`
+        holds: a smaller part is within the rounding of the lot's carat sums, as a
+        remainder that small counts as nothing left.
 
         Returns
         -------
         list of lot ids
             One new lot per amount, in the order given.
+
+        Raises
+        ------
+        kpmodel.errors.InvalidGraphError
+            If `lot` is not in the graph, if the amounts add up to more than it has not
+            yet given away, if an amount is out of the carat bounds or at most 1e-9 of
+            the lot (naming it, such as ``carats[1]``), or if `on` precedes the lot's
+            date. The graph is left unchanged.
+        kpmodel.errors.InvalidArgumentError
+            If `carats` is not a non-empty list of numbers.
 
         Examples
         --------
@@ -593,6 +609,12 @@ class ProvenanceGraph:
         >>> mine = g.produce(country="BW", carats=10, on="2023-05-01")
         >>> g.split(mine, [4, 6])
         [1, 2]
+
+        A part of at most a billionth of the lot is refused, whatever the other parts:
+
+        >>> g.split(g.produce(country="BW", carats=10, on="2023-05-01"), [9, 1e-9])
+        Traceback (most recent call last):
+        kpmodel.errors.InvalidGraphError: carats[1]: lot 3 holds 10 carats; it cannot give 1e-09...
         """
         parent = self._position(lot)
         if isinstance(carats, str | bytes) or not isinstance(carats, Sequence) or not carats:
@@ -600,6 +622,12 @@ class ProvenanceGraph:
             raise InvalidArgumentError(msg)
         amounts = [to_carats(c, path=f"carats[{i}]") for i, c in enumerate(carats)]
         self._check_can_give([parent], [sum(amounts)])
+        # Each part is a flow out of `lot`: none may be within the rounding of its sums,
+        # which the sum alone does not show (9 and 1e-9 of 10 carats).
+        held = float(self._lots["carats"][parent])
+        for i, amount in enumerate(amounts):
+            if amount <= CARAT_RTOL * held:
+                raise InvalidGraphError(f"carats[{i}]: {self._tiny_part(parent, amount)}")
         day = self._day_after([parent], on)
         country = self._string(int(self._lots["country"][parent]))
         # Every part's id is found before the first part is written, so a split refused
@@ -782,12 +810,7 @@ class ProvenanceGraph:
                 )
                 raise InvalidGraphError(msg)
             if amount <= CARAT_RTOL * held:
-                msg = (
-                    f"lot {self._lot_id(parent)!r} holds {held:.6g} carats; it cannot give "
-                    f"{amount!r}, a part of at most {CARAT_RTOL:g} of it, within the rounding "
-                    "of its carat sums: give more, or leave it in the lot."
-                )
-                raise InvalidGraphError(msg)
+                raise InvalidGraphError(self._tiny_part(parent, amount))
             if amount > left + CARAT_RTOL * held:
                 msg = (
                     f"lot {self._lot_id(parent)!r} holds {max(left, 0.0):.6g} carats not yet "
@@ -803,6 +826,15 @@ class ProvenanceGraph:
                     "much remains)."
                 )
                 raise InvalidGraphError(msg)
+
+    def _tiny_part(self, parent: int, amount: float) -> str:
+        """Say why the lot at `parent` cannot give `amount`, at most CARAT_RTOL of it."""
+        held = float(self._lots["carats"][parent])
+        return (
+            f"lot {self._lot_id(parent)!r} holds {held:.6g} carats; it cannot give "
+            f"{amount!r}, a part of at most {CARAT_RTOL:g} of it, within the rounding "
+            "of its carat sums: give more, or leave it in the lot."
+        )
 
     def _day_after(self, parents: Sequence[int], on: Any) -> np.datetime64:
         dates = self._lots["on"][list(parents)]
@@ -955,9 +987,10 @@ class ProvenanceGraph:
         ----------
         lots : pandas.DataFrame
             One row per lot, each column named once. Required columns: ``lot_id`` (unique
-            and never missing; ints of any width and sign, or strings: floats, booleans,
-            dates, times, durations and decimals are refused, since ``1.0`` and ``True``
-            are the same key as ``1`` and a date column read as ids is a misaligned file),
+            and never missing; ints of any width and sign, numpy's too, or strings: floats,
+            booleans, dates, times, durations and decimals are refused, since ``1.0`` and
+            ``True`` are the same key as ``1`` and a date column read as ids is a
+            misaligned file, and so are bytes, tuples, frozensets and every other type),
             ``carats`` (numbers from numpy's float64 ``tiny``, about 2.2e-308, to 10**15:
             a subnormal amount, or a small one into a lot beyond 10**15, would weigh 0 in
             the lot it flows into; booleans are refused, never read as 1 and 0)
@@ -997,7 +1030,7 @@ class ProvenanceGraph:
             If `lots` or `flows` is not a DataFrame, or names a column twice.
         kpmodel.errors.InvalidGraphError
             Listing every problem found: missing columns, missing, duplicate or unhashable
-            ids, ids of the types refused above (each column by its field path, such as
+            ids, ids that are not ints or strings (each column by its field path, such as
             ``lots.lot_id``, or each odd cell by its row), booleans where numbers belong,
             carats out of the bounds above, values or flags that cannot be read, a ``"/"`` in a
             zone or site, a kind with the wrong number of inputs, dangling flows, cycles,
@@ -1154,6 +1187,16 @@ class ProvenanceGraph:
     def from_networkx(cls, digraph: nx.DiGraph[Any]) -> ProvenanceGraph:
         """Build a graph from a networkx DiGraph with the attributes `to_networkx` writes.
 
+        Nodes are lots: each must be named by an int (numpy's too, never a bool) or text,
+        the lot ids `from_frames` reads.
+
+        Raises
+        ------
+        kpmodel.errors.InvalidGraphError
+            Naming each node whose id is not an int or text (a tuple, bytes ...:
+            ``networkx.relabel_nodes(digraph, str)`` makes every id text), or whose
+            attributes are of the wrong type; and as `from_frames` does.
+
         Examples
         --------
         >>> g = kp.ProvenanceGraph()
@@ -1184,6 +1227,12 @@ class ProvenanceGraph:
     @classmethod
     def from_node_link(cls, data: dict[str, Any]) -> ProvenanceGraph:
         """Build a graph from node-link data written by `to_node_link`.
+
+        Raises
+        ------
+        kpmodel.errors.InvalidGraphError
+            If `data` is not node-link data, and as `from_networkx` does (a node named by
+            a JSON list is refused: lot ids are ints or text).
 
         Examples
         --------

@@ -17,6 +17,7 @@ from kpmodel._boundary import (
     atomic_open,
     check_text,
     display_path,
+    is_lot_id,
     read_bytes,
     show,
 )
@@ -132,8 +133,12 @@ def _check_attribute_types(digraph: nx.DiGraph[Any]) -> None:
     """Refuse lists, numbers or objects where text belongs (and the reverse), naming them all."""
     problems: list[str] = []
     for lot, data in digraph.nodes(data=True):
-        if isinstance(lot, bool) or not isinstance(lot, int | str):
-            problems.append(f"lot id {show(lot)}: must be an integer or text")
+        if not is_lot_id(lot):
+            problems.append(
+                f"lot id {show(lot)}: must be an int or text, not {type(lot).__name__}; "
+                "give every lot an int or text id (networkx.relabel_nodes(digraph, str) "
+                "makes every id text)"
+            )
         for name in NODE_ATTRIBUTES:
             value = data.get(name)
             if value is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import importlib
 import itertools
 import mmap
@@ -11,7 +12,7 @@ import sys
 import threading
 import warnings
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Sized
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sized
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, cast
 
@@ -22,8 +23,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from kpmodel import _limits
-from kpmodel._boundary import guarded, id_kind, is_hashable, of_other_kinds
+from kpmodel._boundary import guarded
 from kpmodel._display import View
+from kpmodel._lot_ids import lot_positions
 from kpmodel._progress import progress_bar
 from kpmodel.errors import InvalidArgumentError, KPModelWarning, SizeLimitError
 from kpmodel.provenance._graph import KIND_CODE, FloatArray, IntArray, Kind, ProvenanceGraph
@@ -301,10 +303,20 @@ def dense_row(values: FloatArray | sp.csr_array, position: int) -> FloatArray:
 
 
 def origin_labels(graph: ProvenanceGraph, by: str) -> tuple[IntArray, list[str]]:
-    """Return, for each lot, the code of its origin label (-1 if not a production lot)."""
+    """Return, for each lot, the code of its origin label (-1 if not a production lot).
+
+    The codes (read-only) are kept with the graph (`derived`): a question about a few lots
+    of a million-lot graph spent about 2 ms of its 35 computing them again.
+    """
     if by not in ("country", "zone", "site"):
         msg = f"by must be 'country', 'zone' or 'site'; got {by!r}."
         raise InvalidArgumentError(msg)
+    code, labels = derived(graph, _origin_labels, by)
+    return code, list(labels)
+
+
+def _origin_labels(graph: ProvenanceGraph, by: str) -> tuple[IntArray, tuple[str, ...]]:
+    """Compute `origin_labels` (the labels as a tuple, which no caller can change)."""
     origin = graph._column("origin")
     produced = np.flatnonzero(origin >= 0)
     parts = [origin[produced]]
@@ -335,7 +347,7 @@ def origin_labels(graph: ProvenanceGraph, by: str) -> tuple[IntArray, list[str]]
     column_of_key = np.array([column[label] for label in labels], dtype=np.int64)
     code = np.full(len(graph), -1, np.int64)
     code[produced] = column_of_key[inverse.reshape(-1)]
-    return code, distinct
+    return code, tuple(distinct)
 
 
 def _unique_numbers(numbers: IntArray, span: int) -> tuple[IntArray, IntArray]:
@@ -570,28 +582,47 @@ _POPULATE_WRITE: int | None = getattr(
 )
 
 
+def _libc_madvise() -> Callable[[int, int, int], int] | None:
+    """Return the C library's ``madvise`` (None where it cannot be loaded).
+
+    Called through ctypes, which lets other threads run meanwhile: ``mmap.madvise`` holds
+    the GIL for the whole call, so threads each filling a share of a map take turns.
+    """
+    try:
+        function = ctypes.CDLL(None, use_errno=True).madvise
+    except (OSError, AttributeError):  # pragma: no cover - no C library to load
+        return None
+    function.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    function.restype = ctypes.c_int
+    return cast(Callable[[int, int, int], int], function)
+
+
+_madvise = _libc_madvise() if sys.platform.startswith("linux") else None
+
+
 def populate(array: Any, threads: int = 2) -> None:
     """Fault in every page of an array made by `zeros` now, with a few threads.
 
     A dense result is written whole. Asking the kernel to fill its pages, in one call per
     thread over a share of the range, costs less than one fault per page as rows are
-    written (``benchmarks/bench_pages.py`` on the project's 2-core VM: 1.6 GB filled and
-    written in 0.53 s against 0.69 s, medians of three fresh processes). Arrays
-    that are not mapped, or kernels without the call, are left as they are.
+    written (``benchmarks/bench_pages.py`` on the project's 2-core VM). Arrays that are
+    not mapped, or kernels without the call, are left as they are (their pages are filled
+    as they are written).
     """
     mapped = array
     while mapped is not None and not isinstance(mapped, mmap.mmap):
         # numpy views name their owner `base`; the buffer of np.frombuffer is a memoryview.
         mapped = mapped.obj if isinstance(mapped, memoryview) else getattr(mapped, "base", None)
-    if mapped is None or _POPULATE_WRITE is None:
+    if mapped is None or _POPULATE_WRITE is None or _madvise is None:
         return
+    address = np.frombuffer(mapped, np.uint8).ctypes.data
     size = len(mapped)
     cuts = [size * i // threads // mmap.PAGESIZE * mmap.PAGESIZE for i in range(threads)]
     cuts.append(size)
 
     def fill(start: int, stop: int) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            mapped.madvise(_POPULATE_WRITE, start, stop - start)
+        # A refusal (an old kernel: EINVAL) leaves the pages to be filled as written.
+        _madvise(address + start, stop - start, _POPULATE_WRITE)
 
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(fill, cuts[:-1], cuts[1:]))
@@ -1677,35 +1708,41 @@ def walk_inputs(graph: ProvenanceGraph, code: IntArray) -> tuple[Any, Any]:
 
 #: Arrays derived from each graph's columns (see `derived`), by the graph's id while the
 #: graph lives (by id, not by the graph: a subclass may define equality and no hash).
-_DERIVED: dict[int, dict[str, tuple[Any, Any, Any, Any]]] = {}
+_DERIVED: dict[int, dict[tuple[Hashable, ...], tuple[Any, Any, Any, Any]]] = {}
 _derived_lock = threading.RLock()
 
 
-def derived(graph: ProvenanceGraph, compute: Callable[[ProvenanceGraph], Any]) -> Any:
-    """Return ``compute(graph)`` (read-only), computed again only once the graph has grown.
+def derived(graph: ProvenanceGraph, compute: Callable[..., Any], *args: Hashable) -> Any:
+    """Return ``compute(graph, *args)`` (its arrays read-only), computed again only once
+    the graph has grown.
 
     A graph only grows: lots and flows are appended, and what is written for a lot (its
-    carats, kind, level and what it received) or a flow never changes afterwards (only what
-    a lot has given does, which nothing derived here reads). So an array derived from a
+    carats, kind, level, origin and what it received) or a flow never changes afterwards
+    (only what a lot has given does, which nothing derived here reads), nor does the text
+    a string code stands for. So an array derived from a
     graph with as many lots and flows, in the same column stores, is still right. The
     stores are kept with it, so a graph whose stores were replaced never matches, and the
     entry is dropped when the graph is (before Python can give its id to another object).
-    Each array costs 8 bytes per lot at most; at 1M lots the three arrays the walks read
-    take 8 ms to derive (``benchmarks/bench_provenance.py``'s locally mixed graph, November
-    2026), a third of asking for a few lots.
+    `args` (hashable) are passed on and kept apart: ``derived(graph, f, "zone")`` is not
+    ``derived(graph, f, "site")``. Each array costs 8 bytes per lot at most; at 1M lots
+    the three arrays the walks read take 8 ms to derive (``benchmarks/bench_provenance.py``'s
+    locally mixed graph, November 2026), a third of asking for a few lots.
     """
     sizes = (len(graph), graph.number_of_flows)
+    key = (compute.__name__, *args)
     with _derived_lock:
-        kept = _DERIVED.get(id(graph), {}).get(compute.__name__)
+        kept = _DERIVED.get(id(graph), {}).get(key)
     if kept is not None:
         kept_sizes, lots, flows, value = kept
         if kept_sizes == sizes and lots is graph._lots and flows is graph._flows:
             return value
-    value = compute(graph)
-    value.flags.writeable = False
+    value = compute(graph, *args)
+    for array in value if isinstance(value, tuple) else (value,):
+        if isinstance(array, np.ndarray):
+            array.flags.writeable = False
     with _derived_lock:  # reentrant: a collection may run `_forget` of another graph here
         first = id(graph) not in _DERIVED
-        _DERIVED.setdefault(id(graph), {})[compute.__name__] = (
+        _DERIVED.setdefault(id(graph), {})[key] = (
             sizes,
             graph._lots,
             graph._flows,
@@ -1809,61 +1846,6 @@ def _walk(
 DENSE_LIMIT = 2**28
 
 
-def _wanted(graph: ProvenanceGraph, lots: Iterable[Any]) -> tuple[pd.Index[Any], IntArray]:
-    """Return the requested lot ids and their positions; every unknown id is an error.
-
-    Arrays, Series and Indexes of integers are read as they are (no Python object per
-    id). An id matches a lot only if it is of the lot id's kind (an int for an int id,
-    text for a text id): 10.0, True or Decimal(10) equal 10 but are not lot 10.
-    """
-    if (
-        isinstance(lots, str | bytes | pd.DataFrame)
-        or not isinstance(lots, Iterable)
-        or (isinstance(lots, np.ndarray) and lots.ndim != 1)
-    ):
-        hint = " (a table: pass one of its columns)" if isinstance(lots, pd.DataFrame) else ""
-        msg = f"lots must be a list of lot ids of the graph{hint}; got {_short(lots)}."
-        raise InvalidArgumentError(msg)
-    items: list[Any] | None = None
-    if isinstance(lots, np.ndarray | pd.Index | pd.Series) and lots.dtype.kind in "iu":
-        wanted = pd.Index(np.asarray(lots))
-    else:
-        items = list(lots)
-        wanted = pd.Index(items, tupleize_cols=False)
-        unhashable = [v for v in items if not is_hashable(v)] if wanted.dtype == object else []
-        if unhashable:
-            shown = ", ".join(repr(v) for v in unhashable[:3])
-            msg = f"lots: lot ids are single values such as ints or text; got {shown}."
-            raise InvalidArgumentError(msg)
-    if graph._ids is None:
-        if wanted.dtype.kind in "iu":
-            positions = wanted.to_numpy().astype(np.int64)
-        else:
-            # The objects asked for, not numpy's view of them (dates would read as ints).
-            positions = np.array(
-                [v if id_kind(v) is int and 0 <= v < len(graph) else -1 for v in wanted],
-                dtype=np.int64,
-            )
-        positions = np.where((positions >= 0) & (positions < len(graph)), positions, -1)
-    else:
-        positions = graph._ids.get_indexer(wanted).astype(np.int64)
-        if items is not None or graph._ids.dtype.kind not in "iu":
-            # Hashing matched equal values; a lot is only asked for by an id of its kind.
-            found = np.flatnonzero(positions >= 0)
-            asked, own = wanted[found].tolist(), graph._ids[positions[found]].tolist()
-            positions[found[of_other_kinds(asked, own)]] = -1
-    missing = wanted[positions < 0]
-    if len(missing):
-        shown = ", ".join(repr(v) for v in missing[:10].tolist())
-        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
-        msg = (
-            f"lots: {len(missing)} of the {len(wanted)} ids asked for are not lots of the "
-            f"graph: {shown}{more}. Pass ids the graph returned (ProvenanceGraph.lots)."
-        )
-        raise InvalidArgumentError(msg)
-    return wanted, positions
-
-
 def _length(lots: object) -> int | None:
     """Return how many ids `lots` holds, when it says so without being read (else None)."""
     if not isinstance(lots, Sized):
@@ -1872,12 +1854,6 @@ def _length(lots: object) -> int | None:
         return len(lots)
     except TypeError:  # a 0-d array
         return None
-
-
-def _short(value: Any) -> str:
-    """Return a short repr of `value` for a message (tables and arrays can be huge)."""
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _bar(progress: bool | None, total: int, desc: str) -> Any:
@@ -2013,7 +1989,7 @@ def origin_shares(
                 change="ask for fewer lots",
                 limit=max_memory,
             )
-        ids, wanted = _wanted(graph, lots)
+        ids, wanted = lot_positions(lots, graph.lots)
     # A few lots of a big graph under mass balance: compiled walks up their ancestries,
     # while their dense result is small and it and the scratch fit (else, and if they
     # give up, backwards or forwards, with their own estimate).

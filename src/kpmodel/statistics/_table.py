@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from kpmodel._boundary import (
+    MAX_LISTED,
     MAX_QUANTITY,
     MAX_YEAR,
     MIN_YEAR,
@@ -500,8 +501,6 @@ def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
 
 _PARTICIPANT = "an upper-case participant code such as 'BW' (ISO 3166-1 alpha-2) or 'EU'"
 _QUANTITY = f"a number from 0 to {MAX_QUANTITY:.0e}"
-#: Rows listed by name when a table has duplicate rows; the rest are counted.
-_MAX_LISTED = 20
 
 
 def _refuse_duplicates(frame: pd.DataFrame, out: pd.DataFrame, problems: ProblemCollector) -> None:
@@ -514,7 +513,7 @@ def _refuse_duplicates(frame: pd.DataFrame, out: pd.DataFrame, problems: Problem
     where = dict(zip(map(tuple, first[keys].astype(str).to_numpy()), first.index, strict=True))
     labels_ = frame.index[repeated]
     rows = out[keys].astype(str).to_numpy()[repeated]
-    for label, row in list(zip(labels_, rows, strict=True))[:_MAX_LISTED]:
+    for label, row in list(zip(labels_, rows, strict=True))[:MAX_LISTED]:
         original = row_label(where[tuple(row)], csv_rows=problems.csv_rows)
         problems.problems.append(
             Problem(
@@ -524,9 +523,9 @@ def _refuse_duplicates(frame: pd.DataFrame, out: pd.DataFrame, problems: Problem
                 "or pass duplicates='sum' to add them up",
             )
         )
-    if repeated.sum() > _MAX_LISTED:
+    if repeated.sum() > MAX_LISTED:
         problems.problems.append(
-            Problem("", f"... and {int(repeated.sum()) - _MAX_LISTED} more repeated rows")
+            Problem("", f"... and {int(repeated.sum()) - MAX_LISTED} more repeated rows")
         )
     problems.raise_if_any()
 

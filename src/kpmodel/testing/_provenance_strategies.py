@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from hypothesis import strategies as st
 
-from kpmodel.provenance import ProvenanceGraph
+from kpmodel.provenance import ProvenanceGraph, lot_carats
 from kpmodel.testing._arguments import codes, drawable_bounds, flag, refuse
 
 __all__ = ["provenance_frames", "provenance_graphs"]
@@ -119,7 +119,14 @@ def _graphs(
     place = st.sampled_from(countries)
     while len(graph) < target:
         day += dt.timedelta(days=draw(st.integers(0, 60)))
-        open_lots = [lot for lot in graph.lots if graph.remaining(lot) > 1e-6]
+        # Open: more than 1e-6 ct and more than 1e-7 of what the lot held, so every part of
+        # a split below (at least 1/51 of what remains) is more than the billionth of the
+        # lot that `split` refuses, and a mix never gives a used-up lot.
+        open_lots = [
+            lot
+            for lot, held in zip(graph.lots, lot_carats(graph).tolist(), strict=True)
+            if graph.remaining(lot) > max(1e-6, 1e-7 * held)
+        ]
         step = draw(st.sampled_from(["produce", "split", "mix", "ship", "smuggle", "seize"]))
         if step == "produce" or not open_lots:
             graph.produce(

@@ -1,0 +1,159 @@
+"""Lot ids given by a caller, found among a graph's lot ids: one lookup for every entry point.
+
+`kpmodel.origin_shares` and `kpmodel.definitions.Lots.from_graph` both take ``lots=``, the
+ids of the lots to compute. `lot_positions` checks what was given and finds each id's
+position, so that both accept and refuse the same ids, with the same messages:
+
+- ``lots`` must be an iterable of single ids. A string, a number, a table or an array of
+  other than one dimension is refused, as is an id that cannot be looked up (a list).
+- An id names a lot only if it is of the lot id's kind (`kpmodel._boundary.id_kind`): an
+  int for an int id, text for a text id. ``4.0``, ``True`` and ``Decimal(4)`` equal ``4``
+  but are not lot 4.
+- Every id that names no lot is an error, which lists the first `MAX_LISTED` of them.
+
+What a caller does with a lot named twice is its own: `origin_shares` gives its row twice,
+`Lots.from_graph` refuses it (a comparison would count its carats twice).
+
+This module is part of the shared base, beside `kpmodel._boundary`: it imports numpy, pandas,
+`kpmodel._boundary` and `kpmodel.errors`, and nothing of kpmodel above them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kpmodel._boundary import MAX_LISTED, id_kind, is_hashable, of_other_kinds, show
+from kpmodel.errors import InvalidArgumentError
+
+__all__ = ["lot_positions"]
+
+IntArray = np.ndarray[Any, np.dtype[np.int64]]
+
+
+def lot_positions(lots: Iterable[Any], ids: pd.Index[Any]) -> tuple[pd.Index[Any], IntArray]:
+    """Return the ids asked for and their positions among `ids`; any that is no lot is an error.
+
+    `ids` are a graph's lot ids in storage order (`kpmodel.ProvenanceGraph.lots`: a
+    ``RangeIndex`` from 0 while the graph numbers its lots). The ids asked for are returned
+    in the order given, repeats kept, as a pandas Index (the labels of `origin_shares`'
+    rows). Arrays, Series and Indexes of integers are read as they are, with no Python
+    object per id.
+
+    Raises
+    ------
+    kpmodel.errors.InvalidArgumentError
+        If `lots` is not an iterable of single ids (one id, a string, a table, an array of
+        other than one dimension, an id such as a list), or if some ids name no lot (not
+        in `ids`, or not of the lot id's kind); the message lists them.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ids, positions = lot_positions([2, 0, 2], pd.RangeIndex(3))
+    >>> ids.tolist(), positions.tolist()
+    ([2, 0, 2], [2, 0, 2])
+    >>> lot_positions(["b"], pd.Index(["a", "b"]))[1].tolist()
+    [1]
+    >>> lot_positions([1, 2.0, 7], pd.RangeIndex(3))
+    Traceback (most recent call last):
+    ...
+    kpmodel.errors.InvalidArgumentError: lots: 2 of the 3 ids asked for are not in the graph: ...
+    """
+    _check_iterable(lots)
+    values = np.asarray(lots) if isinstance(lots, np.ndarray | pd.Index | pd.Series) else None
+    items: list[Any] | None = None
+    if values is not None and values.dtype.kind in "iu":
+        wanted = lookup = pd.Index(values)
+    else:
+        items = list(lots)
+        wanted = pd.Index(items, tupleize_cols=False)
+        if wanted.dtype == object:
+            _check_hashable(items)
+        lookup = wanted
+        if not (wanted.dtype.kind in "iu" or wanted.dtype == object or _is_text(wanted)):
+            # Looked up as given: a float Index would read 4 as 4.0, and 2**53 + 1 as 2**53.
+            lookup = pd.Index(items, dtype=object, tupleize_cols=False)
+    positions = _found(lookup, items, ids)
+    missing = np.flatnonzero(positions < 0)
+    if missing.size:
+        raise InvalidArgumentError(_missing_message(missing, items, wanted))
+    return wanted, positions
+
+
+def _is_text(index: pd.Index[Any]) -> bool:
+    return isinstance(index.dtype, pd.StringDtype)
+
+
+def _check_iterable(lots: object) -> None:
+    """Refuse `lots` unless it is an iterable of ids (one dimension, not a table or text)."""
+    if isinstance(lots, pd.DataFrame):
+        got = "a table: pass one of its columns (lots=table['lot_id'], say)"
+    elif isinstance(lots, np.ndarray) and lots.ndim != 1:
+        got = f"an array of {lots.ndim} dimensions, {show(lots)}: pass an array of one dimension"
+    elif isinstance(lots, str | bytes) or not isinstance(lots, Iterable):
+        got = f"{show(lots)}: pass [{show(lots)}] for one lot, or leave lots out for all"
+    else:
+        return
+    msg = (
+        "lots must be an iterable of lot ids of the graph (a list of lot ids, an array, a "
+        f"pandas Index); got {got}"
+    )
+    raise InvalidArgumentError(msg)
+
+
+def _check_hashable(items: list[Any]) -> None:
+    """Refuse ids that cannot be looked up (lists, arrays, tuples holding lists)."""
+    bad = [i for i, item in enumerate(items) if not is_hashable(item)]
+    if bad:
+        listed = ", ".join(f"lots[{i}] = {show(items[i])}" for i in bad[:MAX_LISTED])
+        more = f" and {len(bad) - MAX_LISTED:,} more" if len(bad) > MAX_LISTED else ""
+        msg = (
+            "lots must hold single values as lot ids (ints or text, as the graph returned "
+            f"them); got {listed}{more}: pass the ids themselves, not lists of them"
+        )
+        raise InvalidArgumentError(msg)
+
+
+def _found(lookup: pd.Index[Any], items: list[Any] | None, ids: pd.Index[Any]) -> IntArray:
+    """Return the position of each id of `lookup` among `ids`, -1 where it names no lot.
+
+    `items` are the ids as given (None when `lookup` holds integers read from an array).
+    """
+    if isinstance(ids, pd.RangeIndex) and ids.start == 0 and ids.step == 1:  # numbered lots
+        if lookup.dtype.kind in "iu":
+            # Integers above int64's range become negative here, and name no lot.
+            positions = lookup.to_numpy().astype(np.int64)
+        else:
+            assert items is not None  # only integers are read from an array
+            size = len(ids)
+            positions = np.fromiter(
+                (item if id_kind(item) is int and 0 <= item < size else -1 for item in items),
+                np.int64,
+                len(items),
+            )
+        return np.where((positions >= 0) & (positions < len(ids)), positions, -1)
+    positions = ids.get_indexer(lookup).astype(np.int64)
+    if not (lookup.dtype.kind in "iu" and ids.dtype.kind in "iu"):
+        # Hashing matched equal values; a lot is only asked for by an id of its kind.
+        found = np.flatnonzero(positions >= 0)
+        asked = lookup[found].tolist() if items is None else [items[i] for i in found.tolist()]
+        positions[found[of_other_kinds(asked, ids[positions[found]].tolist())]] = -1
+    return positions
+
+
+def _missing_message(missing: IntArray, items: list[Any] | None, wanted: pd.Index[Any]) -> str:
+    """Return the message refusing the ids at `missing`: how many, the first ones, what to do."""
+    first = missing[:MAX_LISTED]
+    shown = wanted[first].tolist() if items is None else [items[i] for i in first.tolist()]
+    more = f" and {missing.size - MAX_LISTED:,} more" if missing.size > MAX_LISTED else ""
+    verb = "is" if missing.size == 1 else "are"
+    return (
+        f"lots: {missing.size:,} of the {len(wanted):,} ids asked for {verb} not in the graph: "
+        f"{', '.join(show(lot) for lot in shown)}{more}. Pass ids the graph returned "
+        "(ProvenanceGraph.lots), each of the lot id's kind: an int for an int id, text for a "
+        "text id (4.0, True or Decimal(4) equal 4 but are not lot 4)."
+    )
