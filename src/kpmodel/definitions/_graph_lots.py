@@ -452,7 +452,8 @@ def _arrivals_need(lots: int, moves: int, places: int, event: str, flows: int) -
 # built-in at export; by zone, by country, 1,000 lots judged; 800-5,000 sites in Marange
 # and in Botswana): with them the smallest max_memory= compare accepts was 1.13-1.42x the
 # traced peak on the random graphs of 100,000 lots and more, 1.12-1.88x on world-baseline
-# x20 and 1.3-1.8x on the sites (2.0-2.1x before); tests/test_definitions_scale.py checks
+# x20 and 1.27-1.8x on 800 and 1,500 sites in Marange and 2,000 in Botswana (2.0-2.1x
+# before); tests/test_definitions_scale.py checks
 # the estimate against the traced peak (never below it on generated graphs, and at most
 # 2x it on a simulated year). Measure again when what a comparison allocates changes.
 
