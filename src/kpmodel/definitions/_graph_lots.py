@@ -613,10 +613,10 @@ def _slot_bound(
 
 # Measured with `PER_LOT` and the bytes beside it (see there).
 #: Bytes a verdict cached for a comparison takes, at most: without reasons (a place no
-#: situation speaks of), and with them (a Verdict, its reasons and their text). 800-5,000
-#: distinct sites in Marange (the most situations of the case book) traced 2.0-2.1 KiB a
-#: verdict with reasons all told, and in Botswana about 250 B a verdict; these leave about
-#: a quarter more (384 and 4,096 B before).
+#: situation speaks of), and with them (a Verdict, its reasons and their text). On 800 and
+#: 5,000 distinct sites in Marange a verdict with reasons traced about 2 KiB (2,058-2,067 B)
+#: all told, and on 5,000 sites in Botswana about 250 B a verdict; these leave about a
+#: quarter more (384 and 4,096 B before).
 VERDICT_BYTES = (320.0, 2560.0)
 
 #: The most verdicts with reasons `_slot_bound` judges per definition; beyond, it counts
