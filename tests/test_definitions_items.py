@@ -144,7 +144,31 @@ CONTAINERS = {
 }
 
 #: What is not a list of ids, whatever the graph.
-NOT_LISTS = [4, "ab", b"ab", np.array(3), np.array([[0, 1]]), pd.DataFrame({"lot_id": [0]})]
+NOT_LISTS = [
+    4,
+    "ab",
+    b"ab",
+    bytearray(b"ab"),
+    memoryview(b"ab"),
+    np.array(3),
+    np.array([[0, 1]]),
+    pd.DataFrame({"lot_id": [0]}),
+]
+
+
+@pytest.mark.parametrize("not_a_list", NOT_LISTS, ids=lambda value: type(value).__name__)
+def test_what_is_not_a_list_of_ids_is_refused_by_both(not_a_list):
+    """One id, text, bytes of any type (a bytearray iterates as small ints: bytearray(b"L4")
+    read lots 76 and 52), a 0-D or 2-D array or a table: never a list of lots."""
+    graph = kp.ProvenanceGraph()
+    for _ in range(120):  # lots 0 to 119, among them 97 and 98 (the bytes of "ab")
+        graph.produce(country="BW", carats=1, on="2020-01-01")
+    for call in (
+        lambda: kp.origin_shares(graph, lots=not_a_list),
+        lambda: d.Lots.from_graph(graph, BOOK, lots=not_a_list),
+    ):
+        with pytest.raises(InvalidArgumentError, match=r"^lots must be an iterable of lot ids"):
+            call()
 
 
 def _asked(lot):

@@ -416,21 +416,23 @@ class TestUsedUpLots:
 
     @given(
         st.one_of(st.sampled_from([1e-290, 1.0, 10.0, MAX_CARATS]), st.floats(1e-290, MAX_CARATS)),
-        st.lists(st.floats(0.01, 0.99), min_size=1, max_size=4),
-        st.floats(1e-3, 1.0),
+        st.lists(st.floats(0.01, 0.99), min_size=0, max_size=4),
+        st.lists(st.floats(1e-3, 1.0), min_size=1, max_size=2),
         st.data(),
     )
     def test_every_part_of_a_split_is_more_than_a_billionth_of_the_lot(
         self, held, fractions, tiny, data
     ):
-        """One part of at most 1e-9 of the lot is refused by its index, leaving the graph
-        as it was, even when the other parts make the sum large (it was accepted: only the
-        sum was checked); without it the same split builds."""
+        """A part of at most 1e-9 of the lot is refused by its index (the first such),
+        leaving the graph as it was, even when the other parts make the sum large (it was
+        accepted: only the sum was checked) and when there are no others (the sum's
+        refusal named no part, and two tiny parts a gift never asked for); without them the
+        same split builds."""
         graph = kp.ProvenanceGraph()
         lot = graph.produce(country="CF", carats=held, on="2014-01-01")
-        parts = [f * held / len(fractions) for f in fractions]  # less than the lot holds
+        parts = [f * held / max(len(fractions), 1) for f in fractions]  # less than the lot
         at = data.draw(st.integers(0, len(parts)))
-        amounts = [*parts[:at], tiny * 1e-9 * held, *parts[at:]]
+        amounts = [*parts[:at], *(t * 1e-9 * held for t in tiny), *parts[at:]]
         before = graph.to_frames()
         with pytest.raises(InvalidGraphError) as error:
             graph.split(lot, amounts)
@@ -440,7 +442,15 @@ class TestUsedUpLots:
         assert "a part of at most 1e-09 of it" in str(error.value)
         for frame, was in zip(graph.to_frames(), before, strict=True):
             pd.testing.assert_frame_equal(frame, was)
-        assert len(graph.split(lot, parts)) == len(parts)
+        if parts:
+            assert len(graph.split(lot, parts)) == len(parts)
+
+    def test_a_used_up_lot_says_so_before_naming_a_tiny_part(self):
+        graph = kp.ProvenanceGraph()
+        lot = graph.produce(country="CF", carats=10, on="2014-01-01")
+        graph.split(lot, [10])
+        with pytest.raises(InvalidGraphError, match=r"^lot 0 holds 0 carats not yet given"):
+            graph.split(lot, [1e-300])
 
 
 @given(provenance_graphs(max_lots=60, unknown_sources=False))

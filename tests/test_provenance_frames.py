@@ -1082,12 +1082,16 @@ def test_an_id_of_another_kind_names_no_lot(loaded, other):
     st.one_of(
         hostile_values(),
         st.sampled_from([np.timedelta64(10, "D"), np.timedelta64(1, "D"), (10,), b"10"]),
+        # Equal to a lot id: 10.0 and np.float64(20.0) to a loaded lot, 1.0 and True to a
+        # positional one.
+        st.sampled_from([10.0, np.float64(20.0), Decimal(10), 1.0, np.float64(2.0), True]),
     ).filter(lambda value: not is_lot_id(value))
 )
 def test_what_is_no_lot_id_names_no_lot(loaded, value):
     """Tuples, bytes, frozensets, numpy durations (2 days == 2 to numpy; a bare TypeError
-    on a graph with positional ids) ... are refused by every call that takes a lot, with
-    the rule that lot ids are ints or text."""
+    on a graph with positional ids), floats equal to a lot id ... are refused by every
+    call that takes a lot, with the rule that lot ids are ints or text; `OriginShares.of`
+    refuses them with the message of ``origin_shares(lots=[value])``."""
     graph, _ = _int_id_graph(loaded)
     graph.produce(country="BW", carats=1, on="2014-01-01")  # an appended lot too
     for call in (
@@ -1100,6 +1104,50 @@ def test_what_is_no_lot_id_names_no_lot(loaded, value):
     ):
         with pytest.raises(InvalidGraphError, match="lot ids are ints or text, never "):
             call()
+    for call in (
+        lambda: kp.provenance.describe_lot(graph, value),
+        lambda: kp.provenance.trace(graph, value),
+    ):
+        with pytest.raises(InvalidArgumentError, match="lot ids are ints or text, never "):
+            call()
+    with pytest.raises(InvalidArgumentError) as asked:
+        kp.origin_shares(graph, lots=[value])
+    with pytest.raises(InvalidArgumentError) as read:
+        kp.origin_shares(graph).of(value)
+    assert str(read.value) == str(asked.value)
+
+
+@pytest.mark.parametrize("loaded", [True, False])
+def test_shares_of_a_lot_find_it_as_origin_shares_lots_does(loaded):
+    """`OriginShares.of` reads a lot asked for twice from its first row, and refuses a
+    missing lot or a list with origin_shares' message (a bare pandas KeyError before)."""
+    graph, lot = _int_id_graph(loaded)
+    other = graph.lots[1]
+    shares = kp.origin_shares(graph, lots=[other, lot, other])
+    assert shares.of(lot) == {"BW": 1.0}
+    assert shares.of(other) == {"RU": 1.0}
+    assert shares.of(np.int64(lot)) == {"BW": 1.0}
+    for value in (99, [lot], "x"):
+        with pytest.raises(InvalidArgumentError) as asked:
+            kp.origin_shares(graph, lots=[value])
+        with pytest.raises(InvalidArgumentError) as read:
+            kp.origin_shares(graph).of(value)
+        assert str(read.value) == str(asked.value)
+
+
+def test_messages_and_paths_name_loaded_int_lots_as_ints():
+    """On a graph of loaded int ids, refusals and explained paths say lot 10, not
+    np.int64(10) (the ids are stored in an int64 Index)."""
+    graph, _ = _int_id_graph(loaded=True)  # 10 and 20 flow whole into 30
+    with pytest.raises(InvalidGraphError, match=r"^lot 30 holds 20 carats not yet given"):
+        graph.split(30, [21])
+    with pytest.raises(InvalidGraphError, match=r"^lot 10 holds 0 carats not yet given"):
+        graph.split(10, [1])
+    with pytest.raises(InvalidGraphError, match=r"^carats\[1\]: lot 30 holds 20 carats"):
+        graph.split(30, [1, 1e-12])
+    (path,) = kp.provenance.explain(graph, 30, "BW")
+    assert path.lots == (10, 30)
+    assert {type(lot) for lot in path.lots} == {int}
 
 
 def _merged_by_hand(flows: pd.DataFrame) -> pd.DataFrame:

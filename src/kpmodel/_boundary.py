@@ -61,6 +61,7 @@ from kpmodel.errors import (
 )
 
 __all__ = [
+    "BYTES_TYPES",
     "MAX_CHARS",
     "MAX_DEPTH",
     "MAX_LISTED",
@@ -104,6 +105,9 @@ __all__ = [
 #: the command prints the first 8 problems of a LoadError; a SweepError shows 5 failed runs,
 #: a line each with its settings; an unknown origin's message lists 8 of the graph's labels.
 MAX_LISTED = 10
+#: The types that hold bytes (numpy's ``np.bytes_`` is a ``bytes``): never lot ids, and
+#: never a list of them, although they iterate as small ints.
+BYTES_TYPES = (bytes, bytearray, memoryview)
 #: Deepest nesting of lists and objects (tables) that `parse_json` and `parse_toml` accept.
 MAX_DEPTH = 64
 #: Longest text, in characters, that `parse_json` and `parse_toml` accept (256 MiB of text).

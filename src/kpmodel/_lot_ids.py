@@ -4,8 +4,8 @@
 ids of the lots to compute. `lot_positions` checks what was given and finds each id's
 position, so that both accept and refuse the same ids, with the same messages:
 
-- ``lots`` must be an iterable of single ids. A string, a number, a table or an array of
-  other than one dimension is refused, as is an id that cannot be looked up (a list).
+- ``lots`` must be an iterable of single ids. A string, bytes, a number, a table or an
+  array of other than one dimension is refused, as is an id that cannot be looked up (a list).
 - An id names a lot only if it is of the lot id's kind (`kpmodel._boundary.id_kind`): an
   int for an int id, text for a text id. ``4.0``, ``True`` and ``Decimal(4)`` equal ``4``
   but are not lot 4.
@@ -26,7 +26,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kpmodel._boundary import MAX_LISTED, id_kind, is_hashable, of_other_kinds, show
+from kpmodel._boundary import (
+    BYTES_TYPES,
+    MAX_LISTED,
+    id_kind,
+    is_hashable,
+    of_other_kinds,
+    show,
+)
 from kpmodel.errors import InvalidArgumentError
 
 __all__ = ["lot_positions"]
@@ -94,7 +101,7 @@ def _check_iterable(lots: object) -> None:
         got = "a table: pass one of its columns (lots=table['lot_id'], say)"
     elif isinstance(lots, np.ndarray) and lots.ndim != 1:
         got = f"an array of {lots.ndim} dimensions, {show(lots)}: pass an array of one dimension"
-    elif isinstance(lots, str | bytes) or not isinstance(lots, Iterable):
+    elif isinstance(lots, (str, *BYTES_TYPES)) or not isinstance(lots, Iterable):
         got = f"{show(lots)}: pass [{show(lots)}] for one lot, or leave lots out for all"
     else:
         return

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from kpmodel._boundary import MAX_LISTED, is_hashable, show
+from kpmodel._boundary import BYTES_TYPES, MAX_LISTED, is_hashable, show
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import (
     InvalidArgumentError,
@@ -269,7 +269,7 @@ _NOT_ID_TYPES: tuple[tuple[type | tuple[type, ...], str], ...] = (
     (Decimal, "decimals"),
     (Fraction, "fractions"),
     (numbers.Number, "complex numbers"),
-    ((bytes, bytearray, memoryview), "bytes"),
+    (BYTES_TYPES, "bytes"),
 )
 _ONE = {
     "floats": "a float",

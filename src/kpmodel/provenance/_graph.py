@@ -523,12 +523,16 @@ class ProvenanceGraph:
         return np.array([self._position(lot) for lot in lots], dtype=np.int64)
 
     def _lot_id(self, position: int) -> Any:
-        """Return the id of the lot stored at `position`."""
+        """Return the id of the lot stored at `position`, a Python int or str.
+
+        Never a numpy scalar, so that messages and paths read ``lot 10``, not
+        ``lot np.int64(10)``, on a graph of loaded int ids.
+        """
         if self._id_index is None:
-            return position
-        if position >= len(self._id_index):
-            return cast("pd.Index[Any]", self._ids)[position]
-        return self._id_index[position]
+            return int(position)
+        ids = self._id_index if position < len(self._id_index) else self._ids
+        lot = cast("pd.Index[Any]", ids)[position]
+        return lot.item() if isinstance(lot, np.generic) else lot
 
     # -- incremental API -----------------------------------------------------------------
 
@@ -621,13 +625,16 @@ class ProvenanceGraph:
             msg = f"carats must be a non-empty list of carat amounts; got {carats!r}."
             raise InvalidArgumentError(msg)
         amounts = [to_carats(c, path=f"carats[{i}]") for i, c in enumerate(carats)]
-        self._check_can_give([parent], [sum(amounts)])
         # Each part is a flow out of `lot`: none may be within the rounding of its sums,
-        # which the sum alone does not show (9 and 1e-9 of 10 carats).
+        # which the sum alone does not show (9 and 1e-9 of 10 carats). Checked before the
+        # sum, so the part is named (1e-10 and 1e-10 is not a gift of 2e-10), unless the lot
+        # is used up: that is said first, by `_check_can_give`.
         held = float(self._lots["carats"][parent])
-        for i, amount in enumerate(amounts):
-            if amount <= CARAT_RTOL * held:
-                raise InvalidGraphError(f"carats[{i}]: {self._tiny_part(parent, amount)}")
+        if self._remaining_at(parent) > CARAT_RTOL * held:
+            for i, amount in enumerate(amounts):
+                if amount <= CARAT_RTOL * held:
+                    raise InvalidGraphError(f"carats[{i}]: {self._tiny_part(parent, amount)}")
+        self._check_can_give([parent], [sum(amounts)])
         day = self._day_after([parent], on)
         country = self._string(int(self._lots["country"][parent]))
         # Every part's id is found before the first part is written, so a split refused

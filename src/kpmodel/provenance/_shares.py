@@ -270,20 +270,36 @@ class OriginShares:
     def of(self, lot: Any) -> dict[str, float]:
         """Return the non-zero shares of one lot, as ``{origin: share}``.
 
+        `lot` is found among `lots` as ``origin_shares(graph, lots=[lot])`` finds it: an
+        id names a lot only if it is of the lot id's kind (``1.0`` and ``True`` equal ``1``
+        but are not lot 1). A lot asked for twice has two equal rows; this is the first.
+
+        Raises
+        ------
+        kpmodel.errors.InvalidArgumentError
+            If `lot` names none of `lots`, or is not a single id (a list, say), with the
+            message `origin_shares` gives for ``lots=[lot]``.
+
         Examples
         --------
         >>> g = kp.ProvenanceGraph()
         >>> lot = g.produce(country="BW", carats=30, on="2023-01-01")
         >>> kp.origin_shares(g).of(lot)
         {'BW': 1.0}
+        >>> kp.origin_shares(g).of(0.0)
+        Traceback (most recent call last):
+        ...
+        kpmodel.errors.InvalidArgumentError: lots: 1 of the 1 ids asked for is not in the graph...
         """
-        found = self.lots.get_loc(lot)
-        # A lot asked for twice (lots=[a, a]) is found as a slice or a mask: its first row.
-        if isinstance(found, slice):
-            found = found.start
-        elif isinstance(found, np.ndarray):
-            found = int(np.flatnonzero(found)[0])
-        row = dense_row(self.values, int(cast(int, found)))
+        ids = self.lots
+        first: IntArray | None = None
+        if not ids.is_unique:  # lots=[a, a] gave `a` two rows: look among first rows only
+            first = np.flatnonzero(~ids.duplicated())
+            ids = ids[first]
+        found = int(lot_positions([lot], ids)[1][0])
+        if first is not None:
+            found = int(first[found])
+        row = dense_row(self.values, found)
         return {str(self.origins[int(j)]): float(row[j]) for j in np.flatnonzero(row)}
 
 
@@ -305,8 +321,10 @@ def dense_row(values: FloatArray | sp.csr_array, position: int) -> FloatArray:
 def origin_labels(graph: ProvenanceGraph, by: str) -> tuple[IntArray, list[str]]:
     """Return, for each lot, the code of its origin label (-1 if not a production lot).
 
-    The codes (read-only) are kept with the graph (`derived`): a question about a few lots
-    of a million-lot graph spent about 2 ms of its 35 computing them again.
+    The codes (read-only, 8 bytes a lot) are kept with the graph (`derived`), one array per
+    `by` asked for: on the 1,000,000-lot graphs of ``benchmarks/bench_provenance.py``
+    computing them took 1.2 ms (November 2026), most of a question about a few lots whose
+    ancestry is small, and 3 % of one about 100 random lots.
     """
     if by not in ("country", "zone", "site"):
         msg = f"by must be 'country', 'zone' or 'site'; got {by!r}."
@@ -1724,9 +1742,12 @@ def derived(graph: ProvenanceGraph, compute: Callable[..., Any], *args: Hashable
     stores are kept with it, so a graph whose stores were replaced never matches, and the
     entry is dropped when the graph is (before Python can give its id to another object).
     `args` (hashable) are passed on and kept apart: ``derived(graph, f, "zone")`` is not
-    ``derived(graph, f, "site")``. Each array costs 8 bytes per lot at most; at 1M lots
-    the three arrays the walks read take 8 ms to derive (``benchmarks/bench_provenance.py``'s
-    locally mixed graph, November 2026), a third of asking for a few lots.
+    ``derived(graph, f, "site")``. Each array costs 8 bytes per lot at most, kept while the
+    graph lives (the flow index, unknown fractions and level starts the walks read, and the
+    origin codes of each `by` asked for: at most 40 bytes a lot, beside the graph's own 100
+    or so); at 1M lots the three arrays the walks read take 8 ms to derive
+    (``benchmarks/bench_provenance.py``'s locally mixed graph, November 2026), a third of
+    asking for a few lots.
     """
     sizes = (len(graph), graph.number_of_flows)
     key = (compute.__name__, *args)

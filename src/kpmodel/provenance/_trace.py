@@ -8,7 +8,8 @@ from typing import Any, Literal, cast
 
 import pandas as pd
 
-from kpmodel._boundary import display_path, parse_json, read_text
+from kpmodel._boundary import display_path, is_lot_id, parse_json, read_text, show
+from kpmodel._lot_ids import lot_positions
 from kpmodel.errors import InvalidArgumentError, LoadError, Problem
 from kpmodel.provenance._explain import explain
 from kpmodel.provenance._graph import ProvenanceGraph
@@ -19,10 +20,16 @@ TRACE_COLUMNS = ("origin", "share", "carats", "path", "path_carats")
 
 
 def _check_lot(graph: ProvenanceGraph, lot: Any) -> None:
-    if lot not in graph.lots:
-        some = ", ".join(map(str, list(graph.lots[:5])))
-        msg = f"no lot {lot!r} in the graph ({len(graph)} lots; ids such as {some})"
-        raise InvalidArgumentError(msg)
+    """Refuse `lot` unless it names a lot of `graph`, found as ``origin_shares(lots=[lot])``
+    finds it: of the lot id's kind (``1.0`` and ``True`` equal ``1`` but are not lot 1).
+    """
+    try:
+        lot_positions([lot], graph.lots)
+    except InvalidArgumentError:
+        some = ", ".join(show(i) for i in graph.lots[:5].tolist())
+        rule = "" if is_lot_id(lot) else f"; lot ids are ints or text, never {type(lot).__name__}"
+        msg = f"no lot {show(lot)} in the graph ({len(graph)} lots; ids such as {some}){rule}"
+        raise InvalidArgumentError(msg) from None
 
 
 def trace(
@@ -56,7 +63,10 @@ def trace(
     Raises
     ------
     kpmodel.errors.InvalidArgumentError
-        When `lot` is not in the graph, or `by` is not one of the three levels.
+        When `lot` names no lot of the graph, or `by` is not one of the three levels. An
+        id names a lot only if it is of the lot id's kind, as in `kpmodel.origin_shares`'
+        ``lots=``: ``1.0``, ``True`` and ``Decimal(1)`` equal ``1`` but are not lot 1, and
+        an id that is neither an int nor text (a tuple, bytes, a list) names no lot.
 
     Examples
     --------
@@ -108,7 +118,10 @@ def describe_lot(graph: ProvenanceGraph, lot: Any) -> str:
     Raises
     ------
     kpmodel.errors.InvalidArgumentError
-        When `lot` is not in the graph.
+        When `lot` names no lot of the graph. An id names a lot only if it is of the lot
+        id's kind, as in `kpmodel.origin_shares`' ``lots=``: ``1.0``, ``True`` and
+        ``Decimal(1)`` equal ``1`` but are not lot 1, and an id that is neither an int nor
+        text (a tuple, bytes, a list) names no lot.
 
     Examples
     --------
