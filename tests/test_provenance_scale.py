@@ -1464,6 +1464,113 @@ def test_the_audit_estimates_its_memory_before_propagating_offending_origins(mon
     assert len(kp.provenance.opacity(g, max_memory="1 GiB")) == 1
 
 
+def _zones_among_many_lots(zones, lots):
+    """`zones` CAR zones' lots mixed in Cameroon and shipped to Dubai in 2014, among `lots`
+    lots of Botswana's never shipped: `zones` offending origins over many lots."""
+    filler = lots - zones - 2
+    frame = pd.DataFrame(
+        {
+            "lot_id": np.arange(lots),
+            "carats": np.r_[np.ones(zones + filler), zones, zones],
+            "origin": ["CF"] * zones + ["BW"] * filler + [None, None],
+            "zone": [f"zone {i}" for i in range(zones)] + [None] * (filler + 2),
+            "kind": ["produce"] * (zones + filler) + ["mix", "ship"],
+            "country": ["CF"] * zones + ["BW"] * filler + ["CM", "AE"],
+            "on": pd.to_datetime(["2013-06-01"] * (zones + filler) + ["2013-07-01", "2014-01-01"]),
+            "certificate": [None] * (lots - 1) + ["CM-0001"],
+        }
+    )
+    flows = pd.DataFrame(
+        {
+            "source": np.r_[np.arange(zones), lots - 2],
+            "target": np.r_[np.full(zones, lots - 2), lots - 1],
+            "carats": np.r_[np.ones(zones), zones],
+        }
+    )
+    return kp.ProvenanceGraph.from_frames(frame, flows)
+
+
+def test_the_audit_holds_no_dense_lots_x_offending_origins_array(monkeypatch):
+    """The offending origins' columns are propagated a block at a time, and the findings
+    keep which lots carry each origin in a bit per lot at most (14-review, left since
+    session 5: a dense lots x offending-origins array of float64, and one of bools kept
+    with the findings)."""
+    import gc
+    import tracemalloc
+
+    from kpmodel.provenance import _audit
+
+    lots, zones = 20_000, 96
+    g = _zones_among_many_lots(zones, lots)
+    register = kp.participants.Register.default()
+    expected = kp.provenance.audit(g, register=register)
+    assert {f.origin for f in expected} == {f"CF/zone {i}" for i in range(zones)}
+    # Four columns a block.
+    monkeypatch.setattr(_audit, "BLOCK_BYTES", 8 * lots * 4, raising=False)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        found = kp.provenance.audit(g, register=register)
+        peak = tracemalloc.get_traced_memory()[1]
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert [(f.lot, f.origin, f.share, tuple(f.paths)) for f in found] == [
+        (f.lot, f.origin, f.share, tuple(f.paths)) for f in expected
+    ]
+    assert peak < lots * zones * 8 / 2  # the dense float64 array was all of it
+    # The booleans kept were a byte per lot and origin; what is kept now is per lot (the
+    # lots' origin codes, the flows' index for the paths).
+    assert kept < lots * zones / 2
+
+
+def test_the_audit_counts_its_findings_against_the_limit_as_it_finds_them():
+    """Findings (about 450 bytes each) are counted as each block of columns is read, and
+    refused above the limit with what to do, not built until memory runs out."""
+    g = _zones_among_many_lots(48, 1_000)
+    register = kp.participants.Register.default()
+    with pytest.raises(kp.errors.SizeLimitError) as refused:
+        kp.provenance.audit(g, register=register, max_memory=1)
+    upfront = refused.value.estimate
+    assert str(refused.value).startswith("audit over 1,000 lots x 48 offending zone-level")
+    with pytest.raises(kp.errors.SizeLimitError) as refused:
+        kp.provenance.audit(g, register=register, max_memory=upfront)
+    message = str(refused.value)
+    assert "with at least 48 offending shares of 1 shipment(s) to report" in message
+    assert "audit a graph of fewer shipments" in message
+    assert refused.value.estimate > upfront + 48 * 400
+    assert len(kp.provenance.audit(g, register=register, max_memory=refused.value.estimate)) == 48
+
+
+@given(provenance_graphs(max_lots=30, countries=("AE", "BE", "BW", "CF", "CM", "VE", "ZW")))
+def test_the_audit_finds_the_same_whatever_its_blocks_of_columns(monkeypatch_module, graph):
+    """Propagating the offending columns one at a time or all at once gives the same
+    findings, in the same order, with the same paths."""
+    register = kp.participants.Register.default()
+
+    def seen(findings):
+        return [(f.lot, f.reason, f.origin, f.share, f.carats, tuple(f.paths)) for f in findings]
+
+    whole = seen(kp.provenance.audit(graph, register=register))
+    with monkeypatch_module.context() as patch:
+        patch.setattr("kpmodel.provenance._audit.BLOCK_BYTES", 1)
+        assert seen(kp.provenance.audit(graph, register=register)) == whole
+
+
+@given(st.lists(st.booleans(), max_size=300), st.integers(0, 300))
+def test_which_lots_carry_an_origin_reads_back_as_stored(marks, spread):
+    """The lots carrying an origin, kept as positions or as bits, whichever is smaller,
+    read back as they were."""
+    from kpmodel.provenance._audit import _carried, _carriers
+
+    carries = np.zeros(len(marks) + spread, bool)
+    carries[: len(marks)] = marks
+    stored = _carriers(carries)
+    assert stored.nbytes <= (carries.size + 7) // 8
+    np.testing.assert_array_equal(_carried(stored, carries.size), carries)
+
+
 def _laundered(country, zone, on):
     """Goods of `country` (`zone`) smuggled into ZA, mixed with Botswana's and re-exported."""
     g = kp.ProvenanceGraph()

@@ -447,19 +447,33 @@ def _arrivals_need(lots: int, moves: int, places: int, event: str, flows: int) -
 # from: tracemalloc peaks of kpmodel.compare, measured in November 2026 on a simulated year
 # of world-baseline trade (2015, lots of 1x and 20x the built-in carats), on the random
 # graphs of benchmarks/bench_definitions.py (100,000 and 1,000,000 lots) and on 20,000
-# distinct sites in one country (`VERDICT_BYTES`). With them the smallest max_memory=
-# compare accepts was 1.3-2.3x the traced peak there; tests/test_definitions_scale.py checks
+# distinct sites in one country (`VERDICT_BYTES`). `PER_LOT`, `PER_FLOW`,
+# `PER_RESTART_FLOW` and `VERDICT_BYTES` were measured again in session 8
+# (benchmarks/bench_compare_memory.py; 10,000 to 1,000,000 random lots, with about 2.5 and,
+# keeping each lot's first flow, 0.9 flows a lot; KPCS_2003 alone, every built-in, every
+# built-in at export; by zone, by country, 1,000 lots judged; 800-5,000 sites in Marange
+# and in Botswana): with them the smallest max_memory= compare accepts was 1.13-1.42x the
+# traced peak on the random graphs of 100,000 lots and more, 1.12-1.88x on world-baseline
+# x20 and 1.27-1.8x on 800 and 1,500 sites in Marange and 2,000 in Botswana (2.0-2.1x
+# before); tests/test_definitions_scale.py checks
 # the estimate against the traced peak (never below it on generated graphs, and at most
-# 2.5x it on a simulated year). Measure again when what a comparison allocates changes.
+# 2x it on a simulated year). Measure again when what a comparison allocates changes.
 
 #: Bytes a comparison allocates per lot of the graph whatever it asks, at most: the lot
 #: columns read (kinds, places, days, values, carats), the unknown-source fraction (and
 #: its making), the flags and sums of the totals, and one column of the propagation.
-PER_LOT = 64.0
+#: Measured: under KPCS_2003 alone the traced peak grew by 74 B a lot from 10,000 to
+#: 100,000 random lots of 0.9 flows each, 63.5 B once the flows' 12 B are taken off; the
+#: other per-lot terms of `_compare_need` (the table, the flags and totals kept, the
+#: production lots' classes) count 45 B of it, which leaves 18.5 B, here 24 (64 before).
+PER_LOT = 24.0
 
-#: Bytes allocated per flow, at most: the flow weights and their making (24), and their
-#: copy with the shipments' rows emptied (9), for a group that restarts there.
-PER_FLOW, PER_RESTART_FLOW = 24.0, 9.0
+#: Bytes allocated per flow, at most: the flow weights and their making, and their copy
+#: with the shipments' rows emptied, for a group that restarts there. Measured: the traced
+#: peak of 100,000 random lots grew by 12 B a flow (7.9 to 9.7 MiB from 90,000 to 250,000
+#: flows) under KPCS_2003 alone, every built-in and every built-in at export alike, so a
+#: restart adds none at the peak (24 and 9 B before).
+PER_FLOW, PER_RESTART_FLOW = 16.0, 0.0
 
 #: Bytes per distinct place of the production lots: the place, its text, its lookups.
 PER_PLACE = 1024.0
@@ -601,8 +615,11 @@ def _slot_bound(
 
 # Measured with `PER_LOT` and the bytes beside it (see there).
 #: Bytes a verdict cached for a comparison takes, at most: without reasons (a place no
-#: situation speaks of), and with them (a Verdict, its reasons and their text).
-VERDICT_BYTES = (384.0, 4096.0)
+#: situation speaks of), and with them (a Verdict, its reasons and their text). On 800 and
+#: 5,000 distinct sites in Marange a verdict with reasons traced about 2 KiB (2,058-2,067 B)
+#: all told, and on 5,000 sites in Botswana about 250 B a verdict; these leave about a
+#: quarter more (384 and 4,096 B before).
+VERDICT_BYTES = (320.0, 2560.0)
 
 #: The most verdicts with reasons `_slot_bound` judges per definition; beyond, it counts
 #: two slots without judging (the comparison judges them once more).

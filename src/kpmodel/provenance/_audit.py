@@ -6,13 +6,14 @@ import bisect
 import datetime as dt
 import math
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Literal, Protocol, TypeGuard, overload
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import scipy.sparse as sp
 
 from kpmodel import _limits
 from kpmodel._boundary import guarded
@@ -42,6 +43,7 @@ from kpmodel.provenance._shares import (
     origin_shares,
     propagate,
     require_graph,
+    share_weights,
 )
 
 __all__ = ["Finding", "audit", "opacity"]
@@ -538,10 +540,12 @@ class _Paths(FindingPaths):
 
 
 class _Columns:
-    """Where each offending origin enters the graph and which lots carry it (as booleans).
+    """Where each offending origin enters the graph and which lots carry it.
 
-    The findings of an audit keep this object for the paths they find on demand: one byte
-    per lot and offending origin, not the eight of the propagated shares, and, for each
+    The findings of an audit keep this object for the paths they find on demand. Which
+    lots carry an origin is kept in the smaller of two forms (`_carriers`): one bit per lot,
+    or the positions of the lots that carry it, so that it costs at most an eighth of a byte
+    per lot and offending origin, not the eight of the propagated shares; and, for each
     origin whose paths have been read, each lot's best completion (`best_completion`).
     """
 
@@ -549,14 +553,14 @@ class _Columns:
         self,
         labels: dict[str, int],
         code: IntArray,
-        carried: FloatArray,
+        carriers: list[npt.NDArray[Any]],
         smuggle: FloatArray,
         smuggled: FloatArray,
     ) -> None:
-        # labels: {origin label: its code in `code`}, in the order of `carried`'s columns.
+        # labels: {origin label: its code in `code`}, in the order of `carriers`.
         self.column = {label: i for i, label in enumerate(labels)}
         self.labels, self.code = labels, code
-        self.carries = [carried[:, i] > 0 for i in range(len(labels))]
+        self.carriers = carriers
         self.smuggle, self.smuggled = smuggle > 0, smuggled > 0
         self.found: dict[str, tuple[BoolArray, FloatArray]] = {}
 
@@ -567,14 +571,130 @@ class _Columns:
                 entering, carried = self.smuggle, self.smuggled
             else:
                 entering = self.code == self.labels[origin]
-                carried = self.carries[self.column[origin]]
+                carried = _carried(self.carriers[self.column[origin]], self.code.size)
             best = best_completion(flows, entering, carried, stop=True)
             self.found[origin] = (entering, best)
         return self.found[origin]
 
 
+def _carriers(carries: BoolArray) -> npt.NDArray[Any]:
+    """Return which lots `carries` marks, in its smaller form: the positions of the marked
+    lots (as int32 where they fit) when fewer than one lot in 32 is marked, else one bit a
+    lot (`numpy.packbits`). `_carried` reads either back.
+    """
+    marked = int(np.count_nonzero(carries))
+    index = np.int32 if carries.size < 2**31 else np.int64
+    if marked * np.dtype(index).itemsize < (carries.size + 7) // 8:
+        return np.flatnonzero(carries).astype(index)
+    return np.packbits(carries)
+
+
+def _carried(carriers: npt.NDArray[Any], n: int) -> BoolArray:
+    """Return the boolean mask of `n` lots that `_carriers` stored as `carriers`."""
+    if carriers.dtype == np.uint8:
+        return np.unpackbits(carriers, count=n).view(np.bool_)
+    mask = np.zeros(n, np.bool_)
+    mask[carriers] = True
+    return mask
+
+
 def _day(value: np.datetime64) -> Any:
     return None if np.isnat(value) else pd.Timestamp(value).date()
+
+
+#: The most bytes of float64 shares the audit propagates at once: the offending origins'
+#: columns are propagated a block of columns at a time, each block read (the shipments'
+#: offending shares, the lots that carry each origin) and dropped before the next. On the
+#: 1M-lot random graphs of ``benchmarks/bench_audit_memory.py`` (200 offending origins)
+#: blocks of this size (8 columns) took less time than all 200 at once: 2.7-4.7 s against
+#: 5.1-8.3 s (November 2026, 2 cores at load 2-3).
+BLOCK_BYTES = 64 * 2**20
+
+#: The bytes of each offending share of a shipment found while propagating: its row,
+#: column and share, 8 bytes each, in the blocks' lists, then concatenated and sorted (the
+#: sort order and the sorted copies).
+ENTRY_BYTES = 80
+
+#: The bytes of one finding in the audit's result (the `Finding`, its lazy paths and its
+#: fields): 380-401 B a finding retained after `audit` returned (tracemalloc, November
+#: 2026, ``benchmarks/bench_audit_memory.py``'s random graphs of 100,000 lots with 20 and
+#: 200 offending origins, 157,182 and 2,070,742 findings), rounded up.
+FINDING_BYTES = 448
+
+
+def _block_width(n: int, k: int) -> int:
+    """Return how many of `k` offending columns of `n` lots to propagate at once."""
+    return max(1, min(k, BLOCK_BYTES // (8 * max(n, 1))))
+
+
+def _columns_need(n: int, k: int, ships: int, flows: int) -> float:
+    """Return the bytes `_offending_shares` needs before any share is found: a block of
+    float64 columns of every lot and, at the shipments, their shares and two masks; the
+    lots that carry each origin (at most a bit a lot); W, held for every block (12 bytes a
+    flow and 4 a lot).
+    """
+    width = _block_width(n, k)
+    return (
+        float(n) * width * 8
+        + float(ships) * width * 10
+        + float(k) * ((n + 7) // 8)
+        + float(flows) * 12
+        + float(n) * 4
+    )
+
+
+def _offending_shares(
+    graph: ProvenanceGraph,
+    weights: sp.csr_array,
+    zone_code: IntArray,
+    offending: Sequence[int],
+    ships: IntArray,
+    offends: BoolArray,
+    day_of_ship: IntArray,
+    width: int,
+    check: Callable[[int], None],
+) -> tuple[list[npt.NDArray[Any]], IntArray, IntArray, FloatArray]:
+    """Propagate the offending origins' columns `width` at a time; return which lots carry
+    each (`_carriers`) and the shipments' offending shares: (rows into `ships`, columns
+    into `offending`, shares), sorted by row then column, of the shares above `TOLERANCE`
+    on a shipment whose day the origin offends on (`offends`, days x columns, and each
+    shipment's day).
+
+    `check(entries)` is called with the shares kept so far, after each block, before the
+    next is propagated (the memory check of what the findings will need).
+    """
+    n, k = len(graph), len(offending)
+    column_of = np.full(max(int(zone_code.max(initial=-1)), *offending, -1) + 2, -1, np.int64)
+    column_of[list(offending)] = np.arange(k)
+    produced = np.flatnonzero(zone_code >= 0)
+    hit = column_of[zone_code[produced]]
+    produced, hit = produced[hit >= 0], hit[hit >= 0]
+    carriers: list[npt.NDArray[Any]] = []
+    rows: list[IntArray] = []
+    columns: list[IntArray] = []
+    shares: list[FloatArray] = []
+    kept = 0
+    for first in range(0, k, width):
+        last = min(first + width, k)
+        entering = np.zeros((n, last - first))
+        inside = (hit >= first) & (hit < last)
+        entering[produced[inside], hit[inside] - first] = 1.0
+        carried = propagate(graph, entering, weights=weights)
+        carriers.extend(_carriers(carried[:, c] > 0) for c in range(last - first))
+        at_ships = carried[ships]
+        del carried, entering
+        row, column = np.nonzero((at_ships > TOLERANCE) & offends[day_of_ship, first:last])
+        shares.append(at_ships[row, column])
+        rows.append(row)
+        columns.append(column + first)
+        kept += row.size
+        check(kept)
+    if not rows:
+        empty = np.zeros(0, np.int64)
+        return carriers, empty, empty.copy(), np.zeros(0)
+    row, column = np.concatenate(rows), np.concatenate(columns)
+    order = np.lexsort((column, row))
+    return carriers, row[order], column[order], np.concatenate(shares)[order]
 
 
 def audit(
@@ -611,10 +731,12 @@ def audit(
         (``finding.paths.truncated``, with the carats they cover in
         ``finding.paths.carats``).
     max_memory : int, float, Decimal or str, optional
-        The most memory the audit may need for the offending origins' columns (eight bytes
-        and one per lot and offending zone-level origin), by an estimate made once the
-        offending origins are known and before any is propagated; a larger estimate is
-        refused with a `kpmodel.errors.SizeLimitError` that says what to do.
+        The most memory the audit may need: for the offending origins' columns (propagated
+        a block of 64 MiB at a time, keeping an eighth of a byte per lot and offending
+        zone-level origin at most for the paths), by an estimate made once the offending
+        origins are known and before any is propagated; and for the findings, counted as
+        each block is read. A larger need is refused with a
+        `kpmodel.errors.SizeLimitError` that says what to do.
         A number of bytes (an int, float or Decimal), a size such as ``"64 GiB"`` or
         ``"1e3 MiB"``, or ``"none"`` for no limit. Default (None): the environment variable
         ``KPMODEL_MAX_MEMORY``, else 60% of the machine's memory.
@@ -632,7 +754,8 @@ def audit(
     kpmodel.errors.InvalidArgumentError
         For an argument of the wrong kind, or undated shipments under a register.
     kpmodel.errors.SizeLimitError
-        For offending origins' columns estimated to need more than `max_memory`.
+        For offending origins' columns estimated to need more than `max_memory`, or
+        findings counted above it.
 
     Warns
     -----
@@ -673,7 +796,8 @@ def audit(
         return []
     n = len(graph)
     smuggle = (graph._column("kind") == KIND_CODE[Kind.SMUGGLE]).astype(np.float64)
-    smuggled = propagate(graph, smuggle.copy()[:, None], reset=smuggle > 0)[:, 0]
+    weights = share_weights(graph)  # W, made once for every propagation below
+    smuggled = propagate(graph, smuggle.copy()[:, None], reset=smuggle > 0, weights=weights)[:, 0]
     zone_code, labels = origin_labels(graph, "zone")
     ship_days = graph._column("on")[ships]
     if register is not None and np.isnat(ship_days).any():
@@ -715,11 +839,17 @@ def audit(
         }
     )
     offending = sorted({j for j, _ in verdict})
-    # The offending columns: float64 shares of every lot, their one-byte copies kept for
-    # the paths, and the shipments' rows.
     k = len(offending)
+    # Whether each offending column offends on each shipment day: a share on another day
+    # is no finding, and is not kept.
+    offends = np.zeros((len(dates), k), np.bool_)
+    position_of = {j: c for c, j in enumerate(offending)}
+    for j, d in verdict:
+        offends[d, position_of[j]] = True
+    block = _block_width(n, k)
+    need = _columns_need(n, k, int(ships.size), int(weights.nnz))
     _limits.check_memory(
-        float(n) * k * 9 + float(ships.size) * k * 8,
+        need,
         what=(
             f"audit over {n:,} lots x {k:,} offending zone-level origins (estimated before "
             "propagating them)"
@@ -730,18 +860,38 @@ def audit(
         ),
         limit=max_memory,
     )
-    column_of = np.full(len(labels) + 1, -1, np.int64)
-    column_of[offending] = np.arange(len(offending))
-    entering = np.zeros((n, len(offending)))
-    produced = np.flatnonzero(zone_code >= 0)
-    hit = column_of[zone_code[produced]]
-    entering[produced[hit >= 0], hit[hit >= 0]] = 1.0
-    carried = propagate(graph, entering) if offending else entering
-    columns = _Columns({labels[j]: j for j in offending}, zone_code, carried, smuggle, smuggled)
-    flows = Flows(graph)
-    at_ships = carried[ships]
     smuggled_at = smuggled[ships]
-    ship_rows, ship_columns = np.nonzero(at_ships > TOLERANCE)
+    smuggled_ships = int(np.count_nonzero(smuggled_at > TOLERANCE))
+
+    def check_found(entries: int) -> None:
+        # Each offending share of a shipment kept may become a finding.
+        _limits.check_memory(
+            need + (entries + smuggled_ships) * (ENTRY_BYTES + FINDING_BYTES),
+            what=(
+                f"audit over {n:,} lots x {k:,} offending zone-level origins, with at least "
+                f"{entries + smuggled_ships:,} offending shares of {ships.size:,} shipment(s) "
+                "to report (counted while propagating them)"
+            ),
+            change=(
+                "audit a graph of fewer shipments (a shorter period), or a register under "
+                "which fewer zone-level origins offend"
+            ),
+            limit=max_memory,
+        )
+
+    carriers, ship_rows, ship_columns, ship_shares = _offending_shares(
+        graph,
+        weights,
+        zone_code,
+        offending,
+        ships,
+        offends,
+        day_of_ship,
+        block,
+        check_found,
+    )
+    columns = _Columns({labels[j]: j for j in offending}, zone_code, carriers, smuggle, smuggled)
+    flows = Flows(graph)
     starts = np.searchsorted(ship_rows, np.arange(ships.size + 1))
     flagged = np.flatnonzero((np.diff(starts) > 0) | (smuggled_at > TOLERANCE))
     # Per-shipment columns, read once.
@@ -760,13 +910,17 @@ def audit(
         named = _declared_countries(declared)
         day = int(day_of_ship[i])
         offences: list[tuple[str, str, float]] = []
-        for c in ship_columns[starts[i] : starts[i + 1]].tolist():
+        for c, share in zip(
+            ship_columns[starts[i] : starts[i + 1]].tolist(),
+            ship_shares[starts[i] : starts[i + 1]].tolist(),
+            strict=True,
+        ):
             j = offending[c]
             if countries[j] in named:
                 continue  # openly declared: a rules check, not a laundering finding
             reason = verdict.get((j, day))
             if reason is not None:
-                offences.append((reason, labels[j], float(at_ships[i, c])))
+                offences.append((reason, labels[j], share))
         if smuggled_at[i] > TOLERANCE:
             offences.append(("smuggled", "smuggled", float(smuggled_at[i])))
         carats = ship_carats[f]
