@@ -133,6 +133,27 @@ def test_an_id_that_is_no_int_or_text_is_refused_with_the_rule(odd, kind):
         kp.origin_shares(g, lots=[(1, 1), b"L4", (2,)])
 
 
+@pytest.mark.parametrize("ids", [[0, 1, 2], [5, 7, 9], ["a", "b", "c"]], ids=str)
+@pytest.mark.parametrize("odd", [np.timedelta64(5), "\udcff"], ids=["duration", "surrogate"])
+def test_ids_that_break_hashing_or_arrow_name_no_lot(ids, odd):
+    """A unitless timedelta64 (hashing it raises ValueError) and a lone surrogate (arrow
+    text cannot hold it) raised bare errors from the lookups of loaded ids; they name no
+    lot, as any other id that is not in the graph."""
+    frame = pd.DataFrame({"lot_id": ids, "carats": 1.0, "origin": "BW"})
+    no_flows = pd.DataFrame({"source": [], "target": [], "carats": []})
+    graph = kp.ProvenanceGraph.from_frames(frame, no_flows)
+    for call in (
+        lambda: kp.origin_shares(graph, lots=[odd]),
+        lambda: kp.origin_shares(graph, lots=[5, odd]),
+        lambda: d.Lots.from_graph(graph, BOOK, lots=[odd]),
+        lambda: kp.origin_shares(graph).of(odd),
+        lambda: kp.provenance.trace(graph, odd),
+        lambda: kp.provenance.describe_lot(graph, odd),
+    ):
+        with pytest.raises(InvalidArgumentError, match=r"not in the graph|no lot"):
+            call()
+
+
 @settings(max_examples=30, deadline=None)
 @given(clashing_graphs(), st.data())
 def test_from_graph_takes_the_ids_origin_shares_takes(case, data):

@@ -334,12 +334,14 @@ def is_hashable(value: object) -> bool:
 
     Examples
     --------
+    numpy's unitless ``timedelta64(5)`` cannot be one either: hashing it raises ValueError.
+
     >>> is_hashable("L4"), is_hashable([4]), is_hashable((1, [2]))
     (True, False, False)
     """
     try:
         hash(value)
-    except TypeError:
+    except (TypeError, ValueError):
         return False
     return True
 

@@ -116,17 +116,24 @@ def lot_positions(lots: Iterable[Any], ids: pd.Index[Any]) -> tuple[pd.Index[Any
     if isinstance(lots, FoundLots) and lots.found_in(ids):
         return lots.ids, lots.positions
     items: list[Any] | None = None
+    wanted: pd.Index[Any] | None = None
     if isinstance(lots, pd.Index | pd.Series) and _is_text(lots) and _is_text(ids):
         # Text among text ids: every id is of the lot id's kind, so hashing decides alone.
-        wanted = pd.Index(lots.array)
-        positions = ids.get_indexer(wanted).astype(np.int64)
-    else:
+        try:
+            wanted = pd.Index(lots.array)
+            positions = ids.get_indexer(wanted).astype(np.int64)
+        except UnicodeError:  # a lone surrogate, which arrow text cannot hold: read below
+            wanted = None
+    if wanted is None:
         values = np.asarray(lots) if isinstance(lots, np.ndarray | pd.Index | pd.Series) else None
         if values is not None and values.dtype.kind in "iu":
             wanted = lookup = pd.Index(values)
         else:
             items = list(lots)
-            wanted = pd.Index(items, tupleize_cols=False)
+            try:
+                wanted = pd.Index(items, tupleize_cols=False)
+            except UnicodeError:  # a lone surrogate ("\udcff"), which arrow text cannot hold
+                wanted = pd.Index(items, dtype=object, tupleize_cols=False)
             if wanted.dtype == object:
                 _check_hashable(items)
             lookup = wanted
@@ -163,7 +170,13 @@ def _check_iterable(lots: object) -> None:
 
 def _check_hashable(items: list[Any]) -> None:
     """Refuse ids that cannot be looked up (lists, arrays, tuples holding lists)."""
-    bad = [i for i, item in enumerate(items) if not is_hashable(item)]
+    # A numpy scalar is a single value even when it refuses hashing (a unitless
+    # timedelta64): it names no lot, as `_found` says.
+    bad = [
+        i
+        for i, item in enumerate(items)
+        if not (is_hashable(item) or isinstance(item, np.generic))
+    ]
     if bad:
         listed = ", ".join(f"lots[{i}] = {show(items[i])}" for i in bad[:MAX_LISTED])
         more = f" and {len(bad) - MAX_LISTED:,} more" if len(bad) > MAX_LISTED else ""
@@ -192,7 +205,13 @@ def _found(lookup: pd.Index[Any], items: list[Any] | None, ids: pd.Index[Any]) -
                 len(items),
             )
         return np.where((positions >= 0) & (positions < len(ids)), positions, -1)
-    positions = ids.get_indexer(lookup).astype(np.int64)
+    try:
+        positions = ids.get_indexer(lookup).astype(np.int64)
+    except (TypeError, ValueError):  # an id that refuses hashing (a unitless timedelta64)
+        assert items is not None  # ints read from an array hash
+        # None is no lot id, so what is no int or text is looked up as None: not found.
+        lookup = pd.Index([i if is_lot_id(i) else None for i in items], dtype=object)
+        positions = ids.get_indexer(lookup).astype(np.int64)
     if not (lookup.dtype.kind in "iu" and ids.dtype.kind in "iu"):
         # Hashing matched equal values; a lot is only asked for by an id of its kind.
         found = np.flatnonzero(positions >= 0)
@@ -229,5 +248,5 @@ def _missing_message(missing: IntArray, items: list[Any] | None, wanted: pd.Inde
 
 
 def _plain(lot: Any) -> Any:
-    """Return a numpy int or str as Python's; any other id as it is."""
-    return lot.item() if isinstance(lot, np.integer | np.str_) else lot
+    """Return a numpy int or str as Python's; any other id (a duration) as it is."""
+    return lot.item() if isinstance(lot, np.generic) and is_lot_id(lot) else lot
