@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import kpmodel as kp
 from kpmodel import definitions as d
+from kpmodel._boundary import MAX_LISTED
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.testing.strategies import provenance_graphs
 
@@ -68,6 +69,21 @@ def test_a_lot_listed_twice_is_refused_and_each_lot_once_counts_once(graph, data
         rows = c.table[c.table.definition == name]
         assert c.summary.loc[name, "in_carats"] == pytest.approx(rows["in_carats"].sum())
         assert c.summary.loc[name, "in"] == (rows["verdict"] == "in").sum()
+
+
+def test_a_lot_listed_many_times_is_refused_in_a_short_message():
+    """Every position of a repeated lot was listed: 17.9 MB of message for one lot listed
+    a million times. The first MAX_LISTED positions of each lot are, then how many more."""
+    g, mx = marange_and_botswana()
+    with pytest.raises(InvalidArgumentError) as error:
+        d.Lots.from_graph(g, BOOK, lots=[mx] * 1_000_000)
+    message = str(error.value)
+    listed = ", ".join(f"lots[{i}] = {mx}" for i in range(MAX_LISTED))
+    assert f"more than once: lot {mx} ({listed} and {1_000_000 - MAX_LISTED:,} more). " in message
+    assert len(message) < 1_000
+    ids = list(range(len(g))) * 2
+    with pytest.raises(InvalidArgumentError, match=r"lots\[0\] = 0, lots\[" + str(len(g))):
+        d.Lots.from_graph(g, BOOK, lots=ids)
 
 
 def test_the_same_lot_by_two_ids_is_refused():

@@ -153,15 +153,18 @@ def _selected(graph: ProvenanceGraph, lots: Iterable[Any] | None) -> np.ndarray[
         repeated = []
         for row in rows[np.sort(first[count > 1])][:MAX_LISTED].tolist():
             at = np.flatnonzero(rows == row)
+            shown = at[:MAX_LISTED]  # a lot listed a million times: a short message
             given = ", ".join(
                 f"lots[{i}] = {show(lot)}"
-                for i, lot in zip(at.tolist(), wanted[at].tolist(), strict=True)
+                for i, lot in zip(shown.tolist(), wanted[shown].tolist(), strict=True)
             )
-            repeated.append(f"lot {show(graph.lots[row : row + 1].tolist()[0])} ({given})")
+            times = f" and {at.size - shown.size:,} more" if at.size > shown.size else ""
+            lot = show(graph.lots[row : row + 1].tolist()[0])
+            repeated.append(f"lot {lot} ({given}{times})")
         more = int((count > 1).sum()) - len(repeated)
         msg = (
             f"lots names the same lot more than once: {'; '.join(repeated)}"
-            f"{f' and {more} more' if more > 0 else ''}. A comparison judges each lot once "
+            f"{f' and {more:,} more lots' if more > 0 else ''}. A comparison judges each lot once "
             "(a lot listed twice would count its carats twice): pass each lot once, for "
             "example list(dict.fromkeys(lots))"
         )
