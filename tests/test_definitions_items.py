@@ -102,7 +102,9 @@ def test_ids_not_of_the_lot_ids_kind_are_not_lots(alien):
         other = ALIENS[alien](lot)
         with pytest.raises(InvalidArgumentError, match="not in the graph") as error:
             d.Lots.from_graph(g, BOOK, lots=[mx, other])
-        assert f"is not in the graph: {other!r}." in str(error.value)
+        # A Timestamp is no number: the message says what lot ids are.
+        rule = "; lot ids are ints or text, never Timestamp" if alien == "timestamp" else ""
+        assert f"is not in the graph: {other!r}{rule}." in str(error.value)
         assert "ProvenanceGraph.lots" in str(error.value)
         with pytest.raises(InvalidArgumentError, match="not in the graph"):
             kp.origin_shares(g, lots=[mx, other])
@@ -110,6 +112,25 @@ def test_ids_not_of_the_lot_ids_kind_are_not_lots(alien):
         mx,
         1,
     ]
+
+
+@pytest.mark.parametrize(
+    ("odd", "kind"),
+    [((1, 1), "tuple"), (b"L4", "bytes"), (None, "NoneType"), (frozenset(), "frozenset")],
+)
+def test_an_id_that_is_no_int_or_text_is_refused_with_the_rule(odd, kind):
+    """An id no graph can hold (a tuple, bytes) was refused as "not in the graph" alone;
+    the message now says that lot ids are ints or text, and names each type once."""
+    g, mx = marange_and_botswana()
+    for call in (
+        lambda: kp.origin_shares(g, lots=[odd, mx, odd]),
+        lambda: d.Lots.from_graph(g, BOOK, lots=[odd, mx]),
+    ):
+        with pytest.raises(InvalidArgumentError) as error:
+            call()
+        assert f"; lot ids are ints or text, never {kind}. Pass ids" in str(error.value)
+    with pytest.raises(InvalidArgumentError, match=r"never tuple or bytes\. "):
+        kp.origin_shares(g, lots=[(1, 1), b"L4", (2,)])
 
 
 @settings(max_examples=30, deadline=None)
@@ -242,6 +263,37 @@ def test_from_graph_and_origin_shares_accept_and_refuse_the_same_ids(graph, data
     got = d.Lots.from_graph(graph, BOOK, lots=lots())
     assert got.shares.index.tolist() == asked
     np.testing.assert_array_equal(got.shares.to_numpy(), shares.to_frame().to_numpy())
+
+
+@pytest.mark.parametrize("text", [False, True])
+@pytest.mark.parametrize("container", [list, pd.Index])
+def test_from_graph_looks_its_lots_up_once(monkeypatch, text, container):
+    """Lots.from_graph finds its lots= (to refuse repeats) and hands the positions to
+    origin_shares, which looked the same ids up again (about 0.3 s of 0.85 s for 150,000
+    text ids of a 300,000-lot graph)."""
+    frame = pd.DataFrame({"lot_id": [7, 3, 5], "carats": 1.0, "origin": ["BW", "RU", "BW"]})
+    if text:
+        frame["lot_id"] = frame["lot_id"].astype(str)
+    no_flows = pd.DataFrame({"source": [], "target": [], "carats": []})
+    graph = kp.ProvenanceGraph.from_frames(frame, no_flows)
+    ids = graph.lots
+    lookups = []
+    real = pd.Index.get_indexer
+
+    def counted(self, *args, **kwargs):
+        if self is ids:
+            lookups.append(args)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(pd.Index, "get_indexer", counted)
+    asked = container(ids[[2, 0]].tolist())
+    got = d.Lots.from_graph(graph, BOOK, lots=asked)
+    assert got.shares.index.tolist() == ids[[2, 0]].tolist()
+    assert got.shares["BW"].tolist() == [1.0, 1.0]
+    assert len(lookups) == 1
+    lookups.clear()
+    kp.origin_shares(graph, lots=asked)
+    assert len(lookups) == 1
 
 
 def test_the_hostile_reproducer_of_a_lot_listed_twice():

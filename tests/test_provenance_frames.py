@@ -823,7 +823,7 @@ ID_COLUMNS = {
 
 
 @given(provenance_frames(), st.sampled_from(sorted(ID_COLUMNS)))
-def test_lot_ids_that_are_floats_dates_durations_or_booleans_are_refused(frames, form):
+def test_a_column_of_ids_that_are_not_ints_or_text_is_refused(frames, form):
     """A column of float, date, duration, boolean or bytes ids is refused by its field path.
 
     The build used to accept them (1.0 is the same key as 1; a date column read as ids
@@ -866,7 +866,8 @@ ID_CELLS = [
     (Decimal("7"), "a decimal"),
     (Fraction(1, 2), "a fraction"),
     (1 + 2j, "a complex number"),
-    # accepted before session 8, although lot ids were documented as ints or strings
+    # Refused since lot ids became ints or text only (5758afd); accepted before, though
+    # lot ids were documented as ints or strings.
     ((3, 1), "of type tuple"),
     (b"L3", "bytes, not text"),
     (np.bytes_(b"L3"), "bytes, not text"),
@@ -877,10 +878,10 @@ ID_CELLS = [
 
 
 @given(provenance_frames(), st.sampled_from(ID_CELLS), st.data())
-def test_a_lot_id_that_is_a_float_date_duration_or_boolean_is_refused_by_row(frames, cell, data):
+def test_a_cell_that_is_not_an_int_or_text_is_refused_by_row(frames, cell, data):
     """One odd id among ints or texts (and in every flow naming that lot) is refused by row:
-    a float, a date, a duration, a boolean, and (since session 8) a tuple, bytes, a
-    frozenset or any other value that is neither an int nor text."""
+    a float, a date, a duration, a boolean, a tuple, bytes, a frozenset or any other value
+    that is neither an int nor text."""
     lots, flows = frames
     value, what = cell
     row = data.draw(st.integers(0, len(lots) - 1))

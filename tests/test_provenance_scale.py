@@ -9,6 +9,9 @@ import re
 import subprocess
 import sys
 import warnings
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
 
 import attrs
 import numpy as np
@@ -20,6 +23,7 @@ from hypothesis import strategies as st
 
 import kpmodel as kp
 from kpmodel._boundary import MAX_LISTED, id_kind
+from kpmodel._lot_ids import lot_positions
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.provenance import _kernels, de_minimis, origin_shares
 from kpmodel.provenance._shares import (
@@ -298,7 +302,8 @@ def test_only_the_ids_that_are_no_lots_are_listed_as_given():
     ValueError while being shown. Each id is now looked up, and shown, as it was given."""
     g, mixed = small_graph()
     with pytest.raises(
-        InvalidArgumentError, match=r"1 of the 2 ids asked for is not in the graph: 5\.0\. "
+        InvalidArgumentError,
+        match=r"1 of the 2 ids asked for is not in the graph: 5\.0\. ",
     ):
         origin_shares(g, lots=[mixed, 5.0])
     frames = g.to_frames()
@@ -307,7 +312,10 @@ def test_only_the_ids_that_are_no_lots_are_listed_as_given():
         frames[0].assign(lot_id=frames[0]["lot_id"].map(big)),
         frames[1].assign(source=frames[1]["source"].map(big), target=frames[1]["target"].map(big)),
     )
-    with pytest.raises(InvalidArgumentError, match=rf"2 of the 2 .*: {2**53 + 1}, 0\.5\. "):
+    with pytest.raises(
+        InvalidArgumentError,
+        match=rf"2 of the 2 .*: {2**53 + 1}, 0\.5\. ",
+    ):
         origin_shares(huge, lots=[2**53 + 1, 0.5])
     assert origin_shares(huge, lots=[2**53 + 6, 2**53]).lots.tolist() == [2**53 + 6, 2**53]
     with pytest.raises(InvalidArgumentError, match="an integer of 5001 digits"):
@@ -351,6 +359,80 @@ def test_ids_read_the_same_in_any_container(graph, data):
         assert got == expected
     else:
         pd.testing.assert_frame_equal(got, expected, check_index_type=False)
+
+
+def _reference_positions(asked: list, ids: list) -> list[int]:
+    """The slow, obvious lookup: the first graph id of the asked id's kind equal to it."""
+    return [
+        next((j for j, own in enumerate(ids) if id_kind(own) is id_kind(lot) and own == lot), -1)
+        for lot in asked
+    ]
+
+
+_GRAPH_IDS = st.one_of(
+    st.integers(0, 10).map(pd.RangeIndex),
+    st.lists(st.integers(-5, 2**63 - 1), unique=True, max_size=8).map(pd.Index),
+    st.lists(st.text("ab1", max_size=3), unique=True, max_size=8).map(pd.Index),
+    st.lists(st.text("ab1", max_size=3), unique=True, max_size=8).map(
+        lambda ids: pd.Index(ids, dtype="string[python]")
+    ),
+    st.lists(
+        st.one_of(st.integers(-3, 12), st.sampled_from(["0", "1", "a", "L3"])),
+        unique_by=lambda lot: (type(lot), lot),
+        max_size=8,
+    ).map(lambda ids: pd.Index(ids, dtype=object)),
+)
+_ASKED = st.one_of(
+    st.integers(-3, 12),
+    st.sampled_from(["0", "1", "a", "ab", "", "L3", 2**63 - 1, 2**63, 2**64 - 1, -(2**63)]),
+    st.sampled_from([1.0, np.float64(2.0), True, False, Decimal(2), Fraction(1), 2 + 0j]),
+    st.sampled_from([np.int64(3), np.uint64(2), np.int8(-1), np.str_("a"), 2**53 + 1, 10**30]),
+    st.sampled_from([None, float("nan"), np.timedelta64(1, "D"), pd.Timestamp(2), (1,), b"a"]),
+)
+_CONTAINERS = {
+    "list": list,
+    "array": np.array,
+    "object array": lambda ids: np.array([*ids, None], dtype=object)[:-1],
+    "Index": lambda ids: pd.Index(ids, tupleize_cols=False),
+    "text Index": lambda ids: pd.Index(ids, dtype="string[python]"),
+    "Series": pd.Series,
+    "text Series": lambda ids: pd.Series(ids, dtype="str"),
+}
+
+
+def _twins(lot: Any) -> st.SearchStrategy[Any]:
+    """`lot`, and values equal to it (or to its text) of its kind or of others."""
+    if isinstance(lot, str):
+        return st.sampled_from([lot, np.str_(lot), lot.encode(), (lot,)])
+    number = int(lot)
+    return st.sampled_from(
+        [number, np.int64(number), float(number), np.float64(number), Decimal(number), str(number)]
+        + ([bool(number)] if number in (0, 1) else [])
+    )
+
+
+@given(_GRAPH_IDS, st.data(), st.sampled_from(list(_CONTAINERS)))
+def test_lot_positions_finds_what_the_obvious_lookup_finds(ids, data, how):
+    """lot_positions (fast paths for int and text arrays, hashing, a kind check) agrees
+    with the slow reference: each id, as its container holds it, is at the position of the
+    first graph id of its kind equal to it, and any id with none is refused."""
+    assume(ids.is_unique)
+    own = st.sampled_from(ids.tolist()).flatmap(_twins) if len(ids) else _ASKED
+    asked = data.draw(st.lists(st.one_of(own, own, _ASKED), max_size=6))
+    try:
+        lots = _CONTAINERS[how](asked)
+    except (TypeError, ValueError, OverflowError):  # no container of these ids
+        return
+    held = list(lots)  # numpy and pandas may convert ids (0 and "x" to text): read these
+    expected = _reference_positions(held, ids.tolist())
+    try:
+        wanted, positions = lot_positions(lots, ids)
+    except InvalidArgumentError:
+        assert -1 in expected
+        return
+    assert positions.tolist() == expected
+    assert [id_kind(lot) for lot in wanted.tolist()] == [id_kind(lot) for lot in held]
+    assert wanted.tolist() == held
 
 
 def test_too_much_memory_is_refused_with_the_estimate_and_what_to_do():
@@ -1371,8 +1453,11 @@ def test_the_audit_estimates_its_memory_before_propagating_offending_origins(mon
     monkeypatch.setenv("KPMODEL_MAX_MEMORY", "1000")
     with pytest.raises(kp.errors.SizeLimitError, match=r"^audit over 23 lots"):
         kp.provenance.audit(g, register=register)
-    # Smuggled carats alone need no offending columns.
+    # Smuggled carats alone need no offending columns: allowed where they are refused.
+    monkeypatch.setenv("KPMODEL_MAX_MEMORY", "4000")
     assert [f.reason for f in kp.provenance.audit(g, register=None)] == ["smuggled"]
+    with pytest.raises(kp.errors.SizeLimitError, match=r"^audit over 23 lots"):
+        kp.provenance.audit(g, register=register)
     with pytest.raises(InvalidArgumentError, match="max_memory must be a positive"):
         kp.provenance.audit(g, register=register, max_memory=0)
     # Sizes as origin_shares takes them.
@@ -1744,3 +1829,39 @@ def test_the_self_suspended_reference_dates_venezuela_as_the_register_does():
     assert data["sources"][event.sources[0]] in reference
     assert "as of November 4, 2010" in reference
     assert "sources disagree on the date" in reference
+
+
+@pytest.mark.parametrize(("mines", "smuggled", "zones"), [(3000, True, 1), (3000, False, 300)])
+def test_the_smallest_limit_an_audit_is_allowed_covers_what_it_allocates(mines, smuggled, zones):
+    """An audit allowed under max_memory=L allocates at most L (17-hostile H9: allowed at
+    L, it allocated 10-15 % more: the paperwork, the smuggled carats' propagation and the
+    shipments' declared origins were not counted)."""
+    import math
+    import tracemalloc
+
+    g = kp.ProvenanceGraph()
+    for i in range(mines):
+        lot = g.produce(
+            country=("CF", "BW", "ZW")[i % 3], carats=10, on="2014-01-01", zone=f"z{i % zones}"
+        )
+        if smuggled:
+            lot = g.smuggle(lot, to="CM", on="2014-02-01")
+        g.ship(lot, to="BE", on="2014-03-01", certificate=f"C{i}", declared_origin="BE")
+    register = kp.participants.Register.default()
+    limit = 1
+    for _ in range(20):  # each refusal's estimate tried next, up to the smallest allowed
+        try:
+            kp.provenance.audit(g, register=register, max_memory=limit)
+            break
+        except kp.errors.SizeLimitError as error:
+            refused = error
+        assert refused.estimate > limit
+        limit = math.ceil(refused.estimate)
+    tracemalloc.start()
+    try:
+        found = kp.provenance.audit(g, register=register, max_memory=limit)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert found
+    assert peak <= limit

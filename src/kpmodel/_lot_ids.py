@@ -14,13 +14,17 @@ position, so that both accept and refuse the same ids, with the same messages:
 What a caller does with a lot named twice is its own: `origin_shares` gives its row twice,
 `Lots.from_graph` refuses it (a comparison would count its carats twice).
 
+`FoundLots` hands ids already found to a second entry point, which then finds them for free
+(`Lots.from_graph` finds them, then asks `origin_shares` for them).
+
 This module is part of the shared base, beside `kpmodel._boundary`: it imports numpy, pandas,
 `kpmodel._boundary` and `kpmodel.errors`, and nothing of kpmodel above them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import numbers
+from collections.abc import Iterable, Iterator, Sized
 from typing import Any
 
 import numpy as np
@@ -31,14 +35,51 @@ from kpmodel._boundary import (
     MAX_LISTED,
     id_kind,
     is_hashable,
+    is_lot_id,
     of_other_kinds,
     show,
 )
 from kpmodel.errors import InvalidArgumentError
 
-__all__ = ["lot_positions"]
+__all__ = ["FoundLots", "lot_positions"]
 
 IntArray = np.ndarray[Any, np.dtype[np.int64]]
+
+
+class FoundLots(Sized, Iterable[Any]):
+    """Lot ids already found by `lot_positions`, with their positions: found again for free.
+
+    `Lots.from_graph` finds its ``lots=`` (to refuse repeats) and then asks
+    `origin_shares` for them; passing them as a `FoundLots` spares the second lookup.
+    `lot_positions` reuses the positions only among the very ids they were found in (the
+    same Index object, or an equal ``RangeIndex``); elsewhere the ids are looked up anew.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ids = pd.Index(["a", "b", "c"])
+    >>> found = FoundLots(*lot_positions(["c", "a"], ids), among=ids)
+    >>> lot_positions(found, ids)[1].tolist(), list(found)
+    ([2, 0], ['c', 'a'])
+    """
+
+    def __init__(self, ids: pd.Index[Any], positions: IntArray, *, among: pd.Index[Any]) -> None:
+        self.ids = ids
+        self.positions = positions
+        self.among = among
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.ids)
+
+    def found_in(self, ids: pd.Index[Any]) -> bool:
+        """Whether the positions were found among `ids` (an Index is immutable)."""
+        if self.among is ids:
+            return True
+        ranges = isinstance(self.among, pd.RangeIndex) and isinstance(ids, pd.RangeIndex)
+        return ranges and self.among.equals(ids)
 
 
 def lot_positions(lots: Iterable[Any], ids: pd.Index[Any]) -> tuple[pd.Index[Any], IntArray]:
@@ -47,15 +88,16 @@ def lot_positions(lots: Iterable[Any], ids: pd.Index[Any]) -> tuple[pd.Index[Any
     `ids` are a graph's lot ids in storage order (`kpmodel.ProvenanceGraph.lots`: a
     ``RangeIndex`` from 0 while the graph numbers its lots). The ids asked for are returned
     in the order given, repeats kept, as a pandas Index (the labels of `origin_shares`'
-    rows). Arrays, Series and Indexes of integers are read as they are, with no Python
-    object per id.
+    rows). Arrays, Series and Indexes of integers, and Series and Indexes of pandas text
+    among text ids, are read as they are, with no Python object per id.
 
     Raises
     ------
     kpmodel.errors.InvalidArgumentError
-        If `lots` is not an iterable of single ids (one id, a string, a table, an array of
-        other than one dimension, an id such as a list), or if some ids name no lot (not
-        in `ids`, or not of the lot id's kind); the message lists them.
+        If `lots` is not an iterable of single ids (one id, a string, bytes, a table, an
+        array of other than one dimension, an id such as a list), or if some ids name no
+        lot (not in `ids`, or not of the lot id's kind); the message lists them, and says
+        that lot ids are ints or text when some of them are neither.
 
     Examples
     --------
@@ -71,28 +113,35 @@ def lot_positions(lots: Iterable[Any], ids: pd.Index[Any]) -> tuple[pd.Index[Any
     kpmodel.errors.InvalidArgumentError: lots: 2 of the 3 ids asked for are not in the graph: ...
     """
     _check_iterable(lots)
-    values = np.asarray(lots) if isinstance(lots, np.ndarray | pd.Index | pd.Series) else None
+    if isinstance(lots, FoundLots) and lots.found_in(ids):
+        return lots.ids, lots.positions
     items: list[Any] | None = None
-    if values is not None and values.dtype.kind in "iu":
-        wanted = lookup = pd.Index(values)
+    if isinstance(lots, pd.Index | pd.Series) and _is_text(lots) and _is_text(ids):
+        # Text among text ids: every id is of the lot id's kind, so hashing decides alone.
+        wanted = pd.Index(lots.array)
+        positions = ids.get_indexer(wanted).astype(np.int64)
     else:
-        items = list(lots)
-        wanted = pd.Index(items, tupleize_cols=False)
-        if wanted.dtype == object:
-            _check_hashable(items)
-        lookup = wanted
-        if not (wanted.dtype.kind in "iu" or wanted.dtype == object or _is_text(wanted)):
-            # Looked up as given: a float Index would read 4 as 4.0, and 2**53 + 1 as 2**53.
-            lookup = pd.Index(items, dtype=object, tupleize_cols=False)
-    positions = _found(lookup, items, ids)
+        values = np.asarray(lots) if isinstance(lots, np.ndarray | pd.Index | pd.Series) else None
+        if values is not None and values.dtype.kind in "iu":
+            wanted = lookup = pd.Index(values)
+        else:
+            items = list(lots)
+            wanted = pd.Index(items, tupleize_cols=False)
+            if wanted.dtype == object:
+                _check_hashable(items)
+            lookup = wanted
+            if not (wanted.dtype.kind in "iu" or wanted.dtype == object or _is_text(wanted)):
+                # Looked up as given: a float Index would read 4 as 4.0, and 2**53 + 1 as 2**53.
+                lookup = pd.Index(items, dtype=object, tupleize_cols=False)
+        positions = _found(lookup, items, ids)
     missing = np.flatnonzero(positions < 0)
     if missing.size:
         raise InvalidArgumentError(_missing_message(missing, items, wanted))
     return wanted, positions
 
 
-def _is_text(index: pd.Index[Any]) -> bool:
-    return isinstance(index.dtype, pd.StringDtype)
+def _is_text(values: pd.Index[Any] | pd.Series[Any]) -> bool:
+    return isinstance(values.dtype, pd.StringDtype)
 
 
 def _check_iterable(lots: object) -> None:
@@ -158,9 +207,27 @@ def _missing_message(missing: IntArray, items: list[Any] | None, wanted: pd.Inde
     shown = wanted[first].tolist() if items is None else [items[i] for i in first.tolist()]
     more = f" and {missing.size - MAX_LISTED:,} more" if missing.size > MAX_LISTED else ""
     verb = "is" if missing.size == 1 else "are"
+    # The types of the shown ids that can name no lot of any graph (a tuple, bytes, None);
+    # numbers of another kind are the example closing the message.
+    odd = list(
+        dict.fromkeys(
+            type(lot).__name__
+            for lot in shown
+            if not (is_lot_id(lot) or isinstance(lot, numbers.Number))
+        )
+    )
+    rule = f"; lot ids are ints or text, never {' or '.join(odd)}" if odd else ""
+    # numpy's ints and text as Python's, so that an array and a list read alike: 'x', not
+    # np.str_('x') (an int array is read as Python ints already).
+    listed = ", ".join(show(_plain(lot)) for lot in shown)
     return (
         f"lots: {missing.size:,} of the {len(wanted):,} ids asked for {verb} not in the graph: "
-        f"{', '.join(show(lot) for lot in shown)}{more}. Pass ids the graph returned "
+        f"{listed}{more}{rule}. Pass ids the graph returned "
         "(ProvenanceGraph.lots), each of the lot id's kind: an int for an int id, text for a "
         "text id (4.0, True or Decimal(4) equal 4 but are not lot 4)."
     )
+
+
+def _plain(lot: Any) -> Any:
+    """Return a numpy int or str as Python's; any other id as it is."""
+    return lot.item() if isinstance(lot, np.integer | np.str_) else lot

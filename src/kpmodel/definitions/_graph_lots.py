@@ -27,7 +27,7 @@ import scipy.sparse as sp
 
 from kpmodel._boundary import MAX_LISTED, show
 from kpmodel._limits import Limit, check_memory, resolved
-from kpmodel._lot_ids import lot_positions
+from kpmodel._lot_ids import FoundLots, lot_positions
 from kpmodel.definitions._calling import name_of
 from kpmodel.definitions._definition import (
     EVENTS,
@@ -119,7 +119,9 @@ def graph_lots(
     if lots is None:  # every lot: the frame as it is, not a copy of every row
         shares = origin_shares(graph, by=cast(Any, by), max_memory=limit).to_frame()
     else:
-        asked = graph.lots[rows]
+        # Named by the graph's own ids; found already, so origin_shares does not look again.
+        ids = graph.lots
+        asked = FoundLots(ids[rows], rows, among=ids)
         shares = origin_shares(graph, by=cast(Any, by), lots=asked, max_memory=limit).to_frame()
     carats = pd.Series(_carats(graph)[rows], index=shares.index, name="carats")
     value = _carried_value(graph)[rows]

@@ -273,9 +273,14 @@ class Lots:
             for the country UNDETERMINED.
         lots : iterable of lot ids, optional
             The lots to judge (for example those reaching their destinations), each once;
-            all by default. The ids are read as `kpmodel.origin_shares` reads its
-            ``lots=``, and refused with the same messages: each must be of the lot id's
-            kind (``4.0`` is not lot 4). A lot listed twice (or by two ids of the same lot,
+            all by default. An iterable of single ids: one id, a string, bytes, a table or
+            an array of other than one dimension is refused.
+            An id names a lot only if it is of the lot id's kind: an int (numpy's too) for
+            an int id, text for a text id. ``4.0``, ``True`` and ``Decimal(4)`` equal ``4``
+            but are not lot 4, and an id that is neither an int nor text (a tuple, bytes)
+            names no lot.
+            These are the rules of `kpmodel.origin_shares`' ``lots=``, with the same
+            messages, but for repeats: a lot listed twice (or by two ids of the same lot,
             such as ``4`` and ``numpy.int64(4)``) is refused rather than dropped, though
             `origin_shares` gives it twice: a comparison would count its carats twice, and a
             list with repeats is often a mistake upstream; pass
@@ -298,10 +303,10 @@ class Lots:
         ------
         kpmodel.errors.InvalidArgumentError
             If `graph` is not a ProvenanceGraph, `situations` are not situations, `by` is
-            not a level, `lots` is not an iterable of single ids, a lot id is not in the
-            graph or is listed twice, or two of the lots judged have ids that read the
-            same as text (the int ``1`` and the text ``"1"``, which
-            `ProvenanceGraph.from_frames` accepts as two lots: a comparison names its
+            not a level, `lots` is not an iterable of single ids, an id names no lot of the
+            graph (``4.0`` names no lot 4) or a lot is listed twice, or two of the lots
+            judged have ids that read the same as text (the int ``1`` and the text ``"1"``,
+            which `ProvenanceGraph.from_frames` accepts as two lots: a comparison names its
             items by that text, so it could not tell them apart), or `max_memory` is not a
             size.
         kpmodel.errors.SizeLimitError
@@ -324,6 +329,14 @@ class Lots:
           'in_value_usd': 0.0},
          {'definition': 'CANADA_WDC_CSC_2018', 'verdict': 'in', 'in_share': 0.3,
           'in_carats': 30.0, 'in_value_usd': 1500.0}]
+
+        The hub is lot 4, not lot 4.0:
+
+        >>> kp.definitions.Lots.from_graph(g, kp.definitions.CaseBook.default(),
+        ...                                lots=[4.0])
+        Traceback (most recent call last):
+        ...
+        kpmodel.errors.InvalidArgumentError: lots: 1 of the 1 ids asked for is not in the graph...
 
         The G7/EU ban judges imports: Russian carats mined in 2023 and imported into
         Belgium in 2024 are caught, though mined before the ban.
