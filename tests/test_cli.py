@@ -3,15 +3,19 @@
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import kpmodel as kp
 from kpmodel import demo
+from kpmodel._boundary import show
 from kpmodel.cli._app import _progress, cli
 
 DATA = kp.datasets.example_folder()
@@ -162,6 +166,29 @@ def test_trace_unusable_input(car_graph, tmp_path):
     (tmp_path / "bad.json").write_text("{nodes", encoding="utf-8")
     assert_unusable(invoke("trace", tmp_path / "bad.json", "--lot", "1"), "bad.json")
     assert_unusable(invoke("trace", tmp_path / "missing.json", "--lot", "1"), "missing.json")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lot=st.one_of(
+        st.text(max_size=6),
+        st.integers(-3, 40).map(str),
+        st.sampled_from(["\u00b2", "--3", "9" * 5000, "\u0663", "-0", "03", "+3", " 3", "3.0"]),
+    )
+)
+def test_trace_lot_names_a_lot_or_is_a_usage_error(car_graph, lot):
+    """``--lot`` is a lot id of the graph (digits for an int id), or a usage error naming
+    it. '²' (a digit to str.isdigit), '--3' and 5,000 digits used to end in "internal
+    error (ValueError)", and '٣' traced lot 3."""
+    folder, _ = car_graph
+    size = len(kp.ProvenanceGraph.from_node_link(json.loads((folder / "car.json").read_text())))
+    result = invoke("trace", folder / "car.json", "--lot", lot, "--format", "json")
+    if re.fullmatch(r"-?[0-9]{1,20}", lot) and 0 <= int(lot) < size:  # (longer: no lot)
+        assert result.exit_code == 0, result.output
+        assert all(row["path"].endswith(str(int(lot))) for row in json.loads(result.stdout))
+    else:
+        assert_unusable(result, f"Invalid value for '--lot': no lot {show(lot)}", "ids such as ")
+        assert "internal error" not in result.stderr
 
 
 # -- compare ----------------------------------------------------------------------------

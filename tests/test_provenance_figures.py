@@ -1,11 +1,22 @@
 """Provenance figures run headless and show the case."""
 
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 import kpmodel as kp
+from kpmodel.errors import InvalidArgumentError
 from kpmodel.provenance import plot_case, plot_flows, plot_shares
+from kpmodel.testing.strategies import provenance_graphs
 
 
 def small_case():
@@ -39,3 +50,55 @@ def test_case_and_shares_figures():
     shares = kp.origin_shares(g)
     ax = plot_shares(shares, [len(g) - 1])
     assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == ["BW", "CF", "CM"]
+
+
+def _lots_arguments(graph):
+    """``lots`` for `graph`: its ids, values equal to them of other kinds, others."""
+    lot = st.sampled_from(graph.lots.tolist())
+    odd = st.one_of(
+        lot.map(lambda x: float(x) if isinstance(x, int) else x),
+        lot.map(lambda x: x == 1 if x in (0, 1) else x),
+        lot.map(str),
+        lot.map(lambda x: [x]),
+        st.integers(-2, len(graph) + 2),
+        st.sampled_from([None, 2.5, (1,), "x", 2**64]),
+    )
+    ids = st.lists(st.one_of(lot, odd), min_size=1, max_size=4)
+    containers = st.sampled_from([list, tuple, lambda ids: pd.Index(ids, dtype=object)])
+    return st.one_of(
+        st.builds(lambda ids, container: container(ids), ids, containers),
+        st.sampled_from([1, "0", b"0", pd.DataFrame({"lot": [0]}), slice(1)]),
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(provenance_graphs(max_lots=6), st.data())
+def test_plot_shares_finds_lots_as_origin_shares_does(graph, data):
+    """plot_shares(shares, lots) draws the rows origin_shares(lots=lots) gives, or refuses
+    `lots` with its error. It used to read 1.0 as lot 1 (and True as a mask), and to raise
+    bare pandas and numpy errors for a missing lot or a list."""
+    lots = data.draw(_lots_arguments(graph))
+    try:
+        expected = kp.origin_shares(graph, lots=lots).to_frame()
+    except InvalidArgumentError as error:
+        with pytest.raises(InvalidArgumentError, match=f"^{re.escape(str(error))}$"):
+            plot_shares(kp.origin_shares(graph), lots)
+        return
+    try:
+        ax = plot_shares(kp.origin_shares(graph), lots)
+        for bars in ax.containers:
+            widths = [bar.get_width() for bar in bars]
+            if bars.get_label() != "other":
+                np.testing.assert_allclose(widths, expected[bars.get_label()].to_numpy())
+            assert len(widths) == len(expected)
+    finally:
+        plt.close("all")
+
+
+def test_plot_shares_of_a_lot_computed_twice_draws_it_once():
+    """Shares computed with lots=[a, a] have two rows for a: a is one row, as .of reads it."""
+    g = small_case()
+    last = len(g) - 1
+    ax = plot_shares(kp.origin_shares(g, lots=[last, 0, last]), [last])
+    assert {len(bars) for bars in ax.containers} == {1}
+    plt.close("all")

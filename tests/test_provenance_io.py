@@ -7,19 +7,21 @@ records which ids are ints when both kinds are present, so they read back as the
 
 from __future__ import annotations
 
+import copy
 import json
+from xml.etree import ElementTree
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import kpmodel as kp
 from kpmodel._boundary import is_hashable, is_lot_id, show
 from kpmodel.errors import InvalidGraphError
-from kpmodel.testing.strategies import hostile_values, provenance_frames
+from kpmodel.testing.strategies import hostile_values, provenance_frames, provenance_graphs
 
 
 def _renamed(frames: tuple[pd.DataFrame, pd.DataFrame], rename: dict) -> kp.ProvenanceGraph:
@@ -150,11 +152,19 @@ class TestNetworkxIds:
         for read in reads:
             if is_lot_id(odd):
                 assert kp.origin_shares(read()).of(odd) == expected
-            else:
-                with pytest.raises(InvalidGraphError) as error:
-                    read()
-                assert f"lot id {show(odd)}: must be an int or text, not " in str(error.value)
-                assert "networkx.relabel_nodes(digraph, str)" in str(error.value)
+        if not is_lot_id(odd):
+            with pytest.raises(InvalidGraphError) as error:
+                reads[0]()
+            assert f"lot id {show(odd)}: must be an int or text, not " in str(error.value)
+            assert "networkx.relabel_nodes(digraph, str)" in str(error.value)
+            # Node-link data names the node by its place in 'nodes', with no networkx remedy.
+            node = list(renamed).index(odd)
+            with pytest.raises(InvalidGraphError) as error:
+                reads[1]()
+            assert f"nodes[{node}]['id']: must be an int or text, got {show(odd)}" in str(
+                error.value
+            )
+            assert "relabel_nodes" not in str(error.value)
 
 
 def _int_ids_of(frames: tuple[pd.DataFrame, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -164,3 +174,179 @@ def _int_ids_of(frames: tuple[pd.DataFrame, pd.DataFrame]) -> tuple[pd.DataFrame
         lots.assign(lot_id=lots["lot_id"].map(back)),
         flows.assign(source=flows["source"].map(back), target=flows["target"].map(back)),
     )
+
+
+def _node_link(graph: kp.ProvenanceGraph) -> dict:
+    return json.loads(json.dumps(graph.to_node_link()))
+
+
+def _two_places(data: st.DataObject, size: int) -> tuple[int, int]:
+    """Two places of a list of `size` (at least 2): an earlier and a later one."""
+    later = data.draw(st.integers(1, size - 1))
+    return data.draw(st.integers(0, later - 1)), later
+
+
+#: A GraphML file's elements, for editing one.
+GRAPHML = "{http://graphml.graphdrawing.org/xmlns}"
+
+
+def _graphml_elements(path) -> tuple[ElementTree.ElementTree, ElementTree.Element]:
+    ElementTree.register_namespace("", GRAPHML[1:-1])
+    tree = ElementTree.parse(path)
+    return tree, tree.getroot().find(f"{GRAPHML}graph")
+
+
+def _refused_after(path, edit) -> str:
+    """Edit the ``<graph>`` element of the GraphML file at `path`; return the reader's refusal."""
+    tree, root = _graphml_elements(path)
+    edit(root)
+    tree.write(path)
+    with pytest.raises(InvalidGraphError) as error:
+        kp.ProvenanceGraph.read_graphml(path)
+    return str(error.value)
+
+
+class TestOneLotOneNode:
+    """A lot is one node and a flow one edge: data holding two of either is refused.
+
+    networkx merges two nodes of one id (the later attributes win: a BW lot became a CA
+    lot) and keeps the last of two edges between the same lots (the other's carats were
+    lost); the old readers returned that other graph with no error.
+    """
+
+    @given(graph=provenance_graphs(min_lots=2, max_lots=10), data=st.data())
+    def test_node_link_nodes_of_one_id_are_refused_naming_both(self, graph, data):
+        nodes = _node_link(graph)
+        first, later = _two_places(data, len(nodes["nodes"]))
+        lot = nodes["nodes"][first]["id"]
+        nodes["nodes"][later]["id"] = lot
+        with pytest.raises(InvalidGraphError) as error:
+            kp.ProvenanceGraph.from_node_link(nodes)
+        assert f"nodes[{later}]: id {show(lot)} is also nodes[{first}]'s" in str(error.value)
+
+    @given(graph=provenance_graphs(min_lots=2, max_lots=10), data=st.data())
+    def test_node_link_edges_between_the_same_lots_are_refused(self, graph, data):
+        nodes = _node_link(graph)
+        edges = nodes["edges"]
+        assume(edges)
+        copied = data.draw(st.integers(0, len(edges) - 1))
+        carats = data.draw(st.floats(0.001, 100))
+        edges.append(dict(edges[copied], carats=carats))
+        with pytest.raises(InvalidGraphError) as error:
+            kp.ProvenanceGraph.from_node_link(nodes)
+        pair = f"{show(edges[copied]['source'])} -> {show(edges[copied]['target'])}"
+        assert f"edges[{len(edges) - 1}]: {pair} is also edges[{copied}]'s" in str(error.value)
+
+    @given(graph=provenance_graphs(min_lots=2, max_lots=8), data=st.data())
+    def test_graphml_nodes_of_one_id_are_refused_naming_both(self, graph, data, tmp_path_factory):
+        path = tmp_path_factory.mktemp("graphml") / "twice.graphml"
+        graph.write_graphml(path)
+        nodes = _graphml_elements(path)[1].findall(f"{GRAPHML}node")
+        first, later = _two_places(data, len(nodes))
+        lot = nodes[first].get("id")
+        message = _refused_after(
+            path, lambda root: root.findall(f"{GRAPHML}node")[later].set("id", lot)
+        )
+        assert f"nodes[{later}]: id {lot!r} is also nodes[{first}]'s" in message
+        assert "twice.graphml" in message
+
+    @given(graph=provenance_graphs(min_lots=2, max_lots=8), data=st.data())
+    def test_graphml_edges_between_the_same_lots_are_refused(self, graph, data, tmp_path_factory):
+        path = tmp_path_factory.mktemp("graphml") / "twice.graphml"
+        graph.write_graphml(path)
+        edges = _graphml_elements(path)[1].findall(f"{GRAPHML}edge")
+        assume(edges)
+        copied = data.draw(st.integers(0, len(edges) - 1))
+        message = _refused_after(path, lambda root: root.append(copy.deepcopy(edges[copied])))
+        source, target = edges[copied].get("source"), edges[copied].get("target")
+        assert (
+            f"edges[{len(edges)}]: {source!r} -> {target!r} is also edges[{copied}]'s" in message
+        )
+
+    def test_a_networkx_multigraph_is_refused_naming_its_parallel_edges(self):
+        """A MultiDiGraph may hold two flows between the same lots: refused, saying how to
+        make it a DiGraph without losing carats."""
+        graph = kp.ProvenanceGraph()
+        mine = graph.produce(country="BW", carats=2, on="2005-01-01")
+        graph.split(mine, [1.0])
+        multi = nx.MultiDiGraph(graph.to_networkx())
+        multi.add_edge(0, 1, carats=0.5)
+        with pytest.raises(InvalidGraphError, match=r"parallel edges .* sum of theirs"):
+            kp.ProvenanceGraph.from_networkx(multi)
+
+
+def _small_node_link() -> dict:
+    graph = kp.ProvenanceGraph()
+    mine = graph.produce(country="BW", carats=2, on="2005-01-01")
+    graph.produce(country="CA", carats=3, on="2005-01-01")
+    graph.split(mine, [1.0])
+    return _node_link(graph)
+
+
+def _edit(change):
+    def edited() -> dict:
+        data = _small_node_link()
+        change(data)
+        return data
+
+    return edited
+
+
+class TestNodeLinkMessages:
+    """Data networkx reads as another graph is refused by its field path, saying what to do
+    (the old messages spoke of carats, kinds, cycles or networkx.relabel_nodes)."""
+
+    @pytest.mark.parametrize(
+        ("data", "expected"),
+        [
+            (
+                _edit(lambda d: d["edges"].append({"source": 0, "target": 99, "carats": 1.0})),
+                "edges[1]['target']: 99 is the id of no node in 'nodes'; add that lot",
+            ),
+            (
+                _edit(lambda d: d["edges"].append({"source": 1.0, "target": 2, "carats": 1.0})),
+                "edges[1]['source']: 1.0 is the id of no node",
+            ),
+            (
+                _edit(lambda d: d["nodes"][1].update(id=[1])),
+                "nodes[1]['id']: must be an int or text, got [1]",
+            ),
+            (_edit(lambda d: d.update(directed=False)), "'directed': must be true, got False"),
+            (_edit(lambda d: d["nodes"][2].pop("id")), "nodes[2]: has no 'id'"),
+            (_edit(lambda d: d["edges"][0].pop("source")), "edges[0]: has no 'source'"),
+            (_edit(lambda d: d["nodes"].append(5)), "nodes[3]: must be an object"),
+            (
+                _edit(lambda d: d.update(links=d.pop("edges"))),
+                "data has 'links' (as networkx before 3.4 named them): rename",
+            ),
+        ],
+    )
+    def test_each_problem_is_named_by_its_field(self, data, expected):
+        with pytest.raises(InvalidGraphError) as error:
+            kp.ProvenanceGraph.from_node_link(data())
+        message = str(error.value)
+        assert message.startswith("node-link data is not a provenance graph as to_node_link()")
+        assert expected in message
+        assert "relabel_nodes" not in message
+        assert "cycle" not in message
+
+    @pytest.mark.parametrize(
+        ("edit", "expected"),
+        [
+            (
+                lambda root: root.append(
+                    ElementTree.Element(f"{GRAPHML}edge", source="0", target="99")
+                ),
+                "edges[1] target='99': no <node> has this id",
+            ),
+            (
+                lambda root: root.set("edgedefault", "undirected"),
+                "<graph edgedefault='undirected'>",
+            ),
+            (lambda root: root.find(f"{GRAPHML}node").attrib.pop("id"), "nodes[0]: has no id"),
+        ],
+    )
+    def test_graphml_problems_are_named_by_their_element(self, edit, expected, tmp_path):
+        path = tmp_path / "edited.graphml"
+        kp.ProvenanceGraph.from_node_link(_small_node_link()).write_graphml(path)
+        assert expected in _refused_after(path, edit)

@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import inspect
 import os
+import re
 import sys
 import textwrap
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -17,7 +18,8 @@ import pandas as pd
 
 import kpmodel as kp
 from kpmodel import report
-from kpmodel._boundary import MAX_LISTED, as_date, parse_json, read_text
+from kpmodel._boundary import MAX_LISTED, as_date, parse_json, read_text, show
+from kpmodel._lot_ids import lot_positions
 from kpmodel._output import display_path, printable
 from kpmodel._progress import track
 from kpmodel.cli._inputs import (
@@ -29,7 +31,7 @@ from kpmodel.cli._inputs import (
     write_atomic,
 )
 from kpmodel.cli._output import FORMATS, WIDTH, render
-from kpmodel.errors import KPModelError, LoadError
+from kpmodel.errors import InvalidArgumentError, KPModelError, LoadError
 
 T = TypeVar("T")
 
@@ -325,14 +327,29 @@ def check(
 # -- trace -----------------------------------------------------------------------------
 
 
+#: A ``--lot`` that may name an int lot id: ASCII digits, a '-' for negatives (``int()``
+#: reads other digits too, '²' is a digit to ``str.isdigit``, and 5,000 digits overflow).
+_INT_LOT = re.compile(r"-?[0-9]{1,30}")
+
+
 def _lot(graph: kp.ProvenanceGraph, given: str) -> Any:
+    """Return the lot `given` names: a text id as written, else an int id of its digits.
+
+    Each is looked up as ``origin_shares(graph, lots=[...])`` looks it up (`lot_positions`).
+    """
     lots = graph.lots
-    if given in lots:
-        return given
-    if given.lstrip("-").isdigit() and int(given) in lots:
-        return int(given)
-    some = ", ".join(map(str, list(lots[:5])))
-    msg = f"no lot {given!r} in the graph ({len(lots)} lots; ids such as {some})"
+    for lot in (given, int(given)) if _INT_LOT.fullmatch(given) else (given,):
+        try:
+            lot_positions([lot], lots)
+        except InvalidArgumentError:
+            continue
+        return lot
+    some = ", ".join(show(lot) for lot in lots[:MAX_LISTED].tolist())
+    held = f"{len(lots):,} lots; ids such as {some}" if some else "it has no lots"
+    msg = (
+        f"no lot {show(given)} in the graph ({held}): give a lot id of the graph, digits "
+        "(0-9, a '-' for negatives) for an int id"
+    )
     raise click.BadParameter(msg, param_hint="'--lot'")
 
 

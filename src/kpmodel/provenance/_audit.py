@@ -628,18 +628,26 @@ def _block_width(n: int, k: int) -> int:
 
 
 def _columns_need(n: int, k: int, ships: int, flows: int) -> float:
-    """Return the bytes `_offending_shares` needs before any share is found: a block of
-    float64 columns of every lot and, at the shipments, their shares and two masks; the
-    lots that carry each origin (at most a bit a lot); W, held for every block (12 bytes a
-    flow and 4 a lot).
+    """Return the bytes the audit needs before any finding is kept: W, held throughout (12
+    bytes a flow and 4 a lot); the propagation of smuggled carats (its column, a copy and
+    masks, 26 bytes a lot, and W's values masked, 24 bytes a flow); the paperwork's and the
+    paths' indexes (24 bytes a lot) and each shipment's declared origin, read once and kept
+    (128 bytes a shipment); and `_offending_shares`' block of float64 columns of every lot
+    and, at the shipments, their shares and the masks that select them (14 bytes a
+    shipment and column); the lots that carry each origin (at most a bit a lot).
+
+    The bytes a lot, a flow, a shipment and a shipment and column are what the traced
+    peaks of audits of 2,000 to 100,000 mines, shipped or smuggled and shipped, with 1 to
+    2,000 zones, needed beyond the rest (November 2026), rounded up: with the bytes of each
+    finding, they bound what an audit allocates.
     """
     width = _block_width(n, k)
     return (
         float(n) * width * 8
-        + float(ships) * width * 10
+        + float(ships) * (width * 14 + 128)
         + float(k) * ((n + 7) // 8)
-        + float(flows) * 12
-        + float(n) * 4
+        + float(flows) * (12 + 24)
+        + float(n) * (4 + 26 + 24)
     )
 
 
@@ -731,11 +739,12 @@ def audit(
         (``finding.paths.truncated``, with the carats they cover in
         ``finding.paths.carats``).
     max_memory : int, float, Decimal or str, optional
-        The most memory the audit may need: for the offending origins' columns (propagated
-        a block of 64 MiB at a time, keeping an eighth of a byte per lot and offending
-        zone-level origin at most for the paths), by an estimate made once the offending
-        origins are known and before any is propagated; and for the findings, counted as
-        each block is read. A larger need is refused with a
+        The most memory the audit may need: for its indexes of the graph, the propagation of
+        smuggled carats and the offending origins' columns (propagated a block of 64 MiB at
+        a time, keeping an eighth of a byte per lot and offending zone-level origin at most
+        for the paths), by an estimate made once the offending origins are known and before
+        any is propagated; and for the findings, counted as each block is read. Reading
+        the findings' paths afterwards is not counted. A larger need is refused with a
         `kpmodel.errors.SizeLimitError` that says what to do.
         A number of bytes (an int, float or Decimal), a size such as ``"64 GiB"`` or
         ``"1e3 MiB"``, or ``"none"`` for no limit. Default (None): the environment variable

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import re
 from typing import TYPE_CHECKING, Any
@@ -11,6 +10,7 @@ from xml.etree import ElementTree
 import networkx as nx
 import numpy as np
 import pandas as pd
+from networkx.readwrite.graphml import GraphMLReader
 
 from kpmodel._boundary import (
     MAX_LISTED,
@@ -97,8 +97,17 @@ def from_networkx(digraph: nx.DiGraph[Any]) -> ProvenanceGraph:
     from kpmodel.provenance._graph import ProvenanceGraph
 
     if not isinstance(digraph, nx.DiGraph) or digraph.is_multigraph():
-        msg = f"expected a networkx DiGraph; got {type(digraph).__name__}."
-        raise InvalidGraphError(msg)
+        msg = f"expected a networkx DiGraph; got {type(digraph).__name__}"
+        if isinstance(digraph, nx.Graph) and digraph.is_multigraph():
+            msg += (
+                ", whose parallel edges would be two flows between the same lots: build a "
+                "DiGraph with one edge per pair of lots, its carats the sum of theirs "
+                "(networkx.DiGraph(graph) would keep only the last edge's carats)"
+            )
+        elif isinstance(digraph, nx.Graph):
+            msg += ", whose edges have no direction: build a DiGraph, each edge from the lot "
+            msg += "that gives carats to the lot that receives them"
+        raise InvalidGraphError(msg + ".")
     _check_attribute_types(digraph)
     rows = []
     for lot, data in digraph.nodes(data=True):
@@ -172,7 +181,16 @@ def to_node_link(graph: ProvenanceGraph) -> dict[str, Any]:
 
 
 def from_node_link(data: dict[str, Any]) -> ProvenanceGraph:
-    """Build a graph from node-link data written by `to_node_link`."""
+    """Build a graph from node-link data written by `to_node_link`.
+
+    The data is checked before networkx reads it (`node_link_problems`): networkx would
+    merge two nodes of one id and keep the last of two edges between the same lots.
+    """
+    if isinstance(data, dict):
+        problems = node_link_problems(data)
+        if problems:
+            head = "node-link data is not a provenance graph as to_node_link() writes"
+            raise InvalidGraphError(_problems_message(head, problems))
     try:
         if not isinstance(data, dict):
             raise TypeError(f"got {type(data).__name__}, not a JSON object")
@@ -183,6 +201,114 @@ def from_node_link(data: dict[str, Any]) -> ProvenanceGraph:
         msg = f"node-link data must have 'nodes' and 'edges' lists as to_node_link() writes: {exc}"
         raise InvalidGraphError(msg) from exc
     return from_networkx(digraph)
+
+
+def node_link_problems(data: dict[str, Any]) -> list[str]:
+    """Return what keeps node-link `data` from being one provenance graph, by field path.
+
+    A lot must be one node and a flow one edge: two nodes of one id (networkx would merge
+    them, the later attributes winning) and two edges between the same lots (networkx would
+    keep the last) are problems, as are an edge naming no node, a node with no ``"id"`` or
+    an id other than an int or text, and undirected data. Nothing is listed for data whose
+    ``"nodes"`` or ``"edges"`` are not lists: `from_node_link` says so.
+
+    Examples
+    --------
+    >>> data = {"nodes": [{"id": 0}, {"id": 0}], "edges": [{"source": 0, "target": 9}]}
+    >>> for problem in node_link_problems(data):
+    ...     print(problem.split(";")[0])
+    nodes[1]: id 0 is also nodes[0]'s
+    edges[0]['target']: 9 is the id of no node in 'nodes'
+    """
+    problems: list[str] = []
+    if "directed" in data and data["directed"] is not True:
+        problems.append(
+            f"'directed': must be true, got {show(data['directed'])}; a provenance graph's "
+            "flows go from 'source' to 'target': set it to true, or leave it out"
+        )
+    nodes, edges = data.get("nodes"), data.get("edges")
+    if "edges" not in data and "links" in data:
+        problems.append(
+            "'edges': missing, but the data has 'links' (as networkx before 3.4 named them): "
+            "rename 'links' to 'edges'"
+        )
+    if not isinstance(nodes, list):
+        return problems
+    ids: list[tuple[int, Any]] = []  # (place, lot id) of each node with an id
+    for i, node in enumerate(nodes):
+        if not isinstance(node, dict):
+            problems.append(
+                f'nodes[{i}]: must be an object such as {{"id": 0, "kind": "produce", '
+                f"...}}, got {show(node)}"
+            )
+        elif "id" not in node:
+            problems.append(
+                f"nodes[{i}]: has no 'id'; give every node its lot id (an int or text) as 'id'"
+            )
+        elif not is_lot_id(node["id"]):
+            problems.append(
+                f"nodes[{i}]['id']: must be an int or text, got {show(node['id'])}; give "
+                "every node an int or text lot id, the one its edges' 'source' or 'target' give"
+            )
+        else:
+            ids.append((i, node["id"]))
+    first = _first_places(ids, problems)
+    if not isinstance(edges, list):
+        return problems
+    pairs: list[tuple[int, Any]] = []  # (place, (source, target)) of each edge of two lots
+    for j, edge in enumerate(edges):
+        if not isinstance(edge, dict):
+            problems.append(
+                f"edges[{j}]: must be an object such as "
+                f'{{"source": 0, "target": 1, "carats": 2.5}}, got {show(edge)}'
+            )
+            continue
+        ends = []
+        for end in ("source", "target"):
+            if end not in edge:
+                problems.append(f"edges[{j}]: has no {end!r}; give the id of its {end} lot")
+            elif not is_lot_id(edge[end]) or edge[end] not in first:
+                problems.append(
+                    f"edges[{j}][{end!r}]: {show(edge[end])} is the id of no node in 'nodes'; "
+                    "add that lot to 'nodes', or remove the edge"
+                )
+            else:
+                ends.append(edge[end])
+        if len(ends) == 2:
+            pairs.append((j, tuple(ends)))
+    _first_places(pairs, problems)
+    return problems
+
+
+def _first_places(keyed: list[tuple[int, Any]], problems: list[str]) -> dict[Any, int]:
+    """Return the first place of each key of `keyed`; a later place of one is a problem.
+
+    The keys are lot ids (of nodes, each one lot) or ``(source, target)`` tuples (of edges,
+    each one flow).
+    """
+    first: dict[Any, int] = {}
+    for place, key in keyed:
+        if key not in first:
+            first[key] = place
+        elif isinstance(key, tuple):
+            problems.append(
+                f"edges[{place}]: {show(key[0])} -> {show(key[1])} is also edges[{first[key]}]'s;"
+                " one edge per pair of lots: make them one edge whose carats are their sum"
+            )
+        else:
+            problems.append(
+                f"nodes[{place}]: id {show(key)} is also nodes[{first[key]}]'s; give each lot "
+                "its own id, or remove the repeated node"
+            )
+    return first
+
+
+def _problems_message(head: str, problems: list[str], note: str = "") -> str:
+    """Return `head` and the count of `problems`, then the first `MAX_LISTED` of them."""
+    more = len(problems) - MAX_LISTED
+    listed = problems[:MAX_LISTED] + ([f"... and {more:,} more"] if more > 0 else [])
+    count = f"{len(problems):,} problem" + ("" if len(problems) == 1 else "s")
+    return f"{head} ({count}{note}):\n  " + "\n  ".join(listed)
 
 
 #: The node attribute that marks integer lot ids in a GraphML file whose ids are of both
@@ -231,14 +357,110 @@ def _refuse_clashing_ids(ids: list[Any], ints: list[bool]) -> None:
         raise InvalidGraphError(msg)
 
 
+#: The root element `networkx.read_graphml` gives a file whose root has no namespace.
+_HEADER = b'<graphml xmlns="http://graphml.graphdrawing.org/xmlns">'
+
+
+class _CheckedReader(GraphMLReader):
+    """networkx's GraphML reader, which first lists what would not read back as written.
+
+    networkx merges two ``<node>`` elements of one id (the later attributes winning), keeps
+    the last of two edges between the same lots, makes a node of an edge's unknown end and
+    reads a graph with no ``edgedefault="directed"`` as undirected: each is a problem here.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(node_type=str, edge_key_type=int, force_multigraph=False)
+        self.problems: list[str] = []
+
+    def make_graph(
+        self,
+        graph_xml: Any,
+        graphml_keys: Any,
+        defaults: Any,
+        G: Any = None,  # noqa: N803 - networkx's name, which it passes by keyword too
+    ) -> Any:
+        if G is None:  # a graph of the file, not one nested in a node
+            self.problems += graphml_problems(graph_xml, self.NS_GRAPHML)
+        # networkx's reader has no type annotations
+        return super().make_graph(graph_xml, graphml_keys, defaults, G)  # type: ignore[no-untyped-call]
+
+
+def graphml_problems(graph: ElementTree.Element, namespace: str) -> list[str]:
+    """Return what keeps a GraphML ``<graph>`` element from being one provenance graph.
+
+    Each problem names a ``<node>`` or ``<edge>`` element by its position (from 0): two
+    nodes of one id, two edges between the same nodes, an edge naming no node, an element
+    without the id, source or target attribute, and a graph that is not directed.
+
+    Examples
+    --------
+    >>> xml = '<graph edgedefault="directed"><node id="0"/><node id="0"/></graph>'
+    >>> [problem.split(";")[0] for problem in graphml_problems(ElementTree.fromstring(xml), "")]
+    ["nodes[1]: id '0' is also nodes[0]'s"]
+    """
+    problems: list[str] = []
+    tag = f"{{{namespace}}}" if namespace else ""
+    if graph.get("edgedefault") != "directed":
+        problems.append(
+            f"<graph edgedefault={show(graph.get('edgedefault'))}>: a provenance graph's flows "
+            'go from source to target: write edgedefault="directed" as write_graphml() does'
+        )
+    ids: list[tuple[int, Any]] = []
+    for i, node in enumerate(graph.iter(f"{tag}node")):
+        if node.get("id") is None:
+            problems.append(f"nodes[{i}]: has no id attribute; give every <node> its lot id")
+        else:
+            ids.append((i, node.get("id")))
+    first = _first_places(ids, problems)
+    pairs: list[tuple[int, Any]] = []
+    for j, edge in enumerate(graph.iter(f"{tag}edge")):
+        ends = []
+        for end in ("source", "target"):
+            lot = edge.get(end)
+            if lot is None:
+                problems.append(f"edges[{j}]: has no {end} attribute; give its {end} lot's id")
+            elif lot not in first:
+                problems.append(
+                    f"edges[{j}] {end}={show(lot)}: no <node> has this id; add that lot as a "
+                    "<node>, or remove the edge"
+                )
+            else:
+                ends.append(lot)
+        if len(ends) == 2:
+            pairs.append((j, tuple(ends)))
+    _first_places(pairs, problems)
+    return problems
+
+
 def read_graphml(path: str | os.PathLike[str]) -> ProvenanceGraph:
     """Read a graph written by `write_graphml`."""
     raw = read_bytes(path)  # a LoadError naming the file when it cannot be read
+    reader = _CheckedReader()
     try:
-        digraph = nx.read_graphml(io.BytesIO(raw))
+        # As networkx.read_graphml: a file whose root has no namespace is given one.
+        graphs = list(reader(string=raw)) or list(
+            reader(string=raw.replace(b"<graphml>", _HEADER))
+        )
     except (ElementTree.ParseError, nx.NetworkXError, ValueError, KeyError, TypeError) as exc:
         msg = f"{display_path(path)} is not a GraphML file as write_graphml() writes: {exc}"
         raise InvalidGraphError(msg) from exc
+    if not graphs:
+        msg = (
+            f"{display_path(path)} is not a GraphML file as write_graphml() writes: it holds "
+            "no <graph> element of the GraphML namespace"
+        )
+        raise InvalidGraphError(msg)
+    if len(graphs) > 1:
+        reader.problems.append(
+            f"the file holds {len(graphs)} <graph> elements; write_graphml() writes one graph "
+            "(keep one, or read each from its own file)"
+        )
+    if reader.problems:
+        head = f"{display_path(path)} is not a provenance graph as write_graphml() writes"
+        note = "; nodes and edges are its <node> and <edge> elements, counted from 0"
+        raise InvalidGraphError(_problems_message(head, reader.problems, note))
+    digraph = graphs[0]
     kind = digraph.graph.get("lot_id_type")
     if kind in ("int", "mixed"):
         marked = [

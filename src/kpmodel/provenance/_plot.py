@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from kpmodel._lot_ids import lot_positions
 from kpmodel._plotting import new_axes, plain
 from kpmodel.provenance._graph import KINDS, ProvenanceGraph
 from kpmodel.provenance._paperwork import MIXED, _Paperwork, shipments
@@ -230,7 +232,7 @@ def plot_case(graph: ProvenanceGraph, *, ax: Any = None, title: str | None = Non
 
 def plot_shares(
     shares: OriginShares,
-    lots: Sequence[Any] | None = None,
+    lots: Iterable[Any] | None = None,
     *,
     ax: Any = None,
     top: int = 8,
@@ -239,10 +241,19 @@ def plot_shares(
     """Draw stacked horizontal bars of the origin shares of `lots` (default: all).
 
     Origins beyond the `top` largest (over the lots shown) are grouped as ``"other"``.
+    `lots` are found among ``shares.lots`` as ``origin_shares(graph, lots=lots)`` finds
+    them (`kpmodel._lot_ids.lot_positions`): an id names a lot only if it is of the lot
+    id's kind (``1.0`` and ``True`` equal ``1`` but are not lot 1).
 
     Returns
     -------
     matplotlib.axes.Axes
+
+    Raises
+    ------
+    kpmodel.errors.InvalidArgumentError
+        If `lots` is not an iterable of single ids, or some name none of ``shares.lots``,
+        with the message `origin_shares` gives for ``lots=lots``.
 
     Examples
     --------
@@ -251,10 +262,14 @@ def plot_shares(
     >>> ax = kp.provenance.plot_shares(kp.origin_shares(g))
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
     ['BW']
+    >>> kp.provenance.plot_shares(kp.origin_shares(g), [0.0])
+    Traceback (most recent call last):
+    ...
+    kpmodel.errors.InvalidArgumentError: lots: 1 of the 1 ids asked for is not in the graph...
     """
     frame = shares.to_frame()
     if lots is not None:
-        frame = frame.loc[list(lots)]
+        frame = frame.iloc[_rows(shares.lots, lots)]
     frame = frame.loc[:, (frame != 0).any(axis=0)]
     order = frame.sum(axis=0).sort_values(ascending=False).index
     kept = list(order[:top])
@@ -275,3 +290,15 @@ def plot_shares(
     ax.legend(fontsize=7, loc="lower right")
     ax.set_title(plain(title or f"Origin shares (by {shares.by}, {shares.mixing})"))
     return ax
+
+
+def _rows(ids: pd.Index[Any], lots: Iterable[Any]) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """Return the rows of `lots` among the rows of shares whose lots are `ids`.
+
+    Shares computed for a lot named twice (``lots=[a, a]``) have two equal rows for it: a
+    lot is found among the first rows of each lot, as `OriginShares.of` finds it.
+    """
+    if ids.is_unique:
+        return lot_positions(lots, ids)[1]
+    first = np.flatnonzero(~ids.duplicated())
+    return first[lot_positions(lots, ids[first])[1]]
