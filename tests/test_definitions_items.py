@@ -86,6 +86,29 @@ def test_a_lot_listed_many_times_is_refused_in_a_short_message():
         d.Lots.from_graph(g, BOOK, lots=ids)
 
 
+@pytest.mark.parametrize("text", [False, True])
+def test_pyarrow_arrays_of_ids_are_read_as_the_ids(text):
+    """A pyarrow Array or ChunkedArray (a column of an arrow table) of lot ids names those
+    lots, as a list does; its scalars equalled no lot ("not in the graph"). A null names no
+    lot; an arrow table is refused as a DataFrame is (it was told to pass [table])."""
+    pa = pytest.importorskip("pyarrow")
+    frame = pd.DataFrame({"lot_id": [5, 7, 9], "carats": 1.0, "origin": ["BW", "RU", "BW"]})
+    if text:
+        frame["lot_id"] = frame["lot_id"].astype(str)
+    no_flows = pd.DataFrame({"source": [], "target": [], "carats": []})
+    graph = kp.ProvenanceGraph.from_frames(frame, no_flows)
+    asked = graph.lots[[2, 1]].tolist()
+    expected = kp.origin_shares(graph, lots=asked).to_frame()
+    for lots in (pa.array(asked), pa.chunked_array([asked[:1], asked[1:]])):
+        got = kp.origin_shares(graph, lots=lots).to_frame()
+        pd.testing.assert_frame_equal(got, expected, check_index_type=False)
+        assert d.Lots.from_graph(graph, BOOK, lots=lots).shares.index.tolist() == asked
+    with pytest.raises(InvalidArgumentError, match="1 of the 2 ids asked for is not in the graph"):
+        kp.origin_shares(graph, lots=pa.array([asked[0], None]))
+    with pytest.raises(InvalidArgumentError, match=r"a table: pass one of its columns"):
+        kp.origin_shares(graph, lots=pa.table({"lot_id": asked}))
+
+
 def test_the_same_lot_by_two_ids_is_refused():
     """4 and numpy's 4 name the same lot of a graph: listed together, refused."""
     g, mx = marange_and_botswana()

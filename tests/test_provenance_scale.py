@@ -421,6 +421,9 @@ def test_lot_positions_finds_what_the_obvious_lookup_finds(ids, data, how):
     with the slow reference: each id, as its container holds it, is at the position of the
     first graph id of its kind equal to it, and any id with none is refused."""
     assume(ids.is_unique)
+    everything, at = lot_positions(ids, ids)  # every lot, as the graph lists them
+    assert everything.tolist() == ids.tolist()
+    assert at.tolist() == list(range(len(ids)))
     own = st.sampled_from(ids.tolist()).flatmap(_twins) if len(ids) else _ASKED
     asked = data.draw(st.lists(st.one_of(own, own, _ASKED), max_size=6))
     try:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable, Iterator, Sized
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -115,6 +115,7 @@ def lot_positions(lots: Iterable[Any], ids: pd.Index[Any]) -> tuple[pd.Index[Any
     _check_iterable(lots)
     if isinstance(lots, FoundLots) and lots.found_in(ids):
         return lots.ids, lots.positions
+    lots = _from_arrow(lots)
     items: list[Any] | None = None
     wanted: pd.Index[Any] | None = None
     if isinstance(lots, pd.Index | pd.Series) and _is_text(lots) and _is_text(ids):
@@ -151,9 +152,28 @@ def _is_text(values: pd.Index[Any] | pd.Series[Any]) -> bool:
     return isinstance(values.dtype, pd.StringDtype)
 
 
+def _is_arrow(lots: object) -> bool:
+    """Whether `lots` is a pyarrow object (checked by name: pyarrow is not imported)."""
+    return type(lots).__module__.partition(".")[0] == "pyarrow"
+
+
+def _from_arrow(lots: Iterable[Any]) -> Iterable[Any]:
+    """Return a pyarrow Array or ChunkedArray as a pandas Series; anything else as it is.
+
+    Iterated, they give pyarrow scalars, which equal no lot id. Text becomes pandas text;
+    ints keep their arrow type, so that a null beside them does not make them floats.
+    """
+    if not (_is_arrow(lots) and hasattr(lots, "to_pandas")):
+        return lots
+    arrow: Any = lots
+    if str(arrow.type) in ("string", "large_string", "string_view"):
+        return cast("pd.Series[Any]", arrow.to_pandas())
+    return cast("pd.Series[Any]", arrow.to_pandas(types_mapper=pd.ArrowDtype))
+
+
 def _check_iterable(lots: object) -> None:
     """Refuse `lots` unless it is an iterable of ids (one dimension, not a table or text)."""
-    if isinstance(lots, pd.DataFrame):
+    if isinstance(lots, pd.DataFrame) or (_is_arrow(lots) and hasattr(lots, "column_names")):
         got = "a table: pass one of its columns (lots=table['lot_id'], say)"
     elif isinstance(lots, np.ndarray) and lots.ndim != 1:
         got = f"an array of {lots.ndim} dimensions, {show(lots)}: pass an array of one dimension"
