@@ -25,7 +25,10 @@ from kpmodel._boundary import MAX_LISTED, is_lot_id, show
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import InvalidArgumentError, InvalidGraphError, KPModelError, UnknownCodeError
 from kpmodel.provenance._frames import (
+    _dangling_flows,
     _dates,
+    _duplicate_ids,
+    _flows_without_carats,
     _listed,
     _lot_positions,
     _plain,
@@ -124,7 +127,7 @@ def reference_build(graph, lots, flows):
     problems: list[str] = []
     index = pd.Index(ids)
     if not index.is_unique:
-        problems += _listed(ids, index.duplicated(keep="first"), "duplicate lot_id")
+        problems += _duplicate_ids(ids, index.duplicated(keep="first"))
 
     carats = pd.to_numeric(lots["carats"], errors="coerce").to_numpy(np.float64)
     problems += _listed(ids, ~(np.isfinite(carats) & (carats > 0)), "carats must be > 0")
@@ -166,15 +169,8 @@ def reference_build(graph, lots, flows):
     target = _lot_positions(lookup, flows["target"].to_numpy(), n)
     dangling = (source < 0) | (target < 0)
     if dangling.any():
-        bad = flows.loc[dangling, ["source", "target"]].head(MAX_LISTED)
-        problems += [
-            f"flow {s!r} -> {t!r}: refers to a lot that is not in the lots frame"
-            for s, t in bad.itertuples(index=False)
-        ]
-    bad_flow = ~(np.isfinite(flow_carats) & (flow_carats > 0))
-    problems += [
-        f"flow row {i}: carats must be > 0" for i in np.flatnonzero(bad_flow)[:MAX_LISTED]
-    ]
+        problems += _dangling_flows(flows, dangling)
+    problems += _flows_without_carats(~(np.isfinite(flow_carats) & (flow_carats > 0)))
     if problems:
         _raise(problems)
 
@@ -1149,6 +1145,33 @@ def test_messages_and_paths_name_loaded_int_lots_as_ints():
     (path,) = kp.provenance.explain(graph, 30, "BW")
     assert path.lots == (10, 30)
     assert {type(lot) for lot in path.lots} == {int}
+
+
+def test_many_problems_are_counted_and_each_list_says_how_many_more():
+    """The header counted listed lines: 200,000 dangling flows were "(10 problems)" with
+    no "and N more", and 15 lots all of id 0 repeated "lot 0: duplicate lot_id" beside an
+    "and more" line counted as a problem. Each list now ends with how many more, the
+    header counts them all, and a duplicate is named by its row and the first one's."""
+    many = MAX_LISTED + 5
+    lots = pd.DataFrame({"lot_id": [0] * many, "carats": 1.0, "origin": "BW"})
+    flows = pd.DataFrame({"source": [0] * 3, "target": [0] * 3, "carats": [1.0] * 3})
+    with pytest.raises(InvalidGraphError) as error:
+        kp.ProvenanceGraph.from_frames(lots, flows.iloc[:0])
+    message = str(error.value)
+    assert f"({many - 1} problems)" in message
+    assert "lots row 1: duplicate lot_id 0, as row 0; " in message
+    assert f"lots row {MAX_LISTED}: duplicate" in message
+    assert "... and 4 more rows with a duplicate lot_id" in message
+    lots = pd.DataFrame({"lot_id": [0, 1], "carats": 1.0, "origin": "BW"})
+    flows = pd.DataFrame(
+        {"source": range(100, 100 + many), "target": 1, "carats": [1.0] * (many - 2) + [-1, 0]}
+    )
+    with pytest.raises(InvalidGraphError) as error:
+        kp.ProvenanceGraph.from_frames(lots, flows)
+    message = str(error.value)
+    assert f"({many + 2} problems)" in message
+    assert "... and 5 more flows naming a lot not in the lots frame" in message
+    assert f"flow row {many - 1}: carats must be > 0" in message
 
 
 def _merged_by_hand(flows: pd.DataFrame) -> pd.DataFrame:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import numbers
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
@@ -138,6 +139,43 @@ def _listed(ids: np.ndarray[Any, Any], mask: np.ndarray[Any, Any], what: str) ->
     bad = ids[mask]
     return [f"lot {_plain(lot)!r}: {what}" for lot in bad[:MAX_LISTED]] + (
         [f"... and {bad.size - MAX_LISTED} more lots: {what}"] if bad.size > MAX_LISTED else []
+    )
+
+
+def _duplicate_ids(ids: np.ndarray[Any, Any], twice: np.ndarray[Any, Any]) -> list[str]:
+    """Name the rows whose lot_id an earlier row has (`twice`), each with that first row."""
+    rows = np.flatnonzero(twice)[:MAX_LISTED].tolist()
+    values = ids.tolist()
+    named = {values[row] for row in rows}
+    first: dict[Any, int] = {}
+    for at, value in enumerate(values):  # one pass: the first row of each id named
+        if value in named and value not in first:
+            first[value] = at
+    listed = [
+        f"lots row {row}: duplicate lot_id {show(_plain(values[row]))}, as row "
+        f"{first[values[row]]}; each lot needs its own id"
+        for row in rows
+    ]
+    more = int(twice.sum()) - len(rows)
+    return listed + ([f"... and {more:,} more rows with a duplicate lot_id"] if more > 0 else [])
+
+
+def _dangling_flows(flows: pd.DataFrame, dangling: np.ndarray[Any, Any]) -> list[str]:
+    """Name the first flows (rows `dangling`) that name a lot not in the lots frame."""
+    bad = flows.loc[dangling, ["source", "target"]].head(MAX_LISTED)
+    more = int(dangling.sum()) - len(bad)
+    return [
+        f"flow {s!r} -> {t!r}: refers to a lot that is not in the lots frame"
+        for s, t in bad.itertuples(index=False)
+    ] + ([f"... and {more:,} more flows naming a lot not in the lots frame"] if more > 0 else [])
+
+
+def _flows_without_carats(bad: np.ndarray[Any, Any]) -> list[str]:
+    """Name the first flow rows (`bad`) whose carats are not a number > 0."""
+    rows = np.flatnonzero(bad)
+    more = rows.size - MAX_LISTED
+    return [f"flow row {i}: carats must be > 0" for i in rows[:MAX_LISTED].tolist()] + (
+        [f"... and {more:,} more flow rows whose carats are not > 0"] if more > 0 else []
     )
 
 
@@ -704,7 +742,7 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
             else []
         )
     if not unique:
-        problems += _listed(ids, index.duplicated(keep="first") & ~no_id, "duplicate lot_id")
+        problems += _duplicate_ids(ids, index.duplicated(keep="first") & ~no_id)
     problems += _not_ids(lots, "lots", "lot_id", index, no_id)
     problems += _not_ids(flows, "flows", "source", index)
     problems += _not_ids(flows, "flows", "target", index)
@@ -778,18 +816,12 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
         _raise(problems or ["lots.lot_id: these ids cannot be looked up; use ints or text"])
     dangling = (source < 0) | (target < 0)
     if dangling.any():
-        bad = flows.loc[dangling, ["source", "target"]].head(MAX_LISTED)
-        problems += [
-            f"flow {s!r} -> {t!r}: refers to a lot that is not in the lots frame"
-            for s, t in bad.itertuples(index=False)
-        ]
+        problems += _dangling_flows(flows, dangling)
     del dangling
     bad_flow = ~(np.isfinite(flow_carats) & (flow_carats > 0))
     if flow_flags is not None:  # booleans are refused above
         bad_flow &= ~flow_flags
-    problems += [
-        f"flow row {i}: carats must be > 0" for i in np.flatnonzero(bad_flow)[:MAX_LISTED]
-    ]
+    problems += _flows_without_carats(bad_flow)
     problems += _listed_each(
         range(flow_carats.size),
         _out_of_bounds(flow_carats, ~bad_flow),
@@ -1020,10 +1052,20 @@ def _positions_by_python(index: pd.Index[Any], values: np.ndarray[Any, Any]) -> 
 _INT64 = np.iinfo(np.int64)
 
 
+#: The line that ends a list cut at MAX_LISTED: "... and 199,990 more lots: ...".
+_MORE = re.compile(r"\.\.\. and ([0-9,]+) more")
+
+
 def _raise(problems: list[str]) -> NoReturn:
-    count = len(problems)
+    """Raise the InvalidGraphError listing `problems`, counting those each "... and N more"
+    line stands for (200,000 dangling flows are 200,000 problems, not the 10 listed).
+    """
+    count = 0
+    for problem in problems:
+        more = _MORE.match(problem)
+        count += int(more.group(1).replace(",", "")) if more else 1
     msg = (
-        f"the frames do not make a valid provenance graph ({count} problem"
+        f"the frames do not make a valid provenance graph ({count:,} problem"
         f"{'s' if count != 1 else ''}); nothing was built:\n  " + "\n  ".join(problems)
     )
     raise InvalidGraphError(msg)
