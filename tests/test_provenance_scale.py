@@ -836,7 +836,7 @@ def test_populate_fills_the_pages_of_a_mapped_array():
     array = _shares.zeros((2**23,))  # 64 MiB: at the size from which arrays are mapped
     assert array.base is not None  # a map, not numpy's heap
     before = resident_kib()
-    _shares.populate(array, threads=2)
+    _shares.populate(array)
     grown = resident_kib() - before
     # Linux before 5.14 has no MADV_POPULATE_WRITE: then nothing is filled, and no error.
     release = tuple(int(part) for part in re.findall(r"\d+", os.uname().release)[:2])
