@@ -17,7 +17,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import kpmodel as kp
@@ -444,6 +444,24 @@ class TestUsedUpLots:
             pd.testing.assert_frame_equal(frame, was)
         if parts:
             assert len(graph.split(lot, parts)) == len(parts)
+
+    @given(st.floats(1e-3, 1e12), st.floats(0.0, 1.0))
+    def test_what_remaining_reports_can_be_given(self, held, left):
+        """remaining() said 2e-09 of a 10 ct lot split by 10 - 2e-9, which no call could
+        move ("holds 0 carats not yet given away"): what it reports can be split off, and
+        a remainder within the rounding is 0.0."""
+        graph = kp.ProvenanceGraph()
+        lot = graph.produce(country="CF", carats=held, on="2014-01-01")
+        part = held - left * 2e-9 * held  # leaves at most 2e-9 of the lot
+        assume(part > CARAT_RTOL * held)
+        graph.split(lot, [part])
+        remaining = graph.remaining(lot)
+        if remaining > 0:
+            graph.split(lot, [remaining])
+            assert graph.remaining(lot) == 0.0
+        else:
+            with pytest.raises(InvalidGraphError, match="holds 0 carats not yet given"):
+                graph.ship(lot, to="BE", on="2014-02-01")
 
     def test_a_used_up_lot_says_so_before_naming_a_tiny_part(self):
         graph = kp.ProvenanceGraph()

@@ -393,6 +393,9 @@ class ProvenanceGraph:
     def remaining(self, lot: Any) -> float:
         """Return the carats of `lot` not yet given to other lots.
 
+        A remainder of at most a billionth (1e-9) of the lot is within the rounding of its
+        carat sums: it is 0.0, as `split`, `mix` and `ship` count it (the lot is used up).
+
         Examples
         --------
         >>> g = kp.ProvenanceGraph()
@@ -400,9 +403,13 @@ class ProvenanceGraph:
         >>> _ = g.split(mine, [2])
         >>> g.remaining(mine)
         3.0
+        >>> _ = g.split(mine, [3 - 1e-12])
+        >>> g.remaining(mine)
+        0.0
         """
         i = self._position(lot)
-        return max(float(self._lots["carats"][i] - self._lots["given"][i]), 0.0)
+        left = self._remaining_at(i)
+        return left if left > CARAT_RTOL * float(self._lots["carats"][i]) else 0.0
 
     def location(self, lot: Any) -> str | None:
         """Return the country code where `lot` is (None if unknown).
