@@ -109,6 +109,20 @@ def test_pyarrow_arrays_of_ids_are_read_as_the_ids(text):
         kp.origin_shares(graph, lots=pa.table({"lot_id": asked}))
 
 
+def test_masked_entries_and_buffers_are_not_read_as_ids():
+    """np.asarray dropped a masked array's mask (a masked entry named its lot), and a
+    memoryview of int64 ids was told to pass [<memory ...>] for one lot."""
+    g, mx = marange_and_botswana()
+    masked = np.ma.array([mx, 1], mask=[False, True])
+    with pytest.raises(InvalidArgumentError, match="1 of the 2 ids asked for is not in the graph"):
+        kp.origin_shares(g, lots=masked)
+    assert kp.origin_shares(g, lots=np.ma.array([mx, 1])).lots.tolist() == [mx, 1]
+    view = memoryview(np.array([mx, 1]))
+    with pytest.raises(InvalidArgumentError, match=r"pass np\.asarray\(\.\.\.\) of a buffer"):
+        kp.origin_shares(g, lots=view)
+    assert kp.origin_shares(g, lots=np.asarray(view)).lots.tolist() == [mx, 1]
+
+
 def test_the_same_lot_by_two_ids_is_refused():
     """4 and numpy's 4 name the same lot of a graph: listed together, refused."""
     g, mx = marange_and_botswana()
