@@ -165,6 +165,13 @@ def test_trace_unusable_input(car_graph, tmp_path):
     assert_unusable(invoke("trace", tmp_path / "bad.graphml", "--lot", "1"), "bad.graphml")
     (tmp_path / "bad.json").write_text("{nodes", encoding="utf-8")
     assert_unusable(invoke("trace", tmp_path / "bad.json", "--lot", "1"), "bad.json")
+    # Node-link JSON that is no provenance graph: the file is named beside the reason.
+    data = json.loads((folder / "car.json").read_text(encoding="utf-8"))
+    data["nodes"].append(dict(data["nodes"][0]))
+    (tmp_path / "twice.json").write_text(json.dumps(data), encoding="utf-8")
+    result = invoke("trace", tmp_path / "twice.json", "--lot", "1")
+    assert_unusable(result, "twice.json")
+    assert "is also nodes[0]" in result.stderr
     assert_unusable(invoke("trace", tmp_path / "missing.json", "--lot", "1"), "missing.json")
 
 

@@ -1245,8 +1245,10 @@ class ProvenanceGraph:
         Raises
         ------
         kpmodel.errors.InvalidGraphError
-            If `data` is not node-link data, and as `from_networkx` does (a node named by
-            a JSON list is refused: lot ids are ints or text).
+            If `data` is not directed node-link data (``"directed": false``, a node with
+            no ``"id"``, a node id given twice, an edge given twice or naming a node not
+            in ``"nodes"``), each problem named by its place (``nodes[1]``,
+            ``edges[3]``); and as `from_networkx` does (lot ids are ints or text).
 
         Examples
         --------
@@ -1289,6 +1291,15 @@ class ProvenanceGraph:
     @classmethod
     def read_graphml(cls, path: str | os.PathLike[str]) -> ProvenanceGraph:
         """Read a graph from a GraphML file written by `write_graphml`.
+
+        Raises
+        ------
+        kpmodel.errors.LoadError
+            When the file cannot be read.
+        kpmodel.errors.InvalidGraphError
+            When it is not GraphML, or not one directed graph (an undirected graph, more
+            than one graph, a node id given twice, an edge given twice, an edge naming no
+            node), each problem named by its place; and as `from_networkx` does.
 
         Examples
         --------

@@ -1885,8 +1885,13 @@ def origin_shares(
     lots : iterable of lot ids, optional
         Compute only these lots' shares, from their ancestry alone: the cost grows with
         the lots they draw from, not with the graph. The rows are those of a full call,
-        in the order asked for. Under mass balance, each lot is found by a compiled walk
-        up its ancestry (see Notes).
+        in the order asked for (a lot asked for twice gets its row twice). Under mass
+        balance, each lot is found by a compiled walk up its ancestry (see Notes).
+        An iterable of single ids: one id, a string, bytes, a table or an array of other
+        than one dimension is refused. An id names a lot only if it is of the lot id's
+        kind: an int (numpy's too) for an int id, text for a text id. ``4.0``, ``True``
+        and ``Decimal(4)`` equal ``4`` but are not lot 4, and an id that is neither an int
+        nor text (a tuple, bytes) names no lot.
     sparse : bool, optional
         Return a ``scipy.sparse.csr_array`` (True) or a dense array (False). By default,
         dense when the result is small (under 64 MiB), or when it fits in `DENSE_LIMIT`
@@ -1912,8 +1917,9 @@ def origin_shares(
     Raises
     ------
     kpmodel.errors.InvalidArgumentError
-        For a lot that is not in the graph, or a mixing rule that fails or returns an
-        array of another shape, or shares that are not numbers between 0 and 1.
+        For `lots` that is not an iterable of single ids, or ids that name no lot of the
+        graph (the message lists them), or a mixing rule that fails or returns an array of
+        another shape, or shares that are not numbers between 0 and 1.
     kpmodel.errors.SizeLimitError
         For a computation estimated to need more than `max_memory`, or a custom mixing
         rule found, while it solves, to hold more than that.

@@ -10,7 +10,7 @@ import pandas as pd
 
 from kpmodel._boundary import display_path, is_lot_id, parse_json, read_text, show
 from kpmodel._lot_ids import lot_positions
-from kpmodel.errors import InvalidArgumentError, LoadError, Problem
+from kpmodel.errors import InvalidArgumentError, InvalidGraphError, LoadError, Problem
 from kpmodel.provenance._explain import explain
 from kpmodel.provenance._graph import ProvenanceGraph
 from kpmodel.provenance._paperwork import declared_origins
@@ -161,7 +161,12 @@ def read_graph(path: str | os.PathLike[str]) -> ProvenanceGraph:
     Raises
     ------
     kpmodel.errors.LoadError
-        When the file cannot be read or holds no provenance graph; the message says which.
+        When the file cannot be read or holds no provenance graph (node-link JSON that
+        `ProvenanceGraph.from_node_link` refuses included); the message names the file and
+        says which.
+    kpmodel.errors.InvalidGraphError
+        For GraphML that `ProvenanceGraph.read_graphml` refuses (its message names the
+        file).
 
     Examples
     --------
@@ -190,4 +195,7 @@ def read_graph(path: str | os.PathLike[str]) -> ProvenanceGraph:
             f"(ProvenanceGraph.to_node_link); got {type(data).__name__}"
         )
         raise LoadError([Problem("", problem)], source=source)
-    return ProvenanceGraph.from_node_link(data)
+    try:
+        return ProvenanceGraph.from_node_link(data)
+    except InvalidGraphError as error:  # named by the file it came from
+        raise LoadError([Problem("", str(error))], source=source) from error
