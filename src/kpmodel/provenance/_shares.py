@@ -1712,10 +1712,10 @@ def derived(graph: ProvenanceGraph, compute: Callable[..., Any], *args: Hashable
     A graph only grows: lots and flows are appended, and what is written for a lot (its
     carats, kind, level, origin and what it received) or a flow never changes afterwards
     (only what a lot has given does, which nothing derived here reads), nor does the text
-    a string code stands for. So an array derived from a
-    graph with as many lots and flows, in the same column stores, is still right. The
-    stores are kept with it, so a graph whose stores were replaced never matches, and the
-    entry is dropped when the graph is (before Python can give its id to another object).
+    a string code stands for. So an array derived from a graph with as many lots and
+    flows, in the same column stores, is still right. The stores are kept with it, so a
+    graph whose stores were replaced never matches, and the entry is dropped when the
+    graph is (before Python can give its id to another object).
     `args` (hashable) are passed on and kept apart: ``derived(graph, f, "zone")`` is not
     ``derived(graph, f, "site")``. Each array costs 8 bytes per lot at most, kept while the
     graph lives (the flow index, unknown fractions and level starts the walks read, and the
