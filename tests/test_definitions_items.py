@@ -114,7 +114,9 @@ def test_masked_entries_and_buffers_are_not_read_as_ids():
     memoryview of int64 ids was told to pass [<memory ...>] for one lot."""
     g, mx = marange_and_botswana()
     masked = np.ma.array([mx, 1], mask=[False, True])
-    with pytest.raises(InvalidArgumentError, match=r"1 masked entry \(lots\[1\]\).*compressed\(\)"):
+    with pytest.raises(
+        InvalidArgumentError, match=r"1 masked entry \(lots\[1\]\).*compressed\(\)"
+    ):
         kp.origin_shares(g, lots=masked)
     assert kp.origin_shares(g, lots=np.ma.array([mx, 1])).lots.tolist() == [mx, 1]
     assert kp.origin_shares(g, lots=masked.compressed()).lots.tolist() == [mx]
