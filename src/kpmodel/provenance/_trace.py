@@ -161,12 +161,12 @@ def read_graph(path: str | os.PathLike[str]) -> ProvenanceGraph:
     Raises
     ------
     kpmodel.errors.LoadError
-        When the file cannot be read or holds no provenance graph (node-link JSON that
-        `ProvenanceGraph.from_node_link` refuses included); the message names the file and
-        says which.
+        When the file cannot be read, or is not JSON holding an object; the message names
+        the file and says which.
     kpmodel.errors.InvalidGraphError
-        For GraphML that `ProvenanceGraph.read_graphml` refuses (its message names the
-        file).
+        When the file holds no provenance graph: node-link data that
+        `ProvenanceGraph.from_node_link` refuses, or GraphML that
+        `ProvenanceGraph.read_graphml` refuses; the message starts with the file's name.
 
     Examples
     --------
@@ -197,5 +197,5 @@ def read_graph(path: str | os.PathLike[str]) -> ProvenanceGraph:
         raise LoadError([Problem("", problem)], source=source)
     try:
         return ProvenanceGraph.from_node_link(data)
-    except InvalidGraphError as error:  # named by the file it came from
-        raise LoadError([Problem("", str(error))], source=source) from error
+    except InvalidGraphError as error:  # named by the file it came from, as GraphML's are
+        raise InvalidGraphError(f"{source}: {error}") from error
