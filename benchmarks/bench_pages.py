@@ -7,7 +7,11 @@ entry, then doing it again in the same process after freeing the first:
 - ``numpy``: ``np.zeros`` (the reference: numpy asks Linux for transparent huge pages);
 - ``small pages``: `kpmodel.provenance._shares.zeros` (an anonymous map without huge pages);
 - ``small pages, filled``: the same, with `kpmodel.provenance._shares.populate` filling its
-  pages before the writes (what `origin_shares` does for a dense result).
+  pages before the writes (what `origin_shares` does for a dense result: one
+  ``MADV_POPULATE_WRITE`` call, through ``mmap.madvise``, which holds the GIL);
+- ``small pages, filled by 2 threads``: the same, two threads each filling half through the
+  C library's ``madvise`` (ctypes, which releases the GIL): whether filling pages in
+  parallel pays.
 
 The figures quoted in `zeros`, `populate` and ``docs/explanation/provenance.md`` come from
 this script. They depend on the machine: on a virtual machine that hands freed memory back
@@ -26,9 +30,20 @@ import sys
 import pandas as pd
 
 ONE_RUN = """
-import json, time
+import ctypes, json, mmap, time
+from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from kpmodel.provenance import _shares
+
+def fill_in_threads(array, threads=2):
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    size, base = array.nbytes, array.ctypes.data
+    cuts = [size * i // threads // mmap.PAGESIZE * mmap.PAGESIZE for i in range(threads)]
+    cuts.append(size)
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(lambda i: libc.madvise(base + cuts[i], cuts[i + 1] - cuts[i],
+                                             _shares._POPULATE_WRITE), range(threads)))
 
 def make():
     if {way!r} == "numpy":
@@ -36,6 +51,8 @@ def make():
     array = _shares.zeros(({rows}, {columns}))
     if {way!r} == "small pages, filled":
         _shares.populate(array)
+    elif {way!r} == "small pages, filled by 2 threads":
+        fill_in_threads(array)
     return array
 
 times = []
@@ -48,7 +65,7 @@ for _ in range(2):
 print(json.dumps(times))
 """
 
-WAYS = ("numpy", "small pages", "small pages, filled")
+WAYS = ("numpy", "small pages", "small pages, filled", "small pages, filled by 2 threads")
 
 
 def main() -> None:

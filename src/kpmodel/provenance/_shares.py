@@ -606,8 +606,8 @@ def populate(array: Any) -> None:
     than one fault per page as rows are written (``benchmarks/bench_pages.py`` on the
     project's 2-core VM: 1.6 GB filled and written in 0.53 s against 0.69 s, medians of
     three fresh processes). One call: ``mmap.madvise`` holds the GIL, and two threads each
-    filling half through the C library's call (which does not) took as long as one,
-    0.46-0.52 s for 1.6 GB (November 2026): the virtual machine fills pages one at a time.
+    filling half through the C library's call (which does not) took as long as one (the
+    same script, November 2026: 0.55 s both, medians of three).
     Arrays that are not mapped, or kernels without the call, are left as they are (their
     pages are filled as they are written).
     """
