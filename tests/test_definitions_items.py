@@ -114,9 +114,23 @@ def test_masked_entries_and_buffers_are_not_read_as_ids():
     memoryview of int64 ids was told to pass [<memory ...>] for one lot."""
     g, mx = marange_and_botswana()
     masked = np.ma.array([mx, 1], mask=[False, True])
-    with pytest.raises(InvalidArgumentError, match="1 of the 2 ids asked for is not in the graph"):
+    with pytest.raises(
+        InvalidArgumentError, match=r"1 masked entry \(lots\[1\]\).*compressed\(\)"
+    ):
         kp.origin_shares(g, lots=masked)
     assert kp.origin_shares(g, lots=np.ma.array([mx, 1])).lots.tolist() == [mx, 1]
+    assert kp.origin_shares(g, lots=masked.compressed()).lots.tolist() == [mx]
+    # Text ids: a masked entry filled as text reads '?', which may be a lot's id.
+    text = kp.ProvenanceGraph.from_frames(
+        pd.DataFrame({"lot_id": ["?", "a"], "carats": 1.0, "origin": "BW"}),
+        pd.DataFrame(columns=["source", "target", "carats"]),
+    )
+    for call in (kp.origin_shares, lambda graph, lots: d.Lots.from_graph(graph, BOOK, lots=lots)):
+        with pytest.raises(InvalidArgumentError, match=r"1 masked entry \(lots\[0\]\)"):
+            call(text, lots=np.ma.array(["x", "a"], mask=[True, False], dtype=object))
+    assert kp.origin_shares(g, lots=np.ma.array([mx, 1])).lots.tolist() == [mx, 1]
+    with pytest.raises(InvalidArgumentError, match=r"np\.frombuffer\(\.\.\., dtype=np\.int64\)"):
+        kp.origin_shares(g, lots=bytearray(b"L4"))
     view = memoryview(np.array([mx, 1]))
     with pytest.raises(InvalidArgumentError, match=r"pass np\.asarray\(\.\.\.\) of a buffer"):
         kp.origin_shares(g, lots=view)

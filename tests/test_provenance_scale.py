@@ -1842,7 +1842,9 @@ def test_the_self_suspended_reference_dates_venezuela_as_the_register_does():
 def test_the_smallest_limit_an_audit_is_allowed_covers_what_it_allocates(mines, smuggled, zones):
     """An audit allowed under max_memory=L allocates at most L (17-hostile H9: allowed at
     L, it allocated 10-15 % more: the paperwork, the smuggled carats' propagation and the
-    shipments' declared origins were not counted)."""
+    shipments' declared origins were not counted), and one refused allocates little before
+    the refusal (17-review2 1: W and the smuggled carats' propagation were made first)."""
+    import copy
     import math
     import tracemalloc
 
@@ -1864,11 +1866,27 @@ def test_the_smallest_limit_an_audit_is_allowed_covers_what_it_allocates(mines, 
             refused = error
         assert refused.estimate > limit
         limit = math.ceil(refused.estimate)
-    tracemalloc.start()
-    try:
-        found = kp.provenance.audit(g, register=register, max_memory=limit)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+
+    def traced_peak(audit):
+        tracemalloc.start()
+        try:
+            return audit(), tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    # On copies (made before tracing): nothing derived from them (zone codes) is kept yet.
+    fresh = copy.copy(g)
+    found, peak = traced_peak(
+        lambda: kp.provenance.audit(fresh, register=register, max_memory=limit)
+    )
     assert found
     assert peak <= limit
+
+    def refused():
+        with pytest.raises(kp.errors.SizeLimitError) as error:
+            kp.provenance.audit(fresh, register=register, max_memory=1000)
+        return error.value.estimate
+
+    fresh = copy.copy(g)
+    estimate, peak = traced_peak(refused)
+    assert peak < estimate / 4

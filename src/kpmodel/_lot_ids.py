@@ -116,9 +116,6 @@ def lot_positions(lots: Iterable[Any], ids: pd.Index[Any]) -> tuple[pd.Index[Any
     if isinstance(lots, FoundLots) and lots.found_in(ids):
         return lots.ids, lots.positions
     lots = _from_arrow(lots)
-    if isinstance(lots, np.ma.MaskedArray) and np.ma.is_masked(lots):
-        # np.asarray would read a masked entry as present: it names no lot, as None.
-        lots = np.ma.filled(lots.astype(object), None)
     items: list[Any] | None = None
     wanted: pd.Index[Any] | None = None
     if isinstance(lots, pd.Index | pd.Series) and _is_text(lots) and _is_text(ids):
@@ -180,10 +177,23 @@ def _check_iterable(lots: object) -> None:
         got = "a table: pass one of its columns (lots=table['lot_id'], say)"
     elif isinstance(lots, np.ndarray) and lots.ndim != 1:
         got = f"an array of {lots.ndim} dimensions, {show(lots)}: pass an array of one dimension"
-    elif isinstance(lots, memoryview | bytearray):  # a buffer, perhaps of int64 ids
+    elif isinstance(lots, np.ma.MaskedArray) and np.ma.is_masked(lots):
+        # np.asarray would read a masked entry as present, and filling it as text gives
+        # its fill value ('?'), which may be a lot's id: a masked entry is no id at all.
+        masked = np.flatnonzero(np.ma.getmaskarray(lots))
+        listed = ", ".join(f"lots[{i}]" for i in masked[:MAX_LISTED].tolist())
+        more = f" and {masked.size - MAX_LISTED:,} more" if masked.size > MAX_LISTED else ""
+        entries = "entry" if masked.size == 1 else "entries"
         got = (
-            f"{type(lots).__name__} {show(lots)}: pass np.asarray(...) of a buffer of ids, "
-            "or text ids decoded (.decode())"
+            f"a masked array with {masked.size:,} masked {entries} ({listed}{more}), which "
+            "name no lot: pass lots.compressed() for the entries that are not masked"
+        )
+    elif isinstance(lots, memoryview):  # a buffer, perhaps of int64 ids
+        got = f"memoryview {show(lots)}: pass np.asarray(...) of a buffer of ids"
+    elif isinstance(lots, bytearray):  # iterated, its bytes read as small ints
+        got = (
+            f"bytearray {show(lots)}: decode text ids (.decode()), or read a buffer of int64 "
+            "ids with np.frombuffer(..., dtype=np.int64)"
         )
     elif isinstance(lots, (str, *BYTES_TYPES)) or not isinstance(lots, Iterable):
         got = f"{show(lots)}: pass [{show(lots)}] for one lot, or leave lots out for all"

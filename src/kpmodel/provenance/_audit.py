@@ -799,14 +799,10 @@ def audit(
             f"{type(register).__name__}."
         )
         raise InvalidArgumentError(msg)
-    paperwork = _Paperwork(graph)
     ships = shipments(graph)
     if ships.size == 0:
         return []
     n = len(graph)
-    smuggle = (graph._column("kind") == KIND_CODE[Kind.SMUGGLE]).astype(np.float64)
-    weights = share_weights(graph)  # W, made once for every propagation below
-    smuggled = propagate(graph, smuggle.copy()[:, None], reset=smuggle > 0, weights=weights)[:, 0]
     zone_code, labels = origin_labels(graph, "zone")
     ship_days = graph._column("on")[ships]
     if register is not None and np.isnat(ship_days).any():
@@ -856,7 +852,9 @@ def audit(
     for j, d in verdict:
         offends[d, position_of[j]] = True
     block = _block_width(n, k)
-    need = _columns_need(n, k, int(ships.size), int(weights.nnz))
+    # Checked before W, the paperwork or any propagation is made: a refusal allocates
+    # little beyond the lots' zone codes and the shipments' days.
+    need = _columns_need(n, k, int(ships.size), graph.number_of_flows)
     _limits.check_memory(
         need,
         what=(
@@ -869,6 +867,10 @@ def audit(
         ),
         limit=max_memory,
     )
+    paperwork = _Paperwork(graph)
+    smuggle = (graph._column("kind") == KIND_CODE[Kind.SMUGGLE]).astype(np.float64)
+    weights = share_weights(graph)  # W, made once for every propagation below
+    smuggled = propagate(graph, smuggle.copy()[:, None], reset=smuggle > 0, weights=weights)[:, 0]
     smuggled_at = smuggled[ships]
     smuggled_ships = int(np.count_nonzero(smuggled_at > TOLERANCE))
 
