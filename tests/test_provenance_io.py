@@ -263,6 +263,25 @@ class TestOneLotOneNode:
             f"edges[{len(edges)}]: {source!r} -> {target!r} is also edges[{copied}]'s" in message
         )
 
+    @given(graph=provenance_graphs(min_lots=2, max_lots=8), data=st.data())
+    def test_graphml_lots_in_a_nested_graph_are_refused(self, graph, data, tmp_path_factory):
+        """networkx reads no lot of a <graph> nested in a <node> (it read 2 lots as 1, with
+        no error): refused, naming the node that holds it."""
+        path = tmp_path_factory.mktemp("graphml") / "nested.graphml"
+        graph.write_graphml(path)
+        holder, moved = _two_places(data, len(graph))
+
+        def nest(root):
+            nodes = root.findall(f"{GRAPHML}node")
+            root.remove(nodes[moved])
+            inner = ElementTree.SubElement(nodes[holder], f"{GRAPHML}graph")
+            inner.set("edgedefault", "directed")
+            inner.append(nodes[moved])
+
+        message = _refused_after(path, nest)
+        assert f"nodes[{holder}]: holds a nested <graph>" in message
+        assert "nested.graphml" in message
+
     def test_a_networkx_multigraph_is_refused_naming_its_parallel_edges(self):
         """A MultiDiGraph may hold two flows between the same lots: refused, saying how to
         make it a DiGraph without losing carats."""
@@ -344,9 +363,29 @@ class TestNodeLinkMessages:
                 "<graph edgedefault='undirected'>",
             ),
             (lambda root: root.find(f"{GRAPHML}node").attrib.pop("id"), "nodes[0]: has no id"),
+            (
+                lambda root: ElementTree.SubElement(
+                    root.find(f"{GRAPHML}edge"), f"{GRAPHML}graph", edgedefault="directed"
+                ),
+                "edges[0]: holds a nested <graph>",
+            ),
+            (
+                lambda root: root.append(ElementTree.Element(f"{GRAPHML}graph")),
+                "<graph>'s <graph>: holds a nested <graph>",
+            ),
         ],
     )
     def test_graphml_problems_are_named_by_their_element(self, edit, expected, tmp_path):
         path = tmp_path / "edited.graphml"
         kp.ProvenanceGraph.from_node_link(_small_node_link()).write_graphml(path)
         assert expected in _refused_after(path, edit)
+
+    def test_a_graphml_graph_outside_the_top_level_is_refused(self, tmp_path):
+        path = tmp_path / "stray.graphml"
+        kp.ProvenanceGraph.from_node_link(_small_node_link()).write_graphml(path)
+        tree, _ = _graphml_elements(path)
+        desc = ElementTree.SubElement(tree.getroot(), f"{GRAPHML}desc")
+        ElementTree.SubElement(desc, f"{GRAPHML}graph", edgedefault="directed")
+        tree.write(path)
+        with pytest.raises(InvalidGraphError, match=r"<desc>: holds a <graph>, which would not"):
+            kp.ProvenanceGraph.read_graphml(path)

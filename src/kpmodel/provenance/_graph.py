@@ -1298,8 +1298,8 @@ class ProvenanceGraph:
             When the file cannot be read.
         kpmodel.errors.InvalidGraphError
             When it is not GraphML, or not one directed graph (an undirected graph, more
-            than one graph, a node id given twice, an edge given twice, an edge naming no
-            node), each problem named by its place; and as `from_networkx` does.
+            than one graph, a nested graph, a node id given twice, an edge given twice, an
+            edge naming no node), each problem named by its place; and as `from_networkx` does.
 
         Examples
         --------

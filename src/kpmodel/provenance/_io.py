@@ -389,9 +389,10 @@ class _CheckedReader(GraphMLReader):
 def graphml_problems(graph: ElementTree.Element, namespace: str) -> list[str]:
     """Return what keeps a GraphML ``<graph>`` element from being one provenance graph.
 
-    Each problem names a ``<node>`` or ``<edge>`` element by its position (from 0): two
-    nodes of one id, two edges between the same nodes, an edge naming no node, an element
-    without the id, source or target attribute, and a graph that is not directed.
+    Each problem names a ``<node>`` or ``<edge>`` element of `graph` (its direct children)
+    by its position (from 0): two nodes of one id, two edges between the same nodes, an edge
+    naming no node, an element without the id, source or target attribute or holding a
+    nested ``<graph>`` (which networkx does not read), and a graph that is not directed.
 
     Examples
     --------
@@ -406,15 +407,16 @@ def graphml_problems(graph: ElementTree.Element, namespace: str) -> list[str]:
             f"<graph edgedefault={show(graph.get('edgedefault'))}>: a provenance graph's flows "
             'go from source to target: write edgedefault="directed" as write_graphml() does'
         )
+    problems += _nested_graphs(graph, tag)
     ids: list[tuple[int, Any]] = []
-    for i, node in enumerate(graph.iter(f"{tag}node")):
+    for i, node in enumerate(graph.findall(f"{tag}node")):
         if node.get("id") is None:
             problems.append(f"nodes[{i}]: has no id attribute; give every <node> its lot id")
         else:
             ids.append((i, node.get("id")))
     first = _first_places(ids, problems)
     pairs: list[tuple[int, Any]] = []
-    for j, edge in enumerate(graph.iter(f"{tag}edge")):
+    for j, edge in enumerate(graph.findall(f"{tag}edge")):
         ends = []
         for end in ("source", "target"):
             lot = edge.get(end)
@@ -430,6 +432,26 @@ def graphml_problems(graph: ElementTree.Element, namespace: str) -> list[str]:
         if len(ends) == 2:
             pairs.append((j, tuple(ends)))
     _first_places(pairs, problems)
+    return problems
+
+
+def _nested_graphs(graph: ElementTree.Element, tag: str) -> list[str]:
+    """Name each child of `graph` holding a ``<graph>``: networkx reads none of their lots."""
+    problems = []
+    places = {f"{tag}node": "nodes", f"{tag}edge": "edges"}
+    counts = dict.fromkeys(places, 0)
+    for child in graph:
+        if child.tag in counts:
+            place = f"{places[child.tag]}[{counts[child.tag]}]"
+            counts[child.tag] += 1
+        else:
+            place = f"<graph>'s <{child.tag.removeprefix(tag)}>"
+        if next(child.iter(f"{tag}graph"), None) is not None:
+            problems.append(
+                f"{place}: holds a nested <graph>, whose lots would not be read; kpmodel "
+                "reads one flat graph, as write_graphml() writes: move its <node> and <edge> "
+                "elements into the top-level <graph>"
+            )
     return problems
 
 
@@ -451,6 +473,14 @@ def read_graphml(path: str | os.PathLike[str]) -> ProvenanceGraph:
             "no <graph> element of the GraphML namespace"
         )
         raise InvalidGraphError(msg)
+    top = f"{{{reader.NS_GRAPHML}}}graph"
+    for child in reader.xml:  # a <graph> elsewhere than in a top-level one
+        if child.tag != top and next(child.iter(top), None) is not None:
+            reader.problems.append(
+                f"<{child.tag.removeprefix(top[:-5])}>: holds a <graph>, which would not be "
+                "read; kpmodel reads one <graph> that is a child of <graphml>, as "
+                "write_graphml() writes: move it there"
+            )
     if len(graphs) > 1:
         reader.problems.append(
             f"the file holds {len(graphs)} <graph> elements; write_graphml() writes one graph "
