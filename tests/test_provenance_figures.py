@@ -75,13 +75,22 @@ def _lots_arguments(graph):
 @given(provenance_graphs(max_lots=6), st.data())
 def test_plot_shares_finds_lots_as_origin_shares_does(graph, data):
     """plot_shares(shares, lots) draws the rows origin_shares(lots=lots) gives, or refuses
-    `lots` with its error. It used to read 1.0 as lot 1 (and True as a mask), and to raise
-    bare pandas and numpy errors for a missing lot or a list."""
+    `lots` with its error, saying the ids are not among the shares' lots rather than not
+    in the graph. It used to read 1.0 as lot 1 (and True as a mask), and to raise bare
+    pandas and numpy errors for a missing lot or a list."""
     lots = data.draw(_lots_arguments(graph))
     try:
         expected = kp.origin_shares(graph, lots=lots).to_frame()
     except InvalidArgumentError as error:
-        with pytest.raises(InvalidArgumentError, match=f"^{re.escape(str(error))}$"):
+        same = (
+            str(error)
+            .replace("not in the graph", "not among these shares' lots")
+            .replace(
+                "the graph returned (ProvenanceGraph.lots)",
+                "of the shares' lots (OriginShares.lots)",
+            )
+        )
+        with pytest.raises(InvalidArgumentError, match=f"^{re.escape(same)}$"):
             plot_shares(kp.origin_shares(graph), lots)
         return
     try:
@@ -101,4 +110,20 @@ def test_plot_shares_of_a_lot_computed_twice_draws_it_once():
     last = len(g) - 1
     ax = plot_shares(kp.origin_shares(g, lots=[last, 0, last]), [last])
     assert {len(bars) for bars in ax.containers} == {1}
+    plt.close("all")
+
+
+def test_a_lot_missing_from_shares_of_some_lots_is_not_said_to_be_missing_from_the_graph():
+    """Shares of some lots (lots=) do not hold every lot of the graph: .of and plot_shares
+    say a lot is not among the shares' lots, not that it is not in the graph (17-review2 9:
+    they said 'not in the graph' and to pass ProvenanceGraph.lots, which holds the lot)."""
+    g = small_case()
+    some = kp.origin_shares(g, lots=[len(g) - 1])
+    for call, field in ((lambda: some.of(0), "lot"), (lambda: plot_shares(some, [0]), "lots")):
+        with pytest.raises(InvalidArgumentError) as refused:
+            call()
+        message = str(refused.value)
+        assert message.startswith(f"{field}: 1 of the 1 ids asked for is not among these shares")
+        assert "not in the graph" not in message
+        assert "OriginShares.lots" in message
     plt.close("all")

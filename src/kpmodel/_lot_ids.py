@@ -82,14 +82,23 @@ class FoundLots(Sized, Iterable[Any]):
         return ranges and self.among.equals(ids)
 
 
-def lot_positions(lots: Iterable[Any], ids: pd.Index[Any]) -> tuple[pd.Index[Any], IntArray]:
+def lot_positions(
+    lots: Iterable[Any],
+    ids: pd.Index[Any],
+    *,
+    field: str = "lots",
+    among: str = "in the graph",
+    source: str = "the graph returned (ProvenanceGraph.lots)",
+) -> tuple[pd.Index[Any], IntArray]:
     """Return the ids asked for and their positions among `ids`; any that is no lot is an error.
 
     `ids` are a graph's lot ids in storage order (`kpmodel.ProvenanceGraph.lots`: a
     ``RangeIndex`` from 0 while the graph numbers its lots). The ids asked for are returned
     in the order given, repeats kept, as a pandas Index (the labels of `origin_shares`'
     rows). Arrays, Series and Indexes of integers, and Series and Indexes of pandas text
-    among text ids, are read as they are, with no Python object per id.
+    among text ids, are read as they are, with no Python object per id. `field`, `among`
+    and `source` word the message refusing ids that name no lot: the argument's name,
+    where the ids were looked for, and where to take them from.
 
     Raises
     ------
@@ -144,7 +153,9 @@ def lot_positions(lots: Iterable[Any], ids: pd.Index[Any]) -> tuple[pd.Index[Any
         positions = _found(lookup, items, ids)
     missing = np.flatnonzero(positions < 0)
     if missing.size:
-        raise InvalidArgumentError(_missing_message(missing, items, wanted))
+        raise InvalidArgumentError(
+            _missing_message(missing, items, wanted, (field, among, source))
+        )
     return wanted, positions
 
 
@@ -258,7 +269,12 @@ def _found(lookup: pd.Index[Any], items: list[Any] | None, ids: pd.Index[Any]) -
     return positions
 
 
-def _missing_message(missing: IntArray, items: list[Any] | None, wanted: pd.Index[Any]) -> str:
+def _missing_message(
+    missing: IntArray,
+    items: list[Any] | None,
+    wanted: pd.Index[Any],
+    wording: tuple[str, str, str],
+) -> str:
     """Return the message refusing the ids at `missing`: how many, the first ones, what to do."""
     first = missing[:MAX_LISTED]
     shown = wanted[first].tolist() if items is None else [items[i] for i in first.tolist()]
@@ -277,11 +293,11 @@ def _missing_message(missing: IntArray, items: list[Any] | None, wanted: pd.Inde
     # numpy's ints and text as Python's, so that an array and a list read alike: 'x', not
     # np.str_('x') (an int array is read as Python ints already).
     listed = ", ".join(show(_plain(lot)) for lot in shown)
+    field, among, source = wording
     return (
-        f"lots: {missing.size:,} of the {len(wanted):,} ids asked for {verb} not in the graph: "
-        f"{listed}{more}{rule}. Pass ids the graph returned "
-        "(ProvenanceGraph.lots), each of the lot id's kind: an int for an int id, text for a "
-        "text id (4.0, True or Decimal(4) equal 4 but are not lot 4)."
+        f"{field}: {missing.size:,} of the {len(wanted):,} ids asked for {verb} not {among}: "
+        f"{listed}{more}{rule}. Pass ids {source}, each of the lot id's kind: an int for an "
+        "int id, text for a text id (4.0, True or Decimal(4) equal 4 but are not lot 4)."
     )
 
 

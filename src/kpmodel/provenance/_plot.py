@@ -7,9 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from kpmodel._lot_ids import lot_positions
 from kpmodel._plotting import new_axes, plain
 from kpmodel.provenance._graph import KINDS, ProvenanceGraph
 from kpmodel.provenance._paperwork import MIXED, _Paperwork, shipments
@@ -265,11 +263,11 @@ def plot_shares(
     >>> kp.provenance.plot_shares(kp.origin_shares(g), [0.0])
     Traceback (most recent call last):
     ...
-    kpmodel.errors.InvalidArgumentError: lots: 1 of the 1 ids asked for is not in the graph...
+    kpmodel.errors.InvalidArgumentError: lots: 1 of the 1 ids asked for is not among these...
     """
     frame = shares.to_frame()
     if lots is not None:
-        frame = frame.iloc[_rows(shares.lots, lots)]
+        frame = frame.iloc[shares._rows(lots, field="lots")]
     frame = frame.loc[:, (frame != 0).any(axis=0)]
     order = frame.sum(axis=0).sort_values(ascending=False).index
     kept = list(order[:top])
@@ -290,15 +288,3 @@ def plot_shares(
     ax.legend(fontsize=7, loc="lower right")
     ax.set_title(plain(title or f"Origin shares (by {shares.by}, {shares.mixing})"))
     return ax
-
-
-def _rows(ids: pd.Index[Any], lots: Iterable[Any]) -> np.ndarray[Any, np.dtype[np.int64]]:
-    """Return the rows of `lots` among the rows of shares whose lots are `ids`.
-
-    Shares computed for a lot named twice (``lots=[a, a]``) have two equal rows for it: a
-    lot is found among the first rows of each lot, as `OriginShares.of` finds it.
-    """
-    if ids.is_unique:
-        return lot_positions(lots, ids)[1]
-    first = np.flatnonzero(~ids.duplicated())
-    return first[lot_positions(lots, ids[first])[1]]

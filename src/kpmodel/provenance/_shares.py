@@ -276,8 +276,8 @@ class OriginShares:
         Raises
         ------
         kpmodel.errors.InvalidArgumentError
-            If `lot` names none of `lots`, or is not a single id (a list, say), with the
-            message `origin_shares` gives for ``lots=[lot]``.
+            If `lot` names none of `lots`, or is not a single id (a list, say), as
+            `origin_shares` refuses ``lots=[lot]``.
 
         Examples
         --------
@@ -288,18 +288,28 @@ class OriginShares:
         >>> kp.origin_shares(g).of(0.0)
         Traceback (most recent call last):
         ...
-        kpmodel.errors.InvalidArgumentError: lots: 1 of the 1 ids asked for is not in the graph...
+        kpmodel.errors.InvalidArgumentError: lot: 1 of the 1 ids asked for is not among these...
         """
-        ids = self.lots
-        first: IntArray | None = None
-        if not ids.is_unique:  # lots=[a, a] gave `a` two rows: look among first rows only
+        row = dense_row(self.values, int(self._rows([lot], field="lot")[0]))
+        return {str(self.origins[int(j)]): float(row[j]) for j in np.flatnonzero(row)}
+
+    def _rows(self, lots: Iterable[Any], field: str) -> IntArray:
+        """Return the rows of `lots`, found as ``origin_shares(graph, lots=...)`` finds
+        them but among these shares' lots; a lot with two rows (asked for twice) by its
+        first, as `of` and `kpmodel.provenance.plot_shares` read it.
+        """
+        ids, first = self.lots, None
+        if not ids.is_unique:
             first = np.flatnonzero(~ids.duplicated())
             ids = ids[first]
-        found = int(lot_positions([lot], ids)[1][0])
-        if first is not None:
-            found = int(first[found])
-        row = dense_row(self.values, found)
-        return {str(self.origins[int(j)]): float(row[j]) for j in np.flatnonzero(row)}
+        rows = lot_positions(
+            lots,
+            ids,
+            field=field,
+            among="among these shares' lots",
+            source="of the shares' lots (OriginShares.lots)",
+        )[1]
+        return rows if first is None else first[rows]
 
 
 def require_graph(graph: object) -> None:
