@@ -183,7 +183,13 @@ def test_ids_not_of_the_lot_ids_kind_are_not_lots(alien):
 
 @pytest.mark.parametrize(
     ("odd", "kind"),
-    [((1, 1), "tuple"), (b"L4", "bytes"), (None, "NoneType"), (frozenset(), "frozenset")],
+    [
+        ((1, 1), "tuple"),
+        (b"L4", "bytes"),
+        (None, "None"),
+        (pd.NA, "pd.NA"),
+        (frozenset(), "frozenset"),
+    ],
 )
 def test_an_id_that_is_no_int_or_text_is_refused_with_the_rule(odd, kind):
     """An id no graph can hold (a tuple, bytes) was refused as "not in the graph" alone;

@@ -284,7 +284,7 @@ def _missing_message(
     # numbers of another kind are the example closing the message.
     odd = list(
         dict.fromkeys(
-            type(lot).__name__
+            _kind_name(lot)
             for lot in shown
             if not (is_lot_id(lot) or isinstance(lot, numbers.Number))
         )
@@ -304,3 +304,14 @@ def _missing_message(
 def _plain(lot: Any) -> Any:
     """Return a numpy int or str as Python's; any other id (a duration) as it is."""
     return lot.item() if isinstance(lot, np.generic) and is_lot_id(lot) else lot
+
+
+def _kind_name(lot: Any) -> str:
+    """Return how a message names the kind of an id that no graph holds: its type's name,
+    but None and pandas' missing value by themselves (not "NoneType", "NAType").
+    """
+    if lot is None:
+        return "None"
+    if lot is pd.NA:
+        return "pd.NA"
+    return type(lot).__name__

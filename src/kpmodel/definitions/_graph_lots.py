@@ -451,7 +451,7 @@ def _arrivals_need(lots: int, moves: int, places: int, event: str, flows: int) -
 # of world-baseline trade (2015, lots of 1x and 20x the built-in carats), on the random
 # graphs of benchmarks/bench_definitions.py (100,000 and 1,000,000 lots) and on 20,000
 # distinct sites in one country (`VERDICT_BYTES`). `PER_LOT`, `PER_FLOW`,
-# `PER_RESTART_FLOW` and `VERDICT_BYTES` were measured again in session 8
+# `PER_RESTART_FLOW` and `VERDICT_BYTES` were measured again in November 2026
 # (benchmarks/bench_compare_memory.py; 10,000 to 1,000,000 random lots, with about 2.5 and,
 # keeping each lot's first flow, 0.9 flows a lot; KPCS_2003 alone, every built-in, every
 # built-in at export; by zone, by country, 1,000 lots judged; 800-5,000 sites in Marange
