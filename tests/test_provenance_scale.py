@@ -1053,6 +1053,19 @@ def test_an_audit_against_a_register_needs_the_dates_of_shipments():
     with pytest.raises(InvalidArgumentError, match=r"no date \(lot_id 1\).*register=None"):
         kp.provenance.audit(g, register=kp.participants.Register.default())
     assert kp.provenance.audit(g, register=None) == []
+    # Many are listed as every list of refused items is: the first MAX_LISTED, plain ints
+    # (not np.int64(...)), and how many more (it said ', ...').
+    ships = range(100, 112)
+    lots = pd.DataFrame(
+        {"lot_id": [0, *ships], "carats": 10.0, "origin": ["CF"] + [None] * 12,
+         "kind": ["produce"] + ["ship"] * 12, "country": ["CF"] + ["AE"] * 12,
+         "certificate": [None] + [f"CF-{i}" for i in ships]}
+    )  # fmt: skip
+    lots.loc[0, "carats"] = 120.0
+    flows = pd.DataFrame({"source": 0, "target": list(ships), "carats": 10.0})
+    g = kp.ProvenanceGraph.from_frames(lots, flows)
+    with pytest.raises(InvalidArgumentError, match=r"\(lot_id 100, 101, .*, 109 and 2 more\)"):
+        kp.provenance.audit(g, register=kp.participants.Register.default())
 
 
 @given(provenance_graphs(max_lots=15), st.data())

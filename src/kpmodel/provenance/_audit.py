@@ -16,7 +16,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from kpmodel import _limits
-from kpmodel._boundary import guarded
+from kpmodel._boundary import MAX_LISTED, guarded
 from kpmodel._limits import Limit
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import (
@@ -807,12 +807,11 @@ def audit(
     ship_days = graph._column("on")[ships]
     if register is not None and np.isnat(ship_days).any():
         undated = graph.lots[ships[np.isnat(ship_days)]]
-        listed = ", ".join(repr(lot) for lot in undated[:10]) + (
-            ", ..." if undated.size > 10 else ""
-        )
+        listed = ", ".join(repr(lot) for lot in undated[:MAX_LISTED].tolist())
+        more = f" and {undated.size - MAX_LISTED:,} more" if undated.size > MAX_LISTED else ""
         msg = (
             f"audit judges each shipment against the register on its date, but {undated.size} "
-            f"shipment lot(s) have no date (lot_id {listed}); give their dates (the 'on' "
+            f"shipment lot(s) have no date (lot_id {listed}{more}); give their dates (the 'on' "
             "column of the lots frame, or on= when shipping), or audit with register=None "
             "to look for smuggled carats only."
         )
