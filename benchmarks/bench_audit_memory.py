@@ -4,10 +4,11 @@
 not trade on some shipment's day) over every lot. This script gives, per graph, its size,
 the audit's time (an untraced call), its tracemalloc peak (a second call) and the peak RSS
 rise of the process (``VmHWM`` reset through ``/proc/self/clear_refs``, where Linux has it),
-beside the lots x offending-origins array of float64 that the audit held up to kpmodel 0.1
-and session 7 (the reference: ``dense MiB``, lots x offending x 8 bytes), and the estimate
-the audit checks against ``max_memory=`` (the smallest limit it accepts, found from its
-refusal's estimate).
+and the smallest ``max_memory=`` it accepts (found by trying each refusal's estimate in
+turn), which must be at least the traced peak: ``limit / traced`` (the estimate's bytes a lot,
+a flow and a shipment in `kpmodel.provenance._audit._columns_need` were set from the
+``mines`` graphs below). Until November 2026 the audit held a lots x offending-origins array
+of float64, lots x offending x 8 bytes.
 
 Graphs:
 
@@ -16,10 +17,15 @@ Graphs:
 - ``random:N:K``: ``bench_provenance.random_frames(N, 200)`` (globally mixed) with its
   single-parent lots made certified shipments, audited with a register of the 200 origins
   as participants in good standing from 2003 except K of them, suspended from 2003 (so K
-  offending origins).
+  offending origins);
+- ``mines:N:MODE:ZONES``: N production lots in CF, BW and ZW (one in three each), spread over
+  ZONES zones, each shipped (``ship``) or smuggled to CM and then shipped (``smuggle``),
+  audited with the shipped register (in which CF is suspended on the shipments' date, so
+  every CF lot is a finding).
 
 Run (each graph in a fresh process):
-``python benchmarks/bench_audit_memory.py car-2013 random:1000000:20 random:1000000:200``
+``python benchmarks/bench_audit_memory.py car-2013 random:1000000:20 random:1000000:200``;
+the limit's bound: ``... mines:20000:smuggle:1 mines:20000:ship:2000 mines:100000:smuggle:5``
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import datetime as dt
 import gc
 import hashlib
 import json
+import math
 import subprocess
 import sys
 import time
@@ -88,6 +95,32 @@ def random_graph(n: int, offending: int, shape: str) -> tuple[kp.ProvenanceGraph
     return kp.ProvenanceGraph.from_frames(lots, flows), register
 
 
+def mines_graph(n: int, mode: str, zones: int) -> tuple[kp.ProvenanceGraph, Register]:
+    """`n` mines over `zones` zones, each lot shipped, or smuggled to CM first."""
+    graph = kp.ProvenanceGraph()
+    for i in range(n):
+        lot = graph.produce(
+            country=("CF", "BW", "ZW")[i % 3], carats=10, on="2014-01-01", zone=f"z{i % zones}"
+        )
+        if mode == "smuggle":
+            lot = graph.smuggle(lot, to="CM", on="2014-02-01")
+        graph.ship(lot, to="BE", on="2014-03-01", certificate=f"C{i}", declared_origin="BE")
+    return graph, Register.default()
+
+
+def smallest_limit(graph: kp.ProvenanceGraph, register: Register) -> float:
+    """Return the smallest max_memory= the audit accepts, each refusal's estimate tried next."""
+    limit = 1
+    for _ in range(20):
+        try:
+            kp.provenance.audit(graph, register=register, max_memory=limit)
+        except SizeLimitError as error:
+            limit = math.ceil(error.estimate)
+        else:
+            return float(limit)
+    return float("nan")
+
+
 def simulated_graph(scenario: str) -> tuple[kp.ProvenanceGraph, Register]:
     result = kp.simulation.run(kp.simulation.builtin(scenario), seed=1)
     return kp.ProvenanceGraph.from_frames(*result.provenance_frames()), Register.default()
@@ -116,6 +149,9 @@ def measure(spec: str) -> dict[str, Any]:
     if spec.startswith("random:"):
         _, n, k, shape = spec.split(":")
         graph, register = random_graph(int(n), int(k), shape)
+    elif spec.startswith("mines:"):
+        _, n, mode, zones = spec.split(":")
+        graph, register = mines_graph(int(n), mode, int(zones))
     else:
         graph, register = simulated_graph(spec)
     gc.collect()
@@ -148,11 +184,7 @@ def measure(spec: str) -> dict[str, Any]:
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     key = repr([(f.lot, f.on, f.certificate, f.reason, f.origin, f.share) for f in findings])
-    try:
-        kp.provenance.audit(graph, register=register, max_memory=1)
-        estimate = float("nan")
-    except SizeLimitError as error:
-        estimate = float(error.estimate)
+    limit = smallest_limit(graph, register)
     return {
         "graph": spec,
         "lots": len(graph),
@@ -162,8 +194,8 @@ def measure(spec: str) -> dict[str, Any]:
         "audit s": seconds,
         "traced MiB": peak / 2**20,
         "rss MiB": rss,
-        "estimate MiB": estimate / 2**20,
-        "estimate / traced": estimate / peak,
+        "limit MiB": limit / 2**20,
+        "limit / traced": limit / peak,
         "findings digest": hashlib.sha256(key.encode()).hexdigest()[:16],
     }
 

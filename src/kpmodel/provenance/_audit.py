@@ -638,8 +638,10 @@ def _columns_need(n: int, k: int, ships: int, flows: int) -> float:
 
     The bytes a lot, a flow, a shipment and a shipment and column are what the traced
     peaks of audits of 2,000 to 100,000 mines, shipped or smuggled and shipped, with 1 to
-    2,000 zones, needed beyond the rest (November 2026), rounded up: with the bytes of each
-    finding, they bound what an audit allocates.
+    2,000 zones, needed beyond the rest, rounded up: with the bytes of each finding, they
+    bound what an audit allocates (``benchmarks/bench_audit_memory.py``'s ``mines``
+    graphs, November 2026: the smallest limit allowed was 1.05-1.22 times the traced
+    peak, and 1.89 on car-2013).
     """
     width = _block_width(n, k)
     return (
