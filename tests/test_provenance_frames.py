@@ -31,6 +31,7 @@ from kpmodel.provenance._frames import (
     _flows_without_carats,
     _listed,
     _lot_positions,
+    _more,
     _plain,
     _raise,
     topological_levels,
@@ -190,7 +191,7 @@ def reference_build(graph, lots, flows):
             f"({on[s]}); "
             "a movement never precedes the production it carries"
             for s, t in zip(source[late][:MAX_LISTED], target[late][:MAX_LISTED], strict=True)
-        ]
+        ] + _more(int(late.sum()), "flows dated before their source")
     level = topological_levels(n, source, target)
     problems += _listed(ids, level < 0, "lies on a cycle of flows (or downstream of one)")
     if problems:
@@ -1185,6 +1186,70 @@ def test_many_problems_are_counted_and_each_list_says_how_many_more():
     assert f"({many + 2} problems)" in message
     assert "... and 5 more flows naming a lot not in the lots frame" in message
     assert f"flow row {many - 1}: carats must be > 0" in message
+
+
+@given(
+    st.fixed_dictionaries(
+        {
+            kind: st.integers(0, 2 * MAX_LISTED)
+            for kind in ("carats", "booleans", "dates", "twice", "dangling", "flow carats")
+        }
+    )
+)
+def test_the_header_counts_every_problem_of_every_list(counts):
+    """The header counts each problem once, listed or standing behind an "and N more" line,
+    whatever lists the problems are in and however long each is (the count was read back
+    out of the lines' text)."""
+    lots = [{"lot_id": 0, "carats": 10.0, "origin": "BW"}, {"lot_id": 1, "carats": 10.0}]
+    rows = {
+        "carats": {"carats": -1.0},
+        "booleans": {"carats": True},
+        "dates": {"carats": 1.0, "on": "not a date"},
+        "twice": {"lot_id": 0, "carats": 1.0},
+    }
+    for kind, row in rows.items():
+        lots += [{"lot_id": f"{kind} {i}", "origin": "BW", **row} for i in range(counts[kind])]
+    flows = [{"source": -1 - i, "target": 1, "carats": 1.0} for i in range(counts["dangling"])]
+    flows += [{"source": 0, "target": 1, "carats": -1.0}] * counts["flow carats"]
+    total = sum(counts.values())
+    lots_frame = pd.DataFrame(lots).astype({"carats": object})
+    flows_frame = pd.DataFrame(flows, columns=["source", "target", "carats"])
+    if total == 0:
+        kp.ProvenanceGraph.from_frames(lots_frame, flows_frame)
+        return
+    with pytest.raises(InvalidGraphError) as error:
+        kp.ProvenanceGraph.from_frames(lots_frame, flows_frame)
+    header = str(error.value).split("\n")[0]
+    assert f"({total:,} problem{'s' if total != 1 else ''})" in header
+
+
+@pytest.mark.parametrize("late", [1, MAX_LISTED, MAX_LISTED + 5])
+def test_flows_dated_before_their_source_are_all_counted(late):
+    """Flows dated before their source were listed up to MAX_LISTED with no "and N more",
+    and the header counted only those listed: 15 such flows read "(10 problems)"."""
+    lots = pd.DataFrame(
+        {
+            "lot_id": [f"mine {i}" for i in range(late)] + [f"lot {i}" for i in range(late)],
+            "carats": 1.0,
+            "origin": ["BW"] * late + [None] * late,
+            "on": ["2020-01-02"] * late + ["2020-01-01"] * late,
+        }
+    )
+    flows = pd.DataFrame(
+        {
+            "source": [f"mine {i}" for i in range(late)],
+            "target": [f"lot {i}" for i in range(late)],
+            "carats": 1.0,
+        }
+    )
+    with pytest.raises(InvalidGraphError) as error:
+        kp.ProvenanceGraph.from_frames(lots, flows)
+    message = str(error.value)
+    assert f"({late} problem{'s' if late != 1 else ''})" in message
+    assert message.count("before its source") == min(late, MAX_LISTED)
+    if late > MAX_LISTED:
+        more = late - MAX_LISTED
+        assert message.endswith(f"... and {more} more flows dated before their source")
 
 
 def _merged_by_hand(flows: pd.DataFrame) -> pd.DataFrame:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import numbers
-import re
 from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
@@ -135,10 +134,30 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+class _More(str):
+    """The line that ends a list of problems cut at MAX_LISTED ("... and 5 more lots: ..."),
+    carrying `hidden`, the number of problems it stands for, which `_raise` adds up.
+    """
+
+    hidden: int
+
+    def __new__(cls, count: int, what: str) -> _More:
+        line = super().__new__(cls, f"... and {count:,} more {what}")
+        line.hidden = count
+        return line
+
+
+def _more(total: int, what: str) -> list[str]:
+    """Return the line standing for the problems of a list of `total` after its first
+    MAX_LISTED ("... and N more {what}"), or no line if all are listed.
+    """
+    return [_More(total - MAX_LISTED, what)] if total > MAX_LISTED else []
+
+
 def _listed(ids: np.ndarray[Any, Any], mask: np.ndarray[Any, Any], what: str) -> list[str]:
     bad = ids[mask]
-    return [f"lot {_plain(lot)!r}: {what}" for lot in bad[:MAX_LISTED]] + (
-        [f"... and {bad.size - MAX_LISTED} more lots: {what}"] if bad.size > MAX_LISTED else []
+    return [f"lot {_plain(lot)!r}: {what}" for lot in bad[:MAX_LISTED]] + _more(
+        bad.size, f"lots: {what}"
     )
 
 
@@ -156,26 +175,23 @@ def _duplicate_ids(ids: np.ndarray[Any, Any], twice: np.ndarray[Any, Any]) -> li
         f"{first[values[row]]}; each lot needs its own id"
         for row in rows
     ]
-    more = int(twice.sum()) - len(rows)
-    return listed + ([f"... and {more:,} more rows with a duplicate lot_id"] if more > 0 else [])
+    return listed + _more(int(twice.sum()), "rows with a duplicate lot_id")
 
 
 def _dangling_flows(flows: pd.DataFrame, dangling: np.ndarray[Any, Any]) -> list[str]:
     """Name the first flows (rows `dangling`) that name a lot not in the lots frame."""
     bad = flows.loc[dangling, ["source", "target"]].head(MAX_LISTED)
-    more = int(dangling.sum()) - len(bad)
     return [
         f"flow {s!r} -> {t!r}: refers to a lot that is not in the lots frame"
         for s, t in bad.itertuples(index=False)
-    ] + ([f"... and {more:,} more flows naming a lot not in the lots frame"] if more > 0 else [])
+    ] + _more(int(dangling.sum()), "flows naming a lot not in the lots frame")
 
 
 def _flows_without_carats(bad: np.ndarray[Any, Any]) -> list[str]:
     """Name the first flow rows (`bad`) whose carats are not a number > 0."""
     rows = np.flatnonzero(bad)
-    more = rows.size - MAX_LISTED
-    return [f"flow row {i}: carats must be > 0" for i in rows[:MAX_LISTED].tolist()] + (
-        [f"... and {more:,} more flow rows whose carats are not > 0"] if more > 0 else []
+    return [f"flow row {i}: carats must be > 0" for i in rows[:MAX_LISTED].tolist()] + _more(
+        rows.size, "flow rows whose carats are not > 0"
     )
 
 
@@ -193,10 +209,8 @@ def _listed_each(
     """
     one, several = label
     rows = np.flatnonzero(mask)
-    return [f"{one} {_plain(ids[row])!r}: {what(int(row))}" for row in rows[:MAX_LISTED]] + (
-        [f"... and {rows.size - MAX_LISTED} more {several}: {rest}"]
-        if rows.size > MAX_LISTED
-        else []
+    return [f"{one} {_plain(ids[row])!r}: {what(int(row))}" for row in rows[:MAX_LISTED]] + _more(
+        rows.size, f"{several}: {rest}"
     )
 
 
@@ -229,7 +243,7 @@ def _unhashable(
         f"{what} row {row}: {show(_plain(values[row]))} is not a valid value (not hashable); "
         f"{expected}"
         for row in rows[:MAX_LISTED]
-    ] + ([f"... and {len(rows) - MAX_LISTED} more such rows"] if len(rows) > MAX_LISTED else [])
+    ] + _more(len(rows), "such rows")
 
 
 def _indexable(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
@@ -431,11 +445,7 @@ def _listed_rows(
         + f"{show(_plain(values[row]))} is {_one(row_kinds[row], values[row])}; lot ids must "
         f"be ints or strings: {_NOT_ID_REMEDY[row_kinds[row]]}"
         for row in rows[:MAX_LISTED].tolist()
-    ] + (
-        [f"... and {rows.size - MAX_LISTED} more such rows in {table}.{name}"]
-        if rows.size > MAX_LISTED
-        else []
-    )
+    ] + _more(rows.size, f"such rows in {table}.{name}")
 
 
 def _boolean_cells(raw: pd.Series) -> np.ndarray[Any, Any] | None:
@@ -495,8 +505,7 @@ def _quantities(
         f"{row_of(row)}: {expected}, got {show(_plain(cells[row]))} (a boolean)"
         for row in rows[:MAX_LISTED].tolist()
     ]
-    if rows.size > MAX_LISTED:
-        problems.append(f"... and {rows.size - MAX_LISTED} more booleans in {field}: {expected}")
+    problems += _more(rows.size, f"booleans in {field}: {expected}")
     return values, flags, problems
 
 
@@ -736,11 +745,7 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
             f"lots row {row}: lot_id is missing ({show(_plain(ids[row]))}); every lot needs an id "
             "(an int or a string) that flows can name"
             for row in np.flatnonzero(no_id)[:MAX_LISTED]
-        ] + (
-            [f"... and {int(no_id.sum()) - MAX_LISTED} more lots with no lot_id"]
-            if no_id.sum() > MAX_LISTED
-            else []
-        )
+        ] + _more(int(no_id.sum()), "lots with no lot_id")
     if not unique:
         problems += _duplicate_ids(ids, index.duplicated(keep="first") & ~no_id)
     problems += _not_ids(lots, "lots", "lot_id", index, no_id)
@@ -972,7 +977,7 @@ def _time_travel(ids: Any, on: Any, source: IntArray, target: IntArray) -> list[
         f"({on[s]}); "
         "a movement never precedes the production it carries"
         for s, t in zip(source[late][:MAX_LISTED], target[late][:MAX_LISTED], strict=True)
-    ]
+    ] + _more(late.size, "flows dated before their source")
 
 
 #: The kinds of lot that take exactly one input (the lot they split, move or seize).
@@ -1052,18 +1057,12 @@ def _positions_by_python(index: pd.Index[Any], values: np.ndarray[Any, Any]) -> 
 _INT64 = np.iinfo(np.int64)
 
 
-#: The line that ends a list cut at MAX_LISTED: "... and 199,990 more lots: ...".
-_MORE = re.compile(r"\.\.\. and ([0-9,]+) more")
-
-
 def _raise(problems: list[str]) -> NoReturn:
     """Raise the InvalidGraphError listing `problems`, counting those each "... and N more"
-    line stands for (200,000 dangling flows are 200,000 problems, not the 10 listed).
+    line stands for (`_More.hidden`: 200,000 dangling flows are 200,000 problems, not the 10
+    listed).
     """
-    count = 0
-    for problem in problems:
-        more = _MORE.match(problem)
-        count += int(more.group(1).replace(",", "")) if more else 1
+    count = sum(line.hidden if isinstance(line, _More) else 1 for line in problems)
     msg = (
         f"the frames do not make a valid provenance graph ({count:,} problem"
         f"{'s' if count != 1 else ''}); nothing was built:\n  " + "\n  ".join(problems)
