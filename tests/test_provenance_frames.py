@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 import kpmodel as kp
 from kpmodel._boundary import MAX_LISTED, is_lot_id, show
+from kpmodel._lot_ids import plain
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import InvalidArgumentError, InvalidGraphError, KPModelError, UnknownCodeError
 from kpmodel.provenance._frames import (
@@ -32,7 +33,6 @@ from kpmodel.provenance._frames import (
     _listed,
     _lot_positions,
     _more,
-    _plain,
     _raise,
     topological_levels,
 )
@@ -187,7 +187,7 @@ def reference_build(graph, lots, flows):
     late = known_dates & (on[target] < on[source])
     if late.any():
         problems += [
-            f"flow {_plain(ids[s])!r} -> {_plain(ids[t])!r}: dated {on[t]} before its source "
+            f"flow {plain(ids[s])!r} -> {plain(ids[t])!r}: dated {on[t]} before its source "
             f"({on[s]}); "
             "a movement never precedes the production it carries"
             for s, t in zip(source[late][:MAX_LISTED], target[late][:MAX_LISTED], strict=True)
@@ -565,7 +565,7 @@ def test_kinds_with_the_wrong_number_of_inputs_are_refused(frames, data):
     kind = data.draw(ONE_INPUT | st.just("mix"))
     lots["kind"] = lots["kind"].astype(object)
     lots.loc[row, "kind"] = kind
-    lot = _plain(lots.at[row, "lot_id"])
+    lot = plain(lots.at[row, "lot_id"])
     if data.draw(st.booleans()):
         flows = flows[flows["target"] != lot].reset_index(drop=True)
     inputs = int((flows["target"] == lot).sum())
@@ -776,7 +776,7 @@ def test_booleans_where_numbers_belong_are_refused(frames, field, whole, data):
         assert f"{field} holds booleans (True/False) in every row, not numbers" in message
         assert "check its header and column order" in message
     elif table == "lots":
-        lot = _plain(lots.at[row, "lot_id"])
+        lot = plain(lots.at[row, "lot_id"])
         assert f"lot {lot!r}: {name} must be a number" in message
         assert "(a boolean)" in message
     else:
@@ -893,10 +893,10 @@ def test_a_cell_that_is_not_an_int_or_text_is_refused_by_row(frames, cell, data)
     with pytest.raises(InvalidGraphError) as error:
         kp.ProvenanceGraph.from_frames(lots, flows)
     message = str(error.value)
-    assert f"lots row {row}: lot_id {show(_plain(value))} is {what}; " in message
+    assert f"lots row {row}: lot_id {show(plain(value))} is {what}; " in message
     for end in ("source", "target"):
         for flow in named[end][:MAX_LISTED] if what != "a float" else []:
-            assert f"flows.{end} row {flow}: {show(_plain(value))} is {what}; " in message
+            assert f"flows.{end} row {flow}: {show(plain(value))} is {what}; " in message
 
 
 def _frames_of(ids, source, target, *, id_dtype=None, flow_dtype=None):
@@ -939,7 +939,7 @@ def test_a_flow_id_that_is_a_float_too_large_for_whole_numbers_is_refused(
     flows[end] = pd.Series([value], dtype=kind)
     with pytest.raises(InvalidGraphError) as error:
         kp.ProvenanceGraph.from_frames(lots, flows)
-    assert f"flows.{end} row 0: {_plain(value)!r} {TOO_LARGE}" in str(error.value)
+    assert f"flows.{end} row 0: {plain(value)!r} {TOO_LARGE}" in str(error.value)
     flows[end] = pd.Series([value], dtype=object)  # among ints, in an object column
     flows.loc[len(flows)] = [0, 1, 1.0]
     with pytest.raises(InvalidGraphError, match=TOO_LARGE):
@@ -1159,6 +1159,53 @@ def test_messages_and_paths_name_loaded_int_lots_as_ints():
     (path,) = kp.provenance.explain(graph, 30, "BW")
     assert path.lots == (10, 30)
     assert {type(lot) for lot in path.lots} == {int}
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (np.datetime64(1, "ns"), "np.datetime64('1970-01-01T00:00:00.000000001') is a date"),
+        (np.timedelta64(5), "np.timedelta64(5) is a duration"),
+        (np.float32(0.5), "0.5 is a float"),
+        (np.True_, "True is a boolean"),
+    ],
+)
+def test_refused_ids_are_shown_as_what_they_are(value, shown):
+    """numpy scalars are shown as Python's, one rule for every message, but dates and
+    durations as numpy's: a nanosecond date in the ids read "lot_id 1 is a date or time"
+    (its Python value is a bare int), a unitless duration "lot_id 5 is a duration"."""
+    lots = pd.DataFrame(
+        {"lot_id": pd.Series([0, value], dtype=object), "carats": 1.0, "origin": "BW"}
+    )
+    with pytest.raises(InvalidGraphError) as error:
+        kp.ProvenanceGraph.from_frames(lots, pd.DataFrame(columns=["source", "target", "carats"]))
+    assert f"lots row 1: lot_id {shown}" in str(error.value)
+
+
+@pytest.mark.parametrize("value", [1.0, True, 0.5, "x"])
+def test_an_array_of_ids_is_refused_as_a_list_of_them_is(value):
+    """origin_shares(lots=np.array([1.0])) said "not in the graph: np.float64(1.0)", and an
+    array of True "np.True_; lot ids are ints or text, never bool_", where the list said
+    1.0 and True: the ids asked for are shown by the rule that shows the graph's own."""
+    graph = kp.ProvenanceGraph()
+    graph.produce(country="BW", carats=1, on="2020-01-01")
+    with pytest.raises(InvalidArgumentError) as listed:
+        kp.origin_shares(graph, lots=[value])
+    with pytest.raises(InvalidArgumentError) as array:
+        kp.origin_shares(graph, lots=np.array([value]))
+    assert str(array.value) == str(listed.value)
+    assert "np." not in str(array.value)
+
+
+@pytest.mark.parametrize("ids", [[10, 20, 30], np.array([10, 20, 30], np.int64)])
+def test_lot_ids_given_back_are_python_values(ids):
+    """Ids the graph gives back (new lots, explained paths) are Python ints, never numpy's."""
+    lots = pd.DataFrame({"lot_id": ids, "carats": 1.0, "origin": ["BW", "BW", None]})
+    flows = pd.DataFrame({"source": [10, 20], "target": [30, 30], "carats": 1.0})
+    graph = kp.ProvenanceGraph.from_frames(lots, flows.assign(carats=[0.5, 0.5]))
+    (path,) = kp.provenance.explain(graph, 30, "BW", limit=1)
+    assert [type(lot) for lot in path.lots] == [int, int]
+    assert type(graph.split(10, [0.25])[0]) is int
 
 
 def test_many_problems_are_counted_and_each_list_says_how_many_more():

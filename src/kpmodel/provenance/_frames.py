@@ -14,6 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from kpmodel._boundary import BYTES_TYPES, MAX_LISTED, is_hashable, show
+from kpmodel._lot_ids import plain
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import (
     InvalidArgumentError,
@@ -129,11 +130,6 @@ def storage_order(
     return order, new_position
 
 
-def _plain(value: Any) -> Any:
-    """Return a numpy scalar as its Python value: messages read 'lot 1', not 'np.int64(1)'."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
 class _More(str):
     """The line that ends a list of problems cut at MAX_LISTED ("... and 5 more lots: ..."),
     carrying `hidden`, the number of problems it stands for, which `_raise` adds up.
@@ -156,7 +152,7 @@ def _more(total: int, what: str) -> list[str]:
 
 def _listed(ids: np.ndarray[Any, Any], mask: np.ndarray[Any, Any], what: str) -> list[str]:
     bad = ids[mask]
-    return [f"lot {_plain(lot)!r}: {what}" for lot in bad[:MAX_LISTED]] + _more(
+    return [f"lot {plain(lot)!r}: {what}" for lot in bad[:MAX_LISTED]] + _more(
         bad.size, f"lots: {what}"
     )
 
@@ -171,7 +167,7 @@ def _duplicate_ids(ids: np.ndarray[Any, Any], twice: np.ndarray[Any, Any]) -> li
         if value in named and value not in first:
             first[value] = at
     listed = [
-        f"lots row {row}: duplicate lot_id {show(_plain(values[row]))}, as row "
+        f"lots row {row}: duplicate lot_id {show(plain(values[row]))}, as row "
         f"{first[values[row]]}; each lot needs its own id"
         for row in rows
     ]
@@ -209,7 +205,7 @@ def _listed_each(
     """
     one, several = label
     rows = np.flatnonzero(mask)
-    return [f"{one} {_plain(ids[row])!r}: {what(int(row))}" for row in rows[:MAX_LISTED]] + _more(
+    return [f"{one} {plain(ids[row])!r}: {what(int(row))}" for row in rows[:MAX_LISTED]] + _more(
         rows.size, f"{several}: {rest}"
     )
 
@@ -240,7 +236,7 @@ def _unhashable(
     """List the rows of `values` that cannot be hashed (an error path: one pass per row)."""
     rows = [row for row, value in enumerate(values.tolist()) if not is_hashable(value)]
     return [
-        f"{what} row {row}: {show(_plain(values[row]))} is not a valid value (not hashable); "
+        f"{what} row {row}: {show(plain(values[row]))} is not a valid value (not hashable); "
         f"{expected}"
         for row in rows[:MAX_LISTED]
     ] + _more(len(rows), "such rows")
@@ -378,7 +374,7 @@ def _not_ids(
         return _listed_rows(column, table, name, np.where(big, "big floats", ""), None)
     if what:
         present = column.dropna()
-        such = f", such as {show(_plain(present.iloc[0]))}" if len(present) else ""
+        such = f", such as {show(plain(present.iloc[0]))}" if len(present) else ""
         return [
             f"{table}.{name} holds {what} (dtype {dtype}{such}); lot ids must be "
             f"ints or strings: {_NOT_ID_REMEDY[what]}"
@@ -442,7 +438,7 @@ def _listed_rows(
     label = "lots row {row}: lot_id " if table == "lots" else f"{table}.{name} row {{row}}: "
     return [
         label.format(row=row)
-        + f"{show(_plain(values[row]))} is {_one(row_kinds[row], values[row])}; lot ids must "
+        + f"{show(plain(values[row]))} is {_one(row_kinds[row], values[row])}; lot ids must "
         f"be ints or strings: {_NOT_ID_REMEDY[row_kinds[row]]}"
         for row in rows[:MAX_LISTED].tolist()
     ] + _more(rows.size, f"such rows in {table}.{name}")
@@ -502,7 +498,7 @@ def _quantities(
     rows = np.flatnonzero(flags)
     cells = raw.to_numpy(dtype=object)
     problems = [
-        f"{row_of(row)}: {expected}, got {show(_plain(cells[row]))} (a boolean)"
+        f"{row_of(row)}: {expected}, got {show(plain(cells[row]))} (a boolean)"
         for row in rows[:MAX_LISTED].tolist()
     ]
     problems += _more(rows.size, f"booleans in {field}: {expected}")
@@ -571,8 +567,7 @@ def _flags(
         ids,
         refused,
         lambda row: (
-            f"list_origins must be a boolean, got {show(_plain(values[codes[row]]))}; "
-            + _FLAG_HINT
+            f"list_origins must be a boolean, got {show(plain(values[codes[row]]))}; " + _FLAG_HINT
         ),
         _FLAG_HINT,
     )
@@ -592,7 +587,7 @@ def _values_usd(
     raw = lots["value_usd"]
     hint = "value_usd must be a number >= 0 (US dollars) or missing"
     value, flags, problems = _quantities(
-        raw, "lots.value_usd", hint, lambda row: f"lot {_plain(ids[row])!r}"
+        raw, "lots.value_usd", hint, lambda row: f"lot {plain(ids[row])!r}"
     )
     if flags is not None and flags.all():
         return value, problems
@@ -605,7 +600,7 @@ def _values_usd(
     if flags is not None:
         refused &= ~flags
     return value, problems + _listed_each(
-        ids, refused, lambda row: f"{hint}, got {show(_plain(raw.iloc[row]))}", hint
+        ids, refused, lambda row: f"{hint}, got {show(plain(raw.iloc[row]))}", hint
     )
 
 
@@ -742,7 +737,7 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
     no_id = _missing_ids(lots["lot_id"])
     if no_id.any():
         problems += [
-            f"lots row {row}: lot_id is missing ({show(_plain(ids[row]))}); every lot needs an id "
+            f"lots row {row}: lot_id is missing ({show(plain(ids[row]))}); every lot needs an id "
             "(an int or a string) that flows can name"
             for row in np.flatnonzero(no_id)[:MAX_LISTED]
         ] + _more(int(no_id.sum()), "lots with no lot_id")
@@ -756,7 +751,7 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
         lots["carats"],
         "lots.carats",
         "carats must be a number > 0",
-        lambda r: f"lot {_plain(ids[r])!r}",
+        lambda r: f"lot {plain(ids[r])!r}",
     )
     problems += refused
     if flags is None or not flags.all():
@@ -973,7 +968,7 @@ def _time_travel(ids: Any, on: Any, source: IntArray, target: IntArray) -> list[
     late = np.flatnonzero(target_on < source_on)  # NaT compares False: unknown dates pass
     del source_on, target_on
     return [
-        f"flow {_plain(ids[s])!r} -> {_plain(ids[t])!r}: dated {on[t]} before its source "
+        f"flow {plain(ids[s])!r} -> {plain(ids[t])!r}: dated {on[t]} before its source "
         f"({on[s]}); "
         "a movement never precedes the production it carries"
         for s, t in zip(source[late][:MAX_LISTED], target[late][:MAX_LISTED], strict=True)

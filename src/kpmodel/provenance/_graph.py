@@ -27,6 +27,7 @@ from kpmodel._boundary import (
     show,
 )
 from kpmodel._display import View
+from kpmodel._lot_ids import plain
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import (
     InvalidArgumentError,
@@ -538,8 +539,7 @@ class ProvenanceGraph:
         if self._id_index is None:
             return int(position)
         ids = self._id_index if position < len(self._id_index) else self._ids
-        lot = cast("pd.Index[Any]", ids)[position]
-        return lot.item() if isinstance(lot, np.generic) else lot
+        return plain(cast("pd.Index[Any]", ids)[position])
 
     # -- incremental API -----------------------------------------------------------------
 
