@@ -1062,16 +1062,18 @@ def test_an_id_of_another_kind_names_no_lot(loaded, other):
     ):
         with pytest.raises(KPModelError, match=r"not (in the graph|lots of the graph)"):
             call()
-    with pytest.raises(InvalidGraphError, match=re.escape(f"lot {wrong!r} is not in the graph")):
+    with pytest.raises(
+        InvalidArgumentError, match=re.escape(f"lot {wrong!r} is not in the graph")
+    ):
         graph.remaining(wrong)
     for good in (lot, np.int64(lot), np.uint8(lot)):
         assert graph.remaining(good) == graph.remaining(lot)
         assert kp.provenance.explain(graph, good, "BW")
     appended = graph.produce(country="BW", carats=2, on="2014-01-01")
     assert graph.remaining(np.int64(appended)) == 2
-    with pytest.raises(InvalidGraphError, match="is not in the graph"):
+    with pytest.raises(InvalidArgumentError, match="is not in the graph"):
         graph.remaining(float(appended))
-    with pytest.raises(InvalidGraphError, match="is not in the graph"):
+    with pytest.raises(InvalidArgumentError, match="is not in the graph"):
         graph.remaining(True)  # equals lot 1 of a positional graph, appended or not
 
 
@@ -1088,32 +1090,67 @@ def test_an_id_of_another_kind_names_no_lot(loaded, other):
 def test_what_is_no_lot_id_names_no_lot(loaded, value):
     """Tuples, bytes, frozensets, numpy durations (2 days == 2 to numpy; a bare TypeError
     on a graph with positional ids), floats equal to a lot id ... are refused by every
-    call that takes a lot, with the rule that lot ids are ints or text; `OriginShares.of`
-    refuses them with the message of ``origin_shares(lots=[value])``, worded for the
-    shares' lots."""
+    call that takes a lot, with the rule that lot ids are ints or text, and as a bad
+    argument (InvalidArgumentError) by all of them: the graph's own methods and `explain`
+    raised InvalidGraphError where `trace`, `describe_lot` and ``lots=`` did not;
+    `OriginShares.of` refuses them with the message of ``origin_shares(lots=[value])``,
+    worded for the shares' lots."""
     graph, _ = _int_id_graph(loaded)
     graph.produce(country="BW", carats=1, on="2014-01-01")  # an appended lot too
-    for call in (
-        lambda: graph.remaining(value),
-        lambda: graph.location(value),
-        lambda: graph.split(value, [1.0]),
-        lambda: graph.mix([value]),
-        lambda: graph.ship(value, to="BE", on="2014-02-01"),
-        lambda: kp.provenance.explain(graph, value, "BW"),
-    ):
-        with pytest.raises(InvalidGraphError, match="lot ids are ints or text, never "):
-            call()
-    for call in (
+    for call in [
+        *_calls_taking_a_lot(graph, value),
         lambda: kp.provenance.describe_lot(graph, value),
         lambda: kp.provenance.trace(graph, value),
-    ):
+    ]:
         with pytest.raises(InvalidArgumentError, match="lot ids are ints or text, never "):
             call()
+    with pytest.raises(InvalidArgumentError, match=r"^lots\[1\]: lot .* lot ids are ints or"):
+        graph.mix([graph.lots[0], value])
     with pytest.raises(InvalidArgumentError) as asked:
         kp.origin_shares(graph, lots=[value])
     with pytest.raises(InvalidArgumentError) as read:
         kp.origin_shares(graph).of(value)
     assert str(read.value) == _worded_for_shares(str(asked.value))
+
+
+def _calls_taking_a_lot(graph, lot):
+    """The graph's methods that take one lot, and `explain`, each called with `lot`."""
+    return [
+        lambda: graph.remaining(lot),
+        lambda: graph.location(lot),
+        lambda: graph.split(lot, [1.0]),
+        lambda: graph.ship(lot, to="BE", on="2014-02-01"),
+        lambda: graph.smuggle(lot, to="BE", on="2014-02-01"),
+        lambda: graph.seize(lot, on="2014-02-01"),
+        lambda: kp.provenance.explain(graph, lot, "BW"),
+    ]
+
+
+@pytest.mark.parametrize("loaded", [True, False])
+def test_a_lot_not_in_the_graph_is_a_bad_argument_everywhere(loaded):
+    """An id of the right kind that no lot has is refused by every call that takes a lot
+    with InvalidArgumentError, naming the lot (and the argument, for mix) and what to pass;
+    the graph's methods and `explain` raised InvalidGraphError, the others did not."""
+    graph, lot = _int_id_graph(loaded)
+    size, missing = len(graph), 99
+    for call in _calls_taking_a_lot(graph, missing):
+        with pytest.raises(
+            InvalidArgumentError, match=r"^lot 99 is not in the graph; use an id returned by"
+        ) as error:
+            call()
+        assert not isinstance(error.value, InvalidGraphError)
+        assert "listed in graph.lots" in str(error.value)
+    with pytest.raises(InvalidArgumentError, match=r"^lots\[1\]: lot 99 is not in the graph"):
+        graph.mix([lot, missing])
+    for call in (
+        lambda: kp.provenance.describe_lot(graph, missing),
+        lambda: kp.provenance.trace(graph, missing),
+        lambda: kp.origin_shares(graph, lots=[missing]),
+        lambda: kp.origin_shares(graph).of(missing),
+    ):
+        with pytest.raises(InvalidArgumentError, match="99"):
+            call()
+    assert len(graph) == size  # nothing was appended
 
 
 @pytest.mark.parametrize("loaded", [True, False])

@@ -525,6 +525,7 @@ def explain(
     Raises
     ------
     kpmodel.errors.InvalidArgumentError
+        If `lot` names no lot of the graph (as for `ProvenanceGraph.remaining`).
         If `origin` is not a str, or not a label of the graph under `by` (no production
         lot has it: a lower-case code, a zone label such as ``"CF/Nola"`` under
         ``by="country"``, a code no lot was mined in); the message lists the labels.

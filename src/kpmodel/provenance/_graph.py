@@ -230,7 +230,9 @@ class ProvenanceGraph:
     `to_frames`, `to_networkx` and `from_frames` for the views and the bulk constructor.
 
     Invariants, checked on every change (a refused change leaves the graph as it was
-    and raises `kpmodel.errors.InvalidGraphError`):
+    and raises `kpmodel.errors.InvalidGraphError`; a lot id that names no lot of the
+    graph is a bad argument, refused with `kpmodel.errors.InvalidArgumentError` by every
+    call that takes one, as by ``origin_shares(graph, lots=...)``):
 
     - no cycles (flows always go from an older lot to a newer one);
     - a lot never gives more carats than it holds, and never receives more than it holds;
@@ -397,6 +399,13 @@ class ProvenanceGraph:
         A remainder of at most a billionth (1e-9) of the lot is within the rounding of its
         carat sums: it is 0.0, as `split`, `mix` and `ship` count it (the lot is used up).
 
+        Raises
+        ------
+        kpmodel.errors.InvalidArgumentError
+            If `lot` names no lot of the graph. An id names a lot only if it is of the
+            lot id's kind, as in `kpmodel.origin_shares`' ``lots=``: ``1.0`` and ``True``
+            equal ``1`` but are not lot 1.
+
         Examples
         --------
         >>> g = kp.ProvenanceGraph()
@@ -414,6 +423,11 @@ class ProvenanceGraph:
 
     def location(self, lot: Any) -> str | None:
         """Return the country code where `lot` is (None if unknown).
+
+        Raises
+        ------
+        kpmodel.errors.InvalidArgumentError
+            If `lot` names no lot of the graph (as for `remaining`).
 
         Examples
         --------
@@ -486,21 +500,25 @@ class ProvenanceGraph:
                 start += len(part)
         return out
 
-    def _position(self, lot: Any) -> int:
+    def _position(self, lot: Any, *, path: str = "") -> int:
         """Return the storage position of the lot `lot` names, raising if it names none.
 
         An id names a lot only if it is of the lot id's kind (`id_kind`, the rule
         `origin_shares` and `Lots.from_graph` apply): 11.0 and True equal 11 and 1 but name
-        no lot, on a graph with positional ids or with loaded ones.
+        no lot, on a graph with positional ids or with loaded ones. An id that names no lot
+        is a bad argument (InvalidArgumentError, as for ``origin_shares(lots=)``), not a
+        change the graph refuses; `path` names the argument where its name is not "lot"
+        (``lots[1]`` of `mix`).
         """
+        where = f"{path}: " if path else ""
         kind = int if type(lot) is int else str if type(lot) is str else id_kind(lot)
         if kind is not int and kind is not str:
             msg = (
-                f"lot {show(lot)} is not in the graph: lot ids are ints or text, never "
+                f"{where}lot {show(lot)} is not in the graph: lot ids are ints or text, never "
                 f"{type(lot).__name__}; use an id returned by produce(), split(), ... or "
                 "listed in graph.lots"
             )
-            raise InvalidGraphError(msg)
+            raise InvalidArgumentError(msg)
         if self._id_index is None:
             if kind is int and 0 <= lot < self._n:
                 return int(lot)
@@ -523,8 +541,11 @@ class ProvenanceGraph:
                 # id of its kind.
                 if isinstance(position, int):
                     return position
-        msg = f"lot {show(lot)} is not in the graph; use an id returned by produce(), split(), ..."
-        raise InvalidGraphError(msg)
+        msg = (
+            f"{where}lot {show(lot)} is not in the graph; use an id returned by produce(), "
+            "split(), ... or listed in graph.lots"
+        )
+        raise InvalidArgumentError(msg)
 
     def _positions(self, lots: Iterable[Any]) -> IntArray:
         """Return the storage positions of `lots` (ids), raising for unknown ids."""
@@ -607,12 +628,13 @@ class ProvenanceGraph:
         Raises
         ------
         kpmodel.errors.InvalidGraphError
-            If `lot` is not in the graph, if the amounts add up to more than it has not
-            yet given away, if an amount is out of the carat bounds or at most 1e-9 of
-            the lot (naming it, such as ``carats[1]``), or if `on` precedes the lot's
-            date. The graph is left unchanged.
+            If the amounts add up to more than `lot` has not yet given away, if an amount
+            is out of the carat bounds or at most 1e-9 of the lot (naming it, such as
+            ``carats[1]``), or if `on` precedes the lot's date. The graph is left
+            unchanged.
         kpmodel.errors.InvalidArgumentError
-            If `carats` is not a non-empty list of numbers.
+            If `lot` names no lot of the graph (as for `remaining`), or if `carats` is not
+            a non-empty list of numbers.
 
         Examples
         --------
@@ -676,7 +698,7 @@ class ProvenanceGraph:
         if isinstance(lots, str | bytes) or not isinstance(lots, Iterable):
             msg = f"lots must be a non-empty list of distinct lot ids; got {show(lots)}."
             raise InvalidArgumentError(msg)
-        parents = [self._position(lot) for lot in lots]
+        parents = [self._position(lot, path=f"lots[{i}]") for i, lot in enumerate(lots)]
         if not parents or len(set(parents)) != len(parents):
             msg = f"lots must be a non-empty list of distinct lot ids; got {parents!r}."
             raise InvalidArgumentError(msg)
