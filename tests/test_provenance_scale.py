@@ -1594,6 +1594,86 @@ def test_which_lots_carry_an_origin_reads_back_as_stored(marks, spread):
     np.testing.assert_array_equal(_carried(stored, carries.size), carries)
 
 
+@given(
+    provenance_graphs(max_lots=30, countries=("AE", "BE", "BW", "CF", "CM", "VE", "ZW")),
+    st.sampled_from([None, kp.participants.Register.default()]),
+    st.data(),
+)
+def test_paths_read_with_room_for_few_origins_are_those_read_with_every_origin_kept(
+    monkeypatch_module, graph, register, data
+):
+    """With room for a few origins' arrays or none, a finding's paths, read in any order,
+    and the arrays they are searched with, read again after being dropped, are those read
+    with every origin kept; what is kept never exceeds the bound, and a pickle keeps none."""
+    import pickle
+
+    from kpmodel.provenance import _audit
+
+    kept_all = kp.provenance.audit(graph, register=register, max_memory="none")
+    assume(kept_all)
+    # Each origin read keeps 9 bytes a lot: room for 0 to 4 of them, at any byte.
+    bound = data.draw(st.integers(0, 4 * 9 * len(graph)), label="bound")
+    with monkeypatch_module.context() as patch:
+        patch.setattr(_audit, "_paths_bound", lambda max_memory: bound)
+        few = kp.provenance.audit(graph, register=register)
+    flows, _, columns, _, _ = few[0].paths._args
+    whole_flows, _, whole_columns, _, _ = kept_all[0].paths._args
+    assert (columns.bound, whole_columns.bound) == (bound, None)
+    findings = st.integers(0, len(few) - 1)
+    for i in data.draw(st.lists(findings, max_size=3 * len(few)), label="findings read"):
+        assert tuple(few[i].paths) == tuple(kept_all[i].paths)
+        assert columns.held == sum(a.nbytes + b.nbytes for a, b in columns.found.values())
+        assert columns.held <= bound
+    origins = st.sampled_from(sorted({f.origin for f in few}))
+    for origin in data.draw(st.lists(origins, max_size=12), label="origins read"):
+        for got, expected in zip(
+            columns.of(origin, flows), whole_columns.of(origin, whole_flows), strict=True
+        ):
+            np.testing.assert_array_equal(got, expected)
+        assert columns.held <= bound
+    again = pickle.loads(pickle.dumps(few))
+    assert not again[0].paths._args[2].found
+    assert [tuple(f.paths) for f in again] == [tuple(f.paths) for f in kept_all]
+
+
+def test_what_findings_keep_to_read_paths_stays_within_the_audits_limit(monkeypatch):
+    """Reading every finding's paths keeps at most `max_memory` of the origins' arrays (9
+    bytes a lot per origin read), dropping the origins read least recently (17-memory8,
+    left: every origin read was kept, 1.8 GB for every finding of 1M lots x 200 origins)."""
+    import gc
+    import tracemalloc
+
+    from kpmodel.provenance import _audit
+
+    lots, zones = 20_000, 96
+    g = _zones_among_many_lots(zones, lots)
+    register = kp.participants.Register.default()
+    expected = [
+        tuple(f.paths) for f in kp.provenance.audit(g, register=register, max_memory="none")
+    ]
+    # Four columns a block, so that the audit itself fits the limit.
+    monkeypatch.setattr(_audit, "BLOCK_BYTES", 8 * lots * 4, raising=False)
+    limit = 4 * 2**20
+    assert 9 * lots * zones > 4 * limit  # every origin kept would be four times the limit
+    found = kp.provenance.audit(g, register=register, max_memory=limit)
+    columns = found[0].paths._args[2]
+    read = []
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for finding in found:
+            read.append(tuple(finding.paths))
+            assert sum(a.nbytes + b.nbytes for a, b in columns.found.values()) <= limit
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert read == expected
+    assert len(columns.found) < zones / 3
+    assert kept < limit + 2048 * len(found)  # and each finding's paths, read
+
+
 def _laundered(country, zone, on):
     """Goods of `country` (`zone`) smuggled into ZA, mixed with Botswana's and re-exported."""
     g = kp.ProvenanceGraph()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import math
+import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Literal, Protocol, TypeGuard, overload
 
@@ -545,8 +547,13 @@ class _Columns:
     The findings of an audit keep this object for the paths they find on demand. Which
     lots carry an origin is kept in the smaller of two forms (`_carriers`): one bit per lot,
     or the positions of the lots that carry it, so that it costs at most an eighth of a byte
-    per lot and offending origin, not the eight of the propagated shares; and, for each
-    origin whose paths have been read, each lot's best completion (`best_completion`).
+    per lot and offending origin, not the eight of the propagated shares.
+
+    For the origins whose paths were read last, it also keeps where each enters and each
+    lot's best completion (`best_completion`; 9 bytes a lot and origin) in `found`, at most
+    `bound` bytes of them (None: no bound): the origin read least recently is dropped first,
+    and made again, the same, when its paths are read again. `held` is the bytes `found`
+    holds.
     """
 
     def __init__(
@@ -556,25 +563,74 @@ class _Columns:
         carriers: list[npt.NDArray[Any]],
         smuggle: FloatArray,
         smuggled: FloatArray,
+        bound: int | None = None,
     ) -> None:
         # labels: {origin label: its code in `code`}, in the order of `carriers`.
         self.column = {label: i for i, label in enumerate(labels)}
         self.labels, self.code = labels, code
         self.carriers = carriers
         self.smuggle, self.smuggled = smuggle > 0, smuggled > 0
-        self.found: dict[str, tuple[BoolArray, FloatArray]] = {}
+        self.bound = bound
+        # Least recently read first.
+        self.found: OrderedDict[str, tuple[BoolArray, FloatArray]] = OrderedDict()
+        self.held = 0
+        # Findings' paths may be read from several threads: the cache changes under it.
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled findings carry no lock and no cache: what is dropped is made again.
+        state = self.__dict__.copy()
+        state.update(found=OrderedDict(), held=0)
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _lock=threading.Lock())
 
     def of(self, origin: str, flows: Flows) -> tuple[BoolArray, FloatArray]:
         """Return (where `origin` enters, the log2 best completion of each lot)."""
-        if origin not in self.found:
-            if origin == "smuggled":
-                entering, carried = self.smuggle, self.smuggled
-            else:
-                entering = self.code == self.labels[origin]
-                carried = _carried(self.carriers[self.column[origin]], self.code.size)
-            best = best_completion(flows, entering, carried, stop=True)
-            self.found[origin] = (entering, best)
-        return self.found[origin]
+        with self._lock:
+            kept = self.found.get(origin)
+            if kept is not None:
+                self.found.move_to_end(origin)
+                return kept
+            # Room made first (a bool and a float64 a lot), so that the cache and the
+            # arrays about to be made stay within the bound.
+            self._room(self.code.size + 8 * flows.n)
+        if origin == "smuggled":
+            entering, carried = self.smuggle, self.smuggled
+        else:
+            entering = self.code == self.labels[origin]
+            carried = _carried(self.carriers[self.column[origin]], self.code.size)
+        best = best_completion(flows, entering, carried, stop=True)
+        size = entering.nbytes + best.nbytes
+        with self._lock:
+            if origin not in self.found and self._room(size):
+                self.found[origin] = (entering, best)
+                self.held += size
+        return entering, best
+
+    def _room(self, size: int) -> bool:
+        """Drop the origins read least recently until `size` more bytes fit in the bound;
+        return whether they fit (never when `size` alone is above it: nothing is dropped).
+        """
+        if self.bound is None:
+            return True
+        if size > self.bound:
+            return False
+        while self.held + size > self.bound:
+            entering, best = self.found.popitem(last=False)[1]
+            self.held -= entering.nbytes + best.nbytes
+        return True
+
+
+def _paths_bound(max_memory: Limit) -> int | None:
+    """Return the most bytes an audit's findings keep for reading their paths (`_Columns`):
+    the audit's memory limit, in force when it ran (`max_memory`, else the environment
+    variable, else 60% of the machine's memory; `kpmodel._limits.resolve_limit`), or None
+    for no limit (``"none"``).
+    """
+    return _limits.resolve_limit(max_memory)
 
 
 def _carriers(carries: BoolArray) -> npt.NDArray[Any]:
@@ -745,9 +801,14 @@ def audit(
         smuggled carats and the offending origins' columns (propagated a block of 64 MiB at
         a time, keeping an eighth of a byte per lot and offending zone-level origin at most
         for the paths), by an estimate made once the offending origins are known and before
-        any is propagated; and for the findings, counted as each block is read. Reading
-        the findings' paths afterwards is not counted. A larger need is refused with a
-        `kpmodel.errors.SizeLimitError` that says what to do.
+        any is propagated; and for the findings, counted as each block is read. A larger
+        need is refused with a `kpmodel.errors.SizeLimitError` that says what to do.
+        The same limit bounds what the findings keep to read their paths afterwards: for
+        each offending origin whose paths were read, where it enters and each lot's
+        largest completion (9 bytes a lot), at most `max_memory` bytes of them in all;
+        beyond, the origin read least recently is dropped, and found again, the same,
+        when its paths are read again (with ``"none"``, every origin read is kept).
+        The search for one finding's paths is capped instead (see `limit`).
         A number of bytes (an int, float or Decimal), a size such as ``"64 GiB"`` or
         ``"1e3 MiB"``, or ``"none"`` for no limit. Default (None): the environment variable
         ``KPMODEL_MAX_MEMORY``, else 60% of the machine's memory.
@@ -792,7 +853,7 @@ def audit(
     """
     require_graph(graph)
     limit = positive_limit(limit)
-    _limits.resolve_limit(max_memory)  # a size, or an InvalidArgumentError before any work
+    bound = _paths_bound(max_memory)  # a size, or an InvalidArgumentError before any work
     needed = ("participant_of", "status", "may_trade")
     if register is not None and not all(callable(getattr(register, m, None)) for m in needed):
         msg = (
@@ -902,7 +963,9 @@ def audit(
         block,
         check_found,
     )
-    columns = _Columns({labels[j]: j for j in offending}, zone_code, carriers, smuggle, smuggled)
+    columns = _Columns(
+        {labels[j]: j for j in offending}, zone_code, carriers, smuggle, smuggled, bound
+    )
     flows = Flows(graph)
     starts = np.searchsorted(ship_rows, np.arange(ships.size + 1))
     flagged = np.flatnonzero((np.diff(starts) > 0) | (smuggled_at > TOLERANCE))
