@@ -435,15 +435,36 @@ def _widest(chunks: list[tuple[int, int]], extra: bool = True) -> int:
     return max(2 * (stop - start) + 2 * (extra and start == 0) for start, stop in chunks)
 
 
-def _arrivals_need(lots: int, moves: int, places: int, event: str, flows: int) -> float:
-    """Return the bytes `_arrivals` needs to carry `places` to `moves` shipments.
+def _arrivals_need(
+    lots: int,
+    moves: int,
+    places: int,
+    event: str,
+    flows: int,
+    produced: int,
+    beside: float = 0.0,
+) -> float:
+    """Return the bytes `_arrivals` needs to carry `places` to `moves` shipments, where
+    `beside` bytes (the group's tables, made after it returns) may reuse what it frees.
 
-    Its table (a chunk of places and two columns more, for every lot of the graph) and,
-    twice, the shipments' rows of it (read, then their entries above float noise); for
-    export, the rows of the flow weights at the shipments (at most every flow).
+    Held after it returns: its table (a chunk of places and two columns more, 8 bytes a
+    lot and column; `_scratch` keeps it for the group's next table, which is made beside
+    it when it is too small or kept) and each shipment's unknown and valued shares (16
+    bytes). Freed when it returns, so counted only beyond `beside`: the shipments' rows
+    of the table (8 bytes a shipment and column), which are above float noise (a byte a
+    shipment and place); for export, the flow weights' rows at the shipments (12 bytes a
+    flow at most, 8 a shipment); and the production lots' places and values read (24
+    bytes a production lot). The entries found are checked once counted (`_Budget`).
     """
     widest = _widest(_chunks(places, lots))
-    return 8.0 * widest * (lots + 2 * moves) + 12.0 * flows * (event == "export")
+    export = event == "export"
+    held = 8.0 * widest * lots + 16.0 * moves
+    freed = (
+        moves * (8.0 * widest + widest / 2 + 8.0 * export)
+        + 12.0 * flows * export
+        + 24.0 * produced
+    )
+    return held + max(freed - beside, 0.0)
 
 
 # Where these bytes (and `_Budget`'s per entry, class and cell, and `VERDICT_BYTES`) come
@@ -458,9 +479,18 @@ def _arrivals_need(lots: int, moves: int, places: int, event: str, flows: int) -
 # and in Botswana): with them the smallest max_memory= compare accepts was 1.13-1.42x the
 # traced peak on the random graphs of 100,000 lots and more, 1.12-1.88x on world-baseline
 # x20 and 1.27-1.8x on 800 and 1,500 sites in Marange and 2,000 in Botswana (2.0-2.1x
-# before); tests/test_definitions_scale.py checks
-# the estimate against the traced peak (never below it on generated graphs, and at most
-# 2x it on a simulated year). Measure again when what a comparison allocates changes.
+# before). `_arrivals_need` was derived again in November 2026 from what `_arrivals`
+# allocates (tracemalloc inside and around it, world-baseline x20 by zone: at export its
+# table of 48 MiB stays held beside the group's tables, while the shipments' rows it reads,
+# 23 MiB, are freed before those are made; the estimate had counted those rows twice and
+# beside the tables): the smallest max_memory= at export went from 1.86-1.88x to
+# 1.41-1.46x the traced peak on world-baseline x20 and from 1.81x to 1.37x on x400, the
+# built-ins (their import arrivals) from 1.67-1.83x to 1.54-1.66x on x20 and from 1.67x
+# to 1.52x on x400, and at export from 1.13-1.19x to 1.09-1.13x on 1,000,000 random lots
+# (benchmarks/bench_compare_memory.py world:20 world:400 random:10000 random:100000
+# random:1000000). tests/test_definitions_scale.py checks the estimate against the traced
+# peak (never below it on generated graphs, and at most 1.5x or 1.6x it on a simulated
+# year). Measure again when what a comparison allocates changes.
 
 #: Bytes a comparison allocates per lot of the graph whatever it asks, at most: the lot
 #: columns read (kinds, places, days, values, carats), the unknown-source fraction (and
@@ -499,8 +529,9 @@ def _compare_need(
     many slots as the production lots' and shipments' verdicts may feed (`_slot_bound`),
     in chunks of `CHUNK_BYTES`, the rows kept of them when not every lot is judged, and
     per lot judged the flags and totals kept; each production lot's class under each
-    definition; for export and import, the shipments' arrivals (`_arrivals_need`; their
-    entries are checked when counted). Once: what every comparison reads per lot
+    definition; for export and import, the shipments' arrivals (`_arrivals_need`: what
+    they free before the group's tables are made counts only beyond those; their entries
+    are checked when counted). Once: what every comparison reads per lot
     (`PER_LOT`) and per flow (`PER_FLOW`, with `PER_RESTART_FLOW` when a group restarts
     at the shipments), and `FIXED`. The groups run one after the other, reusing memory:
     their sum is an upper bound, reached when each keeps its table.
@@ -525,11 +556,13 @@ def _compare_need(
         slots, verdicts = _slot_bound(table, group, evidence, on, carrying, frames.verdicts)
         total += verdicts
         widest = _widest(_chunks(slots, tables * n))
-        total += (tables * n + rows) * widest * 8.0 + count * (8.0 * 3 + slots)
+        made = (tables * n + rows) * widest * 8.0
+        total += made + count * (8.0 * 3 + slots)
         total += produced * (6.0 * len(group) + 32.0)
         if event != "production":
             assert moves is not None
-            total += _arrivals_need(n, len(moves[0]), len(carried[event][1]), event, flows)
+            now = len(carried[event][1])
+            total += _arrivals_need(n, len(moves[0]), now, event, flows, produced, made)
     return total
 
 
@@ -1118,7 +1151,9 @@ def _event_verdicts(
         carrying = None
         if later:  # the places carried for their reasons, checked before they are
             carrying = _Budget(
-                need=_arrivals_need(n, len(moves), len(later), event, graph.number_of_flows)
+                need=_arrivals_need(
+                    n, len(moves), len(later), event, graph.number_of_flows, len(table)
+                )
                 + 33.0 * graph.number_of_flows,
                 what=(
                     f"reading the verdicts of {_count_text(count, 'lot')} under {name} (carrying "
