@@ -1074,6 +1074,15 @@ class ProvenanceGraph:
         kpmodel.errors.UnknownCodeError
             For country codes that are not ISO 3166-1 alpha-2.
 
+        Notes
+        -----
+        Loaded records are kept as recorded. A flow of at most a billionth (1e-9) of the
+        lot it leaves is accepted (its carats within the bounds above), although `split`,
+        `mix` and `ship` refuse to give so small a part of a lot, which is within the
+        rounding of the lot's carat sums: the frames say it happened, and it carries its
+        source's origins into its target like any other flow. A graph built from frames
+        may therefore hold flows that no call of the incremental API can make.
+
         Examples
         --------
         >>> import pandas as pd
