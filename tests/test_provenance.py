@@ -853,6 +853,44 @@ class TestCopies:
         assert origin_shares(graph).of(1) == {"RU": 1.0}
 
 
+#: Calls that take one value, each given a table or an array instead.
+ONE_VALUE_CALLS = {
+    "remaining": lambda g, v: g.remaining(v),
+    "split carats": lambda g, v: g.split(0, v),
+    "split on": lambda g, v: g.split(0, [1], on=v),
+    "mix at": lambda g, v: g.mix([0], at=v),
+    "ship to": lambda g, v: g.ship(0, to=v, on="2020-02-01"),
+    "ship certificate": lambda g, v: g.ship(0, to="BE", on="2020-02-01", certificate=v),
+    "ship declared_origin": lambda g, v: g.ship(0, to="BE", on="2020-02-01", declared_origin=v),
+    "produce zone": lambda g, v: g.produce(country="BW", carats=1, on="2020-01-01", zone=v),
+    "produce carats": lambda g, v: g.produce(country="BW", carats=v, on="2020-01-01"),
+    "trace by": lambda g, v: kp.provenance.trace(g, 0, by=v),
+    "trace paths": lambda g, v: kp.provenance.trace(g, 0, paths=v),
+    "explain origin": lambda g, v: kp.provenance.explain(g, 0, v),
+    "explain limit": lambda g, v: kp.provenance.explain(g, 0, "BW", limit=v),
+    "describe_lot": lambda g, v: kp.provenance.describe_lot(g, v),
+    "opacity per": lambda g, v: kp.provenance.opacity(g, per=v),
+    "lot_column": lambda g, v: kp.provenance.lot_column(g, v),
+}
+
+
+@pytest.mark.parametrize("call", list(ONE_VALUE_CALLS))
+@pytest.mark.parametrize(
+    "value",
+    [pd.Series([1, 2], name="x"), np.zeros((2, 2)), pd.DataFrame({"a": [1]})],
+    ids=["Series", "2-D array", "DataFrame"],
+)
+def test_a_table_given_for_one_value_is_refused_on_one_line(call, value):
+    """A Series, DataFrame or 2-D array where one value belongs was shown over several
+    lines ("got 0    1\n1    2\nName: x, dtype: int64"), or, given as `by` or `per`,
+    raised a bare ValueError (the truth value of a Series is ambiguous)."""
+    graph = kp.ProvenanceGraph()
+    graph.produce(country="BW", carats=10, on="2020-01-01")
+    with pytest.raises(kp.errors.KPModelError) as error:
+        ONE_VALUE_CALLS[call](graph, value)
+    assert "\n" not in str(error.value)
+
+
 class TestThreads:
     def test_two_readers_at_once_both_see_every_lot(self, monkeypatch):
         """A graph may be read by many threads at once: a reader that reads the ids while

@@ -699,7 +699,7 @@ class ProvenanceGraph:
         """
         parent = self._position(lot)
         if isinstance(carats, str | bytes) or not isinstance(carats, Sequence) or not carats:
-            msg = f"carats must be a non-empty list of carat amounts; got {carats!r}."
+            msg = f"carats must be a non-empty list of carat amounts; got {show(carats)}."
             raise InvalidArgumentError(msg)
         amounts = [to_carats(c, path=f"carats[{i}]") for i, c in enumerate(carats)]
         # Each part is a flow out of `lot`: none may be within the rounding of its sums,
@@ -1445,7 +1445,7 @@ def _declared(declared: object) -> str:
     if not isinstance(declared, str):
         msg = (
             "declared_origin must be a kp.certificates.DeclaredOrigin or its text such as "
-            f"'BW', 'MIXED' or 'MIXED (BW, RU)'; got {declared!r}."
+            f"'BW', 'MIXED' or 'MIXED (BW, RU)'; got {show(declared)}."
         )
         raise InvalidArgumentError(msg)
     try:
