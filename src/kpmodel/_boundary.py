@@ -166,6 +166,10 @@ def guarded(cls: _C) -> _C:
             # attrs' validators put the message first, then the attribute and the value.
             first = error.args[0] if error.args else ""
             reason = first if isinstance(first, str) else str(error)
+            if "\n" in reason and len(error.args) > 1:
+                # The value's repr over several lines (a Series): shown on one, by `show`.
+                with contextlib.suppress(Exception):
+                    reason = reason.replace(repr(error.args[-1]), show(error.args[-1]))
             msg = f"{cls.__name__}: {reason}"
             if "must be" not in reason:
                 msg += f"; see help(kpmodel.{cls.__module__.split('.')[1]}.{cls.__name__})"
