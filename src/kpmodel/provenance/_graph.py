@@ -22,6 +22,7 @@ from kpmodel._boundary import (
     check_text,
     finite_float,
     id_kind,
+    is_lot_id,
     is_participant_code,
     participant_code,
     show,
@@ -122,6 +123,41 @@ def _empty_flows(capacity: int) -> dict[str, np.ndarray[Any, Any]]:
         "target": np.zeros(capacity, np.int64),
         "carats": np.zeros(capacity),
     }
+
+
+def _pickled_ids_problem(index: object, added: list[Any]) -> str | None:
+    """Say why a pickled graph's lot ids (`index`, and `added` since it was built) cannot
+    be loaded, or return None: lot ids are ints or text, as `from_frames` takes them.
+
+    Ids of one int or text dtype cost a dtype check; an object Index its inferred type
+    (computed in C), and the type of each id only when it mixes types (whether a value
+    may be a lot id depends on its type alone).
+    """
+    values: list[Any] = list(added)
+    if isinstance(index, pd.Index):
+        text = isinstance(index.dtype, pd.StringDtype) and not index.hasnans
+        if not (index.dtype.kind in "iu" or text or index.inferred_type in _ID_TYPES):
+            values = [*index.to_numpy(dtype=object), *values]
+    elif index is not None:
+        values = [index]  # no Index at all: named as it is
+    first: dict[type, Any] = {}
+    for lot in values:
+        first.setdefault(type(lot), lot)
+    for lot in first.values():
+        if not is_lot_id(lot):
+            return (
+                "this graph was pickled by an older kpmodel, which took lot ids of other "
+                f"kinds: lot ids are ints or text, never {type(lot).__name__} (such as "
+                f"{show(lot)}). Load it with the kpmodel that pickled it, give its lots int "
+                "or text ids (lots, flows = graph.to_frames(); convert lot_id, source and "
+                "target alike, with .astype(str) say; then ProvenanceGraph.from_frames(lots, "
+                "flows)) and pickle that graph."
+            )
+    return None
+
+
+#: The inferred types (`pandas.Index.inferred_type`) of an object Index of lot ids alone.
+_ID_TYPES = ("integer", "string", "empty")
 
 
 def _grow(columns: dict[str, np.ndarray[Any, Any]], needed: int) -> None:
@@ -247,7 +283,10 @@ class ProvenanceGraph:
     Notes
     -----
     ``copy.copy(graph)`` (like ``copy.deepcopy`` and pickle) gives an independent graph:
-    lots appended to the copy or to the original never change the other.
+    lots appended to the copy or to the original never change the other. Unpickling
+    refuses (with `kpmodel.errors.InvalidGraphError`) a graph whose lot ids are not ints
+    or text, as older versions of kpmodel allowed: relabel it with the version that
+    pickled it (``to_frames``, ids converted to text, `from_frames`).
 
     A graph may be read (`kpmodel.origin_shares`, `to_frames` ...) by many threads at
     once, but must not be read while another thread changes it: appends are not locked,
@@ -313,6 +352,15 @@ class ProvenanceGraph:
         # added ids of another.
         _ = self._ids
         return dict(self.__dict__)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # A graph pickled by a kpmodel that took ids of other kinds (tuples, bytes ...)
+        # would half-work: its methods refuse its own ids, trace and describe_lot fail
+        # inside pandas. Refused whole, with what to do.
+        problem = _pickled_ids_problem(state.get("_id_index"), state.get("_added_ids", []))
+        if problem:
+            raise InvalidGraphError(problem)
+        self.__dict__.update(state)
 
     # -- basic views -------------------------------------------------------------------
 
@@ -651,7 +699,7 @@ class ProvenanceGraph:
         """
         parent = self._position(lot)
         if isinstance(carats, str | bytes) or not isinstance(carats, Sequence) or not carats:
-            msg = f"carats must be a non-empty list of carat amounts; got {carats!r}."
+            msg = f"carats must be a non-empty list of carat amounts; got {show(carats)}."
             raise InvalidArgumentError(msg)
         amounts = [to_carats(c, path=f"carats[{i}]") for i, c in enumerate(carats)]
         # Each part is a flow out of `lot`: none may be within the rounding of its sums,
@@ -1074,6 +1122,15 @@ class ProvenanceGraph:
         kpmodel.errors.UnknownCodeError
             For country codes that are not ISO 3166-1 alpha-2.
 
+        Notes
+        -----
+        Loaded records are kept as recorded. A flow of at most a billionth (1e-9) of the
+        lot it leaves is accepted (its carats within the bounds above), although `split`,
+        `mix` and `ship` refuse to give so small a part of a lot, which is within the
+        rounding of the lot's carat sums: the frames say it happened, and it carries its
+        source's origins into its target like any other flow. A graph built from frames
+        may therefore hold flows that no call of the incremental API can make.
+
         Examples
         --------
         >>> import pandas as pd
@@ -1388,7 +1445,7 @@ def _declared(declared: object) -> str:
     if not isinstance(declared, str):
         msg = (
             "declared_origin must be a kp.certificates.DeclaredOrigin or its text such as "
-            f"'BW', 'MIXED' or 'MIXED (BW, RU)'; got {declared!r}."
+            f"'BW', 'MIXED' or 'MIXED (BW, RU)'; got {show(declared)}."
         )
         raise InvalidArgumentError(msg)
     try:
