@@ -10,6 +10,7 @@ import stat
 from decimal import Decimal
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -392,6 +393,25 @@ def test_show_never_raises():
     assert "repr() failed" in b.show(Broken())
     assert len(b.show("x" * 10_000)) == 80
     assert "digits" in b.show(Decimal("1" * 100))
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (pd.Series([1, 2], name="lot_id"), "Series([1, 2], name='lot_id', dtype=int64)"),
+        (pd.Series(range(100)), "Series([0, 1, 2, 3,"),
+        (pd.DataFrame({"a": [1], "b": [2]}), "DataFrame(1 rows, columns=['a', 'b'])"),
+        (np.zeros((2, 2)), "array([[0., 0.], [0., 0.]])"),
+        (pd.Index([1, 2]), "Index([1, 2], dtype='int64')"),
+    ],
+)
+def test_show_shows_a_table_or_an_array_on_one_line(value, shown):
+    """A Series given for one value was shown over several lines inside a refusal
+    ("lots[0] = 0    1\ndtype: int64"), as were a DataFrame and a 2-D array."""
+    text = b.show(value)
+    assert "\n" not in text
+    assert text.startswith(shown)
+    assert len(text) <= 80
 
 
 def test_every_validator_raises_a_kpmodel_error():

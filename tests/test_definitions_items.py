@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import kpmodel as kp
 from kpmodel import definitions as d
 from kpmodel._boundary import MAX_LISTED
+from kpmodel._lot_ids import plain
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.testing.strategies import provenance_graphs
 
@@ -169,9 +170,10 @@ def test_ids_not_of_the_lot_ids_kind_are_not_lots(alien):
         other = ALIENS[alien](lot)
         with pytest.raises(InvalidArgumentError, match="not in the graph") as error:
             d.Lots.from_graph(g, BOOK, lots=[mx, other])
-        # A Timestamp is no number: the message says what lot ids are.
+        # A Timestamp is no number: the message says what lot ids are. A numpy float is
+        # shown as Python's (4.0), as in a list.
         rule = "; lot ids are ints or text, never Timestamp" if alien == "timestamp" else ""
-        assert f"is not in the graph: {other!r}{rule}." in str(error.value)
+        assert f"is not in the graph: {plain(other)!r}{rule}." in str(error.value)
         assert "ProvenanceGraph.lots" in str(error.value)
         with pytest.raises(InvalidArgumentError, match="not in the graph"):
             kp.origin_shares(g, lots=[mx, other])

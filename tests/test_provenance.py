@@ -743,6 +743,9 @@ class TestAppendToLoadedGraph:
         pd.testing.assert_frame_equal(_shares_frame(graph), _shares_frame(at_once))
 
 
+#: The columns of a frame of flows (with no flows, for graphs of lots alone).
+FLOW_COLUMNS = ["source", "target", "carats"]
+
 #: Ways to copy a graph, by name.
 COPIES = {
     "copy.copy": copy.copy,
@@ -785,6 +788,58 @@ class TestCopies:
             rebuilt = kp.ProvenanceGraph.from_frames(*grown.to_frames())
             pd.testing.assert_frame_equal(_shares_frame(grown), _shares_frame(rebuilt))
 
+    @pytest.mark.parametrize(
+        "odd",
+        [("mine", 1), b"mine", 1.5, True, frozenset({1}), np.timedelta64(5, "D")],
+        ids=["tuple", "bytes", "float", "bool", "frozenset", "duration"],
+    )
+    @pytest.mark.parametrize("where", ["built", "appended"])
+    def test_a_pickle_whose_ids_are_not_ints_or_text_is_refused(self, odd, where):
+        """A graph pickled by an older kpmodel with tuple ids loaded, then half-worked
+        (remaining() called its own lots "not in the graph", trace raised a bare pandas
+        AssertionError, describe_lot a bare KeyError): loading it is refused, saying
+        what to do. The state is tampered with, as no old kpmodel can run here."""
+        lots = pd.DataFrame({"lot_id": ["a", "b"], "carats": 1.0, "origin": "BW"})
+        graph = kp.ProvenanceGraph.from_frames(lots, pd.DataFrame(columns=FLOW_COLUMNS))
+        if where == "built":
+            graph._id_index = pd.Index(["a", odd], dtype=object, tupleize_cols=False)
+        else:
+            graph._added_ids = [odd]
+            graph._added_at = {odd: 2}
+        state = graph.__dict__.copy()
+        data = pickle.dumps(graph)
+        for load in (lambda: pickle.loads(data), lambda: copy.deepcopy(graph)):
+            with pytest.raises(InvalidGraphError) as error:
+                load()
+            message = str(error.value)
+            assert message.startswith("this graph was pickled by an older kpmodel")
+            if where == "built":  # (appended ids are kept as the Index makes them)
+                assert f"never {type(odd).__name__} (such as {odd!r})" in message
+            assert "ProvenanceGraph.from_frames(lots, flows)) and pickle that graph" in message
+        with pytest.raises(InvalidGraphError):
+            kp.ProvenanceGraph.__new__(kp.ProvenanceGraph).__setstate__(state)
+
+    @pytest.mark.parametrize(
+        "ids",
+        [
+            [10, 20],
+            np.array([10, 20], np.uint8),
+            ["a", "b"],
+            pd.array(["a", "b"], dtype="string"),
+            pd.Series([1, "b"], dtype=object),
+            [np.int64(1), np.str_("b")],
+        ],
+        ids=["int64", "uint8", "text", "pandas text", "ints and text", "numpy scalars"],
+    )
+    def test_a_pickle_of_int_or_text_ids_loads(self, ids):
+        """Ids of every kind from_frames takes, appended lots' ids too, survive a pickle."""
+        lots = pd.DataFrame({"lot_id": ids, "carats": 1.0, "origin": "BW"})
+        graph = kp.ProvenanceGraph.from_frames(lots, pd.DataFrame(columns=FLOW_COLUMNS))
+        graph.produce(country="RU", carats=2, on="2020-01-01")
+        loaded = pickle.loads(pickle.dumps(graph))
+        assert loaded.lots.tolist() == graph.lots.tolist()
+        assert origin_shares(loaded).to_frame().equals(origin_shares(graph).to_frame())
+
     def test_a_copy_keeps_nothing_an_append_writes_to(self):
         """The hostile reproducer: a copy's appends never reach the original's lots."""
         graph = kp.ProvenanceGraph()
@@ -796,6 +851,44 @@ class TestCopies:
         assert copied.remaining(mine) == 0.0
         assert origin_shares(copied).of(1) == {"BW": 1.0}
         assert origin_shares(graph).of(1) == {"RU": 1.0}
+
+
+#: Calls that take one value, each given a table or an array instead.
+ONE_VALUE_CALLS = {
+    "remaining": lambda g, v: g.remaining(v),
+    "split carats": lambda g, v: g.split(0, v),
+    "split on": lambda g, v: g.split(0, [1], on=v),
+    "mix at": lambda g, v: g.mix([0], at=v),
+    "ship to": lambda g, v: g.ship(0, to=v, on="2020-02-01"),
+    "ship certificate": lambda g, v: g.ship(0, to="BE", on="2020-02-01", certificate=v),
+    "ship declared_origin": lambda g, v: g.ship(0, to="BE", on="2020-02-01", declared_origin=v),
+    "produce zone": lambda g, v: g.produce(country="BW", carats=1, on="2020-01-01", zone=v),
+    "produce carats": lambda g, v: g.produce(country="BW", carats=v, on="2020-01-01"),
+    "trace by": lambda g, v: kp.provenance.trace(g, 0, by=v),
+    "trace paths": lambda g, v: kp.provenance.trace(g, 0, paths=v),
+    "explain origin": lambda g, v: kp.provenance.explain(g, 0, v),
+    "explain limit": lambda g, v: kp.provenance.explain(g, 0, "BW", limit=v),
+    "describe_lot": lambda g, v: kp.provenance.describe_lot(g, v),
+    "opacity per": lambda g, v: kp.provenance.opacity(g, per=v),
+    "lot_column": lambda g, v: kp.provenance.lot_column(g, v),
+}
+
+
+@pytest.mark.parametrize("call", list(ONE_VALUE_CALLS))
+@pytest.mark.parametrize(
+    "value",
+    [pd.Series([1, 2], name="x"), np.zeros((2, 2)), pd.DataFrame({"a": [1]})],
+    ids=["Series", "2-D array", "DataFrame"],
+)
+def test_a_table_given_for_one_value_is_refused_on_one_line(call, value):
+    """A Series, DataFrame or 2-D array where one value belongs was shown over several
+    lines ("got 0    1\n1    2\nName: x, dtype: int64"), or, given as `by` or `per`,
+    raised a bare ValueError (the truth value of a Series is ambiguous)."""
+    graph = kp.ProvenanceGraph()
+    graph.produce(country="BW", carats=10, on="2020-01-01")
+    with pytest.raises(kp.errors.KPModelError) as error:
+        ONE_VALUE_CALLS[call](graph, value)
+    assert "\n" not in str(error.value)
 
 
 class TestThreads:

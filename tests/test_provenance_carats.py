@@ -488,3 +488,26 @@ def test_world_production_is_cited_from_the_shipped_statistics():
     world = production.loc[production["year"] == 2023, "carats"].sum()
     assert f"{world / 1e8:.2f}e8 carats in 2023" in TOO_MANY_CARATS
     assert "kpmodel.datasets.kp_production" in TOO_MANY_CARATS
+
+
+@given(st.floats(1e-3, MAX_CARATS), st.floats(1e-6, 1.0))
+def test_from_frames_keeps_a_flow_of_at_most_a_billionth_of_its_source(held, fraction):
+    """Loaded records are kept as recorded: a flow of at most 1e-9 of its source lot, which
+    split refuses as within the rounding of the lot's carat sums, builds from frames,
+    keeps its carats and carries the source's origin into its target (17-hostile H2)."""
+    tiny = fraction * CARAT_RTOL * held
+    lots = pd.DataFrame(
+        {
+            "lot_id": ["mine", "parcel"],
+            "carats": [held, tiny],
+            "origin": ["BW", None],
+            "on": ["2005-01-01", "2005-01-02"],
+        }
+    )
+    flows = pd.DataFrame({"source": ["mine"], "target": ["parcel"], "carats": [tiny]})
+    graph = kp.ProvenanceGraph.from_frames(lots, flows)
+    assert graph.to_frames()[1]["carats"].tolist() == [tiny]
+    assert kp.origin_shares(graph, lots=["parcel"]).of("parcel") == {"BW": 1.0}
+    assert graph.remaining("mine") == held - tiny
+    with pytest.raises(InvalidGraphError, match=r"a part of at most 1e-09 of it"):
+        graph.split("mine", [tiny])

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 import kpmodel as kp
 from kpmodel._boundary import MAX_LISTED, is_lot_id, show
+from kpmodel._lot_ids import plain
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import InvalidArgumentError, InvalidGraphError, KPModelError, UnknownCodeError
 from kpmodel.provenance._frames import (
@@ -31,7 +32,7 @@ from kpmodel.provenance._frames import (
     _flows_without_carats,
     _listed,
     _lot_positions,
-    _plain,
+    _more,
     _raise,
     topological_levels,
 )
@@ -186,11 +187,11 @@ def reference_build(graph, lots, flows):
     late = known_dates & (on[target] < on[source])
     if late.any():
         problems += [
-            f"flow {_plain(ids[s])!r} -> {_plain(ids[t])!r}: dated {on[t]} before its source "
+            f"flow {plain(ids[s])!r} -> {plain(ids[t])!r}: dated {on[t]} before its source "
             f"({on[s]}); "
             "a movement never precedes the production it carries"
             for s, t in zip(source[late][:MAX_LISTED], target[late][:MAX_LISTED], strict=True)
-        ]
+        ] + _more(int(late.sum()), "flows dated before their source")
     level = topological_levels(n, source, target)
     problems += _listed(ids, level < 0, "lies on a cycle of flows (or downstream of one)")
     if problems:
@@ -564,7 +565,7 @@ def test_kinds_with_the_wrong_number_of_inputs_are_refused(frames, data):
     kind = data.draw(ONE_INPUT | st.just("mix"))
     lots["kind"] = lots["kind"].astype(object)
     lots.loc[row, "kind"] = kind
-    lot = _plain(lots.at[row, "lot_id"])
+    lot = plain(lots.at[row, "lot_id"])
     if data.draw(st.booleans()):
         flows = flows[flows["target"] != lot].reset_index(drop=True)
     inputs = int((flows["target"] == lot).sum())
@@ -775,7 +776,7 @@ def test_booleans_where_numbers_belong_are_refused(frames, field, whole, data):
         assert f"{field} holds booleans (True/False) in every row, not numbers" in message
         assert "check its header and column order" in message
     elif table == "lots":
-        lot = _plain(lots.at[row, "lot_id"])
+        lot = plain(lots.at[row, "lot_id"])
         assert f"lot {lot!r}: {name} must be a number" in message
         assert "(a boolean)" in message
     else:
@@ -892,10 +893,10 @@ def test_a_cell_that_is_not_an_int_or_text_is_refused_by_row(frames, cell, data)
     with pytest.raises(InvalidGraphError) as error:
         kp.ProvenanceGraph.from_frames(lots, flows)
     message = str(error.value)
-    assert f"lots row {row}: lot_id {show(_plain(value))} is {what}; " in message
+    assert f"lots row {row}: lot_id {show(plain(value))} is {what}; " in message
     for end in ("source", "target"):
         for flow in named[end][:MAX_LISTED] if what != "a float" else []:
-            assert f"flows.{end} row {flow}: {show(_plain(value))} is {what}; " in message
+            assert f"flows.{end} row {flow}: {show(plain(value))} is {what}; " in message
 
 
 def _frames_of(ids, source, target, *, id_dtype=None, flow_dtype=None):
@@ -938,7 +939,7 @@ def test_a_flow_id_that_is_a_float_too_large_for_whole_numbers_is_refused(
     flows[end] = pd.Series([value], dtype=kind)
     with pytest.raises(InvalidGraphError) as error:
         kp.ProvenanceGraph.from_frames(lots, flows)
-    assert f"flows.{end} row 0: {_plain(value)!r} {TOO_LARGE}" in str(error.value)
+    assert f"flows.{end} row 0: {plain(value)!r} {TOO_LARGE}" in str(error.value)
     flows[end] = pd.Series([value], dtype=object)  # among ints, in an object column
     flows.loc[len(flows)] = [0, 1, 1.0]
     with pytest.raises(InvalidGraphError, match=TOO_LARGE):
@@ -1061,16 +1062,18 @@ def test_an_id_of_another_kind_names_no_lot(loaded, other):
     ):
         with pytest.raises(KPModelError, match=r"not (in the graph|lots of the graph)"):
             call()
-    with pytest.raises(InvalidGraphError, match=re.escape(f"lot {wrong!r} is not in the graph")):
+    with pytest.raises(
+        InvalidArgumentError, match=re.escape(f"lot {wrong!r} is not in the graph")
+    ):
         graph.remaining(wrong)
     for good in (lot, np.int64(lot), np.uint8(lot)):
         assert graph.remaining(good) == graph.remaining(lot)
         assert kp.provenance.explain(graph, good, "BW")
     appended = graph.produce(country="BW", carats=2, on="2014-01-01")
     assert graph.remaining(np.int64(appended)) == 2
-    with pytest.raises(InvalidGraphError, match="is not in the graph"):
+    with pytest.raises(InvalidArgumentError, match="is not in the graph"):
         graph.remaining(float(appended))
-    with pytest.raises(InvalidGraphError, match="is not in the graph"):
+    with pytest.raises(InvalidArgumentError, match="is not in the graph"):
         graph.remaining(True)  # equals lot 1 of a positional graph, appended or not
 
 
@@ -1087,32 +1090,67 @@ def test_an_id_of_another_kind_names_no_lot(loaded, other):
 def test_what_is_no_lot_id_names_no_lot(loaded, value):
     """Tuples, bytes, frozensets, numpy durations (2 days == 2 to numpy; a bare TypeError
     on a graph with positional ids), floats equal to a lot id ... are refused by every
-    call that takes a lot, with the rule that lot ids are ints or text; `OriginShares.of`
-    refuses them with the message of ``origin_shares(lots=[value])``, worded for the
-    shares' lots."""
+    call that takes a lot, with the rule that lot ids are ints or text, and as a bad
+    argument (InvalidArgumentError) by all of them: the graph's own methods and `explain`
+    raised InvalidGraphError where `trace`, `describe_lot` and ``lots=`` did not;
+    `OriginShares.of` refuses them with the message of ``origin_shares(lots=[value])``,
+    worded for the shares' lots."""
     graph, _ = _int_id_graph(loaded)
     graph.produce(country="BW", carats=1, on="2014-01-01")  # an appended lot too
-    for call in (
-        lambda: graph.remaining(value),
-        lambda: graph.location(value),
-        lambda: graph.split(value, [1.0]),
-        lambda: graph.mix([value]),
-        lambda: graph.ship(value, to="BE", on="2014-02-01"),
-        lambda: kp.provenance.explain(graph, value, "BW"),
-    ):
-        with pytest.raises(InvalidGraphError, match="lot ids are ints or text, never "):
-            call()
-    for call in (
+    for call in [
+        *_calls_taking_a_lot(graph, value),
         lambda: kp.provenance.describe_lot(graph, value),
         lambda: kp.provenance.trace(graph, value),
-    ):
+    ]:
         with pytest.raises(InvalidArgumentError, match="lot ids are ints or text, never "):
             call()
+    with pytest.raises(InvalidArgumentError, match=r"^lots\[1\]: lot .* lot ids are ints or"):
+        graph.mix([graph.lots[0], value])
     with pytest.raises(InvalidArgumentError) as asked:
         kp.origin_shares(graph, lots=[value])
     with pytest.raises(InvalidArgumentError) as read:
         kp.origin_shares(graph).of(value)
     assert str(read.value) == _worded_for_shares(str(asked.value))
+
+
+def _calls_taking_a_lot(graph, lot):
+    """The graph's methods that take one lot, and `explain`, each called with `lot`."""
+    return [
+        lambda: graph.remaining(lot),
+        lambda: graph.location(lot),
+        lambda: graph.split(lot, [1.0]),
+        lambda: graph.ship(lot, to="BE", on="2014-02-01"),
+        lambda: graph.smuggle(lot, to="BE", on="2014-02-01"),
+        lambda: graph.seize(lot, on="2014-02-01"),
+        lambda: kp.provenance.explain(graph, lot, "BW"),
+    ]
+
+
+@pytest.mark.parametrize("loaded", [True, False])
+def test_a_lot_not_in_the_graph_is_a_bad_argument_everywhere(loaded):
+    """An id of the right kind that no lot has is refused by every call that takes a lot
+    with InvalidArgumentError, naming the lot (and the argument, for mix) and what to pass;
+    the graph's methods and `explain` raised InvalidGraphError, the others did not."""
+    graph, lot = _int_id_graph(loaded)
+    size, missing = len(graph), 99
+    for call in _calls_taking_a_lot(graph, missing):
+        with pytest.raises(
+            InvalidArgumentError, match=r"^lot 99 is not in the graph; use an id returned by"
+        ) as error:
+            call()
+        assert not isinstance(error.value, InvalidGraphError)
+        assert "listed in graph.lots" in str(error.value)
+    with pytest.raises(InvalidArgumentError, match=r"^lots\[1\]: lot 99 is not in the graph"):
+        graph.mix([lot, missing])
+    for call in (
+        lambda: kp.provenance.describe_lot(graph, missing),
+        lambda: kp.provenance.trace(graph, missing),
+        lambda: kp.origin_shares(graph, lots=[missing]),
+        lambda: kp.origin_shares(graph).of(missing),
+    ):
+        with pytest.raises(InvalidArgumentError, match="99"):
+            call()
+    assert len(graph) == size  # nothing was appended
 
 
 @pytest.mark.parametrize("loaded", [True, False])
@@ -1160,6 +1198,53 @@ def test_messages_and_paths_name_loaded_int_lots_as_ints():
     assert {type(lot) for lot in path.lots} == {int}
 
 
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (np.datetime64(1, "ns"), "np.datetime64('1970-01-01T00:00:00.000000001') is a date"),
+        (np.timedelta64(5), "np.timedelta64(5) is a duration"),
+        (np.float32(0.5), "0.5 is a float"),
+        (np.True_, "True is a boolean"),
+    ],
+)
+def test_refused_ids_are_shown_as_what_they_are(value, shown):
+    """numpy scalars are shown as Python's, one rule for every message, but dates and
+    durations as numpy's: a nanosecond date in the ids read "lot_id 1 is a date or time"
+    (its Python value is a bare int), a unitless duration "lot_id 5 is a duration"."""
+    lots = pd.DataFrame(
+        {"lot_id": pd.Series([0, value], dtype=object), "carats": 1.0, "origin": "BW"}
+    )
+    with pytest.raises(InvalidGraphError) as error:
+        kp.ProvenanceGraph.from_frames(lots, pd.DataFrame(columns=["source", "target", "carats"]))
+    assert f"lots row 1: lot_id {shown}" in str(error.value)
+
+
+@pytest.mark.parametrize("value", [1.0, True, 0.5, "x"])
+def test_an_array_of_ids_is_refused_as_a_list_of_them_is(value):
+    """origin_shares(lots=np.array([1.0])) said "not in the graph: np.float64(1.0)", and an
+    array of True "np.True_; lot ids are ints or text, never bool_", where the list said
+    1.0 and True: the ids asked for are shown by the rule that shows the graph's own."""
+    graph = kp.ProvenanceGraph()
+    graph.produce(country="BW", carats=1, on="2020-01-01")
+    with pytest.raises(InvalidArgumentError) as listed:
+        kp.origin_shares(graph, lots=[value])
+    with pytest.raises(InvalidArgumentError) as array:
+        kp.origin_shares(graph, lots=np.array([value]))
+    assert str(array.value) == str(listed.value)
+    assert "np." not in str(array.value)
+
+
+@pytest.mark.parametrize("ids", [[10, 20, 30], np.array([10, 20, 30], np.int64)])
+def test_lot_ids_given_back_are_python_values(ids):
+    """Ids the graph gives back (new lots, explained paths) are Python ints, never numpy's."""
+    lots = pd.DataFrame({"lot_id": ids, "carats": 1.0, "origin": ["BW", "BW", None]})
+    flows = pd.DataFrame({"source": [10, 20], "target": [30, 30], "carats": 1.0})
+    graph = kp.ProvenanceGraph.from_frames(lots, flows.assign(carats=[0.5, 0.5]))
+    (path,) = kp.provenance.explain(graph, 30, "BW", limit=1)
+    assert [type(lot) for lot in path.lots] == [int, int]
+    assert type(graph.split(10, [0.25])[0]) is int
+
+
 def test_many_problems_are_counted_and_each_list_says_how_many_more():
     """The header counted listed lines: 200,000 dangling flows were "(10 problems)" with
     no "and N more", and 15 lots all of id 0 repeated "lot 0: duplicate lot_id" beside an
@@ -1185,6 +1270,70 @@ def test_many_problems_are_counted_and_each_list_says_how_many_more():
     assert f"({many + 2} problems)" in message
     assert "... and 5 more flows naming a lot not in the lots frame" in message
     assert f"flow row {many - 1}: carats must be > 0" in message
+
+
+@given(
+    st.fixed_dictionaries(
+        {
+            kind: st.integers(0, 2 * MAX_LISTED)
+            for kind in ("carats", "booleans", "dates", "twice", "dangling", "flow carats")
+        }
+    )
+)
+def test_the_header_counts_every_problem_of_every_list(counts):
+    """The header counts each problem once, listed or standing behind an "and N more" line,
+    whatever lists the problems are in and however long each is (the count was read back
+    out of the lines' text)."""
+    lots = [{"lot_id": 0, "carats": 10.0, "origin": "BW"}, {"lot_id": 1, "carats": 10.0}]
+    rows = {
+        "carats": {"carats": -1.0},
+        "booleans": {"carats": True},
+        "dates": {"carats": 1.0, "on": "not a date"},
+        "twice": {"lot_id": 0, "carats": 1.0},
+    }
+    for kind, row in rows.items():
+        lots += [{"lot_id": f"{kind} {i}", "origin": "BW", **row} for i in range(counts[kind])]
+    flows = [{"source": -1 - i, "target": 1, "carats": 1.0} for i in range(counts["dangling"])]
+    flows += [{"source": 0, "target": 1, "carats": -1.0}] * counts["flow carats"]
+    total = sum(counts.values())
+    lots_frame = pd.DataFrame(lots).astype({"carats": object})
+    flows_frame = pd.DataFrame(flows, columns=["source", "target", "carats"])
+    if total == 0:
+        kp.ProvenanceGraph.from_frames(lots_frame, flows_frame)
+        return
+    with pytest.raises(InvalidGraphError) as error:
+        kp.ProvenanceGraph.from_frames(lots_frame, flows_frame)
+    header = str(error.value).split("\n")[0]
+    assert f"({total:,} problem{'s' if total != 1 else ''})" in header
+
+
+@pytest.mark.parametrize("late", [1, MAX_LISTED, MAX_LISTED + 5])
+def test_flows_dated_before_their_source_are_all_counted(late):
+    """Flows dated before their source were listed up to MAX_LISTED with no "and N more",
+    and the header counted only those listed: 15 such flows read "(10 problems)"."""
+    lots = pd.DataFrame(
+        {
+            "lot_id": [f"mine {i}" for i in range(late)] + [f"lot {i}" for i in range(late)],
+            "carats": 1.0,
+            "origin": ["BW"] * late + [None] * late,
+            "on": ["2020-01-02"] * late + ["2020-01-01"] * late,
+        }
+    )
+    flows = pd.DataFrame(
+        {
+            "source": [f"mine {i}" for i in range(late)],
+            "target": [f"lot {i}" for i in range(late)],
+            "carats": 1.0,
+        }
+    )
+    with pytest.raises(InvalidGraphError) as error:
+        kp.ProvenanceGraph.from_frames(lots, flows)
+    message = str(error.value)
+    assert f"({late} problem{'s' if late != 1 else ''})" in message
+    assert message.count("before its source") == min(late, MAX_LISTED)
+    if late > MAX_LISTED:
+        more = late - MAX_LISTED
+        assert message.endswith(f"... and {more} more flows dated before their source")
 
 
 def _merged_by_hand(flows: pd.DataFrame) -> pd.DataFrame:

@@ -931,6 +931,20 @@ def test_hostile_requests_are_kpmodel_errors_or_right_answers():
         assert twice.of(mixed) == {"CF": 0.1, "CM": 0.9}
 
 
+@pytest.mark.parametrize("keyword", ["by", "mixing"])
+def test_a_series_given_for_by_or_mixing_is_refused_on_one_line(keyword):
+    """A Series passed where one word is expected is named in one line, never a bare
+    ValueError from asking whether it is in a tuple."""
+    g, mixed = small_graph()
+    given = pd.Series(["country", "zone", "site"])
+    expected = rf"^{keyword} must be .*got Series\(\["
+    with pytest.raises(InvalidArgumentError, match=expected) as caught:
+        origin_shares(g, **{keyword: given})
+    assert "\n" not in str(caught.value)
+    with pytest.raises(InvalidArgumentError, match=r"^by must be"):
+        kp.provenance.explain(g, mixed, "CF", by=given)
+
+
 @pytest.mark.parametrize(
     ("rule", "match"),
     [

@@ -166,6 +166,10 @@ def guarded(cls: _C) -> _C:
             # attrs' validators put the message first, then the attribute and the value.
             first = error.args[0] if error.args else ""
             reason = first if isinstance(first, str) else str(error)
+            if "\n" in reason and len(error.args) > 1:
+                # The value's repr over several lines (a Series): shown on one, by `show`.
+                with contextlib.suppress(Exception):
+                    reason = reason.replace(repr(error.args[-1]), show(error.args[-1]))
             msg = f"{cls.__name__}: {reason}"
             if "must be" not in reason:
                 msg += f"; see help(kpmodel.{cls.__module__.split('.')[1]}.{cls.__name__})"
@@ -181,16 +185,21 @@ def guarded(cls: _C) -> _C:
 
 
 def show(value: object, *, limit: int = 80) -> str:
-    """Return a short, safe description of `value` for an error message.
+    """Return a short, safe description of `value` for an error message, on one line.
 
     Never raises: integers too long to print are described by their number of digits,
-    long reprs are cut with ``...``, and a failing ``__repr__`` is reported as such.
+    long reprs are cut with ``...``, and a failing ``__repr__`` is reported as such. A
+    repr printed over several lines (a pandas Series or DataFrame, a 2-D array) is shown
+    on one, so that a message's lines stay one each.
 
     Examples
     --------
     >>> from kpmodel._boundary import show
     >>> show("BW"), show(10**5000), show("x" * 200)[:12]
     ("'BW'", 'an integer of 5001 digits', "'xxxxxxxxxxx")
+    >>> import numpy as np, pandas as pd
+    >>> show(pd.Series([1, 2], name="lot_id")), show(np.zeros((2, 2)))
+    ("Series([1, 2], name='lot_id', dtype=int64)", 'array([[0., 0.], [0., 0.]])')
     """
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
         digits = len(str(abs(value))) if value.bit_length() < 13000 else _digits(value)
@@ -198,12 +207,37 @@ def show(value: object, *, limit: int = 80) -> str:
     if isinstance(value, Decimal) and value.is_finite() and len(value.as_tuple().digits) > 60:
         return f"a decimal of {len(value.as_tuple().digits)} digits"
     try:
-        text = repr(value)
+        text = _table_text(value, limit)
+        if text is None:
+            text = repr(value)
+            if "\n" in text:  # a 2-D array: its rows on one line
+                text = " ".join(line.strip() for line in text.splitlines())
     except Exception as exc:  # a user's object whose __repr__ fails must not hide the problem
         return f"<{type(value).__name__} whose repr() failed: {type(exc).__name__}>"
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     return text
+
+
+def _table_text(value: object, limit: int) -> str | None:
+    """Return a pandas Series or DataFrame as `show` shows it, on one line; None for others.
+
+    Their reprs are tables over several lines, whose lines joined would not read as a
+    value ("0    1 dtype: int64"). pandas is not imported here: a value of pandas means
+    pandas is loaded.
+    """
+    pandas = sys.modules.get("pandas")
+    if pandas is None:
+        return None
+    if isinstance(value, pandas.DataFrame):
+        columns = value.columns.tolist()
+        return f"DataFrame({len(value):,} rows, columns={show(columns, limit=limit)})"
+    if isinstance(value, pandas.Series):
+        values = value.iloc[: max(limit // 2, 1)].tolist()  # more than `limit` can show
+        name = "" if value.name is None else f", name={show(value.name, limit=limit)}"
+        length = f", length={len(value):,}" if len(value) > len(values) else ""
+        return f"Series({show(values, limit=limit)}{name}, dtype={value.dtype}{length})"
+    return None
 
 
 def _digits(value: int) -> int:

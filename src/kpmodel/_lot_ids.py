@@ -41,7 +41,7 @@ from kpmodel._boundary import (
 )
 from kpmodel.errors import InvalidArgumentError
 
-__all__ = ["FoundLots", "lot_positions"]
+__all__ = ["FoundLots", "lot_positions", "plain"]
 
 IntArray = np.ndarray[Any, np.dtype[np.int64]]
 
@@ -277,7 +277,10 @@ def _missing_message(
 ) -> str:
     """Return the message refusing the ids at `missing`: how many, the first ones, what to do."""
     first = missing[:MAX_LISTED]
-    shown = wanted[first].tolist() if items is None else [items[i] for i in first.tolist()]
+    asked = wanted[first].tolist() if items is None else [items[i] for i in first.tolist()]
+    # numpy's scalars as Python's, so that an array and a list read alike: 'x', not
+    # np.str_('x'), and True, not np.True_ (an int array is read as Python ints already).
+    shown = [plain(lot) for lot in asked]
     more = f" and {missing.size - MAX_LISTED:,} more" if missing.size > MAX_LISTED else ""
     verb = "is" if missing.size == 1 else "are"
     # The types of the shown ids that can name no lot of any graph (a tuple, bytes, None);
@@ -290,9 +293,7 @@ def _missing_message(
         )
     )
     rule = f"; lot ids are ints or text, never {' or '.join(odd)}" if odd else ""
-    # numpy's ints and text as Python's, so that an array and a list read alike: 'x', not
-    # np.str_('x') (an int array is read as Python ints already).
-    listed = ", ".join(show(_plain(lot)) for lot in shown)
+    listed = ", ".join(show(lot) for lot in shown)
     field, among, source = wording
     return (
         f"{field}: {missing.size:,} of the {len(wanted):,} ids asked for {verb} not {among}: "
@@ -301,9 +302,26 @@ def _missing_message(
     )
 
 
-def _plain(lot: Any) -> Any:
-    """Return a numpy int or str as Python's; any other id (a duration) as it is."""
-    return lot.item() if isinstance(lot, np.generic) and is_lot_id(lot) else lot
+def plain(value: Any) -> Any:
+    """Return a numpy scalar as the Python value it stands for; anything else as it is.
+
+    Lot ids, and the values messages show, read as Python's: ``10``, ``'L4'``, ``1.5``,
+    ``True``, not ``np.int64(10)``, ``np.str_('L4')``, ``np.float64(1.5)``, ``np.True_``.
+    Dates and durations stay numpy's: their Python value can be a bare int
+    (``np.datetime64(1, "ns")`` gives ``1``, a unitless ``np.timedelta64(5)`` gives ``5``),
+    which would show them as what they are not.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> plain(np.int64(10)), plain(np.str_("L4")), plain(np.float64(1.5)), plain("x")
+    (10, 'L4', 1.5, 'x')
+    >>> plain(np.timedelta64(5))
+    np.timedelta64(5)
+    """
+    if isinstance(value, np.generic) and not isinstance(value, np.datetime64 | np.timedelta64):
+        return value.item()
+    return value
 
 
 def _kind_name(lot: Any) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from kpmodel._boundary import _iso_codes as _boundary_iso_codes
-from kpmodel._boundary import country_code, finite_decimal, guarded, participant_code
+from kpmodel._boundary import country_code, finite_decimal, guarded, participant_code, show
 from kpmodel._boundary import is_country_code as _boundary_is_country_code
 from kpmodel.errors import InvalidRecordError, UnknownCodeError
 
@@ -84,7 +84,7 @@ class HSCode(enum.StrEnum):
 
 def _hs_code_message(value: object) -> str:
     return (
-        f"HS code {value!r} is not a rough-diamond code in KPCS scope; "
+        f"HS code {show(value)} is not a rough-diamond code in KPCS scope; "
         "use one of '7102.10' (unsorted), '7102.21' (industrial) or '7102.31' (non-industrial)"
     )
 
@@ -115,7 +115,7 @@ def _participant_country(_: object, attribute: attrs.Attribute[Any], value: obje
 
 def _text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str) or not value.strip():
-        msg = f"must be a non-empty string, got {value!r}"
+        msg = f"must be a non-empty string, got {show(value)}"
         raise InvalidRecordError(msg, path=attribute.name)
 
 
@@ -126,20 +126,20 @@ def _optional_text(instance: object, attribute: attrs.Attribute[Any], value: obj
 
 def _flag(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, bool):
-        msg = f"must be true or false, got {value!r}"
+        msg = f"must be true or false, got {show(value)}"
         raise InvalidRecordError(msg, path=attribute.name)
 
 
 def _count(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        msg = f"must be a whole number of at least 0, got {value!r}"
+        msg = f"must be a whole number of at least 0, got {show(value)}"
         raise InvalidRecordError(msg, path=attribute.name)
 
 
 def _day(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     # datetime is a subclass of date; a certificate carries days, not instants.
     if type(value) is not date:
-        msg = f"must be a date (datetime.date), got {value!r}"
+        msg = f"must be a date (datetime.date), got {show(value)}"
         raise InvalidRecordError(msg, path=attribute.name)
 
 
@@ -189,7 +189,7 @@ def _origin(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
         return
     msg = (
         "must be an ISO 3166-1 alpha-2 country code or 'MIXED' (or null if missing), "
-        f"got {value!r}"
+        f"got {show(value)}"
     )
     raise InvalidRecordError(msg, path=attribute.name)
 
@@ -208,7 +208,7 @@ def _instances(kind: type) -> Any:
     def validate(_: object, attribute: attrs.Attribute[Any], value: tuple[object, ...]) -> None:
         for index, item in enumerate(value):
             if not isinstance(item, kind):
-                msg = f"must be a {kind.__name__}, got {item!r}"
+                msg = f"must be a {kind.__name__}, got {show(item)}"
                 raise InvalidRecordError(msg, path=f"{attribute.name}[{index}]")
 
     return validate
@@ -217,7 +217,7 @@ def _instances(kind: type) -> Any:
 def _instance_or_none(kind: type) -> Any:
     def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if value is not None and not isinstance(value, kind):
-            msg = f"must be a {kind.__name__} or None, got {value!r}"
+            msg = f"must be a {kind.__name__} or None, got {show(value)}"
             raise InvalidRecordError(msg, path=attribute.name)
 
     return validate
@@ -226,12 +226,12 @@ def _instance_or_none(kind: type) -> Any:
 def _as_tuple(value: Any, path: str) -> tuple[Any, ...]:
     # Lists are accepted for convenience and frozen; strings would split into characters.
     if isinstance(value, str | bytes | dict):
-        msg = f"must be a list or tuple, got {value!r}"
+        msg = f"must be a list or tuple, got {show(value)}"
         raise InvalidRecordError(msg, path=path)
     try:
         return tuple(value)
     except TypeError:
-        msg = f"must be a list or tuple, got {value!r}"
+        msg = f"must be a list or tuple, got {show(value)}"
         raise InvalidRecordError(msg, path=path) from None
 
 
@@ -328,7 +328,7 @@ class DeclaredOrigin:
         DeclaredOrigin.single('BW')
         """
         if not isinstance(country, str):
-            msg = f"must be an ISO 3166-1 alpha-2 country code such as 'BW', got {country!r}"
+            msg = f"must be an ISO 3166-1 alpha-2 country code such as 'BW', got {show(country)}"
             raise InvalidRecordError(msg, path="country")
         return cls(country=country)
 
@@ -342,7 +342,7 @@ class DeclaredOrigin:
         'MIXED'
         """
         if isinstance(listed, str | bytes) or not isinstance(listed, Iterable):
-            msg = f"must be a list of country codes such as ['BW', 'RU'], got {listed!r}"
+            msg = f"must be a list of country codes such as ['BW', 'RU'], got {show(listed)}"
             raise InvalidRecordError(msg, path="listed")
         return cls(listed=tuple(listed))
 
@@ -367,13 +367,13 @@ class DeclaredOrigin:
         DeclaredOrigin.mixed(('BW', 'RU'))
         """
         if not isinstance(text, str):
-            msg = f"must be text such as 'BW', 'MIXED' or 'MIXED (BW, RU)', got {text!r}"
+            msg = f"must be text such as 'BW', 'MIXED' or 'MIXED (BW, RU)', got {show(text)}"
             raise InvalidRecordError(msg, path="declared_origin")
         stripped = text.strip()
         head, _, rest = stripped.partition("(")
         if head.strip().upper() == MIXED:
             if rest and not rest.endswith(")"):
-                msg = f"the listed countries must end with ')', got {text!r}"
+                msg = f"the listed countries must end with ')', got {show(text)}"
                 raise InvalidRecordError(msg, path="declared_origin")
             return cls(listed=rest[:-1])
         if "," in stripped:

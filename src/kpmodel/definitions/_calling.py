@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from kpmodel._boundary import show
 from kpmodel.definitions._definition import Definition, Verdict
 from kpmodel.definitions._evidence import Period, Situation
 from kpmodel.definitions._registry import describe, get, is_builtin
@@ -28,7 +29,7 @@ def resolve(definition: Any) -> Any:
     if not callable(definition):
         msg = (
             f"a definition must be callable as definition(situation, on=...) -> Verdict, or a "
-            f"registered name; got {definition!r} (type {type(definition).__name__})"
+            f"registered name; got {show(definition)} (type {type(definition).__name__})"
         )
         raise InvalidArgumentError(msg)
     return definition

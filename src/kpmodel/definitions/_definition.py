@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Protocol
 
 import attrs
 
-from kpmodel._boundary import as_date, guarded
+from kpmodel._boundary import as_date, guarded, show
 from kpmodel.definitions._evidence import Period, Place, Situation
 from kpmodel.definitions._vocabulary import (
     Actor,
@@ -413,7 +413,7 @@ def _tests(value: Iterable[Any]) -> tuple[ComponentTest, ...]:
         if not callable(test) or not isinstance(getattr(test, "component", None), str):
             msg = (
                 f"a clause test must be callable as test(situation, window) with a 'component' "
-                f"name; got {test!r}. Build tests with actor_in(), harm_in(), link_in(), ..."
+                f"name; got {show(test)}. Build tests with actor_in(), harm_in(), link_in(), ..."
             )
             raise InvalidArgumentError(msg)
     return tests
@@ -493,7 +493,7 @@ def _clauses(value: Iterable[Clause]) -> tuple[Clause, ...]:
     clauses = tuple(value)
     names = [c.name for c in clauses if isinstance(c, Clause)]
     if len(names) != len(clauses) or len(set(names)) != len(names):
-        msg = f"clauses must be Clause objects with distinct names; got {names!r}"
+        msg = f"clauses must be Clause objects with distinct names; got {show(names)}"
         raise InvalidArgumentError(msg)
     return clauses
 
@@ -593,7 +593,7 @@ class Definition:
         given: object = situation  # checked at run time: callers may pass anything
         if not isinstance(given, Situation):
             msg = (
-                f"a definition judges a kpmodel.definitions.Situation; got {given!r} "
+                f"a definition judges a kpmodel.definitions.Situation; got {show(given)} "
                 f"(type {type(given).__name__})"
             )
             raise InvalidArgumentError(msg)

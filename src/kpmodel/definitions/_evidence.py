@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from kpmodel._boundary import as_date, guarded, participant_code
+from kpmodel._boundary import as_date, guarded, participant_code, show
 from kpmodel.definitions._vocabulary import Actor, Harm, Link, Scale, Target, _Vocabulary
 from kpmodel.errors import InvalidRecordError
 
@@ -42,7 +42,7 @@ def parse_day(value: object, *, last: bool = False, path: str = "") -> dt.date:
         except ValueError:
             pass
     msg = (
-        f"must be a date or an ISO text 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD'; got {value!r}. "
+        f"must be a date or an ISO text 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD'; got {show(value)}. "
         "Write the date as the source gives it, to the precision it gives."
     )
     raise InvalidRecordError(msg, path=path)
@@ -142,7 +142,7 @@ def _optional_text(value: object, path: str) -> str | None:
         return None
     if isinstance(value, str) and value.strip():
         return value.strip()
-    msg = f"must be a non-empty text or None; got {value!r}"
+    msg = f"must be a non-empty text or None; got {show(value)}"
     raise InvalidRecordError(msg, path=path)
 
 
@@ -203,7 +203,7 @@ class Place:
         """
         parts = [p.strip() for p in str(text).split("/")]
         if not 1 <= len(parts) <= 3:
-            msg = f"must be written 'CC', 'CC/zone' or 'CC/zone/site'; got {text!r}"
+            msg = f"must be written 'CC', 'CC/zone' or 'CC/zone/site'; got {show(text)}"
             raise InvalidRecordError(msg, path="place")
         return cls(*parts)
 
@@ -214,7 +214,7 @@ class Place:
 def _nonempty(value: object, path: str) -> str:
     if isinstance(value, str) and value.strip():
         return value.strip()
-    msg = f"must be a non-empty text; got {value!r}"
+    msg = f"must be a non-empty text; got {show(value)}"
     raise InvalidRecordError(msg, path=path)
 
 
@@ -293,7 +293,7 @@ def _members(cls: type[E], path: str, value: object) -> frozenset[E] | None:
     if isinstance(value, (str, _Vocabulary)):
         value = [value]
     if not isinstance(value, Iterable):
-        msg = f"must be a set of {cls.__name__} members or None; got {value!r}"
+        msg = f"must be a set of {cls.__name__} members or None; got {show(value)}"
         raise InvalidRecordError(msg, path=path)
     members: list[E] = []
     for i, item in enumerate(value):
@@ -325,13 +325,13 @@ def _scale(value: object) -> Scale | None:
 
 def _check_place(instance: Any, attribute: Any, value: Any) -> None:
     if not isinstance(value, Place):
-        msg = f"must be a Place; got {value!r} (type {type(value).__name__})"
+        msg = f"must be a Place; got {show(value)} (type {type(value).__name__})"
         raise InvalidRecordError(msg, path="place")
 
 
 def _check_period(instance: Any, attribute: Any, value: Any) -> None:
     if not isinstance(value, Period):
-        msg = f"must be a Period; got {value!r} (type {type(value).__name__})"
+        msg = f"must be a Period; got {show(value)} (type {type(value).__name__})"
         raise InvalidRecordError(msg, path="period")
 
 
@@ -339,7 +339,7 @@ def _designations(value: object) -> tuple[Designation, ...]:
     items = tuple(value) if isinstance(value, Iterable) else (value,)
     for i, item in enumerate(items):
         if not isinstance(item, Designation):
-            msg = f"must be a Designation; got {item!r}"
+            msg = f"must be a Designation; got {show(item)}"
             raise InvalidRecordError(msg, path=f"designations[{i}]")
     return items
 
@@ -349,7 +349,7 @@ def _sources(value: object) -> tuple[str, ...]:
     out = []
     for i, item in enumerate(items):
         if not isinstance(item, str) or not item.strip():
-            msg = f"must be a non-empty citation text; got {item!r}"
+            msg = f"must be a non-empty citation text; got {show(item)}"
             raise InvalidRecordError(msg, path=f"sources[{i}]")
         out.append(item.strip())
     return tuple(out)

@@ -92,8 +92,8 @@ def check_graph(instance: Any, attribute: Any, value: Any) -> None:
 
 def check_by(instance: Any, attribute: Any, value: Any) -> None:
     """Validate an origin level: country, zone or site."""
-    if value not in ("country", "zone", "site"):
-        msg = f"by must be 'country', 'zone' or 'site'; got {value!r}"
+    if not isinstance(value, str) or value not in ("country", "zone", "site"):
+        msg = f"by must be 'country', 'zone' or 'site'; got {show(value)}"
         raise InvalidArgumentError(msg)
 
 

@@ -17,6 +17,7 @@ from kpmodel._boundary import (
     MIN_YEAR,
     guarded,
     participant_code,
+    show,
 )
 from kpmodel._limits import Limit
 from kpmodel.definitions._calling import judge, name_of, resolve_all
@@ -684,7 +685,7 @@ def _check_stats(stats: Any) -> pd.DataFrame:
         try:
             Place(str(code))
         except InvalidRecordError:
-            msg = f"stats participant must be an ISO 3166-1 alpha-2 code or 'EU'; got {code!r}"
+            msg = f"stats participant must be an ISO 3166-1 alpha-2 code or 'EU'; got {show(code)}"
             raise InvalidArgumentError(msg) from None
     for column in ("carats", "value_usd"):
         numbers = pd.to_numeric(frame[column], errors="coerce").astype(float)
@@ -723,7 +724,7 @@ def _zone_table(zone_shares: Any) -> dict[tuple[str, str, int], tuple[float, str
             raise InvalidArgumentError(msg) from None
         source = str(record["source"] or "").strip()
         if not 0 <= share <= 1:
-            msg = f"zone share for {where} must be in [0, 1]; got {share!r}"
+            msg = f"zone share for {where} must be in [0, 1]; got {show(share)}"
             raise InvalidArgumentError(msg)
         if not source or source.lower() == "nan":
             msg = f"zone share for {where} must cite its source"

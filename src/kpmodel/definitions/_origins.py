@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from kpmodel._boundary import show
 from kpmodel.definitions._calling import judge, name_of
 from kpmodel.definitions._casebook import CaseBook
 from kpmodel.definitions._definition import Verdict, _combine
@@ -34,14 +35,14 @@ def situation_list(situations: Any) -> list[Situation]:
     else:
         msg = (
             "situations must be a CaseBook, a mapping or an iterable of "
-            f"kpmodel.definitions.Situation; got {situations!r}: pass "
+            f"kpmodel.definitions.Situation; got {show(situations)}: pass "
             "kpmodel.definitions.CaseBook.default() for the shipped case book"
         )
         raise InvalidArgumentError(msg)
     out = list(items)
     for i, s in enumerate(out):
         if not isinstance(s, Situation):
-            msg = f"situations[{i}] must be a kpmodel.definitions.Situation; got {s!r}"
+            msg = f"situations[{i}] must be a kpmodel.definitions.Situation; got {show(s)}"
             raise InvalidArgumentError(msg)
     return out
 

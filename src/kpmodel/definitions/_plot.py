@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from kpmodel._boundary import show
 from kpmodel._plotting import new_axes, plain
 from kpmodel.definitions._compare import Comparison
 from kpmodel.errors import InvalidArgumentError
@@ -39,7 +40,7 @@ def plot_matrix(comparison: Comparison, *, ax: Any = None) -> Any:
     """
     given: object = comparison  # checked at run time: callers may pass anything
     if not isinstance(given, Comparison):
-        msg = f"plot_matrix() needs a Comparison from kpmodel.compare(); got {comparison!r}"
+        msg = f"plot_matrix() needs a Comparison from kpmodel.compare(); got {show(comparison)}"
         raise InvalidArgumentError(msg)
     from matplotlib.colors import ListedColormap
 

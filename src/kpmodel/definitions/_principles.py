@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 import pandas as pd
 
-from kpmodel._boundary import guarded
+from kpmodel._boundary import guarded, show
 from kpmodel.errors import InvalidArgumentError
 
 __all__ = ["FRAME_7", "Principle", "Principles"]
@@ -54,7 +54,7 @@ def _principles(value: Any) -> tuple[Principle, ...]:
     items = tuple(value)
     keys = [p.key for p in items if isinstance(p, Principle)]
     if len(keys) != len(items) or len(set(keys)) != len(keys):
-        msg = f"principles must be Principle objects with distinct keys; got {keys!r}"
+        msg = f"principles must be Principle objects with distinct keys; got {show(keys)}"
         raise InvalidArgumentError(msg)
     return items
 
@@ -151,7 +151,7 @@ class Principles:
         keys = [p.key for p in self.principles]
         given: object = answers  # checked at run time: callers may pass anything
         if not isinstance(given, Mapping):
-            msg = f"answers must map principle keys to True, False or None; got {answers!r}"
+            msg = f"answers must map principle keys to True, False or None; got {show(answers)}"
             raise InvalidArgumentError(msg)
         problems = [
             f"answers[{key!r}]: not a principle of {self.name}; its principles are {keys!r}"
@@ -159,7 +159,7 @@ class Principles:
             if key not in keys
         ]
         problems += [
-            f"answers[{key!r}]: must be True, False or None; got {value!r}"
+            f"answers[{key!r}]: must be True, False or None; got {show(value)}"
             for key, value in answers.items()
             if key in keys and value not in (True, False, None)
         ]

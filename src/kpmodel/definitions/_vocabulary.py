@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 
+from kpmodel._boundary import show
+
 
 class _Vocabulary(enum.Enum):
     """An enum whose values are lowercase snake-case strings, readable in data files."""
@@ -22,7 +24,7 @@ class _Vocabulary(enum.Enum):
                 if member.value == key:
                     return member
         choices = ", ".join(repr(m.value) for m in cls)
-        msg = f"must be one of {choices}; got {text!r}"
+        msg = f"must be one of {choices}; got {show(text)}"
         raise ValueError(msg)
 
 

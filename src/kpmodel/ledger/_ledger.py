@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 import numpy as np
 import pandas as pd
 
-from kpmodel._boundary import decode_text
+from kpmodel._boundary import decode_text, show
 from kpmodel._display import View
 from kpmodel.certificates import (
     Certificate,
@@ -246,7 +246,7 @@ class Ledger:
         2
         """
         if format not in _io.FORMATS:
-            msg = f"format must be one of {list(_io.FORMATS)}, got {format!r}"
+            msg = f"format must be one of {list(_io.FORMATS)}, got {show(format)}"
             raise InvalidArgumentError(msg)
         given: object = data
         if isinstance(given, str):
@@ -295,7 +295,7 @@ class Ledger:
         True
         """
         if isinstance(records, str | bytes) or not isinstance(records, Iterable):
-            msg = f"records must be a list of certificate records, got {records!r}"
+            msg = f"records must be a list of certificate records, got {show(records)}"
             raise InvalidArgumentError(msg)
         rows: list[dict[str, object]] = []
         departed = received = False
@@ -456,7 +456,9 @@ class Ledger:
         wanted = list(range(count)) if only is None else list(only)
         for index in wanted:
             if not isinstance(index, int | np.integer) or not 0 <= index < count:
-                msg = f"only must hold certificate indices from 0 to {count - 1}, got {index!r}"
+                msg = (
+                    f"only must hold certificate indices from 0 to {count - 1}, got {show(index)}"
+                )
                 raise InvalidArgumentError(msg)
         rows = (
             np.arange(len(frame))
@@ -520,7 +522,7 @@ class Ledger:
         'number,issuing_country,destination_coun'
         """
         if format not in _io.FORMATS:
-            msg = f"format must be one of {list(_io.FORMATS)}, got {format!r}"
+            msg = f"format must be one of {list(_io.FORMATS)}, got {show(format)}"
             raise InvalidArgumentError(msg)
         return self._bytes(format)
 
@@ -635,7 +637,7 @@ def _rename(header: list[str], given: object, problems: Problems) -> list[str | 
     elif isinstance(given, Mapping):
         columns = given
     else:
-        msg = f"columns must map your column names to canonical ones, got {given!r}"
+        msg = f"columns must map your column names to canonical ones, got {show(given)}"
         raise InvalidArgumentError(msg)
     for key, value in columns.items():
         if not isinstance(key, str) or key not in header:

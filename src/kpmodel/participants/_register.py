@@ -74,7 +74,7 @@ _COUNTED = frozenset({"participant", "suspended", "self-suspended", "restricted"
 
 def _to_date(value: object) -> dt.date:
     if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        msg = f"must be a datetime.date, got {value!r}"
+        msg = f"must be a datetime.date, got {show(value)}"
         raise InvalidRecordError(msg)
     return value
 

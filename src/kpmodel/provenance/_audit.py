@@ -16,7 +16,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from kpmodel import _limits
-from kpmodel._boundary import MAX_LISTED, guarded
+from kpmodel._boundary import MAX_LISTED, guarded, show
 from kpmodel._limits import Limit
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import (
@@ -357,8 +357,8 @@ def opacity(
     {'AE': 0.0, 'IN': 1.0}
     """
     require_graph(graph)
-    if per not in ("destination", "shipment"):
-        msg = f"per must be 'destination' or 'shipment'; got {per!r}."
+    if not isinstance(per, str) or per not in ("destination", "shipment"):
+        msg = f"per must be 'destination' or 'shipment'; got {show(per)}."
         raise InvalidArgumentError(msg)
     limit = _limits.resolved(max_memory)  # a size, or an InvalidArgumentError before any work
     paperwork = _Paperwork(graph)

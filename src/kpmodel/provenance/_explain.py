@@ -15,7 +15,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from kpmodel._boundary import guarded
+from kpmodel._boundary import guarded, show
 from kpmodel.errors import IncompleteResultWarning, InvalidArgumentError
 from kpmodel.provenance._graph import FloatArray, ProvenanceGraph
 from kpmodel.provenance._shares import (
@@ -171,19 +171,19 @@ def checked_paths(owner: str, paths: Iterable[Path], truncated: object) -> tuple
     except TypeError as error:
         msg = (
             f"{owner}: paths must be an iterable of kpmodel.provenance.Path; got "
-            f"{paths!r} (type {type(paths).__name__}). Pass a list or tuple of paths."
+            f"{show(paths)} (type {type(paths).__name__}). Pass a list or tuple of paths."
         )
         raise InvalidArgumentError(msg) from error
     for i, path in enumerate(listed):
         if not isinstance(cast(Any, path), Path):
             msg = (
                 f"{owner}: paths[{i}] must be a kpmodel.provenance.Path; got "
-                f"{path!r} (type {type(path).__name__}). Pass the paths explain() or "
+                f"{show(path)} (type {type(path).__name__}). Pass the paths explain() or "
                 "a finding gives."
             )
             raise InvalidArgumentError(msg)
     if not isinstance(truncated, bool):
-        msg = f"{owner}: truncated must be True or False; got {truncated!r}."
+        msg = f"{owner}: truncated must be True or False; got {show(truncated)}."
         raise InvalidArgumentError(msg)
     return listed
 
@@ -196,7 +196,7 @@ def entry_column(graph: ProvenanceGraph, origin: str, *, by: By) -> tuple[FloatA
     if not isinstance(cast(Any, origin), str):
         msg = (
             f"origin must be an origin label (str), such as origin_shares names them; "
-            f"got {origin!r} (type {type(origin).__name__})."
+            f"got {show(origin)} (type {type(origin).__name__})."
         )
         raise InvalidArgumentError(msg)
     code, labels = origin_labels(graph, by)  # refuses a `by` it does not know
@@ -525,6 +525,7 @@ def explain(
     Raises
     ------
     kpmodel.errors.InvalidArgumentError
+        If `lot` names no lot of the graph (as for `ProvenanceGraph.remaining`).
         If `origin` is not a str, or not a label of the graph under `by` (no production
         lot has it: a lower-case code, a zone label such as ``"CF/Nola"`` under
         ``by="country"``, a code no lot was mined in); the message lists the labels.
@@ -564,6 +565,6 @@ def positive_limit(limit: object) -> int:
     except TypeError:
         count = 0
     if isinstance(limit, bool | np.bool_) or count < 1:
-        msg = f"limit must be a positive int; got {limit!r}."
+        msg = f"limit must be a positive int; got {show(limit)}."
         raise InvalidArgumentError(msg)
     return count

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import numbers
-import re
 from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
@@ -15,6 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from kpmodel._boundary import BYTES_TYPES, MAX_LISTED, is_hashable, show
+from kpmodel._lot_ids import plain
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import (
     InvalidArgumentError,
@@ -130,15 +130,30 @@ def storage_order(
     return order, new_position
 
 
-def _plain(value: Any) -> Any:
-    """Return a numpy scalar as its Python value: messages read 'lot 1', not 'np.int64(1)'."""
-    return value.item() if isinstance(value, np.generic) else value
+class _More(str):
+    """The line that ends a list of problems cut at MAX_LISTED ("... and 5 more lots: ..."),
+    carrying `hidden`, the number of problems it stands for, which `_raise` adds up.
+    """
+
+    hidden: int
+
+    def __new__(cls, count: int, what: str) -> _More:
+        line = super().__new__(cls, f"... and {count:,} more {what}")
+        line.hidden = count
+        return line
+
+
+def _more(total: int, what: str) -> list[str]:
+    """Return the line standing for the problems of a list of `total` after its first
+    MAX_LISTED ("... and N more {what}"), or no line if all are listed.
+    """
+    return [_More(total - MAX_LISTED, what)] if total > MAX_LISTED else []
 
 
 def _listed(ids: np.ndarray[Any, Any], mask: np.ndarray[Any, Any], what: str) -> list[str]:
     bad = ids[mask]
-    return [f"lot {_plain(lot)!r}: {what}" for lot in bad[:MAX_LISTED]] + (
-        [f"... and {bad.size - MAX_LISTED} more lots: {what}"] if bad.size > MAX_LISTED else []
+    return [f"lot {plain(lot)!r}: {what}" for lot in bad[:MAX_LISTED]] + _more(
+        bad.size, f"lots: {what}"
     )
 
 
@@ -152,30 +167,27 @@ def _duplicate_ids(ids: np.ndarray[Any, Any], twice: np.ndarray[Any, Any]) -> li
         if value in named and value not in first:
             first[value] = at
     listed = [
-        f"lots row {row}: duplicate lot_id {show(_plain(values[row]))}, as row "
+        f"lots row {row}: duplicate lot_id {show(plain(values[row]))}, as row "
         f"{first[values[row]]}; each lot needs its own id"
         for row in rows
     ]
-    more = int(twice.sum()) - len(rows)
-    return listed + ([f"... and {more:,} more rows with a duplicate lot_id"] if more > 0 else [])
+    return listed + _more(int(twice.sum()), "rows with a duplicate lot_id")
 
 
 def _dangling_flows(flows: pd.DataFrame, dangling: np.ndarray[Any, Any]) -> list[str]:
     """Name the first flows (rows `dangling`) that name a lot not in the lots frame."""
     bad = flows.loc[dangling, ["source", "target"]].head(MAX_LISTED)
-    more = int(dangling.sum()) - len(bad)
     return [
         f"flow {s!r} -> {t!r}: refers to a lot that is not in the lots frame"
         for s, t in bad.itertuples(index=False)
-    ] + ([f"... and {more:,} more flows naming a lot not in the lots frame"] if more > 0 else [])
+    ] + _more(int(dangling.sum()), "flows naming a lot not in the lots frame")
 
 
 def _flows_without_carats(bad: np.ndarray[Any, Any]) -> list[str]:
     """Name the first flow rows (`bad`) whose carats are not a number > 0."""
     rows = np.flatnonzero(bad)
-    more = rows.size - MAX_LISTED
-    return [f"flow row {i}: carats must be > 0" for i in rows[:MAX_LISTED].tolist()] + (
-        [f"... and {more:,} more flow rows whose carats are not > 0"] if more > 0 else []
+    return [f"flow row {i}: carats must be > 0" for i in rows[:MAX_LISTED].tolist()] + _more(
+        rows.size, "flow rows whose carats are not > 0"
     )
 
 
@@ -193,10 +205,8 @@ def _listed_each(
     """
     one, several = label
     rows = np.flatnonzero(mask)
-    return [f"{one} {_plain(ids[row])!r}: {what(int(row))}" for row in rows[:MAX_LISTED]] + (
-        [f"... and {rows.size - MAX_LISTED} more {several}: {rest}"]
-        if rows.size > MAX_LISTED
-        else []
+    return [f"{one} {plain(ids[row])!r}: {what(int(row))}" for row in rows[:MAX_LISTED]] + _more(
+        rows.size, f"{several}: {rest}"
     )
 
 
@@ -226,10 +236,10 @@ def _unhashable(
     """List the rows of `values` that cannot be hashed (an error path: one pass per row)."""
     rows = [row for row, value in enumerate(values.tolist()) if not is_hashable(value)]
     return [
-        f"{what} row {row}: {show(_plain(values[row]))} is not a valid value (not hashable); "
+        f"{what} row {row}: {show(plain(values[row]))} is not a valid value (not hashable); "
         f"{expected}"
         for row in rows[:MAX_LISTED]
-    ] + ([f"... and {len(rows) - MAX_LISTED} more such rows"] if len(rows) > MAX_LISTED else [])
+    ] + _more(len(rows), "such rows")
 
 
 def _indexable(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
@@ -364,7 +374,7 @@ def _not_ids(
         return _listed_rows(column, table, name, np.where(big, "big floats", ""), None)
     if what:
         present = column.dropna()
-        such = f", such as {show(_plain(present.iloc[0]))}" if len(present) else ""
+        such = f", such as {show(plain(present.iloc[0]))}" if len(present) else ""
         return [
             f"{table}.{name} holds {what} (dtype {dtype}{such}); lot ids must be "
             f"ints or strings: {_NOT_ID_REMEDY[what]}"
@@ -428,14 +438,10 @@ def _listed_rows(
     label = "lots row {row}: lot_id " if table == "lots" else f"{table}.{name} row {{row}}: "
     return [
         label.format(row=row)
-        + f"{show(_plain(values[row]))} is {_one(row_kinds[row], values[row])}; lot ids must "
+        + f"{show(plain(values[row]))} is {_one(row_kinds[row], values[row])}; lot ids must "
         f"be ints or strings: {_NOT_ID_REMEDY[row_kinds[row]]}"
         for row in rows[:MAX_LISTED].tolist()
-    ] + (
-        [f"... and {rows.size - MAX_LISTED} more such rows in {table}.{name}"]
-        if rows.size > MAX_LISTED
-        else []
-    )
+    ] + _more(rows.size, f"such rows in {table}.{name}")
 
 
 def _boolean_cells(raw: pd.Series) -> np.ndarray[Any, Any] | None:
@@ -492,11 +498,10 @@ def _quantities(
     rows = np.flatnonzero(flags)
     cells = raw.to_numpy(dtype=object)
     problems = [
-        f"{row_of(row)}: {expected}, got {show(_plain(cells[row]))} (a boolean)"
+        f"{row_of(row)}: {expected}, got {show(plain(cells[row]))} (a boolean)"
         for row in rows[:MAX_LISTED].tolist()
     ]
-    if rows.size > MAX_LISTED:
-        problems.append(f"... and {rows.size - MAX_LISTED} more booleans in {field}: {expected}")
+    problems += _more(rows.size, f"booleans in {field}: {expected}")
     return values, flags, problems
 
 
@@ -562,8 +567,7 @@ def _flags(
         ids,
         refused,
         lambda row: (
-            f"list_origins must be a boolean, got {show(_plain(values[codes[row]]))}; "
-            + _FLAG_HINT
+            f"list_origins must be a boolean, got {show(plain(values[codes[row]]))}; " + _FLAG_HINT
         ),
         _FLAG_HINT,
     )
@@ -583,7 +587,7 @@ def _values_usd(
     raw = lots["value_usd"]
     hint = "value_usd must be a number >= 0 (US dollars) or missing"
     value, flags, problems = _quantities(
-        raw, "lots.value_usd", hint, lambda row: f"lot {_plain(ids[row])!r}"
+        raw, "lots.value_usd", hint, lambda row: f"lot {plain(ids[row])!r}"
     )
     if flags is not None and flags.all():
         return value, problems
@@ -596,7 +600,7 @@ def _values_usd(
     if flags is not None:
         refused &= ~flags
     return value, problems + _listed_each(
-        ids, refused, lambda row: f"{hint}, got {show(_plain(raw.iloc[row]))}", hint
+        ids, refused, lambda row: f"{hint}, got {show(plain(raw.iloc[row]))}", hint
     )
 
 
@@ -733,14 +737,10 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
     no_id = _missing_ids(lots["lot_id"])
     if no_id.any():
         problems += [
-            f"lots row {row}: lot_id is missing ({show(_plain(ids[row]))}); every lot needs an id "
+            f"lots row {row}: lot_id is missing ({show(plain(ids[row]))}); every lot needs an id "
             "(an int or a string) that flows can name"
             for row in np.flatnonzero(no_id)[:MAX_LISTED]
-        ] + (
-            [f"... and {int(no_id.sum()) - MAX_LISTED} more lots with no lot_id"]
-            if no_id.sum() > MAX_LISTED
-            else []
-        )
+        ] + _more(int(no_id.sum()), "lots with no lot_id")
     if not unique:
         problems += _duplicate_ids(ids, index.duplicated(keep="first") & ~no_id)
     problems += _not_ids(lots, "lots", "lot_id", index, no_id)
@@ -751,7 +751,7 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
         lots["carats"],
         "lots.carats",
         "carats must be a number > 0",
-        lambda r: f"lot {_plain(ids[r])!r}",
+        lambda r: f"lot {plain(ids[r])!r}",
     )
     problems += refused
     if flags is None or not flags.all():
@@ -968,11 +968,11 @@ def _time_travel(ids: Any, on: Any, source: IntArray, target: IntArray) -> list[
     late = np.flatnonzero(target_on < source_on)  # NaT compares False: unknown dates pass
     del source_on, target_on
     return [
-        f"flow {_plain(ids[s])!r} -> {_plain(ids[t])!r}: dated {on[t]} before its source "
+        f"flow {plain(ids[s])!r} -> {plain(ids[t])!r}: dated {on[t]} before its source "
         f"({on[s]}); "
         "a movement never precedes the production it carries"
         for s, t in zip(source[late][:MAX_LISTED], target[late][:MAX_LISTED], strict=True)
-    ]
+    ] + _more(late.size, "flows dated before their source")
 
 
 #: The kinds of lot that take exactly one input (the lot they split, move or seize).
@@ -1052,18 +1052,12 @@ def _positions_by_python(index: pd.Index[Any], values: np.ndarray[Any, Any]) -> 
 _INT64 = np.iinfo(np.int64)
 
 
-#: The line that ends a list cut at MAX_LISTED: "... and 199,990 more lots: ...".
-_MORE = re.compile(r"\.\.\. and ([0-9,]+) more")
-
-
 def _raise(problems: list[str]) -> NoReturn:
     """Raise the InvalidGraphError listing `problems`, counting those each "... and N more"
-    line stands for (200,000 dangling flows are 200,000 problems, not the 10 listed).
+    line stands for (`_More.hidden`: 200,000 dangling flows are 200,000 problems, not the 10
+    listed).
     """
-    count = 0
-    for problem in problems:
-        more = _MORE.match(problem)
-        count += int(more.group(1).replace(",", "")) if more else 1
+    count = sum(line.hidden if isinstance(line, _More) else 1 for line in problems)
     msg = (
         f"the frames do not make a valid provenance graph ({count:,} problem"
         f"{'s' if count != 1 else ''}); nothing was built:\n  " + "\n  ".join(problems)

@@ -22,11 +22,13 @@ from kpmodel._boundary import (
     check_text,
     finite_float,
     id_kind,
+    is_lot_id,
     is_participant_code,
     participant_code,
     show,
 )
 from kpmodel._display import View
+from kpmodel._lot_ids import plain
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import (
     InvalidArgumentError,
@@ -121,6 +123,41 @@ def _empty_flows(capacity: int) -> dict[str, np.ndarray[Any, Any]]:
         "target": np.zeros(capacity, np.int64),
         "carats": np.zeros(capacity),
     }
+
+
+def _pickled_ids_problem(index: object, added: list[Any]) -> str | None:
+    """Say why a pickled graph's lot ids (`index`, and `added` since it was built) cannot
+    be loaded, or return None: lot ids are ints or text, as `from_frames` takes them.
+
+    Ids of one int or text dtype cost a dtype check; an object Index its inferred type
+    (computed in C), and the type of each id only when it mixes types (whether a value
+    may be a lot id depends on its type alone).
+    """
+    values: list[Any] = list(added)
+    if isinstance(index, pd.Index):
+        text = isinstance(index.dtype, pd.StringDtype) and not index.hasnans
+        if not (index.dtype.kind in "iu" or text or index.inferred_type in _ID_TYPES):
+            values = [*index.to_numpy(dtype=object), *values]
+    elif index is not None:
+        values = [index]  # no Index at all: named as it is
+    first: dict[type, Any] = {}
+    for lot in values:
+        first.setdefault(type(lot), lot)
+    for lot in first.values():
+        if not is_lot_id(lot):
+            return (
+                "this graph was pickled by an older kpmodel, which took lot ids of other "
+                f"kinds: lot ids are ints or text, never {type(lot).__name__} (such as "
+                f"{show(lot)}). Load it with the kpmodel that pickled it, give its lots int "
+                "or text ids (lots, flows = graph.to_frames(); convert lot_id, source and "
+                "target alike, with .astype(str) say; then ProvenanceGraph.from_frames(lots, "
+                "flows)) and pickle that graph."
+            )
+    return None
+
+
+#: The inferred types (`pandas.Index.inferred_type`) of an object Index of lot ids alone.
+_ID_TYPES = ("integer", "string", "empty")
 
 
 def _grow(columns: dict[str, np.ndarray[Any, Any]], needed: int) -> None:
@@ -229,7 +266,9 @@ class ProvenanceGraph:
     `to_frames`, `to_networkx` and `from_frames` for the views and the bulk constructor.
 
     Invariants, checked on every change (a refused change leaves the graph as it was
-    and raises `kpmodel.errors.InvalidGraphError`):
+    and raises `kpmodel.errors.InvalidGraphError`; a lot id that names no lot of the
+    graph is a bad argument, refused with `kpmodel.errors.InvalidArgumentError` by every
+    call that takes one, as by ``origin_shares(graph, lots=...)``):
 
     - no cycles (flows always go from an older lot to a newer one);
     - a lot never gives more carats than it holds, and never receives more than it holds;
@@ -244,7 +283,10 @@ class ProvenanceGraph:
     Notes
     -----
     ``copy.copy(graph)`` (like ``copy.deepcopy`` and pickle) gives an independent graph:
-    lots appended to the copy or to the original never change the other.
+    lots appended to the copy or to the original never change the other. Unpickling
+    refuses (with `kpmodel.errors.InvalidGraphError`) a graph whose lot ids are not ints
+    or text, as older versions of kpmodel allowed: relabel it with the version that
+    pickled it (``to_frames``, ids converted to text, `from_frames`).
 
     A graph may be read (`kpmodel.origin_shares`, `to_frames` ...) by many threads at
     once, but must not be read while another thread changes it: appends are not locked,
@@ -310,6 +352,15 @@ class ProvenanceGraph:
         # added ids of another.
         _ = self._ids
         return dict(self.__dict__)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # A graph pickled by a kpmodel that took ids of other kinds (tuples, bytes ...)
+        # would half-work: its methods refuse its own ids, trace and describe_lot fail
+        # inside pandas. Refused whole, with what to do.
+        problem = _pickled_ids_problem(state.get("_id_index"), state.get("_added_ids", []))
+        if problem:
+            raise InvalidGraphError(problem)
+        self.__dict__.update(state)
 
     # -- basic views -------------------------------------------------------------------
 
@@ -396,6 +447,13 @@ class ProvenanceGraph:
         A remainder of at most a billionth (1e-9) of the lot is within the rounding of its
         carat sums: it is 0.0, as `split`, `mix` and `ship` count it (the lot is used up).
 
+        Raises
+        ------
+        kpmodel.errors.InvalidArgumentError
+            If `lot` names no lot of the graph. An id names a lot only if it is of the
+            lot id's kind, as in `kpmodel.origin_shares`' ``lots=``: ``1.0`` and ``True``
+            equal ``1`` but are not lot 1.
+
         Examples
         --------
         >>> g = kp.ProvenanceGraph()
@@ -413,6 +471,11 @@ class ProvenanceGraph:
 
     def location(self, lot: Any) -> str | None:
         """Return the country code where `lot` is (None if unknown).
+
+        Raises
+        ------
+        kpmodel.errors.InvalidArgumentError
+            If `lot` names no lot of the graph (as for `remaining`).
 
         Examples
         --------
@@ -485,21 +548,25 @@ class ProvenanceGraph:
                 start += len(part)
         return out
 
-    def _position(self, lot: Any) -> int:
+    def _position(self, lot: Any, *, path: str = "") -> int:
         """Return the storage position of the lot `lot` names, raising if it names none.
 
         An id names a lot only if it is of the lot id's kind (`id_kind`, the rule
         `origin_shares` and `Lots.from_graph` apply): 11.0 and True equal 11 and 1 but name
-        no lot, on a graph with positional ids or with loaded ones.
+        no lot, on a graph with positional ids or with loaded ones. An id that names no lot
+        is a bad argument (InvalidArgumentError, as for ``origin_shares(lots=)``), not a
+        change the graph refuses; `path` names the argument where its name is not "lot"
+        (``lots[1]`` of `mix`).
         """
+        where = f"{path}: " if path else ""
         kind = int if type(lot) is int else str if type(lot) is str else id_kind(lot)
         if kind is not int and kind is not str:
             msg = (
-                f"lot {show(lot)} is not in the graph: lot ids are ints or text, never "
+                f"{where}lot {show(lot)} is not in the graph: lot ids are ints or text, never "
                 f"{type(lot).__name__}; use an id returned by produce(), split(), ... or "
                 "listed in graph.lots"
             )
-            raise InvalidGraphError(msg)
+            raise InvalidArgumentError(msg)
         if self._id_index is None:
             if kind is int and 0 <= lot < self._n:
                 return int(lot)
@@ -522,8 +589,11 @@ class ProvenanceGraph:
                 # id of its kind.
                 if isinstance(position, int):
                     return position
-        msg = f"lot {show(lot)} is not in the graph; use an id returned by produce(), split(), ..."
-        raise InvalidGraphError(msg)
+        msg = (
+            f"{where}lot {show(lot)} is not in the graph; use an id returned by produce(), "
+            "split(), ... or listed in graph.lots"
+        )
+        raise InvalidArgumentError(msg)
 
     def _positions(self, lots: Iterable[Any]) -> IntArray:
         """Return the storage positions of `lots` (ids), raising for unknown ids."""
@@ -538,8 +608,7 @@ class ProvenanceGraph:
         if self._id_index is None:
             return int(position)
         ids = self._id_index if position < len(self._id_index) else self._ids
-        lot = cast("pd.Index[Any]", ids)[position]
-        return lot.item() if isinstance(lot, np.generic) else lot
+        return plain(cast("pd.Index[Any]", ids)[position])
 
     # -- incremental API -----------------------------------------------------------------
 
@@ -607,12 +676,13 @@ class ProvenanceGraph:
         Raises
         ------
         kpmodel.errors.InvalidGraphError
-            If `lot` is not in the graph, if the amounts add up to more than it has not
-            yet given away, if an amount is out of the carat bounds or at most 1e-9 of
-            the lot (naming it, such as ``carats[1]``), or if `on` precedes the lot's
-            date. The graph is left unchanged.
+            If the amounts add up to more than `lot` has not yet given away, if an amount
+            is out of the carat bounds or at most 1e-9 of the lot (naming it, such as
+            ``carats[1]``), or if `on` precedes the lot's date. The graph is left
+            unchanged.
         kpmodel.errors.InvalidArgumentError
-            If `carats` is not a non-empty list of numbers.
+            If `lot` names no lot of the graph (as for `remaining`), or if `carats` is not
+            a non-empty list of numbers.
 
         Examples
         --------
@@ -629,7 +699,7 @@ class ProvenanceGraph:
         """
         parent = self._position(lot)
         if isinstance(carats, str | bytes) or not isinstance(carats, Sequence) or not carats:
-            msg = f"carats must be a non-empty list of carat amounts; got {carats!r}."
+            msg = f"carats must be a non-empty list of carat amounts; got {show(carats)}."
             raise InvalidArgumentError(msg)
         amounts = [to_carats(c, path=f"carats[{i}]") for i, c in enumerate(carats)]
         # Each part is a flow out of `lot`: none may be within the rounding of its sums,
@@ -676,7 +746,7 @@ class ProvenanceGraph:
         if isinstance(lots, str | bytes) or not isinstance(lots, Iterable):
             msg = f"lots must be a non-empty list of distinct lot ids; got {show(lots)}."
             raise InvalidArgumentError(msg)
-        parents = [self._position(lot) for lot in lots]
+        parents = [self._position(lot, path=f"lots[{i}]") for i, lot in enumerate(lots)]
         if not parents or len(set(parents)) != len(parents):
             msg = f"lots must be a non-empty list of distinct lot ids; got {parents!r}."
             raise InvalidArgumentError(msg)
@@ -1052,6 +1122,15 @@ class ProvenanceGraph:
         kpmodel.errors.UnknownCodeError
             For country codes that are not ISO 3166-1 alpha-2.
 
+        Notes
+        -----
+        Loaded records are kept as recorded. A flow of at most a billionth (1e-9) of the
+        lot it leaves is accepted (its carats within the bounds above), although `split`,
+        `mix` and `ship` refuse to give so small a part of a lot, which is within the
+        rounding of the lot's carat sums: the frames say it happened, and it carries its
+        source's origins into its target like any other flow. A graph built from frames
+        may therefore hold flows that no call of the incremental API can make.
+
         Examples
         --------
         >>> import pandas as pd
@@ -1366,7 +1445,7 @@ def _declared(declared: object) -> str:
     if not isinstance(declared, str):
         msg = (
             "declared_origin must be a kp.certificates.DeclaredOrigin or its text such as "
-            f"'BW', 'MIXED' or 'MIXED (BW, RU)'; got {declared!r}."
+            f"'BW', 'MIXED' or 'MIXED (BW, RU)'; got {show(declared)}."
         )
         raise InvalidArgumentError(msg)
     try:

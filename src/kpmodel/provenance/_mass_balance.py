@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from kpmodel._boundary import show
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.provenance import _shares
 from kpmodel.provenance._graph import KINDS
@@ -106,7 +107,7 @@ def lot_column(graph: ProvenanceGraph, name: str) -> np.ndarray[Any, Any] | pd.C
     """
     _shares.require_graph(graph)
     if not isinstance(cast(Any, name), str):
-        msg = f"name must be the name of a lot column (str); got {name!r}"
+        msg = f"name must be the name of a lot column (str); got {show(name)}"
         raise InvalidArgumentError(msg)
     if name == "kind":
         return _categorical(graph._column("kind"), [kind.value for kind in KINDS])
@@ -355,7 +356,7 @@ def _real_objects(array: np.ndarray[Any, Any], expected: str) -> FloatArray:
     for i, value in enumerate(flat.tolist()):
         if isinstance(value, bool) or not isinstance(value, numbers.Real | Decimal):
             msg = (
-                f"{expected}; got object values such as {value!r} (type "
+                f"{expected}; got object values such as {show(value)} (type "
                 f"{type(value).__name__}). Pass numbers (float, int or Decimal)."
             )
             raise InvalidArgumentError(msg)

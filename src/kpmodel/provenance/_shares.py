@@ -22,7 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from kpmodel import _limits
-from kpmodel._boundary import guarded
+from kpmodel._boundary import guarded, show
 from kpmodel._display import View
 from kpmodel._lot_ids import lot_positions
 from kpmodel._progress import progress_bar
@@ -176,7 +176,7 @@ def _mixing_rule(mixing: object) -> MixingRule:
         return cast(MixingRule, mixing)
     msg = (
         "mixing must be kp.provenance.proportional, taint, de_minimis(threshold), their "
-        f"names, or a callable taking and returning an array of shares; got {mixing!r}."
+        f"names, or a callable taking and returning an array of shares; got {show(mixing)}."
     )
     raise InvalidArgumentError(msg)
 
@@ -335,8 +335,8 @@ def origin_labels(graph: ProvenanceGraph, by: str) -> tuple[IntArray, list[str]]
     computing them took 1.2 ms (November 2026), most of a question about a few lots whose
     ancestry is small, and 3 % of one about 100 random lots.
     """
-    if by not in ("country", "zone", "site"):
-        msg = f"by must be 'country', 'zone' or 'site'; got {by!r}."
+    if not isinstance(by, str) or by not in ("country", "zone", "site"):
+        msg = f"by must be 'country', 'zone' or 'site'; got {show(by)}."
         raise InvalidArgumentError(msg)
     code, labels = derived(graph, _origin_labels, by)
     return code, list(labels)

@@ -80,8 +80,8 @@ def trace(
     1    BW/Orapa    0.3  0 > 2
     """
     _check_lot(graph, lot)
-    if by not in ("country", "zone", "site"):
-        msg = f"by must be 'country', 'zone' or 'site'; got {by!r}"
+    if not isinstance(by, str) or by not in ("country", "zone", "site"):
+        msg = f"by must be 'country', 'zone' or 'site'; got {show(by)}"
         raise InvalidArgumentError(msg)
     level = cast(Literal["country", "zone", "site"], by)
     shares = origin_shares(graph, by=level)

@@ -125,7 +125,7 @@ def check(
     elif isinstance(obj, Sequence) and not isinstance(obj, str | bytes):
         _check_ledger(obj, findings, book, context, on)
     else:
-        msg = f"check() takes {_CHECKABLE}; got {obj!r} (type={type(obj).__name__})"
+        msg = f"check() takes {_CHECKABLE}; got {show(obj)} (type={type(obj).__name__})"
         raise InvalidArgumentError(msg)
     return Report(findings)
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import attrs
 
-from kpmodel._boundary import guarded
+from kpmodel._boundary import guarded, show
 from kpmodel._display import View
 from kpmodel.errors import InvalidArgumentError
 
@@ -169,13 +169,13 @@ def _names_tuple(names: Iterable[str]) -> tuple[str, ...]:
 
 def _kind(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
     if value not in KINDS:
-        msg = f"Rule.{attribute.name} must be one of {list(KINDS)}, got {value!r}"
+        msg = f"Rule.{attribute.name} must be one of {list(KINDS)}, got {show(value)}"
         raise InvalidArgumentError(msg)
 
 
 def _severity(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
     if value not in ("error", "warning"):
-        msg = f"Rule.{attribute.name} must be 'error' or 'warning', got {value!r}"
+        msg = f"Rule.{attribute.name} must be 'error' or 'warning', got {show(value)}"
         raise InvalidArgumentError(msg)
 
 

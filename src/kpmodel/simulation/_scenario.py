@@ -44,12 +44,12 @@ def _fail(attribute: attrs.Attribute[Any], message: str) -> None:
 
 def _country(_: object, attribute: attrs.Attribute[str], value: str) -> None:
     if not is_country_code(value):
-        _fail(attribute, f"must be an ISO 3166-1 alpha-2 code such as 'CF', got {value!r}")
+        _fail(attribute, f"must be an ISO 3166-1 alpha-2 code such as 'CF', got {show(value)}")
 
 
 def _text(_: object, attribute: attrs.Attribute[str], value: str) -> None:
     if not isinstance(value, str) or not value.strip():
-        _fail(attribute, f"must be a non-empty string, got {value!r}")
+        _fail(attribute, f"must be a non-empty string, got {show(value)}")
 
 
 def _finite(attribute: attrs.Attribute[Any], value: Any, **bounds: Any) -> None:
@@ -99,7 +99,7 @@ def _optional_probability(_: object, attribute: attrs.Attribute[Any], value: Any
 def _one_of(options: tuple[str, ...]) -> Any:
     def check(_: object, attribute: attrs.Attribute[str], value: str) -> None:
         if value not in options:
-            _fail(attribute, f"must be one of {', '.join(map(repr, options))}; got {value!r}")
+            _fail(attribute, f"must be one of {', '.join(map(repr, options))}; got {show(value)}")
 
     return check
 
@@ -175,7 +175,7 @@ def _documented(self: Any) -> None:
 def _all_situations(attribute: attrs.Attribute[Any], value: tuple[object, ...]) -> None:
     for i, item in enumerate(value):
         if not isinstance(item, Situation):
-            msg = f"must be a kpmodel.definitions.Situation, got {item!r}"
+            msg = f"must be a kpmodel.definitions.Situation, got {show(item)}"
             raise InvalidRecordError(msg, path=f"{attribute.name}[{i}]")
 
 
@@ -807,7 +807,7 @@ def check_lever(name: str, value: object) -> None:
         ok = isinstance(value, float | int) and not isinstance(value, bool) and 0 <= value <= 1
         expected = "a number between 0 and 1"
     if not ok:
-        msg = f"lever {name!r} must be {expected}; got {value!r}"
+        msg = f"lever {name!r} must be {expected}; got {show(value)}"
         raise InvalidArgumentError(msg)
 
 
@@ -835,7 +835,7 @@ def _scenario_problems(s: Scenario) -> list[Problem]:
     for kind in ZONE_KINDS:
         value = s.lot_carats.get(kind)
         if not isinstance(value, Decimal) or not value > 0:
-            fail(f"lot_carats.{kind}", f"must be a number greater than 0, got {value!r}")
+            fail(f"lot_carats.{kind}", f"must be a number greater than 0, got {show(value)}")
     for key in sorted(set(s.lot_carats) - set(ZONE_KINDS)):
         fail(f"lot_carats.{key}", f"is not a zone kind; known: {', '.join(ZONE_KINDS)}")
     if not s.producers:
@@ -874,7 +874,7 @@ def _scenario_problems(s: Scenario) -> list[Problem]:
                 fail(f"{path}.exports.{share.to}", f"must name {what}, got {share.to!r}")
         total = sum(share.share for share in shares)
         if shares and abs(total - 1) > 1e-9:
-            fail(f"{path}.exports", f"shares must sum to 1, got {total!r}")
+            fail(f"{path}.exports", f"shares must sum to 1, got {show(total)}")
 
     first_leg = set(hub_order) | destinations
     for i, producer in enumerate(s.producers):

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from kpmodel._boundary import show
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.statistics._cube import (
     Cube,
@@ -61,7 +62,7 @@ def _label(year: int, half: int) -> str:
 
 def _check_positive(name: str, value: float) -> None:
     if not isinstance(value, int | float) or not value > 0 or not math.isfinite(value):
-        msg = f"{name!r} must be a finite number > 0; got {value!r}. Pass a positive number."
+        msg = f"{name!r} must be a finite number > 0; got {show(value)}. Pass a positive number."
         raise InvalidArgumentError(msg)
 
 
@@ -69,7 +70,7 @@ def _check_flows(flows: Iterable[str]) -> tuple[str, ...]:
     chosen = tuple(flows)
     unknown = [flow for flow in chosen if flow not in FLOWS]
     if unknown:
-        msg = f"'flows' must name flows among {FLOWS!r}; got {unknown!r}."
+        msg = f"'flows' must name flows among {FLOWS!r}; got {show(unknown)}."
         raise InvalidArgumentError(msg)
     return chosen
 
@@ -445,7 +446,7 @@ def period_jump(
     """
     _check_positive("threshold", threshold)
     if not isinstance(window, int) or window < 1:
-        msg = f"'window' must be a whole number >= 1; got {window!r}."
+        msg = f"'window' must be a whole number >= 1; got {show(window)}."
         raise InvalidArgumentError(msg)
     parts = [
         _jump_flow(stats, flow, threshold, window, min_share)
@@ -855,7 +856,8 @@ def detect(
     for detector in candidates:
         if not callable(detector):
             msg = (
-                f"every detector must be callable as detector(stats, **context); got {detector!r}."
+                "every detector must be callable as detector(stats, **context); "
+                f"got {show(detector)}."
             )
             raise InvalidArgumentError(msg)
         part: pd.DataFrame = detector(stats, **context)

@@ -728,7 +728,7 @@ def _records_frame(records: Iterable[object]) -> pd.DataFrame:
         elif isinstance(record, ImportConfirmation):
             continue
         else:
-            msg = f"ledger[{index}] must be a kpmodel.certificates record, got {record!r}"
+            msg = f"ledger[{index}] must be a kpmodel.certificates record, got {show(record)}"
             raise InvalidArgumentError(msg)
         rows.append(
             {

@@ -7,7 +7,7 @@ from collections.abc import Callable, Hashable, Iterable
 import numpy as np
 import pandas as pd
 
-from kpmodel._boundary import MAX_QUANTITY, is_encodable
+from kpmodel._boundary import MAX_QUANTITY, is_encodable, show
 from kpmodel.errors import LoadError, Problem
 
 FLOWS = ("production", "import", "export")
@@ -93,7 +93,7 @@ class ProblemCollector:
             self.problems.append(
                 Problem(
                     f"{row_label(label, csv_rows=self.csv_rows)}, column {column!r}",
-                    f"must be {expected}; got {value!r}.",
+                    f"must be {expected}; got {show(value)}.",
                 )
             )
 
