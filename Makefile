@@ -4,6 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LINTED := $(wildcard src tests examples benchmarks docs scripts) conftest.py
+# pytest workers (pytest-xdist): one per core ("auto"); `make test TEST_JOBS=0` runs in one
+# process. worksteal hands each worker a contiguous half of the tests (so module fixtures are
+# mostly built once) and lets an idle worker take the rest of the other's queue.
+TEST_JOBS ?= auto
+PYTEST := $(BIN)/python -m pytest -q -n $(TEST_JOBS) --dist worksteal
 
 .PHONY: venv test test-slow lint typecheck demo bench docs clean
 
@@ -23,13 +28,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck
-	$(BIN)/python -m pytest -q
-	$(MAKE) docs
+# mypy and the docs build each take one core for most of a minute: side by side, then the tests.
+test: lint
+	$(MAKE) --no-print-directory -j2 --output-sync=target typecheck docs
+	$(PYTEST)
 
 # Long Hypothesis runs: many more examples per property.
 test-slow: $(STAMP)
-	HYPOTHESIS_PROFILE=slow $(BIN)/python -m pytest -q
+	HYPOTHESIS_PROFILE=slow $(PYTEST)
 
 demo: $(STAMP)
 	$(BIN)/kpmodel demo
