@@ -361,6 +361,65 @@ class TestRecords:
         with pytest.raises(InvalidArgumentError, match="'NOPE', which the records"):
             Ledger.from_records([cert, confirmation])
 
+    @settings(max_examples=150)
+    @given(
+        count=st.integers(0, 3),
+        only=st.lists(
+            st.one_of(
+                st.integers(-2, 4),
+                st.integers(0, 3).map(np.int64),
+                st.booleans(),
+                st.booleans().map(np.bool_),
+                st.sampled_from([0.0, 1.5, "0", None, pd.NA]),
+            ),
+            max_size=4,
+        ),
+        given_as=st.sampled_from([list, tuple, pd.Series, np.array]),
+    )
+    def test_only_takes_certificate_indices_and_refuses_the_rest(self, count, only, given_as):
+        """only= gives the certificates of its ints, in order; anything else is refused by
+        position, with no numpy repr; a boolean (a mask given as a list or Series) is refused
+        with the remedy, never read as certificates 0 and 1.
+        """
+        ledger = _numbered(count)
+        given = given_as(only) if only or given_as is not np.array else np.array([], int)
+        items = list(given)
+
+        def accepted(index):
+            is_int = isinstance(index, int | np.integer) and not isinstance(index, bool)
+            return is_int and 0 <= index < count
+
+        bad = next((i for i, index in enumerate(items) if not accepted(index)), None)
+        if bad is None:
+            got = [record.number for record in ledger.records(only=given)]
+            assert got == [f"BW{int(index)}" for index in items]
+            return
+        with pytest.raises(InvalidArgumentError, match=rf"^only\[{bad}\]: ") as error:
+            ledger.records(only=given)
+        message = str(error.value)
+        assert "np." not in message.replace("np.flatnonzero", "")
+        assert "from 0 to -1" not in message
+        assert "\n" not in message
+        if isinstance(items[bad], bool | np.bool_):
+            assert "np.flatnonzero(mask)" in message
+
+    def test_a_mask_is_refused_with_its_remedy(self):
+        """The pandas idiom 'the flagged ones' is refused; the remedy it names works."""
+        ledger = _numbered(3)
+        flagged = pd.Series([False, False, True])
+        with pytest.raises(InvalidArgumentError, match=r"only\[0\]: .* got False .*flatnonzero"):
+            ledger.records(only=flagged)
+        assert [r.number for r in ledger.records(only=np.flatnonzero(flagged))] == ["BW2"]
+        for wrong in (1, 1.5, "01", b"0"):
+            with pytest.raises(InvalidArgumentError, match="only must be an iterable"):
+                ledger.records(only=wrong)
+
+
+def _numbered(count):
+    """A ledger of `count` certificates, numbered BW0, BW1, ..."""
+    cert = kp.certificates.example_certificate()
+    return Ledger.from_records([attrs.evolve(cert, number=f"BW{i}") for i in range(count)])
+
 
 class TestFiles:
     @settings(max_examples=15, deadline=None)

@@ -12,6 +12,7 @@ import pandas as pd
 
 from kpmodel._boundary import decode_text, show
 from kpmodel._display import View
+from kpmodel._lot_ids import plain
 from kpmodel.certificates import (
     Certificate,
     DeclaredOrigin,
@@ -434,12 +435,15 @@ class Ledger:
         ----------
         only : iterable of int, optional
             The indices of the certificates wanted (0 is the first), in the order given;
-            all of them by default.
+            all of them by default. Booleans are refused (``True`` equals 1 but is not
+            certificate 1): to keep the certificates a boolean mask flags, pass
+            ``np.flatnonzero(mask)``.
 
         Raises
         ------
         kpmodel.errors.InvalidArgumentError
-            If an index in `only` is not that of a certificate of the ledger.
+            If `only` is not an iterable of ints, or an index in it is a boolean or not that
+            of a certificate of the ledger.
 
         Examples
         --------
@@ -453,13 +457,7 @@ class Ledger:
             np.flatnonzero(np.r_[True, run[1:] != run[:-1], True]).tolist() if len(run) else [0]
         )
         count = len(bounds) - 1
-        wanted = list(range(count)) if only is None else list(only)
-        for index in wanted:
-            if not isinstance(index, int | np.integer) or not 0 <= index < count:
-                msg = (
-                    f"only must hold certificate indices from 0 to {count - 1}, got {show(index)}"
-                )
-                raise InvalidArgumentError(msg)
+        wanted = list(range(count)) if only is None else _certificate_indices(only, count)
         rows = (
             np.arange(len(frame))
             if only is None
@@ -587,6 +585,31 @@ def _shown(value: object) -> str:
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
     return str(value)
+
+
+def _certificate_indices(only: object, count: int) -> list[int]:
+    """Return `only` as a list of indices of the `count` certificates; refuse anything else.
+
+    numpy ints are taken as the ints they stand for; booleans are refused, as every index
+    of the library refuses them: a mask read as indices would pick certificates 0 and 1.
+    """
+    if isinstance(only, str | bytes) or not isinstance(only, Iterable):
+        msg = f"only must be an iterable of certificate indices (ints), got {show(plain(only))}"
+        raise InvalidArgumentError(msg)
+    wanted = [plain(index) for index in only]
+    for position, index in enumerate(wanted):
+        if isinstance(index, bool):
+            msg = (
+                f"only[{position}]: must be a certificate index, got {index} ({index} equals "
+                f"{int(index)} but is not certificate {int(index)}); to keep the certificates "
+                "a boolean mask flags, pass np.flatnonzero(mask)"
+            )
+            raise InvalidArgumentError(msg)
+        if not isinstance(index, int) or not 0 <= index < count:
+            which = f"from 0 to {count - 1}" if count else "(the ledger has no certificates)"
+            msg = f"only[{position}]: must be a certificate index {which}, got {show(index)}"
+            raise InvalidArgumentError(msg)
+    return wanted
 
 
 def _count_runs(frame: pd.DataFrame) -> int:
