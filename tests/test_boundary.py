@@ -414,6 +414,41 @@ def test_show_shows_a_table_or_an_array_on_one_line(value, shown):
     assert len(text) <= 80
 
 
+@given(
+    st.sampled_from(["csv", "json"]),
+    st.sampled_from([pd.Series, np.array, lambda v: pd.DataFrame({"w": v}), tuple]),
+)
+def test_one_of_refuses_a_table_of_its_words_naming_the_field(word, table_of):
+    """A word is accepted as itself (numpy's text too); a table or array of it, even of one
+    element, is refused naming the field, never compared as a whole (a Series raised
+    pandas' "truth value ... is ambiguous", a one-element array was taken)."""
+    assert b.one_of(word, ("csv", "json"), path="format") == word
+    assert type(b.one_of(np.str_(word), ("csv", "json"), path="format")) is str
+    given = table_of([word])
+    with pytest.raises(InvalidRecordError, match=r"^format: must be one of 'csv', 'json', got"):
+        b.one_of(given, ("csv", "json"), path="format")
+
+
+def test_guarded_refuses_a_table_for_a_field_of_one_value():
+    """A field annotated as one value, even without a validator, never holds a table or an
+    array: it is refused, naming the field, before any validator compares it."""
+    import attrs
+
+    @b.guarded
+    @attrs.frozen(kw_only=True)
+    class Note:
+        text: str
+        day: dt.date | None = None
+        words: tuple[str, ...] = ()
+
+    for table in (pd.Series(["x"]), np.array(["x"]), np.array("x"), pd.DataFrame({"a": [1]})):
+        with pytest.raises(InvalidRecordError, match=r"^text: must be one value, not a table"):
+            Note(text=table)
+        with pytest.raises(InvalidRecordError, match=r"^day: must be one value"):
+            Note(text="x", day=table)
+    assert Note(text=np.str_("x"), words=np.array(["a"])).text == "x"
+
+
 def test_every_validator_raises_a_kpmodel_error():
     """The validators raise only kpmodel errors for the hostile values of the issue."""
     hostile = [None, float("nan"), 10**5000, Decimal("sNaN"), "", "bw", object(), [1], {}]

@@ -4,6 +4,8 @@ import datetime as dt
 import pickle
 from types import SimpleNamespace
 
+import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -100,6 +102,28 @@ class TestRecords:
 
 
 class TestDefinitions:
+    @pytest.mark.parametrize("answer", [1, 0.0, "yes", np.array([True]), pd.Series([True])])
+    def test_an_answer_that_is_not_true_false_or_none_is_refused(self, answer):
+        """assess took 1 and 0.0 as met and not met (they equal True and False), raised a
+        bare TypeError for a one-element array and pandas' error for a Series."""
+        key = d.FRAME_7.principles[0].key
+        with pytest.raises(InvalidArgumentError, match=rf"answers\['{key}'\]: must be True"):
+            d.FRAME_7.assess({key: answer})
+        table = d.FRAME_7.assess({key: np.True_})
+        assert table.loc[table["principle"] == key, "assessment"].tolist() == ["met"]
+
+    @pytest.mark.parametrize("name", [pd.Series(["rebel-financing"]), ["rebel-financing"], 1])
+    def test_a_name_looked_up_is_text_or_refused(self, name):
+        """Definition.without, Comparison.explain and example_file looked a Series up as a
+        whole: pandas' "truth value ... is ambiguous" or a bare "unhashable" TypeError."""
+        with pytest.raises(InvalidArgumentError, match="has no clause"):
+            d.KPCS_2003.without(name)
+        comparison = kp.compare("KPCS_2003", d.CaseBook.default())
+        with pytest.raises(InvalidArgumentError, match=r"^no item "):
+            comparison.explain(name)
+        with pytest.raises(InvalidArgumentError, match=r"^no example file "):
+            kp.datasets.example_file(name)
+
     def test_builtins_have_the_metadata_the_issue_asks_for(self):
         """Every built-in has a name, status, date, references and marked wording."""
         statuses = {defn.name: defn.status for defn in BUILTINS}

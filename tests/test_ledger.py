@@ -582,7 +582,7 @@ class TestFiles:
         assert Ledger.loads(text, format="csv") == Ledger.loads(text.encode(), format="csv")
         with pytest.raises(InvalidArgumentError, match="keys are fixed"):
             Ledger.loads("[]", format="json", columns={})
-        with pytest.raises(InvalidArgumentError, match="format must be one of"):
+        with pytest.raises(InvalidArgumentError, match="format: must be one of"):
             Ledger.loads(text, format="tsv")
         with pytest.raises(InvalidArgumentError, match="bytes or text"):
             Ledger.loads(12, format="csv")

@@ -26,6 +26,9 @@ input is accepted or refused the same way everywhere, with the same kind of mess
   but are not lot 4).
 - `show` and `display_path` describe values and file names safely in messages, whatever
   their size or encoding.
+- `one_of` (and `one_of_validator`, for attrs fields) accepts one of a few words, checking
+  that the value is text before comparing it, so a Series or an array is refused, never
+  compared.
 - `guarded` makes a public record class refuse bad arguments with an `InvalidArgumentError`
   (a `KPModelError`, and still a `TypeError`/`ValueError`), whatever check found them.
 
@@ -88,6 +91,8 @@ __all__ = [
     "is_lot_id",
     "is_participant_code",
     "join_path",
+    "one_of",
+    "one_of_validator",
     "parse_json",
     "parse_toml",
     "participant_code",
@@ -144,6 +149,12 @@ def guarded(cls: _C) -> _C:
     exception is chained. `InvalidArgumentError` is also a `TypeError` and a `ValueError`,
     so code that caught those still does.
 
+    Before any validator sees them, a table or an array (a pandas Series, a numpy array)
+    given for a field annotated as one value (text, a number, a date, a bool) is refused
+    with an `InvalidRecordError` naming the field: a validator comparing it with a value
+    would get a table back, whose truth pandas refuses, or pass a one-element array, which
+    the record would then hold.
+
     >>> import attrs
     >>> @guarded
     ... @attrs.frozen
@@ -155,9 +166,16 @@ def guarded(cls: _C) -> _C:
     kpmodel.errors.InvalidArgumentError: Lot: 'carats' must be <class 'float'> (got 'heavy' ...
     """
     init = cls.__init__  # type: ignore[misc]
+    one_value = _one_value_fields(cls)
+    positional = [f.alias for f in getattr(cls, "__attrs_attrs__", ()) if f.init and not f.kw_only]
 
     @functools.wraps(init)
     def __init__(self: object, *args: Any, **kwargs: Any) -> None:  # noqa: N807
+        if one_value:
+            for alias, value in [*zip(positional, args, strict=False), *kwargs.items()]:
+                if alias in one_value and _is_table(value):
+                    msg = f"must be one value, not a table or an array; got {show(value)}"
+                    raise InvalidRecordError(msg, path=one_value[alias])
         try:
             init(self, *args, **kwargs)
         except KPModelError:
@@ -178,6 +196,54 @@ def guarded(cls: _C) -> _C:
     cls.__init__ = __init__  # type: ignore[misc]
     cls.__kpmodel_guarded__ = True  # type: ignore[attr-defined]
     return cls
+
+
+#: The annotations (as attrs keeps them: text, under ``from __future__ import annotations``)
+#: of a field that holds one value, where `guarded` refuses a table or an array.
+_ONE_VALUE = frozenset(
+    {
+        "str",
+        "int",
+        "float",
+        "bool",
+        "Decimal",
+        "decimal.Decimal",
+        "dt.date",
+        "date",
+        "datetime.date",
+    }
+)
+
+
+def _one_value_fields(cls: type) -> dict[str, str]:
+    """Return ``{alias: name}`` of the init fields of the attrs class `cls` annotated as one
+    value: text, a number, a date, a bool, or one of these or None.
+    """
+    found = {}
+    for field in getattr(cls, "__attrs_attrs__", ()):
+        kind = field.type
+        annotation = kind if isinstance(kind, str) else getattr(kind, "__name__", str(kind))
+        kinds = {part.strip() for part in annotation.split("|")} - {"None"}
+        if field.init and kinds and kinds <= _ONE_VALUE:
+            found[field.alias] = field.name
+    return found
+
+
+def _is_table(value: object) -> bool:
+    """Whether `value` is an array or a table (numpy's, pandas' or alike): never one value.
+
+    A Series compared with a word gives a Series, whose truth pandas refuses; a
+    one-element array passes such a test, and would be stored where one value belongs.
+    """
+    if value is None or type(value) in (str, int, float, bool, Decimal, dt.date):
+        return False
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(value, numpy.generic):  # one value of numpy's
+        return False
+    try:
+        return getattr(value, "ndim", None) is not None
+    except Exception:  # an object whose attributes raise is not a table
+        return False
 
 
 # --------------------------------------------------------------------------------------------
@@ -512,6 +578,65 @@ def participant_code(
     if is_participant_code(value):
         return value  # type: ignore[return-value]  # is_participant_code checked the type
     _fail(error, path, _code_message(value, participant=True))
+
+
+# --------------------------------------------------------------------------------------------
+# Words
+
+
+def one_of(
+    value: object, words: Iterable[str], *, path: str, error: ErrorType = InvalidRecordError
+) -> str:
+    """Return `value` if it is one of `words`; raise `error`, naming `path`, otherwise.
+
+    The type is checked before the word: a pandas Series or a numpy array compared with a
+    word gives an array of booleans, whose truth pandas refuses with its own error, and
+    which a one-element array passes (an array would then be stored where a word belongs).
+
+    Examples
+    --------
+    >>> from kpmodel._boundary import one_of
+    >>> one_of("csv", ("csv", "json"), path="format")
+    'csv'
+    >>> import numpy as np
+    >>> one_of(np.array(["csv"]), ("csv", "json"), path="format")
+    Traceback (most recent call last):
+    ...
+    kpmodel.errors.InvalidRecordError: format: must be one of 'csv', 'json', got array(['csv'], ...
+    """
+    allowed = tuple(words)
+    if isinstance(value, str) and value in allowed:
+        return str(value)
+    _fail(error, path, f"must be one of {', '.join(map(repr, allowed))}, got {show(value)}")
+
+
+def one_of_validator(
+    words: Iterable[str], *, error: ErrorType = InvalidRecordError, owner: str = ""
+) -> Callable[[Any, Any, Any], None]:
+    """Return an attrs validator that refuses a field's value unless it is one of `words`.
+
+    It checks with `one_of`; the path is the field's name, after `owner` and a dot when
+    `owner` is given (``"Rule.severity"``).
+
+    Examples
+    --------
+    >>> import attrs
+    >>> from kpmodel._boundary import one_of_validator
+    >>> @attrs.frozen
+    ... class Order:
+    ...     side: str = attrs.field(validator=one_of_validator(("buy", "sell")))
+    >>> Order(side="hold")
+    Traceback (most recent call last):
+    ...
+    kpmodel.errors.InvalidRecordError: side: must be one of 'buy', 'sell', got 'hold'
+    """
+    allowed = tuple(words)
+
+    def check(_: Any, attribute: Any, value: Any) -> None:
+        path = f"{owner}.{attribute.name}" if owner else attribute.name
+        one_of(value, allowed, path=path, error=error)
+
+    return check
 
 
 # --------------------------------------------------------------------------------------------

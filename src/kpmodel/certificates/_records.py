@@ -185,7 +185,7 @@ def _not_negative(_: object, attribute: attrs.Attribute[Any], value: Decimal) ->
 
 
 def _origin(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is None or value == MIXED or is_country_code(value):
+    if value is None or is_country_code(value) or (isinstance(value, str) and value == MIXED):
         return
     msg = (
         "must be an ISO 3166-1 alpha-2 country code or 'MIXED' (or null if missing), "

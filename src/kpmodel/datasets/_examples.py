@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from kpmodel._boundary import show
 from kpmodel.errors import InvalidArgumentError
 
 #: Suffixes of the example files (the folder also holds a README.md describing them).
@@ -79,7 +80,7 @@ def example_file(name: str) -> Path:
     kpmodel.errors.InvalidArgumentError: no example file 'nope.json'; choose one of: ...
     """
     names = {p.name: p for p in example_files()}
-    if name not in names:
-        msg = f"no example file {name!r}; choose one of: {', '.join(names)}"
+    if not isinstance(name, str) or name not in names:
+        msg = f"no example file {show(name)}; choose one of: {', '.join(names)}"
         raise InvalidArgumentError(msg)
     return names[name]

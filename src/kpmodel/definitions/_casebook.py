@@ -32,7 +32,7 @@ _SITUATION_FIELDS = (
 
 
 def _outcome(value: object) -> Outcome:
-    return Outcome(Outcome.from_text(value))
+    return Outcome(Outcome._of_field(value, path="outcome"))
 
 
 @guarded

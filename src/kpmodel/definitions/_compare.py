@@ -10,7 +10,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from kpmodel._boundary import MAX_LISTED, guarded
+from kpmodel._boundary import MAX_LISTED, guarded, show
 from kpmodel._display import View
 from kpmodel._limits import Limit, resolve_limit
 from kpmodel.definitions._calling import judge, name_of, resolve_all
@@ -349,8 +349,8 @@ class Comparison:
         Under KPCS_2003 (KPCS Core Document, Section I; in force since 2003): OUT.
         ...
         """
-        if item not in self.items:
-            msg = f"no item {item!r} in this comparison; items: {_listed(self.items)}"
+        if not isinstance(item, str) or item not in self.items:
+            msg = f"no item {show(item)} in this comparison; items: {_listed(self.items)}"
             raise InvalidArgumentError(msg)
         if item not in self.situations:
             return _Text(_explain_lot(self, item))

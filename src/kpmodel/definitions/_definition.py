@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Protocol
 
 import attrs
 
-from kpmodel._boundary import as_date, guarded, show
+from kpmodel._boundary import as_date, guarded, one_of_validator, show
 from kpmodel.definitions._evidence import Period, Place, Situation
 from kpmodel.definitions._vocabulary import (
     Actor,
@@ -499,11 +499,11 @@ def _clauses(value: Iterable[Clause]) -> tuple[Clause, ...]:
 
 
 def _status(value: object) -> Status:
-    return Status(Status.from_text(value))
+    return Status(Status._of_field(value, path="status"))
 
 
 def _wording_kind(value: object) -> Wording:
-    return Wording(Wording.from_text(value))
+    return Wording(Wording._of_field(value, path="wording_kind"))
 
 
 def _references(value: Iterable[str]) -> tuple[str, ...]:
@@ -582,12 +582,10 @@ class Definition:
     title: str = ""
     notes: str = attrs.field(default="", eq=False)
     operator: str = attrs.field(
-        default="any", validator=attrs.validators.in_(("any", "or", "and", "not"))
+        default="any", validator=one_of_validator(("any", "or", "and", "not"))
     )
     operands: tuple[Definition, ...] = ()
-    judges: str = attrs.field(
-        default="production", validator=attrs.validators.in_((*EVENTS, "mixed"))
-    )
+    judges: str = attrs.field(default="production", validator=one_of_validator((*EVENTS, "mixed")))
 
     def __call__(self, situation: Situation, *, on: dt.date | Period | None = None) -> Verdict:
         given: object = situation  # checked at run time: callers may pass anything
@@ -686,8 +684,8 @@ class Definition:
         """
         name = clause.name if isinstance(clause, Clause) else clause
         known = sorted({c for _, c, _ in self.components()})
-        if name not in known:
-            msg = f"{self.name} has no clause {name!r}; its clauses are {known!r}"
+        if not isinstance(name, str) or name not in known:
+            msg = f"{self.name} has no clause {show(name)}; its clauses are {known!r}"
             raise InvalidArgumentError(msg)
 
         def drop(leaf: Definition) -> Definition:

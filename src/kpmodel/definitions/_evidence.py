@@ -281,10 +281,7 @@ class Designation:
 def _member(cls: type[E], path: str, value: object) -> E | None:
     if value is None:
         return None
-    try:
-        return cls.from_text(value)  # type: ignore[return-value]  # from_text returns a cls member
-    except ValueError as exc:
-        raise InvalidRecordError(str(exc), path=path) from None
+    return cls._of_field(value, path=path)  # type: ignore[return-value]  # a cls member
 
 
 def _members(cls: type[E], path: str, value: object) -> frozenset[E] | None:

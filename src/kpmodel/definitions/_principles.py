@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
+import numpy as np
 import pandas as pd
 
 from kpmodel._boundary import guarded, show
@@ -161,7 +162,7 @@ class Principles:
         problems += [
             f"answers[{key!r}]: must be True, False or None; got {show(value)}"
             for key, value in answers.items()
-            if key in keys and value not in (True, False, None)
+            if key in keys and not (value is None or isinstance(value, bool | np.bool_))
         ]
         if problems:
             raise InvalidArgumentError("; ".join(problems))

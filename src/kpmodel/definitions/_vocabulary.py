@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 
 from kpmodel._boundary import show
+from kpmodel.errors import InvalidRecordError
 
 
 class _Vocabulary(enum.Enum):
@@ -26,6 +27,14 @@ class _Vocabulary(enum.Enum):
         choices = ", ".join(repr(m.value) for m in cls)
         msg = f"must be one of {choices}; got {show(text)}"
         raise ValueError(msg)
+
+    @classmethod
+    def _of_field(cls, value: object, *, path: str) -> _Vocabulary:
+        """Return the member `value` names (`from_text`), or refuse it naming the field."""
+        try:
+            return cls.from_text(value)
+        except ValueError as exc:
+            raise InvalidRecordError(str(exc), path=path) from None
 
 
 class Actor(_Vocabulary):

@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 import numpy as np
 import pandas as pd
 
-from kpmodel._boundary import decode_text, show
+from kpmodel._boundary import decode_text, one_of, show
 from kpmodel._display import View
 from kpmodel._lot_ids import plain
 from kpmodel.certificates import (
@@ -246,9 +246,7 @@ class Ledger:
         >>> len(kp.Ledger.loads(text, format="csv"))
         2
         """
-        if format not in _io.FORMATS:
-            msg = f"format must be one of {list(_io.FORMATS)}, got {show(format)}"
-            raise InvalidArgumentError(msg)
+        format = one_of(format, _io.FORMATS, path="format", error=InvalidArgumentError)
         given: object = data
         if isinstance(given, str):
             try:
@@ -519,10 +517,7 @@ class Ledger:
         >>> ledger.dumps().decode().splitlines()[0][:40]
         'number,issuing_country,destination_coun'
         """
-        if format not in _io.FORMATS:
-            msg = f"format must be one of {list(_io.FORMATS)}, got {show(format)}"
-            raise InvalidArgumentError(msg)
-        return self._bytes(format)
+        return self._bytes(one_of(format, _io.FORMATS, path="format", error=InvalidArgumentError))
 
     def _bytes(self, kind: str) -> bytes:
         if kind == "csv":

@@ -20,6 +20,8 @@ from kpmodel._boundary import (
     as_date,
     display_path,
     guarded,
+    one_of,
+    one_of_validator,
     parse_json,
     participant_code,
     read_text,
@@ -79,6 +81,13 @@ def _to_date(value: object) -> dt.date:
     return value
 
 
+def _status(value: object) -> Status:
+    """Return `value` as a `Status`: a Status or the text of one (checked as text first)."""
+    if isinstance(value, Status):
+        return value
+    return Status(one_of(value, [status.value for status in Status], path="status"))
+
+
 def _check_country(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
     participant_code(value, path=attribute.name)
 
@@ -136,14 +145,14 @@ class StatusEvent:
     """
 
     on: dt.date = attrs.field(converter=_to_date)
-    status: Status = attrs.field(converter=Status)
+    status: Status = attrs.field(converter=_status)
     summary: str = attrs.field(validator=attrs.validators.instance_of(str))
     sources: tuple[str, ...] = attrs.field(converter=tuple)
     zones: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
     excluded_zones: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
     date_uncertain: bool = False
     date_text: str = ""
-    direction: str = attrs.field(default="both", validator=attrs.validators.in_(DIRECTIONS))
+    direction: str = attrs.field(default="both", validator=one_of_validator(DIRECTIONS))
     direction_text: str = ""
     unnamed_zones: int = attrs.field(default=0, validator=attrs.validators.ge(0))
     disputed: str = ""
@@ -209,8 +218,8 @@ class Measure:
 
     start: dt.date = attrs.field(converter=_to_date)
     end: dt.date | None = attrs.field(default=None, converter=_optional_date)
-    direction: str = attrs.field(validator=attrs.validators.in_(DIRECTIONS))
-    basis: str = attrs.field(validator=attrs.validators.in_(BASES))
+    direction: str = attrs.field(validator=one_of_validator(DIRECTIONS))
+    basis: str = attrs.field(validator=one_of_validator(BASES))
     reference: str = attrs.field(validator=attrs.validators.instance_of(str))
     summary: str = attrs.field(validator=attrs.validators.instance_of(str))
     sources: tuple[str, ...] = attrs.field(converter=tuple)
@@ -324,7 +333,7 @@ class Participant:
     code: str = attrs.field(validator=_check_country)
     name: str
     kind: str = attrs.field(
-        default="state", validator=attrs.validators.in_(("state", "union", "trading-entity"))
+        default="state", validator=one_of_validator(("state", "union", "trading-entity"))
     )
     events: tuple[StatusEvent, ...] = attrs.field(converter=_sorted_events)
     members: tuple[Membership, ...] = attrs.field(default=(), converter=tuple)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import attrs
 
-from kpmodel._boundary import guarded, show
+from kpmodel._boundary import guarded, one_of_validator
 from kpmodel._display import View
 from kpmodel.errors import InvalidArgumentError
 
@@ -167,18 +167,6 @@ def _names_tuple(names: Iterable[str]) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _kind(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
-    if value not in KINDS:
-        msg = f"Rule.{attribute.name} must be one of {list(KINDS)}, got {show(value)}"
-        raise InvalidArgumentError(msg)
-
-
-def _severity(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
-    if value not in ("error", "warning"):
-        msg = f"Rule.{attribute.name} must be 'error' or 'warning', got {show(value)}"
-        raise InvalidArgumentError(msg)
-
-
 @guarded
 @attrs.frozen(kw_only=True)
 class Rule:
@@ -229,11 +217,16 @@ class Rule:
     id: str
     reference: str
     summary: str
-    applies_to: str = attrs.field(validator=_kind)
+    applies_to: str = attrs.field(
+        validator=one_of_validator(KINDS, error=InvalidArgumentError, owner="Rule")
+    )
     check: Check = attrs.field(eq=False, repr=False)
     in_force_from: date
     in_force_until: date | None = None
-    severity: Severity = attrs.field(default="error", validator=_severity)
+    severity: Severity = attrs.field(
+        default="error",
+        validator=one_of_validator(("error", "warning"), error=InvalidArgumentError, owner="Rule"),
+    )
     sources: tuple[str, ...] = ()
     date_uncertain: bool = False
     columns: tuple[str, ...] = attrs.field(default=(), converter=_names_tuple)

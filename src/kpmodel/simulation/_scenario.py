@@ -16,6 +16,7 @@ from kpmodel._boundary import (
     finite_decimal,
     finite_float,
     guarded,
+    one_of_validator,
     parse_toml,
     read_text,
     show,
@@ -94,14 +95,6 @@ def _steps(_: object, attribute: attrs.Attribute[int], value: int) -> None:
 def _optional_probability(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is not None:
         _probability(_, attribute, value)
-
-
-def _one_of(options: tuple[str, ...]) -> Any:
-    def check(_: object, attribute: attrs.Attribute[str], value: str) -> None:
-        if value not in options:
-            _fail(attribute, f"must be one of {', '.join(map(repr, options))}; got {show(value)}")
-
-    return check
 
 
 def _decimal(value: object) -> object:
@@ -246,7 +239,7 @@ class Zone:
     value_per_carat: ValuePerCarat = attrs.field(
         validator=attrs.validators.instance_of(ValuePerCarat)
     )
-    kind: ZoneKind = attrs.field(default="unspecified", validator=_one_of(ZONE_KINDS))
+    kind: ZoneKind = attrs.field(default="unspecified", validator=one_of_validator(ZONE_KINDS))
     certified: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
     sources: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     assumptions: tuple[str, ...] = attrs.field(default=(), converter=_strings)
@@ -360,7 +353,7 @@ class Hub:
     pool_carats: Decimal = attrs.field(converter=_decimal, validator=_positive)
     parcel_carats: Decimal = attrs.field(converter=_decimal, validator=_positive)
     markup: float = attrs.field(default=1.0, converter=_float, validator=_positive)
-    certifies: Certifies = attrs.field(default="mixed", validator=_one_of(CERTIFIES))
+    certifies: Certifies = attrs.field(default="mixed", validator=one_of_validator(CERTIFIES))
     exports: tuple[Share, ...] = attrs.field(default=(), converter=_shares)
     import_verification: float | None = attrs.field(
         default=None, converter=_float, validator=_optional_probability

@@ -21,6 +21,7 @@ from kpmodel._boundary import (
     display_path,
     guarded,
     is_participant_code,
+    one_of,
     read_text,
     show,
 )
@@ -655,9 +656,7 @@ def _from_frame(
     csv_rows: bool,
     duplicates: Literal["refuse", "sum"] = "refuse",
 ) -> KPStatistics:
-    if duplicates not in ("refuse", "sum"):
-        msg = f"duplicates must be 'refuse' or 'sum'; got {show(duplicates)}"
-        raise InvalidArgumentError(msg)
+    one_of(duplicates, ("refuse", "sum"), path="duplicates", error=InvalidArgumentError)
     clean = _normalise(frame, source, csv_rows, duplicates)
     bilateral = None
     if "partner" in clean.columns:
