@@ -1653,6 +1653,35 @@ def test_paths_read_with_room_for_few_origins_are_those_read_with_every_origin_k
     assert [tuple(f.paths) for f in again] == [tuple(f.paths) for f in kept_all]
 
 
+def test_findings_pickled_before_the_bounded_cache_read_their_paths(monkeypatch):
+    """Findings pickled by a kpmodel whose cache of paths had no bound (no `bound`, no
+    `held`, a plain dict of arrays found) load and read the same paths: they raised a bare
+    AttributeError when their paths were read (18-review9, 12)."""
+    import pickle
+
+    from kpmodel.provenance import _audit
+
+    g = _laundered("CF", "Nola", "2014-03-01")
+    findings = kp.provenance.audit(g, register=kp.participants.Register.default())
+    assert findings
+    expected = [tuple(f.paths) for f in findings]
+
+    def old_state(self):
+        state = {k: v for k, v in self.__dict__.items() if k not in ("bound", "held", "_lock")}
+        return {**state, "found": dict(self.found)}
+
+    monkeypatch.setattr(_audit._Columns, "__getstate__", old_state)
+    data = pickle.dumps(findings)
+    monkeypatch.undo()
+    loaded = pickle.loads(data)
+    assert [tuple(f.paths) for f in loaded] == expected
+    columns = loaded[0].paths._args[2]
+    assert (columns.bound, columns.held) == (
+        None,
+        sum(a.nbytes + b.nbytes for a, b in columns.found.values()),
+    )
+
+
 def test_what_findings_keep_to_read_paths_stays_within_the_audits_limit(monkeypatch):
     """Reading every finding's paths keeps at most `max_memory` of the origins' arrays (9
     bytes a lot per origin read), dropping the origins read least recently (17-memory8,

@@ -585,7 +585,10 @@ class _Columns:
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state, _lock=threading.Lock())
+        # Findings pickled before the cache had a bound carry no `bound` or `held`, and their
+        # `found` (a dict) may hold arrays: the cache is only a cache, it starts empty.
+        self.__dict__.update(state, found=OrderedDict(), held=0, _lock=threading.Lock())
+        self.__dict__.setdefault("bound", None)
 
     def of(self, origin: str, flows: Flows) -> tuple[BoolArray, FloatArray]:
         """Return (where `origin` enters, the log2 best completion of each lot)."""
