@@ -129,14 +129,16 @@ def _pickled_ids_problem(index: object, added: list[Any]) -> str | None:
     """Say why a pickled graph's lot ids (`index`, and `added` since it was built) cannot
     be loaded, or return None: lot ids are ints or text, as `from_frames` takes them.
 
-    Ids of one int or text dtype cost a dtype check; an object Index its inferred type
-    (computed in C), and the type of each id only when it mixes types (whether a value
-    may be a lot id depends on its type alone).
+    Ids of one int or text dtype cost a dtype check and a look for missing values (which
+    an int or text dtype of pandas may hold, and which an inferred type skips); an object
+    Index its inferred type (computed in C), and the type of each id only when it mixes
+    types or misses some (whether a value may be a lot id depends on its type alone).
     """
     values: list[Any] = list(added)
     if isinstance(index, pd.Index):
-        text = isinstance(index.dtype, pd.StringDtype) and not index.hasnans
-        if not (index.dtype.kind in "iu" or text or index.inferred_type in _ID_TYPES):
+        text = isinstance(index.dtype, pd.StringDtype)
+        one_kind = index.dtype.kind in "iu" or text or index.inferred_type in _ID_TYPES
+        if index.hasnans or not one_kind:
             values = [*index.to_numpy(dtype=object), *values]
     elif index is not None:
         values = [index]  # no Index at all: named as it is
