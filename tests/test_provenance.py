@@ -645,6 +645,25 @@ class TestAppendToLoadedGraph:
             assert graph.lots[graph.lots.get_loc(lot)] == lot
             assert sum(origin_shares(graph, lots=[lot]).of(lot).values()) == pytest.approx(1)
 
+    @pytest.mark.parametrize(
+        ("ids", "twice", "shown"),
+        [
+            (["L1", "L2", "L3"], ["L2", "L3", "L2"], "'L2'"),
+            ([10, 20], [np.int64(20), 20], "20"),
+        ],
+    )
+    def test_a_lot_mixed_twice_is_named_by_its_id(self, ids, twice, shown):
+        """mix refused a lot given twice showing storage positions ("got [1, 1]" on a graph
+        whose ids are 'L1', 'L2', 'L3'; 18-review9, 5): it names the id and both places."""
+        graph = _produced(ids, object if isinstance(ids[0], str) else np.int64)
+        where = len(twice) - 1
+        first = twice.index(twice[where])
+        expected = rf"^lots\[{where}\]: {shown} is given twice \(as lots\[{first}\]\)"
+        with pytest.raises(InvalidArgumentError, match=expected):
+            graph.mix(twice)
+        with pytest.raises(InvalidArgumentError, match="got none"):
+            graph.mix([])
+
     def test_after_the_largest_int64_id(self):
         """The hostile reproducer: a split of lot 2**63 - 1 takes a free id below it."""
         graph = _produced([2**63 - 1], np.int64)

@@ -748,10 +748,19 @@ class ProvenanceGraph:
         if isinstance(lots, str | bytes) or not isinstance(lots, Iterable):
             msg = f"lots must be a non-empty list of distinct lot ids; got {show(lots)}."
             raise InvalidArgumentError(msg)
-        parents = [self._position(lot, path=f"lots[{i}]") for i, lot in enumerate(lots)]
-        if not parents or len(set(parents)) != len(parents):
-            msg = f"lots must be a non-empty list of distinct lot ids; got {parents!r}."
+        given = list(lots)
+        parents = [self._position(lot, path=f"lots[{i}]") for i, lot in enumerate(given)]
+        if not parents:
+            msg = "lots must be a non-empty list of distinct lot ids; got none."
             raise InvalidArgumentError(msg)
+        first: dict[int, int] = {}
+        for i, parent in enumerate(parents):
+            if first.setdefault(parent, i) != i:
+                msg = (
+                    f"lots[{i}]: {show(plain(given[i]))} is given twice (as "
+                    f"lots[{first[parent]}]); give each lot to mix once."
+                )
+                raise InvalidArgumentError(msg)
         places = {self._string(int(self._lots["country"][p])) for p in parents}
         if at is not None:
             check_country(at, path="at")
