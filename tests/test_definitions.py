@@ -4,6 +4,7 @@ import datetime as dt
 import pickle
 from types import SimpleNamespace
 
+import attrs
 import numpy as np
 import pandas as pd
 import pytest
@@ -102,6 +103,26 @@ class TestRecords:
 
 
 class TestDefinitions:
+    def test_a_clause_named_twice_or_not_a_clause_is_named_by_its_place(self):
+        """Clauses and principles were refused showing their names cut at 80 characters: the
+        duplicate, fifth, was cut off, and a non-Clause item was never shown (18-review9, 4).
+        The refusal names the item, its index and the earlier one."""
+        names = ["russian-origin-clause", "belarus-transit-clause", "conflict-zone-clause"]
+        names += ["eu-sanctions-clause", "russian-origin-clause"]
+        clauses = [d.Clause(name=n, tests=(d.place_in("RU"),)) for n in names]
+        twice = (
+            r"^clauses\[4\]: the name 'russian-origin-clause' is given twice \(as clauses\[0\]\)"
+        )
+        with pytest.raises(InvalidArgumentError, match=twice):
+            d.Definition(name="x", clauses=clauses)
+        with pytest.raises(
+            InvalidArgumentError, match=r"^clauses\[1\]: must be a Clause, got 'RU'"
+        ):
+            d.Definition(name="x", clauses=[clauses[0], "RU"])
+        principle = d.FRAME_7.principles[0]
+        with pytest.raises(InvalidArgumentError, match=r"^principles\[1\]: the key 'sdgs'"):
+            attrs.evolve(d.FRAME_7, principles=[principle, principle])
+
     @pytest.mark.parametrize("answer", [1, 0.0, "yes", np.array([True]), pd.Series([True])])
     def test_an_answer_that_is_not_true_false_or_none_is_refused(self, answer):
         """assess took 1 and 0.0 as met and not met (they equal True and False), raised a

@@ -29,6 +29,8 @@ input is accepted or refused the same way everywhere, with the same kind of mess
 - `one_of` (and `one_of_validator`, for attrs fields) accepts one of a few words, checking
   that the value is text before comparing it, so a Series or an array is refused, never
   compared.
+- `distinct_records` accepts records with distinct names, naming the first item that is not
+  one, or whose name an earlier one has.
 - `guarded` makes a public record class refuse bad arguments with an `InvalidArgumentError`
   (a `KPModelError`, and still a `TypeError`/`ValueError`), whatever check found them.
 
@@ -81,6 +83,7 @@ __all__ = [
     "country_code",
     "decode_text",
     "display_path",
+    "distinct_records",
     "finite_decimal",
     "finite_float",
     "guarded",
@@ -133,6 +136,7 @@ SPECIAL_CODES = {"EU": "European Union"}
 
 ErrorType = type[KPModelError]
 _C = TypeVar("_C", bound=type)
+_R = TypeVar("_R")
 
 
 # --------------------------------------------------------------------------------------------
@@ -637,6 +641,46 @@ def one_of_validator(
         one_of(value, allowed, path=path, error=error)
 
     return check
+
+
+def distinct_records(
+    value: Iterable[object],
+    kind: type[_R],
+    key: str,
+    *,
+    path: str,
+    error: ErrorType = InvalidArgumentError,
+) -> tuple[_R, ...]:
+    """Return the items of `value`, `kind` records whose `key` all differ; raise `error`
+    naming the first item that is not such a record, or whose `key` an earlier one has.
+
+    Examples
+    --------
+    >>> import attrs
+    >>> from kpmodel._boundary import distinct_records
+    >>> @attrs.frozen
+    ... class Step:
+    ...     name: str
+    >>> distinct_records([Step("a"), Step("b"), Step("a")], Step, "name", path="steps")
+    Traceback (most recent call last):
+    ...
+    kpmodel.errors.InvalidArgumentError: steps[2]: the name 'a' is given twice (as steps[0]); ...
+    """
+    items: list[_R] = []
+    first: dict[object, int] = {}
+    for i, item in enumerate(value):
+        if not isinstance(item, kind):
+            _fail(error, f"{path}[{i}]", f"must be a {kind.__name__}, got {show(item)}")
+        items.append(item)
+        name = getattr(item, key)
+        if first.setdefault(name, i) != i:
+            _fail(
+                error,
+                f"{path}[{i}]",
+                f"the {key} {show(name)} is given twice (as {path}[{first[name]}]); give each "
+                f"{kind.__name__} its own {key}",
+            )
+    return tuple(items)
 
 
 # --------------------------------------------------------------------------------------------

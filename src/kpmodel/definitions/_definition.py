@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Protocol
 
 import attrs
 
-from kpmodel._boundary import as_date, guarded, one_of_validator, show
+from kpmodel._boundary import as_date, distinct_records, guarded, one_of_validator, show
 from kpmodel.definitions._evidence import Period, Place, Situation
 from kpmodel.definitions._vocabulary import (
     Actor,
@@ -490,12 +490,7 @@ class Clause:
 
 
 def _clauses(value: Iterable[Clause]) -> tuple[Clause, ...]:
-    clauses = tuple(value)
-    names = [c.name for c in clauses if isinstance(c, Clause)]
-    if len(names) != len(clauses) or len(set(names)) != len(names):
-        msg = f"clauses must be Clause objects with distinct names; got {show(names)}"
-        raise InvalidArgumentError(msg)
-    return clauses
+    return distinct_records(value, Clause, "name", path="clauses")
 
 
 def _status(value: object) -> Status:

@@ -17,7 +17,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from kpmodel._boundary import guarded, show
+from kpmodel._boundary import distinct_records, guarded, show
 from kpmodel.errors import InvalidArgumentError
 
 __all__ = ["FRAME_7", "Principle", "Principles"]
@@ -52,12 +52,7 @@ class Principle:
 
 
 def _principles(value: Any) -> tuple[Principle, ...]:
-    items = tuple(value)
-    keys = [p.key for p in items if isinstance(p, Principle)]
-    if len(keys) != len(items) or len(set(keys)) != len(keys):
-        msg = f"principles must be Principle objects with distinct keys; got {show(keys)}"
-        raise InvalidArgumentError(msg)
-    return items
+    return distinct_records(value, Principle, "key", path="principles")
 
 
 _ANSWERS = {True: "met", False: "not met", None: "not assessed"}
