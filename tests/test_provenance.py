@@ -930,6 +930,27 @@ def test_a_table_given_for_one_value_is_refused_on_one_line(call, value):
     assert "\n" not in str(error.value)
 
 
+@pytest.mark.parametrize(
+    ("lot", "shown", "kind"),
+    [(None, "None", "None"), (np.str_("x"), "'x'", None), (np.float64(0.5), "0.5", "float")],
+)
+def test_a_lot_no_graph_holds_is_shown_by_the_one_rule(lot, shown, kind):
+    """The graph's own methods and trace showed an id that names no lot by another rule
+    than lots= ("lot None ... never NoneType", "lot np.str_('x')", "np.float64(0.5) ...
+    never float64"; 18-review9, 6): numpy's values as Python's, None as None."""
+    graph = kp.ProvenanceGraph()
+    graph.produce(country="BW", carats=10, on="2020-01-01")
+    for call in (graph.remaining, lambda lot: kp.provenance.trace(graph, lot)):
+        with pytest.raises(InvalidArgumentError) as error:
+            call(lot)
+        message = str(error.value)
+        assert f"lot {shown} " in message
+        assert "np." not in message
+        assert "NoneType" not in message
+        if kind is not None:
+            assert f"never {kind}" in message
+
+
 class TestThreads:
     def test_two_readers_at_once_both_see_every_lot(self, monkeypatch):
         """A graph may be read by many threads at once: a reader that reads the ids while

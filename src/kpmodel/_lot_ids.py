@@ -41,7 +41,7 @@ from kpmodel._boundary import (
 )
 from kpmodel.errors import InvalidArgumentError
 
-__all__ = ["FoundLots", "lot_positions", "plain"]
+__all__ = ["FoundLots", "kind_name", "lot_positions", "plain"]
 
 IntArray = np.ndarray[Any, np.dtype[np.int64]]
 
@@ -287,7 +287,7 @@ def _missing_message(
     # numbers of another kind are the example closing the message.
     odd = list(
         dict.fromkeys(
-            _kind_name(lot)
+            kind_name(lot)
             for lot in shown
             if not (is_lot_id(lot) or isinstance(lot, numbers.Number))
         )
@@ -324,9 +324,14 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _kind_name(lot: Any) -> str:
+def kind_name(lot: Any) -> str:
     """Return how a message names the kind of an id that no graph holds: its type's name,
     but None and pandas' missing value by themselves (not "NoneType", "NAType").
+
+    Examples
+    --------
+    >>> kind_name(1.5), kind_name(None), kind_name(pd.NA)
+    ('float', 'None', 'pd.NA')
     """
     if lot is None:
         return "None"

@@ -28,7 +28,7 @@ from kpmodel._boundary import (
     show,
 )
 from kpmodel._display import View
-from kpmodel._lot_ids import plain
+from kpmodel._lot_ids import kind_name, plain
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import (
     InvalidArgumentError,
@@ -564,9 +564,9 @@ class ProvenanceGraph:
         kind = int if type(lot) is int else str if type(lot) is str else id_kind(lot)
         if kind is not int and kind is not str:
             msg = (
-                f"{where}lot {show(lot)} is not in the graph: lot ids are ints or text, never "
-                f"{type(lot).__name__}; use an id returned by produce(), split(), ... or "
-                "listed in graph.lots"
+                f"{where}lot {show(plain(lot))} is not in the graph: lot ids are ints or text, "
+                f"never {kind_name(plain(lot))}; use an id returned by produce(), split(), ... "
+                "or listed in graph.lots"
             )
             raise InvalidArgumentError(msg)
         if self._id_index is None:
@@ -592,8 +592,8 @@ class ProvenanceGraph:
                 if isinstance(position, int):
                     return position
         msg = (
-            f"{where}lot {show(lot)} is not in the graph; use an id returned by produce(), "
-            "split(), ... or listed in graph.lots"
+            f"{where}lot {show(plain(lot))} is not in the graph; use an id returned by "
+            "produce(), split(), ... or listed in graph.lots"
         )
         raise InvalidArgumentError(msg)
 

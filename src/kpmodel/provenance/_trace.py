@@ -9,7 +9,7 @@ from typing import Any, Literal, cast
 import pandas as pd
 
 from kpmodel._boundary import display_path, is_lot_id, parse_json, read_text, show
-from kpmodel._lot_ids import lot_positions
+from kpmodel._lot_ids import kind_name, lot_positions, plain
 from kpmodel.errors import InvalidArgumentError, InvalidGraphError, LoadError, Problem
 from kpmodel.provenance._explain import explain
 from kpmodel.provenance._graph import ProvenanceGraph
@@ -27,8 +27,9 @@ def _check_lot(graph: ProvenanceGraph, lot: Any) -> None:
         lot_positions([lot], graph.lots)
     except InvalidArgumentError:
         some = ", ".join(show(i) for i in graph.lots[:5].tolist())
-        rule = "" if is_lot_id(lot) else f"; lot ids are ints or text, never {type(lot).__name__}"
-        msg = f"no lot {show(lot)} in the graph ({len(graph)} lots; ids such as {some}){rule}"
+        shown = plain(lot)
+        rule = "" if is_lot_id(shown) else f"; lot ids are ints or text, never {kind_name(shown)}"
+        msg = f"no lot {show(shown)} in the graph ({len(graph)} lots; ids such as {some}){rule}"
         raise InvalidArgumentError(msg) from None
 
 
