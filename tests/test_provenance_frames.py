@@ -1219,6 +1219,31 @@ def test_refused_ids_are_shown_as_what_they_are(value, shown):
     assert f"lots row 1: lot_id {shown}" in str(error.value)
 
 
+def test_numpy_text_in_frames_is_shown_as_text():
+    """A dangling flow, a zone with a '/' and an unknown origin given as numpy text were
+    shown as "np.str_('zz')", where every other message of from_frames shows 'zz'
+    (18-review9, 7)."""
+
+    def given(*values):
+        return pd.Series([None if v is None else np.str_(v) for v in values], dtype=object)
+
+    lots = pd.DataFrame(
+        {"lot_id": given("a", "b"), "carats": 1.0, "origin": given("BW", None),
+         "zone": given("x/y", None)}
+    )  # fmt: skip
+    flows = pd.DataFrame({"source": given("a", "zz"), "target": given("b", "b"), "carats": 0.5})
+    with pytest.raises(KPModelError) as dangling:
+        kp.ProvenanceGraph.from_frames(lots, flows)
+    assert "flow 'zz' -> 'b': refers to a lot" in str(dangling.value)
+    assert "zone 'x/y' contains '/'" in str(dangling.value)
+    unknown = lots.assign(origin=given("XX", None), zone=None)
+    with pytest.raises(UnknownCodeError) as code:
+        kp.ProvenanceGraph.from_frames(unknown, flows.iloc[:1])
+    assert "origin 'XX'" in str(code.value)
+    for message in (str(dangling.value), str(code.value)):
+        assert "np.str_" not in message
+
+
 @pytest.mark.parametrize("value", [1.0, True, 0.5, "x"])
 def test_an_array_of_ids_is_refused_as_a_list_of_them_is(value):
     """origin_shares(lots=np.array([1.0])) said "not in the graph: np.float64(1.0)", and an

@@ -178,7 +178,7 @@ def _dangling_flows(flows: pd.DataFrame, dangling: np.ndarray[Any, Any]) -> list
     """Name the first flows (rows `dangling`) that name a lot not in the lots frame."""
     bad = flows.loc[dangling, ["source", "target"]].head(MAX_LISTED)
     return [
-        f"flow {s!r} -> {t!r}: refers to a lot that is not in the lots frame"
+        f"flow {show(plain(s))} -> {show(plain(t))}: refers to a lot that is not in the lots frame"
         for s, t in bad.itertuples(index=False)
     ] + _more(int(dangling.sum()), "flows naming a lot not in the lots frame")
 
@@ -615,7 +615,7 @@ def _slashed(
     return _listed_each(
         ids,
         bad[codes],
-        lambda row: f"{name} {values[codes[row]]!r} contains '/'; " + _slash_hint(name),
+        lambda row: f"{name} {show(plain(values[codes[row]]))} contains '/'; " + _slash_hint(name),
         f"{name} contains '/'; " + _slash_hint(name),
     )
 
@@ -681,7 +681,7 @@ def _country_codes(country: tuple[Codes, Any], origin: tuple[Codes, Any]) -> tup
 
 def _check_codes(origin: Any, country: Any, declared: list[str]) -> None:
     unknown = [
-        f"{name} {code!r}"
+        f"{name} {show(plain(code))}"
         for name, values in (("origin", origin), ("country", country))
         for code in values
         if not isinstance(code, str) or not _known_country(code)
