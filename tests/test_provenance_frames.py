@@ -1219,6 +1219,17 @@ def test_refused_ids_are_shown_as_what_they_are(value, shown):
     assert f"lots row 1: lot_id {shown}" in str(error.value)
 
 
+def test_a_lot_id_with_a_lone_surrogate_is_refused_as_a_problem():
+    """pandas' Arrow text raised a bare UnicodeEncodeError for an id holding half a
+    character (18-review9, 9): it is refused as a problem of its row."""
+    ids = pd.Series(["a\ud800", "b"], dtype=object)
+    lots = pd.DataFrame({"lot_id": ids, "carats": 1.0, "origin": "BW"})
+    source, target = ids.iloc[1:].reset_index(drop=True), ids.iloc[:1]
+    flows = pd.DataFrame({"source": source, "target": target, "carats": [0.5]})
+    with pytest.raises(InvalidGraphError, match=r"lots row 0: lot_id 'a\\ud800' is not text"):
+        kp.ProvenanceGraph.from_frames(lots, flows)
+
+
 def test_numpy_text_in_frames_is_shown_as_text():
     """A dangling flow, a zone with a '/' and an unknown origin given as numpy text were
     shown as "np.str_('zz')", where every other message of from_frames shows 'zz'

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from kpmodel._boundary import BYTES_TYPES, MAX_LISTED, is_hashable, show
+from kpmodel._boundary import BYTES_TYPES, MAX_LISTED, is_encodable, is_hashable, show
 from kpmodel._lot_ids import plain
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import (
@@ -238,6 +238,16 @@ def _unhashable(
     return [
         f"{what} row {row}: {show(plain(values[row]))} is not a valid value (not hashable); "
         f"{expected}"
+        for row in rows[:MAX_LISTED]
+    ] + _more(len(rows), "such rows")
+
+
+def _unencodable(ids: np.ndarray[Any, Any]) -> list[str]:
+    """List the lot ids that are text no file can hold (a lone surrogate)."""
+    rows = [row for row, value in enumerate(ids.tolist()) if not is_encodable(value)]
+    return [
+        f"lots row {row}: lot_id {show(plain(ids[row]))} is not text a file can hold (it has "
+        "a lone surrogate, half of a character); give the lot an id of whole characters"
         for row in rows[:MAX_LISTED]
     ] + _more(len(rows), "such rows")
 
@@ -726,7 +736,10 @@ def build_from_frames(graph: ProvenanceGraph, lots: pd.DataFrame, flows: pd.Data
     n = len(lots)
     ids = _indexable(lots["lot_id"].to_numpy())
     problems: list[str] = []
-    index = pd.Index(ids, copy=False)
+    try:
+        index = pd.Index(ids, copy=False)
+    except UnicodeEncodeError:  # pandas' Arrow text cannot hold a lone surrogate
+        _raise(_unencodable(ids))
     try:
         unique = index.is_unique
     except TypeError:  # ids such as lists: no lookup can be built
