@@ -58,6 +58,31 @@ class TestContract:
         with pytest.raises(kp.errors.InvalidArgumentError, match="threshold"):
             detector(kp.datasets.kp_statistics(), threshold=-1)
 
+    @pytest.mark.parametrize(
+        ("detector", "name", "value"),
+        [
+            (kp.statistics.period_jump, "window", 2),
+            (kp.statistics.period_jump, "threshold", 2),
+            (kp.statistics.period_jump, "min_share", 1),
+            (kp.statistics.non_reporting, "window", 3),
+            (kp.statistics.non_reporting, "coverage", 1),
+            (kp.statistics.value_per_carat, "min_history", 3),
+            (kp.statistics.value_per_carat, "min_share", 1),
+            (kp.statistics.capacity, "min_share", 1),
+        ],
+        ids=lambda x: getattr(x, "__name__", str(x)),
+    )
+    def test_numbers_of_numpy_are_taken_and_booleans_refused(self, detector, name, value):
+        """A numpy int gives what the int gives, and a bool is refused naming the option:
+        period_jump(window=True) raised a bare TypeError, window=np.int64(2) was refused,
+        threshold=True and min_share=True were taken as 1 (18-review9, 8)."""
+        stats = kp.datasets.kp_statistics()
+        expected = detector(stats, **{name: value})
+        pd.testing.assert_frame_equal(detector(stats, **{name: np.int64(value)}), expected)
+        for wrong in (True, np.True_, "2", -1):
+            with pytest.raises(kp.errors.InvalidArgumentError, match=rf"^{name}: must be "):
+                detector(stats, **{name: wrong})
+
     def test_detect_rejects_non_statistics(self):
         """detect() names what it expected when given a DataFrame."""
         with pytest.raises(kp.errors.InvalidArgumentError, match="KPStatistics"):

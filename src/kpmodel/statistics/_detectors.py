@@ -9,7 +9,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from kpmodel._boundary import show
+from kpmodel._boundary import finite_float, show, whole_number
 from kpmodel.errors import InvalidArgumentError
 from kpmodel.statistics._cube import (
     Cube,
@@ -60,10 +60,26 @@ def _label(year: int, half: int) -> str:
     return f"{year} H{half}"
 
 
-def _check_positive(name: str, value: float) -> None:
-    if not isinstance(value, int | float) or not value > 0 or not math.isfinite(value):
-        msg = f"{name!r} must be a finite number > 0; got {show(value)}. Pass a positive number."
-        raise InvalidArgumentError(msg)
+def _check_positive(name: str, value: object) -> float:
+    """Return `value`, a finite number above 0 (numpy's too, never a bool), as a float."""
+    return finite_float(
+        value,
+        path=name,
+        minimum=0,
+        exclusive_minimum=True,
+        maximum=None,
+        error=InvalidArgumentError,
+    )
+
+
+def _check_share(name: str, value: object) -> float:
+    """Return `value`, a share from 0 to 1 (numpy's too, never a bool), as a float."""
+    return finite_float(value, path=name, minimum=0, maximum=1, error=InvalidArgumentError)
+
+
+def _check_count(name: str, value: object) -> int:
+    """Return `value`, a whole number of at least 1 (numpy's too, never a bool), as an int."""
+    return whole_number(value, path=name, minimum=1, maximum=None, error=InvalidArgumentError)
 
 
 def _check_flows(flows: Iterable[str]) -> tuple[str, ...]:
@@ -154,7 +170,8 @@ def capacity(
              GN  2008  <NA>   4.30
              CG  2008  <NA>   2.12
     """
-    _check_positive("threshold", threshold)
+    threshold = _check_positive("threshold", threshold)
+    min_share = _check_share("min_share", min_share)
     present = flows_present(stats)
     parts = []
     if "production" in present or "export" in present:
@@ -301,8 +318,10 @@ def value_per_carat(
      2014     1    7.9
      2007     2    3.8
     """
-    _check_positive("threshold", threshold)
-    _check_positive("min_scale", min_scale)
+    threshold = _check_positive("threshold", threshold)
+    min_scale = _check_positive("min_scale", min_scale)
+    min_history = _check_count("min_history", min_history)
+    min_share = _check_share("min_share", min_share)
     parts = [
         _value_per_carat_flow(stats, flow, threshold, min_scale, min_history, min_share, peers)
         for flow in _check_flows(flows)
@@ -425,7 +444,7 @@ def period_jump(
     threshold : float, default log2(3)
     window : int, default 4
         Previous reported half years in the reference median.
-    min_share : float, default 1e-4
+    min_share : float, default 3e-4
     flows : sequence of str, default all three
     **context
         Ignored.
@@ -444,10 +463,9 @@ def period_jump(
      2016     1   2.97
      2016     2   2.36
     """
-    _check_positive("threshold", threshold)
-    if not isinstance(window, int) or window < 1:
-        msg = f"'window' must be a whole number >= 1; got {show(window)}."
-        raise InvalidArgumentError(msg)
+    threshold = _check_positive("threshold", threshold)
+    window = _check_count("window", window)
+    min_share = _check_share("min_share", min_share)
     parts = [
         _jump_flow(stats, flow, threshold, window, min_share)
         for flow in _check_flows(flows)
@@ -549,7 +567,10 @@ def non_reporting(
        year  half  score
     1  2013     2    5.0
     """
-    _check_positive("threshold", threshold)
+    threshold = _check_positive("threshold", threshold)
+    window = _check_count("window", window)
+    min_share = _check_share("min_share", min_share)
+    coverage = _check_share("coverage", coverage)
     if "production" not in flows_present(stats):
         return empty_flags(stats)
     data = cube(stats, "production")
@@ -658,7 +679,8 @@ def hub_markup(
       participant  year  score
     0          AE  2014  1.435
     """
-    _check_positive("threshold", threshold)
+    threshold = _check_positive("threshold", threshold)
+    min_share = _check_share("min_share", min_share)
     present = flows_present(stats)
     if not {"import", "export"} <= present:
         return empty_flags(stats)
