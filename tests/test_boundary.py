@@ -414,6 +414,18 @@ def test_show_shows_a_table_or_an_array_on_one_line(value, shown):
     assert len(text) <= 80
 
 
+@pytest.mark.parametrize(
+    "value",
+    [pd.Series(np.arange(10**6)), pd.Series(["x" * 30] * 3, name="n" * 200), pd.Series(range(41))],
+)
+def test_show_of_a_series_cut_short_says_how_long_it_is(value):
+    """The values filled the 80 characters and cut off the length they were shown for
+    ("Series([0, 1, ..., 19,..."; 18-review9, 10)."""
+    text = b.show(value)
+    assert len(text) <= 80
+    assert text.endswith(f"length={len(value):,})")
+
+
 @given(
     st.sampled_from(["csv", "json"]),
     st.sampled_from([pd.Series, np.array, lambda v: pd.DataFrame({"w": v}), tuple]),

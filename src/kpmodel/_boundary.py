@@ -304,9 +304,14 @@ def _table_text(value: object, limit: int) -> str | None:
         return f"DataFrame({len(value):,} rows, columns={show(columns, limit=limit)})"
     if isinstance(value, pandas.Series):
         values = value.iloc[: max(limit // 2, 1)].tolist()  # more than `limit` can show
-        name = "" if value.name is None else f", name={show(value.name, limit=limit)}"
-        length = f", length={len(value):,}" if len(value) > len(values) else ""
-        return f"Series({show(values, limit=limit)}{name}, dtype={value.dtype}{length})"
+        name = "" if value.name is None else f", name={show(value.name, limit=limit // 4)}"
+        # The values get the room the rest leaves, so that the length, when the values
+        # shown are not all of them, is not cut off the end.
+        tail = f"{name}, dtype={value.dtype}, length={len(value):,})"
+        shown = show(values, limit=max(limit - len("Series(") - len(tail), 12))
+        if len(value) == len(values) and not shown.endswith("..."):
+            tail = f"{name}, dtype={value.dtype})"
+        return f"Series({shown}{tail}"
     return None
 
 
