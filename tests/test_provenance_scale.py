@@ -92,18 +92,18 @@ def test_walks_that_give_up_leave_another_solve_to_answer(monkeypatch):
     mines = [g.produce(country="CD", zone=z, carats=10, on="2014-01-01") for z in "ABC"]
     first = g.mix(mines[:2])
     second = g.mix([first, mines[2]])
-    code, labels = origin_labels(g, "zone")
+    labels = origin_labels(g, "zone")[1]
     # 20 ct of A and B mixed, then with 10 ct of C: a third of each.
     expected = [[1, 0, 0, 0], [0.5, 0.5, 0, 0], [1 / 3, 1 / 3, 1 / 3, 0]]
     positions = np.array([0, 3, 4], np.int64)  # a mine, then lots with 2 and 4 flows above
     monkeypatch.setattr("kpmodel.provenance._shares.WALK_BUDGET", float("inf"))
-    walked = solve_by_walks(g, positions, code, len(labels) + 1)
+    walked = solve_by_walks(g, positions, "zone", len(labels) + 1)
     np.testing.assert_allclose(walked, expected)
     monkeypatch.setattr("kpmodel.provenance._shares._WALK_THREADS", 1)
     # Lot 3 walks its 2 flows (2 flows reached), lot 4 its 4 (2 of them new): 6 walked
     # is more than 1.25 x the 4 reached.
     monkeypatch.setattr("kpmodel.provenance._shares.walk_ratio", lambda k, asked: 1.25)
-    assert solve_by_walks(g, positions, code, len(labels) + 1) is None
+    assert solve_by_walks(g, positions, "zone", len(labels) + 1) is None
     monkeypatch.setattr("kpmodel.provenance._shares.walks_worth_loading", lambda *a: True)
     given_up = []
 
@@ -130,9 +130,9 @@ def test_kernels_compile_without_a_writable_cache(monkeypatch):
     assert isinstance(uncached.backward_shares._cache, caching.NullCache)
     assert isinstance(_kernels.backward_shares._cache, caching.FunctionCache)
     g, mixed = small_graph()
-    code, labels = origin_labels(g, "country")
+    labels = origin_labels(g, "country")[1]
     out = np.zeros((1, len(labels) + 1))
-    flows, lots = walk_inputs(g, code)
+    flows, lots = walk_inputs(g, "country")
     scratch = walk_scratch(len(g), lots[-1].size - 1)
     position = np.array([list(g.lots).index(mixed)], np.int64)
     row = np.zeros(1, np.int64)
@@ -660,9 +660,8 @@ def test_shares_after_the_graph_grew_are_those_of_the_grown_graph(graph, data):
     from kpmodel.provenance import _shares
 
     origin_shares(graph)  # keeps the flow index of the graph as it was
-    _shares.walk_inputs(graph, _shares.origin_labels(graph, "country")[0])
-    for by in ("zone", "site"):
-        _shares.origin_labels(graph, by)
+    for by in ("country", "zone", "site"):
+        _shares.walk_inputs(graph, by)  # keeps the walks' narrow sources and codes
     open_lots = [lot for lot in graph.lots if graph.remaining(lot) > 1e-6]
     last = graph.to_frames()[0]["on"].max().date()
     # A mine's lot mixed into a lot held at one place (a lot appended with an inflow),
@@ -679,13 +678,45 @@ def test_shares_after_the_graph_grew_are_those_of_the_grown_graph(graph, data):
     assert list(grown.origins) == list(fresh.origins)
     rows = grown.lots.get_indexer(fresh.lots)  # from_frames may order the lots otherwise
     np.testing.assert_array_equal(dense(grown.values)[rows], dense(fresh.values))
-    for compute in (_shares.flow_index, _shares.unknown_fraction, _shares.level_starts):
+    kept = (_shares.flow_index, _shares.unknown_fraction, _shares.level_starts)
+    for compute in (*kept, _shares.walk_sources):
         np.testing.assert_array_equal(_shares.derived(graph, compute), compute(graph))
+    np.testing.assert_array_equal(
+        _shares.derived(graph, _shares.walk_sources), graph._flow_column("source")
+    )
     for by in ("country", "zone", "site"):
         code, labels = _shares.origin_labels(graph, by)
         fresh_code, fresh_labels = _shares._origin_labels(graph, by)
         np.testing.assert_array_equal(code, fresh_code)
         assert labels == list(fresh_labels)
+        # The walks read the same codes, in 2 bytes each.
+        walked = _shares.walk_inputs(graph, by)[1][1]
+        assert walked.dtype == np.int16
+        np.testing.assert_array_equal(walked, fresh_code)
+
+
+def test_walks_read_codes_of_more_sites_than_two_bytes_hold(monkeypatch):
+    """Past 32,766 origin labels the walks' codes are int32, and the walks still find
+    each origin's column."""
+    from kpmodel.provenance import _shares
+
+    g = kp.ProvenanceGraph()
+    mines = [
+        g.produce(country="CD", zone="Kasai", site=f"pit {i:05}", carats=1, on="2014-01-01")
+        for i in range(2**15 + 1)
+    ]
+    mixed = g.mix([mines[0], mines[-1]])
+    assert _shares.walk_inputs(g, "site")[1][1].dtype == np.int32
+    assert _shares.walk_inputs(g, "zone")[1][1].dtype == np.int16
+    monkeypatch.setattr("kpmodel.provenance._shares.walks_worth_loading", lambda *a: True)
+    walked = []
+    monkeypatch.setattr(
+        "kpmodel.provenance._shares._walk",
+        lambda *args, _walk=_shares._walk: walked.append(1) or _walk(*args),
+    )
+    shares = origin_shares(g, by="site", lots=[mixed])
+    assert walked
+    assert shares.of(mixed) == {"CD/Kasai/pit 00000": 0.5, "CD/Kasai/pit 32768": 0.5}
 
 
 def test_arrays_kept_from_a_graph_are_read_only_and_go_with_it():

@@ -1643,9 +1643,9 @@ def compiled_walks() -> Any:
                 else:
                     one = ProvenanceGraph()
                     one.produce(country="BW", carats=1, on="2003-01-01")
-                    code, labels = origin_labels(one, "country")
+                    labels = origin_labels(one, "country")[1]
                     first = np.zeros(1, np.int64)
-                    _walk(kernels.backward_shares, one, first, code, len(labels) + 1)
+                    _walk(kernels.backward_shares, one, first, "country", len(labels) + 1)
                     _walks = kernels.backward_shares
             except Exception as error:  # any failure to load: solve without the walks
                 _walks = False
@@ -1694,19 +1694,38 @@ def level_starts(graph: ProvenanceGraph) -> IntArray:
     return level_start
 
 
-def walk_inputs(graph: ProvenanceGraph, code: IntArray) -> tuple[Any, Any]:
+def walk_inputs(graph: ProvenanceGraph, by: str) -> tuple[Any, Any]:
     """Return the graph's arrays that `kpmodel.provenance._kernels.backward_shares` reads:
     (indptr, source, carats) of the flows and (carats, code, unknown, level, level_start)
-    of the lots.
+    of the lots, origins labelled `by`.
+
+    The walks read `source` and `code` at random, so they are kept in the narrowest
+    integers that hold them (`walk_sources`, `walk_codes`): with int32 sources and int16
+    codes, 100 random lots of the 1,000,000-lot graphs of ``benchmarks/bench_provenance.py``
+    took 0.094-0.096 s against 0.112-0.115 s globally mixed, and 0.025-0.027 s against
+    0.028-0.031 s locally mixed (best of seven, twice each, November 2026; the same shares).
     """
     flows = (
         derived(graph, flow_index),
-        graph._flow_column("source"),
+        derived(graph, walk_sources),
         graph._flow_column("carats"),
     )
     unknown = derived(graph, unknown_fraction)
-    lots = (graph._column("carats"), code, unknown, graph._column("level"))
-    return flows, (*lots, derived(graph, level_starts))
+    lots = (graph._column("carats"), derived(graph, walk_codes, by), unknown)
+    return flows, (*lots, graph._column("level"), derived(graph, level_starts))
+
+
+def walk_sources(graph: ProvenanceGraph) -> npt.NDArray[np.signedinteger[Any]]:
+    """Return each flow's input lot, as int32 unless the graph has 2**31 lots or more."""
+    narrow = np.int32 if len(graph) < 2**31 else np.int64
+    return graph._flow_column("source").astype(narrow)
+
+
+def walk_codes(graph: ProvenanceGraph, by: str) -> npt.NDArray[np.signedinteger[Any]]:
+    """Return `origin_labels`' codes as int16, or int32 beyond 32,766 labels."""
+    code, labels = derived(graph, _origin_labels, by)
+    narrow = np.int16 if len(labels) < 2**15 - 1 else np.int32
+    return cast(npt.NDArray[np.signedinteger[Any]], code.astype(narrow))
 
 
 #: Arrays derived from each graph's columns (see `derived`), by the graph's id while the
@@ -1727,12 +1746,13 @@ def derived(graph: ProvenanceGraph, compute: Callable[..., Any], *args: Hashable
     graph whose stores were replaced never matches, and the entry is dropped when the
     graph is (before Python can give its id to another object).
     `args` (hashable) are passed on and kept apart: ``derived(graph, f, "zone")`` is not
-    ``derived(graph, f, "site")``. Each array costs 8 bytes per lot at most, kept while the
-    graph lives (the flow index, unknown fractions and level starts the walks read, and the
-    origin codes of each `by` asked for: at most 40 bytes a lot, beside the graph's own 100
-    or so); at 1M lots the three arrays the walks read take 8 ms to derive
-    (``benchmarks/bench_provenance.py``'s locally mixed graph, November 2026), a third of
-    asking for a few lots.
+    ``derived(graph, f, "site")``. Each array costs 8 bytes per lot or flow at most, kept
+    while the graph lives (the flow index, unknown fractions and level starts the walks
+    read, and the origin codes of each `by` asked for: at most 40 bytes a lot, beside the
+    graph's own 100 or so; the walks' narrow copies of the flows' sources and of each
+    `by`'s codes, 4 bytes a flow and 2 a lot more); at 1M lots the three arrays the walks
+    read take 8 ms to derive (``benchmarks/bench_provenance.py``'s locally mixed graph,
+    November 2026), a third of asking for a few lots.
     """
     sizes = (len(graph), graph.number_of_flows)
     key = (compute.__name__, *args)
@@ -1778,7 +1798,7 @@ def walk_scratch(lots: int, levels: int) -> tuple[Any, ...]:
 
 
 def solve_by_walks(
-    graph: ProvenanceGraph, asked: IntArray, code: IntArray, k: int, bar: Any = None
+    graph: ProvenanceGraph, asked: IntArray, by: str, k: int, bar: Any = None
 ) -> FloatArray | None:
     """Return the mass-balance shares of the lots at positions `asked`, or None if the
     walks up their ancestries cannot run or give up (see `walk_ratio`).
@@ -1788,7 +1808,7 @@ def solve_by_walks(
     if backward_shares is None:
         return None
     try:
-        return _walk(backward_shares, graph, asked, code, k, bar)
+        return _walk(backward_shares, graph, asked, by, k, bar)
     except Exception as error:  # numba's (the walks raise nothing): solve without them
         _walks = False
         warn_walks_failed(error)
@@ -1799,7 +1819,7 @@ def _walk(
     backward_shares: Any,
     graph: ProvenanceGraph,
     asked: IntArray,
-    code: IntArray,
+    by: str,
     k: int,
     bar: Any = None,
 ) -> FloatArray | None:
@@ -1810,7 +1830,7 @@ def _walk(
     largest ancestries, so the threads finish together (lots dealt alternately left one
     thread with 14-22 % more flows to walk than the other, on the benchmark's graphs).
     """
-    flows, lots = walk_inputs(graph, code)
+    flows, lots = walk_inputs(graph, by)
     out = np.zeros((asked.size, k))
     threads = min(_WALK_THREADS, asked.size)
     ratio = walk_ratio(k, asked.size)
@@ -2013,7 +2033,7 @@ def origin_shares(
         ):
             bar = _bar(progress, wanted.size, "origin shares")
             try:
-                walked = solve_by_walks(graph, wanted, code, k, bar)
+                walked = solve_by_walks(graph, wanted, by, k, bar)
             finally:
                 if bar is not None:
                     bar.close()
