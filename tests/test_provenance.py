@@ -859,6 +859,25 @@ class TestCopies:
             pickle.loads(pickle.dumps(graph))
 
     @pytest.mark.parametrize(
+        "changes",
+        [
+            {"_id_index": pd.Index(["a"])},
+            {"_id_index": pd.Index([], dtype=object)},
+            {"_added_ids": None},
+            {"_added_ids": ["c"]},
+        ],
+        ids=["fewer ids", "no ids", "added not a list", "an id too many"],
+    )
+    def test_a_pickle_whose_ids_are_not_one_a_lot_is_refused(self, changes):
+        """A pickle changed by hand loaded with one id for two lots, or raised a bare
+        TypeError or IndexError (18-review9, 3): refused, saying what to do."""
+        lots = pd.DataFrame({"lot_id": ["a", "b"], "carats": 1.0, "origin": "BW"})
+        graph = kp.ProvenanceGraph.from_frames(lots, pd.DataFrame(columns=FLOW_COLUMNS))
+        state = {**graph.__getstate__(), **changes}
+        with pytest.raises(InvalidGraphError, match="does not hold a graph as kpmodel pickles"):
+            kp.ProvenanceGraph.__new__(kp.ProvenanceGraph).__setstate__(state)
+
+    @pytest.mark.parametrize(
         "ids",
         [
             [10, 20],

@@ -158,6 +158,25 @@ def _pickled_ids_problem(index: object, added: list[Any]) -> str | None:
     return None
 
 
+def _pickled_shape_problem(state: dict[str, Any]) -> str | None:
+    """Say why a pickled graph's ids cannot be its lots' (one id a lot), or return None.
+
+    A pickle kpmodel wrote always has them; one changed by hand may not (an Index of fewer
+    ids than lots listed one id for three lots). The check costs no pass over the ids.
+    """
+    index, added, n = state.get("_id_index"), state.get("_added_ids", []), state.get("_n")
+    if index is None or not isinstance(index, pd.Index):
+        return None  # ids are the positions; or no Index at all, named by the ids' check
+    if not isinstance(added, list) or not isinstance(n, int) or len(index) + len(added) != n:
+        got = len(added) if isinstance(added, list) else show(added)
+        return (
+            f"this pickle does not hold a graph as kpmodel pickles it: {len(index):,} lot ids "
+            f"and {got} appended ones for {show(n)} lots, where each lot has one id. Pickle "
+            "the graph again, or build it from its frames (ProvenanceGraph.from_frames)."
+        )
+    return None
+
+
 #: The inferred types (`pandas.Index.inferred_type`) of an object Index of lot ids alone.
 _ID_TYPES = ("integer", "string", "empty")
 
@@ -359,7 +378,9 @@ class ProvenanceGraph:
         # A graph pickled by a kpmodel that took ids of other kinds (tuples, bytes ...)
         # would half-work: its methods refuse its own ids, trace and describe_lot fail
         # inside pandas. Refused whole, with what to do.
-        problem = _pickled_ids_problem(state.get("_id_index"), state.get("_added_ids", []))
+        index, added = state.get("_id_index"), state.get("_added_ids", [])
+        listed = added if isinstance(added, list) else []
+        problem = _pickled_ids_problem(index, listed) or _pickled_shape_problem(state)
         if problem:
             raise InvalidGraphError(problem)
         self.__dict__.update(state)
