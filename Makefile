@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LINTED := $(wildcard src tests examples benchmarks docs scripts) conftest.py
 # pytest workers (pytest-xdist): one per core ("auto"); `make test TEST_JOBS=0` runs in one
-# process. worksteal hands each worker a contiguous half of the tests (so module fixtures are
-# mostly built once) and lets an idle worker take the rest of the other's queue.
+# process. worksteal hands each worker a contiguous share of the tests (1/N of them for N
+# workers, so module fixtures are mostly built once) and lets an idle worker take the rest of
+# another's queue.
 TEST_JOBS ?= auto
 PYTEST := $(BIN)/python -m pytest -q -n $(TEST_JOBS) --dist worksteal
 

@@ -775,9 +775,11 @@ def test_a_graph_freed_by_a_collection_inside_derived_does_not_hang_it():
         thread.start()
         thread.join(5)
         assert not thread.is_alive(), f"derived hung (collection after {allocations} steps)"
-        # The attempt's garbage was made with the collector off, so it is all in the youngest
-        # generation: collecting that one frees it. A full collection walks every object the
-        # test process holds (half a second each, late in the suite: 20 s for the loop).
+        # Cleanup only (what the test detects is the collection provoked inside derived): the
+        # attempt's garbage is young, most of it in the youngest generation (that provoked
+        # collection promotes what is alive then), and collecting that one frees it. A full
+        # collection walks every object the test process holds (half a second each, late in
+        # the suite: 20 s for the loop).
         gc.collect(0)
 
 
