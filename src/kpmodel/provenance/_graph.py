@@ -149,7 +149,7 @@ def _pickled_ids_problem(index: object, added: list[Any]) -> str | None:
         if not is_lot_id(lot):
             return (
                 "this graph was pickled by an older kpmodel, which took lot ids of other "
-                f"kinds: lot ids are ints or text, never {type(lot).__name__} (such as "
+                f"kinds: lot ids are ints or text, never {kind_name(lot)} (such as "
                 f"{show(lot)}). Load it with the kpmodel that pickled it, give its lots int "
                 "or text ids (lots, flows = graph.to_frames(); convert lot_id, source and "
                 "target alike, with .astype(str) say; then ProvenanceGraph.from_frames(lots, "
