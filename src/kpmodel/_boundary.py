@@ -176,8 +176,12 @@ def guarded(cls: _C) -> _C:
     @functools.wraps(init)
     def __init__(self: object, *args: Any, **kwargs: Any) -> None:  # noqa: N807
         if one_value:
-            for alias, value in [*zip(positional, args, strict=False), *kwargs.items()]:
-                if alias in one_value and _is_table(value):
+            given: Iterable[tuple[str, Any]] = kwargs.items()
+            if args:
+                given = [*zip(positional, args, strict=False), *given]
+            for alias, value in given:
+                # One look at the type for the usual values (text, numbers, None).
+                if type(value) not in _PLAIN_TYPES and alias in one_value and _is_table(value):
                     msg = f"must be one value, not a table or an array; got {show(value)}"
                     raise InvalidRecordError(msg, path=one_value[alias])
         try:
@@ -219,6 +223,10 @@ _ONE_VALUE = frozenset(
 )
 
 
+#: Types whose values are one value, told at one look (`_is_table`).
+_PLAIN_TYPES = frozenset({str, int, float, bool, Decimal, dt.date, type(None)})
+
+
 def _one_value_fields(cls: type) -> dict[str, str]:
     """Return ``{alias: name}`` of the init fields of the attrs class `cls` annotated as one
     value: text, a number, a date, a bool, or one of these or None.
@@ -239,7 +247,7 @@ def _is_table(value: object) -> bool:
     A Series compared with a word gives a Series, whose truth pandas refuses; a
     one-element array passes such a test, and would be stored where one value belongs.
     """
-    if value is None or type(value) in (str, int, float, bool, Decimal, dt.date):
+    if type(value) in _PLAIN_TYPES:
         return False
     numpy = sys.modules.get("numpy")
     if numpy is not None and isinstance(value, numpy.generic):  # one value of numpy's
