@@ -1703,7 +1703,8 @@ def walk_inputs(graph: ProvenanceGraph, by: str) -> tuple[Any, Any]:
     integers that hold them (`walk_sources`, `walk_codes`): with int32 sources and int16
     codes, 100 random lots of the 1,000,000-lot graphs of ``benchmarks/bench_provenance.py``
     took 0.094-0.096 s against 0.112-0.115 s globally mixed, and 0.025-0.027 s against
-    0.028-0.031 s locally mixed (best of seven, twice each, November 2026; the same shares).
+    0.028-0.031 s locally mixed (the walks called as `_walk` calls them on those graphs,
+    alternately, best of seven, twice each, November 2026; the same shares).
     """
     flows = (
         derived(graph, flow_index),
