@@ -1282,6 +1282,46 @@ def test_refused_ids_are_shown_as_what_they_are(value, shown):
     assert f"lots row 1: lot_id {shown}" in str(error.value)
 
 
+@given(
+    st.one_of(
+        st.floats(width=32).map(np.float32),
+        st.floats(width=16).map(np.float16),
+        st.complex_numbers(width=64).map(np.complex64),
+    )
+)
+def test_a_narrow_float_is_shown_in_its_own_shortest_digits(value):
+    """A float32 was shown in the digits of the float64 it widens to: np.float32(0.1) as
+    0.10000000149011612, a number the user did not write (18-review9, 7). It is shown by
+    numpy's shortest digits for its own type, which read back as the same value."""
+    shown = plain(value)
+    assert type(shown) is (complex if isinstance(value, np.complex64) else float)
+    assert repr(shown) == repr(type(shown)(str(value)))
+    assert len(repr(shown)) <= len(repr(value.item()))
+    back = type(value)(shown)
+    assert back == value or (np.isnan(back) == np.isnan(value)).all()
+
+
+def test_a_float32_id_that_names_no_lot_is_shown_as_written():
+    """The refusals of an id, from the graph's methods, lots= and from_frames, show
+    np.float32(0.1) as 0.1 (18-review9, 7: 0.10000000149011612)."""
+    graph = kp.ProvenanceGraph()
+    graph.produce(country="BW", carats=10, on="2023-05-01")
+    for call, shown in (
+        (lambda: graph.remaining(np.float32(0.1)), "lot: 0.1 is not in the graph"),
+        (lambda: kp.origin_shares(graph, lots=[np.float32(0.1)]), "(1 lot: 0): 0.1. "),
+    ):
+        with pytest.raises(InvalidArgumentError) as error:
+            call()
+        assert shown in str(error.value)
+        assert "0.1000" not in str(error.value)
+    lots = pd.DataFrame(
+        {"lot_id": pd.Series([0, np.float32(0.1)], dtype=object), "carats": 1.0, "origin": "BW"}
+    )
+    with pytest.raises(InvalidGraphError) as error:
+        kp.ProvenanceGraph.from_frames(lots, pd.DataFrame(columns=["source", "target", "carats"]))
+    assert "lots row 1: lot_id 0.1 is a float" in str(error.value)
+
+
 def test_a_lot_id_with_a_lone_surrogate_is_refused_as_a_problem():
     """pandas' Arrow text raised a bare UnicodeEncodeError for an id holding half a
     character (18-review9, 9): it is refused as a problem of its row."""

@@ -382,19 +382,28 @@ def plain(value: Any) -> Any:
     ``True``, not ``np.int64(10)``, ``np.str_('L4')``, ``np.float64(1.5)``, ``np.True_``.
     Dates and durations stay numpy's: their Python value can be a bare int
     (``np.datetime64(1, "ns")`` gives ``1``, a unitless ``np.timedelta64(5)`` gives ``5``),
-    which would show them as what they are not.
+    which would show them as what they are not. A float16 or float32 (and a complex64) is
+    the Python number of its own shortest digits, as numpy shows it: ``0.1``, the number
+    written, not ``0.10000000149011612``, the float64 it widens to; those digits read back
+    as the same float32.
 
     Examples
     --------
     >>> import numpy as np
     >>> plain(np.int64(10)), plain(np.str_("L4")), plain(np.float64(1.5)), plain("x")
     (10, 'L4', 1.5, 'x')
+    >>> plain(np.float32(0.1)), plain(np.float16(0.1)), plain(np.complex64(0.1 + 0.5j))
+    (0.1, 0.1, (0.1+0.5j))
     >>> plain(np.timedelta64(5))
     np.timedelta64(5)
     """
-    if isinstance(value, np.generic) and not isinstance(value, np.datetime64 | np.timedelta64):
-        return value.item()
-    return value
+    if not isinstance(value, np.generic) or isinstance(value, np.datetime64 | np.timedelta64):
+        return value
+    if isinstance(value, np.float16 | np.float32):
+        return float(str(value))  # numpy's str is the shortest repr of the value's own type
+    if isinstance(value, np.complex64):
+        return complex(str(value))
+    return value.item()
 
 
 def kind_name(lot: Any) -> str:
