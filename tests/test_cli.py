@@ -194,7 +194,8 @@ def test_trace_lot_names_a_lot_or_is_a_usage_error(car_graph, lot):
         assert result.exit_code == 0, result.output
         assert all(row["path"].endswith(str(int(lot))) for row in json.loads(result.stdout))
     else:
-        assert_unusable(result, f"Invalid value for '--lot': no lot {show(lot)}", "ids such as ")
+        refused = f"Invalid value for '--lot': {show(lot)} is not in the graph "
+        assert_unusable(result, refused, "lots, such as ", "its digits (0-9")
         assert "internal error" not in result.stderr
 
 

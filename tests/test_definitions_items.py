@@ -173,7 +173,9 @@ def test_ids_not_of_the_lot_ids_kind_are_not_lots(alien):
         # A Timestamp is no number: the message says what lot ids are. A numpy float is
         # shown as Python's (4.0), as in a list.
         rule = "; lot ids are ints or text, never Timestamp" if alien == "timestamp" else ""
-        assert f"is not in the graph: {plain(other)!r}{rule}." in str(error.value)
+        assert f"is not in the graph (5 lots: 0, 1, 2, 3, 4): {plain(other)!r}{rule}." in str(
+            error.value
+        )
         assert "ProvenanceGraph.lots" in str(error.value)
         with pytest.raises(InvalidArgumentError, match="not in the graph"):
             kp.origin_shares(g, lots=[mx, other])

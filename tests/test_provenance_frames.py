@@ -9,6 +9,7 @@ and the same error on bad ones.
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 import re
 from decimal import Decimal
 from fractions import Fraction
@@ -21,7 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import kpmodel as kp
-from kpmodel._boundary import MAX_LISTED, is_lot_id, show
+from kpmodel._boundary import MAX_LISTED, is_hashable, is_lot_id, show
 from kpmodel._lot_ids import plain
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import InvalidArgumentError, InvalidGraphError, KPModelError, UnknownCodeError
@@ -1063,7 +1064,7 @@ def test_an_id_of_another_kind_names_no_lot(loaded, other):
         with pytest.raises(KPModelError, match=r"not (in the graph|lots of the graph)"):
             call()
     with pytest.raises(
-        InvalidArgumentError, match=re.escape(f"lot {wrong!r} is not in the graph")
+        InvalidArgumentError, match=re.escape(f"lot: {wrong!r} is not in the graph")
     ):
         graph.remaining(wrong)
     for good in (lot, np.int64(lot), np.uint8(lot)):
@@ -1094,23 +1095,85 @@ def test_what_is_no_lot_id_names_no_lot(loaded, value):
     argument (InvalidArgumentError) by all of them: the graph's own methods and `explain`
     raised InvalidGraphError where `trace`, `describe_lot` and ``lots=`` did not;
     `OriginShares.of` refuses them with the message of ``origin_shares(lots=[value])``,
-    worded for the shares' lots."""
+    worded for the shares' lots. A number of another kind (10.0, True, Decimal(10)) is
+    refused by the closing example (4.0 equals 4 but is not lot 4), anything else (a
+    duration too: numpy's is an integer type) by the rule."""
     graph, _ = _int_id_graph(loaded)
     graph.produce(country="BW", carats=1, on="2014-01-01")  # an appended lot too
+    number = isinstance(plain(value), numbers.Number) and not isinstance(value, np.timedelta64)
+    why = "but are not lot 4" if number else "; lot ids are ints or text, never "
     for call in [
         *_calls_taking_a_lot(graph, value),
         lambda: kp.provenance.describe_lot(graph, value),
         lambda: kp.provenance.trace(graph, value),
     ]:
-        with pytest.raises(InvalidArgumentError, match="lot ids are ints or text, never "):
+        with pytest.raises(InvalidArgumentError, match=re.escape(why)):
             call()
-    with pytest.raises(InvalidArgumentError, match=r"^lots\[1\]: lot .* lot ids are ints or"):
+    with pytest.raises(InvalidArgumentError, match=r"^lots\[1\]: .*" + re.escape(why)):
         graph.mix([graph.lots[0], value])
     with pytest.raises(InvalidArgumentError) as asked:
         kp.origin_shares(graph, lots=[value])
     with pytest.raises(InvalidArgumentError) as read:
         kp.origin_shares(graph).of(value)
     assert str(read.value) == _worded_for_shares(str(asked.value))
+
+
+@pytest.mark.parametrize("loaded", [True, False])
+@given(
+    st.one_of(
+        st.sampled_from([99, -1, 2**70, "x", np.str_("x"), np.int64(99), 10.0, True]),
+        st.sampled_from([np.float32(0.5), None, pd.NA, (10,), b"10", [10]]),
+        st.just(np.timedelta64(5, "D")),
+        hostile_values(),
+    )
+)
+def test_a_lot_no_graph_holds_is_refused_in_one_wording_by_every_call(loaded, lot):
+    """ "No such lot" read four ways (18-review9, 6): "lot 99 is not in the graph; use an
+    id returned by produce() ..." from the graph's methods and explain, "no lot 99 in the
+    graph (3 lots; ids such as ...)" from trace and describe_lot, "lots: 1 of the 1 ids
+    asked for is not in the graph: 99. Pass ids ..." from lots=, and a fourth from the
+    command line. One helper words them all: the field path, the id, some of the graph's
+    lots, the rule when the id can be no lot id at all, and what to pass."""
+    graph, _ = _int_id_graph(loaded)
+    graph.produce(country="BW", carats=1, on="2014-01-01")  # an appended lot too
+    try:
+        if lot in set(graph.lots.tolist()) and is_lot_id(lot):
+            return  # a lot of the graph (an appended positional one: -1 and 99 are not)
+    except TypeError:  # unhashable: no lot
+        pass
+    messages = set()
+    for call in [
+        *_calls_taking_a_lot(graph, lot),
+        lambda: kp.provenance.describe_lot(graph, lot),
+        lambda: kp.provenance.trace(graph, lot),
+    ]:
+        with pytest.raises(InvalidArgumentError) as error:
+            call()
+        messages.add(str(error.value))
+    assert len(messages) == 1, messages
+    (message,) = messages
+    shown = show(plain(lot))
+    ids = graph.lots.tolist()
+    held = f"{len(ids)} lots: {', '.join(show(i) for i in ids)}"
+    head = f"lot: {shown} is not in the graph ({held})"
+    assert message.startswith(head)
+    assert message.endswith(
+        ". Pass an id the graph returned (ProvenanceGraph.lots), of the lot id's kind: an int "
+        "for an int id, text for a text id (4.0, True or Decimal(4) equal 4 but are not lot 4)."
+    )
+    with pytest.raises(InvalidArgumentError) as mixed:
+        graph.mix([graph.lots[0], lot])
+    assert str(mixed.value) == message.replace("lot: ", "lots[1]: ", 1)
+    if is_hashable(lot) or isinstance(lot, np.generic):  # lots= refuses a list as an id
+        with pytest.raises(InvalidArgumentError) as listed:
+            kp.origin_shares(graph, lots=[lot])
+        assert str(listed.value) == (
+            message.replace(
+                head, f"lots: 1 of the 1 ids asked for is not in the graph ({held}): {shown}"
+            )
+            .replace("Pass an id", "Pass ids")
+            .replace("(ProvenanceGraph.lots), of", "(ProvenanceGraph.lots), each of")
+        )
 
 
 def _calls_taking_a_lot(graph, lot):
@@ -1135,12 +1198,12 @@ def test_a_lot_not_in_the_graph_is_a_bad_argument_everywhere(loaded):
     size, missing = len(graph), 99
     for call in _calls_taking_a_lot(graph, missing):
         with pytest.raises(
-            InvalidArgumentError, match=r"^lot 99 is not in the graph; use an id returned by"
+            InvalidArgumentError, match=r"^lot: 99 is not in the graph \(.*\)\. Pass an id "
         ) as error:
             call()
         assert not isinstance(error.value, InvalidGraphError)
-        assert "listed in graph.lots" in str(error.value)
-    with pytest.raises(InvalidArgumentError, match=r"^lots\[1\]: lot 99 is not in the graph"):
+        assert "the graph returned (ProvenanceGraph.lots)" in str(error.value)
+    with pytest.raises(InvalidArgumentError, match=r"^lots\[1\]: 99 is not in the graph"):
         graph.mix([lot, missing])
     for call in (
         lambda: kp.provenance.describe_lot(graph, missing),
@@ -1217,6 +1280,46 @@ def test_refused_ids_are_shown_as_what_they_are(value, shown):
     with pytest.raises(InvalidGraphError) as error:
         kp.ProvenanceGraph.from_frames(lots, pd.DataFrame(columns=["source", "target", "carats"]))
     assert f"lots row 1: lot_id {shown}" in str(error.value)
+
+
+@given(
+    st.one_of(
+        st.floats(width=32).map(np.float32),
+        st.floats(width=16).map(np.float16),
+        st.complex_numbers(width=64).map(np.complex64),
+    )
+)
+def test_a_narrow_float_is_shown_in_its_own_shortest_digits(value):
+    """A float32 was shown in the digits of the float64 it widens to: np.float32(0.1) as
+    0.10000000149011612, a number the user did not write (18-review9, 7). It is shown by
+    numpy's shortest digits for its own type, which read back as the same value."""
+    shown = plain(value)
+    assert type(shown) is (complex if isinstance(value, np.complex64) else float)
+    assert repr(shown) == repr(type(shown)(str(value)))
+    assert len(repr(shown)) <= len(repr(value.item()))
+    back = type(value)(shown)
+    assert back == value or (np.isnan(back) == np.isnan(value)).all()
+
+
+def test_a_float32_id_that_names_no_lot_is_shown_as_written():
+    """The refusals of an id, from the graph's methods, lots= and from_frames, show
+    np.float32(0.1) as 0.1 (18-review9, 7: 0.10000000149011612)."""
+    graph = kp.ProvenanceGraph()
+    graph.produce(country="BW", carats=10, on="2023-05-01")
+    for call, shown in (
+        (lambda: graph.remaining(np.float32(0.1)), "lot: 0.1 is not in the graph"),
+        (lambda: kp.origin_shares(graph, lots=[np.float32(0.1)]), "(1 lot: 0): 0.1. "),
+    ):
+        with pytest.raises(InvalidArgumentError) as error:
+            call()
+        assert shown in str(error.value)
+        assert "0.1000" not in str(error.value)
+    lots = pd.DataFrame(
+        {"lot_id": pd.Series([0, np.float32(0.1)], dtype=object), "carats": 1.0, "origin": "BW"}
+    )
+    with pytest.raises(InvalidGraphError) as error:
+        kp.ProvenanceGraph.from_frames(lots, pd.DataFrame(columns=["source", "target", "carats"]))
+    assert "lots row 1: lot_id 0.1 is a float" in str(error.value)
 
 
 def test_a_lot_id_with_a_lone_surrogate_is_refused_as_a_problem():

@@ -24,7 +24,7 @@ This module is part of the shared base, beside `kpmodel._boundary`: it imports n
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable, Iterator, Sized
+from collections.abc import Iterable, Iterator, Sequence, Sized
 from typing import Any, cast
 
 import numpy as np
@@ -41,9 +41,14 @@ from kpmodel._boundary import (
 )
 from kpmodel.errors import InvalidArgumentError
 
-__all__ = ["FoundLots", "kind_name", "lot_positions", "plain"]
+__all__ = ["GRAPH_IDS", "FoundLots", "kind_name", "lot_positions", "no_lot_message", "plain"]
 
 IntArray = np.ndarray[Any, np.dtype[np.int64]]
+
+#: Where the ids to pass are taken from, as the refusal of ids that name no lot says.
+GRAPH_IDS = "the graph returned (ProvenanceGraph.lots)"
+#: How many of the lots looked among that refusal names ("3 lots: 0, 1, 2").
+LOTS_NAMED = 5
 
 
 class FoundLots(Sized, Iterable[Any]):
@@ -88,7 +93,7 @@ def lot_positions(
     *,
     field: str = "lots",
     among: str = "in the graph",
-    source: str = "the graph returned (ProvenanceGraph.lots)",
+    source: str = GRAPH_IDS,
 ) -> tuple[pd.Index[Any], IntArray]:
     """Return the ids asked for and their positions among `ids`; any that is no lot is an error.
 
@@ -119,7 +124,7 @@ def lot_positions(
     >>> lot_positions([1, 2.0, 7], pd.RangeIndex(3))
     Traceback (most recent call last):
     ...
-    kpmodel.errors.InvalidArgumentError: lots: 2 of the 3 ids asked for are not in the graph: ...
+    kpmodel.errors.InvalidArgumentError: lots: 2 of the 3 ids asked for are not in the graph ...
     """
     _check_iterable(lots)
     if isinstance(lots, FoundLots) and lots.found_in(ids):
@@ -153,9 +158,18 @@ def lot_positions(
         positions = _found(lookup, items, ids)
     missing = np.flatnonzero(positions < 0)
     if missing.size:
-        raise InvalidArgumentError(
-            _missing_message(missing, items, wanted, (field, among, source))
+        first = missing[:MAX_LISTED]
+        shown = wanted[first].tolist() if items is None else [items[i] for i in first.tolist()]
+        msg = no_lot_message(
+            shown,
+            ids,
+            missing=missing.size,
+            asked=len(wanted),
+            field=field,
+            among=among,
+            source=source,
         )
+        raise InvalidArgumentError(msg)
     return wanted, positions
 
 
@@ -269,37 +283,96 @@ def _found(lookup: pd.Index[Any], items: list[Any] | None, ids: pd.Index[Any]) -
     return positions
 
 
-def _missing_message(
-    missing: IntArray,
-    items: list[Any] | None,
-    wanted: pd.Index[Any],
-    wording: tuple[str, str, str],
+def no_lot_message(
+    shown: Sequence[Any],
+    ids: pd.Index[Any],
+    *,
+    missing: int | None = None,
+    asked: int | None = None,
+    field: str = "lot",
+    among: str = "in the graph",
+    source: str = GRAPH_IDS,
+    remedy: str | None = None,
 ) -> str:
-    """Return the message refusing the ids at `missing`: how many, the first ones, what to do."""
-    first = missing[:MAX_LISTED]
-    asked = wanted[first].tolist() if items is None else [items[i] for i in first.tolist()]
+    """Return the message refusing lot ids that name no lot: the one wording of every call.
+
+    The graph's methods taking a lot (`remaining`, `split`, ``mix``'s ``lots[i]``, ...),
+    `explain`, `trace`, ``lots=`` and ``kpmodel trace --lot`` all refuse an id that names
+    no lot with it: the field path, the id(s), a few of the lots there are, why when an id
+    can be no lot id at all (None, a tuple, bytes), and what to pass.
+
+    Parameters
+    ----------
+    shown : sequence
+        The ids that name no lot, as given (the first `MAX_LISTED` of them).
+    ids : pandas.Index
+        The lot ids looked among; the message names the first `LOTS_NAMED`.
+    missing : int, optional
+        How many ids name no lot (default: as many as `shown`).
+    asked : int, optional
+        How many ids were asked for, where a list of them was given (``lots=``): "lots: 2
+        of the 3 ids asked for are not in the graph", the ids after. None (the default)
+        for one id given as one value (a ``lot`` argument): "lot: 99 is not in the graph".
+    field : str
+        The argument's path (``"lot"``, ``"lots[1]"``); ``""`` for none, where the caller
+        names it (the command line's ``--lot``).
+    among, source : str
+        Where the ids were looked for, and where to take them from.
+    remedy : str, optional
+        What to do, where it is not to pass ids `source` (the command line: digits).
+
+    Examples
+    --------
+    >>> no_lot_message([99], pd.RangeIndex(3))
+    "lot: 99 is not in the graph (3 lots: 0, 1, 2). Pass an id the graph returned
+    (ProvenanceGraph.lots), of the lot id's kind: an int for an int id, text for a text
+    id (4.0, True or Decimal(4) equal 4 but are not lot 4)."
+    >>> print(no_lot_message([None, 7], pd.Index(["a", "b"]), asked=3, field="lots"))
+    lots: 2 of the 3 ids asked for are not in the graph (2 lots: 'a', 'b'): None, 7; lot ids
+    are ints or text, never None. Pass ids the graph returned (ProvenanceGraph.lots), each...
+    """
     # numpy's scalars as Python's, so that an array and a list read alike: 'x', not
     # np.str_('x'), and True, not np.True_ (an int array is read as Python ints already).
-    shown = [plain(lot) for lot in asked]
-    more = f" and {missing.size - MAX_LISTED:,} more" if missing.size > MAX_LISTED else ""
-    verb = "is" if missing.size == 1 else "are"
-    # The types of the shown ids that can name no lot of any graph (a tuple, bytes, None);
-    # numbers of another kind are the example closing the message.
+    values = [plain(lot) for lot in shown[:MAX_LISTED]]
+    count = len(shown) if missing is None else missing
+    some = ", ".join(show(plain(lot)) for lot in ids[:LOTS_NAMED].tolist())
+    if not len(ids):
+        held = "no lots"
+    elif len(ids) <= LOTS_NAMED:
+        held = f"{len(ids)} lot{'s' if len(ids) > 1 else ''}: {some}"
+    else:
+        held = f"{len(ids):,} lots, such as {some}"
+    # The types of the shown ids that can name no lot of any graph (a tuple, bytes, None,
+    # a duration: numpy's is an integer type); numbers of another kind are the example
+    # closing the message.
     odd = list(
         dict.fromkeys(
             kind_name(lot)
-            for lot in shown
-            if not (is_lot_id(lot) or isinstance(lot, numbers.Number))
+            for lot in values
+            if not is_lot_id(lot)
+            and (isinstance(lot, np.timedelta64) or not isinstance(lot, numbers.Number))
         )
     )
     rule = f"; lot ids are ints or text, never {' or '.join(odd)}" if odd else ""
-    listed = ", ".join(show(lot) for lot in shown)
-    field, among, source = wording
-    return (
-        f"{field}: {missing.size:,} of the {len(wanted):,} ids asked for {verb} not {among}: "
-        f"{listed}{more}{rule}. Pass ids {source}, each of the lot id's kind: an int for an "
-        "int id, text for a text id (4.0, True or Decimal(4) equal 4 but are not lot 4)."
-    )
+    where = f"{field}: " if field else ""
+    if asked is None:
+        head = f"{where}{show(values[0])} is not {among} ({held})"
+        pass_ = f"Pass an id {source}, of"
+    else:
+        more = f" and {count - len(values):,} more" if count > len(values) else ""
+        verb = "is" if count == 1 else "are"
+        listed = ", ".join(show(lot) for lot in values)
+        head = (
+            f"{where}{count:,} of the {asked:,} ids asked for {verb} not {among} ({held}): "
+            f"{listed}{more}"
+        )
+        pass_ = f"Pass ids {source}, each of"
+    if remedy is None:
+        remedy = (
+            f"{pass_} the lot id's kind: an int for an int id, text for a text id (4.0, True "
+            "or Decimal(4) equal 4 but are not lot 4)."
+        )
+    return f"{head}{rule}. {remedy}"
 
 
 def plain(value: Any) -> Any:
@@ -309,19 +382,28 @@ def plain(value: Any) -> Any:
     ``True``, not ``np.int64(10)``, ``np.str_('L4')``, ``np.float64(1.5)``, ``np.True_``.
     Dates and durations stay numpy's: their Python value can be a bare int
     (``np.datetime64(1, "ns")`` gives ``1``, a unitless ``np.timedelta64(5)`` gives ``5``),
-    which would show them as what they are not.
+    which would show them as what they are not. A float16 or float32 (and a complex64) is
+    the Python number of its own shortest digits, as numpy shows it: ``0.1``, the number
+    written, not ``0.10000000149011612``, the float64 it widens to; those digits read back
+    as the same float32.
 
     Examples
     --------
     >>> import numpy as np
     >>> plain(np.int64(10)), plain(np.str_("L4")), plain(np.float64(1.5)), plain("x")
     (10, 'L4', 1.5, 'x')
+    >>> plain(np.float32(0.1)), plain(np.float16(0.1)), plain(np.complex64(0.1 + 0.5j))
+    (0.1, 0.1, (0.1+0.5j))
     >>> plain(np.timedelta64(5))
     np.timedelta64(5)
     """
-    if isinstance(value, np.generic) and not isinstance(value, np.datetime64 | np.timedelta64):
-        return value.item()
-    return value
+    if not isinstance(value, np.generic) or isinstance(value, np.datetime64 | np.timedelta64):
+        return value
+    if isinstance(value, np.float16 | np.float32):
+        return float(str(value))  # numpy's str is the shortest repr of the value's own type
+    if isinstance(value, np.complex64):
+        return complex(str(value))
+    return value.item()
 
 
 def kind_name(lot: Any) -> str:

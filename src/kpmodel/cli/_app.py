@@ -18,8 +18,8 @@ import pandas as pd
 
 import kpmodel as kp
 from kpmodel import report
-from kpmodel._boundary import MAX_LISTED, as_date, parse_json, read_text, show
-from kpmodel._lot_ids import lot_positions
+from kpmodel._boundary import MAX_LISTED, as_date, parse_json, read_text
+from kpmodel._lot_ids import lot_positions, no_lot_message
 from kpmodel._output import display_path, printable
 from kpmodel._progress import track
 from kpmodel.cli._inputs import (
@@ -344,11 +344,13 @@ def _lot(graph: kp.ProvenanceGraph, given: str) -> Any:
         except InvalidArgumentError:
             continue
         return lot
-    some = ", ".join(show(lot) for lot in lots[:MAX_LISTED].tolist())
-    held = f"{len(lots):,} lots; ids such as {some}" if some else "it has no lots"
-    msg = (
-        f"no lot {show(given)} in the graph ({held}): give a lot id of the graph, digits "
-        "(0-9, a '-' for negatives) for an int id"
+    # click names the option ("Invalid value for '--lot': ...").
+    msg = no_lot_message(
+        [given],
+        lots,
+        field="",
+        remedy="Give a lot id of the graph: its text for a text id, its digits (0-9, a '-' "
+        "for negatives) for an int id.",
     )
     raise click.BadParameter(msg, param_hint="'--lot'")
 

@@ -444,7 +444,9 @@ def _listed_rows(
     rows = np.flatnonzero(bad)
     if rows.size == 0:
         return []
-    values = column.to_numpy(dtype=object)
+    # A column of floats keeps numpy's scalars, which `plain` shows in the digits of their
+    # own type: as objects, a float32 would widen to a Python float (float64's digits).
+    values = column.to_numpy() if column.dtype.kind in "fc" else column.to_numpy(dtype=object)
     label = "lots row {row}: lot_id " if table == "lots" else f"{table}.{name} row {{row}}: "
     return [
         label.format(row=row)

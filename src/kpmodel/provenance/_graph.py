@@ -28,7 +28,7 @@ from kpmodel._boundary import (
     show,
 )
 from kpmodel._display import View
-from kpmodel._lot_ids import kind_name, plain
+from kpmodel._lot_ids import kind_name, no_lot_message, plain
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import (
     InvalidArgumentError,
@@ -578,18 +578,12 @@ class ProvenanceGraph:
         `origin_shares` and `Lots.from_graph` apply): 11.0 and True equal 11 and 1 but name
         no lot, on a graph with positional ids or with loaded ones. An id that names no lot
         is a bad argument (InvalidArgumentError, as for ``origin_shares(lots=)``), not a
-        change the graph refuses; `path` names the argument where its name is not "lot"
-        (``lots[1]`` of `mix`).
+        change the graph refuses, worded as every call words it (`no_lot_message`); `path`
+        names the argument where its name is not "lot" (``lots[1]`` of `mix`).
         """
-        where = f"{path}: " if path else ""
         kind = int if type(lot) is int else str if type(lot) is str else id_kind(lot)
         if kind is not int and kind is not str:
-            msg = (
-                f"{where}lot {show(plain(lot))} is not in the graph: lot ids are ints or text, "
-                f"never {kind_name(plain(lot))}; use an id returned by produce(), split(), ... "
-                "or listed in graph.lots"
-            )
-            raise InvalidArgumentError(msg)
+            raise InvalidArgumentError(no_lot_message([lot], self.lots, field=path or "lot"))
         if self._id_index is None:
             if kind is int and 0 <= lot < self._n:
                 return int(lot)
@@ -612,11 +606,7 @@ class ProvenanceGraph:
                 # id of its kind.
                 if isinstance(position, int):
                     return position
-        msg = (
-            f"{where}lot {show(plain(lot))} is not in the graph; use an id returned by "
-            "produce(), split(), ... or listed in graph.lots"
-        )
-        raise InvalidArgumentError(msg)
+        raise InvalidArgumentError(no_lot_message([lot], self.lots, field=path or "lot"))
 
     def _positions(self, lots: Iterable[Any]) -> IntArray:
         """Return the storage positions of `lots` (ids), raising for unknown ids."""

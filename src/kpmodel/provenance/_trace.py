@@ -8,8 +8,8 @@ from typing import Any, Literal, cast
 
 import pandas as pd
 
-from kpmodel._boundary import display_path, is_lot_id, parse_json, read_text, show
-from kpmodel._lot_ids import kind_name, lot_positions, plain
+from kpmodel._boundary import display_path, parse_json, read_text, show
+from kpmodel._lot_ids import lot_positions, no_lot_message
 from kpmodel.errors import InvalidArgumentError, InvalidGraphError, LoadError, Problem
 from kpmodel.provenance._explain import explain
 from kpmodel.provenance._graph import ProvenanceGraph
@@ -25,12 +25,8 @@ def _check_lot(graph: ProvenanceGraph, lot: Any) -> None:
     """
     try:
         lot_positions([lot], graph.lots)
-    except InvalidArgumentError:
-        some = ", ".join(show(i) for i in graph.lots[:5].tolist())
-        shown = plain(lot)
-        rule = "" if is_lot_id(shown) else f"; lot ids are ints or text, never {kind_name(shown)}"
-        msg = f"no lot {show(shown)} in the graph ({len(graph)} lots; ids such as {some}){rule}"
-        raise InvalidArgumentError(msg) from None
+    except InvalidArgumentError:  # refused as a `lot`, not as a list (`lots`) of one
+        raise InvalidArgumentError(no_lot_message([lot], graph.lots)) from None
 
 
 def trace(
