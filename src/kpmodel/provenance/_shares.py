@@ -610,7 +610,8 @@ _POPULATE_WRITE: int | None = getattr(
 
 
 def populate(array: Any) -> None:
-    """Fault in every page of an array made by `zeros` now, in one call to the kernel.
+    """Fault in every page of an array made by `zeros` (or of a contiguous view of one, such
+    as a block of its rows) now, in one call to the kernel.
 
     A dense result is written whole. Asking the kernel to fill its pages at once costs less
     than one fault per page as rows are written (``benchmarks/bench_pages.py`` on the
@@ -621,14 +622,18 @@ def populate(array: Any) -> None:
     Arrays that are not mapped, or kernels without the call, are left as they are (their
     pages are filled as they are written).
     """
-    mapped = array
+    mapped, whole = array, array
     while mapped is not None and not isinstance(mapped, mmap.mmap):
+        if isinstance(mapped, np.ndarray):
+            whole = mapped  # the last array before the map: np.frombuffer's, the map's start
         # numpy views name their owner `base`; the buffer of np.frombuffer is a memoryview.
         mapped = mapped.obj if isinstance(mapped, memoryview) else getattr(mapped, "base", None)
-    if mapped is None or _POPULATE_WRITE is None:
+    if mapped is None or _POPULATE_WRITE is None or not array.flags.c_contiguous:
         return
+    offset = array.ctypes.data - whole.ctypes.data
+    start = offset // mmap.PAGESIZE * mmap.PAGESIZE
     with contextlib.suppress(OSError, ValueError):  # an older kernel: filled as written
-        mapped.madvise(_POPULATE_WRITE)
+        mapped.madvise(_POPULATE_WRITE, start, offset + array.nbytes - start)
 
 
 def flow_index(graph: ProvenanceGraph) -> IntArray:
@@ -1036,6 +1041,20 @@ class _Store:
             data[: self.used] = self.data[: self.used]
             self.indices, self.data = indices, data
 
+    def rows_to_write(self, a: int, b: int) -> FloatArray:
+        """Return rows a..b-1 of the dense array, to be written, their pages filled at once.
+
+        Faults taken as two threads write fresh rows cost more than filling the pages
+        first (`populate`): the dense levels of ``benchmarks/bench_provenance.py``'s
+        globally mixed 1M-lot graph, each level stored as its density says, took
+        0.073-0.104 s each with their pages filled first against 0.22-0.27 s without
+        (`_solve_on_dense` called level by level, one run each, November 2026).
+        """
+        rows = self.dense_array()[a:b]
+        if self.layout != "dense":  # a dense layout's pages were all filled at once
+            populate(rows)
+        return rows
+
     def dense_array(self) -> FloatArray:
         if self.dense is None:
             # calloc'ed: the pages of rows never stored dense are never touched, except
@@ -1165,7 +1184,13 @@ class _Store:
         counts = self.ptr[k + rows + 1] - self.ptr[k + rows]
         held = int(counts[~on_dense].sum())
         if on_dense.any():
-            held += int(np.count_nonzero(self.dense_array()[rows[on_dense]]))
+            # Counted by stored row and summed over the rows asked (repeats included): no
+            # copy of the dense rows asked for is made to count them.
+            per_row = np.zeros(self.m, np.int64)
+            for a, b, is_dense in self.levels:
+                if is_dense:
+                    per_row[a:b] = np.count_nonzero(self.dense_array()[a:b], axis=1)
+            held += int(per_row[rows[on_dense]].sum())
         return held
 
     def sparse_rows(self, rows: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
@@ -1185,8 +1210,11 @@ class _Store:
             out[sparse[r], c] = v
             return out
         out = cast(FloatArray, zeros((rows.size, k)))
+        populate(out)  # written whole, or nearly: a dense result is mostly dense rows
         dense = np.flatnonzero(self.is_dense[k + rows])
-        if dense.size:
+        if dense.size == rows.size:  # gathered straight into the result, with no copy
+            np.take(self.dense_array(), rows, axis=0, out=out, mode="clip")
+        elif dense.size:
             out[dense] = self.dense_array()[rows[dense]]
         sparse = np.flatnonzero(~self.is_dense[k + rows])
         r, c, v = self.sparse_rows(rows[sparse])
@@ -1420,7 +1448,7 @@ def _solve_on_sparse(
         if cj.size <= dense_at(store.layout) * rows * k:
             store.append_sparse(a, cp, cj, cx, in_place=True)
         else:
-            solved = store.dense_array()[a : a + rows]
+            solved = store.rows_to_write(a, a + rows)
             solved[np.repeat(np.arange(rows), np.diff(cp)), cj] = cx
             store.mark_dense(a, a + rows)
         return
@@ -1439,7 +1467,7 @@ def _store_rows(store: _Store, a: int, solved: FloatArray, index_type: Any) -> N
     if np.count_nonzero(solved) <= dense_at(store.layout) * rows * k:
         store.append_sparse(a, *_as_csr(solved, index_type))
     else:
-        store.dense_array()[a : a + rows] = solved
+        store.rows_to_write(a, a + rows)[:] = solved
         store.mark_dense(a, a + rows)
 
 
@@ -1457,7 +1485,7 @@ def _solve_on_dense(
     """
     rows = block[0].size - 1
     if keep_dense:
-        solved = store.dense_array()[a : a + rows]
+        solved = store.rows_to_write(a, a + rows)
         _dense_rows(store, a, block, on_dense, solved, None, pool)
         if rule is not None:  # a chunk at a time: the rule is given a copy, returns another
             for start, stop in _chunks(rows, store):
