@@ -360,12 +360,20 @@ class _Budget:
     environment's), also used for what is read from the comparison later.
     """
 
-    # Measured with `PER_LOT` and the bytes beside it (see there).
+    # Measured with `PER_LOT` and the bytes beside it (see there), and again in November
+    # 2026 with tracemalloc around `_arrivals` and each entries check, on world-baseline
+    # x20 and x400 and on graphs of 10,000 to 1,000,000 entries (200 sites in Russia
+    # mixed, split and shipped 2,500 to 5,000 times; one propagation or chunks of 60
+    # columns). Above what was held before the entries: 47 B an entry while found in one
+    # chunk, 55 B when merged from several (105 B before the merge dropped each chunk's
+    # part once copied); 72 B and 4.3 B a definition while their classes are found (one
+    # set of epochs; each set of epochs more holds 16 B an entry); 75-76 B a cell while
+    # the cells are made and the group's tables propagated.
     #: Bytes per entry of the arrivals (a shipment carrying a place), at most: the entries
-    #: (four numbers, copied when in several chunks), their places and days; per entry and
+    #: (four numbers, merged from several chunks), their places and days; per entry and
     #: definition, the class found (with each definition's epochs and key numbers); per
     #: cell (an entry whose verdict under a definition is worth keeping), the cell made.
-    PER_ENTRY, PER_CLASS, PER_CELL = 160.0, 24.0, 72.0
+    PER_ENTRY, PER_CLASS, PER_CELL = 72.0, 24.0, 80.0
 
     def __init__(
         self, *, need: float, what: str, limit: Limit, change: str = "", keyword: bool | str = True
@@ -488,9 +496,12 @@ def _arrivals_need(
 # built-ins (their import arrivals) from 1.67-1.83x to 1.54-1.66x on x20 and from 1.67x
 # to 1.52x on x400, and at export from 1.13-1.19x to 1.09-1.13x on 1,000,000 random lots
 # (benchmarks/bench_compare_memory.py world:20 world:400 random:10000 random:100000
-# random:1000000). tests/test_definitions_scale.py checks the estimate against the traced
-# peak (never below it on generated graphs, and at most 1.5x or 1.6x it on a simulated
-# year). Measure again when what a comparison allocates changes.
+# random:1000000). `_Budget`'s bytes per entry, class and cell were measured again in
+# November 2026 (see there): the built-ins went from 1.52-1.66x to 1.36-1.46x on
+# world-baseline x20 and x400, at export from 1.31-1.46x to 1.31-1.45x (the same command,
+# world:20 world:400). tests/test_definitions_scale.py checks the estimate against the
+# traced peak (never below it on generated graphs, and at most 1.5x or 1.45x it on a
+# simulated year). Measure again when what a comparison allocates changes.
 
 #: Bytes a comparison allocates per lot of the graph whatever it asks, at most: the lot
 #: columns read (kinds, places, days, values, carats), the unknown-source fraction (and
@@ -781,11 +792,21 @@ def _arrivals(
             extra[:] = at[:, 2 * c : 2 * c + 2]
             if reset is not None:
                 extra[:, 0] += unknown[moves]
+    del at
     if len(found) == 1:  # one chunk: already in order of shipment, then place
         return found[0], extra, buffer
-    move_of, origin, share, value = (np.concatenate(part) for part in zip(*found, strict=True))
-    order = np.lexsort((origin, move_of))
-    return (move_of[order], origin[order], share[order], value[order]), extra, buffer
+    # Each chunk's entries are in order of shipment, then place, and the chunks' places
+    # increase: a stable sort by shipment puts them all in that order. One column at a
+    # time, each chunk's part dropped once copied (`_Budget.PER_ENTRY`).
+    columns = [list(part) for part in zip(*found, strict=True)]
+    del found
+    order = np.argsort(np.concatenate(columns[0]), kind="stable")
+    merged = []
+    for parts in columns:
+        merged.append(np.concatenate(parts)[order])
+        parts.clear()
+    move_of, origin, share, value = merged
+    return (move_of, origin, share, value), extra, buffer
 
 
 def _event_verdicts(
