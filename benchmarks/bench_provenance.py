@@ -27,6 +27,12 @@ For each size and shape the table gives, each beside its reference timed in the 
   kpmodel did before them);
   ``first lots=100 s``: the lots=100 call first in a fresh process (numba's import and the
   walks read from its disk cache included);
+- ``appended s``: the full call on the graph with three lots appended after `from_frames`
+  (a production lot, half of the last lot with carats left, and their mix), so no longer
+  stored level by level: solved in storage order (best of 2), beside ``appended, level
+  order s``: the same solved in level order and moved into storage order at the end (as
+  kpmodel did before it solved such graphs in storage order), and ``appended |diff|``:
+  the largest difference between the two;
 - ``MiB``: peak memory of `origin_shares` and of the old call above the memory before the
   call (resident peak, a second call: memory the process already holds, such as a small
   result's worth of freed heap, is not counted again, so small sizes read near 0);
@@ -548,6 +554,36 @@ def walks_off() -> Iterator[None]:
         kp_shares.WALK_BUDGET = saved
 
 
+@contextlib.contextmanager
+def level_order() -> Iterator[None]:
+    """Solve graphs that are not stored level by level in level order (see `storage_blocks`)."""
+    saved = kp_shares.storage_blocks
+    kp_shares.storage_blocks = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        kp_shares.storage_blocks = saved
+
+
+def appended_calls(lots: pd.DataFrame, flows: pd.DataFrame) -> tuple[float, float, float]:
+    """Return (full call, full call in level order, their largest difference) on the graph
+    of `lots` and `flows` with three lots appended: a production lot, half of the last lot
+    with carats left, and their mix."""
+    graph = kp.ProvenanceGraph.from_frames(lots, flows)
+    first = graph.lots[0]
+    country = next(iter(kp.origin_shares(graph, lots=[first]).of(first)))
+    produced = graph.produce(country=country, carats=5, on="2030-01-01")
+    lot = next(lot for lot in reversed(graph.lots) if graph.remaining(lot) > 0)
+    half = graph.split(lot, carats=[graph.remaining(lot) / 2], on="2030-01-02")[0]
+    graph.mix([graph.ship(produced, to=graph.location(half), on="2030-01-03"), half])
+    t_storage = best_of(2, lambda: kp.origin_shares(graph))
+    with level_order():
+        t_level = best_of(2, lambda: kp.origin_shares(graph))
+        level = dense(kp.origin_shares(graph).values)
+    error = float(np.abs(dense(kp.origin_shares(graph).values) - level).max())
+    return t_storage, t_level, error
+
+
 def first_call(n: int, k: int, seed: int, shape: str, *, call: str) -> tuple[float, float]:
     """Return (from_frames, first shares call) timed in a fresh Python process.
 
@@ -618,6 +654,8 @@ def run(n: int, n_origins: int, shape: str, *, huge: bool, ancestors: bool) -> d
     old_error = float(np.abs(dense(shares.values) - old).max())
     del old
     gc.collect()
+    t_appended, t_level_order, appended_error = appended_calls(lots, flows)
+    gc.collect()
     build_first, t_first = first_call(n, n_origins, seed, shape, call="new")
     _, t_first_old = first_call(n, n_origins, seed, shape, call="old")
     _, t_first_lots = first_call(n, n_origins, seed, shape, call="lots")
@@ -640,6 +678,9 @@ def run(n: int, n_origins: int, shape: str, *, huge: bool, ancestors: bool) -> d
             "first from_frames s": build_first,
             "first / from_frames": t_first / build_first,
             "first lots=100 s": t_first_lots,
+            "appended s": t_appended,
+            "appended, level order s": t_level_order,
+            "appended |diff|": appended_error,
             "old MiB": mem_old,
             "max |diff| old": old_error,
             "max |diff| nx": nx_error,

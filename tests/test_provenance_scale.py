@@ -1280,6 +1280,9 @@ def test_a_sparse_level_drawing_on_a_dense_one_is_solved_a_chunk_at_a_time(monke
     big = g.ship(g.ship(big, to="ZA", on="2020-02-01"), to="AE", on="2020-03-01")
     g.ship(hub, to="IN", on="2020-04-01")
     g.split(big, [1.0] * 60, on="2020-04-01")
+    # Solved in level order (as a graph with too many blocks in storage order is), not
+    # stored so: each level is stored as its density says.
+    monkeypatch.setattr("kpmodel.provenance._shares.storage_blocks", lambda *args, **kwargs: None)
     whole = dense(origin_shares(g, sparse=True).values)
     calls = []
     real = kp.provenance._shares._as_csr
@@ -2062,3 +2065,66 @@ def test_the_smallest_limit_an_audit_is_allowed_covers_what_it_allocates(mines, 
     fresh = copy.copy(g)
     estimate, peak = traced_peak(refused)
     assert peak < estimate / 4
+
+
+def _storage_blocks_by_hand(graph):
+    """Blocks of lots in storage order (slow reference): a block ends where a lot draws on
+    a lot of the block."""
+    source, target = graph._flow_column("source"), graph._flow_column("target")
+    bounds = [0]
+    for lot in range(len(graph)):
+        if any(int(s) >= bounds[-1] for s in source[target == lot]):
+            bounds.append(lot)
+    return [*bounds, len(graph)] if len(graph) else bounds
+
+
+@given(provenance_graphs(), st.integers(0, 8), st.sampled_from([1, 2, 4096]))
+def test_storage_blocks_are_the_longest_runs_drawing_only_on_earlier_lots(
+    monkeypatch_module, graph, most, window
+):
+    """Each block of lots in storage order draws only on lots stored before it and ends at
+    the first lot that draws on it, whatever the first window scanned; more blocks than
+    `most` give None."""
+    from kpmodel.provenance import _shares
+
+    expected = _storage_blocks_by_hand(graph)
+    with monkeypatch_module.context() as patch:
+        patch.setattr("kpmodel.provenance._shares._FIRST_WINDOW", window)
+        got = _shares.storage_blocks(graph, _shares.derived(graph, _shares.flow_index), most)
+    assert got == (expected if len(expected) - 1 <= most else None)
+
+
+def _appended(graph):
+    """Append to `graph` a production lot (of the first lot's country) and a mix of it with
+    half of a lot's remainder."""
+    first = graph.lots[0]
+    country = next(iter(origin_shares(graph, lots=[first]).of(first)))
+    produced = graph.produce(country=country, carats=5, on="2030-01-01")
+    lot = next(lot for lot in reversed(graph.lots) if graph.remaining(lot) > 0)
+    half = graph.split(lot, carats=[graph.remaining(lot) / 2], on="2030-01-02")[0]
+    shipped = graph.ship(produced, to=graph.location(half), on="2030-01-03")
+    return graph.mix([shipped, half])
+
+
+def test_a_graph_appended_to_after_loading_is_solved_without_a_second_result():
+    """Lots appended to a loaded graph (stored level by level) break its level order. It is
+    solved in storage order all the same: the estimate grows by the lots appended, not by
+    a second dense result to move the shares into, and the shares are those of the graph
+    loaded again (stored level by level)."""
+    run = kp.simulation.run(kp.simulation.builtin("congo-brazzaville-2004"), seed=1)
+    graph = kp.ProvenanceGraph.from_frames(*run.provenance_frames())
+
+    def estimate():
+        with pytest.raises(kp.errors.SizeLimitError) as refused:
+            origin_shares(graph, sparse=False, max_memory=1)
+        return refused.value.estimate
+
+    before = estimate()
+    mixed = _appended(graph)
+    assert not np.all(np.diff(graph._column("level")) >= 0)  # no longer level by level
+    k = len(origin_shares(graph, lots=[mixed]).origins)
+    assert estimate() - before < len(graph) * k * 8 / 10
+    shares = origin_shares(graph, sparse=False).to_frame()
+    loaded_again = kp.ProvenanceGraph.from_frames(*graph.to_frames())
+    again = origin_shares(loaded_again, sparse=False).to_frame().loc[shares.index]
+    np.testing.assert_array_equal(shares.to_numpy(), again[shares.columns].to_numpy())

@@ -33,6 +33,7 @@ from kpmodel._boundary import (
     participant_code,
     whole_number,
 )
+from kpmodel._lot_ids import plain
 from kpmodel.certificates import MIXED, DeclaredOrigin, HSCode
 from kpmodel.errors import InvalidArgumentError, KPModelError, Problem
 from kpmodel.ledger._schema import BY_NAME, CERTIFICATE_LEVEL, PARTIES
@@ -82,13 +83,10 @@ class Problems:
         return list(self.listed)
 
 
-def _plain(value: object) -> object:
-    """Numpy scalars as Python values, so messages show 3.5 rather than np.float64(3.5)."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
 def _got(value: object) -> str:
-    value = _plain(value)
+    # The one rule (`plain`): 3.5, not np.float64(3.5); a float32 in its own digits; a
+    # numpy date as itself, not the bare int of its nanoseconds.
+    value = plain(value)
     return (
         f"got {value!r}" if isinstance(value, str) else f"got {value!r} ({type(value).__name__})"
     )
@@ -171,13 +169,15 @@ def _date(value: object) -> dt.date:
 
 
 def _hs_code(value: object) -> str:
+    # A float32 7102.1 is the 7102.1 written (`plain`), not 7102.10009765625.
+    value = plain(value)
     text = value
     number = _real(value)
     if number is not None:
         # A spreadsheet turns 7102.10 into the number 7102.1 (but 7102.1001 is no HS code).
         text = f"{number:.2f}"
         if not (7102 < number < 7103 and float(text) == number):
-            text = str(_plain(value))
+            text = str(value)
     if not isinstance(text, str):
         raise _BadCellError(f"must be an HS code such as '7102.10', {_got(value)}")
     try:
@@ -223,7 +223,7 @@ def _origin(value: object) -> str:
 
 def _listed(value: object) -> str:
     if isinstance(value, list | tuple | np.ndarray):
-        codes = [_plain(code) for code in value]
+        codes = [plain(code) for code in value]
     elif isinstance(value, str):
         codes = [code.strip() for code in value.replace(",", ";").split(";") if code.strip()]
     else:
@@ -231,7 +231,7 @@ def _listed(value: object) -> str:
             f"must be country codes separated by ';' such as 'BW;RU', {_got(value)}"
         )
     try:
-        return DeclaredOrigin.mixed(codes).listed_text  # type: ignore[arg-type]
+        return DeclaredOrigin.mixed(codes).listed_text
     except KPModelError as error:
         message = str(error).partition(": ")[2]
         raise _BadCellError(
@@ -259,6 +259,10 @@ def _by_value(
     try:
         codes, found = pd.factorize(raw, use_na_sentinel=True)
         uniques = np.asarray(found, dtype=object)
+        if found.dtype in (np.float16, np.float32):
+            # As objects, a float32's numbers widen to float64's digits (7102.1 to
+            # 7102.10009765625): each is the number of its own digits (`plain`) instead.
+            uniques = np.array([plain(v) for v in found.to_numpy()], dtype=object)
     except TypeError:  # unhashable cells (lists): parse every row
         uniques = raw.to_numpy(dtype=object)
         codes = np.arange(len(uniques))
@@ -354,7 +358,7 @@ def _numbers(
         out = np.flatnonzero((values <= 0) if positive else (values < 0))
     room = max(0, MAX_PROBLEMS - len(problems.listed))
     for position in out[:room].tolist():
-        got = _plain(raw.iat[position])
+        got = plain(raw.iat[position])
         problems.cells(name, np.array([position]), f"must be {expected}, got {str(got)!r}")
     problems.more += max(0, out.size - room)
     return values
@@ -461,4 +465,4 @@ def _plain_cell(value: object) -> object:
         return None
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
-    return _plain(value)
+    return plain(value)

@@ -681,7 +681,9 @@ class _System:
     """
 
     positions: IntArray  # graph position of each row, in processing order
-    bounds: list[int]  # level blocks: rows bounds[i]..bounds[i+1]
+    # Blocks of rows bounds[i]..bounds[i+1] drawing only on earlier blocks' rows: the
+    # topological levels, or runs of lots in storage order (see `storage_blocks`).
+    bounds: list[int]
     indptr: npt.NDArray[Any]
     indices: npt.NDArray[Any]
     data: FloatArray
@@ -703,9 +705,13 @@ def _system(graph: ProvenanceGraph, code: IntArray, k: int, wanted: IntArray | N
     else:
         rows = ancestry(graph, wanted, indptr_all)
     level = graph._column("level")[rows]
+    bounds: list[int] | None = None
     if level.size and not bool(np.all(level[1:] >= level[:-1])):
-        by_level = np.argsort(level, kind="stable")
-        rows, level = rows[by_level], level[by_level]
+        if wanted is None:  # every lot: in storage order, if it has few enough blocks
+            bounds = storage_blocks(graph, indptr_all, most=2 * _levels(graph) + 64)
+        if bounds is None:
+            by_level = np.argsort(level, kind="stable")
+            rows, level = rows[by_level], level[by_level]
     m = rows.size
     all_rows = wanted is None and m == n and bool(np.all(rows == np.arange(n)))
     # The inputs of each row, renumbered to processing order.
@@ -747,8 +753,9 @@ def _system(graph: ProvenanceGraph, code: IntArray, k: int, wanted: IntArray | N
     is_flow[at] = False
     indices[is_flow] = column + k
     data[is_flow] = weight
-    bounds = np.searchsorted(level, np.arange(int(level.max(initial=0)) + 2)).tolist()
-    bounds = [b for i, b in enumerate(bounds) if i == 0 or b > bounds[i - 1]]
+    if bounds is None:
+        bounds = np.searchsorted(level, np.arange(int(level.max(initial=0)) + 2)).tolist()
+        bounds = [b for i, b in enumerate(bounds) if i == 0 or b > bounds[i - 1]]
     return _System(
         positions=rows,
         bounds=bounds,
@@ -757,6 +764,45 @@ def _system(graph: ProvenanceGraph, code: IntArray, k: int, wanted: IntArray | N
         data=data,
         k=k,
     )
+
+
+def storage_blocks(graph: ProvenanceGraph, indptr: IntArray, most: int) -> list[int] | None:
+    """Return the bounds of blocks of consecutive lots, in storage order, each drawing only
+    on lots stored before the block; None if there would be more than `most` blocks.
+
+    A graph loaded by `ProvenanceGraph.from_frames` is stored level by level, but lots
+    appended afterwards (or a graph built lot by lot) are not: solved in level order, the
+    shares would have to be moved into storage order at the end, a second dense result.
+    Blocks in storage order need no move. They are as many as the levels when the lots
+    appended are few, but can be many more (a graph built one small mix at a time):
+    beyond `most`, level order is used. Each block is as long as it can be, found by
+    scanning windows that double in size from its start.
+    """
+    n = len(graph)
+    last_input = np.full(n, -1, np.int64)
+    fed = np.flatnonzero(np.diff(indptr))
+    if fed.size:
+        last_input[fed] = np.maximum.reduceat(graph._flow_column("source"), indptr[fed])
+    if not bool(np.all(last_input < np.arange(n))):  # pragma: no cover - parents come first
+        return None  # a graph whose flows run backwards in storage: solved in level order
+    bounds = [0]
+    while bounds[-1] < n:
+        start, stop, low, window = bounds[-1], n, bounds[-1] + 1, _FIRST_WINDOW
+        while low < n:
+            high = min(n, low + window)
+            drawing_on_block = np.flatnonzero(last_input[low:high] >= start)
+            if drawing_on_block.size:
+                stop = low + int(drawing_on_block[0])
+                break
+            low, window = high, 2 * window
+        if len(bounds) > most:
+            return None
+        bounds.append(stop)
+    return bounds
+
+
+#: The first window `storage_blocks` scans for the end of a block (it then doubles).
+_FIRST_WINDOW = 4096
 
 
 def _block(system: _System, a: int, b: int) -> tuple[IntArray, IntArray, FloatArray]:
@@ -877,7 +923,8 @@ def supports(system: _System, budget: int = sys.maxsize) -> IntArray:
 Layout = Literal["dense", "sparse", "adaptive"]
 """How levels are stored: all dense (the result is dense and is the store's own array),
 all sparse (the result is sparse: no level is converted at the end), or each level as its
-density says (`DENSE_AT`; lots asked for, or lots not in storage order)."""
+density says (`DENSE_AT`; lots asked for, or a graph solved in level order that is not
+stored so: see `storage_blocks`)."""
 
 
 def dense_at(layout: Layout) -> float:
@@ -2057,7 +2104,8 @@ def origin_shares(
             + 16 * wanted.size * k
         )
     else:
-        # Every lot asked, in storage order: the store is the result, so every level is
+        # Every lot asked, solved in storage order (in level order only when the graph has
+        # too many storage blocks): the store is the result, so every level is
         # stored the way the result will be (as the supports predict); otherwise as each
         # level comes.
         in_order = wanted is None and bool(np.all(system.positions == np.arange(len(graph))))
