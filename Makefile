@@ -15,7 +15,9 @@ PYTEST := $(BIN)/python -m pytest -q -n $(TEST_JOBS) --dist worksteal
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The version lives in src/kpmodel/__init__.py: a new one reinstalls, so that the installed
+# metadata (importlib.metadata.version) says it too.
+$(STAMP): pyproject.toml src/kpmodel/__init__.py
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
 	$(BIN)/python -m pip install --quiet -e ".[testing,plot,prov,sweep,distributed,sensitivity,excel,parquet,notebook]" --group dev --group docs

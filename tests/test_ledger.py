@@ -637,3 +637,56 @@ class TestValue:
         """Everything a user can get wrong is a KPModelError."""
         for error in (LoadError, InvalidArgumentError):
             assert issubclass(error, KPModelError)
+
+
+class TestCellsShownByTheOneRule:
+    """The ledger's reader converted numpy values by a rule of its own beside
+    `kpmodel._lot_ids.plain` (18-cleanup9): a numpy date in a cell read as the bare int of
+    its nanoseconds, a float32 in float64's digits. It uses the one rule now."""
+
+    def test_a_numpy_date_is_shown_as_a_date(self):
+        """An origin cell holding np.datetime64(1, 'ns') read "got 1 (int)"."""
+        cell = np.datetime64(1, "ns")
+        frame = small_frame(origin=pd.Series([cell, "BW"], dtype=object))
+        with pytest.raises(LoadError) as error:
+            Ledger.from_frame(frame)
+        (problem,) = problems_of(error)
+        assert "got np.datetime64('1970-01-01T00:00:00.000000001') (datetime64)" in problem
+        assert "got 1 (int)" not in problem
+
+    @pytest.mark.parametrize("dtype", [object, np.float32])
+    def test_a_float32_is_shown_in_its_own_digits(self, dtype):
+        """np.float32(0.1) read "got 0.10000000149011612", a number nobody wrote."""
+        frame = small_frame(
+            number=pd.Series([np.float32(0.1)] * 2, dtype=dtype),
+            carats=pd.Series([np.float32(-0.1), np.float32(1.5)], dtype=dtype),
+        )
+        with pytest.raises(LoadError) as error:
+            Ledger.from_frame(frame)
+        problems = problems_of(error)
+        assert any("column 'number': must be text, got 0.1 (float)" in p for p in problems)
+        assert any("column 'carats': must be greater than 0, got '-0.1'" in p for p in problems)
+        assert not any("0.1000" in p for p in problems)
+
+    @given(st.sampled_from([7102.1, 7102.21, 7102.31]), st.sampled_from([object, np.float32]))
+    def test_an_hs_code_stored_as_a_float32_reads_as_stored_as_a_float64(self, code, dtype):
+        """A spreadsheet's 7102.1 is HS code 7102.10; as a float32 it was refused as
+        '7102.10009765625' (its float64 digits), unlike the same number as a float64."""
+        cells = pd.Series([np.float32(code), np.float32(7102.31)], dtype=dtype)
+        as_float32 = Ledger.from_frame(small_frame(hs_code=cells)).to_frame()["hs_code"]
+        as_float64 = Ledger.from_frame(small_frame(hs_code=[code, 7102.31])).to_frame()["hs_code"]
+        assert as_float32.tolist() == as_float64.tolist() == [f"{code:.2f}", "7102.31"]
+
+
+@pytest.mark.parametrize("cell", [np.timedelta64(5, "D"), np.timedelta64(5)], ids=str)
+def test_a_duration_in_any_column_is_a_problem_of_its_cell(cell):
+    """A numpy duration (a numpy integer to numpy) in a ledger cell raised a bare
+    TypeError from int() or float() in 11 columns (number, hs_code, the names, the flags,
+    number_of_parcels ...), and a unitless one a bare ValueError from hashing in every
+    column. Each is now a problem naming its row and column."""
+    frame = kp.Ledger.from_records([kp.certificates.example_certificate()]).to_frame()
+    for column in frame.columns:
+        changed = frame.assign(**{column: pd.Series([cell] * len(frame), dtype=object)})
+        with pytest.raises(LoadError) as error:
+            Ledger.from_frame(changed)
+        assert any(f"column {column!r}: " in problem for problem in problems_of(error)), column

@@ -2,8 +2,11 @@
 
 import importlib
 import pkgutil
+import re
+from pathlib import Path
 
 import pytest
+from packaging.version import Version
 
 import kpmodel
 
@@ -43,3 +46,24 @@ def test_import_does_not_import_hypothesis():
     code = "import sys, kpmodel; print('hypothesis' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_version_is_the_one_the_change_notes_name():
+    """The package said 0.1.0 while its docstrings and docs told what changed in 0.2
+    (``versionadded:: 0.2``, "What changed in 0.2"; 18-review9, 11): the version is a
+    PEP 440 version, and no note names a release after the one in development."""
+    root = Path(kpmodel.__file__).resolve().parents[2]
+    version = Version(kpmodel.__version__)
+    assert str(version) == kpmodel.__version__  # written in PEP 440's normal form
+    named = {
+        Version(found)
+        for folder, pattern in ((root / "src", "*.py"), (root / "docs", "*.md"))
+        for path in folder.rglob(pattern)
+        if "_build" not in path.parts
+        for found in re.findall(
+            r"(?:version(?:added|changed)::|deprecated::|What changed in) (\d+\.\d+)",
+            path.read_text(encoding="utf-8"),
+        )
+    }
+    assert named, "no change notes found"
+    assert max(named) <= Version(version.base_version)

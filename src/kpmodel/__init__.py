@@ -31,7 +31,7 @@ from kpmodel.provenance import ProvenanceGraph, origin_shares
 from kpmodel.rules import check
 
 #: The version, defined here only (pyproject.toml reads it; so do the wheel's metadata).
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 __all__ = [
     "KPModelError",

@@ -33,6 +33,7 @@ from kpmodel._boundary import (
     participant_code,
     whole_number,
 )
+from kpmodel._lot_ids import plain
 from kpmodel.certificates import MIXED, DeclaredOrigin, HSCode
 from kpmodel.errors import InvalidArgumentError, KPModelError, Problem
 from kpmodel.ledger._schema import BY_NAME, CERTIFICATE_LEVEL, PARTIES
@@ -82,13 +83,10 @@ class Problems:
         return list(self.listed)
 
 
-def _plain(value: object) -> object:
-    """Numpy scalars as Python values, so messages show 3.5 rather than np.float64(3.5)."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
 def _got(value: object) -> str:
-    value = _plain(value)
+    # The one rule (`plain`): 3.5, not np.float64(3.5); a float32 in its own digits; a
+    # numpy date as itself, not the bare int of its nanoseconds.
+    value = plain(value)
     return (
         f"got {value!r}" if isinstance(value, str) else f"got {value!r} ({type(value).__name__})"
     )
@@ -104,8 +102,9 @@ def _is_missing(value: object) -> bool:
 
 def _real(value: object) -> float | None:
     """Return `value` as a float if it is a number (not a bool), else None."""
+    # numpy's durations are numpy integers, but five days are not the number 5.
     if isinstance(value, int | float | np.integer | np.floating | Decimal) and not isinstance(
-        value, bool
+        value, bool | np.timedelta64
     ):
         try:
             return float(value)
@@ -132,7 +131,7 @@ def _text(value: object) -> str:
             raise _BadCellError(f"holds a NUL character, {_got(value)}")
         # One line ending, as every format keeps it (a workbook turns CR LF into LF).
         return value.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+    if isinstance(value, int | np.integer) and not isinstance(value, bool | np.timedelta64):
         return str(int(value))  # a number a spreadsheet stored as a number, such as 123
     raise _BadCellError(f"must be text, {_got(value)}")
 
@@ -171,13 +170,15 @@ def _date(value: object) -> dt.date:
 
 
 def _hs_code(value: object) -> str:
+    # A float32 7102.1 is the 7102.1 written (`plain`), not 7102.10009765625.
+    value = plain(value)
     text = value
     number = _real(value)
     if number is not None:
         # A spreadsheet turns 7102.10 into the number 7102.1 (but 7102.1001 is no HS code).
         text = f"{number:.2f}"
         if not (7102 < number < 7103 and float(text) == number):
-            text = str(_plain(value))
+            text = str(value)
     if not isinstance(text, str):
         raise _BadCellError(f"must be an HS code such as '7102.10', {_got(value)}")
     try:
@@ -223,7 +224,7 @@ def _origin(value: object) -> str:
 
 def _listed(value: object) -> str:
     if isinstance(value, list | tuple | np.ndarray):
-        codes = [_plain(code) for code in value]
+        codes = [plain(code) for code in value]
     elif isinstance(value, str):
         codes = [code.strip() for code in value.replace(",", ";").split(";") if code.strip()]
     else:
@@ -231,7 +232,7 @@ def _listed(value: object) -> str:
             f"must be country codes separated by ';' such as 'BW;RU', {_got(value)}"
         )
     try:
-        return DeclaredOrigin.mixed(codes).listed_text  # type: ignore[arg-type]
+        return DeclaredOrigin.mixed(codes).listed_text
     except KPModelError as error:
         message = str(error).partition(": ")[2]
         raise _BadCellError(
@@ -259,7 +260,11 @@ def _by_value(
     try:
         codes, found = pd.factorize(raw, use_na_sentinel=True)
         uniques = np.asarray(found, dtype=object)
-    except TypeError:  # unhashable cells (lists): parse every row
+        if found.dtype in (np.float16, np.float32):
+            # As objects, a float32's numbers widen to float64's digits (7102.1 to
+            # 7102.10009765625): each is the number of its own digits (`plain`) instead.
+            uniques = np.array([plain(v) for v in found.to_numpy()], dtype=object)
+    except (TypeError, ValueError):  # unhashable cells (lists, a unitless duration): each row
         uniques = raw.to_numpy(dtype=object)
         codes = np.arange(len(uniques))
     codes = np.asarray(codes, dtype=np.int64)
@@ -354,7 +359,7 @@ def _numbers(
         out = np.flatnonzero((values <= 0) if positive else (values < 0))
     room = max(0, MAX_PROBLEMS - len(problems.listed))
     for position in out[:room].tolist():
-        got = _plain(raw.iat[position])
+        got = plain(raw.iat[position])
         problems.cells(name, np.array([position]), f"must be {expected}, got {str(got)!r}")
     problems.more += max(0, out.size - room)
     return values
@@ -461,4 +466,4 @@ def _plain_cell(value: object) -> object:
         return None
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
-    return _plain(value)
+    return plain(value)

@@ -525,11 +525,11 @@ def explain(
     Raises
     ------
     kpmodel.errors.InvalidArgumentError
-        If `lot` names no lot of the graph (as for `ProvenanceGraph.remaining`).
-        If `origin` is not a str, or not a label of the graph under `by` (no production
-        lot has it: a lower-case code, a zone label such as ``"CF/Nola"`` under
-        ``by="country"``, a code no lot was mined in); the message lists the labels.
-        If `limit` is not a positive integer.
+        If `lot` names no lot of the graph (as for `ProvenanceGraph.remaining`), if
+        `origin` is not a str, or not a label of the graph under `by` (no production lot
+        has it: a lower-case code, a zone label such as ``"CF/Nola"`` under
+        ``by="country"``, a code no lot was mined in; the message lists the labels), or
+        if `limit` is not a positive integer.
 
     Examples
     --------
@@ -548,6 +548,12 @@ def explain(
     Traceback (most recent call last):
     ...
     kpmodel.errors.InvalidArgumentError: origin 'CF/Nola' is not an origin ... pass by='zone'...
+
+    .. versionchanged:: 0.2
+       A `lot` that names no lot of the graph raises `kpmodel.errors.InvalidArgumentError`
+       (a bad argument, as for ``origin_shares(lots=...)``), no longer
+       `kpmodel.errors.InvalidGraphError`: catch the first, or
+       `kpmodel.errors.KPModelError` for both.
     """
     require_graph(graph)
     count = positive_limit(limit)

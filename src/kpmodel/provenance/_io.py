@@ -22,6 +22,7 @@ from kpmodel._boundary import (
     show,
 )
 from kpmodel._limits import check_memory
+from kpmodel._lot_ids import plain
 from kpmodel.errors import InvalidGraphError, KPModelError
 
 if TYPE_CHECKING:
@@ -82,13 +83,21 @@ def to_networkx(graph: ProvenanceGraph) -> nx.DiGraph[Any]:
 
 
 def _plain(value: Any) -> Any:
-    """Convert numpy scalars and missing values to plain Python (None for missing)."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    """Return a cell of `to_frames` as networkx keeps it: a Python value, None if missing.
+
+    Numpy scalars become Python values by the one rule (`kpmodel._lot_ids.plain`). Unlike
+    it (a rule for showing and looking up values), missing values (NaN, NaT) become None
+    here, deliberately: the attribute is then left out, as `from_networkx` reads a
+    missing one, and neither JSON nor GraphML holds NaN. No date reaches this (`on` is
+    written as text first), so `plain` keeping numpy's dates never leaves one to write.
+    """
+    value = plain(value)
+    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
         return None
-    if value is pd.NaT or (isinstance(value, str) and value == "NaT"):
+    if isinstance(value, np.datetime64 | np.timedelta64) and np.isnat(value):
         return None
-    if isinstance(value, np.generic):
-        return _plain(value.item())
+    if isinstance(value, str) and value == "NaT":
+        return None
     return value
 
 
