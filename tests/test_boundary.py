@@ -531,3 +531,17 @@ class TestLotIds:
         """numpy counts timedelta64 as an integer (2 days == 2), but it names no int lot."""
         assert b.id_kind(np.timedelta64(2, "D")) is np.timedelta64
         assert not b.is_lot_id(np.timedelta64(2, "D"))
+
+
+@pytest.mark.parametrize("check", [b.finite_float, b.whole_number])
+@given(
+    st.integers(-(10**6), 10**6),
+    st.sampled_from([None, "D", "s", "ns"]),
+)
+def test_a_numpy_duration_is_no_number(check, amount, unit):
+    """numpy's timedelta64 is a numpy integer: a unitless one was taken as its count
+    (np.timedelta64(5) as 5), and whole_number(np.timedelta64(5, 'D')) raised a bare
+    TypeError from int(). Five days are not the number 5: refused, naming the field."""
+    value = np.timedelta64(amount) if unit is None else np.timedelta64(amount, unit)
+    with pytest.raises(InvalidArgumentError, match=r"^x: must be a (whole )?number, got np\."):
+        check(value, path="x", error=InvalidArgumentError)

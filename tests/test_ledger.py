@@ -676,3 +676,17 @@ class TestCellsShownByTheOneRule:
         as_float32 = Ledger.from_frame(small_frame(hs_code=cells)).to_frame()["hs_code"]
         as_float64 = Ledger.from_frame(small_frame(hs_code=[code, 7102.31])).to_frame()["hs_code"]
         assert as_float32.tolist() == as_float64.tolist() == [f"{code:.2f}", "7102.31"]
+
+
+@pytest.mark.parametrize("cell", [np.timedelta64(5, "D"), np.timedelta64(5)], ids=str)
+def test_a_duration_in_any_column_is_a_problem_of_its_cell(cell):
+    """A numpy duration (a numpy integer to numpy) in a ledger cell raised a bare
+    TypeError from int() or float() in 11 columns (number, hs_code, the names, the flags,
+    number_of_parcels ...), and a unitless one a bare ValueError from hashing in every
+    column. Each is now a problem naming its row and column."""
+    frame = kp.Ledger.from_records([kp.certificates.example_certificate()]).to_frame()
+    for column in frame.columns:
+        changed = frame.assign(**{column: pd.Series([cell] * len(frame), dtype=object)})
+        with pytest.raises(LoadError) as error:
+            Ledger.from_frame(changed)
+        assert any(f"column {column!r}: " in problem for problem in problems_of(error)), column

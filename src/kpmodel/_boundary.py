@@ -54,7 +54,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO, Any, Literal, NoReturn, TypeVar
+from typing import IO, Any, Literal, NoReturn, TypeGuard, TypeVar
 
 from kpmodel._output import display_path
 from kpmodel.errors import (
@@ -740,6 +740,19 @@ def _is_bool(value: object) -> bool:
     return isinstance(value, bool) or type(value).__name__ == "bool_"
 
 
+def _is_number(value: object) -> TypeGuard[numbers.Real | Decimal]:
+    """Whether `value` is a number to the checks below: a real number, not a bool.
+
+    A numpy duration is a numpy integer (a unitless one read as 5, ``np.timedelta64(5,
+    'D')`` failed in ``int()``), but five days are not the number 5.
+    """
+    return (
+        isinstance(value, numbers.Real | Decimal)
+        and not _is_bool(value)
+        and type(value).__name__ != "timedelta64"  # numpy's; no need to import numpy
+    )
+
+
 def finite_float(
     value: object,
     *,
@@ -775,7 +788,7 @@ def finite_float(
     ...
     kpmodel.errors.InvalidArgumentError: rate: must be a finite number, got inf
     """
-    if _is_bool(value) or not isinstance(value, numbers.Real | Decimal):
+    if not _is_number(value):
         _fail(error, path, f"must be a number, got {show(value)} (type={_type_name(value)})")
     if isinstance(value, Decimal) and not value.is_finite():
         _fail(error, path, f"must be a finite number, got {show(value)}")
@@ -896,7 +909,7 @@ def whole_number(
     ...
     kpmodel.errors.InvalidRecordError: steps_per_year: must be a whole number at least 1 ...
     """
-    if _is_bool(value) or not isinstance(value, numbers.Real | Decimal):
+    if not _is_number(value):
         _fail(error, path, f"must be a whole number, got {show(value)} (type={_type_name(value)})")
     if isinstance(value, numbers.Integral):
         number = int(value)

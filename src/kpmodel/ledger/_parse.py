@@ -102,8 +102,9 @@ def _is_missing(value: object) -> bool:
 
 def _real(value: object) -> float | None:
     """Return `value` as a float if it is a number (not a bool), else None."""
+    # numpy's durations are numpy integers, but five days are not the number 5.
     if isinstance(value, int | float | np.integer | np.floating | Decimal) and not isinstance(
-        value, bool
+        value, bool | np.timedelta64
     ):
         try:
             return float(value)
@@ -130,7 +131,7 @@ def _text(value: object) -> str:
             raise _BadCellError(f"holds a NUL character, {_got(value)}")
         # One line ending, as every format keeps it (a workbook turns CR LF into LF).
         return value.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+    if isinstance(value, int | np.integer) and not isinstance(value, bool | np.timedelta64):
         return str(int(value))  # a number a spreadsheet stored as a number, such as 123
     raise _BadCellError(f"must be text, {_got(value)}")
 
@@ -263,7 +264,7 @@ def _by_value(
             # As objects, a float32's numbers widen to float64's digits (7102.1 to
             # 7102.10009765625): each is the number of its own digits (`plain`) instead.
             uniques = np.array([plain(v) for v in found.to_numpy()], dtype=object)
-    except TypeError:  # unhashable cells (lists): parse every row
+    except (TypeError, ValueError):  # unhashable cells (lists, a unitless duration): each row
         uniques = raw.to_numpy(dtype=object)
         codes = np.arange(len(uniques))
     codes = np.asarray(codes, dtype=np.int64)
