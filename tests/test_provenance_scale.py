@@ -1776,6 +1776,41 @@ def test_what_findings_keep_to_read_paths_stays_within_the_audits_limit(monkeypa
     assert kept < limit + 2048 * len(found)  # and each finding's paths, read
 
 
+@pytest.mark.parametrize(
+    ("environment", "max_memory", "kept"),
+    [
+        (None, None, "quarter of the default"),
+        ("4 GiB", None, 2**30),
+        ("none", None, None),
+        ("4 GiB", "2 GiB", 2 * 2**30),
+        (None, "none", None),
+    ],
+)
+def test_findings_keep_a_quarter_of_the_limit_for_their_paths_unless_told(
+    monkeypatch, environment, max_memory, kept
+):
+    """By default, the findings keep a quarter of the memory limit in force to read their
+    paths (they keep it after the audit returns, while every later call may use the whole
+    limit); `max_memory`, when given, is what they keep (18-memory9: the whole default
+    limit, 60% of the machine, by default)."""
+    from kpmodel import _limits
+
+    if environment is None:
+        monkeypatch.delenv("KPMODEL_MAX_MEMORY", raising=False)
+    else:
+        monkeypatch.setenv("KPMODEL_MAX_MEMORY", environment)
+    if kept == "quarter of the default":
+        kept = _limits.default_limit() // 4
+    g = _laundered("CF", "Nola", "2014-03-01")
+    findings = kp.provenance.audit(
+        g, register=kp.participants.Register.default(), max_memory=max_memory
+    )
+    assert findings
+    columns = findings[0].paths._args[2]
+    assert columns.bound == kept
+    assert tuple(findings[0].paths)  # read within it
+
+
 def _laundered(country, zone, on):
     """Goods of `country` (`zone`) smuggled into ZA, mixed with Botswana's and re-exported."""
     g = kp.ProvenanceGraph()
