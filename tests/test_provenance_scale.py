@@ -1709,6 +1709,25 @@ def test_paths_read_with_room_for_few_origins_are_those_read_with_every_origin_k
     assert [tuple(f.paths) for f in again] == [tuple(f.paths) for f in kept_all]
 
 
+def test_findings_pickle_their_graph_without_its_spare_capacity():
+    """Findings keep their graph, whose pickle held its columns' spare capacity (memory
+    numpy.empty left as it was; 19-review10, 6): findings of a graph with spare rows
+    pickle, before and after their paths are read, to the bytes of those of its copy."""
+    import copy
+    import pickle
+
+    g = _laundered("CF", "Nola", "2014-03-01")
+    for _ in range(14):  # the columns grow from 16 rows to 32
+        g.produce(country="BW", carats=1, on="2014-01-01")
+    register = kp.participants.Register.default()
+    findings = [kp.provenance.audit(h, register=register) for h in (g, copy.copy(g))]
+    assert findings[0]
+    assert pickle.dumps(findings[0]) == pickle.dumps(findings[1])
+    for found in findings:
+        [tuple(f.paths) for f in found]
+    assert pickle.dumps(findings[0]) == pickle.dumps(findings[1])
+
+
 def test_findings_pickled_before_the_bounded_cache_read_their_paths(monkeypatch):
     """Findings pickled by a kpmodel whose cache of paths had no bound (no `bound`, no
     `held`, a plain dict of arrays found) load and read the same paths: they raised a bare
@@ -2183,3 +2202,45 @@ def test_a_graph_appended_to_after_loading_is_solved_without_a_second_result():
     loaded_again = kp.ProvenanceGraph.from_frames(*graph.to_frames())
     again = origin_shares(loaded_again, sparse=False).to_frame().loc[shares.index]
     np.testing.assert_array_equal(shares.to_numpy(), again[shares.columns].to_numpy())
+
+
+SHARE_VALUES = st.sampled_from([0.0, -0.0, 1e-300, 0.01, 1 / 3, 0.5, 1.0, np.nan, -0.2, np.inf])
+
+
+@given(
+    st.integers(0, 5).flatmap(
+        lambda rows: st.lists(
+            st.lists(SHARE_VALUES | st.floats(0, 1), min_size=4, max_size=4),
+            min_size=rows,
+            max_size=rows,
+        )
+    ),
+    st.sampled_from([0.0, 0.05, 0.1, 1 / 3, 1.0]),
+)
+def test_the_built_in_rules_in_place_are_the_rules(rows, threshold):
+    """Applied in place (as `origin_shares` applies them to a level's rows), taint and
+    de_minimis give the arrays they return when called, to the bit and the sign of zero,
+    on any values (NaN, infinite, negative); the call leaves its argument alone."""
+    values = np.array(rows, dtype=np.float64).reshape(len(rows), 4)
+    for rule in (kp.provenance.taint, de_minimis(threshold)):
+        given_values = values.copy()
+        with np.errstate(invalid="ignore"):
+            returned = rule(given_values)
+            in_place = values.copy()
+            rule.in_place(in_place)
+        np.testing.assert_array_equal(given_values, values)
+        np.testing.assert_array_equal(in_place, returned)
+        assert (np.signbit(in_place) == np.signbit(returned)).all()
+
+
+@given(provenance_graphs(), st.sampled_from([0.0, 0.05, 0.3]))
+def test_a_built_in_rule_applied_in_place_gives_the_shares_of_the_same_rule_called(
+    graph, threshold
+):
+    """A built-in rule is applied to the rows in place, without the checks a user's rule
+    goes through; wrapped in a function of the user's (called, then checked), it gives the
+    same shares."""
+    for rule in (kp.provenance.taint, de_minimis(threshold)):
+        built_in = dense(origin_shares(graph, mixing=rule, sparse=False).values)
+        called = dense(origin_shares(graph, mixing=lambda x, r=rule: r(x), sparse=False).values)
+        np.testing.assert_array_equal(built_in, called)

@@ -373,12 +373,13 @@ class ProvenanceGraph:
 
     def __copy__(self) -> ProvenanceGraph:
         copied = type(self).__new__(type(self))
-        copied.__dict__.update(self.__getstate__())
+        state = self.__getstate__()
+        copied.__dict__.update(state)
         # Appends write into the column stores, the strings table and the added ids in
         # place: shared, an append to one graph would overwrite the other's lots. The id
         # Index is never changed in place (`_ids` replaces it), so it may be shared.
-        copied._lots = {name: column[: self._n].copy() for name, column in self._lots.items()}
-        copied._flows = {name: column[: self._m].copy() for name, column in self._flows.items()}
+        copied._lots = {name: column.copy() for name, column in state["_lots"].items()}
+        copied._flows = {name: column.copy() for name, column in state["_flows"].items()}
         copied._strings = list(self._strings)
         copied._string_code = dict(self._string_code)
         copied._added_ids, copied._added_at = [], {}  # none: `__getstate__` folded them in
@@ -389,7 +390,13 @@ class ProvenanceGraph:
         # never catches another reader folding them: the Index of one moment with the
         # added ids of another.
         _ = self._ids
-        return dict(self.__dict__)
+        state = dict(self.__dict__)
+        # The lots and flows alone, not the columns' spare capacity: `_grow` leaves it as
+        # `numpy.empty` made it, so it would put whatever that memory held (other data,
+        # heap addresses) into the pickle. A loaded graph grows its columns as it appends.
+        state["_lots"] = {name: column[: self._n] for name, column in self._lots.items()}
+        state["_flows"] = {name: column[: self._m] for name, column in self._flows.items()}
+        return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # A graph pickled by a kpmodel that took ids of other kinds (tuples, bytes ...)

@@ -92,6 +92,10 @@ class _Taint:
     def __call__(self, mixed: FloatArray) -> FloatArray:
         return (mixed > 0).astype(np.float64)
 
+    def in_place(self, mixed: FloatArray) -> None:
+        """Apply the rule to `mixed`, overwriting it (as `__call__` would return)."""
+        np.greater(mixed, 0, out=mixed)
+
     def __repr__(self) -> str:
         return "taint"
 
@@ -113,18 +117,30 @@ class _DeMinimis:
     threshold: float
 
     def __call__(self, mixed: FloatArray) -> FloatArray:
+        shares = mixed.copy()
+        self.in_place(shares)
+        return shares
+
+    def in_place(self, mixed: FloatArray) -> None:
+        """Apply the rule to `mixed`, overwriting it (as `__call__` would return)."""
         # A share that reaches the threshold in exact arithmetic can land an ulp below it,
         # depending on the order its inputs were summed in (a full call and `lots=` sum
         # them in different orders): within the tolerance, a share reaches the threshold.
-        kept = np.where(mixed >= self.threshold * (1 - DE_MINIMIS_TOLERANCE), mixed, 0.0)
-        # A lot whose every share is below the threshold keeps its largest one.
-        empty = ~kept.any(axis=1)
-        if empty.any():
-            rows = np.flatnonzero(empty)
-            kept[rows, mixed[rows].argmax(axis=1)] = 1.0
-        total = kept.sum(axis=1, keepdims=True)
-        shares: FloatArray = np.divide(kept, total, out=kept, where=total > 0)
-        return shares
+        at = self.threshold * (1 - DE_MINIMIS_TOLERANCE)
+        kept = mixed >= at
+        # A lot that keeps no share above 0 keeps its largest one instead (a share that
+        # reaches a threshold above 0 is above 0).
+        holding = kept if at > 0 else kept & (mixed != 0)
+        empty = np.flatnonzero(~holding.any(axis=1))
+        largest = mixed[empty].argmax(axis=1)
+        dropped = np.logical_not(kept, out=kept)  # the same buffer, now the shares dropped
+        np.copyto(mixed, 0.0, where=dropped)  # NaN included, as it never reaches the threshold
+        mixed[empty, largest] = 1.0
+        total = mixed.sum(axis=1, keepdims=True)
+        positive = total > 0
+        # Every row keeps a share, so all totals are positive (and a division with `where`
+        # costs 1.7x one without).
+        np.divide(mixed, total, out=mixed, where=True if positive.all() else positive)
 
     def __repr__(self) -> str:
         return f"de_minimis({self.threshold!r})"
@@ -536,6 +552,11 @@ def propagate(
 
 
 def _apply_rule(rule: MixingRule, shares: FloatArray, rows: slice | IntArray) -> None:
+    if isinstance(rule, _Taint | _DeMinimis) and isinstance(rows, slice):
+        # The built-in rules work on the rows themselves (a view), and what they return
+        # needs no check: one pass instead of a copy, the rule's array and three checks.
+        rule.in_place(shares[rows])
+        return
     mixed = shares[rows]
     try:
         returned = np.asarray(rule(mixed.copy()))
