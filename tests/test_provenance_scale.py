@@ -1746,6 +1746,25 @@ def test_paths_read_with_room_for_few_origins_are_those_read_with_every_origin_k
     assert [tuple(f.paths) for f in again] == [tuple(f.paths) for f in kept_all]
 
 
+def test_findings_pickle_their_graph_without_its_spare_capacity():
+    """Findings keep their graph, whose pickle held its columns' spare capacity (memory
+    numpy.empty left as it was; 19-review10, 6): findings of a graph with spare rows
+    pickle, before and after their paths are read, to the bytes of those of its copy."""
+    import copy
+    import pickle
+
+    g = _laundered("CF", "Nola", "2014-03-01")
+    for _ in range(14):  # the columns grow from 16 rows to 32
+        g.produce(country="BW", carats=1, on="2014-01-01")
+    register = kp.participants.Register.default()
+    findings = [kp.provenance.audit(h, register=register) for h in (g, copy.copy(g))]
+    assert findings[0]
+    assert pickle.dumps(findings[0]) == pickle.dumps(findings[1])
+    for found in findings:
+        [tuple(f.paths) for f in found]
+    assert pickle.dumps(findings[0]) == pickle.dumps(findings[1])
+
+
 def test_findings_pickled_before_the_bounded_cache_read_their_paths(monkeypatch):
     """Findings pickled by a kpmodel whose cache of paths had no bound (no `bound`, no
     `held`, a plain dict of arrays found) load and read the same paths: they raised a bare

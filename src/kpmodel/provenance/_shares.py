@@ -25,9 +25,9 @@ from scipy.sparse import csgraph
 from kpmodel import _limits
 from kpmodel._boundary import guarded, show
 from kpmodel._display import View
-from kpmodel._lot_ids import lot_positions
+from kpmodel._lot_ids import lot_positions, two_lots_message
 from kpmodel._progress import progress_bar
-from kpmodel.errors import InvalidArgumentError, KPModelWarning, SizeLimitError
+from kpmodel.errors import InvalidArgumentError, InvalidGraphError, KPModelWarning, SizeLimitError
 from kpmodel.provenance._graph import KIND_CODE, FloatArray, IntArray, Kind, ProvenanceGraph
 
 # The in-place CSR x dense kernel that scipy uses for `csr @ ndarray`; see _accumulate.
@@ -295,6 +295,9 @@ class OriginShares:
         kpmodel.errors.InvalidArgumentError
             If `lot` names none of `lots`, or is not a single id (a list, say), as
             `origin_shares` refuses ``lots=[lot]``.
+        kpmodel.errors.InvalidGraphError
+            If `lot` names rows that differ: lots of a graph whose lot ids are not unique,
+            which only a pickle changed by hand holds (its own lookups refuse it too).
 
         Examples
         --------
@@ -317,7 +320,8 @@ class OriginShares:
         """
         ids, first = self.lots, None
         if not ids.is_unique:
-            first = np.flatnonzero(~ids.duplicated())
+            repeat = ids.duplicated()
+            first = np.flatnonzero(~repeat)
             ids = ids[first]
         rows = lot_positions(
             lots,
@@ -326,7 +330,28 @@ class OriginShares:
             among="among these shares' lots",
             source="of the shares' lots (OriginShares.lots)",
         )[1]
-        return rows if first is None else first[rows]
+        if first is None:
+            return rows
+        # A lot asked for twice has equal rows; rows of one id that differ are two lots of
+        # a graph whose ids are not unique (a pickle changed by hand): refused, not one.
+        others = np.flatnonzero(repeat & self.lots.isin(ids[rows]))
+        heads = first[ids.get_indexer(self.lots[others])]
+        step = max(1, 2**20 // self.values.shape[1])
+        for start in range(0, others.size, step):
+            pair = [others[start : start + step], heads[start : start + step]]
+            a, b = (
+                self.values[p].toarray() if sp.issparse(self.values) else self.values[p]
+                for p in pair
+            )
+            differ = np.flatnonzero(
+                ~np.isclose(a, b, rtol=0, atol=1e-9, equal_nan=True).all(axis=1)
+            )
+            if differ.size:
+                lot = self.lots[pair[0][differ[0]]]
+                count = int((self.lots == lot).sum())
+                among = "these shares"
+                raise InvalidGraphError(two_lots_message(lot, count, field=field, among=among))
+        return first[rows]
 
 
 def require_graph(graph: object) -> None:
