@@ -25,7 +25,13 @@ import kpmodel as kp
 from kpmodel._boundary import MAX_LISTED, is_hashable, is_lot_id, show
 from kpmodel._lot_ids import plain
 from kpmodel.certificates import DeclaredOrigin
-from kpmodel.errors import InvalidArgumentError, InvalidGraphError, KPModelError, UnknownCodeError
+from kpmodel.errors import (
+    InvalidArgumentError,
+    InvalidGraphError,
+    InvalidRecordError,
+    KPModelError,
+    UnknownCodeError,
+)
 from kpmodel.provenance._frames import (
     _dangling_flows,
     _dates,
@@ -258,7 +264,7 @@ BROKEN_COLUMNS = [
     "zone",
     "site",
 ]
-BAD_VALUES = [None, "ZZ", "bw", "MIXED (XX)", "ship", -1.0, "not a date", 3, "False", "A/B"]
+BAD_VALUES = [None, "ZZ", "bw", "MIXED (XX)", "ship", -1.0, "not a date", 3, "False", "A/B", " \t"]
 
 #: What `list_origins` may hold besides booleans, and the flag each text means.
 FLAG_TEXTS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
@@ -317,6 +323,11 @@ def strictly_refused(lots: pd.DataFrame, flows: pd.DataFrame, *, built: bool) ->
                 f"lot {lot!r}: {name} {value!r} contains '/'"
                 for lot, value in zip(ids, lots[name].tolist(), strict=True)
                 if isinstance(value, str) and "/" in value
+            ]
+            lines += [
+                f"lot {lot!r}: {name} {value!r} is blank"
+                for lot, value in zip(ids, lots[name].tolist(), strict=True)
+                if isinstance(value, str) and not value.strip()
             ]
     if built and "kind" in lots.columns:
         inputs = dict.fromkeys(ids, 0)
@@ -380,7 +391,8 @@ def test_bad_frames_fail_as_in_the_reference(frames, data):
     """Broken frames raise the same error, with the same message, as the reference.
 
     Where the build is stricter than the reference (missing or float lot ids, `list_origins` that
-    are not booleans, `value_usd` that is not a number >= 0, a '/' in a zone or site, a
+    are not booleans, `value_usd` that is not a number >= 0, a '/' in a zone or site or a
+    blank one, a
     kind with the wrong number of inputs), it lists those problems besides every problem
     the reference lists; and the reference reads `list_origins` as the booleans they mean.
     """
@@ -674,6 +686,32 @@ def test_a_slash_in_a_zone_or_site_name_is_refused(name):
     with pytest.raises(InvalidArgumentError, match=f"{name} must not contain '/'"):
         graph.produce(country="CF", carats=1, on="2014-01-01", **{name: "A/B"})
     assert len(graph) == 0
+
+
+@given(
+    st.text(st.sampled_from(" \t\n\u3000\xa0a\u00e9"), max_size=4),
+    st.sampled_from(["zone", "site"]),
+)
+def test_a_zone_or_site_name_the_graph_takes_is_one_a_place_takes(name, field):
+    """produce, from_frames and `Place` take the same zone and site names: a blank one is
+    refused by all three, in one line naming the field and what to do."""
+    graph = kp.ProvenanceGraph()
+    lots = pd.DataFrame({"lot_id": [0], "carats": [1.0], "origin": ["CF"], field: [name]})
+    flows = pd.DataFrame({"source": [0], "target": [0], "carats": [0.0]}).iloc[:0]
+    if name.strip():
+        graph.produce(country="CF", carats=1, on="2014-01-01", **{field: name})
+        assert len(kp.ProvenanceGraph.from_frames(lots, flows)) == 1
+        assert str(kp.definitions.Place("CF", **{field: name})) == f"CF/{name.strip()}"
+        return
+    with pytest.raises(InvalidArgumentError) as error:
+        graph.produce(country="CF", carats=1, on="2014-01-01", **{field: name})
+    assert str(error.value).startswith(f"{field} must be a name or None; got {name!r}: leave")
+    assert "\n" not in str(error.value)
+    assert len(graph) == 0
+    with pytest.raises(InvalidGraphError, match=f"lot 0: {field} .* is blank; leave"):
+        kp.ProvenanceGraph.from_frames(lots, flows)
+    with pytest.raises(InvalidRecordError, match=field):
+        kp.definitions.Place("CF", **{field: name})
 
 
 VALID_LOTS = pd.DataFrame({"lot_id": [1, 2], "carats": [1.0, 1.0], "origin": ["BW", None]})

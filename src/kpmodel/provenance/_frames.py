@@ -32,6 +32,7 @@ from kpmodel.provenance._graph import (
     IntArray,
     Kind,
     _known_country,
+    blank_hint,
     carats_problem,
 )
 
@@ -619,17 +620,21 @@ def _values_usd(
 def _slashed(
     ids: np.ndarray[Any, Any], name: str, coded: tuple[Codes, np.ndarray[Any, Any]]
 ) -> list[str]:
-    """List the lots whose `name` (zone or site) holds a ``/``, which origin labels use."""
+    """List the lots whose `name` (zone or site) is blank or holds a ``/``."""
     codes, values = coded
-    bad = np.array(["/" in str(value) for value in values.tolist()] + [False])
-    if not bad.any():
-        return []
-    return _listed_each(
-        ids,
-        bad[codes],
-        lambda row: f"{name} {show(plain(values[codes[row]]))} contains '/'; " + _slash_hint(name),
-        f"{name} contains '/'; " + _slash_hint(name),
-    )
+    texts = [str(value) for value in values.tolist()]
+    problems: list[str] = []
+    for bad, what in (
+        (["/" in text for text in texts], f"contains '/'; {_slash_hint(name)}"),
+        ([not text.strip() for text in texts], f"is blank; {blank_hint(name)}"),
+    ):
+        if any(bad):
+
+            def each(row: int, what: str = what) -> str:
+                return f"{name} {show(plain(values[codes[row]]))} {what}"
+
+            problems += _listed_each(ids, np.array([*bad, False])[codes], each, f"{name} {what}")
+    return problems
 
 
 def _slash_hint(name: str) -> str:

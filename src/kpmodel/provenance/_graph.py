@@ -678,6 +678,7 @@ class ProvenanceGraph:
 
         Zone and site names may not contain ``"/"``: origin labels join country, zone and
         site with it (``"CF/west/Nola"``), so it would merge two places into one origin.
+        Nor may they be blank: leave a zone or site that is not known out (None).
 
         Returns
         -------
@@ -1176,7 +1177,8 @@ class ProvenanceGraph:
             exactly one input and a ``"mix"`` lot at least one), ``on`` (date),
             ``country`` (where the lot is; defaults to the origin for production lots),
             ``zone`` and ``site`` (of production lots; no ``"/"``, which joins country,
-            zone and site in origin labels), ``value_usd`` (a number >= 0, or numeric
+            zone and site in origin labels, and not blank: missing when not known),
+            ``value_usd`` (a number >= 0, or numeric
             text, never a boolean; missing when unknown), ``certificate`` (number, for
             shipped lots),
             ``declared_origin`` (what the certificate declares; derived by
@@ -1207,9 +1209,9 @@ class ProvenanceGraph:
             Listing every problem found: missing columns, missing, duplicate or unhashable
             ids, ids that are not ints or strings (each column by its field path, such as
             ``lots.lot_id``, or each odd cell by its row), booleans where numbers belong,
-            carats out of the bounds above, values or flags that cannot be read, a ``"/"`` in a
-            zone or site, a kind with the wrong number of inputs, dangling flows, cycles,
-            over-drawn or over-filled lots, time travel.
+            carats out of the bounds above, values or flags that cannot be read, a zone or
+            site that is blank or holds a ``"/"``, a kind with the wrong number of inputs,
+            dangling flows, cycles, over-drawn or over-filled lots, time travel.
         kpmodel.errors.UnknownCodeError
             For country codes that are not ISO 3166-1 alpha-2.
 
@@ -1517,9 +1519,20 @@ def _check_text(value: object, *, path: str) -> None:
         check_text(value, path=path, empty=True, error=InvalidArgumentError)
 
 
+def blank_hint(name: str) -> str:
+    """Return what to do about a blank zone or site name (`name`)."""
+    return (
+        f"leave the {name} out (None, or missing in a frame) when it is not known: a blank "
+        f"{name} would name a place to origin_shares but none to kpmodel.definitions.Place"
+    )
+
+
 def _check_place(value: object, *, path: str) -> None:
-    """Refuse a zone or site name that is not text, or that holds a ``/``."""
+    """Refuse a zone or site name that is not text, is blank, or holds a ``/``."""
     _check_text(value, path=path)
+    if isinstance(value, str) and not value.strip():
+        msg = f"{path} must be a name or None; got {value!r}: " + blank_hint(path)
+        raise InvalidArgumentError(msg)
     if isinstance(value, str) and "/" in value:
         msg = (
             f"{path} must not contain '/'; got {value!r}. Origin labels join country, zone "
