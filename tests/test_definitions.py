@@ -20,7 +20,7 @@ from kpmodel.errors import (
     UnknownCodeError,
 )
 from kpmodel.testing import check_definition
-from kpmodel.testing.strategies import definitions, periods, situations
+from kpmodel.testing.strategies import definitions, periods, places, situations
 
 Outcome = d.Outcome
 BUILTINS = [d.get(name) for name in d.BUILTIN_NAMES]
@@ -244,6 +244,39 @@ class TestLaws:
             assert all(r.outcome is Outcome.IN for r in verdict.because)
         if verdict.outcome is Outcome.OUT:
             assert all(r.outcome is Outcome.OUT for r in verdict.why_not)
+
+    @given(
+        st.lists(places(), min_size=1, max_size=3),
+        situations(),
+        st.sampled_from(["pit 1", "pit 2"]),
+        st.data(),
+    )
+    def test_a_site_adds_nothing_when_no_place_names_one(self, covered, situation, site, data):
+        """Against places that name no site, a situation recorded at a site of its place
+        (its zone recorded or not) is judged as the place itself: never OUT where the place
+        is not."""
+        test, window = d.place_in(*covered), situation.period
+        country = data.draw(st.sampled_from([p.country for p in covered]))
+        zones = sorted({"Marange", *(p.zone for p in covered if p.zone)})
+        zone = data.draw(st.none() | st.sampled_from(zones))
+        situation = attrs.evolve(situation, place=d.Place(country, zone))
+        at_site = attrs.evolve(situation, place=d.Place(country, zone, site))
+        assert test(at_site, window)[0] is test(situation, window)[0]
+        defn = d.Definition(
+            name="PLACE", clauses=(d.Clause(name="here", tests=(test,)),), wording="here"
+        )
+        assert defn(at_site).outcome is defn(situation).outcome
+
+    def test_a_site_of_unknown_zone_may_lie_in_a_covered_zone(self):
+        """A place test naming a zone leaves a site of its country, zone unknown, open."""
+        test = d.place_in("ZW/Marange")
+        window = d.Period("2010")
+        situation = d.Situation(place=d.Place("ZW", site="s2"), period=window, sources=["x"])
+        outcome, text = test(situation, window)
+        assert outcome is Outcome.UNDETERMINED
+        assert text == "ZW/s2 may or may not lie in the covered area (ZW/Marange)"
+        elsewhere = attrs.evolve(situation, place=d.Place("ZW", "Bikita", "s2"))
+        assert test(elsewhere, window)[0] is Outcome.OUT
 
     @given(definitions(), situations())
     def test_combinations_pickle(self, defn, situation):

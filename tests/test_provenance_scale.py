@@ -185,17 +185,50 @@ os.waitpid(child, 0)
 """
 
 
+FORK_WHILE_DERIVING = """
+import os, threading
+import kpmodel as kp
+from kpmodel.provenance import _shares
+g = kp.ProvenanceGraph()
+a = g.produce(country="CF", carats=10, on="2014-01-01")
+b = g.produce(country="CM", carats=90, on="2014-01-01")
+cm = g.mix([g.smuggle(a, to="CM", on="2014-02-01"), b])
+# Another thread inside `derived` (holding its lock) when the process forks.
+held, release = threading.Event(), threading.Event()
+def derive():
+    with _shares._derived_lock:
+        held.set()
+        release.wait()
+threading.Thread(target=derive, daemon=True).start()
+held.wait()
+child = os.fork()
+if child == 0:
+    print(kp.origin_shares(g).of(cm), flush=True)
+    os._exit(0)
+os.waitpid(child, 0)
+release.set()
+"""
+
+
+def forked_childs_answer(script):
+    """Return what the forked child of `script` printed (a child that waits for ever fails
+    the test after a minute, not CI)."""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    return done.stdout.strip()
+
+
+def test_a_process_forked_while_a_thread_derives_arrays_does_not_wait_for_it():
+    """A thread holding the lock of the arrays derived from graphs when the process forks
+    does not exist in the child: the child still answers (it waited for ever)."""
+    assert forked_childs_answer(FORK_WHILE_DERIVING) == "{'CF': 0.1, 'CM': 0.9}"
+
+
 def test_a_process_forked_while_the_walks_load_solves_forwards():
     """The thread loading the walks does not exist in a forked child, but the locks it
     held stay held there: the child solves forwards instead of waiting for ever."""
-    done = subprocess.run(
-        [sys.executable, "-c", FORK_WHILE_LOADING],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    assert done.stdout.strip() == "{'CF': 0.1, 'CM': 0.9}"
+    assert forked_childs_answer(FORK_WHILE_LOADING) == "{'CF': 0.1, 'CM': 0.9}"
 
 
 #: A process forked while another thread holds a lock of kpmodel (`{lock}`, after `{setup}`
@@ -337,6 +370,8 @@ def test_dense_and_sparse_storage_of_levels_agree(monkeypatch_module, graph, by,
     with monkeypatch_module.context() as patch:
         patch.setattr("kpmodel.provenance._shares.DENSE_AT", at)
         patch.setattr("kpmodel.provenance._shares.WALK_BUDGET", 0.0)  # forwards
+        # Not as a small ancestry (solved dense whatever it holds).
+        patch.setattr("kpmodel.provenance._shares.SMALL_RESULT", 0)
         asked = origin_shares(graph, by=by, mixing=mixing, lots=list(graph.lots)[::-1])
     np.testing.assert_allclose(dense(asked.values), whole[::-1], atol=1e-12, rtol=0)
 
@@ -1345,6 +1380,8 @@ def test_levels_solved_a_chunk_of_rows_at_a_time_give_the_same_shares(
     asked = list(graph.lots)[::-1]  # not in storage order: each level as its density says
     with monkeypatch_module.context() as patch:
         patch.setattr("kpmodel.provenance._shares.WALK_BUDGET", 0.0)  # forwards
+        # Not as a small ancestry (solved dense whatever it holds).
+        patch.setattr("kpmodel.provenance._shares.SMALL_RESULT", 0)
         whole = dense(origin_shares(graph, by=by, mixing=mixing, lots=asked).values)
         every = dense(origin_shares(graph, by=by, mixing=mixing).values)  # dense layout
         patch.setattr("kpmodel.provenance._shares.SCRATCH_BYTES", scratch)  # 1-3 rows
@@ -2334,3 +2371,75 @@ def test_a_built_in_rule_applied_in_place_gives_the_shares_of_the_same_rule_call
         built_in = dense(origin_shares(graph, mixing=rule, sparse=False).values)
         called = dense(origin_shares(graph, mixing=lambda x, r=rule: r(x), sparse=False).values)
         np.testing.assert_array_equal(built_in, called)
+
+
+def pairs_of_sites(mines=2048):
+    """`mines` mines of one country, each its own site, mixed in pairs, pairs of pairs and
+    so on: every level holds as many site shares as there are mines."""
+    g = kp.ProvenanceGraph()
+    lots = [
+        g.produce(country="BW", zone="Orapa", site=f"pit {i}", carats=1.0 + i % 7, on="2020-01-01")
+        for i in range(mines)
+    ]
+    while len(lots) > 1:
+        lots = [g.mix([x, y]) for x, y in zip(lots[::2], lots[1::2], strict=True)]
+    return g
+
+
+def test_at_the_smallest_limit_accepted_the_store_is_never_copied_to_grow(monkeypatch):
+    """Under mass balance the sparse entries the estimate counts are reserved at once: at
+    the smallest `max_memory` accepted (where a store that doubled would pass it), no level
+    of a sparse result copies the store to grow it."""
+    from kpmodel.provenance import _shares
+
+    graph, by = pairs_of_sites(), "site"
+    limit = 1
+    for _ in range(5):  # the smallest limit accepted: each refusal's estimate, tried next
+        try:
+            origin_shares(graph, by=by, sparse=True, max_memory=limit)
+            break
+        except kp.errors.SizeLimitError as refused:
+            limit = int(refused.estimate) + 1
+    grown = []
+    real = _shares._Store.reserve
+
+    def reserve(store, extra):
+        size = store.indices.size
+        real(store, extra)
+        if store.indices.size != size:
+            grown.append((size, store.indices.size))
+
+    monkeypatch.setattr(_shares._Store, "reserve", reserve)
+    origin_shares(graph, by=by, sparse=True, max_memory=limit)
+    assert grown == []
+
+
+def _ancestry_by_hand(graph, positions):
+    """The lots `positions` draw from, themselves included (slow reference)."""
+    source, target = graph._flow_column("source"), graph._flow_column("target")
+    found, todo = set(), [int(p) for p in positions]
+    while todo:
+        lot = todo.pop()
+        if lot not in found:
+            found.add(lot)
+            todo.extend(int(s) for s in source[target == lot])
+    return sorted(found)
+
+
+@given(provenance_graphs(), st.integers(0, 3), st.data())
+def test_the_ancestry_is_found_whether_a_step_at_a_time_or_in_one_search(
+    monkeypatch_module, graph, steps, data
+):
+    """The lots some lots draw on are the same whichever number of generations is found a
+    step at a time before the rest is found in one search."""
+    from kpmodel.provenance import _shares
+
+    assume(len(graph))
+    positions = np.array(
+        data.draw(st.lists(st.integers(0, len(graph) - 1), min_size=1, max_size=5)), np.int64
+    )
+    indptr = _shares.derived(graph, _shares.flow_index)
+    with monkeypatch_module.context() as patch:
+        patch.setattr("kpmodel.provenance._shares._ANCESTRY_STEPS", steps)
+        found = _shares.ancestry(graph, positions, indptr)
+    assert found.tolist() == _ancestry_by_hand(graph, positions)

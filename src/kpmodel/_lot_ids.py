@@ -10,6 +10,9 @@ position, so that both accept and refuse the same ids, with the same messages:
   int for an int id, text for a text id. ``4.0``, ``True`` and ``Decimal(4)`` equal ``4``
   but are not lot 4.
 - Every id that names no lot is an error, which lists the first `MAX_LISTED` of them.
+- Lot ids that are not unique are a broken graph (`check_unique_ids`): only a pickle
+  changed by hand holds one, since `from_frames` and the graph's methods refuse duplicates.
+  The check is the hash table the lookup builds anyway, and pandas keeps its answer.
 
 What a caller does with a lot named twice is its own: `origin_shares` gives its row twice,
 `Lots.from_graph` refuses it (a comparison would count its carats twice).
@@ -39,9 +42,18 @@ from kpmodel._boundary import (
     of_other_kinds,
     show,
 )
-from kpmodel.errors import InvalidArgumentError
+from kpmodel.errors import InvalidArgumentError, InvalidGraphError
 
-__all__ = ["GRAPH_IDS", "FoundLots", "kind_name", "lot_positions", "no_lot_message", "plain"]
+__all__ = [
+    "GRAPH_IDS",
+    "FoundLots",
+    "check_unique_ids",
+    "kind_name",
+    "lot_positions",
+    "no_lot_message",
+    "plain",
+    "two_lots_message",
+]
 
 IntArray = np.ndarray[Any, np.dtype[np.int64]]
 
@@ -49,6 +61,16 @@ IntArray = np.ndarray[Any, np.dtype[np.int64]]
 GRAPH_IDS = "the graph returned (ProvenanceGraph.lots)"
 #: How many of the lots looked among that refusal names ("3 lots: 0, 1, 2").
 LOTS_NAMED = 5
+#: Why lot ids of two lots are found only in a graph changed by hand (`check_unique_ids`).
+NOT_UNIQUE = (
+    "which no graph kpmodel builds or pickles holds: the graph comes from a pickle changed "
+    "after it was written, and an id cannot tell its lots apart"
+)
+#: What to do with such a graph.
+REBUILD = (
+    "Build the graph again from its source data, or with ProvenanceGraph.from_frames from "
+    "lots and flows whose lot ids are unique (it refuses duplicates, naming their rows)"
+)
 
 
 class FoundLots(Sized, Iterable[Any]):
@@ -112,6 +134,8 @@ def lot_positions(
         array of other than one dimension, an id such as a list), or if some ids name no
         lot (not in `ids`, or not of the lot id's kind); the message lists them, and says
         that lot ids are ints or text when some of them are neither.
+    kpmodel.errors.InvalidGraphError
+        If `ids` are not unique (`check_unique_ids`).
 
     Examples
     --------
@@ -129,6 +153,9 @@ def lot_positions(
     _check_iterable(lots)
     if isinstance(lots, FoundLots) and lots.found_in(ids):
         return lots.ids, lots.positions
+    # The hash table this builds is the one the lookup below builds (get_indexer checks
+    # uniqueness first): it costs nothing more, and pandas keeps the answer with `ids`.
+    check_unique_ids(ids)
     lots = _from_arrow(lots)
     items: list[Any] | None = None
     wanted: pd.Index[Any] | None = None
@@ -281,6 +308,69 @@ def _found(lookup: pd.Index[Any], items: list[Any] | None, ids: pd.Index[Any]) -
         asked = lookup[found].tolist() if items is None else [items[i] for i in found.tolist()]
         positions[found[of_other_kinds(asked, ids[positions[found]].tolist())]] = -1
     return positions
+
+
+def check_unique_ids(ids: pd.Index[Any]) -> None:
+    """Refuse a graph whose lot ids `ids` are not unique, naming a few ids of two lots or more.
+
+    No graph kpmodel builds or pickles has such ids (`ProvenanceGraph.from_frames` and the
+    graph's methods refuse duplicates), but unpickling does not look for them: every check
+    that hashes the ids costs 0.6 to 20 times as long as unpickling the graph (see
+    ``_pickled_shape_problem`` in `kpmodel.provenance._graph`). Every lookup of a lot id
+    calls this first. ``Index.is_unique`` builds the hash table that ``get_loc`` and
+    ``get_indexer`` build anyway, and pandas keeps the table and the answer with the Index:
+    on 1,000,000 shuffled int ids the first call took as long as a first ``get_loc``
+    alone (about 20 ms), later ones under a microsecond.
+
+    Raises
+    ------
+    kpmodel.errors.InvalidGraphError
+        If some ids are there twice or more: the graph is broken, and whatever a lookup
+        found would be one of two lots.
+
+    Examples
+    --------
+    >>> check_unique_ids(pd.Index([4, 7]))
+    >>> check_unique_ids(pd.Index(["a", "a", "b"]))
+    Traceback (most recent call last):
+    ...
+    kpmodel.errors.InvalidGraphError: graph.lots: 1 lot id names more than one lot ('a' names...
+    """
+    if ids.is_unique:
+        return
+    repeated = ids[ids.duplicated(keep=False)]
+    codes, values = pd.factorize(repeated)  # in the order the ids first come
+    counts = np.bincount(codes)
+    named = ", ".join(
+        f"{show(plain(lot))} names {count:,} lots"
+        for lot, count in zip(values[:LOTS_NAMED].tolist(), counts.tolist(), strict=False)
+    )
+    more = f", and {len(values) - LOTS_NAMED:,} more" if len(values) > LOTS_NAMED else ""
+    ids_ = "lot id names" if len(values) == 1 else "lot ids name"
+    msg = (
+        f"graph.lots: {len(values):,} {ids_} more than one lot ({named}{more}), {NOT_UNIQUE}. "
+        f"{REBUILD}."
+    )
+    raise InvalidGraphError(msg)
+
+
+def two_lots_message(lot: Any, rows: int, *, field: str, among: str) -> str:
+    """Return the message refusing an id that names `rows` differing rows of a result.
+
+    Such rows are two lots of one id, from a graph whose lot ids are not unique (a result
+    of ``lots=`` holds a lot asked for twice in two equal rows).
+
+    Examples
+    --------
+    >>> print(two_lots_message("a", 2, field="lot", among="these shares"))
+    lot: 'a' names 2 rows of these shares that differ: they are lots of a graph
+    whose lot ids are not unique, which no graph kpmodel builds or pickles holds: ...
+    """
+    return (
+        f"{field}: {show(plain(lot))} names {rows:,} rows of {among} that differ: they are "
+        f"lots of a graph whose lot ids are not unique, {NOT_UNIQUE}. {REBUILD}, and compute "
+        "the result again from it."
+    )
 
 
 def no_lot_message(

@@ -207,6 +207,9 @@ class _PlaceTest:
         if any(where.contains(p) for p in self.places):
             inside = ", ".join(str(p) for p in self.places if where.contains(p))
             return UNDETERMINED, f"{where} is wider than the covered area ({inside})"
+        if any(where.may_overlap(p) for p in self.places):
+            inside = ", ".join(str(p) for p in self.places if where.may_overlap(p))
+            return UNDETERMINED, f"{where} may or may not lie in the covered area ({inside})"
         return OUT, f"{where} lies outside the area the definition covers"
 
     def __repr__(self) -> str:
@@ -217,7 +220,8 @@ def place_in(*places: Place | str, note: str = "") -> Any:
     """Return the geography test "the situation lies in one of `places`".
 
     Places are `Place` objects or texts ``"CC"`` / ``"CC/zone"``. A situation recorded for a
-    whole country is UNDETERMINED against a test naming only a zone of it.
+    whole country is UNDETERMINED against a test naming only a zone of it, and so is one
+    recorded at a site whose zone is not recorded (it may lie in that zone).
 
     Examples
     --------

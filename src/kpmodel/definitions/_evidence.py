@@ -192,6 +192,29 @@ class Place:
             and (self.site is None or self.site == other.site)
         )
 
+    def may_overlap(self, other: Place) -> bool:
+        """Return whether the two places may share ground, as far as they are recorded.
+
+        They do when they are in the same country and, at each level (zone, site), one of
+        them leaves it unrecorded or both name the same: a place contains the other, or a
+        site whose zone is not recorded may lie in a recorded zone.
+
+        Examples
+        --------
+        >>> P = kp.definitions.Place
+        >>> P(country="ZW", site="s2").may_overlap(P(country="ZW", zone="Marange"))
+        True
+        >>> P(country="ZW", zone="Bikita").may_overlap(P(country="ZW", zone="Marange"))
+        False
+
+        .. versionadded:: 0.2
+        """
+        return (
+            self.country == other.country
+            and (self.zone is None or other.zone is None or self.zone == other.zone)
+            and (self.site is None or other.site is None or self.site == other.site)
+        )
+
     @classmethod
     def parse(cls, text: str) -> Place:
         """Return the place written as ``"CC"``, ``"CC/zone"`` or ``"CC/zone/site"``.

@@ -271,7 +271,8 @@ class Lots:
         by : {"country", "zone", "site"}, default "zone"
             The origin level at which situations are matched: a zone-level situation
             judges production recorded in that zone, and makes production recorded only
-            for the country UNDETERMINED.
+            for the country UNDETERMINED, or at a site whose zone is not recorded (by
+            ``"site"``: the site may lie in that zone).
         lots : iterable of lot ids, optional
             The lots to judge (for example those reaching their destinations), each once;
             all by default. An iterable of single ids: one id, a string, bytes, a table or

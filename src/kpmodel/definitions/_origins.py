@@ -61,13 +61,15 @@ def place_verdict(
     """Return the verdict on diamonds of one origin: Kleene OR over the situations there.
 
     A situation recorded for a zone makes a country-level origin UNDETERMINED when IN: the
-    origin's diamonds may or may not come from that zone. No situation means OUT.
+    origin's diamonds may or may not come from that zone. So does any situation whose place
+    may overlap the origin's without containing it (`Place.may_overlap`): a site recorded
+    without its zone may lie in the situation's zone. No situation means OUT.
     """
     parts = []
     for s in situations:
         if s.place.contains(origin):
             parts.append(judge(definition, s, on))
-        elif origin.contains(s.place):
+        elif s.place.may_overlap(origin):
             verdict = judge(definition, s, on)
             if verdict.outcome is IN:
                 verdict = attrs.evolve(verdict, outcome=UNDETERMINED)

@@ -28,7 +28,7 @@ from kpmodel._boundary import (
     show,
 )
 from kpmodel._display import View
-from kpmodel._lot_ids import kind_name, no_lot_message, plain
+from kpmodel._lot_ids import check_unique_ids, kind_name, no_lot_message, plain
 from kpmodel.certificates import DeclaredOrigin
 from kpmodel.errors import (
     InvalidArgumentError,
@@ -328,7 +328,12 @@ class ProvenanceGraph:
     lots appended to the copy or to the original never change the other. Unpickling
     refuses (with `kpmodel.errors.InvalidGraphError`) a graph whose lot ids are not ints
     or text, as older versions of kpmodel allowed: relabel it with the version that
-    pickled it (``to_frames``, ids converted to text, `from_frames`).
+    pickled it (``to_frames``, ids converted to text, `from_frames`). It does not look
+    for lot ids of two lots, which only a pickle changed by hand holds (a pass over the
+    ids would cost more than unpickling): every call that looks up a lot id (the methods
+    taking a lot, `kpmodel.origin_shares`' ``lots=``, `kpmodel.provenance.trace` ...)
+    refuses such a graph with `kpmodel.errors.InvalidGraphError`, at no cost, with the
+    hash table its lookup builds anyway.
 
     A graph may be read (`kpmodel.origin_shares`, `to_frames` ...) by many threads at
     once, but must not be read while another thread changes it: appends are not locked,
@@ -628,7 +633,8 @@ class ProvenanceGraph:
         no lot, on a graph with positional ids or with loaded ones. An id that names no lot
         is a bad argument (InvalidArgumentError, as for ``origin_shares(lots=)``), not a
         change the graph refuses, worded as every call words it (`no_lot_message`); `path`
-        names the argument where its name is not "lot" (``lots[1]`` of `mix`).
+        names the argument where its name is not "lot" (``lots[1]`` of `mix`). Loaded ids
+        that are not unique are a broken graph (`check_unique_ids`, InvalidGraphError).
         """
         kind = int if type(lot) is int else str if type(lot) is str else id_kind(lot)
         if kind is not int and kind is not str:
@@ -648,13 +654,15 @@ class ProvenanceGraph:
             try:
                 position = index.get_loc(lot)  # appended ids are in `_added_at`
             except (KeyError, TypeError, pd.errors.InvalidIndexError):
-                pass
-            else:
-                # Hashing matches equal values, but loaded ids are only ints and text
-                # (`from_frames` refuses other kinds), so an int or a str matches only an
-                # id of its kind.
-                if isinstance(position, int):
-                    return position
+                position = None
+            # Ids of two lots (a pickle changed by hand) are refused whatever the id: free,
+            # since get_loc built the hash table that tells, and pandas keeps the answer.
+            check_unique_ids(index)
+            # Hashing matches equal values, but loaded ids are only ints and text
+            # (`from_frames` refuses other kinds), so an int or a str matches only an id of
+            # its kind.
+            if isinstance(position, int):
+                return position
         raise InvalidArgumentError(no_lot_message([lot], self.lots, field=path or "lot"))
 
     def _positions(self, lots: Iterable[Any]) -> IntArray:
