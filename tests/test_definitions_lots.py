@@ -304,6 +304,56 @@ class TestCoverageOfRealProduction:
         assert (by_stats["carats_low"] <= by_stats["carats_high"]).all()
         assert (by_stats["carats_high"] <= by_stats["total_carats"] + 1e-6).all()
 
+    @given(
+        st.lists(situations(), min_size=1, max_size=3),
+        st.lists(st.sampled_from([None, "Marange"]), min_size=3, max_size=3),
+        st.sampled_from(ALL) | definitions(),
+        st.sampled_from(["pit 1", "pit 2"]),
+    )
+    def test_a_site_counts_at_most_its_zone_and_never_in_the_lower_bound(
+        self, evidence, zones, defn, site
+    ):
+        """No share of a site is known: its situations count 0 to the lower bound, and to
+        the upper bound at most what the same situations at its zone count."""
+        stats = pd.DataFrame(
+            {"participant": ["ZW"] * 3, "year": [2008, 2010, 2012], "carats": [3.0, 5.0, 7.0]}
+        ).assign(value_usd=1.0)
+        shares = pd.DataFrame(
+            {"country": "ZW", "zone": "Marange", "year": [2008, 2010], "share": 0.25}
+        ).assign(source="a source")
+        at_zone = [
+            attrs.evolve(s, place=d.Place("ZW", zone))
+            for s, zone in zip(evidence, zones, strict=False)
+        ]
+        at_site = [attrs.evolve(s, place=attrs.evolve(s.place, site=site)) for s in at_zone]
+        by_zone, by_site = (
+            d.coverage([defn], stats, book, zone_shares=shares) for book in (at_zone, at_site)
+        )
+        assert (by_site["carats_low"] == 0.0).all()
+        assert (by_site["carats_high"] <= by_zone["carats_high"]).all()
+
+    def test_a_site_of_unknown_zone_is_not_the_whole_country(self):
+        """Marange's situation recorded at a site: 0 to all of ZW, or to Marange's share."""
+        stats = pd.DataFrame(
+            {"participant": ["ZW"], "year": [2010], "carats": [8.0], "value_usd": [400.0]}
+        )
+        marange = BOOK.situations()["zimbabwe-marange"]
+        shares = pd.DataFrame(
+            {"country": ["ZW"], "zone": ["Marange"], "year": [2010], "share": [0.25]}
+        ).assign(source="a source")
+        rows = []
+        for place, known in [
+            (d.Place("ZW", site="s2"), None),
+            (d.Place("ZW", "Marange", "s2"), shares),
+        ]:
+            book = [attrs.evolve(marange, place=place)]
+            row = d.coverage("CANADA_WDC_CSC_2018", stats, book, zone_shares=known).iloc[0]
+            rows.append((row["carats_low"], row["carats_high"], row["basis"]))
+        assert rows == [
+            (0.0, 8.0, "ZW/s2: in; site share unknown, counted 0 to all of ZW"),
+            (0.0, 2.0, "ZW/Marange/s2: a site of ZW/Marange, zone share 0.25 (a source)"),
+        ]
+
     def test_statistics_with_replications_are_refused(self):
         """Simulated statistics with several replications must be narrowed to one first."""
         frame = pd.DataFrame(

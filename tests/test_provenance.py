@@ -1115,3 +1115,14 @@ class TestThreads:
         other.join()
         assert seen == [["a", "b", new]] * 2
         assert graph.lots.tolist() == ["a", "b", new]
+
+    def test_a_fold_left_half_done_at_a_fork_is_not_done_twice(self):
+        """A process forked while another thread was between the two writes of a fold (the
+        new Index stored, the appended ids not yet cleared; its lock is reset in the
+        child, 19-review10 3) folded the ids again: two lots for each appended id."""
+        lots = pd.DataFrame({"lot_id": ["a", "b"], "carats": 10.0, "origin": "BW"})
+        graph = kp.ProvenanceGraph.from_frames(lots, NO_FLOWS)
+        new = graph.produce(country="BW", carats=1, on="2020-01-01")
+        graph._id_index = graph._id_index.append(pd.Index([new], dtype=object))
+        assert graph.lots.tolist() == ["a", "b", new]
+        assert graph.remaining(new) == 1.0

@@ -85,10 +85,7 @@ def test_plot_shares_finds_lots_as_origin_shares_does(graph, data):
         same = (
             str(error)
             .replace("not in the graph", "not among these shares' lots")
-            .replace(
-                "the graph returned (ProvenanceGraph.lots)",
-                "of the shares' lots (OriginShares.lots)",
-            )
+            .replace("the graph returned (ProvenanceGraph.lots)", SHARES_IDS)
         )
         with pytest.raises(InvalidArgumentError, match=f"^{re.escape(same)}$"):
             plot_shares(kp.origin_shares(graph), lots)
@@ -116,14 +113,30 @@ def test_plot_shares_of_a_lot_computed_twice_draws_it_once():
 def test_a_lot_missing_from_shares_of_some_lots_is_not_said_to_be_missing_from_the_graph():
     """Shares of some lots (lots=) do not hold every lot of the graph: .of and plot_shares
     say a lot is not among the shares' lots, not that it is not in the graph (17-review2 9:
-    they said 'not in the graph' and to pass ProvenanceGraph.lots, which holds the lot)."""
+    they said 'not in the graph' and to pass ProvenanceGraph.lots, which holds the lot),
+    and that such shares hold only the lots asked for. .of words one id as every call
+    taking a lot does (it said "lot: 1 of the 1 ids asked for ...", 19-wording10)."""
     g = small_case()
-    some = kp.origin_shares(g, lots=[len(g) - 1])
-    for call, field in ((lambda: some.of(0), "lot"), (lambda: plot_shares(some, [0]), "lots")):
+    last = len(g) - 1
+    some = kp.origin_shares(g, lots=[last])
+    held = f"(1 lot: {last})"
+    for call, head in (
+        (lambda: some.of(0), f"lot: 0 is not among these shares' lots {held}. Pass an id "),
+        (
+            lambda: plot_shares(some, [0]),
+            f"lots: 1 of the 1 ids asked for is not among these shares' lots {held}: 0. Pass ids ",
+        ),
+    ):
         with pytest.raises(InvalidArgumentError) as refused:
             call()
         message = str(refused.value)
-        assert message.startswith(f"{field}: 1 of the 1 ids asked for is not among these shares")
+        assert message.startswith(head + SHARES_IDS)
         assert "not in the graph" not in message
-        assert "OriginShares.lots" in message
     plt.close("all")
+
+
+#: Where `OriginShares.of` and `plot_shares` say to take ids from.
+SHARES_IDS = (
+    "of these shares' lots (OriginShares.lots; a result of origin_shares(lots=...) holds "
+    "only the lots asked for)"
+)

@@ -1112,7 +1112,7 @@ def test_what_is_no_lot_id_names_no_lot(loaded, value):
     with pytest.raises(InvalidArgumentError, match=r"^lots\[1\]: .*" + re.escape(why)):
         graph.mix([graph.lots[0], value])
     with pytest.raises(InvalidArgumentError) as asked:
-        kp.origin_shares(graph, lots=[value])
+        kp.provenance.trace(graph, value)
     with pytest.raises(InvalidArgumentError) as read:
         kp.origin_shares(graph).of(value)
     assert str(read.value) == _worded_for_shares(str(asked.value))
@@ -1164,6 +1164,11 @@ def test_a_lot_no_graph_holds_is_refused_in_one_wording_by_every_call(loaded, lo
     with pytest.raises(InvalidArgumentError) as mixed:
         graph.mix([graph.lots[0], lot])
     assert str(mixed.value) == message.replace("lot: ", "lots[1]: ", 1)
+    # Shares of the whole graph hold every lot: .of words it for their lots (it said "lot:
+    # 1 of the 1 ids asked for is not among these shares' lots ...", 19-wording10).
+    with pytest.raises(InvalidArgumentError) as read:
+        kp.origin_shares(graph).of(lot)
+    assert str(read.value) == _worded_for_shares(message)
     if is_hashable(lot) or isinstance(lot, np.generic):  # lots= refuses a list as an id
         with pytest.raises(InvalidArgumentError) as listed:
             kp.origin_shares(graph, lots=[lot])
@@ -1219,7 +1224,8 @@ def test_a_lot_not_in_the_graph_is_a_bad_argument_everywhere(loaded):
 @pytest.mark.parametrize("loaded", [True, False])
 def test_shares_of_a_lot_find_it_as_origin_shares_lots_does(loaded):
     """`OriginShares.of` reads a lot asked for twice from its first row, and refuses a
-    missing lot or a list with origin_shares' message (a bare pandas KeyError before)."""
+    missing lot or a list with the message of a call taking one lot, worded for the
+    shares' lots (a bare pandas KeyError before)."""
     graph, lot = _int_id_graph(loaded)
     other = graph.lots[1]
     shares = kp.origin_shares(graph, lots=[other, lot, other])
@@ -1228,21 +1234,24 @@ def test_shares_of_a_lot_find_it_as_origin_shares_lots_does(loaded):
     assert shares.of(np.int64(lot)) == {"BW": 1.0}
     for value in (99, [lot], "x"):
         with pytest.raises(InvalidArgumentError) as asked:
-            kp.origin_shares(graph, lots=[value])
+            kp.provenance.trace(graph, value)
         with pytest.raises(InvalidArgumentError) as read:
             kp.origin_shares(graph).of(value)
         assert str(read.value) == _worded_for_shares(str(asked.value))
 
 
+#: Where `OriginShares.of` and `plot_shares` say to take ids from.
+SHARES_IDS = (
+    "of these shares' lots (OriginShares.lots; a result of origin_shares(lots=...) holds "
+    "only the lots asked for)"
+)
+
+
 def _worded_for_shares(message):
-    """Return origin_shares' refusal of lots=[lot] as `OriginShares.of` words it: for the
-    shares' lots rather than the graph's."""
-    return (
-        message.replace("lots: ", "lot: ", 1)
-        .replace("not in the graph", "not among these shares' lots")
-        .replace(
-            "the graph returned (ProvenanceGraph.lots)", "of the shares' lots (OriginShares.lots)"
-        )
+    """Return a refusal of a lot of the graph as `OriginShares.of` and `plot_shares`
+    word it: for the shares' lots rather than the graph's."""
+    return message.replace("not in the graph", "not among these shares' lots").replace(
+        "the graph returned (ProvenanceGraph.lots)", SHARES_IDS
     )
 
 

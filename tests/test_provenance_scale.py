@@ -231,6 +231,75 @@ def test_a_process_forked_while_the_walks_load_solves_forwards():
     assert forked_childs_answer(FORK_WHILE_LOADING) == "{'CF': 0.1, 'CM': 0.9}"
 
 
+#: A process forked while another thread holds a lock of kpmodel (`{lock}`, after `{setup}`
+#: made it): the child reads (`{read}`) what takes that lock, and prints it; a child still
+#: waiting after 20 s is killed and "hung" printed, so that a lock left held fails the test
+#: rather than hanging it.
+FORK_WHILE_HELD = """
+import os, threading, time
+import pandas as pd
+import kpmodel as kp
+from kpmodel.provenance import _audit, _graph
+{setup}
+held, release = threading.Event(), threading.Event()
+def hold():
+    with {lock}:
+        held.set()
+        release.wait()
+threading.Thread(target=hold, daemon=True).start()
+held.wait()
+child = os.fork()
+if child == 0:
+    print({read}, flush=True)
+    os._exit(0)
+deadline = time.monotonic() + 20
+while os.waitpid(child, os.WNOHANG) == (0, 0):
+    if time.monotonic() > deadline:
+        os.kill(child, 9)
+        os.waitpid(child, 0)
+        print("hung", flush=True)
+        break
+    time.sleep(0.01)
+release.set()
+print({read}, flush=True)
+"""
+
+#: What each lock guards, and a read that takes it: (setup, lock, read).
+HELD_LOCKS = {
+    # A graph loaded with text ids, then appended to: reading its ids folds the appended id.
+    "graph ids": (
+        'g = kp.ProvenanceGraph.from_frames(pd.DataFrame({"lot_id": ["a", "b"], '
+        '"carats": 1.0, "origin": "BW"}), pd.DataFrame(columns=["source", "target", '
+        '"carats"]))\ng.produce(country="RU", carats=2, on="2020-01-01")',
+        "_graph._FOLDING",
+        "g.lots.tolist()",
+    ),
+    # Findings whose paths are read: the cache of what they are searched with.
+    "findings' paths": (
+        'g = kp.ProvenanceGraph()\nmine = g.produce(country="CF", zone="Nola", carats=30, '
+        'on="2014-03-01")\ng.ship(g.smuggle(mine, to="CM", on="2014-04-01"), to="AE", '
+        'on="2014-05-01", certificate="CM-1")\nfindings = kp.provenance.audit(g, '
+        "register=kp.participants.Register.default())",
+        "findings[0].paths._args[2]._lock",
+        "[tuple(f.paths) for f in findings]",
+    ),
+}
+
+
+@pytest.mark.parametrize("what", sorted(HELD_LOCKS))
+def test_a_process_forked_while_a_thread_holds_a_lock_reads_on(what):
+    """A process forked while another thread held the lock of a graph's id folding or of
+    findings' paths waited on it for ever, since that thread does not exist in the child
+    (19-review10, 3): the child reads, and reads what the parent reads."""
+    setup, lock, read = HELD_LOCKS[what]
+    code = FORK_WHILE_HELD.format(setup=setup, lock=lock, read=read)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    child, parent = done.stdout.strip().splitlines()
+    assert child == parent != "hung"
+
+
 def test_walks_are_not_run_as_python(monkeypatch):
     """Under NUMBA_DISABLE_JIT the walks would run as Python, far slower than the forward
     solve: it answers instead, without a warning."""
@@ -1763,6 +1832,27 @@ def test_findings_pickle_their_graph_without_its_spare_capacity():
     for found in findings:
         [tuple(f.paths) for f in found]
     assert pickle.dumps(findings[0]) == pickle.dumps(findings[1])
+
+
+def test_findings_read_their_paths_in_a_child_forked_mid_change_of_their_cache():
+    """In a process forked while a thread was changing the findings' cache of paths, the
+    cache's lock stayed held (19-review10, 3) and the cache could be half changed (an
+    origin dropped, its bytes still counted: making room then popped an empty cache). The
+    child starts the cache again: a fresh lock, nothing kept, the same arrays read."""
+    from kpmodel.provenance import _audit
+
+    g = _laundered("CF", "Nola", "2014-03-01")
+    findings = kp.provenance.audit(g, register=kp.participants.Register.default())
+    flows, _, columns, origin, _ = findings[0].paths._args
+    columns.bound = columns.code.size + 8 * flows.n  # room for one origin's arrays
+    expected = columns.of(origin, flows)
+    columns.found.clear()  # dropped, with its bytes still in `held`
+    assert columns._lock.acquire(blocking=False)  # held by a thread the child lacks
+    _audit._after_fork_in_child()
+    assert (columns.found, columns.held) == ({}, 0)
+    for got, wanted in zip(columns.of(origin, flows), expected, strict=True):
+        np.testing.assert_array_equal(got, wanted)
+    assert columns.held == sum(a.nbytes + b.nbytes for a, b in columns.found.values())
 
 
 def test_findings_pickled_before_the_bounded_cache_read_their_paths(monkeypatch):

@@ -45,7 +45,9 @@ from kpmodel._boundary import (
 from kpmodel.errors import InvalidArgumentError, InvalidGraphError
 
 __all__ = [
+    "AMONG_SHARES",
     "GRAPH_IDS",
+    "SHARES_IDS",
     "FoundLots",
     "check_unique_ids",
     "kind_name",
@@ -59,6 +61,13 @@ IntArray = np.ndarray[Any, np.dtype[np.int64]]
 
 #: Where the ids to pass are taken from, as the refusal of ids that name no lot says.
 GRAPH_IDS = "the graph returned (ProvenanceGraph.lots)"
+#: Where `OriginShares.of` and `plot_shares` look for ids, and where to take them from:
+#: a result of ``lots=`` holds only the lots asked for, not every lot of the graph.
+AMONG_SHARES = "among these shares' lots"
+SHARES_IDS = (
+    "of these shares' lots (OriginShares.lots; a result of origin_shares(lots=...) holds "
+    "only the lots asked for)"
+)
 #: How many of the lots looked among that refusal names ("3 lots: 0, 1, 2").
 LOTS_NAMED = 5
 #: Why lot ids of two lots are found only in a graph changed by hand (`check_unique_ids`).

@@ -780,7 +780,8 @@ def _year_bounds(
     the register's decisions changed it counts only in the upper bound.
     """
     window = Period(dt.date(year, 1, 1), dt.date(year, 12, 31))
-    by_zone: dict[str | None, Outcome] = {}
+    # By part of the country: (zone, site), (None, None) the whole country.
+    by_part: dict[tuple[str | None, str | None], Outcome] = {}
     notes: list[str] = []
     for s in situations:
         if s.place.country != country:
@@ -789,7 +790,7 @@ def _year_bounds(
         if overlap is None:
             continue
         outcome = judge(definition, s, overlap).outcome
-        if s.place.zone is None and outcome is not OUT:
+        if s.place.zone is None and s.place.site is None and outcome is not OUT:
             states = _register_states(register, country, overlap)
             if states == {"zones"}:
                 notes.append(
@@ -804,29 +805,32 @@ def _year_bounds(
                     "production may come from the days they allowed"
                 )
                 outcome = UNDETERMINED
-        by_zone[s.place.zone] = by_zone.get(s.place.zone, OUT) | outcome
-    whole = by_zone.pop(None, OUT)
+        part = (s.place.zone, s.place.site)
+        by_part[part] = by_part.get(part, OUT) | outcome
+    whole = by_part.pop((None, None), OUT)
     if whole is IN:
         return 1.0, 1.0, [f"{country}: whole country"], False
     low, high, guessed = 0.0, 1.0 if whole is UNDETERMINED else 0.0, False
     basis = list(dict.fromkeys(notes))
     if whole is UNDETERMINED and not notes:
         basis.append(f"{country}: undetermined, counted 0 to the whole country")
-    for zone, outcome in by_zone.items():
+    for (zone, site), outcome in by_part.items():
         if outcome is OUT:
             continue
-        known = zones.get((country, str(zone), year))
+        where = str(Place(country, zone, site))
+        known = None if zone is None else zones.get((country, zone, year))
         if known is not None:
+            # A site's share of its zone is not known: it counts from 0 to the zone's share.
             share, source = known
-            low += share if outcome is IN else 0.0
+            low += share if outcome is IN and site is None else 0.0
             high += share
-            basis.append(f"{country}/{zone}: zone share {share:g} ({source})")
+            of = "zone share" if site is None else f"a site of {country}/{zone}, zone share"
+            basis.append(f"{where}: {of} {share:g} ({source})")
         else:
             high, guessed = 1.0, True
             word = "in" if outcome is IN else "undetermined"
-            basis.append(
-                f"{country}/{zone}: {word}; zone share unknown, counted 0 to all of {country}"
-            )
+            level = "zone" if site is None else "site"
+            basis.append(f"{where}: {word}; {level} share unknown, counted 0 to all of {country}")
     return min(low, 1.0), min(high, 1.0), basis, guessed
 
 
@@ -861,7 +865,9 @@ def coverage(
     where no zone share is known, a zone-level situation counts from 0 to the whole country's
     production (lower and upper bound), and the `basis` column says so. Where a source gives
     a zone's share, pass it in `zone_shares` with its citation. (The sources used give no
-    zone share, so none is shipped.) UNDETERMINED verdicts count only in the upper bound.
+    zone share, so none is shipped.) A situation recorded at a site counts from 0 to its
+    zone's share, or to the whole country's production when that share (or the zone) is not
+    known. UNDETERMINED verdicts count only in the upper bound.
     A country with no production row in a year (not reported) adds nothing to either bound.
 
     The statistics record production the KP certified, so evidence about a whole country
@@ -891,9 +897,10 @@ def coverage(
         Tidy, one row per year and definition: ``year, definition, carats_low, carats_high,
         value_usd_low, value_usd_high, total_carats, total_value_usd, share_low, share_high,
         zone_share_unknown, basis``. The shares are of carats. ``zone_share_unknown`` is
-        True when a zone with no known share was counted from 0 to its whole country (the
-        gap between the bounds then comes from not knowing where in the country the
-        diamonds were mined); ``basis`` names every country and zone counted and how.
+        True when a zone or site with no known share was counted from 0 to its whole
+        country (the gap between the bounds then comes from not knowing where in the
+        country the diamonds were mined); ``basis`` names every country, zone and site
+        counted and how.
 
     Examples
     --------

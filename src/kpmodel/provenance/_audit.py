@@ -5,8 +5,10 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import math
+import os
 import threading
 import warnings
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Literal, Protocol, TypeGuard, overload
@@ -576,6 +578,7 @@ class _Columns:
         self.held = 0
         # Findings' paths may be read from several threads: the cache changes under it.
         self._lock = threading.Lock()
+        _LIVE.add(self)
 
     def __getstate__(self) -> dict[str, Any]:
         # Pickled findings carry no lock and no cache: what is dropped is made again.
@@ -589,6 +592,11 @@ class _Columns:
         # `found` (a dict) may hold arrays: the cache is only a cache, it starts empty.
         self.__dict__.update(state, found=OrderedDict(), held=0, _lock=threading.Lock())
         self.__dict__.setdefault("bound", None)
+        _LIVE.add(self)
+
+    def _forget(self) -> None:
+        """Start again with a lock no thread holds and an empty cache (`_after_fork_in_child`)."""
+        self.__dict__.update(found=OrderedDict(), held=0, _lock=threading.Lock())
 
     def of(self, origin: str, flows: Flows) -> tuple[BoolArray, FloatArray]:
         """Return (where `origin` enters, the log2 best completion of each lot)."""
@@ -625,6 +633,25 @@ class _Columns:
             entering, best = self.found.popitem(last=False)[1]
             self.held -= entering.nbytes + best.nbytes
         return True
+
+
+#: The `_Columns` of findings alive in this process, for `_after_fork_in_child`.
+_LIVE: weakref.WeakSet[_Columns] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    """Let a process forked while a thread was reading findings' paths read them too.
+
+    The reading thread does not exist in the child, but the lock of the findings' cache it
+    held stays held there for ever, and the cache may be half changed (an origin dropped,
+    its bytes still counted): each live cache starts again, empty, with a fresh lock.
+    """
+    for columns in list(_LIVE):
+        columns._forget()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 #: The share of the memory limit in force (`kpmodel._limits.resolve_limit`) that an audit's

@@ -57,6 +57,21 @@ MAX_CARATS = float(MAX_QUANTITY)
 #: Held while a graph folds the ids of appended lots into its Index (`ProvenanceGraph._ids`).
 _FOLDING = threading.Lock()
 
+
+def _after_fork_in_child() -> None:
+    """Let a process forked while a thread was folding a graph's ids fold them itself.
+
+    The folding thread does not exist in the child, but the lock it held stays held there
+    for ever: the child's first read of the ids would wait on it. The fold it left may be
+    half done (the new Index stored, the appended ids not yet cleared): `_ids` sees it.
+    """
+    global _FOLDING
+    _FOLDING = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
@@ -425,9 +440,12 @@ class ProvenanceGraph:
                 if self._added_ids:
                     index = cast("pd.Index[Any]", self._id_index)
                     dtype: Any = index.dtype if index.dtype.kind in "iu" else object
-                    added = np.array(self._added_ids, dtype=dtype)
-                    # The new Index first: a reader that finds no added ids finds it.
-                    self._id_index = index.append(pd.Index(added, copy=False))
+                    added = pd.Index(np.array(self._added_ids, dtype=dtype), copy=False)
+                    # Not again if the Index ends with them: a process forked while another
+                    # thread was between the two writes below finds them folded already.
+                    if len(index) < self._n or not index[len(index) - len(added) :].equals(added):
+                        # The new Index first: a reader that finds no added ids finds it.
+                        self._id_index = index.append(added)
                     self._added_ids, self._added_at = [], {}
         return self._id_index
 

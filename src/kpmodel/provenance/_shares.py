@@ -25,7 +25,13 @@ from scipy.sparse import csgraph
 from kpmodel import _limits
 from kpmodel._boundary import guarded, show
 from kpmodel._display import View
-from kpmodel._lot_ids import lot_positions, two_lots_message
+from kpmodel._lot_ids import (
+    AMONG_SHARES,
+    SHARES_IDS,
+    lot_positions,
+    no_lot_message,
+    two_lots_message,
+)
 from kpmodel._progress import progress_bar
 from kpmodel.errors import InvalidArgumentError, InvalidGraphError, KPModelWarning, SizeLimitError
 from kpmodel.provenance._graph import KIND_CODE, FloatArray, IntArray, Kind, ProvenanceGraph
@@ -316,9 +322,15 @@ class OriginShares:
         >>> kp.origin_shares(g).of(0.0)
         Traceback (most recent call last):
         ...
-        kpmodel.errors.InvalidArgumentError: lot: 1 of the 1 ids asked for is not among these...
+        kpmodel.errors.InvalidArgumentError: lot: 0.0 is not among these shares' lots (1 lot: 0)...
         """
-        row = dense_row(self.values, int(self._rows([lot], field="lot")[0]))
+        try:
+            position = int(self._rows([lot], field="lot")[0])
+        except InvalidArgumentError:  # refused as a `lot`, not as a list (`lots`) of one
+            ids = self.lots.unique()
+            message = no_lot_message([lot], ids, among=AMONG_SHARES, source=SHARES_IDS)
+            raise InvalidArgumentError(message) from None
+        row = dense_row(self.values, position)
         return {str(self.origins[int(j)]): float(row[j]) for j in np.flatnonzero(row)}
 
     def _rows(self, lots: Iterable[Any], field: str) -> IntArray:
@@ -335,8 +347,8 @@ class OriginShares:
             lots,
             ids,
             field=field,
-            among="among these shares' lots",
-            source="of the shares' lots (OriginShares.lots)",
+            among=AMONG_SHARES,
+            source=SHARES_IDS,
         )[1]
         if first is None:
             return rows
