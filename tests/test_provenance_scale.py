@@ -2443,3 +2443,18 @@ def test_the_ancestry_is_found_whether_a_step_at_a_time_or_in_one_search(
         patch.setattr("kpmodel.provenance._shares._ANCESTRY_STEPS", steps)
         found = _shares.ancestry(graph, positions, indptr)
     assert found.tolist() == _ancestry_by_hand(graph, positions)
+
+
+@pytest.mark.parametrize("countries", [("BW", "RU"), ("RU", "BW")])
+def test_de_minimis_keeps_every_share_tied_with_the_largest_when_all_are_dropped(countries):
+    """4 ct from each of two mines and 4 ct undocumented, under de_minimis(0.5): every share
+    is below the threshold, and the three tie; all are kept (rounding once kept only one,
+    which one depending on the order of the countries)."""
+    lots = pd.DataFrame(
+        {"lot_id": ["a", "b", "hub"], "carats": [4.0, 4.0, 12.0], "origin": [*countries, None]}
+    )
+    flows = pd.DataFrame({"source": ["a", "b"], "target": ["hub", "hub"], "carats": [4.0, 4.0]})
+    graph = kp.ProvenanceGraph.from_frames(lots, flows)
+    shares = origin_shares(graph, mixing=de_minimis(0.5)).of("hub")
+    assert shares.keys() == {"BW", "RU", "unknown"}
+    np.testing.assert_allclose(list(shares.values()), [1 / 3] * 3, rtol=1e-12)

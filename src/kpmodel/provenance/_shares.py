@@ -136,13 +136,16 @@ class _DeMinimis:
         at = self.threshold * (1 - DE_MINIMIS_TOLERANCE)
         kept = mixed >= at
         # A lot that keeps no share above 0 keeps its largest one instead (a share that
-        # reaches a threshold above 0 is above 0).
+        # reaches a threshold above 0 is above 0), and those tied with it within the
+        # tolerance: rounding does not choose between equal shares.
         holding = kept if at > 0 else kept & (mixed != 0)
         empty = np.flatnonzero(~holding.any(axis=1))
-        largest = mixed[empty].argmax(axis=1)
+        largest = mixed[empty]
+        top = largest.max(axis=1, keepdims=True)
+        np.copyto(largest, 0.0, where=~(largest >= top * (1 - DE_MINIMIS_TOLERANCE)))
         dropped = np.logical_not(kept, out=kept)  # the same buffer, now the shares dropped
         np.copyto(mixed, 0.0, where=dropped)  # NaN included, as it never reaches the threshold
-        mixed[empty, largest] = 1.0
+        mixed[empty] = largest
         total = mixed.sum(axis=1, keepdims=True)
         positive = total > 0
         # Every row keeps a share, so all totals are positive (and a division with `where`
@@ -168,7 +171,12 @@ def de_minimis(threshold: float) -> MixingRule:
     Shares below `threshold` are dropped and the rest renormalised to sum to 1, each time
     lots are formed (so an origin diluted below the threshold is gone for good). A share
     within a relative 1e-12 below the threshold counts as reaching it: 10.4 ct of 104 ct is
-    10 % however the carats were summed.
+    10 % however the carats were summed. A lot all of whose shares fall below the
+    threshold keeps its largest, and the shares equal to it (within the same 1e-12): 4 ct
+    from BW, 4 ct from RU and 4 ct undocumented stay a third each under ``de_minimis(0.5)``.
+
+    .. versionchanged:: 0.2
+       Shares tied with the largest are kept with it; before, rounding kept one of them.
 
     Examples
     --------
