@@ -423,6 +423,22 @@ class ProvenanceGraph:
         if problem:
             raise InvalidGraphError(problem)
         self.__dict__.update(state)
+        if self._added_ids:
+            # None in a pickle kpmodel writes (`__getstate__` folds them in). Where there are
+            # some (an older kpmodel's pickle, or one changed by hand), they are folded in
+            # now: lookups would read them from `_added_at`, past the check that refuses
+            # ids of two lots (`check_unique_ids`), and answer for the appended lot.
+            try:
+                _ = self._ids
+            except (ValueError, TypeError, OverflowError):  # not of the ids' integer type
+                index = cast("pd.Index[Any]", self._id_index)
+                msg = (
+                    "this pickle does not hold a graph as kpmodel pickles it: appended lot "
+                    f"ids such as {show(plain(self._added_ids[0]))} are not of its lot ids' "
+                    f"type ({index.dtype}). Pickle the graph again, or build it from its "
+                    "frames (ProvenanceGraph.from_frames)."
+                )
+                raise InvalidGraphError(msg) from None
 
     # -- basic views -------------------------------------------------------------------
 
