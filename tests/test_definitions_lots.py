@@ -190,6 +190,22 @@ class TestGraphLots:
         row = d.conflict_shares("CANADA_WDC_CSC_2018", lots).iloc[0]
         assert (row["in_share"], row["undetermined_share"]) == (0.0, 1.0)
 
+    @given(GRAPHS, st.sampled_from(["country", "zone", "site"]), st.booleans())
+    def test_a_comparison_copies_no_place(self, graph, by, on):
+        """The places of production are shared by the frames a comparison derives, never
+        copied: pandas deep-copied them into each (most of the time with 20,000 places)."""
+
+        def copied(place, memo):
+            raise AssertionError(f"{place} was copied")
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(d.Place, "__deepcopy__", copied, raising=False)
+            patch.setattr(d.Place, "__copy__", copied, raising=False)
+            lots = d.Lots.from_graph(graph, BOOK, by=by)
+            c = kp.compare(ALL, lots, on=dt.date(2010, 6, 1) if on else None)
+            c.table  # noqa: B018 (the table is built when read)
+            c.summary  # noqa: B018
+
     def test_value_is_carried_from_production(self):
         """Value covered is the production value of the IN carats; unknown value is NaN."""
         g = kp.ProvenanceGraph()

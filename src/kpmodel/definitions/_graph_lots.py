@@ -217,13 +217,30 @@ class _Frames:
         return self._items
 
 
+class _Places(tuple[Place, ...]):
+    """The distinct places of a production table, kept in its ``attrs``: shared, not copied.
+
+    pandas deep-copies ``attrs`` into every frame derived from the table (each column read,
+    each selection): 20,000 places copied that way took most of a comparison's time. The
+    tuple and its places are immutable, so a copy of it can be the tuple itself.
+    """
+
+    __slots__ = ()
+
+    def __copy__(self) -> _Places:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Places:
+        return self
+
+
 def _production(
     graph: ProvenanceGraph, by: str, frames: _Frames | None = None
 ) -> tuple[np.ndarray[Any, Any], pd.DataFrame]:
     """Return the positions of production lots and their place, day and value per carat.
 
-    The table's ``place_code`` indexes the distinct places (``table.attrs["places"]``),
-    ``day64`` holds the days as ``datetime64[D]`` (NaT where unknown).
+    The table's ``place_code`` indexes the distinct places (``table.attrs["places"]``, a
+    `_Places`), ``day64`` holds the days as ``datetime64[D]`` (NaT where unknown).
     """
     frames = frames or _Frames(graph)
     if by in frames.production:
@@ -256,7 +273,7 @@ def _production(
             "value_per_carat": _ratio(np.asarray(frames.column("value_usd"))[rows], carats),
         }
     )
-    table.attrs["places"] = made
+    table.attrs["places"] = _Places(made)
     frames.production[by] = (rows, table)
     return rows, table
 
@@ -601,7 +618,7 @@ def _slot_bound(
     first lot met at each place and epoch, as `_event_verdicts` judges them, and kept in
     `cache` (per definition name, by place and epoch) for it to reuse.
     """
-    places: list[Place] = table.attrs["places"]
+    places: Sequence[Place] = table.attrs["places"]
     countries = {s.place.country for s in evidence}
     reasoned = np.array([place.country in countries for place in places], bool)
     # Each distinct (place, day) of a production lot judged once per epoch: one number per
@@ -675,7 +692,7 @@ JUDGED_AT_MOST = 1024
 
 def _outcomes(
     definition: Any,
-    places: list[Place],
+    places: Sequence[Place],
     reasoned: np.ndarray[Any, np.dtype[np.bool_]],
     at: np.ndarray[Any, Any],
     days: np.ndarray[Any, Any],
@@ -753,7 +770,7 @@ def _arrivals(
     (to refuse them above the memory limit).
     """
     code = table["place_code"].to_numpy()
-    distinct: list[Place] = table.attrs["places"]
+    distinct: Sequence[Place] = table.attrs["places"]
     wanted = {place: i for i, place in enumerate(places)}
     index = np.array([wanted.get(place, -1) for place in distinct] + [-1], np.int64)[code]
     known = table["value_per_carat"].notna().to_numpy()
