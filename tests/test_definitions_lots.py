@@ -206,6 +206,24 @@ class TestGraphLots:
             c.table  # noqa: B018 (the table is built when read)
             c.summary  # noqa: B018
 
+    @given(GRAPHS, st.sampled_from(["zone", "site"]), st.none() | st.just(dt.date(2010, 6, 1)))
+    def test_each_situation_is_judged_once_per_day_whatever_the_places(self, graph, by, on):
+        """A situation's verdict does not depend on the place asked about: a comparison
+        judges it once per definition and day, however many places of its country."""
+        calls = {}
+
+        def counting(situation, on=None):
+            key = (id(situation), on)
+            calls[key] = calls.get(key, 0) + 1
+            return d.CANADA_WDC_CSC_2018(situation, on=on)
+
+        counting.__name__ = "COUNTING"
+        lots = d.Lots.from_graph(graph, BOOK, by=by)
+        table = kp.compare([counting], lots, on=on).table
+        assert max(calls.values(), default=0) <= 1
+        expected = kp.compare(["CANADA_WDC_CSC_2018"], lots, on=on).table
+        assert table["verdict"].tolist() == expected["verdict"].tolist()
+
     def test_value_is_carried_from_production(self):
         """Value covered is the production value of the IN carats; unknown value is NaN."""
         g = kp.ProvenanceGraph()

@@ -44,6 +44,7 @@ from kpmodel.definitions._origins import (
     OUT,
     UNDETERMINED,
     UNKNOWN_VERDICT,
+    Judged,
     kleene_any,
     origin_verdict,
     situation_list,
@@ -191,6 +192,8 @@ class _Frames:
         self.scratch: FloatArray | None = None
         #: Per definition, the verdict on each place and epoch (or day), judged once.
         self.verdicts: dict[str, dict[tuple[Place, Any], Verdict]] = {}
+        #: Each situation's verdict by each definition on each day, judged once.
+        self.judged: Judged = {}
 
     def weights(self) -> sp.csr_array:
         """Return `input_shares` of the graph, made once for the propagations."""
@@ -581,7 +584,9 @@ def _compare_need(
             assert moves is not None
             places = carried[event]
             carrying = ([places[0][i] for i in places[1]], moves[1])
-        slots, verdicts = _slot_bound(table, group, evidence, on, carrying, frames.verdicts)
+        slots, verdicts = _slot_bound(
+            table, group, evidence, on, carrying, frames.verdicts, frames.judged
+        )
         total += verdicts
         widest = _widest(_chunks(slots, tables * n))
         made = (tables * n + rows) * widest * 8.0
@@ -601,6 +606,7 @@ def _slot_bound(
     on: dt.date | Period | None,
     carrying: tuple[list[Place], np.ndarray[Any, Any]] | None,
     cache: dict[str, dict[tuple[Place, Any], Verdict]] | None = None,
+    judged: Judged | None = None,
 ) -> tuple[int, float]:
     """Return the most slots (propagated share columns) `definitions` may need, and the
     bytes of the verdicts judging the lots takes (`VERDICT_BYTES`), at most.
@@ -656,10 +662,11 @@ def _slot_bound(
             continue
         kept = None if cache is None else cache.setdefault(name_of(definition), {})
         fed, made = _outcomes(
-            definition, places, reasoned, pair_place, pair_day, bounds, evidence, on, kept
+            definition, places, reasoned, pair_place, pair_day, bounds, evidence, on, kept, judged
         )
         shipped, more = _outcomes(
-            definition, places, reasoned, shipped_at, shipped_on, bounds, evidence, on
+            *(definition, places, reasoned, shipped_at, shipped_on, bounds, evidence, on),
+            judged=judged,
         )
         verdicts += made + more
         if fed is None or shipped is None:
@@ -700,6 +707,7 @@ def _outcomes(
     evidence: list[Situation],
     on: dt.date | Period | None,
     cache: dict[tuple[Place, Any], Verdict] | None = None,
+    judged: Judged | None = None,
 ) -> tuple[np.ndarray[Any, Any] | None, float]:
     """Return the outcome of each (place, day) under `definition`: 0 IN, 1 UNDETERMINED, -1.
 
@@ -708,7 +716,8 @@ def _outcomes(
     the bytes of the verdicts a comparison caches for them (`VERDICT_BYTES`: `reasoned`
     flags the places some situation speaks of); the outcomes are None, unjudged, for more
     than `JUDGED_AT_MOST` verdicts with reasons. Each place and epoch is judged on the
-    day of its first item; with `cache`, its verdict is kept there (by place and epoch).
+    day of its first item; with `cache`, its verdict is kept there (by place and epoch);
+    with `judged`, each situation is judged once (`judged_once`).
     """
     epoch = _epoch_of(bounds, days) if on is None else np.zeros(at.size, np.int64)
     span = int(epoch.max(initial=0)) + 1
@@ -725,7 +734,7 @@ def _outcomes(
             continue
         place = places[int(at[i])]
         verdict = origin_verdict(
-            definition, place, evidence, on if on is not None else _day(days[i])
+            definition, place, evidence, on if on is not None else _day(days[i]), judged
         )
         if cache is not None:
             cache.setdefault((place, int(epoch[i])), verdict)
@@ -882,7 +891,7 @@ def _event_verdicts(
         name = name_of(definition)
         cache = caches.setdefault(name, {})
         if (place, key) not in cache:
-            cache[place, key] = origin_verdict(definition, place, evidence, when)
+            cache[place, key] = origin_verdict(definition, place, evidence, when, frames.judged)
         verdict = cache[place, key]
         if verdict.outcome is OUT and not verdict.reasons:
             return -1

@@ -55,22 +55,45 @@ def in_force(situations: Iterable[Situation], when: dt.date | Period | None) -> 
     return [s for s in situations if s.period.overlaps(window)]
 
 
+#: Verdicts already judged, by the ids of the definition and the situation and the day or
+#: period: a situation's verdict does not depend on the origin it is asked for. Each entry
+#: holds the definition and the situation too, so that no id is reused while it is kept.
+Judged = dict[tuple[int, int, Any], tuple[Any, Situation, Verdict]]
+
+
+def judged_once(
+    definition: Any, situation: Situation, on: dt.date | Period | None, judged: Judged | None
+) -> Verdict:
+    """Return `judge` of `situation` by `definition` as of `on`, kept in `judged` if given."""
+    if judged is None:
+        return judge(definition, situation, on)
+    key = (id(definition), id(situation), on)
+    if key not in judged:
+        judged[key] = (definition, situation, judge(definition, situation, on))
+    return judged[key][2]
+
+
 def place_verdict(
-    definition: Any, origin: Place, situations: Iterable[Situation], on: dt.date | Period | None
+    definition: Any,
+    origin: Place,
+    situations: Iterable[Situation],
+    on: dt.date | Period | None,
+    judged: Judged | None = None,
 ) -> Verdict:
     """Return the verdict on diamonds of one origin: Kleene OR over the situations there.
 
     A situation recorded for a zone makes a country-level origin UNDETERMINED when IN: the
     origin's diamonds may or may not come from that zone. So does any situation whose place
     may overlap the origin's without containing it (`Place.may_overlap`): a site recorded
-    without its zone may lie in the situation's zone. No situation means OUT.
+    without its zone may lie in the situation's zone. No situation means OUT. With
+    `judged`, each situation is judged once for every origin (`judged_once`).
     """
     parts = []
     for s in situations:
         if s.place.contains(origin):
-            parts.append(judge(definition, s, on))
+            parts.append(judged_once(definition, s, on, judged))
         elif s.place.may_overlap(origin):
-            verdict = judge(definition, s, on)
+            verdict = judged_once(definition, s, on, judged)
             if verdict.outcome is IN:
                 verdict = attrs.evolve(verdict, outcome=UNDETERMINED)
             parts.append(verdict)
@@ -78,7 +101,11 @@ def place_verdict(
 
 
 def origin_verdict(
-    definition: Any, origin: Place, situations: Iterable[Situation], when: dt.date | Period | None
+    definition: Any,
+    origin: Place,
+    situations: Iterable[Situation],
+    when: dt.date | Period | None,
+    judged: Judged | None = None,
 ) -> Verdict:
     """Return the verdict on diamonds of `origin` produced at `when`.
 
@@ -89,7 +116,7 @@ def origin_verdict(
     here = in_force([s for s in situations if s.place.country == origin.country], when)
     if not here:  # the common case in bulk: nothing on record there and then
         return Verdict(outcome=OUT, definition=name_of(definition))
-    return place_verdict(definition, origin, here, when)
+    return place_verdict(definition, origin, here, when, judged)
 
 
 def kleene_any(parts: list[Verdict], name: str) -> Verdict:
