@@ -185,50 +185,17 @@ os.waitpid(child, 0)
 """
 
 
-FORK_WHILE_DERIVING = """
-import os, threading
-import kpmodel as kp
-from kpmodel.provenance import _shares
-g = kp.ProvenanceGraph()
-a = g.produce(country="CF", carats=10, on="2014-01-01")
-b = g.produce(country="CM", carats=90, on="2014-01-01")
-cm = g.mix([g.smuggle(a, to="CM", on="2014-02-01"), b])
-# Another thread inside `derived` (holding its lock) when the process forks.
-held, release = threading.Event(), threading.Event()
-def derive():
-    with _shares._derived_lock:
-        held.set()
-        release.wait()
-threading.Thread(target=derive, daemon=True).start()
-held.wait()
-child = os.fork()
-if child == 0:
-    print(kp.origin_shares(g).of(cm), flush=True)
-    os._exit(0)
-os.waitpid(child, 0)
-release.set()
-"""
-
-
-def forked_childs_answer(script):
-    """Return what the forked child of `script` printed (a child that waits for ever fails
-    the test after a minute, not CI)."""
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
-    )
-    return done.stdout.strip()
-
-
-def test_a_process_forked_while_a_thread_derives_arrays_does_not_wait_for_it():
-    """A thread holding the lock of the arrays derived from graphs when the process forks
-    does not exist in the child: the child still answers (it waited for ever)."""
-    assert forked_childs_answer(FORK_WHILE_DERIVING) == "{'CF': 0.1, 'CM': 0.9}"
-
-
 def test_a_process_forked_while_the_walks_load_solves_forwards():
     """The thread loading the walks does not exist in a forked child, but the locks it
     held stay held there: the child solves forwards instead of waiting for ever."""
-    assert forked_childs_answer(FORK_WHILE_LOADING) == "{'CF': 0.1, 'CM': 0.9}"
+    done = subprocess.run(
+        [sys.executable, "-c", FORK_WHILE_LOADING],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.strip() == "{'CF': 0.1, 'CM': 0.9}"
 
 
 #: A process forked while another thread holds a lock of kpmodel (`{lock}`, after `{setup}`
@@ -239,7 +206,7 @@ FORK_WHILE_HELD = """
 import os, threading, time
 import pandas as pd
 import kpmodel as kp
-from kpmodel.provenance import _audit, _graph
+from kpmodel.provenance import _audit, _graph, _shares
 {setup}
 held, release = threading.Event(), threading.Event()
 def hold():
@@ -274,6 +241,14 @@ HELD_LOCKS = {
         "_graph._FOLDING",
         "g.lots.tolist()",
     ),
+    # A graph's shares: the arrays derived from the graph (flow index, origin codes ...).
+    "derived arrays": (
+        'g = kp.ProvenanceGraph()\na = g.produce(country="CF", carats=10, on="2014-01-01")\n'
+        'b = g.produce(country="CM", carats=90, on="2014-01-01")\n'
+        'cm = g.mix([g.smuggle(a, to="CM", on="2014-02-01"), b])',
+        "_shares._derived_lock",
+        "kp.origin_shares(g).of(cm)",
+    ),
     # Findings whose paths are read: the cache of what they are searched with.
     "findings' paths": (
         'g = kp.ProvenanceGraph()\nmine = g.produce(country="CF", zone="Nola", carats=30, '
@@ -288,9 +263,10 @@ HELD_LOCKS = {
 
 @pytest.mark.parametrize("what", sorted(HELD_LOCKS))
 def test_a_process_forked_while_a_thread_holds_a_lock_reads_on(what):
-    """A process forked while another thread held the lock of a graph's id folding or of
-    findings' paths waited on it for ever, since that thread does not exist in the child
-    (19-review10, 3): the child reads, and reads what the parent reads."""
+    """A process forked while another thread held the lock of a graph's id folding, of the
+    arrays derived from graphs or of findings' paths waited on it for ever, since that
+    thread does not exist in the child (19-review10, 3): the child reads, and reads what
+    the parent reads."""
     setup, lock, read = HELD_LOCKS[what]
     code = FORK_WHILE_HELD.format(setup=setup, lock=lock, read=read)
     done = subprocess.run(
